@@ -1,0 +1,15 @@
+// Three tiers (see DESIGN.md): unit specs beside the code, medium tests on real
+// PostgreSQL, e2e tests against the whole app. `npm test` runs them all in band
+// because the medium and e2e tiers share one database, prepared once by
+// test/global-setup.ts.
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
+const common = { transform: { '^.+\\.ts$': tsJest }, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+module.exports = {
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...common, displayName: 'medium', testMatch: ['<rootDir>/test/medium/**/*.spec.ts'] , setupFilesAfterEnv: ['<rootDir>/test/helpers/slow-timeout.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] , setupFilesAfterEnv: ['<rootDir>/test/helpers/slow-timeout.ts'] },
+  ],
+};

@@ -1,0 +1,29 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from './auth/auth.module';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { dataSourceOptions } from './database/data-source-options';
+import { HealthModule } from './health/health.module';
+import { IngestModule } from './ingest/ingest.module';
+import { LesionsModule } from './lesions/lesions.module';
+import { SampleModule } from './sample/sample.module';
+
+@Module({})
+export class AppModule {
+  /** `databaseUrl` is the configured one or the embedded server's, decided before the app is built. */
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
+        AuthModule,
+        HealthModule,
+        LesionsModule,
+        IngestModule,
+        SampleModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Repository } from 'typeorm';
+import { ApiKeyEntity, AuditLogEntity, Role } from './auth.entities';
+
+@Injectable()
+export class ApiKeysRepository {
+  constructor(@InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>) {}
+
+  insert(row: { name: string; prefix: string; secretHash: string; role: Role }): Promise<ApiKeyEntity> {
+    return this.keys.save(this.keys.create(row));
+  }
+
+  findActiveByPrefix(prefix: string): Promise<ApiKeyEntity | null> {
+    return this.keys.findOne({ where: { prefix, revokedAt: IsNull() } });
+  }
+
+  list(): Promise<ApiKeyEntity[]> {
+    return this.keys.find({ order: { createdAt: 'ASC' } });
+  }
+
+  countActive(role: Role): Promise<number> {
+    return this.keys.count({ where: { role, revokedAt: IsNull() } });
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const result = await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    return (result.affected ?? 0) > 0;
+  }
+
+  async touch(id: string, at: Date): Promise<void> {
+    await this.keys.update({ id }, { lastUsedAt: at });
+  }
+}
+
+@Injectable()
+export class AuditRepository {
+  constructor(@InjectRepository(AuditLogEntity) private readonly audit: Repository<AuditLogEntity>) {}
+
+  async insert(row: Omit<AuditLogEntity, 'id'>): Promise<void> {
+    await this.audit.insert(row);
+  }
+
+  async page(offset: number, limit: number, apiKeyId?: string): Promise<{ total: number; items: AuditLogEntity[] }> {
+    const [items, total] = await this.audit.findAndCount({
+      where: apiKeyId ? { apiKeyId } : {},
+      order: { id: 'DESC' },
+      skip: offset,
+      take: limit,
+    });
+    return { total, items };
+  }
+}

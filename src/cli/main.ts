@@ -1,0 +1,157 @@
+import 'reflect-metadata';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { SingleBar } from 'cli-progress';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../app.module';
+import { AuthService } from '../auth/auth.service';
+import { ROLES, Role } from '../auth/auth.entities';
+import { AppConfig, ConfigError, loadConfig } from '../config/app-config';
+import { resolveDatabase, ResolvedDatabase } from '../database/database-bootstrap';
+import { dataSourceOptions } from '../database/data-source-options';
+import { IngestFormat } from '../ingest/ingest-job.entity';
+import { IngestService } from '../ingest/ingest.service';
+import { IngestJobView } from '../ingest/ingest.types';
+import { SampleService } from '../sample/sample.service';
+
+const USAGE = `Usage: node dist/src/cli/main.js <command>
+  ingest deeplesion --csv DL_info.csv --images Images_png [--dataset NAME]
+  ingest keyslice8  --csv DL_info.csv --images Key_slices [--hu-window -1024,3071] [--dataset NAME]
+  ingest samples    --csv lesions.csv --images images     [--hu-window -1024,3071] [--dataset NAME]
+  keys create --name NAME --role reader|curator|admin
+  keys list
+  keys revoke ID
+  migrate            run pending migrations
+  sample [--ingest]  generate the built-in synthetic sample (and import it)`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const config = loadConfig(process.env);
+  switch (command) {
+    case 'ingest':
+      return withApp(config, (app) => ingest(app, rest));
+    case 'keys':
+      return withApp(config, (app) => keys(app, rest));
+    case 'migrate':
+      return migrate(config);
+    case 'sample':
+      return withApp(config, (app) => sample(app, rest));
+    default:
+      throw new UsageError(command ? `Unknown command "${command}"` : 'No command given');
+  }
+}
+
+async function ingest(app: INestApplicationContext, args: string[]): Promise<number> {
+  const [format, ...flags] = args;
+  if (!['deeplesion', 'keyslice8', 'samples'].includes(format)) throw new UsageError('ingest needs a format: deeplesion, keyslice8 or samples');
+  const { values } = parseArgs({
+    args: flags,
+    options: { csv: { type: 'string' }, images: { type: 'string' }, dataset: { type: 'string' }, 'hu-window': { type: 'string' } },
+  });
+  if (!values.csv || !values.images) throw new UsageError('ingest needs --csv and --images');
+  const huWindow = values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined;
+  const bar = new SingleBar({
+    format: 'ingest {bar} {percentage}% | {value}/{total} rows | {rate} rows/s | skipped {skipped}',
+    noTTYOutput: true,
+    notTTYSchedule: 2000,
+    hideCursor: true,
+  });
+  let started = false;
+  const onProgress = (job: IngestJobView) => {
+    if (!started) {
+      bar.start(job.totalRows, job.processedRows, { rate: 0, skipped: job.skippedRows });
+      started = true;
+    }
+    bar.update(job.processedRows, { rate: job.rowsPerSecond, skipped: job.skippedRows });
+  };
+  const job = await app.get(IngestService).run(
+    { format: format as IngestFormat, csvPath: path.resolve(values.csv), imagesDir: path.resolve(values.images), dataset: values.dataset ?? 'deeplesion', huWindow },
+    onProgress,
+  );
+  if (started) bar.stop();
+  console.log(`Import ${job.status}: ${job.importedRows} lesions imported, ${job.skippedRows} rows skipped of ${job.totalRows} (job ${job.id})`);
+  for (const error of job.errors.slice(0, 50)) console.log(`  line ${error.line}: ${error.message}`);
+  if (job.errors.length > 50) console.log(`  … ${job.skippedRows - 50} more (GET /api/v1/admin/ingest/jobs/${job.id})`);
+  return job.status === 'completed' ? 0 : 1;
+}
+
+async function keys(app: INestApplicationContext, args: string[]): Promise<number> {
+  const auth = app.get(AuthService);
+  const [action, ...flags] = args;
+  if (action === 'create') {
+    const { values } = parseArgs({ args: flags, options: { name: { type: 'string' }, role: { type: 'string' } } });
+    if (!values.name || !ROLES.includes(values.role as Role)) throw new UsageError('keys create needs --name and --role reader|curator|admin');
+    const key = await auth.createKey(values.name, values.role as Role);
+    console.log(`Created ${key.role} key "${key.name}" (id ${key.id}). It is shown only once:\n${key.key}`);
+    return 0;
+  }
+  if (action === 'list') {
+    for (const k of await auth.listKeys()) {
+      console.log(`${k.id}  ${k.role.padEnd(7)}  ${k.name}  created ${k.createdAt.toISOString()}${k.revokedAt ? '  REVOKED' : ''}`);
+    }
+    return 0;
+  }
+  if (action === 'revoke' && flags[0]) {
+    await auth.revokeKey(flags[0]);
+    console.log(`Revoked ${flags[0]}`);
+    return 0;
+  }
+  throw new UsageError('keys needs create, list or revoke ID');
+}
+
+async function sample(app: INestApplicationContext, args: string[]): Promise<number> {
+  const service = app.get(SampleService);
+  if (args.includes('--ingest')) {
+    const job = await service.ensureIngested();
+    console.log(`Sample imported: ${job.importedRows} lesions`);
+  } else {
+    const { csvPath, created } = await service.ensureGenerated();
+    console.log(`${created ? 'Generated' : 'Already present'}: ${csvPath}`);
+  }
+  return 0;
+}
+
+async function migrate(config: AppConfig): Promise<number> {
+  const database = await resolveDatabase(config);
+  const dataSource = new DataSource(dataSourceOptions(database.url, false));
+  try {
+    await dataSource.initialize();
+    const applied = await dataSource.runMigrations({ transaction: 'all' });
+    console.log(applied.length ? `Applied: ${applied.map((m) => m.name).join(', ')}` : 'No pending migrations');
+    return 0;
+  } finally {
+    await dataSource.destroy().catch(() => undefined);
+    await database.stop();
+  }
+}
+
+async function withApp(config: AppConfig, work: (app: INestApplicationContext) => Promise<number>): Promise<number> {
+  const database: ResolvedDatabase = await resolveDatabase(config);
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, database.url), { logger: ['fatal', 'error', 'warn'] });
+  try {
+    return await work(app);
+  } finally {
+    await app.close();
+    await database.stop();
+  }
+}
+
+function parseWindowFlag(text: string): { low: number; high: number } {
+  const [low, high] = text.split(',').map(Number);
+  if (!Number.isFinite(low) || !Number.isFinite(high) || !(high > low)) throw new UsageError('--hu-window must be "low,high" with high > low');
+  return { low, high };
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
+    else if (error instanceof ConfigError) console.error(error.message);
+    else console.error(`Failed: ${(error as { response?: { message?: string } }).response?.message ?? error.message}`);
+    process.exit(2);
+  },
+);

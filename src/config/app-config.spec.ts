@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('uses embedded defaults when the environment is empty', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config.databaseUrl).toBeNull();
+    expect(config.embeddedPg.dataDir).toBe('/srv/app/data/pg');
+    expect(config.sample.dir).toBe('/srv/app/data/sample');
+    expect(config.port).toBe(3000);
+    expect(config.bootstrapAdminKey).toBe('auto');
+  });
+
+  it('reads every documented variable', () => {
+    const config = loadConfig(
+      {
+        DATABASE_URL: 'postgres://u@h/db',
+        PORT: '8080',
+        DATA_DIR: '/var/lesions',
+        SAMPLE_AUTOLOAD: 'false',
+        INGEST_BATCH_SIZE: '50',
+        BOOTSTRAP_ADMIN_KEY: 'never',
+      },
+      '/srv/app',
+    );
+    expect(config.databaseUrl).toBe('postgres://u@h/db');
+    expect(config.port).toBe(8080);
+    expect(config.embeddedPg.dataDir).toBe('/var/lesions/pg');
+    expect(config.sample.autoload).toBe(false);
+    expect(config.ingest.batchSize).toBe(50);
+    expect(config.bootstrapAdminKey).toBe('never');
+  });
+
+  it('reports every invalid value at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', SAMPLE_AUTOLOAD: 'maybe', DATABASE_URL: 'mysql://x' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toHaveLength(3);
+    expect((error as ConfigError).message).toContain('PORT');
+  });
+});

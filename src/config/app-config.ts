@@ -1,0 +1,97 @@
+import * as path from 'node:path';
+
+/** Everything the service reads from its environment, parsed and validated once at boot. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  /** Set: use this PostgreSQL. Unset: start the embedded one. */
+  databaseUrl: string | null;
+  embeddedPg: { dataDir: string; port: number };
+  dataDir: string;
+  sample: { dir: string; autoload: boolean; seed: number; patients: number };
+  ingest: { batchSize: number; maxStoredErrors: number; imageCheckConcurrency: number; batchDelayMs: number };
+  /** 'auto': create and print an admin key at start when none exists and the database is embedded. */
+  bootstrapAdminKey: 'auto' | 'always' | 'never';
+  logLevel: 'error' | 'warn' | 'log' | 'debug';
+  maxUploadBytes: number;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Documented in README's configuration table; keep the two in step. */
+export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
+  const problems: string[] = [];
+  const str = (name: string, fallback: string): string => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? fallback : v.trim();
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer in ${min}..${max}, got "${raw}"`);
+      return fallback;
+    }
+    return n;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  };
+  const oneOf = <T extends string>(name: string, fallback: T, allowed: readonly T[]): T => {
+    const v = str(name, fallback);
+    if (!(allowed as readonly string[]).includes(v)) {
+      problems.push(`${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+      return fallback;
+    }
+    return v as T;
+  };
+
+  const dataDir = path.resolve(cwd, str('DATA_DIR', './data'));
+  const databaseUrl = env.DATABASE_URL?.trim() || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const config: AppConfig = {
+    port: int('PORT', 3000, 0, 65535),
+    host: str('HOST', '127.0.0.1'),
+    databaseUrl,
+    embeddedPg: {
+      dataDir: path.resolve(cwd, str('EMBEDDED_PG_DIR', path.join(dataDir, 'pg'))),
+      port: int('EMBEDDED_PG_PORT', 54329, 1024, 65535),
+    },
+    dataDir,
+    sample: {
+      dir: path.resolve(cwd, str('SAMPLE_DIR', path.join(dataDir, 'sample'))),
+      autoload: bool('SAMPLE_AUTOLOAD', true),
+      seed: int('SAMPLE_SEED', 20181022, 0, 2 ** 31 - 1),
+      patients: int('SAMPLE_PATIENTS', 24, 1, 2000),
+    },
+    ingest: {
+      batchSize: int('INGEST_BATCH_SIZE', 500, 1, 100000),
+      maxStoredErrors: int('INGEST_MAX_STORED_ERRORS', 1000, 0, 1000000),
+      imageCheckConcurrency: int('INGEST_IMAGE_CHECK_CONCURRENCY', 16, 1, 256),
+      // Only for crash-safety tests and demos: slows each batch so an import can be killed mid-way.
+      batchDelayMs: int('INGEST_BATCH_DELAY_MS', 0, 0, 60000),
+    },
+    bootstrapAdminKey: oneOf('BOOTSTRAP_ADMIN_KEY', 'auto', ['auto', 'always', 'never'] as const),
+    logLevel: oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
+    maxUploadBytes: int('MAX_UPLOAD_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}

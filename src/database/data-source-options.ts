@@ -1,0 +1,18 @@
+import { DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../migrations';
+import { ENTITIES } from './entities';
+
+/** Never `synchronize`: the schema changes only through migrations/, run at start. */
+export function dataSourceOptions(url: string, runMigrations = true): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: runMigrations,
+    migrationsTransactionMode: 'all',
+    synchronize: false,
+    logging: ['error'],
+    extra: { max: 20 },
+  };
+}

@@ -1,0 +1,70 @@
+import { decode as decodePng } from 'fast-png';
+import * as jpeg from 'jpeg-js';
+import { DEEPLESION_HU_OFFSET, HuImage, HuWindow, ImageFormatError } from './hu-image';
+import { readImageHeader } from './image-header';
+
+/** DeepLesion 16-bit PNG → HU (value − 32768). Anything other than 16-bit greyscale is refused. */
+export function decodeDeepLesionPng(bytes: Uint8Array): HuImage {
+  const header = readImageHeader(bytes);
+  if (header.format !== 'png' || header.bitDepth !== 16 || header.channels !== 1) {
+    throw new ImageFormatError(
+      `expected a 16-bit greyscale PNG (DeepLesion), got ${header.format} ${header.bitDepth}-bit with ${header.channels} channel(s)`,
+    );
+  }
+  const png = safely(() => decodePng(bytes), 'PNG');
+  const raw = png.data as Uint16Array;
+  const data = new Float32Array(png.width * png.height);
+  for (let i = 0; i < data.length; i++) data[i] = raw[i] - DEEPLESION_HU_OFFSET;
+  return { width: png.width, height: png.height, data };
+}
+
+/**
+ * An 8-bit greyscale image (PNG or JPEG) made by mapping [window.low, window.high] HU onto 0..255.
+ * Colour images are accepted only when their channels are equal (a grey picture saved as RGB);
+ * the first channel is used.
+ */
+export function decodeGray8(bytes: Uint8Array, window: HuWindow): HuImage {
+  if (!(window.high > window.low)) throw new ImageFormatError('the HU window must have high > low');
+  const header = readImageHeader(bytes);
+  if (header.bitDepth !== 8) throw new ImageFormatError(`expected an 8-bit image, got ${header.bitDepth}-bit`);
+  let width: number;
+  let height: number;
+  let pixels: Uint8Array | Uint8ClampedArray;
+  let channels: number;
+  if (header.format === 'png') {
+    const png = safely(() => decodePng(bytes), 'PNG');
+    if (png.palette) throw new ImageFormatError('palette PNGs are not CT slices');
+    ({ width, height, channels } = png);
+    pixels = png.data as Uint8Array;
+  } else {
+    const img = safely(() => jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 256 }), 'JPEG');
+    ({ width, height } = img);
+    pixels = img.data;
+    channels = pixels.length / (width * height);
+  }
+  if (channels >= 3 && !looksGrey(pixels, channels)) {
+    throw new ImageFormatError('colour image: a CT slice must be greyscale');
+  }
+  const scale = (window.high - window.low) / 255;
+  const data = new Float32Array(width * height);
+  for (let i = 0; i < data.length; i++) data[i] = window.low + pixels[i * channels] * scale;
+  return { width, height, data };
+}
+
+function looksGrey(pixels: Uint8Array | Uint8ClampedArray, channels: number): boolean {
+  // JPEG chroma noise makes channels differ slightly; a real colour picture differs a lot.
+  const step = Math.max(1, Math.floor(pixels.length / channels / 4096));
+  for (let p = 0; p < pixels.length / channels; p += step) {
+    const i = p * channels;
+    if (Math.abs(pixels[i] - pixels[i + 1]) > 12 || Math.abs(pixels[i] - pixels[i + 2]) > 12) return false;
+  }
+  return true;
+}
+
+function safely<T>(decode: () => T, what: string): T {
+  try {
+    return decode();
+  } catch (error) {
+    throw new ImageFormatError(`corrupt ${what}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,43 @@
+/** A CT slice in Hounsfield units, row-major, with its in-plane pixel spacing when known. */
+export interface HuImage {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+export interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+export interface HuWindow {
+  low: number;
+  high: number;
+}
+
+/** The error for input that is not a usable CT slice; callers turn it into a 4xx or a skipped row. */
+export class ImageFormatError extends Error {
+  constructor(
+    message: string,
+    /** 415 for a format we recognise but do not support, 422 for a broken or implausible image. */
+    readonly status: 415 | 422 = 422,
+  ) {
+    super(message);
+  }
+}
+
+// Limits for "is this plausibly a CT slice": DeepLesion is 512², some scanners go to 1024².
+export const MAX_SLICE_SIDE = 4096;
+export const MIN_SLICE_SIDE = 16;
+
+/** DeepLesion stores HU + 32768 in unsigned 16-bit PNGs. */
+export const DEEPLESION_HU_OFFSET = 32768;
+
+/** Key-slice JPEGs of DeepLesion map −1024..3071 HU linearly onto 0..255. */
+export const DEEPLESION_KEYSLICE_WINDOW: HuWindow = { low: -1024, high: 3071 };
+
+export function boxInside(box: Box, width: number, height: number): boolean {
+  return box.x1 >= 0 && box.y1 >= 0 && box.x2 <= width && box.y2 <= height && box.x2 > box.x1 && box.y2 > box.y1;
+}

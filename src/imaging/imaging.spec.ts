@@ -1,0 +1,104 @@
+import { encode } from 'fast-png';
+import * as jpeg from 'jpeg-js';
+import { decodeDeepLesionPng, decodeGray8 } from './decode';
+import { boxInside, ImageFormatError } from './hu-image';
+import { readImageHeader } from './image-header';
+import { boxInPatch, cropSquare, greyToRgbWithBox, patchGeometry } from './patch';
+import { applyWindow, WINDOW_PRESETS } from './window';
+
+function png16(width: number, height: number, hu: (x: number, y: number) => number): Uint8Array {
+  const data = new Uint16Array(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = hu(x, y) + 32768;
+  return encode({ width, height, data, depth: 16, channels: 1 });
+}
+
+describe('image headers', () => {
+  it('reads PNG size, depth and channels without decoding', () => {
+    expect(readImageHeader(png16(40, 30, () => 0))).toEqual({ format: 'png', width: 40, height: 30, bitDepth: 16, channels: 1 });
+  });
+
+  it('reads JPEG frame size', () => {
+    const rgba = new Uint8Array(64 * 32 * 4).fill(128);
+    const bytes = jpeg.encode({ width: 64, height: 32, data: rgba }, 90).data;
+    expect(readImageHeader(bytes)).toMatchObject({ format: 'jpeg', width: 64, height: 32, bitDepth: 8 });
+  });
+
+  it('refuses non-images, truncated files and absurd sizes', () => {
+    expect(() => readImageHeader(Buffer.from('hello world, not an image'))).toThrow(ImageFormatError);
+    expect(() => readImageHeader(png16(40, 30, () => 0).slice(0, 20))).toThrow(/truncated/);
+    expect(() => readImageHeader(png16(8, 8, () => 0))).toThrow(/implausible/);
+  });
+});
+
+describe('decoding', () => {
+  it('maps DeepLesion 16-bit values to HU exactly', () => {
+    const image = decodeDeepLesionPng(png16(20, 20, (x) => (x < 10 ? -1000 : 60)));
+    expect(image.data[0]).toBe(-1000);
+    expect(image.data[15]).toBe(60);
+  });
+
+  it('refuses 8-bit PNGs as DeepLesion slices', () => {
+    const bytes = encode({ width: 20, height: 20, data: new Uint8Array(400), depth: 8, channels: 1 });
+    expect(() => decodeDeepLesionPng(bytes)).toThrow(/16-bit/);
+  });
+
+  it('maps 8-bit grey through the declared window', () => {
+    const data = new Uint8Array(400).fill(255);
+    data[0] = 0;
+    const image = decodeGray8(encode({ width: 20, height: 20, data, depth: 8, channels: 1 }), { low: -1024, high: 3071 });
+    expect(image.data[0]).toBe(-1024);
+    expect(image.data[1]).toBeCloseTo(3071, 3);
+  });
+
+  it('refuses colour images and corrupt pixel data', () => {
+    const rgb = new Uint8Array(20 * 20 * 3);
+    for (let i = 0; i < 400; i++) rgb.set([250, 10, 10], i * 3);
+    expect(() => decodeGray8(encode({ width: 20, height: 20, data: rgb, depth: 8, channels: 3 }), { low: 0, high: 255 })).toThrow(/colour/);
+    const broken = png16(20, 20, () => 0);
+    broken.fill(0, 40);
+    expect(() => decodeDeepLesionPng(broken)).toThrow(ImageFormatError);
+  });
+});
+
+describe('patches', () => {
+  const box = { x1: 40, y1: 40, x2: 60, y2: 50 };
+
+  it('sizes the context square from the spacing, never tighter than the box', () => {
+    expect(patchGeometry(box, 0.8, 120).side).toBeCloseTo(150);
+    expect(patchGeometry(box, null).side).toBe(50);
+    expect(patchGeometry({ x1: 0, y1: 0, x2: 400, y2: 100 }, 0.8).side).toBe(600);
+  });
+
+  it('replicates the border outside the image', () => {
+    const image = { width: 4, height: 4, data: Float32Array.from({ length: 16 }, (_, i) => (i % 4) * 10) };
+    const patch = cropSquare(image, { cx: 0, cy: 2, side: 8 }, 8);
+    expect(patch.data[0]).toBe(0); // left of the image: column 0 repeated
+    expect(patch.data[7]).toBeCloseTo(30); // right half: up to the last column
+  });
+
+  it('is an identity crop at scale 1', () => {
+    const image = { width: 10, height: 10, data: Float32Array.from({ length: 100 }, (_, i) => i) };
+    const patch = cropSquare(image, { cx: 5, cy: 5, side: 4 }, 4);
+    expect(Array.from(patch.data.slice(0, 4))).toEqual([33, 34, 35, 36]);
+  });
+
+  it('maps the box into patch coordinates and draws it', () => {
+    const geometry = { cx: 50, cy: 45, side: 40 };
+    expect(boxInPatch(box, geometry, 80)).toEqual({ x1: 20, y1: 30, x2: 60, y2: 50 });
+    const rgb = greyToRgbWithBox(new Uint8Array(100), 10, { x1: 2, y1: 2, x2: 5, y2: 5 });
+    expect(Array.from(rgb.slice((2 * 10 + 3) * 3, (2 * 10 + 3) * 3 + 3))).toEqual([255, 210, 0]);
+    expect(Array.from(rgb.slice((3 * 10 + 3) * 3, (3 * 10 + 3) * 3 + 3))).toEqual([0, 0, 0]);
+  });
+
+  it('windows HU with clipping', () => {
+    const grey = applyWindow(Float32Array.from([-2000, -160, 40, 240, 3000]), WINDOW_PRESETS.soft);
+    expect([grey[0], grey[1], grey[3], grey[4]]).toEqual([0, 0, 255, 255]);
+    expect(Math.abs(grey[2] - 127.5)).toBeLessThanOrEqual(0.5);
+  });
+
+  it('checks boxes against the image', () => {
+    expect(boxInside({ x1: 0, y1: 0, x2: 512, y2: 512 }, 512, 512)).toBe(true);
+    expect(boxInside({ x1: -1, y1: 0, x2: 10, y2: 10 }, 512, 512)).toBe(false);
+    expect(boxInside({ x1: 10, y1: 0, x2: 5, y2: 10 }, 512, 512)).toBe(false);
+  });
+});

@@ -1,0 +1,31 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export type IngestFormat = 'deeplesion' | 'keyslice8' | 'samples';
+export type IngestJobStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+
+export interface IngestRowError {
+  line: number;
+  message: string;
+}
+
+/** One import run. `cursor` is the number of data rows committed, so a re-run resumes after them. */
+@Entity('ingest_job')
+export class IngestJobEntity {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('text') format: IngestFormat;
+  @Column('text') dataset: string;
+  @Column('text', { name: 'csv_path' }) csvPath: string;
+  @Column('text', { name: 'images_dir' }) imagesDir: string;
+  /** sha256 of the CSV bytes plus the options that change its meaning; a resume needs the same one. */
+  @Column('text') fingerprint: string;
+  @Column('text') status: IngestJobStatus;
+  @Column('int', { name: 'total_rows' }) totalRows: number;
+  @Column('int') cursor: number;
+  @Column('int', { name: 'imported_rows' }) importedRows: number;
+  @Column('int', { name: 'skipped_rows' }) skippedRows: number;
+  @Column('jsonb', { default: () => "'[]'" }) errors: IngestRowError[];
+  @Column('text', { nullable: true }) message: string | null;
+  @Column('timestamptz', { name: 'started_at' }) startedAt: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+  @Column('timestamptz', { name: 'finished_at', nullable: true }) finishedAt: Date | null;
+}

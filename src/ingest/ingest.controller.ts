@@ -1,0 +1,39 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireRole } from '../auth/auth.decorators';
+import { StartIngestDto } from './ingest.dto';
+import { IngestService } from './ingest.service';
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@RequireRole('admin')
+@Controller('admin/ingest')
+export class IngestController {
+  constructor(private readonly ingest: IngestService) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Start (or resume) an import job from files on the server; poll its status' })
+  async start(@Body() body: StartIngestDto) {
+    const { job } = await this.ingest.start({
+      format: body.format,
+      csvPath: body.csv,
+      imagesDir: body.images,
+      dataset: body.dataset ?? 'deeplesion',
+      huWindow: body.huWindow,
+    });
+    return job;
+  }
+
+  @Get('jobs')
+  @ApiOperation({ summary: 'Recent import jobs' })
+  list() {
+    return this.ingest.listJobs();
+  }
+
+  @Get('jobs/:id')
+  @ApiOperation({ summary: 'Status of an import job: counts, rate, errors with line numbers, finished or not' })
+  get(@Param('id', ParseUUIDPipe) id: string) {
+    return this.ingest.getJob(id);
+  }
+}

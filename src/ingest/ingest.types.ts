@@ -1,0 +1,55 @@
+import { HuWindow } from '../imaging/hu-image';
+import { IngestFormat, IngestJobEntity, IngestJobStatus, IngestRowError } from './ingest-job.entity';
+
+export interface IngestRequest {
+  format: IngestFormat;
+  csvPath: string;
+  imagesDir: string;
+  /** Namespace of the patient indexes (DeepLesion, a hospital archive, the synthetic sample). */
+  dataset: string;
+  /** For 8-bit images: the HU range their 0..255 grey levels stand for. */
+  huWindow?: HuWindow;
+}
+
+export interface IngestJobView {
+  id: string;
+  status: IngestJobStatus;
+  format: IngestFormat;
+  dataset: string;
+  source: string;
+  totalRows: number;
+  processedRows: number;
+  importedRows: number;
+  skippedRows: number;
+  /** Rows per second since the job started (or resumed). */
+  rowsPerSecond: number;
+  percent: number;
+  errors: IngestRowError[];
+  message: string | null;
+  startedAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+export function toJobView(job: IngestJobEntity): IngestJobView {
+  const seconds = Math.max((job.updatedAt.getTime() - job.startedAt.getTime()) / 1000, 1e-3);
+  return {
+    id: job.id,
+    status: job.status,
+    format: job.format,
+    dataset: job.dataset,
+    // The file name only: responses never carry server paths.
+    source: job.csvPath.split(/[\\/]/).pop() ?? '',
+    totalRows: job.totalRows,
+    processedRows: job.cursor,
+    importedRows: job.importedRows,
+    skippedRows: job.skippedRows,
+    rowsPerSecond: Math.round((job.cursor / seconds) * 10) / 10,
+    percent: job.totalRows ? Math.round((job.cursor / job.totalRows) * 1000) / 10 : 100,
+    errors: job.errors,
+    message: job.message,
+    startedAt: job.startedAt,
+    updatedAt: job.updatedAt,
+    finishedAt: job.finishedAt,
+  };
+}

@@ -1,0 +1,38 @@
+import { Controller, Get, Header, Param, ParseIntPipe, Query, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { LesionFilterDto, PatchQueryDto } from './lesions.dto';
+import { LesionsService } from './lesions.service';
+
+@ApiTags('lesions')
+@ApiBearerAuth()
+@Controller()
+export class LesionsController {
+  constructor(private readonly lesions: LesionsService) {}
+
+  @Get('lesions')
+  @ApiOperation({ summary: 'List lesions with structured filters and pagination' })
+  list(@Query() query: LesionFilterDto) {
+    return this.lesions.listLesions(query);
+  }
+
+  @Get('lesions/:id')
+  @ApiOperation({ summary: 'All metadata of one lesion' })
+  get(@Param('id', ParseIntPipe) id: number) {
+    return this.lesions.getLesion(id);
+  }
+
+  @Get('lesions/:id/patch.png')
+  @ApiOperation({ summary: 'The lesion patch in a chosen window, with or without its box' })
+  @ApiProduces('image/png')
+  @Header('Content-Type', 'image/png')
+  @Header('Cache-Control', 'private, max-age=3600')
+  async patch(@Param('id', ParseIntPipe) id: number, @Query() query: PatchQueryDto) {
+    return new StreamableFile(await this.lesions.renderPatch(id, query));
+  }
+
+  @Get('stats')
+  @ApiOperation({ summary: 'Archive counts by coarse type, split and sex' })
+  stats() {
+    return this.lesions.stats();
+  }
+}

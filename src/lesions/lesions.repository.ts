@@ -1,0 +1,85 @@
+import * as fs from 'node:fs/promises';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, SelectQueryBuilder } from 'typeorm';
+import { LesionEntity } from './lesion.entities';
+
+export interface LesionFilter {
+  coarseTypes?: number[];
+  sex?: 'M' | 'F';
+  ageMin?: number;
+  ageMax?: number;
+  diameterMinMm?: number;
+  diameterMaxMm?: number;
+  splits?: number[];
+  noisy?: boolean;
+  patientIndex?: number;
+  studyIndex?: number;
+  dataset?: string;
+}
+
+export interface CountRow {
+  key: string | null;
+  count: number;
+}
+
+@Injectable()
+export class LesionsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** A lesion with its series, study and patient. */
+  findById(id: number): Promise<LesionEntity | null> {
+    return this.withJoins().where('lesion.id = :id', { id }).getOne();
+  }
+
+  async page(filter: LesionFilter, offset: number, limit: number): Promise<{ total: number; items: LesionEntity[] }> {
+    const query = applyFilter(this.withJoins(), filter).orderBy('lesion.id', 'ASC').skip(offset).take(limit);
+    const [items, total] = await query.getManyAndCount();
+    return { total, items };
+  }
+
+  async countBy(column: 'coarse_type' | 'split' | 'sex'): Promise<CountRow[]> {
+    const expression = column === 'sex' ? 'patient.sex' : `lesion.${column}`;
+    const rows: { key: string | null; count: string }[] = await this.dataSource.query(
+      `SELECT ${expression}::text AS key, count(*) AS count FROM lesion JOIN patient ON patient.id = lesion.patient_id GROUP BY 1 ORDER BY 1`,
+    );
+    return rows.map((r) => ({ key: r.key, count: Number(r.count) }));
+  }
+
+  async totals(): Promise<{ patients: number; studies: number; series: number; lesions: number }> {
+    const [row] = await this.dataSource.query(
+      `SELECT (SELECT count(*) FROM patient) AS patients, (SELECT count(*) FROM study) AS studies,
+              (SELECT count(*) FROM series) AS series, (SELECT count(*) FROM lesion) AS lesions`,
+    );
+    return { patients: Number(row.patients), studies: Number(row.studies), series: Number(row.series), lesions: Number(row.lesions) };
+  }
+
+  readImage(file: string): Promise<Buffer> {
+    return fs.readFile(file);
+  }
+
+  private withJoins(): SelectQueryBuilder<LesionEntity> {
+    return this.dataSource
+      .getRepository(LesionEntity)
+      .createQueryBuilder('lesion')
+      .innerJoinAndSelect('lesion.series', 'series')
+      .innerJoinAndSelect('series.study', 'study')
+      .innerJoinAndSelect('study.patient', 'patient');
+  }
+}
+
+/** Every list filter as SQL on indexed columns. */
+export function applyFilter<T extends object>(query: SelectQueryBuilder<T>, filter: LesionFilter): SelectQueryBuilder<T> {
+  if (filter.coarseTypes?.length) query.andWhere('lesion.coarse_type IN (:...coarseTypes)', { coarseTypes: filter.coarseTypes });
+  if (filter.sex) query.andWhere('patient.sex = :sex', { sex: filter.sex });
+  if (filter.ageMin !== undefined) query.andWhere('study.age_years >= :ageMin', { ageMin: filter.ageMin });
+  if (filter.ageMax !== undefined) query.andWhere('study.age_years <= :ageMax', { ageMax: filter.ageMax });
+  if (filter.diameterMinMm !== undefined) query.andWhere('lesion.long_axis_mm >= :dMin', { dMin: filter.diameterMinMm });
+  if (filter.diameterMaxMm !== undefined) query.andWhere('lesion.long_axis_mm <= :dMax', { dMax: filter.diameterMaxMm });
+  if (filter.splits?.length) query.andWhere('lesion.split IN (:...splits)', { splits: filter.splits });
+  if (filter.noisy !== undefined) query.andWhere('lesion.possibly_noisy = :noisy', { noisy: filter.noisy });
+  if (filter.patientIndex !== undefined) query.andWhere('patient.patient_index = :patientIndex', { patientIndex: filter.patientIndex });
+  if (filter.studyIndex !== undefined) query.andWhere('study.study_index = :studyIndex', { studyIndex: filter.studyIndex });
+  if (filter.dataset) query.andWhere('patient.dataset = :dataset', { dataset: filter.dataset });
+  return query;
+}

@@ -1,0 +1,110 @@
+import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { decodeDeepLesionPng, decodeGray8 } from '../imaging/decode';
+import { HuImage } from '../imaging/hu-image';
+import { parseWindow, renderPatchPng } from '../imaging/render-patch';
+import { COARSE_TYPES } from '../ingest/lesion-record';
+import { LesionEntity } from './lesion.entities';
+import { LesionFilterDto, PatchQueryDto } from './lesions.dto';
+import { LesionFilter, LesionsRepository } from './lesions.repository';
+import { LesionView, splitCode, splitName, toLesionView } from './lesion.view';
+
+export interface Page<T> {
+  total: number;
+  offset: number;
+  limit: number;
+  items: T[];
+}
+
+export interface ArchiveStats {
+  totals: { patients: number; studies: number; series: number; lesions: number };
+  byCoarseType: { code: number; name: string; count: number }[];
+  bySplit: { split: string | null; count: number }[];
+  bySex: { sex: string | null; count: number }[];
+}
+
+@Injectable()
+export class LesionsService {
+  private readonly logger = new Logger('Lesions');
+
+  constructor(private readonly repository: LesionsRepository) {}
+
+  async getLesion(id: number): Promise<LesionView> {
+    return toLesionView(await this.findOrThrow(id));
+  }
+
+  async listLesions(query: LesionFilterDto): Promise<Page<LesionView>> {
+    const { total, items } = await this.repository.page(toFilter(query), query.offset, query.limit);
+    return { total, offset: query.offset, limit: query.limit, items: items.map((l) => toLesionView(l)) };
+  }
+
+  async stats(): Promise<ArchiveStats> {
+    const [totals, types, splits, sexes] = await Promise.all([
+      this.repository.totals(),
+      this.repository.countBy('coarse_type'),
+      this.repository.countBy('split'),
+      this.repository.countBy('sex'),
+    ]);
+    return {
+      totals,
+      byCoarseType: types.map((r) => ({ code: Number(r.key), name: COARSE_TYPES[Number(r.key)] ?? 'unknown', count: r.count })),
+      bySplit: splits.map((r) => ({ split: r.key === null ? null : splitName(Number(r.key)), count: r.count })),
+      bySex: sexes.map((r) => ({ sex: r.key?.trim() ?? null, count: r.count })),
+    };
+  }
+
+  async renderPatch(id: number, query: PatchQueryDto): Promise<Uint8Array> {
+    const window = parseWindow(query.window);
+    if (!window) throw new BadRequestException('window must be a preset or "low,high" with high > low');
+    const lesion = await this.findOrThrow(id);
+    const image = await this.loadKeySlice(lesion);
+    return renderPatchPng(image, { x1: lesion.boxX1, y1: lesion.boxY1, x2: lesion.boxX2, y2: lesion.boxY2 }, {
+      window,
+      drawBox: query.box,
+      size: query.size,
+      contextMm: query.contextMm,
+      spacingMm: lesion.series?.spacingXmm ?? null,
+    });
+  }
+
+  /** The lesion's key slice in HU, decoded according to how it was ingested. */
+  async loadKeySlice(lesion: LesionEntity): Promise<HuImage> {
+    let bytes: Buffer;
+    try {
+      bytes = await this.repository.readImage(lesion.imagePath);
+    } catch (error) {
+      this.logger.warn(`Key slice of lesion ${lesion.id} is unreadable: ${(error as Error).message}`);
+      throw new NotFoundException(`The image of lesion ${lesion.id} is no longer available`);
+    }
+    return lesion.imageEncoding === 'png16'
+      ? decodeDeepLesionPng(bytes)
+      : decodeGray8(bytes, { low: lesion.imageHuLow ?? -1024, high: lesion.imageHuHigh ?? 3071 });
+  }
+
+  private async findOrThrow(id: number): Promise<LesionEntity> {
+    const lesion = await this.repository.findById(id);
+    if (!lesion) throw new NotFoundException(`Lesion ${id} not found`);
+    return lesion;
+  }
+}
+
+export function toFilter(query: LesionFilterDto): LesionFilter {
+  if (query.ageMin !== undefined && query.ageMax !== undefined && query.ageMin > query.ageMax) {
+    throw new BadRequestException('ageMin must not exceed ageMax');
+  }
+  if (query.diameterMinMm !== undefined && query.diameterMaxMm !== undefined && query.diameterMinMm > query.diameterMaxMm) {
+    throw new BadRequestException('diameterMinMm must not exceed diameterMaxMm');
+  }
+  return {
+    coarseTypes: query.coarseType,
+    sex: query.sex,
+    ageMin: query.ageMin,
+    ageMax: query.ageMax,
+    diameterMinMm: query.diameterMinMm,
+    diameterMaxMm: query.diameterMaxMm,
+    splits: query.split?.map(splitCode),
+    noisy: query.noisy,
+    patientIndex: query.patient,
+    studyIndex: query.study,
+    dataset: query.dataset,
+  };
+}

@@ -1,0 +1,34 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { IngestService } from '../ingest/ingest.service';
+import { IngestJobView } from '../ingest/ingest.types';
+import { SampleDatasetRepository } from './sample-dataset.repository';
+
+export const SAMPLE_DATASET = 'synthetic-sample';
+
+/** The built-in synthetic archive: generated once (deterministic, seeded), ingested like any DeepLesion download. */
+@Injectable()
+export class SampleService {
+  private readonly logger = new Logger('Sample');
+
+  constructor(
+    private readonly files: SampleDatasetRepository,
+    private readonly ingest: IngestService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async ensureGenerated(): Promise<{ csvPath: string; imagesDir: string; created: boolean }> {
+    const { dir, seed, patients } = this.config.sample;
+    const result = await this.files.ensure(dir, { seed, patients });
+    if (result.created) this.logger.log(`Generated the synthetic sample: ${result.lesions} lesions on ${result.slices} slices`);
+    return result;
+  }
+
+  /** Generates the sample if absent and imports it (idempotent: a second run changes nothing). */
+  async ensureIngested(): Promise<IngestJobView> {
+    const { csvPath, imagesDir } = await this.ensureGenerated();
+    const job = await this.ingest.run({ format: 'deeplesion', csvPath, imagesDir, dataset: SAMPLE_DATASET });
+    this.logger.log(`Sample archive ready: ${job.importedRows} lesions imported, ${job.skippedRows} skipped`);
+    return job;
+  }
+}
