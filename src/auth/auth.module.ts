@@ -16,6 +16,7 @@ import { AuthService } from './auth.service';
 })
 export class AuthModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(AuditMiddleware).forRoutes('api/*path');
+    // Relative to the global prefix: every /api/v1 route, not the health probes or docs.
+    consumer.apply(AuditMiddleware).forRoutes('*path');
   }
 }

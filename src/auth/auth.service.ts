@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, NotFoundException } from '@nestjs/common';
 import { apiKeyMatches, generateApiKey, parseApiKey } from './api-key.codec';
 import { ApiKeysRepository, AuditRepository } from './api-keys.repository';
 import { AuthenticatedKey } from './auth.decorators';
@@ -26,7 +26,10 @@ export interface ApiKeyView {
 const TOUCH_INTERVAL_MS = 60_000;
 
 @Injectable()
-export class AuthService {
+export class AuthService implements BeforeApplicationShutdown {
+  /** Audit writes still in flight; shutdown waits for them so no request goes unrecorded. */
+  private readonly pendingAudit = new Set<Promise<void>>();
+
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly audit: AuditRepository,
@@ -65,7 +68,13 @@ export class AuthService {
   }
 
   recordRequest(row: Omit<AuditLogEntity, 'id'>): Promise<void> {
-    return this.audit.insert(row);
+    const write = this.audit.insert(row).finally(() => this.pendingAudit.delete(write));
+    this.pendingAudit.add(write);
+    return write;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.pendingAudit]);
   }
 
   auditPage(offset: number, limit: number, apiKeyId?: string): Promise<{ total: number; items: AuditLogEntity[] }> {

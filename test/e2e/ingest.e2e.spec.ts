@@ -1,0 +1,154 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DataSource } from 'typeorm';
+import { dlInfoRow, FixtureLesion, pad, writeDeepLesionFixture } from '../helpers/fixtures';
+import { bearer, createTestApp, SHARED_DIR, TestApp, waitFor } from '../helpers/test-app';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+describe('DeepLesion import (e2e)', () => {
+  let t: TestApp;
+  let dir: string;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    t = await createTestApp({ SAMPLE_AUTOLOAD: 'false', INGEST_BATCH_SIZE: '7' });
+    db = t.app.get(DataSource);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingest-e2e-'));
+  });
+  afterAll(async () => {
+    await t?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function importViaApi(body: object) {
+    const started = await t.http().post('/api/v1/admin/ingest').set(bearer(t.adminKey)).send(body).expect(202);
+    expect(started.body.status).toBe('running');
+    return waitFor(async () => {
+      const res = await t.http().get(`/api/v1/admin/ingest/jobs/${started.body.id}`).set(bearer(t.adminKey)).expect(200);
+      return res.body.status !== 'running' && res.body;
+    });
+  }
+
+  const count = async (table: string) => Number((await db.query(`SELECT count(*) AS n FROM ${table}`))[0].n);
+
+  it('imports the same file twice and ends with the same rows', async () => {
+    const lesions: FixtureLesion[] = [];
+    for (let p = 1; p <= 6; p++) for (let s = 1; s <= 2; s++) lesions.push({ patient: p, study: s, series: 1, slice: 10 + s }, { patient: p, study: s, series: 1, slice: 10 + s, box: [35, 35, 50, 50] });
+    const { csv, images } = writeDeepLesionFixture(path.join(dir, 'twice'), lesions);
+    const first = await importViaApi({ format: 'deeplesion', csv, images, dataset: 'twice' });
+    expect(first).toMatchObject({ status: 'completed', totalRows: 24, processedRows: 24, importedRows: 24, skippedRows: 0, percent: 100 });
+    expect(first.rowsPerSecond).toBeGreaterThan(0);
+    const before = { patients: await count('patient'), studies: await count('study'), series: await count('series'), lesions: await count('lesion') };
+    const ids = await db.query('SELECT id FROM lesion ORDER BY id');
+    const second = await importViaApi({ format: 'deeplesion', csv, images, dataset: 'twice' });
+    expect(second).toMatchObject({ status: 'completed', importedRows: 24 });
+    expect(second.id).not.toBe(first.id);
+    expect({ patients: await count('patient'), studies: await count('study'), series: await count('series'), lesions: await count('lesion') }).toEqual(before);
+    expect(before).toEqual({ patients: 6, studies: 12, series: 12, lesions: 24 });
+    expect(await db.query('SELECT id FROM lesion ORDER BY id')).toEqual(ids);
+  });
+
+  it('reports malformed rows and images with line numbers, skips them and imports the rest', async () => {
+    const good: FixtureLesion[] = [1, 2, 3].map((i) => ({ patient: 100 + i, study: 1, series: 1, slice: 5 }));
+    const sub = path.join(dir, 'bad');
+    const bad = [
+      dlInfoRow({ patient: 200, study: 1, series: 1, slice: 5 }).replace(/,1$/, ''), // line 5: a column short
+      dlInfoRow({ patient: 201, study: 1, series: 1, slice: 5 }).replace(',60,', ',sixty,'), // line 6: unparsable age
+      dlInfoRow({ patient: 202, study: 1, series: 1, slice: 5, box: [10, 10, 90, 20] }), // line 7: box outside the 64x64 image
+      dlInfoRow({ patient: 203, study: 1, series: 1, slice: 5 }), // line 8: image missing
+      dlInfoRow({ patient: 204, study: 1, series: 1, slice: 5 }), // line 9: image is not a PNG
+      dlInfoRow({ patient: 205, study: 1, series: 1, slice: 5 }), // line 10: 8-bit where 16-bit is required
+    ];
+    const { csv, images } = writeDeepLesionFixture(sub, good, bad);
+    fs.mkdirSync(path.join(images, `${pad(204, 6)}_01_01`), { recursive: true });
+    fs.writeFileSync(path.join(images, `${pad(204, 6)}_01_01`, '005.png'), 'this is not an image');
+    fs.mkdirSync(path.join(images, `${pad(205, 6)}_01_01`), { recursive: true });
+    const { encode } = await import('fast-png');
+    fs.writeFileSync(path.join(images, `${pad(205, 6)}_01_01`, '005.png'), encode({ width: 64, height: 64, data: new Uint8Array(64 * 64), depth: 8, channels: 1 }));
+
+    const before = await count('lesion');
+    const job = await importViaApi({ format: 'deeplesion', csv, images, dataset: 'bad' });
+    expect(job).toMatchObject({ status: 'completed', totalRows: 9, importedRows: 3, skippedRows: 6 });
+    expect(job.errors.map((e: { line: number }) => e.line)).toEqual([5, 6, 7, 8, 9, 10]);
+    const messages = job.errors.map((e: { message: string }) => e.message);
+    expect(messages[0]).toMatch(/expected 18 columns/);
+    expect(messages[1]).toMatch(/Patient_age/);
+    expect(messages[2]).toMatch(/outside/);
+    expect(messages[3]).toMatch(/image not found/);
+    expect(messages[4]).toMatch(/not a PNG or JPEG/);
+    expect(messages[5]).toMatch(/16-bit/);
+    expect(JSON.stringify(job)).not.toContain(dir); // no server paths in the response
+    expect((await count('lesion')) - before).toBe(3);
+  });
+
+  it('refuses a request that cannot start with a clear 400 and writes nothing', async () => {
+    const jobs = await count('ingest_job');
+    const missing = await t.http().post('/api/v1/admin/ingest').set(bearer(t.adminKey)).send({ format: 'deeplesion', csv: path.join(dir, 'nope.csv'), images: dir }).expect(400);
+    expect(missing.body.message).toMatch(/Cannot read the CSV file nope.csv/);
+    fs.writeFileSync(path.join(dir, 'wrong.csv'), 'a,b\n1,2\n');
+    const header = await t.http().post('/api/v1/admin/ingest').set(bearer(t.adminKey)).send({ format: 'deeplesion', csv: path.join(dir, 'wrong.csv'), images: dir }).expect(400);
+    expect(header.body.message).toMatch(/missing column/);
+    await t.http().post('/api/v1/admin/ingest').set(bearer(t.adminKey)).send({ format: 'dicomdir', csv: 'x', images: 'y' }).expect(400);
+    expect(await count('ingest_job')).toBe(jobs);
+  });
+
+  it('finishes exactly after being killed with SIGKILL mid-way and run again', async () => {
+    const lesions: FixtureLesion[] = [];
+    for (let p = 1; p <= 100; p++) for (let k = 0; k < 3; k++) lesions.push({ patient: 1000 + p, study: 1, series: 1, slice: 20 + k });
+    const { csv, images } = writeDeepLesionFixture(path.join(dir, 'kill'), lesions);
+    const env = { ...process.env, DATABASE_URL: t.database.url, INGEST_BATCH_SIZE: '10', LOG_LEVEL: 'error' };
+    const cli = (extra: Record<string, string>) =>
+      spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', 'ingest', 'deeplesion', '--csv', csv, '--images', images, '--dataset', 'kill'], {
+        cwd: ROOT,
+        env: { ...env, ...extra },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+
+    const victim = cli({ INGEST_BATCH_DELAY_MS: '100' });
+    const exited = new Promise((resolve) => victim.on('exit', resolve));
+    const cursor = await waitFor(async () => {
+      const [job] = await db.query(`SELECT cursor FROM ingest_job WHERE dataset = 'kill'`);
+      return job && job.cursor >= 30 && job.cursor;
+    }, 120_000);
+    victim.kill('SIGKILL');
+    await exited;
+    const [partial] = await db.query(`SELECT id, cursor, status FROM ingest_job WHERE dataset = 'kill'`);
+    expect(partial.cursor).toBeGreaterThanOrEqual(cursor);
+    expect(partial.cursor).toBeLessThan(300);
+    expect(partial.status).toBe('running'); // nobody could mark it: the process was killed
+    expect(Number((await db.query(`SELECT count(*) AS n FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'kill'`))[0].n)).toBe(partial.cursor);
+
+    const rerun = cli({});
+    let output = '';
+    rerun.stdout.on('data', (d) => (output += d));
+    rerun.stderr.on('data', (d) => (output += d));
+    const code = await new Promise((resolve) => rerun.on('exit', resolve));
+    expect(output).toMatch(/Import completed: \d+ lesions imported, 0 rows skipped of 300/);
+    expect(code).toBe(0);
+    const jobs = await db.query(`SELECT id, cursor, status, imported_rows FROM ingest_job WHERE dataset = 'kill'`);
+    expect(jobs).toEqual([{ id: partial.id, cursor: 300, status: 'completed', imported_rows: 300 }]);
+    const [{ n, distinct_keys }] = await db.query(
+      `SELECT count(*)::int AS n, count(DISTINCT (l.series_id, l.key_slice_index, l.lesion_in_image))::int AS distinct_keys
+         FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'kill'`,
+    );
+    expect({ n, distinct_keys }).toEqual({ n: 300, distinct_keys: 300 });
+  });
+
+  const samples = path.join(SHARED_DIR, 'data/deeplesion-samples');
+  const haveSamples = fs.existsSync(path.join(samples, 'lesions.csv'));
+  if (!haveSamples) console.log(`Skipping the real-sample import test: ${samples} is absent`);
+  (haveSamples ? it : it.skip)('imports the 51 real DeepLesion lesions of the shared sample', async () => {
+    const job = await importViaApi({ format: 'samples', csv: path.join(samples, 'lesions.csv'), images: path.join(samples, 'images'), dataset: 'real-samples' });
+    expect(job).toMatchObject({ status: 'completed', totalRows: 51, importedRows: 51, skippedRows: 0 });
+    const list = await t.http().get('/api/v1/lesions?dataset=real-samples&limit=100').set(bearer(t.adminKey)).expect(200);
+    expect(list.body.total).toBe(51);
+    expect(new Set(list.body.items.map((l: { patient: { index: number } }) => l.patient.index)).size).toBe(10);
+    const liver = await t.http().get('/api/v1/lesions?dataset=real-samples&coarseType=5').set(bearer(t.adminKey)).expect(200);
+    expect(liver.body.items.every((l: { coarseType: { code: number } }) => l.coarseType.code === 5)).toBe(true);
+    const patch = await t.http().get(`/api/v1/lesions/${list.body.items[0].id}/patch.png?window=soft`).set(bearer(t.adminKey)).expect(200);
+    expect(patch.headers['content-type']).toBe('image/png');
+  });
+});

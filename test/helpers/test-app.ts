@@ -1,0 +1,63 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { AuthService } from '../../src/auth/auth.service';
+import { Role } from '../../src/auth/auth.entities';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { createTestDatabase, TestDatabase } from './database';
+
+/** Where tests keep the generated synthetic sample: shared by all test files, generated once. */
+export const TEST_SAMPLE_DIR = path.join(os.tmpdir(), 'lesion-retrieval-test-sample');
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  database: TestDatabase;
+  adminKey: string;
+  http: () => ReturnType<typeof request>;
+  keyFor(role: Role): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The whole HTTP app on a fresh database of its own, with an admin key. */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ DATABASE_URL: database.url, SAMPLE_DIR: TEST_SAMPLE_DIR, LOG_LEVEL: 'error', ...env });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, database.url)] }).compile();
+  const app = moduleRef.createNestApplication({ logger: ['fatal', 'error'] });
+  configureApp(app, config);
+  await app.init();
+  const auth = app.get(AuthService);
+  const adminKey = (await auth.createKey('test-admin', 'admin')).key;
+  return {
+    app,
+    config,
+    database,
+    adminKey,
+    http: () => request(app.getHttpServer()),
+    keyFor: async (role) => (await auth.createKey(`test-${role}`, role)).key,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+/** Polls until `check` returns a value, or fails after `timeoutMs`. */
+export async function waitFor<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+export const SHARED_DIR = path.resolve(__dirname, '../../../shared');

@@ -1,0 +1,42 @@
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../src/database/data-source-options';
+import { createTestDatabase, TestDatabase } from '../helpers/database';
+
+describe('migrations (medium)', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = await new DataSource(dataSourceOptions(database.url, false)).initialize();
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  const tables = async () =>
+    (await dataSource.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations' ORDER BY 1`)).map(
+      (r: { table_name: string }) => r.table_name,
+    );
+
+  it('creates the schema, runs idempotently, and reverts cleanly', async () => {
+    await dataSource.runMigrations();
+    expect(await tables()).toEqual(['api_key', 'audit_log', 'ingest_job', 'lesion', 'patient', 'series', 'study']);
+    expect(await dataSource.runMigrations()).toEqual([]);
+    await dataSource.undoLastMigration();
+    expect(await tables()).toEqual([]);
+    await dataSource.runMigrations();
+    expect(await tables()).toHaveLength(7);
+  });
+
+  it('indexes every list filter and enforces the natural keys', async () => {
+    const indexes: string[] = (await dataSource.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'lesion'`)).map((r: { indexname: string }) => r.indexname);
+    for (const name of ['lesion_coarse_type_idx', 'lesion_split_idx', 'lesion_long_axis_mm_idx', 'lesion_patient_idx', 'lesion_study_idx', 'lesion_natural_key']) {
+      expect(indexes).toContain(name);
+    }
+    await dataSource.query(`INSERT INTO patient (dataset, patient_index, sex) VALUES ('d', 1, 'F')`);
+    await expect(dataSource.query(`INSERT INTO patient (dataset, patient_index, sex) VALUES ('d', 1, 'M')`)).rejects.toThrow(/patient_natural_key/);
+    await expect(dataSource.query(`INSERT INTO patient (dataset, patient_index, sex) VALUES ('d', 2, 'X')`)).rejects.toThrow(/check constraint/);
+  });
+});
