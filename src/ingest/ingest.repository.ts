@@ -24,8 +24,10 @@ export interface BatchProgress {
   errors: IngestRowError[];
 }
 
-// JPEG frame headers sit after EXIF/JFIF segments, well inside the first 256 KiB.
-const HEADER_BYTES = 256 * 1024;
+// A PNG's IHDR is in its first 33 bytes; a JPEG's frame header follows its EXIF/JFIF segments, which
+// can be long, so JPEGs get a second, larger read when the first does not reach it.
+const FIRST_READ_BYTES = 4096;
+const JPEG_READ_BYTES = 256 * 1024;
 
 /** Files and database writes of the importer; the service decides what to write. */
 @Injectable()
@@ -44,9 +46,17 @@ export class IngestRepository {
   async readImageHeader(file: string): Promise<ImageHeader> {
     const handle = await fs.open(file, 'r');
     try {
-      const buffer = Buffer.alloc(HEADER_BYTES);
-      const { bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0);
-      return readImageHeader(buffer.subarray(0, bytesRead));
+      const first = Buffer.allocUnsafe(FIRST_READ_BYTES);
+      const { bytesRead } = await handle.read(first, 0, FIRST_READ_BYTES, 0);
+      const isJpeg = first[0] === 0xff && first[1] === 0xd8;
+      if (!isJpeg || bytesRead < FIRST_READ_BYTES) return readImageHeader(first.subarray(0, bytesRead));
+      try {
+        return readImageHeader(first);
+      } catch {
+        const more = Buffer.allocUnsafe(JPEG_READ_BYTES);
+        const { bytesRead: moreRead } = await handle.read(more, 0, JPEG_READ_BYTES, 0);
+        return readImageHeader(more.subarray(0, moreRead));
+      }
     } finally {
       await handle.close();
     }

@@ -12,6 +12,9 @@
  */
 import { hashSeed, Prng } from './prng';
 
+/** Jest runs tests in a vm context where each global lookup is slow; local copies keep the pixel loops fast there. */
+const { PI, abs, atan2, ceil, cos, floor, hypot, max, min, round, sin, sqrt } = Math;
+
 // ---------------------------------------------------------------------------------------------------
 // Public types and constants
 // ---------------------------------------------------------------------------------------------------
@@ -256,7 +259,7 @@ function ellipsoidKeys(zc: number, rz: number, at: (z: number, scale: number) =>
     const t = -1 + (2 * i) / (samples - 1);
     const z = zc + t * rz;
     // Poles at 15% rather than 0 so that the ends are not needle points.
-    const scale = Math.max(0.15, Math.sqrt(Math.max(0, 1 - t * t)));
+    const scale = max(0.15, sqrt(max(0, 1 - t * t)));
     keys.push({ z, ...at(z, scale) });
   }
   return keys;
@@ -385,23 +388,29 @@ function buildPatientAnatomy(rng: Prng, patientIndex: number, gender: 'M' | 'F',
   const vertebralY = (zn: number) => canalY(zn) - 9 - vertebralSize(zn).ry;
   const sacrumTop = 0.635;
 
+  const erectorSize = { rx: jitter(26), ry: jitter(22) };
   for (const side of [-1, 1]) {
     // Erector spinae either side of the spinous processes.
     add({
       tissue: Tissue.MUSCLE,
       hu: tissueHu.muscle,
       angle: 0,
-      keys: along(0.08, 0.7, (zn) => ({ x: side * 30, y: canalY(zn) + 10, rx: jitter(26), ry: jitter(22) }), 10),
+      keys: along(0.08, 0.7, (zn) => ({ x: side * 30, y: canalY(zn) + 10, ...erectorSize }), 10),
     });
-    // Psoas grows downwards from the upper lumbar spine and moves forwards into the pelvis.
+    // Psoas: thickens down the lumbar spine, then moves forwards and outwards into the pelvis.
     add({
       tissue: Tissue.MUSCLE,
       hu: tissueHu.muscle,
       angle: side * 0.25,
       keys: along(0.49, 0.78, (zn, t) => {
-        const v = vertebralSize(Math.min(zn, sacrumTop));
-        const y = lerp(vertebralY(Math.min(zn, sacrumTop)), inCavity(zn, 0, -0.05, 0, 0).y, clamp((zn - 0.64) / 0.12, 0, 1));
-        return { x: side * (v.rx + 8 + 16 * t + 14 * clamp((zn - 0.64) / 0.12, 0, 1)), y, rx: 8 + 14 * Math.sin(Math.PI * Math.min(t * 1.3, 1) * 0.5), ry: 8 + 12 * t };
+        const lumbar = min(zn, sacrumTop);
+        const intoPelvis = clamp((zn - 0.64) / 0.12, 0, 1);
+        return {
+          x: side * (vertebralSize(lumbar).rx + 8 + 16 * t + 14 * intoPelvis),
+          y: lerp(vertebralY(lumbar), inCavity(zn, 0, -0.05, 0, 0).y, intoPelvis),
+          rx: 8 + 14 * min(1, t * 1.6),
+          ry: 8 + 12 * t,
+        };
       }),
     });
     // Gluteal muscles.
@@ -427,7 +436,7 @@ function buildPatientAnatomy(rng: Prng, patientIndex: number, gender: 'M' | 'F',
   const levelMm = jitter(0.0175 * L, 0.04);
   const discMm = rng.uniform(5, 7);
   for (let top = zmm(0.06) + rng.uniform(0, levelMm); top < zmm(sacrumTop); top += levelMm) {
-    const bottom = Math.min(top + levelMm - discMm, zmm(sacrumTop));
+    const bottom = min(top + levelMm - discMm, zmm(sacrumTop));
     const vertebra = (z: number): StructureKey => {
       const zn = z / L;
       const v = vertebralSize(zn);
@@ -459,7 +468,7 @@ function buildPatientAnatomy(rng: Prng, patientIndex: number, gender: 'M' | 'F',
   // Ribs: oval cross-sections around the rib cage; each rib is seen only where it crosses the slice,
   // so visibility alternates along z and the pattern drifts between neighbouring slices.
   const ribPitchMm = rng.uniform(32, 40);
-  const ribPhase = rng.uniform(0, 2 * Math.PI);
+  const ribPhase = rng.uniform(0, 2 * PI);
   for (const side of [-1, 1]) {
     for (let j = 0; j < 9; j++) {
       const t = 0.4 + (j * 2.3) / 8;
@@ -467,7 +476,7 @@ function buildPatientAnatomy(rng: Prng, patientIndex: number, gender: 'M' | 'F',
       for (let z = zmm(0.12); z <= zmm(0.5) + 2; z += 2) {
         const zn = z / L;
         // Lower ribs exist only laterally and posteriorly.
-        const present = (zn < 0.4 || t > 1.3) && Math.sin((2 * Math.PI * z) / ribPitchMm + 1.7 * j + side * 0.6 + ribPhase) > -0.25;
+        const present = (zn < 0.4 || t > 1.3) && sin((2 * PI * z) / ribPitchMm + 1.7 * j + side * 0.6 + ribPhase) > -0.25;
         if (present && runStart === null) runStart = z;
         if ((!present || z > zmm(0.5)) && runStart !== null) {
           const z0 = runStart;
@@ -477,11 +486,11 @@ function buildPatientAnatomy(rng: Prng, patientIndex: number, gender: 'M' | 'F',
           const ribAt = (zz: number, dt: number): StructureKey => {
             const c = cavity(zz / L);
             const tt = t + dt;
-            return { z: zz, x: side * (c.a + 5) * Math.sin(tt), y: -(c.b + 5) * Math.cos(tt), rx: 7, ry: 4.2 };
+            return { z: zz, x: side * (c.a + 5) * sin(tt), y: -(c.b + 5) * cos(tt), rx: 7, ry: 4.2 };
           };
           // Tangent direction of the cage ellipse at t.
           const c = cavity(z0 / L);
-          const angle = Math.atan2((c.b + 5) * Math.sin(t), side * (c.a + 5) * Math.cos(t));
+          const angle = atan2((c.b + 5) * sin(t), side * (c.a + 5) * cos(t));
           add({ ...bone(1.3, tissueHu.marrow * 0.7), angle, keys: [ribAt(z0, 0), ribAt(z1, 0.06)] });
         }
       }
@@ -510,7 +519,7 @@ function buildPatientAnatomy(rng: Prng, patientIndex: number, gender: 'M' | 'F',
     ...bone(2.5),
     angle: 0,
     // S1 continues the L5 body, then the sacrum curves backwards.
-    keys: along(sacrumTop, 0.75, (zn, t) => ({ x: 0, y: lerp(vertebralY(sacrumTop), sacrumY(zn), Math.sqrt(t)), rx: lerp(50, 22, t), ry: lerp(20, 12, t) })),
+    keys: along(sacrumTop, 0.75, (zn, t) => ({ x: 0, y: lerp(vertebralY(sacrumTop), sacrumY(zn), sqrt(t)), rx: lerp(50, 22, t), ry: lerp(20, 12, t) })),
   });
   for (const side of [-1, 1]) {
     // Iliac wing: from the sacroiliac joint (medial, posterior) out to the iliac crest (lateral, anterior).
@@ -522,17 +531,18 @@ function buildPatientAnatomy(rng: Prng, patientIndex: number, gender: 'M' | 'F',
       };
     };
     const mid = wingEnds(0.68, 0.5);
-    const wingAngle = Math.atan2(mid.lateral.y - mid.medial.y, mid.lateral.x - mid.medial.x);
+    const wingAngle = atan2(mid.lateral.y - mid.medial.y, mid.lateral.x - mid.medial.x);
     add({
       ...bone(2.2),
       angle: wingAngle,
       keys: along(0.615, 0.745, (zn, t) => {
         const { medial, lateral } = wingEnds(zn, t);
-        const half = Math.hypot(lateral.x - medial.x, lateral.y - medial.y) / 2;
+        const half = hypot(lateral.x - medial.x, lateral.y - medial.y) / 2;
         return { x: (medial.x + lateral.x) / 2, y: (medial.y + lateral.y) / 2, rx: half * (t < 0.1 ? 0.7 : 1), ry: 7 + 6 * t };
       }),
     });
 
+    // Hip: acetabulum, a rim of joint space, then the femoral head inside it; ischium below and behind.
     const hipX = (zn: number) => side * 0.62 * cavity(zn).a;
     add({ ...bone(3), angle: 0, keys: ellipsoidKeys(zmm(0.79), zmm(0.045), (z, s) => ({ x: hipX(z / L), y: inCavity(z / L, 0, 0.02, 0, 0).y, rx: 33 * s, ry: 33 * s })) });
     add({
@@ -574,15 +584,15 @@ function buildPatientAnatomy(rng: Prng, patientIndex: number, gender: 'M' | 'F',
       const zn0 = rng.uniform(0.12, 0.42);
       const lengthMm = rng.uniform(25, 90);
       const z0 = zmm(zn0);
-      const z1 = Math.min(z0 + lengthMm, lungKeys[lungKeys.length - 1].z);
-      const radius = Math.sqrt(rng.next()) * 0.95;
-      const theta = rng.uniform(0, 2 * Math.PI);
-      const u0 = radius * Math.cos(theta);
-      const v0 = radius * Math.sin(theta);
+      const z1 = min(z0 + lengthMm, lungKeys[lungKeys.length - 1].z);
+      const radius = sqrt(rng.next()) * 0.95;
+      const theta = rng.uniform(0, 2 * PI);
+      const u0 = radius * cos(theta);
+      const v0 = radius * sin(theta);
       const u1 = clamp(u0 + rng.uniform(-0.15, 0.15), -1, 1);
       const v1 = clamp(v0 + rng.uniform(-0.15, 0.15), -1, 1);
       // The hilum is medial (towards x = 0) and mid-chest.
-      const hilumDistance = Math.hypot(u0 + side * 0.7, v0 + 0.1) / 1.9;
+      const hilumDistance = hypot(u0 + side * 0.7, v0 + 0.1) / 1.9;
       const r = 1 + 3.2 * (1 - clamp(hilumDistance, 0, 1)) ** 2;
       const keyAt = (z: number, u: number, v: number): StructureKey | null => {
         const lung = sectionAt(lungKeys, z);
@@ -593,7 +603,8 @@ function buildPatientAnatomy(rng: Prng, patientIndex: number, gender: 'M' | 'F',
       if (a && b && z1 > z0) add({ tissue: Tissue.LUNG_VESSEL, hu: rng.uniform(30, 50), contrastHu: 60, angle: 0, paintsOver: mask(Tissue.LUNG), keys: [a, b] });
     }
   }
-    add({
+  // Mediastinum: fat between the lungs, in which the heart, vessels and airways lie.
+  add({
     tissue: Tissue.MEDIASTINAL_FAT,
     hu: tissueHu.mediastinalFat,
     angle: 0,
@@ -616,21 +627,25 @@ function buildPatientAnatomy(rng: Prng, patientIndex: number, gender: 'M' | 'F',
     }),
     core: { insetMm: 8, tissue: Tissue.HEART, ...blood },
   });
+  // Ascending aorta.
   add({ tissue: Tissue.VESSEL, ...blood, angle: 0, paintsOver: ORGAN_SPACE, keys: along(0.265, 0.34, (zn) => ({ ...inCavity(zn, 0.05, -0.38, 0, 0), rx: 15, ry: 15 }), 3) });
   {
     // Aortic arch: joins the ascending and descending aorta.
     const asc = inCavity(0.258, 0.05, -0.38, 0, 0);
     const desc = { x: aortaX(0.258), y: aortaY(0.258) };
-    const half = Math.hypot(desc.x - asc.x, desc.y - asc.y) / 2 + 12;
-    const angle = Math.atan2(desc.y - asc.y, desc.x - asc.x);
+    const half = hypot(desc.x - asc.x, desc.y - asc.y) / 2 + 12;
+    const angle = atan2(desc.y - asc.y, desc.x - asc.x);
     const mid = { x: (asc.x + desc.x) / 2, y: (asc.y + desc.y) / 2 };
     add({ tissue: Tissue.VESSEL, ...blood, angle, paintsOver: ORGAN_SPACE, keys: [0.25, 0.266].map((zn) => ({ z: zmm(zn), ...mid, rx: half, ry: 13 })) });
   }
+  // Pulmonary trunk, then the right and left pulmonary arteries running out to the hila.
   add({ tissue: Tissue.VESSEL, ...blood, angle: 0, paintsOver: ORGAN_SPACE, keys: along(0.288, 0.318, (zn) => ({ ...inCavity(zn, 0.16, -0.32, 0, 0), rx: 14, ry: 14 }), 3) });
   for (const side of [-1, 1]) {
     add({ tissue: Tissue.VESSEL, ...blood, angle: side * 0.3, paintsOver: ORGAN_SPACE, keys: along(0.3, 0.316, (zn) => ({ ...inCavity(zn, side * 0.22, -0.12, 0.17, 0), ry: 9 }), 3) });
   }
+  // Superior vena cava.
   add({ tissue: Tissue.VESSEL, ...venous, angle: 0, paintsOver: ORGAN_SPACE, keys: along(0.2, 0.31, (zn) => ({ ...inCavity(zn, -0.14, -0.33, 0, 0), rx: 10, ry: 10 }), 3) });
+  // Trachea (wall around air), then the main bronchi.
   add({
     tissue: Tissue.AIRWAY,
     hu: rng.uniform(35, 45),
@@ -649,6 +664,7 @@ function buildPatientAnatomy(rng: Prng, patientIndex: number, gender: 'M' | 'F',
       core: { insetMm: 1.5, tissue: Tissue.AIRWAY, hu: -1000 },
     });
   }
+  // Oesophagus, collapsed, in front of the spine.
   add({ tissue: Tissue.BOWEL, hu: 40, angle: 0, paintsOver: ORGAN_SPACE, keys: along(0.08, 0.4, (zn, t) => ({ x: lerp(-4, 12, t), y: vertebralY(zn) - vertebralSize(zn).ry - 7, rx: 8, ry: 6 })) });
 
   // --- abdomen ------------------------------------------------------------------------------------
@@ -665,7 +681,9 @@ function buildPatientAnatomy(rng: Prng, patientIndex: number, gender: 'M' | 'F',
     ] as const
   ).map(([zn, fx, fy, frx, fry]) => ({ z: zmm(zn), ...inCavity(zn, fx, fy, frx * liverScale, fry * liverScale) }));
   add({ tissue: Tissue.LIVER, hu: tissueHu.liver, contrastHu: 4, angle: 0.25, paintsOver: ORGAN_SPACE, keys: liverKeys });
+  // Left lobe, reaching across the midline in front of the stomach.
   add({ tissue: Tissue.LIVER, hu: tissueHu.liver, contrastHu: 4, angle: -0.15, paintsOver: ORGAN_SPACE, keys: organEllipsoid(0.435, 0.035, 0.12, -0.55, 0.38, 0.3) });
+  // Hepatic veins and portal branches.
   for (let k = 0; k < 6; k++) {
     const u0 = rng.uniform(-0.6, 0.6);
     const v0 = rng.uniform(-0.6, 0.6);
@@ -691,47 +709,53 @@ function buildPatientAnatomy(rng: Prng, patientIndex: number, gender: 'M' | 'F',
     keys: organEllipsoid(0.435, 0.045, 0.3, -0.35, 0.3, 0.36),
     core: { insetMm: 4, tissue: Tissue.STOMACH, hu: rng.uniform(8, 22) },
   });
+  // Gas cap in the front of the stomach, present in most studies.
   add({ tissue: Tissue.STOMACH, hu: -1000, angle: 0.3, paintsOver: mask(Tissue.STOMACH), presenceChance: 0.8, keys: organEllipsoid(0.43, 0.035, 0.3, -0.58, 0.24, 0.16) });
   add({ tissue: Tissue.PANCREAS, hu: rng.uniform(38, 48), contrastHu: 15, angle: -0.25, paintsOver: ORGAN_SPACE, keys: organEllipsoid(0.47, 0.02, 0.08, 0.02, 0.38, 0.1) });
   for (const side of [-1, 1]) {
     const zc = side > 0 ? 0.51 : 0.52;
     const kidneyAt = (z: number, s: number, dxMm = 0, scale = 1): Ellipse => {
       const zn = z / L;
-      const v = vertebralSize(Math.min(zn, sacrumTop));
-      return { x: side * (v.rx + 42 - dxMm), y: vertebralY(Math.min(zn, sacrumTop)) + 2 - dxMm * 0.5, rx: 27 * s * scale, ry: 20 * s * scale };
+      const v = vertebralSize(min(zn, sacrumTop));
+      return { x: side * (v.rx + 42 - dxMm), y: vertebralY(min(zn, sacrumTop)) + 2 - dxMm * 0.5, rx: 27 * s * scale, ry: 20 * s * scale };
     };
+    // Kidney about 11 cm long; the renal sinus (fat) sits towards its medial hilum.
     add({ tissue: Tissue.KIDNEY, hu: tissueHu.kidney, contrastHu: 20, angle: side * -0.7, paintsOver: ORGAN_SPACE, keys: ellipsoidKeys(zmm(zc), 55, (z, s) => kidneyAt(z, s)) });
     add({ tissue: Tissue.RENAL_SINUS, hu: rng.uniform(-50, -25), angle: side * -0.7, paintsOver: mask(Tissue.KIDNEY), keys: ellipsoidKeys(zmm(zc), 30, (z, s) => kidneyAt(z, s, 10, 0.42)) });
   }
   // Descending and abdominal aorta, after the solid organs so that none of them covers it.
   add({ tissue: Tissue.VESSEL, ...blood, angle: 0, paintsOver: ORGAN_SPACE, keys: along(0.255, 0.6, (zn) => ({ x: aortaX(zn), y: aortaY(zn), rx: lerp(12.5, 10, (zn - 0.25) / 0.35), ry: lerp(12.5, 10, (zn - 0.25) / 0.35) }), 10) });
+  // Inferior vena cava, right of the spine.
   add({ tissue: Tissue.VESSEL, ...venous, angle: 0, paintsOver: ORGAN_SPACE, keys: along(0.38, 0.61, (zn) => ({ x: -(vertebralSize(zn).rx + 6), y: vertebralY(zn) - vertebralSize(zn).ry - 8, rx: 11, ry: 10 }), 6) });
+  // Common and external iliac arteries and veins, from the bifurcation to the pelvic side walls.
   for (const side of [-1, 1]) {
     const iliac = (zn: number, t: number) => ({ x: side * lerp(8, 0.36 * cavity(zn).a, t), y: lerp(aortaY(0.6), inCavity(zn, 0, 0.05, 0, 0).y, t) });
     add({ tissue: Tissue.VESSEL, ...blood, angle: 0, paintsOver: ORGAN_SPACE, keys: along(0.6, 0.8, (zn, t) => ({ ...iliac(zn, t), rx: 6.5, ry: 6.5 }), 6) });
     add({ tissue: Tissue.VESSEL, ...venous, angle: 0, paintsOver: ORGAN_SPACE, keys: along(0.61, 0.8, (zn, t) => ({ x: iliac(zn, t).x - side * 4, y: iliac(zn, t).y + 13, rx: 8, ry: 7.5 }), 6) });
   }
   const bowel = (gasChance: number, insetMm = 2.2): StructureCore => ({ insetMm, tissue: Tissue.BOWEL, hu: rng.uniform(10, 25), gasChance });
-  const colon = (keys: StructureKey[], angle = 0) => add({ tissue: Tissue.BOWEL, hu: 40, angle, paintsOver: CAVITY_FILL, keys, core: bowel(0.7, 2.5) });
-  colon(along(0.5, 0.66, (zn) => ({ ...inCavity(zn, -0.72, 0.02, 0, 0), rx: 18, ry: 17 }), 4));
-  colon(along(0.45, 0.66, (zn) => ({ ...inCavity(zn, 0.74, 0.15, 0, 0), rx: 15, ry: 14 }), 4));
-  colon(along(0.5, 0.53, (zn) => inCavity(zn, 0, -0.55, 0.6, 0.15), 3));
-  colon(along(0.66, 0.86, (zn, t) => ({ ...inCavity(zn, lerp(0.2, 0, t), lerp(0.35, 0.55, t), 0, 0), rx: 17, ry: 16 }), 5));
+  const colon = (keys: StructureKey[]) => add({ tissue: Tissue.BOWEL, hu: 40, angle: 0, paintsOver: CAVITY_FILL, keys, core: bowel(0.7, 2.5) });
+  colon(along(0.5, 0.66, (zn) => ({ ...inCavity(zn, -0.72, 0.02, 0, 0), rx: 18, ry: 17 }), 4)); // ascending
+  colon(along(0.45, 0.66, (zn) => ({ ...inCavity(zn, 0.74, 0.15, 0, 0), rx: 15, ry: 14 }), 4)); // descending
+  colon(along(0.5, 0.53, (zn) => inCavity(zn, 0, -0.55, 0.6, 0.15), 3)); // transverse
+  colon(along(0.66, 0.86, (zn, t) => ({ ...inCavity(zn, lerp(0.2, 0, t), lerp(0.35, 0.55, t), 0, 0), rx: 17, ry: 16 }), 5)); // sigmoid and rectum
   // Small-bowel loops fill the remaining visceral fat of the lower abdomen and pelvis.
   for (let k = 0; k < 320; k++) {
     const zc = rng.uniform(0.47, 0.78);
     const u = rng.uniform(-0.78, 0.78);
     const v = rng.uniform(-0.9, 0.45);
     const r = rng.uniform(9, 17);
+    const flattening = rng.uniform(0.65, 1);
     add({
       tissue: Tissue.BOWEL,
       hu: 40,
-      angle: rng.uniform(0, Math.PI),
+      angle: rng.uniform(0, PI),
       paintsOver: mask(Tissue.VISCERAL_FAT),
-      keys: ellipsoidKeys(zmm(zc), rng.uniform(14, 32), (z, s) => ({ ...inCavity(z / L, u, v, 0, 0), rx: r * s, ry: r * rng.uniform(0.65, 1) * s }), 5),
+      keys: ellipsoidKeys(zmm(zc), rng.uniform(14, 32), (z, s) => ({ ...inCavity(z / L, u, v, 0, 0), rx: r * s, ry: r * flattening * s }), 5),
       core: bowel(0.3, 2),
     });
   }
+  // Bladder (urine), then the uterus or the prostate.
   add({ tissue: Tissue.BLADDER, hu: rng.uniform(0, 10), angle: 0, paintsOver: ORGAN_SPACE, keys: organEllipsoid(0.78, 0.05, 0, -0.45, jitter(0.3), jitter(0.36)) });
   if (gender === 'F') {
     add({ tissue: Tissue.PELVIC_ORGAN, hu: rng.uniform(40, 55), angle: 0, paintsOver: ORGAN_SPACE, keys: ellipsoidKeys(zmm(0.755), zmm(0.035), (z, s) => ({ ...inCavity(z / L, 0, -0.02, 0, 0), rx: 32 * s, ry: 22 * s })) });
@@ -770,16 +794,16 @@ function paintEllipse(canvas: Canvas, e: Ellipse, angle: number, hu: number, tis
   const rx = e.rx / spacing;
   const ry = e.ry / spacing;
   if (rx < 0.35 || ry < 0.35) return;
-  const cos = Math.cos(angle);
-  const sin = Math.sin(angle);
+  const cosA = cos(angle);
+  const sinA = sin(angle);
   const halfEdge = edgePx / 2;
-  const reachX = Math.sqrt((rx * cos) ** 2 + (ry * sin) ** 2) + halfEdge + 1;
-  const reachY = Math.sqrt((rx * sin) ** 2 + (ry * cos) ** 2) + halfEdge + 1;
-  const x0 = Math.max(0, Math.floor(cx - reachX));
-  const x1 = Math.min(width - 1, Math.ceil(cx + reachX));
-  const y0 = Math.max(0, Math.floor(cy - reachY));
-  const y1 = Math.min(height - 1, Math.ceil(cy + reachY));
-  const maxRho = 1 + halfEdge / Math.min(rx, ry);
+  const reachX = sqrt((rx * cosA) ** 2 + (ry * sinA) ** 2) + halfEdge + 1;
+  const reachY = sqrt((rx * sinA) ** 2 + (ry * cosA) ** 2) + halfEdge + 1;
+  const x0 = max(0, floor(cx - reachX));
+  const x1 = min(width - 1, ceil(cx + reachX));
+  const y0 = max(0, floor(cy - reachY));
+  const y1 = min(height - 1, ceil(cy + reachY));
+  const maxRho = 1 + halfEdge / min(rx, ry);
   const maxQ = maxRho * maxRho;
   const invRx2 = 1 / (rx * rx);
   const invRy2 = 1 / (ry * ry);
@@ -789,16 +813,16 @@ function paintEllipse(canvas: Canvas, e: Ellipse, angle: number, hu: number, tis
     let i = py * width + x0;
     for (let px = x0; px <= x1; px++, i++) {
       const dx = px - cx;
-      const u = dx * cos + dy * sin;
-      const v = -dx * sin + dy * cos;
+      const u = dx * cosA + dy * sinA;
+      const v = -dx * sinA + dy * cosA;
       const q = u * u * invRx2 + v * v * invRy2;
       if (q > maxQ) continue;
       if (paintsOver !== ANY_TISSUE && (paintsOver & (1 << tissueBuf[i])) === 0) continue;
       let alpha = 1;
       if (q > 0) {
-        const rho = Math.sqrt(q);
+        const rho = sqrt(q);
         // Distance to the border along the ray from the centre, in pixels.
-        const signedDistance = (rho - 1) * (Math.sqrt(u * u + v * v) / rho);
+        const signedDistance = (rho - 1) * (sqrt(u * u + v * v) / rho);
         alpha = clamp(0.5 - signedDistance / edgePx, 0, 1);
         if (alpha === 0) continue;
       }
@@ -837,8 +861,8 @@ function paintAnatomy(canvas: Canvas, anatomy: PatientAnatomy, look: StudyLook, 
 /** The lesion's cross-section at z, or null where the slice misses the ellipsoid. */
 function lesionSectionAt(lesion: SeriesLesion, z: number): Ellipse | null {
   const t = (z - lesion.center.z) / lesion.semiAxes.c;
-  if (Math.abs(t) >= 1) return null;
-  const scale = Math.sqrt(1 - t * t);
+  if (abs(t) >= 1) return null;
+  const scale = sqrt(1 - t * t);
   return { x: lesion.center.x, y: lesion.center.y, rx: lesion.semiAxes.a * scale, ry: lesion.semiAxes.b * scale };
 }
 
@@ -923,7 +947,7 @@ export function renderSlice(series: SampleSeries, sliceIndex: number, options: R
 
 export function huToStored(hu: Float32Array): Uint16Array {
   const out = new Uint16Array(hu.length);
-  for (let i = 0; i < hu.length; i++) out[i] = Math.round(clamp(hu[i], -1024, 3071)) + DEEPLESION_HU_OFFSET;
+  for (let i = 0; i < hu.length; i++) out[i] = round(clamp(hu[i], -1024, 3071)) + DEEPLESION_HU_OFFSET;
   return out;
 }
 
@@ -1138,26 +1162,26 @@ export function planSampleDataset(options: SampleDatasetOptions): SampleCase[] {
 function drawPatient(rng: Prng, index: number, forceGender?: 'M' | 'F'): PatientPlan {
   const coin = rng.chance(0.5);
   const gender = forceGender ?? (coin ? 'M' : 'F');
-  const firstStudyDay = Math.floor(Date.UTC(2004, 0, 1) / DAY_MS) + rng.int(0, 365 * 10);
+  const firstStudyDay = floor(Date.UTC(2004, 0, 1) / DAY_MS) + rng.int(0, 365 * 10);
   const ageAtFirst = rng.int(18, 86);
-  const birthDay = firstStudyDay - Math.floor(ageAtFirst * 365.25) - rng.int(0, 364);
+  const birthDay = firstStudyDay - floor(ageAtFirst * 365.25) - rng.int(0, 364);
   const anatomy = buildPatientAnatomy(rng.derive(1), index, gender, ageAtFirst);
   const studyCount = rng.weighted([
     [1, 0.45],
     [2, 0.35],
     [3, 0.2],
   ] as const);
-  const maxHalfWidth = Math.max(...anatomy.bodyKeys.map((k) => k.rx));
-  const maxHalfDepth = Math.max(...anatomy.bodyKeys.map((k) => k.ry));
+  const maxHalfWidth = max(...anatomy.bodyKeys.map((k) => k.rx));
+  const maxHalfDepth = max(...anatomy.bodyKeys.map((k) => k.ry));
   const studies: StudyPlan[] = [];
   let day = firstStudyDay;
   for (let s = 1; s <= studyCount; s++) {
     if (s > 1) day += rng.int(60, 420);
     // Reconstruction field of view: what the scanner used, never tighter than the body.
-    const fovMm = clamp(Math.max(rng.uniform(310, 460), 2 * maxHalfWidth * 1.06 + 10), 310, 460);
+    const fovMm = clamp(max(rng.uniform(310, 460), 2 * maxHalfWidth * 1.06 + 10), 310, 460);
     const spacingXY = round6(fovMm / SAMPLE_IMAGE_SIZE);
     const halfHeightPx = maxHalfDepth / spacingXY;
-    const centerY = clamp(256 + rng.int(-10, 14), Math.ceil(halfHeightPx) + 6, SAMPLE_IMAGE_SIZE - Math.ceil(halfHeightPx) - 7);
+    const centerY = clamp(256 + rng.int(-10, 14), ceil(halfHeightPx) + 6, SAMPLE_IMAGE_SIZE - ceil(halfHeightPx) - 7);
     studies.push({
       index: s,
       day,
@@ -1181,6 +1205,7 @@ function drawPatient(rng: Prng, index: number, forceGender?: 'M' | 'F'): Patient
   for (let l = 1; l <= lesionCount; l++) {
     const seenIn = [1];
     for (let s = 2; s <= studyCount; s++) if (rng.chance(0.8)) seenIn.push(s);
+    // Type, look and geometry are filled in by assignLesionTypes and placeLesions (a = 0: not placed yet).
     lesions.push({ uid: `P${pad(index, 6)}-L${l}`, seenIn, type: 5, kind: '', hu: 0, edgeMm: 1, center: { x: 0, y: 0, z: 0 }, a: 0, b: 0, angle: 0 });
   }
   // Every follow-up study shows at least one lesion (otherwise it would not be in DeepLesion).
@@ -1193,11 +1218,11 @@ function drawPatient(rng: Prng, index: number, forceGender?: 'M' | 'F'): Patient
 /** Train/val/test by patient, about 70/15/15, each split used at least once when there are 3+ patients. */
 function assignSplits(rng: Prng, patients: PatientPlan[]): void {
   const n = patients.length;
-  let val = Math.round(n * 0.15);
-  let test = Math.round(n * 0.15);
+  let val = round(n * 0.15);
+  let test = round(n * 0.15);
   if (n >= 3) {
-    val = Math.max(1, val);
-    test = Math.max(1, test);
+    val = max(1, val);
+    test = max(1, test);
   }
   const order = rng.shuffle(patients.map((_, i) => i));
   order.forEach((patientPosition, rank) => {
@@ -1225,8 +1250,8 @@ function placementCanvas(patient: PatientPlan, study: StudyPlan, z: number): Can
 }
 
 function tissueAtMm(canvas: Canvas, x: number, y: number): number {
-  const px = Math.round(canvas.centerX + x / canvas.spacing);
-  const py = Math.round(canvas.centerY + y / canvas.spacing);
+  const px = round(canvas.centerX + x / canvas.spacing);
+  const py = round(canvas.centerY + y / canvas.spacing);
   if (px < 0 || py < 0 || px >= canvas.width || py >= canvas.height) return Tissue.AIR;
   return canvas.tissue[py * canvas.width + px];
 }
@@ -1247,16 +1272,16 @@ function insideShare(canvas: Canvas, type: LabelledCoarseType, x: number, y: num
   const spec = LESION_TYPES[type];
   const forbidden = forbiddenTissues(type);
   if ((spec.centerTissues & (1 << tissueAtMm(canvas, x, y))) === 0) return 0;
-  const cos = Math.cos(angle);
-  const sin = Math.sin(angle);
+  const cosA = cos(angle);
+  const sinA = sin(angle);
   let inside = 0;
   const points = 24;
   for (let k = 0; k < points; k++) {
-    const phi = (2 * Math.PI * k) / points;
+    const phi = (2 * PI * k) / points;
     for (const scale of [0.55, 1]) {
-      const u = (a * scale + spec.marginMm) * Math.cos(phi);
-      const v = (b * scale + spec.marginMm) * Math.sin(phi);
-      const t = tissueAtMm(canvas, x + u * cos - v * sin, y + u * sin + v * cos);
+      const u = (a * scale + spec.marginMm) * cos(phi);
+      const v = (b * scale + spec.marginMm) * sin(phi);
+      const t = tissueAtMm(canvas, x + u * cosA - v * sinA, y + u * sinA + v * cosA);
       if (forbidden & (1 << t)) return -1;
       if (scale === 1 && (spec.borderTissues & (1 << t)) !== 0) inside++;
     }
@@ -1268,9 +1293,9 @@ function insideShare(canvas: Canvas, type: LabelledCoarseType, x: number, y: num
 const MAX_LESION_HALF_LENGTH_MM = 2.3 * 5;
 
 function overlapsOther(lesion: LesionIdentity, others: readonly LesionIdentity[], x: number, y: number, z: number, a: number): boolean {
-  const reach = (r: number) => Math.max(r * 1.3, MAX_LESION_HALF_LENGTH_MM);
+  const reach = (r: number) => max(r * 1.3, MAX_LESION_HALF_LENGTH_MM);
   return others.some(
-    (o) => o !== lesion && o.a > 0 && Math.abs(o.center.z - z) < reach(o.a) + reach(a) + 5 && Math.hypot(o.center.x - x, o.center.y - y) < (o.a + a) * 1.3 + 5,
+    (o) => o !== lesion && o.a > 0 && abs(o.center.z - z) < reach(o.a) + reach(a) + 5 && hypot(o.center.x - x, o.center.y - y) < (o.a + a) * 1.3 + 5,
   );
 }
 
@@ -1299,7 +1324,7 @@ function placeLesions(patient: PatientPlan): void {
     let best: { score: number; x: number; y: number; z: number; a: number; angle: number } | null = null;
     for (let attempt = 0; attempt < 30 && !(best && best.score >= 2); attempt++) {
       // Shrink after repeated misses: small organs at the chosen level may not fit a large lesion.
-      if (attempt > 0 && attempt % 3 === 0) diameter = Math.max(spec.diameterMm[0], diameter * 0.8);
+      if (attempt > 0 && attempt % 3 === 0) diameter = max(spec.diameterMm[0], diameter * 0.8);
       const z = rng.uniform(spec.zBand[0], spec.zBand[1]) * L;
       const canvas = canvasAt(z);
       const candidates: number[] = [];
@@ -1309,8 +1334,8 @@ function placeLesions(patient: PatientPlan): void {
       for (let k = 0; k < 40; k++) {
         const i = rng.pick(candidates);
         const x = ((i % canvas.width) - canvas.centerX) * canvas.spacing;
-        const y = (Math.floor(i / canvas.width) - canvas.centerY) * canvas.spacing;
-        const angle = rng.uniform(0, Math.PI);
+        const y = (floor(i / canvas.width) - canvas.centerY) * canvas.spacing;
+        const angle = rng.uniform(0, PI);
         if (overlapsOther(lesion, patient.lesions, x, y, z, a)) continue;
         const share = insideShare(canvas, lesion.type, x, y, a, a * ratio, angle);
         if (share < 0) continue;
@@ -1347,11 +1372,11 @@ function followUpGeometry(patient: PatientPlan, lesion: LesionIdentity, study: S
   const huShift = lesion.type === 1 ? rng.uniform(-30, 30) : rng.uniform(-5, 5);
   const canvas = placementCanvas(patient, study, keyZ);
   const { x, y } = lesion.center;
-  const required = Math.min(spec.minInside, insideShare(canvas, lesion.type, x, y, lesion.a, lesion.b, lesion.angle));
+  const required = min(spec.minInside, insideShare(canvas, lesion.type, x, y, lesion.a, lesion.b, lesion.angle));
   const fits = (scale: number, dx: number, dy: number) => insideShare(canvas, lesion.type, x + dx, y + dy, lesion.a * scale, lesion.b * scale, angle) >= required;
   let scale = drawnScale;
   while (scale > 1.02 && !fits(scale, 0, 0)) scale = 1 + (scale - 1) / 2;
-  if (!fits(scale, 0, 0)) scale = Math.min(scale, 0.9);
+  if (!fits(scale, 0, 0)) scale = min(scale, 0.9);
   const moved = fits(scale, jitter.x, jitter.y);
   return { scale, dx: moved ? jitter.x : 0, dy: moved ? jitter.y : 0, angle, huShift };
 }
@@ -1364,18 +1389,18 @@ function buildCases(patient: PatientPlan, datasetSeed: number): SampleCase[] {
     const present = patient.lesions.filter((l) => l.seenIn.includes(study.index));
     // Slice thickness: mostly 5 mm; thin slices only when the series need not span the whole trunk.
     const zs = present.map((l) => l.center.z);
-    const spanMm = Math.max(...zs) - Math.min(...zs);
+    const spanMm = max(...zs) - min(...zs);
     let spacingZ = rng.weighted([
       [5, 0.5],
       [2.5, 0.3],
       [1, 0.2],
     ] as const) as number;
     if (spacingZ === 1 && spanMm > 250) spacingZ = 2.5;
-    const zStartMm = round6(Math.min(...zs) - 3 * spacingZ - rng.uniform(5, 100));
-    const zEndMm = Math.max(...zs) + 3 * spacingZ + rng.uniform(5, 100);
-    const sliceCount = Math.round((zEndMm - zStartMm) / spacingZ) + 1;
+    const zStartMm = round6(min(...zs) - 3 * spacingZ - rng.uniform(5, 100));
+    const zEndMm = max(...zs) + 3 * spacingZ + rng.uniform(5, 100);
+    const sliceCount = round((zEndMm - zStartMm) / spacingZ) + 1;
     const placed = present.map((lesion) => {
-      const keySliceIndex = Math.round((lesion.center.z - zStartMm) / spacingZ) + 1;
+      const keySliceIndex = round((lesion.center.z - zStartMm) / spacingZ) + 1;
       const keyZ = zStartMm + (keySliceIndex - 1) * spacingZ;
       const g = study.index === 1 ? { scale: 1, dx: 0, dy: 0, angle: lesion.angle, huShift: 0 } : followUpGeometry(patient, lesion, study, keyZ);
       return { lesion, keySliceIndex, ...g };
@@ -1403,7 +1428,7 @@ function buildCases(patient: PatientPlan, datasetSeed: number): SampleCase[] {
       const a = lesion.a * p.scale;
       const b = lesion.b * p.scale;
       // Along z at least 2.3 slices, so key ± 1 and ± 2 still show a (smaller) lesion.
-      const c = Math.max(((a + b) / 2) * 0.95, 2.3 * spacingZ);
+      const c = max(((a + b) / 2) * 0.95, 2.3 * spacingZ);
       const seriesLesion: SeriesLesion = {
         lesionUid: lesion.uid,
         keySliceIndex,
@@ -1427,19 +1452,19 @@ function describeCase(patient: PatientPlan, study: StudyPlan, series: SampleSeri
   const cy = series.bodyCenterPx.y + sl.center.y / s;
   const a = sl.semiAxes.a / s;
   const b = sl.semiAxes.b / s;
-  const cos = Math.cos(sl.angle);
-  const sin = Math.sin(sl.angle);
-  const recist = [cx - a * cos, cy - a * sin, cx + a * cos, cy + a * sin, cx + b * sin, cy - b * cos, cx - b * sin, cy + b * cos].map(round6) as SampleCase['measurementCoordinates'];
-  const longAxis = round6(Math.hypot(recist[2] - recist[0], recist[3] - recist[1]));
-  const shortAxis = round6(Math.hypot(recist[6] - recist[4], recist[7] - recist[5]));
+  const cosA = cos(sl.angle);
+  const sinA = sin(sl.angle);
+  const recist = [cx - a * cosA, cy - a * sinA, cx + a * cosA, cy + a * sinA, cx + b * sinA, cy - b * cosA, cx - b * sinA, cy + b * cosA].map(round6) as SampleCase['measurementCoordinates'];
+  const longAxis = round6(hypot(recist[2] - recist[0], recist[3] - recist[1]));
+  const shortAxis = round6(hypot(recist[6] - recist[4], recist[7] - recist[5]));
   const xs = [recist[0], recist[2], recist[4], recist[6]];
   const ys = [recist[1], recist[3], recist[5], recist[7]];
   const pad5 = 5;
   const box: SampleCase['boundingBox'] = [
-    round6(clamp(Math.min(...xs) - pad5, 0, series.width - 1)),
-    round6(clamp(Math.min(...ys) - pad5, 0, series.height - 1)),
-    round6(clamp(Math.max(...xs) + pad5, 0, series.width - 1)),
-    round6(clamp(Math.max(...ys) + pad5, 0, series.height - 1)),
+    round6(clamp(min(...xs) - pad5, 0, series.width - 1)),
+    round6(clamp(min(...ys) - pad5, 0, series.height - 1)),
+    round6(clamp(max(...xs) + pad5, 0, series.width - 1)),
+    round6(clamp(max(...ys) + pad5, 0, series.height - 1)),
   ];
   const outline = sectionAt(patient.anatomy.bodyKeys, sl.center.z)!;
   const normalizedLocation: SampleCase['normalizedLocation'] = [
@@ -1466,7 +1491,7 @@ function describeCase(patient: PatientPlan, study: StudyPlan, series: SampleSeri
     lesionDiameters: [longAxis, shortAxis],
     normalizedLocation,
     possiblyNoisy: 0,
-    sliceRange: [Math.max(1, key - 2), Math.min(series.sliceCount, key + 2)],
+    sliceRange: [max(1, key - 2), min(series.sliceCount, key + 2)],
     spacing: [series.spacing.x, series.spacing.y, series.spacing.z],
     imageSize: [series.width, series.height],
     dicomWindow: window,
@@ -1480,7 +1505,7 @@ function describeCase(patient: PatientPlan, study: StudyPlan, series: SampleSeri
 
 /** A few rows lose their type (-1) and a few are flagged Possibly_noisy, never pushing a type below the minimum. */
 function markUnlabelledAndNoisy(rng: Prng, cases: SampleCase[]): void {
-  const wanted = Math.min(rng.int(2, 3), Math.floor(cases.length / 10));
+  const wanted = min(rng.int(2, 3), floor(cases.length / 10));
   const rowsPerType = new Map<CoarseLesionType, number>();
   for (const c of cases) rowsPerType.set(c.coarseType, (rowsPerType.get(c.coarseType) ?? 0) + 1);
   let unlabelled = 0;
@@ -1492,7 +1517,7 @@ function markUnlabelledAndNoisy(rng: Prng, cases: SampleCase[]): void {
       unlabelled++;
     }
   }
-  const noisy = Math.round(cases.length * 0.04);
+  const noisy = round(cases.length * 0.04);
   for (const c of rng.shuffle(cases).slice(0, noisy)) c.possiblyNoisy = 1;
 }
 

@@ -1,3 +1,6 @@
+/** Jest runs tests in a vm context where each global lookup is slow; local copies keep the pixel loops fast there. */
+const { PI, abs, cos, floor, imul, log, sin, sqrt } = Math;
+
 /**
  * A small seeded pseudo-random generator (mulberry32) for the synthetic sample dataset.
  * Pure: no global state, the same seed always gives the same sequence on every platform.
@@ -20,8 +23,8 @@ export class Prng {
   nextUint32(): number {
     this.state = (this.state + 0x6d2b79f5) | 0;
     let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return (t ^ (t >>> 14)) >>> 0;
   }
 
@@ -33,7 +36,7 @@ export class Prng {
   /** Integer uniform in [a, b], both ends included. */
   int(a: number, b: number): number {
     if (!Number.isInteger(a) || !Number.isInteger(b) || b < a) throw new RangeError(`int(${a}, ${b}): need integers a <= b`);
-    return a + Math.floor(this.next() * (b - a + 1));
+    return a + floor(this.next() * (b - a + 1));
   }
 
   normal(mean = 0, sd = 1): number {
@@ -43,10 +46,10 @@ export class Prng {
       return mean + sd * z;
     }
     // 1 - next() lies in (0, 1], so the logarithm is finite.
-    const radius = Math.sqrt(-2 * Math.log(1 - this.next()));
-    const angle = 2 * Math.PI * this.next();
-    this.spareNormal = radius * Math.sin(angle);
-    return mean + sd * radius * Math.cos(angle);
+    const radius = sqrt(-2 * log(1 - this.next()));
+    const angle = 2 * PI * this.next();
+    this.spareNormal = radius * sin(angle);
+    return mean + sd * radius * cos(angle);
   }
 
   /** True with probability p. */
@@ -56,7 +59,7 @@ export class Prng {
 
   pick<T>(items: readonly T[]): T {
     if (items.length === 0) throw new RangeError('pick() from an empty list');
-    return items[Math.floor(this.next() * items.length)];
+    return items[floor(this.next() * items.length)];
   }
 
   /** Picks by relative weight; weights need not sum to 1. */
@@ -75,7 +78,7 @@ export class Prng {
   shuffle<T>(items: readonly T[]): T[] {
     const out = items.slice();
     for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
+      const j = floor(this.next() * (i + 1));
       [out[i], out[j]] = [out[j], out[i]];
     }
     return out;
@@ -95,10 +98,10 @@ export function hashSeed(...parts: number[]): number {
   let h = 0x9e3779b9;
   for (const part of parts) {
     // Fold doubles to 32 bits so that fractional or large seeds still count.
-    const word = Number.isInteger(part) && Math.abs(part) < 2 ** 31 ? part | 0 : foldDouble(part);
-    h = Math.imul(h ^ word, 0x85ebca6b);
+    const word = Number.isInteger(part) && abs(part) < 2 ** 31 ? part | 0 : foldDouble(part);
+    h = imul(h ^ word, 0x85ebca6b);
     h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
+    h = imul(h, 0xc2b2ae35);
     h ^= h >>> 16;
   }
   return h >>> 0;
@@ -107,5 +110,5 @@ export function hashSeed(...parts: number[]): number {
 function foldDouble(value: number): number {
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, value);
-  return (view.getInt32(0) ^ Math.imul(view.getInt32(4), 0x27d4eb2d)) | 0;
+  return (view.getInt32(0) ^ imul(view.getInt32(4), 0x27d4eb2d)) | 0;
 }
