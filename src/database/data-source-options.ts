@@ -12,7 +12,8 @@ export function dataSourceOptions(url: string, runMigrations = true): DataSource
     migrationsRun: runMigrations,
     migrationsTransactionMode: 'all',
     synchronize: false,
-    logging: ['error'],
+    // Failed queries surface as errors where they happen (and as 500s through the exception filter).
+    logging: false,
     extra: { max: 20 },
   };
 }
