@@ -3,7 +3,7 @@ import { toErrorBody } from './http-exception.filter';
 
 describe('toErrorBody', () => {
   it('keeps client error messages', () => {
-    expect(toErrorBody(new NotFoundException('Lesion 5 not found'))).toEqual({ statusCode: 404, error: 'NOT_FOUND', message: 'Lesion 5 not found' });
+    expect(toErrorBody(new NotFoundException('Lesion 5 not found'))).toEqual({ statusCode: 404, error: 'Not Found', message: 'Lesion 5 not found' });
     expect(toErrorBody(new BadRequestException(['a must be a number'])).message).toEqual(['a must be a number']);
   });
 

@@ -34,13 +34,19 @@ export function toErrorBody(exception: unknown): ErrorBody {
       typeof payload === 'string'
         ? payload
         : ((payload as { message?: string | string[] }).message ?? exception.message);
-    return { statusCode, error: HttpStatus[statusCode] ?? 'Error', message };
+    return { statusCode, error: statusTitle(statusCode), message };
   }
   // body-parser and multer errors carry a status but are not HttpExceptions.
   const status = (exception as { status?: number; statusCode?: number })?.status ?? (exception as { statusCode?: number })?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const message = (exception as { type?: string }).type === 'entity.too.large' ? 'Request body is too large' : 'Malformed request';
-    return { statusCode: status, error: HttpStatus[status] ?? 'Error', message };
+    return { statusCode: status, error: statusTitle(status), message };
   }
   return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
+}
+
+/** 404 → "Not Found", as HTTP spells it. */
+function statusTitle(status: number): string {
+  const name = HttpStatus[status];
+  return name ? name.toLowerCase().replace(/(^|_)([a-z])/g, (_, sep: string, c: string) => (sep ? ' ' : '') + c.toUpperCase()) : 'Error';
 }

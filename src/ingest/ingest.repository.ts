@@ -130,13 +130,20 @@ export class IngestRepository {
 
   /** Jobs left 'running' by a process that died: nobody holds their lock any more. */
   async markOrphansInterrupted(): Promise<number> {
-    const rows: { id: string }[] = await this.dataSource.query(
-      `UPDATE ingest_job SET status = 'interrupted', updated_at = now()
-        WHERE status = 'running'
-          AND pg_try_advisory_lock(('x' || substr(md5(fingerprint), 1, 16))::bit(64)::bigint)
-        RETURNING id, pg_advisory_unlock(('x' || substr(md5(fingerprint), 1, 16))::bit(64)::bigint)`,
+    const [{ count }] = await this.dataSource.query(
+      `WITH orphans AS (
+         UPDATE ingest_job SET status = 'interrupted', updated_at = now()
+          WHERE status = 'running'
+            AND pg_try_advisory_lock(('x' || substr(md5(fingerprint), 1, 16))::bit(64)::bigint)
+          RETURNING id, pg_advisory_unlock(('x' || substr(md5(fingerprint), 1, 16))::bit(64)::bigint))
+       SELECT count(*)::int AS count FROM orphans`,
     );
-    return rows.length;
+    return count;
+  }
+
+  /** The latest completed job for this exact source, if any. */
+  findCompleted(fingerprint: string): Promise<IngestJobEntity | null> {
+    return this.dataSource.manager.findOne(IngestJobEntity, { where: { fingerprint, status: 'completed' }, order: { finishedAt: 'DESC' } });
   }
 
   /**

@@ -89,6 +89,14 @@ export class IngestService implements OnApplicationBootstrap {
     return done;
   }
 
+  /** Like run(), but returns the earlier job when this exact source was already imported completely. */
+  async runUnlessDone(request: IngestRequest): Promise<{ job: IngestJobView; alreadyDone: boolean }> {
+    const { fingerprint } = await this.prepare(request);
+    const previous = await this.repository.findCompleted(fingerprint);
+    if (previous) return { job: toJobView(previous), alreadyDone: true };
+    return { job: await this.run(request), alreadyDone: false };
+  }
+
   async getJob(id: string): Promise<IngestJobView> {
     const job = await this.repository.getJob(id);
     if (!job) throw new NotFoundException(`No import job ${id}`);

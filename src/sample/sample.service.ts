@@ -24,11 +24,15 @@ export class SampleService {
     return result;
   }
 
-  /** Generates the sample if absent and imports it (idempotent: a second run changes nothing). */
+  /** Generates the sample if absent and imports it unless this exact sample was imported before. */
   async ensureIngested(): Promise<IngestJobView> {
     const { csvPath, imagesDir } = await this.ensureGenerated();
-    const job = await this.ingest.run({ format: 'deeplesion', csvPath, imagesDir, dataset: SAMPLE_DATASET });
-    this.logger.log(`Sample archive ready: ${job.importedRows} lesions imported, ${job.skippedRows} skipped`);
+    const { job, alreadyDone } = await this.ingest.runUnlessDone({ format: 'deeplesion', csvPath, imagesDir, dataset: SAMPLE_DATASET });
+    this.logger.log(
+      alreadyDone
+        ? `Sample archive already imported (${job.importedRows} lesions)`
+        : `Sample archive ready: ${job.importedRows} lesions imported, ${job.skippedRows} skipped`,
+    );
     return job;
   }
 }

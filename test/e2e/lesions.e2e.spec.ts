@@ -38,12 +38,14 @@ describe('lesion read API on the synthetic sample (e2e)', () => {
   let t: TestApp;
   let truth: Truth[];
   let key: string;
+  let sampleJobId: string;
 
   beforeAll(async () => {
     t = await createTestApp({ SAMPLE_AUTOLOAD: 'false' });
     const job = await t.app.get(SampleService).ensureIngested();
     expect(job.status).toBe('completed');
     expect(job.skippedRows).toBe(0);
+    sampleJobId = job.id;
     truth = readTruth(path.join(t.config.sample.dir, 'DL_info.csv'));
     key = await t.keyFor('reader');
   });
@@ -55,6 +57,13 @@ describe('lesion read API on the synthetic sample (e2e)', () => {
   }
 
   const expectFiles = (rows: Truth[]) => ({ total: rows.length, files: rows.map((r) => r.fileName).sort() });
+
+  it('imports the sample once: the next start finds it done', async () => {
+    const again = await t.app.get(SampleService).ensureIngested();
+    expect(again.id).toBe(sampleJobId);
+    const jobs = await t.http().get('/api/v1/admin/ingest/jobs').set(bearer(t.adminKey)).expect(200);
+    expect(jobs.body).toHaveLength(1);
+  });
 
   it('has every lesion of the sample, with all 8 coarse types', async () => {
     expect(await listAll('')).toEqual(expectFiles(truth));
