@@ -10,6 +10,8 @@
  * z from the top of the head towards the feet. Anatomy positions are relative to the body centre of the
  * slice, so the same patient looks the same in every study whatever the pixel spacing.
  */
+import { DEEPLESION_HU_OFFSET } from '../imaging/hu-image';
+import { DL_INFO_COLUMNS } from '../ingest/deeplesion-csv.parser';
 import { hashSeed, Prng } from './prng';
 
 /** Jest runs tests in a vm context where each global lookup is slow; local copies keep the pixel loops fast there. */
@@ -37,33 +39,14 @@ export const COARSE_LESION_TYPE_NAMES: Readonly<Record<CoarseLesionType, string>
 
 export const LABELLED_COARSE_TYPES: readonly LabelledCoarseType[] = [1, 2, 3, 4, 5, 6, 7, 8];
 
-/** DeepLesion stores HU + 32768 in its 16-bit PNGs. */
-export const DEEPLESION_HU_OFFSET = 32768;
+export { DEEPLESION_HU_OFFSET };
 export const SAMPLE_IMAGE_SIZE = 512;
 export const DEFAULT_SAMPLE_PATIENTS = 24;
 /** Same default as SAMPLE_SEED in the configuration. */
 export const DEFAULT_SAMPLE_SEED = 20181022;
 
-export const DL_INFO_HEADER = [
-  'File_name',
-  'Patient_index',
-  'Study_index',
-  'Series_ID',
-  'Key_slice_index',
-  'Measurement_coordinates',
-  'Bounding_boxes',
-  'Lesion_diameters_Pixel_',
-  'Normalized_lesion_location',
-  'Coarse_lesion_type',
-  'Possibly_noisy',
-  'Slice_range',
-  'Spacing_mm_px_',
-  'Image_size',
-  'DICOM_windows',
-  'Patient_gender',
-  'Patient_age',
-  'Train_Val_Test',
-] as const;
+/** The importer's column list: the generator writes exactly what the importer reads. */
+export const DL_INFO_HEADER = DL_INFO_COLUMNS;
 
 /** What a pixel of the phantom is made of (before noise). Lets tests and lesion placement ask "where is the liver?". */
 export const Tissue = {

@@ -19,7 +19,18 @@ export class SampleService {
 
   async ensureGenerated(): Promise<{ csvPath: string; imagesDir: string; created: boolean }> {
     const { dir, seed, patients } = this.config.sample;
-    const result = await this.files.ensure(dir, { seed, patients });
+    let nextReport = 0.25;
+    const result = await this.files.ensure(dir, {
+      seed,
+      patients,
+      // Generation takes seconds on first start: say how far it is.
+      onProgress: (done, total) => {
+        if (total && done / total >= nextReport) {
+          this.logger.log(`Generating the synthetic sample: ${done}/${total} slices`);
+          nextReport += 0.25;
+        }
+      },
+    });
     if (result.created) this.logger.log(`Generated the synthetic sample: ${result.lesions} lesions on ${result.slices} slices`);
     return result;
   }

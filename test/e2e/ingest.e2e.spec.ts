@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import { dlInfoRow, FixtureLesion, pad, writeDeepLesionFixture } from '../helpers/fixtures';
+import { DL_HEADER, dlInfoRow, FixtureLesion, pad, writeDeepLesionFixture } from '../helpers/fixtures';
 import { bearer, createTestApp, SHARED_DIR, TestApp, waitFor } from '../helpers/test-app';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -135,6 +135,28 @@ describe('DeepLesion import (e2e)', () => {
          FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'kill'`,
     );
     expect({ n, distinct_keys }).toEqual({ n: 300, distinct_keys: 300 });
+  });
+
+  it('imports the 8-bit key-slice layout through its declared HU window', async () => {
+    const sub = path.join(dir, 'keyslice8');
+    fs.mkdirSync(sub, { recursive: true });
+    const { encode } = await import('fast-png');
+    const lesions: FixtureLesion[] = [1, 2].map((i) => ({ patient: 300 + i, study: 1, series: 1, slice: 7 }));
+    // grey 64 ↔ -1024 + 64 × 4095/255 ≈ 3.8 HU under the DeepLesion key-slice window
+    for (const l of lesions) {
+      fs.writeFileSync(path.join(sub, `${pad(l.patient, 6)}_01_01_007.png`), encode({ width: 64, height: 64, data: new Uint8Array(64 * 64).fill(64), depth: 8, channels: 1 }));
+    }
+    const csv = path.join(sub, 'DL_info.csv');
+    fs.writeFileSync(csv, [DL_HEADER, ...lesions.map((l) => dlInfoRow(l))].join('\n'));
+    const job = await importViaApi({ format: 'keyslice8', csv, images: sub, dataset: 'keyslice8', huWindow: { low: -1024, high: 3071 } });
+    expect(job).toMatchObject({ status: 'completed', importedRows: 2, skippedRows: 0 });
+    const [row] = await db.query(`SELECT l.id, l.image_encoding, l.image_hu_low, l.image_hu_high FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'keyslice8' LIMIT 1`);
+    expect(row).toMatchObject({ image_encoding: 'gray8', image_hu_low: -1024, image_hu_high: 3071 });
+    // Soft-tissue window -160..240: 3.8 HU renders as grey ≈ 105.
+    const png = await t.http().get(`/api/v1/lesions/${row.id}/patch.png?box=false&size=32`).set(bearer(t.adminKey)).buffer(true).expect(200);
+    const { decode } = await import('fast-png');
+    const pixel = decode(png.body).data[0];
+    expect(Math.abs(pixel - 105)).toBeLessThanOrEqual(1);
   });
 
   const samples = path.join(SHARED_DIR, 'data/deeplesion-samples');
