@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { PageDto } from '../common/page.dto';
 import { Role, ROLES } from './auth.entities';
 
 export class CreateApiKeyDto {
@@ -14,22 +14,7 @@ export class CreateApiKeyDto {
   role: Role;
 }
 
-export class AuditQueryDto {
-  @ApiPropertyOptional({ default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset = 0;
-
-  @ApiPropertyOptional({ default: 100, maximum: 1000 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit = 100;
-
+export class AuditQueryDto extends PageDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsUUID()

@@ -1,3 +1,4 @@
+import { parseCsv } from '../ingest/csv';
 import {
   COARSE_LESION_TYPE_NAMES,
   DEEPLESION_HU_OFFSET,
@@ -19,21 +20,6 @@ import {
 const SEED = 20181022;
 const SIZE = 512;
 
-/** Splits one CSV line, honouring double quotes (enough for DL_info.csv). */
-function splitCsvLine(line: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (const ch of line) {
-    if (ch === '"') quoted = !quoted;
-    else if (ch === ',' && !quoted) {
-      fields.push(field);
-      field = '';
-    } else field += ch;
-  }
-  fields.push(field);
-  return fields;
-}
 
 const numbers = (field: string) => field.split(', ').map(Number);
 
@@ -252,7 +238,7 @@ describe('planSampleDataset', () => {
     const row = /^\d{6}_\d{2}_\d{2}_\d{3,4}\.png,\d+,\d+,\d+,\d+,"[-\d., ]+","[-\d., ]+","[\d., ]+","[\d., ]+",(-1|[1-8]),[01],"\d+, \d+","[\d.]+, [\d.]+, [\d.]+","512, 512","-?\d+, -?\d+",[MF],\d+,[123]$/;
     lines.slice(1).forEach((line, i) => {
       expect(line).toMatch(row);
-      const f = splitCsvLine(line);
+      const f = parseCsv(line)[0].fields;
       expect(f).toHaveLength(18);
       const c = cases[i];
       expect(f[0]).toBe(c.fileName);

@@ -12,6 +12,7 @@
  */
 import { DEEPLESION_HU_OFFSET } from '../imaging/hu-image';
 import { DL_INFO_COLUMNS } from '../ingest/deeplesion-csv.parser';
+import { COARSE_TYPES } from '../ingest/lesion-record';
 import { hashSeed, Prng } from './prng';
 
 /** Jest runs tests in a vm context where each global lookup is slow; local copies keep the pixel loops fast there. */
@@ -25,17 +26,8 @@ export type LabelledCoarseType = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 /** DeepLesion's Coarse_lesion_type; -1 marks a lesion without a type label. */
 export type CoarseLesionType = LabelledCoarseType | -1;
 
-export const COARSE_LESION_TYPE_NAMES: Readonly<Record<CoarseLesionType, string>> = {
-  '-1': 'unlabelled',
-  1: 'bone',
-  2: 'abdomen',
-  3: 'mediastinum',
-  4: 'liver',
-  5: 'lung',
-  6: 'kidney',
-  7: 'soft tissue',
-  8: 'pelvis',
-};
+/** The importer's names, so the generator and the API agree. */
+export const COARSE_LESION_TYPE_NAMES: Readonly<Record<CoarseLesionType, string>> = COARSE_TYPES as Record<CoarseLesionType, string>;
 
 export const LABELLED_COARSE_TYPES: readonly LabelledCoarseType[] = [1, 2, 3, 4, 5, 6, 7, 8];
 

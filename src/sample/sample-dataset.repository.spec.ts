@@ -1,3 +1,4 @@
+import { parseCsv } from '../ingest/csv';
 import { decode } from 'fast-png';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,20 +11,6 @@ const OPTIONS = { seed: 7, patients: 2 };
 /** Generation takes a second or two; leave room on slow machines. */
 const SLOW = 60_000;
 
-function splitCsvLine(line: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (const ch of line) {
-    if (ch === '"') quoted = !quoted;
-    else if (ch === ',' && !quoted) {
-      fields.push(field);
-      field = '';
-    } else field += ch;
-  }
-  fields.push(field);
-  return fields;
-}
 
 describe('SampleDatasetRepository', () => {
   let root: string;
@@ -62,7 +49,7 @@ describe('SampleDatasetRepository', () => {
     expect(pngFiles).toBe(result.slices);
 
     for (const [row, line] of lines.slice(1).entries()) {
-      const fields = splitCsvLine(line);
+      const fields = parseCsv(line)[0].fields;
       expect(fields).toHaveLength(18);
       const [fileName, patient, study, series, key] = fields;
       const folder = `${patient.padStart(6, '0')}_${study.padStart(2, '0')}_${series.padStart(2, '0')}`;
