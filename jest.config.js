@@ -3,7 +3,9 @@
 // because the medium and e2e tiers share one database, prepared once by
 // test/global-setup.ts.
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
-const common = { transform: { '^.+\\.ts$': tsJest }, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+// onnxruntime-node checks `instanceof Float32Array` across V8 realms; this environment shares the
+// main realm's typed arrays with the tests (see the file's comment).
+const common = { transform: { '^.+\\.ts$': tsJest }, testEnvironment: '<rootDir>/src/ml/onnx/ort-jest-environment.js', moduleFileExtensions: ['ts', 'js', 'json'] };
 module.exports = {
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',

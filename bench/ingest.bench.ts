@@ -17,7 +17,7 @@ import { parseCsv } from '../src/ingest/csv';
 import { parseDeepLesionCsv } from '../src/ingest/deeplesion-csv.parser';
 import { IngestService } from '../src/ingest/ingest.service';
 import { FixtureLesion, writeDeepLesionFixture } from '../test/helpers/fixtures';
-import { machineLine, writeSection } from './bench-report';
+import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
 
 const LESIONS = Number(process.env.BENCH_LESIONS ?? 32735);
 const PATIENTS = 4427;

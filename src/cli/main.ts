@@ -15,6 +15,12 @@ import { IngestFormat } from '../ingest/ingest-job.entity';
 import { IngestService } from '../ingest/ingest.service';
 import { IngestJobView } from '../ingest/ingest.types';
 import { SampleService } from '../sample/sample.service';
+import { EmbeddingService } from '../ingest/embedding.service';
+import { EncoderService } from '../ml/encoder.service';
+import { EvaluationModule } from '../evaluation/evaluation.module';
+import { RetrievalEvalService } from '../evaluation/retrieval-eval.service';
+import { formatRetrievalReport } from '../evaluation/retrieval-report';
+import { machineLine, writeSection } from '../evaluation/benchmarks-file';
 
 const USAGE = `Usage: node dist/src/cli/main.js <command>
   ingest deeplesion --csv DL_info.csv --images Images_png [--dataset NAME]
@@ -23,6 +29,9 @@ const USAGE = `Usage: node dist/src/cli/main.js <command>
   keys create --name NAME --role reader|curator|admin
   keys list
   keys revoke ID
+  embed [--force]    compute missing embeddings for the configured encoder (ENCODER_MODEL); --force recomputes all
+  eval retrieval --format deeplesion|keyslice8|samples --csv FILE --images DIR [--hu-window L,H] [--write NAME]
+                     cross-patient type retrieval metrics (P@1, P@5, mAP, kNN-5) with bootstrap intervals
   migrate            run pending migrations
   sample [--ingest]  generate the built-in synthetic sample (and import it)`;
 
@@ -38,6 +47,10 @@ async function main(argv: string[]): Promise<number> {
       return withApp(config, (app) => keys(app, rest));
     case 'migrate':
       return migrate(config);
+    case 'embed':
+      return withApp(config, (app) => embed(app, rest));
+    case 'eval':
+      return evaluate(config, rest);
     case 'sample':
       return withApp(config, (app) => sample(app, rest));
     default:
@@ -101,6 +114,54 @@ async function keys(app: INestApplicationContext, args: string[]): Promise<numbe
     return 0;
   }
   throw new UsageError('keys needs create, list or revoke ID');
+}
+
+async function embed(app: INestApplicationContext, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { force: { type: 'boolean' } } });
+  const service = app.get(EmbeddingService);
+  if (!service.isAvailable()) throw new Error(`the encoder is not ready: ${app.get(EncoderService).status().message ?? 'unknown reason'}`);
+  const bar = new SingleBar({ format: 'embed {bar} {percentage}% | {value}/{total} lesions | failed {failed}', noTTYOutput: true, notTTYSchedule: 2000, hideCursor: true });
+  let started = false;
+  const summary = await service.embedMissing({
+    force: values.force,
+    onProgress: (p) => {
+      if (!started) bar.start(p.total, 0, { failed: 0 });
+      started = true;
+      bar.update(p.done, { failed: p.failed });
+    },
+  });
+  if (started) bar.stop();
+  console.log(`Embedded ${summary.embedded} lesion(s) with model ${summary.modelId.slice(0, 12)}; ${summary.failed} failed`);
+  for (const f of summary.failures.slice(0, 20)) console.log(`  lesion ${f.lesionId}: ${f.message}`);
+  return summary.failed ? 1 : 0;
+}
+
+async function evaluate(config: AppConfig, args: string[]): Promise<number> {
+  const [kind, ...flags] = args;
+  if (kind !== 'retrieval') throw new UsageError('eval needs a kind: retrieval');
+  const { values } = parseArgs({
+    args: flags,
+    options: { format: { type: 'string' }, csv: { type: 'string' }, images: { type: 'string' }, 'hu-window': { type: 'string' }, write: { type: 'string' }, rounds: { type: 'string' } },
+  });
+  if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(values.format ?? '')) {
+    throw new UsageError('eval retrieval needs --format deeplesion|keyslice8|samples, --csv and --images');
+  }
+  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config), { logger: ['fatal', 'error', 'warn'] });
+  try {
+    const report = await app.get(RetrievalEvalService).evaluate(
+      { format: values.format as IngestFormat, csvPath: path.resolve(values.csv), imagesDir: path.resolve(values.images), huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined },
+      values.rounds ? Number(values.rounds) : 1000,
+    );
+    const table = formatRetrievalReport(report, path.basename(path.dirname(path.resolve(values.csv))));
+    console.log(table);
+    if (values.write) {
+      writeSection(`retrieval-${values.write}`, `## Retrieval: ${values.write} (\`npm run eval -- retrieval\`)\n\n${machineLine()}.\n\n${table}`);
+      console.log('written to docs/BENCHMARKS.md');
+    }
+    return 0;
+  } finally {
+    await app.close();
+  }
 }
 
 async function sample(app: INestApplicationContext, args: string[]): Promise<number> {

@@ -14,7 +14,24 @@ export interface AppConfig {
   bootstrapAdminKey: 'auto' | 'always' | 'never';
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   maxUploadBytes: number;
+  encoder: {
+    /** Folder of model folders, each with manifest.json and its ONNX file. */
+    modelsDir: string;
+    /** Model folder name; the default one is written by the project's own code when absent. */
+    model: string;
+    executionProviders: ExecutionProvider[];
+    /** onnxruntime intra-op threads; 0 lets onnxruntime choose. */
+    intraOpThreads: number;
+    batchSize: number;
+    /** Compute embeddings while importing (otherwise only `npm run embed`). */
+    embedOnIngest: boolean;
+    /** Worker threads that decode and prepare patches while the model runs; 0 prepares in the main thread. */
+    prepareWorkers: number;
+  };
 }
+
+export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'webgpu'] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -61,6 +78,18 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     return v as T;
   };
 
+  const list = <T extends string>(name: string, fallback: T[], allowed: readonly T[]): T[] => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const values = raw.split(',').map((v) => v.trim()).filter(Boolean);
+    const unknown = values.filter((v) => !(allowed as readonly string[]).includes(v));
+    if (unknown.length || values.length === 0) {
+      problems.push(`${name} must be a comma list of ${allowed.join(', ')}, got "${raw}"`);
+      return fallback;
+    }
+    return values as T[];
+  };
+
   const dataDir = path.resolve(cwd, str('DATA_DIR', './data'));
   const databaseUrl = env.DATABASE_URL?.trim() || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -91,6 +120,15 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     bootstrapAdminKey: oneOf('BOOTSTRAP_ADMIN_KEY', 'auto', ['auto', 'always', 'never'] as const),
     logLevel: oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
     maxUploadBytes: int('MAX_UPLOAD_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    encoder: {
+      modelsDir: path.resolve(cwd, str('MODELS_DIR', path.join(dataDir, 'models'))),
+      model: str('ENCODER_MODEL', 'default-scattering'),
+      executionProviders: list('ENCODER_EXECUTION_PROVIDERS', ['cpu'], EXECUTION_PROVIDERS),
+      intraOpThreads: int('ENCODER_THREADS', 0, 0, 256),
+      batchSize: int('ENCODER_BATCH_SIZE', 32, 1, 4096),
+      embedOnIngest: bool('EMBED_ON_INGEST', true),
+      prepareWorkers: int('ENCODER_PREPARE_WORKERS', 1, 0, 64),
+    },
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

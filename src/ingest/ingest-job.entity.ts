@@ -23,6 +23,8 @@ export class IngestJobEntity {
   @Column('int') cursor: number;
   @Column('int', { name: 'imported_rows' }) importedRows: number;
   @Column('int', { name: 'skipped_rows' }) skippedRows: number;
+  /** Imported lesions whose embedding was computed during the import. */
+  @Column('int', { name: 'embedded_rows' }) embeddedRows: number;
   @Column('jsonb', { default: () => "'[]'" }) errors: IngestRowError[];
   @Column('text', { nullable: true }) message: string | null;
   @Column('timestamptz', { name: 'started_at' }) startedAt: Date;

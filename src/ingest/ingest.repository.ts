@@ -102,6 +102,7 @@ export class IngestRepository {
         cursor: 0,
         importedRows: 0,
         skippedRows: 0,
+        embeddedRows: 0,
         errors: [],
         message: null,
         startedAt: now,
@@ -150,10 +151,10 @@ export class IngestRepository {
    * One batch, one transaction: upsert patients → studies → series → lesions on their natural keys,
    * then move the job's cursor. A crash before COMMIT leaves neither the rows nor the cursor.
    */
-  async commitBatch(runner: QueryRunner, dataset: string, jobId: string, lesions: CheckedLesion[], progress: BatchProgress, maxStoredErrors: number): Promise<void> {
+  async commitBatch(runner: QueryRunner, dataset: string, jobId: string, lesions: CheckedLesion[], progress: BatchProgress, maxStoredErrors: number): Promise<number[]> {
     await runner.startTransaction();
     try {
-      if (lesions.length) await this.upsertLesions(runner, dataset, lesions);
+      const ids = lesions.length ? await this.upsertLesions(runner, dataset, lesions) : [];
       await runner.query(
         `UPDATE ingest_job SET cursor = $2, imported_rows = imported_rows + $3, skipped_rows = skipped_rows + $4,
             errors = CASE WHEN jsonb_array_length(errors) >= $6 THEN errors
@@ -163,13 +164,19 @@ export class IngestRepository {
         [jobId, progress.cursor, progress.imported, progress.skipped, JSON.stringify(progress.errors), maxStoredErrors],
       );
       await runner.commitTransaction();
+      return ids;
     } catch (error) {
       await runner.rollbackTransaction();
       throw error;
     }
   }
 
-  private async upsertLesions(runner: QueryRunner, dataset: string, lesions: CheckedLesion[]): Promise<void> {
+  async addEmbedded(jobId: string, count: number, runner: QueryRunner): Promise<void> {
+    await runner.query('UPDATE ingest_job SET embedded_rows = embedded_rows + $2, updated_at = now() WHERE id = $1', [jobId, count]);
+  }
+
+  /** Returns the ids of the upserted lesions. */
+  private async upsertLesions(runner: QueryRunner, dataset: string, lesions: CheckedLesion[]): Promise<number[]> {
     const patients = uniqueBy(lesions, (l) => `${l.record.patientIndex}`);
     const patientRows: { id: number; patient_index: number }[] = await runner.query(
       `INSERT INTO patient (dataset, patient_index, sex)
@@ -223,7 +230,7 @@ export class IngestRepository {
     const unique = [...new Map(lesions.map((l) => [`${l.record.patientIndex}/${l.record.studyIndex}/${l.record.seriesIndex}/${l.record.keySliceIndex}/${l.record.lesionInImage}`, l])).values()];
     const col = <T>(f: (l: CheckedLesion) => T) => unique.map(f);
     const mm = (l: CheckedLesion, px: number | null) => (px !== null && l.record.spacing ? px * l.record.spacing.x : null);
-    await runner.query(
+    const inserted: { id: number }[] = await runner.query(
       `INSERT INTO lesion (series_id, study_id, patient_id, key_slice_index, lesion_in_image, box_x1, box_y1, box_x2, box_y2,
           recist, long_axis_px, short_axis_px, long_axis_mm, short_axis_mm, location_x, location_y, location_z,
           coarse_type, possibly_noisy, split, window_low, window_high, source_file_name, source_row,
@@ -242,7 +249,8 @@ export class IngestRepository {
          coarse_type = EXCLUDED.coarse_type, possibly_noisy = EXCLUDED.possibly_noisy, split = EXCLUDED.split,
          window_low = EXCLUDED.window_low, window_high = EXCLUDED.window_high, source_file_name = EXCLUDED.source_file_name,
          source_row = EXCLUDED.source_row, image_path = EXCLUDED.image_path, image_encoding = EXCLUDED.image_encoding,
-         image_hu_low = EXCLUDED.image_hu_low, image_hu_high = EXCLUDED.image_hu_high, updated_at = now()`,
+         image_hu_low = EXCLUDED.image_hu_low, image_hu_high = EXCLUDED.image_hu_high, updated_at = now()
+       RETURNING id`,
       [
         col((l) => seriesId.get(`${studyOf(l)}/${l.record.seriesIndex}`)),
         col(studyOf),
@@ -274,6 +282,7 @@ export class IngestRepository {
         col((l) => l.record.imageWindow?.high ?? null),
       ],
     );
+    return inserted.map((r) => r.id);
   }
 }
 

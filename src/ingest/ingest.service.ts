@@ -9,6 +9,7 @@ import { IngestJobEntity, IngestRowError } from './ingest-job.entity';
 import { CheckedLesion, IngestRepository, resolveInside } from './ingest.repository';
 import { IngestJobView, IngestRequest, toJobView } from './ingest.types';
 import { LesionRecord, ParsedRow } from './lesion-record';
+import { EmbeddingService } from './embedding.service';
 import { parseSamplesCsv } from './samples-csv.parser';
 
 export type ProgressListener = (job: IngestJobView) => void;
@@ -25,6 +26,7 @@ export class IngestService implements OnApplicationBootstrap {
 
   constructor(
     private readonly repository: IngestRepository,
+    private readonly embedding: EmbeddingService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -67,6 +69,11 @@ export class IngestService implements OnApplicationBootstrap {
         jobCreated(toJobView(job));
         try {
           await this.importRows(runner, job, rows, request, onProgress);
+          // Catch up embeddings a crash left behind (a batch committed just before a kill).
+          if (this.config.encoder.embedOnIngest && this.embedding.isAvailable()) {
+            const summary = await this.embedding.embedMissing();
+            if (summary.embedded) await this.repository.addEmbedded(job.id, summary.embedded, runner);
+          }
           await this.repository.finishJob(job.id, 'completed', null, runner);
         } catch (error) {
           this.logger.error(`Import ${job.id} failed: ${(error as Error).message}`);
@@ -143,7 +150,13 @@ export class IngestService implements OnApplicationBootstrap {
       const checked = await this.checkImages(valid, request.imagesDir, errors);
       errors.sort((a, b) => a.line - b.line);
       const cursor = start + batch.length;
-      await this.repository.commitBatch(runner, request.dataset, job.id, checked, { cursor, imported: checked.length, skipped: errors.length, errors }, maxStoredErrors);
+      const ids = await this.repository.commitBatch(runner, request.dataset, job.id, checked, { cursor, imported: checked.length, skipped: errors.length, errors }, maxStoredErrors);
+      // Embeddings follow their batch; one that fails or is cut off is found missing and redone by `npm run embed`.
+      if (ids.length && this.config.encoder.embedOnIngest && this.embedding.isAvailable()) {
+        const summary = await this.embedding.embedMissing({ onlyIds: ids });
+        await this.repository.addEmbedded(job.id, summary.embedded, runner);
+        view.embeddedRows += summary.embedded;
+      }
       view.cursor = cursor;
       view.importedRows += checked.length;
       view.skippedRows += errors.length;

@@ -21,6 +21,7 @@ export interface IngestJobView {
   processedRows: number;
   importedRows: number;
   skippedRows: number;
+  embeddedRows: number;
   /** Rows per second since the job started (or resumed). */
   rowsPerSecond: number;
   percent: number;
@@ -44,6 +45,7 @@ export function toJobView(job: IngestJobEntity): IngestJobView {
     processedRows: job.cursor,
     importedRows: job.importedRows,
     skippedRows: job.skippedRows,
+    embeddedRows: job.embeddedRows,
     rowsPerSecond: Math.round((job.cursor / seconds) * 10) / 10,
     percent: job.totalRows ? Math.round((job.cursor / job.totalRows) * 1000) / 10 : 100,
     errors: job.errors,

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { DL_HEADER, dlInfoRow, FixtureLesion, pad, writeDeepLesionFixture } from '../helpers/fixtures';
-import { bearer, createTestApp, SHARED_DIR, TestApp, waitFor } from '../helpers/test-app';
+import { bearer, createTestApp, SHARED_DIR, TEST_MODELS_DIR, TestApp, waitFor } from '../helpers/test-app';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -99,7 +99,7 @@ describe('DeepLesion import (e2e)', () => {
     const lesions: FixtureLesion[] = [];
     for (let p = 1; p <= 100; p++) for (let k = 0; k < 3; k++) lesions.push({ patient: 1000 + p, study: 1, series: 1, slice: 20 + k });
     const { csv, images } = writeDeepLesionFixture(path.join(dir, 'kill'), lesions);
-    const env = { ...process.env, DATABASE_URL: t.database.url, INGEST_BATCH_SIZE: '10', LOG_LEVEL: 'error' };
+    const env = { ...process.env, DATABASE_URL: t.database.url, MODELS_DIR: TEST_MODELS_DIR, INGEST_BATCH_SIZE: '10', LOG_LEVEL: 'error' };
     const cli = (extra: Record<string, string>) =>
       spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', 'ingest', 'deeplesion', '--csv', csv, '--images', images, '--dataset', 'kill'], {
         cwd: ROOT,
@@ -135,6 +135,11 @@ describe('DeepLesion import (e2e)', () => {
          FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'kill'`,
     );
     expect({ n, distinct_keys }).toEqual({ n: 300, distinct_keys: 300 });
+    // Every lesion has its embedding, also those of the batch committed just before the kill.
+    const [{ embedded }] = await db.query(
+      `SELECT count(*)::int AS embedded FROM lesion_embedding e JOIN lesion l ON l.id = e.lesion_id JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'kill'`,
+    );
+    expect(embedded).toBe(300);
   });
 
   it('imports the 8-bit key-slice layout through its declared HU window', async () => {

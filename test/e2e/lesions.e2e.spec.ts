@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decode } from 'fast-png';
@@ -57,6 +58,15 @@ describe('lesion read API on the synthetic sample (e2e)', () => {
   }
 
   const expectFiles = (rows: Truth[]) => ({ total: rows.length, files: rows.map((r) => r.fileName).sort() });
+
+  it('embeds every lesion with the default encoder while importing', async () => {
+    const ready = await t.http().get('/health/ready').expect(200);
+    expect(ready.body.info.encoder).toMatchObject({ status: 'up', model: 'default-scattering', modelId: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const [{ n, models }] = await t.app.get(DataSource).query('SELECT count(*)::int AS n, count(DISTINCT model_id)::int AS models FROM lesion_embedding');
+    expect({ n, models }).toEqual({ n: truth.length, models: 1 });
+    const jobs = await t.http().get('/api/v1/admin/ingest/jobs').set(bearer(t.adminKey)).expect(200);
+    expect(jobs.body[0].embeddedRows).toBe(truth.length);
+  });
 
   it('imports the sample once: the next start finds it done', async () => {
     const again = await t.app.get(SampleService).ensureIngested();

@@ -12,6 +12,8 @@ import { createTestDatabase, TestDatabase } from './database';
 
 /** Where tests keep the generated synthetic sample: shared by all test files, generated once. */
 export const TEST_SAMPLE_DIR = path.join(os.tmpdir(), 'lesion-retrieval-test-sample');
+/** The default encoder is written here once (deterministic bytes, so every test agrees on its id). */
+export const TEST_MODELS_DIR = path.join(os.tmpdir(), 'lesion-retrieval-test-models');
 
 export interface TestApp {
   app: INestApplication;
@@ -26,7 +28,7 @@ export interface TestApp {
 /** The whole HTTP app on a fresh database of its own, with an admin key. */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config = loadConfig({ DATABASE_URL: database.url, SAMPLE_DIR: TEST_SAMPLE_DIR, LOG_LEVEL: 'error', ...env });
+  const config = loadConfig({ DATABASE_URL: database.url, SAMPLE_DIR: TEST_SAMPLE_DIR, MODELS_DIR: TEST_MODELS_DIR, LOG_LEVEL: 'error', ...env });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, database.url)] }).compile();
   const app = moduleRef.createNestApplication({ logger: ['fatal', 'error'] });
   configureApp(app, config);

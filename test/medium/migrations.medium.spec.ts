@@ -22,12 +22,13 @@ describe('migrations (medium)', () => {
 
   it('creates the schema, runs idempotently, and reverts cleanly', async () => {
     await dataSource.runMigrations();
-    expect(await tables()).toEqual(['api_key', 'audit_log', 'ingest_job', 'lesion', 'patient', 'series', 'study']);
+    expect(await tables()).toEqual(['api_key', 'audit_log', 'encoder_model', 'ingest_job', 'lesion', 'lesion_embedding', 'patient', 'series', 'study']);
     expect(await dataSource.runMigrations()).toEqual([]);
+    await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();
     expect(await tables()).toEqual([]);
     await dataSource.runMigrations();
-    expect(await tables()).toHaveLength(7);
+    expect(await tables()).toHaveLength(9);
   });
 
   it('indexes every list filter and enforces the natural keys', async () => {

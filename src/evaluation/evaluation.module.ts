@@ -1,0 +1,13 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { ConfigModule } from '../config/config.module';
+import { MlModule } from '../ml/ml.module';
+import { RetrievalEvalService } from './retrieval-eval.service';
+
+/** Evaluation runs from files with the encoder alone: no database, no HTTP. */
+@Module({})
+export class EvaluationModule {
+  static standalone(config: AppConfig): DynamicModule {
+    return { module: EvaluationModule, imports: [ConfigModule.forRoot(config), MlModule], providers: [RetrievalEvalService], exports: [RetrievalEvalService] };
+  }
+}

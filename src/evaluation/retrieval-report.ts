@@ -1,0 +1,17 @@
+import { RetrievalReport } from './retrieval-eval.service';
+
+/** A markdown table of a retrieval evaluation, with 95 % patient-bootstrap intervals. */
+export function formatRetrievalReport(report: RetrievalReport, setName: string): string {
+  const cell = (value: number, interval: { low: number; high: number }) => `${value.toFixed(3)} [${interval.low.toFixed(2)}, ${interval.high.toFixed(2)}]`;
+  const { metrics, intervals } = report;
+  return [
+    `Set: ${setName}: ${report.lesions} typed lesions from ${report.patients} patients (${report.failed} could not be read); ${metrics.queries} queries with a same-type lesion of another patient.`,
+    `Encoder: ${report.model.name} (${report.model.dim} dims, model ${report.model.modelId.slice(0, 12)}), ${(report.secondsPerLesion * 1000).toFixed(1)} ms per lesion end to end.`,
+    '',
+    '| P@1 | P@5 | mAP | kNN-5 type accuracy |',
+    '|---|---|---|---|',
+    `| ${cell(metrics.precisionAt1, intervals.precisionAt1)} | ${cell(metrics.precisionAt5, intervals.precisionAt5)} | ${cell(metrics.meanAveragePrecision, intervals.meanAveragePrecision)} | ${cell(metrics.knnAccuracy, intervals.knnAccuracy)} |`,
+    '',
+    'Intervals: 95 % percentile bootstrap over patients (1,000 resamples).',
+  ].join('\n');
+}

@@ -1,0 +1,68 @@
+import { decodeDeepLesionPng, decodeGray8 } from './decode';
+import { decodeDicom, DicomSlice, looksLikeDicom } from './dicom';
+import { HuImage, HuWindow, ImageFormatError } from './hu-image';
+import { readImageHeader } from './image-header';
+
+export type SliceEncoding = 'auto' | 'png16' | 'gray8' | 'dicom';
+
+export interface DecodedSlice {
+  image: HuImage;
+  source: 'png16' | 'gray8' | 'dicom';
+  /** In-plane spacing along x (DICOM column spacing) in mm; null when the format does not carry it (PNG/JPEG). */
+  pixelSpacingMm: number | null;
+  uids: { study: string | null; series: string | null; sop: string | null } | null;
+  /** The full DICOM header summary (modality, rescale, window, ...) when the source is DICOM. */
+  dicom?: DicomSlice;
+}
+
+export interface DecodeSliceOptions {
+  encoding?: SliceEncoding;
+  /** The HU window an 8-bit image was made with; required for gray8, ignored otherwise. */
+  window?: HuWindow;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const UNSUPPORTED = 'send a DeepLesion 16-bit PNG, DICOM, or an 8-bit PNG/JPEG with its HU window';
+
+/**
+ * The one entry point for turning uploaded or archived bytes into a HU slice: DICOM, DeepLesion 16-bit PNG
+ * (HU = value − 32768) or an 8-bit PNG/JPEG with its declared HU window. Failures are ImageFormatErrors
+ * (415 unsupported format, 422 broken or unusable image).
+ */
+export function decodeSlice(bytes: Uint8Array, options: DecodeSliceOptions = {}): DecodedSlice {
+  const encoding = options.encoding ?? 'auto';
+  const source = encoding === 'auto' ? detectEncoding(bytes) : encoding;
+  switch (source) {
+    case 'dicom': {
+      const dicom = decodeDicom(bytes);
+      return {
+        image: { width: dicom.width, height: dicom.height, data: dicom.data },
+        source,
+        pixelSpacingMm: dicom.pixelSpacingMm?.column ?? null,
+        uids: dicom.uids,
+        dicom,
+      };
+    }
+    case 'png16':
+      return { image: decodeDeepLesionPng(bytes), source, pixelSpacingMm: null, uids: null };
+    case 'gray8':
+      if (!options.window) {
+        throw new ImageFormatError('an 8-bit image needs a declared HU window (e.g. -1024..3071 for DeepLesion key slices)', 422);
+      }
+      return { image: decodeGray8(bytes, options.window), source, pixelSpacingMm: null, uids: null };
+    default:
+      throw new ImageFormatError(`unknown slice encoding ${String(source)}`, 415);
+  }
+}
+
+/** Sniffs the format from the first bytes; throws 415 for anything that is not a supported slice format. */
+export function detectEncoding(bytes: Uint8Array): 'png16' | 'gray8' | 'dicom' {
+  if (looksLikeDicom(bytes)) return 'dicom';
+  const isPng = bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b);
+  const isJpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+  if (!isPng && !isJpeg) throw new ImageFormatError(`unsupported image format: ${UNSUPPORTED}`, 415);
+  const header = readImageHeader(bytes); // 422 for truncated or implausibly sized images
+  if (header.bitDepth === 16 && header.format === 'png') return 'png16';
+  if (header.bitDepth === 8) return 'gray8';
+  throw new ImageFormatError(`unsupported image format (${header.format.toUpperCase()} ${header.bitDepth}-bit): ${UNSUPPORTED}`, 415);
+}

@@ -1,0 +1,90 @@
+import * as path from 'node:path';
+import { Injectable, Logger } from '@nestjs/common';
+import { EncoderService } from '../ml/encoder.service';
+import { PatchJob } from '../ml/patch-job';
+import { EmbeddingsRepository, LesionToEmbed } from './embeddings.repository';
+
+export interface EmbedProgress {
+  total: number;
+  done: number;
+  embedded: number;
+  failed: number;
+}
+
+export interface EmbedSummary extends EmbedProgress {
+  modelId: string;
+  failures: { lesionId: number; message: string }[];
+}
+
+// Rows fetched per database round trip; the encoder batches within a page.
+const PAGE = 1024;
+const MAX_REPORTED_FAILURES = 100;
+
+/**
+ * Computes and stores embeddings for lesions that lack one for the active model. Work is found by a
+ * query ("no embedding for this model yet"), so it is naturally resumable: re-running after a crash
+ * continues with what is missing, and each stored batch is one transaction.
+ */
+@Injectable()
+export class EmbeddingService {
+  private readonly logger = new Logger('Embedding');
+
+  constructor(
+    private readonly repository: EmbeddingsRepository,
+    private readonly encoder: EncoderService,
+  ) {}
+
+  isAvailable(): boolean {
+    return this.encoder.status().state === 'ready';
+  }
+
+  /** Embeds the missing lesions (all, or only `onlyIds`); `force` recomputes existing ones too. */
+  async embedMissing(options: { onlyIds?: number[]; force?: boolean; onProgress?: (p: EmbedProgress) => void } = {}): Promise<EmbedSummary> {
+    const loaded = this.encoder.loaded;
+    const { modelId, manifest } = loaded;
+    await this.repository.upsertModel(modelId, manifest, this.encoder.dim);
+    // force recomputes in place (upserts), so search keeps the old vectors until each new one lands.
+    const total = options.onlyIds ? options.onlyIds.length : options.force ? await this.repository.countLesions() : await this.repository.countMissing(modelId);
+    const progress: EmbedProgress = { total, done: 0, embedded: 0, failed: 0 };
+    const failures: EmbedSummary['failures'] = [];
+    let afterId = 0;
+    for (;;) {
+      const page = await this.repository.lesionsToEmbed(modelId, afterId, PAGE, { onlyIds: options.onlyIds, includeExisting: options.force });
+      if (!page.length) break;
+      afterId = page[page.length - 1].id;
+      await this.encoder.embedJobs(
+        page.map((lesion) => toPatchJob(lesion, manifest.input.sliceOffsetsMm)),
+        async (results) => {
+          const stored = results.flatMap((r) => (r.ok ? [{ lesionId: r.key, vector: r.vector }] : []));
+          await this.repository.saveEmbeddings(modelId, stored);
+          for (const r of results) {
+            if (!r.ok && failures.length < MAX_REPORTED_FAILURES) failures.push({ lesionId: r.key, message: r.message });
+          }
+          progress.done += results.length;
+          progress.embedded += stored.length;
+          progress.failed += results.length - stored.length;
+          options.onProgress?.({ ...progress });
+        },
+      );
+    }
+    if (progress.failed) this.logger.warn(`${progress.failed} lesion(s) could not be embedded, e.g. lesion ${failures[0]?.lesionId}: ${failures[0]?.message}`);
+    return { ...progress, modelId, failures };
+  }
+}
+
+/** Neighbour slices for the manifest's offsets: key ± round(offset / slice spacing), when the series folder has them. */
+export function toPatchJob(lesion: LesionToEmbed, sliceOffsetsMm: number[]): PatchJob {
+  return {
+    key: lesion.id,
+    imagePath: lesion.imagePath,
+    neighbourPaths: sliceOffsetsMm.map((offset) => {
+      if (offset === 0 || !lesion.slicesDir || !lesion.spacingZmm) return null;
+      const index = lesion.keySliceIndex + Math.round(offset / lesion.spacingZmm);
+      return index === lesion.keySliceIndex || index < 0 ? null : path.join(lesion.slicesDir, `${String(index).padStart(3, '0')}.png`);
+    }),
+    encoding: lesion.imageEncoding,
+    huWindow: lesion.imageHuLow !== null && lesion.imageHuHigh !== null ? { low: lesion.imageHuLow, high: lesion.imageHuHigh } : null,
+    box: lesion.box,
+    spacingMm: lesion.spacingXmm,
+  };
+}

@@ -1,0 +1,4 @@
+export * from './morlet';
+export * from './scattering-design';
+export * from './scattering-model';
+export * from './scattering-reference';

@@ -1,0 +1,4 @@
+export * from './body-position';
+export * from './combine';
+export * from './hu-histogram';
+export * from './scattering-inputs';

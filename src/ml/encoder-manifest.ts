@@ -1,0 +1,106 @@
+/**
+ * The contract between the service and an encoder model (JSON beside the ONNX file). It says how to
+ * cut and scale the input patch, which tensors go in and come out, and how the model's output is
+ * combined with the hand-crafted descriptor blocks into the stored embedding. A trained network can
+ * replace the default scattering model by shipping its own manifest; the other blocks stay available.
+ */
+export const MANIFEST_SCHEMA = 'lesion-encoder/v1';
+
+export type DescriptorBlockKind = 'model' | 'hu-histogram' | 'body-position';
+
+export interface DescriptorBlock {
+  kind: DescriptorBlockKind;
+  /** Scale of the block after L2 normalisation (so cosine similarity weights blocks by weight²). */
+  weight: number;
+  /** For the model block: lengths of sub-blocks normalised separately (must sum to the output dim). */
+  subBlocks?: number[];
+}
+
+export interface EncoderManifest {
+  schema: typeof MANIFEST_SCHEMA;
+  name: string;
+  description?: string;
+  model: {
+    file: string;
+    /** Input tensor names: the patch [N, C, size, size] and, optionally, a box mask [N, 1, size, size]. */
+    inputs: { patch: string; boxMask?: string | null };
+    output: string;
+    /** Length of the model output per patch. */
+    dim: number;
+  };
+  input: {
+    size: number;
+    /** HU windows, each scaled to [0, 1]; one channel per window and slice. */
+    windows: [number, number][];
+    /** Context square: a fixed size in mm (resampled from the series spacing) or in source pixels. */
+    context: { mm: number; fallbackSpacingMm: number } | { px: number };
+    /** Slices as offsets from the key slice in mm (0 = key slice only); missing neighbours repeat the key slice. */
+    sliceOffsetsMm: number[];
+    /** Per-channel normalisation after windowing: none, or (x − mean) / std. */
+    normalisation?: { mean: number[]; std: number[] } | null;
+  };
+  descriptor: { blocks: DescriptorBlock[] };
+}
+
+export class ManifestError extends Error {}
+
+/** Checks a parsed manifest and returns it typed, or throws ManifestError listing every problem. */
+export function validateManifest(raw: unknown): EncoderManifest {
+  const problems: string[] = [];
+  const m = raw as Partial<EncoderManifest> | null;
+  const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  if (!m || typeof m !== 'object') throw new ManifestError('manifest is not a JSON object');
+  if (m.schema !== MANIFEST_SCHEMA) problems.push(`schema must be "${MANIFEST_SCHEMA}"`);
+  if (typeof m.name !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(m.name)) problems.push('name must be 1-64 of a-z 0-9 . _ -');
+  const model = m.model;
+  if (!model || typeof model.file !== 'string' || !model.file.endsWith('.onnx') || model.file.includes('/') || model.file.includes('\\')) {
+    problems.push('model.file must be a .onnx file name beside the manifest');
+  }
+  if (!model?.inputs || typeof model.inputs.patch !== 'string') problems.push('model.inputs.patch must name the patch input');
+  if (model?.inputs?.boxMask !== undefined && model.inputs.boxMask !== null && typeof model.inputs.boxMask !== 'string') problems.push('model.inputs.boxMask must be a string or null');
+  if (typeof model?.output !== 'string') problems.push('model.output must name the output tensor');
+  if (!Number.isInteger(model?.dim) || (model?.dim ?? 0) <= 0) problems.push('model.dim must be a positive integer');
+  const input = m.input;
+  if (!input || !Number.isInteger(input.size) || input.size < 8 || input.size > 1024) problems.push('input.size must be an integer in 8..1024');
+  if (!Array.isArray(input?.windows) || input.windows.length === 0 || !input.windows.every((w) => Array.isArray(w) && w.length === 2 && isNum(w[0]) && isNum(w[1]) && w[1] > w[0])) {
+    problems.push('input.windows must be a non-empty list of [low, high] HU with high > low');
+  }
+  const context = input?.context as { mm?: unknown; fallbackSpacingMm?: unknown; px?: unknown } | undefined;
+  const contextOk = context && ((isNum(context.mm) && context.mm > 0 && isNum(context.fallbackSpacingMm) && context.fallbackSpacingMm > 0) || (isNum(context.px) && context.px > 0));
+  if (!contextOk) problems.push('input.context must be {mm, fallbackSpacingMm} or {px}, positive');
+  if (!Array.isArray(input?.sliceOffsetsMm) || input.sliceOffsetsMm.length === 0 || !input.sliceOffsetsMm.every(isNum)) problems.push('input.sliceOffsetsMm must be a non-empty list of numbers');
+  const channels = (input?.windows?.length ?? 0) * (input?.sliceOffsetsMm?.length ?? 0);
+  const norm = input?.normalisation;
+  if (norm && (!Array.isArray(norm.mean) || !Array.isArray(norm.std) || norm.mean.length !== channels || norm.std.length !== channels || !norm.std.every((s) => isNum(s) && s > 0))) {
+    problems.push(`input.normalisation needs mean and std (std > 0) for each of the ${channels} channels`);
+  }
+  const blocks = m.descriptor?.blocks;
+  if (!Array.isArray(blocks) || blocks.length === 0) problems.push('descriptor.blocks must list at least one block');
+  else {
+    if (blocks.filter((b) => b.kind === 'model').length !== 1) problems.push('descriptor.blocks must contain exactly one "model" block');
+    for (const block of blocks) {
+      if (!['model', 'hu-histogram', 'body-position'].includes(block.kind)) problems.push(`unknown descriptor block kind "${block.kind}"`);
+      if (!isNum(block.weight) || block.weight < 0) problems.push(`block ${block.kind}: weight must be a number ≥ 0`);
+      if (block.subBlocks !== undefined) {
+        if (block.kind !== 'model') problems.push(`block ${block.kind}: only the model block has subBlocks`);
+        else if (!block.subBlocks.every((n) => Number.isInteger(n) && n > 0) || block.subBlocks.reduce((a, b) => a + b, 0) !== model?.dim) {
+          problems.push('model block subBlocks must be positive integers summing to model.dim');
+        }
+      }
+    }
+  }
+  if (problems.length) throw new ManifestError(`invalid encoder manifest: ${problems.join('; ')}`);
+  return m as EncoderManifest;
+}
+
+/** Channels of the model's patch input. */
+export function inputChannels(manifest: EncoderManifest): number {
+  return manifest.input.windows.length * manifest.input.sliceOffsetsMm.length;
+}
+
+/** Length of the stored embedding: the model output plus the hand-crafted blocks. */
+export const HAND_CRAFTED_BLOCK_DIMS: Record<Exclude<DescriptorBlockKind, 'model'>, number> = { 'hu-histogram': 64, 'body-position': 169 };
+
+export function embeddingDim(manifest: EncoderManifest): number {
+  return manifest.descriptor.blocks.reduce((n, b) => n + (b.kind === 'model' ? manifest.model.dim : HAND_CRAFTED_BLOCK_DIMS[b.kind]), 0);
+}

@@ -1,0 +1,154 @@
+import * as path from 'node:path';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Box, HuImage } from '../imaging/hu-image';
+import { DEFAULT_ENCODER_NAME, buildDefaultEncoder } from './default-encoder/default-model';
+import { combineBlocks } from './descriptor/combine';
+import { embeddingDim, EncoderManifest } from './encoder-manifest';
+import { EncoderRepository, LoadedEncoder } from './encoder.repository';
+import { PatchJob, PreparedPatch, PrepareResult } from './patch-job';
+import { PatchPreparer } from './patch-preparer';
+import { preparePatch } from './prepare-patch';
+
+export interface EncoderStatus {
+  state: 'loading' | 'ready' | 'failed';
+  message: string | null;
+  name: string;
+  modelId: string | null;
+  dim: number | null;
+  providers: string[];
+}
+
+export type EmbedResult = { ok: true; key: number; vector: Float32Array } | { ok: false; key: number; message: string };
+
+/**
+ * The lesion encoder: loads (and for the default model, first writes) the ONNX model named by the
+ * configuration, validates it against its manifest, warms it up, and turns lesions into embeddings:
+ * patch preparation on worker threads overlapping the model runs, then the manifest's block weighting.
+ */
+@Injectable()
+export class EncoderService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Encoder');
+  private encoder: LoadedEncoder | null = null;
+  private preparer: PatchPreparer | null = null;
+  private state: EncoderStatus['state'] = 'loading';
+  private failure: string | null = null;
+
+  constructor(
+    private readonly repository: EncoderRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const { modelsDir, model, executionProviders, intraOpThreads, prepareWorkers } = this.config.encoder;
+    const dir = path.join(modelsDir, model);
+    try {
+      if (model === DEFAULT_ENCODER_NAME) await this.writeDefaultModelIfChanged(dir);
+      this.encoder = await this.repository.load(dir, executionProviders, intraOpThreads);
+      this.preparer = new PatchPreparer(this.encoder.manifest, prepareWorkers);
+      // Warm-up: the first run allocates and optimises; do it before the first request pays for it.
+      const size = this.encoder.manifest.input.size;
+      const channels = this.encoder.manifest.input.windows.length * this.encoder.manifest.input.sliceOffsetsMm.length;
+      await this.repository.run(this.encoder, 1, new Float32Array(channels * size * size), new Float32Array(size * size).fill(1));
+      this.state = 'ready';
+      this.logger.log(`Encoder ${this.encoder.manifest.name} ready (model ${this.encoder.modelId.slice(0, 12)}, ${this.dim} dims, ${executionProviders.join('+')})`);
+    } catch (error) {
+      this.state = 'failed';
+      this.failure = (error as Error).message;
+      this.logger.error(`Encoder ${model} failed to load: ${this.failure}`);
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.preparer?.close();
+    if (this.encoder) await this.repository.release(this.encoder);
+    this.encoder = null;
+  }
+
+  status(): EncoderStatus {
+    return {
+      state: this.state,
+      message: this.failure,
+      name: this.encoder?.manifest.name ?? this.config.encoder.model,
+      modelId: this.encoder?.modelId ?? null,
+      dim: this.encoder ? this.dim : null,
+      providers: this.encoder?.providers ?? this.config.encoder.executionProviders,
+    };
+  }
+
+  /** The loaded encoder, or an error saying why there is none. */
+  get loaded(): LoadedEncoder {
+    if (!this.encoder) throw new Error(this.failure ? `the encoder failed to load: ${this.failure}` : 'the encoder is still loading');
+    return this.encoder;
+  }
+
+  get dim(): number {
+    return embeddingDim(this.loaded.manifest);
+  }
+
+  /**
+   * Embeds lesions given as file jobs, batch by batch: while the model runs on one batch, the
+   * workers prepare the next. `onBatch` receives each batch's results as soon as they exist.
+   */
+  async embedJobs(jobs: PatchJob[], onBatch: (results: EmbedResult[]) => Promise<void>): Promise<void> {
+    const encoder = this.loaded;
+    const preparer = this.preparer!;
+    const batchSize = this.config.encoder.batchSize;
+    const batches: PatchJob[][] = [];
+    for (let i = 0; i < jobs.length; i += batchSize) batches.push(jobs.slice(i, i + batchSize));
+    let next: Promise<PrepareResult[]> | null = batches.length ? preparer.prepare(batches[0]) : null;
+    for (let b = 0; b < batches.length; b++) {
+      const prepared = await next!;
+      next = b + 1 < batches.length ? preparer.prepare(batches[b + 1]) : null;
+      const ok = prepared.filter((p): p is Extract<PrepareResult, { ok: true }> => p.ok).map((p) => p.prepared);
+      const vectors = ok.length ? await this.encodePrepared(encoder, ok) : [];
+      const results: EmbedResult[] = [
+        ...ok.map((p, i): EmbedResult => ({ ok: true, key: p.key, vector: vectors[i] })),
+        ...prepared.filter((p): p is Extract<PrepareResult, { ok: false }> => !p.ok).map((p): EmbedResult => ({ ok: false, key: p.key, message: p.message })),
+      ];
+      await onBatch(results);
+    }
+  }
+
+  /** One query patch (an uploaded slice and box), prepared in-line. */
+  async embedImage(image: HuImage, box: Box, spacingMm: number | null): Promise<Float32Array> {
+    const encoder = this.loaded;
+    const slices = encoder.manifest.input.sliceOffsetsMm.map(() => image);
+    const [vector] = await this.encodePrepared(encoder, [preparePatch(encoder.manifest, { key: 0, slices, box, spacingMm })]);
+    return vector;
+  }
+
+  private async encodePrepared(encoder: LoadedEncoder, prepared: PreparedPatch[]): Promise<Float32Array[]> {
+    const { manifest } = encoder;
+    const plane = manifest.input.size * manifest.input.size;
+    const patchLength = prepared[0].patch.length;
+    const patches = new Float32Array(prepared.length * patchLength);
+    const masks = new Float32Array(prepared.length * plane);
+    prepared.forEach((p, i) => {
+      patches.set(p.patch, i * patchLength);
+      masks.set(p.boxMask, i * plane);
+    });
+    const output = await this.repository.run(encoder, prepared.length, patches, masks);
+    const dim = manifest.model.dim;
+    return prepared.map((p, i) => combineEmbedding(manifest, output.subarray(i * dim, (i + 1) * dim), p));
+  }
+
+  private async writeDefaultModelIfChanged(dir: string): Promise<void> {
+    const { manifest, bytes } = buildDefaultEncoder();
+    const current = (await this.repository.modelExists(dir)) ? await this.repository.modelBytes(dir, manifest.model.file) : null;
+    if (current && Buffer.compare(Buffer.from(current), Buffer.from(bytes)) === 0) return;
+    this.logger.log(`Writing the default encoder to ${dir}`);
+    await this.repository.writeModel(dir, manifest, bytes);
+  }
+}
+
+/** The stored embedding: the manifest's blocks in order, each L2-normalised and weighted. */
+export function combineEmbedding(manifest: EncoderManifest, modelOutput: Float32Array, prepared: PreparedPatch): Float32Array {
+  return combineBlocks(
+    manifest.descriptor.blocks.map((block) => ({
+      vector: block.kind === 'model' ? modelOutput : block.kind === 'hu-histogram' ? prepared.histogram : prepared.position,
+      weight: block.weight,
+      subBlocks: block.subBlocks,
+    })),
+  );
+}

@@ -1,0 +1,28 @@
+import { Box, HuWindow } from '../imaging/hu-image';
+
+/** What a worker needs to prepare one lesion's model input from files: no database, no session. */
+export interface PatchJob {
+  /** The caller's key (lesion id, or an index for uploads). */
+  key: number;
+  /** Key slice first, then one path per `sliceOffsetsMm` entry (null: neighbour absent, the key slice stands in). */
+  imagePath: string;
+  neighbourPaths: (string | null)[];
+  encoding: 'png16' | 'gray8';
+  huWindow: HuWindow | null;
+  box: Box;
+  /** In-plane pixel spacing (mm), null when unknown. */
+  spacingMm: number | null;
+}
+
+/** One lesion's model input and hand-crafted blocks. */
+export interface PreparedPatch {
+  key: number;
+  /** [channels, size, size], windows scaled to [0, 1] (then normalised if the manifest says so). */
+  patch: Float32Array;
+  /** [size, size], 1 inside the box. */
+  boxMask: Float32Array;
+  histogram: Float32Array;
+  position: Float32Array;
+}
+
+export type PrepareResult = { ok: true; prepared: PreparedPatch } | { ok: false; key: number; message: string };
