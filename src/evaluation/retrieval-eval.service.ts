@@ -19,6 +19,7 @@ export interface RetrievalReport {
   metrics: RetrievalMetrics;
   intervals: Record<'precisionAt1' | 'precisionAt5' | 'meanAveragePrecision' | 'knnAccuracy', { low: number; high: number }>;
   secondsPerLesion: number;
+  bootstrapRounds: number;
 }
 
 /**
@@ -72,6 +73,7 @@ export class RetrievalEvalService {
         knnAccuracy: interval((m) => m.knnAccuracy),
       },
       secondsPerLesion: seconds / Math.max(1, jobs.length),
+      bootstrapRounds,
     };
   }
 }

@@ -31,7 +31,6 @@ export class PatchPreparer {
         for (const { reject } of this.pending.values()) reject(new Error(`patch worker failed: ${error.message}`));
         this.pending.clear();
       });
-      worker.unref();
       this.workers.push(worker);
     }
   }

@@ -49,7 +49,7 @@ export function buildScatteringModel(options: ScatteringModelOptions = {}): Scat
   for (let t = 0; t < L; t++) for (let d = 0; d < L; d++) difference[(t * L + ((t + d) % L)) * L + d] = 1 / L;
   const orientationDifference = g.initializer('orientation_difference', [L * L, L], difference);
 
-  /** Reflect-pad by `pad`, then filter with the Morlet bank: [M, 1, s, s] → |·| [M, L, s, s]. */
+  /** Reflect-pad by the kernel radius, filter with the Morlet bank, modulus: [M, 1, s, s] → [M, L, s, s]. */
   const moduli = (images: string, size: number): string => {
     const padded = ops.pad(images, radius);
     const filtered = g.node('Conv', [padded, bank], [g.fresh('morlet')], { kernel_shape: [kernel, kernel] });
