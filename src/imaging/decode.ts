@@ -2,6 +2,7 @@ import { decode as decodePng } from 'fast-png';
 import * as jpeg from 'jpeg-js';
 import { DEEPLESION_HU_OFFSET, HuImage, HuWindow, ImageFormatError } from './hu-image';
 import { readImageHeader } from './image-header';
+import { decodePng16ToHu } from './png16';
 
 /** DeepLesion 16-bit PNG → HU (value − 32768). Anything other than 16-bit greyscale is refused. */
 export function decodeDeepLesionPng(bytes: Uint8Array): HuImage {
@@ -11,6 +12,8 @@ export function decodeDeepLesionPng(bytes: Uint8Array): HuImage {
       `expected a 16-bit greyscale PNG (DeepLesion), got ${header.format} ${header.bitDepth}-bit with ${header.channels} channel(s)`,
     );
   }
+  const fast = decodePng16ToHu(bytes);
+  if (fast) return fast;
   const png = safely(() => decodePng(bytes), 'PNG');
   const raw = png.data as Uint16Array;
   const data = new Float32Array(png.width * png.height);
