@@ -15,6 +15,7 @@ import { IngestFormat } from '../ingest/ingest-job.entity';
 import { IngestService } from '../ingest/ingest.service';
 import { IngestJobView } from '../ingest/ingest.types';
 import { SampleService } from '../sample/sample.service';
+import { SampleDatasetRepository } from '../sample/sample-dataset.repository';
 import { EmbeddingService } from '../ingest/embedding.service';
 import { EncoderService } from '../ml/encoder.service';
 import { EvaluationModule } from '../evaluation/evaluation.module';
@@ -52,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     case 'eval':
       return evaluate(config, rest);
     case 'sample':
-      return withApp(config, (app) => sample(app, rest));
+      return rest.includes('--ingest') ? withApp(config, (app) => sampleIngest(app)) : sampleGenerate(config);
     default:
       throw new UsageError(command ? `Unknown command "${command}"` : 'No command given');
   }
@@ -164,15 +165,17 @@ async function evaluate(config: AppConfig, args: string[]): Promise<number> {
   }
 }
 
-async function sample(app: INestApplicationContext, args: string[]): Promise<number> {
-  const service = app.get(SampleService);
-  if (args.includes('--ingest')) {
-    const job = await service.ensureIngested();
-    console.log(`Sample imported: ${job.importedRows} lesions`);
-  } else {
-    const { csvPath, created } = await service.ensureGenerated();
-    console.log(`${created ? 'Generated' : 'Already present'}: ${csvPath}`);
-  }
+async function sampleIngest(app: INestApplicationContext): Promise<number> {
+  const job = await app.get(SampleService).ensureIngested();
+  console.log(`Sample imported: ${job.importedRows} lesions`);
+  return 0;
+}
+
+/** Generating the sample needs no database. */
+async function sampleGenerate(config: AppConfig): Promise<number> {
+  const { dir, seed, patients } = config.sample;
+  const result = await new SampleDatasetRepository().ensure(dir, { seed, patients });
+  console.log(`${result.created ? 'Generated' : 'Already present'}: ${result.csvPath} (${result.lesions} lesions, ${result.slices} slices)`);
   return 0;
 }
 

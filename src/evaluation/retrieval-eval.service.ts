@@ -9,7 +9,7 @@ import { LesionRecord } from '../ingest/lesion-record';
 import { parseSamplesCsv } from '../ingest/samples-csv.parser';
 import { EncoderService } from '../ml/encoder.service';
 import { PatchJob } from '../ml/patch-job';
-import { bootstrapOverGroups, evaluateRetrieval, RetrievalMetrics } from './retrieval-metrics';
+import { bootstrapOverGroups, RetrievalMetrics, retrievalPerQuery, summariseQueries } from './retrieval-metrics';
 
 export interface RetrievalReport {
   model: { name: string; modelId: string; dim: number };
@@ -57,8 +57,10 @@ export class RetrievalEvalService {
     });
     const seconds = (performance.now() - started) / 1000;
     const items = records.flatMap((r, i) => (vectors.has(i) ? [{ vector: vectors.get(i)!, label: r.coarseType, group: r.patientIndex }] : []));
-    const metrics = evaluateRetrieval(items);
-    const interval = (pick: (m: RetrievalMetrics) => number) => bootstrapOverGroups(items, (subset) => pick(evaluateRetrieval(subset)), { rounds: bootstrapRounds, seed: 1 });
+    // Queries are scored once against the full gallery; the bootstrap resamples patients' queries.
+    const perQuery = retrievalPerQuery(items);
+    const metrics = summariseQueries(perQuery);
+    const interval = (pick: (m: RetrievalMetrics) => number) => bootstrapOverGroups(perQuery, (subset) => pick(summariseQueries(subset)), { rounds: bootstrapRounds, seed: 1 });
     const loaded = this.encoder.loaded;
     return {
       model: { name: loaded.manifest.name, modelId: loaded.modelId, dim: this.encoder.dim },

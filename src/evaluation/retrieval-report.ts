@@ -12,6 +12,6 @@ export function formatRetrievalReport(report: RetrievalReport, setName: string):
     '|---|---|---|---|',
     `| ${cell(metrics.precisionAt1, intervals.precisionAt1)} | ${cell(metrics.precisionAt5, intervals.precisionAt5)} | ${cell(metrics.meanAveragePrecision, intervals.meanAveragePrecision)} | ${cell(metrics.knnAccuracy, intervals.knnAccuracy)} |`,
     '',
-    `Intervals: 95 % percentile bootstrap over patients (${report.bootstrapRounds} resamples).`,
+    `Intervals: 95 % percentile bootstrap over patients (${report.bootstrapRounds} resamples of the patients' queries, gallery fixed).`,
   ].join('\n');
 }

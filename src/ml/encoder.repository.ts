@@ -10,7 +10,10 @@ export const MANIFEST_FILE = 'manifest.json';
 
 export interface LoadedEncoder {
   manifest: EncoderManifest;
-  /** sha256 of the ONNX file: the model's identity, stored with every embedding. */
+  /**
+   * The model's identity, stored with every embedding: sha256 of the ONNX file and of the manifest
+   * sections that change the vectors (input preparation, descriptor blocks and weights).
+   */
   modelId: string;
   session: ort.InferenceSession;
   providers: ExecutionProvider[];
@@ -19,12 +22,13 @@ export interface LoadedEncoder {
 /** Model files and the onnxruntime session: everything with side effects on the ML path. */
 @Injectable()
 export class EncoderRepository {
-  async modelExists(modelDir: string): Promise<boolean> {
-    return fs.stat(path.join(modelDir, MANIFEST_FILE)).then(() => true, () => false);
-  }
-
-  async modelBytes(modelDir: string, file: string): Promise<Uint8Array | null> {
-    return fs.readFile(path.join(modelDir, file)).catch(() => null);
+  /** The model's ONNX bytes and manifest text, or null when either is missing. */
+  async readModelFiles(modelDir: string, file: string): Promise<{ onnx: Uint8Array; manifestText: string } | null> {
+    try {
+      return { onnx: await fs.readFile(path.join(modelDir, file)), manifestText: await fs.readFile(path.join(modelDir, MANIFEST_FILE), 'utf8') };
+    } catch {
+      return null;
+    }
   }
 
   /** Writes a model folder atomically (temporary folder, then rename), so a crash leaves no half model. */
@@ -33,7 +37,7 @@ export class EncoderRepository {
     await fs.rm(temporary, { recursive: true, force: true });
     await fs.mkdir(temporary, { recursive: true });
     await fs.writeFile(path.join(temporary, manifest.model.file), onnx);
-    await fs.writeFile(path.join(temporary, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+    await fs.writeFile(path.join(temporary, MANIFEST_FILE), serialiseManifest(manifest));
     await fs.rm(modelDir, { recursive: true, force: true });
     await fs.rename(temporary, modelDir);
   }
@@ -51,7 +55,7 @@ export class EncoderRepository {
       throw new ManifestError(`cannot read ${MANIFEST_FILE} in ${modelDir}: ${(error as Error).message}`);
     }
     const bytes = await fs.readFile(path.join(modelDir, manifest.model.file));
-    const modelId = createHash('sha256').update(bytes).digest('hex');
+    const modelId = modelIdentity(bytes, manifest);
     const session = await ort.InferenceSession.create(bytes, {
       executionProviders: providers,
       graphOptimizationLevel: 'all',
@@ -91,4 +95,15 @@ export class EncoderRepository {
   async release(encoder: LoadedEncoder): Promise<void> {
     await encoder.session.release();
   }
+}
+
+export function modelIdentity(onnx: Uint8Array, manifest: EncoderManifest): string {
+  return createHash('sha256')
+    .update(onnx)
+    .update(JSON.stringify({ model: manifest.model, input: manifest.input, descriptor: manifest.descriptor }))
+    .digest('hex');
+}
+
+export function serialiseManifest(manifest: EncoderManifest): string {
+  return JSON.stringify(manifest, null, 2) + '\n';
 }

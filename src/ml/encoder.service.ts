@@ -5,7 +5,7 @@ import { Box, HuImage } from '../imaging/hu-image';
 import { DEFAULT_ENCODER_NAME, buildDefaultEncoder } from './default-encoder/default-model';
 import { combineBlocks } from './descriptor/combine';
 import { embeddingDim, EncoderManifest } from './encoder-manifest';
-import { EncoderRepository, LoadedEncoder } from './encoder.repository';
+import { EncoderRepository, LoadedEncoder, serialiseManifest } from './encoder.repository';
 import { PatchJob, PreparedPatch, PrepareResult } from './patch-job';
 import { PatchPreparer } from './patch-preparer';
 import { preparePatch } from './prepare-patch';
@@ -135,8 +135,8 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
 
   private async writeDefaultModelIfChanged(dir: string): Promise<void> {
     const { manifest, bytes } = buildDefaultEncoder();
-    const current = (await this.repository.modelExists(dir)) ? await this.repository.modelBytes(dir, manifest.model.file) : null;
-    if (current && Buffer.compare(Buffer.from(current), Buffer.from(bytes)) === 0) return;
+    const current = await this.repository.readModelFiles(dir, manifest.model.file);
+    if (current && Buffer.compare(Buffer.from(current.onnx), Buffer.from(bytes)) === 0 && current.manifestText === serialiseManifest(manifest)) return;
     this.logger.log(`Writing the default encoder to ${dir}`);
     await this.repository.writeModel(dir, manifest, bytes);
   }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { Prng } from '../../sample/prng';
 import { correlationBank, morletKernel, morletParameters } from './morlet';
+import { defaultDescriptorBlocks } from './default-descriptor';
 import { buildScatteringModel } from './scattering-model';
 import { DEFAULT_SCATTERING_DESIGN, resolveDesign, scalePairs, scatteringLayout, scatteringMacs } from './scattering-design';
 import { scatteringReference } from './scattering-reference';
@@ -132,5 +133,15 @@ describe('Morlet filters', () => {
       });
       expect(responses.indexOf(Math.max(...responses))).toBe(wave);
     }
+  });
+});
+
+describe('defaultDescriptorBlocks', () => {
+  it('passes the manifest rules: model sub-blocks sum to the model output', () => {
+    const blocks = defaultDescriptorBlocks();
+    const model = blocks.find((b) => b.kind === 'model')!;
+    expect(model.subBlocks!.reduce((a, b) => a + b, 0)).toBe(buildScatteringModel().dim);
+    expect(blocks.filter((b) => b.kind !== 'model').every((b) => b.subBlocks === undefined)).toBe(true);
+    expect(blocks.map((b) => b.weight)).toEqual([1, 2, 0.5]);
   });
 });

@@ -13,8 +13,9 @@ const FALLBACK_HALF_SIDE = 2;
 
 /**
  * HU histograms of the lesion and its surroundings, at native resolution: [box (32), ring (32)].
- * Box = pixels whose centres (i + 0.5) lie in the box, borders included; ring = pixels of the
- * 120 px square centred on the box centre that are not box pixels. 32 bins over [−1024, 1500) HU
+ * Box = pixels whose centres (i + 0.5) lie in the box, borders included (fewer than 4: the pixels
+ * within 2 px of the box centre); ring = pixels of the 120 px square centred on the box centre that
+ * are not box pixels. 32 bins over [−1024, 1500) HU
  * (higher values go to the last bin, lower to the first); each half is sqrt(counts), L2-normalised.
  */
 export function huHistogramBlock(image: HuImage, box: Box, contextPx = HU_HISTOGRAM_CONTEXT_PX): Float32Array {
@@ -24,8 +25,7 @@ export function huHistogramBlock(image: HuImage, box: Box, contextPx = HU_HISTOG
   let inBox = (x: number, y: number) => x + 0.5 >= box.x1 && x + 0.5 <= box.x2 && y + 0.5 >= box.y1 && y + 0.5 <= box.y2;
   let boxRegion = pixelRange(box.x1, box.y1, box.x2, box.y2, width, height);
   if (countPixels(boxRegion, inBox) < MIN_BOX_PIXELS) {
-    const near = (x: number, y: number) => abs(x + 0.5 - cx) <= FALLBACK_HALF_SIDE && abs(y + 0.5 - cy) <= FALLBACK_HALF_SIDE;
-    inBox = near;
+    inBox = (x, y) => abs(x + 0.5 - cx) <= FALLBACK_HALF_SIDE && abs(y + 0.5 - cy) <= FALLBACK_HALF_SIDE;
     boxRegion = pixelRange(cx - FALLBACK_HALF_SIDE, cy - FALLBACK_HALF_SIDE, cx + FALLBACK_HALF_SIDE, cy + FALLBACK_HALF_SIDE, width, height);
   }
   const half = contextPx / 2;
