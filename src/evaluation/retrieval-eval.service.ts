@@ -45,6 +45,7 @@ export class RetrievalEvalService {
       huWindow: r.imageWindow,
       box: r.box,
       spacingMm: r.spacing?.x ?? null,
+      spacingYmm: r.spacing?.y ?? null,
     }));
     const vectors = new Map<number, Float32Array>();
     let failed = 0;

@@ -11,6 +11,7 @@ const lesion = (id: number, extra: Partial<LesionToEmbed> = {}): LesionToEmbed =
   imageHuHigh: null,
   box: { x1: 1, y1: 2, x2: 3, y2: 4 },
   spacingXmm: 0.7,
+  spacingYmm: 0.7,
   spacingZmm: 2,
   slicesDir: '/images/000001_01_01',
   keySliceIndex: 40,

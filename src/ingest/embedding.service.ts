@@ -86,5 +86,6 @@ export function toPatchJob(lesion: LesionToEmbed, sliceOffsetsMm: number[]): Pat
     huWindow: lesion.imageHuLow !== null && lesion.imageHuHigh !== null ? { low: lesion.imageHuLow, high: lesion.imageHuHigh } : null,
     box: lesion.box,
     spacingMm: lesion.spacingXmm,
+    spacingYmm: lesion.spacingYmm,
   };
 }

@@ -12,6 +12,7 @@ export interface LesionToEmbed {
   imageHuHigh: number | null;
   box: { x1: number; y1: number; x2: number; y2: number };
   spacingXmm: number | null;
+  spacingYmm: number | null;
   spacingZmm: number | null;
   slicesDir: string | null;
   keySliceIndex: number;
@@ -36,7 +37,7 @@ export class EmbeddingsRepository {
   async lesionsToEmbed(modelId: string, afterId: number, limit: number, options: { onlyIds?: number[]; includeExisting?: boolean } = {}): Promise<LesionToEmbed[]> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT l.id, l.image_path, l.image_encoding, l.image_hu_low, l.image_hu_high, l.box_x1, l.box_y1, l.box_x2, l.box_y2,
-              l.key_slice_index, s.spacing_x_mm, s.spacing_z_mm, s.slices_dir
+              l.key_slice_index, s.spacing_x_mm, s.spacing_y_mm, s.spacing_z_mm, s.slices_dir
          FROM lesion l JOIN series s ON s.id = l.series_id
         WHERE l.id > $2 AND ($4::int[] IS NULL OR l.id = ANY($4::int[]))
           AND ($5 OR NOT EXISTS (SELECT 1 FROM lesion_embedding e WHERE e.model_id = $1 AND e.lesion_id = l.id))
@@ -51,6 +52,7 @@ export class EmbeddingsRepository {
       imageHuHigh: r.image_hu_high as number | null,
       box: { x1: r.box_x1 as number, y1: r.box_y1 as number, x2: r.box_x2 as number, y2: r.box_y2 as number },
       spacingXmm: r.spacing_x_mm as number | null,
+      spacingYmm: r.spacing_y_mm as number | null,
       spacingZmm: r.spacing_z_mm as number | null,
       slicesDir: r.slices_dir as string | null,
       keySliceIndex: r.key_slice_index as number,

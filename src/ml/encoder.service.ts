@@ -111,10 +111,10 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** One query patch (an uploaded slice and box), prepared in-line. */
-  async embedImage(image: HuImage, box: Box, spacingMm: number | null): Promise<Float32Array> {
+  async embedImage(image: HuImage, box: Box, spacingMm: number | null, spacingYmm: number | null = spacingMm): Promise<Float32Array> {
     const encoder = this.loaded;
     const slices = encoder.manifest.input.sliceOffsetsMm.map(() => image);
-    const [vector] = await this.encodePrepared(encoder, [preparePatch(encoder.manifest, { key: 0, slices, box, spacingMm })]);
+    const [vector] = await this.encodePrepared(encoder, [preparePatch(encoder.manifest, { key: 0, slices, box, spacingMm, spacingYmm })]);
     return vector;
   }
 

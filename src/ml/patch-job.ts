@@ -10,8 +10,9 @@ export interface PatchJob {
   encoding: 'png16' | 'gray8';
   huWindow: HuWindow | null;
   box: Box;
-  /** In-plane pixel spacing (mm), null when unknown. */
+  /** Pixel spacing along x (columns) and y (rows) in mm, null when unknown. */
   spacingMm: number | null;
+  spacingYmm?: number | null;
 }
 
 /** One lesion's model input and hand-crafted blocks. */

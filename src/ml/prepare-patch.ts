@@ -10,13 +10,20 @@ export interface PatchSource {
   /** One slice per `sliceOffsetsMm` entry (the key slice where a neighbour is missing). */
   slices: HuImage[];
   box: Box;
+  /** Column (x) and row (y) pixel spacing in mm; null when unknown. */
   spacingMm: number | null;
+  spacingYmm?: number | null;
 }
 
-/** Context square side in source pixels: fixed mm through the spacing, or fixed pixels. */
-export function contextPixels(manifest: EncoderManifest, spacingMm: number | null): number {
+/**
+ * The context square in source pixels, per axis: a fixed size in mm through the column and row
+ * spacing (a rectangle of pixels when they differ), or a fixed number of pixels.
+ */
+export function contextPixels(manifest: EncoderManifest, spacingMm: number | null, spacingYmm: number | null = spacingMm): { x: number; y: number } {
   const context = manifest.input.context;
-  return 'px' in context ? context.px : context.mm / (spacingMm && spacingMm > 0 ? spacingMm : context.fallbackSpacingMm);
+  if ('px' in context) return { x: context.px, y: context.px };
+  const pixels = (spacing: number | null) => context.mm / (spacing && spacing > 0 ? spacing : context.fallbackSpacingMm);
+  return { x: pixels(spacingMm), y: pixels(spacingYmm ?? spacingMm) };
 }
 
 /** The model input for one lesion (windows × slices channels) plus its hand-crafted blocks. Pure. */
@@ -24,12 +31,12 @@ export function preparePatch(manifest: EncoderManifest, source: PatchSource): Pr
   const { size, windows, sliceOffsetsMm, normalisation } = manifest.input;
   if (source.slices.length !== sliceOffsetsMm.length) throw new Error(`expected ${sliceOffsetsMm.length} slices, got ${source.slices.length}`);
   const plane = size * size;
-  const contextPx = contextPixels(manifest, source.spacingMm);
+  const context = contextPixels(manifest, source.spacingMm, source.spacingYmm ?? source.spacingMm);
   const patch = new Float32Array(windows.length * sliceOffsetsMm.length * plane);
   const keyIndex = Math.max(0, sliceOffsetsMm.indexOf(0));
   let boxMask: Float32Array = new Float32Array(plane);
   source.slices.forEach((slice, s) => {
-    const inputs = scatteringInputs(slice, source.box, { contextPx, size, windows });
+    const inputs = scatteringInputs(slice, source.box, { contextPx: context.x, contextPxY: context.y, size, windows });
     patch.set(inputs.patch, s * windows.length * plane);
     if (s === keyIndex) boxMask = inputs.boxMask;
   });
@@ -41,5 +48,5 @@ export function preparePatch(manifest: EncoderManifest, source: PatchSource): Pr
     }
   }
   const key = source.slices[keyIndex];
-  return { key: source.key, patch, boxMask, histogram: huHistogramBlock(key, source.box, contextPx), position: bodyPositionBlock(key, source.box) };
+  return { key: source.key, patch, boxMask, histogram: huHistogramBlock(key, source.box, context.x), position: bodyPositionBlock(key, source.box) };
 }

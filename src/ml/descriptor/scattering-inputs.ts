@@ -6,6 +6,8 @@ const { exp, floor, max, min } = Math;
 export interface ScatteringInputOptions {
   /** Side of the context square around the box centre, in source pixels (120 by default). */
   contextPx: number;
+  /** Its height in source pixels when rows and columns have different spacing (default: contextPx). */
+  contextPxY?: number;
   /** Side of the resampled patch (64 by default). */
   size: number;
   /** HU windows [low, high], each scaled to [0, 1] and clipped: one channel per window. */
@@ -41,30 +43,33 @@ export interface ScatteringInputs {
  */
 export function scatteringInputs(image: HuImage, box: Box, options: ScatteringInputOptions = DEFAULT_SCATTERING_INPUT): ScatteringInputs {
   const { contextPx, size, windows } = options;
+  const contextPxY = options.contextPxY ?? contextPx;
   const { width, height } = image;
-  const scale = contextPx / size;
+  const scaleX = contextPx / size;
+  const scaleY = contextPxY / size;
   const cx = (box.x1 + box.x2) / 2;
   const cy = (box.y1 + box.y2) / 2;
   // Patch pixel k samples source position centre + (k + 0.5)·scale − context/2, in index space (−0.5).
-  const sampleAt = (centre: number, k: number) => centre + (k + 0.5) * scale - contextPx / 2 - 0.5;
+  const sampleX = (k: number) => cx + (k + 0.5) * scaleX - contextPx / 2 - 0.5;
+  const sampleY = (k: number) => cy + (k + 0.5) * scaleY - contextPxY / 2 - 0.5;
   const clampTo = (v: number, hi: number) => (v < 0 ? 0 : v > hi ? hi : v);
 
-  const x0 = floor(clampTo(sampleAt(cx, 0), width - 1));
-  const x1 = min(floor(clampTo(sampleAt(cx, size - 1), width - 1)) + 1, width - 1);
-  const y0 = floor(clampTo(sampleAt(cy, 0), height - 1));
-  const y1 = min(floor(clampTo(sampleAt(cy, size - 1), height - 1)) + 1, height - 1);
-  const blurred = blurRegion(image, x0, y0, x1, y1, (scale - 1) / 2);
+  const x0 = floor(clampTo(sampleX(0), width - 1));
+  const x1 = min(floor(clampTo(sampleX(size - 1), width - 1)) + 1, width - 1);
+  const y0 = floor(clampTo(sampleY(0), height - 1));
+  const y1 = min(floor(clampTo(sampleY(size - 1), height - 1)) + 1, height - 1);
+  const blurred = blurRegion(image, x0, y0, x1, y1, (scaleX - 1) / 2, (scaleY - 1) / 2);
   const regionWidth = x1 - x0 + 1;
 
   const plane = size * size;
   const patch = new Float32Array(windows.length * plane);
   for (let oy = 0; oy < size; oy++) {
-    const sy = clampTo(sampleAt(cy, oy), height - 1);
+    const sy = clampTo(sampleY(oy), height - 1);
     const ya = floor(sy);
     const yb = min(ya + 1, height - 1);
     const fy = sy - ya;
     for (let ox = 0; ox < size; ox++) {
-      const sx = clampTo(sampleAt(cx, ox), width - 1);
+      const sx = clampTo(sampleX(ox), width - 1);
       const xa = floor(sx);
       const xb = min(xa + 1, width - 1);
       const fx = sx - xa;
@@ -80,15 +85,14 @@ export function scatteringInputs(image: HuImage, box: Box, options: ScatteringIn
       }
     }
   }
-  return { patch, boxMask: boxMaskInPatch(box, contextPx, size) };
+  return { patch, boxMask: boxMaskInPatch(box, contextPx, size, contextPxY) };
 }
 
 /** Binary mask of the box in patch coordinates (the patch is centred on the box). */
-export function boxMaskInPatch(box: Box, contextPx: number, size: number): Float32Array {
-  const scale = contextPx / size;
-  const halfWidth = max((box.x2 - box.x1) / 2 / scale, MIN_BOX_HALF_SIDE);
-  const halfHeight = max((box.y2 - box.y1) / 2 / scale, MIN_BOX_HALF_SIDE);
-  const centre = contextPx / 2 / scale;
+export function boxMaskInPatch(box: Box, contextPx: number, size: number, contextPxY = contextPx): Float32Array {
+  const halfWidth = max((box.x2 - box.x1) / 2 / (contextPx / size), MIN_BOX_HALF_SIDE);
+  const halfHeight = max((box.y2 - box.y1) / 2 / (contextPxY / size), MIN_BOX_HALF_SIDE);
+  const centre = size / 2;
   const mask = new Float32Array(size * size);
   for (let r = 0; r < size; r++) {
     const dy = r + 0.5 - centre;
@@ -105,29 +109,25 @@ export function boxMaskInPatch(box: Box, contextPx: number, size: number): Float
  * Gaussian blur of rows y0..y1 × columns x0..x1 of the whole image (as if the whole slice were
  * blurred, so borders reflect about the image edge: d c b a | a b c d). Separable, rows first.
  */
-function blurRegion(image: HuImage, x0: number, y0: number, x1: number, y1: number, sigma: number): Float32Array {
+function blurRegion(image: HuImage, x0: number, y0: number, x1: number, y1: number, sigmaX: number, sigmaY: number): Float32Array {
   const { width, height, data } = image;
   const w = x1 - x0 + 1;
   const h = y1 - y0 + 1;
   const out = new Float32Array(w * h);
-  if (!(sigma > 0)) {
-    for (let r = 0; r < h; r++) out.set(data.subarray((y0 + r) * width + x0, (y0 + r) * width + x1 + 1), r * w);
-    return out;
-  }
-  const radius = floor(4 * sigma + 0.5);
-  const weights = new Float64Array(2 * radius + 1);
-  let total = 0;
-  for (let k = -radius; k <= radius; k++) total += weights[k + radius] = exp((-0.5 * k * k) / (sigma * sigma));
-  for (let k = 0; k < weights.length; k++) weights[k] /= total;
+  // A sigma ≤ 0 (upsampling along that axis) means no blur: a one-tap kernel.
+  const weightsY = gaussianWeights(sigmaY);
+  const weightsX = gaussianWeights(sigmaX);
+  const radiusY = (weightsY.length - 1) / 2;
+  const radiusX = (weightsX.length - 1) / 2;
 
   // Vertical pass over the columns the horizontal pass will read.
-  const cols = new Int32Array(w + 2 * radius);
-  for (let i = 0; i < cols.length; i++) cols[i] = reflectIndex(x0 - radius + i, width);
+  const cols = new Int32Array(w + 2 * radiusX);
+  for (let i = 0; i < cols.length; i++) cols[i] = reflectIndex(x0 - radiusX + i, width);
   const vertical = new Float64Array(h * cols.length);
   for (let r = 0; r < h; r++) {
-    for (let k = -radius; k <= radius; k++) {
+    for (let k = -radiusY; k <= radiusY; k++) {
       const row = reflectIndex(y0 + r + k, height) * width;
-      const wk = weights[k + radius];
+      const wk = weightsY[k + radiusY];
       const base = r * cols.length;
       for (let i = 0; i < cols.length; i++) vertical[base + i] += wk * data[row + cols[i]];
     }
@@ -136,11 +136,22 @@ function blurRegion(image: HuImage, x0: number, y0: number, x1: number, y1: numb
     const base = r * cols.length;
     for (let c = 0; c < w; c++) {
       let s = 0;
-      for (let k = 0; k < weights.length; k++) s += weights[k] * vertical[base + c + k];
+      for (let k = 0; k < weightsX.length; k++) s += weightsX[k] * vertical[base + c + k];
       out[r * w + c] = s;
     }
   }
   return out;
+}
+
+/** Normalised Gaussian taps truncated at 4 sigma; [1] for sigma ≤ 0. */
+function gaussianWeights(sigma: number): Float64Array {
+  if (!(sigma > 0)) return Float64Array.of(1);
+  const radius = floor(4 * sigma + 0.5);
+  const weights = new Float64Array(2 * radius + 1);
+  let total = 0;
+  for (let k = -radius; k <= radius; k++) total += weights[k + radius] = exp((-0.5 * k * k) / (sigma * sigma));
+  for (let k = 0; k < weights.length; k++) weights[k] /= total;
+  return weights;
 }
 
 /** Half-sample-symmetric reflection (scipy.ndimage 'reflect'): −1 → 0, n → n − 1. */
