@@ -8,7 +8,7 @@ import { IngestFormat } from '../ingest/ingest-job.entity';
 import { LesionRecord } from '../ingest/lesion-record';
 import { parseSamplesCsv } from '../ingest/samples-csv.parser';
 import { EncoderService } from '../ml/encoder.service';
-import { PatchJob } from '../ml/patch-job';
+import { neighbourSlicePaths, PatchJob } from '../ml/patch-job';
 import { bootstrapOverGroups, RetrievalMetrics, retrievalPerQuery, summariseQueries } from './retrieval-metrics';
 
 export interface RetrievalReport {
@@ -36,11 +36,7 @@ export class RetrievalEvalService {
     const jobs: PatchJob[] = records.map((r, i) => ({
       key: i,
       imagePath: path.join(source.imagesDir, r.imageRelPath),
-      neighbourPaths: sliceOffsets.map((offset) => {
-        if (offset === 0 || !r.seriesRelDir || !r.spacing) return null;
-        const index = r.keySliceIndex + Math.round(offset / r.spacing.z);
-        return index === r.keySliceIndex ? null : path.join(source.imagesDir, r.seriesRelDir, `${String(index).padStart(3, '0')}.png`);
-      }),
+      neighbourPaths: neighbourSlicePaths(r.seriesRelDir ? path.join(source.imagesDir, r.seriesRelDir) : null, r.keySliceIndex, r.spacing?.z ?? null, sliceOffsets),
       encoding: r.imageEncoding,
       huWindow: r.imageWindow,
       box: r.box,

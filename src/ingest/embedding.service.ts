@@ -1,7 +1,6 @@
-import * as path from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { EncoderService } from '../ml/encoder.service';
-import { PatchJob } from '../ml/patch-job';
+import { neighbourSlicePaths, PatchJob } from '../ml/patch-job';
 import { EmbeddingsRepository, LesionToEmbed } from './embeddings.repository';
 
 export interface EmbedProgress {
@@ -77,11 +76,7 @@ export function toPatchJob(lesion: LesionToEmbed, sliceOffsetsMm: number[]): Pat
   return {
     key: lesion.id,
     imagePath: lesion.imagePath,
-    neighbourPaths: sliceOffsetsMm.map((offset) => {
-      if (offset === 0 || !lesion.slicesDir || !lesion.spacingZmm) return null;
-      const index = lesion.keySliceIndex + Math.round(offset / lesion.spacingZmm);
-      return index === lesion.keySliceIndex || index < 0 ? null : path.join(lesion.slicesDir, `${String(index).padStart(3, '0')}.png`);
-    }),
+    neighbourPaths: neighbourSlicePaths(lesion.slicesDir, lesion.keySliceIndex, lesion.spacingZmm, sliceOffsetsMm),
     encoding: lesion.imageEncoding,
     huWindow: lesion.imageHuLow !== null && lesion.imageHuHigh !== null ? { low: lesion.imageHuLow, high: lesion.imageHuHigh } : null,
     box: lesion.box,

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { Box, HuWindow } from '../imaging/hu-image';
 
 /** What a worker needs to prepare one lesion's model input from files: no database, no session. */
@@ -27,3 +28,15 @@ export interface PreparedPatch {
 }
 
 export type PrepareResult = { ok: true; prepared: PreparedPatch } | { ok: false; key: number; message: string };
+
+/**
+ * Neighbour slices for the manifest's offsets: key ± round(offset / slice spacing) in the series
+ * folder (`{slice:03d}.png`); null where the key slice stands in (offset 0, no folder or spacing).
+ */
+export function neighbourSlicePaths(seriesDir: string | null, keySliceIndex: number, spacingZmm: number | null, sliceOffsetsMm: number[]): (string | null)[] {
+  return sliceOffsetsMm.map((offset) => {
+    if (offset === 0 || !seriesDir || !spacingZmm) return null;
+    const index = keySliceIndex + Math.round(offset / spacingZmm);
+    return index === keySliceIndex || index < 0 ? null : path.join(seriesDir, `${String(index).padStart(3, '0')}.png`);
+  });
+}
