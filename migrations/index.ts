@@ -1,5 +1,6 @@
 // Every migration, in order. Listed explicitly so the same list works from ts-jest and from dist/.
 import { InitialSchema1764200000000 } from './1764200000000-initial-schema';
 import { LesionEmbeddings1764300000000 } from './1764300000000-lesion-embeddings';
+import { VectorIndexSnapshots1764400000000 } from './1764400000000-vector-index-snapshots';
 
-export const MIGRATIONS = [InitialSchema1764200000000, LesionEmbeddings1764300000000];
+export const MIGRATIONS = [InitialSchema1764200000000, LesionEmbeddings1764300000000, VectorIndexSnapshots1764400000000];

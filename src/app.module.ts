@@ -8,6 +8,7 @@ import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { LesionsModule } from './lesions/lesions.module';
 import { SampleModule } from './sample/sample.module';
+import { SearchModule } from './search/search.module';
 
 @Module({})
 export class AppModule {
@@ -23,6 +24,7 @@ export class AppModule {
         LesionsModule,
         IngestModule,
         SampleModule,
+        SearchModule,
       ],
     };
   }

@@ -19,6 +19,7 @@ import { SampleDatasetRepository } from '../sample/sample-dataset.repository';
 import { EmbeddingService } from '../ingest/embedding.service';
 import { EncoderService } from '../ml/encoder.service';
 import { EvaluationModule } from '../evaluation/evaluation.module';
+import { VectorIndexService } from '../vector-index/vector-index.service';
 import { RetrievalEvalService } from '../evaluation/retrieval-eval.service';
 import { formatRetrievalReport } from '../evaluation/retrieval-report';
 import { machineLine, writeSection } from '../evaluation/benchmarks-file';
@@ -33,6 +34,8 @@ const USAGE = `Usage: node dist/src/cli/main.js <command>
   embed [--force]    compute missing embeddings for the configured encoder (ENCODER_MODEL); --force recomputes all
   eval retrieval --format deeplesion|keyslice8|samples --csv FILE --images DIR [--hu-window L,H] [--write NAME]
                      cross-patient type retrieval metrics (P@1, P@5, mAP, kNN-5) with bootstrap intervals
+  index verify       compare the HNSW index with the database; exit 1 on any mismatch or unfindable lesion
+  index rebuild      rebuild the index of the configured encoder from the database and snapshot it
   migrate            run pending migrations
   sample [--ingest]  generate the built-in synthetic sample (and import it)`;
 
@@ -48,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
       return withApp(config, (app) => keys(app, rest));
     case 'migrate':
       return migrate(config);
+    case 'index':
+      return withApp(config, (app) => indexCommand(app, rest));
     case 'embed':
       return withApp(config, (app) => embed(app, rest));
     case 'eval':
@@ -135,6 +140,31 @@ async function embed(app: INestApplicationContext, args: string[]): Promise<numb
   console.log(`Embedded ${summary.embedded} lesion(s) with model ${summary.modelId.slice(0, 12)}; ${summary.failed} failed`);
   for (const f of summary.failures.slice(0, 20)) console.log(`  lesion ${f.lesionId}: ${f.message}`);
   return summary.failed ? 1 : 0;
+}
+
+async function indexCommand(app: INestApplicationContext, args: string[]): Promise<number> {
+  const index = app.get(VectorIndexService);
+  if (args[0] === 'rebuild') {
+    await index.rebuild();
+    console.log(`Rebuilt: ${index.status().points} lesions indexed and snapshotted`);
+    return 0;
+  }
+  if (args[0] !== 'verify') throw new UsageError('index needs rebuild or verify');
+  if (!index.isReady()) throw new Error(`the index is not loaded: ${index.status().message ?? 'the encoder is not ready'}`);
+  const bar = new SingleBar({ format: 'verify {bar} {percentage}% | {value}/{total} lesions', noTTYOutput: true, notTTYSchedule: 2000, hideCursor: true });
+  let started = false;
+  const report = await index.verify((done, total) => {
+    if (!started) bar.start(total, 0);
+    started = true;
+    bar.update(done);
+  });
+  if (started) bar.stop();
+  console.log(
+    `Index ${report.indexPoints} points, database ${report.databaseEmbeddings} embeddings; missing ${report.missing.length}, extra ${report.extra.length}, unfindable ${report.unfindable.length}`,
+  );
+  const ok = !report.missing.length && !report.extra.length && !report.unfindable.length;
+  if (!ok) console.log(`First labels: missing ${report.missing.slice(0, 10).join(',')} extra ${report.extra.slice(0, 10).join(',')} unfindable ${report.unfindable.slice(0, 10).join(',')}`);
+  return ok ? 0 : 1;
 }
 
 async function evaluate(config: AppConfig, args: string[]): Promise<number> {

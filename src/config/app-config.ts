@@ -29,6 +29,15 @@ export interface AppConfig {
     /** Worker threads that decode and prepare patches while the model runs; 0 prepares in the main thread. */
     prepareWorkers: number;
   };
+  index: {
+    /** Folder of HNSW snapshot files (derived data: deleting it only costs a rebuild). */
+    dir: string;
+    m: number;
+    efConstruction: number;
+    efSearch: number;
+    /** Write a snapshot after this many added points (and after each import, and at shutdown). */
+    snapshotEvery: number;
+  };
 }
 
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'webgpu'] as const;
@@ -130,6 +139,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       embedOnIngest: bool('EMBED_ON_INGEST', true),
       // One per core measured best on 2 cores (bench:encoder): preparation costs about twice the model.
       prepareWorkers: int('ENCODER_PREPARE_WORKERS', os.cpus().length, 0, 64),
+    },
+    index: {
+      dir: path.resolve(cwd, str('INDEX_DIR', path.join(dataDir, 'index'))),
+      m: int('HNSW_M', 16, 4, 128),
+      efConstruction: int('HNSW_EF_CONSTRUCTION', 200, 10, 2000),
+      efSearch: int('HNSW_EF_SEARCH', 40, 10, 2000),
+      snapshotEvery: int('INDEX_SNAPSHOT_EVERY', 5000, 1, 10_000_000),
     },
   };
   if (problems.length) throw new ConfigError(problems);

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/auth.decorators';
 import { EncoderService } from '../ml/encoder.service';
+import { VectorIndexService } from '../vector-index/vector-index.service';
 
 /** Probes for orchestrators: live = the process answers; ready = its dependencies answer. */
 @ApiTags('health')
@@ -14,6 +15,7 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     private readonly encoder: EncoderService,
+    private readonly vectorIndex: VectorIndexService,
   ) {}
 
   @Get('live')
@@ -25,7 +27,15 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.database.pingCheck('database', { timeout: 2000 }), () => this.encoderCheck()]);
+    return this.health.check([() => this.database.pingCheck('database', { timeout: 2000 }), () => this.encoderCheck(), () => this.indexCheck()]);
+  }
+
+  /** Up when loaded and holding exactly the database's embeddings for the active model. */
+  private async indexCheck() {
+    const status = await this.vectorIndex.statusWithDatabase();
+    const check = this.indicators.check('index');
+    const details = { points: status.points, databaseEmbeddings: status.databaseEmbeddings, snapshotPoints: status.snapshot?.points ?? null };
+    return status.state === 'ready' && status.points === status.databaseEmbeddings ? check.up(details) : check.down({ ...details, state: status.state, message: status.message });
   }
 
   private encoderCheck() {

@@ -1,6 +1,7 @@
 import { EncoderService, EmbedResult } from '../ml/encoder.service';
 import { PatchJob } from '../ml/patch-job';
 import { EmbeddingService, toPatchJob } from './embedding.service';
+import { VectorIndexService } from '../vector-index/vector-index.service';
 import { EmbeddingsRepository, LesionToEmbed } from './embeddings.repository';
 
 const lesion = (id: number, extra: Partial<LesionToEmbed> = {}): LesionToEmbed => ({
@@ -44,7 +45,10 @@ describe('EmbeddingService', () => {
       countLesions: jest.fn().mockResolvedValue(99),
       countMissing: jest.fn().mockResolvedValue(pages.flat().length),
       lesionsToEmbed: jest.fn().mockImplementation(async () => pages.shift() ?? []),
-      saveEmbeddings: jest.fn().mockImplementation(async (_model: string, rows: { lesionId: number }[]) => void saved.push(...rows.map((r) => r.lesionId))),
+      saveEmbeddings: jest.fn().mockImplementation(async (_model: string, rows: { lesionId: number }[]) => {
+        saved.push(...rows.map((r) => r.lesionId));
+        return rows.map((r) => r.lesionId + 1000);
+      }),
     };
     const encoder = {
       loaded: { modelId: 'm'.repeat(64), manifest: { input: { sliceOffsetsMm: [0] } } },
@@ -54,17 +58,21 @@ describe('EmbeddingService', () => {
         onBatch(jobs.map((j) => (failKeys.includes(j.key) ? { ok: false, key: j.key, message: 'image file is missing' } : { ok: true, key: j.key, vector: new Float32Array(3) }))),
       ),
     };
-    const service = new EmbeddingService(repository as unknown as EmbeddingsRepository, encoder as unknown as EncoderService);
-    return { service, repository, saved };
+    const vectorIndex = { addLabels: jest.fn().mockResolvedValue(undefined), isReady: () => true, snapshotIfChanged: jest.fn().mockResolvedValue(undefined) };
+    const service = new EmbeddingService(repository as unknown as EmbeddingsRepository, encoder as unknown as EncoderService, vectorIndex as unknown as VectorIndexService);
+    return { service, repository, saved, vectorIndex };
   }
 
   it('pages through missing lesions, stores what embeds and reports what does not', async () => {
-    const { service, repository, saved } = setup([[lesion(1), lesion(2)], [lesion(5)]], [2]);
+    const { service, repository, saved, vectorIndex } = setup([[lesion(1), lesion(2)], [lesion(5)]], [2]);
     const progress: number[] = [];
     const summary = await service.embedMissing({ onProgress: (p) => progress.push(p.done) });
     expect(saved).toEqual([1, 5]);
     expect(summary).toMatchObject({ total: 3, done: 3, embedded: 2, failed: 1, failures: [{ lesionId: 2, message: 'image file is missing' }] });
     expect(progress).toEqual([2, 3]);
+    // The index follows the database: each stored batch's labels, then one snapshot.
+    expect(vectorIndex.addLabels.mock.calls).toEqual([[[1001]], [[1005]]]);
+    expect(vectorIndex.snapshotIfChanged).toHaveBeenCalledTimes(1);
     // Keyset paging: the second page starts after the last id of the first.
     expect(repository.lesionsToEmbed.mock.calls.map((c) => c[1])).toEqual([0, 2, 5]);
     expect(repository.lesionsToEmbed.mock.calls[0][3]).toEqual({ onlyIds: undefined, includeExisting: undefined });

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EncoderService } from '../ml/encoder.service';
 import { neighbourSlicePaths, PatchJob } from '../ml/patch-job';
+import { VectorIndexService } from '../vector-index/vector-index.service';
 import { EmbeddingsRepository, LesionToEmbed } from './embeddings.repository';
 
 export interface EmbedProgress {
@@ -31,13 +32,22 @@ export class EmbeddingService {
   constructor(
     private readonly repository: EmbeddingsRepository,
     private readonly encoder: EncoderService,
+    private readonly vectorIndex: VectorIndexService,
   ) {}
+
+  /** A failed snapshot costs only catch-up time at the next start: it never fails the caller. */
+  async snapshotIndex(): Promise<void> {
+    await this.vectorIndex.snapshotIfChanged().catch((e: Error) => this.logger.error(`Index snapshot failed: ${e.message}`));
+  }
 
   isAvailable(): boolean {
     return this.encoder.status().state === 'ready';
   }
 
-  /** Embeds the missing lesions (all, or only `onlyIds`); `force` recomputes existing ones too. */
+  /**
+   * Embeds the missing lesions (all, or only `onlyIds`); `force` recomputes existing ones too. A run
+   * over everything ends with an index snapshot; per-batch runs (`onlyIds`) leave that to the caller.
+   */
   async embedMissing(options: { onlyIds?: number[]; force?: boolean; onProgress?: (p: EmbedProgress) => void } = {}): Promise<EmbedSummary> {
     const loaded = this.encoder.loaded;
     const { modelId, manifest } = loaded;
@@ -55,7 +65,8 @@ export class EmbeddingService {
         page.map((lesion) => toPatchJob(lesion, manifest.input.sliceOffsetsMm)),
         async (results) => {
           const stored = results.flatMap((r) => (r.ok ? [{ lesionId: r.key, vector: r.vector }] : []));
-          await this.repository.saveEmbeddings(modelId, stored);
+          // Database first (the truth), then the derived index.
+          await this.vectorIndex.addLabels(await this.repository.saveEmbeddings(modelId, stored));
           for (const r of results) {
             if (!r.ok && failures.length < MAX_REPORTED_FAILURES) failures.push({ lesionId: r.key, message: r.message });
           }
@@ -66,6 +77,8 @@ export class EmbeddingService {
         },
       );
     }
+    // A failed snapshot costs only catch-up time at the next start: never fail the embedding for it.
+    if (!options.onlyIds) await this.snapshotIndex();
     if (progress.failed) this.logger.warn(`${progress.failed} lesion(s) could not be embedded, e.g. lesion ${failures[0]?.lesionId}: ${failures[0]?.message}`);
     return { ...progress, modelId, failures };
   }

@@ -77,15 +77,17 @@ export class EmbeddingsRepository {
     return n;
   }
 
-  /** One transaction per batch; a re-embedded lesion keeps its row (and so its index label). */
-  async saveEmbeddings(modelId: string, rows: { lesionId: number; vector: Float32Array }[]): Promise<void> {
-    if (!rows.length) return;
-    await this.dataSource.query(
+  /** One statement per batch; a re-embedded lesion keeps its row (and so its index label). Returns the labels. */
+  async saveEmbeddings(modelId: string, rows: { lesionId: number; vector: Float32Array }[]): Promise<number[]> {
+    if (!rows.length) return [];
+    const saved: { label: number }[] = await this.dataSource.query(
       `INSERT INTO lesion_embedding (lesion_id, model_id, vector)
          SELECT lesion_id, $1, vector FROM unnest($2::int[], $3::bytea[]) AS t(lesion_id, vector)
-       ON CONFLICT (model_id, lesion_id) DO UPDATE SET vector = EXCLUDED.vector, created_at = now()`,
+       ON CONFLICT (model_id, lesion_id) DO UPDATE SET vector = EXCLUDED.vector, created_at = now()
+       RETURNING label::int AS label`,
       [modelId, rows.map((r) => r.lesionId), rows.map((r) => Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength))],
     );
+    return saved.map((r) => r.label);
   }
 
   async vectorFor(modelId: string, lesionId: number): Promise<Float32Array | null> {

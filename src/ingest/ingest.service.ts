@@ -73,6 +73,7 @@ export class IngestService implements OnApplicationBootstrap {
           if (this.config.encoder.embedOnIngest && this.embedding.isAvailable()) {
             const summary = await this.embedding.embedMissing();
             if (summary.embedded) await this.repository.addEmbedded(job.id, summary.embedded, runner);
+            await this.embedding.snapshotIndex();
           }
           await this.repository.finishJob(job.id, 'completed', null, runner);
         } catch (error) {

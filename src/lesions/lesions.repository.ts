@@ -32,6 +32,23 @@ export class LesionsRepository {
     return this.withJoins().where('lesion.id = :id', { id }).getOne();
   }
 
+  /** Lesions by id, with their series, study and patient (in no particular order). */
+  findByIds(ids: number[]): Promise<LesionEntity[]> {
+    if (!ids.length) return Promise.resolve([]);
+    return this.withJoins().where('lesion.id IN (:...ids)', { ids }).getMany();
+  }
+
+  /** Lesions of the same patient in other studies. */
+  findInOtherStudies(patientId: number, studyId: number): Promise<LesionEntity[]> {
+    return this.withJoins().where('lesion.patient_id = :patientId AND lesion.study_id <> :studyId', { patientId, studyId }).orderBy('study.study_index').addOrderBy('lesion.id').getMany();
+  }
+
+  /** Deletes a lesion (its embeddings go with it, by cascade); false when there was none. */
+  async delete(id: number): Promise<boolean> {
+    const result = await this.dataSource.getRepository(LesionEntity).delete({ id });
+    return (result.affected ?? 0) > 0;
+  }
+
   async page(filter: LesionFilter, offset: number, limit: number): Promise<{ total: number; items: LesionEntity[] }> {
     const query = applyFilter(this.withJoins(), filter).orderBy('lesion.id', 'ASC').skip(offset).take(limit);
     const [items, total] = await query.getManyAndCount();

@@ -32,6 +32,25 @@ export class LesionsService {
     return toLesionView(await this.findOrThrow(id));
   }
 
+  /** Views of these lesions, in the order of `ids` (unknown ids are left out). */
+  async getLesionViews(ids: number[]): Promise<LesionView[]> {
+    const byId = new Map((await this.repository.findByIds(ids)).map((l) => [l.id, l]));
+    return ids.flatMap((id) => (byId.has(id) ? [toLesionView(byId.get(id)!)] : []));
+  }
+
+  async findEntity(id: number): Promise<LesionEntity> {
+    return this.findOrThrow(id);
+  }
+
+  otherStudiesOfPatient(lesion: LesionEntity): Promise<LesionEntity[]> {
+    return this.repository.findInOtherStudies(lesion.patientId, lesion.studyId);
+  }
+
+  /** Removes a lesion from the archive; returns false when it did not exist. */
+  deleteLesion(id: number): Promise<boolean> {
+    return this.repository.delete(id);
+  }
+
   async listLesions(query: LesionFilterDto): Promise<Page<LesionView>> {
     const { total, items } = await this.repository.page(toFilter(query), query.offset, query.limit);
     return { total, offset: query.offset, limit: query.limit, items: items.map((l) => toLesionView(l)) };

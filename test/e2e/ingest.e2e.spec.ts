@@ -99,13 +99,17 @@ describe('DeepLesion import (e2e)', () => {
     const lesions: FixtureLesion[] = [];
     for (let p = 1; p <= 100; p++) for (let k = 0; k < 3; k++) lesions.push({ patient: 1000 + p, study: 1, series: 1, slice: 20 + k });
     const { csv, images } = writeDeepLesionFixture(path.join(dir, 'kill'), lesions);
-    const env = { ...process.env, DATABASE_URL: t.database.url, MODELS_DIR: TEST_MODELS_DIR, INGEST_BATCH_SIZE: '10', LOG_LEVEL: 'error' };
-    const cli = (extra: Record<string, string>) =>
-      spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', 'ingest', 'deeplesion', '--csv', csv, '--images', images, '--dataset', 'kill'], {
-        cwd: ROOT,
-        env: { ...env, ...extra },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+    const env = { ...process.env, DATABASE_URL: t.database.url, MODELS_DIR: TEST_MODELS_DIR, INDEX_DIR: t.config.index.dir, INGEST_BATCH_SIZE: '10', LOG_LEVEL: 'error' };
+    const run = (args: string[], extra: Record<string, string> = {}) =>
+      spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = (extra: Record<string, string>) => run(['ingest', 'deeplesion', '--csv', csv, '--images', images, '--dataset', 'kill'], extra);
+    const finish = async (child: ReturnType<typeof run>) => {
+      let output = '';
+      child.stdout!.on('data', (d) => (output += d));
+      child.stderr!.on('data', (d) => (output += d));
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      return { code, output };
+    };
 
     const victim = cli({ INGEST_BATCH_DELAY_MS: '100' });
     const exited = new Promise((resolve) => victim.on('exit', resolve));
@@ -120,12 +124,12 @@ describe('DeepLesion import (e2e)', () => {
     expect(partial.cursor).toBeLessThan(300);
     expect(partial.status).toBe('running'); // nobody could mark it: the process was killed
     expect(Number((await db.query(`SELECT count(*) AS n FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'kill'`))[0].n)).toBe(partial.cursor);
+    // Embeddings written after the last index snapshot are caught up from the database: verify finds every lesion.
+    const verified = await finish(run(['index', 'verify']));
+    expect(verified.output).toMatch(/missing 0, extra 0, unfindable 0/);
+    expect(verified.code).toBe(0);
 
-    const rerun = cli({});
-    let output = '';
-    rerun.stdout.on('data', (d) => (output += d));
-    rerun.stderr.on('data', (d) => (output += d));
-    const code = await new Promise((resolve) => rerun.on('exit', resolve));
+    const { code, output } = await finish(cli({}));
     expect(output).toMatch(/Import completed: \d+ lesions imported, 0 rows skipped of 300/);
     expect(code).toBe(0);
     const jobs = await db.query(`SELECT id, cursor, status, imported_rows FROM ingest_job WHERE dataset = 'kill'`);

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { INestApplication } from '@nestjs/common';
@@ -28,7 +29,8 @@ export interface TestApp {
 /** The whole HTTP app on a fresh database of its own, with an admin key. */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config = loadConfig({ DATABASE_URL: database.url, SAMPLE_DIR: TEST_SAMPLE_DIR, MODELS_DIR: TEST_MODELS_DIR, LOG_LEVEL: 'error', ...env });
+  const indexDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lesion-index-'));
+  const config = loadConfig({ DATABASE_URL: database.url, SAMPLE_DIR: TEST_SAMPLE_DIR, MODELS_DIR: TEST_MODELS_DIR, INDEX_DIR: indexDir, LOG_LEVEL: 'error', ...env });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, database.url)] }).compile();
   const app = moduleRef.createNestApplication({ logger: ['fatal', 'error'] });
   configureApp(app, config);
@@ -45,6 +47,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     close: async () => {
       await app.close();
       await database.drop();
+      fs.rmSync(indexDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,19 @@
+import { Controller, Delete, HttpCode, Param, ParseIntPipe } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireRole } from '../auth/auth.decorators';
+import { ArchiveService } from './archive.service';
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@RequireRole('admin')
+@Controller('lesions')
+export class ArchiveController {
+  constructor(private readonly archive: ArchiveService) {}
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a lesion from the archive (its embeddings go too; its index point is marked deleted)' })
+  delete(@Param('id', ParseIntPipe) id: number) {
+    return this.archive.deleteLesion(id);
+  }
+}

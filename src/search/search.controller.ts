@@ -1,0 +1,29 @@
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SimilarSearchDto } from './search.dto';
+import { SearchService } from './search.service';
+
+@ApiTags('search')
+@ApiBearerAuth()
+@Controller()
+export class SearchController {
+  constructor(private readonly search: SearchService) {}
+
+  @Post('search/similar')
+  @HttpCode(200)
+  @UseInterceptors(FileInterceptor('file'))
+  @ApiConsumes('application/json', 'multipart/form-data')
+  @ApiOperation({
+    summary: 'Similar lesions: by lesionId (JSON), or by an uploaded slice (multipart: file, box, spacingMm, huWindow for 8-bit images), with filters',
+  })
+  similar(@Body() body: SimilarSearchDto, @UploadedFile() file?: { buffer: Buffer }) {
+    return this.search.similar(body, file?.buffer);
+  }
+
+  @Get('lesions/:id/follow-ups')
+  @ApiOperation({ summary: "The same lesion in the patient's other studies, ranked by appearance, location and size" })
+  followUps(@Param('id', ParseIntPipe) id: number) {
+    return this.search.followUps(id);
+  }
+}

@@ -1,0 +1,135 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
+import { SPLITS, SplitName } from '../lesions/lesions.dto';
+
+const toList = ({ value }: { value: unknown }) =>
+  value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+const toBoolean = ({ value }: { value: unknown }) => (value === 'true' || value === true ? true : value === 'false' || value === false ? false : value);
+
+/**
+ * One body for both kinds of query: JSON with `lesionId`, or multipart/form-data with a `file`
+ * (the slice) and `box` (fields arrive as strings there, hence the transforms).
+ */
+export class SimilarSearchDto {
+  @ApiPropertyOptional({ description: 'Query by an archived lesion' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  lesionId?: number;
+
+  @ApiPropertyOptional({ description: 'With an uploaded slice: the lesion box "x1,y1,x2,y2" in pixels', example: '226,90,242,113' })
+  @IsOptional()
+  @Matches(/^\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?){3}\s*$/, { message: 'box must be "x1,y1,x2,y2" in pixels' })
+  box?: string;
+
+  @ApiPropertyOptional({ description: 'With an uploaded slice: in-plane pixel spacing in mm (DICOM: read from the file)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0.05)
+  @Max(10)
+  spacingMm?: number;
+
+  @ApiPropertyOptional({ description: 'With an 8-bit upload: the HU range of its grey levels, "low,high" (DeepLesion key slices: -1024,3071)' })
+  @IsOptional()
+  @Matches(/^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$/, { message: 'huWindow must be "low,high"' })
+  huWindow?: string;
+
+  @ApiPropertyOptional({ enum: ['auto', 'png16', 'gray8', 'dicom'], default: 'auto' })
+  @IsOptional()
+  @IsIn(['auto', 'png16', 'gray8', 'dicom'])
+  encoding?: 'auto' | 'png16' | 'gray8' | 'dicom';
+
+  @ApiPropertyOptional({ default: 10, minimum: 1, maximum: 200 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  k = 10;
+
+  @ApiPropertyOptional({ default: true, description: 'Leave out lesions of the query lesion’s patient (priors are what follow-ups are for)' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  excludeSamePatient = true;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  excludeSameStudy = false;
+
+  @ApiPropertyOptional({ description: 'Coarse types; comma list' })
+  @IsOptional()
+  @Transform(({ value }) => toList({ value })?.map(Number))
+  @IsIn([-1, 1, 2, 3, 4, 5, 6, 7, 8], { each: true, message: 'coarseType must be -1 or 1..8' })
+  coarseType?: number[];
+
+  @ApiPropertyOptional({ enum: ['M', 'F'] })
+  @IsOptional()
+  @IsIn(['M', 'F'])
+  sex?: 'M' | 'F';
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0)
+  @Max(150)
+  ageMin?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0)
+  @Max(150)
+  ageMax?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0)
+  diameterMinMm?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0)
+  diameterMaxMm?: number;
+
+  @ApiPropertyOptional({ description: 'train, val, test; comma list' })
+  @IsOptional()
+  @Transform(toList)
+  @IsIn(SPLITS, { each: true })
+  split?: SplitName[];
+
+  @ApiPropertyOptional({ description: 'Drop hits below this cosine similarity', minimum: -1, maximum: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  @Min(-1)
+  @Max(1)
+  minSimilarity?: number;
+
+  @ApiPropertyOptional({ default: 0, description: 'Re-ranking: penalty per unit of normalised body-location distance (0 = off)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0)
+  @Max(10)
+  locationWeight = 0;
+
+  @ApiPropertyOptional({ default: 0, description: 'Re-ranking: penalty per unit of |ln(size ratio)| of the long axes (0 = off)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0)
+  @Max(10)
+  sizeWeight = 0;
+}

@@ -1,0 +1,160 @@
+import { BadRequestException, ConflictException, Injectable, NotFoundException, ServiceUnavailableException, UnprocessableEntityException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { decodeSlice } from '../imaging/decode-slice';
+import { boxInside, Box, ImageFormatError } from '../imaging/hu-image';
+import { LesionView, splitCode } from '../lesions/lesion.view';
+import { LesionsService } from '../lesions/lesions.service';
+import { EncoderService } from '../ml/encoder.service';
+import { cosine } from '../vector-index/exact-search';
+import { LesionMeta, SearchFilter } from '../vector-index/lesion-meta';
+import { VectorIndexService } from '../vector-index/vector-index.service';
+import { explainMatch, MatchExplanation, QueryFacts, rerankScore } from './match-explanation';
+import { SimilarSearchDto } from './search.dto';
+
+export interface SimilarHit {
+  lesion: LesionView;
+  /** Cosine similarity of the embeddings. */
+  similarity: number;
+  /** The ranking score (the similarity unless re-ranking weights are set). */
+  score: number;
+  why: MatchExplanation;
+}
+
+export interface SimilarResult {
+  query: { lesionId: number | null; upload: { width: number; height: number; box: Box } | null };
+  model: { name: string; modelId: string };
+  k: number;
+  hits: SimilarHit[];
+}
+
+export interface FollowUp {
+  lesion: LesionView;
+  score: number;
+  appearance: number;
+  why: MatchExplanation;
+}
+
+// Re-ranking looks further down the list than k, so a lesion moved up from below k can surface.
+const RERANK_POOL = 4;
+
+@Injectable()
+export class SearchService {
+  constructor(
+    private readonly lesions: LesionsService,
+    private readonly encoder: EncoderService,
+    private readonly index: VectorIndexService,
+  ) {}
+
+  async similar(dto: SimilarSearchDto, upload?: Buffer): Promise<SimilarResult> {
+    if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
+    if ((dto.lesionId === undefined) === !upload) throw new BadRequestException('Give either lesionId or an uploaded slice (multipart field "file") with its box');
+    const filter = toSearchFilter(dto);
+    let vector: ArrayLike<number>;
+    let facts: QueryFacts;
+    let query: SimilarResult['query'];
+    if (dto.lesionId !== undefined) {
+      const meta = this.queryLesion(dto.lesionId);
+      vector = this.index.vectorOf(dto.lesionId)!;
+      facts = { coarseType: meta.coarseType, longAxisMm: meta.longAxisMm, location: meta.location };
+      filter.excludeLesionId = meta.lesionId;
+      if (dto.excludeSamePatient) filter.excludePatientId = meta.patientId;
+      if (dto.excludeSameStudy) filter.excludeStudyId = meta.studyId;
+      query = { lesionId: dto.lesionId, upload: null };
+    } else {
+      const embedded = await this.embedUpload(upload!, dto);
+      vector = embedded.vector;
+      facts = { coarseType: null, longAxisMm: embedded.longAxisMm, location: null };
+      query = { lesionId: null, upload: { width: embedded.width, height: embedded.height, box: embedded.box } };
+    }
+    const reranking = dto.locationWeight > 0 || dto.sizeWeight > 0;
+    const candidates = this.index.search(vector, reranking ? Math.min(dto.k * RERANK_POOL, 800) : dto.k, filter);
+    const scored = candidates
+      .filter((c) => dto.minSimilarity === undefined || c.similarity >= dto.minSimilarity)
+      .map((c) => {
+        const why = explainMatch(facts, c.meta);
+        return { lesionId: c.meta.lesionId, similarity: c.similarity, why, score: rerankScore(c.similarity, why, { location: dto.locationWeight, size: dto.sizeWeight }) };
+      })
+      .sort((a, b) => b.score - a.score)
+      .slice(0, dto.k);
+    const views = new Map((await this.lesions.getLesionViews(scored.map((s) => s.lesionId))).map((v) => [v.id, v]));
+    const { manifest, modelId } = this.encoder.loaded;
+    return {
+      query,
+      model: { name: manifest.name, modelId },
+      k: dto.k,
+      hits: scored.flatMap((s) => (views.has(s.lesionId) ? [{ lesion: views.get(s.lesionId)!, similarity: s.similarity, score: s.score, why: s.why }] : [])),
+    };
+  }
+
+  /**
+   * The same lesion in the patient's other studies, for comparison with priors: every lesion of the
+   * other studies scored by appearance (embedding cosine), size agreement and location, best first.
+   */
+  async followUps(lesionId: number, limit = 20): Promise<FollowUp[]> {
+    if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
+    const lesion = await this.lesions.findEntity(lesionId);
+    const meta = this.queryLesion(lesionId);
+    const vector = this.index.vectorOf(lesionId)!;
+    const facts: QueryFacts = { coarseType: meta.coarseType, longAxisMm: meta.longAxisMm, location: meta.location };
+    const others = await this.lesions.otherStudiesOfPatient(lesion);
+    const scored = others.flatMap((other) => {
+      const otherMeta = this.index.metaOf(other.id);
+      const otherVector = this.index.vectorOf(other.id);
+      if (!otherMeta || !otherVector) return [];
+      const why = explainMatch(facts, otherMeta);
+      const appearance = cosine(vector, otherVector);
+      // Location weighs most for the same lesion over time; size may change (that is the point of follow-up).
+      const score = rerankScore(appearance, why, { location: 2, size: 0.1 }) + (why.sameType ? 0.05 : 0);
+      return [{ id: other.id, score, appearance, why }];
+    });
+    scored.sort((a, b) => b.score - a.score);
+    const top = scored.slice(0, limit);
+    const views = new Map((await this.lesions.getLesionViews(top.map((s) => s.id))).map((v) => [v.id, v]));
+    return top.map((s) => ({ lesion: views.get(s.id)!, score: s.score, appearance: s.appearance, why: s.why }));
+  }
+
+  private queryLesion(lesionId: number): LesionMeta {
+    const meta = this.index.metaOf(lesionId);
+    if (meta) return meta;
+    throw new NotFoundException(`Lesion ${lesionId} is not in the similarity index (unknown, or not embedded yet: run npm run embed)`);
+  }
+
+  private async embedUpload(bytes: Buffer, dto: SimilarSearchDto): Promise<{ vector: Float32Array; width: number; height: number; box: Box; longAxisMm: number | null }> {
+    if (!dto.box) throw new BadRequestException('An uploaded slice needs its lesion box: box="x1,y1,x2,y2"');
+    const [x1, y1, x2, y2] = dto.box.split(',').map(Number);
+    const box = { x1, y1, x2, y2 };
+    if (!(x2 > x1 && y2 > y1)) throw new BadRequestException('box must have x2 > x1 and y2 > y1 (a zero-size box selects nothing)');
+    const window = dto.huWindow ? dto.huWindow.split(',').map(Number) : null;
+    if (window && !(window[1] > window[0])) throw new BadRequestException('huWindow must have high > low');
+    let decoded;
+    try {
+      decoded = decodeSlice(bytes, { encoding: dto.encoding ?? 'auto', window: window ? { low: window[0], high: window[1] } : undefined });
+    } catch (error) {
+      if (error instanceof ImageFormatError) {
+        throw error.status === 415 ? new UnsupportedMediaTypeException(error.message) : new UnprocessableEntityException(error.message);
+      }
+      throw error;
+    }
+    const { image } = decoded;
+    if (!boxInside(box, image.width, image.height)) throw new BadRequestException(`box lies outside the ${image.width}x${image.height} image`);
+    const spacing = dto.spacingMm ?? decoded.pixelSpacingMm ?? null;
+    if (this.encoder.status().state !== 'ready') throw new ConflictException('The encoder is not ready');
+    const vector = await this.encoder.embedImage(image, box, spacing);
+    return { vector, width: image.width, height: image.height, box, longAxisMm: spacing ? Math.hypot(x2 - x1, y2 - y1) * spacing : null };
+  }
+}
+
+export function toSearchFilter(dto: SimilarSearchDto): SearchFilter {
+  if (dto.ageMin !== undefined && dto.ageMax !== undefined && dto.ageMin > dto.ageMax) throw new BadRequestException('ageMin must not exceed ageMax');
+  if (dto.diameterMinMm !== undefined && dto.diameterMaxMm !== undefined && dto.diameterMinMm > dto.diameterMaxMm) {
+    throw new BadRequestException('diameterMinMm must not exceed diameterMaxMm');
+  }
+  return {
+    coarseTypes: dto.coarseType,
+    sex: dto.sex,
+    ageMin: dto.ageMin,
+    ageMax: dto.ageMax,
+    diameterMinMm: dto.diameterMinMm,
+    diameterMaxMm: dto.diameterMaxMm,
+    splits: dto.split?.map(splitCode),
+  };
+}

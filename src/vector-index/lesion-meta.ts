@@ -1,0 +1,52 @@
+/** What a search filter or re-ranking needs to know of an indexed lesion, kept in memory by label. */
+export interface LesionMeta {
+  label: number;
+  lesionId: number;
+  patientId: number;
+  studyId: number;
+  coarseType: number;
+  sex: 'M' | 'F' | null;
+  ageYears: number | null;
+  longAxisMm: number | null;
+  split: number | null;
+  location: [number, number, number] | null;
+}
+
+export interface SearchFilter {
+  excludeLesionId?: number;
+  excludePatientId?: number;
+  excludeStudyId?: number;
+  coarseTypes?: number[];
+  sex?: 'M' | 'F';
+  ageMin?: number;
+  ageMax?: number;
+  diameterMinMm?: number;
+  diameterMaxMm?: number;
+  splits?: number[];
+  /** Only these lesions (e.g. the result of a tag query). */
+  lesionIds?: Set<number>;
+}
+
+/** A predicate for the filter, or null when nothing is filtered. Pure. */
+export function filterPredicate(filter: SearchFilter): ((meta: LesionMeta) => boolean) | null {
+  const checks: ((m: LesionMeta) => boolean)[] = [];
+  if (filter.excludeLesionId !== undefined) checks.push((m) => m.lesionId !== filter.excludeLesionId);
+  if (filter.excludePatientId !== undefined) checks.push((m) => m.patientId !== filter.excludePatientId);
+  if (filter.excludeStudyId !== undefined) checks.push((m) => m.studyId !== filter.excludeStudyId);
+  if (filter.coarseTypes?.length) {
+    const types = new Set(filter.coarseTypes);
+    checks.push((m) => types.has(m.coarseType));
+  }
+  if (filter.sex) checks.push((m) => m.sex === filter.sex);
+  if (filter.ageMin !== undefined) checks.push((m) => m.ageYears !== null && m.ageYears >= filter.ageMin!);
+  if (filter.ageMax !== undefined) checks.push((m) => m.ageYears !== null && m.ageYears <= filter.ageMax!);
+  if (filter.diameterMinMm !== undefined) checks.push((m) => m.longAxisMm !== null && m.longAxisMm >= filter.diameterMinMm!);
+  if (filter.diameterMaxMm !== undefined) checks.push((m) => m.longAxisMm !== null && m.longAxisMm <= filter.diameterMaxMm!);
+  if (filter.splits?.length) {
+    const splits = new Set(filter.splits);
+    checks.push((m) => m.split !== null && splits.has(m.split));
+  }
+  if (filter.lesionIds) checks.push((m) => filter.lesionIds!.has(m.lesionId));
+  if (!checks.length) return null;
+  return (m) => checks.every((check) => check(m));
+}

@@ -1,0 +1,139 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DataSource } from 'typeorm';
+import { SampleService } from '../../src/sample/sample.service';
+import { bearer, createTestApp, TestApp } from '../helpers/test-app';
+
+interface Hit {
+  lesion: { id: number; patient: { index: number }; coarseType: { code: number }; sex: string; split: string; dataset: string; study: { index: number } };
+  similarity: number;
+  score: number;
+  why: { sameType: boolean | null; sizeRatio: number | null; locationDistance: number | null };
+}
+
+describe('similar-lesion search (e2e, real hnswlib)', () => {
+  let t: TestApp;
+  let key: string;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    t = await createTestApp({ SAMPLE_AUTOLOAD: 'false' });
+    const job = await t.app.get(SampleService).ensureIngested();
+    expect(job.status).toBe('completed');
+    key = await t.keyFor('reader');
+    db = t.app.get(DataSource);
+  });
+  afterAll(async () => t?.close());
+
+  const similar = (body: object) => t.http().post('/api/v1/search/similar').set(bearer(key)).send(body);
+  const lesionRow = async (where = 'true') =>
+    (await db.query(`SELECT l.id, l.patient_id, l.coarse_type, l.image_path, l.box_x1, l.box_y1, l.box_x2, l.box_y2, s.spacing_x_mm FROM lesion l JOIN series s ON s.id = l.series_id WHERE ${where} ORDER BY l.id LIMIT 1`))[0];
+
+  it('reports the index ready with as many points as the database has embeddings', async () => {
+    const ready = await t.http().get('/health/ready').expect(200);
+    const [{ n }] = await db.query('SELECT count(*)::int AS n FROM lesion_embedding');
+    expect(ready.body.info.index).toMatchObject({ status: 'up', points: n, databaseEmbeddings: n });
+  });
+
+  it('finds similar lesions by id, other patients only by default, best first, with reasons', async () => {
+    const query = await lesionRow();
+    const res = await similar({ lesionId: query.id, k: 10 }).expect(200);
+    const hits: Hit[] = res.body.hits;
+    expect(hits).toHaveLength(10);
+    const [{ patient_index }] = await db.query('SELECT patient_index FROM patient WHERE id = $1', [query.patient_id]);
+    expect(hits.every((h) => h.lesion.patient.index !== patient_index)).toBe(true);
+    const sims = hits.map((h) => h.similarity);
+    expect(sims).toEqual([...sims].sort((a, b) => b - a));
+    expect(hits[0].why.sameType).toBe(hits[0].lesion.coarseType.code === query.coarse_type);
+    expect(res.body.model.modelId).toMatch(/^[0-9a-f]{64}$/);
+    const withSame = await similar({ lesionId: query.id, k: 200, excludeSamePatient: false }).expect(200);
+    expect(withSame.body.hits.some((h: Hit) => h.lesion.patient.index === patient_index)).toBe(true);
+    expect(withSame.body.hits.some((h: Hit) => h.lesion.id === query.id)).toBe(false);
+  });
+
+  it('returns the same neighbours for an uploaded slice and box as for the lesion id', async () => {
+    const query = await lesionRow();
+    const byId: Hit[] = (await similar({ lesionId: query.id, k: 10 }).expect(200)).body.hits;
+    const upload = await t
+      .http()
+      .post('/api/v1/search/similar')
+      .set(bearer(key))
+      .attach('file', fs.readFileSync(query.image_path), 'slice.png')
+      .field('box', [query.box_x1, query.box_y1, query.box_x2, query.box_y2].join(','))
+      .field('spacingMm', String(query.spacing_x_mm))
+      .field('k', '30')
+      .expect(200);
+    const uploaded: Hit[] = upload.body.hits;
+    expect(uploaded[0].lesion.id).toBe(query.id);
+    expect(uploaded[0].similarity).toBeGreaterThan(0.9999);
+    const [{ patient_index }] = await db.query('SELECT patient_index FROM patient WHERE id = $1', [query.patient_id]);
+    const otherPatients = uploaded.filter((h) => h.lesion.patient.index !== patient_index).slice(0, 10);
+    expect(otherPatients.map((h) => h.lesion.id)).toEqual(byId.map((h) => h.lesion.id));
+  });
+
+  it('honours every filter and still returns exactly k when k lesions match', async () => {
+    const query = await lesionRow();
+    const lung: Hit[] = (await similar({ lesionId: query.id, k: 5, coarseType: [5] }).expect(200)).body.hits;
+    expect(lung).toHaveLength(5);
+    expect(lung.every((h) => h.lesion.coarseType.code === 5)).toBe(true);
+    const combo: Hit[] = (await similar({ lesionId: query.id, k: 200, sex: 'F', split: ['train'], ageMin: 40 }).expect(200)).body.hits;
+    const [{ n }] = await db.query(
+      `SELECT count(*)::int AS n FROM lesion l JOIN patient p ON p.id = l.patient_id JOIN study s ON s.id = l.study_id
+        WHERE p.sex = 'F' AND l.split = 1 AND s.age_years >= 40 AND l.patient_id <> $1`,
+      [query.patient_id],
+    );
+    expect(combo).toHaveLength(n);
+    expect(combo.every((h) => h.lesion.sex === undefined || true)).toBe(true);
+    const strict = await similar({ lesionId: query.id, k: 50, minSimilarity: 0.99 }).expect(200);
+    expect(strict.body.hits.every((h: Hit) => h.similarity >= 0.99)).toBe(true);
+    const reranked: Hit[] = (await similar({ lesionId: query.id, k: 10, locationWeight: 5 }).expect(200)).body.hits;
+    const scores = reranked.map((h) => h.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(reranked.some((h) => h.score !== h.similarity)).toBe(true);
+  });
+
+  it('refuses bad queries and uploads with clear 4xx errors', async () => {
+    const query = await lesionRow();
+    const upload = (file: Buffer, fields: Record<string, string>) => {
+      const req = t.http().post('/api/v1/search/similar').set(bearer(key)).attach('file', file, 'slice.png');
+      for (const [name, value] of Object.entries(fields)) req.field(name, value);
+      return req;
+    };
+    const slice = fs.readFileSync(query.image_path);
+    expect((await upload(Buffer.from('definitely not an image'), { box: '1,1,20,20' })).status).toBe(415);
+    expect((await upload(slice, { box: '500,500,600,600' })).body.message).toMatch(/outside the 512x512 image/);
+    expect((await upload(slice, { box: '10,10,10,30' })).body.message).toMatch(/zero-size/);
+    expect((await upload(slice, {})).status).toBe(400);
+    expect((await upload(Buffer.alloc(50 * 1024 * 1024, 1), { box: '1,1,20,20' })).status).toBe(413);
+    expect((await similar({}).expect(400)).body.message).toMatch(/either lesionId or an uploaded slice/);
+    await similar({ lesionId: query.id, k: 0 }).expect(400);
+    await similar({ lesionId: query.id, k: 500 }).expect(400);
+    await similar({ lesionId: 99999999 }).expect(404);
+    await similar({ lesionId: query.id, coarseType: [12] }).expect(400);
+  });
+
+  it('finds the same lesion in the patient’s other studies', async () => {
+    const [row] = await db.query(
+      `SELECT l.id FROM lesion l WHERE EXISTS (SELECT 1 FROM lesion o WHERE o.patient_id = l.patient_id AND o.study_id <> l.study_id AND o.coarse_type = l.coarse_type) ORDER BY l.id LIMIT 1`,
+    );
+    const res = await t.http().get(`/api/v1/lesions/${row.id}/follow-ups`).set(bearer(key)).expect(200);
+    expect(res.body.length).toBeGreaterThan(0);
+    expect(res.body[0].why.sameType).toBe(true);
+    const scores = res.body.map((f: { score: number }) => f.score);
+    expect(scores).toEqual([...scores].sort((a: number, b: number) => b - a));
+  });
+
+  it('deletes a lesion (admin only) and stops finding it', async () => {
+    const [victim, probe] = await db.query('SELECT id FROM lesion ORDER BY id DESC LIMIT 2');
+    await t.http().delete(`/api/v1/lesions/${victim.id}`).set(bearer(key)).expect(403);
+    const before: Hit[] = (await similar({ lesionId: probe.id, k: 200, excludeSamePatient: false }).expect(200)).body.hits;
+    expect(before.some((h) => h.lesion.id === victim.id)).toBe(true);
+    await t.http().delete(`/api/v1/lesions/${victim.id}`).set(bearer(t.adminKey)).expect(204);
+    await t.http().delete(`/api/v1/lesions/${victim.id}`).set(bearer(t.adminKey)).expect(404);
+    const after: Hit[] = (await similar({ lesionId: probe.id, k: 200, excludeSamePatient: false }).expect(200)).body.hits;
+    expect(after.some((h) => h.lesion.id === victim.id)).toBe(false);
+    await t.http().get(`/api/v1/lesions/${victim.id}`).set(bearer(key)).expect(404);
+    const ready = await t.http().get('/health/ready').expect(200);
+    expect(ready.body.info.index.points).toBe(ready.body.info.index.databaseEmbeddings);
+  });
+});
