@@ -101,6 +101,8 @@ export class SearchService {
       const otherVector = this.index.vectorOf(other.id);
       if (!otherMeta || !otherVector) return [];
       const why = explainMatch(facts, otherMeta);
+      // Without DeepLesion's normalised body location, the box centre's place in the image stands in.
+      why.locationDistance ??= boxPlaceDistance(lesion, other);
       const appearance = cosine(vector, otherVector);
       // Location weighs most for the same lesion over time; size may change (that is the point of follow-up).
       const score = rerankScore(appearance, why, { location: 2, size: 0.1 }) + (why.sameType ? 0.05 : 0);
@@ -157,4 +159,15 @@ export function toSearchFilter(dto: SimilarSearchDto): SearchFilter {
     diameterMaxMm: dto.diameterMaxMm,
     splits: dto.split?.map(splitCode),
   };
+}
+
+/** Distance of two lesions' box centres in image-relative coordinates (0..1 per axis). */
+export function boxPlaceDistance(
+  a: { boxX1: number; boxY1: number; boxX2: number; boxY2: number; series?: { imageWidth: number | null; imageHeight: number | null } },
+  b: { boxX1: number; boxY1: number; boxX2: number; boxY2: number; series?: { imageWidth: number | null; imageHeight: number | null } },
+): number {
+  const place = (l: typeof a) => [(l.boxX1 + l.boxX2) / 2 / (l.series?.imageWidth ?? 512), (l.boxY1 + l.boxY2) / 2 / (l.series?.imageHeight ?? 512)];
+  const [ax, ay] = place(a);
+  const [bx, by] = place(b);
+  return Math.hypot(ax - bx, ay - by);
 }

@@ -181,5 +181,39 @@ describe('DeepLesion import (e2e)', () => {
     expect(liver.body.items.every((l: { coarseType: { code: number } }) => l.coarseType.code === 5)).toBe(true);
     const patch = await t.http().get(`/api/v1/lesions/${list.body.items[0].id}/patch.png?window=soft`).set(bearer(t.adminKey)).expect(200);
     expect(patch.headers['content-type']).toBe('image/png');
+
+    // Retrieval through the API on real lesions: cross-patient precision@5 of the coarse type, and
+    // follow-up top-1 (same patient, other study, same type, box centre within 15 % of the image).
+    type Item = { id: number; patient: { index: number }; study: { index: number }; coarseType: { code: number }; box: { x1: number; y1: number; x2: number; y2: number } };
+    const lesions: Item[] = list.body.items;
+    let precisionSum = 0;
+    let queries = 0;
+    let followUpHits = 0;
+    let followUpQueries = 0;
+    const centre = (l: Item) => [(l.box.x1 + l.box.x2) / 2 / 512, (l.box.y1 + l.box.y2) / 2 / 512];
+    for (const lesion of lesions) {
+      const hasRelevant = lesions.some((o) => o.patient.index !== lesion.patient.index && o.coarseType.code === lesion.coarseType.code);
+      if (hasRelevant) {
+        // Other tests' lesions share this database: keep the first five real ones.
+        const res = await t.http().post('/api/v1/search/similar').set(bearer(t.adminKey)).send({ lesionId: lesion.id, k: 200 }).expect(200);
+        const hits = res.body.hits.filter((h: { lesion: { dataset: string } }) => h.lesion.dataset === 'real-samples').slice(0, 5);
+        precisionSum += hits.filter((h: { lesion: Item }) => h.lesion.coarseType.code === lesion.coarseType.code).length / 5;
+        queries++;
+      }
+      const isSame = (o: Item) => {
+        const [ax, ay] = centre(lesion);
+        const [bx, by] = centre(o);
+        return o.coarseType.code === lesion.coarseType.code && Math.hypot(ax - bx, ay - by) < 0.15;
+      };
+      const candidates = lesions.filter((o) => o.patient.index === lesion.patient.index && o.study.index !== lesion.study.index);
+      if (candidates.some(isSame)) {
+        const followUps = (await t.http().get(`/api/v1/lesions/${lesion.id}/follow-ups`).set(bearer(t.adminKey)).expect(200)).body;
+        followUpHits += isSame(followUps[0].lesion) ? 1 : 0;
+        followUpQueries++;
+      }
+    }
+    console.log(`Real samples: cross-patient P@5 ${(precisionSum / queries).toFixed(3)} over ${queries} queries; follow-up top-1 ${followUpHits}/${followUpQueries}`);
+    expect(precisionSum / queries).toBeGreaterThan(0.4);
+    expect(followUpHits / followUpQueries).toBeGreaterThan(0.6);
   });
 });

@@ -1,0 +1,158 @@
+/**
+ * HTTP end-to-end latency of POST /api/v1/search/similar by lesion id at DeepLesion's scale: a
+ * database with 32,735 lesions (4,427 patients, 10,594 studies) and clustered synthetic embeddings
+ * of the default encoder's size, the service started as its own process (`node dist/src/main.js`),
+ * autocannon with 32 concurrent clients on random lesion ids. The encoder is not exercised (queries
+ * by id reuse stored vectors); the index, filters (same patient excluded) and metadata lookups are.
+ *
+ *   npm run bench:http      (needs `npm run build`; PostgreSQL at 127.0.0.1:5432 or BENCH_PG_ADMIN_URL)
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { generateApiKey } from '../src/auth/api-key.codec';
+import { dataSourceOptions } from '../src/database/data-source-options';
+import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
+import { buildDefaultEncoder } from '../src/ml/default-encoder/default-model';
+import { embeddingDim } from '../src/ml/encoder-manifest';
+import { modelIdentity } from '../src/ml/encoder.repository';
+import { Prng } from '../src/sample/prng';
+
+const LESIONS = Number(process.env.BENCH_LESIONS ?? 32735);
+const PATIENTS = 4427;
+const STUDIES = 10594;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const PORT = 3917;
+
+async function admin(sql: string): Promise<void> {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  await client.query(sql);
+  await client.end();
+}
+
+/** Archive rows in bulk with generate_series, then clustered unit vectors in chunks. */
+async function populate(url: string, modelId: string, dim: number, manifest: object): Promise<string> {
+  const dataSource = await new DataSource(dataSourceOptions(url, true)).initialize();
+  await dataSource.query(`INSERT INTO patient (dataset, patient_index, sex) SELECT 'bench', g, CASE WHEN g % 2 = 0 THEN 'F' ELSE 'M' END FROM generate_series(1, $1) g`, [PATIENTS]);
+  await dataSource.query(
+    `INSERT INTO study (patient_id, study_index, age_years)
+       SELECT p.id, row_number() OVER (PARTITION BY p.id ORDER BY g), 20 + (g % 70)
+         FROM generate_series(0, $1 - 1) g JOIN patient p ON p.patient_index = (g * $2 / $1) + 1`,
+    [STUDIES, PATIENTS],
+  );
+  await dataSource.query(`INSERT INTO series (study_id, series_index, spacing_x_mm, spacing_y_mm, spacing_z_mm, image_width, image_height) SELECT id, 1, 0.7, 0.7, 5, 512, 512 FROM study`);
+  await dataSource.query(
+    `INSERT INTO lesion (series_id, study_id, patient_id, key_slice_index, lesion_in_image, box_x1, box_y1, box_x2, box_y2, long_axis_mm,
+                         location_x, location_y, location_z, coarse_type, split, source_file_name, image_path, image_encoding)
+       SELECT se.id, st.id, st.patient_id, 10, g, 100, 100, 140, 130, 10 + (g % 40), 0.5, 0.5, (g % 100) / 100.0, 1 + (g % 8), 1 + (g % 3),
+              'bench.png', '/nonexistent/bench.png', 'png16'
+         FROM generate_series(0, $1 - 1) g
+         JOIN study st ON st.id = (SELECT min(id) FROM study) + (g * $2 / $1)
+         JOIN series se ON se.study_id = st.id`,
+    [LESIONS, STUDIES],
+  );
+  await dataSource.query(`INSERT INTO encoder_model (id, name, dim, manifest) VALUES ($1, 'default-scattering', $2, $3)`, [modelId, dim, JSON.stringify(manifest)]);
+  const ids: { id: number; coarse_type: number }[] = await dataSource.query('SELECT id, coarse_type FROM lesion ORDER BY id');
+  // Clusters per coarse type plus noise: neighbourhoods with structure, as real embeddings have.
+  const rng = new Prng(7);
+  const centres = Array.from({ length: 400 }, () => Float32Array.from({ length: dim }, () => rng.normal(0, 1)));
+  for (let i = 0; i < ids.length; i += 2000) {
+    const chunk = ids.slice(i, i + 2000);
+    const vectors = chunk.map(({ id }) => {
+      const centre = centres[(id * 7919) % centres.length];
+      const v = Float32Array.from(centre, (c) => c + rng.normal(0, 0.6));
+      return Buffer.from(v.buffer);
+    });
+    await dataSource.query(`INSERT INTO lesion_embedding (lesion_id, model_id, vector) SELECT * FROM unnest($1::int[], $2::text[], $3::bytea[])`, [
+      chunk.map((c) => c.id),
+      chunk.map(() => modelId),
+      vectors,
+    ]);
+  }
+  const { key, prefix, secretHash } = generateApiKey();
+  await dataSource.query(`INSERT INTO api_key (name, prefix, secret_hash, role) VALUES ('bench', $1, $2, 'reader')`, [prefix, secretHash]);
+  await dataSource.destroy();
+  return key;
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(path.resolve(__dirname, '../dist/src/main.js')) && !fs.existsSync(path.resolve(__dirname, '../src/main.js'))) {
+    throw new Error('build first: npm run build');
+  }
+  const db = `bench_http_${process.pid}`;
+  await admin(`CREATE DATABASE ${db}`);
+  const url = ADMIN_URL.replace(/\/[^/]+$/, `/${db}`);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-http-'));
+  let server: ReturnType<typeof spawn> | null = null;
+  try {
+    const { manifest, bytes } = buildDefaultEncoder();
+    const modelId = modelIdentity(bytes, manifest);
+    process.stdout.write(`populating ${LESIONS} lesions… `);
+    const key = await populate(url, modelId, embeddingDim(manifest), manifest);
+    console.log('done');
+    const root = path.resolve(__dirname, '..').replace(`${path.sep}dist`, '');
+    const started = Date.now();
+    server = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
+      env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), SAMPLE_AUTOLOAD: 'false', BOOTSTRAP_ADMIN_KEY: 'never', DATA_DIR: work, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      server!.stdout!.on('data', (d: Buffer) => d.toString().includes('is up at') && resolve());
+      server!.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    });
+    const startSeconds = (Date.now() - started) / 1000;
+    const rng = new Prng(11);
+    const run = (connections: number) =>
+      autocannon({
+        url: `http://127.0.0.1:${PORT}/api/v1/search/similar`,
+        connections,
+        duration: SECONDS,
+        requests: [
+          {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            setupRequest: (request: autocannon.Request) => ({ ...request, body: JSON.stringify({ lesionId: 1 + rng.int(0, LESIONS - 1), k: 10 }) }),
+          },
+        ],
+      });
+    await run(4); // warm-up
+    const rows: string[] = [];
+    for (const connections of [1, CONNECTIONS]) {
+      const result = await run(connections);
+      const errors = result.non2xx + result.errors;
+      rows.push(`| ${connections} | ${Math.round(result.requests.average)} | ${result.latency.p50} | ${result.latency.p99} | ${errors} |`);
+      console.log(rows[rows.length - 1]);
+    }
+    const table = [
+      '## HTTP similar-lesion search by id (`npm run bench:http`)',
+      '',
+      `${machineLine()}; PostgreSQL at ${new URL(ADMIN_URL).host}; ${LESIONS} lesions with clustered synthetic ${embeddingDim(manifest)}-d embeddings; service in its own process (start-up with index build from the database: ${startSeconds.toFixed(1)} s); autocannon, ${SECONDS} s per row, k = 10, same patient excluded.`,
+      '',
+      '| concurrent clients | requests/s | p50 ms | p99 ms | errors |',
+      '|---|---|---|---|---|',
+      ...rows,
+    ].join('\n');
+    console.log(table);
+    writeSection('http-search', table);
+  } finally {
+    server?.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
