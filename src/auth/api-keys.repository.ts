@@ -37,8 +37,8 @@ export class ApiKeysRepository {
 export class AuditRepository {
   constructor(@InjectRepository(AuditLogEntity) private readonly audit: Repository<AuditLogEntity>) {}
 
-  async insert(row: Omit<AuditLogEntity, 'id'>): Promise<void> {
-    await this.audit.insert(row);
+  async insertMany(rows: Omit<AuditLogEntity, 'id'>[]): Promise<void> {
+    if (rows.length) await this.audit.insert(rows);
   }
 
   async page(offset: number, limit: number, apiKeyId?: string): Promise<{ total: number; items: AuditLogEntity[] }> {

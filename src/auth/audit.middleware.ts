@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
+import { Injectable, NestMiddleware } from '@nestjs/common';
 import { NextFunction, Request, Response } from 'express';
 import { AuthenticatedRequest } from './auth.decorators';
 import { AuthService } from './auth.service';
@@ -7,8 +7,6 @@ import { AuthService } from './auth.service';
 /** Records every API request once its response is sent, including those refused with 401/403. */
 @Injectable()
 export class AuditMiddleware implements NestMiddleware {
-  private readonly logger = new Logger('Audit');
-
   constructor(private readonly auth: AuthService) {}
 
   use(request: Request & AuthenticatedRequest, response: Response, next: NextFunction): void {
@@ -19,8 +17,7 @@ export class AuditMiddleware implements NestMiddleware {
       const hashed = query || params ? createHash('sha256').update(`${params}?${query}`).digest('hex') : null;
       // route.path is the pattern (`/lesions/:id`); unmatched URLs are logged as "(unmatched)" so no raw path is kept.
       const route = request.route?.path ? `${request.baseUrl}${request.route.path}` : '(unmatched)';
-      this.auth
-        .recordRequest({
+      this.auth.recordRequest({
           apiKeyId: request.apiKey?.id ?? null,
           method: request.method,
           route,
@@ -28,8 +25,7 @@ export class AuditMiddleware implements NestMiddleware {
           queryHash: hashed,
           durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6),
           at: new Date(),
-        })
-        .catch((error: Error) => this.logger.error(`Could not write audit row: ${error.message}`));
+        });
     });
     next();
   }

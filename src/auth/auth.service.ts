@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Injectable, NotFoundException } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { apiKeyMatches, generateApiKey, parseApiKey } from './api-key.codec';
 import { ApiKeysRepository, AuditRepository } from './api-keys.repository';
 import { AuthenticatedKey } from './auth.decorators';
@@ -24,11 +24,20 @@ export interface ApiKeyView {
 
 // Writing last_used_at on every request would turn reads into writes; once a minute is enough.
 const TOUCH_INTERVAL_MS = 60_000;
+// A verified key is trusted this long without a database read; revocation in this process clears it at once.
+const KEY_CACHE_MS = 10_000;
+// Audit rows are written in batches: one insert per interval instead of one per request.
+const AUDIT_FLUSH_MS = 200;
+const AUDIT_MAX_BATCH = 500;
 
 @Injectable()
 export class AuthService implements BeforeApplicationShutdown {
-  /** Audit writes still in flight; shutdown waits for them so no request goes unrecorded. */
-  private readonly pendingAudit = new Set<Promise<void>>();
+  private readonly logger = new Logger('Auth');
+  /** Audit rows not yet written, and the write in flight; shutdown flushes both so no request goes unrecorded. */
+  private auditBuffer: Omit<AuditLogEntity, 'id'>[] = [];
+  private auditFlush: Promise<void> | null = null;
+  private auditTimer: NodeJS.Timeout | null = null;
+  private readonly keyCache = new Map<string, { key: AuthenticatedKey; until: number }>();
 
   constructor(
     private readonly keys: ApiKeysRepository,
@@ -38,13 +47,17 @@ export class AuthService implements BeforeApplicationShutdown {
   async authenticate(rawKey: string | null): Promise<AuthenticatedKey | null> {
     const parsed = parseApiKey(rawKey);
     if (!parsed) return null;
+    const cached = this.keyCache.get(parsed.key);
+    if (cached && cached.until > Date.now()) return cached.key;
     const row = await this.keys.findActiveByPrefix(parsed.prefix);
     if (!row || !apiKeyMatches(parsed.key, row.secretHash)) return null;
     const now = new Date();
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
       await this.keys.touch(row.id, now);
     }
-    return { id: row.id, name: row.name, role: row.role };
+    const key: AuthenticatedKey = { id: row.id, name: row.name, role: row.role };
+    this.keyCache.set(parsed.key, { key, until: now.getTime() + KEY_CACHE_MS });
+    return key;
   }
 
   async createKey(name: string, role: Role): Promise<CreatedApiKey> {
@@ -65,19 +78,37 @@ export class AuthService implements BeforeApplicationShutdown {
 
   async revokeKey(id: string): Promise<void> {
     if (!(await this.keys.revoke(id))) throw new NotFoundException(`No active API key with id ${id}`);
+    for (const [raw, entry] of this.keyCache) if (entry.key.id === id) this.keyCache.delete(raw);
   }
 
-  recordRequest(row: Omit<AuditLogEntity, 'id'>): Promise<void> {
-    const write = this.audit.insert(row).finally(() => this.pendingAudit.delete(write));
-    this.pendingAudit.add(write);
-    return write;
+  recordRequest(row: Omit<AuditLogEntity, 'id'>): void {
+    this.auditBuffer.push(row);
+    if (this.auditBuffer.length >= AUDIT_MAX_BATCH) void this.flushAudit();
+    else this.auditTimer ??= setTimeout(() => void this.flushAudit(), AUDIT_FLUSH_MS);
+  }
+
+  /** Writes the buffered audit rows (one insert); a failed write is logged and its rows kept for the next try. */
+  async flushAudit(): Promise<void> {
+    if (this.auditTimer) clearTimeout(this.auditTimer);
+    this.auditTimer = null;
+    await this.auditFlush;
+    const rows = this.auditBuffer;
+    if (!rows.length) return;
+    this.auditBuffer = [];
+    this.auditFlush = this.audit.insertMany(rows).catch((error: Error) => {
+      this.logger.error(`Could not write ${rows.length} audit row(s): ${error.message}`);
+      this.auditBuffer.unshift(...rows.slice(0, AUDIT_MAX_BATCH * 10));
+    });
+    await this.auditFlush;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.pendingAudit]);
+    await this.flushAudit();
   }
 
-  auditPage(offset: number, limit: number, apiKeyId?: string): Promise<{ total: number; items: AuditLogEntity[] }> {
+  /** Flushes the buffer first, so a reader sees every request answered before theirs. */
+  async auditPage(offset: number, limit: number, apiKeyId?: string): Promise<{ total: number; items: AuditLogEntity[] }> {
+    await this.flushAudit();
     return this.audit.page(offset, limit, apiKeyId);
   }
 }

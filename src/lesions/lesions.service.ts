@@ -8,6 +8,9 @@ import { LesionFilterDto, PatchQueryDto } from './lesions.dto';
 import { LesionFilter, LesionsRepository } from './lesions.repository';
 import { LesionView, splitCode, splitName, toLesionView } from './lesion.view';
 
+const VIEW_CACHE_MS = 60_000;
+const VIEW_CACHE_MAX = 200_000;
+
 export interface Page<T> {
   total: number;
   offset: number;
@@ -25,6 +28,7 @@ export interface ArchiveStats {
 @Injectable()
 export class LesionsService {
   private readonly logger = new Logger('Lesions');
+  private readonly viewCache = new Map<number, { view: LesionView; until: number }>();
 
   constructor(private readonly repository: LesionsRepository) {}
 
@@ -32,10 +36,21 @@ export class LesionsService {
     return toLesionView(await this.findOrThrow(id));
   }
 
-  /** Views of these lesions, in the order of `ids` (unknown ids are left out). */
+  /**
+   * Views of these lesions, in the order of `ids` (unknown ids are left out). Search hits ask for the
+   * same lesions again and again, so views are kept for a minute (a deletion here drops its view at once).
+   */
   async getLesionViews(ids: number[]): Promise<LesionView[]> {
-    const byId = new Map((await this.repository.findByIds(ids)).map((l) => [l.id, l]));
-    return ids.flatMap((id) => (byId.has(id) ? [toLesionView(byId.get(id)!)] : []));
+    const now = Date.now();
+    const missing = ids.filter((id) => !((this.viewCache.get(id)?.until ?? 0) > now));
+    if (missing.length) {
+      if (this.viewCache.size > VIEW_CACHE_MAX) this.viewCache.clear();
+      for (const lesion of await this.repository.findByIds(missing)) this.viewCache.set(lesion.id, { view: toLesionView(lesion), until: now + VIEW_CACHE_MS });
+    }
+    return ids.flatMap((id) => {
+      const entry = this.viewCache.get(id);
+      return entry ? [entry.view] : [];
+    });
   }
 
   async findEntity(id: number): Promise<LesionEntity> {
@@ -48,6 +63,7 @@ export class LesionsService {
 
   /** Removes a lesion from the archive; returns false when it did not exist. */
   deleteLesion(id: number): Promise<boolean> {
+    this.viewCache.delete(id);
     return this.repository.delete(id);
   }
 

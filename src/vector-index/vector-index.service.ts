@@ -38,6 +38,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
   private modelId: string | null = null;
   private readonly meta = new Map<number, LesionMeta>();
   private readonly labelByLesion = new Map<number, number>();
+  /** Indexed lesions per patient and per study: exclusion filters need only their counts. */
+  private readonly perPatient = new Map<number, number>();
+  private readonly perStudy = new Map<number, number>();
   private state: IndexStatus['state'] = 'empty';
   private failure: string | null = null;
   private snapshotInfo: IndexStatus['snapshot'] = null;
@@ -74,8 +77,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     const dim = this.encoder.dim;
     const params = this.config.index;
     this.modelId = modelId;
-    this.meta.clear();
-    this.labelByLesion.clear();
+    this.clearMeta();
     const metas = await this.store.allMeta(modelId);
     const snapshot = await this.store.latestSnapshot(modelId);
     let index: HierarchicalNSW | null = null;
@@ -174,6 +176,20 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     const index = this.requireIndex();
     const predicate = filterPredicate(filter);
     const q = Array.from(query);
+    if (predicate && isExclusionOnly(filter)) {
+      // Excluding a lesion, its patient or its study removes few points: fetch that many more
+      // unfiltered neighbours and drop them, instead of a JavaScript callback per visited node.
+      const excluded = 1 + (filter.excludePatientId !== undefined ? (this.perPatient.get(filter.excludePatientId) ?? 0) : 0) + (filter.excludeStudyId !== undefined ? (this.perStudy.get(filter.excludeStudyId) ?? 0) : 0);
+      const wanted = Math.min(k, this.meta.size);
+      const fetch = Math.min(wanted + excluded, this.meta.size);
+      index.setEf(Math.max(this.config.index.efSearch, fetch));
+      const result = index.searchKnn(q, fetch);
+      index.setEf(this.config.index.efSearch);
+      const hits = result.neighbors
+        .map((label, i) => ({ label, similarity: 1 - result.distances[i], meta: this.meta.get(label)! }))
+        .filter((h) => h.meta && predicate(h.meta));
+      if (hits.length >= wanted || result.neighbors.length >= this.meta.size) return hits.slice(0, wanted);
+    }
     let matching = this.meta.size;
     let matchingLabels: number[] | null = null;
     if (predicate) {
@@ -231,8 +247,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
   async rebuild(): Promise<void> {
     const { modelId } = this.encoder.loaded;
     const metas = await this.store.allMeta(modelId);
-    this.meta.clear();
-    this.labelByLesion.clear();
+    this.clearMeta();
     this.index = this.hnsw.create(this.encoder.dim, Math.ceil(metas.length * 1.25) + 1024, this.config.index);
     for (let i = 0; i < metas.length; i += CATCH_UP_CHUNK) {
       const chunk = metas.slice(i, i + CATCH_UP_CHUNK);
@@ -287,13 +302,28 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
 
   private remember(m: LesionMeta): void {
     const { label, lesionId, patientId, studyId, coarseType, sex, ageYears, longAxisMm, split, location } = m;
+    if (!this.meta.has(label)) {
+      this.perPatient.set(patientId, (this.perPatient.get(patientId) ?? 0) + 1);
+      this.perStudy.set(studyId, (this.perStudy.get(studyId) ?? 0) + 1);
+    }
     this.meta.set(label, { label, lesionId, patientId, studyId, coarseType, sex, ageYears, longAxisMm, split, location });
     this.labelByLesion.set(lesionId, label);
+  }
+
+  private clearMeta(): void {
+    this.meta.clear();
+    this.labelByLesion.clear();
+    this.perPatient.clear();
+    this.perStudy.clear();
   }
 
   private forget(label: number): void {
     const m = this.meta.get(label);
     if (m && this.labelByLesion.get(m.lesionId) === label) this.labelByLesion.delete(m.lesionId);
+    if (m) {
+      this.perPatient.set(m.patientId, (this.perPatient.get(m.patientId) ?? 1) - 1);
+      this.perStudy.set(m.studyId, (this.perStudy.get(m.studyId) ?? 1) - 1);
+    }
     this.meta.delete(label);
     this.markDeleted(label);
   }
@@ -311,4 +341,13 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     if (!this.index || this.state !== 'ready') throw new Error(this.failure ? `the index failed to load: ${this.failure}` : 'the index is not loaded');
     return this.index;
   }
+}
+
+/** True when the filter only excludes a lesion, a patient or a study (the default query). */
+function isExclusionOnly(filter: SearchFilter): boolean {
+  const { excludeLesionId, excludePatientId, excludeStudyId, ...rest } = filter;
+  void excludeLesionId;
+  void excludePatientId;
+  void excludeStudyId;
+  return Object.values(rest).every((v) => v === undefined || (Array.isArray(v) && v.length === 0));
 }
