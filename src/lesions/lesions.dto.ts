@@ -1,18 +1,15 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { BadRequestException } from '@nestjs/common';
+import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
 import { PageDto } from '../common/page.dto';
+import { toBoolean, toList } from '../common/query-transforms';
 
 export const SPLITS = ['train', 'val', 'test'] as const;
 export type SplitName = (typeof SPLITS)[number];
 
-/** `a,b` or repeated parameters → array. */
-const toList = ({ value }: { value: unknown }) =>
-  value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
-
-const toBoolean = ({ value }: { value: unknown }) => (value === 'true' || value === true ? true : value === 'false' || value === false ? false : value);
-
-export class LesionFilterDto extends PageDto {
+/** The structured criteria shared by the lesion list, similar-lesion search and cohorts. */
+export class LesionCriteriaDto {
   @ApiPropertyOptional({ description: 'Coarse types (1 bone, 2 abdomen, 3 mediastinum, 4 liver, 5 lung, 6 kidney, 7 soft tissue, 8 pelvis, -1 unlabelled); comma list', example: '4,5' })
   @IsOptional()
   @Transform(({ value }) => toList({ value })?.map(Number))
@@ -60,7 +57,17 @@ export class LesionFilterDto extends PageDto {
   @Transform(toList)
   @IsIn(SPLITS, { each: true })
   split?: SplitName[];
+}
 
+/** Rejects inverted ranges, which validators on single fields cannot see. */
+export function checkCriteriaRanges(c: LesionCriteriaDto): void {
+  if (c.ageMin !== undefined && c.ageMax !== undefined && c.ageMin > c.ageMax) throw new BadRequestException('ageMin must not exceed ageMax');
+  if (c.diameterMinMm !== undefined && c.diameterMaxMm !== undefined && c.diameterMinMm > c.diameterMaxMm) {
+    throw new BadRequestException('diameterMinMm must not exceed diameterMaxMm');
+  }
+}
+
+export class LesionFilterDto extends IntersectionType(PageDto, LesionCriteriaDto) {
   @ApiPropertyOptional({ description: 'Possibly noisy annotation (DeepLesion flag)' })
   @IsOptional()
   @Transform(toBoolean)

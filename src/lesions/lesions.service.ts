@@ -4,7 +4,7 @@ import { HuImage } from '../imaging/hu-image';
 import { parseWindow, renderPatchPng } from '../imaging/render-patch';
 import { COARSE_TYPES } from '../ingest/lesion-record';
 import { LesionEntity } from './lesion.entities';
-import { LesionFilterDto, PatchQueryDto } from './lesions.dto';
+import { checkCriteriaRanges, LesionFilterDto, PatchQueryDto } from './lesions.dto';
 import { LesionFilter, LesionsRepository } from './lesions.repository';
 import { LesionView, splitCode, splitName, toLesionView } from './lesion.view';
 
@@ -123,12 +123,7 @@ export class LesionsService {
 }
 
 export function toFilter(query: LesionFilterDto): LesionFilter {
-  if (query.ageMin !== undefined && query.ageMax !== undefined && query.ageMin > query.ageMax) {
-    throw new BadRequestException('ageMin must not exceed ageMax');
-  }
-  if (query.diameterMinMm !== undefined && query.diameterMaxMm !== undefined && query.diameterMinMm > query.diameterMaxMm) {
-    throw new BadRequestException('diameterMinMm must not exceed diameterMaxMm');
-  }
+  checkCriteriaRanges(query);
   return {
     coarseTypes: query.coarseType,
     sex: query.sex,

@@ -1,17 +1,14 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
-import { SPLITS, SplitName } from '../lesions/lesions.dto';
-
-const toList = ({ value }: { value: unknown }) =>
-  value === undefined ? undefined : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
-const toBoolean = ({ value }: { value: unknown }) => (value === 'true' || value === true ? true : value === 'false' || value === false ? false : value);
+import { toBoolean } from '../common/query-transforms';
+import { LesionCriteriaDto } from '../lesions/lesions.dto';
 
 /**
  * One body for both kinds of query: JSON with `lesionId`, or multipart/form-data with a `file`
  * (the slice) and `box` (fields arrive as strings there, hence the transforms).
  */
-export class SimilarSearchDto {
+export class SimilarSearchDto extends LesionCriteriaDto {
   @ApiPropertyOptional({ description: 'Query by an archived lesion' })
   @IsOptional()
   @Type(() => Number)
@@ -61,53 +58,6 @@ export class SimilarSearchDto {
   @Transform(toBoolean)
   @IsBoolean()
   excludeSameStudy = false;
-
-  @ApiPropertyOptional({ description: 'Coarse types; comma list' })
-  @IsOptional()
-  @Transform(({ value }) => toList({ value })?.map(Number))
-  @IsIn([-1, 1, 2, 3, 4, 5, 6, 7, 8], { each: true, message: 'coarseType must be -1 or 1..8' })
-  coarseType?: number[];
-
-  @ApiPropertyOptional({ enum: ['M', 'F'] })
-  @IsOptional()
-  @IsIn(['M', 'F'])
-  sex?: 'M' | 'F';
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0)
-  @Max(150)
-  ageMin?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0)
-  @Max(150)
-  ageMax?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0)
-  diameterMinMm?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0)
-  diameterMaxMm?: number;
-
-  @ApiPropertyOptional({ description: 'train, val, test; comma list' })
-  @IsOptional()
-  @Transform(toList)
-  @IsIn(SPLITS, { each: true })
-  split?: SplitName[];
 
   @ApiPropertyOptional({ description: 'Drop hits below this cosine similarity', minimum: -1, maximum: 1 })
   @IsOptional()

@@ -2,6 +2,7 @@ import { BadRequestException, ConflictException, Injectable, NotFoundException, 
 import { decodeSlice } from '../imaging/decode-slice';
 import { boxInside, Box, ImageFormatError } from '../imaging/hu-image';
 import { LesionView, splitCode } from '../lesions/lesion.view';
+import { checkCriteriaRanges } from '../lesions/lesions.dto';
 import { LesionsService } from '../lesions/lesions.service';
 import { EncoderService } from '../ml/encoder.service';
 import { cosine } from '../vector-index/exact-search';
@@ -146,10 +147,7 @@ export class SearchService {
 }
 
 export function toSearchFilter(dto: SimilarSearchDto): SearchFilter {
-  if (dto.ageMin !== undefined && dto.ageMax !== undefined && dto.ageMin > dto.ageMax) throw new BadRequestException('ageMin must not exceed ageMax');
-  if (dto.diameterMinMm !== undefined && dto.diameterMaxMm !== undefined && dto.diameterMinMm > dto.diameterMaxMm) {
-    throw new BadRequestException('diameterMinMm must not exceed diameterMaxMm');
-  }
+  checkCriteriaRanges(dto);
   return {
     coarseTypes: dto.coarseType,
     sex: dto.sex,
