@@ -99,7 +99,9 @@ async function main(): Promise<void> {
     console.log('done');
     const root = path.resolve(__dirname, '..').replace(`${path.sep}dist`, '');
     const started = Date.now();
-    server = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
+    // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
+    const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    server = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/src/main.js')], {
       env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), SAMPLE_AUTOLOAD: 'false', BOOTSTRAP_ADMIN_KEY: 'never', DATA_DIR: work, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
