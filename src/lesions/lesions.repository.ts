@@ -2,16 +2,10 @@ import * as fs from 'node:fs/promises';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, SelectQueryBuilder } from 'typeorm';
+import { LesionCriteria } from './lesion-criteria';
 import { LesionEntity } from './lesion.entities';
 
-export interface LesionFilter {
-  coarseTypes?: number[];
-  sex?: 'M' | 'F';
-  ageMin?: number;
-  ageMax?: number;
-  diameterMinMm?: number;
-  diameterMaxMm?: number;
-  splits?: number[];
+export interface LesionFilter extends LesionCriteria {
   noisy?: boolean;
   patientIndex?: number;
   studyIndex?: number;

@@ -4,9 +4,10 @@ import { HuImage } from '../imaging/hu-image';
 import { parseWindow, renderPatchPng } from '../imaging/render-patch';
 import { COARSE_TYPES } from '../ingest/lesion-record';
 import { LesionEntity } from './lesion.entities';
-import { checkCriteriaRanges, LesionFilterDto, PatchQueryDto } from './lesions.dto';
+import { criteriaFromDto } from './lesion-criteria';
+import { LesionFilterDto, PatchQueryDto } from './lesions.dto';
 import { LesionFilter, LesionsRepository } from './lesions.repository';
-import { LesionView, splitCode, splitName, toLesionView } from './lesion.view';
+import { LesionView, splitName, toLesionView } from './lesion.view';
 
 const VIEW_CACHE_MS = 60_000;
 const VIEW_CACHE_MAX = 200_000;
@@ -123,15 +124,8 @@ export class LesionsService {
 }
 
 export function toFilter(query: LesionFilterDto): LesionFilter {
-  checkCriteriaRanges(query);
   return {
-    coarseTypes: query.coarseType,
-    sex: query.sex,
-    ageMin: query.ageMin,
-    ageMax: query.ageMax,
-    diameterMinMm: query.diameterMinMm,
-    diameterMaxMm: query.diameterMaxMm,
-    splits: query.split?.map(splitCode),
+    ...criteriaFromDto(query),
     noisy: query.noisy,
     patientIndex: query.patient,
     studyIndex: query.study,

@@ -1,8 +1,8 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException, ServiceUnavailableException, UnprocessableEntityException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { decodeSlice } from '../imaging/decode-slice';
 import { boxInside, Box, ImageFormatError } from '../imaging/hu-image';
-import { LesionView, splitCode } from '../lesions/lesion.view';
-import { checkCriteriaRanges } from '../lesions/lesions.dto';
+import { criteriaFromDto } from '../lesions/lesion-criteria';
+import { LesionView } from '../lesions/lesion.view';
 import { LesionsService } from '../lesions/lesions.service';
 import { EncoderService } from '../ml/encoder.service';
 import { cosine } from '../vector-index/exact-search';
@@ -147,18 +147,8 @@ export class SearchService {
 }
 
 export function toSearchFilter(dto: SimilarSearchDto): SearchFilter {
-  checkCriteriaRanges(dto);
-  return {
-    coarseTypes: dto.coarseType,
-    sex: dto.sex,
-    ageMin: dto.ageMin,
-    ageMax: dto.ageMax,
-    diameterMinMm: dto.diameterMinMm,
-    diameterMaxMm: dto.diameterMaxMm,
-    splits: dto.split?.map(splitCode),
-  };
+  return criteriaFromDto(dto);
 }
-
 /** Distance of two lesions' box centres in image-relative coordinates (0..1 per axis). */
 export function boxPlaceDistance(
   a: { boxX1: number; boxY1: number; boxX2: number; boxY2: number; series?: { imageWidth: number | null; imageHeight: number | null } },

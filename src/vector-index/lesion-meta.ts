@@ -1,3 +1,5 @@
+import { LesionCriteria } from '../lesions/lesion-criteria';
+
 /** What a search filter or re-ranking needs to know of an indexed lesion, kept in memory by label. */
 export interface LesionMeta {
   label: number;
@@ -12,17 +14,10 @@ export interface LesionMeta {
   location: [number, number, number] | null;
 }
 
-export interface SearchFilter {
+export interface SearchFilter extends LesionCriteria {
   excludeLesionId?: number;
   excludePatientId?: number;
   excludeStudyId?: number;
-  coarseTypes?: number[];
-  sex?: 'M' | 'F';
-  ageMin?: number;
-  ageMax?: number;
-  diameterMinMm?: number;
-  diameterMaxMm?: number;
-  splits?: number[];
   /** Only these lesions (e.g. the result of a tag query). */
   lesionIds?: Set<number>;
 }
