@@ -9,6 +9,7 @@ import { IngestModule } from './ingest/ingest.module';
 import { LesionsModule } from './lesions/lesions.module';
 import { SampleModule } from './sample/sample.module';
 import { SearchModule } from './search/search.module';
+import { TagsModule } from './tags/tags.module';
 
 @Module({})
 export class AppModule {
@@ -25,6 +26,7 @@ export class AppModule {
         IngestModule,
         SampleModule,
         SearchModule,
+        TagsModule,
       ],
     };
   }

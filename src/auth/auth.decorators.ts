@@ -1,4 +1,4 @@
-import { SetMetadata } from '@nestjs/common';
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { Role } from './auth.entities';
 
 export const PUBLIC_ROUTE = 'auth:public';
@@ -19,3 +19,8 @@ export interface AuthenticatedKey {
 export interface AuthenticatedRequest {
   apiKey?: AuthenticatedKey;
 }
+
+/** The API key that authenticated this request (the guard has run: routes are never anonymous here). */
+export const CurrentKey = createParamDecorator((_: unknown, context: ExecutionContext): AuthenticatedKey | undefined => {
+  return context.switchToHttp().getRequest<AuthenticatedRequest>().apiKey;
+});

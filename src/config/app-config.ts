@@ -38,6 +38,12 @@ export interface AppConfig {
     /** Write a snapshot after this many added points (and after each import, and at shutdown). */
     snapshotEvery: number;
   };
+  tags: {
+    /** Recompute predicted tags this long after labels or embeddings change; -1 turns it off. */
+    predictionDelayMs: number;
+    /** Labelled neighbours that vote on each term. */
+    predictionK: number;
+  };
 }
 
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'webgpu'] as const;
@@ -146,6 +152,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       efConstruction: int('HNSW_EF_CONSTRUCTION', 200, 10, 2000),
       efSearch: int('HNSW_EF_SEARCH', 40, 10, 2000),
       snapshotEvery: int('INDEX_SNAPSHOT_EVERY', 5000, 1, 10_000_000),
+    },
+    tags: {
+      predictionDelayMs: int('TAG_PREDICTION_DELAY_MS', 10_000, -1, 86_400_000),
+      predictionK: int('TAG_PREDICTION_K', 10, 1, 200),
     },
   };
   if (problems.length) throw new ConfigError(problems);

@@ -11,6 +11,8 @@ import { IngestJobView, IngestRequest, toJobView } from './ingest.types';
 import { LesionRecord, ParsedRow } from './lesion-record';
 import { EmbeddingService } from './embedding.service';
 import { parseSamplesCsv } from './samples-csv.parser';
+import { TagPredictionService } from '../tags/tag-prediction.service';
+import { VocabularyService } from '../tags/vocabulary.service';
 
 export type ProgressListener = (job: IngestJobView) => void;
 
@@ -28,6 +30,8 @@ export class IngestService implements OnApplicationBootstrap {
     private readonly repository: IngestRepository,
     private readonly embedding: EmbeddingService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly vocabulary: VocabularyService,
+    private readonly tagPrediction: TagPredictionService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -76,6 +80,9 @@ export class IngestService implements OnApplicationBootstrap {
             await this.embedding.snapshotIndex();
           }
           await this.repository.finishJob(job.id, 'completed', null, runner);
+          // New lesions carry their coarse type as a tag, and new embeddings change predictions.
+          await this.vocabulary.syncCoarseTypeTags().catch((error) => this.logger.warn(`Coarse-type tags not synced: ${(error as Error).message}`));
+          this.tagPrediction.schedule();
         } catch (error) {
           this.logger.error(`Import ${job.id} failed: ${(error as Error).message}`);
           await this.repository.finishJob(job.id, 'failed', 'the import stopped on an internal error; run it again to resume', runner).catch(() => undefined);

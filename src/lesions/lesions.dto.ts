@@ -1,7 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageDto } from '../common/page.dto';
 import { toBoolean, toList } from '../common/query-transforms';
 
@@ -92,6 +92,12 @@ export class LesionFilterDto extends IntersectionType(PageDto, LesionCriteriaDto
   @IsOptional()
   @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/)
   dataset?: string;
+
+  @ApiPropertyOptional({ description: 'Tag query: terms with AND, OR, NOT and parentheses, or free text ("hypodense liver lesion not cyst"); results are ordered by tag confidence', example: 'liver AND NOT cyst' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  q?: string;
 }
 
 export class PatchQueryDto {

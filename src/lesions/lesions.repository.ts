@@ -43,10 +43,23 @@ export class LesionsRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  async page(filter: LesionFilter, offset: number, limit: number): Promise<{ total: number; items: LesionEntity[] }> {
-    const query = applyFilter(this.withJoins(), filter).orderBy('lesion.id', 'ASC').skip(offset).take(limit);
-    const [items, total] = await query.getManyAndCount();
-    return { total, items };
+  /**
+   * A page of lesions passing the filter. With `tagSql` (a compiled tag query returning lesion_id
+   * and score) only its lesions, best score first; `scores` are theirs, in item order.
+   */
+  async page(filter: LesionFilter, offset: number, limit: number, tagSql?: string): Promise<{ total: number; items: LesionEntity[]; scores?: number[] }> {
+    if (!tagSql) {
+      const query = applyFilter(this.withJoins(), filter).orderBy('lesion.id', 'ASC').skip(offset).take(limit);
+      const [items, total] = await query.getManyAndCount();
+      return { total, items };
+    }
+    // Joins are many-to-one, so plain OFFSET/LIMIT pages correctly (no distinct-id subquery needed).
+    const query = applyFilter(this.withJoins().innerJoin(`(${tagSql})`, 'tq', 'tq.lesion_id = lesion.id'), filter);
+    const [total, { entities, raw }] = await Promise.all([
+      query.clone().getCount(),
+      query.clone().addSelect('tq.score', 'tag_score').orderBy('tq.score', 'DESC').addOrderBy('lesion.id', 'ASC').offset(offset).limit(limit).getRawAndEntities(),
+    ]);
+    return { total, items: entities, scores: raw.map((r: { tag_score: number }) => Number(r.tag_score)) };
   }
 
   async countBy(column: 'coarse_type' | 'split' | 'sex'): Promise<CountRow[]> {

@@ -8,6 +8,9 @@ import { criteriaFromDto } from './lesion-criteria';
 import { LesionFilterDto, PatchQueryDto } from './lesions.dto';
 import { LesionFilter, LesionsRepository } from './lesions.repository';
 import { LesionView, splitName, toLesionView } from './lesion.view';
+import { LesionTagsService } from '../tags/lesion-tags.service';
+import { TagQueryInterpretation, TagQueryService } from '../tags/tag-query.service';
+import { TagSource } from '../tags/vocabulary';
 
 const VIEW_CACHE_MS = 60_000;
 const VIEW_CACHE_MAX = 200_000;
@@ -17,6 +20,17 @@ export interface Page<T> {
   offset: number;
   limit: number;
   items: T[];
+}
+
+export interface LesionListItem extends LesionView {
+  tags: { term: string; confidence: number; source: TagSource }[];
+  /** With a tag query: how confidently the lesion matches it. */
+  tagScore?: number;
+}
+
+export interface LesionPage extends Page<LesionListItem> {
+  /** With a tag query: what was understood, unknown words, corrections. */
+  query?: TagQueryInterpretation;
 }
 
 export interface ArchiveStats {
@@ -31,10 +45,15 @@ export class LesionsService {
   private readonly logger = new Logger('Lesions');
   private readonly viewCache = new Map<number, { view: LesionView; until: number }>();
 
-  constructor(private readonly repository: LesionsRepository) {}
+  constructor(
+    private readonly repository: LesionsRepository,
+    private readonly tagQueries: TagQueryService,
+    private readonly tags: LesionTagsService,
+  ) {}
 
-  async getLesion(id: number): Promise<LesionView> {
-    return toLesionView(await this.findOrThrow(id));
+  async getLesion(id: number): Promise<LesionListItem> {
+    const view = toLesionView(await this.findOrThrow(id));
+    return { ...view, tags: (await this.tags.termsOf([id])).get(id) ?? [] };
   }
 
   /**
@@ -68,9 +87,18 @@ export class LesionsService {
     return this.repository.delete(id);
   }
 
-  async listLesions(query: LesionFilterDto): Promise<Page<LesionView>> {
-    const { total, items } = await this.repository.page(toFilter(query), query.offset, query.limit);
-    return { total, offset: query.offset, limit: query.limit, items: items.map((l) => toLesionView(l)) };
+  /** A page of lesions, each with its tags; with `q`, only lesions matching the tag query, best first. */
+  async listLesions(query: LesionFilterDto): Promise<LesionPage> {
+    const tagQuery = query.q !== undefined ? await this.tagQueries.compile(query.q) : null;
+    const { total, items, scores } = await this.repository.page(toFilter(query), query.offset, query.limit, tagQuery?.sql);
+    const tags = await this.tags.termsOf(items.map((l) => l.id));
+    return {
+      total,
+      offset: query.offset,
+      limit: query.limit,
+      ...(tagQuery ? { query: tagQuery.interpretation } : {}),
+      items: items.map((l, i) => ({ ...toLesionView(l), tags: tags.get(l.id) ?? [], ...(scores ? { tagScore: scores[i] } : {}) })),
+    };
   }
 
   async stats(): Promise<ArchiveStats> {

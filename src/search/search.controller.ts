@@ -1,14 +1,25 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SimilarSearchDto } from './search.dto';
+import { LesionsService } from '../lesions/lesions.service';
+import { SimilarSearchDto, TagSearchDto } from './search.dto';
 import { SearchService } from './search.service';
 
 @ApiTags('search')
 @ApiBearerAuth()
 @Controller()
 export class SearchController {
-  constructor(private readonly search: SearchService) {}
+  constructor(
+    private readonly search: SearchService,
+    private readonly lesions: LesionsService,
+  ) {}
+
+  @Post('search/tags')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Lesions matching a tag query (ontology-expanded, boolean), with structured filters; best confidence first, paginated' })
+  tags(@Body() body: TagSearchDto) {
+    return this.lesions.listLesions(body);
+  }
 
   @Post('search/similar')
   @HttpCode(200)

@@ -1,8 +1,8 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { toBoolean } from '../common/query-transforms';
-import { LesionCriteriaDto } from '../lesions/lesions.dto';
+import { LesionCriteriaDto, LesionFilterDto } from '../lesions/lesions.dto';
 
 /**
  * One body for both kinds of query: JSON with `lesionId`, or multipart/form-data with a `file`
@@ -67,6 +67,12 @@ export class SimilarSearchDto extends LesionCriteriaDto {
   @Max(1)
   minSimilarity?: number;
 
+  @ApiPropertyOptional({ description: 'Only lesions matching this tag query (same language as GET /lesions?q=)', example: 'liver AND NOT cyst' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  tags?: string;
+
   @ApiPropertyOptional({ default: 0, description: 'Re-ranking: penalty per unit of normalised body-location distance (0 = off)' })
   @IsOptional()
   @Type(() => Number)
@@ -82,4 +88,12 @@ export class SimilarSearchDto extends LesionCriteriaDto {
   @Min(0)
   @Max(10)
   sizeWeight = 0;
+}
+
+/** POST /search/tags: a tag query (required) with every structured filter of the lesion list. */
+export class TagSearchDto extends LesionFilterDto {
+  @ApiProperty({ description: 'Tag query: terms with AND, OR, NOT and parentheses, or free text', example: 'hypodense liver lesion not cyst' })
+  @IsString()
+  @MaxLength(1000)
+  declare q: string;
 }

@@ -8,6 +8,7 @@ import { EncoderService } from '../ml/encoder.service';
 import { cosine } from '../vector-index/exact-search';
 import { LesionMeta, SearchFilter } from '../vector-index/lesion-meta';
 import { VectorIndexService } from '../vector-index/vector-index.service';
+import { TagQueryInterpretation, TagQueryService } from '../tags/tag-query.service';
 import { explainMatch, MatchExplanation, QueryFacts, rerankScore } from './match-explanation';
 import { SimilarSearchDto } from './search.dto';
 
@@ -24,6 +25,8 @@ export interface SimilarResult {
   query: { lesionId: number | null; upload: { width: number; height: number; box: Box } | null };
   model: { name: string; modelId: string };
   k: number;
+  /** With a tag filter: what the tag query was understood as. */
+  tags?: TagQueryInterpretation;
   hits: SimilarHit[];
 }
 
@@ -43,12 +46,19 @@ export class SearchService {
     private readonly lesions: LesionsService,
     private readonly encoder: EncoderService,
     private readonly index: VectorIndexService,
+    private readonly tagQueries: TagQueryService,
   ) {}
 
   async similar(dto: SimilarSearchDto, upload?: Buffer): Promise<SimilarResult> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
     if ((dto.lesionId === undefined) === !upload) throw new BadRequestException('Give either lesionId or an uploaded slice (multipart field "file") with its box');
-    const filter = toSearchFilter(dto);
+    const filter: SearchFilter = toSearchFilter(dto);
+    let tagQuery: TagQueryInterpretation | undefined;
+    if (dto.tags !== undefined) {
+      const matching = await this.tagQueries.matchingLesionIds(dto.tags);
+      filter.lesionIds = matching.lesionIds;
+      tagQuery = matching.interpretation;
+    }
     let vector: ArrayLike<number>;
     let facts: QueryFacts;
     let query: SimilarResult['query'];
@@ -82,6 +92,7 @@ export class SearchService {
       query,
       model: { name: manifest.name, modelId },
       k: dto.k,
+      ...(tagQuery ? { tags: tagQuery } : {}),
       hits: scored.flatMap((s) => (views.has(s.lesionId) ? [{ lesion: views.get(s.lesionId)!, similarity: s.similarity, score: s.score, why: s.why }] : [])),
     };
   }

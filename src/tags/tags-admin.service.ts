@@ -1,0 +1,49 @@
+import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { checkLesaNetLabels, LesaNetLabelsFormatError } from './lesanet-labels';
+import { LesionTagsService } from './lesion-tags.service';
+import { TagPredictionService } from './tag-prediction.service';
+import { VocabularyService } from './vocabulary.service';
+
+/** Bulk vocabulary and label imports, and the prediction job: admin work that changes many tags. */
+@Injectable()
+export class TagsAdminService {
+  private readonly logger = new Logger('Tags');
+
+  constructor(
+    private readonly vocabulary: VocabularyService,
+    private readonly tags: LesionTagsService,
+    private readonly prediction: TagPredictionService,
+  ) {}
+
+  async importOntology(file: Buffer, origin: string) {
+    const summary = await this.vocabulary.importOntologyFile(file, origin);
+    this.prediction.schedule();
+    return summary;
+  }
+
+  async importLabels(file: Buffer, dataset?: string) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(file.toString('utf8'));
+    } catch {
+      throw new BadRequestException('The labels file is not valid JSON');
+    }
+    try {
+      const result = await this.tags.importLesaNetLabels(checkLesaNetLabels(parsed), dataset);
+      this.prediction.schedule();
+      return result;
+    } catch (error) {
+      if (error instanceof LesaNetLabelsFormatError) throw new BadRequestException(`The labels file is not in LesaNet's layout: ${error.message}`);
+      throw error;
+    }
+  }
+
+  async startPrediction() {
+    void this.prediction.recompute().catch((error) => this.logger.warn(`Tag prediction failed: ${(error as Error).message}`));
+    return this.prediction.status();
+  }
+
+  predictionStatus() {
+    return this.prediction.status();
+  }
+}

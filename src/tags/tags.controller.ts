@@ -1,0 +1,110 @@
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuthenticatedKey, CurrentKey, RequireRole } from '../auth/auth.decorators';
+import { AddTagDto, ImportLabelsDto, ImportOntologyDto, LesionReportDto, SuggestQueryDto, TermListQueryDto } from './tags.dto';
+import { LesionTagsService } from './lesion-tags.service';
+import { TagsAdminService } from './tags-admin.service';
+import { VocabularyService } from './vocabulary.service';
+
+const FILE_BODY = { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } };
+
+@ApiTags('vocabulary')
+@ApiBearerAuth()
+@Controller('vocabulary')
+export class VocabularyController {
+  constructor(private readonly vocabulary: VocabularyService) {}
+
+  @Get('terms')
+  @ApiOperation({ summary: 'Every term of the vocabulary (optionally one class), with synonyms and parents' })
+  list(@Query() query: TermListQueryDto) {
+    return this.vocabulary.listTerms(query.class);
+  }
+
+  @Get('terms/:name')
+  @ApiOperation({ summary: 'One term (by name or synonym): synonyms, parents, children, ancestors, descendants, exclusive terms' })
+  get(@Param('name') name: string) {
+    return this.vocabulary.getTerm(name);
+  }
+
+  @Get('suggest')
+  @ApiOperation({ summary: 'Type-ahead: terms whose name or synonym starts with the prefix' })
+  suggest(@Query() query: SuggestQueryDto) {
+    return this.vocabulary.suggest(query.prefix, query.limit);
+  }
+}
+
+@ApiTags('tags')
+@ApiBearerAuth()
+@Controller('lesions/:id')
+export class LesionTagsController {
+  constructor(private readonly tags: LesionTagsService) {}
+
+  @Get('tags')
+  @ApiOperation({ summary: 'Tags of a lesion, each with its sources and confidences, and the terms a curator removed' })
+  list(@Param('id', ParseIntPipe) id: number) {
+    return this.tags.tagsOf(id);
+  }
+
+  @Post('tags')
+  @RequireRole('curator')
+  @ApiOperation({ summary: 'Curator: add a term to the lesion (lifts an earlier removal of it)' })
+  add(@Param('id', ParseIntPipe) id: number, @Body() body: AddTagDto, @CurrentKey() key?: AuthenticatedKey) {
+    return this.tags.addCuratorTag(id, body.term, key?.name ?? 'unknown');
+  }
+
+  @Delete('tags/:term')
+  @RequireRole('curator')
+  @ApiOperation({ summary: 'Curator: remove a term from the lesion (every source; predictions will not bring it back)' })
+  remove(@Param('id', ParseIntPipe) id: number, @Param('term') term: string, @CurrentKey() key?: AuthenticatedKey) {
+    return this.tags.removeTag(id, term, key?.name ?? 'unknown');
+  }
+
+  @Post('report')
+  @RequireRole('curator')
+  @ApiOperation({ summary: 'Store the report text about this lesion and mine it for terms (negation and uncertainty aware)' })
+  report(@Param('id', ParseIntPipe) id: number, @Body() body: LesionReportDto) {
+    return this.tags.mineLesionReport(id, body.text);
+  }
+}
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@RequireRole('admin')
+@Controller('admin')
+export class TagsAdminController {
+  constructor(private readonly admin: TagsAdminService) {}
+
+  @Post('vocabulary/import')
+  @UseInterceptors(FileInterceptor('file'))
+  @ApiConsumes('multipart/form-data')
+  @ApiBody(FILE_BODY)
+  @ApiOperation({ summary: 'Merge an ontology spreadsheet in LesaNet’s layout (.xlsx) into the vocabulary' })
+  importOntology(@Body() body: ImportOntologyDto, @UploadedFile() file?: { buffer: Buffer }) {
+    if (!file) throw new BadRequestException('Send the spreadsheet as multipart field "file"');
+    return this.admin.importOntology(file.buffer, body.origin ?? 'lesanet');
+  }
+
+  @Post('tags/import-labels')
+  @UseInterceptors(FileInterceptor('file'))
+  @ApiConsumes('multipart/form-data')
+  @ApiBody(FILE_BODY)
+  @ApiOperation({ summary: 'Import mined lesion labels in LesaNet’s JSON layout (rows of DL_info.csv)' })
+  importLabels(@Body() body: ImportLabelsDto, @UploadedFile() file?: { buffer: Buffer }) {
+    if (!file) throw new BadRequestException('Send the JSON file as multipart field "file"');
+    return this.admin.importLabels(file.buffer, body.dataset);
+  }
+
+  @Post('tags/predict')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Recompute predicted tags now (runs in the background; poll GET)' })
+  predict() {
+    return this.admin.startPrediction();
+  }
+
+  @Get('tags/predict')
+  @ApiOperation({ summary: 'Latest tag prediction run, and whether the model or labels changed since' })
+  predictionStatus() {
+    return this.admin.predictionStatus();
+  }
+}

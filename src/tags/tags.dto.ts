@@ -1,0 +1,61 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { TERM_CLASSES, TermClass } from './vocabulary';
+
+export class AddTagDto {
+  @ApiProperty({ description: 'A term of the vocabulary, by name or synonym', example: 'hypoattenuation' })
+  @IsString()
+  @Length(1, 200)
+  term: string;
+}
+
+export class LesionReportDto {
+  @ApiProperty({ description: 'The report sentence(s) about this lesion', example: 'Hypodense liver lesion, possibly a cyst; no calcification.' })
+  @IsString()
+  @Length(1, 10_000)
+  text: string;
+}
+
+export class SuggestQueryDto {
+  @ApiProperty({ description: 'What the user has typed so far', example: 'hypo' })
+  @IsString()
+  @Length(1, 100)
+  prefix: string;
+
+  @ApiPropertyOptional({ default: 10, maximum: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  limit = 10;
+}
+
+export class TermListQueryDto {
+  @ApiPropertyOptional({ enum: TERM_CLASSES })
+  @IsOptional()
+  @IsIn(TERM_CLASSES)
+  class?: TermClass;
+}
+
+export class ImportOntologyDto {
+  @ApiPropertyOptional({ description: 'Name recorded as the origin of new terms', default: 'lesanet' })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'origin must be a short lower-case name' })
+  origin?: string;
+}
+
+export class ImportLabelsDto {
+  @ApiPropertyOptional({ description: 'Only lesions of this dataset (the rows index its DL_info.csv)', example: 'deeplesion' })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/)
+  dataset?: string;
+}
+
+export class TagQueryTextDto {
+  @ApiProperty({ description: 'Tag query: terms with AND, OR, NOT, parentheses, or free text', example: 'hypodense liver lesion not cyst' })
+  @IsString()
+  @MaxLength(1000)
+  q: string;
+}
