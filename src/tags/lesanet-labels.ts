@@ -68,7 +68,7 @@ export function lesaNetLabelTags(file: LesaNetLabels): LesaNetLabel[] {
 
 /** The inverse, for the lesions given (row → terms): the file a round trip must reproduce. */
 export function toLesaNetLabels(termList: string[], bySplit: Record<'train' | 'val' | 'test', { row: number; relevant: string[]; uncertain: string[] }[]>): LesaNetLabels {
-  const index = new Map(termList.map((t, i) => [t, i]));
+  const index = new Map(termList.map((t, i) => [t.trim().toLowerCase(), i]));
   const file: LesaNetLabels = { term_list: termList };
   for (const split of SPLITS) {
     const lesions = bySplit[split];
