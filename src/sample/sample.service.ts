@@ -2,6 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { IngestService } from '../ingest/ingest.service';
 import { IngestJobView } from '../ingest/ingest.types';
+import { LesionTagsService } from '../tags/lesion-tags.service';
+import { planSampleDataset } from './phantom';
+import { phantomReport } from './phantom-report';
 import { SampleDatasetRepository } from './sample-dataset.repository';
 
 export const SAMPLE_DATASET = 'synthetic-sample';
@@ -14,6 +17,7 @@ export class SampleService {
   constructor(
     private readonly files: SampleDatasetRepository,
     private readonly ingest: IngestService,
+    private readonly tags: LesionTagsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -44,6 +48,18 @@ export class SampleService {
         ? `Sample archive already imported (${job.importedRows} lesions)`
         : `Sample archive ready: ${job.importedRows} lesions imported, ${job.skippedRows} skipped`,
     );
+    if (job.status === 'completed') await this.mineSampleReports();
     return job;
+  }
+
+  /** The sample's lesions get a report sentence each (written from the phantom), mined into tags. */
+  private async mineSampleReports(): Promise<void> {
+    const { seed, patients } = this.config.sample;
+    let cases: ReturnType<typeof planSampleDataset> | null = null;
+    const mined = await this.tags.mineMissingReports(SAMPLE_DATASET, (row) => {
+      cases ??= planSampleDataset({ seed, patients });
+      return cases[row] ? phantomReport(cases[row], row) : null;
+    });
+    if (mined) this.logger.log(`Mined the sample's report sentences into tags for ${mined} lesions`);
   }
 }

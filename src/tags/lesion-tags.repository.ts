@@ -123,6 +123,16 @@ export class LesionTagsRepository {
     );
   }
 
+  /** Lesions of a dataset that have no stored report yet, with their source row. */
+  async lesionsWithoutReport(dataset: string): Promise<{ lesionId: number; sourceRow: number | null }[]> {
+    const rows: { id: number; source_row: number | null }[] = await this.dataSource.query(
+      `SELECT l.id, l.source_row FROM lesion l JOIN patient p ON p.id = l.patient_id
+       WHERE p.dataset = $1 AND NOT EXISTS (SELECT 1 FROM lesion_report r WHERE r.lesion_id = l.id) ORDER BY l.id`,
+      [dataset],
+    );
+    return rows.map((r) => ({ lesionId: r.id, sourceRow: r.source_row }));
+  }
+
   async reportOf(lesionId: number): Promise<string | null> {
     const rows = await this.dataSource.query(`SELECT text FROM lesion_report WHERE lesion_id = $1`, [lesionId]);
     return rows[0]?.text ?? null;

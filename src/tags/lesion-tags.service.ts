@@ -80,7 +80,7 @@ export class LesionTagsService {
   async mineLesionReport(lesionId: number, text: string): Promise<MinedReportView> {
     await this.requireLesion(lesionId);
     const vocabulary = await this.vocabulary.current();
-    const mined = mineReport(text, vocabulary.matcher, vocabulary.terms);
+    const mined = mineReport(text, vocabulary.matcher);
     const positive = mined.terms.filter((t) => t.status !== 'negated');
     const tags: NewTag[] = positive.map((t) => ({ lesionId, termId: vocabulary.idOf(t.term), confidence: t.confidence, uncertain: t.status === 'uncertain' }));
     await this.repository.saveReport(lesionId, text);
@@ -90,8 +90,20 @@ export class LesionTagsService {
       lesionId,
       stored: positive.map((t) => ({ term: t.term, confidence: t.confidence, uncertain: t.status === 'uncertain' })),
       negated: mined.terms.filter((t) => t.status === 'negated').map((t) => t.term),
-      unknownWords: mined.unknownWords,
+      unknownWords: vocabulary.matcher.match(text).unknownWords,
     };
+  }
+
+  /** Stores and mines the reports of lesions of a dataset that have none yet (the built-in sample's). */
+  async mineMissingReports(dataset: string, reportFor: (sourceRow: number) => string | null): Promise<number> {
+    let mined = 0;
+    for (const { lesionId, sourceRow } of await this.repository.lesionsWithoutReport(dataset)) {
+      const text = sourceRow === null ? null : reportFor(sourceRow);
+      if (!text) continue;
+      await this.mineLesionReport(lesionId, text);
+      mined++;
+    }
+    return mined;
   }
 
   /**
@@ -127,7 +139,7 @@ export class LesionTagsService {
     const term = vocabulary.lookup(text);
     if (term) return term.name;
     const near = vocabulary.matcher.match(text).mentions.map((m) => m.term);
-    throw new BadRequestException({ message: `"${text}" is not a term of the vocabulary`, suggestions: [...new Set([...near, ...vocabulary.matcher.suggest(text, 5).map((s) => s.name)])].slice(0, 5) });
+    throw new BadRequestException({ message: `"${text}" is not a term of the vocabulary`, suggestions: [...new Set([...near, ...vocabulary.matcher.suggest(text, 5).map((s) => s.term)])].slice(0, 5) });
   }
 
   private async requireLesion(id: number): Promise<void> {

@@ -50,7 +50,7 @@ export class TagQueryService {
       throw new BadRequestException({
         message: parsed.unknownWords.length ? `No known term in the query; unknown words: ${parsed.unknownWords.join(', ')}` : 'The tag query is empty',
         unknownWords: parsed.unknownWords,
-        suggestions: parsed.unknownWords.flatMap((w) => vocabulary.matcher.suggest(w.slice(0, 3), 3).map((s) => s.name)),
+        suggestions: parsed.unknownWords.flatMap((w) => vocabulary.matcher.suggest(w.slice(0, 3), 3).map((s) => s.term)),
       });
     }
     const root = parsed.root;
