@@ -65,4 +65,10 @@ describe('vocabularyProblems', () => {
     expect(terms.find((t) => t.name === 'c')!.exclusive).toEqual(['b']);
     expect(warnings).toEqual(['"b" lists itself as parent; dropped', '"b" lists parent "nope", which is not a term; dropped']);
   });
+
+  it('linkTerms drops a term excluding its own ancestor', () => {
+    const { terms, warnings } = linkTerms([term('a', [], { exclusive: ['c'] }), term('b', ['a']), term('c', ['b'])]);
+    expect(terms.map((t) => t.exclusive)).toEqual([[], [], []]);
+    expect(warnings).toEqual(['"c" lists its own ancestor "a" as exclusive; dropped']);
+  });
 });

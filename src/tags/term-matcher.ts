@@ -179,11 +179,13 @@ export class TermMatcher {
     }
     chosen.sort((a, b) => a.tokenStart - b.tokenStart);
     const mentions = chosen.map((c) => this.mention(c, tokens, text));
-    const nested = inside
-      .filter((c) => chosen.some((m) => m.tokenStart <= c.tokenStart && c.tokenEnd <= m.tokenEnd && m.phrase.term !== c.phrase.term))
+    const contains = (outer: Candidate, inner: Candidate) => outer.tokenStart <= inner.tokenStart && inner.tokenEnd <= outer.tokenEnd;
+    const within = inside.filter((c) => chosen.some((m) => contains(m, c) && m.phrase.term !== c.phrase.term));
+    // One nested mention per term and place: the longest ("lymph nodes", not also "nodes").
+    const nested = within
+      .filter((c) => !within.some((o) => o !== c && o.phrase.term === c.phrase.term && contains(o, c) && (o.tokenEnd - o.tokenStart > c.tokenEnd - c.tokenStart || within.indexOf(o) < within.indexOf(c))))
       .sort((a, b) => a.tokenStart - b.tokenStart || b.tokenEnd - a.tokenEnd)
-      .map((c) => this.mention(c, tokens, text))
-      .filter((m, i, all) => all.findIndex((o) => o.term === m.term && o.tokenStart === m.tokenStart) === i);
+      .map((c) => this.mention(c, tokens, text));
 
     const matched: MatchedToken[] = tokens.map((token) => ({ ...token, role: roleOf(token) }));
     mentions.forEach((m, index) => {

@@ -43,6 +43,16 @@ export function linkTerms(terms: readonly VocabularyTerm[]): { terms: Vocabulary
       add(byName.get(other)!.exclusive, term.name);
     }
   }
+  // A term cannot exclude its own ancestor (every lesion with the term has the ancestor): drop such pairs.
+  for (const term of byName.values()) {
+    const ancestors = new Set(ancestorsOf(term.name, byName));
+    for (const other of term.exclusive.filter((name) => ancestors.has(name))) {
+      warnings.push(`"${term.name}" lists its own ancestor "${other}" as exclusive; dropped`);
+      term.exclusive = term.exclusive.filter((name) => name !== other);
+      const ancestor = byName.get(other)!;
+      ancestor.exclusive = ancestor.exclusive.filter((name) => name !== term.name);
+    }
+  }
   return { terms: terms.map((t) => byName.get(t.name)!), warnings };
 }
 
