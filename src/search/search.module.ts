@@ -4,6 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LesionsModule } from '../lesions/lesions.module';
 import { MlModule } from '../ml/ml.module';
 import { VectorIndexModule } from '../vector-index/vector-index.module';
+import { TagsModule } from '../tags/tags.module';
 import { SearchController } from './search.controller';
 import { SearchService } from './search.service';
 
@@ -12,6 +13,7 @@ import { SearchService } from './search.service';
     LesionsModule,
     MlModule,
     VectorIndexModule,
+    TagsModule,
     // Uploads stay in memory, bounded by MAX_UPLOAD_BYTES (larger bodies get 413).
     MulterModule.registerAsync({ inject: [APP_CONFIG], useFactory: (config: AppConfig) => ({ limits: { fileSize: config.maxUploadBytes, files: 1, fields: 40 } }) }),
   ],

@@ -84,19 +84,19 @@ export class LesionTagsRepository {
   }
 
   /**
-   * A curator removes a term: every tag of it on the lesion goes, and a rejection stays behind so
-   * report mining or prediction cannot bring it back. Returns how many live tags were removed.
+   * A curator removes a term: every tag of it and of its descendants goes ("not lung" rules out "right
+   * lung nodule" too), and rejections stay behind so report mining or prediction cannot bring them
+   * back. `termIds` is the term with its descendants. Returns how many live tags were removed.
    */
-  async rejectTerm(lesionId: number, termId: number, createdBy: string): Promise<number> {
+  async rejectTerms(lesionId: number, termIds: number[], createdBy: string): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       const removed = await manager.query(
-        `WITH gone AS (DELETE FROM lesion_tag WHERE lesion_id = $1 AND term_id = $2 AND NOT rejected RETURNING 1) SELECT count(*)::int AS n FROM gone`,
-        [lesionId, termId],
+        `WITH gone AS (DELETE FROM lesion_tag WHERE lesion_id = $1 AND term_id = ANY($2::int[]) RETURNING rejected) SELECT count(*) FILTER (WHERE NOT rejected)::int AS n FROM gone`,
+        [lesionId, termIds],
       );
       await manager.query(
-        `INSERT INTO lesion_tag (lesion_id, term_id, source, confidence, rejected, created_by) VALUES ($1, $2, 'curator', 0, true, $3)
-         ON CONFLICT (lesion_id, term_id, source) DO UPDATE SET rejected = true, confidence = 0, created_by = EXCLUDED.created_by, created_at = now()`,
-        [lesionId, termId, createdBy],
+        `INSERT INTO lesion_tag (lesion_id, term_id, source, confidence, rejected, created_by) SELECT $1, t, 'curator', 0, true, $3 FROM unnest($2::int[]) AS t`,
+        [lesionId, termIds, createdBy],
       );
       await this.bumpLabelsVersion(manager);
       return removed[0].n as number;

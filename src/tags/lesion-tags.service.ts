@@ -71,7 +71,7 @@ export class LesionTagsService {
     await this.requireLesion(lesionId);
     const vocabulary = await this.vocabulary.current();
     const term = this.requireTerm(vocabulary, termText);
-    await this.repository.rejectTerm(lesionId, vocabulary.idOf(term), by);
+    await this.repository.rejectTerms(lesionId, vocabulary.expandIds(term), by);
     this.prediction.schedule();
     return this.tagsOf(lesionId);
   }
@@ -174,5 +174,8 @@ export function toTagsView(lesionId: number, rows: LesionTagRow[], vocabulary: V
     view.sources.push({ source: row.source, confidence: row.confidence, uncertain: row.uncertain, modelId: row.modelId, by: row.createdBy, at: row.createdAt });
   }
   for (const view of byTerm.values()) view.sources.sort((a, b) => SOURCE_ORDER.indexOf(a.source) - SOURCE_ORDER.indexOf(b.source));
-  return { lesionId, tags: [...byTerm.values()].sort((a, b) => b.confidence - a.confidence || a.term.localeCompare(b.term)), rejected: rejected.sort() };
+  // A removed term takes its descendants with it; list only the terms removed at the top.
+  const removed = new Set(rejected);
+  const topRejected = rejected.filter((term) => !vocabulary.ancestorsOf(term).some((a) => removed.has(a)));
+  return { lesionId, tags: [...byTerm.values()].sort((a, b) => b.confidence - a.confidence || a.term.localeCompare(b.term)), rejected: topRejected.sort() };
 }
