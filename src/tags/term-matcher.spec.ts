@@ -55,7 +55,7 @@ describe('TermMatcher on the default vocabulary', () => {
     expect(terms('subcarinal lymph node')).toEqual(['subcarinal lymph node']);
     expect(terms('right lower lobe nodule')).toEqual(['right lower lobe', 'nodule']);
     expect(terms('pulmonary nodules')).toEqual(['lung nodule']);
-    const { nested } = matcher.match('mediastinal lymph nodes');
+    const { overlapping: nested } = matcher.match('mediastinal lymph nodes');
     expect(nested.map((m) => m.term)).toEqual(['mediastinum', 'lymph node']);
   });
 
