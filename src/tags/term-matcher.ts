@@ -457,13 +457,18 @@ function componentVariants(term: VocabularyTerm, byName: ReadonlyMap<string, Voc
   return variants.slice(1).map((v) => v.join(' '));
 }
 
-/** Names and synonyms of the type terms directly under a body part whose names do not repeat it ("lymphadenopathy" under "lymph node"). */
+/**
+ * One-word names and synonyms of the type terms directly under a body part ("lymphadenopathy", "adenopathy"
+ * under "lymph node"): single words, so that a finding in an organ ("renal cyst" under "kidney") is not
+ * mistaken for the organ itself.
+ */
 function narrowerFindings(component: VocabularyTerm, byName: ReadonlyMap<string, VocabularyTerm>): string[] {
   if (component.termClass !== 'bodypart') return [];
   return component.children
     .map((name) => byName.get(name)!)
-    .filter((child) => child.termClass === 'type' && indexOfWords(child.name.split(' '), component.name.split(' ')) < 0)
-    .flatMap((child) => [child.name, ...child.synonyms]);
+    .filter((child) => child.termClass === 'type')
+    .flatMap((child) => [child.name, ...child.synonyms])
+    .filter((form) => !/[\s-]/.test(form));
 }
 
 /**
