@@ -201,8 +201,13 @@ export class TermMatcher {
     const readings = tokens.map((token, i) => this.readingsAt(tokens, i));
     const candidates: Candidate[] = [];
     for (let i = 0; i < tokens.length; i++) {
+      if (!readings[i].length) continue;
+      // Words readable shortly after this one: a phrase whose second word is not among them cannot match.
+      const ahead = new Set<string>();
+      for (let j = i + 1; j < Math.min(tokens.length, i + 3 + MAX_POSITION_WORDS); j++) for (const r of readings[j]) ahead.add(r.word);
       for (const first of readings[i]) {
         for (const phrase of this.phrasesByFirstWord.get(first.word) ?? []) {
+          if (phrase.words.length > 1 && !ahead.has(phrase.words[1])) continue;
           const end = this.matchRest(phrase, tokens, readings, i + first.span, first.fuzzy);
           if (end) candidates.push({ phrase, tokenStart: i, ...end });
         }
