@@ -81,6 +81,10 @@ describe('mineReport: ancestors, compounds, exclusivity, confidence', () => {
     expect(confidence('right upper lobe nodule', 'lung')).toBe(0.9);
   });
 
+  it('takes the vocabulary as a list too', () => {
+    expect(mineReport('no calcification', matcher, DEFAULT_VOCABULARY).terms).toEqual(mineReport('no calcification', matcher).terms);
+  });
+
   it('records where a term was written', () => {
     const mass = mineReport('large liver mass', matcher).terms.find((t) => t.term === 'liver mass')!;
     expect(mass.evidence).toEqual([{ start: 6, end: 16, text: 'liver mass' }]);

@@ -129,9 +129,10 @@ const STATUS_ORDER: Record<MinedStatus, number> = { positive: 2, uncertain: 1, n
 export function mineReport(
   text: string,
   matcher: TermMatcher,
-  vocabulary: ReadonlyMap<string, VocabularyTerm> = matcher.terms,
+  vocabularyTerms: ReadonlyMap<string, VocabularyTerm> | readonly VocabularyTerm[] = matcher.terms,
   options: MiningOptions = {},
 ): MinedReport {
+  const vocabulary = asMap(vocabularyTerms);
   const scopeWords = options.scopeWords ?? 6;
   const resolveClasses = options.resolveExclusiveClasses ?? ['attribute'];
   const { mentions, overlapping, tokens } = matcher.match(text);
@@ -168,6 +169,17 @@ export function mineReport(
   }
   const terms = merge([...kept, ...compounds, ...implied], vocabulary).filter((t) => !conflicts.some((x) => x.dropped === t.term && t.source === 'mention'));
   return { terms, conflicts };
+}
+
+const mapOfList = new WeakMap<readonly VocabularyTerm[], ReadonlyMap<string, VocabularyTerm>>();
+
+/** The vocabulary by name; a list is converted once (and the compound terms derived from it cached with it). */
+function asMap(terms: ReadonlyMap<string, VocabularyTerm> | readonly VocabularyTerm[]): ReadonlyMap<string, VocabularyTerm> {
+  if (!Array.isArray(terms)) return terms as ReadonlyMap<string, VocabularyTerm>;
+  const list = terms as readonly VocabularyTerm[];
+  let map = mapOfList.get(list);
+  if (!map) mapOfList.set(list, (map = new Map(list.map((t) => [t.name, t]))));
+  return map;
 }
 
 function fromMention(mention: TermMention, status: MinedStatus): Candidate {
