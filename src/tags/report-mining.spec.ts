@@ -67,6 +67,8 @@ describe('mineReport: ancestors, compounds, exclusivity, confidence', () => {
     const report = mineReport('hyperdense rim around a hypodense mass', matcher);
     expect(report.conflicts).toEqual([{ kept: 'hypodense', dropped: 'hyperdense' }]);
     expect(report.terms.map((t) => t.term)).not.toContain('hyperdense');
+    // The head noun, not the end of the text, decides: "hypodense" stands next to "mass".
+    expect(mineReport('hypodense mass with a hyperdense rim', matcher).conflicts).toEqual([{ kept: 'hypodense', dropped: 'hyperdense' }]);
     expect(mineReport('hypodense hyperdense', matcher).conflicts).toEqual([{ kept: 'hyperdense', dropped: 'hypodense' }]);
     // Body parts are not resolved: a lesion can touch two organs.
     expect(mineReport('mass between the liver and the right kidney', matcher).conflicts).toEqual([]);

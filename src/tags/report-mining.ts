@@ -153,11 +153,7 @@ export function mineReport(
     }
   }
 
-  const conflicts = resolveExclusive(
-    written.filter((c) => resolveClasses.includes(vocabulary.get(c.term)?.termClass ?? 'attribute')),
-    tokens,
-    vocabulary,
-  );
+  const conflicts = resolveExclusive(written, resolveClasses, tokens, vocabulary);
   const kept = written.filter((c) => !conflicts.some((x) => x.dropped === c.term));
   const compounds = inferCompounds(kept, vocabulary);
   const implied: Candidate[] = [];
@@ -167,8 +163,7 @@ export function mineReport(
       implied.push({ ...candidate, term: ancestor, source: 'ancestor', tokenStart: -1, tokenEnd: -1 });
     }
   }
-  const terms = merge([...kept, ...compounds, ...implied], vocabulary).filter((t) => !conflicts.some((x) => x.dropped === t.term && t.source === 'mention'));
-  return { terms, conflicts };
+  return { terms: merge([...kept, ...compounds, ...implied], vocabulary), conflicts };
 }
 
 const mapOfList = new WeakMap<readonly VocabularyTerm[], ReadonlyMap<string, VocabularyTerm>>();
@@ -281,12 +276,12 @@ function isModifiedNoun(mention: TermMention, trigger: FoundTrigger, mentions: T
   return between.length > 0 && between[0].tokenStart === trigger.tokenEnd && between.every((m) => vocabulary.get(m.term)?.termClass === 'attribute');
 }
 
-function resolveExclusive(written: Candidate[], tokens: MatchedToken[], vocabulary: ReadonlyMap<string, VocabularyTerm>): ExclusiveConflict[] {
-  const positive = written.filter((c) => c.status === 'positive');
+function resolveExclusive(written: Candidate[], classes: readonly TermClass[], tokens: MatchedToken[], vocabulary: ReadonlyMap<string, VocabularyTerm>): ExclusiveConflict[] {
   const headNoun =
-    positive.find((c) => vocabulary.get(c.term)?.termClass === 'type')?.tokenStart ??
+    written.find((c) => c.status === 'positive' && vocabulary.get(c.term)?.termClass === 'type')?.tokenStart ??
     tokens.findIndex((t) => t.lower === 'lesion' || t.lower === 'lesions');
   const head = headNoun >= 0 ? headNoun : tokens.length;
+  const positive = written.filter((c) => c.status === 'positive' && classes.includes(vocabulary.get(c.term)?.termClass ?? 'attribute'));
   const distance = (term: string) => Math.min(...positive.filter((c) => c.term === term).map((c) => Math.min(Math.abs(c.tokenStart - head), Math.abs(c.tokenEnd - 1 - head))));
   const lastPosition = (term: string) => Math.max(...positive.filter((c) => c.term === term).map((c) => c.tokenStart));
   const conflicts: ExclusiveConflict[] = [];
