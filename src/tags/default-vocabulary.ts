@@ -140,7 +140,7 @@ const ATTRIBUTES: Entry[] = [
   ['rim enhancing', ['rim enhancement', 'peripheral enhancement', 'ring enhancing', 'ring-enhancing'], ['enhancing']],
   ['hypervascular', ['arterially enhancing'], ['enhancing']],
   ['calcified', ['calcification', 'calcific', 'calcifications'], [], ['noncalcified']],
-  ['noncalcified', ['non-calcified', 'uncalcified'], []],
+  ['noncalcified', ['non-calcified', 'uncalcified', 'not calcified'], []],
   ['necrotic', ['necrosis', 'central necrosis'], []],
   ['spiculated', ['spiculation', 'irregular margin', 'irregular margins'], [], ['well-circumscribed']],
   ['well-circumscribed', ['circumscribed', 'well-defined', 'well defined', 'sharply marginated'], [], ['ill-defined']],

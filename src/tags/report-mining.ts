@@ -43,6 +43,12 @@ export interface MinedReport {
 export interface MiningOptions {
   /** Words a trigger reaches (NegEx uses 5; lists of findings in reports are often a little longer). */
   scopeWords?: number;
+  /**
+   * Classes whose exclusive terms are resolved when both are positive (default: attributes only). Body parts
+   * are not: a sentence names the neighbours of a lesion ("pleural and chest wall mass"); nor types: one
+   * lesion can be a "hemorrhagic fluid collection".
+   */
+  resolveExclusiveClasses?: readonly TermClass[];
 }
 
 type TriggerKind = 'negation' | 'uncertainty' | 'pseudo';
@@ -106,12 +112,14 @@ const STATUS_ORDER: Record<MinedStatus, number> = { positive: 2, uncertain: 1, n
 
 /**
  * Mines the terms of one report sentence (or a few) about one lesion:
- * 1. terms written in the text (the matcher's mentions, and the shorter terms inside them: "lymphadenopathy"
- *    inside "right hilar lymphadenopathy"), each positive, negated or uncertain by the NegEx-style triggers
+ * 1. terms written in the text (the matcher's mentions, and the terms overlapping them: "lymphadenopathy"
+ *    inside "right hilar lymphadenopathy", "anterior mediastinal" across "anterior mediastinal lymph node",
+ *    unless they exclude the mention's term or its ancestors: not "calcified" inside "not calcified", not
+ *    "neck" inside "neck of the pancreas"), each positive, negated or uncertain by the NegEx-style triggers
  *    reaching it. A trigger reaches `scopeWords` words forward (or backward, for "… is absent") and stops
  *    at ; . : ? !, at but/however/although, and at another trigger. An uncertainty word written before an
  *    attribute that modifies a noun ("possibly necrotic mass") qualifies the attribute, not the noun.
- * 2. exclusive terms that are both positive: the one written nearer the lesion's head noun (the first
+ * 2. exclusive terms that are both positive (of the classes in `resolveExclusiveClasses`): the one written nearer the lesion's head noun (the first
  *    written type term, e.g. "mass"; else the word "lesion"; else the end of the text) is kept; at equal
  *    distance the later one, as later words in these phrases are nearer the noun they modify.
  * 3. compound terms all of whose components were written ("liver mass" from "hepatic … mass").
@@ -121,11 +129,13 @@ const STATUS_ORDER: Record<MinedStatus, number> = { positive: 2, uncertain: 1, n
 export function mineReport(
   text: string,
   matcher: TermMatcher,
-  vocabulary: ReadonlyMap<string, VocabularyTerm> = matcher.terms,
+  vocabularyTerms: ReadonlyMap<string, VocabularyTerm> | readonly VocabularyTerm[] = matcher.terms,
   options: MiningOptions = {},
 ): MinedReport {
+  const vocabulary = asMap(vocabularyTerms);
   const scopeWords = options.scopeWords ?? 6;
-  const { mentions, nested, tokens } = matcher.match(text);
+  const resolveClasses = options.resolveExclusiveClasses ?? ['attribute'];
+  const { mentions, overlapping, tokens } = matcher.match(text);
   const triggers = findTriggers(tokens);
   const clauseOf = clauses(tokens, triggers);
 
@@ -133,15 +143,17 @@ export function mineReport(
   for (const mention of mentions) {
     const status = statusOf(mention, mentions, tokens, triggers, clauseOf, scopeWords, vocabulary);
     written.push(fromMention(mention, status));
-    // A shorter term inside a longer one shares its status, unless the two cannot both hold ("calcified" in "not calcified").
-    for (const inner of nested) {
-      if (inner.tokenStart < mention.tokenStart || inner.tokenEnd > mention.tokenEnd) continue;
-      if (vocabulary.get(mention.term)?.exclusive.includes(inner.term)) continue;
-      written.push(fromMention(inner, status));
+    // A term overlapping this mention shares its status, unless it cannot hold together with the mention's term.
+    const implied = new Set([mention.term, ...ancestorsOf(mention.term, vocabulary)]);
+    for (const other of overlapping) {
+      if (other.tokenStart >= mention.tokenEnd || other.tokenEnd <= mention.tokenStart) continue;
+      if (written.some((w) => w.term === other.term && w.tokenStart === other.tokenStart)) continue;
+      if (vocabulary.get(other.term)?.exclusive.some((name) => implied.has(name))) continue;
+      written.push(fromMention(other, status));
     }
   }
 
-  const conflicts = resolveExclusive(written, tokens, vocabulary);
+  const conflicts = resolveExclusive(written, resolveClasses, tokens, vocabulary);
   const kept = written.filter((c) => !conflicts.some((x) => x.dropped === c.term));
   const compounds = inferCompounds(kept, vocabulary);
   const implied: Candidate[] = [];
@@ -151,8 +163,18 @@ export function mineReport(
       implied.push({ ...candidate, term: ancestor, source: 'ancestor', tokenStart: -1, tokenEnd: -1 });
     }
   }
-  const terms = merge([...kept, ...compounds, ...implied], vocabulary).filter((t) => !conflicts.some((x) => x.dropped === t.term && t.source === 'mention'));
-  return { terms, conflicts };
+  return { terms: merge([...kept, ...compounds, ...implied], vocabulary), conflicts };
+}
+
+const mapOfList = new WeakMap<readonly VocabularyTerm[], ReadonlyMap<string, VocabularyTerm>>();
+
+/** The vocabulary by name; a list is converted once (and the compound terms derived from it cached with it). */
+function asMap(terms: ReadonlyMap<string, VocabularyTerm> | readonly VocabularyTerm[]): ReadonlyMap<string, VocabularyTerm> {
+  if (!Array.isArray(terms)) return terms as ReadonlyMap<string, VocabularyTerm>;
+  const list = terms as readonly VocabularyTerm[];
+  let map = mapOfList.get(list);
+  if (!map) mapOfList.set(list, (map = new Map(list.map((t) => [t.name, t]))));
+  return map;
 }
 
 function fromMention(mention: TermMention, status: MinedStatus): Candidate {
@@ -254,12 +276,12 @@ function isModifiedNoun(mention: TermMention, trigger: FoundTrigger, mentions: T
   return between.length > 0 && between[0].tokenStart === trigger.tokenEnd && between.every((m) => vocabulary.get(m.term)?.termClass === 'attribute');
 }
 
-function resolveExclusive(written: Candidate[], tokens: MatchedToken[], vocabulary: ReadonlyMap<string, VocabularyTerm>): ExclusiveConflict[] {
-  const positive = written.filter((c) => c.status === 'positive');
+function resolveExclusive(written: Candidate[], classes: readonly TermClass[], tokens: MatchedToken[], vocabulary: ReadonlyMap<string, VocabularyTerm>): ExclusiveConflict[] {
   const headNoun =
-    positive.find((c) => vocabulary.get(c.term)?.termClass === 'type')?.tokenStart ??
+    written.find((c) => c.status === 'positive' && vocabulary.get(c.term)?.termClass === 'type')?.tokenStart ??
     tokens.findIndex((t) => t.lower === 'lesion' || t.lower === 'lesions');
   const head = headNoun >= 0 ? headNoun : tokens.length;
+  const positive = written.filter((c) => c.status === 'positive' && classes.includes(vocabulary.get(c.term)?.termClass ?? 'attribute'));
   const distance = (term: string) => Math.min(...positive.filter((c) => c.term === term).map((c) => Math.min(Math.abs(c.tokenStart - head), Math.abs(c.tokenEnd - 1 - head))));
   const lastPosition = (term: string) => Math.max(...positive.filter((c) => c.term === term).map((c) => c.tokenStart));
   const conflicts: ExclusiveConflict[] = [];
@@ -288,19 +310,21 @@ function compoundTerms(vocabulary: ReadonlyMap<string, VocabularyTerm>): { term:
   for (const term of vocabulary.values()) {
     const words = term.name.split(' ');
     if (words.length < 2) continue;
-    const ancestors = ancestorsOf(term.name, vocabulary).sort((a, b) => b.split(' ').length - a.split(' ').length);
-    const covered = new Array<boolean>(words.length).fill(false);
-    const components: string[] = [];
-    for (const ancestor of ancestors) {
-      const part = ancestor.split(' ');
-      for (let i = 0; i + part.length <= words.length; i++) {
-        if (covered.slice(i, i + part.length).some(Boolean) || part.some((w, k) => words[i + k] !== w)) continue;
-        covered.fill(true, i, i + part.length);
-        components.push(ancestor);
-        break;
+    const ancestors = ancestorsOf(term.name, vocabulary)
+      .map((name) => name.split(' '))
+      .sort((a, b) => b.length - a.length);
+    // Cover the name's words left to right with ancestor names, trying longer ones first.
+    const cover = (from: number): string[] | null => {
+      if (from === words.length) return [];
+      for (const part of ancestors) {
+        if (part.some((w, k) => words[from + k] !== w)) continue;
+        const rest = cover(from + part.length);
+        if (rest) return [part.join(' '), ...rest];
       }
-    }
-    if (components.length >= 2 && covered.every(Boolean)) compounds.push({ term: term.name, components });
+      return null;
+    };
+    const components = cover(0);
+    if (components && components.length >= 2) compounds.push({ term: term.name, components });
   }
   compoundCache.set(vocabulary, compounds);
   return compounds;

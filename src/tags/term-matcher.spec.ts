@@ -55,7 +55,7 @@ describe('TermMatcher on the default vocabulary', () => {
     expect(terms('subcarinal lymph node')).toEqual(['subcarinal lymph node']);
     expect(terms('right lower lobe nodule')).toEqual(['right lower lobe', 'nodule']);
     expect(terms('pulmonary nodules')).toEqual(['lung nodule']);
-    const { nested } = matcher.match('mediastinal lymph nodes');
+    const { overlapping: nested } = matcher.match('mediastinal lymph nodes');
     expect(nested.map((m) => m.term)).toEqual(['mediastinum', 'lymph node']);
   });
 
@@ -67,19 +67,59 @@ describe('TermMatcher on the default vocabulary', () => {
     expect(terms('para-aortic node')).toEqual(['para-aortic lymph node']);
   });
 
+  it('lets position words stand between a side and its organ', () => {
+    const [kidney] = matcher.match('left upper pole renal mass').mentions;
+    expect(kidney).toMatchObject({ term: 'left kidney', text: 'left upper pole renal' });
+    // A phrase with fewer words passed over wins; the other stays visible as overlapping.
+    const cyst = matcher.match('left upper pole renal cyst');
+    expect(cyst.mentions.map((m) => m.term)).toEqual(['renal cyst']);
+    expect(cyst.overlapping.map((m) => m.term)).toContain('left kidney');
+    expect(terms('right upper lobe')).toEqual(['right upper lobe']);
+    // Only position words: "left liver and renal" is not the left kidney.
+    expect(terms('left liver and renal cyst')).not.toContain('left kidney');
+  });
+
+  it('reads "X of the Y" as the compound name', () => {
+    expect(terms('mass in the head of the pancreas')).toEqual(['mass', 'pancreatic head']);
+    expect(terms('tail of pancreas')).toEqual(['pancreatic tail']);
+  });
+
+  it('reads an organ behind a locative prefix, approximately', () => {
+    expect(matcher.match('juxtapleural nodule').mentions.map((m) => [m.term, m.fuzzy])).toEqual([
+      ['pleura', true],
+      ['nodule', false],
+    ]);
+    expect(terms('paratracheal')).toEqual([]);
+  });
+
+  it('does not correct protected words or first letters', () => {
+    expect(terms('extension')).toEqual([]);
+    expect(terms('inhomogeneous')).toEqual(['heterogeneous']);
+    expect(new TermMatcher(DEFAULT_VOCABULARY, { protectedWords: [] }).match('extension').mentions).toEqual([]);
+    expect(terms('ohmogeneous')).toEqual([]);
+  });
+
+  it('reports terms overlapping a chosen mention, but not the parts of a hyphenated word', () => {
+    const { mentions, overlapping } = matcher.match('anterior mediastinal lymph node');
+    expect(mentions.map((m) => m.term)).toEqual(['mediastinal lymph node']);
+    expect(overlapping.map((m) => m.term)).toEqual(['anterior mediastinum', 'mediastinum', 'lymph node']);
+    expect(matcher.match('pre-pleural').overlapping).toEqual([]);
+  });
+
   it('does not join words across punctuation', () => {
     expect(terms('liver, mass')).toEqual(['liver', 'mass']);
     expect(terms('liver mass')).toEqual(['liver mass']);
   });
 
-  it('matches a ten-word query in well under a millisecond', () => {
+  it('matches a ten-word query in under a millisecond', () => {
+    // Compiled and warm it takes 0.06-0.09 ms on the 2-core development machine; the bound leaves room for a loaded CI.
     const query = 'enlarged necrotic mediastinal lymph nodes or hypodense hepatic masses not cyst';
-    matcher.match(query);
+    for (let i = 0; i < 300; i++) matcher.match(query);
     const rounds = 2000;
     const started = process.hrtime.bigint();
     for (let i = 0; i < rounds; i++) matcher.match(query);
     const perQueryMs = Number(process.hrtime.bigint() - started) / 1e6 / rounds;
-    expect(perQueryMs).toBeLessThan(0.5);
+    expect(perQueryMs).toBeLessThan(1);
   });
 });
 

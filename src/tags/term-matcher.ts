@@ -11,7 +11,10 @@ export interface TermMention {
   start: number;
   end: number;
   text: string;
-  /** True when a word was matched despite a typo. */
+  /**
+   * True when a word was read approximately: a corrected typo ("livr" → liver) or an organ word behind a
+   * locative prefix ("juxtapleural" → pleura).
+   */
   fuzzy: boolean;
   /** The name or synonym (or a variant of it) that matched. */
   form: string;
@@ -31,8 +34,12 @@ export interface MatchedToken extends TextToken {
 export interface TermMatchResult {
   /** Non-overlapping mentions in text order, chosen longest first. */
   mentions: TermMention[];
-  /** Shorter mentions lying inside a chosen one ("lymph node" inside "mediastinal lymph node"). */
-  nested: TermMention[];
+  /**
+   * Other terms found in words of a chosen mention: inside it ("lymph node" in "mediastinal lymph node") or
+   * across its edge ("anterior mediastinal" in "anterior mediastinal lymph node"). Report mining uses them;
+   * a query parser can ignore them.
+   */
+  overlapping: TermMention[];
   /** Every token with what it turned out to be; connectives (and, or, not, …) are kept for a query parser. */
   tokens: MatchedToken[];
   /** Lower-cased content words that are neither part of a mention, stop words, connectives nor numbers. */
@@ -48,6 +55,31 @@ export interface TermSuggestion {
 
 /** Words that carry logic for a query or a negation; never swallowed, never corrected as typos. */
 export const CONNECTIVE_WORDS: ReadonlySet<string> = new Set(['and', 'or', 'not', 'nor', 'no', 'without', 'but', 'versus', 'vs']);
+
+/**
+ * Words of CT reports that are one or two letters away from a vocabulary word but mean something else
+ * ("extension" is not "expansion", "infarction" not "infection"); never corrected.
+ */
+export const PROTECTED_WORDS: ReadonlySet<string> = new Set([
+  'extension', 'extensions', 'extending', 'extend', 'extends', 'infarction', 'infarctions', 'infarct', 'infarcts', 'inflammation', 'inflammatory',
+  'injection', 'insertion', 'intention', 'retention', 'attention', 'resection', 'section', 'sections', 'detection', 'lesional', 'regional',
+  'medial', 'medially', 'lateral', 'laterally', 'central', 'centrally', 'interval', 'internal', 'external', 'partial', 'partially',
+]);
+
+/** Side words may be separated from the rest of their term by position words: "left upper pole renal" → left kidney. */
+const SIDE_WORDS: ReadonlySet<string> = new Set(['left', 'right']);
+const POSITION_WORDS: ReadonlySet<string> = new Set([
+  'upper', 'lower', 'mid', 'middle', 'pole', 'anterior', 'posterior', 'lateral', 'medial', 'superior', 'inferior', 'central', 'peripheral',
+  'anterolateral', 'posterolateral', 'anteromedial', 'posteromedial', 'dorsal', 'ventral', 'proximal', 'distal',
+]);
+const MAX_POSITION_WORDS = 3;
+/** Articles may stand inside a phrase: "tail of the pancreas" is "tail of pancreas". */
+const ARTICLES: ReadonlySet<string> = new Set(['the', 'a', 'an']);
+/**
+ * Prefixes that put a finding next to an organ: "juxtapleural", "perigastric", "subdiaphragmatic" name the
+ * pleura, stomach, diaphragm. ("para-" is left out: "paratracheal" nodes are not in the trachea.)
+ */
+const LOCATIVE_PREFIXES = ['juxta', 'peri', 'sub', 'infra', 'supra'];
 
 /** Function words and words that describe every finding; never reported as unknown, never corrected. */
 export const STOP_WORDS: ReadonlySet<string> = new Set(
@@ -73,6 +105,7 @@ interface Phrase {
 
 interface Reading {
   word: string;
+  /** Read through a typo correction or a locative prefix. */
   fuzzy: boolean;
   /** Tokens the reading covers: 2 when two hyphen-joined tokens read as one word ("para-aortic"). */
   span: number;
@@ -83,6 +116,13 @@ interface Candidate {
   tokenStart: number;
   tokenEnd: number;
   fuzzy: boolean;
+  /** Position words and articles passed over inside the phrase. */
+  skipped: number;
+}
+
+export interface TermMatcherOptions {
+  /** Words never corrected as typos (default PROTECTED_WORDS). */
+  protectedWords?: Iterable<string>;
 }
 
 /** Most variants generated for one term (combinations of its components' synonyms). */
@@ -102,16 +142,22 @@ export class TermMatcher {
   private readonly wordFrequency = new Map<string, number>();
   private readonly fuzzyCache = new Map<string, Reading[]>();
   private readonly suggestionForms: { term: VocabularyTerm; form: string; words: string[] }[] = [];
+  /** Single-word names and synonyms of body parts, which a locative prefix may precede. */
+  private readonly bodyPartWords = new Set<string>();
+  private readonly protectedWords: ReadonlySet<string>;
 
-  constructor(vocabulary: readonly VocabularyTerm[]) {
+  constructor(vocabulary: readonly VocabularyTerm[], options: TermMatcherOptions = {}) {
     this.terms = new Map(vocabulary.map((t) => [t.name, t]));
+    this.protectedWords = new Set(options.protectedWords ?? PROTECTED_WORDS);
     const forms: { term: string; form: string; rank: number }[] = [];
     for (const term of vocabulary) {
       forms.push({ term: term.name, form: term.name, rank: 0 });
       for (const synonym of term.synonyms) forms.push({ term: term.name, form: synonym, rank: 1 });
       this.suggestionForms.push(...[term.name, ...term.synonyms].map((form) => ({ term, form: form.toLowerCase(), words: form.toLowerCase().split(/[\s-]+/) })));
     }
-    for (const term of vocabulary) for (const variant of componentVariants(term, this.terms)) forms.push({ term: term.name, form: variant, rank: 2 });
+    for (const term of vocabulary) {
+      for (const variant of [...componentVariants(term, this.terms), ...ofVariants(term, this.terms)]) forms.push({ term: term.name, form: variant, rank: 2 });
+    }
 
     // The raw words first: inflection look-ups go to the vocabulary's own words.
     const wordLists = forms.map(({ form }) => spellings(form));
@@ -134,6 +180,10 @@ export class TermMatcher {
       for (const word of phrase.words) this.wordFrequency.set(word, (this.wordFrequency.get(word) ?? 0) + 1);
     }
     for (const list of this.phrasesByFirstWord.values()) list.sort((a, b) => b.words.length - a.words.length || a.rank - b.rank);
+    for (const term of vocabulary) {
+      if (term.termClass !== 'bodypart') continue;
+      for (const form of [term.name, ...term.synonyms]) if (!/[\s-]/.test(form)) this.bodyPartWords.add(this.lemma(form.toLowerCase()));
+    }
     for (const word of this.vocabularyWords) {
       const bucket = this.wordsByLength.get(word.length) ?? [];
       bucket.push(word);
@@ -151,17 +201,23 @@ export class TermMatcher {
     const readings = tokens.map((token, i) => this.readingsAt(tokens, i));
     const candidates: Candidate[] = [];
     for (let i = 0; i < tokens.length; i++) {
+      if (!readings[i].length) continue;
+      // Words readable shortly after this one: a phrase whose second word is not among them cannot match.
+      const ahead = new Set<string>();
+      for (let j = i + 1; j < Math.min(tokens.length, i + 3 + MAX_POSITION_WORDS); j++) for (const r of readings[j]) ahead.add(r.word);
       for (const first of readings[i]) {
         for (const phrase of this.phrasesByFirstWord.get(first.word) ?? []) {
+          if (phrase.words.length > 1 && !ahead.has(phrase.words[1])) continue;
           const end = this.matchRest(phrase, tokens, readings, i + first.span, first.fuzzy);
-          if (end) candidates.push({ phrase, tokenStart: i, tokenEnd: end.tokenEnd, fuzzy: end.fuzzy });
+          if (end) candidates.push({ phrase, tokenStart: i, ...end });
         }
       }
     }
-    // Longest first; between equal spans an exact match beats a fuzzy one, a name a synonym, the earlier the later.
+    // Most words first; then fewer words passed over, an exact match before a fuzzy one, a name before a synonym, the earlier first.
     candidates.sort(
       (a, b) =>
-        b.tokenEnd - b.tokenStart - (a.tokenEnd - a.tokenStart) ||
+        b.phrase.words.length - a.phrase.words.length ||
+        a.skipped - b.skipped ||
         Number(a.fuzzy) - Number(b.fuzzy) ||
         a.phrase.rank - b.phrase.rank ||
         a.tokenStart - b.tokenStart,
@@ -180,10 +236,13 @@ export class TermMatcher {
     chosen.sort((a, b) => a.tokenStart - b.tokenStart);
     const mentions = chosen.map((c) => this.mention(c, tokens, text));
     const contains = (outer: Candidate, inner: Candidate) => outer.tokenStart <= inner.tokenStart && inner.tokenEnd <= outer.tokenEnd;
-    const within = inside.filter((c) => chosen.some((m) => contains(m, c) && m.phrase.term !== c.phrase.term));
-    // One nested mention per term and place: the longest ("lymph nodes", not also "nodes").
-    const nested = within
-      .filter((c) => !within.some((o) => o !== c && o.phrase.term === c.phrase.term && contains(o, c) && (o.tokenEnd - o.tokenStart > c.tokenEnd - c.tokenStart || within.indexOf(o) < within.indexOf(c))))
+    const overlaps = (a: Candidate, b: Candidate) => a.tokenStart < b.tokenEnd && b.tokenStart < a.tokenEnd;
+    // Part of a hyphenated word is not a mention of its own: "tracheal" in "pre-tracheal".
+    const splitsWord = (c: Candidate) => isHyphenJoined(tokens[c.tokenStart]) || (tokens[c.tokenEnd] !== undefined && isHyphenJoined(tokens[c.tokenEnd]));
+    const others = inside.filter((c) => !splitsWord(c) && chosen.some((m) => overlaps(m, c)) && !chosen.some((m) => m.phrase.term === c.phrase.term && overlaps(m, c)));
+    // One per term and place: the longest ("lymph nodes", not also "nodes").
+    const overlapping = others
+      .filter((c, i) => !others.some((o, j) => j !== i && o.phrase.term === c.phrase.term && contains(o, c) && (o.tokenEnd - o.tokenStart > c.tokenEnd - c.tokenStart || j < i)))
       .sort((a, b) => a.tokenStart - b.tokenStart || b.tokenEnd - a.tokenEnd)
       .map((c) => this.mention(c, tokens, text));
 
@@ -192,7 +251,7 @@ export class TermMatcher {
       for (let t = m.tokenStart; t < m.tokenEnd; t++) matched[t] = { ...matched[t], role: 'mention', mention: index };
     });
     const unknownWords = [...new Set(matched.filter((t) => t.role === 'unknown').map((t) => t.lower))];
-    return { mentions, nested, tokens: matched, unknownWords };
+    return { mentions, overlapping, tokens: matched, unknownWords };
   }
 
   /**
@@ -237,8 +296,21 @@ export class TermMatcher {
     }
     const word = this.lemma(token.lower);
     if (this.vocabularyWords.has(word)) readings.push({ word, fuzzy: false, span: 1 });
-    else if (!STOP_WORDS.has(token.lower) && !CONNECTIVE_WORDS.has(token.lower)) readings.push(...this.fuzzyReadings(token.lower));
+    else if (!STOP_WORDS.has(token.lower) && !CONNECTIVE_WORDS.has(token.lower) && !this.protectedWords.has(token.lower)) {
+      const organ = this.locativeReading(token.lower);
+      readings.push(...(organ ? [organ] : this.fuzzyReadings(token.lower)));
+    }
     return readings;
+  }
+
+  /** "juxtapleural" → pleural: a locative prefix before a body part's one-word name or synonym (of 5+ letters). */
+  private locativeReading(word: string): Reading | null {
+    for (const prefix of LOCATIVE_PREFIXES) {
+      if (!word.startsWith(prefix) || word.length - prefix.length < 5) continue;
+      const rest = this.lemma(word.slice(prefix.length));
+      if (this.bodyPartWords.has(rest)) return { word: rest, fuzzy: true, span: 1 };
+    }
+    return null;
   }
 
   /** Vocabulary words within the typo allowance of `word` (see `typoAllowance`), best first. */
@@ -252,6 +324,9 @@ export class TermMatcher {
         const limit = typoAllowance(Math.max(length, word.length));
         if (!limit) continue;
         for (const candidate of this.wordsByLength.get(length) ?? []) {
+          // Typing errors seldom hit the first letter, and a changed first letter often flips the meaning
+          // ("inhomogeneous" is not "homogeneous").
+          if (candidate[0] !== word[0]) continue;
           const distance = editDistance(word, candidate, limit);
           if (distance <= limit) found.push({ word: candidate, distance });
         }
@@ -261,7 +336,6 @@ export class TermMatcher {
         .filter((f) => f.distance === best)
         .sort(
           (a, b) =>
-            Number(b.word[0] === word[0]) - Number(a.word[0] === word[0]) ||
             (this.wordFrequency.get(b.word) ?? 0) - (this.wordFrequency.get(a.word) ?? 0) ||
             a.word.localeCompare(b.word),
         )
@@ -273,18 +347,31 @@ export class TermMatcher {
     return readings;
   }
 
-  private matchRest(phrase: Phrase, tokens: TextToken[], readings: Reading[][], from: number, fuzzy: boolean): { tokenEnd: number; fuzzy: boolean } | null {
+  /** Matches the words after the first; returns where the phrase ends in the tokens, or null. */
+  private matchRest(phrase: Phrase, tokens: TextToken[], readings: Reading[][], from: number, fuzzy: boolean): { tokenEnd: number; fuzzy: boolean; skipped: number } | null {
     let at = from;
     let anyFuzzy = fuzzy;
+    let skipped = 0;
+    const continues = (i: number) => tokens[i]?.kind === 'word' && continuesPhrase(tokens[i]);
     for (let k = 1; k < phrase.words.length; k++) {
-      const token = tokens[at];
-      if (!token || token.kind !== 'word' || !continuesPhrase(token)) return null;
-      const reading = readings[at].find((r) => r.word === phrase.words[k]);
+      const wanted = phrase.words[k];
+      if (k === 1 && SIDE_WORDS.has(phrase.words[0])) {
+        for (let n = 0; n < MAX_POSITION_WORDS && continues(at) && POSITION_WORDS.has(tokens[at].lower) && !readings[at].some((r) => r.word === wanted); n++) {
+          at++;
+          skipped++;
+        }
+      }
+      if (continues(at) && ARTICLES.has(tokens[at].lower) && !ARTICLES.has(wanted)) {
+        at++;
+        skipped++;
+      }
+      if (!continues(at)) return null;
+      const reading = readings[at].find((r) => r.word === wanted);
       if (!reading) return null;
       anyFuzzy ||= reading.fuzzy;
       at += reading.span;
     }
-    return { tokenEnd: at, fuzzy: anyFuzzy };
+    return { tokenEnd: at, fuzzy: anyFuzzy, skipped };
   }
 
   private mention(candidate: Candidate, tokens: TextToken[], text: string): TermMention {
@@ -322,6 +409,7 @@ function inflectionCandidates(word: string): string[] {
   if (word.endsWith('i')) candidates.push(`${word.slice(0, -1)}us`); // calculi → calculus
   if (word.endsWith('ae')) candidates.push(word.slice(0, -1)); // vertebrae → vertebra
   if (word.endsWith('a')) candidates.push(`${word.slice(0, -1)}um`); // diverticula → diverticulum
+  if (word.endsWith('ly')) candidates.push(word.slice(0, -2)); // heterogeneously → heterogeneous
   return candidates;
 }
 
@@ -340,14 +428,16 @@ function spellings(form: string): string[][] {
 /**
  * Other ways to write a compound term, from its components' synonyms: "mediastinum lymph node" is also
  * "mediastinal lymph node", "mediastinal node", …; "liver mass" is also "hepatic mass". A component is an
- * ancestor whose name appears word for word in the term's name.
+ * ancestor whose name appears word for word in the term's name. A body-part component may also be replaced
+ * by a finding that is a kind of it ("lymphadenopathy" is a kind of "lymph node"): "mesenteric
+ * lymphadenopathy" is a mesentery lymph node.
  */
 function componentVariants(term: VocabularyTerm, byName: ReadonlyMap<string, VocabularyTerm>): string[] {
   const words = term.name.split(' ');
   if (words.length < 2) return [];
   const components = ancestorsOf(term.name, byName)
     .map((name) => byName.get(name)!)
-    .filter((c) => c.synonyms.length)
+    .filter((c) => c.synonyms.length || c.children.length)
     .map((c) => ({ component: c, at: indexOfWords(words, c.name.split(' ')) }))
     .filter((c) => c.at >= 0)
     // Longer components first, so "lymph node" is substituted as a whole rather than "node" alone.
@@ -359,16 +449,47 @@ function componentVariants(term: VocabularyTerm, byName: ReadonlyMap<string, Voc
     if (used.slice(at, at + length).some(Boolean)) continue;
     used.fill(true, at, at + length);
     const next: string[][] = [];
+    const substitutes = [...component.synonyms, ...narrowerFindings(component, byName)];
     for (const variant of variants) {
       // Positions shift once a component is replaced by a synonym of another length: find it again.
       const position = indexOfWords(variant, component.name.split(' '));
       next.push(variant);
       if (position < 0) continue;
-      for (const synonym of component.synonyms) next.push([...variant.slice(0, position), ...synonym.split(' '), ...variant.slice(position + length)]);
+      for (const synonym of substitutes) next.push([...variant.slice(0, position), ...synonym.split(' '), ...variant.slice(position + length)]);
     }
     variants = next.slice(0, MAX_VARIANTS_PER_TERM);
   }
   return variants.slice(1).map((v) => v.join(' '));
+}
+
+/**
+ * One-word names and synonyms of the type terms directly under a body part ("lymphadenopathy", "adenopathy"
+ * under "lymph node"): single words, so that a finding in an organ ("renal cyst" under "kidney") is not
+ * mistaken for the organ itself.
+ */
+function narrowerFindings(component: VocabularyTerm, byName: ReadonlyMap<string, VocabularyTerm>): string[] {
+  if (component.termClass !== 'bodypart') return [];
+  return component.children
+    .map((name) => byName.get(name)!)
+    .filter((child) => child.termClass === 'type')
+    .flatMap((child) => [child.name, ...child.synonyms])
+    .filter((form) => !/[\s-]/.test(form));
+}
+
+/**
+ * "head of pancreas" for "pancreatic head": when a name starts with a form of one of its ancestors, the rest
+ * "of" the ancestor's name is the same thing. Articles ("head of the pancreas") are passed over when matching.
+ */
+function ofVariants(term: VocabularyTerm, byName: ReadonlyMap<string, VocabularyTerm>): string[] {
+  const words = term.name.split(' ');
+  const variants: string[] = [];
+  for (const ancestor of ancestorsOf(term.name, byName).map((name) => byName.get(name)!)) {
+    for (const form of [ancestor.name, ...ancestor.synonyms]) {
+      const part = form.split(' ');
+      if (part.length < words.length && indexOfWords(words, part) === 0) variants.push([...words.slice(part.length), 'of', ancestor.name].join(' '));
+    }
+  }
+  return variants;
 }
 
 function indexOfWords(words: string[], part: string[]): number {
