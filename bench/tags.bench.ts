@@ -43,10 +43,12 @@ const QUERIES: { q: string; filters?: Partial<LesionFilterDto> }[] = [
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
 async function main(): Promise<void> {
-  const db = `bench_tags_${process.pid}`;
+  // BENCH_DB=name reuses a database an earlier run kept (BENCH_KEEP_DB=1): no reload.
+  const reuse = process.env.BENCH_DB;
+  const db = reuse ?? `bench_tags_${process.pid}`;
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${db}`);
+  if (!reuse) await admin.query(`CREATE DATABASE ${db}`);
   const url = ADMIN_URL.replace(/\/[^/]+$/, `/${db}`);
   const indexDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tags-index-'));
   const config = loadConfig({ DATABASE_URL: url, SAMPLE_AUTOLOAD: 'false', INDEX_DIR: indexDir, TAG_PREDICTION_DELAY_MS: '-1', EMBED_ON_INGEST: 'false' });
@@ -59,28 +61,31 @@ async function main(): Promise<void> {
     const terms = (await vocabulary.current()).terms.length;
 
     let t0 = performance.now();
-    const patients = Math.ceil(LESIONS / PER_SERIES);
-    process.stdout.write(`writing ${LESIONS} lesions… `);
-    await sql.query(`INSERT INTO patient (dataset, patient_index, sex) SELECT 'bench', g, CASE WHEN g % 2 = 0 THEN 'M' ELSE 'F' END FROM generate_series(1, $1) g`, [patients]);
-    await sql.query(`INSERT INTO study (patient_id, study_index, age_years) SELECT id, 1, 18 + (id * 7919) % 72 FROM patient`);
-    await sql.query(`INSERT INTO series (study_id, series_index, spacing_x_mm, spacing_y_mm, spacing_z_mm) SELECT id, 1, 0.8, 0.8, 2 FROM study`);
-    await sql.query(
-      `INSERT INTO lesion (series_id, study_id, patient_id, key_slice_index, lesion_in_image, box_x1, box_y1, box_x2, box_y2, long_axis_mm, coarse_type, split, source_file_name, image_path, image_encoding)
-       SELECT s.id, s.study_id, st.patient_id, 10, k, 100, 100, 120, 120, 3 + random() * 60, 1 + floor(random() * 8), 1 + floor(random() * 3), 'bench.png', '/nonexistent/bench.png', 'png16'
-       FROM series s JOIN study st ON st.id = s.study_id CROSS JOIN generate_series(0, $1 - 1) k`,
-      [PER_SERIES],
-    );
-    await vocabulary.syncCoarseTypeTags();
-    // Nine more tags per lesion, term i drawn with probability ~ skewed to the vocabulary's first terms.
-    await sql.query(
-      `INSERT INTO lesion_tag (lesion_id, term_id, source, confidence)
-       SELECT l.id, t.ids[1 + floor(power(random(), 2.5) * array_length(t.ids, 1))::int], 'report_label', round((0.3 + random() * 0.7)::numeric, 2)
-       FROM lesion l CROSS JOIN generate_series(1, 9) CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM vocabulary_term) t
-       ON CONFLICT DO NOTHING`,
-    );
-    await sql.query(`VACUUM ANALYZE`);
+    let loadSeconds = Number(process.env.BENCH_LOAD_SECONDS ?? NaN);
+    if (!reuse) {
+      const patients = Math.ceil(LESIONS / PER_SERIES);
+      process.stdout.write(`writing ${LESIONS} lesions… `);
+      await sql.query(`INSERT INTO patient (dataset, patient_index, sex) SELECT 'bench', g, CASE WHEN g % 2 = 0 THEN 'M' ELSE 'F' END FROM generate_series(1, $1) g`, [patients]);
+      await sql.query(`INSERT INTO study (patient_id, study_index, age_years) SELECT id, 1, 18 + (id * 7919) % 72 FROM patient`);
+      await sql.query(`INSERT INTO series (study_id, series_index, spacing_x_mm, spacing_y_mm, spacing_z_mm) SELECT id, 1, 0.8, 0.8, 2 FROM study`);
+      await sql.query(
+        `INSERT INTO lesion (series_id, study_id, patient_id, key_slice_index, lesion_in_image, box_x1, box_y1, box_x2, box_y2, long_axis_mm, coarse_type, split, source_file_name, image_path, image_encoding)
+         SELECT s.id, s.study_id, st.patient_id, 10, k, 100, 100, 120, 120, 3 + random() * 60, 1 + floor(random() * 8), 1 + floor(random() * 3), 'bench.png', '/nonexistent/bench.png', 'png16'
+         FROM series s JOIN study st ON st.id = s.study_id CROSS JOIN generate_series(0, $1 - 1) k`,
+        [PER_SERIES],
+      );
+      await vocabulary.syncCoarseTypeTags();
+      // Nine more tags per lesion, term i drawn with probability ~ skewed to the vocabulary's first terms.
+      await sql.query(
+        `INSERT INTO lesion_tag (lesion_id, term_id, source, confidence)
+         SELECT l.id, t.ids[1 + floor(power(random(), 2.5) * array_length(t.ids, 1))::int], 'report_label', round((0.3 + random() * 0.7)::numeric, 2)
+         FROM lesion l CROSS JOIN generate_series(1, 9) CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM vocabulary_term) t
+         ON CONFLICT DO NOTHING`,
+      );
+      await sql.query(`VACUUM ANALYZE`);
+      loadSeconds = (performance.now() - t0) / 1000;
+    }
     const [{ n: tagRows }] = (await sql.query(`SELECT count(*)::int AS n FROM lesion_tag`)).rows;
-    const loadSeconds = (performance.now() - t0) / 1000;
     console.log(`${tagRows} tags in ${loadSeconds.toFixed(0)} s`);
 
     if (ONLY_LOAD) return;
@@ -151,7 +156,7 @@ async function main(): Promise<void> {
     await sql.end();
     await app.close();
     // BENCH_KEEP_DB=1 leaves the database for a look at plans (its name is printed).
-    if (process.env.BENCH_KEEP_DB) console.log(`kept database ${db}`);
+    if (process.env.BENCH_KEEP_DB || reuse) console.log(`kept database ${db}`);
     else await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
     await admin.end();
     fs.rmSync(indexDir, { recursive: true, force: true });

@@ -14,6 +14,8 @@ export function dataSourceOptions(url: string, runMigrations = true): DataSource
     synchronize: false,
     // Failed queries surface as errors where they happen (and as 500s through the exception filter).
     logging: false,
-    extra: { max: 20 },
+    // Tag queries aggregate hundreds of thousands of index entries on a large archive: let the hash
+    // aggregate stay in memory (PostgreSQL's 4 MB default spills it to disk).
+    extra: { max: 20, options: '-c work_mem=32MB' },
   };
 }
