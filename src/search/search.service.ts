@@ -126,6 +126,25 @@ export class SearchService {
     return top.map((s) => ({ lesion: views.get(s.id)!, score: s.score, appearance: s.appearance, why: s.why }));
   }
 
+  /**
+   * Every indexed lesion at least `minSimilarity` similar to a lesion (itself left out), most similar
+   * first, up to `cap`: the "similar to X above s" part of a cohort. The graph search widens until
+   * it reaches lesions below the threshold.
+   */
+  similarAbove(lesionId: number, minSimilarity: number, excludeSamePatient: boolean, cap = 100_000): { lesionId: number; similarity: number }[] {
+    if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
+    const meta = this.queryLesion(lesionId);
+    const vector = this.index.vectorOf(lesionId)!;
+    const filter: SearchFilter = { excludeLesionId: lesionId, ...(excludeSamePatient ? { excludePatientId: meta.patientId } : {}) };
+    for (let k = 256; ; k *= 4) {
+      const hits = this.index.search(vector, Math.min(k, cap), filter);
+      const last = hits[hits.length - 1];
+      if (hits.length < Math.min(k, cap) || !last || last.similarity < minSimilarity || k >= cap) {
+        return hits.filter((h) => h.similarity >= minSimilarity).map((h) => ({ lesionId: h.meta.lesionId, similarity: h.similarity }));
+      }
+    }
+  }
+
   private queryLesion(lesionId: number): LesionMeta {
     const meta = this.index.metaOf(lesionId);
     if (meta) return meta;

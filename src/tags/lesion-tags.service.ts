@@ -38,6 +38,11 @@ export class LesionTagsService {
     private readonly prediction: TagPredictionService,
   ) {}
 
+  /** Bumped whenever labels change (predictions and saved cohorts remember it). */
+  labelsVersion(): Promise<number> {
+    return this.repository.labelsVersion();
+  }
+
   async tagsOf(lesionId: number): Promise<LesionTagsView> {
     await this.requireLesion(lesionId);
     const vocabulary = await this.vocabulary.current();

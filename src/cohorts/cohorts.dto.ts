@@ -1,0 +1,111 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { PageDto } from '../common/page.dto';
+import { toBoolean } from '../common/query-transforms';
+import { LesionCriteriaDto } from '../lesions/lesions.dto';
+
+/** Structured criteria of a cohort: those of the lesion list. */
+export class CohortCriteriaDto extends LesionCriteriaDto {
+  @ApiPropertyOptional({ description: 'Possibly noisy annotation (DeepLesion flag)' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  noisy?: boolean;
+
+  @ApiPropertyOptional({ description: 'Dataset namespace' })
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/)
+  dataset?: string;
+}
+
+export class SimilarToDto {
+  @ApiProperty({ description: 'The reference lesion' })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  lesionId: number;
+
+  @ApiProperty({ description: 'Cosine similarity of the embeddings at least this', minimum: -1, maximum: 1, example: 0.8 })
+  @Type(() => Number)
+  @IsNumber()
+  @Min(-1)
+  @Max(1)
+  minSimilarity: number;
+
+  @ApiPropertyOptional({ default: true, description: 'Leave out the reference lesion’s own patient' })
+  @IsOptional()
+  @IsBoolean()
+  excludeSamePatient = true;
+}
+
+export class CohortDefinitionDto {
+  @ApiPropertyOptional({ type: CohortCriteriaDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CohortCriteriaDto)
+  criteria?: CohortCriteriaDto;
+
+  @ApiPropertyOptional({ description: 'Tag query (AND, OR, NOT, parentheses, free text)', example: 'lung nodule' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  tags?: string;
+
+  @ApiPropertyOptional({ type: SimilarToDto, description: 'Only lesions similar to a lesion, above a similarity' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SimilarToDto)
+  similarTo?: SimilarToDto;
+}
+
+export class PreviewCohortDto {
+  @ApiProperty({ type: CohortDefinitionDto })
+  @ValidateNested()
+  @Type(() => CohortDefinitionDto)
+  definition: CohortDefinitionDto;
+}
+
+export class CreateCohortDto extends PreviewCohortDto {
+  @ApiProperty({ example: 'Lung nodules 5-10 mm, over 60, test split' })
+  @IsString()
+  @Length(1, 200)
+  name: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  description?: string;
+}
+
+export class UpdateCohortDto extends PreviewCohortDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  description?: string;
+}
+
+export class CohortPageDto extends PageDto {
+  @ApiPropertyOptional({ description: 'A saved version (default: the latest)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  version?: number;
+}
+
+export class CohortExportDto {
+  @ApiPropertyOptional({ enum: ['csv', 'json'], default: 'csv' })
+  @IsOptional()
+  @IsIn(['csv', 'json'])
+  format: 'csv' | 'json' = 'csv';
+
+  @ApiPropertyOptional({ description: 'A saved version (default: the latest)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  version?: number;
+}

@@ -1,0 +1,197 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { COARSE_TYPES } from '../ingest/lesion-record';
+import { criteriaFromDto } from '../lesions/lesion-criteria';
+import { LesionsService } from '../lesions/lesions.service';
+import { EncoderService } from '../ml/encoder.service';
+import { SearchService } from '../search/search.service';
+import { LesionTagsService } from '../tags/lesion-tags.service';
+import { TagQueryInterpretation, TagQueryService } from '../tags/tag-query.service';
+import { VocabularyService } from '../tags/vocabulary.service';
+import { splitName } from '../lesions/lesion.view';
+import { AGE_BANDS, csvHeader, csvLine, ExportRow, jsonRecord, orderedCounts, SIZE_BANDS } from './cohort-export';
+import { CohortDefinitionDto, CreateCohortDto, UpdateCohortDto } from './cohorts.dto';
+import { CohortsRepository, CohortVersionRow, MemberQuery } from './cohorts.repository';
+
+export interface CohortCounts {
+  total: number;
+  byType: { code: number; name: string; count: number }[];
+  bySex: { key: string; count: number }[];
+  byAgeBand: { key: string; count: number }[];
+  bySplit: { key: string; count: number }[];
+  bySizeBand: { key: string; count: number }[];
+}
+
+export interface ResolvedDefinition {
+  query: MemberQuery;
+  tags?: TagQueryInterpretation;
+  similarTo?: { lesionId: number; minSimilarity: number; matched: number };
+}
+
+const EXPORT_BATCH = 2000;
+
+@Injectable()
+export class CohortsService {
+  constructor(
+    private readonly repository: CohortsRepository,
+    private readonly lesions: LesionsService,
+    private readonly tagQueries: TagQueryService,
+    private readonly tags: LesionTagsService,
+    private readonly vocabulary: VocabularyService,
+    private readonly search: SearchService,
+    private readonly encoder: EncoderService,
+  ) {}
+
+  /** A definition as SQL inputs: structured filter, compiled tag query, similar-lesion ids. */
+  async resolve(definition: CohortDefinitionDto): Promise<ResolvedDefinition> {
+    const criteria = definition.criteria;
+    const query: MemberQuery = { filter: criteria ? { ...criteriaFromDto(criteria), noisy: criteria.noisy, dataset: criteria.dataset } : {} };
+    const resolved: ResolvedDefinition = { query };
+    if (definition.tags !== undefined) {
+      const compiled = await this.tagQueries.compile(definition.tags);
+      query.tagSql = compiled.sql;
+      resolved.tags = compiled.interpretation;
+    }
+    if (definition.similarTo) {
+      const { lesionId, minSimilarity, excludeSamePatient } = definition.similarTo;
+      const similar = this.search.similarAbove(lesionId, minSimilarity, excludeSamePatient ?? true);
+      query.lesionIds = similar.map((s) => s.lesionId);
+      resolved.similarTo = { lesionId, minSimilarity, matched: similar.length };
+    }
+    return resolved;
+  }
+
+  /** Live counts for the cohort builder (nothing saved). */
+  async preview(definition: CohortDefinitionDto) {
+    const resolved = await this.resolve(definition);
+    return { counts: await this.counts(resolved.query), tags: resolved.tags, similarTo: resolved.similarTo };
+  }
+
+  async create(dto: CreateCohortDto, createdBy: string | null) {
+    const resolved = await this.resolve(dto.definition);
+    const id = await this.repository.createCohort(dto.name, dto.description ?? null, createdBy);
+    await this.saveVersion(id, dto.definition, resolved, createdBy);
+    return this.get(id, {});
+  }
+
+  /** A changed definition is a new version; earlier versions stay as they were. */
+  async update(id: number, dto: UpdateCohortDto, createdBy: string | null) {
+    if (!(await this.repository.exists(id))) throw new NotFoundException(`Cohort ${id} does not exist`);
+    const resolved = await this.resolve(dto.definition);
+    if (dto.description !== undefined) await this.repository.updateDescription(id, dto.description);
+    await this.saveVersion(id, dto.definition, resolved, createdBy);
+    return this.get(id, {});
+  }
+
+  list() {
+    return this.repository.list();
+  }
+
+  async delete(id: number): Promise<void> {
+    if (!(await this.repository.delete(id))) throw new NotFoundException(`Cohort ${id} does not exist`);
+  }
+
+  /**
+   * Re-runs a saved version: counts, a page of members, and whether it still selects exactly the
+   * lesions it selected when saved (same count and checksum of ids), with what changed since.
+   */
+  async get(id: number, options: { version?: number; offset?: number; limit?: number }) {
+    const saved = await this.findVersion(id, options.version);
+    const resolved = await this.resolve(saved.definition as CohortDefinitionDto);
+    const offset = options.offset ?? 0;
+    const limit = options.limit ?? 50;
+    const [counts, ids, fingerprint, vocabularyVersion, labelsVersion] = await Promise.all([
+      this.counts(resolved.query),
+      this.repository.pageIds(resolved.query, offset, limit),
+      this.repository.fingerprint(resolved.query),
+      this.vocabulary.current().then((v) => v.version),
+      this.tags.labelsVersion(),
+    ]);
+    const views = await this.lesions.getLesionViews(ids);
+    const tags = await this.tags.termsOf(ids);
+    const modelId = this.encoder.status().modelId;
+    return {
+      cohort: {
+        id: saved.cohortId,
+        name: saved.name,
+        description: saved.description,
+        version: saved.version,
+        latestVersion: saved.latestVersion,
+        definition: saved.definition,
+        createdBy: saved.createdBy,
+        createdAt: saved.createdAt,
+        saved: { memberCount: saved.memberCount, membersMd5: saved.membersMd5, vocabularyVersion: saved.vocabularyVersion, labelsVersion: saved.labelsVersion, modelId: saved.modelId },
+      },
+      reproduced: {
+        sameMembers: fingerprint.count === saved.memberCount && fingerprint.md5 === saved.membersMd5,
+        memberCount: fingerprint.count,
+        vocabularyChanged: vocabularyVersion !== saved.vocabularyVersion,
+        labelsChanged: labelsVersion !== saved.labelsVersion,
+        modelChanged: saved.modelId !== null && saved.modelId !== modelId,
+      },
+      counts,
+      query: { tags: resolved.tags, similarTo: resolved.similarTo },
+      members: { total: counts.total, offset, limit, items: views.map((v) => ({ ...v, tags: tags.get(v.id) ?? [] })) },
+    };
+  }
+
+  /** The export's file name and a writer that streams every member (constant memory). */
+  async export(id: number, format: 'csv' | 'json', version: number | undefined, write: (chunk: string) => Promise<void>): Promise<number> {
+    const saved = await this.findVersion(id, version);
+    const resolved = await this.resolve(saved.definition as CohortDefinitionDto);
+    if (format === 'csv') await write(csvHeader());
+    else await write(`{"cohort":${JSON.stringify({ id: saved.cohortId, name: saved.name, version: saved.version, definition: saved.definition, exportedAt: new Date().toISOString() })},"members":[\n`);
+    let first = true;
+    const total = await this.repository.streamMembers(resolved.query, EXPORT_BATCH, async (rows: ExportRow[]) => {
+      let chunk = '';
+      for (const row of rows) {
+        if (format === 'csv') chunk += csvLine(row);
+        else {
+          chunk += (first ? '' : ',\n') + JSON.stringify(jsonRecord(row));
+          first = false;
+        }
+      }
+      await write(chunk);
+    });
+    if (format === 'json') await write(`\n],"total":${total}}\n`);
+    return total;
+  }
+
+  async exportName(id: number, version?: number): Promise<string> {
+    const saved = await this.findVersion(id, version);
+    return `cohort-${saved.cohortId}-v${saved.version}-${saved.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'members'}`;
+  }
+
+  private async saveVersion(id: number, definition: CohortDefinitionDto, resolved: ResolvedDefinition, createdBy: string | null): Promise<void> {
+    const [fingerprint, vocabulary, labelsVersion] = await Promise.all([this.repository.fingerprint(resolved.query), this.vocabulary.current(), this.tags.labelsVersion()]);
+    await this.repository.addVersion(id, {
+      definition: JSON.parse(JSON.stringify(definition)),
+      memberCount: fingerprint.count,
+      membersMd5: fingerprint.md5,
+      vocabularyVersion: vocabulary.version,
+      labelsVersion,
+      modelId: this.encoder.status().modelId,
+      createdBy,
+    });
+  }
+
+  private async findVersion(id: number, version?: number): Promise<CohortVersionRow> {
+    const saved = await this.repository.findVersion(id, version);
+    if (!saved) throw new NotFoundException(version ? `Cohort ${id} has no version ${version}` : `Cohort ${id} does not exist`);
+    return saved;
+  }
+
+  private async counts(query: MemberQuery): Promise<CohortCounts> {
+    const rows = await this.repository.counts(query);
+    const of = (dim: string) => rows.filter((r) => r.dim === dim);
+    return {
+      total: of('total')[0]?.count ?? 0,
+      byType: of('type')
+        .map((r) => ({ code: Number(r.key), name: COARSE_TYPES[Number(r.key)] ?? 'unlabelled', count: r.count }))
+        .sort((a, b) => a.code - b.code),
+      bySex: orderedCounts(of('sex'), ['F', 'M', 'unknown']),
+      byAgeBand: orderedCounts(of('age'), AGE_BANDS),
+      bySplit: orderedCounts(of('split').map((r) => ({ key: r.key === null ? null : splitName(Number(r.key)), count: r.count })), ['train', 'val', 'test', 'unknown']),
+      bySizeBand: orderedCounts(of('size'), SIZE_BANDS),
+    };
+  }
+}
