@@ -1,9 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Vocabulary (terms, hierarchy, exclusivity, a transitive closure for expansion) and lesion tags
- * with their source and confidence. Tag queries read `lesion_tag` by term through its covering
- * index, never by scanning lesions.
+ * Vocabulary (terms, hierarchy, exclusivity, a transitive closure for expansion), lesion tags with
+ * their source and confidence, and `lesion_term`, the tags expanded to their ancestors, which tag
+ * queries read by term through an index, never by scanning lesions.
  */
 export class Tags1764500000000 implements MigrationInterface {
   name = 'Tags1764500000000';
@@ -60,9 +60,55 @@ export class Tags1764500000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (lesion_id, term_id, source)
       )`);
-    // The tag-query path: by term, best confidence first, lesion id for joins (index-only scans).
-    await q.query(`CREATE INDEX lesion_tag_term_idx ON lesion_tag (term_id, confidence DESC, lesion_id) WHERE NOT rejected`);
+    await q.query(`CREATE INDEX lesion_tag_term_idx ON lesion_tag (term_id) WHERE NOT rejected`);
     await q.query(`CREATE INDEX lesion_tag_source_idx ON lesion_tag (source, model_id)`);
+    // What a tag query reads: every (term, lesion) a lesion matches, the term's ancestors included
+    // ("liver mass" also answers "liver" and "abdomen"), with the best confidence among the tags that
+    // imply it. Derived from lesion_tag and term_closure, kept in step by the triggers below, so a
+    // query for a broad term is one index range in confidence order (no expansion, no aggregation).
+    await q.query(`
+      CREATE TABLE lesion_term (
+        term_id int NOT NULL,
+        lesion_id int NOT NULL,
+        confidence real NOT NULL
+      )`);
+    await q.query(`CREATE INDEX lesion_term_rank_idx ON lesion_term (term_id, confidence DESC, lesion_id)`);
+    await q.query(`CREATE INDEX lesion_term_lesion_idx ON lesion_term (lesion_id)`);
+    await q.query(`
+      CREATE FUNCTION lesion_term_recompute(ids int[]) RETURNS void LANGUAGE sql AS $$
+        DELETE FROM lesion_term WHERE lesion_id = ANY(ids);
+        INSERT INTO lesion_term (term_id, lesion_id, confidence)
+        SELECT c.ancestor_id, t.lesion_id, max(t.confidence)
+        FROM lesion_tag t JOIN term_closure c ON c.descendant_id = t.term_id
+        WHERE t.lesion_id = ANY(ids) AND NOT t.rejected
+        GROUP BY c.ancestor_id, t.lesion_id;
+      $$`);
+    // After a vocabulary change (the closure moved) or a bulk load with triggers off.
+    await q.query(`
+      CREATE FUNCTION lesion_term_rebuild() RETURNS void LANGUAGE sql AS $$
+        TRUNCATE lesion_term;
+        INSERT INTO lesion_term (term_id, lesion_id, confidence)
+        SELECT c.ancestor_id, t.lesion_id, max(t.confidence)
+        FROM lesion_tag t JOIN term_closure c ON c.descendant_id = t.term_id
+        WHERE NOT t.rejected
+        GROUP BY c.ancestor_id, t.lesion_id;
+      $$`);
+    await q.query(`
+      CREATE FUNCTION lesion_term_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          PERFORM lesion_term_recompute(ARRAY(SELECT DISTINCT lesion_id FROM new_rows));
+        ELSIF TG_OP = 'DELETE' THEN
+          PERFORM lesion_term_recompute(ARRAY(SELECT DISTINCT lesion_id FROM old_rows));
+        ELSE
+          PERFORM lesion_term_recompute(ARRAY(SELECT lesion_id FROM new_rows UNION SELECT lesion_id FROM old_rows));
+        END IF;
+        RETURN NULL;
+      END $$`);
+    // One statement-level trigger per event (transition tables allow only one event per trigger).
+    await q.query(`CREATE TRIGGER lesion_term_on_insert AFTER INSERT ON lesion_tag REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION lesion_term_sync()`);
+    await q.query(`CREATE TRIGGER lesion_term_on_update AFTER UPDATE ON lesion_tag REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION lesion_term_sync()`);
+    await q.query(`CREATE TRIGGER lesion_term_on_delete AFTER DELETE ON lesion_tag REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION lesion_term_sync()`);
     await q.query(`
       CREATE TABLE lesion_report (
         lesion_id int PRIMARY KEY REFERENCES lesion(id) ON DELETE CASCADE,
@@ -92,8 +138,11 @@ export class Tags1764500000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['tag_prediction_run', 'tag_state', 'lesion_report', 'lesion_tag', 'term_closure', 'term_exclusive', 'term_parent', 'vocabulary_term']) {
+    for (const table of ['tag_prediction_run', 'tag_state', 'lesion_report', 'lesion_term', 'lesion_tag', 'term_closure', 'term_exclusive', 'term_parent', 'vocabulary_term']) {
       await q.query(`DROP TABLE IF EXISTS ${table}`);
     }
+    await q.query(`DROP FUNCTION IF EXISTS lesion_term_sync()`);
+    await q.query(`DROP FUNCTION IF EXISTS lesion_term_rebuild()`);
+    await q.query(`DROP FUNCTION IF EXISTS lesion_term_recompute(int[])`);
   }
 }

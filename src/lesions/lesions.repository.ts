@@ -56,7 +56,11 @@ export class LesionsRepository {
     // Joins are many-to-one, so plain OFFSET/LIMIT pages correctly (no distinct-id subquery needed).
     const query = applyFilter(this.withJoins().innerJoin(`(${tagSql})`, 'tq', 'tq.lesion_id = lesion.id'), filter);
     const [total, { entities, raw }] = await Promise.all([
-      query.clone().getCount(),
+      // Joins are many-to-one, so count(*) is the member count; with no structured filter the tag
+      // query alone says how many (an index-only count instead of three joins over every match).
+      hasCriteria(filter)
+        ? query.clone().select('count(*)::int', 'n').orderBy().getRawOne<{ n: number }>().then((r) => r?.n ?? 0)
+        : this.dataSource.query(`SELECT count(*)::int AS n FROM (${tagSql}) tq`).then((rows: { n: number }[]) => rows[0].n),
       query.clone().addSelect('tq.score', 'tag_score').orderBy('tq.score', 'DESC').addOrderBy('lesion.id', 'ASC').offset(offset).limit(limit).getRawAndEntities(),
     ]);
     return { total, items: entities, scores: raw.map((r: { tag_score: number }) => Number(r.tag_score)) };
@@ -90,6 +94,11 @@ export class LesionsRepository {
       .innerJoinAndSelect('series.study', 'study')
       .innerJoinAndSelect('study.patient', 'patient');
   }
+}
+
+/** True when any structured criterion is set. */
+export function hasCriteria(filter: LesionFilter): boolean {
+  return Object.values(filter).some((v) => v !== undefined && !(Array.isArray(v) && v.length === 0));
 }
 
 /** Every list filter as SQL on indexed columns. */

@@ -3,19 +3,19 @@ import { TagQueryNode } from './tag-query';
 /**
  * Compiles a parsed tag query into one SQL statement returning `(lesion_id, score)`: the lesions that
  * satisfy the query and how confidently (AND takes the weakest of its terms, OR the strongest).
- * Every term is a read of `lesion_tag` through its (term_id, confidence, lesion_id) index for the
- * term and its descendants; NOT is an anti-join. Term ids are integers from the vocabulary, written
- * as array literals (no user text reaches the SQL). Pure.
+ * Every term is one range of `lesion_term` (tags already expanded to their ancestors) through its
+ * (term_id, confidence, lesion_id) index; NOT is an anti-join. Term ids are integers from the
+ * vocabulary (no user text reaches the SQL). Pure.
  */
-export type ExpandTerm = (term: string) => readonly number[];
+export type TermIdOf = (term: string) => number | undefined;
 
-export function compileTagQuery(root: TagQueryNode, expand: ExpandTerm): string {
-  return compile(root, expand);
+export function compileTagQuery(root: TagQueryNode, idOf: TermIdOf): string {
+  return compile(root, idOf);
 }
 
 const ALL_LESIONS = `SELECT id AS lesion_id, 1::real AS score FROM lesion`;
 
-function compile(node: TagQueryNode, expand: ExpandTerm): string {
+function compile(node: TagQueryNode, expand: TermIdOf): string {
   switch (node.kind) {
     case 'term':
       return termSql(expand(node.term));
@@ -32,14 +32,10 @@ function compile(node: TagQueryNode, expand: ExpandTerm): string {
   }
 }
 
-function termSql(ids: readonly number[]): string {
-  if (!ids.length) return `SELECT NULL::int AS lesion_id, NULL::real AS score WHERE false`;
-  const list = ids.map((id) => {
-    if (!Number.isSafeInteger(id)) throw new Error(`term id ${id} is not an integer`);
-    return String(id);
-  });
-  const match = list.length === 1 ? `term_id = ${list[0]}` : `term_id = ANY('{${list.join(',')}}'::int[])`;
-  return `SELECT lesion_id, max(confidence) AS score FROM lesion_tag WHERE ${match} AND NOT rejected GROUP BY lesion_id`;
+function termSql(id: number | undefined): string {
+  if (id === undefined) return `SELECT NULL::int AS lesion_id, NULL::real AS score WHERE false`;
+  if (!Number.isSafeInteger(id)) throw new Error(`term id ${id} is not an integer`);
+  return `SELECT lesion_id, confidence AS score FROM lesion_term WHERE term_id = ${id}`;
 }
 
 function intersect(parts: string[]): string {

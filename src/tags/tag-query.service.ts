@@ -55,7 +55,7 @@ export class TagQueryService {
     }
     const root = parsed.root;
     return {
-      sql: compileTagQuery(root, (term) => vocabulary.expandIds(term)),
+      sql: compileTagQuery(root, (term) => vocabulary.idByName.get(term)),
       interpretation: {
         text,
         understood: formatTagQuery(root),

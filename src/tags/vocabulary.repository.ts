@@ -65,6 +65,8 @@ export class VocabularyRepository {
         `INSERT INTO term_closure (ancestor_id, descendant_id, depth) SELECT * FROM unnest($1::int[], $2::int[], $3::int[])`,
         [closure.map((c) => ids.get(c.ancestor)!), closure.map((c) => ids.get(c.descendant)!), closure.map((c) => c.depth)],
       );
+      // The closure moved: every lesion's expanded terms follow it.
+      await manager.query(`SELECT lesion_term_rebuild()`);
       await manager.query(`UPDATE tag_state SET value = value + 1 WHERE key = 'vocabulary_version'`);
     });
   }

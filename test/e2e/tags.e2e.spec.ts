@@ -178,6 +178,24 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
     expect(clashes).toBe(0);
   });
 
+  it('keeps the expanded lesion_term rows equal to the tags expanded through the closure, deletions included', async () => {
+    const [{ id }] = await db.query(`SELECT id FROM lesion ORDER BY id DESC LIMIT 1`);
+    await t.http().delete(`/api/v1/lesions/${id}`).set(bearer(t.adminKey)).expect(204);
+    expect(await count(`SELECT count(*)::int AS n FROM lesion_term WHERE lesion_id = $1`, [id])).toBe(0);
+    const expected = `SELECT c.ancestor_id AS term_id, t.lesion_id, max(t.confidence) AS confidence FROM lesion_tag t JOIN term_closure c ON c.descendant_id = t.term_id WHERE NOT t.rejected GROUP BY 1, 2`;
+    expect(await count(`SELECT count(*)::int AS n FROM ((SELECT term_id, lesion_id, confidence FROM lesion_term) EXCEPT (${expected})) d`)).toBe(0);
+    expect(await count(`SELECT count(*)::int AS n FROM ((${expected}) EXCEPT (SELECT term_id, lesion_id, confidence FROM lesion_term)) d`)).toBe(0);
+    // Every lesion tagged "liver" is found under "abdomen" without an "abdomen" tag of its own.
+    const liverOnly = await count(
+      `SELECT count(*)::int AS n FROM lesion_term lt WHERE lt.term_id = $1 AND NOT EXISTS (SELECT 1 FROM lesion_term a WHERE a.lesion_id = lt.lesion_id AND a.term_id = $2)`,
+      [await termId('liver'), await termId('abdomen')],
+    );
+    expect(liverOnly).toBe(0);
+    expect(await count(`SELECT count(*)::int AS n FROM lesion_term WHERE term_id = $1`, [await termId('abdomen')])).toBeGreaterThanOrEqual(
+      await count(`SELECT count(DISTINCT lesion_id)::int AS n FROM lesion_tag WHERE term_id = $1 AND NOT rejected`, [await termId('abdomen')]),
+    );
+  });
+
   const shared = fs.existsSync(LESANET) ? describe : describe.skip;
   if (!fs.existsSync(LESANET)) console.log(`Skipping the LesaNet import tests: ${LESANET} is absent`);
   shared('LesaNet imports', () => {
@@ -226,6 +244,10 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
       await t.http().post('/api/v1/admin/tags/import-labels').set(bearer(t.adminKey)).attach('file', Buffer.from('{"term_list": 3}'), 'l.json').expect(400);
       await t.http().post('/api/v1/admin/tags/import-labels').set(bearer(t.adminKey)).attach('file', Buffer.from('{oops'), 'l.json').expect(400);
       expect(await termId('liver')).toBeGreaterThan(0);
+      // The ontology import moved the closure: lesion_term was rebuilt to match it.
+      const fromTags = `SELECT c.ancestor_id AS term_id, t.lesion_id, max(t.confidence) AS confidence FROM lesion_tag t JOIN term_closure c ON c.descendant_id = t.term_id WHERE NOT t.rejected GROUP BY 1, 2`;
+      expect(await count(`SELECT count(*)::int AS n FROM ((SELECT term_id, lesion_id, confidence FROM lesion_term) EXCEPT (${fromTags})) d`)).toBe(0);
+      expect(await count(`SELECT count(*)::int AS n FROM ((${fromTags}) EXCEPT (SELECT term_id, lesion_id, confidence FROM lesion_term)) d`)).toBe(0);
     });
   });
 });
