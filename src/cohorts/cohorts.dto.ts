@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsObject, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageDto } from '../common/page.dto';
 import { toBoolean } from '../common/query-transforms';
 import { LesionCriteriaDto } from '../lesions/lesions.dto';
@@ -61,6 +61,8 @@ export class CohortDefinitionDto {
 
 export class PreviewCohortDto {
   @ApiProperty({ type: CohortDefinitionDto })
+  @IsDefined({ message: 'definition is required (it may be {} for every lesion)' })
+  @IsObject()
   @ValidateNested()
   @Type(() => CohortDefinitionDto)
   definition: CohortDefinitionDto;
