@@ -10,6 +10,7 @@ import { LesionsModule } from './lesions/lesions.module';
 import { SampleModule } from './sample/sample.module';
 import { SearchModule } from './search/search.module';
 import { TagsModule } from './tags/tags.module';
+import { WebModule } from './web/web.module';
 
 @Module({})
 export class AppModule {
@@ -27,6 +28,7 @@ export class AppModule {
         SampleModule,
         SearchModule,
         TagsModule,
+        WebModule,
       ],
     };
   }
