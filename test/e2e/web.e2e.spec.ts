@@ -70,10 +70,10 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     await t?.close();
   });
 
-  const shot = async (name: string) => {
+  const shot = async (name: string, fullPage = false) => {
     if (!SCREENSHOTS) return;
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });
   };
   /** Every image inside `selector` has been fetched with the key and decoded. */
   const imagesLoaded = (selector: string) =>
@@ -128,7 +128,7 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     const [{ patient_index }] = await db.query('SELECT p.patient_index FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE l.id = $1', [Number(id)]);
     const patients = await page.locator('#similar .card-title .muted').allTextContents();
     expect(patients.every((p) => !p.includes(`patient ${patient_index} `))).toBe(true);
-    await shot('lesion');
+    await shot('lesion', true);
   });
 
   it('uploads a slice, draws a box around the lesion and shows similar lesions, the lesion itself first', async () => {
@@ -166,7 +166,7 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     // The box drawn on the screen maps back to (about) the lesion's box, so its own lesion is the best match.
     expect(await page.locator('#upload-similar .lesion-card').first().getAttribute('data-lesion-id')).toBe(String(lesion.id));
     expect(await page.textContent('#upload-status')).toMatch(/^Box \d+, \d+ – \d+, \d+/);
-    await shot('upload');
+    await shot('upload', true);
 
     // Detection, where this build has it (the endpoint lands with the detection branch).
     const probe = await t.http().post('/api/v1/detections').set(bearer(key));

@@ -40,6 +40,6 @@ export function whyLine(why = {}) {
 export function hitCard(hit, window) {
   return lesionCard(hit.lesion, {
     window,
-    extra: [h('div.sim', h('meter', { min: 0, max: 1, value: Math.max(0, hit.similarity) }), h('span', ` similarity ${fmt.num(hit.similarity, 3)}`)), h('div.why.muted', whyLine(hit.why))],
+    extra: [h('div.sim', { title: `cosine similarity ${fmt.num(hit.similarity, 4)}, score ${fmt.num(hit.score, 4)}` }, h('meter', { min: 0, max: 1, value: Math.max(0, hit.similarity) }), h('span', fmt.num(hit.similarity, 3))), h('div.why.muted', whyLine(hit.why))],
   });
 }

@@ -168,7 +168,7 @@ function metadata(l) {
     ['Key slice', `${l.keySliceIndex}${l.series.sliceRange ? ` (of ${l.series.sliceRange.first}–${l.series.sliceRange.last})` : ''}`],
     ['Type', `${l.coarseType.name} (${l.coarseType.code})`],
     ['Long / short axis', `${fmt.mm(l.diameters.longAxisMm)} / ${fmt.mm(l.diameters.shortAxisMm)}`],
-    ['Box (px)', `${l.box.x1}, ${l.box.y1} – ${l.box.x2}, ${l.box.y2}`],
+    ['Box (px)', `${fmt.num(l.box.x1, 1)}, ${fmt.num(l.box.y1, 1)} – ${fmt.num(l.box.x2, 1)}, ${fmt.num(l.box.y2, 1)}`],
     ['Body location', l.location ? `${fmt.num(l.location.x)}, ${fmt.num(l.location.y)}, ${fmt.num(l.location.z)}` : '–'],
     ['Split', l.split ?? '–'],
     ['DICOM window', l.dicomWindow ? `${l.dicomWindow.low} … ${l.dicomWindow.high} HU` : '–'],
