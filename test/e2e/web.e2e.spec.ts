@@ -75,6 +75,13 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });
   };
+  /** Opens a page of the UI signed in (the key lives in sessionStorage, as after the sign-in form). */
+  const open = async (hash: string) => {
+    await page.goto(`${base}/`);
+    await page.evaluate((k) => sessionStorage.setItem('lesion-retrieval.apiKey', k), key);
+    await page.goto(`${base}/${hash}`);
+    await page.waitForSelector('#nav:not([hidden])');
+  };
   /** Every image inside `selector` has been fetched with the key and decoded. */
   const imagesLoaded = (selector: string) =>
     page.waitForFunction((sel) => {
@@ -136,7 +143,7 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
       `SELECT l.id, l.image_path, l.box_x1, l.box_y1, l.box_x2, l.box_y2, s.spacing_x_mm, s.image_width, s.image_height
          FROM lesion l JOIN series s ON s.id = l.series_id WHERE l.coarse_type = 4 ORDER BY l.id LIMIT 1`,
     );
-    await page.goto(`${base}/#/upload`);
+    await open('#/upload');
     await page.setInputFiles('#slice-file', lesion.image_path);
     await page.waitForSelector('#slice-canvas[data-ready="true"]');
     expect(await page.textContent('#file-info')).toContain('16-bit PNG');
@@ -185,7 +192,7 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
       console.warn('Skipping the cohort builder test: POST /api/v1/cohorts/preview answers 404 (the cohort API is not in this build)');
       return;
     }
-    await page.goto(`${base}/#/cohorts`);
+    await open('#/cohorts');
     await page.waitForSelector('#cohort-counts[data-state="ready"] #cohort-total');
     const all = await page.textContent('#cohort-total');
     await page.check('.layout-cohorts input[data-filter="type"][value="4"]');
@@ -202,7 +209,8 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     await page.click('#cohort-save');
     await page.waitForSelector('#export-csv');
     await page.waitForSelector('#cohort-members .lesion-card');
-    expect(await page.locator('#cohort-list tr[data-cohort-id]').count()).toBeGreaterThan(0);
+    await page.waitForSelector('#cohort-list tr[data-cohort-id] a');
+    expect(await page.textContent('#cohort-list')).toContain('Liver lesions (browser test)');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
     expect(download.suggestedFilename()).toMatch(/\.csv$/);
     const csv = fs.readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/);

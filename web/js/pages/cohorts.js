@@ -73,6 +73,9 @@ export async function renderCohorts(main, openId) {
       const res = await postJson('cohorts/preview', { definition: definition() });
       if (mine !== seq) return;
       showCounts(counts, res.counts);
+      // What the tag query was understood as, when the server says.
+      const understood = res.tags?.understood ?? res.query?.understood;
+      if (understood !== undefined) counts.prepend(h('p.small', h('span.muted', 'Tag query understood as '), h('code', understood || '(nothing)'), res.tags?.unknownWords?.length ? h('span.muted', ` · unknown words: ${res.tags.unknownWords.join(', ')}`) : null));
       counts.dataset.state = 'ready';
     } catch (err) {
       if (mine !== seq) return;
@@ -87,7 +90,8 @@ export async function renderCohorts(main, openId) {
   async function save() {
     if (!name.value.trim()) return name.focus();
     try {
-      const cohort = await postJson('cohorts', compact({ name: name.value.trim(), description: description.value.trim() || undefined, definition: definition() }));
+      const res = await postJson('cohorts', compact({ name: name.value.trim(), description: description.value.trim() || undefined, definition: definition() }));
+      const cohort = res.cohort ?? res; // {id, name, version, …}, possibly with counts and members around it
       toast(`Saved "${cohort.name}" (version ${cohort.version})`);
       await loadList();
       location.hash = `#/cohorts/${encodeURIComponent(cohort.id)}`;
@@ -113,7 +117,7 @@ export async function renderCohorts(main, openId) {
                     { dataset: { cohortId: String(c.id) } },
                     h('td', h('a', { href: `#/cohorts/${encodeURIComponent(c.id)}` }, c.name)),
                     h('td', `v${c.version}`),
-                    h('td', c.total === undefined ? '–' : fmt.int(c.total)),
+                    h('td', fmt.int(c.total ?? c.memberCount)),
                     h('td.muted', c.createdAt ? new Date(c.createdAt).toLocaleString() : ''),
                   ),
                 ),
@@ -138,6 +142,7 @@ export async function renderCohorts(main, openId) {
         opened,
         h(
           'section.panel.cohort-detail',
+          { id: 'cohort-detail' },
           h('div.section-head', h('h2', `${c.name} `, h('span.muted', `v${c.version}`)), h('div.buttons', download('csv'), download('json'))),
           c.description ? h('p', c.description) : null,
           h('pre.definition', JSON.stringify(c.definition, null, 2)),
@@ -173,7 +178,7 @@ export async function renderCohorts(main, openId) {
 
   refresh();
   await loadList();
-  if (openId) open(openId);
+  if (openId) open(openId).then(() => opened.scrollIntoView({ block: 'start' }));
   return () => refresh.cancel();
 }
 
