@@ -10,7 +10,11 @@ import type { AddressInfo } from 'node:net';
 import type { BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { SampleService } from '../../src/sample/sample.service';
-import { bearer, createTestApp, TestApp } from '../helpers/test-app';
+import { bearer, createTestApp, SHARED_DIR, TestApp } from '../helpers/test-app';
+
+// Code passed to page.evaluate/waitForFunction runs in the browser; the project compiles without DOM types.
+declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const sessionStorage: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : null;
@@ -82,10 +86,26 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     await page.goto(`${base}/${hash}`);
     await page.waitForSelector('#nav:not([hidden])');
   };
+  /** Drags a box on the upload canvas, in slice pixels. */
+  const dragBox = async (box: { x1: number; y1: number; x2: number; y2: number }) => {
+    const size = await page.evaluate(() => {
+      const c = document.querySelector('#slice-canvas')!;
+      return { width: c.width, height: c.height };
+    });
+    const rect = (await page.locator('#slice-canvas').boundingBox())!;
+    const toScreen = (x: number, y: number) => ({ x: rect.x + ((x + 0.5) / size.width) * rect.width, y: rect.y + ((y + 0.5) / size.height) * rect.height });
+    const from = toScreen(box.x1, box.y1);
+    const to = toScreen(box.x2, box.y2);
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
+    await page.mouse.move(to.x, to.y, { steps: 4 });
+    await page.mouse.up();
+  };
   /** Every image inside `selector` has been fetched with the key and decoded. */
   const imagesLoaded = (selector: string) =>
     page.waitForFunction((sel) => {
-      const imgs = [...document.querySelectorAll<HTMLImageElement>(`${sel} img`)];
+      const imgs = [...document.querySelectorAll(`${sel} img`)];
       return imgs.length > 0 && imgs.every((i) => i.dataset.state === 'loaded' && i.naturalWidth > 0);
     }, selector);
 
@@ -149,7 +169,7 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     expect(await page.textContent('#file-info')).toContain('16-bit PNG');
     // The 16-bit PNG is decoded in the browser: the canvas has the slice's size and is not blank.
     const drawn = await page.evaluate(() => {
-      const c = document.querySelector<HTMLCanvasElement>('#slice-canvas')!;
+      const c = document.querySelector('#slice-canvas')!;
       const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
       let lit = 0;
       for (let i = 0; i < d.length; i += 4) if (d[i] > 40) lit++;
@@ -159,15 +179,7 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     expect(drawn.lit).toBeGreaterThan(1000);
     await page.fill('#spacing-mm', String(lesion.spacing_x_mm));
 
-    const rect = (await page.locator('#slice-canvas').boundingBox())!;
-    const toScreen = (x: number, y: number) => ({ x: rect.x + ((x + 0.5) / drawn.width) * rect.width, y: rect.y + ((y + 0.5) / drawn.height) * rect.height });
-    const from = toScreen(lesion.box_x1, lesion.box_y1);
-    const to = toScreen(lesion.box_x2, lesion.box_y2);
-    await page.mouse.move(from.x, from.y);
-    await page.mouse.down();
-    await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
-    await page.mouse.move(to.x, to.y, { steps: 4 });
-    await page.mouse.up();
+    await dragBox({ x1: lesion.box_x1, y1: lesion.box_y1, x2: lesion.box_x2, y2: lesion.box_y2 });
     await page.waitForSelector('#upload-similar .lesion-card');
     await imagesLoaded('#upload-similar');
     // The box drawn on the screen maps back to (about) the lesion's box, so its own lesion is the best match.
@@ -184,6 +196,26 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     await page.click('#detect');
     await page.waitForSelector('#detections h2');
     expect(await page.textContent('#detections h2')).toMatch(/\d+ candidates?/);
+  });
+
+  it('uploads an 8-bit DeepLesion key slice (JPEG) with the HU range prefilled and finds similar lesions', async () => {
+    const samples = path.join(SHARED_DIR, 'data/deeplesion-samples');
+    if (!fs.existsSync(path.join(samples, 'lesions.csv'))) {
+      console.warn(`Skipping the 8-bit upload test: ${samples} is absent`);
+      return;
+    }
+    const [header, row] = fs.readFileSync(path.join(samples, 'lesions.csv'), 'utf8').split(/\r?\n/);
+    const cols = header.split(',');
+    const v = (name: string) => row.split(',')[cols.indexOf(name)];
+    await open('#/upload');
+    await page.setInputFiles('#slice-file', path.join(samples, 'images', v('image')));
+    await page.waitForSelector('#slice-canvas[data-ready="true"]');
+    expect(await page.textContent('#file-info')).toContain('JPEG');
+    expect(await page.isVisible('#hu-window')).toBe(true);
+    expect(await page.inputValue('#hu-window')).toBe('-1024,3071');
+    await dragBox({ x1: Number(v('x1')), y1: Number(v('y1')), x2: Number(v('x2')), y2: Number(v('y2')) });
+    await page.waitForSelector('#upload-similar .lesion-card');
+    expect(await page.locator('#upload-similar .lesion-card').count()).toBeGreaterThan(0);
   });
 
   it('builds a cohort with live counts, saves it and exports CSV', async () => {
