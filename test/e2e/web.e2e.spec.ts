@@ -196,6 +196,16 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     await page.click('#detect');
     await page.waitForSelector('#detections h2');
     expect(await page.textContent('#detections h2')).toMatch(/\d+ candidates?/);
+    // Click inside the lesion: the server outlines it (from-point) and the similar lesions follow.
+    await page.click('#upload-results'); // leave the canvas
+    const rect = (await page.locator('#slice-canvas').boundingBox())!;
+    const cx = (lesion.box_x1 + lesion.box_x2) / 2;
+    const cy = (lesion.box_y1 + lesion.box_y2) / 2;
+    await page.evaluate(() => document.querySelector('#upload-status').replaceChildren());
+    await page.mouse.click(rect.x + ((cx + 0.5) / lesion.image_width) * rect.width, rect.y + ((cy + 0.5) / lesion.image_height) * rect.height);
+    await page.waitForFunction(() => /long axis/.test(document.querySelector('#upload-status')?.textContent ?? ''));
+    await page.waitForSelector('#upload-similar .lesion-card');
+    await shot('upload-point', true);
   });
 
   it('uploads an 8-bit DeepLesion key slice (JPEG) with the HU range prefilled and finds similar lesions', async () => {
