@@ -13,8 +13,9 @@ export function renderSearch(main, params) {
     window: params.get('window') === 'lung' ? 'lung' : 'soft',
     offset: Math.max(0, Number(params.get('offset')) || 0),
   };
+  let suggest = null;
   const input = h('input.big', { id: 'q', type: 'search', value: state.q, placeholder: 'e.g. liver lesion not cyst, "lymph node" OR nodule, hypodense', 'aria-label': 'Tag query or free text' });
-  const form = h('form.searchbar', { role: 'search', onsubmit: (e) => (e.preventDefault(), go({ offset: 0 })) }, input, h('button.btn.primary', { type: 'submit', id: 'search-submit' }, 'Search'));
+  const form = h('form.searchbar', { role: 'search', onsubmit: (e) => (e.preventDefault(), suggest?.cancel(), go({ offset: 0 })) }, input, h('button.btn.primary', { type: 'submit', id: 'search-submit' }, 'Search'));
   const filters = filterPanel(filtersFromParams(params), debounce(() => go({ offset: 0 }), 350), { idPrefix: 'search' });
   const windowToggle = h(
     'div.segmented',
@@ -35,7 +36,7 @@ export function renderSearch(main, params) {
       h('section.content', form, h('div.toolbar', understood, h('div.spacer'), h('span.muted.small', 'Window'), windowToggle), results, pager),
     ),
   );
-  attachSuggest(input, { onPick: () => input.focus() });
+  suggest = attachSuggest(input, { onPick: () => input.focus() });
   if (!state.q) input.focus();
 
   function go(change) {
