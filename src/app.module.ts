@@ -11,6 +11,7 @@ import { SampleModule } from './sample/sample.module';
 import { SearchModule } from './search/search.module';
 import { TagsModule } from './tags/tags.module';
 import { CohortsModule } from './cohorts/cohorts.module';
+import { WebModule } from './web/web.module';
 
 @Module({})
 export class AppModule {
@@ -29,6 +30,7 @@ export class AppModule {
         SearchModule,
         TagsModule,
         CohortsModule,
+        WebModule,
       ],
     };
   }

@@ -16,6 +16,9 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      // The browser UI (src/web): the page at / and its files under /ui/.
+      { path: '/', method: RequestMethod.GET },
+      { path: 'ui/*path', method: RequestMethod.GET },
     ],
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
