@@ -1,3 +1,4 @@
+import { MIGRATIONS } from '../../migrations';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
@@ -22,12 +23,16 @@ describe('migrations (medium)', () => {
 
   it('creates the schema, runs idempotently, and reverts cleanly', async () => {
     await dataSource.runMigrations();
-    expect(await tables()).toEqual(['api_key', 'audit_log', 'encoder_model', 'ingest_job', 'lesion', 'lesion_embedding', 'patient', 'series', 'study', 'vector_index_snapshot']);
+    const schema = [
+      ...['api_key', 'audit_log', 'cohort', 'cohort_version', 'encoder_model', 'ingest_job', 'lesion', 'lesion_embedding', 'lesion_report', 'lesion_tag', 'lesion_term'],
+      ...['patient', 'series', 'study', 'tag_prediction_run', 'tag_state', 'term_closure', 'term_exclusive', 'term_parent', 'vector_index_snapshot', 'vocabulary_term'],
+    ];
+    expect(await tables()).toEqual(schema);
     expect(await dataSource.runMigrations()).toEqual([]);
-    for (let i = 0; i < 3; i++) await dataSource.undoLastMigration();
+    for (let i = 0; i < MIGRATIONS.length; i++) await dataSource.undoLastMigration();
     expect(await tables()).toEqual([]);
     await dataSource.runMigrations();
-    expect(await tables()).toHaveLength(10);
+    expect(await tables()).toEqual(schema);
   });
 
   it('indexes every list filter and enforces the natural keys', async () => {
