@@ -8,6 +8,7 @@ import { EncoderService } from '../ml/encoder.service';
 import { cosine } from '../vector-index/exact-search';
 import { LesionMeta, SearchFilter } from '../vector-index/lesion-meta';
 import { VectorIndexService } from '../vector-index/vector-index.service';
+import { TagPredictionService } from '../tags/tag-prediction.service';
 import { TagQueryInterpretation, TagQueryService } from '../tags/tag-query.service';
 import { explainMatch, MatchExplanation, QueryFacts, rerankScore } from './match-explanation';
 import { SimilarSearchDto } from './search.dto';
@@ -27,6 +28,8 @@ export interface SimilarResult {
   k: number;
   /** With a tag filter: what the tag query was understood as. */
   tags?: TagQueryInterpretation;
+  /** For an uploaded slice: tags predicted from its labelled neighbours. */
+  predictedTags?: { term: string; confidence: number }[];
   hits: SimilarHit[];
 }
 
@@ -47,6 +50,7 @@ export class SearchService {
     private readonly encoder: EncoderService,
     private readonly index: VectorIndexService,
     private readonly tagQueries: TagQueryService,
+    private readonly tagPrediction: TagPredictionService,
   ) {}
 
   async similar(dto: SimilarSearchDto, upload?: Buffer): Promise<SimilarResult> {
@@ -62,6 +66,7 @@ export class SearchService {
     let vector: ArrayLike<number>;
     let facts: QueryFacts;
     let query: SimilarResult['query'];
+    let predictedTags: { term: string; confidence: number }[] | undefined;
     if (dto.lesionId !== undefined) {
       const meta = this.queryLesion(dto.lesionId);
       vector = this.index.vectorOf(dto.lesionId)!;
@@ -75,6 +80,7 @@ export class SearchService {
       vector = embedded.vector;
       facts = { coarseType: null, longAxisMm: embedded.longAxisMm, location: null };
       query = { lesionId: null, upload: { width: embedded.width, height: embedded.height, box: embedded.box } };
+      predictedTags = await this.tagPrediction.predictForEmbedding(embedded.vector, this.encoder.loaded.modelId);
     }
     const reranking = dto.locationWeight > 0 || dto.sizeWeight > 0;
     const candidates = this.index.search(vector, reranking ? Math.min(dto.k * RERANK_POOL, 800) : dto.k, filter);
@@ -93,6 +99,7 @@ export class SearchService {
       model: { name: manifest.name, modelId },
       k: dto.k,
       ...(tagQuery ? { tags: tagQuery } : {}),
+      ...(predictedTags ? { predictedTags } : {}),
       hits: scored.flatMap((s) => (views.has(s.lesionId) ? [{ lesion: views.get(s.lesionId)!, similarity: s.similarity, score: s.score, why: s.why }] : [])),
     };
   }

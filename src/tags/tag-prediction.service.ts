@@ -92,6 +92,8 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<PredictionRunSummary | null> | null = null;
   private closed = false;
+  /** Labels and thresholds for predicting on a query embedding, rebuilt when labels or vocabulary change. */
+  private queryModel: { key: string; context: LabelContext; pool: Set<number>; terms: number[]; thresholds: Map<number, number> } | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -127,6 +129,35 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
     const [latest, labelsVersion] = await Promise.all([this.tags.latestPredictionRun(), this.tags.labelsVersion()]);
     const modelId = this.encoder.status().modelId;
     return { latest, current: { modelId, labelsVersion }, stale: !latest || latest.modelId !== modelId || latest.labelsVersion !== labelsVersion, running: this.running !== null };
+  }
+
+  /**
+   * Predicted tags for a query embedding (an uploaded slice's box, a detection): the same vote and
+   * per-term thresholds as stored predictions, over every labelled lesion. Empty when the embedding
+   * comes from another model or nothing is labelled.
+   */
+  async predictForEmbedding(vector: Float32Array, modelId: string): Promise<{ term: string; confidence: number }[]> {
+    if (!this.index.isReady() || modelId !== this.encoder.status().modelId) return [];
+    const model = await this.modelForQueries();
+    if (!model.terms.length) return [];
+    const neighbours = this.index.search(vector, this.config.tags.predictionK * POOL_FACTOR, { lesionIds: model.pool }).map((h) => ({ lesionId: h.meta.lesionId, similarity: h.similarity }));
+    const scores = neighbourVotes(neighbours, model.terms, model.context.has, model.context.labelledFor, this.config.tags.predictionK);
+    const passing = new Map([...scores].filter(([t, score]) => score >= model.thresholds.get(t)!));
+    const vocabulary = model.context.vocabulary;
+    return [...resolveExclusive(passing, (t) => exclusiveTermIds(vocabulary, t))]
+      .map(([termId, confidence]) => ({ term: vocabulary.nameById.get(termId)!, confidence: Math.min(1, confidence) }))
+      .sort((a, b) => b.confidence - a.confidence || a.term.localeCompare(b.term));
+  }
+
+  private async modelForQueries() {
+    const [labelsVersion, vocabulary] = await Promise.all([this.tags.labelsVersion(), this.vocabulary.current()]);
+    const key = `${labelsVersion}:${vocabulary.version}:${this.encoder.status().modelId}:${this.index.status().points}`;
+    if (this.queryModel?.key !== key) {
+      const context = new LabelContext(await this.tags.labelledLesions(), vocabulary);
+      const calibration = this.calibrate(context);
+      this.queryModel = { key, context, pool: new Set(context.labelled.map((l) => l.lesionId)), terms: calibration.terms, thresholds: calibration.thresholds };
+    }
+    return this.queryModel;
   }
 
   /** Recomputes when the model or the labels changed since the last finished run. */

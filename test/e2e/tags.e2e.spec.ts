@@ -156,6 +156,26 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
     await t.http().post('/api/v1/search/similar').set(bearer(reader)).send({ lesionId: id, tags: 'xyzzy' }).expect(400);
   });
 
+  it('predicts tags for an uploaded slice and box from its labelled neighbours', async () => {
+    const [lesion] = await db.query(
+      `SELECT l.image_path, l.box_x1, l.box_y1, l.box_x2, l.box_y2, s.spacing_x_mm FROM lesion l JOIN series s ON s.id = l.series_id
+       WHERE l.coarse_type = 5 AND NOT EXISTS (SELECT 1 FROM lesion_tag t WHERE t.lesion_id = l.id AND (t.rejected OR t.source = 'curator')) ORDER BY l.id LIMIT 1`,
+    );
+    const res = await t
+      .http()
+      .post('/api/v1/search/similar')
+      .set(bearer(reader))
+      .attach('file', fs.readFileSync(lesion.image_path), 'slice.png')
+      .field('box', [lesion.box_x1, lesion.box_y1, lesion.box_x2, lesion.box_y2].join(','))
+      .field('spacingMm', String(lesion.spacing_x_mm))
+      .expect(200);
+    const terms = res.body.predictedTags.map((p: { term: string }) => p.term);
+    expect(terms).toContain('lung');
+    expect(terms).not.toContain('liver');
+    const confidences = res.body.predictedTags.map((p: { confidence: number }) => p.confidence);
+    expect(confidences).toEqual([...confidences].sort((a, b) => b - a));
+  });
+
   it('predicts tags for unreported lesions from labelled neighbours, and evaluates per term', async () => {
     const admin = t.adminKey;
     // Forget the sample's reports on a few lesions so they become prediction targets.
