@@ -73,7 +73,8 @@ export class Tags1764500000000 implements MigrationInterface {
         confidence real NOT NULL
       )`);
     await q.query(`CREATE INDEX lesion_term_rank_idx ON lesion_term (term_id, confidence DESC, lesion_id)`);
-    await q.query(`CREATE INDEX lesion_term_lesion_idx ON lesion_term (lesion_id)`);
+    // By lesion: the triggers' recompute, and AND queries probing a large term from a small one.
+    await q.query(`CREATE INDEX lesion_term_lesion_idx ON lesion_term (lesion_id, term_id) INCLUDE (confidence)`);
     await q.query(`
       CREATE FUNCTION lesion_term_recompute(ids int[]) RETURNS void LANGUAGE sql AS $$
         DELETE FROM lesion_term WHERE lesion_id = ANY(ids);
