@@ -248,6 +248,9 @@ export function candidateScore(c: Pick<BlobCandidate, 'polarity' | 'channel' | '
   return s;
 }
 
+/** Margin around a refined region, as for point-to-box (DeepLesion boxes sit outside the lesion edge). */
+export const REFINED_BOX_MARGIN_PX = 3;
+
 /** Threshold at the disc/ring midpoint around the peak; the component under the core becomes the box (or the square box stays). */
 export function refineBox(smoothed: Float32Array, width: number, height: number, c: Pick<BlobCandidate, 'x' | 'y' | 'sigma' | 'polarity' | 'features' | 'squareBox'>): Box {
   const r = Math.SQRT2 * c.sigma;
@@ -285,7 +288,8 @@ export function refineBox(smoothed: Float32Array, width: number, height: number,
     if (y > maxY) maxY = y;
   }
   if (area < 0.25 * Math.PI * r * r || area > 0.9 * Math.PI * R * R) return c.squareBox;
-  return { x1: x0 + minX - 0.5, y1: y0 + minY - 0.5, x2: x0 + maxX + 1.5, y2: y0 + maxY + 1.5 };
+  const m = REFINED_BOX_MARGIN_PX;
+  return { x1: x0 + minX - 0.5 - m, y1: y0 + minY - 0.5 - m, x2: x0 + maxX + 0.5 + m, y2: y0 + maxY + 0.5 + m };
 }
 
 /**
