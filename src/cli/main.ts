@@ -22,6 +22,8 @@ import { EvaluationModule } from '../evaluation/evaluation.module';
 import { VectorIndexService } from '../vector-index/vector-index.service';
 import { RetrievalEvalService } from '../evaluation/retrieval-eval.service';
 import { formatRetrievalReport } from '../evaluation/retrieval-report';
+import { DetectionEvalService } from '../evaluation/detection-eval.service';
+import { formatDetectionReport } from '../evaluation/detection-report';
 import { machineLine, writeSection } from '../evaluation/benchmarks-file';
 
 const USAGE = `Usage: node dist/src/cli/main.js <command>
@@ -34,6 +36,8 @@ const USAGE = `Usage: node dist/src/cli/main.js <command>
   embed [--force]    compute missing embeddings for the configured encoder (ENCODER_MODEL); --force recomputes all
   eval retrieval --format deeplesion|keyslice8|samples --csv FILE --images DIR [--hu-window L,H] [--write NAME]
                      cross-patient type retrieval metrics (P@1, P@5, mAP, kNN-5) with bootstrap intervals
+  eval detection --format deeplesion|keyslice8|samples --csv FILE --images DIR [--hu-window L,H] [--write NAME]
+                     FROC (IoU ≥ 0.5 and centre-inside) of the detector and point-to-box from each true centre
   index verify       compare the HNSW index with the database; exit 1 on any mismatch or unfindable lesion
   index rebuild      rebuild the index of the configured encoder from the database and snapshot it
   migrate            run pending migrations
@@ -169,7 +173,8 @@ async function indexCommand(app: INestApplicationContext, args: string[]): Promi
 
 async function evaluate(config: AppConfig, args: string[]): Promise<number> {
   const [kind, ...flags] = args;
-  if (kind !== 'retrieval') throw new UsageError('eval needs a kind: retrieval');
+  if (kind === 'detection') return evaluateDetection(config, flags);
+  if (kind !== 'retrieval') throw new UsageError('eval needs a kind: retrieval or detection');
   const { values } = parseArgs({
     args: flags,
     options: { format: { type: 'string' }, csv: { type: 'string' }, images: { type: 'string' }, 'hu-window': { type: 'string' }, write: { type: 'string' }, rounds: { type: 'string' } },
@@ -187,6 +192,35 @@ async function evaluate(config: AppConfig, args: string[]): Promise<number> {
     console.log(table);
     if (values.write) {
       writeSection(`retrieval-${values.write}`, `## Retrieval: ${values.write} (\`npm run eval -- retrieval\`)\n\n${machineLine()}.\n\n${table}`);
+      console.log('written to docs/BENCHMARKS.md');
+    }
+    return 0;
+  } finally {
+    await app.close();
+  }
+}
+
+async function evaluateDetection(config: AppConfig, flags: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: flags,
+    options: { format: { type: 'string' }, csv: { type: 'string' }, images: { type: 'string' }, 'hu-window': { type: 'string' }, write: { type: 'string' } },
+  });
+  const format = values.format ?? (values.csv && path.basename(values.csv) === 'lesions.csv' ? 'samples' : 'deeplesion');
+  if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(format)) {
+    throw new UsageError('eval detection needs --csv and --images (and --format deeplesion|keyslice8|samples unless the CSV is a samples lesions.csv)');
+  }
+  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config), { logger: ['fatal', 'error', 'warn'] });
+  try {
+    const report = await app.get(DetectionEvalService).evaluate({
+      format: format as IngestFormat,
+      csvPath: path.resolve(values.csv),
+      imagesDir: path.resolve(values.images),
+      huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,
+    });
+    const table = formatDetectionReport(report, values.write ?? path.basename(path.dirname(path.resolve(values.csv))));
+    console.log(table);
+    if (values.write) {
+      writeSection(`detection-${values.write}`, `## Detection: ${values.write} (\`npm run eval -- detection\`)\n\n${machineLine()}.\n\n${table}`);
       console.log('written to docs/BENCHMARKS.md');
     }
     return 0;

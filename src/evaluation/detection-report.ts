@@ -1,0 +1,28 @@
+import { DetectionReport } from './detection-eval.service';
+
+/** Markdown tables of a detection evaluation, with the published DeepLesion anchors. */
+export function formatDetectionReport(report: DetectionReport, setName: string): string {
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  const rates = report.iou.fpRates;
+  const p = report.pointToBox;
+  return [
+    `Set: ${setName}: ${report.lesions} lesions on ${report.images} slices (${report.failed} lesion(s) could not be read). Detector: ${report.detector.name} (model ${report.detector.modelId.slice(0, 12)}), ${report.msPerSlice.toFixed(0)} ms per slice end to end, ${(report.centre.detections / Math.max(1, report.images)).toFixed(1)} boxes kept per slice (score threshold 0).`,
+    '',
+    `FROC, one score threshold pooled over the slices (sensitivity at false positives per slice):`,
+    '',
+    `| hit criterion | ${rates.map((r) => `${r} FP`).join(' | ')} | recall (all boxes) |`,
+    `|---|${rates.map(() => '---').join('|')}|---|`,
+    `| IoU ≥ 0.5 | ${report.iou.sensitivities.map(pct).join(' | ')} | ${pct(report.iou.recall)} |`,
+    `| centre inside the box | ${report.centre.sensitivities.map(pct).join(' | ')} | ${pct(report.centre.recall)} |`,
+    '',
+    'Published anchors (trained detectors on the full DeepLesion test split, IoU ≥ 0.5, not comparable in data or training): 81.1% at 5 FP per image for the original DeepLesion detector (Yan et al., 2018); 84.4% at 1 FP for a later multi-task one (MULAN, Yan et al., 2019).',
+    '',
+    `Point to box, clicking each true box's centre (${p.msPerPoint.toFixed(0)} ms per point with the body outline):`,
+    '',
+    '| lesions | IoU ≥ 0.5 | median IoU | mean IoU | median diameter error | mean diameter error |',
+    '|---|---|---|---|---|---|',
+    `| ${p.lesions} | ${pct(p.iouAtLeastHalf)} | ${p.medianIou.toFixed(2)} | ${p.meanIou.toFixed(2)} | ${p.medianDiameterErrorMm.toFixed(1)} mm | ${p.meanDiameterErrorMm.toFixed(1)} mm |`,
+    '',
+    `Diameter error: |estimated − true| long axis, against ${p.reference === 'recist' ? 'the RECIST long axis' : 'the longer side of the true box (the set has no RECIST diameters; estimate: the longer side of the returned box)'}${p.spacingAssumed ? `, at an assumed ${0.8} mm per pixel (the set gives no spacing)` : ''}.`,
+  ].join('\n');
+}
