@@ -173,25 +173,25 @@ export function gaussianBlur(image: Float32Array, width: number, height: number,
   for (let i = 0; i < taps.length; i++) taps[i] /= sum;
   const tmp = new Float32Array(image.length);
   const out = new Float32Array(image.length);
+  // Rows: padded copy of each row, then a branch-free inner loop.
+  const row = new Float32Array(width + 2 * radius);
   for (let y = 0; y < height; y++) {
-    const row = y * width;
+    const base = y * width;
+    for (let i = 0; i < row.length; i++) row[i] = image[base + Math.min(width - 1, Math.max(0, i - radius))];
     for (let x = 0; x < width; x++) {
       let acc = 0;
-      for (let k = -radius; k <= radius; k++) {
-        const xx = x + k < 0 ? 0 : x + k >= width ? width - 1 : x + k;
-        acc += taps[k + radius] * image[row + xx];
-      }
-      tmp[row + x] = acc;
+      for (let k = 0; k < taps.length; k++) acc += taps[k] * row[x + k];
+      tmp[base + x] = acc;
     }
   }
+  // Columns: accumulate whole rows at a time (cache-friendly).
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let acc = 0;
-      for (let k = -radius; k <= radius; k++) {
-        const yy = y + k < 0 ? 0 : y + k >= height ? height - 1 : y + k;
-        acc += taps[k + radius] * tmp[yy * width + x];
-      }
-      out[y * width + x] = acc;
+    const target = y * width;
+    for (let k = 0; k < taps.length; k++) {
+      const yy = Math.min(height - 1, Math.max(0, y + k - radius));
+      const w = taps[k];
+      const src = yy * width;
+      for (let x = 0; x < width; x++) out[target + x] += w * tmp[src + x];
     }
   }
   return out;
