@@ -186,7 +186,8 @@ function roundness(octave: Octave, plane: number, level: ScaleLevel, fx: number,
 }
 
 /** Mean and standard deviation of the disc d ≤ rIn and of the ring rOut0 ≤ d ≤ rOut1 around (cx, cy). */
-export function discRingStats(img: Float32Array, width: number, height: number, cx: number, cy: number, rIn: number, rOut0: number, rOut1: number, body?: Uint8Array) {
+/** `ringMask`: when given, only its pixels count in the ring (point to box: the body, so outside air never forms the ring). */
+export function discRingStats(img: Float32Array, width: number, height: number, cx: number, cy: number, rIn: number, rOut0: number, rOut1: number, body?: Uint8Array, ringMask?: Uint8Array) {
   const x0 = Math.max(0, Math.floor(cx - rOut1));
   const x1 = Math.min(width - 1, Math.ceil(cx + rOut1));
   const y0 = Math.max(0, Math.floor(cy - rOut1));
@@ -204,7 +205,7 @@ export function discRingStats(img: Float32Array, width: number, height: number, 
       const d2 = dy2 + (x - cx) * (x - cx);
       const v = img[row + x];
       if (d2 <= rIn2) (n1++, (s1 += v), (q1 += v * v));
-      else if (d2 >= r02 && d2 <= r12) {
+      else if (d2 >= r02 && d2 <= r12 && (!ringMask || ringMask[row + x])) {
         n2++;
         s2 += v;
         q2 += v * v;

@@ -40,7 +40,7 @@ export function pointToBox(hu: Float32Array, width: number, height: number, mask
   // Blob scale: the radius whose disc differs most from its ring, relative to their spread.
   let best = { score: -Infinity, r: RADII[0], mi: 0, mr: 0 };
   for (const r of RADII) {
-    const st = discRingStats(fit, width, height, px, py, Math.max(0.8 * r, 1), 1.3 * r, 2 * r + 2);
+    const st = discRingStats(fit, width, height, px, py, Math.max(0.8 * r, 1), 1.3 * r, 2 * r + 2, undefined, masks.body);
     if (st.ringCount < 8) continue;
     const score = Math.abs(st.discMean - st.ringMean) / (0.5 * (st.discStd + st.ringStd) + 10);
     if (score > best.score) best = { score, r, mi: st.discMean, mr: st.ringMean };
@@ -61,7 +61,7 @@ export function pointToBox(hu: Float32Array, width: number, height: number, mask
   for (let y = y0; y <= y1; y++) {
     for (let x = x0; x <= x1; x++) {
       const d = Math.hypot(x - px, y - py);
-      if (d <= R && polarity * (fit[y * width + x] - mid) > 0) {
+      if (d <= R && masks.body[y * width + x] && polarity * (fit[y * width + x] - mid) > 0) {
         const k = (y - y0) * w + (x - x0);
         mask[k] = 1;
         if (d < seedD && d <= Math.max(0.5 * r, 1.5)) (seed = k), (seedD = d);
