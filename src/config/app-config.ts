@@ -36,6 +36,8 @@ export interface AppConfig {
     seriesRoot: string;
     /** Detection jobs kept in memory (oldest finished ones are dropped). */
     maxJobs: number;
+    /** onnxruntime intra-op threads of the detector session; 0 lets onnxruntime choose. */
+    intraOpThreads: number;
   };
   index: {
     /** Folder of HNSW snapshot files (derived data: deleting it only costs a rebuild). */
@@ -152,6 +154,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       model: str('DETECTOR_MODEL', 'default-blob'),
       seriesRoot: path.resolve(cwd, str('DETECTION_SERIES_ROOT', dataDir)),
       maxJobs: int('DETECTION_MAX_JOBS', 50, 1, 10000),
+      // One thread: concurrent requests give the parallelism, and a spinning pool starves on a busy host.
+      intraOpThreads: int('DETECTOR_THREADS', 1, 0, 256),
     },
     index: {
       dir: path.resolve(cwd, str('INDEX_DIR', path.join(dataDir, 'index'))),

@@ -143,6 +143,11 @@ export function scalePeaks(
       const fx = x * f;
       const fy = y * f;
       if (!allowed[fy * fullWidth + fx]) continue;
+      // The nearest neighbours first: most pixels are not peaks and fail there.
+      if (x > 0 && polarity * data[base + y * w + x - 1] > v) continue;
+      if (x < w - 1 && polarity * data[base + y * w + x + 1] > v) continue;
+      if (y > 0 && polarity * data[base + (y - 1) * w + x] > v) continue;
+      if (y < h - 1 && polarity * data[base + (y + 1) * w + x] > v) continue;
       let isMax = true;
       const y0 = Math.max(0, y - radius);
       const y1 = Math.min(h - 1, y + radius);

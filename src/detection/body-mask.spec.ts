@@ -1,4 +1,4 @@
-import { bodyMasks, euclideanDistance, fillHoles, gaussianBlur, labelComponents } from './body-mask';
+import { bodyMasks, chamferDistance, fillHoles, gaussianBlur, labelComponents } from './body-mask';
 
 describe('body masks', () => {
   it('labels 4-connected parts and fills holes', () => {
@@ -10,13 +10,15 @@ describe('body masks', () => {
     expect(fillHoles(m, 5, 5)[3]).toBe(0);
   });
 
-  it('measures exact Euclidean distances to the nearest zero', () => {
+  it('measures chamfer distances to the nearest zero (exact along rows, columns and diagonals)', () => {
     const m = new Uint8Array(7 * 7).fill(1);
     m[3 * 7 + 3] = 0;
-    const d = euclideanDistance(m, 7, 7);
+    const d = chamferDistance(m, 7, 7);
     expect(d[3 * 7 + 3]).toBe(0);
     expect(d[0]).toBeCloseTo(Math.hypot(3, 3), 5);
     expect(d[3 * 7 + 6]).toBe(3);
+    expect(d[1 * 7 + 6]).toBeCloseTo(Math.hypot(3, 2), 0);
+    expect(chamferDistance(new Uint8Array(4).fill(1), 2, 2)[0]).toBe(Infinity);
   });
 
   it('keeps a blur of a constant image constant', () => {

@@ -67,7 +67,8 @@ export class DetectorService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const { modelsDir, executionProviders, intraOpThreads } = this.config.encoder;
+    const { modelsDir, executionProviders } = this.config.encoder;
+    const { intraOpThreads } = this.config.detector;
     const model = this.config.detector.model;
     const dir = path.join(modelsDir, model);
     try {
