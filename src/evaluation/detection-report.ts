@@ -14,6 +14,7 @@ export function formatDetectionReport(report: DetectionReport, setName: string):
     `|---|${rates.map(() => '---').join('|')}|---|`,
     `| IoU ≥ 0.5 | ${report.iou.sensitivities.map(pct).join(' | ')} | ${pct(report.iou.recall)} |`,
     `| centre inside the box | ${report.centre.sensitivities.map(pct).join(' | ')} | ${pct(report.centre.recall)} |`,
+    `| score threshold there (centre inside) | ${report.centre.thresholds.map((t) => (t === null ? '–' : t.toFixed(2))).join(' | ')} | |`,
     '',
     'Published anchors (trained detectors on the full DeepLesion test split, IoU ≥ 0.5, not comparable in data or training): 81.1% at 5 FP per image for the original DeepLesion detector (Yan et al., 2018); 84.4% at 1 FP for a later multi-task one (MULAN, Yan et al., 2019).',
     '',

@@ -33,6 +33,7 @@ describe('FROC (DeepLesion convention)', () => {
     // t=0: ranks before the first FP (rank 1): A → 1/3; t=0.5: ranks < 3 (FP at rank 3 gives 1): A, C → 2/3
     // t=1: ranks < 4: A, C → 2/3; t=1.5: all ranks: A, B, C → 1
     expect(r.sensitivities).toEqual([1 / 3, 2 / 3, 2 / 3, 1]);
+    expect(r.thresholds).toEqual([0.9, 0.7, 0.6, 0.4]);
     expect(r.recall).toBe(1);
     expect(r).toMatchObject({ images: 2, lesions: 3, detections: 6 });
   });

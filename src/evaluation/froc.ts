@@ -14,6 +14,8 @@ export interface FrocImage {
 export interface FrocResult {
   fpRates: number[];
   sensitivities: number[];
+  /** The score of the last detection counted at each rate: the threshold of that operating point (null: none counted). */
+  thresholds: (number | null)[];
   /** Fraction of true boxes hit by any detection (all scores). */
   recall: number;
   images: number;
@@ -58,15 +60,18 @@ export function froc(images: readonly FrocImage[], criterion: HitCriterion, fpRa
     fpPerImage.push(fps / Math.max(1, images.length));
   }
   const lesions = firstHit.length;
-  const sensitivities = fpRates.map((t) => {
-    // number of leading ranks whose cumulative FP rate is ≤ t (searchsorted right)
+  // number of leading ranks whose cumulative FP rate is ≤ t (searchsorted right)
+  const cuts = fpRates.map((t) => {
     let cut = 0;
     while (cut < fpPerImage.length && fpPerImage[cut] <= t) cut++;
-    return lesions ? firstHit.filter((r) => r < cut).length / lesions : 0;
+    return cut;
   });
+  const sensitivities = cuts.map((cut) => (lesions ? firstHit.filter((r) => r < cut).length / lesions : 0));
+  const thresholds = cuts.map((cut) => (cut > 0 ? all[order[cut - 1]].score : null));
   return {
     fpRates: [...fpRates],
     sensitivities,
+    thresholds,
     recall: lesions ? firstHit.filter((r) => Number.isFinite(r)).length / lesions : 0,
     images: images.length,
     lesions,
