@@ -220,7 +220,8 @@ async function evaluateDetection(config: AppConfig, flags: string[]): Promise<nu
     const table = formatDetectionReport(report, values.write ?? path.basename(path.dirname(path.resolve(values.csv))));
     console.log(table);
     if (values.write) {
-      writeSection(`detection-${values.write}`, `## Detection: ${values.write} (\`npm run eval -- detection\`)\n\n${machineLine()}.\n\n${table}`);
+      const command = `npm run eval -- detection ${flags.map((f) => (f.startsWith('/') ? path.relative(process.cwd(), f) : f)).join(' ')}`;
+      writeSection(`detection-${values.write}`, `## Detection: ${values.write} (\`npm run eval -- detection\`)\n\n${machineLine()}. Command: \`${command}\`.\n\n${table}`);
       console.log('written to docs/BENCHMARKS.md');
     }
     return 0;
