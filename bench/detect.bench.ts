@@ -39,6 +39,7 @@ function percentile(values: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
+  const load = os.loadavg()[0];
   const database = `bench_detect_${process.pid}`;
   await admin(`CREATE DATABASE ${database}`);
   const url = ADMIN_URL.replace(/\/[^/]+$/, `/${database}`);
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
     const table = [
       '## Detection throughput (`npm run bench:detect`)',
       '',
-      `${machineLine()}; detector ${loaded.manifest.name} (model ${loaded.modelId.slice(0, 12)}), onnxruntime-node CPU, threads ${config.encoder.intraOpThreads || 'default'}; ${SLICES} key slices (512×512, 16-bit) of the built-in sample, one request at a time in one process.`,
+      `${machineLine()}; detector ${loaded.manifest.name} (model ${loaded.modelId.slice(0, 12)}), onnxruntime-node CPU, ${config.detector.intraOpThreads || 'default'} intra-op thread(s); ${SLICES} key slices (512×512, 16-bit) of the built-in sample, one request at a time in one process; 1-minute load average ${load.toFixed(1)} at the start (other processes shared the cores).`,
       '',
       '| path | slices | slices/s | per slice |',
       '|---|---|---|---|',
