@@ -46,7 +46,7 @@ export function buildBlobModel(channels: number, octaves = OCTAVES): BlobModel {
   for (let o = 0; o < octaves; o++) {
     const increments = octaveIncrements(o === 0 ? 0.5 : 2);
     const gaussians: string[] = [];
-    let current = o === 0 ? base : base;
+    let current = base;
     for (let j = 0; j <= SCALES_PER_OCTAVE; j++) {
       current = blur(current, increments[j]);
       gaussians.push(current);
