@@ -235,13 +235,15 @@ const clip = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi :
 
 /** Below this scale (px) the score falls with (σ / MIN_SIGMA)²: most findings are larger than vessels seen end-on. */
 export const MIN_LESION_SIGMA = 5;
+/** A dark soft-tissue blob whose disc is below this (HU) is fat or gas, rarely a lesion. */
+export const FAT_HU = -60;
 /** Mirror difference (HU) relative to the contrast at which a blob counts as fully asymmetric. */
 export const ASYMMETRY_FULL = 0.25;
 
 /**
  * The contrast score of a candidate: polarity × (disc − ring) over the spread, times penalties for
  * elongation (Hessian ratio), nearness to the body outline, a ring partly outside the body, bright
- * bone in the soft-tissue window, small scale, and left–right symmetry (normal anatomy mostly has a
+ * bone or dark fat and gas in the soft-tissue window, small scale, and left–right symmetry (normal anatomy mostly has a
  * mirror twin; a lesion mostly has none).
  */
 export function candidateScore(c: Pick<BlobCandidate, 'polarity' | 'channel' | 'features' | 'sigma'>): number {
@@ -251,6 +253,7 @@ export function candidateScore(c: Pick<BlobCandidate, 'polarity' | 'channel' | '
   let s = contrast / (0.5 * (si + sr) + (10 * windowWidth) / 400);
   s *= clip(ratio, 0.05, 1) * clip(edgeDistance / 2, 0.1, 1) * clip(ringInBody, 0.1, 1);
   if (c.channel === 0 && mi > 200) s *= 0.3;
+  if (c.channel === 1 && mi < FAT_HU) s *= 0.3;
   if (c.sigma < MIN_LESION_SIGMA) s *= (c.sigma / MIN_LESION_SIGMA) ** 2;
   s *= clip(mirrorDifference / Math.max(contrast, 1) / ASYMMETRY_FULL, 0.1, 1);
   return s;
