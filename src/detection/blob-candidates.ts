@@ -235,6 +235,8 @@ const clip = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi :
 
 /** Below this scale (px) the score falls with (σ / MIN_SIGMA)²: most findings are larger than vessels seen end-on. */
 export const MIN_LESION_SIGMA = 5;
+/** A bright soft-tissue blob above this (HU) is mostly contrast-filled vessel, bowel or renal cortex. */
+export const ENHANCED_HU = 120;
 /** A dark soft-tissue blob whose disc is below this (HU) is fat or gas, rarely a lesion. */
 export const FAT_HU = -60;
 /** Mirror difference (HU) relative to the contrast at which a blob counts as fully asymmetric. */
@@ -253,6 +255,7 @@ export function candidateScore(c: Pick<BlobCandidate, 'polarity' | 'channel' | '
   let s = contrast / (0.5 * (si + sr) + (10 * windowWidth) / 400);
   s *= clip(ratio, 0.05, 1) * clip(edgeDistance / 2, 0.1, 1) * clip(ringInBody, 0.1, 1);
   if (c.channel === 0 && mi > 200) s *= 0.3;
+  else if (c.channel === 0 && mi > ENHANCED_HU) s *= 0.5;
   if (c.channel === 1 && mi < FAT_HU) s *= 0.3;
   if (c.sigma < MIN_LESION_SIGMA) s *= (c.sigma / MIN_LESION_SIGMA) ** 2;
   s *= clip(mirrorDifference / Math.max(contrast, 1) / ASYMMETRY_FULL, 0.1, 1);

@@ -23,7 +23,7 @@ export function buildDefaultDetector(): { manifest: DetectorManifest; bytes: Uin
     model: { file: 'model.onnx', input: model.inputName, outputs: { octaves: model.outputNames } },
     input: { size: 512, windows, sliceOffsetsMm: [0], spacingMm: null, maskOutsideBody: true, normalisation: null, minSide: 64, maxSide: 2048, maxAspect: 2 },
     // scoreThreshold: about 4 false positives per slice on the 51 real sample lesions (docs/BENCHMARKS.md).
-    output: { format: 'blob-scale-space', scoreThreshold: 1.0, nmsIou: 0.3, maxDetections: 50 },
+    output: { format: 'blob-scale-space', scoreThreshold: 0.9, nmsIou: 0.3, maxDetections: 50 },
   };
   return { manifest, bytes: model.bytes };
 }
