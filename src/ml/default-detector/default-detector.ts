@@ -19,7 +19,7 @@ export function buildDefaultDetector(): { manifest: DetectorManifest; bytes: Uin
     schema: DETECTOR_MANIFEST_SCHEMA,
     name: DEFAULT_DETECTOR_NAME,
     description:
-      'Training-free lesion candidates: multi-scale blob peaks (difference of Gaussians) on soft-tissue and lung windows, both polarities, inside the body; scored by disc-versus-ring contrast over spread with penalties for elongation, the body outline, bright bone, small scale and left-right symmetry; boxes refined at the disc/ring midpoint.',
+      'Training-free lesion candidates: multi-scale blob peaks (difference of Gaussians) on soft-tissue and lung windows, both polarities, inside the body; scored by disc-versus-ring contrast over spread with penalties for elongation, the body outline, bright bone, strong enhancement, fat or gas, small scale and left-right symmetry; boxes refined at the disc/ring midpoint.',
     model: { file: 'model.onnx', input: model.inputName, outputs: { octaves: model.outputNames } },
     input: { size: 512, windows, sliceOffsetsMm: [0], spacingMm: null, maskOutsideBody: true, normalisation: null, minSide: 64, maxSide: 2048, maxAspect: 2 },
     // scoreThreshold: about 4 false positives per slice on the 51 real sample lesions (docs/BENCHMARKS.md).
