@@ -20,7 +20,7 @@ export function formatDetectionReport(report: DetectionReport, setName: string):
     '',
     'Reference without weights: the numerical prototype in shared/prototypes/detector_candidates.py (LoG peaks, contrast score, no symmetry or scale prior) reaches 16% (centre inside) and 4% (IoU ≥ 0.5) at 4 FP per slice on the 51 real sample lesions.',
     '',
-    'Published anchors (trained detectors on the full DeepLesion test split, IoU ≥ 0.5, not comparable in data or training): 81.1% at 5 FP per image for the original DeepLesion detector (Yan et al., 2018); 84.4% at 1 FP for a later multi-task one (MULAN, Yan et al., 2019).',
+    'Published anchors (trained detectors on DeepLesion\'s test split: other data, other scale, trained weights; not directly comparable): 81.1% sensitivity at 5 FP per image for the original DeepLesion detector (Yan et al., 2018); 84.4% at 1 FP per image for a later multi-task detector.',
     '',
     `Point to box, clicking each true box's centre (${p.msPerPoint.toFixed(0)} ms per point with the body outline):`,
     '',
