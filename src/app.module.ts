@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
+import { DetectionModule } from './detection/detection.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { LesionsModule } from './lesions/lesions.module';
@@ -31,6 +32,7 @@ export class AppModule {
         TagsModule,
         CohortsModule,
         WebModule,
+        DetectionModule,
       ],
     };
   }

@@ -23,6 +23,8 @@ import { EvaluationModule } from '../evaluation/evaluation.module';
 import { VectorIndexService } from '../vector-index/vector-index.service';
 import { RetrievalEvalService } from '../evaluation/retrieval-eval.service';
 import { formatRetrievalReport } from '../evaluation/retrieval-report';
+import { DetectionEvalService } from '../evaluation/detection-eval.service';
+import { formatDetectionReport } from '../evaluation/detection-report';
 import { machineLine, writeSection } from '../evaluation/benchmarks-file';
 import { parseLesanetOntology } from '../tags/lesanet-ontology.parser';
 import { benchmarkReportMining, formatReportMiningBenchmark, HandLabeledSentence } from '../tags/report-mining-benchmark';
@@ -41,6 +43,8 @@ const USAGE = `Usage: node dist/src/cli/main.js <command>
   eval report-mining [--ontology lesion_ontology_181022.xlsx] [--test hand_labeled_test_set.json] [--terms lesanet171|all]
                      mine LesaNet's hand-labelled report sentences with its ontology; P/R/F1 into docs/BENCHMARKS.md
                      (files default to ../shared/data/lesanet beside the repository)
+  eval detection --format deeplesion|keyslice8|samples --csv FILE --images DIR [--hu-window L,H] [--write NAME]
+                     FROC (IoU ≥ 0.5 and centre-inside) of the detector and point-to-box from each true centre
   index verify       compare the HNSW index with the database; exit 1 on any mismatch or unfindable lesion
   index rebuild      rebuild the index of the configured encoder from the database and snapshot it
   migrate            run pending migrations
@@ -177,7 +181,8 @@ async function indexCommand(app: INestApplicationContext, args: string[]): Promi
 async function evaluate(config: AppConfig, args: string[]): Promise<number> {
   const [kind, ...flags] = args;
   if (kind === 'report-mining') return reportMiningEval(flags);
-  if (kind !== 'retrieval') throw new UsageError('eval needs a kind: retrieval or report-mining');
+  if (kind === 'detection') return evaluateDetection(config, flags);
+  if (kind !== 'retrieval') throw new UsageError('eval needs a kind: retrieval, report-mining or detection');
   const { values } = parseArgs({
     args: flags,
     options: { format: { type: 'string' }, csv: { type: 'string' }, images: { type: 'string' }, 'hu-window': { type: 'string' }, write: { type: 'string' }, rounds: { type: 'string' } },
@@ -256,6 +261,36 @@ function projectRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
   return dir;
+}
+
+async function evaluateDetection(config: AppConfig, flags: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: flags,
+    options: { format: { type: 'string' }, csv: { type: 'string' }, images: { type: 'string' }, 'hu-window': { type: 'string' }, write: { type: 'string' } },
+  });
+  const format = values.format ?? (values.csv && path.basename(values.csv) === 'lesions.csv' ? 'samples' : 'deeplesion');
+  if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(format)) {
+    throw new UsageError('eval detection needs --csv and --images (and --format deeplesion|keyslice8|samples unless the CSV is a samples lesions.csv)');
+  }
+  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config), { logger: ['fatal', 'error', 'warn'] });
+  try {
+    const report = await app.get(DetectionEvalService).evaluate({
+      format: format as IngestFormat,
+      csvPath: path.resolve(values.csv),
+      imagesDir: path.resolve(values.images),
+      huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,
+    });
+    const table = formatDetectionReport(report, values.write ?? path.basename(path.dirname(path.resolve(values.csv))));
+    console.log(table);
+    if (values.write) {
+      const command = `npm run eval -- detection ${flags.map((f) => (f.startsWith('/') ? path.relative(process.cwd(), f) : f)).join(' ')}`;
+      writeSection(`detection-${values.write}`, `## Detection: ${values.write} (\`npm run eval -- detection\`)\n\n${machineLine()}. Command: \`${command}\`.\n\n${table}`);
+      console.log('written to docs/BENCHMARKS.md');
+    }
+    return 0;
+  } finally {
+    await app.close();
+  }
 }
 
 async function sampleIngest(app: INestApplicationContext): Promise<number> {

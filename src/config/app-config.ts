@@ -29,6 +29,16 @@ export interface AppConfig {
     /** Worker threads that decode and prepare patches while the model runs; 0 prepares in the main thread. */
     prepareWorkers: number;
   };
+  detector: {
+    /** Detector model folder under encoder.modelsDir; the default one is written by the project's own code. */
+    model: string;
+    /** Series folders for detection jobs must lie under this folder. */
+    seriesRoot: string;
+    /** Detection jobs kept in memory (oldest finished ones are dropped). */
+    maxJobs: number;
+    /** onnxruntime intra-op threads of the detector session; 0 lets onnxruntime choose. */
+    intraOpThreads: number;
+  };
   index: {
     /** Folder of HNSW snapshot files (derived data: deleting it only costs a rebuild). */
     dir: string;
@@ -145,6 +155,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       embedOnIngest: bool('EMBED_ON_INGEST', true),
       // One per core measured best on 2 cores (bench:encoder): preparation costs about twice the model.
       prepareWorkers: int('ENCODER_PREPARE_WORKERS', os.cpus().length, 0, 64),
+    },
+    detector: {
+      model: str('DETECTOR_MODEL', 'default-blob'),
+      seriesRoot: path.resolve(cwd, str('DETECTION_SERIES_ROOT', dataDir)),
+      maxJobs: int('DETECTION_MAX_JOBS', 50, 1, 10000),
+      // One thread: concurrent requests give the parallelism, and a spinning pool starves on a busy host.
+      intraOpThreads: int('DETECTOR_THREADS', 1, 0, 256),
     },
     index: {
       dir: path.resolve(cwd, str('INDEX_DIR', path.join(dataDir, 'index'))),

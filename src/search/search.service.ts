@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException, ServiceUnavailableException, UnprocessableEntityException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { decodeSlice } from '../imaging/decode-slice';
-import { boxInside, Box, ImageFormatError } from '../imaging/hu-image';
+import { boxInside, Box, HuImage, ImageFormatError } from '../imaging/hu-image';
 import { criteriaFromDto } from '../lesions/lesion-criteria';
 import { LesionView } from '../lesions/lesion.view';
 import { LesionsService } from '../lesions/lesions.service';
@@ -82,6 +82,27 @@ export class SearchService {
       query = { lesionId: null, upload: { width: embedded.width, height: embedded.height, box: embedded.box } };
       predictedTags = await this.tagPrediction.predictForEmbedding(embedded.vector, this.encoder.loaded.modelId);
     }
+    const result = await this.rank(vector, facts, filter, dto, query);
+    return { ...result, ...(tagQuery ? { tags: tagQuery } : {}), ...(predictedTags ? { predictedTags } : {}) };
+  }
+
+  /**
+   * Similar lesions for a box on a slice that is already decoded (detection and point-to-box use it):
+   * the same embedding and ranking as an uploaded slice, and the query embedding for tag prediction.
+   */
+  async similarForSlice(image: HuImage, box: Box, spacingMm: number | null, dto: SimilarSearchDto): Promise<SimilarResult & { vector: Float32Array }> {
+    if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
+    if (this.encoder.status().state !== 'ready') throw new ConflictException('The encoder is not ready');
+    const vector = await this.encoder.embedImage(image, box, spacingMm);
+    const longAxisMm = spacingMm ? Math.hypot(box.x2 - box.x1, box.y2 - box.y1) * spacingMm : null;
+    const result = await this.rank(vector, { coarseType: null, longAxisMm, location: null }, toSearchFilter(dto), dto, {
+      lesionId: null,
+      upload: { width: image.width, height: image.height, box },
+    });
+    return { ...result, vector };
+  }
+
+  private async rank(vector: ArrayLike<number>, facts: QueryFacts, filter: SearchFilter, dto: SimilarSearchDto, query: SimilarResult['query']): Promise<SimilarResult> {
     const reranking = dto.locationWeight > 0 || dto.sizeWeight > 0;
     const candidates = this.index.search(vector, reranking ? Math.min(dto.k * RERANK_POOL, 800) : dto.k, filter);
     const scored = candidates
@@ -98,8 +119,6 @@ export class SearchService {
       query,
       model: { name: manifest.name, modelId },
       k: dto.k,
-      ...(tagQuery ? { tags: tagQuery } : {}),
-      ...(predictedTags ? { predictedTags } : {}),
       hits: scored.flatMap((s) => (views.has(s.lesionId) ? [{ lesion: views.get(s.lesionId)!, similarity: s.similarity, score: s.score, why: s.why }] : [])),
     };
   }

@@ -1,0 +1,54 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, UploadedFiles, UseInterceptors } from '@nestjs/common';
+import { FileFieldsInterceptor } from '@nestjs/platform-express';
+import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireRole } from '../auth/auth.decorators';
+import { DetectDto, FromPointDto, StartDetectionJobDto } from './detection.dto';
+import { DetectionService, UploadedSlice } from './detection.service';
+
+const SLICE_FILES = FileFieldsInterceptor([
+  { name: 'file', maxCount: 1 },
+  { name: 'neighbours', maxCount: 8 },
+]);
+
+@ApiTags('detection')
+@ApiBearerAuth()
+@Controller('detections')
+export class DetectionController {
+  constructor(private readonly detection: DetectionService) {}
+
+  @Post()
+  @HttpCode(200)
+  @UseInterceptors(SLICE_FILES)
+  @ApiConsumes('multipart/form-data')
+  @ApiOperation({
+    summary:
+      'Lesion boxes with scores on an uploaded slice (file: DeepLesion 16-bit PNG, DICOM, or 8-bit PNG/JPEG with huWindow; optional neighbours + neighbourOffsetsMm, spacingMm); include=similar,tags adds per box the top-k similar archived lesions and predicted tags',
+  })
+  detect(@Body() body: DetectDto, @UploadedFiles() files: UploadedSlice = {}) {
+    return this.detection.detect(body, files);
+  }
+
+  @Post('from-point')
+  @HttpCode(200)
+  @UseInterceptors(SLICE_FILES)
+  @ApiConsumes('multipart/form-data')
+  @ApiOperation({ summary: "The lesion's box from a point clicked inside it (x, y in slice pixels), with long and short axis in mm, then its similar lesions and tags (include, default similar,tags)" })
+  fromPoint(@Body() body: FromPointDto, @UploadedFiles() files: UploadedSlice = {}) {
+    return this.detection.fromPoint(body, files);
+  }
+
+  @Post('jobs')
+  @HttpCode(202)
+  @RequireRole('curator')
+  @ApiOperation({ summary: 'Detect on every slice of a DeepLesion series folder on the server (under DETECTION_SERIES_ROOT); poll the job' })
+  startJob(@Body() body: StartDetectionJobDto) {
+    return this.detection.startJob(body);
+  }
+
+  @Get('jobs/:id')
+  @RequireRole('curator')
+  @ApiOperation({ summary: 'Status of a detection job: progress (done/total slices), and the boxes per slice when finished' })
+  getJob(@Param('id', ParseUUIDPipe) id: string) {
+    return this.detection.getJob(id);
+  }
+}

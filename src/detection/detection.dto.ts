@@ -1,0 +1,111 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+
+const NUMBER_LIST = /^\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?)*\s*$/;
+export const INCLUDE_VALUES = ['similar', 'tags'] as const;
+export type IncludeValue = (typeof INCLUDE_VALUES)[number];
+
+const toIncludeList = ({ value }: { value: unknown }) =>
+  (Array.isArray(value) ? value : String(value ?? '').split(','))
+    .map((v) => String(v).trim())
+    .filter(Boolean);
+
+/** Multipart fields shared by detection and point-to-box (the slice comes as the file `file`). */
+export class SliceUploadDto {
+  @ApiPropertyOptional({ description: 'In-plane pixel spacing in mm (DICOM: read from the file)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0.05)
+  @Max(10)
+  spacingMm?: number;
+
+  @ApiPropertyOptional({ description: 'With an 8-bit upload: the HU range of its grey levels, "low,high" (DeepLesion key slices: -1024,3071)' })
+  @IsOptional()
+  @Matches(/^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$/, { message: 'huWindow must be "low,high"' })
+  huWindow?: string;
+
+  @ApiPropertyOptional({ enum: ['auto', 'png16', 'gray8', 'dicom'], default: 'auto' })
+  @IsOptional()
+  @IsIn(['auto', 'png16', 'gray8', 'dicom'])
+  encoding?: 'auto' | 'png16' | 'gray8' | 'dicom';
+
+  @ApiPropertyOptional({ description: 'With neighbouring slices (files "neighbours"): their offsets from the key slice in mm, in the same order, e.g. "-2,2"' })
+  @IsOptional()
+  @Matches(NUMBER_LIST, { message: 'neighbourOffsetsMm must be a comma list of numbers' })
+  neighbourOffsetsMm?: string;
+
+  @ApiPropertyOptional({ description: 'Per box: "similar" (top-k similar archived lesions), "tags" (predicted tags); comma list', example: 'similar,tags' })
+  @IsOptional()
+  @Transform(toIncludeList)
+  @IsIn(INCLUDE_VALUES, { each: true, message: 'include takes similar and/or tags' })
+  include?: IncludeValue[];
+
+  @ApiPropertyOptional({ default: 5, minimum: 1, maximum: 50, description: 'Similar lesions per box' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  k = 5;
+}
+
+export class DetectDto extends SliceUploadDto {
+  @ApiPropertyOptional({ description: "Keep boxes scoring at least this (default: the detector manifest's threshold; 0 = all)" })
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0)
+  scoreThreshold?: number;
+
+  @ApiPropertyOptional({ description: 'At most this many boxes (capped by the manifest)', minimum: 1, maximum: 1000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  maxDetections?: number;
+}
+
+export class FromPointDto extends SliceUploadDto {
+  @ApiProperty({ description: 'Column of the clicked point, in pixels of the slice' })
+  @Type(() => Number)
+  @IsNumber()
+  x: number;
+
+  @ApiProperty({ description: 'Row of the clicked point, in pixels of the slice' })
+  @Type(() => Number)
+  @IsNumber()
+  y: number;
+}
+
+export class StartDetectionJobDto {
+  @ApiProperty({ description: `A DeepLesion series folder ({slice}.png, 16-bit) on the server, under DETECTION_SERIES_ROOT (absolute, or relative to it)`, example: 'Images_png/000001_01_01' })
+  @IsString()
+  @Length(1, 4096)
+  series: string;
+
+  @ApiPropertyOptional({ description: 'In-plane pixel spacing of the series in mm' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0.05)
+  @Max(10)
+  spacingMm?: number;
+
+  @ApiPropertyOptional({ description: 'Distance between consecutive slice files in mm (for models that take neighbouring slices)', default: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0.1)
+  @Max(20)
+  sliceIntervalMm?: number;
+
+  @ApiPropertyOptional({ description: "Keep boxes scoring at least this (default: the manifest's threshold)" })
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0)
+  scoreThreshold?: number;
+}

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { MulterModule } from '@nestjs/platform-express';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MlModule } from '../ml/ml.module';
+import { SearchModule } from '../search/search.module';
+import { TagPredictionService } from '../tags/tag-prediction.service';
+import { TagsModule } from '../tags/tags.module';
+import { DetectionController } from './detection.controller';
+import { DetectionService } from './detection.service';
+import { DetectorModule } from './detector.module';
+import { SeriesFilesRepository } from './series-files.repository';
+import { TAG_PREDICTOR } from './tag-predictor.port';
+
+@Module({
+  imports: [
+    DetectorModule,
+    MlModule,
+    SearchModule,
+    TagsModule,
+    // Uploads stay in memory, bounded by MAX_UPLOAD_BYTES per file (larger ones get 413).
+    MulterModule.registerAsync({ inject: [APP_CONFIG], useFactory: (config: AppConfig) => ({ limits: { fileSize: config.maxUploadBytes, files: 9, fields: 40 } }) }),
+  ],
+  controllers: [DetectionController],
+  // Predicted tags for each box come from the tags feature, through the port detection defines.
+  providers: [DetectionService, SeriesFilesRepository, { provide: TAG_PREDICTOR, useExisting: TagPredictionService }],
+})
+export class DetectionModule {}

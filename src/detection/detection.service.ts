@@ -1,0 +1,285 @@
+import * as path from 'node:path';
+import {
+  BadRequestException,
+  HttpException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  Optional,
+  PayloadTooLargeException,
+  ServiceUnavailableException,
+  UnprocessableEntityException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { decodeSlice, DecodedSlice } from '../imaging/decode-slice';
+import { Box, HuImage, ImageFormatError } from '../imaging/hu-image';
+import { EncoderService } from '../ml/encoder.service';
+import { SimilarSearchDto } from '../search/search.dto';
+import { SearchService, SimilarHit } from '../search/search.service';
+import { bodyMasks } from './body-mask';
+import { DetectDto, FromPointDto, SliceUploadDto, StartDetectionJobDto } from './detection.dto';
+import { DetectionInputError } from './detection-errors';
+import { DetectionJobRegistry, DetectionJobView } from './detection-jobs';
+import { Detection, DetectorService, MIN_BODY_FRACTION } from './detector.service';
+import { PointOutsideBodyError, pointToBox } from './point-to-box';
+import { SeriesFilesRepository } from './series-files.repository';
+import { PredictedTag, TAG_PREDICTOR, TagPredictor } from './tag-predictor.port';
+
+export interface UploadedSlice {
+  file?: { buffer: Buffer }[];
+  neighbours?: { buffer: Buffer }[];
+}
+
+export interface BoxFindings {
+  similar?: SimilarHit[];
+  tags?: PredictedTag[];
+}
+
+export type TagPredictionState = 'available' | 'unavailable';
+
+export interface DetectionResponse {
+  detector: { name: string; modelId: string };
+  image: { width: number; height: number; spacingMm: number | null; source: DecodedSlice['source'] };
+  detections: (Detection & BoxFindings)[];
+  /** Present when tags were asked for. */
+  tagPrediction?: TagPredictionState;
+  timingsMs: { prepare: number; model: number; decode: number; findings: number };
+}
+
+export interface FromPointResponse {
+  point: { x: number; y: number };
+  box: Box;
+  method: 'region' | 'disc';
+  longAxisPx: number;
+  shortAxisPx: number;
+  longAxisMm: number | null;
+  shortAxisMm: number | null;
+  image: { width: number; height: number; spacingMm: number | null; source: DecodedSlice['source'] };
+  similar?: SimilarHit[];
+  tags?: PredictedTag[];
+  tagPrediction?: TagPredictionState;
+}
+
+/**
+ * Detection for HTTP callers: decodes uploads, runs the detector or the point-to-box fit, and adds
+ * per box the similar archived lesions (SearchService) and predicted tags (the optional TAG_PREDICTOR).
+ * Batch jobs over a server-side series folder run in the background with progress.
+ */
+@Injectable()
+export class DetectionService {
+  private readonly logger = new Logger('Detection');
+  private readonly jobs: DetectionJobRegistry;
+
+  constructor(
+    private readonly detector: DetectorService,
+    private readonly search: SearchService,
+    private readonly encoder: EncoderService,
+    private readonly files: SeriesFilesRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(TAG_PREDICTOR) private readonly tagPredictor?: TagPredictor,
+  ) {
+    this.jobs = new DetectionJobRegistry(config.detector.maxJobs);
+  }
+
+  async detect(dto: DetectDto, upload: UploadedSlice): Promise<DetectionResponse> {
+    this.requireDetector();
+    const { decoded, neighbours, spacingMm } = this.decodeUpload(dto, upload);
+    const { detections, timingsMs } = await this.translate(() =>
+      this.detector.detect({ image: decoded.image, neighbours, spacingMm }, { scoreThreshold: dto.scoreThreshold, maxDetections: dto.maxDetections }),
+    );
+    const t0 = performance.now();
+    const include = new Set(dto.include ?? []);
+    const enriched: (Detection & BoxFindings)[] = [];
+    for (const d of detections) enriched.push({ ...d, ...(await this.findings(decoded.image, d.box, spacingMm, include, dto.k)) });
+    return {
+      detector: { name: this.detector.loaded.manifest.name, modelId: this.detector.loaded.modelId },
+      image: { width: decoded.image.width, height: decoded.image.height, spacingMm, source: decoded.source },
+      detections: enriched,
+      ...(include.has('tags') ? { tagPrediction: this.tagState() } : {}),
+      timingsMs: { ...roundAll(timingsMs), findings: Math.round(performance.now() - t0) },
+    };
+  }
+
+  async fromPoint(dto: FromPointDto, upload: UploadedSlice): Promise<FromPointResponse> {
+    const { decoded, spacingMm } = this.decodeUpload(dto, upload);
+    const { image } = decoded;
+    if (!(dto.x >= 0 && dto.y >= 0 && dto.x < image.width && dto.y < image.height)) {
+      throw new BadRequestException(`the point (${dto.x}, ${dto.y}) lies outside the ${image.width}x${image.height} slice`);
+    }
+    const masks = bodyMasks(image.data, image.width, image.height);
+    if (masks.bodyArea < MIN_BODY_FRACTION * image.width * image.height) {
+      throw new UnprocessableEntityException('no body found in the slice (it looks empty: all air, or not a CT slice in HU)');
+    }
+    let fit;
+    try {
+      fit = pointToBox(image.data, image.width, image.height, masks, dto.x, dto.y);
+    } catch (error) {
+      if (error instanceof PointOutsideBodyError) throw new UnprocessableEntityException(error.message);
+      throw error;
+    }
+    const box = { x1: clampRound(fit.box.x1, image.width), y1: clampRound(fit.box.y1, image.height), x2: clampRound(fit.box.x2, image.width), y2: clampRound(fit.box.y2, image.height) };
+    const include = new Set(dto.include ?? ['similar', 'tags']);
+    const findings = await this.findings(image, box, spacingMm, include, dto.k);
+    return {
+      point: { x: dto.x, y: dto.y },
+      box,
+      method: fit.method,
+      longAxisPx: round1(fit.longAxisPx),
+      shortAxisPx: round1(fit.shortAxisPx),
+      longAxisMm: spacingMm ? round1(fit.longAxisPx * spacingMm) : null,
+      shortAxisMm: spacingMm ? round1(fit.shortAxisPx * spacingMm) : null,
+      image: { width: image.width, height: image.height, spacingMm, source: decoded.source },
+      ...findings,
+      ...(include.has('tags') ? { tagPrediction: this.tagState() } : {}),
+    };
+  }
+
+  async startJob(dto: StartDetectionJobDto): Promise<DetectionJobView> {
+    this.requireDetector();
+    const root = (await this.files.realFolder(this.config.detector.seriesRoot)) ?? path.resolve(this.config.detector.seriesRoot);
+    const requested = path.resolve(root, dto.series);
+    if (!isInside(root, requested)) throw new BadRequestException('the series folder must lie under the configured DETECTION_SERIES_ROOT');
+    const real = await this.files.realFolder(requested);
+    const shown = path.relative(root, requested) || '.';
+    if (!real) throw new BadRequestException(`the series folder ${shown} does not exist under DETECTION_SERIES_ROOT`);
+    if (!isInside(root, real)) throw new BadRequestException('the series folder must lie under the configured DETECTION_SERIES_ROOT');
+    const slices = await this.files.listSlices(real);
+    if (!slices.length) throw new BadRequestException(`the series folder ${shown} holds no slice files ({slice}.png)`);
+    const id = this.jobs.create(shown, slices.length);
+    void this.runJob(id, real, slices, dto);
+    return this.jobs.get(id)!;
+  }
+
+  getJob(id: string): DetectionJobView {
+    const job = this.jobs.get(id);
+    if (!job) throw new NotFoundException(`No detection job ${id} (jobs are kept in memory until the service restarts)`);
+    return job;
+  }
+
+  private async runJob(id: string, dir: string, slices: string[], dto: StartDetectionJobDto): Promise<void> {
+    const offsets = this.detector.loaded.manifest.input.sliceOffsetsMm.filter((o) => o !== 0);
+    const interval = dto.sliceIntervalMm ?? 1;
+    try {
+      for (let i = 0; i < slices.length; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        try {
+          const image = await this.readSlice(path.join(dir, slices[i]));
+          const neighbours: { offsetMm: number; image: HuImage }[] = [];
+          for (const offset of offsets) {
+            const j = i + Math.round(offset / interval);
+            if (j >= 0 && j < slices.length && j !== i) neighbours.push({ offsetMm: (j - i) * interval, image: await this.readSlice(path.join(dir, slices[j])) });
+          }
+          const { detections } = await this.detector.detect({ image: image, neighbours, spacingMm: dto.spacingMm ?? null }, { scoreThreshold: dto.scoreThreshold });
+          this.jobs.sliceDone(id, slices[i], detections);
+        } catch (error) {
+          if (!(error instanceof DetectionInputError || error instanceof ImageFormatError)) throw error;
+          this.jobs.sliceFailed(id, slices[i], error.message);
+        }
+      }
+      this.jobs.finish(id);
+    } catch (error) {
+      this.logger.error(`Detection job ${id} failed: ${(error as Error).message}`);
+      this.jobs.finish(id, 'the job stopped on an internal error');
+    }
+  }
+
+  private async readSlice(file: string): Promise<HuImage> {
+    return decodeSlice(await this.files.readFile(file)).image;
+  }
+
+  private async findings(image: HuImage, box: Box, spacingMm: number | null, include: Set<string>, k: number): Promise<BoxFindings> {
+    if (!include.size) return {};
+    const out: BoxFindings = {};
+    let vector: Float32Array | null = null;
+    if (include.has('similar')) {
+      const result = await this.search.similarForSlice(image, box, spacingMm, Object.assign(new SimilarSearchDto(), { k }));
+      out.similar = result.hits;
+      vector = result.vector;
+    }
+    if (include.has('tags')) {
+      if (!this.tagPredictor) out.tags = [];
+      else {
+        if (this.encoder.status().state !== 'ready') throw new ServiceUnavailableException('The encoder is not ready');
+        vector ??= await this.encoder.embedImage(image, box, spacingMm);
+        out.tags = await this.tagPredictor.predictForEmbedding(vector, this.encoder.loaded.modelId);
+      }
+    }
+    return out;
+  }
+
+  private tagState(): TagPredictionState {
+    return this.tagPredictor ? 'available' : 'unavailable';
+  }
+
+  private requireDetector(): void {
+    const status = this.detector.status();
+    if (status.state !== 'ready') throw new ServiceUnavailableException(status.state === 'loading' ? 'The detector is still loading' : 'The detector failed to load (see the service log)');
+  }
+
+  private decodeUpload(dto: SliceUploadDto, upload: UploadedSlice): { decoded: DecodedSlice; neighbours: { offsetMm: number; image: HuImage }[]; spacingMm: number | null } {
+    const file = upload.file?.[0];
+    if (!file) throw new BadRequestException('Upload the slice as the multipart file field "file"');
+    const window = dto.huWindow ? dto.huWindow.split(',').map(Number) : null;
+    if (window && !(window[1] > window[0])) throw new BadRequestException('huWindow must have high > low');
+    const options = { encoding: dto.encoding ?? 'auto', window: window ? { low: window[0], high: window[1] } : undefined } as const;
+    const decoded = this.decodeOne(file.buffer, options, 'the slice');
+    const files = upload.neighbours ?? [];
+    const offsets = dto.neighbourOffsetsMm ? dto.neighbourOffsetsMm.split(',').map(Number) : [];
+    if (files.length !== offsets.length) throw new BadRequestException(`${files.length} neighbouring slice file(s) but ${offsets.length} offset(s) in neighbourOffsetsMm`);
+    const neighbours = files.map((f, i) => ({ offsetMm: offsets[i], image: this.decodeOne(f.buffer, options, `the neighbouring slice at ${offsets[i]} mm`).image }));
+    for (const n of neighbours) {
+      if (n.image.width !== decoded.image.width || n.image.height !== decoded.image.height) {
+        throw new UnprocessableEntityException(`the neighbouring slice at ${n.offsetMm} mm is ${n.image.width}x${n.image.height}, the slice ${decoded.image.width}x${decoded.image.height}`);
+      }
+    }
+    return { decoded, neighbours, spacingMm: dto.spacingMm ?? decoded.pixelSpacingMm ?? null };
+  }
+
+  private decodeOne(bytes: Buffer, options: Parameters<typeof decodeSlice>[1], what: string): DecodedSlice {
+    try {
+      return decodeSlice(bytes, options);
+    } catch (error) {
+      if (error instanceof ImageFormatError) {
+        const message = `${what}: ${error.message}`;
+        throw error.status === 415 ? new UnsupportedMediaTypeException(message) : new UnprocessableEntityException(message);
+      }
+      throw error;
+    }
+  }
+
+  private async translate<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof DetectionInputError) {
+        const map: Record<number, new (m: string) => HttpException> = {
+          400: BadRequestException,
+          413: PayloadTooLargeException,
+          415: UnsupportedMediaTypeException,
+          422: UnprocessableEntityException,
+        };
+        throw new map[error.status](error.message);
+      }
+      throw error;
+    }
+  }
+}
+
+function isInside(root: string, target: string): boolean {
+  const rel = path.relative(root, target);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function round1(v: number): number {
+  return Math.round(v * 10) / 10;
+}
+
+function clampRound(v: number, max: number): number {
+  return round1(Math.min(max, Math.max(0, v)));
+}
+
+function roundAll<T extends Record<string, number>>(t: T): T {
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(v * 10) / 10])) as T;
+}

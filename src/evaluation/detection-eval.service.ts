@@ -1,0 +1,150 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Injectable } from '@nestjs/common';
+import { decodeSlice } from '../imaging/decode-slice';
+import { Box, DEEPLESION_KEYSLICE_WINDOW, HuWindow } from '../imaging/hu-image';
+import { parseCsv } from '../ingest/csv';
+import { parseDeepLesionCsv } from '../ingest/deeplesion-csv.parser';
+import { IngestFormat } from '../ingest/ingest-job.entity';
+import { LesionRecord } from '../ingest/lesion-record';
+import { parseSamplesCsv } from '../ingest/samples-csv.parser';
+import { bodyMasks } from '../detection/body-mask';
+import { intersectionOverUnion } from '../detection/box-math';
+import { DetectorService } from '../detection/detector.service';
+import { pointToBox } from '../detection/point-to-box';
+import { froc, FrocImage, FrocResult } from './froc';
+
+/** In-plane spacing assumed where the set gives none (DeepLesion's typical 0.8 mm/px). */
+export const FALLBACK_SPACING_MM = 0.8;
+
+export interface PointToBoxSummary {
+  lesions: number;
+  iouAtLeastHalf: number;
+  medianIou: number;
+  meanIou: number;
+  /** |estimated − true| long axis in mm: RECIST when the set has it, otherwise the longer box side. */
+  medianDiameterErrorMm: number;
+  meanDiameterErrorMm: number;
+  reference: 'recist' | 'box side';
+  spacingAssumed: boolean;
+  msPerPoint: number;
+}
+
+export interface DetectionReport {
+  detector: { name: string; modelId: string };
+  images: number;
+  lesions: number;
+  failed: number;
+  iou: FrocResult;
+  centre: FrocResult;
+  pointToBox: PointToBoxSummary;
+  msPerSlice: number;
+}
+
+/**
+ * Detection on any DeepLesion-format set, straight from its files: FROC (one score threshold pooled
+ * over images; IoU ≥ 0.5 and centre-inside) of every detection the detector keeps (threshold 0), and
+ * point to box from each true box's centre.
+ */
+@Injectable()
+export class DetectionEvalService {
+  constructor(private readonly detector: DetectorService) {}
+
+  async evaluate(source: { format: IngestFormat; csvPath: string; imagesDir: string; huWindow?: HuWindow }): Promise<DetectionReport> {
+    const records = readAllRecords(source);
+    const byImage = new Map<string, LesionRecord[]>();
+    for (const r of records) byImage.set(r.imageRelPath, [...(byImage.get(r.imageRelPath) ?? []), r]);
+    const frocImages: FrocImage[] = [];
+    const ious: number[] = [];
+    const diameterErrors: number[] = [];
+    let failed = 0;
+    let detectMs = 0;
+    let pointMs = 0;
+    let spacingAssumed = false;
+    let recist = true;
+    for (const [rel, lesions] of byImage) {
+      let image;
+      try {
+        const first = lesions[0];
+        image = decodeSlice(fs.readFileSync(path.join(source.imagesDir, rel)), { encoding: first.imageEncoding, window: first.imageWindow ?? undefined }).image;
+      } catch {
+        failed += lesions.length;
+        continue;
+      }
+      const spacing = lesions[0].spacing?.x ?? null;
+      if (!spacing) spacingAssumed = true;
+      const t0 = performance.now();
+      const { detections } = await this.detector.detect({ image, spacingMm: spacing }, { scoreThreshold: 0 });
+      detectMs += performance.now() - t0;
+      frocImages.push({ detections, truths: lesions.map((l) => l.box) });
+      const t1 = performance.now();
+      const masks = bodyMasks(image.data, image.width, image.height);
+      for (const l of lesions) {
+        const cx = (l.box.x1 + l.box.x2) / 2;
+        const cy = (l.box.y1 + l.box.y2) / 2;
+        let box: Box;
+        let longPx: number;
+        try {
+          const fit = pointToBox(image.data, image.width, image.height, masks, cx, cy);
+          box = fit.box;
+          longPx = fit.longAxisPx;
+        } catch {
+          ious.push(0);
+          continue;
+        }
+        ious.push(intersectionOverUnion(box, l.box));
+        const mm = spacing ?? FALLBACK_SPACING_MM;
+        if (l.longAxisPx) diameterErrors.push(Math.abs(longPx - l.longAxisPx) * mm);
+        else {
+          recist = false;
+          const side = (b: Box) => Math.max(b.x2 - b.x1, b.y2 - b.y1);
+          diameterErrors.push(Math.abs(side(box) - side(l.box)) * mm);
+        }
+      }
+      pointMs += performance.now() - t1;
+    }
+    const { name, } = this.detector.loaded.manifest;
+    const lesionCount = ious.length;
+    return {
+      detector: { name, modelId: this.detector.loaded.modelId },
+      images: frocImages.length,
+      lesions: frocImages.reduce((n, i) => n + i.truths.length, 0),
+      failed,
+      iou: froc(frocImages, 'iou'),
+      centre: froc(frocImages, 'centre'),
+      pointToBox: {
+        lesions: lesionCount,
+        iouAtLeastHalf: ious.filter((v) => v >= 0.5).length / Math.max(1, lesionCount),
+        medianIou: median(ious),
+        meanIou: mean(ious),
+        medianDiameterErrorMm: median(diameterErrors),
+        meanDiameterErrorMm: mean(diameterErrors),
+        reference: recist ? 'recist' : 'box side',
+        spacingAssumed,
+        msPerPoint: pointMs / Math.max(1, lesionCount),
+      },
+      msPerSlice: detectMs / Math.max(1, frocImages.length),
+    };
+  }
+}
+
+/** Every lesion of a DeepLesion-format set (typed or not). */
+export function readAllRecords(source: { format: IngestFormat; csvPath: string; huWindow?: HuWindow }): LesionRecord[] {
+  const records = parseCsv(fs.readFileSync(source.csvPath, 'utf8'));
+  const window = source.huWindow ?? DEEPLESION_KEYSLICE_WINDOW;
+  const parsed =
+    source.format === 'samples' ? parseSamplesCsv(records, window) : parseDeepLesionCsv(records, { layout: source.format === 'deeplesion' ? 'png16' : 'gray8', window });
+  if (parsed.headerError) throw new Error(parsed.headerError);
+  return parsed.rows.flatMap((r) => (r.ok ? [r.record] : []));
+}
+
+function median(values: number[]): number {
+  if (!values.length) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function mean(values: number[]): number {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
+}

@@ -1,0 +1,3 @@
+export * from './blob-model';
+export * from './default-detector';
+export * from './scale-space';
