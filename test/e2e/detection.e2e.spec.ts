@@ -83,9 +83,10 @@ describe('detection (e2e)', () => {
     for (const d of enriched.body.detections) {
       expect(d.similar).toHaveLength(3);
       expect(d.similar[0]).toMatchObject({ lesion: { id: expect.any(Number) }, similarity: expect.any(Number) });
-      expect(d.tags).toEqual([]);
+      expect(Array.isArray(d.tags)).toBe(true);
+      for (const tag of d.tags) expect(tag).toEqual({ term: expect.any(String), confidence: expect.any(Number) });
     }
-    expect(enriched.body.tagPrediction).toBe('unavailable');
+    expect(enriched.body.tagPrediction).toBe('available');
   });
 
   it('turns a click inside a lesion into its box, axes in mm, similar lesions and tags', async () => {
@@ -104,8 +105,11 @@ describe('detection (e2e)', () => {
     expect(res.body.longAxisMm).toBeCloseTo(res.body.longAxisPx * lesion.spacing_x_mm, 0);
     expect(res.body.shortAxisMm).toBeLessThanOrEqual(res.body.longAxisMm);
     expect(res.body.similar).toHaveLength(5);
-    expect(res.body.tags).toEqual([]);
-    expect(res.body.tagPrediction).toBe('unavailable');
+    // The archive holds this lesion with its mined report tags: its own type is among the predictions.
+    expect(res.body.tagPrediction).toBe('available');
+    expect(res.body.tags.length).toBeGreaterThan(0);
+    const [{ name: ownType }] = await t.app.get(DataSource).query(`SELECT v.name FROM lesion_tag t JOIN vocabulary_term v ON v.id = t.term_id WHERE t.lesion_id = $1 AND t.source = 'coarse_type'`, [lesion.id]);
+    expect(res.body.tags.map((t: { term: string }) => t.term)).toContain(ownType);
   });
 
   const realSamples = fs.existsSync(path.join(REAL_SAMPLES, 'lesions.csv'));
