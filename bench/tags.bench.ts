@@ -57,7 +57,8 @@ async function main(): Promise<void> {
   await sql.connect();
   try {
     const vocabulary = app.get(VocabularyService);
-    if (fs.existsSync(ONTOLOGY)) await vocabulary.importOntologyFile(fs.readFileSync(ONTOLOGY), 'lesanet');
+    // (A reused archive has it already: importing again would rebuild lesion_term for nothing.)
+    if (fs.existsSync(ONTOLOGY) && !reuse) await vocabulary.importOntologyFile(fs.readFileSync(ONTOLOGY), 'lesanet');
     const terms = (await vocabulary.current()).terms.length;
 
     let t0 = performance.now();

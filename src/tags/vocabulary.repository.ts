@@ -67,6 +67,8 @@ export class VocabularyRepository {
       );
       // The closure moved: every lesion's expanded terms follow it.
       await manager.query(`SELECT lesion_term_rebuild()`);
+      // Fresh statistics, so the planner reads the rebuilt table's terms by index at once.
+      await manager.query(`ANALYZE lesion_term`);
       await manager.query(`UPDATE tag_state SET value = value + 1 WHERE key = 'vocabulary_version'`);
     });
   }
