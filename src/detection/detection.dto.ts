@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { SliceEncodingDto } from '../common/slice-encoding.dto';
 
 const NUMBER_LIST = /^\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?)*\s*$/;
 export const INCLUDE_VALUES = ['similar', 'tags'] as const;
@@ -12,25 +13,7 @@ const toIncludeList = ({ value }: { value: unknown }) =>
     .filter(Boolean);
 
 /** Multipart fields shared by detection and point-to-box (the slice comes as the file `file`). */
-export class SliceUploadDto {
-  @ApiPropertyOptional({ description: 'In-plane pixel spacing in mm (DICOM: read from the file)' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0.05)
-  @Max(10)
-  spacingMm?: number;
-
-  @ApiPropertyOptional({ description: 'With an 8-bit upload: the HU range of its grey levels, "low,high" (DeepLesion key slices: -1024,3071)' })
-  @IsOptional()
-  @Matches(/^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$/, { message: 'huWindow must be "low,high"' })
-  huWindow?: string;
-
-  @ApiPropertyOptional({ enum: ['auto', 'png16', 'gray8', 'dicom'], default: 'auto' })
-  @IsOptional()
-  @IsIn(['auto', 'png16', 'gray8', 'dicom'])
-  encoding?: 'auto' | 'png16' | 'gray8' | 'dicom';
-
+export class SliceUploadDto extends SliceEncodingDto {
   @ApiPropertyOptional({ description: 'With neighbouring slices (files "neighbours"): their offsets from the key slice in mm, in the same order, e.g. "-2,2"' })
   @IsOptional()
   @Matches(NUMBER_LIST, { message: 'neighbourOffsetsMm must be a comma list of numbers' })

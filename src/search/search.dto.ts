@@ -1,4 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { SliceEncodingDto } from '../common/slice-encoding.dto';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { toBoolean } from '../common/query-transforms';
@@ -8,7 +9,7 @@ import { LesionCriteriaDto, LesionFilterDto } from '../lesions/lesions.dto';
  * One body for both kinds of query: JSON with `lesionId`, or multipart/form-data with a `file`
  * (the slice) and `box` (fields arrive as strings there, hence the transforms).
  */
-export class SimilarSearchDto extends LesionCriteriaDto {
+export class SimilarSearchDto extends IntersectionType(LesionCriteriaDto, SliceEncodingDto) {
   @ApiPropertyOptional({ description: 'Query by an archived lesion' })
   @IsOptional()
   @Type(() => Number)
@@ -20,24 +21,6 @@ export class SimilarSearchDto extends LesionCriteriaDto {
   @IsOptional()
   @Matches(/^\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?){3}\s*$/, { message: 'box must be "x1,y1,x2,y2" in pixels' })
   box?: string;
-
-  @ApiPropertyOptional({ description: 'With an uploaded slice: in-plane pixel spacing in mm (DICOM: read from the file)' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0.05)
-  @Max(10)
-  spacingMm?: number;
-
-  @ApiPropertyOptional({ description: 'With an 8-bit upload: the HU range of its grey levels, "low,high" (DeepLesion key slices: -1024,3071)' })
-  @IsOptional()
-  @Matches(/^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$/, { message: 'huWindow must be "low,high"' })
-  huWindow?: string;
-
-  @ApiPropertyOptional({ enum: ['auto', 'png16', 'gray8', 'dicom'], default: 'auto' })
-  @IsOptional()
-  @IsIn(['auto', 'png16', 'gray8', 'dicom'])
-  encoding?: 'auto' | 'png16' | 'gray8' | 'dicom';
 
   @ApiPropertyOptional({ default: 10, minimum: 1, maximum: 200 })
   @IsOptional()
