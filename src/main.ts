@@ -55,6 +55,7 @@ async function bootstrap(): Promise<void> {
   const lines = [
     '',
     `Lesion retrieval service is up at ${url}`,
+    `  Web:     ${url}/   (sign in with an API key)`,
     `  API:     ${url}/${API_PREFIX}   (OpenAPI docs: ${url}/docs)`,
     `  Health:  ${url}/health/ready`,
     `  Database: ${database.embedded ? `embedded PostgreSQL in ${config.embeddedPg.dataDir}` : 'DATABASE_URL'}`,
