@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsIn, IsObject, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageDto } from '../common/page.dto';
@@ -89,7 +89,8 @@ export class UpdateCohortDto extends PreviewCohortDto {
   description?: string;
 }
 
-export class CohortPageDto extends PageDto {
+/** Which saved version to use (default: the latest). */
+export class CohortVersionDto {
   @ApiPropertyOptional({ description: 'A saved version (default: the latest)' })
   @IsOptional()
   @Type(() => Number)
@@ -98,16 +99,11 @@ export class CohortPageDto extends PageDto {
   version?: number;
 }
 
-export class CohortExportDto {
+export class CohortPageDto extends IntersectionType(PageDto, CohortVersionDto) {}
+
+export class CohortExportDto extends CohortVersionDto {
   @ApiPropertyOptional({ enum: ['csv', 'json'], default: 'csv' })
   @IsOptional()
   @IsIn(['csv', 'json'])
   format: 'csv' | 'json' = 'csv';
-
-  @ApiPropertyOptional({ description: 'A saved version (default: the latest)' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  version?: number;
 }
