@@ -22,8 +22,8 @@ import { loadConfig } from '../src/config/app-config';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
 import { VocabularyService } from '../src/tags/vocabulary.service';
 import { loadSyntheticArchive } from './synthetic-archive';
+import { ADMIN_URL, databaseUrl } from './bench-database';
 
-const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const LESIONS = Number(process.env.BENCH_LESIONS ?? 1_000_000);
 
 function sampler() {
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
   if (!reuse) await admin.query(`CREATE DATABASE ${db}`);
-  const url = ADMIN_URL.replace(/\/[^/]+$/, `/${db}`);
+  const url = databaseUrl(db);
   const indexDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-export-index-'));
   const config = loadConfig({ DATABASE_URL: url, SAMPLE_AUTOLOAD: 'false', INDEX_DIR: indexDir, TAG_PREDICTION_DELAY_MS: '-1', LOG_LEVEL: 'error' });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, url), { logger: ['error'] });

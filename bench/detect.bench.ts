@@ -12,7 +12,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import { Client } from 'pg';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app-config';
 import { DetectDto, FromPointDto } from '../src/detection/detection.dto';
@@ -22,16 +21,10 @@ import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
 import { readAllRecords } from '../src/evaluation/detection-eval.service';
 import { decodeSlice } from '../src/imaging/decode-slice';
 import { SampleService } from '../src/sample/sample.service';
+import { admin, databaseUrl } from './bench-database';
 
 const SLICES = Number(process.env.BENCH_SLICES ?? 40);
-const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
-}
 
 function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
@@ -42,7 +35,7 @@ async function main(): Promise<void> {
   const load = os.loadavg()[0];
   const database = `bench_detect_${process.pid}`;
   await admin(`CREATE DATABASE ${database}`);
-  const url = ADMIN_URL.replace(/\/[^/]+$/, `/${database}`);
+  const url = databaseUrl(database);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-detect-'));
   const config = loadConfig({
     DATABASE_URL: url,

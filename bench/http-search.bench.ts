@@ -12,7 +12,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { generateApiKey } from '../src/auth/api-key.codec';
 import { dataSourceOptions } from '../src/database/data-source-options';
@@ -21,21 +20,15 @@ import { buildDefaultEncoder } from '../src/ml/default-encoder/default-model';
 import { embeddingDim } from '../src/ml/encoder-manifest';
 import { modelIdentity } from '../src/ml/encoder.repository';
 import { Prng } from '../src/sample/prng';
+import { ADMIN_URL, admin, databaseUrl } from './bench-database';
 
 const LESIONS = Number(process.env.BENCH_LESIONS ?? 32735);
 const PATIENTS = 4427;
 const STUDIES = 10594;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PORT = 3917;
 
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
-}
 
 /** Archive rows in bulk with generate_series, then clustered unit vectors in chunks. */
 async function populate(url: string, modelId: string, dim: number, manifest: object): Promise<string> {
@@ -88,7 +81,7 @@ async function main(): Promise<void> {
   }
   const db = `bench_http_${process.pid}`;
   await admin(`CREATE DATABASE ${db}`);
-  const url = ADMIN_URL.replace(/\/[^/]+$/, `/${db}`);
+  const url = databaseUrl(db);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-http-'));
   let server: ReturnType<typeof spawn> | null = null;
   try {

@@ -18,19 +18,13 @@ import { parseDeepLesionCsv } from '../src/ingest/deeplesion-csv.parser';
 import { IngestService } from '../src/ingest/ingest.service';
 import { FixtureLesion, writeDeepLesionFixture } from '../test/helpers/fixtures';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
+import { ADMIN_URL, admin, databaseUrl } from './bench-database';
 
 const LESIONS = Number(process.env.BENCH_LESIONS ?? 32735);
 const PATIENTS = 4427;
 const STUDIES = 10594;
 const BASELINE_ROWS = Number(process.env.BENCH_BASELINE_ROWS ?? 3000);
-const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
-}
 
 function fixtureLesions(): FixtureLesion[] {
   // Spread lesions evenly over studies and studies over patients, numbering studies within each patient.
@@ -53,8 +47,8 @@ async function main(): Promise<void> {
   const baseDb = `bench_ingest_base_${process.pid}`;
   await admin(`CREATE DATABASE ${db}`);
   await admin(`CREATE DATABASE ${baseDb}`);
-  const url = ADMIN_URL.replace(/\/[^/]+$/, `/${db}`);
-  const baseUrl = ADMIN_URL.replace(/\/[^/]+$/, `/${baseDb}`);
+  const url = databaseUrl(db);
+  const baseUrl = databaseUrl(baseDb);
   try {
     process.stdout.write(`writing ${LESIONS} rows and their key slices… `);
     const { csv, images } = writeDeepLesionFixture(dir, fixtureLesions());

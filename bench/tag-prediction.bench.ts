@@ -13,7 +13,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import { Client } from 'pg';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app-config';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
@@ -21,21 +20,15 @@ import { tagEvaluationCsv, tagEvaluationMarkdown } from '../src/evaluation/tag-p
 import { IngestService } from '../src/ingest/ingest.service';
 import { SampleService } from '../src/sample/sample.service';
 import { TagPredictionEvaluation, TagPredictionService } from '../src/tags/tag-prediction.service';
+import { admin, databaseUrl } from './bench-database';
 
-const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SHARED = path.resolve(__dirname, '../../shared/data/deeplesion-samples');
 
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
-}
 
 async function withApp(name: string, env: Record<string, string>, work: (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>) => Promise<TagPredictionEvaluation>): Promise<TagPredictionEvaluation> {
   const db = `bench_tags_${name}_${process.pid}`;
   await admin(`CREATE DATABASE ${db}`);
-  const url = ADMIN_URL.replace(/\/[^/]+$/, `/${db}`);
+  const url = databaseUrl(db);
   const indexDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tags-index-'));
   const config = loadConfig({ DATABASE_URL: url, SAMPLE_AUTOLOAD: 'false', INDEX_DIR: indexDir, TAG_PREDICTION_DELAY_MS: '-1', ...env });
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, url), { logger: ['error'] });

@@ -20,8 +20,8 @@ import { LesionsService } from '../src/lesions/lesions.service';
 import { TagQueryService } from '../src/tags/tag-query.service';
 import { VocabularyService } from '../src/tags/vocabulary.service';
 import { loadSyntheticArchive } from './synthetic-archive';
+import { ADMIN_URL, databaseUrl } from './bench-database';
 
-const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const LESIONS = Number(process.env.BENCH_LESIONS ?? 1_000_000);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 15);
 const ONLY_LOAD = process.env.BENCH_ONLY_LOAD === '1';
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
   if (!reuse) await admin.query(`CREATE DATABASE ${db}`);
-  const url = ADMIN_URL.replace(/\/[^/]+$/, `/${db}`);
+  const url = databaseUrl(db);
   const indexDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tags-index-'));
   const config = loadConfig({ DATABASE_URL: url, SAMPLE_AUTOLOAD: 'false', INDEX_DIR: indexDir, TAG_PREDICTION_DELAY_MS: '-1', EMBED_ON_INGEST: 'false' });
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, url), { logger: ['error'] });

@@ -44,6 +44,15 @@ const POOL_FACTOR = 4;
 // Sets smaller than this are not a usable split: fall back to leave-one-patient-out.
 const MIN_SPLIT_LESIONS = 10;
 
+/** Labels, the lesions that carry them, and per-term thresholds: what a vote needs. */
+interface LabelModel {
+  key: string;
+  context: LabelContext;
+  pool: Set<number>;
+  terms: number[];
+  thresholds: Map<number, number>;
+}
+
 /** Labels arranged for voting: who is labelled for what, with ancestors implied. */
 class LabelContext {
   readonly byLesion = new Map<number, LabelledLesion>();
@@ -67,7 +76,7 @@ class LabelContext {
       }
       this.terms.set(lesion.lesionId, implied);
     }
-    this.labelled = lesions.filter((l) => l.reported || this.coarseTermIds.size > 0 && l.coarseType >= 1);
+    this.labelled = lesions.filter((l) => l.reported || (this.coarseTermIds.size > 0 && l.coarseType >= 1));
   }
 
   has = (lesionId: number, term: number): boolean => this.terms.get(lesionId)?.has(term) ?? false;
@@ -93,7 +102,7 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
   private running: Promise<PredictionRunSummary | null> | null = null;
   private closed = false;
   /** Labels and thresholds for predicting on a query embedding, rebuilt when labels or vocabulary change. */
-  private queryModel: { key: string; context: LabelContext; pool: Set<number>; terms: number[]; thresholds: Map<number, number> } | null = null;
+  private queryModel: LabelModel | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -149,15 +158,25 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
       .sort((a, b) => b.confidence - a.confidence || a.term.localeCompare(b.term));
   }
 
-  private async modelForQueries() {
+  /**
+   * The labels and thresholds queries vote with: the last prediction run's, rebuilt here only when
+   * labels, vocabulary or model changed since (reading every label and calibrating is archive-sized
+   * work, so a query should rarely pay for it).
+   */
+  private async modelForQueries(): Promise<LabelModel> {
     const [labelsVersion, vocabulary] = await Promise.all([this.tags.labelsVersion(), this.vocabulary.current()]);
-    const key = `${labelsVersion}:${vocabulary.version}:${this.encoder.status().modelId}:${this.index.status().points}`;
-    if (this.queryModel?.key !== key) {
-      const context = new LabelContext(await this.tags.labelledLesions(), vocabulary);
-      const calibration = this.calibrate(context);
-      this.queryModel = { key, context, pool: new Set(context.labelled.map((l) => l.lesionId)), terms: calibration.terms, thresholds: calibration.thresholds };
-    }
+    if (this.queryModel?.key !== this.labelModelKey(labelsVersion, vocabulary)) this.queryModel = await this.buildLabelModel(labelsVersion, vocabulary);
     return this.queryModel;
+  }
+
+  private labelModelKey(labelsVersion: number, vocabulary: VocabularySnapshot): string {
+    return `${labelsVersion}:${vocabulary.version}:${this.encoder.status().modelId}`;
+  }
+
+  private async buildLabelModel(labelsVersion: number, vocabulary: VocabularySnapshot): Promise<LabelModel> {
+    const context = new LabelContext(await this.tags.labelledLesions(), vocabulary);
+    const calibration = this.calibrate(context);
+    return { key: this.labelModelKey(labelsVersion, vocabulary), context, pool: new Set(context.labelled.map((l) => l.lesionId)), terms: calibration.terms, thresholds: calibration.thresholds };
   }
 
   /** Recomputes when the model or the labels changed since the last finished run. */
@@ -182,22 +201,23 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
     const runId = await this.tags.startPredictionRun(modelId, labelsVersion);
     try {
       const vocabulary = await this.vocabulary.current();
-      const context = new LabelContext(await this.tags.labelledLesions(), vocabulary);
-      const calibration = this.calibrate(context);
+      const model = await this.buildLabelModel(labelsVersion, vocabulary);
+      // Queries on uploads and detections vote with the same labels and thresholds.
+      this.queryModel = model;
+      const { context, pool } = model;
       const rejected = await this.tags.rejectedTerms();
-      const pool = new Set(context.labelled.map((l) => l.lesionId));
       const predicted: NewTag[] = [];
       let lesions = 0;
       for (const lesion of context.byLesion.values()) {
         if (this.closed) throw new Error('shutting down');
         if (lesion.reported) continue;
-        const terms = calibration.terms.filter((t) => !context.labelledFor(lesion.lesionId, t));
+        const terms = model.terms.filter((t) => !context.labelledFor(lesion.lesionId, t));
         if (!terms.length) continue;
         const neighbours = this.neighbours(lesion, pool);
         if (!neighbours) continue;
         lesions++;
         const scores = neighbourVotes(neighbours, terms, context.has, context.labelledFor, this.config.tags.predictionK);
-        const passing = new Map([...scores].filter(([t, s]) => s >= calibration.thresholds.get(t)! && !rejected.get(lesion.lesionId)?.has(t)));
+        const passing = new Map([...scores].filter(([t, s]) => s >= model.thresholds.get(t)! && !rejected.get(lesion.lesionId)?.has(t)));
         const existing = new Set(lesion.termIds);
         const exclusiveIds = (t: number) => exclusiveTermIds(vocabulary, t);
         for (const [termId, score] of resolveExclusive(passing, exclusiveIds)) {
@@ -207,9 +227,9 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
         if (lesions % 2000 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
       const written = await this.tags.replaceAllPredictions(predicted, modelId);
-      const summary = { modelId, labelsVersion, lesions, tags: written, terms: calibration.terms.length };
-      await this.tags.finishPredictionRun(runId, { status: 'done', lesions, tags: written, calibration: Object.fromEntries([...calibration.thresholds].map(([t, th]) => [t, th])) });
-      this.logger.log(`Predicted ${written} tags for ${lesions} lesions (${calibration.terms.length} terms)`);
+      const summary = { modelId, labelsVersion, lesions, tags: written, terms: model.terms.length };
+      await this.tags.finishPredictionRun(runId, { status: 'done', lesions, tags: written, calibration: Object.fromEntries([...model.thresholds].map(([t, th]) => [t, th])) });
+      this.logger.log(`Predicted ${written} tags for ${lesions} lesions (${model.terms.length} terms)`);
       return summary;
     } catch (error) {
       await this.tags.finishPredictionRun(runId, { status: 'failed', error: (error as Error).message }).catch(() => undefined);
