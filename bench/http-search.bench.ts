@@ -31,7 +31,7 @@ const PORT = 3917;
 
 
 /** Archive rows in bulk with generate_series, then clustered unit vectors in chunks. */
-async function populate(url: string, modelId: string, dim: number, manifest: object): Promise<string> {
+async function populate(url: string, modelId: string, dim: number, manifest: object): Promise<void> {
   const dataSource = await new DataSource(dataSourceOptions(url, true)).initialize();
   await dataSource.query(`INSERT INTO patient (dataset, patient_index, sex) SELECT 'bench', g, CASE WHEN g % 2 = 0 THEN 'F' ELSE 'M' END FROM generate_series(1, $1) g`, [PATIENTS]);
   await dataSource.query(
@@ -69,6 +69,12 @@ async function populate(url: string, modelId: string, dim: number, manifest: obj
       vectors,
     ]);
   }
+  await dataSource.destroy();
+}
+
+/** A fresh reader key for this run. */
+async function createReaderKey(url: string): Promise<string> {
+  const dataSource = await new DataSource(dataSourceOptions(url, false)).initialize();
   const { key, prefix, secretHash } = generateApiKey();
   await dataSource.query(`INSERT INTO api_key (name, prefix, secret_hash, role) VALUES ('bench', $1, $2, 'reader')`, [prefix, secretHash]);
   await dataSource.destroy();
@@ -79,17 +85,25 @@ async function main(): Promise<void> {
   if (!fs.existsSync(path.resolve(__dirname, '../dist/src/main.js')) && !fs.existsSync(path.resolve(__dirname, '../src/main.js'))) {
     throw new Error('build first: npm run build');
   }
-  const db = `bench_http_${process.pid}`;
-  await admin(`CREATE DATABASE ${db}`);
+  // BENCH_DB=name reuses a database an earlier run kept (BENCH_KEEP_DB=1): no reload.
+  const reuse = process.env.BENCH_DB;
+  const db = reuse ?? `bench_http_${process.pid}`;
+  if (!reuse) await admin(`CREATE DATABASE ${db}`);
   const url = databaseUrl(db);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-http-'));
+  // A kept database keeps its index snapshot too, so a rerun starts without rebuilding the graph.
+  const keep = Boolean(process.env.BENCH_KEEP_DB || reuse);
+  const work = keep ? path.join(os.tmpdir(), `bench-http-${db}`) : fs.mkdtempSync(path.join(os.tmpdir(), 'bench-http-'));
+  fs.mkdirSync(work, { recursive: true });
   let server: ReturnType<typeof spawn> | null = null;
   try {
     const { manifest, bytes } = buildDefaultEncoder();
     const modelId = modelIdentity(bytes, manifest);
-    process.stdout.write(`populating ${LESIONS} lesions… `);
-    const key = await populate(url, modelId, embeddingDim(manifest), manifest);
-    console.log('done');
+    if (!reuse) {
+      process.stdout.write(`populating ${LESIONS} lesions… `);
+      await populate(url, modelId, embeddingDim(manifest), manifest);
+      console.log('done');
+    }
+    const key = await createReaderKey(url);
     const root = path.resolve(__dirname, '..').replace(`${path.sep}dist`, '');
     const started = Date.now();
     // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
@@ -139,8 +153,9 @@ async function main(): Promise<void> {
   } finally {
     server?.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-    fs.rmSync(work, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP_DB || reuse) console.log(`kept database ${db}`);
+    else await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    if (!keep) fs.rmSync(work, { recursive: true, force: true });
   }
 }
 

@@ -195,3 +195,69 @@ export function exactTopK(
   }
   return { ids: topIds, scores: topScores };
 }
+
+/** Mean and principal axes of real encoder embeddings (written by bench/embedding-spectrum.ts). */
+export interface SpectrumShape {
+  mean: number[];
+  axes: number[][];
+  variances: number[];
+}
+
+// Per-point variation lives on the leading axes (the rest of its variance is spread isotropically);
+// 64 axes hold ~96 % of the real embeddings' variance and keep generating 1M points under a minute.
+const POINT_AXES = 64;
+// The same hierarchy as the isotropic generator, as shares of the variance: super-cluster 1, cluster
+// offset 0.8², point 0.45² + 0.25² (see the top of this file).
+const SHARES = { super: 1 / 1.905, cluster: 0.64 / 1.905, point: 0.265 / 1.905 };
+
+/**
+ * Clustered vectors shaped like the default encoder's embeddings on real CT: the measured mean plus
+ * the same three-level hierarchy as `generateVectors`, but drawn along the measured principal axes with
+ * the measured variances (so most of the spread lies in a few dozen directions, as it does for real
+ * embeddings), then L2-normalised.
+ */
+export function generateEncoderShapedVectors(n: number, queries: number, shape: SpectrumShape, seed = 551): VectorSet {
+  const rng = new Rng(seed);
+  const superClusters = Math.max(1, Math.round(n / 300));
+  const clusters = Math.max(1, Math.round(n / 30));
+  const axisCount = shape.axes.length;
+  const axes = new Float64Array(axisCount * DIM);
+  shape.axes.forEach((axis, i) => axes.set(axis, i * DIM));
+  const sd = shape.variances.map((v) => Math.sqrt(Math.max(0, v)));
+  /** Σ_i sd_i · scale · g_i · axis_i over the first `count` axes, added into `out`. */
+  const addAlongAxes = (out: Float64Array, scale: number, count: number) => {
+    for (let i = 0; i < count; i++) {
+      const c = sd[i] * scale * rng.gauss();
+      if (c === 0) continue;
+      const row = i * DIM;
+      for (let j = 0; j < DIM; j++) out[j] += c * axes[row + j];
+    }
+  };
+  const supers = new Float64Array(superClusters * DIM);
+  const tmp = new Float64Array(DIM);
+  for (let s = 0; s < superClusters; s++) {
+    tmp.fill(0);
+    addAlongAxes(tmp, Math.sqrt(SHARES.super), axisCount);
+    supers.set(tmp, s * DIM);
+  }
+  const centres = new Float64Array(clusters * DIM);
+  for (let c = 0; c < clusters; c++) {
+    const s = rng.int(superClusters) * DIM;
+    for (let j = 0; j < DIM; j++) tmp[j] = supers[s + j];
+    addAlongAxes(tmp, Math.sqrt(SHARES.cluster), axisCount);
+    centres.set(tmp, c * DIM);
+  }
+  const leading = Math.min(POINT_AXES, axisCount);
+  const restVariance = shape.variances.slice(leading).reduce((a, b) => a + Math.max(0, b), 0);
+  const residualSd = Math.sqrt((SHARES.point * restVariance) / DIM);
+  const total = n + queries;
+  const data = new Float32Array(total * DIM);
+  const pointScale = Math.sqrt(SHARES.point);
+  for (let p = 0; p < total; p++) {
+    const c = rng.int(clusters) * DIM;
+    for (let j = 0; j < DIM; j++) tmp[j] = shape.mean[j] + centres[c + j] + residualSd * rng.gauss();
+    addAlongAxes(tmp, pointScale, leading);
+    normaliseRow(data, p * DIM, tmp);
+  }
+  return { n, queries, data, base: data.subarray(0, n * DIM), query: data.subarray(n * DIM), clusters, superClusters };
+}

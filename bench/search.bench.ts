@@ -14,6 +14,10 @@
  *                              else 100; the rest come from usearch's exactSearch, cross-checked on that subset)
  *   BENCH_EFS                  ef values of the search sweep (default 10,20,40,80,160)
  *   BENCH_LIBS                 "hnswlib,usearch" (default both)
+ *   BENCH_VECTORS              "encoder" (default): clustered vectors along the principal axes of the default encoder's
+ *                              embeddings of real CT (measured by bench/embedding-spectrum.ts, run first when its
+ *                              output is missing; needs ../shared); "isotropic": the same clusters in all 551
+ *                              directions alike, a harsher case than real embeddings
  *
  * For each N it writes the section `search-N` of docs/BENCHMARKS.md and prints it.
  */
@@ -24,7 +28,9 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
-import { DIM, exactTopK, generateVectors, Rng, VectorSet } from './search-vectors';
+import { spawnSync } from 'node:child_process';
+import { DIM, exactTopK, generateEncoderShapedVectors, generateVectors, Rng, SpectrumShape, VectorSet } from './search-vectors';
+import { SPECTRUM_FILE } from './embedding-spectrum';
 
 type UsearchModule = typeof import('usearch');
 let usearch: UsearchModule | null = null;
@@ -49,6 +55,18 @@ const FILTER_EFS = [20, 80];
 const FILTER_FRACTION = 0.01;
 const LIBS = (process.env.BENCH_LIBS ?? 'hnswlib,usearch').split(',').map((s) => s.trim());
 const THREADS = os.cpus().length;
+const VECTORS = process.env.BENCH_VECTORS ?? 'encoder';
+if (VECTORS !== 'encoder' && VECTORS !== 'isotropic') throw new Error('BENCH_VECTORS is "encoder" or "isotropic"');
+
+/** The real embeddings' mean and principal axes, measured first when they have not been. */
+function encoderSpectrum(): SpectrumShape & { samples: number; lesions: number } {
+  if (!fs.existsSync(SPECTRUM_FILE)) {
+    log('measuring the default encoder on the real CT slices in ../shared (bench/embedding-spectrum.ts)');
+    const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'embedding-spectrum.ts')], { stdio: 'inherit' });
+    if (run.status !== 0) throw new Error('bench/embedding-spectrum.ts failed; BENCH_VECTORS=isotropic runs without ../shared');
+  }
+  return JSON.parse(fs.readFileSync(SPECTRUM_FILE, 'utf8'));
+}
 
 function efConstructionFor(n: number): number {
   return n <= 200_000 ? Number(process.env.BENCH_EF_CONSTRUCTION ?? 200) : Number(process.env.BENCH_EF_CONSTRUCTION_LARGE ?? 64);
@@ -401,7 +419,8 @@ async function benchOne(n: number): Promise<string> {
   const raw = n * DIM * 4;
   log(`N = ${fmt(n)}: generating ${fmt(n + QUERIES)} vectors (${mib((n + QUERIES) * DIM * 4)})`);
   let t = now();
-  const set = generateVectors(n, QUERIES, 551 + n);
+  const spectrum = VECTORS === 'encoder' ? encoderSpectrum() : null;
+  const set = spectrum ? generateEncoderShapedVectors(n, QUERIES, spectrum, 551 + n) : generateVectors(n, QUERIES, 551 + n);
   const genSec = (now() - t) / 1000;
   log(`generated in ${secs(genSec)} (${fmt(set.clusters)} clusters in ${fmt(set.superClusters)} super-clusters)`);
 
@@ -466,14 +485,18 @@ async function benchOne(n: number): Promise<string> {
   const large = n >= 500_000;
   const target = large ? { recall: 0.97, p50: 1 } : { recall: 0.99, p50: 0.5 };
   const lines: string[] = [];
-  const envNote = [`BENCH_N=${n}`, ...['BENCH_LIBS', 'BENCH_EFS', 'BENCH_EF_CONSTRUCTION', 'BENCH_EF_CONSTRUCTION_LARGE', 'BENCH_GT_JS_QUERIES', 'BENCH_MAX_MINUTES'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`)].join(' ');
+  const envNote = [`BENCH_N=${n}`, ...['BENCH_VECTORS', 'BENCH_LIBS', 'BENCH_EFS', 'BENCH_EF_CONSTRUCTION', 'BENCH_EF_CONSTRUCTION_LARGE', 'BENCH_GT_JS_QUERIES', 'BENCH_MAX_MINUTES'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`)].join(' ');
   lines.push(`## Vector search, N = ${fmt(n)} × ${DIM}-d (\`npx ts-node --transpile-only bench/search.bench.ts\`, ${envNote})`);
   lines.push('');
   lines.push(machineLine() + '.');
   lines.push('');
+  const shape = spectrum
+    ? `drawn along the principal axes of the default encoder's embeddings of real CT (${fmt(spectrum.samples)} patches: ${spectrum.lesions} DeepLesion lesions and random boxes on the real slices in ../shared), with their measured variances and mean; ` +
+      `super-cluster, cluster and point offsets take 52 / 34 / 14 % of each axis's variance (the isotropic generator's shares)`
+    : 'points = centre + 16-d latent variation + isotropic noise, every direction alike (harsher than real embeddings)';
   lines.push(
     `Synthetic L2-normalised float32 vectors (seeded): ${fmt(set.clusters)} clusters (≈30 points each, Poisson) in ${fmt(set.superClusters)} super-clusters, ` +
-      `points = centre + 16-d latent variation + isotropic noise; ${fmt(QUERIES)} fresh queries drawn the same way. ` +
+      `${shape}; ${fmt(QUERIES)} fresh queries drawn the same way. ` +
       `Mean cosine of the exact 1st / 10th neighbour: ${(s1 / shapeQ).toFixed(3)} / ${(s10 / shapeQ).toFixed(3)}. ` +
       `Raw vector bytes N × ${DIM} × 4 = ${mib(raw)}. Generation took ${secs(genSec)}. Time box ${MAX_MINUTES} min.`,
   );
@@ -528,7 +551,7 @@ async function benchOne(n: number): Promise<string> {
   const markdown = lines.join('\n');
   // A run restricted with BENCH_LIBS gets its own section, so it does not replace the full comparison.
   const only = LIBS.includes('hnswlib') && LIBS.includes('usearch') ? '' : `-${LIBS.join('-')}`;
-  writeSection(`search-${n}${only}`, markdown);
+  writeSection(`search-${n}${VECTORS === 'isotropic' ? '-isotropic' : ''}${only}`, markdown);
   process.stdout.write(`\n${markdown}\n\n`);
   return markdown;
 }
