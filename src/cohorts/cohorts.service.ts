@@ -53,7 +53,7 @@ export class CohortsService {
     }
     if (definition.similarTo) {
       const { lesionId, minSimilarity, excludeSamePatient } = definition.similarTo;
-      const similar = this.search.similarAbove(lesionId, minSimilarity, excludeSamePatient ?? true);
+      const similar = await this.search.similarAbove(lesionId, minSimilarity, excludeSamePatient ?? true);
       query.lesionIds = similar.map((s) => s.lesionId);
       resolved.similarTo = { lesionId, minSimilarity, matched: similar.length };
     }

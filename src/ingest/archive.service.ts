@@ -13,6 +13,6 @@ export class ArchiveService {
   /** Database first (the truth); the index point is marked deleted and the next snapshot keeps that. */
   async deleteLesion(id: number): Promise<void> {
     if (!(await this.lesions.deleteLesion(id))) throw new NotFoundException(`Lesion ${id} not found`);
-    this.index.removeLesion(id);
+    await this.index.removeLesion(id);
   }
 }

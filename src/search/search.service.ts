@@ -63,26 +63,27 @@ export class SearchService {
       filter.lesionIds = matching.lesionIds;
       tagQuery = matching.interpretation;
     }
-    let vector: ArrayLike<number>;
+    let query: Float32Array | { lesionId: number };
     let facts: QueryFacts;
-    let query: SimilarResult['query'];
+    let described: SimilarResult['query'];
     let predictedTags: { term: string; confidence: number }[] | undefined;
     if (dto.lesionId !== undefined) {
       const meta = this.queryLesion(dto.lesionId);
-      vector = this.index.vectorOf(dto.lesionId)!;
+      // The stored vector stays in the index's worker: the query names the lesion.
+      query = { lesionId: dto.lesionId };
       facts = { coarseType: meta.coarseType, longAxisMm: meta.longAxisMm, location: meta.location };
       filter.excludeLesionId = meta.lesionId;
       if (dto.excludeSamePatient) filter.excludePatientId = meta.patientId;
       if (dto.excludeSameStudy) filter.excludeStudyId = meta.studyId;
-      query = { lesionId: dto.lesionId, upload: null };
+      described = { lesionId: dto.lesionId, upload: null };
     } else {
       const embedded = await this.embedUpload(upload!, dto);
-      vector = embedded.vector;
+      query = embedded.vector;
       facts = { coarseType: null, longAxisMm: embedded.longAxisMm, location: null };
-      query = { lesionId: null, upload: { width: embedded.width, height: embedded.height, box: embedded.box } };
+      described = { lesionId: null, upload: { width: embedded.width, height: embedded.height, box: embedded.box } };
       predictedTags = await this.tagPrediction.predictForEmbedding(embedded.vector, this.encoder.loaded.modelId);
     }
-    const result = await this.rank(vector, facts, filter, dto, query);
+    const result = await this.rank(query, facts, filter, dto, described);
     return { ...result, ...(tagQuery ? { tags: tagQuery } : {}), ...(predictedTags ? { predictedTags } : {}) };
   }
 
@@ -102,9 +103,9 @@ export class SearchService {
     return { ...result, vector };
   }
 
-  private async rank(vector: ArrayLike<number>, facts: QueryFacts, filter: SearchFilter, dto: SimilarSearchDto, query: SimilarResult['query']): Promise<SimilarResult> {
+  private async rank(vector: Float32Array | { lesionId: number }, facts: QueryFacts, filter: SearchFilter, dto: SimilarSearchDto, query: SimilarResult['query']): Promise<SimilarResult> {
     const reranking = dto.locationWeight > 0 || dto.sizeWeight > 0;
-    const candidates = this.index.search(vector, reranking ? Math.min(dto.k * RERANK_POOL, 800) : dto.k, filter);
+    const candidates = await this.index.search(vector, reranking ? Math.min(dto.k * RERANK_POOL, 800) : dto.k, filter);
     const scored = candidates
       .filter((c) => dto.minSimilarity === undefined || c.similarity >= dto.minSimilarity)
       .map((c) => {
@@ -131,12 +132,13 @@ export class SearchService {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
     const lesion = await this.lesions.findEntity(lesionId);
     const meta = this.queryLesion(lesionId);
-    const vector = this.index.vectorOf(lesionId)!;
+    const vector = (await this.index.vectorOf(lesionId))!;
     const facts: QueryFacts = { coarseType: meta.coarseType, longAxisMm: meta.longAxisMm, location: meta.location };
     const others = await this.lesions.otherStudiesOfPatient(lesion);
-    const scored = others.flatMap((other) => {
+    const otherVectors = await Promise.all(others.map((other) => this.index.vectorOf(other.id)));
+    const scored = others.flatMap((other, i) => {
       const otherMeta = this.index.metaOf(other.id);
-      const otherVector = this.index.vectorOf(other.id);
+      const otherVector = otherVectors[i];
       if (!otherMeta || !otherVector) return [];
       const why = explainMatch(facts, otherMeta);
       // Without DeepLesion's normalised body location, the box centre's place in the image stands in.
@@ -157,13 +159,12 @@ export class SearchService {
    * first, up to `cap`: the "similar to X above s" part of a cohort. The graph search widens until
    * it reaches lesions below the threshold.
    */
-  similarAbove(lesionId: number, minSimilarity: number, excludeSamePatient: boolean, cap = 100_000): { lesionId: number; similarity: number }[] {
+  async similarAbove(lesionId: number, minSimilarity: number, excludeSamePatient: boolean, cap = 100_000): Promise<{ lesionId: number; similarity: number }[]> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
     const meta = this.queryLesion(lesionId);
-    const vector = this.index.vectorOf(lesionId)!;
     const filter: SearchFilter = { excludeLesionId: lesionId, ...(excludeSamePatient ? { excludePatientId: meta.patientId } : {}) };
     for (let k = 256; ; k *= 4) {
-      const hits = this.index.search(vector, Math.min(k, cap), filter);
+      const hits = await this.index.search({ lesionId }, Math.min(k, cap), filter);
       const last = hits[hits.length - 1];
       if (hits.length < Math.min(k, cap) || !last || last.similarity < minSimilarity || k >= cap) {
         return hits.filter((h) => h.similarity >= minSimilarity).map((h) => ({ lesionId: h.meta.lesionId, similarity: h.similarity }));

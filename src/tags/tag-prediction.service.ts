@@ -149,7 +149,7 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
     if (!this.index.isReady() || modelId !== this.encoder.status().modelId) return [];
     const model = await this.modelForQueries();
     if (!model.terms.length) return [];
-    const neighbours = this.index.search(vector, this.config.tags.predictionK * POOL_FACTOR, { lesionIds: model.pool }).map((h) => ({ lesionId: h.meta.lesionId, similarity: h.similarity }));
+    const neighbours = (await this.index.search(vector, this.config.tags.predictionK * POOL_FACTOR, { lesionIds: model.pool })).map((h) => ({ lesionId: h.meta.lesionId, similarity: h.similarity }));
     const scores = neighbourVotes(neighbours, model.terms, model.context.has, model.context.labelledFor, this.config.tags.predictionK);
     const passing = new Map([...scores].filter(([t, score]) => score >= model.thresholds.get(t)!));
     const vocabulary = model.context.vocabulary;
@@ -175,7 +175,7 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
 
   private async buildLabelModel(labelsVersion: number, vocabulary: VocabularySnapshot): Promise<LabelModel> {
     const context = new LabelContext(await this.tags.labelledLesions(), vocabulary);
-    const calibration = this.calibrate(context);
+    const calibration = await this.calibrate(context);
     return { key: this.labelModelKey(labelsVersion, vocabulary), context, pool: new Set(context.labelled.map((l) => l.lesionId)), terms: calibration.terms, thresholds: calibration.thresholds };
   }
 
@@ -213,7 +213,7 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
         if (lesion.reported) continue;
         const terms = model.terms.filter((t) => !context.labelledFor(lesion.lesionId, t));
         if (!terms.length) continue;
-        const neighbours = this.neighbours(lesion, pool);
+        const neighbours = await this.neighbours(lesion, pool);
         if (!neighbours) continue;
         lesions++;
         const scores = neighbourVotes(neighbours, terms, context.has, context.labelledFor, this.config.tags.predictionK);
@@ -247,8 +247,8 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
     const vocabulary = await this.vocabulary.current();
     const context = new LabelContext(await this.tags.labelledLesions(), vocabulary);
     const sets = this.sets(context);
-    const calibration = this.calibrate(context);
-    const held = this.scoreSet(context, sets.test, sets.pool, calibration.terms);
+    const calibration = await this.calibrate(context);
+    const held = await this.scoreSet(context, sets.test, sets.pool, calibration.terms);
     const terms: TermEvaluation[] = calibration.terms.map((termId) => {
       const scores: number[] = [];
       const labels: boolean[] = [];
@@ -277,10 +277,10 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
   }
 
   /** Terms worth predicting and a threshold for each, from the calibration set. */
-  private calibrate(context: LabelContext): { terms: number[]; thresholds: Map<number, number> } {
+  private async calibrate(context: LabelContext): Promise<{ terms: number[]; thresholds: Map<number, number> }> {
     const sets = this.sets(context);
     const terms = context.predictableTerms(sets.pool);
-    const scored = this.scoreSet(context, sets.calibration, sets.pool, terms);
+    const scored = await this.scoreSet(context, sets.calibration, sets.pool, terms);
     const thresholds = new Map<number, number>();
     for (const term of terms) {
       const scores: number[] = [];
@@ -295,11 +295,11 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
     return { terms, thresholds };
   }
 
-  private scoreSet(context: LabelContext, lesions: LabelledLesion[], pool: LabelledLesion[], terms: number[]) {
+  private async scoreSet(context: LabelContext, lesions: LabelledLesion[], pool: LabelledLesion[], terms: number[]) {
     const poolIds = new Set(pool.map((l) => l.lesionId));
     const result: { lesion: LabelledLesion; votes: Map<number, number> }[] = [];
     for (const lesion of lesions) {
-      const neighbours = this.neighbours(lesion, poolIds);
+      const neighbours = await this.neighbours(lesion, poolIds);
       if (!neighbours) continue;
       result.push({ lesion, votes: neighbourVotes(neighbours, terms, context.has, context.labelledFor, this.config.tags.predictionK) });
     }
@@ -307,12 +307,10 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
   }
 
   /** Nearest labelled lesions of other patients, or null when the lesion has no embedding. */
-  private neighbours(lesion: LabelledLesion, pool: Set<number>) {
-    const vector = this.index.vectorOf(lesion.lesionId);
-    if (!vector) return null;
-    return this.index
-      .search(vector, this.config.tags.predictionK * POOL_FACTOR, { lesionIds: pool, excludeLesionId: lesion.lesionId, excludePatientId: lesion.patientId })
-      .map((h) => ({ lesionId: h.meta.lesionId, similarity: h.similarity }));
+  private async neighbours(lesion: LabelledLesion, pool: Set<number>) {
+    if (!this.index.metaOf(lesion.lesionId)) return null;
+    const hits = await this.index.search({ lesionId: lesion.lesionId }, this.config.tags.predictionK * POOL_FACTOR, { lesionIds: pool, excludeLesionId: lesion.lesionId, excludePatientId: lesion.patientId });
+    return hits.map((h) => ({ lesionId: h.meta.lesionId, similarity: h.similarity }));
   }
 }
 

@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { HierarchicalNSW } from 'hnswlib-node';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { EncoderService } from '../ml/encoder.service';
-import { exactTopK, ScoredLabel } from './exact-search';
-import { HnswRepository } from './hnsw.repository';
+import { ScoredLabel } from './exact-search';
+import { HnswNeighbours } from './hnsw-protocol';
+import { HnswGraph, HnswQuery, HnswRepository } from './hnsw.repository';
 import { IndexStoreRepository } from './index-store.repository';
 import { filterPredicate, LesionMeta, SearchFilter } from './lesion-meta';
 
@@ -25,6 +25,8 @@ export interface IndexHit extends ScoredLabel {
 // that must skip ~all nodes, and it always returns k hits when k exist.
 const EXACT_FILTER_LIMIT = 5000;
 const CATCH_UP_CHUNK = 2000;
+// Inserts go to the worker in small batches, so queries queued behind them wait milliseconds, not seconds.
+const ADD_BATCH = 256;
 
 /**
  * The HNSW index of the active encoder's embeddings. PostgreSQL is the truth: at start the index is
@@ -34,13 +36,15 @@ const CATCH_UP_CHUNK = 2000;
 @Injectable()
 export class VectorIndexService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('VectorIndex');
-  private index: HierarchicalNSW | null = null;
+  private index: HnswGraph | null = null;
   private modelId: string | null = null;
   private readonly meta = new Map<number, LesionMeta>();
   private readonly labelByLesion = new Map<number, number>();
   /** Indexed lesions per patient and per study: exclusion filters need only their counts. */
   private readonly perPatient = new Map<number, number>();
   private readonly perStudy = new Map<number, number>();
+  /** The largest label held: the size of a filter's label bitmap. */
+  private maxLabel = 0;
   private state: IndexStatus['state'] = 'empty';
   private failure: string | null = null;
   private snapshotInfo: IndexStatus['snapshot'] = null;
@@ -68,6 +72,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
 
   async onApplicationShutdown(): Promise<void> {
     await this.snapshotIfChanged().catch((e: Error) => this.logger.error(`Snapshot at shutdown failed: ${e.message}`));
+    await this.hnsw.close();
   }
 
   /** Loads the latest snapshot of the active model (if valid) and catches it up from the database. */
@@ -80,30 +85,26 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     this.clearMeta();
     const metas = await this.store.allMeta(modelId);
     const snapshot = await this.store.latestSnapshot(modelId);
-    let index: HierarchicalNSW | null = null;
+    await this.index?.drop();
+    this.index = null;
+    let index: HnswGraph | null = null;
     if (snapshot) {
       index = await this.hnsw.load(path.join(params.dir, snapshot.fileName), dim, snapshot.checksum, params.efSearch);
       if (!index) this.logger.warn(`Snapshot ${snapshot.fileName} is missing or corrupt; rebuilding from the database`);
     }
     const takenAt = index && snapshot ? snapshot.takenAt : null;
-    index ??= this.hnsw.create(dim, Math.ceil(metas.length * 1.25) + 1024, params);
+    index ??= await this.hnsw.create(dim, Math.ceil(metas.length * 1.25) + 1024, params);
     this.index = index;
 
     const inDatabase = new Set(metas.map((m) => m.label));
-    let removed = 0;
-    for (const label of index.getIdsList()) {
-      if (!inDatabase.has(label)) removed += this.markDeleted(label) ? 1 : 0;
-    }
-    const inIndex = new Set(index.getIdsList());
+    const indexed = await index.ids();
+    const removed = await index.markDeleted(indexed.filter((label) => !inDatabase.has(label)));
+    const inIndex = new Set(indexed);
     const toAdd = metas.filter((m) => !inIndex.has(m.label) || !takenAt || m.createdAt > takenAt);
     for (const m of metas) this.remember(m);
     for (let i = 0; i < toAdd.length; i += CATCH_UP_CHUNK) {
       const chunk = toAdd.slice(i, i + CATCH_UP_CHUNK);
-      const vectors = await this.store.vectors(chunk.map((m) => m.label));
-      for (const m of chunk) {
-        const vector = vectors.get(m.label);
-        if (vector) this.addPoint(m.label, vector);
-      }
+      await this.addPoints(chunk.map((m) => m.label), await this.store.vectors(chunk.map((m) => m.label)));
     }
     this.snapshotInfo = snapshot && takenAt ? { points: snapshot.points, takenAt } : null;
     this.addedSinceSnapshot = toAdd.length + removed;
@@ -137,34 +138,34 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     return label === undefined ? null : (this.meta.get(label) ?? null);
   }
 
-  /** The stored vector of an indexed lesion (as held by the index). */
-  vectorOf(lesionId: number): number[] | null {
+  /** The stored vector of an indexed lesion (as held by the index, unit length). */
+  async vectorOf(lesionId: number): Promise<Float32Array | null> {
     const label = this.labelByLesion.get(lesionId);
-    return label === undefined || !this.index ? null : this.index.getPoint(label);
+    return label === undefined || !this.index ? null : this.index.point(label);
   }
 
   /** Adds (or replaces) the points for these embedding labels, reading them from the database. */
   async addLabels(labels: number[]): Promise<void> {
     if (!this.isReady() || !labels.length) return;
     const [metas, vectors] = await Promise.all([this.store.metaForLabels(labels), this.store.vectors(labels)]);
-    for (const m of metas) {
-      const vector = vectors.get(m.label);
-      if (!vector) continue;
+    const stored = metas.filter((m) => vectors.has(m.label));
+    for (const m of stored) {
       const previous = this.labelByLesion.get(m.lesionId);
       if (previous !== undefined && previous !== m.label) this.forget(previous);
       this.remember(m);
-      this.addPoint(m.label, vector);
     }
+    await this.addPoints(stored.map((m) => m.label), vectors);
     this.addedSinceSnapshot += metas.length;
     if (this.addedSinceSnapshot >= this.config.index.snapshotEvery) await this.snapshot();
   }
 
-  /** Marks a deleted lesion's point deleted; the next snapshot persists that. */
-  removeLesion(lesionId: number): void {
+  /** Marks a deleted lesion's point deleted; the next snapshot persists that. Searches stop returning it at once. */
+  async removeLesion(lesionId: number): Promise<void> {
     const label = this.labelByLesion.get(lesionId);
     if (label === undefined) return;
     this.forget(label);
     this.addedSinceSnapshot++;
+    await this.index?.markDeleted([label]);
   }
 
   /**
@@ -172,23 +173,26 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
    * (hnswlib's label filter); very selective ones, or a filtered walk that came back short, are
    * answered exactly over the matching lesions, so k hits come back whenever k exist.
    */
-  search(query: ArrayLike<number>, k: number, filter: SearchFilter = {}): IndexHit[] {
+  async search(query: Float32Array | { lesionId: number }, k: number, filter: SearchFilter = {}): Promise<IndexHit[]> {
     const index = this.requireIndex();
+    let q: HnswQuery;
+    if (query instanceof Float32Array) q = { vector: query };
+    else {
+      const label = this.labelByLesion.get(query.lesionId);
+      if (label === undefined) return [];
+      q = { label };
+    }
+    const efSearch = this.config.index.efSearch;
     const predicate = filterPredicate(filter);
-    const q = Array.from(query);
     if (predicate && isExclusionOnly(filter)) {
       // Excluding a lesion, its patient or its study removes few points: fetch that many more
-      // unfiltered neighbours and drop them, instead of a JavaScript callback per visited node.
+      // unfiltered neighbours and drop them, instead of a filter check per visited node.
       const excluded = 1 + (filter.excludePatientId !== undefined ? (this.perPatient.get(filter.excludePatientId) ?? 0) : 0) + (filter.excludeStudyId !== undefined ? (this.perStudy.get(filter.excludeStudyId) ?? 0) : 0);
       const wanted = Math.min(k, this.meta.size);
       const fetch = Math.min(wanted + excluded, this.meta.size);
-      index.setEf(Math.max(this.config.index.efSearch, fetch));
-      const result = index.searchKnn(q, fetch);
-      index.setEf(this.config.index.efSearch);
-      const hits = result.neighbors
-        .map((label, i) => ({ label, similarity: 1 - result.distances[i], meta: this.meta.get(label)! }))
-        .filter((h) => h.meta && predicate(h.meta));
-      if (hits.length >= wanted || result.neighbors.length >= this.meta.size) return hits.slice(0, wanted);
+      const found = await index.search(q, fetch, Math.max(efSearch, fetch));
+      const hits = this.hits(found).filter((h) => predicate(h.meta));
+      if (hits.length >= wanted || (found?.labels.length ?? 0) >= this.meta.size) return hits.slice(0, wanted);
     }
     let matching = this.meta.size;
     let matchingLabels: number[] | null = null;
@@ -199,19 +203,29 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     }
     const wanted = Math.min(k, matching);
     if (wanted === 0) return [];
-    if (matchingLabels && matching <= EXACT_FILTER_LIMIT) return this.exact(q, matchingLabels, wanted);
-    const allowed = predicate ? (label: number) => { const m = this.meta.get(label); return !!m && predicate(m); } : undefined;
-    const efSearch = this.config.index.efSearch;
-    for (let ef = Math.max(efSearch, wanted); ef <= Math.max(efSearch, wanted) * 16; ef *= 4) {
-      index.setEf(ef);
-      const result = index.searchKnn(q, wanted, allowed);
-      if (result.neighbors.length >= wanted) {
-        index.setEf(efSearch);
-        return result.neighbors.map((label, i) => ({ label, similarity: 1 - result.distances[i], meta: this.meta.get(label)! }));
-      }
+    if (matchingLabels && matching <= EXACT_FILTER_LIMIT) return this.hits(await index.exact(q, matchingLabels, wanted));
+    // The worker filters by label: one byte per label, 1 where the lesion matches.
+    let allowed: Uint8Array | undefined;
+    if (matchingLabels) {
+      allowed = new Uint8Array(this.maxLabel + 1);
+      for (const label of matchingLabels) allowed[label] = 1;
     }
-    index.setEf(efSearch);
-    return this.exact(q, matchingLabels ?? [...this.meta.keys()], wanted);
+    for (let ef = Math.max(efSearch, wanted); ef <= Math.max(efSearch, wanted) * 16; ef *= 4) {
+      const found = await index.search(q, wanted, ef, allowed);
+      if ((found?.labels.length ?? 0) >= wanted) return this.hits(found);
+    }
+    return this.hits(await index.exact(q, matchingLabels ?? [...this.meta.keys()], wanted));
+  }
+
+  /** Neighbours with their metadata; points removed while the query was in flight are dropped. */
+  private hits(found: HnswNeighbours | null): IndexHit[] {
+    if (!found) return [];
+    const hits: IndexHit[] = [];
+    for (let i = 0; i < found.labels.length; i++) {
+      const meta = this.meta.get(found.labels[i]);
+      if (meta) hits.push({ label: found.labels[i], similarity: 1 - found.distances[i], meta });
+    }
+    return hits;
   }
 
   /**
@@ -227,17 +241,13 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     const extra = [...this.meta.keys()].filter((label) => !database.has(label));
     const unfindable: number[] = [];
     const labels = [...this.meta.keys()];
-    const vectors = new Map<number, Float32Array>();
     for (let i = 0; i < labels.length; i += CATCH_UP_CHUNK) {
       const chunk = labels.slice(i, i + CATCH_UP_CHUNK);
-      for (const [label, vector] of await this.store.vectors(chunk)) vectors.set(label, vector);
-      for (const label of chunk) {
-        const vector = vectors.get(label);
-        const result = vector ? index.searchKnn(Array.from(vector), 1) : { neighbors: [], distances: [] };
-        // Duplicate vectors tie at distance 0: either of them counts as found.
-        if (!(result.neighbors[0] === label || (result.distances[0] ?? 1) < 1e-6)) unfindable.push(label);
-        vectors.delete(label);
-      }
+      const vectors = await this.store.vectors(chunk);
+      // A label without a stored vector cannot be found either.
+      unfindable.push(...chunk.filter((label) => !vectors.has(label)));
+      const stored = chunk.filter((label) => vectors.has(label));
+      unfindable.push(...(await index.unfindable(stored, this.packed(stored, vectors))));
       onProgress?.(Math.min(i + CATCH_UP_CHUNK, labels.length), labels.length);
     }
     return { missing, extra, unfindable, indexPoints: this.meta.size, databaseEmbeddings: metas.length };
@@ -248,16 +258,16 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     const { modelId } = this.encoder.loaded;
     const metas = await this.store.allMeta(modelId);
     this.clearMeta();
-    this.index = this.hnsw.create(this.encoder.dim, Math.ceil(metas.length * 1.25) + 1024, this.config.index);
+    await this.index?.drop();
+    this.index = null;
+    const index = await this.hnsw.create(this.encoder.dim, Math.ceil(metas.length * 1.25) + 1024, this.config.index);
+    this.index = index;
     for (let i = 0; i < metas.length; i += CATCH_UP_CHUNK) {
       const chunk = metas.slice(i, i + CATCH_UP_CHUNK);
       const vectors = await this.store.vectors(chunk.map((m) => m.label));
-      for (const m of chunk) {
-        const vector = vectors.get(m.label);
-        if (!vector) continue;
-        this.remember(m);
-        this.addPoint(m.label, vector);
-      }
+      const stored = chunk.filter((m) => vectors.has(m.label));
+      for (const m of stored) this.remember(m);
+      await this.addPoints(stored.map((m) => m.label), vectors);
     }
     this.modelId = modelId;
     this.state = 'ready';
@@ -289,15 +299,22 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     return run;
   }
 
-  private exact(query: number[], labels: number[], k: number): IndexHit[] {
-    const index = this.requireIndex();
-    return exactTopK(query, labels.map((label) => ({ label, vector: index.getPoint(label) })), k).map((s) => ({ ...s, meta: this.meta.get(s.label)! }));
+  /** Sends points to the graph in small batches (labels whose vector is missing are skipped). */
+  private async addPoints(labels: number[], vectors: Map<number, Float32Array>): Promise<void> {
+    const index = this.index!;
+    const present = labels.filter((label) => vectors.has(label));
+    for (let i = 0; i < present.length; i += ADD_BATCH) {
+      const batch = present.slice(i, i + ADD_BATCH);
+      await index.add(batch, this.packed(batch, vectors));
+    }
   }
 
-  private addPoint(label: number, vector: Float32Array): void {
-    const index = this.index!;
-    if (index.getCurrentCount() >= index.getMaxElements()) index.resizeIndex(Math.ceil(index.getMaxElements() * 1.5) + 1024);
-    index.addPoint(Array.from(vector), label);
+  /** The labels' vectors in one row-major array, as the worker takes them. */
+  private packed(labels: number[], vectors: Map<number, Float32Array>): Float32Array {
+    const dim = this.index!.dim;
+    const rows = new Float32Array(labels.length * dim);
+    labels.forEach((label, i) => rows.set(vectors.get(label)!, i * dim));
+    return rows;
   }
 
   private remember(m: LesionMeta): void {
@@ -307,6 +324,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
       this.perStudy.set(studyId, (this.perStudy.get(studyId) ?? 0) + 1);
     }
     this.meta.set(label, { label, lesionId, patientId, studyId, coarseType, sex, ageYears, longAxisMm, split, location });
+    if (label > this.maxLabel) this.maxLabel = label;
     this.labelByLesion.set(lesionId, label);
   }
 
@@ -315,6 +333,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     this.labelByLesion.clear();
     this.perPatient.clear();
     this.perStudy.clear();
+    this.maxLabel = 0;
   }
 
   private forget(label: number): void {
@@ -325,19 +344,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
       this.perStudy.set(m.studyId, (this.perStudy.get(m.studyId) ?? 1) - 1);
     }
     this.meta.delete(label);
-    this.markDeleted(label);
   }
 
-  private markDeleted(label: number): boolean {
-    try {
-      this.index!.markDelete(label);
-      return true;
-    } catch {
-      return false; // already deleted
-    }
-  }
-
-  private requireIndex(): HierarchicalNSW {
+  private requireIndex(): HnswGraph {
     if (!this.index || this.state !== 'ready') throw new Error(this.failure ? `the index failed to load: ${this.failure}` : 'the index is not loaded');
     return this.index;
   }

@@ -1,0 +1,26 @@
+/** Messages between the HNSW worker thread and its client (HnswRepository). */
+export type HnswRequest = { id: number } & (
+  | { op: 'create'; dim: number; capacity: number; m: number; efConstruction: number; efSearch: number }
+  | { op: 'read'; dim: number; file: string; efSearch: number }
+  | { op: 'write'; graph: number; file: string }
+  | { op: 'drop'; graph: number }
+  /** Inserts (or replaces) points; `vectors` holds labels.length rows of the graph's dimension. */
+  | { op: 'add'; graph: number; labels: Int32Array; vectors: Float32Array }
+  | { op: 'delete'; graph: number; labels: number[] }
+  | { op: 'ids'; graph: number }
+  | { op: 'point'; graph: number; label: number }
+  /** k nearest of a query vector or of a stored point's own vector; `allowed[label] === 1` filters by label. */
+  | { op: 'search'; graph: number; query?: Float32Array; label?: number; k: number; ef: number; allowed?: Uint8Array }
+  /** Exact top-k over the given labels only. */
+  | { op: 'exact'; graph: number; query?: Float32Array; label?: number; labels: Int32Array; k: number }
+  /** Labels whose own vector does not find them first. */
+  | { op: 'unfindable'; graph: number; labels: Int32Array; vectors: Float32Array }
+);
+
+export type HnswResponse = { id: number; result: unknown } | { id: number; error: string };
+
+/** Labels and cosine distances, nearest first. */
+export interface HnswNeighbours {
+  labels: Int32Array;
+  distances: Float32Array;
+}
