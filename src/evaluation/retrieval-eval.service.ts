@@ -9,6 +9,7 @@ import { LesionRecord } from '../ingest/lesion-record';
 import { parseSamplesCsv } from '../ingest/samples-csv.parser';
 import { EncoderService } from '../ml/encoder.service';
 import { neighbourSlicePaths, PatchJob } from '../ml/patch-job';
+import { followUpMetrics, FollowUpMetrics } from './follow-up-metrics';
 import { bootstrapOverGroups, RetrievalMetrics, retrievalPerQuery, summariseQueries } from './retrieval-metrics';
 
 export interface RetrievalReport {
@@ -20,6 +21,8 @@ export interface RetrievalReport {
   intervals: Record<'precisionAt1' | 'precisionAt5' | 'meanAveragePrecision' | 'knnAccuracy', { low: number; high: number }>;
   secondsPerLesion: number;
   bootstrapRounds: number;
+  /** Follow-up matching within patients (other studies), as GET /lesions/:id/follow-ups ranks. */
+  followUp: FollowUpMetrics;
 }
 
 /**
@@ -73,6 +76,25 @@ export class RetrievalEvalService {
       },
       secondsPerLesion: seconds / Math.max(1, jobs.length),
       bootstrapRounds,
+      followUp: followUpMetrics(
+        records.flatMap((r, i) =>
+          vectors.has(i)
+            ? [
+                {
+                  patient: r.patientIndex,
+                  study: r.studyIndex,
+                  coarseType: r.coarseType,
+                  longAxisMm: r.longAxisPx !== null && r.spacing ? r.longAxisPx * r.spacing.x : null,
+                  location: r.location ? ([r.location.x, r.location.y, r.location.z] as [number, number, number]) : null,
+                  box: r.box,
+                  imageWidth: r.imageSize?.width ?? null,
+                  imageHeight: r.imageSize?.height ?? null,
+                  vector: vectors.get(i)!,
+                },
+              ]
+            : [],
+        ),
+      ),
     };
   }
 }

@@ -10,6 +10,7 @@ import { LesionMeta, SearchFilter } from '../vector-index/lesion-meta';
 import { VectorIndexService } from '../vector-index/vector-index.service';
 import { TagPredictionService } from '../tags/tag-prediction.service';
 import { TagQueryInterpretation, TagQueryService } from '../tags/tag-query.service';
+import { BoxPlace, followUpScore } from './follow-up-score';
 import { explainMatch, MatchExplanation, QueryFacts, rerankScore } from './match-explanation';
 import { SimilarSearchDto } from './search.dto';
 
@@ -133,19 +134,15 @@ export class SearchService {
     const lesion = await this.lesions.findEntity(lesionId);
     const meta = this.queryLesion(lesionId);
     const vector = (await this.index.vectorOf(lesionId))!;
-    const facts: QueryFacts = { coarseType: meta.coarseType, longAxisMm: meta.longAxisMm, location: meta.location };
+    const query = { coarseType: meta.coarseType, longAxisMm: meta.longAxisMm, location: meta.location, ...boxPlaceOf(lesion) };
     const others = await this.lesions.otherStudiesOfPatient(lesion);
     const otherVectors = await Promise.all(others.map((other) => this.index.vectorOf(other.id)));
     const scored = others.flatMap((other, i) => {
       const otherMeta = this.index.metaOf(other.id);
       const otherVector = otherVectors[i];
       if (!otherMeta || !otherVector) return [];
-      const why = explainMatch(facts, otherMeta);
-      // Without DeepLesion's normalised body location, the box centre's place in the image stands in.
-      why.locationDistance ??= boxPlaceDistance(lesion, other);
       const appearance = cosine(vector, otherVector);
-      // Location weighs most for the same lesion over time; size may change (that is the point of follow-up).
-      const score = rerankScore(appearance, why, { location: 2, size: 0.1 }) + (why.sameType ? 0.05 : 0);
+      const { score, why } = followUpScore(query, { ...otherMeta, ...boxPlaceOf(other) }, appearance);
       return [{ id: other.id, score, appearance, why }];
     });
     scored.sort((a, b) => b.score - a.score);
@@ -206,13 +203,7 @@ export class SearchService {
 export function toSearchFilter(dto: SimilarSearchDto): SearchFilter {
   return criteriaFromDto(dto);
 }
-/** Distance of two lesions' box centres in image-relative coordinates (0..1 per axis). */
-export function boxPlaceDistance(
-  a: { boxX1: number; boxY1: number; boxX2: number; boxY2: number; series?: { imageWidth: number | null; imageHeight: number | null } },
-  b: { boxX1: number; boxY1: number; boxX2: number; boxY2: number; series?: { imageWidth: number | null; imageHeight: number | null } },
-): number {
-  const place = (l: typeof a) => [(l.boxX1 + l.boxX2) / 2 / (l.series?.imageWidth ?? 512), (l.boxY1 + l.boxY2) / 2 / (l.series?.imageHeight ?? 512)];
-  const [ax, ay] = place(a);
-  const [bx, by] = place(b);
-  return Math.hypot(ax - bx, ay - by);
+/** A lesion entity's box and image size, for follow-up location scoring. */
+function boxPlaceOf(lesion: { boxX1: number; boxY1: number; boxX2: number; boxY2: number; series?: { imageWidth: number | null; imageHeight: number | null } }): BoxPlace {
+  return { box: { x1: lesion.boxX1, y1: lesion.boxY1, x2: lesion.boxX2, y2: lesion.boxY2 }, imageWidth: lesion.series?.imageWidth ?? null, imageHeight: lesion.series?.imageHeight ?? null };
 }
