@@ -1,6 +1,6 @@
 // Worker thread that owns the hnswlib graphs: graph walks, inserts and file writes run here, so the
 // HTTP event loop never waits on them (an index build or catch-up used to stall every request).
-// Requests are handled one at a time, in order: hnswlib must not insert while it searches or writes.
+// hnswlib must not insert while it searches or writes a file: see the queue at the bottom.
 import { parentPort } from 'node:worker_threads';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { exactTopK } from './exact-search';
@@ -118,18 +118,33 @@ async function handle(request: HnswRequest): Promise<{ result: unknown; transfer
   }
 }
 
+async function answer(request: HnswRequest): Promise<void> {
+  let response: HnswResponse;
+  let transfer: ArrayBuffer[] = [];
+  try {
+    const done = await handle(request);
+    response = { id: request.id, result: done.result };
+    transfer = done.transfer ?? [];
+  } catch (error) {
+    response = { id: request.id, error: (error as Error).message };
+  }
+  parentPort!.postMessage(response, transfer);
+}
+
+// Calls start in the order they arrive. A snapshot write (minutes of disk at a million points) runs
+// on libuv's pool while later searches go on, since both only read the graph; inserts and deletions
+// wait until the file is written, so it holds exactly the points added before it.
+const MUTATING = new Set<HnswRequest['op']>(['add', 'delete', 'drop']);
 let queue: Promise<unknown> = Promise.resolve();
+let writing: Promise<unknown> = Promise.resolve();
 parentPort!.on('message', (request: HnswRequest) => {
-  queue = queue.then(async () => {
-    let response: HnswResponse;
-    let transfer: ArrayBuffer[] = [];
-    try {
-      const done = await handle(request);
-      response = { id: request.id, result: done.result };
-      transfer = done.transfer ?? [];
-    } catch (error) {
-      response = { id: request.id, error: (error as Error).message };
-    }
-    parentPort!.postMessage(response, transfer);
-  });
+  if (request.op === 'write') {
+    const started = queue.then(() => answer(request));
+    writing = Promise.all([writing, started]);
+  } else if (MUTATING.has(request.op)) {
+    const after = Promise.all([queue, writing]);
+    queue = after.then(() => answer(request));
+  } else {
+    queue = queue.then(() => answer(request));
+  }
 });

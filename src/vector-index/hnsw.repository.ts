@@ -19,7 +19,7 @@ export type HnswQuery = { vector: Float32Array } | { label: number };
 
 /**
  * One HNSW graph living in the worker thread. Cosine space: hnswlib normalises vectors on insert
- * and query. Calls are answered in the order they were made.
+ * and query. Calls take effect in the order they were made (a search made after an insert sees it).
  */
 export class HnswGraph {
   constructor(
