@@ -13,6 +13,7 @@ import { EmbeddingService } from './embedding.service';
 import { parseSamplesCsv } from './samples-csv.parser';
 import { TagPredictionService } from '../tags/tag-prediction.service';
 import { VocabularyService } from '../tags/vocabulary.service';
+import { LesionsService } from '../lesions/lesions.service';
 
 export type ProgressListener = (job: IngestJobView) => void;
 
@@ -32,6 +33,7 @@ export class IngestService implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly vocabulary: VocabularyService,
     private readonly tagPrediction: TagPredictionService,
+    private readonly lesions: LesionsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -159,6 +161,7 @@ export class IngestService implements OnApplicationBootstrap {
       errors.sort((a, b) => a.line - b.line);
       const cursor = start + batch.length;
       const ids = await this.repository.commitBatch(runner, request.dataset, job.id, checked, { cursor, imported: checked.length, skipped: errors.length, errors }, maxStoredErrors);
+      this.lesions.forgetViews(ids);
       // Embeddings follow their batch; one that fails or is cut off is found missing and redone by `npm run embed`.
       if (ids.length && this.config.encoder.embedOnIngest && this.embedding.isAvailable()) {
         const summary = await this.embedding.embedMissing({ onlyIds: ids });

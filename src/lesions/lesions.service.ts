@@ -12,7 +12,8 @@ import { LesionTagsService } from '../tags/lesion-tags.service';
 import { TagQueryInterpretation, TagQueryService } from '../tags/tag-query.service';
 import { TagSource } from '../tags/vocabulary';
 
-const VIEW_CACHE_MS = 60_000;
+// Views are dropped when an import rewrites or a delete removes their lesion; the time limit is only a backstop.
+const VIEW_CACHE_MS = 10 * 60_000;
 const VIEW_CACHE_MAX = 200_000;
 
 export interface Page<T> {
@@ -79,6 +80,11 @@ export class LesionsService {
 
   otherStudiesOfPatient(lesion: LesionEntity): Promise<LesionEntity[]> {
     return this.repository.findInOtherStudies(lesion.patientId, lesion.studyId);
+  }
+
+  /** Forgets cached views of lesions an import has just written (their metadata may have changed). */
+  forgetViews(ids: number[]): void {
+    for (const id of ids) this.viewCache.delete(id);
   }
 
   /** Removes a lesion from the archive; returns false when it did not exist. */
