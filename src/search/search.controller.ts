@@ -1,5 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, UploadedFile, UseInterceptors } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, UploadedFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { LesionsService } from '../lesions/lesions.service';
 import { SimilarSearchDto, TagSearchDto } from './search.dto';
@@ -23,7 +22,7 @@ export class SearchController {
 
   @Post('search/similar')
   @HttpCode(200)
-  @UseInterceptors(FileInterceptor('file'))
+  // The multipart `file` is read by SliceUploadMiddleware (see SearchModule).
   @ApiConsumes('application/json', 'multipart/form-data')
   @ApiOperation({
     summary: 'Similar lesions: by lesionId (JSON), or by an uploaded slice (multipart: file, box, spacingMm, huWindow for 8-bit images), with filters',

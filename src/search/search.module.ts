@@ -1,6 +1,5 @@
-import { Module } from '@nestjs/common';
-import { MulterModule } from '@nestjs/platform-express';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { SliceUploadMiddleware } from '../common/slice-upload.middleware';
 import { LesionsModule } from '../lesions/lesions.module';
 import { MlModule } from '../ml/ml.module';
 import { VectorIndexModule } from '../vector-index/vector-index.module';
@@ -14,11 +13,14 @@ import { SearchService } from './search.service';
     MlModule,
     VectorIndexModule,
     TagsModule,
-    // Uploads stay in memory, bounded by MAX_UPLOAD_BYTES (larger bodies get 413).
-    MulterModule.registerAsync({ inject: [APP_CONFIG], useFactory: (config: AppConfig) => ({ limits: { fileSize: config.maxUploadBytes, files: 1, fields: 40 } }) }),
   ],
   controllers: [SearchController],
   providers: [SearchService],
   exports: [SearchService],
 })
-export class SearchModule {}
+export class SearchModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    // Uploads stay in memory, bounded by MAX_UPLOAD_BYTES (larger bodies get 413).
+    consumer.apply(SliceUploadMiddleware).forRoutes({ path: 'search/similar', method: RequestMethod.POST });
+  }
+}

@@ -104,7 +104,12 @@ describe('similar-lesion search (e2e, real hnswlib)', () => {
     expect((await upload(slice, { box: '500,500,600,600' })).body.message).toMatch(/outside the 512x512 image/);
     expect((await upload(slice, { box: '10,10,10,30' })).body.message).toMatch(/zero-size/);
     expect((await upload(slice, {})).status).toBe(400);
-    expect((await upload(Buffer.alloc(50 * 1024 * 1024, 1), { box: '1,1,20,20' })).status).toBe(413);
+    const huge = await upload(Buffer.alloc(50 * 1024 * 1024, 1), { box: '1,1,20,20' });
+    expect(huge.status).toBe(413);
+    expect(huge.body.message).toMatch(/too large/);
+    const misnamed = await t.http().post('/api/v1/search/similar').set(bearer(key)).attach('image', slice, 'slice.png').field('box', '1,1,20,20');
+    expect(misnamed.status).toBe(400);
+    expect(misnamed.body.message).toMatch(/field "image"/);
     expect((await similar({}).expect(400)).body.message).toMatch(/either lesionId or an uploaded slice/);
     await similar({ lesionId: query.id, k: 0 }).expect(400);
     await similar({ lesionId: query.id, k: 500 }).expect(400);
