@@ -26,10 +26,63 @@ export class LesionsRepository {
     return this.withJoins().where('lesion.id = :id', { id }).getOne();
   }
 
-  /** Lesions by id, with their series, study and patient (in no particular order). */
-  findByIds(ids: number[]): Promise<LesionEntity[]> {
-    if (!ids.length) return Promise.resolve([]);
-    return this.withJoins().where('lesion.id IN (:...ids)', { ids }).getMany();
+  /**
+   * What a LesionView shows, for these lesions, in one plain query: the similar-search hot path, where
+   * hydrating entities through the query builder cost more than the query itself.
+   */
+  async findForViews(ids: number[]): Promise<LesionEntity[]> {
+    if (!ids.length) return [];
+    const rows: ViewRow[] = await this.dataSource.query(
+      `SELECT l.id, l.key_slice_index, l.lesion_in_image, l.box_x1, l.box_y1, l.box_x2, l.box_y2, l.recist,
+              l.long_axis_px, l.short_axis_px, l.long_axis_mm, l.short_axis_mm, l.location_x, l.location_y, l.location_z,
+              l.coarse_type, l.possibly_noisy, l.split, l.window_low, l.window_high, l.source_file_name, l.source_row,
+              l.sop_instance_uid, se.series_index, se.spacing_x_mm, se.spacing_y_mm, se.spacing_z_mm, se.image_width,
+              se.image_height, se.slice_first, se.slice_last, se.series_instance_uid, st.study_index, st.age_years,
+              st.study_instance_uid, p.dataset, p.patient_index, p.sex
+         FROM lesion l JOIN series se ON se.id = l.series_id JOIN study st ON st.id = se.study_id JOIN patient p ON p.id = st.patient_id
+        WHERE l.id = ANY($1::int[])`,
+      [ids],
+    );
+    return rows.map(
+      (r) =>
+        ({
+          id: r.id,
+          keySliceIndex: r.key_slice_index,
+          lesionInImage: r.lesion_in_image,
+          boxX1: r.box_x1,
+          boxY1: r.box_y1,
+          boxX2: r.box_x2,
+          boxY2: r.box_y2,
+          recist: r.recist,
+          longAxisPx: r.long_axis_px,
+          shortAxisPx: r.short_axis_px,
+          longAxisMm: r.long_axis_mm,
+          shortAxisMm: r.short_axis_mm,
+          locationX: r.location_x,
+          locationY: r.location_y,
+          locationZ: r.location_z,
+          coarseType: r.coarse_type,
+          possiblyNoisy: r.possibly_noisy,
+          split: r.split,
+          windowLow: r.window_low,
+          windowHigh: r.window_high,
+          sourceFileName: r.source_file_name,
+          sourceRow: r.source_row,
+          sopInstanceUid: r.sop_instance_uid,
+          series: {
+            seriesIndex: r.series_index,
+            spacingXmm: r.spacing_x_mm,
+            spacingYmm: r.spacing_y_mm,
+            spacingZmm: r.spacing_z_mm,
+            imageWidth: r.image_width,
+            imageHeight: r.image_height,
+            sliceFirst: r.slice_first,
+            sliceLast: r.slice_last,
+            seriesInstanceUid: r.series_instance_uid,
+            study: { studyIndex: r.study_index, ageYears: r.age_years, studyInstanceUid: r.study_instance_uid, patient: { dataset: r.dataset, patientIndex: r.patient_index, sex: r.sex } },
+          },
+        }) as LesionEntity,
+    );
   }
 
   /** Lesions of the same patient in other studies. */
@@ -115,4 +168,46 @@ export function applyFilter<T extends object>(query: SelectQueryBuilder<T>, filt
   if (filter.studyIndex !== undefined) query.andWhere('study.study_index = :studyIndex', { studyIndex: filter.studyIndex });
   if (filter.dataset) query.andWhere('patient.dataset = :dataset', { dataset: filter.dataset });
   return query;
+}
+
+/** One row of findForViews, as PostgreSQL names the columns. */
+interface ViewRow {
+  id: number;
+  key_slice_index: number;
+  lesion_in_image: number;
+  box_x1: number;
+  box_y1: number;
+  box_x2: number;
+  box_y2: number;
+  recist: number[] | null;
+  long_axis_px: number | null;
+  short_axis_px: number | null;
+  long_axis_mm: number | null;
+  short_axis_mm: number | null;
+  location_x: number | null;
+  location_y: number | null;
+  location_z: number | null;
+  coarse_type: number;
+  possibly_noisy: boolean;
+  split: number | null;
+  window_low: number | null;
+  window_high: number | null;
+  source_file_name: string;
+  source_row: number | null;
+  sop_instance_uid: string | null;
+  series_index: number;
+  spacing_x_mm: number | null;
+  spacing_y_mm: number | null;
+  spacing_z_mm: number | null;
+  image_width: number | null;
+  image_height: number | null;
+  slice_first: number | null;
+  slice_last: number | null;
+  series_instance_uid: string | null;
+  study_index: number;
+  age_years: number | null;
+  study_instance_uid: string | null;
+  dataset: string;
+  patient_index: number;
+  sex: 'M' | 'F' | null;
 }

@@ -66,7 +66,7 @@ export class LesionsService {
     const missing = ids.filter((id) => !((this.viewCache.get(id)?.until ?? 0) > now));
     if (missing.length) {
       if (this.viewCache.size > VIEW_CACHE_MAX) this.viewCache.clear();
-      for (const lesion of await this.repository.findByIds(missing)) this.viewCache.set(lesion.id, { view: toLesionView(lesion), until: now + VIEW_CACHE_MS });
+      for (const lesion of await this.repository.findForViews(missing)) this.viewCache.set(lesion.id, { view: toLesionView(lesion), until: now + VIEW_CACHE_MS });
     }
     return ids.flatMap((id) => {
       const entry = this.viewCache.get(id);

@@ -116,10 +116,12 @@ export class SearchService {
       .sort((a, b) => b.score - a.score)
       .slice(0, dto.k);
     const views = new Map((await this.lesions.getLesionViews(scored.map((s) => s.lesionId))).map((v) => [v.id, v]));
-    const { manifest, modelId } = this.encoder.loaded;
+    // status(), not loaded: a query still in flight while the service stops gets a 503, not a 500.
+    const { name, modelId } = this.encoder.status();
+    if (!modelId) throw new ServiceUnavailableException('The encoder is not loaded (the service may be stopping)');
     return {
       query,
-      model: { name: manifest.name, modelId },
+      model: { name, modelId },
       k: dto.k,
       hits: scored.flatMap((s) => (views.has(s.lesionId) ? [{ lesion: views.get(s.lesionId)!, similarity: s.similarity, score: s.score, why: s.why }] : [])),
     };

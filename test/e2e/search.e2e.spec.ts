@@ -46,6 +46,11 @@ describe('similar-lesion search (e2e, real hnswlib)', () => {
     expect(sims).toEqual([...sims].sort((a, b) => b - a));
     expect(hits[0].why.sameType).toBe(hits[0].lesion.coarseType.code === query.coarse_type);
     expect(res.body.model.modelId).toMatch(/^[0-9a-f]{64}$/);
+    // Hits carry the same lesion metadata as the lesion's own page (read by a leaner query).
+    for (const hit of hits.slice(0, 3)) {
+      const page = (await t.http().get(`/api/v1/lesions/${hit.lesion.id}`).set(bearer(key)).expect(200)).body;
+      expect(page).toMatchObject(hit.lesion as unknown as Record<string, unknown>);
+    }
     const withSame = await similar({ lesionId: query.id, k: 200, excludeSamePatient: false }).expect(200);
     expect(withSame.body.hits.some((h: Hit) => h.lesion.patient.index === patient_index)).toBe(true);
     expect(withSame.body.hits.some((h: Hit) => h.lesion.id === query.id)).toBe(false);
