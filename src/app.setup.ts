@@ -6,10 +6,20 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 
 export const API_PREFIX = 'api/v1';
 
+/**
+ * Options for creating the app (main.ts and the e2e tests). Body parsers are registered by
+ * configureApp alone: JSON and raw images (multipart is read per route); Nest's defaults would add a
+ * second JSON parser and a form parser that every request passes through.
+ */
+export const APP_OPTIONS = { bodyParser: false } as const;
+
 /** Everything the HTTP app needs beyond its modules; shared by main.ts and the e2e tests. */
 export function configureApp(app: INestApplication, config: AppConfig): void {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
+  // No automatic ETag: hashing every JSON body cost ~1 % of a search, and no client revalidates API
+  // answers (web assets and patch images set their own caching headers).
+  express.set('etag', false);
   express.useBodyParser('json', { limit: '1mb' });
   express.useBodyParser('raw', { limit: config.maxUploadBytes, type: ['image/png', 'image/jpeg', 'application/dicom', 'application/octet-stream'] });
   app.setGlobalPrefix(API_PREFIX, {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
-import { API_PREFIX, configureApp } from './app.setup';
+import { API_PREFIX, APP_OPTIONS, configureApp } from './app.setup';
 import { AuthService } from './auth/auth.service';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { resolveDatabase } from './database/database-bootstrap';
@@ -28,7 +28,7 @@ async function bootstrap(): Promise<void> {
   }
   const logger = new Logger('Main');
   const database = await resolveDatabase(config);
-  const app = await NestFactory.create(AppModule.forRoot(config, database.url), { logger: LEVELS[config.logLevel] });
+  const app = await NestFactory.create(AppModule.forRoot(config, database.url), { ...APP_OPTIONS, logger: LEVELS[config.logLevel] });
   configureApp(app, config);
   await app.init(); // connects and runs pending migrations
 

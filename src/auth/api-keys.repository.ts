@@ -37,8 +37,14 @@ export class ApiKeysRepository {
 export class AuditRepository {
   constructor(@InjectRepository(AuditLogEntity) private readonly audit: Repository<AuditLogEntity>) {}
 
+  /** One statement per batch, arrays bound as parameters: the query builder's per-row work showed up under load. */
   async insertMany(rows: Omit<AuditLogEntity, 'id'>[]): Promise<void> {
-    if (rows.length) await this.audit.insert(rows);
+    if (!rows.length) return;
+    await this.audit.query(
+      `INSERT INTO audit_log (api_key_id, method, route, status, query_hash, duration_ms, at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::int[], $7::timestamptz[])`,
+      [rows.map((r) => r.apiKeyId), rows.map((r) => r.method), rows.map((r) => r.route), rows.map((r) => r.status), rows.map((r) => r.queryHash), rows.map((r) => r.durationMs), rows.map((r) => r.at)],
+    );
   }
 
   async page(offset: number, limit: number, apiKeyId?: string): Promise<{ total: number; items: AuditLogEntity[] }> {
