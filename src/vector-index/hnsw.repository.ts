@@ -86,6 +86,12 @@ export class HnswRepository {
   private worker: Worker | null = null;
   private readonly pending = new Map<number, { resolve: (value: never) => void; reject: (error: Error) => void }>();
   private nextId = 1;
+  private readonly lostListeners: (() => void)[] = [];
+
+  /** Called when the worker dies unexpectedly: its graphs are gone and must be loaded again. */
+  onWorkerLost(listener: () => void): void {
+    this.lostListeners.push(listener);
+  }
 
   async create(dim: number, capacity: number, params: HnswParams): Promise<HnswGraph> {
     const id = await this.call<number>({ op: 'create', dim, capacity, m: params.m, efConstruction: params.efConstruction, efSearch: params.efSearch });
@@ -147,9 +153,11 @@ export class HnswRepository {
     });
     // A dead worker must not leave callers waiting forever; the next call starts a fresh one.
     const fail = (error: Error) => {
-      if (this.worker === worker) this.worker = null;
+      const unexpected = this.worker === worker;
+      if (unexpected) this.worker = null;
       for (const { reject } of this.pending.values()) reject(new Error(`HNSW worker failed: ${error.message}`));
       this.pending.clear();
+      if (unexpected) for (const listener of this.lostListeners) listener();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));

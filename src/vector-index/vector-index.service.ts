@@ -57,7 +57,19 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     private readonly store: IndexStoreRepository,
     private readonly encoder: EncoderService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    // A dead worker takes its graph with it: load again from the snapshot and the database.
+    this.hnsw.onWorkerLost(() => {
+      if (this.state !== 'ready') return;
+      this.logger.error('The HNSW worker stopped; reloading the index');
+      this.index = null;
+      this.load().catch((error: Error) => {
+        this.state = 'failed';
+        this.failure = error.message;
+        this.logger.error(`Index failed to reload: ${this.failure}`);
+      });
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.encoder.status().state !== 'ready') return;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { SampleService } from '../../src/sample/sample.service';
+import { HnswRepository } from '../../src/vector-index/hnsw.repository';
 import { bearer, createTestApp, TestApp } from '../helpers/test-app';
 
 interface Hit {
@@ -145,5 +146,21 @@ describe('similar-lesion search (e2e, real hnswlib)', () => {
     await t.http().get(`/api/v1/lesions/${victim.id}`).set(bearer(key)).expect(404);
     const ready = await t.http().get('/health/ready').expect(200);
     expect(ready.body.info.index.points).toBe(ready.body.info.index.databaseEmbeddings);
+  });
+
+  it('reloads the index when its worker thread dies, and answers the same again', async () => {
+    const query = await lesionRow();
+    const before: Hit[] = (await similar({ lesionId: query.id, k: 10 }).expect(200)).body.hits;
+    const worker = (t.app.get(HnswRepository) as unknown as { worker: { terminate(): Promise<number> } }).worker;
+    await worker.terminate();
+    let ready = await t.http().get('/health/ready');
+    for (let i = 0; i < 100 && ready.status !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      ready = await t.http().get('/health/ready');
+    }
+    expect(ready.status).toBe(200);
+    expect(ready.body.info.index.points).toBe(ready.body.info.index.databaseEmbeddings);
+    const after: Hit[] = (await similar({ lesionId: query.id, k: 10 }).expect(200)).body.hits;
+    expect(after.map((h) => h.lesion.id)).toEqual(before.map((h) => h.lesion.id));
   });
 });

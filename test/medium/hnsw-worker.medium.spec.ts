@@ -84,4 +84,20 @@ describe('HNSW graphs on the worker thread (real hnswlib)', () => {
     await graph.add([1], rows([1]));
     expect(await graph.ids()).toEqual([1]);
   });
+
+  it('tells its listeners when the worker dies and starts a fresh worker on the next call', async () => {
+    const lost = jest.fn();
+    repository.onWorkerLost(lost);
+    const graph = await repository.create(DIM, 16, PARAMS);
+    await graph.add([1], rows([1]));
+    const worker = (repository as unknown as { worker: { terminate(): Promise<number> } }).worker;
+    await worker.terminate();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lost).toHaveBeenCalledTimes(1);
+    // The old graph is gone with its worker; a new one works.
+    await expect(graph.ids()).rejects.toThrow(/no HNSW graph/);
+    const fresh = await repository.create(DIM, 16, PARAMS);
+    await fresh.add([7], rows([7]));
+    expect(await fresh.ids()).toEqual([7]);
+  });
 });
