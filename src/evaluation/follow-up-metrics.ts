@@ -33,7 +33,8 @@ export function followUpMetrics(lesions: FollowUpLesion[], maxPlaceDistance = 0.
   let candidates = 0;
   const hits = { top1: 0, appearanceOnly: 0, placeOnly: 0, chance: 0 };
   for (const query of lesions) {
-    const others = lesions.filter((o) => o.patient === query.patient && o.study !== query.study);
+    const otherIds = lesions.flatMap((o, id) => (o.patient === query.patient && o.study !== query.study ? [id] : []));
+    const others = otherIds.map((id) => lesions[id]);
     const acceptable = others.map((o) => acceptableFollowUp(query, o, maxPlaceDistance));
     const good = acceptable.filter(Boolean).length;
     if (!good) continue;
@@ -41,7 +42,7 @@ export function followUpMetrics(lesions: FollowUpLesion[], maxPlaceDistance = 0.
     candidates += others.length;
     const appearance = others.map((o) => cosine(query.vector, o.vector));
     const best = (score: (i: number) => number) => others.reduce((top, _, i) => (score(i) > score(top) ? i : top), 0);
-    hits.top1 += acceptable[best((i) => followUpScore(query, asMeta(others[i], lesions.indexOf(others[i])), appearance[i]).score)] ? 1 : 0;
+    hits.top1 += acceptable[best((i) => followUpScore(query, asMeta(others[i], otherIds[i]), appearance[i]).score)] ? 1 : 0;
     hits.appearanceOnly += acceptable[best((i) => appearance[i])] ? 1 : 0;
     hits.placeOnly += acceptable[best((i) => -boxPlaceDistance(query, others[i]))] ? 1 : 0;
     hits.chance += good / others.length;
