@@ -104,9 +104,9 @@ export class SearchService {
     return { ...result, vector };
   }
 
-  private async rank(vector: Float32Array | { lesionId: number }, facts: QueryFacts, filter: SearchFilter, dto: SimilarSearchDto, query: SimilarResult['query']): Promise<SimilarResult> {
+  private async rank(searchFor: Float32Array | { lesionId: number }, facts: QueryFacts, filter: SearchFilter, dto: SimilarSearchDto, query: SimilarResult['query']): Promise<SimilarResult> {
     const reranking = dto.locationWeight > 0 || dto.sizeWeight > 0;
-    const candidates = await this.index.search(vector, reranking ? Math.min(dto.k * RERANK_POOL, 800) : dto.k, filter);
+    const candidates = await this.index.search(searchFor, reranking ? Math.min(dto.k * RERANK_POOL, 800) : dto.k, filter);
     const scored = candidates
       .filter((c) => dto.minSimilarity === undefined || c.similarity >= dto.minSimilarity)
       .map((c) => {
