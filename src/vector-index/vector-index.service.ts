@@ -161,11 +161,17 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     if (!this.isReady() || !labels.length) return;
     const [metas, vectors] = await Promise.all([this.store.metaForLabels(labels), this.store.vectors(labels)]);
     const stored = metas.filter((m) => vectors.has(m.label));
+    // A re-embedded lesion has a new label: its old point goes, or it would hold a place among the neighbours.
+    const replaced: number[] = [];
     for (const m of stored) {
       const previous = this.labelByLesion.get(m.lesionId);
-      if (previous !== undefined && previous !== m.label) this.forget(previous);
+      if (previous !== undefined && previous !== m.label) {
+        this.forget(previous);
+        replaced.push(previous);
+      }
       this.remember(m);
     }
+    await this.index!.markDeleted(replaced);
     await this.addPoints(stored.map((m) => m.label), vectors);
     this.addedSinceSnapshot += metas.length;
     if (this.addedSinceSnapshot >= this.config.index.snapshotEvery) await this.snapshot();
