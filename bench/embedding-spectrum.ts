@@ -31,7 +31,7 @@ export interface EmbeddingSpectrum {
   /** Principal axes (rows, unit length), largest variance first, and their variances. */
   axes: number[][];
   variances: number[];
-  /** Mean cosine between random pairs, and of each lesion to its nearest other sample. */
+  /** Mean cosine between random pairs of samples. */
   meanPairCosine: number;
 }
 
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.dirname(SPECTRUM_FILE), { recursive: true });
   fs.writeFileSync(SPECTRUM_FILE, JSON.stringify(spectrum));
   console.log(
-    `${n} embeddings (${lesions} real lesions, the rest random boxes on ${n - lesions > 0 ? 'real slices' : '-'}), ${dim}-d; ` +
+    `${n} embeddings (${lesions} real lesions, ${n - lesions} random boxes on the real slices), ${dim}-d; ` +
       `|mean|² = ${mean.reduce((s, x) => s + x * x, 0).toFixed(3)} of 1; mean pair cosine ${spectrum.meanPairCosine.toFixed(3)}; ` +
       `variance in 10/32/64/128 axes: ${[10, 32, 64, 128].map((k) => (explained(k) * 100).toFixed(1) + '%').join(' / ')}; ` +
       `axes for 90/95/99 %: ${dimsFor(0.9)} / ${dimsFor(0.95)} / ${dimsFor(0.99)}; participation ratio ${participation.toFixed(1)}`,
