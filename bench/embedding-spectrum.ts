@@ -7,6 +7,7 @@
  *
  *   npm run bench:spectrum     (BENCH_SPECTRUM_BOXES=40 random boxes per slice; output bench/.cache/embedding-spectrum.json)
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,7 +17,7 @@ import { EvaluationModule } from '../src/evaluation/evaluation.module';
 import { DEEPLESION_KEYSLICE_WINDOW } from '../src/imaging/hu-image';
 import { EncoderService } from '../src/ml/encoder.service';
 import { PatchJob } from '../src/ml/patch-job';
-import { Rng } from './search-vectors';
+import { Rng, SpectrumShape } from './search-vectors';
 import { symmetricEigen } from './symmetric-eigen';
 
 const SHARED = path.resolve(__dirname, '../../shared/data');
@@ -138,6 +139,19 @@ async function main(): Promise<void> {
       `axes for 90/95/99 %: ${dimsFor(0.9)} / ${dimsFor(0.95)} / ${dimsFor(0.99)}; participation ratio ${participation.toFixed(1)}`,
   );
   console.log(`written ${path.relative(process.cwd(), SPECTRUM_FILE)}`);
+}
+
+/**
+ * The real embeddings' mean and principal axes (bench/.cache), measured first when they have not
+ * been; the search benchmarks draw their synthetic vectors along them.
+ */
+export function encoderSpectrum(log: (line: string) => void): SpectrumShape & { samples: number; lesions: number } {
+  if (!fs.existsSync(SPECTRUM_FILE)) {
+    log('measuring the default encoder on the real CT slices in ../shared (bench/embedding-spectrum.ts)');
+    const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', __filename], { stdio: 'inherit' });
+    if (run.status !== 0) throw new Error('bench/embedding-spectrum.ts failed (it needs ../shared)');
+  }
+  return JSON.parse(fs.readFileSync(SPECTRUM_FILE, 'utf8'));
 }
 
 if (require.main === module) {

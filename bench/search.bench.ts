@@ -30,7 +30,7 @@ import { HierarchicalNSW } from 'hnswlib-node';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
 import { spawnSync } from 'node:child_process';
 import { DIM, exactTopK, generateEncoderShapedVectors, generateVectors, Rng, SpectrumShape, VectorSet } from './search-vectors';
-import { SPECTRUM_FILE } from './embedding-spectrum';
+import { encoderSpectrum } from './embedding-spectrum';
 
 type UsearchModule = typeof import('usearch');
 let usearch: UsearchModule | null = null;
@@ -57,16 +57,6 @@ const LIBS = (process.env.BENCH_LIBS ?? 'hnswlib,usearch').split(',').map((s) =>
 const THREADS = os.cpus().length;
 const VECTORS = process.env.BENCH_VECTORS ?? 'encoder';
 if (VECTORS !== 'encoder' && VECTORS !== 'isotropic') throw new Error('BENCH_VECTORS is "encoder" or "isotropic"');
-
-/** The real embeddings' mean and principal axes, measured first when they have not been. */
-function encoderSpectrum(): SpectrumShape & { samples: number; lesions: number } {
-  if (!fs.existsSync(SPECTRUM_FILE)) {
-    log('measuring the default encoder on the real CT slices in ../shared (bench/embedding-spectrum.ts)');
-    const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'embedding-spectrum.ts')], { stdio: 'inherit' });
-    if (run.status !== 0) throw new Error('bench/embedding-spectrum.ts failed; BENCH_VECTORS=isotropic runs without ../shared');
-  }
-  return JSON.parse(fs.readFileSync(SPECTRUM_FILE, 'utf8'));
-}
 
 function efConstructionFor(n: number): number {
   return n <= 200_000 ? Number(process.env.BENCH_EF_CONSTRUCTION ?? 200) : Number(process.env.BENCH_EF_CONSTRUCTION_LARGE ?? 64);
@@ -419,7 +409,7 @@ async function benchOne(n: number): Promise<string> {
   const raw = n * DIM * 4;
   log(`N = ${fmt(n)}: generating ${fmt(n + QUERIES)} vectors (${mib((n + QUERIES) * DIM * 4)})`);
   let t = now();
-  const spectrum = VECTORS === 'encoder' ? encoderSpectrum() : null;
+  const spectrum = VECTORS === 'encoder' ? encoderSpectrum(log) : null;
   const set = spectrum ? generateEncoderShapedVectors(n, QUERIES, spectrum, 551 + n) : generateVectors(n, QUERIES, 551 + n);
   const genSec = (now() - t) / 1000;
   log(`generated in ${secs(genSec)} (${fmt(set.clusters)} clusters in ${fmt(set.superClusters)} super-clusters)`);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
-import { API_PREFIX, APP_OPTIONS, configureApp } from './app.setup';
+import { API_PREFIX, APP_OPTIONS, configureApp, createHttpAdapter, initApp } from './app.setup';
 import { AuthService } from './auth/auth.service';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { resolveDatabase } from './database/database-bootstrap';
@@ -28,9 +28,9 @@ async function bootstrap(): Promise<void> {
   }
   const logger = new Logger('Main');
   const database = await resolveDatabase(config);
-  const app = await NestFactory.create(AppModule.forRoot(config, database.url), { ...APP_OPTIONS, logger: LEVELS[config.logLevel] });
+  const app = await NestFactory.create(AppModule.forRoot(config, database.url), createHttpAdapter(), { ...APP_OPTIONS, logger: LEVELS[config.logLevel] });
   configureApp(app, config);
-  await app.init(); // connects and runs pending migrations
+  await initApp(app); // connects and runs pending migrations
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { apiKeyFromHeaders, roleAllows } from './api-key.codec';
 import { AuthenticatedRequest, PUBLIC_ROUTE, REQUIRED_ROLE } from './auth.decorators';
 import { Role } from './auth.entities';
@@ -17,7 +17,7 @@ export class ApiKeyGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
-    const request = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
+    const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
     const key = await this.auth.authenticate(apiKeyFromHeaders(request.headers));
     if (!key) {
       throw new UnauthorizedException('A valid API key is required (header "Authorization: Bearer <key>" or "X-API-Key")');

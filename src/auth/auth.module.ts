@@ -1,9 +1,8 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeysRepository, AuditRepository } from './api-keys.repository';
-import { AuditMiddleware } from './audit.middleware';
 import { AuthController } from './auth.controller';
 import { ApiKeyEntity, AuditLogEntity } from './auth.entities';
 import { AuthService } from './auth.service';
@@ -14,9 +13,4 @@ import { AuthService } from './auth.service';
   providers: [ApiKeysRepository, AuditRepository, AuthService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
   exports: [AuthService],
 })
-export class AuthModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    // Relative to the global prefix: every /api/v1 route, not the health probes or docs.
-    consumer.apply(AuditMiddleware).forRoutes('*path');
-  }
-}
+export class AuthModule {}

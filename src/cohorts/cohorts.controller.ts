@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { PassThrough } from 'node:stream';
+import type { FastifyReply } from 'fastify';
 import { AuthenticatedKey, CurrentKey, RequireRole } from '../auth/auth.decorators';
 import { CohortExportDto, CohortPageDto, CreateCohortDto, PreviewCohortDto, UpdateCohortDto } from './cohorts.dto';
 import { CohortsService } from './cohorts.service';
@@ -55,27 +56,36 @@ export class CohortsController {
   @Get(':id/export')
   @ApiProduces('text/csv', 'application/json')
   @ApiOperation({ summary: 'Stream every member with metadata and tags as CSV or JSON (constant memory, any size)' })
-  async export(@Param('id', ParseIntPipe) id: number, @Query() query: CohortExportDto, @Res() res: Response): Promise<void> {
+  async export(@Param('id', ParseIntPipe) id: number, @Query() query: CohortExportDto, @Res() reply: FastifyReply): Promise<void> {
+    // A missing cohort or version is a 404 here, before any header goes out.
     const name = await this.cohorts.exportName(id, query.version);
-    res.status(200);
-    res.setHeader('Content-Type', query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="${name}.${query.format}"`);
-    let aborted = false;
-    res.on('close', () => (aborted = !res.writableFinished));
+    const body = new PassThrough();
     const write = (chunk: string) =>
       new Promise<void>((resolve, reject) => {
-        if (aborted) return reject(new Error('client went away'));
+        if (body.destroyed) return reject(new Error('client went away'));
         // Wait for the socket to drain: the database cursor only advances as fast as the client reads.
-        if (res.write(chunk)) resolve();
-        else res.once('drain', resolve);
+        if (body.write(chunk)) return resolve();
+        const drained = () => {
+          body.off('close', gone);
+          resolve();
+        };
+        const gone = () => {
+          body.off('drain', drained);
+          reject(new Error('client went away'));
+        };
+        body.once('drain', drained);
+        body.once('close', gone);
       });
-    try {
-      await this.cohorts.export(id, query.format, query.version, write);
-      res.end();
-    } catch (error) {
-      // Headers are gone: all that can be done is to cut the stream so the client sees it incomplete.
-      if (!res.headersSent) throw error;
-      res.destroy(error as Error);
-    }
+    void reply
+      .status(200)
+      .header('Content-Type', query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="${name}.${query.format}"`)
+      .send(body);
+    // Fastify destroys the body when the client goes away, which stops the export at its next write.
+    // A failure after the headers went out can only cut the stream, so the client sees it incomplete.
+    await this.cohorts.export(id, query.format, query.version, write).then(
+      () => body.end(),
+      (error: Error) => body.destroy(error),
+    );
   }
 }

@@ -12,8 +12,14 @@ describe('toErrorBody', () => {
     expect(body).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' });
   });
 
-  it('maps body-parser errors to their 4xx status', () => {
-    expect(toErrorBody({ status: 413, type: 'entity.too.large' })).toMatchObject({ statusCode: 413, message: 'Request body is too large' });
-    expect(toErrorBody({ status: 400, type: 'entity.parse.failed' })).toMatchObject({ statusCode: 400, message: 'Malformed request' });
+  it("maps Fastify's body errors to their 4xx status, keeping Fastify's message", () => {
+    const tooLarge = Object.assign(new Error('Request body is too large'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
+    expect(toErrorBody(tooLarge)).toMatchObject({ statusCode: 413, error: 'Payload Too Large', message: 'Request body is too large' });
+    const badJson = Object.assign(new SyntaxError("Body is not valid JSON but content-type is set to 'application/json'"), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+    expect(toErrorBody(badJson)).toMatchObject({ statusCode: 400, message: /not valid JSON/ });
+  });
+
+  it('says only "Malformed request" for other errors that carry a 4xx status', () => {
+    expect(toErrorBody(Object.assign(new Error('stream at /srv/x failed'), { status: 400 }))).toMatchObject({ statusCode: 400, message: 'Malformed request' });
   });
 });

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 
 export interface ErrorBody {
   statusCode: number;
@@ -13,16 +13,20 @@ export interface ErrorBody {
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HttpExceptionFilter');
+  private static readonly logger = new Logger('HttpExceptionFilter');
+
+  /** An unexpected error goes to the log, with its stack; the client sees only "Internal server error". */
+  static logUnexpected(exception: unknown): void {
+    HttpExceptionFilter.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = toErrorBody(exception);
-    if (body.statusCode >= 500) {
-      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-    }
-    if (response.headersSent) return;
-    response.status(body.statusCode).json(body);
+    if (body.statusCode >= 500) HttpExceptionFilter.logUnexpected(exception);
+    if (reply.sent || reply.raw.headersSent) return;
+    // A route may have declared another type (a PNG patch) before its input was refused.
+    void reply.status(body.statusCode).header('Content-Type', 'application/json; charset=utf-8').send(body);
   }
 }
 
@@ -36,10 +40,12 @@ export function toErrorBody(exception: unknown): ErrorBody {
         : ((payload as { message?: string | string[] }).message ?? exception.message);
     return { statusCode, error: statusTitle(statusCode), message };
   }
-  // body-parser and multer errors carry a status but are not HttpExceptions.
-  const status = (exception as { status?: number; statusCode?: number })?.status ?? (exception as { statusCode?: number })?.statusCode;
+  // Fastify's own errors (body parsing, limits) carry a status but are not HttpExceptions; their
+  // messages name the problem without internals. Other errors with a status say only what kind.
+  const status = (exception as { statusCode?: number })?.statusCode ?? (exception as { status?: number })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const message = (exception as { type?: string }).type === 'entity.too.large' ? 'Request body is too large' : 'Malformed request';
+    const code = (exception as { code?: unknown }).code;
+    const message = status === 413 ? 'Request body is too large' : typeof code === 'string' && code.startsWith('FST_') ? (exception as Error).message : 'Malformed request';
     return { statusCode: status, error: statusTitle(status), message };
   }
   return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };

@@ -1,14 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, UploadedFiles, UseInterceptors } from '@nestjs/common';
-import { FileFieldsInterceptor } from '@nestjs/platform-express';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, UploadedFiles } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/auth.decorators';
+import { AcceptsUploads } from '../common/multipart-uploads';
 import { DetectDto, FromPointDto, StartDetectionJobDto } from './detection.dto';
 import { DetectionService, UploadedSlice } from './detection.service';
 
-const SLICE_FILES = FileFieldsInterceptor([
-  { name: 'file', maxCount: 1 },
-  { name: 'neighbours', maxCount: 8 },
-]);
+const SLICE_FILES = AcceptsUploads({ name: 'file', maxCount: 1 }, { name: 'neighbours', maxCount: 8 });
 
 @ApiTags('detection')
 @ApiBearerAuth()
@@ -18,7 +15,7 @@ export class DetectionController {
 
   @Post()
   @HttpCode(200)
-  @UseInterceptors(SLICE_FILES)
+  @SLICE_FILES
   @ApiConsumes('multipart/form-data')
   @ApiOperation({
     summary:
@@ -30,7 +27,7 @@ export class DetectionController {
 
   @Post('from-point')
   @HttpCode(200)
-  @UseInterceptors(SLICE_FILES)
+  @SLICE_FILES
   @ApiConsumes('multipart/form-data')
   @ApiOperation({ summary: "The lesion's box from a point clicked inside it (x, y in slice pixels), with long and short axis in mm, then its similar lesions and tags (include, default similar,tags)" })
   fromPoint(@Body() body: FromPointDto, @UploadedFiles() files: UploadedSlice = {}) {

@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { MulterModule } from '@nestjs/platform-express';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MlModule } from '../ml/ml.module';
 import { SearchModule } from '../search/search.module';
 import { TagPredictionService } from '../tags/tag-prediction.service';
@@ -18,7 +16,6 @@ import { TAG_PREDICTOR } from './tag-predictor.port';
     SearchModule,
     TagsModule,
     // Uploads stay in memory, bounded by MAX_UPLOAD_BYTES per file (larger ones get 413).
-    MulterModule.registerAsync({ inject: [APP_CONFIG], useFactory: (config: AppConfig) => ({ limits: { fileSize: config.maxUploadBytes, files: 9, fields: 40 } }) }),
   ],
   controllers: [DetectionController],
   // Predicted tags for each box come from the tags feature, through the port detection defines.

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, UploadedFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AcceptsUploads } from '../common/multipart-uploads';
 import { LesionsService } from '../lesions/lesions.service';
 import { SimilarSearchDto, TagSearchDto } from './search.dto';
 import { SearchService } from './search.service';
@@ -22,7 +23,7 @@ export class SearchController {
 
   @Post('search/similar')
   @HttpCode(200)
-  // The multipart `file` is read by SliceUploadMiddleware (see SearchModule).
+  @AcceptsUploads({ name: 'file', maxCount: 1 })
   @ApiConsumes('application/json', 'multipart/form-data')
   @ApiOperation({
     summary: 'Similar lesions: by lesionId (JSON), or by an uploaded slice (multipart: file, box, spacingMm, huWindow for 8-bit images), with filters',

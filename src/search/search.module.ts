@@ -1,5 +1,4 @@
-import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import { SliceUploadMiddleware } from '../common/slice-upload.middleware';
+import { Module } from '@nestjs/common';
 import { LesionsModule } from '../lesions/lesions.module';
 import { MlModule } from '../ml/ml.module';
 import { VectorIndexModule } from '../vector-index/vector-index.module';
@@ -18,9 +17,4 @@ import { SearchService } from './search.service';
   providers: [SearchService],
   exports: [SearchService],
 })
-export class SearchModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    // Uploads stay in memory, bounded by MAX_UPLOAD_BYTES (larger bodies get 413).
-    consumer.apply(SliceUploadMiddleware).forRoutes({ path: 'search/similar', method: RequestMethod.POST });
-  }
-}
+export class SearchModule {}

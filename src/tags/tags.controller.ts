@@ -1,7 +1,7 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, UploadedFile, UseInterceptors } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, UploadedFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedKey, CurrentKey, RequireRole } from '../auth/auth.decorators';
+import { AcceptsUploads } from '../common/multipart-uploads';
 import { AddTagDto, ImportLabelsDto, ImportOntologyDto, LesionReportDto, SuggestQueryDto, TermListQueryDto } from './tags.dto';
 import { LesionTagsService } from './lesion-tags.service';
 import { TagsAdminService } from './tags-admin.service';
@@ -76,7 +76,7 @@ export class TagsAdminController {
   constructor(private readonly admin: TagsAdminService) {}
 
   @Post('vocabulary/import')
-  @UseInterceptors(FileInterceptor('file'))
+  @AcceptsUploads({ name: 'file', maxCount: 1 })
   @ApiConsumes('multipart/form-data')
   @ApiBody(FILE_BODY)
   @ApiOperation({ summary: 'Merge an ontology spreadsheet in LesaNet’s layout (.xlsx) into the vocabulary' })
@@ -86,7 +86,7 @@ export class TagsAdminController {
   }
 
   @Post('tags/import-labels')
-  @UseInterceptors(FileInterceptor('file'))
+  @AcceptsUploads({ name: 'file', maxCount: 1 })
   @ApiConsumes('multipart/form-data')
   @ApiBody(FILE_BODY)
   @ApiOperation({ summary: 'Import mined lesion labels in LesaNet’s JSON layout (rows of DL_info.csv)' })

@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { MulterModule } from '@nestjs/platform-express';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MlModule } from '../ml/ml.module';
 import { VectorIndexModule } from '../vector-index/vector-index.module';
 import { LesionTagsRepository } from './lesion-tags.repository';
@@ -17,7 +15,6 @@ import { VocabularyService } from './vocabulary.service';
   imports: [
     MlModule,
     VectorIndexModule,
-    MulterModule.registerAsync({ inject: [APP_CONFIG], useFactory: (config: AppConfig) => ({ limits: { fileSize: config.maxUploadBytes, files: 1, fields: 10 } }) }),
   ],
   controllers: [VocabularyController, LesionTagsController, TagsAdminController],
   providers: [VocabularyRepository, LesionTagsRepository, VocabularyService, LesionTagsService, TagQueryService, TagPredictionService, TagsAdminService],

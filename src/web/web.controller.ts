@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticatedKey, CurrentKey, Public } from '../auth/auth.decorators';
 import { findWebRoot, resolveWebFile, WEB_CONTENT_TYPES } from './web-assets';
 
@@ -20,19 +20,21 @@ export class WebController {
   private readonly root = findWebRoot();
 
   @Get()
-  index(@Res() res: Response): void {
-    this.send(res, path.join(this.root, 'index.html'));
+  index(@Req() req: FastifyRequest, @Res() res: FastifyReply): void {
+    this.send(req, res, path.join(this.root, 'index.html'));
   }
 
-  @Get('ui/*path')
-  asset(@Param('path') requested: string | string[], @Res() res: Response): void {
-    const relative = Array.isArray(requested) ? requested.join('/') : requested;
+  // Fastify's wildcard (the Express form was ui/*path); the prefix exclusion in app.setup matches it.
+  @Get('ui/*')
+  asset(@Req() req: FastifyRequest, @Res() res: FastifyReply): void {
+    // Fastify names the wildcard "*": the path below /ui/, still URL-decoded by the router.
+    const relative = (req.params as Record<string, string>)['*'] ?? '';
     const file = resolveWebFile(this.root, relative);
     if (!file) throw new NotFoundException('No such file');
-    this.send(res, file);
+    this.send(req, res, file);
   }
 
-  private send(res: Response, file: string): void {
+  private send(req: FastifyRequest, res: FastifyReply, file: string): void {
     let stat: fs.Stats;
     try {
       stat = fs.statSync(file);
@@ -41,21 +43,20 @@ export class WebController {
     }
     if (!stat.isFile()) throw new NotFoundException('No such file');
     const etag = `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
-    res.setHeader('Content-Type', WEB_CONTENT_TYPES[path.extname(file).toLowerCase()]);
+    void res.header('Content-Type', WEB_CONTENT_TYPES[path.extname(file).toLowerCase()]);
     // Revalidate every time (cheap 304s): a new deployment is picked up at once.
-    res.setHeader('Cache-Control', 'no-cache');
-    res.setHeader('ETag', etag);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
+    void res.header('Cache-Control', 'no-cache');
+    void res.header('ETag', etag);
+    void res.header('X-Content-Type-Options', 'nosniff');
     if (file.endsWith('.html')) {
-      res.setHeader('Content-Security-Policy', CSP);
-      res.setHeader('Referrer-Policy', 'no-referrer');
+      void res.header('Content-Security-Policy', CSP);
+      void res.header('Referrer-Policy', 'no-referrer');
     }
-    if (res.req.headers['if-none-match'] === etag) {
-      res.status(304).end();
+    if (req.headers['if-none-match'] === etag) {
+      void res.status(304).send();
       return;
     }
-    res.status(200);
-    fs.createReadStream(file).pipe(res);
+    void res.status(200).send(fs.createReadStream(file));
   }
 }
 

@@ -5,7 +5,7 @@ import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
-import { APP_OPTIONS, configureApp } from '../../src/app.setup';
+import { APP_OPTIONS, configureApp, createHttpAdapter, initApp } from '../../src/app.setup';
 import { AuthService } from '../../src/auth/auth.service';
 import { Role } from '../../src/auth/auth.entities';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
@@ -32,9 +32,9 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const indexDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lesion-index-'));
   const config = loadConfig({ DATABASE_URL: database.url, SAMPLE_DIR: TEST_SAMPLE_DIR, MODELS_DIR: TEST_MODELS_DIR, INDEX_DIR: indexDir, LOG_LEVEL: 'error', TAG_PREDICTION_DELAY_MS: '-1', ...env });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, database.url)] }).compile();
-  const app = moduleRef.createNestApplication({ ...APP_OPTIONS, logger: ['fatal', 'error'] });
+  const app = moduleRef.createNestApplication(createHttpAdapter(), { ...APP_OPTIONS, logger: ['fatal', 'error'] });
   configureApp(app, config);
-  await app.init();
+  await initApp(app);
   const auth = app.get(AuthService);
   const adminKey = (await auth.createKey('test-admin', 'admin')).key;
   return {
