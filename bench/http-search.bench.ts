@@ -74,6 +74,52 @@ async function populate(url: string, modelId: string, dim: number, manifest: obj
   await dataSource.destroy();
 }
 
+/** CPU seconds so far: the server's threads (by thread id), all PostgreSQL processes, and this process (autocannon). Linux only. */
+interface CpuSnapshot {
+  threads: Map<string, number>;
+  /** By process id: backends come and go, and only what they used meanwhile counts. */
+  postgres: Map<string, number>;
+  bench: number;
+}
+
+function cpuSnapshot(serverPid: number): CpuSnapshot | null {
+  if (!fs.existsSync(`/proc/${serverPid}/task`)) return null;
+  const ticks = (statFile: string) => {
+    try {
+      // utime and stime: fields 14 and 15, counted after the ")" that ends the command name.
+      const fields = fs.readFileSync(statFile, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return 0;
+    }
+  };
+  const threads = new Map(fs.readdirSync(`/proc/${serverPid}/task`).map((tid) => [tid, ticks(`/proc/${serverPid}/task/${tid}/stat`)]));
+  const postgres = new Map<string, number>();
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim().startsWith('postgres')) postgres.set(pid, ticks(`/proc/${pid}/stat`));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const usage = process.cpuUsage();
+  return { threads, postgres, bench: (usage.user + usage.system) / 1e6 };
+}
+
+/** Where a row's CPU went, in ms per request: the server's main thread, its busiest other thread (the index worker), the rest of it, autocannon, PostgreSQL. */
+function cpuPerRequest(before: CpuSnapshot | null, after: CpuSnapshot | null, serverPid: number, requests: number): string {
+  if (!before || !after || !requests) return '– | – | – | – | –';
+  const deltas = [...after.threads].map(([tid, t]) => ({ tid, seconds: t - (before.threads.get(tid) ?? 0) }));
+  const main = deltas.find((d) => d.tid === String(serverPid))?.seconds ?? 0;
+  const others = deltas.filter((d) => d.tid !== String(serverPid)).sort((a, b) => b.seconds - a.seconds);
+  const worker = others[0]?.seconds ?? 0;
+  const rest = others.slice(1).reduce((sum, d) => sum + d.seconds, 0);
+  const ms = (seconds: number) => ((seconds * 1000) / requests).toFixed(2);
+  // A backend that exited during the row is missed (its CPU is gone with it); one that started is counted whole.
+  const postgres = [...after.postgres].reduce((sum, [pid, t]) => sum + t - (before.postgres.get(pid) ?? 0), 0);
+  return [main, worker, rest, after.bench - before.bench, postgres].map(ms).join(' | ');
+}
+
 /** A fresh key of this role for this run. */
 async function createKey(url: string, role: 'reader' | 'admin'): Promise<string> {
   const dataSource = await new DataSource(dataSourceOptions(url, false)).initialize();
@@ -147,10 +193,11 @@ async function main(): Promise<void> {
       });
     // The floor on this machine: the cheapest authenticated route through the same stack (guard, audit, JSON).
     const floor = (connections: number) => autocannon({ url: `http://127.0.0.1:${PORT}/api/v1/me`, connections, duration: SECONDS, headers: { authorization: `Bearer ${key}` } });
-    type Row = { name: string; connections: number; result: autocannon.Result };
+    type Row = { name: string; connections: number; result: autocannon.Result; cpu: string };
     const rows: Row[] = [];
     // The cold pass: every lesion asked for once, in order (nothing cached yet), which warms the service.
     let nextId = 1;
+    const coldBefore = cpuSnapshot(server.pid!);
     const cold = await autocannon({
       url: `http://127.0.0.1:${PORT}/api/v1/search/similar`,
       connections: CONNECTIONS,
@@ -163,12 +210,14 @@ async function main(): Promise<void> {
         },
       ],
     });
-    rows.push({ name: 'similar by id, first request for each lesion (cold)', connections: CONNECTIONS, result: cold });
+    rows.push({ name: 'similar by id, first request for each lesion (cold)', connections: CONNECTIONS, result: cold, cpu: cpuPerRequest(coldBefore, cpuSnapshot(server.pid!), server.pid!, cold.requests.total) });
     console.log(`cold pass: ${Math.round(cold.requests.average)} req/s, p50 ${cold.latency.p50} ms`);
     const measure = async (name: string, connections: number, run: (c: number) => Promise<autocannon.Result>) => {
+      const before = cpuSnapshot(server!.pid!);
       const result = await run(connections);
-      rows.push({ name, connections, result });
-      console.log(`${name}, ${connections} clients: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms`);
+      const cpu = cpuPerRequest(before, cpuSnapshot(server!.pid!), server!.pid!, result.requests.total);
+      rows.push({ name, connections, result, cpu });
+      console.log(`${name}, ${connections} clients: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms; CPU ms/request ${cpu}`);
     };
     await measure('similar by id', 1, similar);
     // Repeated and interleaved with the floor: this machine's speed drifts between minutes.
@@ -176,7 +225,7 @@ async function main(): Promise<void> {
       await measure('similar by id', CONNECTIONS, similar);
       await measure('GET /me (floor)', CONNECTIONS, floor);
     }
-    const cell = (row: Row) => `| ${row.name} | ${row.connections} | ${Math.round(row.result.requests.average)} | ${row.result.latency.p50} | ${row.result.latency.p99} | ${row.result.non2xx + row.result.errors} |`;
+    const cell = (row: Row) => `| ${row.name} | ${row.connections} | ${Math.round(row.result.requests.average)} | ${row.result.latency.p50} | ${row.result.latency.p99} | ${row.result.non2xx + row.result.errors} | ${row.cpu} |`;
     const ofFloor = rows
       .filter((r) => r.name === 'similar by id' && r.connections === CONNECTIONS)
       .map((r, i) => r.result.requests.average / rows.filter((f) => f.name.startsWith('GET'))[i].result.requests.average);
@@ -188,8 +237,10 @@ async function main(): Promise<void> {
       '',
       `${machineLine()}; PostgreSQL at ${new URL(ADMIN_URL).host}; ${LESIONS} lesions with clustered synthetic ${embeddingDim(manifest)}-d embeddings; service in its own process (start-up with index build from the database: ${startSeconds.toFixed(1)} s; then the tag prediction run: ${predictionSeconds.toFixed(0)} s); autocannon in the benchmark's process on the same 2 cores, ${SECONDS} s per row, random lesion ids, k = 10, same patient excluded. The 32-client rows alternate with the floor (\`GET /api/v1/me\`, the cheapest authenticated route through the same stack), ${REPEATS} times.`,
       '',
-      '| route | concurrent clients | requests/s | p50 ms | p99 ms | errors |',
-      '|---|---|---|---|---|---|',
+      `CPU columns: milliseconds of CPU per request, read from /proc over the row: the service's main thread (HTTP, validation, JSON), its busiest other thread (the HNSW worker), its remaining threads (GC, libuv), autocannon (this process), PostgreSQL. The machine has ${os.cpus().length} cores: ${os.cpus().length * 1000} ms of CPU per second in all.`,
+      '',
+      '| route | concurrent clients | requests/s | p50 ms | p99 ms | errors | CPU main | CPU index worker | CPU other threads | CPU autocannon | CPU PostgreSQL |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
       ...rows.map(cell),
       '',
       `At ${CONNECTIONS} clients: median ${Math.round(median(similarRates))} requests/s (range ${Math.round(Math.min(...similarRates))}–${Math.round(Math.max(...similarRates))}), median p50 ${median(similarP50)} ms; similar search runs at ${ofFloor.map((x) => `${Math.round(x * 100)} %`).join(' / ')} of the floor measured beside it.`,

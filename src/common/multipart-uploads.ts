@@ -121,6 +121,7 @@ export function parseMultipart(headers: IncomingHttpHeaders, body: Readable, acc
         chunks.push(chunk);
       });
       stream.on('limit', () => fail(new PayloadTooLargeException('The uploaded file is too large')));
+      stream.on('error', (error: Error) => fail(new BadRequestException(`Bad upload: ${error.message}`)));
       stream.on('end', () => {
         pendingFiles--;
         if (failed) return;
