@@ -107,17 +107,17 @@ function cpuSnapshot(serverPid: number): CpuSnapshot | null {
 }
 
 /** Where a row's CPU went, in ms per request: the server's main thread, its busiest other thread (the index worker), the rest of it, autocannon, PostgreSQL. */
-function cpuPerRequest(before: CpuSnapshot | null, after: CpuSnapshot | null, serverPid: number, requests: number): string {
-  if (!before || !after || !requests) return '– | – | – | – | –';
+function cpuPerRequest(before: CpuSnapshot | null, after: CpuSnapshot | null, serverPid: number, requests: number): number[] | null {
+  if (!before || !after || !requests) return null;
   const deltas = [...after.threads].map(([tid, t]) => ({ tid, seconds: t - (before.threads.get(tid) ?? 0) }));
   const main = deltas.find((d) => d.tid === String(serverPid))?.seconds ?? 0;
   const others = deltas.filter((d) => d.tid !== String(serverPid)).sort((a, b) => b.seconds - a.seconds);
   const worker = others[0]?.seconds ?? 0;
   const rest = others.slice(1).reduce((sum, d) => sum + d.seconds, 0);
-  const ms = (seconds: number) => ((seconds * 1000) / requests).toFixed(2);
+  const ms = (seconds: number) => (seconds * 1000) / requests;
   // A backend that exited during the row is missed (its CPU is gone with it); one that started is counted whole.
   const postgres = [...after.postgres].reduce((sum, [pid, t]) => sum + t - (before.postgres.get(pid) ?? 0), 0);
-  return [main, worker, rest, after.bench - before.bench, postgres].map(ms).join(' | ');
+  return [main, worker, rest, after.bench - before.bench, postgres].map(ms);
 }
 
 /** A fresh key of this role for this run. */
@@ -193,7 +193,8 @@ async function main(): Promise<void> {
       });
     // The floor on this machine: the cheapest authenticated route through the same stack (guard, audit, JSON).
     const floor = (connections: number) => autocannon({ url: `http://127.0.0.1:${PORT}/api/v1/me`, connections, duration: SECONDS, headers: { authorization: `Bearer ${key}` } });
-    type Row = { name: string; connections: number; result: autocannon.Result; cpu: string };
+    type Row = { name: string; connections: number; result: autocannon.Result; cpu: number[] | null };
+    const cpuCells = (cpu: number[] | null) => (cpu ? cpu.map((x) => x.toFixed(2)).join(' | ') : '– | – | – | – | –');
     const rows: Row[] = [];
     // The cold pass: every lesion asked for once, in order (nothing cached yet), which warms the service.
     let nextId = 1;
@@ -217,7 +218,7 @@ async function main(): Promise<void> {
       const result = await run(connections);
       const cpu = cpuPerRequest(before, cpuSnapshot(server!.pid!), server!.pid!, result.requests.total);
       rows.push({ name, connections, result, cpu });
-      console.log(`${name}, ${connections} clients: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms; CPU ms/request ${cpu}`);
+      console.log(`${name}, ${connections} clients: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms; CPU ms/request ${cpuCells(cpu)}`);
     };
     await measure('similar by id', 1, similar);
     // Repeated and interleaved with the floor: this machine's speed drifts between minutes.
@@ -225,17 +226,20 @@ async function main(): Promise<void> {
       await measure('similar by id', CONNECTIONS, similar);
       await measure('GET /me (floor)', CONNECTIONS, floor);
     }
-    const cell = (row: Row) => `| ${row.name} | ${row.connections} | ${Math.round(row.result.requests.average)} | ${row.result.latency.p50} | ${row.result.latency.p99} | ${row.result.non2xx + row.result.errors} | ${row.cpu} |`;
+    const cell = (row: Row) => `| ${row.name} | ${row.connections} | ${Math.round(row.result.requests.average)} | ${row.result.latency.p50} | ${row.result.latency.p99} | ${row.result.non2xx + row.result.errors} | ${cpuCells(row.cpu)} |`;
     const ofFloor = rows
       .filter((r) => r.name === 'similar by id' && r.connections === CONNECTIONS)
       .map((r, i) => r.result.requests.average / rows.filter((f) => f.name.startsWith('GET'))[i].result.requests.average);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const similarRates = rows.filter((r) => r.name === 'similar by id' && r.connections === CONNECTIONS).map((r) => r.result.requests.average);
     const similarP50 = rows.filter((r) => r.name === 'similar by id' && r.connections === CONNECTIONS).map((r) => r.result.latency.p50);
+    // What the CPU allows: all cores busy at the measured CPU per request (server, autocannon and PostgreSQL together).
+    const cpuTotals = rows.filter((r) => r.name === 'similar by id' && r.connections === CONNECTIONS && r.cpu).map((r) => r.cpu!.reduce((x, y) => x + Math.max(0, y), 0));
+    const ceiling = cpuTotals.length ? (os.cpus().length * 1000) / median(cpuTotals) : NaN;
     const table = [
       '## HTTP similar-lesion search by id (`npm run bench:http`)',
       '',
-      `${machineLine()}; PostgreSQL at ${new URL(ADMIN_URL).host}; ${LESIONS} lesions with clustered synthetic ${embeddingDim(manifest)}-d embeddings; service in its own process (start-up with index build from the database: ${startSeconds.toFixed(1)} s; then the tag prediction run: ${predictionSeconds.toFixed(0)} s); autocannon in the benchmark's process on the same 2 cores, ${SECONDS} s per row, random lesion ids, k = 10, same patient excluded. The 32-client rows alternate with the floor (\`GET /api/v1/me\`, the cheapest authenticated route through the same stack), ${REPEATS} times.`,
+      `${machineLine()}; PostgreSQL at ${new URL(ADMIN_URL).host}; ${LESIONS} lesions with synthetic ${embeddingDim(manifest)}-d embeddings shaped like the default encoder's (as in \`npm run bench:search\`); HNSW ef ${process.env.HNSW_EF_SEARCH ?? 'default (20)'}; service in its own process (start-up with index build from the database: ${startSeconds.toFixed(1)} s; then the tag prediction run: ${predictionSeconds.toFixed(0)} s); autocannon in the benchmark's process on the same 2 cores, ${SECONDS} s per row, random lesion ids, k = 10, same patient excluded. The 32-client rows alternate with the floor (\`GET /api/v1/me\`, the cheapest authenticated route through the same stack), ${REPEATS} times.`,
       '',
       `CPU columns: milliseconds of CPU per request, read from /proc over the row: the service's main thread (HTTP, validation, JSON), its busiest other thread (the HNSW worker), its remaining threads (GC, libuv), autocannon (this process), PostgreSQL. The machine has ${os.cpus().length} cores: ${os.cpus().length * 1000} ms of CPU per second in all.`,
       '',
@@ -244,6 +248,12 @@ async function main(): Promise<void> {
       ...rows.map(cell),
       '',
       `At ${CONNECTIONS} clients: median ${Math.round(median(similarRates))} requests/s (range ${Math.round(Math.min(...similarRates))}–${Math.round(Math.max(...similarRates))}), median p50 ${median(similarP50)} ms; similar search runs at ${ofFloor.map((x) => `${Math.round(x * 100)} %`).join(' / ')} of the floor measured beside it.`,
+      ...(cpuTotals.length
+        ? [
+            '',
+            `CPU per similar request, all processes together: median ${median(cpuTotals).toFixed(2)} ms, so ${os.cpus().length} cores allow at most ~${Math.round(ceiling)} requests/s; with ${CONNECTIONS} clients always waiting, the mean latency is ${CONNECTIONS} / throughput (Little's law), ≥ ${((CONNECTIONS / ceiling) * 1000).toFixed(0)} ms here.`,
+          ]
+        : []),
     ].join('\n');
     console.log(table);
     writeSection('http-search', table);

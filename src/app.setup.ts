@@ -19,9 +19,9 @@ const JSON_BODY_LIMIT = 1024 * 1024;
 export const APP_OPTIONS = { bodyParser: false } as const;
 
 /**
- * The HTTP server: Fastify rather than Express. On the same Nest stack (guard, validation pipe, a
- * 10-hit JSON answer) it served 1.85× the requests per second on this machine, and the by-id search
- * is mostly framework time (docs/BENCHMARKS.md, HTTP section).
+ * The HTTP server: Fastify rather than Express. The cheapest authenticated route served about twice
+ * the requests per second, and framework code had been half of a by-id search's time (README,
+ * Development; docs/BENCHMARKS.md, HTTP section).
  */
 export function createHttpAdapter(): FastifyAdapter {
   return new FastifyAdapter({
