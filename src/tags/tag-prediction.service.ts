@@ -129,6 +129,9 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
+      // The index loads in the background at start (a minute at DeepLesion's size): wait for it, or
+      // the first run would be skipped and nothing predicted until labels next change.
+      if (!this.index.isReady()) return this.schedule();
       void this.recomputeIfStale().catch((error) => this.logger.warn(`Tag prediction failed: ${(error as Error).message}`));
     }, this.config.tags.predictionDelayMs);
     this.timer.unref();
