@@ -13,17 +13,14 @@ export interface ErrorBody {
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
-  private static readonly logger = new Logger('HttpExceptionFilter');
-
-  /** An unexpected error goes to the log, with its stack; the client sees only "Internal server error". */
-  static logUnexpected(exception: unknown): void {
-    HttpExceptionFilter.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-  }
+  private readonly logger = new Logger('HttpExceptionFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = toErrorBody(exception);
-    if (body.statusCode >= 500) HttpExceptionFilter.logUnexpected(exception);
+    if (body.statusCode >= 500) {
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    }
     if (reply.sent || reply.raw.headersSent) return;
     // A route may have declared another type (a PNG patch) before its input was refused.
     void reply.status(body.statusCode).header('Content-Type', 'application/json; charset=utf-8').send(body);
