@@ -19,6 +19,11 @@ describe('toErrorBody', () => {
     expect(toErrorBody(badJson)).toMatchObject({ statusCode: 400, message: /not valid JSON/ });
   });
 
+  it('names the content types accepted when a body has another', () => {
+    const unsupported = Object.assign(new Error('Unsupported Media Type'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+    expect(toErrorBody(unsupported)).toMatchObject({ statusCode: 415, message: /send JSON \(application\/json\)/ });
+  });
+
   it('says only "Malformed request" for other errors that carry a 4xx status', () => {
     expect(toErrorBody(Object.assign(new Error('stream at /srv/x failed'), { status: 400 }))).toMatchObject({ statusCode: 400, message: 'Malformed request' });
   });

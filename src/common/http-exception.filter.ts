@@ -42,7 +42,14 @@ export function toErrorBody(exception: unknown): ErrorBody {
   const status = (exception as { statusCode?: number })?.statusCode ?? (exception as { status?: number })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const code = (exception as { code?: unknown }).code;
-    const message = status === 413 ? 'Request body is too large' : typeof code === 'string' && code.startsWith('FST_') ? (exception as Error).message : 'Malformed request';
+    const message =
+      status === 413
+        ? 'Request body is too large'
+        : status === 415
+          ? 'Unsupported content type: send JSON (application/json), or multipart/form-data where a route takes uploads'
+          : typeof code === 'string' && code.startsWith('FST_')
+            ? (exception as Error).message
+            : 'Malformed request';
     return { statusCode: status, error: statusTitle(status), message };
   }
   return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
