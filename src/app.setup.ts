@@ -1,6 +1,8 @@
 import { INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { apiKeyFromHeaders } from './auth/api-key.codec';
+import { KEY_REQUIRED_MESSAGE } from './auth/api-key.guard';
 import { registerAuditHook } from './auth/audit.hook';
 import { AuthService } from './auth/auth.service';
 import { AppConfig } from './config/app-config';
@@ -38,8 +40,9 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
   // Only JSON and multipart bodies are read; anything else is 415 before a byte of it is buffered.
   fastify.removeContentTypeParser('text/plain');
-  registerMultipartParser(fastify, { fileSize: config.maxUploadBytes, fields: 40 });
-  registerAuditHook(fastify, app.get(AuthService), `/${API_PREFIX}/`);
+  const auth = app.get(AuthService);
+  registerMultipartParser(fastify, { fileSize: config.maxUploadBytes, fields: 40 }, async (request) => (await auth.authenticate(apiKeyFromHeaders(request.headers))) !== null, KEY_REQUIRED_MESSAGE);
+  registerAuditHook(fastify, auth, `/${API_PREFIX}/`);
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },

@@ -6,6 +6,9 @@ import { AuthenticatedRequest, PUBLIC_ROUTE, REQUIRED_ROLE } from './auth.decora
 import { Role } from './auth.entities';
 import { AuthService } from './auth.service';
 
+/** What a request without a valid key is told (the guard, and the upload parser before it reads a body). */
+export const KEY_REQUIRED_MESSAGE = 'A valid API key is required (header "Authorization: Bearer <key>" or "X-API-Key")';
+
 /** Global guard: every route needs a valid key unless marked @Public(); @RequireRole raises the bar. */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -20,7 +23,7 @@ export class ApiKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
     const key = await this.auth.authenticate(apiKeyFromHeaders(request.headers));
     if (!key) {
-      throw new UnauthorizedException('A valid API key is required (header "Authorization: Bearer <key>" or "X-API-Key")');
+      throw new UnauthorizedException(KEY_REQUIRED_MESSAGE);
     }
     request.apiKey = key;
     const required = this.reflector.getAllAndOverride<Role>(REQUIRED_ROLE, targets) ?? 'reader';

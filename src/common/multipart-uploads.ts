@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { BadRequestException, HttpException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { BadRequestException, HttpException, PayloadTooLargeException, UnauthorizedException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import busboy from 'busboy';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -35,7 +35,8 @@ export interface ParsedMultipart {
 
 /**
  * Marks a route as taking multipart uploads in these file fields. Routes without it answer a
- * multipart body with 415; a file in another field is 400 naming the field.
+ * multipart body with 415; a file in another field is 400 naming the field. Uploads need a valid
+ * API key, checked before the body is read (the route's guard checks the role afterwards).
  */
 export const AcceptsUploads = (...fields: UploadField[]) => RouteConfig({ uploads: fields });
 
@@ -47,7 +48,7 @@ const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
  * go to `request.files` (by field) and, for a route with one single-file field, `request.file`, as
  * Nest's @UploadedFile() and @UploadedFiles() expect.
  */
-export function registerMultipartParser(fastify: FastifyInstance, limits: MultipartLimits): void {
+export function registerMultipartParser(fastify: FastifyInstance, limits: MultipartLimits, keyIsValid: (request: FastifyRequest) => Promise<boolean>, keyRequiredMessage: string): void {
   fastify.addContentTypeParser('multipart/form-data', (request: FastifyRequest, payload, done) => {
     const accepted = (request.routeOptions.config as { uploads?: UploadField[] } | undefined)?.uploads;
     if (!accepted) {
@@ -55,7 +56,13 @@ export function registerMultipartParser(fastify: FastifyInstance, limits: Multip
       done(new UnsupportedMediaTypeException('This route takes JSON, not a multipart upload'), undefined);
       return;
     }
-    parseMultipart(request.headers, payload, accepted, limits).then(
+    // Not a byte of a (possibly 32 MB) body is kept for a client without a valid key.
+    const parsed = keyIsValid(request).then((valid) => {
+      if (valid) return parseMultipart(request.headers, payload, accepted, limits);
+      payload.resume();
+      throw new UnauthorizedException(keyRequiredMessage);
+    });
+    parsed.then(
       ({ fields, files }) => {
         const target = request as unknown as { files?: Record<string, UploadedFileBuffer[]>; file?: UploadedFileBuffer };
         target.files = files;

@@ -116,6 +116,10 @@ describe('similar-lesion search (e2e, real hnswlib)', () => {
     const misnamed = await t.http().post('/api/v1/search/similar').set(bearer(key)).attach('image', slice, 'slice.png').field('box', '1,1,20,20');
     expect(misnamed.status).toBe(400);
     expect(misnamed.body.message).toMatch(/field "image"/);
+    // A client without a key is refused before its upload is read: 401, not the 413 that reading it would give.
+    const anonymous = await t.http().post('/api/v1/search/similar').attach('file', Buffer.alloc(50 * 1024 * 1024, 1), 'slice.png').field('box', '1,1,20,20');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.message).toMatch(/valid API key is required/);
     expect((await similar({}).expect(400)).body.message).toMatch(/either lesionId or an uploaded slice/);
     await similar({ lesionId: query.id, k: 0 }).expect(400);
     await similar({ lesionId: query.id, k: 500 }).expect(400);
