@@ -45,6 +45,13 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
   private readonly perStudy = new Map<number, number>();
   /** The largest label held: the size of a filter's label bitmap. */
   private maxLabel = 0;
+  /** Bumped whenever the indexed lesions change: cached pool bitmaps older than it are stale. */
+  private generation = 0;
+  /**
+   * Label bitmaps of `lesionIds` pools, by the Set itself: tag prediction asks tens of thousands of
+   * queries against one pool, and scanning every indexed lesion for each was most of its time.
+   */
+  private readonly poolBitmaps = new WeakMap<ReadonlySet<number>, { generation: number; allowed: Uint8Array; count: number }>();
   private state: IndexStatus['state'] = 'empty';
   private failure: string | null = null;
   private snapshotInfo: IndexStatus['snapshot'] = null;
@@ -205,12 +212,23 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     if (predicate && isExclusionOnly(filter)) {
       // Excluding a lesion, its patient or its study removes few points: fetch that many more
       // unfiltered neighbours and drop them, instead of a filter check per visited node.
-      const excluded = 1 + (filter.excludePatientId !== undefined ? (this.perPatient.get(filter.excludePatientId) ?? 0) : 0) + (filter.excludeStudyId !== undefined ? (this.perStudy.get(filter.excludeStudyId) ?? 0) : 0);
       const wanted = Math.min(k, this.meta.size);
-      const fetch = Math.min(wanted + excluded, this.meta.size);
+      const fetch = Math.min(wanted + this.excludedCount(filter), this.meta.size);
       const found = await index.search(q, fetch, Math.max(efSearch, fetch));
       const hits = this.hits(found).filter((h) => predicate(h.meta));
       if (hits.length >= wanted || (found?.labels.length ?? 0) >= this.meta.size) return hits.slice(0, wanted);
+    }
+    // Small pools are answered exactly below; only large ones (tag prediction's) take the cached bitmap.
+    if (isPoolWithExclusions(filter) && filter.lesionIds!.size > EXACT_FILTER_LIMIT) {
+      // The pool's bitmap is cached; the few excluded lesions are fetched past and dropped.
+      const pool = this.poolBitmap(filter.lesionIds!);
+      if (pool.count > EXACT_FILTER_LIMIT) {
+        const wanted = Math.min(k, pool.count);
+        const fetch = Math.min(wanted + this.excludedCount(filter), pool.count);
+        const found = await index.search(q, fetch, Math.max(efSearch, fetch), pool.allowed);
+        const hits = this.hits(found).filter((h) => predicate!(h.meta));
+        if (hits.length >= wanted) return hits.slice(0, wanted);
+      }
     }
     let matching = this.meta.size;
     let matchingLabels: number[] | null = null;
@@ -233,6 +251,31 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
       if ((found?.labels.length ?? 0) >= wanted) return this.hits(found);
     }
     return this.hits(await index.exact(q, matchingLabels ?? [...this.meta.keys()], wanted));
+  }
+
+  /** At most how many lesions the filter's exclusions (lesion, patient, study) remove. */
+  private excludedCount(filter: SearchFilter): number {
+    const patient = filter.excludePatientId !== undefined ? (this.perPatient.get(filter.excludePatientId) ?? 0) : 0;
+    const study = filter.excludeStudyId !== undefined ? (this.perStudy.get(filter.excludeStudyId) ?? 0) : 0;
+    return 1 + patient + study;
+  }
+
+  /** One byte per label, 1 for the indexed lesions of the pool; computed once per pool and index state. */
+  private poolBitmap(lesionIds: ReadonlySet<number>): { allowed: Uint8Array; count: number } {
+    const cached = this.poolBitmaps.get(lesionIds);
+    if (cached && cached.generation === this.generation) return cached;
+    const allowed = new Uint8Array(this.maxLabel + 1);
+    let count = 0;
+    for (const lesionId of lesionIds) {
+      const label = this.labelByLesion.get(lesionId);
+      if (label !== undefined) {
+        allowed[label] = 1;
+        count++;
+      }
+    }
+    const entry = { generation: this.generation, allowed, count };
+    this.poolBitmaps.set(lesionIds, entry);
+    return entry;
   }
 
   /** Neighbours with their metadata; points removed while the query was in flight are dropped. */
@@ -344,6 +387,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     this.meta.set(label, { label, lesionId, patientId, studyId, coarseType, sex, ageYears, longAxisMm, split, location });
     if (label > this.maxLabel) this.maxLabel = label;
     this.labelByLesion.set(lesionId, label);
+    this.generation++;
   }
 
   private clearMeta(): void {
@@ -352,6 +396,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     this.perPatient.clear();
     this.perStudy.clear();
     this.maxLabel = 0;
+    this.generation++;
   }
 
   private forget(label: number): void {
@@ -362,6 +407,7 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
       this.perStudy.set(m.studyId, (this.perStudy.get(m.studyId) ?? 1) - 1);
     }
     this.meta.delete(label);
+    this.generation++;
   }
 
   private requireIndex(): HnswGraph {
@@ -371,6 +417,12 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
 }
 
 /** True when the filter only excludes a lesion, a patient or a study (the default query). */
+/** A `lesionIds` pool and nothing else but exclusions (how tag prediction asks). */
+function isPoolWithExclusions(filter: SearchFilter): boolean {
+  const { lesionIds, ...rest } = filter;
+  return lesionIds !== undefined && isExclusionOnly(rest);
+}
+
 function isExclusionOnly(filter: SearchFilter): boolean {
   const { excludeLesionId, excludePatientId, excludeStudyId, ...rest } = filter;
   void excludeLesionId;
