@@ -7,6 +7,7 @@ import { registerAuditHook } from './auth/audit.hook';
 import { AuthService } from './auth/auth.service';
 import { AppConfig } from './config/app-config';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { registerInputGuards } from './common/input-guards';
 import { registerMultipartParser } from './common/multipart-uploads';
 
 export const API_PREFIX = 'api/v1';
@@ -40,6 +41,8 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
   // Only JSON and multipart bodies are read; anything else is 415 before a byte of it is buffered.
   fastify.removeContentTypeParser('text/plain');
+  // NUL, invalid UTF-8 and over-deep JSON are 400 here, before validation, a query or a stored row.
+  registerInputGuards(fastify, { maxJsonDepth: config.maxJsonDepth });
   const auth = app.get(AuthService);
   registerMultipartParser(fastify, { fileSize: config.maxUploadBytes, fields: 40 }, async (request) => (await auth.authenticate(apiKeyFromHeaders(request.headers))) !== null, KEY_REQUIRED_MESSAGE);
   registerAuditHook(fastify, auth, `/${API_PREFIX}/`);

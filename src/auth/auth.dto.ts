@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { IsIn, IsString, IsUUID, Length } from 'class-validator';
+import { OptionalNotNull } from '../common/bounded-input';
 import { PageDto } from '../common/page.dto';
 import { Role, ROLES } from './auth.entities';
 
@@ -16,7 +17,7 @@ export class CreateApiKeyDto {
 
 export class AuditQueryDto extends PageDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsUUID()
   apiKeyId?: string;
 }

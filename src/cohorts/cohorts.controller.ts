@@ -1,10 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { PassThrough } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { AuthenticatedKey, CurrentKey, RequireRole } from '../auth/auth.decorators';
 import { CohortExportDto, CohortPageDto, CreateCohortDto, PreviewCohortDto, UpdateCohortDto } from './cohorts.dto';
 import { CohortsService } from './cohorts.service';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 
 @ApiTags('cohorts')
 @ApiBearerAuth()
@@ -34,14 +35,14 @@ export class CohortsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Re-run a saved cohort (latest or ?version=): counts, members (paginated), whether it still selects the same lesions' })
-  get(@Param('id', ParseIntPipe) id: number, @Query() query: CohortPageDto) {
+  get(@Param('id', ParseIdPipe) id: number, @Query() query: CohortPageDto) {
     return this.cohorts.get(id, query);
   }
 
   @Put(':id')
   @RequireRole('curator')
   @ApiOperation({ summary: 'Change a cohort’s definition: saved as a new version, earlier versions unchanged' })
-  update(@Param('id', ParseIntPipe) id: number, @Body() body: UpdateCohortDto, @CurrentKey() key?: AuthenticatedKey) {
+  update(@Param('id', ParseIdPipe) id: number, @Body() body: UpdateCohortDto, @CurrentKey() key?: AuthenticatedKey) {
     return this.cohorts.update(id, body, key?.name ?? null);
   }
 
@@ -49,14 +50,14 @@ export class CohortsController {
   @HttpCode(204)
   @RequireRole('curator')
   @ApiOperation({ summary: 'Delete a cohort and all its versions' })
-  delete(@Param('id', ParseIntPipe) id: number) {
+  delete(@Param('id', ParseIdPipe) id: number) {
     return this.cohorts.delete(id);
   }
 
   @Get(':id/export')
   @ApiProduces('text/csv', 'application/json')
   @ApiOperation({ summary: 'Stream every member with metadata and tags as CSV or JSON (constant memory, any size)' })
-  async export(@Param('id', ParseIntPipe) id: number, @Query() query: CohortExportDto, @Res() reply: FastifyReply): Promise<void> {
+  async export(@Param('id', ParseIdPipe) id: number, @Query() query: CohortExportDto, @Res() reply: FastifyReply): Promise<void> {
     // A missing cohort or version is a 404 here, before any header goes out.
     const name = await this.cohorts.exportName(id, query.version);
     const body = new PassThrough();

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsIn, IsObject, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsObject, IsString, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { BoundedNumber, IdInt, OptionalNotNull } from '../common/bounded-input';
 import { PageDto } from '../common/page.dto';
 import { toBoolean } from '../common/query-transforms';
 import { LesionCriteriaDto } from '../lesions/lesions.dto';
@@ -8,52 +9,49 @@ import { LesionCriteriaDto } from '../lesions/lesions.dto';
 /** Structured criteria of a cohort: those of the lesion list. */
 export class CohortCriteriaDto extends LesionCriteriaDto {
   @ApiPropertyOptional({ description: 'Possibly noisy annotation (DeepLesion flag)' })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toBoolean)
   @IsBoolean()
   noisy?: boolean;
 
   @ApiPropertyOptional({ description: 'Dataset namespace' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/)
   dataset?: string;
 }
 
 export class SimilarToDto {
   @ApiProperty({ description: 'The reference lesion' })
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @IdInt()
   lesionId: number;
 
   @ApiProperty({ description: 'Cosine similarity of the embeddings at least this', minimum: -1, maximum: 1, example: 0.8 })
-  @Type(() => Number)
-  @IsNumber()
-  @Min(-1)
-  @Max(1)
+  @BoundedNumber(-1, 1)
   minSimilarity: number;
 
   @ApiPropertyOptional({ default: true, description: 'Leave out the reference lesion’s own patient' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   excludeSamePatient = true;
 }
 
 export class CohortDefinitionDto {
   @ApiPropertyOptional({ type: CohortCriteriaDto })
-  @IsOptional()
+  @OptionalNotNull()
+  @IsObject()
   @ValidateNested()
   @Type(() => CohortCriteriaDto)
   criteria?: CohortCriteriaDto;
 
   @ApiPropertyOptional({ description: 'Tag query (AND, OR, NOT, parentheses, free text)', example: 'lung nodule' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(1000)
   tags?: string;
 
   @ApiPropertyOptional({ type: SimilarToDto, description: 'Only lesions similar to a lesion, above a similarity' })
-  @IsOptional()
+  @OptionalNotNull()
+  @IsObject()
   @ValidateNested()
   @Type(() => SimilarToDto)
   similarTo?: SimilarToDto;
@@ -75,7 +73,7 @@ export class CreateCohortDto extends PreviewCohortDto {
   name: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(5000)
   description?: string;
@@ -83,7 +81,7 @@ export class CreateCohortDto extends PreviewCohortDto {
 
 export class UpdateCohortDto extends PreviewCohortDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(5000)
   description?: string;
@@ -92,10 +90,8 @@ export class UpdateCohortDto extends PreviewCohortDto {
 /** Which saved version to use (default: the latest). */
 export class CohortVersionDto {
   @ApiPropertyOptional({ description: 'A saved version (default: the latest)' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @OptionalNotNull()
+  @IdInt()
   version?: number;
 }
 
@@ -103,7 +99,7 @@ export class CohortPageDto extends IntersectionType(PageDto, CohortVersionDto) {
 
 export class CohortExportDto extends CohortVersionDto {
   @ApiPropertyOptional({ enum: ['csv', 'json'], default: 'csv' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(['csv', 'json'])
   format: 'csv' | 'json' = 'csv';
 }

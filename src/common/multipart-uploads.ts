@@ -4,6 +4,7 @@ import { BadRequestException, HttpException, PayloadTooLargeException, Unauthori
 import { RouteConfig } from '@nestjs/platform-fastify';
 import busboy from 'busboy';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { displayName, formFieldProblem, textProblemMessage } from './request-text';
 
 /** A multipart file field a route takes, and how many files it may hold. */
 export interface UploadField {
@@ -107,6 +108,8 @@ export function parseMultipart(headers: IncomingHttpHeaders, body: Readable, acc
     parser.on('field', (name, value, info) => {
       if (FORBIDDEN_NAMES.has(name)) return fail(new BadRequestException(`Bad upload: field name "${name}" is not allowed`));
       if (info.valueTruncated) return fail(new BadRequestException(`Bad upload: field "${name}" is too long`));
+      const problem = formFieldProblem(name) ?? formFieldProblem(value);
+      if (problem) return fail(new BadRequestException(`Bad upload: ${textProblemMessage(`form field "${displayName(name)}"`, problem)}`));
       const existing = fields[name];
       fields[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
     });

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsNumber, Matches, Max, MaxLength, Min } from 'class-validator';
+import { OptionalNotNull } from './bounded-input';
 
 /**
  * How to read an uploaded slice (similar-lesion search by upload, detection, point to box): its
@@ -9,7 +10,7 @@ import { IsIn, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
  */
 export class SliceEncodingDto {
   @ApiPropertyOptional({ description: 'In-plane pixel spacing in mm (DICOM: read from the file)' })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsNumber()
   @Min(0.05)
@@ -17,12 +18,13 @@ export class SliceEncodingDto {
   spacingMm?: number;
 
   @ApiPropertyOptional({ description: 'With an 8-bit upload: the HU range of its grey levels, "low,high" (DeepLesion key slices: -1024,3071)' })
-  @IsOptional()
-  @Matches(/^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$/, { message: 'huWindow must be "low,high"' })
+  @OptionalNotNull()
+  @MaxLength(100)
+  @Matches(/^\s*-?\d{1,6}(\.\d{1,6})?\s*,\s*-?\d{1,6}(\.\d{1,6})?\s*$/, { message: 'huWindow must be "low,high"' })
   huWindow?: string;
 
   @ApiPropertyOptional({ enum: ['auto', 'png16', 'gray8', 'dicom'], default: 'auto' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(['auto', 'png16', 'gray8', 'dicom'])
   encoding?: 'auto' | 'png16' | 'gray8' | 'dicom';
 }

@@ -15,6 +15,12 @@ export interface AppConfig {
   bootstrapAdminKey: 'auto' | 'always' | 'never';
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   maxUploadBytes: number;
+  /** JSON bodies nesting objects/arrays deeper than this are refused with 400 before they are validated. */
+  maxJsonDepth: number;
+  audit: {
+    /** Audit rows older than this many days are deleted (hourly); 0 keeps them forever. */
+    retentionDays: number;
+  };
   encoder: {
     /** Folder of model folders, each with manifest.json and its ONNX file. */
     modelsDir: string;
@@ -146,6 +152,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     bootstrapAdminKey: oneOf('BOOTSTRAP_ADMIN_KEY', 'auto', ['auto', 'always', 'never'] as const),
     logLevel: oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
     maxUploadBytes: int('MAX_UPLOAD_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    // The deepest body a route takes is 4 levels (a cohort definition); far below what overflows the validator's recursion.
+    maxJsonDepth: int('MAX_JSON_DEPTH', 32, 4, 256),
+    audit: {
+      retentionDays: int('AUDIT_RETENTION_DAYS', 90, 0, 36_500),
+    },
     encoder: {
       modelsDir: path.resolve(cwd, str('MODELS_DIR', path.join(dataDir, 'models'))),
       model: str('ENCODER_MODEL', 'default-scattering'),

@@ -1,9 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsIn, IsNumber, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { BoundedInt, BoundedNumber, OptionalNotNull } from '../common/bounded-input';
 import { SliceEncodingDto } from '../common/slice-encoding.dto';
 
-const NUMBER_LIST = /^\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?)*\s*$/;
+const NUMBER_LIST = /^\s*-?\d{1,6}(\.\d{1,6})?(\s*,\s*-?\d{1,6}(\.\d{1,6})?)*\s*$/;
+/** Largest pixel coordinate a click may have (image sides are at most this). */
+const MAX_PIXEL = 65535;
+/** Scores are ≥ 0 (the manifest's scale); no detector scores beyond this. */
+const MAX_SCORE = 1e6;
 export const INCLUDE_VALUES = ['similar', 'tags'] as const;
 export type IncludeValue = (typeof INCLUDE_VALUES)[number];
 
@@ -15,51 +20,43 @@ const toIncludeList = ({ value }: { value: unknown }) =>
 /** Multipart fields shared by detection and point-to-box (the slice comes as the file `file`). */
 export class SliceUploadDto extends SliceEncodingDto {
   @ApiPropertyOptional({ description: 'With neighbouring slices (files "neighbours"): their offsets from the key slice in mm, in the same order, e.g. "-2,2"' })
-  @IsOptional()
+  @OptionalNotNull()
+  @MaxLength(1000)
   @Matches(NUMBER_LIST, { message: 'neighbourOffsetsMm must be a comma list of numbers' })
   neighbourOffsetsMm?: string;
 
   @ApiPropertyOptional({ description: 'Per box: "similar" (top-k similar archived lesions), "tags" (predicted tags); comma list', example: 'similar,tags' })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toIncludeList)
+  @ArrayMaxSize(INCLUDE_VALUES.length)
   @IsIn(INCLUDE_VALUES, { each: true, message: 'include takes similar and/or tags' })
   include?: IncludeValue[];
 
   @ApiPropertyOptional({ default: 5, minimum: 1, maximum: 50, description: 'Similar lesions per box' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(50)
+  @OptionalNotNull()
+  @BoundedInt(1, 50)
   k = 5;
 }
 
 export class DetectDto extends SliceUploadDto {
   @ApiPropertyOptional({ description: "Keep boxes scoring at least this (default: the detector manifest's threshold; 0 = all)" })
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0)
+  @OptionalNotNull()
+  @BoundedNumber(0, MAX_SCORE)
   scoreThreshold?: number;
 
   @ApiPropertyOptional({ description: 'At most this many boxes (capped by the manifest)', minimum: 1, maximum: 1000 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @OptionalNotNull()
+  @BoundedInt(1, 1000)
   maxDetections?: number;
 }
 
 export class FromPointDto extends SliceUploadDto {
   @ApiProperty({ description: 'Column of the clicked point, in pixels of the slice' })
-  @Type(() => Number)
-  @IsNumber()
+  @BoundedNumber(0, MAX_PIXEL)
   x: number;
 
   @ApiProperty({ description: 'Row of the clicked point, in pixels of the slice' })
-  @Type(() => Number)
-  @IsNumber()
+  @BoundedNumber(0, MAX_PIXEL)
   y: number;
 }
 
@@ -70,7 +67,7 @@ export class StartDetectionJobDto {
   series: string;
 
   @ApiPropertyOptional({ description: 'In-plane pixel spacing of the series in mm' })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsNumber()
   @Min(0.05)
@@ -78,7 +75,7 @@ export class StartDetectionJobDto {
   spacingMm?: number;
 
   @ApiPropertyOptional({ description: 'Distance between consecutive slice files in mm (for models that take neighbouring slices)', default: 1 })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsNumber()
   @Min(0.1)
@@ -86,9 +83,7 @@ export class StartDetectionJobDto {
   sliceIntervalMm?: number;
 
   @ApiPropertyOptional({ description: "Keep boxes scoring at least this (default: the manifest's threshold)" })
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0)
+  @OptionalNotNull()
+  @BoundedNumber(0, MAX_SCORE)
   scoreThreshold?: number;
 }

@@ -1,7 +1,8 @@
-import { Controller, Delete, HttpCode, Param, ParseIntPipe } from '@nestjs/common';
+import { Controller, Delete, HttpCode, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/auth.decorators';
 import { ArchiveService } from './archive.service';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -13,7 +14,7 @@ export class ArchiveController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a lesion from the archive (its embeddings go too; its index point is marked deleted)' })
-  delete(@Param('id', ParseIntPipe) id: number) {
+  delete(@Param('id', ParseIdPipe) id: number) {
     return this.archive.deleteLesion(id);
   }
 }

@@ -1,15 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsNumber, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { IsIn, IsObject, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { BoundedNumber, OptionalNotNull } from '../common/bounded-input';
 import { IngestFormat } from './ingest-job.entity';
 
+/** HU values a window may name: the range of a signed 16-bit CT value. */
+const HU_MIN = -32768;
+const HU_MAX = 32767;
+
 export class HuWindowDto {
-  @ApiProperty({ example: -1024 })
-  @IsNumber()
+  @ApiProperty({ example: -1024, minimum: HU_MIN, maximum: HU_MAX })
+  @BoundedNumber(HU_MIN, HU_MAX)
   low: number;
 
-  @ApiProperty({ example: 3071 })
-  @IsNumber()
+  @ApiProperty({ example: 3071, minimum: HU_MIN, maximum: HU_MAX })
+  @BoundedNumber(HU_MIN, HU_MAX)
   high: number;
 }
 
@@ -32,12 +37,13 @@ export class StartIngestDto {
   images: string;
 
   @ApiPropertyOptional({ default: 'deeplesion', description: 'Namespace for patient indexes' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'dataset must be 1-64 lowercase letters, digits, _ or -' })
   dataset?: string;
 
   @ApiPropertyOptional({ type: HuWindowDto, description: 'HU range of 8-bit images (default -1024..3071, DeepLesion key slices)' })
-  @IsOptional()
+  @OptionalNotNull()
+  @IsObject()
   @ValidateNested()
   @Type(() => HuWindowDto)
   huWindow?: HuWindowDto;

@@ -1,7 +1,8 @@
-import { Controller, Get, Header, Param, ParseIntPipe, Query, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { LesionFilterDto, PatchQueryDto } from './lesions.dto';
 import { LesionsService } from './lesions.service';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 
 @ApiTags('lesions')
 @ApiBearerAuth()
@@ -17,7 +18,7 @@ export class LesionsController {
 
   @Get('lesions/:id')
   @ApiOperation({ summary: 'All metadata of one lesion' })
-  get(@Param('id', ParseIntPipe) id: number) {
+  get(@Param('id', ParseIdPipe) id: number) {
     return this.lesions.getLesion(id);
   }
 
@@ -26,7 +27,7 @@ export class LesionsController {
   @ApiProduces('image/png')
   @Header('Content-Type', 'image/png')
   @Header('Cache-Control', 'private, max-age=3600')
-  async patch(@Param('id', ParseIntPipe) id: number, @Query() query: PatchQueryDto) {
+  async patch(@Param('id', ParseIdPipe) id: number, @Query() query: PatchQueryDto) {
     return new StreamableFile(await this.lesions.renderPatch(id, query));
   }
 

@@ -1,60 +1,56 @@
 import { BadRequestException } from '@nestjs/common';
 import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsString, Matches, MaxLength } from 'class-validator';
+import { BoundedInt, BoundedNumber, OptionalNotNull } from '../common/bounded-input';
 import { PageDto } from '../common/page.dto';
 import { toBoolean, toList } from '../common/query-transforms';
 
 export const SPLITS = ['train', 'val', 'test'] as const;
 export type SplitName = (typeof SPLITS)[number];
 
+/** Largest long-axis diameter a filter takes: a metre, beyond any lesion. */
+export const MAX_DIAMETER_MM = 1000;
+
 /** The structured criteria shared by the lesion list, similar-lesion search and cohorts. */
 export class LesionCriteriaDto {
   @ApiPropertyOptional({ description: 'Coarse types (1 bone, 2 abdomen, 3 mediastinum, 4 liver, 5 lung, 6 kidney, 7 soft tissue, 8 pelvis, -1 unlabelled); comma list', example: '4,5' })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(({ value }) => toList({ value })?.map(Number))
+  @ArrayMaxSize(20)
   @IsInt({ each: true })
   @IsIn([-1, 1, 2, 3, 4, 5, 6, 7, 8], { each: true, message: 'coarseType must be -1 or 1..8' })
   coarseType?: number[];
 
   @ApiPropertyOptional({ enum: ['M', 'F'] })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(['M', 'F'])
   sex?: 'M' | 'F';
 
   @ApiPropertyOptional({ description: 'Minimum age in years (at the study)' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0)
-  @Max(150)
+  @OptionalNotNull()
+  @BoundedNumber(0, 150)
   ageMin?: number;
 
   @ApiPropertyOptional()
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0)
-  @Max(150)
+  @OptionalNotNull()
+  @BoundedNumber(0, 150)
   ageMax?: number;
 
-  @ApiPropertyOptional({ description: 'Minimum long-axis diameter in mm' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0)
+  @ApiPropertyOptional({ description: 'Minimum long-axis diameter in mm', maximum: MAX_DIAMETER_MM })
+  @OptionalNotNull()
+  @BoundedNumber(0, MAX_DIAMETER_MM)
   diameterMinMm?: number;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0)
+  @ApiPropertyOptional({ maximum: MAX_DIAMETER_MM })
+  @OptionalNotNull()
+  @BoundedNumber(0, MAX_DIAMETER_MM)
   diameterMaxMm?: number;
 
   @ApiPropertyOptional({ description: 'train, val, test; comma list', example: 'test' })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toList)
+  @ArrayMaxSize(10)
   @IsIn(SPLITS, { each: true })
   split?: SplitName[];
 }
@@ -69,32 +65,28 @@ export function checkCriteriaRanges(c: LesionCriteriaDto): void {
 
 export class LesionFilterDto extends IntersectionType(PageDto, LesionCriteriaDto) {
   @ApiPropertyOptional({ description: 'Possibly noisy annotation (DeepLesion flag)' })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toBoolean)
   @IsBoolean()
   noisy?: boolean;
 
   @ApiPropertyOptional({ description: 'Pseudonymous patient index' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @OptionalNotNull()
+  @BoundedInt(0)
   patient?: number;
 
   @ApiPropertyOptional({ description: 'Study index within the patient' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @OptionalNotNull()
+  @BoundedInt(0)
   study?: number;
 
   @ApiPropertyOptional({ description: 'Dataset namespace' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/)
   dataset?: string;
 
   @ApiPropertyOptional({ description: 'Tag query: terms with AND, OR, NOT and parentheses, or free text ("hypodense liver lesion not cyst"); results are ordered by tag confidence', example: 'liver AND NOT cyst' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(1000)
   q?: string;
@@ -102,29 +94,23 @@ export class LesionFilterDto extends IntersectionType(PageDto, LesionCriteriaDto
 
 export class PatchQueryDto {
   @ApiPropertyOptional({ description: 'soft, lung, bone, liver, brain, or "low,high" in HU', default: 'soft' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(/^(soft|lung|bone|liver|brain|-?\d{1,5}(\.\d+)?,-?\d{1,5}(\.\d+)?)$/, { message: 'window must be soft, lung, bone, liver, brain or "low,high" in HU' })
   window = 'soft';
 
   @ApiPropertyOptional({ default: true, description: 'Draw the lesion box' })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toBoolean)
   @IsBoolean()
   box = true;
 
   @ApiPropertyOptional({ default: 128, minimum: 32, maximum: 512 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(32)
-  @Max(512)
+  @OptionalNotNull()
+  @BoundedInt(32, 512)
   size = 128;
 
   @ApiPropertyOptional({ default: 120, description: 'Context square side in mm (when the spacing is known)' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(10)
-  @Max(500)
+  @OptionalNotNull()
+  @BoundedNumber(10, 500)
   contextMm = 120;
 }

@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, UploadedFile } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, UploadedFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AcceptsUploads } from '../common/multipart-uploads';
 import { LesionsService } from '../lesions/lesions.service';
 import { SimilarSearchDto, TagSearchDto } from './search.dto';
 import { SearchService } from './search.service';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 
 @ApiTags('search')
 @ApiBearerAuth()
@@ -34,7 +35,7 @@ export class SearchController {
 
   @Get('lesions/:id/follow-ups')
   @ApiOperation({ summary: "The same lesion in the patient's other studies, ranked by appearance, location and size" })
-  followUps(@Param('id', ParseIntPipe) id: number) {
+  followUps(@Param('id', ParseIdPipe) id: number) {
     return this.search.followUps(id);
   }
 }

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { SliceEncodingDto } from '../common/slice-encoding.dto';
-import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsDefined, IsString, Matches, MaxLength } from 'class-validator';
+import { BoundedInt, BoundedNumber, IdInt, OptionalNotNull } from '../common/bounded-input';
 import { toBoolean } from '../common/query-transforms';
 import { LesionCriteriaDto, LesionFilterDto } from '../lesions/lesions.dto';
 
@@ -11,71 +12,59 @@ import { LesionCriteriaDto, LesionFilterDto } from '../lesions/lesions.dto';
  */
 export class SimilarSearchDto extends IntersectionType(LesionCriteriaDto, SliceEncodingDto) {
   @ApiPropertyOptional({ description: 'Query by an archived lesion' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @OptionalNotNull()
+  @IdInt()
   lesionId?: number;
 
   @ApiPropertyOptional({ description: 'With an uploaded slice: the lesion box "x1,y1,x2,y2" in pixels', example: '226,90,242,113' })
-  @IsOptional()
-  @Matches(/^\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?){3}\s*$/, { message: 'box must be "x1,y1,x2,y2" in pixels' })
+  @OptionalNotNull()
+  @MaxLength(100)
+  @Matches(/^\s*-?\d{1,6}(\.\d{1,6})?(\s*,\s*-?\d{1,6}(\.\d{1,6})?){3}\s*$/, { message: 'box must be "x1,y1,x2,y2" in pixels' })
   box?: string;
 
   @ApiPropertyOptional({ default: 10, minimum: 1, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @OptionalNotNull()
+  @BoundedInt(1, 200)
   k = 10;
 
   @ApiPropertyOptional({ default: true, description: 'Leave out lesions of the query lesion’s patient (priors are what follow-ups are for)' })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toBoolean)
   @IsBoolean()
   excludeSamePatient = true;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toBoolean)
   @IsBoolean()
   excludeSameStudy = false;
 
   @ApiPropertyOptional({ description: 'Drop hits below this cosine similarity', minimum: -1, maximum: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(-1)
-  @Max(1)
+  @OptionalNotNull()
+  @BoundedNumber(-1, 1)
   minSimilarity?: number;
 
   @ApiPropertyOptional({ description: 'Only lesions matching this tag query (same language as GET /lesions?q=)', example: 'liver AND NOT cyst' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(1000)
   tags?: string;
 
   @ApiPropertyOptional({ default: 0, description: 'Re-ranking: penalty per unit of normalised body-location distance (0 = off)' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0)
-  @Max(10)
+  @OptionalNotNull()
+  @BoundedNumber(0, 10)
   locationWeight = 0;
 
   @ApiPropertyOptional({ default: 0, description: 'Re-ranking: penalty per unit of |ln(size ratio)| of the long axes (0 = off)' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0)
-  @Max(10)
+  @OptionalNotNull()
+  @BoundedNumber(0, 10)
   sizeWeight = 0;
 }
 
 /** POST /search/tags: a tag query (required) with every structured filter of the lesion list. */
 export class TagSearchDto extends LesionFilterDto {
   @ApiProperty({ description: 'Tag query: terms with AND, OR, NOT and parentheses, or free text', example: 'hypodense liver lesion not cyst' })
+  @IsDefined({ message: 'q is required (a tag query)' })
   @IsString()
   @MaxLength(1000)
   declare q: string;

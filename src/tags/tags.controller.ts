@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, UploadedFile } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UploadedFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedKey, CurrentKey, RequireRole } from '../auth/auth.decorators';
 import { AcceptsUploads } from '../common/multipart-uploads';
@@ -6,6 +6,7 @@ import { AddTagDto, ImportLabelsDto, ImportOntologyDto, LesionReportDto, Suggest
 import { LesionTagsService } from './lesion-tags.service';
 import { TagsAdminService } from './tags-admin.service';
 import { VocabularyService } from './vocabulary.service';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 
 const FILE_BODY = { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } };
 
@@ -42,28 +43,28 @@ export class LesionTagsController {
 
   @Get('tags')
   @ApiOperation({ summary: 'Tags of a lesion, each with its sources and confidences, and the terms a curator removed' })
-  list(@Param('id', ParseIntPipe) id: number) {
+  list(@Param('id', ParseIdPipe) id: number) {
     return this.tags.tagsOf(id);
   }
 
   @Post('tags')
   @RequireRole('curator')
   @ApiOperation({ summary: 'Curator: add a term to the lesion (lifts an earlier removal of it)' })
-  add(@Param('id', ParseIntPipe) id: number, @Body() body: AddTagDto, @CurrentKey() key?: AuthenticatedKey) {
+  add(@Param('id', ParseIdPipe) id: number, @Body() body: AddTagDto, @CurrentKey() key?: AuthenticatedKey) {
     return this.tags.addCuratorTag(id, body.term, key?.name ?? 'unknown');
   }
 
   @Delete('tags/:term')
   @RequireRole('curator')
   @ApiOperation({ summary: 'Curator: remove a term from the lesion (every source; predictions will not bring it back)' })
-  remove(@Param('id', ParseIntPipe) id: number, @Param('term') term: string, @CurrentKey() key?: AuthenticatedKey) {
+  remove(@Param('id', ParseIdPipe) id: number, @Param('term') term: string, @CurrentKey() key?: AuthenticatedKey) {
     return this.tags.removeTag(id, term, key?.name ?? 'unknown');
   }
 
   @Post('report')
   @RequireRole('curator')
   @ApiOperation({ summary: 'Store the report text about this lesion and mine it for terms (negation and uncertainty aware)' })
-  report(@Param('id', ParseIntPipe) id: number, @Body() body: LesionReportDto) {
+  report(@Param('id', ParseIdPipe) id: number, @Body() body: LesionReportDto) {
     return this.tags.mineLesionReport(id, body.text);
   }
 }

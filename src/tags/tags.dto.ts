@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { BoundedInt, OptionalNotNull } from '../common/bounded-input';
 import { TERM_CLASSES, TermClass } from './vocabulary';
 
 export class AddTagDto {
@@ -24,31 +24,28 @@ export class SuggestQueryDto {
   prefix: string;
 
   @ApiPropertyOptional({ default: 10, maximum: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(50)
+  @OptionalNotNull()
+  @BoundedInt(1, 50)
   limit = 10;
 }
 
 export class TermListQueryDto {
   @ApiPropertyOptional({ enum: TERM_CLASSES })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(TERM_CLASSES)
   class?: TermClass;
 }
 
 export class ImportOntologyDto {
   @ApiPropertyOptional({ description: 'Name recorded as the origin of new terms', default: 'lesanet' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'origin must be a short lower-case name' })
   origin?: string;
 }
 
 export class ImportLabelsDto {
   @ApiPropertyOptional({ description: 'Only lesions of this dataset (the rows index its DL_info.csv)', example: 'deeplesion' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/)
   dataset?: string;
 }

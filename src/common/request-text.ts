@@ -1,0 +1,192 @@
+/**
+ * Checks on the text a request carries (JSON bodies, query strings, form fields, path parameters),
+ * made once at the edge: PostgreSQL cannot store U+0000 or invalid UTF-8 in `text`, and a deeply
+ * nested body overflows the stack of the validation pipe, so both are refused with a 400 that names
+ * the field before any DTO, service or query sees them.
+ */
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+const LENIENT_UTF8 = new TextDecoder('utf-8');
+
+// A high surrogate not followed by a low one, or a low one without a high one before it (what a JSON "\ud800" escape makes).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// Names echoed in messages are cut to this many characters.
+const MAX_NAME_IN_MESSAGE = 64;
+
+export type TextProblem = 'nul' | 'invalid-utf8';
+
+/** What is wrong with a decoded string, if anything: a NUL character, or a lone UTF-16 surrogate (not representable in UTF-8). */
+export function textProblem(text: string): TextProblem | null {
+  if (text.includes('\u0000')) return 'nul';
+  if (LONE_SURROGATE.test(text)) return 'invalid-utf8';
+  return null;
+}
+
+/** The 400 message for a problem in `what` (e.g. `body field "name"`, `query parameter "q"`). */
+export function textProblemMessage(what: string, problem: TextProblem): string {
+  return problem === 'nul' ? `${what} must not contain NUL characters (U+0000)` : `${what} is not valid UTF-8 text`;
+}
+
+/** A user-supplied name, safe to echo in a message: printable and short. */
+export function displayName(name: string): string {
+  const printable = textProblem(name) ? name.replace(/[\u0000\uD800-\uDFFF]/g, '?') : name;
+  return printable.length > MAX_NAME_IN_MESSAGE ? `${printable.slice(0, MAX_NAME_IN_MESSAGE)}…` : printable;
+}
+
+export class RequestTextError extends Error {}
+
+/** True when the JSON text nests objects and arrays deeper than `maxDepth` (brackets inside strings do not count). */
+export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+  }
+  return false;
+}
+
+/**
+ * The first string in a parsed JSON value (keys included) that `isBad` flags, with its path
+ * (`definition.tags`, `coarseType[2]`); `key` when the property name itself is the bad string.
+ */
+export function findJsonString(value: unknown, isBad: (text: string) => TextProblem | null, path = ''): { path: string; problem: TextProblem; key: boolean } | null {
+  if (typeof value === 'string') {
+    const problem = isBad(value);
+    return problem ? { path, problem, key: false } : null;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findJsonString(value[i], isBad, `${path}[${i}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [name, child] of Object.entries(value)) {
+      const problem = isBad(name);
+      if (problem) return { path, problem, key: true };
+      const found = findJsonString(child, isBad, path ? `${path}.${name}` : name);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+function describeJsonField(found: { path: string; key: boolean }): string {
+  if (found.key) return found.path ? `a property name in body field "${displayName(found.path)}"` : 'a property name in the body';
+  return found.path ? `body field "${displayName(found.path)}"` : 'the body';
+}
+
+/**
+ * Decodes and parses a JSON request body: strict UTF-8, depth at most `maxDepth`, then JSON.parse;
+ * strings and property names with NUL or lone surrogates are refused, and so is `__proto__`.
+ * Throws RequestTextError with a message for the client.
+ */
+export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
+  if (body.length === 0) throw new RequestTextError('Body cannot be empty when content-type is set to application/json');
+  let text: string;
+  let invalidBytes = false;
+  try {
+    text = STRICT_UTF8.decode(body);
+  } catch {
+    // Parsed once more leniently only to say which field holds the bad bytes (they decode to U+FFFD).
+    text = LENIENT_UTF8.decode(body);
+    invalidBytes = true;
+  }
+  if (jsonDepthExceeds(text, maxDepth)) throw new RequestTextError(`Body nests objects and arrays more than ${maxDepth} deep`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    if (invalidBytes) throw new RequestTextError('Body is not valid UTF-8 text');
+    throw new RequestTextError(`Body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (invalidBytes) {
+    const found = findJsonString(value, (s) => (s.includes('\uFFFD') ? 'invalid-utf8' : null));
+    throw new RequestTextError(found ? textProblemMessage(describeJsonField(found), 'invalid-utf8') : 'Body is not valid UTF-8 text');
+  }
+  const found = findJsonString(value, (s) => textProblem(s) ?? (s === '__proto__' ? ('proto' as TextProblem) : null));
+  if (found && (found.problem as string) === 'proto') throw new RequestTextError('Body contains the forbidden property name "__proto__"');
+  if (found) throw new RequestTextError(textProblemMessage(describeJsonField(found), found.problem));
+  return value;
+}
+
+/**
+ * Percent-decodes one query-string component to bytes ('+' is a space; a '%' not followed by two hex
+ * digits stays as it is). Node reads the request line as latin1, so a raw character below U+0100 is
+ * the byte the client sent.
+ */
+function percentDecodeBytes(component: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < component.length; i++) {
+    const c = component.charCodeAt(i);
+    if (c === 0x25 /* % */ && isHex(component.charCodeAt(i + 1)) && isHex(component.charCodeAt(i + 2))) {
+      bytes.push(parseInt(component.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (c === 0x2b /* + */) bytes.push(0x20);
+    else if (c < 0x100) bytes.push(c);
+    else {
+      const char = String.fromCodePoint(component.codePointAt(i)!);
+      bytes.push(...Buffer.from(char, 'utf8'));
+      i += char.length - 1;
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/**
+ * The first query parameter whose name or value, once percent-decoded, is not valid UTF-8 or holds
+ * a NUL character. Works on the raw query string: the framework's parser leaves undecodable
+ * escapes such as `%ff` as literal text, so the decoded values cannot tell.
+ */
+export function findBadQueryText(rawQuery: string): { name: string; problem: TextProblem; inName: boolean } | null {
+  if (!rawQuery) return null;
+  for (const pair of rawQuery.split('&')) {
+    if (!pair) continue;
+    const eq = pair.indexOf('=');
+    const rawName = eq >= 0 ? pair.slice(0, eq) : pair;
+    const rawValue = eq >= 0 ? pair.slice(eq + 1) : '';
+    const name = decodeStrict(rawName);
+    if (name === null) return { name: LENIENT_UTF8.decode(percentDecodeBytes(rawName)), problem: 'invalid-utf8', inName: true };
+    if (name.includes('\u0000')) return { name, problem: 'nul', inName: true };
+    const value = decodeStrict(rawValue);
+    if (value === null) return { name, problem: 'invalid-utf8', inName: false };
+    if (value.includes('\u0000')) return { name, problem: 'nul', inName: false };
+  }
+  return null;
+}
+
+function decodeStrict(component: string): string | null {
+  if (!/[%+\u0080-\uffff]/.test(component)) return component;
+  // A raw (unescaped) lone surrogate in the URL cannot be encoded as UTF-8 either.
+  if (LONE_SURROGATE.test(component)) return null;
+  try {
+    return STRICT_UTF8.decode(percentDecodeBytes(component));
+  } catch {
+    return null;
+  }
+}
+
+/** The 400 message for a bad query parameter found by findBadQueryText. */
+export function queryProblemMessage(found: { name: string; problem: TextProblem; inName: boolean }): string {
+  return textProblemMessage(found.inName ? `a query parameter name ("${displayName(found.name)}")` : `query parameter "${displayName(found.name)}"`, found.problem);
+}
+
+/**
+ * A multipart text field's problem. The form parser decodes invalid UTF-8 bytes to U+FFFD, so that
+ * character counts as invalid here (no form of this API has a use for it).
+ */
+export function formFieldProblem(value: string): TextProblem | null {
+  return textProblem(value) ?? (value.includes('\uFFFD') ? 'invalid-utf8' : null);
+}
