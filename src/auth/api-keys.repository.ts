@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
-import { ApiKeyEntity, AuditLogEntity, Role } from './auth.entities';
+import { ApiKeyEntity, AuditLogEntity, AuditRecord, Role } from './auth.entities';
 
 @Injectable()
 export class ApiKeysRepository {
@@ -38,13 +38,39 @@ export class AuditRepository {
   constructor(@InjectRepository(AuditLogEntity) private readonly audit: Repository<AuditLogEntity>) {}
 
   /** One statement per batch, arrays bound as parameters: the query builder's per-row work showed up under load. */
-  async insertMany(rows: Omit<AuditLogEntity, 'id'>[]): Promise<void> {
+  async insertMany(rows: AuditRecord[]): Promise<void> {
     if (!rows.length) return;
     await this.audit.query(
       `INSERT INTO audit_log (api_key_id, method, route, status, query_hash, duration_ms, at)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::int[], $7::timestamptz[])`,
       [rows.map((r) => r.apiKeyId), rows.map((r) => r.method), rows.map((r) => r.route), rows.map((r) => r.status), rows.map((r) => r.queryHash), rows.map((r) => r.durationMs), rows.map((r) => r.at)],
     );
+  }
+
+  /**
+   * Adds counted requests to their (method, route, status, minute) rows, creating them as needed;
+   * `rows` must hold each key once (one statement cannot update a row twice).
+   */
+  async addCounts(rows: AggregatedAuditRow[]): Promise<void> {
+    if (!rows.length) return;
+    await this.audit.query(
+      `INSERT INTO audit_log (api_key_id, method, route, status, query_hash, duration_ms, at, request_count, aggregated)
+       SELECT NULL, u.method, u.route, u.status, NULL, u.duration_ms, u.at, u.n, true
+         FROM unnest($1::text[], $2::text[], $3::smallint[], $4::int[], $5::timestamptz[], $6::int[]) AS u(method, route, status, duration_ms, at, n)
+       ON CONFLICT (method, route, status, at) WHERE aggregated
+       DO UPDATE SET request_count = audit_log.request_count + EXCLUDED.request_count, duration_ms = GREATEST(audit_log.duration_ms, EXCLUDED.duration_ms)`,
+      [rows.map((r) => r.method), rows.map((r) => r.route), rows.map((r) => r.status), rows.map((r) => r.durationMs), rows.map((r) => r.minute), rows.map((r) => r.count)],
+    );
+  }
+
+  /** Deletes rows older than `cutoff`, a batch at a time (short transactions on a large log); returns how many. */
+  async deleteOlderThan(cutoff: Date, batchSize = 10_000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [, deleted]: [unknown, number] = await this.audit.query(`DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 LIMIT $2)`, [cutoff, batchSize]);
+      total += deleted;
+      if (deleted < batchSize) return total;
+    }
   }
 
   async page(offset: number, limit: number, apiKeyId?: string): Promise<{ total: number; items: AuditLogEntity[] }> {
@@ -56,4 +82,16 @@ export class AuditRepository {
     });
     return { total, items };
   }
+}
+
+/** Requests without a valid key of one method, route, status and minute, counted. */
+export interface AggregatedAuditRow {
+  method: string;
+  route: string;
+  status: number;
+  /** Start of the minute. */
+  minute: Date;
+  count: number;
+  /** The slowest of them. */
+  durationMs: number;
 }

@@ -26,6 +26,15 @@ export class AuditLogEntity {
   @Column('smallint') status: number;
   /** sha256 of the query string and route parameters: comparable, not readable. */
   @Column('text', { name: 'query_hash', nullable: true }) queryHash: string | null;
+  /** With `aggregated`, the slowest of the requests counted. */
   @Column('int', { name: 'duration_ms' }) durationMs: number;
+  /** With `aggregated`, the start of the minute counted. */
   @Column('timestamptz') at: Date;
+  /** Requests this row stands for: 1, or with `aggregated` those of its method, route, status and minute. */
+  @Column('int', { name: 'request_count', default: 1 }) requestCount: number;
+  /** Requests without a valid key are counted per method, route, status and minute, not listed one by one. */
+  @Column('boolean', { default: false }) aggregated: boolean;
 }
+
+/** One answered request, as the audit hook reports it. */
+export type AuditRecord = Omit<AuditLogEntity, 'id' | 'requestCount' | 'aggregated'>;

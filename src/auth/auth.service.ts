@@ -1,8 +1,10 @@
-import { BeforeApplicationShutdown, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { apiKeyMatches, generateApiKey, parseApiKey } from './api-key.codec';
-import { ApiKeysRepository, AuditRepository } from './api-keys.repository';
+import { AggregatedAuditRow, ApiKeysRepository, AuditRepository } from './api-keys.repository';
+import { countAnonymousRequest, mergeCounts, retentionCutoff } from './audit-aggregation';
 import { AuthenticatedKey } from './auth.decorators';
-import { ApiKeyEntity, AuditLogEntity, Role } from './auth.entities';
+import { ApiKeyEntity, AuditLogEntity, AuditRecord, Role } from './auth.entities';
 
 export interface CreatedApiKey {
   id: string;
@@ -29,12 +31,18 @@ const KEY_CACHE_MS = 10_000;
 // Audit rows are written in batches: one insert per interval instead of one per request.
 const AUDIT_FLUSH_MS = 200;
 const AUDIT_MAX_BATCH = 500;
+// Old audit rows are deleted at start and then this often (AUDIT_RETENTION_DAYS).
+const AUDIT_PRUNE_EVERY_MS = 60 * 60_000;
 
 @Injectable()
-export class AuthService implements BeforeApplicationShutdown {
+export class AuthService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Auth');
   /** Audit rows not yet written, and the write in flight; shutdown flushes both so no request goes unrecorded. */
-  private auditBuffer: Omit<AuditLogEntity, 'id'>[] = [];
+  private auditBuffer: AuditRecord[] = [];
+  /** Requests without a valid key, counted per method, route, status and minute until the next write. */
+  private anonymousCounts = new Map<string, AggregatedAuditRow>();
+  private pruneTimer: NodeJS.Timeout | null = null;
+  private pruning: Promise<unknown> | null = null;
   private auditFlush: Promise<void> | null = null;
   private auditTimer: NodeJS.Timeout | null = null;
   private readonly keyCache = new Map<string, { key: AuthenticatedKey; until: number }>();
@@ -42,7 +50,25 @@ export class AuthService implements BeforeApplicationShutdown {
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly audit: AuditRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.audit.retentionDays === 0) return;
+    const prune = () => {
+      this.pruning ??= this.pruneAuditLog()
+        .catch((error: Error) => this.logger.error(`Could not delete old audit rows: ${error.message}`))
+        .finally(() => (this.pruning = null));
+    };
+    prune();
+    this.pruneTimer = setInterval(prune, AUDIT_PRUNE_EVERY_MS).unref();
+  }
+
+  /** Deletes audit rows older than AUDIT_RETENTION_DAYS; returns how many. */
+  async pruneAuditLog(now = new Date()): Promise<number> {
+    const cutoff = retentionCutoff(now, this.config.audit.retentionDays);
+    return cutoff ? this.audit.deleteOlderThan(cutoff) : 0;
+  }
 
   async authenticate(rawKey: string | null): Promise<AuthenticatedKey | null> {
     const parsed = parseApiKey(rawKey);
@@ -81,9 +107,11 @@ export class AuthService implements BeforeApplicationShutdown {
     for (const [raw, entry] of this.keyCache) if (entry.key.id === id) this.keyCache.delete(raw);
   }
 
-  recordRequest(row: Omit<AuditLogEntity, 'id'>): void {
-    this.auditBuffer.push(row);
-    if (this.auditBuffer.length >= AUDIT_MAX_BATCH) void this.flushAudit();
+  /** Keeps a row per request made with a valid key; requests without one are only counted (a flood of 401s adds no rows per request). */
+  recordRequest(row: AuditRecord): void {
+    if (row.apiKeyId === null) countAnonymousRequest(this.anonymousCounts, row);
+    else this.auditBuffer.push(row);
+    if (this.auditBuffer.length + this.anonymousCounts.size >= AUDIT_MAX_BATCH) void this.flushAudit();
     else this.auditTimer ??= setTimeout(() => void this.flushAudit(), AUDIT_FLUSH_MS);
   }
 
@@ -93,16 +121,26 @@ export class AuthService implements BeforeApplicationShutdown {
     this.auditTimer = null;
     await this.auditFlush;
     const rows = this.auditBuffer;
-    if (!rows.length) return;
+    const counts = this.anonymousCounts;
+    if (!rows.length && !counts.size) return;
     this.auditBuffer = [];
-    this.auditFlush = this.audit.insertMany(rows).catch((error: Error) => {
-      this.logger.error(`Could not write ${rows.length} audit row(s): ${error.message}`);
-      this.auditBuffer.unshift(...rows.slice(0, AUDIT_MAX_BATCH * 10));
-    });
+    this.anonymousCounts = new Map();
+    this.auditFlush = Promise.all([
+      this.audit.insertMany(rows).catch((error: Error) => {
+        this.logger.error(`Could not write ${rows.length} audit row(s): ${error.message}`);
+        this.auditBuffer.unshift(...rows.slice(0, AUDIT_MAX_BATCH * 10));
+      }),
+      this.audit.addCounts([...counts.values()]).catch((error: Error) => {
+        this.logger.error(`Could not write ${counts.size} counted audit row(s): ${error.message}`);
+        if (this.anonymousCounts.size < AUDIT_MAX_BATCH * 10) mergeCounts(this.anonymousCounts, counts);
+      }),
+    ]).then(() => undefined);
     await this.auditFlush;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    await this.pruning;
     await this.flushAudit();
   }
 

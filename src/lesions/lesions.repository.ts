@@ -90,10 +90,33 @@ export class LesionsRepository {
     return this.withJoins().where('lesion.patient_id = :patientId AND lesion.study_id <> :studyId', { patientId, studyId }).orderBy('study.study_index').addOrderBy('lesion.id').getMany();
   }
 
-  /** Deletes a lesion (its embeddings go with it, by cascade); false when there was none. */
+  /**
+   * Deletes a lesion (its embeddings and tags go with it, by cascade) and, in the same transaction,
+   * its series, study and patient when it was their last lesion, so /stats and every count see no
+   * empty parents. The parents are locked first, patient → study → series, the order an import
+   * upserts them in: an import into the same series either committed before (its lesions are seen,
+   * the parents stay) or waits and re-creates them after. False when there was no such lesion.
+   */
   async delete(id: number): Promise<boolean> {
-    const result = await this.dataSource.getRepository(LesionEntity).delete({ id });
-    return (result.affected ?? 0) > 0;
+    return this.dataSource.transaction(async (manager) => {
+      const [lesion]: { series_id: number; study_id: number; patient_id: number }[] = await manager.query(`SELECT series_id, study_id, patient_id FROM lesion WHERE id = $1`, [id]);
+      if (!lesion) return false;
+      await manager.query(`SELECT id FROM patient WHERE id = $1 FOR UPDATE`, [lesion.patient_id]);
+      await manager.query(`SELECT id FROM study WHERE id = $1 FOR UPDATE`, [lesion.study_id]);
+      await manager.query(`SELECT id FROM series WHERE id = $1 FOR UPDATE`, [lesion.series_id]);
+      const [, deleted]: [unknown, number] = await manager.query(`DELETE FROM lesion WHERE id = $1`, [id]);
+      if (!deleted) return false;
+      await manager.query(`DELETE FROM series s WHERE s.id = $1 AND NOT EXISTS (SELECT 1 FROM lesion l WHERE l.series_id = s.id)`, [lesion.series_id]);
+      await manager.query(
+        `DELETE FROM study st WHERE st.id = $1 AND NOT EXISTS (SELECT 1 FROM series se WHERE se.study_id = st.id) AND NOT EXISTS (SELECT 1 FROM lesion l WHERE l.study_id = st.id)`,
+        [lesion.study_id],
+      );
+      await manager.query(
+        `DELETE FROM patient p WHERE p.id = $1 AND NOT EXISTS (SELECT 1 FROM study st WHERE st.patient_id = p.id) AND NOT EXISTS (SELECT 1 FROM lesion l WHERE l.patient_id = p.id)`,
+        [lesion.patient_id],
+      );
+      return true;
+    });
   }
 
   /**
