@@ -69,4 +69,12 @@ describe('parseMultipart', () => {
     await expect(parseMultipart(HEADERS, truncated, SLICE, LIMITS)).rejects.toBeInstanceOf(BadRequestException);
     await expect(parseMultipart({ 'content-type': 'multipart/form-data' }, Readable.from([Buffer.from('x')]), SLICE, LIMITS)).rejects.toThrow(/Bad upload/);
   });
+  it('refuses text fields with NUL, lone surrogates or invalid UTF-8 bytes, naming the field', async () => {
+    await expect(parseMultipart(HEADERS, body([{ name: 'tags', value: 'liver\u0000' }]), SLICE, LIMITS)).rejects.toThrow('Bad upload: form field "tags" must not contain NUL characters (U+0000)');
+    const invalid = Readable.from([
+      Buffer.concat([Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="box"\r\n\r\n1,2`), Buffer.from([0xff]), Buffer.from(`\r\n--${BOUNDARY}--\r\n`)]),
+    ]);
+    await expect(parseMultipart(HEADERS, invalid, SLICE, LIMITS)).rejects.toThrow('Bad upload: form field "box" is not valid UTF-8 text');
+    await expect(parseMultipart(HEADERS, body([{ name: 'tags', value: 'lung nodule é' }]), SLICE, LIMITS)).resolves.toEqual({ fields: { tags: 'lung nodule é' }, files: {} });
+  });
 });

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { SliceEncodingDto } from '../common/slice-encoding.dto';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsDefined, IsString, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsDefined, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { BoundedInt, BoundedNumber, IdInt, OptionalNotNull } from '../common/bounded-input';
 import { toBoolean } from '../common/query-transforms';
 import { LesionCriteriaDto, LesionFilterDto } from '../lesions/lesions.dto';
@@ -64,6 +64,9 @@ export class SimilarSearchDto extends IntersectionType(LesionCriteriaDto, SliceE
 /** POST /search/tags: a tag query (required) with every structured filter of the lesion list. */
 export class TagSearchDto extends LesionFilterDto {
   @ApiProperty({ description: 'Tag query: terms with AND, OR, NOT and parentheses, or free text', example: 'hypodense liver lesion not cyst' })
+  // Replaces the optional-q condition inherited from LesionFilterDto (class-validator keeps one per
+  // kind), so a missing or null q is refused rather than listing every lesion or failing later.
+  @ValidateIf(() => true)
   @IsDefined({ message: 'q is required (a tag query)' })
   @IsString()
   @MaxLength(1000)

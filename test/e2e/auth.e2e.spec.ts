@@ -55,16 +55,23 @@ describe('access control (e2e)', () => {
     expect(bad.body.message).toEqual(expect.arrayContaining([expect.stringMatching(/role/), expect.stringMatching(/extra should not exist/)]));
   });
 
-  it('audits every request, refused ones included, with route patterns and hashed parameters', async () => {
+  it('audits every request, refused ones included (those without a key counted per route, status and minute), with route patterns and hashed parameters', async () => {
     await t.http().get('/api/v1/lesions/12345?window=lung').expect(401);
     const entry = await waitFor(async () => {
       const res = await t.http().get('/api/v1/admin/audit?limit=500').set(bearer(t.adminKey)).expect(200);
-      return (res.body.items as { route: string; status: number; queryHash: string | null; apiKeyId: string | null }[]).find(
+      return (res.body.items as { route: string; status: number; queryHash: string | null; apiKeyId: string | null; requestCount: number; aggregated: boolean }[]).find(
         (e) => e.route === '/api/v1/lesions/:id' && e.status === 401,
       );
     });
     expect(entry.apiKeyId).toBeNull();
-    expect(entry.queryHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(entry).toMatchObject({ aggregated: true, requestCount: 1, queryHash: null });
+    await t.http().get('/api/v1/stats').set(bearer(t.adminKey)).query({ limit: 1 }).expect(200);
+    const keyed = await waitFor(async () => {
+      const res = await t.http().get('/api/v1/admin/audit?limit=500').set(bearer(t.adminKey)).expect(200);
+      return (res.body.items as { route: string; status: number; queryHash: string | null; aggregated: boolean }[]).find((e) => e.route === '/api/v1/stats' && e.status === 200 && e.queryHash);
+    });
+    expect(keyed.queryHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(keyed.aggregated).toBe(false);
     const audit = await t.http().get('/api/v1/admin/audit?limit=500').set(bearer(t.adminKey)).expect(200);
     expect(JSON.stringify(audit.body)).not.toContain('12345');
     expect(audit.body.items.some((e: { status: number }) => e.status === 403)).toBe(true);
