@@ -65,7 +65,9 @@ describe('parseJsonBody', () => {
     expect(messageOf(() => parse('[[[[1]]]]', 3))).toMatch(/more than 3 deep/);
     expect(messageOf(() => parse(''))).toMatch(/cannot be empty/);
     expect(messageOf(() => parse('{"a":'))).toMatch(/^Body is not valid JSON/);
-    expect(messageOf(() => parse('{"a":{"__proto__":{"admin":true}}}'))).toMatch(/__proto__/);
+    expect(messageOf(() => parse('{"a":{"__proto__":{"admin":true}}}'))).toBe('Body contains the forbidden property name "__proto__"');
+    expect(messageOf(() => parse('[{"constructor":{"prototype":{"admin":true}}}]'))).toBe('Body contains the forbidden property name "constructor.prototype"');
+    expect(parse('{"constructor":"fine","prototype":1}')).toEqual({ constructor: 'fine', prototype: 1 });
   });
 });
 

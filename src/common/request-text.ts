@@ -112,10 +112,29 @@ export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
     const found = findJsonString(value, (s) => (s.includes('\uFFFD') ? 'invalid-utf8' : null));
     throw new RequestTextError(found ? textProblemMessage(describeJsonField(found), 'invalid-utf8') : 'Body is not valid UTF-8 text');
   }
-  const found = findJsonString(value, (s) => textProblem(s) ?? (s === '__proto__' ? ('proto' as TextProblem) : null));
-  if (found && (found.problem as string) === 'proto') throw new RequestTextError('Body contains the forbidden property name "__proto__"');
+  const found = findJsonString(value, textProblem);
   if (found) throw new RequestTextError(textProblemMessage(describeJsonField(found), found.problem));
+  const poisoned = findPrototypeKey(value);
+  if (poisoned) throw new RequestTextError(`Body contains the forbidden property name "${poisoned}"`);
   return value;
+}
+
+/**
+ * `__proto__`, or `constructor` holding `prototype`, anywhere in a parsed body: keys that would reach
+ * an object's prototype if merged (Fastify's own parser refused them too).
+ */
+export function findPrototypeKey(value: unknown): string | null {
+  if (value === null || typeof value !== 'object') return null;
+  if (!Array.isArray(value)) {
+    if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return '__proto__';
+    const ctor = (value as Record<string, unknown>).constructor;
+    if (Object.prototype.hasOwnProperty.call(value, 'constructor') && ctor !== null && typeof ctor === 'object' && Object.prototype.hasOwnProperty.call(ctor, 'prototype')) return 'constructor.prototype';
+  }
+  for (const child of Object.values(value)) {
+    const found = findPrototypeKey(child);
+    if (found) return found;
+  }
+  return null;
 }
 
 /**
