@@ -28,7 +28,7 @@ export class SliceUploadDto extends SliceEncodingDto {
   @ApiPropertyOptional({ description: 'Per box: "similar" (top-k similar archived lesions), "tags" (predicted tags); comma list', example: 'similar,tags' })
   @OptionalNotNull()
   @Transform(toIncludeList)
-  @ArrayMaxSize(INCLUDE_VALUES.length)
+  @ArrayMaxSize(10)
   @IsIn(INCLUDE_VALUES, { each: true, message: 'include takes similar and/or tags' })
   include?: IncludeValue[];
 
