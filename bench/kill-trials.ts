@@ -3,7 +3,7 @@
 // one embedding each, `index verify` clean. Archives are full of duplicate images (a few real key
 // slices copied under many names), so the index's alias groups go through every kill too.
 //
-//   npm run trials:kill      (KILL_TRIALS=20, KILL_ROWS=120, KILL_SEED=13; KILL_WRITE=0 to skip docs/BENCHMARKS.md)
+//   npm run trials:kill      (KILL_TRIALS=20, KILL_ROWS=60, KILL_SEED=13; KILL_WRITE=0 to skip docs/BENCHMARKS.md)
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -17,7 +17,7 @@ import { writeDuplicateArchive } from './duplicate-archive';
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist/src/cli/main.js');
 const TRIALS = Number(process.env.KILL_TRIALS ?? 20);
-const ROWS = Number(process.env.KILL_ROWS ?? 120);
+const ROWS = Number(process.env.KILL_ROWS ?? 60);
 const rng = new Prng(Number(process.env.KILL_SEED ?? 13));
 
 type Phase = 'ingest' | 'embed';
