@@ -1,14 +1,14 @@
 /**
  * Embeddings closer than this cosine distance (cosine ≥ 1 − 1e-6) share one graph point.
  *
- * Why 1e-6: hnswlib computes cosine distance in float32 as 1 − ⟨a, b⟩ of normalised vectors, so two
- * identical embeddings come back at |distance| up to ~1e-7, not 0; the bound must sit above that noise
- * or exact duplicates would slip through as separate points (and many identical points break the
- * graph: hnswlib's neighbour heuristic links a newcomer to one of the copies only, and their neighbour
- * lists fill with each other, leaving lesions unreachable). It must also sit far below the distance of
- * any two different images: 1e-6 means ‖a − b‖ ≤ 1.4e-3 for unit vectors, i.e. every similarity an
- * alias reports (its point's) is within 1.4e-3 of its own, while distinct lesions of the real samples
- * are orders of magnitude further apart (docs/BENCHMARKS.md, "Duplicate embeddings").
+ * Many identical points break an HNSW graph: hnswlib's neighbour heuristic links a newcomer to one of
+ * the copies only, and their neighbour lists fill with each other, leaving lesions unreachable. The
+ * bound must catch every copy and nothing else. Measured on the default encoder and the real samples
+ * (docs/BENCHMARKS.md, "Duplicate embeddings"): the same patch encoded in another batch comes back
+ * bit-identical (distance 0), and the closest two different patches are 2.7e-3 apart, so 1e-6 leaves
+ * three orders of magnitude on that side. It is compared in float64 against the stored point, not
+ * with hnswlib's float32 distance, whose noise for a vector against itself reaches 1.2e-6 at 551-d.
+ * An alias reports its point's similarity: within ‖a − b‖ ≤ √(2·1e-6) ≈ 1.4e-3 of its own.
  */
 export const DUPLICATE_DISTANCE = 1e-6;
 

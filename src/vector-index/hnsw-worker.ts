@@ -50,18 +50,24 @@ function detach(graph: Graph, label: number): boolean {
   return left !== null;
 }
 
+/** Cosine distance of a vector to a stored point, in float64. */
+function distanceTo(graph: Graph, vector: ArrayLike<number>, point: number): number {
+  return 1 - cosine(vector, graph.hnsw.getPoint(point));
+}
+
 /** Puts a label on the point of an identical embedding, or on a new point. */
 function attach(graph: Graph, label: number, vector: number[]): void {
   const { hnsw, groups } = graph;
   const current = groups.pointOf(label);
   // Re-adding the same embedding (catch-up after a snapshot) leaves the label where it is.
-  if (current !== undefined && 1 - cosine(vector, hnsw.getPoint(current)) <= DUPLICATE_DISTANCE) return;
+  if (current !== undefined && distanceTo(graph, vector, current) <= DUPLICATE_DISTANCE) return;
   if (current !== undefined) detach(graph, label);
   if (groups.pointCount > 0) {
     hnsw.setEf(graph.efSearch);
-    const nearest = hnsw.searchKnn(vector, 1);
-    if (nearest.neighbors.length && nearest.distances[0] <= DUPLICATE_DISTANCE) {
-      groups.join(label, nearest.neighbors[0]);
+    // hnswlib finds the nearest point; float64 decides (its float32 distance is too noisy at 1e-6).
+    const nearest = hnsw.searchKnn(vector, 1).neighbors[0];
+    if (nearest !== undefined && distanceTo(graph, vector, nearest) <= DUPLICATE_DISTANCE) {
+      groups.join(label, nearest);
       return;
     }
   }
@@ -188,10 +194,9 @@ async function handle(request: HnswRequest): Promise<{ result: unknown; transfer
           continue;
         }
         const vector = Array.from(request.vectors.subarray(i * dim, (i + 1) * dim));
-        const found = hnsw.searchKnn(vector, 1);
-        if (found.neighbors[0] === point) continue;
-        const own = 1 - cosine(vector, hnsw.getPoint(point));
-        if (!(found.distances.length && found.distances[0] >= own - DUPLICATE_DISTANCE)) missing.push(label);
+        const found = hnsw.searchKnn(vector, 1).neighbors[0];
+        if (found === point) continue;
+        if (!(found !== undefined && distanceTo(graph, vector, found) >= distanceTo(graph, vector, point) - DUPLICATE_DISTANCE)) missing.push(label);
       }
       return { result: missing };
     }
