@@ -186,7 +186,8 @@ async function main(): Promise<void> {
         `Archives of ${ROWS} lesions: "duplicates" copies 4 real DeepLesion key slices under ${ROWS} names (same box, so identical embeddings); ` +
         `"real + duplicates" is the 51 real sample lesions plus copies of 2 of them. "ended first" means the process finished before its kill moment.`,
       '',
-      `**${killed} killed, ${failed} failed; ${lost} lesions lost, ${duplicated} duplicated over all trials.**`,
+      `**${killed} killed, ${failed} failed; ${lost} lesions lost, ${duplicated} duplicated over all trials.** ` +
+        `A trial took ${Math.min(...results.map((r) => r.seconds)).toFixed(0)}–${Math.max(...results.map((r) => r.seconds)).toFixed(0)} s (four or five CLI start-ups on a fresh database; the host was shared).`,
       '',
       table,
     ].join('\n');
