@@ -118,10 +118,8 @@ export class AliasGroups {
     const count = bytes.readUInt32LE(12);
     if (bytes.length !== HEADER_BYTES + count * 8) throw new Error(`alias table holds ${bytes.length} bytes, expected ${HEADER_BYTES + count * 8}`);
     const groups = new AliasGroups();
-    const pairs: [number, number][] = [];
-    for (let offset = HEADER_BYTES; offset < bytes.length; offset += 8) pairs.push([bytes.readInt32LE(offset), bytes.readUInt32LE(offset + 4)]);
-    pairs.sort((a, b) => a[0] - b[0]);
-    for (const [label, point] of pairs) groups.join(label, point);
+    // Written group by group in label order, so each join appends (any other order still sorts).
+    for (let offset = HEADER_BYTES; offset < bytes.length; offset += 8) groups.join(bytes.readInt32LE(offset), bytes.readUInt32LE(offset + 4));
     groups.nextPoint = Math.max(groups.nextPoint, bytes.readUInt32LE(8));
     return groups;
   }
