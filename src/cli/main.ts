@@ -170,10 +170,12 @@ async function indexCommand(app: INestApplicationContext, args: string[]): Promi
     bar.update(done);
   });
   if (started) bar.stop();
+  const { graph } = report;
   console.log(
-    `Index ${report.indexPoints} points, database ${report.databaseEmbeddings} embeddings; missing ${report.missing.length}, extra ${report.extra.length}, unfindable ${report.unfindable.length}`,
+    `Index ${report.indexPoints} lesions on ${graph.points} graph points (largest alias group ${graph.largestGroup}), database ${report.databaseEmbeddings} embeddings; ` +
+      `missing ${report.missing.length}, extra ${report.extra.length}, unfindable ${report.unfindable.length}, graph lesions ${graph.lesions}, orphan groups ${graph.orphanGroups}`,
   );
-  const ok = !report.missing.length && !report.extra.length && !report.unfindable.length;
+  const ok = !report.missing.length && !report.extra.length && !report.unfindable.length && graph.lesions === report.indexPoints && graph.orphanGroups === 0;
   if (!ok) console.log(`First labels: missing ${report.missing.slice(0, 10).join(',')} extra ${report.extra.slice(0, 10).join(',')} unfindable ${report.unfindable.slice(0, 10).join(',')}`);
   return ok ? 0 : 1;
 }

@@ -4,7 +4,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Injectable } from '@nestjs/common';
-import { HnswNeighbours, HnswRequest, HnswResponse } from './hnsw-protocol';
+import { aliasFileOf } from './alias-groups';
+import { GraphStats, HnswNeighbours, HnswRequest, HnswResponse } from './hnsw-protocol';
 
 export interface HnswParams {
   m: number;
@@ -20,6 +21,7 @@ export type HnswQuery = { vector: Float32Array } | { label: number };
 /**
  * One HNSW graph living in the worker thread. Cosine space: hnswlib normalises vectors on insert
  * and query. Calls take effect in the order they were made (a search made after an insert sees it).
+ * Labels are lesions: identical embeddings are stored once, and each lesion is still its own hit.
  */
 export class HnswGraph {
   constructor(
@@ -64,6 +66,12 @@ export class HnswGraph {
     return this.repository.call({ op: 'unfindable', graph: this.id, labels: Int32Array.from(labels), vectors }, [vectors.buffer as ArrayBuffer]);
   }
 
+  /** Lesions, points and alias groups, for verification. */
+  stats(): Promise<GraphStats> {
+    return this.repository.call({ op: 'stats', graph: this.id });
+  }
+
+  /** Writes the graph to `file` and its alias groups beside it. */
   write(file: string): Promise<void> {
     return this.repository.call({ op: 'write', graph: this.id, file });
   }
@@ -98,26 +106,35 @@ export class HnswRepository {
     return new HnswGraph(this, id, dim);
   }
 
-  /** Reads a snapshot after checking its checksum; null when the file is missing or does not match. */
+  /**
+   * Reads a snapshot after checking its checksum; null when a file is missing or does not match. A
+   * snapshot without an alias table predates duplicate grouping: its graph may hold unreachable
+   * copies, so it is rebuilt from the database rather than loaded.
+   */
   async load(file: string, dim: number, checksum: string, efSearch: number): Promise<HnswGraph | null> {
-    const actual = await fileChecksum(file).catch(() => null);
+    const actual = await snapshotChecksum(file).catch(() => null);
     if (actual !== checksum) return null;
     const id = await this.call<number>({ op: 'read', dim, file, efSearch });
     return new HnswGraph(this, id, dim);
   }
 
-  /** Writes to a temporary file and renames it into place, so a crash never leaves half a snapshot. */
+  /**
+   * Writes to temporary files and renames them into place, so a crash never leaves half a snapshot;
+   * the checksum covers the graph and its alias table (renamed first: a graph file is never newer).
+   */
   async save(graph: HnswGraph, file: string): Promise<string> {
     await fs.mkdir(path.dirname(file), { recursive: true });
     const temporary = `${file}.tmp-${process.pid}`;
     await graph.write(temporary);
-    const checksum = await fileChecksum(temporary);
+    const checksum = await snapshotChecksum(temporary);
+    await fs.rename(aliasFileOf(temporary), aliasFileOf(file));
     await fs.rename(temporary, file);
     return checksum;
   }
 
   async remove(file: string): Promise<void> {
     await fs.rm(file, { force: true });
+    await fs.rm(aliasFileOf(file), { force: true });
   }
 
   /** Stops the worker (its graphs go with it). */
@@ -167,9 +184,9 @@ export class HnswRepository {
   }
 }
 
-/** sha256 of a file, streamed (a 1M-lesion snapshot is over 2 GiB). */
-async function fileChecksum(file: string): Promise<string> {
+/** sha256 of a graph file followed by its alias table, streamed (a 1M-lesion snapshot is over 2 GiB). */
+async function snapshotChecksum(file: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  for (const part of [file, aliasFileOf(file)]) for await (const chunk of createReadStream(part)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { EncoderService } from '../ml/encoder.service';
 import { ScoredLabel } from './exact-search';
-import { HnswNeighbours } from './hnsw-protocol';
+import { GraphStats, HnswNeighbours } from './hnsw-protocol';
 import { HnswGraph, HnswQuery, HnswRepository } from './hnsw.repository';
 import { IndexStoreRepository } from './index-store.repository';
 import { filterPredicate, LesionMeta, SearchFilter } from './lesion-meta';
@@ -294,7 +294,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
    * and lesions the graph cannot find (searching with a lesion's own vector must return it first,
    * or a point at the same distance). `onProgress` is told how many lesions were checked.
    */
-  async verify(onProgress?: (done: number, total: number) => void): Promise<{ missing: number[]; extra: number[]; unfindable: number[]; indexPoints: number; databaseEmbeddings: number }> {
+  async verify(
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ missing: number[]; extra: number[]; unfindable: number[]; indexPoints: number; databaseEmbeddings: number; graph: GraphStats }> {
     const index = this.requireIndex();
     const metas = await this.store.allMeta(this.modelId!);
     const database = new Set(metas.map((m) => m.label));
@@ -311,7 +313,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
       unfindable.push(...(await index.unfindable(stored, this.packed(stored, vectors))));
       onProgress?.(Math.min(i + CATCH_UP_CHUNK, labels.length), labels.length);
     }
-    return { missing, extra, unfindable, indexPoints: this.meta.size, databaseEmbeddings: metas.length };
+    // Lesions held by the graph (through their points) must be the lesions indexed here.
+    const graph = await index.stats();
+    return { missing, extra, unfindable, indexPoints: this.meta.size, databaseEmbeddings: metas.length, graph };
   }
 
   /** Rebuilds the index from the database alone (no snapshot), then snapshots it. */
