@@ -296,6 +296,49 @@ export class GrowthService {
       hits = result.hits;
       coarseType = null;
     }
+    const core = await this.predictFromNeighbours(history, coarseType, patientId, hits, series, query.intervalDays, query.k);
+    const { prediction, typeMedian, evidence } = core;
+    coarseType = core.coarseType;
+    const inferredType = core.inferredType;
+    const unscaled = (prediction?.unscaledSteps ?? 0) + (typeMedian?.unscaledSteps ?? 0);
+    return {
+      query: {
+        lesionId: query.lesionId ?? null,
+        coarseType: coarseType === null ? null : { code: coarseType, name: COARSE_TYPES[coarseType] ?? 'unknown', inferred: inferredType },
+        historyMm: history,
+        longAxisSource,
+      },
+      intervalDays: query.intervalDays,
+      prediction,
+      baselines: {
+        noChange: core.noChange,
+        typeMedian,
+      },
+      evidence,
+      note: [
+        prediction ? null : 'No similar lesion of another patient has a track with two measured points: no prediction from neighbours (the baselines still apply).',
+        typeMedian ? null : `No other patient has a track of this type with two measured points: no type-median baseline.`,
+        unscaled ? `${unscaled} observed steps have no interval in days (undated studies): each is used as one follow-up interval, not rescaled to ${query.intervalDays ?? 'the'} days.` : null,
+      ]
+        .filter(Boolean)
+        .join(' ') || 'Steps rescaled to the interval assuming exponential growth.',
+    };
+  }
+
+  /**
+   * The prediction and both baselines for a lesion with this history, from its neighbours' hits: one
+   * code path for the API and the leave-one-patient-out evaluation. `patientId` (the query's patient,
+   * null for an upload) is never used as evidence.
+   */
+  async predictFromNeighbours(
+    history: number[],
+    knownType: number | null,
+    patientId: number | null,
+    hits: SimilarHit[],
+    series: TrackSeries[],
+    intervalDays: number | null,
+    k: number,
+  ): Promise<{ prediction: GrowthPrediction | null; noChange: GrowthPrediction | null; typeMedian: (GrowthPrediction & { tracks: number }) | null; evidence: PredictionAnswer['evidence']; coarseType: number | null; inferredType: boolean }> {
     const byLesion = new Map<number, TrackSeries>();
     for (const s of series) for (const id of s.lesionIds) byLesion.set(id, s);
     const hitPatients = new Map((await this.repository.lesions(hits.map((h) => h.lesion.id))).map((l) => [l.lesionId, l.patientId]));
@@ -308,43 +351,32 @@ export class GrowthService {
       if (!(weight > 0)) continue;
       used.add(track.trackId);
       evidence.push({ lesionId: hit.lesion.id, trackId: track.trackId, patientId: track.patientId, similarity: hit.similarity, weight, longAxesMm: track.longAxesMm, days: track.days });
-      if (evidence.length >= query.k) break;
+      if (evidence.length >= k) break;
     }
     const totalWeight = evidence.reduce((s, e) => s + e.weight, 0);
     for (const e of evidence) e.weight /= totalWeight || 1;
+    let coarseType = knownType;
     let inferredType = false;
     if (coarseType === null && evidence.length) {
       // An upload has no type: the one carrying most of the neighbours' weight stands in.
       const votes = new Map<number, number>();
-      for (const e of evidence) votes.set(byLesion.get(e.lesionId)!.coarseType, (votes.get(byLesion.get(e.lesionId)!.coarseType) ?? 0) + e.weight);
+      for (const e of evidence) {
+        const type = byLesion.get(e.lesionId)!.coarseType;
+        votes.set(type, (votes.get(type) ?? 0) + e.weight);
+      }
       coarseType = [...votes.entries()].sort((a, b) => b[1] - a[1])[0][0];
       inferredType = true;
     }
     const sources: WeightedSteps[] = evidence.map((e) => ({ weight: e.weight, steps: stepsOf(e.longAxesMm, e.days) }));
     const typeTracks = series.filter((s) => s.coarseType === coarseType && s.patientId !== patientId);
-    const typeMedian = predictLongAxis(history, typeTracks.map((s) => ({ weight: 1, steps: stepsOf(s.longAxesMm, s.days) })), query.intervalDays);
-    const prediction = predictLongAxis(history, sources, query.intervalDays);
-    const unscaled = (prediction?.unscaledSteps ?? 0) + (typeMedian?.unscaledSteps ?? 0);
+    const typeMedian = predictLongAxis(history, typeTracks.map((s) => ({ weight: 1, steps: stepsOf(s.longAxesMm, s.days) })), intervalDays);
     return {
-      query: {
-        lesionId: query.lesionId ?? null,
-        coarseType: coarseType === null ? null : { code: coarseType, name: COARSE_TYPES[coarseType] ?? 'unknown', inferred: inferredType },
-        historyMm: history,
-        longAxisSource,
-      },
-      intervalDays: query.intervalDays,
-      prediction,
-      baselines: {
-        noChange: predictLongAxis(history, [{ weight: 1, steps: [{ logRatio: 0, days: null }] }], query.intervalDays),
-        typeMedian: typeMedian ? { ...typeMedian, tracks: typeTracks.length } : null,
-      },
+      prediction: predictLongAxis(history, sources, intervalDays),
+      noChange: predictLongAxis(history, [{ weight: 1, steps: [{ logRatio: 0, days: null }] }], intervalDays),
+      typeMedian: typeMedian ? { ...typeMedian, tracks: typeTracks.length } : null,
       evidence,
-      note: [
-        prediction ? null : 'No similar lesion of another patient has a track with two measured points: no prediction from neighbours (the baselines still apply).',
-        unscaled ? `${unscaled} observed steps have no interval in days (undated studies): each is used as one follow-up interval, not rescaled to ${query.intervalDays ?? 'the'} days.` : null,
-      ]
-        .filter(Boolean)
-        .join(' ') || 'Steps rescaled to the interval assuming exponential growth.',
+      coarseType,
+      inferredType,
     };
   }
 
