@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsIn, IsObject, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsObject, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageDto } from '../common/page.dto';
 import { toBoolean } from '../common/query-transforms';
 import { LesionCriteriaDto } from '../lesions/lesions.dto';
+import { RECIST_CATEGORIES, RecistCategory } from '../growth/recist';
 
 /** Structured criteria of a cohort: those of the lesion list. */
 export class CohortCriteriaDto extends LesionCriteriaDto {
@@ -57,6 +58,13 @@ export class CohortDefinitionDto {
   @ValidateNested()
   @Type(() => SimilarToDto)
   similarTo?: SimilarToDto;
+
+  @ApiPropertyOptional({ enum: RECIST_CATEGORIES, isArray: true, description: 'Only the latest lesion of tracks whose RECIST 1.1 response there is one of these (e.g. ["PD"] with liver: progressive liver lesions)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(4)
+  @IsIn(RECIST_CATEGORIES, { each: true })
+  response?: RecistCategory[];
 }
 
 export class PreviewCohortDto {

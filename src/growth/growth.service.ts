@@ -4,6 +4,7 @@ import { SimilarSearchDto } from '../search/search.dto';
 import { SearchService, SimilarHit } from '../search/search.service';
 import { GrowthPrediction, neighbourWeight, predictLongAxis, stepsOf, WeightedSteps } from './growth-prediction';
 import { GrowthRepository, StoredPoint, TrackAction, TrackLesion } from './growth.repository';
+import { responseSeries } from './recist';
 import { summariseTrack, TrackChange } from './track-summary';
 import { assembleTracks, AssemblyStudy } from './track-assembly';
 import { findConflict, LinkConstraint } from './track-constraints';
@@ -260,6 +261,15 @@ export class GrowthService {
     }
     this.seriesCache = { version, series };
     return series;
+  }
+
+  /** The latest lesion of every track whose RECIST category at its last point is one of these (cohorts' response filter). */
+  async lesionsWithResponse(categories: readonly string[]): Promise<number[]> {
+    const wanted = new Set(categories);
+    return (await this.trackSeries()).flatMap((s) => {
+      const responses = responseSeries(s.longAxesMm);
+      return wanted.has(responses[responses.length - 1].category ?? '') ? [s.lesionIds[s.lesionIds.length - 1]] : [];
+    });
   }
 
   /**

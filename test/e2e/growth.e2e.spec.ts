@@ -180,4 +180,22 @@ describe('lesion growth: tracks, curator edits, prediction (e2e, sample)', () =>
     await t.http().post('/api/v1/growth/predict').set(bearer(reader)).send({ intervalDays: 30 }).expect(400);
     await t.http().post('/api/v1/growth/predict').set(bearer(reader)).send({ lesionId: 999999, intervalDays: 30 }).expect(404);
   });
+
+  it('cohorts filter on response: the latest lesions of tracks with that RECIST category', async () => {
+    const preview = (definition: object) => t.http().post('/api/v1/cohorts/preview').set(bearer(reader)).send({ definition });
+    const byCategory: Record<string, number> = {};
+    for (const ids of followedUids()) {
+      const body = await track(ids[0]);
+      if (body.recist) byCategory[body.recist] = (byCategory[body.recist] ?? 0) + 1;
+    }
+    let total = 0;
+    for (const category of ['CR', 'PR', 'SD', 'PD']) {
+      const res = (await preview({ response: [category] }).expect(200)).body;
+      expect(res.response).toEqual({ categories: [category], matched: res.counts.total });
+      total += res.counts.total;
+    }
+    // Every track with two or more points has a category; tracks were built from the same links checked above.
+    expect(total).toBeGreaterThanOrEqual(Object.values(byCategory).reduce((a, b) => a + b, 0) - 2);
+    await preview({ response: ['worse'] }).expect(400);
+  });
 });
