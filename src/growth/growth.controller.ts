@@ -54,11 +54,14 @@ export class GrowthController {
   @ApiOperation({ summary: 'Predicted long axis after intervalDays (80 % interval, RECIST probabilities) from similar lesions’ tracks, with both baselines and the evidence' })
   predict(@Body() body: PredictGrowthDto, @UploadedFile() file?: { buffer: Buffer }) {
     if (file && !body.box) throw new BadRequestException('An uploaded slice needs its lesion box: box="x1,y1,x2,y2"');
+    const prior = body.priorLongAxesMm?.split(',').map(Number);
+    if (prior?.some((mm) => !(mm >= 0.5 && mm <= 500))) throw new BadRequestException('priorLongAxesMm must be long axes in mm, each 0.5..500');
+    if (!file && (prior || body.longAxisMm !== undefined)) throw new BadRequestException('longAxisMm and priorLongAxesMm go with an uploaded slice; an archived lesion has its own track');
     return this.growth.predict({
       lesionId: body.lesionId,
       upload: file ? { bytes: file.buffer, box: body.box!, spacingMm: body.spacingMm, huWindow: body.huWindow, encoding: body.encoding } : undefined,
       longAxisMm: body.longAxisMm,
-      priorLongAxesMm: body.priorLongAxesMm?.split(',').map(Number),
+      priorLongAxesMm: prior,
       intervalDays: body.intervalDays,
       k: body.k,
     });

@@ -3,6 +3,9 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
 import { SliceEncodingDto } from '../common/slice-encoding.dto';
 
+/** Ids are PostgreSQL int4: a larger one names no lesion (and must not reach the database). */
+export const MAX_ID = 2_147_483_647;
+
 /** Longest horizon a prediction is made for: tracks in archives rarely span more than a few years. */
 export const MAX_INTERVAL_DAYS = 1825;
 
@@ -16,6 +19,7 @@ export class PredictGrowthDto extends SliceEncodingDto {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_ID)
   lesionId?: number;
 
   @ApiPropertyOptional({ description: 'With an uploaded slice: the lesion box "x1,y1,x2,y2" in pixels', example: '226,90,242,113' })
@@ -40,7 +44,7 @@ export class PredictGrowthDto extends SliceEncodingDto {
 
   @ApiPropertyOptional({ description: 'With an upload: earlier long axes in mm, oldest first, "30,24" (they set the RECIST baseline and nadir)' })
   @IsOptional()
-  @Matches(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?){0,19}\s*$/, { message: 'priorLongAxesMm must be up to 20 positive numbers "a,b,c" (mm, oldest first)' })
+  @Matches(/^\s*\d{1,3}(\.\d+)?(\s*,\s*\d{1,3}(\.\d+)?){0,19}\s*$/, { message: 'priorLongAxesMm must be up to 20 numbers "a,b,c" (mm, oldest first, each 0.5..500)' })
   priorLongAxesMm?: string;
 
   @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100, description: 'Neighbour tracks to use' })
@@ -64,6 +68,7 @@ export class TrackEditDto {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_ID)
   lesionId: number;
 
   @ApiPropertyOptional({ description: 'merge: a lesion of the other track' })
@@ -71,6 +76,7 @@ export class TrackEditDto {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_ID)
   withLesionId?: number;
 }
 
@@ -81,5 +87,6 @@ export class RebuildTracksDto {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_ID)
   lesionId?: number;
 }

@@ -236,7 +236,7 @@ export class GrowthService {
   }
 
   async deleteDecision(id: number): Promise<void> {
-    const patientId = await this.repository.deleteDecision(id);
+    const patientId = id > 0 && id <= 2_147_483_647 ? await this.repository.deleteDecision(id) : null;
     if (patientId === null) throw new NotFoundException(`Track decision ${id} not found`);
     await this.buildPatient(patientId);
   }
@@ -393,7 +393,8 @@ export class GrowthService {
   // ---------------------------------------------------------------------------------------------
 
   private async requireLesion(lesionId: number): Promise<TrackLesion> {
-    const lesion = await this.repository.lesion(lesionId);
+    // Beyond int4 no lesion exists (and PostgreSQL would refuse the parameter).
+    const lesion = Number.isSafeInteger(lesionId) && lesionId > 0 && lesionId <= 2_147_483_647 ? await this.repository.lesion(lesionId) : null;
     if (!lesion) throw new NotFoundException(`Lesion ${lesionId} not found`);
     return lesion;
   }

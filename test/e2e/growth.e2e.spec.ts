@@ -179,6 +179,10 @@ describe('lesion growth: tracks, curator edits, prediction (e2e, sample)', () =>
     await t.http().post('/api/v1/growth/predict').set(bearer(reader)).send({ lesionId: id }).expect(400);
     await t.http().post('/api/v1/growth/predict').set(bearer(reader)).send({ intervalDays: 30 }).expect(400);
     await t.http().post('/api/v1/growth/predict').set(bearer(reader)).send({ lesionId: 999999, intervalDays: 30 }).expect(404);
+    await t.http().post('/api/v1/growth/predict').set(bearer(reader)).send({ lesionId: 99_999_999_999, intervalDays: 30 }).expect(400);
+    await t.http().post('/api/v1/growth/predict').set(bearer(reader)).send({ lesionId: id, intervalDays: 30, priorLongAxesMm: '30,24' }).expect(400);
+    await t.http().get('/api/v1/lesions/99999999999/track').set(bearer(reader)).expect(404);
+    await t.http().delete('/api/v1/growth/decisions/99999999999').set(bearer(curator)).expect(404);
   });
 
   it('cohorts filter on response: the latest lesions of tracks with that RECIST category', async () => {
