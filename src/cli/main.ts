@@ -26,7 +26,7 @@ import { formatRetrievalReport } from '../evaluation/retrieval-report';
 import { DetectionEvalService } from '../evaluation/detection-eval.service';
 import { formatDetectionReport } from '../evaluation/detection-report';
 import { machineLine, writeSection } from '../evaluation/benchmarks-file';
-import { evaluateGrowthSet, parseGrowthEvalFlags } from '../growth/growth-eval.command';
+import { evaluateGrowthSet, GROWTH_BENCHMARK_NOTES, parseGrowthEvalFlags } from '../growth/growth-eval.command';
 import { parseLesanetOntology } from '../tags/lesanet-ontology.parser';
 import { benchmarkReportMining, formatReportMiningBenchmark, HandLabeledSentence } from '../tags/report-mining-benchmark';
 import { readXlsxRows } from '../tags/xlsx';
@@ -306,7 +306,7 @@ async function evaluateGrowth(config: AppConfig, flags: string[]): Promise<numbe
     tables.push(table);
   }
   if (flags.includes('--write')) {
-    writeSection('growth', `## Growth prediction (\`npm run eval -- growth\`)\n\n${machineLine()}.\n\n${tables.join('\n\n')}`);
+    writeSection('growth', `## Growth prediction (\`npm run eval -- growth\`)\n\n${machineLine()}.\n\n${GROWTH_BENCHMARK_NOTES}\n\n${tables.join('\n\n')}`);
   }
   return 0;
 }

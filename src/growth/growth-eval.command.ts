@@ -21,6 +21,19 @@ import { formatGrowthReport, GrowthEvalService } from './growth-eval.service';
  */
 export const ASSUMED_SPACING_MM = 0.8;
 
+/** What the tables below mean; written with them so a re-run keeps it. */
+export const GROWTH_BENCHMARK_NOTES = `Leave-one-patient-out over every track with two or more measured points: the last point is held out and
+predicted from the points before it at the real interval (where the studies have dates; otherwise "the next
+follow-up"), with neighbours, tracks and type statistics from other patients only. "Ours" weights the tracks
+of the most similar lesions (README, Lesion growth); the baselines run through the same function. Results on
+the **built-in sample test the machinery** (its growth model is ours: types and kinds that grow, stay or
+shrink at an exponential rate with ±6 % measurement noise, over 60–420-day intervals); the **real lesions
+test the idea**, but weakly: 51 key slices of 10 patients, no study dates (every step is "next follow-up"),
+no pixel spacing (long axis = the box's longer side less 2×5 px padding, × an assumed ${ASSUMED_SPACING_MM} mm/px), and
+the tracks are our automatic ones (no ground-truth links), so a wrong link is scored as if it were the
+lesion. The "no change" baseline's interval is a point, hence its 0 coverage; RECIST truth is the held-out
+point's category against the track's own baseline and nadir.`;
+
 export interface GrowthEvalFlags {
   set: 'sample' | 'real';
   csv: string;
