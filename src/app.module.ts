@@ -5,6 +5,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { DetectionModule } from './detection/detection.module';
+import { GrowthModule } from './growth/growth.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { LesionsModule } from './lesions/lesions.module';
@@ -33,6 +34,7 @@ export class AppModule {
         CohortsModule,
         WebModule,
         DetectionModule,
+        GrowthModule,
       ],
     };
   }

@@ -26,6 +26,7 @@ import { formatRetrievalReport } from '../evaluation/retrieval-report';
 import { DetectionEvalService } from '../evaluation/detection-eval.service';
 import { formatDetectionReport } from '../evaluation/detection-report';
 import { machineLine, writeSection } from '../evaluation/benchmarks-file';
+import { evaluateGrowthSet, GROWTH_BENCHMARK_NOTES, parseGrowthEvalFlags } from '../growth/growth-eval.command';
 import { parseLesanetOntology } from '../tags/lesanet-ontology.parser';
 import { benchmarkReportMining, formatReportMiningBenchmark, HandLabeledSentence } from '../tags/report-mining-benchmark';
 import { readXlsxRows } from '../tags/xlsx';
@@ -43,6 +44,8 @@ const USAGE = `Usage: node dist/src/cli/main.js <command>
   eval report-mining [--ontology lesion_ontology_181022.xlsx] [--test hand_labeled_test_set.json] [--terms lesanet171|all]
                      mine LesaNet's hand-labelled report sentences with its ontology; P/R/F1 into docs/BENCHMARKS.md
                      (files default to ../shared/data/lesanet beside the repository)
+  eval growth [--set sample|real] [--csv FILE --images DIR] [--assume-spacing-mm 0.8] [--write]
+                     leave-one-patient-out growth prediction (MAE, 80 % coverage, RECIST accuracy, macro-F1) vs both baselines
   eval detection --format deeplesion|keyslice8|samples --csv FILE --images DIR [--hu-window L,H] [--write NAME]
                      FROC (IoU ≥ 0.5 and centre-inside) of the detector and point-to-box from each true centre
   index verify       compare the HNSW index with the database; exit 1 on any mismatch or unfindable lesion
@@ -184,7 +187,8 @@ async function evaluate(config: AppConfig, args: string[]): Promise<number> {
   const [kind, ...flags] = args;
   if (kind === 'report-mining') return reportMiningEval(flags);
   if (kind === 'detection') return evaluateDetection(config, flags);
-  if (kind !== 'retrieval') throw new UsageError('eval needs a kind: retrieval, report-mining or detection');
+  if (kind === 'growth') return evaluateGrowth(config, flags);
+  if (kind !== 'retrieval') throw new UsageError('eval needs a kind: retrieval, report-mining, detection or growth');
   const { values } = parseArgs({
     args: flags,
     options: { format: { type: 'string' }, csv: { type: 'string' }, images: { type: 'string' }, 'hu-window': { type: 'string' }, write: { type: 'string' }, rounds: { type: 'string' } },
@@ -293,6 +297,20 @@ async function evaluateDetection(config: AppConfig, flags: string[]): Promise<nu
   } finally {
     await app.close();
   }
+}
+
+/** Leave-one-patient-out growth prediction on the built-in sample and the real samples (throwaway databases). */
+async function evaluateGrowth(config: AppConfig, flags: string[]): Promise<number> {
+  const tables: string[] = [];
+  for (const set of parseGrowthEvalFlags(flags)) {
+    const table = await evaluateGrowthSet(config, set);
+    console.log(table);
+    tables.push(table);
+  }
+  if (flags.includes('--write')) {
+    writeSection('growth', `## Growth prediction (\`npm run eval -- growth\`)\n\n${machineLine()}.\n\n${GROWTH_BENCHMARK_NOTES}\n\n${tables.join('\n\n')}`);
+  }
+  return 0;
 }
 
 async function sampleIngest(app: INestApplicationContext): Promise<number> {

@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsIn, IsObject, IsString, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsObject, IsString, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { BoundedNumber, IdInt, OptionalNotNull } from '../common/bounded-input';
 import { PageDto } from '../common/page.dto';
 import { toBoolean } from '../common/query-transforms';
 import { LesionCriteriaDto } from '../lesions/lesions.dto';
+import { RECIST_CATEGORIES, RecistCategory } from '../growth/recist';
 
 /** Structured criteria of a cohort: those of the lesion list. */
 export class CohortCriteriaDto extends LesionCriteriaDto {
@@ -55,6 +56,13 @@ export class CohortDefinitionDto {
   @ValidateNested()
   @Type(() => SimilarToDto)
   similarTo?: SimilarToDto;
+
+  @ApiPropertyOptional({ enum: RECIST_CATEGORIES, isArray: true, description: 'Only the latest lesion of tracks whose RECIST 1.1 response there is one of these (e.g. ["PD"] with liver: progressive liver lesions)' })
+  @OptionalNotNull()
+  @IsArray()
+  @ArrayMaxSize(4)
+  @IsIn(RECIST_CATEGORIES, { each: true })
+  response?: RecistCategory[];
 }
 
 export class PreviewCohortDto {

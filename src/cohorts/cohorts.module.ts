@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { GrowthModule } from '../growth/growth.module';
 import { LesionsModule } from '../lesions/lesions.module';
 import { MlModule } from '../ml/ml.module';
 import { SearchModule } from '../search/search.module';
@@ -9,7 +10,7 @@ import { CohortsService } from './cohorts.service';
 
 /** Saved, versioned cohort definitions: counts, members, streamed export. */
 @Module({
-  imports: [LesionsModule, TagsModule, SearchModule, MlModule],
+  imports: [LesionsModule, TagsModule, SearchModule, MlModule, GrowthModule],
   controllers: [CohortsController],
   providers: [CohortsRepository, CohortsService],
 })

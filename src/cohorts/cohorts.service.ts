@@ -3,6 +3,7 @@ import { COARSE_TYPES } from '../ingest/lesion-record';
 import { criteriaFromDto } from '../lesions/lesion-criteria';
 import { LesionsService } from '../lesions/lesions.service';
 import { EncoderService } from '../ml/encoder.service';
+import { GrowthService } from '../growth/growth.service';
 import { SearchService } from '../search/search.service';
 import { LesionTagsService } from '../tags/lesion-tags.service';
 import { TagQueryInterpretation, TagQueryService } from '../tags/tag-query.service';
@@ -25,6 +26,7 @@ export interface ResolvedDefinition {
   query: MemberQuery;
   tags?: TagQueryInterpretation;
   similarTo?: { lesionId: number; minSimilarity: number; matched: number };
+  response?: { categories: string[]; matched: number };
 }
 
 const EXPORT_BATCH = 2000;
@@ -39,6 +41,7 @@ export class CohortsService {
     private readonly vocabulary: VocabularyService,
     private readonly search: SearchService,
     private readonly encoder: EncoderService,
+    private readonly growth: GrowthService,
   ) {}
 
   /** A definition as SQL inputs: structured filter, compiled tag query, similar-lesion ids. */
@@ -57,13 +60,19 @@ export class CohortsService {
       query.lesionIds = similar.map((s) => s.lesionId);
       resolved.similarTo = { lesionId, minSimilarity, matched: similar.length };
     }
+    if (definition.response?.length) {
+      const responding = await this.growth.lesionsWithResponse(definition.response);
+      const similar = query.lesionIds ? new Set(query.lesionIds) : null;
+      query.lesionIds = similar ? responding.filter((id) => similar.has(id)) : responding;
+      resolved.response = { categories: definition.response, matched: responding.length };
+    }
     return resolved;
   }
 
   /** Live counts for the cohort builder (nothing saved). */
   async preview(definition: CohortDefinitionDto) {
     const resolved = await this.resolve(definition);
-    return { counts: await this.counts(resolved.query), tags: resolved.tags, similarTo: resolved.similarTo };
+    return { counts: await this.counts(resolved.query), tags: resolved.tags, similarTo: resolved.similarTo, response: resolved.response };
   }
 
   async create(dto: CreateCohortDto, createdBy: string | null) {
@@ -129,7 +138,7 @@ export class CohortsService {
         modelChanged: saved.modelId !== null && saved.modelId !== modelId,
       },
       counts,
-      query: { tags: resolved.tags, similarTo: resolved.similarTo },
+      query: { tags: resolved.tags, similarTo: resolved.similarTo, response: resolved.response },
       members: { total: counts.total, offset, limit, items: views.map((v) => ({ ...v, tags: tags.get(v.id) ?? [] })) },
     };
   }

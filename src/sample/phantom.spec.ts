@@ -155,7 +155,7 @@ describe('planSampleDataset', () => {
     }
   });
 
-  it('shows the same lesion again in follow-up studies, at the same place with a changed size', () => {
+  it('shows the same lesion again in follow-up studies, at the same place, its size following the growth model', () => {
     const byUid = new Map<string, SampleCase[]>();
     for (const c of cases) byUid.set(c.lesionUid, [...(byUid.get(c.lesionUid) ?? []), c]);
     const followed = [...byUid.values()].filter((rows) => rows.length > 1);
@@ -167,10 +167,22 @@ describe('planSampleDataset', () => {
       const longMm = (c: SampleCase) => c.lesionDiameters[0] * c.spacing[0];
       for (const c of later) {
         for (let k = 0; k < 3; k++) expect(Math.abs(c.normalizedLocation[k] - first.normalizedLocation[k])).toBeLessThan(0.03);
-        expect(longMm(c) / longMm(first)).toBeGreaterThan(0.68);
-        expect(longMm(c) / longMm(first)).toBeLessThan(1.32);
+        // The growth model: exp(rate · days) with ±6 % noise, clamped to ×0.5..×2.5; growth may be cut where the organ has no room.
+        const days = (Date.parse(c.studyDate) - Date.parse(first.studyDate)) / 86_400_000;
+        const expected = Math.min(2.5, Math.max(0.5, Math.exp(c.growth.logRatePerDay * days)));
+        const ratio = longMm(c) / longMm(first);
+        expect(c.growth).toEqual(first.growth);
+        if (c.growth.behaviour === 'grows') {
+          expect(ratio).toBeGreaterThan(0.93);
+          expect(ratio).toBeLessThan(expected * 1.07);
+        } else {
+          expect(ratio).toBeGreaterThan(Math.max(0.5, expected * 0.93) - 0.01);
+          expect(ratio).toBeLessThan(expected * 1.07);
+        }
       }
     }
+    const behaviours = new Set(followed.map((rows) => rows[0].growth.behaviour));
+    expect([...behaviours].sort()).toEqual(['grows', 'shrinks', 'stable']);
   });
 
   it('gives every row consistent DeepLesion geometry', () => {

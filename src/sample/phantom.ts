@@ -147,7 +147,42 @@ export interface SampleCase {
   split: 1 | 2 | 3;
   /** ISO date of the study (not a DL_info.csv column; shows the follow-up intervals). */
   studyDate: string;
+  /** How the lesion changes over time (the sample's growth model; not a DL_info.csv column). */
+  growth: LesionGrowth;
   series: SampleSeries;
+}
+
+/**
+ * The sample's growth model. Each lesion is drawn once as growing, stable or shrinking, with
+ * probabilities by kind (metastases, masses and lymph nodes mostly grow or, treated, shrink; cysts
+ * and sclerotic bone lesions mostly stay), and an exponential rate of its diameters:
+ * d(t) = d(0) · exp(rate · days) · noise, noise a per-study measurement error of ±6 % (uniform),
+ * the scale kept within ×0.5..×2.5 and shrunk where the organ has no room (see followUpGeometry).
+ */
+export interface LesionGrowth {
+  behaviour: 'grows' | 'stable' | 'shrinks';
+  /** ln(diameter ratio) per day. */
+  logRatePerDay: number;
+}
+
+const GROWTH_NOISE = 0.06;
+const GROWTH_SCALE_LIMITS: [number, number] = [0.5, 2.5];
+
+/** Probabilities of growing and shrinking (the rest stay stable) by the lesion's kind. */
+function growthOdds(kind: string): { grows: number; shrinks: number } {
+  if (/cyst|sclerotic/.test(kind)) return { grows: 0.1, shrinks: 0.1 };
+  if (/metastasis|mass|lymph node|lytic/.test(kind)) return { grows: 0.5, shrinks: 0.25 };
+  return { grows: 0.35, shrinks: 0.2 };
+}
+
+export function drawLesionGrowth(rng: Prng, kind: string): LesionGrowth {
+  const odds = growthOdds(kind);
+  const u = rng.next();
+  // Diameter doubling in roughly 10 months to 3 years when growing; halving alike when shrinking.
+  const rate = rng.uniform(0.0006, 0.0022);
+  if (u < odds.grows) return { behaviour: 'grows', logRatePerDay: rate };
+  if (u < odds.grows + odds.shrinks) return { behaviour: 'shrinks', logRatePerDay: -rate };
+  return { behaviour: 'stable', logRatePerDay: 0 };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1082,6 +1117,8 @@ interface PatientPlan {
   studies: StudyPlan[];
   lesions: LesionIdentity[];
   rng: Prng;
+  /** Seeds the growth model apart from `rng`, so drawing it changes nothing else in the sample. */
+  growthSeed: number;
 }
 
 interface StudyPlan {
@@ -1187,7 +1224,7 @@ function drawPatient(rng: Prng, index: number, forceGender?: 'M' | 'F'): Patient
   for (let s = 2; s <= studyCount; s++) {
     if (!lesions.some((l) => l.seenIn.includes(s))) lesions[0].seenIn.push(s);
   }
-  return { index, gender, birthDay, split: 1, anatomy, studies, lesions, rng: rng.derive(2) };
+  return { index, gender, birthDay, split: 1, anatomy, studies, lesions, rng: rng.derive(2), growthSeed: rng.derive(3).int(1, 2 ** 30) };
 }
 
 /** Train/val/test by patient, about 70/15/15, each split used at least once when there are 3+ patients. */
@@ -1334,14 +1371,26 @@ function placeLesions(patient: PatientPlan): void {
   }
 }
 
+/** The lesion's growth model (see LesionGrowth), drawn from the patient's growth seed and the lesion. */
+function growthOf(patient: PatientPlan, lesion: LesionIdentity): LesionGrowth {
+  return drawLesionGrowth(new Prng(hashSeed(patient.growthSeed, patient.lesions.indexOf(lesion) + 1)), lesion.kind);
+}
+
 /**
- * The lesion in a later study: same place (within 1.5 mm), size changed by up to ±30%, slightly turned.
- * Growth is halved until the lesion still fits its organ as well as it did at baseline.
+ * The lesion in a later study: same place (within 1.5 mm), size changed by its growth model over the
+ * days since the first study, slightly turned. Growth is halved until the lesion still fits its organ
+ * as well as it did at baseline.
  */
 function followUpGeometry(patient: PatientPlan, lesion: LesionIdentity, study: StudyPlan, keyZ: number): { scale: number; dx: number; dy: number; angle: number; huShift: number } {
   const rng = patient.rng;
   const spec = LESION_TYPES[lesion.type];
-  const drawnScale = rng.uniform(0.7, 1.3);
+  // Drawn and unused: it was the size change before the growth model; keeping the draw keeps every other
+  // random choice of the sample (positions, spacing, noise) as it was.
+  rng.uniform(0.7, 1.3);
+  const growth = growthOf(patient, lesion);
+  const noise = new Prng(hashSeed(patient.growthSeed, patient.lesions.indexOf(lesion) + 1, study.index)).uniform(-GROWTH_NOISE, GROWTH_NOISE);
+  const days = study.day - patient.studies[0].day;
+  const drawnScale = clamp(Math.exp(growth.logRatePerDay * days) * (1 + noise), GROWTH_SCALE_LIMITS[0], GROWTH_SCALE_LIMITS[1]);
   const jitter = { x: rng.uniform(-1.5, 1.5), y: rng.uniform(-1.5, 1.5) };
   const angle = lesion.angle + rng.uniform(-0.2, 0.2);
   const huShift = lesion.type === 1 ? rng.uniform(-30, 30) : rng.uniform(-5, 5);
@@ -1474,6 +1523,7 @@ function describeCase(patient: PatientPlan, study: StudyPlan, series: SampleSeri
     age: ageOn(patient.birthDay, study.day),
     split: patient.split,
     studyDate: new Date(study.day * DAY_MS).toISOString().slice(0, 10),
+    growth: growthOf(patient, lesion),
     series,
   };
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { GrowthRepository } from '../growth/growth.repository';
 import { IngestService } from '../ingest/ingest.service';
 import { IngestJobView } from '../ingest/ingest.types';
 import { LesionTagsService } from '../tags/lesion-tags.service';
@@ -18,6 +19,7 @@ export class SampleService {
     private readonly files: SampleDatasetRepository,
     private readonly ingest: IngestService,
     private readonly tags: LesionTagsService,
+    private readonly studyDates: GrowthRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -48,18 +50,31 @@ export class SampleService {
         ? `Sample archive already imported (${job.importedRows} lesions)`
         : `Sample archive ready: ${job.importedRows} lesions imported, ${job.skippedRows} skipped`,
     );
-    if (job.status === 'completed') await this.mineSampleReports();
+    if (job.status === 'completed') {
+      // Planning the sample takes seconds: done once, and only when reports or dates are missing.
+      const { seed, patients } = this.config.sample;
+      let cases: ReturnType<typeof planSampleDataset> | null = null;
+      const plan = () => (cases ??= planSampleDataset({ seed, patients }));
+      await this.mineSampleReports(plan);
+      await this.recordStudyDates(plan);
+    }
     return job;
   }
 
   /** The sample's lesions get a report sentence each (written from the phantom), mined into tags. */
-  private async mineSampleReports(): Promise<void> {
-    const { seed, patients } = this.config.sample;
-    let cases: ReturnType<typeof planSampleDataset> | null = null;
+  private async mineSampleReports(plan: () => ReturnType<typeof planSampleDataset>): Promise<void> {
     const mined = await this.tags.mineMissingReports(SAMPLE_DATASET, (row) => {
-      cases ??= planSampleDataset({ seed, patients });
+      const cases = plan();
       return cases[row] ? phantomReport(cases[row], row) : null;
     });
     if (mined) this.logger.log(`Mined the sample's report sentences into tags for ${mined} lesions`);
+  }
+
+  /** The sample's study dates (not a DL_info.csv column) go to the studies, so growth has intervals in days. */
+  private async recordStudyDates(plan: () => ReturnType<typeof planSampleDataset>): Promise<void> {
+    if (!(await this.studyDates.hasUndatedStudies(SAMPLE_DATASET))) return;
+    const dates = new Map(plan().map((c) => [`${c.patientIndex}/${c.studyIndex}`, { patientIndex: c.patientIndex, studyIndex: c.studyIndex, date: c.studyDate }]));
+    const written = await this.studyDates.fillStudyDates(SAMPLE_DATASET, [...dates.values()]);
+    if (written) this.logger.log(`Recorded the sample's study dates for ${written} studies`);
   }
 }

@@ -150,6 +150,9 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     await imagesLoaded('#similar');
     await page.waitForSelector('#lesion-tags tr[data-term="liver"]');
     await page.waitForSelector('#follow-ups :is(.grid, p)');
+    // The growth section plots the track: one measured point per time point, with the RECIST thresholds.
+    await page.waitForSelector('#growth svg.growth-plot circle.measured');
+    expect(await page.locator('#growth svg.growth-plot line.threshold').count()).toBe(2);
     expect(await page.locator('#similar .lesion-card').count()).toBeGreaterThan(0);
     // Similar lesions of other patients only, by default.
     const [{ patient_index }] = await db.query('SELECT p.patient_index FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE l.id = $1', [Number(id)]);

@@ -12,7 +12,8 @@ import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { createTestDatabase, TestDatabase } from './database';
 
 /** Where tests keep the generated synthetic sample: shared by all test files, generated once. */
-export const TEST_SAMPLE_DIR = path.join(os.tmpdir(), 'lesion-retrieval-test-sample');
+// '-growth': this branch's sample has the growth model; other worktrees keep theirs.
+export const TEST_SAMPLE_DIR = path.join(os.tmpdir(), 'lesion-retrieval-test-sample-growth');
 /** The default encoder is written here once (deterministic bytes, so every test agrees on its id). */
 export const TEST_MODELS_DIR = path.join(os.tmpdir(), 'lesion-retrieval-test-models');
 

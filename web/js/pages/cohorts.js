@@ -1,4 +1,4 @@
-// Cohort builder: criteria + tag query + "similar to lesion X", live counts, save, saved list, members, export.
+// Cohort builder: criteria + tag query + "similar to lesion X" + RECIST response, live counts, save, saved list, members, export.
 import { getBlob, getJson, postJson, qs } from '../api.js';
 import { lesionCard, tagChips } from '../cards.js';
 import { clear, debounce, errorBox, field, fmt, h, toast } from '../dom.js';
@@ -16,6 +16,7 @@ export async function renderCohorts(main, openId) {
   const similarId = h('input', { id: 'cohort-similar-id', type: 'number', min: 1, placeholder: 'lesion id', oninput: () => refresh() });
   const minSim = h('input', { id: 'cohort-min-sim', type: 'range', min: 0, max: 1, step: 0.01, value: 0.8, oninput: () => ((simValue.textContent = Number(minSim.value).toFixed(2)), refresh()) });
   const simValue = h('output', { id: 'cohort-min-sim-value' }, '0.80');
+  const response = h('select', { id: 'cohort-response', onchange: () => refresh() }, [['', 'any'], ['PD', 'progressive (PD)'], ['SD', 'stable (SD)'], ['PR', 'partial response (PR)'], ['CR', 'complete response (CR)']].map(([v, label]) => h('option', { value: v }, label)));
   const counts = h('div.counts', { id: 'cohort-counts', 'aria-live': 'polite' });
   const name = h('input', { id: 'cohort-name', placeholder: 'e.g. Liver lesions > 20 mm, test split', required: true, maxlength: 200 });
   const description = h('textarea', { id: 'cohort-description', rows: 2, placeholder: 'optional' });
@@ -33,6 +34,7 @@ export async function renderCohorts(main, openId) {
         filters.el,
         h('fieldset.filters', h('legend', 'More'), field('Possibly noisy annotations', noisy), field('Dataset', dataset), field('Tag query', tags)),
         h('fieldset.filters', h('legend', 'Similar to a lesion'), field('Lesion id', similarId), h('label.field', h('span.label', 'Minimum similarity ', simValue), minSim)),
+        h('fieldset.filters', h('legend', 'Response (RECIST 1.1)'), field('Track response at its latest study', response, 'the latest lesion of each track in that category')),
       ),
       h(
         'section.content',
@@ -60,6 +62,7 @@ export async function renderCohorts(main, openId) {
     if (Object.keys(criteria).length) def.criteria = criteria;
     if (tags.value.trim()) def.tags = tags.value.trim();
     if (similarId.value) def.similarTo = { lesionId: Number(similarId.value), minSimilarity: Number(minSim.value) };
+    if (response.value) def.response = [response.value];
     return def;
   }
 

@@ -1,9 +1,10 @@
 // One lesion: the slice around it with the box, metadata, tags with sources (curators edit), similar lesions, follow-ups.
 import { getBlob, getJson, postJson, request } from '../api.js';
 import { hitCard, lesionCard, whyLine } from '../cards.js';
-import { clear, errorBox, fmt, h, objectUrl, toast } from '../dom.js';
+import { authImage, clear, errorBox, fmt, h, objectUrl, toast } from '../dom.js';
 import { canCurate } from '../session.js';
 import { attachSuggest } from '../suggest.js';
+import { growthPlot } from '../growth-plot.js';
 
 const WINDOWS = [
   ['soft', 'Soft tissue'],
@@ -51,6 +52,7 @@ export async function renderLesion(main, id) {
   const tagsBox = h('div', { id: 'lesion-tags' });
   const similarBox = h('div.grid.small-grid', { id: 'similar', 'aria-live': 'polite' });
   const followBox = h('div', { id: 'follow-ups' });
+  const growthBox = h('div', { id: 'growth' });
   const excludeSame = h('input', { type: 'checkbox', id: 'exclude-same-patient', checked: true, onchange: () => loadSimilar() });
 
   clear(
@@ -65,6 +67,7 @@ export async function renderLesion(main, id) {
       ),
       h('section.panel', h('div.section-head', h('h2', 'Similar lesions'), h('label.check', excludeSame, 'Other patients only')), similarBox),
       h('section.panel', h('h2', 'Follow-ups (same patient, other studies)'), followBox),
+      h('section.panel', h('h2', 'Growth (track, RECIST 1.1, prediction in 90 days)'), growthBox),
     ),
   );
 
@@ -154,8 +157,26 @@ export async function renderLesion(main, id) {
     }
   }
 
+  async function loadGrowth() {
+    try {
+      const track = await getJson(`lesions/${id}/track`);
+      const prediction = await postJson('growth/predict', { lesionId: id, intervalDays: 90 }).catch(() => null);
+      clear(
+        growthBox,
+        growthPlot(track, prediction),
+        h('p.small', track.recist ? `RECIST 1.1: ${track.recist}` : track.note ?? '', track.volumeDoublingTime ? ` · volume doubling time ${fmt.num(track.volumeDoublingTime.days, 0)} days (${track.volumeDoublingTime.model})` : ''),
+        h('p.small.muted', track.time.note),
+        prediction?.prediction ? h('p.small', `In 90 days: ${fmt.mm(prediction.prediction.longAxisMm)} (80 %: ${fmt.mm(prediction.prediction.interval80[0])}–${fmt.mm(prediction.prediction.interval80[1])}), from ${prediction.evidence.length} similar lesions' tracks`) : null,
+        h('div.grid.small-grid.track-points', track.points.map((p) => h('div.track-point', authImage(`${p.patchUrl}?size=128`, `Lesion ${p.lesionId}, study ${p.studyIndex}`), h('div.small', `study ${p.studyIndex}${p.days !== null ? ` · day ${p.days}` : ''} · ${fmt.mm(p.longAxisMm)}${p.recist ? ` · ${p.recist}` : ''}`)))),
+      );
+    } catch (err) {
+      clear(growthBox, errorBox(err));
+    }
+  }
+
   loadImage();
   loadTags();
+  loadGrowth();
   loadSimilar();
   loadFollowUps();
 }

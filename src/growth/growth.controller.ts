@@ -1,0 +1,69 @@
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, UploadedFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuthenticatedKey, CurrentKey, RequireRole } from '../auth/auth.decorators';
+import { AcceptsUploads } from '../common/multipart-uploads';
+import { PredictGrowthDto, RebuildTracksDto, TrackEditDto } from './growth.dto';
+import { GrowthService } from './growth.service';
+
+@ApiTags('growth')
+@ApiBearerAuth()
+@Controller()
+export class GrowthController {
+  constructor(private readonly growth: GrowthService) {}
+
+  @Get('lesions/:id/track')
+  @ApiOperation({ summary: "The lesion's track across the patient's studies: diameters, change from baseline and nadir, RECIST 1.1, growth rate, doubling time" })
+  track(@Param('id', ParseIntPipe) id: number) {
+    return this.growth.trackOf(id);
+  }
+
+  @Get('lesions/:id/track/decisions')
+  @ApiOperation({ summary: "Curators' decisions involving this lesion" })
+  decisions(@Param('id', ParseIntPipe) id: number) {
+    return this.growth.decisionsOf(id);
+  }
+
+  @Post('growth/track-edits')
+  @HttpCode(200)
+  @RequireRole('curator')
+  @ApiOperation({ summary: 'Confirm, split, merge or unlink a track (kept by every later automatic run; 409 when it contradicts an earlier decision)' })
+  edit(@Body() body: TrackEditDto, @CurrentKey() key?: AuthenticatedKey) {
+    return this.growth.edit(body.action, body.lesionId, body.withLesionId, key?.name ?? null);
+  }
+
+  @Delete('growth/decisions/:id')
+  @HttpCode(204)
+  @RequireRole('curator')
+  @ApiOperation({ summary: "Withdraws a curator's track decision (the patient's tracks are rebuilt)" })
+  async deleteDecision(@Param('id', ParseIntPipe) id: number) {
+    await this.growth.deleteDecision(id);
+  }
+
+  @Post('growth/tracks/rebuild')
+  @HttpCode(200)
+  @RequireRole('curator')
+  @ApiOperation({ summary: "Rebuilds automatic tracks (one lesion's patient, or every stale patient); curators' decisions are kept" })
+  rebuild(@Body() body: RebuildTracksDto) {
+    return this.growth.rebuild(body.lesionId);
+  }
+
+  @Post('growth/predict')
+  @HttpCode(200)
+  @AcceptsUploads({ name: 'file', maxCount: 1 })
+  @ApiConsumes('application/json', 'multipart/form-data')
+  @ApiOperation({ summary: 'Predicted long axis after intervalDays (80 % interval, RECIST probabilities) from similar lesions’ tracks, with both baselines and the evidence' })
+  predict(@Body() body: PredictGrowthDto, @UploadedFile() file?: { buffer: Buffer }) {
+    if (file && !body.box) throw new BadRequestException('An uploaded slice needs its lesion box: box="x1,y1,x2,y2"');
+    const prior = body.priorLongAxesMm?.split(',').map(Number);
+    if (prior?.some((mm) => !(mm >= 0.5 && mm <= 500))) throw new BadRequestException('priorLongAxesMm must be long axes in mm, each 0.5..500');
+    if (!file && (prior || body.longAxisMm !== undefined)) throw new BadRequestException('longAxisMm and priorLongAxesMm go with an uploaded slice; an archived lesion has its own track');
+    return this.growth.predict({
+      lesionId: body.lesionId,
+      upload: file ? { bytes: file.buffer, box: body.box!, spacingMm: body.spacingMm, huWindow: body.huWindow, encoding: body.encoding } : undefined,
+      longAxisMm: body.longAxisMm,
+      priorLongAxesMm: prior,
+      intervalDays: body.intervalDays,
+      k: body.k,
+    });
+  }
+}
