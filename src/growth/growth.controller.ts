@@ -1,4 +1,5 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, UploadedFile } from '@nestjs/common';
+import { ParseIdPipe } from '../common/parse-id.pipe';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, UploadedFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedKey, CurrentKey, RequireRole } from '../auth/auth.decorators';
 import { AcceptsUploads } from '../common/multipart-uploads';
@@ -13,13 +14,13 @@ export class GrowthController {
 
   @Get('lesions/:id/track')
   @ApiOperation({ summary: "The lesion's track across the patient's studies: diameters, change from baseline and nadir, RECIST 1.1, growth rate, doubling time" })
-  track(@Param('id', ParseIntPipe) id: number) {
+  track(@Param('id', ParseIdPipe) id: number) {
     return this.growth.trackOf(id);
   }
 
   @Get('lesions/:id/track/decisions')
   @ApiOperation({ summary: "Curators' decisions involving this lesion" })
-  decisions(@Param('id', ParseIntPipe) id: number) {
+  decisions(@Param('id', ParseIdPipe) id: number) {
     return this.growth.decisionsOf(id);
   }
 
@@ -35,7 +36,7 @@ export class GrowthController {
   @HttpCode(204)
   @RequireRole('curator')
   @ApiOperation({ summary: "Withdraws a curator's track decision (the patient's tracks are rebuilt)" })
-  async deleteDecision(@Param('id', ParseIntPipe) id: number) {
+  async deleteDecision(@Param('id', ParseIdPipe) id: number) {
     await this.growth.deleteDecision(id);
   }
 
