@@ -248,6 +248,7 @@ function mutate(doc: OpenApiDocument, route: RouteInfo, rng: Prng, seeds: FuzzSe
   if (route.jsonSchema) {
     for (const field of fieldPaths(doc, route.jsonSchema)) slots.push(`json:${field}`);
     slots.push('body', 'body', 'content-type');
+    if (SERVER_PATH_FIELDS[route.route]) slots.push('server-path', 'server-path', 'server-path', 'server-path');
   }
   if (route.multipartSchema) {
     for (const field of Object.keys(route.multipartSchema.properties ?? {})) if (route.multipartSchema.properties![field].format !== 'binary') slots.push(`form:${field}`);
@@ -289,6 +290,11 @@ function mutate(doc: OpenApiDocument, route: RouteInfo, rng: Prng, seeds: FuzzSe
       kind = pick(rng, Object.keys(HOSTILE_JSON))!;
       if (skip(route.route, target, kind)) return null;
       body = jsonWithField(base, name.split('.'), HOSTILE_JSON[kind]());
+    } else if (slot === 'server-path') {
+      kind = pick(rng, Object.keys(seeds.hostilePaths))!;
+      if (skip(route.route, target, kind)) return null;
+      for (const field of SERVER_PATH_FIELDS[route.route]) base[field] = rng.next() < 0.7 ? seeds.hostilePaths[kind] : base[field];
+      body = raw(JSON.stringify(base));
     } else if (slot === 'body') {
       kind = pick(rng, Object.keys(BODY_KINDS))!;
       if (skip(route.route, target, kind)) return null;
@@ -339,6 +345,12 @@ function mutate(doc: OpenApiDocument, route: RouteInfo, rng: Prng, seeds: FuzzSe
   if (contentType) headers['content-type'] = contentType;
   return { target, kind, url, headers, body };
 }
+
+/** JSON fields naming files or folders on the server. */
+const SERVER_PATH_FIELDS: Record<string, string[]> = {
+  'POST /api/v1/admin/ingest': ['csv', 'images'],
+  'POST /api/v1/detections/jobs': ['series'],
+};
 
 const BODY_KINDS: Record<string, (base: Record<string, unknown>, rng: Prng) => { body: Buffer; contentType: string }> = {
   'json-object': (base) => ({ body: raw(JSON.stringify(base)), contentType: 'application/json' }),
@@ -429,11 +441,9 @@ function plausibleObject(doc: OpenApiDocument, schema: Schema, rng: Prng, seeds:
   }
   // Routes that need one of two inputs: similar search by lesion id; ingest with server paths.
   if (route.template.endsWith('search/similar') && out.lesionId === undefined) out.lesionId = pick(rng, seeds.lesionIds) ?? 1;
-  if (route.template.endsWith('admin/ingest')) {
-    out.csv = pick(rng, Object.values(seeds.hostilePaths)) ?? '/etc/passwd';
-    out.images = pick(rng, Object.values(seeds.hostilePaths)) ?? '/tmp';
-  }
-  if (route.template.endsWith('detections/jobs')) out.series = pick(rng, Object.values(seeds.hostilePaths)) ?? '../../';
+  // Server paths: a missing file by default; the 'server-path' slot makes them hostile.
+  if (route.template.endsWith('admin/ingest')) Object.assign(out, { csv: '/nonexistent/fuzz/DL_info.csv', images: '/nonexistent/fuzz/images' });
+  if (route.template.endsWith('detections/jobs')) out.series = 'Images_png/000001_01_01';
   return out;
 }
 
@@ -735,13 +745,6 @@ export function loadFuzzSeeds(sharedDir: string, workDir: string, ids: { lesionI
   };
 }
 
-/** Which hostile path a request carries (for grouping known failures): "dev-zero", "symlink-to-dev-zero", ... */
-export function hostilePathIn(request: FuzzRequest, seeds: FuzzSeeds): string | null {
-  const text = request.body?.toString('utf8') ?? '';
-  for (const [name, p] of Object.entries(seeds.hostilePaths)) if (text.includes(JSON.stringify(p).slice(1, -1))) return name;
-  return null;
-}
-
 // ------------------------------------------------------------------ sending
 
 export interface FuzzResult {
@@ -791,11 +794,11 @@ export function sendFuzzRequest(baseUrl: string, request: FuzzRequest, keys: Rec
 }
 
 /** A shell line that replays a request with curl (bodies go through base64 so any byte survives). */
-export function curlReproducer(baseUrl: string, request: FuzzRequest): string {
+export function curlReproducer(baseUrl: string, request: FuzzRequest, seed: number, bodyFile?: string): string {
   const auth = request.role === 'none' ? '' : request.role === 'bad-key' ? ` -H 'authorization: Bearer lr_bad.key'` : ` -H "authorization: Bearer $${request.role.toUpperCase()}_KEY"`;
   const headers = Object.entries(request.headers).map(([k, v]) => ` -H '${k}: ${v}'`).join('');
   const url = `'${baseUrl}${request.url.length > 300 ? request.url.slice(0, 300) + '…(truncated)' : request.url}'`;
   if (!request.body?.length) return `curl -sS -X ${request.method}${auth}${headers} ${url}`;
-  if (request.body.length > 4096) return `# body of ${request.body.length} bytes, too long to print: FUZZ_SEED=<seed> FUZZ_ONLY=${request.seq} npm run fuzz\ncurl -sS -X ${request.method}${auth}${headers} ${url} --data-binary @body.bin`;
+  if (request.body.length > 4096) return `# body of ${request.body.length} bytes (or replay: FUZZ_SEED=${seed} FUZZ_ONLY=${request.seq} npm run fuzz)\ncurl -sS -X ${request.method}${auth}${headers} ${url} --data-binary @${bodyFile ?? 'body.bin'}`;
   return `echo '${request.body.toString('base64')}' | base64 -d | curl -sS -X ${request.method}${auth}${headers} ${url} --data-binary @-`;
 }

@@ -23,7 +23,7 @@ import { Client } from 'pg';
 import { generateApiKey } from '../src/auth/api-key.codec';
 import { machineLine } from '../src/evaluation/benchmarks-file';
 import { ADMIN_URL, admin, databaseUrl } from '../bench/bench-database';
-import { curlReproducer, FuzzRequest, FuzzResult, FuzzRole, generateFuzzRequests, hostilePathIn, loadFuzzSeeds, OpenApiDocument, routesOf, sendFuzzRequest } from './fuzz-generator';
+import { curlReproducer, FuzzRequest, FuzzResult, FuzzRole, generateFuzzRequests, loadFuzzSeeds, OpenApiDocument, routesOf, sendFuzzRequest } from './fuzz-generator';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 1);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_000);
@@ -303,7 +303,7 @@ async function main(): Promise<void> {
     const rssAfter = rssMb(service.child!.pid!) ?? NaN;
     const stillAlive = service.child!.exitCode === null && service.child!.signalCode === null;
 
-    const report = buildReport({ baseUrl, requests, results, incidents, health, rssBefore, rssAfter, rssPeak, runSeconds, routes: routes.map((r) => r.route), stillAlive, starts: service.starts, seedsLabel: describeSeeds(seeds), logFile, hostile: (r) => hostilePathIn(r, seeds) });
+    const report = buildReport({ baseUrl, requests, results, incidents, health, rssBefore, rssAfter, rssPeak, runSeconds, routes: routes.map((r) => r.route), stillAlive, starts: service.starts, seedsLabel: describeSeeds(seeds), logFile });
     fs.writeFileSync(REPORT, report.text);
     console.log(report.text);
     console.log(`\nreport written to ${REPORT}; service log: ${logFile}`);
@@ -334,7 +334,16 @@ interface ReportInput {
   starts: number;
   seedsLabel: string;
   logFile: string;
-  hostile: (r: FuzzRequest) => string | null;
+}
+
+/** Writes a long request body beside the report, for its curl line. */
+function reproducerBody(request: FuzzRequest): string | undefined {
+  if (!request.body || request.body.length <= 4096) return undefined;
+  const dir = `${REPORT.replace(/\.md$/, '')}-bodies`;
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${SEED}-${request.seq}.bin`);
+  fs.writeFileSync(file, request.body);
+  return file;
 }
 
 function buildReport(input: ReportInput): { text: string; failed: boolean } {
@@ -364,10 +373,7 @@ function buildReport(input: ReportInput): { text: string; failed: boolean } {
     for (const r of rs) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
     return [...counts].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s || 'none'}×${n}`).join(' ');
   };
-  const groupKey = (r: FuzzResult) => {
-    const hostile = input.hostile(r.request);
-    return `${r.request.route} | ${r.request.target} | ${r.request.kind}${hostile && r.request.route.includes('ingest') ? ` (${hostile})` : ''}`;
-  };
+  const groupKey = (r: FuzzResult) => `${r.request.route} | ${r.request.target} | ${r.request.kind}`;
   const grouped = (rs: FuzzResult[]) => {
     const groups = new Map<string, FuzzResult[]>();
     for (const r of rs) (groups.get(groupKey(r)) ?? groups.set(groupKey(r), []).get(groupKey(r))!).push(r);
@@ -398,17 +404,17 @@ function buildReport(input: ReportInput): { text: string; failed: boolean } {
   ];
   for (const [key, rs] of grouped(fiveXx)) {
     const r = rs[0];
-    lines.push(`- **${key}**: ${rs.length} × ${[...new Set(rs.map((x) => x.status))].join('/')}; e.g. #${r.request.seq} (${r.request.role}): \`${(r.bodyStart ?? '').slice(0, 200).replace(/`/g, "'")}\``, '', ...fence(curlReproducer(input.baseUrl, r.request)), '');
+    lines.push(`- **${key}**: ${rs.length} × ${[...new Set(rs.map((x) => x.status))].join('/')}; e.g. #${r.request.seq} (${r.request.role}): \`${(r.bodyStart ?? '').slice(0, 200).replace(/`/g, "'")}\``, '', ...fence(curlReproducer(input.baseUrl, r.request, SEED, reproducerBody(r.request))), '');
   }
   lines.push(`### Requests without an answer (${noAnswer.length})`, '');
   for (const [key, rs] of grouped(noAnswer)) lines.push(`- **${key}**: ${rs.length} × (${rs[0].error}); e.g. #${rs[0].request.seq}`);
   lines.push('', `### Crashes, hangs and memory kills (${incidents.length})`, '');
   for (const incident of incidents) {
-    lines.push(`- **${incident.what}** (${incident.detail}) with in flight: ${incident.inFlight.map((r) => `#${r.seq} ${r.route} ${r.target} ${r.kind}${input.hostile(r) ? ` (${input.hostile(r)})` : ''}`).join('; ') || 'nothing'}`);
+    lines.push(`- **${incident.what}** (${incident.detail}) with in flight: ${incident.inFlight.map((r) => `#${r.seq} ${r.route} ${r.target} ${r.kind}`).join('; ') || 'nothing'}`);
   }
   lines.push('', `### Slowest requests (over ${SLOW_MS} ms: ${slow.length})`, '', '| # | route | input | mutation | role | status | ms |', '|---|---|---|---|---|---|---|');
   for (const r of [...results].sort((a, b) => b.ms - a.ms).slice(0, 15)) {
-    lines.push(`| ${r.request.seq} | ${r.request.route} | ${r.request.target} | ${r.request.kind}${input.hostile(r.request) ? ` (${input.hostile(r.request)})` : ''} | ${r.request.role} | ${r.status || r.error} | ${r.ms.toFixed(0)} |`);
+    lines.push(`| ${r.request.seq} | ${r.request.route} | ${r.request.target} | ${r.request.kind} | ${r.request.role} | ${r.status || r.error} | ${r.ms.toFixed(0)} |`);
   }
   lines.push('', `Replay one request: \`FUZZ_SEED=${SEED} FUZZ_REQUESTS=${REQUESTS} FUZZ_ONLY=<#> npm run fuzz\` (keys as \`$ADMIN_KEY\` etc. in the curl lines).`);
   return { text: lines.join('\n') + '\n', failed };
