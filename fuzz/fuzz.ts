@@ -47,6 +47,8 @@ interface Incident {
   at: number;
   detail: string;
   inFlight: FuzzRequest[];
+  /** The last requests answered before it: work a request started in the background outlives its answer. */
+  recentlyAnswered: FuzzResult[];
 }
 
 async function freePort(): Promise<number> {
@@ -188,11 +190,12 @@ async function main(): Promise<void> {
     logFile,
   );
   const incidents: Incident[] = [];
+  const results: FuzzResult[] = [];
   const inFlight = new Set<FuzzRequest>();
   let restarting: Promise<void> | null = null;
   const restart = (what: Incident['what'], detail: string) => {
     if (restarting) return restarting;
-    incidents.push({ what, at: Date.now(), detail, inFlight: [...inFlight] });
+    incidents.push({ what, at: Date.now(), detail, inFlight: [...inFlight], recentlyAnswered: results.filter((r) => r.status > 0 && r.status < 300).slice(-12) });
     console.log(`\n!! ${what}: ${detail}; ${inFlight.size} request(s) in flight: ${[...inFlight].map((r) => `#${r.seq} ${r.route} ${r.target} ${r.kind}`).join('; ')}`);
     restarting = (async () => {
       await service.kill();
@@ -277,7 +280,6 @@ async function main(): Promise<void> {
       else if (Date.now() - lastHealthOk > HANG_KILL_S * 1000) void restart('killed: hung', `/health/live unanswered for ${HANG_KILL_S} s`);
     }, 250);
 
-    const results: FuzzResult[] = [];
     let next = 0;
     const runStarted = Date.now();
     const worker = async () => {
@@ -410,7 +412,7 @@ function buildReport(input: ReportInput): { text: string; failed: boolean } {
   for (const [key, rs] of grouped(noAnswer)) lines.push(`- **${key}**: ${rs.length} × (${rs[0].error}); e.g. #${rs[0].request.seq}`);
   lines.push('', `### Crashes, hangs and memory kills (${incidents.length})`, '');
   for (const incident of incidents) {
-    lines.push(`- **${incident.what}** (${incident.detail}) with in flight: ${incident.inFlight.map((r) => `#${r.seq} ${r.route} ${r.target} ${r.kind}`).join('; ') || 'nothing'}`);
+    lines.push(`- **${incident.what}** (${incident.detail}) with in flight: ${incident.inFlight.map((r) => `#${r.seq} ${r.route} ${r.target} ${r.kind}`).join('; ') || 'nothing'}; the last successful answers before it: ${incident.recentlyAnswered.map((r) => `#${r.request.seq} ${r.request.route} ${r.request.target} ${r.request.kind} → ${r.status}`).join('; ')}`);
   }
   lines.push('', `### Slowest requests (over ${SLOW_MS} ms: ${slow.length})`, '', '| # | route | input | mutation | role | status | ms |', '|---|---|---|---|---|---|---|');
   for (const r of [...results].sort((a, b) => b.ms - a.ms).slice(0, 15)) {
