@@ -754,7 +754,17 @@ export interface FuzzResult {
   ms: number;
   error?: string;
   timedOut?: boolean;
+  /**
+   * The server closed the connection while a body over its limit was still being sent (EPIPE / reset): it
+   * refused the body, but the client never read the answer. Expected for over-limit bodies, not a failure.
+   */
+  closedEarly?: boolean;
   bodyStart?: string;
+}
+
+/** No answer at all: a timeout, or a connection error that is not an over-limit body cut off early. */
+export function unanswered(result: FuzzResult): boolean {
+  return result.status === 0 && !result.closedEarly;
 }
 
 /** Sends one request over plain node:http (any bytes, any header), with a hard client timeout. */
@@ -787,7 +797,7 @@ export function sendFuzzRequest(baseUrl: string, request: FuzzRequest, keys: Rec
       req.destroy();
       finish({ status: 0, error: `no answer in ${timeoutMs} ms`, timedOut: true });
     }, timeoutMs);
-    req.on('error', (e) => finish({ status: 0, error: e.message }));
+    req.on('error', (e: NodeJS.ErrnoException) => finish({ status: 0, error: e.message, closedEarly: (e.code === 'EPIPE' || e.code === 'ECONNRESET') && request.kind.startsWith('over-') }));
     // The server may answer (413, 401, 415) and close before the body is sent in full.
     req.end(request.body);
   });

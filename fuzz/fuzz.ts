@@ -23,7 +23,7 @@ import { Client } from 'pg';
 import { generateApiKey } from '../src/auth/api-key.codec';
 import { machineLine } from '../src/evaluation/benchmarks-file';
 import { ADMIN_URL, admin, databaseUrl } from '../bench/bench-database';
-import { curlReproducer, FuzzRequest, FuzzResult, FuzzRole, generateFuzzRequests, loadFuzzSeeds, OpenApiDocument, routesOf, sendFuzzRequest } from './fuzz-generator';
+import { curlReproducer, FuzzRequest, FuzzResult, FuzzRole, generateFuzzRequests, loadFuzzSeeds, OpenApiDocument, routesOf, sendFuzzRequest, unanswered } from './fuzz-generator';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 1);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_000);
@@ -351,7 +351,8 @@ function reproducerBody(request: FuzzRequest): string | undefined {
 function buildReport(input: ReportInput): { text: string; failed: boolean } {
   const { results, incidents, health } = input;
   const fiveXx = results.filter((r) => r.status >= 500);
-  const noAnswer = results.filter((r) => r.status === 0);
+  const noAnswer = results.filter(unanswered);
+  const closedEarly = results.filter((r) => r.closedEarly);
   const slow = results.filter((r) => r.ms > SLOW_MS);
   const healthMs = health.map((h) => (h.ok ? h.ms : Math.max(h.ms, 2000)));
   const healthP99 = percentile(healthMs, 99);
@@ -392,6 +393,8 @@ function buildReport(input: ReportInput): { text: string; failed: boolean } {
     '| check | pass | measured |',
     '|---|---|---|',
     ...checks.map((c) => `| ${c.name} | ${c.ok ? 'yes' : '**no**'} | ${c.value} |`),
+    '',
+    `Over-limit bodies cut off by the server before the client finished sending (a refusal whose answer the client could not read; not counted as failures): ${closedEarly.length}.`,
     '',
     `Statuses: ${[...statusCounts].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s || 'no answer'} × ${n}`).join(', ')}.`,
     '',
