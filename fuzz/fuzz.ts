@@ -12,6 +12,7 @@
  *   npm run fuzz                                  (builds first; PostgreSQL at 127.0.0.1:5432 or BENCH_PG_ADMIN_URL)
  *   FUZZ_SEED=7 FUZZ_REQUESTS=20000 npm run fuzz
  *   FUZZ_SEED=7 FUZZ_ONLY=123,456 npm run fuzz     (replays those requests of that seed, one at a time)
+ *   FUZZ_BENCHMARKS=1 FUZZ_NOTE="..." npm run fuzz (also writes the report's summary to docs/BENCHMARKS.md)
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,7 +22,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { generateApiKey } from '../src/auth/api-key.codec';
-import { machineLine } from '../src/evaluation/benchmarks-file';
+import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
 import { ADMIN_URL, admin, databaseUrl } from '../bench/bench-database';
 import { curlReproducer, FuzzRequest, FuzzResult, FuzzRole, generateFuzzRequests, loadFuzzSeeds, OpenApiDocument, routesOf, sendFuzzRequest, unanswered } from './fuzz-generator';
 
@@ -305,8 +306,14 @@ async function main(): Promise<void> {
     const rssAfter = rssMb(service.child!.pid!) ?? NaN;
     const stillAlive = service.child!.exitCode === null && service.child!.signalCode === null;
 
-    const report = buildReport({ baseUrl, requests, results, incidents, health, rssBefore, rssAfter, rssPeak, runSeconds, routes: routes.map((r) => r.route), stillAlive, starts: service.starts, seedsLabel: describeSeeds(seeds), logFile });
+    const reportInput: ReportInput = { baseUrl, requests, results, incidents, health, rssBefore, rssAfter, rssPeak, runSeconds, routes: routes.map((r) => r.route), stillAlive, starts: service.starts, seedsLabel: describeSeeds(seeds), logFile };
+    const report = buildReport(reportInput);
     fs.writeFileSync(REPORT, report.text);
+    // FUZZ_BENCHMARKS=1 also records the run in docs/BENCHMARKS.md (without the curl lines), with FUZZ_NOTE as a preface.
+    if (process.env.FUZZ_BENCHMARKS) {
+      const condensed = buildReport({ ...reportInput, condensed: true }).text.replace(/^## .*\n/, (heading) => `${heading}\n${process.env.FUZZ_NOTE ? `${process.env.FUZZ_NOTE}\n` : ''}`);
+      writeSection('fuzz', condensed);
+    }
     console.log(report.text);
     console.log(`\nreport written to ${REPORT}; service log: ${logFile}`);
     process.exitCode = report.failed ? 1 : 0;
@@ -336,6 +343,8 @@ interface ReportInput {
   starts: number;
   seedsLabel: string;
   logFile: string;
+  /** For docs/BENCHMARKS.md: no curl lines (the report file has them). */
+  condensed?: boolean;
 }
 
 /** Writes a long request body beside the report, for its curl line. */
@@ -409,7 +418,8 @@ function buildReport(input: ReportInput): { text: string; failed: boolean } {
   ];
   for (const [key, rs] of grouped(fiveXx)) {
     const r = rs[0];
-    lines.push(`- **${key}**: ${rs.length} × ${[...new Set(rs.map((x) => x.status))].join('/')}; e.g. #${r.request.seq} (${r.request.role}): \`${(r.bodyStart ?? '').slice(0, 200).replace(/`/g, "'")}\``, '', ...fence(curlReproducer(input.baseUrl, r.request, SEED, reproducerBody(r.request))), '');
+    lines.push(`- **${key}**: ${rs.length} × ${[...new Set(rs.map((x) => x.status))].join('/')} (requests ${rs.map((x) => `#${x.request.seq}`).join(', ')}); e.g. #${r.request.seq} (${r.request.role}): \`${(r.bodyStart ?? '').slice(0, 200).replace(/`/g, "'")}\``);
+    if (!input.condensed) lines.push('', ...fence(curlReproducer(input.baseUrl, r.request, SEED, reproducerBody(r.request))), '');
   }
   lines.push(`### Requests without an answer (${noAnswer.length})`, '');
   for (const [key, rs] of grouped(noAnswer)) lines.push(`- **${key}**: ${rs.length} × (${rs[0].error}); e.g. #${rs[0].request.seq}`);
