@@ -102,6 +102,22 @@ describe('readXlsxRows', () => {
     expect(() => readXlsxRows(corrupted)).toThrow(XlsxFormatError);
   });
 
+  it('refuses row numbers and columns past the format\'s limits with XlsxFormatError (a hostile r="1e9" made a billion rows)', () => {
+    const sheet = (rows: string) =>
+      buildZip([
+        { name: 'xl/workbook.xml', text: `<workbook ${NS}><sheets><sheet name="S" sheetId="1"/></sheets></workbook>` },
+        { name: 'xl/worksheets/sheet1.xml', text: `<worksheet ${NS}><sheetData>${rows}</sheetData></worksheet>` },
+      ]);
+    expect(() => readXlsxRows(sheet('<row r="1000000000"><c r="A1"><v>1</v></c></row>'))).toThrow(/bad row number "1000000000"/);
+    expect(() => readXlsxRows(sheet('<row r="-5"/>'))).toThrow(XlsxFormatError);
+    expect(() => readXlsxRows(sheet('<row r="1"><c r="ZZZZZZZZ1"><v>1</v></c></row>'))).toThrow(/past column XFD/);
+    expect(readXlsxRows(sheet('<row r="2"><c r="XFD2"><v>1</v></c></row>'))[1].length).toBe(16_384);
+  });
+
+  it('keeps a numeric character reference past U+10FFFF as written (it threw a RangeError)', () => {
+    expect(decodeXml('a&#1114112;b&#x110000;c&#x10FFFF;')).toBe('a&#1114112;b&#x110000;c\u{10FFFF}');
+  });
+
   it('decodes XML entities once (no double decoding)', () => {
     expect(decodeXml('&amp;lt; &quot;x&quot; &apos;')).toBe('&lt; "x" \'');
   });

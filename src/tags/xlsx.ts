@@ -168,17 +168,24 @@ function textRuns(xml: string): string {
   return text;
 }
 
+// The spreadsheet format's limits (Excel 2007 and later): 1,048,576 rows, 16,384 columns (A to XFD).
+const MAX_ROWS = 1_048_576;
+const MAX_COLUMNS = 16_384;
+
 function parseSheet(xml: string, sharedStrings: string[]): XlsxRow[] {
   const rows: XlsxRow[] = [];
   let nextRow = 1;
   for (const rowMatch of xml.matchAll(/<row\b([^>]*?)(?:\/>|>([\s\S]*?)<\/row>)/g)) {
     const rowNumber = Number(attribute(rowMatch[1], 'r') ?? nextRow);
+    // Bounded by the format's own limits, so a hostile r="1e9" cannot make a billion empty rows.
+    if (!Number.isInteger(rowNumber) || rowNumber < 1 || rowNumber > MAX_ROWS) throw new XlsxFormatError(`bad row number "${attribute(rowMatch[1], 'r')}" (1 to ${MAX_ROWS})`);
     nextRow = rowNumber + 1;
     const cells: string[] = [];
     let nextColumn = 0;
     for (const cellMatch of (rowMatch[2] ?? '').matchAll(/<c\b([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g)) {
       const ref = attribute(cellMatch[1], 'r');
       const column = ref ? columnIndex(ref) : nextColumn;
+      if (column >= MAX_COLUMNS) throw new XlsxFormatError(`cell ${ref ?? `row ${rowNumber}`} lies past column ${columnLetters(MAX_COLUMNS - 1)}`);
       nextColumn = column + 1;
       cells[column] = cellValue(attribute(cellMatch[1], 't'), cellMatch[2] ?? '', sharedStrings, ref ?? `row ${rowNumber}`);
     }
@@ -235,7 +242,8 @@ export function decodeXml(text: string): string {
     .replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, body: string) => {
       if (body[0] === '#') {
         const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-        return Number.isFinite(code) ? String.fromCodePoint(code) : whole;
+        // A reference past U+10FFFF is no character: kept as written (fromCodePoint would throw a RangeError).
+        return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
       }
       return NAMED_ENTITIES[body] ?? whole;
     })

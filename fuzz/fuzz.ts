@@ -1,0 +1,447 @@
+/**
+ * The fuzz suite (`npm run fuzz`): the built service as a child process on its own database on the local
+ * PostgreSQL (with the synthetic sample loaded), its OpenAPI document read from /docs-json, and
+ * FUZZ_REQUESTS generated hostile requests (fuzz/fuzz-generator.ts) sent with bounded concurrency and keys
+ * of every role, while /health/live is probed throughout. Asserts: no 5xx, no crash (the child stays
+ * alive), no request over 2 s, /health/live p99 under 100 ms, RSS after the run within 20 % of before.
+ * A crash, a hang (health unanswered for FUZZ_HANG_KILL_S) or runaway memory (RSS over FUZZ_RSS_LIMIT_MB)
+ * is recorded with the requests in flight, the child is killed and restarted, and the run goes on, so
+ * one run reports every failure. Writes the report to FUZZ_REPORT (default fuzz-report.md) and exits 1
+ * on any failure.
+ *
+ *   npm run fuzz                                  (builds first; PostgreSQL at 127.0.0.1:5432 or BENCH_PG_ADMIN_URL)
+ *   FUZZ_SEED=7 FUZZ_REQUESTS=20000 npm run fuzz
+ *   FUZZ_SEED=7 FUZZ_ONLY=123,456 npm run fuzz     (replays those requests of that seed, one at a time)
+ *   FUZZ_BENCHMARKS=1 FUZZ_NOTE="..." npm run fuzz (also writes the report's summary to docs/BENCHMARKS.md)
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { generateApiKey } from '../src/auth/api-key.codec';
+import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
+import { ADMIN_URL, admin, databaseUrl } from '../bench/bench-database';
+import { curlReproducer, FuzzRequest, FuzzResult, FuzzRole, generateFuzzRequests, loadFuzzSeeds, OpenApiDocument, routesOf, sendFuzzRequest, unanswered } from './fuzz-generator';
+
+const SEED = Number(process.env.FUZZ_SEED ?? 1);
+const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_000);
+const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 8);
+const SLOW_MS = Number(process.env.FUZZ_SLOW_MS ?? 2000);
+/** The client gives up on a request after this long (it has failed the 2 s bound long before). */
+const CLIENT_TIMEOUT_MS = Number(process.env.FUZZ_CLIENT_TIMEOUT_MS ?? 15_000);
+const HANG_KILL_S = Number(process.env.FUZZ_HANG_KILL_S ?? 20);
+const RSS_LIMIT_MB = Number(process.env.FUZZ_RSS_LIMIT_MB ?? 2500);
+const HEALTH_EVERY_MS = 50;
+const HEALTH_P99_MS = 100;
+const RSS_GROWTH_LIMIT = 0.2;
+const ONLY = (process.env.FUZZ_ONLY ?? '').split(',').filter(Boolean).map(Number);
+const REPORT = path.resolve(process.env.FUZZ_REPORT ?? 'fuzz-report.md');
+const ROOT = path.resolve(__dirname, '..');
+const SHARED_DIR = path.resolve(ROOT, '../shared');
+const SAMPLE_DIR = path.join(os.tmpdir(), 'lesion-retrieval-fuzz-sample');
+
+interface Incident {
+  what: 'crash' | 'killed: hung' | 'killed: memory';
+  at: number;
+  detail: string;
+  inFlight: FuzzRequest[];
+  /** The last requests answered before it: work a request started in the background outlives its answer. */
+  recentlyAnswered: FuzzResult[];
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+function rssMb(pid: number): number | null {
+  try {
+    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    return line ? Number(line.split(/\s+/)[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** The service as a child process, restarted after a crash or a kill. */
+class Service {
+  child: ChildProcess | null = null;
+  /** Set while a (re)start is under way; requests wait for it. */
+  ready: Promise<void> = Promise.resolve();
+  starts = 0;
+  expectedExit = false;
+  onUnexpectedExit: (detail: string) => void = () => undefined;
+  private readonly log: fs.WriteStream;
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    logFile: string,
+  ) {
+    this.log = fs.createWriteStream(logFile, { flags: 'a' });
+  }
+
+  start(): Promise<void> {
+    this.starts++;
+    this.expectedExit = false;
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    this.ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the service did not start in 10 minutes')), 600_000);
+      child.stdout!.on('data', (d: Buffer) => {
+        this.log.write(d);
+        if (d.toString().includes('is up at')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.stderr!.on('data', (d: Buffer) => this.log.write(d));
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`the service exited during start-up (${code ?? signal}); see its log`));
+        if (!this.expectedExit && this.child === child) this.onUnexpectedExit(`exited with ${code ?? signal}`);
+      });
+    });
+    return this.ready;
+  }
+
+  /** SIGKILL and wait for the exit. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    this.expectedExit = true;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    this.expectedExit = true;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 10_000))]);
+    if (timedOut) await this.kill();
+    this.log.end();
+  }
+}
+
+async function createKey(url: string, role: string): Promise<string> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { key, prefix, secretHash } = generateApiKey();
+    await client.query('INSERT INTO api_key (name, prefix, secret_hash, role) VALUES ($1, $2, $3, $4)', [`fuzz-${role}`, prefix, secretHash, role]);
+    return key;
+  } finally {
+    await client.end();
+  }
+}
+
+async function getJson<T>(baseUrl: string, urlPath: string, key: string | null, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const response = await fetch(baseUrl + urlPath, {
+    method: init.method ?? 'GET',
+    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}) },
+    body: init.body ? JSON.stringify(init.body) : undefined,
+  });
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${urlPath}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(path.join(ROOT, 'dist/src/main.js'))) throw new Error('build first: npm run build');
+  const db = `fuzz_${process.pid}`;
+  await admin(`CREATE DATABASE ${db}`);
+  const url = databaseUrl(db);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fuzz-'));
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const logFile = path.join(work, 'service.log');
+  const service = new Service(
+    {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: work,
+      SAMPLE_DIR,
+      SAMPLE_AUTOLOAD: 'true',
+      SAMPLE_PATIENTS: process.env.FUZZ_SAMPLE_PATIENTS ?? '8',
+      BOOTSTRAP_ADMIN_KEY: 'never',
+      LOG_LEVEL: 'error',
+      TAG_PREDICTION_DELAY_MS: '-1',
+      DETECTION_SERIES_ROOT: work,
+    },
+    logFile,
+  );
+  const incidents: Incident[] = [];
+  const results: FuzzResult[] = [];
+  const inFlight = new Set<FuzzRequest>();
+  let restarting: Promise<void> | null = null;
+  const restart = (what: Incident['what'], detail: string) => {
+    if (restarting) return restarting;
+    incidents.push({ what, at: Date.now(), detail, inFlight: [...inFlight], recentlyAnswered: results.filter((r) => r.status > 0 && r.status < 300).slice(-12) });
+    console.log(`\n!! ${what}: ${detail}; ${inFlight.size} request(s) in flight: ${[...inFlight].map((r) => `#${r.seq} ${r.route} ${r.target} ${r.kind}`).join('; ')}`);
+    restarting = (async () => {
+      await service.kill();
+      await service.start();
+      restarting = null;
+    })();
+    return restarting;
+  };
+  service.onUnexpectedExit = (detail) => void restart('crash', detail);
+  try {
+    process.stdout.write(`starting the service on port ${port} (database ${db}, sample in ${SAMPLE_DIR})… `);
+    const startedAt = Date.now();
+    await service.start();
+    console.log(`up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    const keys: Record<FuzzRole, string | null> = {
+      admin: await createKey(url, 'admin'),
+      curator: await createKey(url, 'curator'),
+      reader: await createKey(url, 'reader'),
+      none: null,
+      'bad-key': 'lr_fuzzfuzz.bad-secret-that-matches-no-key',
+    };
+    const doc = await getJson<OpenApiDocument>(baseUrl, '/docs-json', null);
+    const lesions = await getJson<{ items: { id: number }[] }>(baseUrl, '/api/v1/lesions?limit=50', keys.admin);
+    const lesionIds = lesions.items.map((l) => l.id);
+    const cohort = await getJson<{ id: number }>(baseUrl, '/api/v1/cohorts', keys.admin, { method: 'POST', body: { name: 'fuzz cohort', definition: { criteria: { coarseType: ['4'] } } } });
+    const seeds = loadFuzzSeeds(SHARED_DIR, path.join(work, 'paths'), { lesionIds, cohortIds: [cohort.id] });
+    fs.mkdirSync(path.join(work, 'paths'), { recursive: true });
+    try {
+      const { execFileSync } = await import('node:child_process');
+      execFileSync('mkfifo', [path.join(work, 'paths', 'fifo.csv')]);
+      seeds.hostilePaths.fifo = path.join(work, 'paths', 'fifo.csv');
+    } catch {
+      // no mkfifo here
+    }
+    const routes = routesOf(doc);
+    process.stdout.write(`${routes.length} routes; generating ${REQUESTS} requests (seed ${SEED})… `);
+    let requests = generateFuzzRequests(doc, seeds, { seed: SEED, count: REQUESTS });
+    console.log('done');
+    if (ONLY.length) requests = requests.filter((r) => ONLY.includes(r.seq));
+    const concurrency = ONLY.length ? 1 : CONCURRENCY;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+
+    // Warm-up with plausible requests only, so the RSS baseline is that of a service that has served traffic.
+    const warmup = generateFuzzRequests(doc, seeds, { seed: SEED + 1_000_003, count: 400 }).filter((r) => r.kind === 'valid' && r.role !== 'none' && !r.route.startsWith('DELETE') && !r.route.includes('ingest'));
+    for (const r of warmup) await sendFuzzRequest(baseUrl, r, keys, CLIENT_TIMEOUT_MS, agent);
+    await new Promise((r) => setTimeout(r, 1000));
+    const rssBefore = rssMb(service.child!.pid!)!;
+    let rssPeak = rssBefore;
+    console.log(`warm-up: ${warmup.length} plausible requests; RSS ${rssBefore.toFixed(0)} MB`);
+
+    // /health/live, probed one at a time: 5 s with nothing else sent (this machine's baseline), then throughout the run.
+    const probeOnce = () =>
+      new Promise<{ ms: number; ok: boolean }>((resolve) => {
+        const started = performance.now();
+        const req = http.get(`${baseUrl}/health/live`, { agent: false, timeout: 2000 }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ ms: performance.now() - started, ok: res.statusCode === 200 }));
+        });
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', () => resolve({ ms: performance.now() - started, ok: false }));
+      });
+    const idleHealth: number[] = [];
+    for (const until = Date.now() + 5000; Date.now() < until; await new Promise((r) => setTimeout(r, HEALTH_EVERY_MS))) idleHealth.push((await probeOnce()).ms);
+    const health: { at: number; ms: number; ok: boolean }[] = [];
+    let lastHealthOk = Date.now();
+    let running = true;
+    const probe = (async () => {
+      while (running) {
+        if (restarting) {
+          await (restarting as Promise<void> | null)?.catch(() => undefined);
+          lastHealthOk = Date.now();
+          continue;
+        }
+        const { ms, ok } = await probeOnce();
+        health.push({ at: Date.now(), ms, ok });
+        if (ok) lastHealthOk = Date.now();
+        await new Promise((r) => setTimeout(r, HEALTH_EVERY_MS));
+      }
+    })();
+    // Watchdog: a hung or runaway child is killed (and the kill recorded) so the run can go on.
+    const watchdog = setInterval(() => {
+      if (restarting || !service.child?.pid) return;
+      const rss = rssMb(service.child.pid);
+      if (rss !== null) rssPeak = Math.max(rssPeak, rss);
+      if (rss !== null && rss > RSS_LIMIT_MB) void restart('killed: memory', `RSS ${rss.toFixed(0)} MB > ${RSS_LIMIT_MB} MB`);
+      else if (Date.now() - lastHealthOk > HANG_KILL_S * 1000) void restart('killed: hung', `/health/live unanswered for ${HANG_KILL_S} s`);
+    }, 250);
+
+    let next = 0;
+    const runStarted = Date.now();
+    const worker = async () => {
+      while (next < requests.length) {
+        const request = requests[next++];
+        if (restarting) await restarting;
+        inFlight.add(request);
+        const result = await sendFuzzRequest(baseUrl, request, keys, CLIENT_TIMEOUT_MS, agent);
+        inFlight.delete(request);
+        results.push(result);
+        if (results.length % 500 === 0) process.stdout.write(`\r${results.length}/${requests.length} requests, ${results.filter((x) => x.status >= 500).length} 5xx, ${incidents.length} incidents`);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const runSeconds = (Date.now() - runStarted) / 1000;
+    console.log(`\r${results.length}/${requests.length} requests in ${runSeconds.toFixed(0)} s`);
+    running = false;
+    await probe;
+    clearInterval(watchdog);
+    agent.destroy();
+    if (restarting) await restarting;
+    await new Promise((r) => setTimeout(r, 2000));
+    const rssAfter = rssMb(service.child!.pid!) ?? NaN;
+    const stillAlive = service.child!.exitCode === null && service.child!.signalCode === null;
+
+    const reportInput: ReportInput = { baseUrl, requests, results, incidents, health, idleHealth, rssBefore, rssAfter, rssPeak, runSeconds, routes: routes.map((r) => r.route), stillAlive, starts: service.starts, seedsLabel: describeSeeds(seeds), logFile };
+    const report = buildReport(reportInput);
+    fs.writeFileSync(REPORT, report.text);
+    // FUZZ_BENCHMARKS=1 also records the run in docs/BENCHMARKS.md (without the curl lines), with FUZZ_NOTE as a preface.
+    if (process.env.FUZZ_BENCHMARKS) {
+      const condensed = buildReport({ ...reportInput, condensed: true }).text.replace(/^## .*\n/, (heading) => `${heading}\n${process.env.FUZZ_NOTE ? `${process.env.FUZZ_NOTE}\n` : ''}`);
+      writeSection('fuzz', condensed);
+    }
+    console.log(report.text);
+    console.log(`\nreport written to ${REPORT}; service log: ${logFile}`);
+    process.exitCode = report.failed ? 1 : 0;
+  } finally {
+    await service.stop();
+    await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
+    if (!process.env.FUZZ_KEEP_WORK) fs.rmSync(path.join(work, 'paths'), { recursive: true, force: true });
+  }
+}
+
+function describeSeeds(seeds: ReturnType<typeof loadFuzzSeeds>): string {
+  return `${seeds.lesionIds.length} lesion ids, ${seeds.png16.length} real 16-bit PNG and ${seeds.jpeg.length} real JPEG slices${seeds.xlsx ? ', a real xlsx' : ''}, ${Object.keys(seeds.hostilePaths).length} hostile server paths`;
+}
+
+interface ReportInput {
+  baseUrl: string;
+  requests: FuzzRequest[];
+  results: FuzzResult[];
+  incidents: Incident[];
+  health: { at: number; ms: number; ok: boolean }[];
+  /** /health/live latencies with no other traffic, before the run: what this machine gives at rest. */
+  idleHealth: number[];
+  rssBefore: number;
+  rssAfter: number;
+  rssPeak: number;
+  runSeconds: number;
+  routes: string[];
+  stillAlive: boolean;
+  starts: number;
+  seedsLabel: string;
+  logFile: string;
+  /** For docs/BENCHMARKS.md: no curl lines (the report file has them). */
+  condensed?: boolean;
+}
+
+/** Writes a long request body beside the report, for its curl line. */
+function reproducerBody(request: FuzzRequest): string | undefined {
+  if (!request.body || request.body.length <= 4096) return undefined;
+  const dir = `${REPORT.replace(/\.md$/, '')}-bodies`;
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${SEED}-${request.seq}.bin`);
+  fs.writeFileSync(file, request.body);
+  return file;
+}
+
+function buildReport(input: ReportInput): { text: string; failed: boolean } {
+  const { results, incidents, health } = input;
+  const fiveXx = results.filter((r) => r.status >= 500);
+  const noAnswer = results.filter(unanswered);
+  const closedEarly = results.filter((r) => r.closedEarly);
+  const slow = results.filter((r) => r.ms > SLOW_MS);
+  const healthMs = health.map((h) => (h.ok ? h.ms : Math.max(h.ms, 2000)));
+  const healthP99 = percentile(healthMs, 99);
+  const rssGrowth = (input.rssAfter - input.rssBefore) / input.rssBefore;
+  const checks = [
+    { name: 'responses 5xx', ok: fiveXx.length === 0, value: String(fiveXx.length) },
+    { name: 'crashes, hangs and memory kills of the service', ok: incidents.length === 0 && input.stillAlive, value: `${incidents.length} (${incidents.map((i) => i.what).join(', ') || 'none'}); service started ${input.starts} time(s)` },
+    { name: 'requests without an answer (client timeout or connection error)', ok: noAnswer.length === 0, value: String(noAnswer.length) },
+    { name: `requests over ${SLOW_MS} ms`, ok: slow.length === 0, value: String(slow.length) },
+    { name: `/health/live p99 under ${HEALTH_P99_MS} ms`, ok: healthP99 < HEALTH_P99_MS, value: `p50 ${percentile(healthMs, 50).toFixed(1)} ms, p99 ${healthP99.toFixed(1)} ms, max ${Math.max(...healthMs).toFixed(0)} ms over ${health.length} probes, ${health.filter((h) => !h.ok).length} failed (with no other traffic, before the run: p50 ${percentile(input.idleHealth, 50).toFixed(1)} ms, p99 ${percentile(input.idleHealth, 99).toFixed(1)} ms)` },
+    { name: `RSS after within ${RSS_GROWTH_LIMIT * 100} % of before`, ok: Math.abs(rssGrowth) <= RSS_GROWTH_LIMIT, value: `${input.rssBefore.toFixed(0)} → ${input.rssAfter.toFixed(0)} MB (${(rssGrowth * 100).toFixed(1)} %), peak ${input.rssPeak.toFixed(0)} MB${input.starts > 1 ? ' (after a restart: not comparable)' : ''}` },
+  ];
+  const failed = checks.some((c) => !c.ok);
+  const statusCounts = new Map<number, number>();
+  for (const r of results) statusCounts.set(r.status, (statusCounts.get(r.status) ?? 0) + 1);
+  const byRoute = new Map<string, FuzzResult[]>();
+  for (const route of input.routes) byRoute.set(route, []);
+  for (const r of results) byRoute.get(r.request.route)?.push(r);
+  const statusList = (rs: FuzzResult[]) => {
+    const counts = new Map<number, number>();
+    for (const r of rs) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+    return [...counts].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s || 'none'}×${n}`).join(' ');
+  };
+  const groupKey = (r: FuzzResult) => `${r.request.route} | ${r.request.target} | ${r.request.kind}`;
+  const grouped = (rs: FuzzResult[]) => {
+    const groups = new Map<string, FuzzResult[]>();
+    for (const r of rs) (groups.get(groupKey(r)) ?? groups.set(groupKey(r), []).get(groupKey(r))!).push(r);
+    return [...groups].sort((a, b) => b[1].length - a[1].length);
+  };
+  const fence = (text: string) => ['```', text, '```'];
+  const lines: string[] = [
+    `## Fuzz suite (\`npm run fuzz\`)`,
+    '',
+    `${machineLine()}; PostgreSQL at ${new URL(ADMIN_URL).host}; seed ${SEED}; ${results.length} requests over ${input.routes.length} routes (every route in the OpenAPI document), ${CONCURRENCY} concurrent, keys of every role (admin, curator, reader, none, a bad key); ${input.runSeconds.toFixed(0)} s; seeds: ${input.seedsLabel}.`,
+    '',
+    `Result: **${failed ? 'FAIL' : 'PASS'}**`,
+    '',
+    '| check | pass | measured |',
+    '|---|---|---|',
+    ...checks.map((c) => `| ${c.name} | ${c.ok ? 'yes' : '**no**'} | ${c.value} |`),
+    '',
+    `Over-limit bodies cut off by the server before the client finished sending (a refusal whose answer the client could not read; not counted as failures): ${closedEarly.length}.`,
+    '',
+    `Statuses: ${[...statusCounts].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s || 'no answer'} × ${n}`).join(', ')}.`,
+    '',
+    '### By route',
+    '',
+    '| route | requests | statuses | 5xx | slowest ms |',
+    '|---|---|---|---|---|',
+    ...[...byRoute].map(([route, rs]) => `| ${route} | ${rs.length} | ${statusList(rs)} | ${rs.filter((r) => r.status >= 500).length} | ${rs.length ? Math.max(...rs.map((r) => r.ms)).toFixed(0) : '–'} |`),
+    '',
+    `### Responses 5xx (${fiveXx.length}), grouped by route, input and mutation; one reproducer each`,
+    '',
+  ];
+  for (const [key, rs] of grouped(fiveXx)) {
+    const r = rs[0];
+    lines.push(`- **${key}**: ${rs.length} × ${[...new Set(rs.map((x) => x.status))].join('/')} (requests ${rs.map((x) => `#${x.request.seq}`).join(', ')}); e.g. #${r.request.seq} (${r.request.role}): \`${(r.bodyStart ?? '').slice(0, 200).replace(/`/g, "'")}\``);
+    if (!input.condensed) lines.push('', ...fence(curlReproducer(input.baseUrl, r.request, SEED, reproducerBody(r.request))), '');
+  }
+  lines.push(`### Requests without an answer (${noAnswer.length})`, '');
+  for (const [key, rs] of grouped(noAnswer)) lines.push(`- **${key}**: ${rs.length} × (${rs[0].error}); e.g. #${rs[0].request.seq}`);
+  lines.push('', `### Crashes, hangs and memory kills (${incidents.length})`, '');
+  for (const incident of incidents) {
+    lines.push(`- **${incident.what}** (${incident.detail}) with in flight: ${incident.inFlight.map((r) => `#${r.seq} ${r.route} ${r.target} ${r.kind}`).join('; ') || 'nothing'}; the last successful answers before it: ${incident.recentlyAnswered.map((r) => `#${r.request.seq} ${r.request.route} ${r.request.target} ${r.request.kind} → ${r.status}`).join('; ')}`);
+  }
+  lines.push('', `### Slowest requests (over ${SLOW_MS} ms: ${slow.length})`, '', '| # | route | input | mutation | role | status | ms |', '|---|---|---|---|---|---|---|');
+  for (const r of [...results].sort((a, b) => b.ms - a.ms).slice(0, 15)) {
+    lines.push(`| ${r.request.seq} | ${r.request.route} | ${r.request.target} | ${r.request.kind} | ${r.request.role} | ${r.status || r.error} | ${r.ms.toFixed(0)} |`);
+  }
+  lines.push('', `Replay one request: \`FUZZ_SEED=${SEED} FUZZ_REQUESTS=${REQUESTS} FUZZ_ONLY=<#> npm run fuzz\` (keys as \`$ADMIN_KEY\` etc. in the curl lines).`);
+  return { text: lines.join('\n') + '\n', failed };
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
