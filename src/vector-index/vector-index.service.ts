@@ -167,6 +167,8 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
   /** Ready, after reconciling what the log named while loading (it may or may not be in what was loaded). */
   private becomeReady(): Promise<void> {
     return this.enqueue(async () => {
+      // The first process to load a model owns its snapshots from then on (a CLI command beside a running service does not).
+      this.snapshotOwner = await this.changes.tryOwn(`vector-index-snapshot:${this.modelId}`).catch(() => false);
       this.state = 'ready';
       const pending = this.pending;
       this.pending = null;

@@ -1,0 +1,42 @@
+import { Logger } from '@nestjs/common';
+import { Client } from 'pg';
+import { VectorIndexService } from '../../src/vector-index/vector-index.service';
+import { createTestApp, TestApp } from '../helpers/test-app';
+
+describe('health probes (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ SAMPLE_AUTOLOAD: 'false' });
+  });
+  afterAll(async () => t?.close());
+
+  it('answers live trivially and ready once the index is loaded and caught up with the change log', async () => {
+    await t.http().get('/health/live').expect(200);
+    const ready = await t.http().get('/health/ready').expect(200);
+    expect(ready.body.info.index).toMatchObject({ status: 'up', points: 0, databaseEmbeddings: 0, log: { lagEntries: 0, lagMs: 0, maxLagMs: 5000 } });
+  });
+
+  it('answers 503 while the index loads, with the details as JSON, and logs no error for it', async () => {
+    // Hold the index's load on a lock (its metadata query joins patient); the probe's own queries do not touch patient.
+    const blocker = new Client({ connectionString: t.database.url });
+    await blocker.connect();
+    const errors = jest.spyOn(Logger.prototype, 'error');
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE patient IN ACCESS EXCLUSIVE MODE');
+      const loading = t.app.get(VectorIndexService).load();
+      const res = await t.http().get('/health/ready').expect(503);
+      expect(res.body.status).toBe('error');
+      expect(res.body.error.index).toMatchObject({ status: 'down', state: 'loading', points: 0, databaseEmbeddings: 0, log: { lagEntries: 0, maxLagMs: 5000 } });
+      expect(res.body.info.database).toEqual({ status: 'up' });
+      await blocker.query('ROLLBACK');
+      await loading;
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+      await blocker.end();
+    }
+    await t.http().get('/health/ready').expect(200);
+  });
+});
