@@ -8,6 +8,7 @@ import { DetectionModule } from './detection/detection.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { LesionsModule } from './lesions/lesions.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { SampleModule } from './sample/sample.module';
 import { SearchModule } from './search/search.module';
 import { TagsModule } from './tags/tags.module';
@@ -33,6 +34,7 @@ export class AppModule {
         CohortsModule,
         WebModule,
         DetectionModule,
+        MetricsModule,
       ],
     };
   }

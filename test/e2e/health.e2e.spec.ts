@@ -39,4 +39,24 @@ describe('health probes (e2e)', () => {
     }
     await t.http().get('/health/ready').expect(200);
   });
+
+  it('echoes a well-formed X-Request-Id and makes one for anything else', async () => {
+    const given = await t.http().get('/health/live').set('X-Request-Id', 'abc-123').expect(200);
+    expect(given.headers['x-request-id']).toBe('abc-123');
+    const made = await t.http().get('/health/live').set('X-Request-Id', 'not an id; with spaces').expect(200);
+    expect(made.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
+  it('serves Prometheus metrics: latency by route template, index points and change-log lag', async () => {
+    await t.http().get('/health/ready').expect(200);
+    await t.http().get('/no/such/route/12345').expect(404);
+    const res = await t.http().get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toMatch(/^http_request_duration_seconds_count\{method="GET",route="\/health\/ready",status="200"\} [1-9]/m);
+    expect(res.text).toMatch(/^http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} 1$/m);
+    expect(res.text).not.toContain('12345');
+    expect(res.text).toMatch(/^vector_index_points 0$/m);
+    expect(res.text).toMatch(/^vector_index_ready 1$/m);
+    expect(res.text).toMatch(/^change_log_lag_seconds 0$/m);
+  });
 });
