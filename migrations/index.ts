@@ -4,7 +4,8 @@ import { LesionEmbeddings1764300000000 } from './1764300000000-lesion-embeddings
 import { VectorIndexSnapshots1764400000000 } from './1764400000000-vector-index-snapshots';
 import { Tags1764500000000 } from './1764500000000-tags';
 import { Cohorts1764700000000 } from './1764700000000-cohorts';
+import { ChangeLog1764800000000 } from './1764800000000-change-log';
 import { AuditAggregation1764813000000 } from './1764813000000-audit-aggregation';
 import { GrowthTracks1764850000000 } from './1764850000000-growth-tracks';
 
-export const MIGRATIONS = [InitialSchema1764200000000, LesionEmbeddings1764300000000, VectorIndexSnapshots1764400000000, Tags1764500000000, Cohorts1764700000000, AuditAggregation1764813000000, GrowthTracks1764850000000];
+export const MIGRATIONS = [InitialSchema1764200000000, LesionEmbeddings1764300000000, VectorIndexSnapshots1764400000000, Tags1764500000000, Cohorts1764700000000, ChangeLog1764800000000, AuditAggregation1764813000000, GrowthTracks1764850000000];

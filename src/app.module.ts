@@ -9,6 +9,7 @@ import { GrowthModule } from './growth/growth.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { LesionsModule } from './lesions/lesions.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { SampleModule } from './sample/sample.module';
 import { SearchModule } from './search/search.module';
 import { TagsModule } from './tags/tags.module';
@@ -35,6 +36,7 @@ export class AppModule {
         WebModule,
         DetectionModule,
         GrowthModule,
+        MetricsModule,
       ],
     };
   }

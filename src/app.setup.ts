@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,6 +10,7 @@ import { AuthService } from './auth/auth.service';
 import { AppConfig } from './config/app-config';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { registerInputGuards } from './common/input-guards';
+import { MetricsService } from './metrics/metrics.service';
 import { registerMultipartParser } from './common/multipart-uploads';
 
 export const API_PREFIX = 'api/v1';
@@ -33,6 +36,12 @@ export function createHttpAdapter(): FastifyAdapter {
     routerOptions: { ignoreTrailingSlash: true },
     // Nest logs what it needs; Fastify's per-request logger stays off.
     logger: false,
+    // A caller's (or a proxy's) X-Request-Id is kept when it looks like one, else one is made; either is echoed (configureApp).
+    requestIdHeader: false,
+    genReqId: (request: IncomingMessage) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
   });
 }
 
@@ -46,10 +55,16 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   const auth = app.get(AuthService);
   registerMultipartParser(fastify, { fileSize: config.maxUploadBytes, fields: 40 }, async (request) => (await auth.authenticate(apiKeyFromHeaders(request.headers))) !== null, KEY_REQUIRED_MESSAGE);
   registerAuditHook(fastify, auth, `/${API_PREFIX}/`);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('X-Request-Id', request.id);
+    done();
+  });
+  app.get(MetricsService).registerHttpHooks(fastify);
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
       // The browser UI (src/web): the page at / and its files under /ui/.
       { path: '/', method: RequestMethod.GET },
       { path: 'ui/*path', method: RequestMethod.GET },

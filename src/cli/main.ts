@@ -159,8 +159,8 @@ async function embed(app: INestApplicationContext, args: string[]): Promise<numb
 async function indexCommand(app: INestApplicationContext, args: string[]): Promise<number> {
   const index = app.get(VectorIndexService);
   if (args[0] === 'rebuild') {
-    await index.rebuild();
-    console.log(`Rebuilt: ${index.status().points} lesions indexed and snapshotted`);
+    const snapshotted = await index.rebuild();
+    console.log(`Rebuilt: ${index.status().points} lesions indexed${snapshotted ? ' and snapshotted' : '; not snapshotted: a running service owns the snapshots (restart it to rebuild there)'}`);
     return 0;
   }
   if (args[0] !== 'verify') throw new UsageError('index needs rebuild or verify');

@@ -54,6 +54,14 @@ export interface AppConfig {
     /** Write a snapshot after this many added points (and after each import, and at shutdown). */
     snapshotEvery: number;
   };
+  changeLog: {
+    /** Look for new change-log entries at least this often (NOTIFY usually wakes a process sooner). */
+    pollMs: number;
+    /** The snapshot owner deletes entries older than this that its snapshot contains. */
+    retentionHours: number;
+  };
+  /** /health/ready answers 503 while the oldest change-log entry not applied here is older than this. */
+  readyMaxLagMs: number;
   tags: {
     /** Recompute predicted tags this long after labels or embeddings change; -1 turns it off. */
     predictionDelayMs: number;
@@ -182,6 +190,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       efSearch: int('HNSW_EF_SEARCH', 20, 10, 2000),
       snapshotEvery: int('INDEX_SNAPSHOT_EVERY', 5000, 1, 10_000_000),
     },
+    changeLog: {
+      pollMs: int('CHANGE_LOG_POLL_MS', 1000, 50, 60_000),
+      retentionHours: int('CHANGE_LOG_RETENTION_HOURS', 168, 1, 87_600),
+    },
+    readyMaxLagMs: int('READY_MAX_LAG_MS', 5000, 0, 3_600_000),
     tags: {
       predictionDelayMs: int('TAG_PREDICTION_DELAY_MS', 10_000, -1, 86_400_000),
       predictionK: int('TAG_PREDICTION_K', 10, 1, 200),

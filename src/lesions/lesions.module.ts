@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { ChangeLogModule } from '../change-log/change-log.module';
 import { TagsModule } from '../tags/tags.module';
 import { LesionsController } from './lesions.controller';
 import { LesionsRepository } from './lesions.repository';
 import { LesionsService } from './lesions.service';
 
 @Module({
-  imports: [TagsModule],
+  imports: [TagsModule, ChangeLogModule],
   controllers: [LesionsController],
   providers: [LesionsRepository, LesionsService],
   exports: [LesionsService],

@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ChangeFeedService } from '../change-log/change-feed.service';
 import { decodeDeepLesionPng, decodeGray8 } from '../imaging/decode';
 import { HuImage } from '../imaging/hu-image';
 import { parseWindow, renderPatchPng } from '../imaging/render-patch';
@@ -12,7 +13,7 @@ import { LesionTagsService } from '../tags/lesion-tags.service';
 import { TagQueryInterpretation, TagQueryService } from '../tags/tag-query.service';
 import { TagSource } from '../tags/vocabulary';
 
-// Views are dropped when an import rewrites or a delete removes their lesion; the time limit is only a backstop.
+// Views are dropped when the change log says their lesion changed (in any process); the time limit is only a backstop.
 const VIEW_CACHE_MS = 10 * 60_000;
 const VIEW_CACHE_MAX = 200_000;
 
@@ -50,7 +51,12 @@ export class LesionsService {
     private readonly repository: LesionsRepository,
     private readonly tagQueries: TagQueryService,
     private readonly tags: LesionTagsService,
-  ) {}
+    changes: ChangeFeedService,
+  ) {
+    changes.subscribe((entries) => {
+      for (const e of entries) if (e.kind === 'lesion' && e.key !== null) this.viewCache.delete(e.key);
+    });
+  }
 
   async getLesion(id: number): Promise<LesionListItem> {
     const view = toLesionView(await this.findOrThrow(id));

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ChangeLogModule } from '../change-log/change-log.module';
 import { MlModule } from '../ml/ml.module';
 import { VectorIndexModule } from '../vector-index/vector-index.module';
 import { LesionTagsRepository } from './lesion-tags.repository';
@@ -15,6 +16,7 @@ import { VocabularyService } from './vocabulary.service';
   imports: [
     MlModule,
     VectorIndexModule,
+    ChangeLogModule,
   ],
   controllers: [VocabularyController, LesionTagsController, TagsAdminController],
   providers: [VocabularyRepository, LesionTagsRepository, VocabularyService, LesionTagsService, TagQueryService, TagPredictionService, TagsAdminService],

@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
+import { ChangeFeedService } from '../change-log/change-feed.service';
 import { COARSE_TYPE_TERMS, DEFAULT_VOCABULARY } from './default-vocabulary';
 import { parseLesanetOntology } from './lesanet-ontology.parser';
 import { readXlsxRows, XlsxFormatError } from './xlsx';
@@ -80,7 +81,13 @@ export class VocabularyService implements OnApplicationBootstrap {
   constructor(
     private readonly repository: VocabularyRepository,
     private readonly tags: LesionTagsRepository,
-  ) {}
+    changes: ChangeFeedService,
+  ) {
+    // Another process imported a vocabulary: reload on the next use instead of after the version check's delay.
+    changes.subscribe((entries) => {
+      if (entries.some((e) => e.kind === 'vocabulary')) this.snapshot = null;
+    });
+  }
 
   /** Seeds the default vocabulary into an empty database and tags lesions by their coarse type. */
   async onApplicationBootstrap(): Promise<void> {

@@ -9,6 +9,8 @@ export interface SnapshotRecord {
   points: number;
   checksum: string;
   takenAt: Date;
+  /** Change-log entries up to here are in the snapshot; null for snapshots older than the log. */
+  logPosition: number | null;
 }
 
 const META_SQL = `
@@ -26,21 +28,24 @@ export class IndexStoreRepository {
 
   async latestSnapshot(modelId: string): Promise<SnapshotRecord | null> {
     const rows = await this.dataSource.query(
-      `SELECT file_name, points, checksum, taken_at FROM vector_index_snapshot WHERE model_id = $1 ORDER BY id DESC LIMIT 1`,
+      `SELECT file_name, points, checksum, taken_at, log_position::text AS log_position FROM vector_index_snapshot WHERE model_id = $1 ORDER BY id DESC LIMIT 1`,
       [modelId],
     );
-    return rows.length ? { fileName: rows[0].file_name, points: rows[0].points, checksum: rows[0].checksum, takenAt: rows[0].taken_at } : null;
+    if (!rows.length) return null;
+    const position = rows[0].log_position as string | null;
+    return { fileName: rows[0].file_name, points: rows[0].points, checksum: rows[0].checksum, takenAt: rows[0].taken_at, logPosition: position === null ? null : Number(position) };
   }
 
   /** Records a snapshot and forgets older ones; returns their file names for deletion. */
   async recordSnapshot(modelId: string, snapshot: SnapshotRecord): Promise<string[]> {
     return this.dataSource.transaction(async (manager) => {
-      await manager.query(`INSERT INTO vector_index_snapshot (model_id, file_name, points, checksum, taken_at) VALUES ($1, $2, $3, $4, $5)`, [
+      await manager.query(`INSERT INTO vector_index_snapshot (model_id, file_name, points, checksum, taken_at, log_position) VALUES ($1, $2, $3, $4, $5, $6)`, [
         modelId,
         snapshot.fileName,
         snapshot.points,
         snapshot.checksum,
         snapshot.takenAt,
+        snapshot.logPosition,
       ]);
       // A CTE, because TypeORM returns [rows, count] for a bare DELETE … RETURNING.
       const old: { file_name: string }[] = await manager.query(
@@ -61,6 +66,17 @@ export class IndexStoreRepository {
   async metaForLabels(labels: number[]): Promise<LesionMeta[]> {
     if (!labels.length) return [];
     const rows: Record<string, unknown>[] = await this.dataSource.query(`${META_SQL} WHERE e.label = ANY($1::bigint[])`, [labels]);
+    return rows.map(toMeta);
+  }
+
+  /** Metadata of the model's embeddings with these labels or of these lesions (rows that no longer exist are absent). */
+  async metaForLabelsOrLesions(modelId: string, labels: number[], lesionIds: number[]): Promise<LesionMeta[]> {
+    if (!labels.length && !lesionIds.length) return [];
+    const rows: Record<string, unknown>[] = await this.dataSource.query(`${META_SQL} WHERE e.model_id = $1 AND (e.label = ANY($2::bigint[]) OR e.lesion_id = ANY($3::int[]))`, [
+      modelId,
+      labels,
+      lesionIds,
+    ]);
     return rows.map(toMeta);
   }
 

@@ -1,5 +1,8 @@
 import * as path from 'node:path';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ChangeFeedService } from '../change-log/change-feed.service';
+import { ChangeLogRepository } from '../change-log/change-log.repository';
+import { ChangeEntry } from '../change-log/cursor';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { EncoderService } from '../ml/encoder.service';
 import { ScoredLabel } from './exact-search';
@@ -13,8 +16,12 @@ export interface IndexStatus {
   modelId: string | null;
   points: number;
   databaseEmbeddings: number | null;
-  snapshot: { points: number; takenAt: Date } | null;
+  snapshot: { points: number; takenAt: Date; logPosition: number | null } | null;
   message: string | null;
+  /** Where this process stands in the change log; head and lag are filled in by statusWithDatabase. */
+  log: { position: number; appliedThrough: number; head: number | null; lagEntries: number | null; lagMs: number | null; lastPropagationMs: number | null; listening: boolean };
+  /** Whether this process writes the model's snapshots (one process per model holds that lock). */
+  snapshotOwner: boolean;
 }
 
 export interface IndexHit extends ScoredLabel {
@@ -27,14 +34,19 @@ const EXACT_FILTER_LIMIT = 5000;
 const CATCH_UP_CHUNK = 2000;
 // Inserts go to the worker in small batches, so queries queued behind them wait milliseconds, not seconds.
 const ADD_BATCH = 256;
+// The snapshot owner writes a snapshot once changes have been quiet this long (an import in another process has ended).
+const SNAPSHOT_IDLE_MS = 30_000;
 
 /**
  * The HNSW index of the active encoder's embeddings. PostgreSQL is the truth: at start the index is
  * loaded from its latest snapshot (checksum-verified) and caught up with rows added, changed or
- * deleted since, so a crash or a stale snapshot never loses or invents a lesion.
+ * deleted since, so a crash or a stale snapshot never loses or invents a lesion. Afterwards every
+ * change, whichever process made it, reaches the index through the change log (ChangeFeedService):
+ * its entries name labels and lesions, which are re-read and reconciled. Only the process holding
+ * the model's snapshot lock writes snapshots; each records the log position it contains.
  */
 @Injectable()
-export class VectorIndexService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class VectorIndexService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('VectorIndex');
   private index: HnswGraph | null = null;
   private modelId: string | null = null;
@@ -58,13 +70,22 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
   private addedSinceSnapshot = 0;
   /** Serialises snapshot writes: one writer at a time. */
   private snapshotChain: Promise<unknown> = Promise.resolve();
+  /** Serialises reconciliations, so an older read of a row never overwrites a newer one. */
+  private applyChain: Promise<unknown> = Promise.resolve();
+  /** Labels and lesions named by the log while the index loads: reconciled once it is loaded. */
+  private pending: { labels: Set<number>; lesions: Set<number> } | null = null;
+  private snapshotOwner = false;
+  private idleSnapshotTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly hnsw: HnswRepository,
     private readonly store: IndexStoreRepository,
     private readonly encoder: EncoderService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly changes: ChangeFeedService,
+    private readonly changeLog: ChangeLogRepository,
   ) {
+    this.changes.subscribe((entries) => this.applyChanges(entries));
     // A dead worker takes its graph with it: load again from the snapshot and the database.
     this.hnsw.onWorkerLost(() => {
       if (this.state !== 'ready') return;
@@ -89,14 +110,22 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the change feed lets go of its connection, which holds the snapshot lock. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.idleSnapshotTimer) clearTimeout(this.idleSnapshotTimer);
     await this.snapshotIfChanged().catch((e: Error) => this.logger.error(`Snapshot at shutdown failed: ${e.message}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     await this.hnsw.close();
   }
 
   /** Loads the latest snapshot of the active model (if valid) and catches it up from the database. */
   async load(): Promise<void> {
     this.state = 'loading';
+    this.pending = { labels: new Set(), lesions: new Set() };
+    // A reconciliation in flight finishes first; whatever the log names from now on waits in `pending`.
+    await this.applyChain;
     const { modelId } = this.encoder.loaded;
     const dim = this.encoder.dim;
     const params = this.config.index;
@@ -112,6 +141,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
       if (!index) this.logger.warn(`Snapshot ${snapshot.fileName} is missing or corrupt; rebuilding from the database`);
     }
     const takenAt = index && snapshot ? snapshot.takenAt : null;
+    // Vectors rewritten after the snapshot (same label): from the log when it reaches back that far, else by time.
+    const rewritten = index && snapshot?.logPosition != null ? await this.changeLog.embeddingLabelsSince(modelId, snapshot.logPosition) : null;
+    const changedSince = rewritten ? new Set(rewritten) : null;
     index ??= await this.hnsw.create(dim, Math.ceil(metas.length * 1.25) + 1024, params);
     this.index = index;
 
@@ -119,20 +151,33 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     const indexed = await index.ids();
     const removed = await index.markDeleted(indexed.filter((label) => !inDatabase.has(label)));
     const inIndex = new Set(indexed);
-    const toAdd = metas.filter((m) => !inIndex.has(m.label) || !takenAt || m.createdAt > takenAt);
+    const toAdd = metas.filter((m) => !inIndex.has(m.label) || !takenAt || (changedSince ? changedSince.has(m.label) : m.createdAt > takenAt));
     for (const m of metas) this.remember(m);
     for (let i = 0; i < toAdd.length; i += CATCH_UP_CHUNK) {
       const chunk = toAdd.slice(i, i + CATCH_UP_CHUNK);
       await this.addPoints(chunk.map((m) => m.label), await this.store.vectors(chunk.map((m) => m.label)));
     }
-    this.snapshotInfo = snapshot && takenAt ? { points: snapshot.points, takenAt } : null;
+    this.snapshotInfo = snapshot && takenAt ? { points: snapshot.points, takenAt, logPosition: snapshot.logPosition } : null;
     this.addedSinceSnapshot = toAdd.length + removed;
-    this.state = 'ready';
+    await this.becomeReady();
     this.logger.log(`Index ready: ${this.meta.size} lesions (${toAdd.length} caught up, ${removed} removed since the snapshot)`);
     if (this.addedSinceSnapshot > 0) await this.snapshot();
   }
 
+  /** Ready, after reconciling what the log named while loading (it may or may not be in what was loaded). */
+  private becomeReady(): Promise<void> {
+    return this.enqueue(async () => {
+      // The first process to load a model owns its snapshots from then on (a CLI command beside a running service does not).
+      this.snapshotOwner = await this.changes.tryOwn(`vector-index-snapshot:${this.modelId}`).catch(() => false);
+      this.state = 'ready';
+      const pending = this.pending;
+      this.pending = null;
+      if (pending && (pending.labels.size || pending.lesions.size)) await this.reconcile(pending.labels, pending.lesions);
+    });
+  }
+
   status(): IndexStatus {
+    const feed = this.changes.status();
     return {
       state: this.state,
       modelId: this.modelId,
@@ -140,12 +185,16 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
       databaseEmbeddings: null,
       snapshot: this.snapshotInfo,
       message: this.failure,
+      log: { position: feed.position, appliedThrough: feed.appliedThrough, head: null, lagEntries: null, lagMs: null, lastPropagationMs: feed.lastPropagationMs, listening: feed.listening },
+      snapshotOwner: this.snapshotOwner,
     };
   }
 
+  /** The status with the database's embedding count and this process's lag behind the change log. */
   async statusWithDatabase(): Promise<IndexStatus> {
     const status = this.status();
-    return this.modelId ? { ...status, databaseEmbeddings: await this.store.countEmbeddings(this.modelId) } : status;
+    const [embeddings, lag] = await Promise.all([this.modelId ? this.store.countEmbeddings(this.modelId) : null, this.changes.lag()]);
+    return { ...status, databaseEmbeddings: embeddings, log: { ...status.log, head: lag.head, lagEntries: Math.max(0, lag.head - status.log.position), lagMs: lag.lagMs } };
   }
 
   isReady(): boolean {
@@ -163,34 +212,97 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     return label === undefined || !this.index ? null : this.index.point(label);
   }
 
-  /** Adds (or replaces) the points for these embedding labels, reading them from the database. */
+  /**
+   * Called by a writer after committing embeddings: applies the change log up to now, which holds
+   * them (the log is the one path into the index, for this process as for every other).
+   */
   async addLabels(labels: number[]): Promise<void> {
-    if (!this.isReady() || !labels.length) return;
-    const [metas, vectors] = await Promise.all([this.store.metaForLabels(labels), this.store.vectors(labels)]);
-    const stored = metas.filter((m) => vectors.has(m.label));
-    // A re-embedded lesion has a new label: its old point goes, or it would hold a place among the neighbours.
-    const replaced: number[] = [];
-    for (const m of stored) {
-      const previous = this.labelByLesion.get(m.lesionId);
-      if (previous !== undefined && previous !== m.label) {
-        this.forget(previous);
-        replaced.push(previous);
-      }
-      this.remember(m);
-    }
-    await this.index!.markDeleted(replaced);
-    await this.addPoints(stored.map((m) => m.label), vectors);
-    this.addedSinceSnapshot += metas.length;
-    if (this.addedSinceSnapshot >= this.config.index.snapshotEvery) await this.snapshot();
+    if (labels.length) await this.changes.syncNow();
   }
 
-  /** Marks a deleted lesion's point deleted; the next snapshot persists that. Searches stop returning it at once. */
+  /** Called after a lesion was deleted: once this resolves, this process's searches no longer return it. */
   async removeLesion(lesionId: number): Promise<void> {
-    const label = this.labelByLesion.get(lesionId);
-    if (label === undefined) return;
-    this.forget(label);
-    this.addedSinceSnapshot++;
-    await this.index?.markDeleted([label]);
+    if (this.labelByLesion.has(lesionId)) await this.changes.syncNow();
+  }
+
+  /** The log's entries for this index: labels of the active model and lesions whose metadata changed. */
+  private async applyChanges(entries: ChangeEntry[]): Promise<void> {
+    const labels = new Set<number>();
+    const lesions = new Set<number>();
+    for (const e of entries) {
+      if (e.key === null) continue;
+      if (e.kind === 'embedding' && e.modelId === this.modelId) labels.add(e.key);
+      else if (e.kind === 'lesion') lesions.add(e.key);
+    }
+    if (!labels.size && !lesions.size) return;
+    await this.enqueue(async () => {
+      if (this.state === 'loading' && this.pending) {
+        for (const label of labels) this.pending.labels.add(label);
+        for (const lesion of lesions) this.pending.lesions.add(lesion);
+        return;
+      }
+      // Not loaded (no encoder, or failed): a later load reads everything from the database.
+      if (this.state !== 'ready') return;
+      await this.reconcile(labels, lesions);
+    });
+    if (this.addedSinceSnapshot >= this.config.index.snapshotEvery) await this.snapshot();
+    else this.snapshotWhenIdle();
+  }
+
+  /**
+   * Makes the index agree with the database for these labels and lesions: new or rewritten vectors
+   * are (re)inserted, vanished ones marked deleted, changed metadata replaced. Idempotent, so an
+   * entry applied twice or out of order does no harm.
+   */
+  private async reconcile(labels: Set<number>, lesions: Set<number>): Promise<void> {
+    const index = this.index!;
+    const rows = await this.store.metaForLabelsOrLesions(this.modelId!, [...labels], [...lesions]);
+    const current = new Map(rows.map((m) => [m.label, m]));
+    const currentByLesion = new Map(rows.map((m) => [m.lesionId, m.label]));
+    const deleted: number[] = [];
+    const drop = (label: number) => {
+      if (!this.meta.has(label)) return;
+      this.forget(label);
+      deleted.push(label);
+    };
+    for (const label of labels) if (!current.has(label)) drop(label);
+    for (const lesionId of lesions) {
+      const held = this.labelByLesion.get(lesionId);
+      if (held !== undefined && currentByLesion.get(lesionId) !== held) drop(held);
+    }
+    const toAdd: number[] = [];
+    for (const m of rows) {
+      // A re-embedded lesion has a new label: its old point goes, or it would hold a place among the neighbours.
+      const previous = this.labelByLesion.get(m.lesionId);
+      if (previous !== undefined && previous !== m.label) drop(previous);
+      const known = this.meta.has(m.label);
+      // Forget first: patient and study counts follow a lesion whose metadata moved.
+      if (known) this.forget(m.label);
+      this.remember(m);
+      if (!known || labels.has(m.label)) toAdd.push(m.label);
+    }
+    await index.markDeleted(deleted);
+    for (let i = 0; i < toAdd.length; i += CATCH_UP_CHUNK) {
+      const chunk = toAdd.slice(i, i + CATCH_UP_CHUNK);
+      await this.addPoints(chunk, await this.store.vectors(chunk));
+    }
+    this.addedSinceSnapshot += toAdd.length + deleted.length;
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.applyChain.then(work);
+    this.applyChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The owner snapshots once an import elsewhere has gone quiet (it never hears that the import ended). */
+  private snapshotWhenIdle(): void {
+    if (this.idleSnapshotTimer) clearTimeout(this.idleSnapshotTimer);
+    this.idleSnapshotTimer = setTimeout(() => {
+      this.idleSnapshotTimer = null;
+      this.snapshotIfChanged().catch((e: Error) => this.logger.warn(`Snapshot failed: ${e.message}`));
+    }, SNAPSHOT_IDLE_MS);
+    this.idleSnapshotTimer.unref();
   }
 
   /**
@@ -318,8 +430,11 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     return { missing, extra, unfindable, indexPoints: this.meta.size, databaseEmbeddings: metas.length, graph };
   }
 
-  /** Rebuilds the index from the database alone (no snapshot), then snapshots it. */
-  async rebuild(): Promise<void> {
+  /** Rebuilds the index from the database alone (no snapshot), then snapshots it; false when another process owns the snapshots. */
+  async rebuild(): Promise<boolean> {
+    this.state = 'loading';
+    this.pending = { labels: new Set(), lesions: new Set() };
+    await this.applyChain;
     const { modelId } = this.encoder.loaded;
     const metas = await this.store.allMeta(modelId);
     this.clearMeta();
@@ -335,9 +450,9 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
       await this.addPoints(stored.map((m) => m.label), vectors);
     }
     this.modelId = modelId;
-    this.state = 'ready';
+    await this.becomeReady();
     this.addedSinceSnapshot = metas.length;
-    await this.snapshot();
+    return this.snapshot();
   }
 
   /** Snapshots when points were added or removed since the last snapshot. */
@@ -345,20 +460,31 @@ export class VectorIndexService implements OnApplicationBootstrap, OnApplication
     if (this.isReady() && this.addedSinceSnapshot > 0) await this.snapshot();
   }
 
-  /** Writes a snapshot (temporary file, then rename) and records it; one writer at a time. */
-  snapshot(): Promise<void> {
+  /**
+   * Writes a snapshot (temporary file, then rename) and records it; one writer at a time, and only in
+   * the process holding the model's snapshot lock (others would race it for the same files and rows).
+   * Resolves to false when another process owns the snapshots.
+   */
+  snapshot(): Promise<boolean> {
     const run = this.snapshotChain.then(async () => {
       const index = this.requireIndex();
       const modelId = this.modelId!;
-      // Rows written from this instant on are caught up at the next load.
+      this.snapshotOwner = await this.changes.tryOwn(`vector-index-snapshot:${modelId}`);
+      if (!this.snapshotOwner) return false;
+      // Every log entry up to here is in the graph (entries are applied before the cursor moves); later ones are replayed at load.
+      const logPosition = this.changes.status().appliedThrough;
+      // Rows written from this instant on are caught up at the next load (when the log no longer reaches back).
       const takenAt = await this.store.now();
       const pending = this.addedSinceSnapshot;
+      const points = this.meta.size;
       const fileName = `${modelId.slice(0, 16)}-${takenAt.getTime()}.hnsw`;
       const checksum = await this.hnsw.save(index, path.join(this.config.index.dir, fileName));
-      const stale = await this.store.recordSnapshot(modelId, { fileName, points: this.meta.size, checksum, takenAt });
+      const stale = await this.store.recordSnapshot(modelId, { fileName, points, checksum, takenAt, logPosition });
       await Promise.all(stale.map((name) => this.hnsw.remove(path.join(this.config.index.dir, name))));
-      this.snapshotInfo = { points: this.meta.size, takenAt };
+      this.snapshotInfo = { points, takenAt, logPosition };
       this.addedSinceSnapshot = Math.max(0, this.addedSinceSnapshot - pending);
+      await this.changeLog.prune(logPosition, this.config.changeLog.retentionHours);
+      return true;
     });
     this.snapshotChain = run.catch(() => undefined);
     return run;

@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ChangeFeedService, ChangeHandler } from '../../src/change-log/change-feed.service';
+import { ChangeLogRepository } from '../../src/change-log/change-log.repository';
+import { ChangeEntry } from '../../src/change-log/cursor';
 import { AppConfig } from '../../src/config/app-config';
 import { EncoderService } from '../../src/ml/encoder.service';
 import { Prng } from '../../src/sample/prng';
@@ -14,19 +17,39 @@ import { VectorIndexService } from '../../src/vector-index/vector-index.service'
 const LESIONS = 8000;
 const DIM = 16;
 
+/** A change feed that delivers what the test logs, when the service asks for a sync. */
+class FakeFeed {
+  private handler: ChangeHandler | null = null;
+  private readonly queue: ChangeEntry[] = [];
+  subscribe(handler: ChangeHandler) {
+    this.handler = handler;
+  }
+  log(kind: ChangeEntry['kind'], key: number) {
+    this.queue.push({ position: this.queue.length + 1, kind, key, modelId: 'test-model', createdAt: new Date() });
+  }
+  async syncNow() {
+    await this.handler?.(this.queue.splice(0));
+  }
+  status() {
+    return { position: 0, appliedThrough: 0, openGaps: 0, listening: true, lastPropagationMs: null };
+  }
+  tryOwn = async () => true;
+}
+
 /** The index service on a real hnswlib worker, over lesions held in memory instead of PostgreSQL. */
-function indexOver(hnsw: HnswRepository, dir: string, metas: (LesionMeta & { createdAt: Date })[], vectors: Map<number, Float32Array>) {
+function indexOver(hnsw: HnswRepository, dir: string, metas: (LesionMeta & { createdAt: Date })[], vectors: Map<number, Float32Array>, inDatabase: Set<number>, feed: FakeFeed) {
   const store = {
-    allMeta: async () => metas.filter((m) => m.label <= LESIONS),
-    metaForLabels: async (labels: number[]) => metas.filter((m) => labels.includes(m.label)),
+    allMeta: async () => metas.filter((m) => inDatabase.has(m.label)),
+    metaForLabelsOrLesions: async (_model: string, labels: number[], lesions: number[]) => metas.filter((m) => inDatabase.has(m.label) && (labels.includes(m.label) || lesions.includes(m.lesionId))),
     latestSnapshot: async () => null,
     now: async () => new Date(),
     recordSnapshot: async () => [],
     vectors: async (labels: number[]) => new Map(labels.filter((l) => vectors.has(l)).map((l) => [l, vectors.get(l)!])),
   } as unknown as IndexStoreRepository;
   const encoder = { status: () => ({ state: 'ready' }), loaded: { modelId: 'test-model' }, dim: DIM } as unknown as EncoderService;
-  const config = { index: { dir, m: 16, efConstruction: 100, efSearch: 20, snapshotEvery: 1_000_000 } } as unknown as AppConfig;
-  return new VectorIndexService(hnsw, store, encoder, config);
+  const config = { index: { dir, m: 16, efConstruction: 100, efSearch: 20, snapshotEvery: 1_000_000 }, changeLog: { retentionHours: 1 } } as unknown as AppConfig;
+  const changeLog = { prune: async () => undefined, embeddingLabelsSince: async () => [] } as unknown as ChangeLogRepository;
+  return new VectorIndexService(hnsw, store, encoder, config, feed as unknown as ChangeFeedService, changeLog);
 }
 
 describe('similar-lesion search within a large lesion pool (real hnswlib)', () => {
@@ -48,10 +71,13 @@ describe('similar-lesion search within a large lesion pool (real hnswlib)', () =
   const vectors = new Map(metas.map((m) => [m.label, Float32Array.from({ length: DIM }, () => rng.normal(0, 1))]));
   const hnsw = new HnswRepository();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vector-index-pool-'));
-  const index = indexOver(hnsw, dir, metas, vectors);
+  const inDatabase = new Set(metas.filter((m) => m.label <= LESIONS).map((m) => m.label));
+  const feed = new FakeFeed();
+  const index = indexOver(hnsw, dir, metas, vectors, inDatabase, feed);
 
   beforeAll(() => index.load(), 60_000);
   afterAll(async () => {
+    await index.beforeApplicationShutdown();
     await index.onApplicationShutdown();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -85,10 +111,15 @@ describe('similar-lesion search within a large lesion pool (real hnswlib)', () =
     const late = metas[LESIONS];
     pool.add(late.lesionId);
     const lateVector = vectors.get(late.label)!;
+    inDatabase.add(late.label);
+    feed.log('embedding', late.label);
     await index.addLabels([late.label]);
     expect((await index.search(lateVector, 1, { lesionIds: pool, excludePatientId: -1 }))[0].meta.lesionId).toBe(late.lesionId);
     const query = metas[1];
     const first = (await index.search({ lesionId: query.lesionId }, 1, { lesionIds: pool, excludePatientId: query.patientId }))[0];
+    inDatabase.delete(first.meta.label);
+    feed.log('lesion', first.meta.lesionId);
+    feed.log('embedding', first.meta.label);
     await index.removeLesion(first.meta.lesionId);
     const after = await index.search({ lesionId: query.lesionId }, 10, { lesionIds: pool, excludePatientId: query.patientId });
     expect(after.map((h) => h.meta.lesionId)).not.toContain(first.meta.lesionId);
