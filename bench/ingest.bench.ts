@@ -149,13 +149,18 @@ async function throughput(): Promise<void> {
 
 /**
  * `rows` DL_info.csv rows for the 8-bit key-slice layout, each on a key slice of its own (the DeepLesion
- * parser keeps a number per distinct key slice: the worst case), the slices hard links to one 64×64 PNG.
+ * parser keeps a number per distinct key slice: the worst case), the slices hard links to a 64×64 PNG.
  */
 async function writeRssFixture(dir: string, rows: number): Promise<{ csv: string; images: string }> {
   const images = path.join(dir, 'slices');
   fs.mkdirSync(images, { recursive: true });
-  const slice = path.join(dir, 'slice.png');
-  fs.writeFileSync(slice, encode({ width: 64, height: 64, data: new Uint8Array(64 * 64).fill(90), depth: 8, channels: 1 }));
+  const png = encode({ width: 64, height: 64, data: new Uint8Array(64 * 64).fill(90), depth: 8, channels: 1 });
+  // One source file per 60,000 links: ext4 allows 65,000 links to an inode.
+  const sliceFor = (i: number) => {
+    const file = path.join(dir, `slice-${Math.floor(i / 60000)}.png`);
+    if (i % 60000 === 0) fs.writeFileSync(file, png);
+    return file;
+  };
   const csv = path.join(dir, 'DL_info.csv');
   const out = fs.createWriteStream(csv);
   const write = (text: string) => (out.write(text) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve())));
@@ -163,7 +168,7 @@ async function writeRssFixture(dir: string, rows: number): Promise<{ csv: string
   for (let i = 0; i < rows; i++) {
     const lesion: FixtureLesion = { patient: 1 + Math.floor(i / 6), study: 1 + (Math.floor(i / 3) % 2), series: 1, slice: 10 + (i % 3), type: 1 + (i % 8), split: (1 + (i % 3)) as 1 | 2 | 3, sex: i % 2 ? 'M' : 'F', age: 20 + (i % 70) };
     const line = dlInfoRow(lesion);
-    fs.linkSync(slice, path.join(images, line.slice(0, line.indexOf(','))));
+    fs.linkSync(sliceFor(i), path.join(images, line.slice(0, line.indexOf(','))));
     await write(line + '\n');
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
@@ -225,6 +230,22 @@ async function peakMemory(): Promise<void> {
   try {
     const idle = await measureInChild('idle', url, '', ''); // also runs the migrations
     console.log(`app alone: ${idle.maxRssMiB} MiB`);
+    // Written after each size, so that a long run stopped early keeps what it measured.
+    const write = () =>
+      writeSection(
+        'ingest-memory',
+        [
+          '## Import memory (`npm run bench:ingest`, peak RSS)',
+          '',
+          `${machineLine()}; PostgreSQL at ${new URL(ADMIN_URL).host}.`,
+          'Generated DL_info.csv rows (8-bit key-slice layout, every row on a key slice of its own, each slice a hard link to a 64×64 PNG whose header is checked), metadata only (EMBED_ON_INGEST=false), batches of 1000. Each figure is the peak RSS (`maxRSS`) of a fresh child process booting the same app;',
+          `in brackets, above the app alone (${idle.maxRssMiB} MiB). "Whole-file parse" is what an import did before it began until the CSV was streamed: the file read whole, hashed and every row parsed and held (the import itself came on top of it).`,
+          '',
+          '| rows | CSV | streaming import, peak RSS | import time | whole-file parse, peak RSS | whole ÷ streaming |',
+          '|---|---|---|---|---|---|',
+          ...lines,
+        ].join('\n'),
+      );
     for (const rows of RSS_ROWS) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ingest-rss-'));
       try {
@@ -243,24 +264,11 @@ async function peakMemory(): Promise<void> {
           await c.query('TRUNCATE lesion, series, study, patient, ingest_job CASCADE');
           await c.end();
         });
+        write();
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     }
-    writeSection(
-      'ingest-memory',
-      [
-        '## Import memory (`npm run bench:ingest`, peak RSS)',
-        '',
-        `${machineLine()}; PostgreSQL at ${new URL(ADMIN_URL).host}.`,
-        'Generated DL_info.csv rows (8-bit key-slice layout, every row on a key slice of its own, each slice a hard link to one 64×64 PNG whose header is checked), metadata only (EMBED_ON_INGEST=false), batches of 1000. Each figure is the peak RSS (`maxRSS`) of a fresh child process booting the same app;',
-        `in brackets, above the app alone (${idle.maxRssMiB} MiB). "Whole-file parse" is what an import did before it began until the CSV was streamed: the file read whole, hashed and every row parsed and held (the import itself came on top of it).`,
-        '',
-        '| rows | CSV | streaming import, peak RSS | import time | whole-file parse, peak RSS | whole ÷ streaming |',
-        '|---|---|---|---|---|---|',
-        ...lines,
-      ].join('\n'),
-    );
     console.log('written to docs/BENCHMARKS.md');
   } finally {
     await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);

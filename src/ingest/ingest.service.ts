@@ -1,8 +1,8 @@
 import { createHash, Hash } from 'node:crypto';
 import * as path from 'node:path';
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
-import { PathRefusedError } from '../common/path-guard';
 import { QueryRunner } from 'typeorm';
+import { PathRefusedError } from '../common/path-guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { boxInside, DEEPLESION_KEYSLICE_WINDOW, ImageFormatError } from '../imaging/hu-image';
 import { CsvRecord, readCsvRecords } from './csv';
