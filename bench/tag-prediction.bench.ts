@@ -54,7 +54,7 @@ async function main(): Promise<void> {
 
   if (fs.existsSync(SHARED)) {
     const real = await withApp('real', {}, async (app) => {
-      const job = await app.get(IngestService).run({ format: 'samples', csvPath: path.join(SHARED, 'lesions.csv'), imagesDir: path.join(SHARED, 'images'), dataset: 'real-samples' });
+      const job = await app.get(IngestService).run({ format: 'samples', csvPath: path.join(SHARED, 'lesions.csv'), imagesDir: path.join(SHARED, 'images'), dataset: 'real-samples', pathsFrom: 'operator' });
       if (job.status !== 'completed') throw new Error(`real sample import ${job.status}`);
       return app.get(TagPredictionService).evaluate();
     });

@@ -102,7 +102,7 @@ async function ingest(app: INestApplicationContext, args: string[]): Promise<num
     bar.update(job.processedRows, { rate: job.rowsPerSecond, skipped: job.skippedRows });
   };
   const job = await app.get(IngestService).run(
-    { format: format as IngestFormat, csvPath: path.resolve(values.csv), imagesDir: path.resolve(values.images), dataset: values.dataset ?? 'deeplesion', huWindow },
+    { format: format as IngestFormat, csvPath: path.resolve(values.csv), imagesDir: path.resolve(values.images), dataset: values.dataset ?? 'deeplesion', huWindow, pathsFrom: 'operator' },
     onProgress,
   );
   if (started) bar.stop();

@@ -8,6 +8,13 @@ describe('loadConfig', () => {
     expect(config.sample.dir).toBe('/srv/app/data/sample');
     expect(config.port).toBe(3000);
     expect(config.bootstrapAdminKey).toBe('auto');
+    expect(config.ingest.roots).toEqual(['/srv/app/data']);
+  });
+
+  it('reads INGEST_ROOTS as a comma list of folders, relative ones from the working folder', () => {
+    expect(loadConfig({ INGEST_ROOTS: '/mnt/deeplesion, imports ,' }, '/srv/app').ingest.roots).toEqual(['/mnt/deeplesion', '/srv/app/imports']);
+    expect(() => loadConfig({ INGEST_ROOTS: ' , ' })).toThrow(/INGEST_ROOTS must name at least one folder/);
+    expect(() => loadConfig({ INGEST_MAX_CSV_BYTES: '-1' })).toThrow(/INGEST_MAX_CSV_BYTES/);
   });
 
   it('reads every documented variable', () => {

@@ -10,7 +10,20 @@ export interface AppConfig {
   embeddedPg: { dataDir: string; port: number };
   dataDir: string;
   sample: { dir: string; autoload: boolean; seed: number; patients: number };
-  ingest: { batchSize: number; maxStoredErrors: number; imageCheckConcurrency: number; batchDelayMs: number };
+  ingest: {
+    batchSize: number;
+    maxStoredErrors: number;
+    imageCheckConcurrency: number;
+    batchDelayMs: number;
+    /** Folders the paths of `POST /admin/ingest` must lie in (after symlinks); the CLI is not bound by them. */
+    roots: string[];
+    /** Largest CSV read (bytes). */
+    maxCsvBytes: number;
+    /** Longest CSV record (characters); a longer one is a bad row (or a bad header). */
+    maxCsvLineLength: number;
+    /** Largest image file an import reads (bytes). */
+    maxImageBytes: number;
+  };
   /** 'auto': create and print an admin key at start when none exists and the database is embedded. */
   bootstrapAdminKey: 'auto' | 'always' | 'never';
   logLevel: 'error' | 'warn' | 'log' | 'debug';
@@ -156,6 +169,14 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       imageCheckConcurrency: int('INGEST_IMAGE_CHECK_CONCURRENCY', 16, 1, 256),
       // Only for crash-safety tests and demos: slows each batch so an import can be killed mid-way.
       batchDelayMs: int('INGEST_BATCH_DELAY_MS', 0, 0, 60000),
+      roots: str('INGEST_ROOTS', dataDir)
+        .split(',')
+        .map((root) => root.trim())
+        .filter(Boolean)
+        .map((root) => path.resolve(cwd, root)),
+      maxCsvBytes: int('INGEST_MAX_CSV_BYTES', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+      maxCsvLineLength: int('INGEST_MAX_CSV_LINE_LENGTH', 64 * 1024, 16, 1024 ** 3),
+      maxImageBytes: int('INGEST_MAX_IMAGE_BYTES', 64 * 1024 ** 2, 1024, 2 * 1024 ** 3),
     },
     bootstrapAdminKey: oneOf('BOOTSTRAP_ADMIN_KEY', 'auto', ['auto', 'always', 'never'] as const),
     logLevel: oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
@@ -200,6 +221,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       predictionK: int('TAG_PREDICTION_K', 10, 1, 200),
     },
   };
+  if (config.ingest.roots.length === 0) problems.push('INGEST_ROOTS must name at least one folder');
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

@@ -12,6 +12,7 @@ import {
   UnprocessableEntityException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
+import { isInside, PathRefusedError } from '../common/path-guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { decodeSlice, DecodedSlice } from '../imaging/decode-slice';
 import { Box, HuImage, ImageFormatError } from '../imaging/hu-image';
@@ -148,7 +149,7 @@ export class DetectionService {
     const slices = await this.files.listSlices(real);
     if (!slices.length) throw new BadRequestException(`the series folder ${shown} holds no slice files ({slice}.png)`);
     const id = this.jobs.create(shown, slices.length);
-    void this.runJob(id, real, slices, dto);
+    void this.runJob(id, root, real, slices, dto);
     return this.jobs.get(id)!;
   }
 
@@ -158,18 +159,18 @@ export class DetectionService {
     return job;
   }
 
-  private async runJob(id: string, dir: string, slices: string[], dto: StartDetectionJobDto): Promise<void> {
+  private async runJob(id: string, root: string, dir: string, slices: string[], dto: StartDetectionJobDto): Promise<void> {
     const offsets = this.detector.loaded.manifest.input.sliceOffsetsMm.filter((o) => o !== 0);
     const interval = dto.sliceIntervalMm ?? 1;
     try {
       for (let i = 0; i < slices.length; i++) {
         await new Promise((resolve) => setImmediate(resolve));
         try {
-          const image = await this.readSlice(path.join(dir, slices[i]));
+          const image = await this.readSlice(path.join(dir, slices[i]), root);
           const neighbours: { offsetMm: number; image: HuImage }[] = [];
           for (const offset of offsets) {
             const j = i + Math.round(offset / interval);
-            if (j >= 0 && j < slices.length && j !== i) neighbours.push({ offsetMm: (j - i) * interval, image: await this.readSlice(path.join(dir, slices[j])) });
+            if (j >= 0 && j < slices.length && j !== i) neighbours.push({ offsetMm: (j - i) * interval, image: await this.readSlice(path.join(dir, slices[j]), root) });
           }
           const { detections } = await this.detector.detect({ image: image, neighbours, spacingMm: dto.spacingMm ?? null }, { scoreThreshold: dto.scoreThreshold });
           this.jobs.sliceDone(id, slices[i], detections);
@@ -185,8 +186,17 @@ export class DetectionService {
     }
   }
 
-  private async readSlice(file: string): Promise<HuImage> {
-    return decodeSlice(await this.files.readFile(file)).image;
+  /** A slice of a job's folder: a file symlinked out of the root, a device or one over the upload bound fails that slice. */
+  private async readSlice(file: string, root: string): Promise<HuImage> {
+    let bytes: Buffer;
+    try {
+      bytes = await this.files.readSliceFile(file, root, this.config.maxUploadBytes);
+    } catch (error) {
+      if (!(error instanceof PathRefusedError)) throw error;
+      const why = error.reason === 'not-found' ? 'not found under DETECTION_SERIES_ROOT' : error.reason === 'too-large' ? `${error.message} (MAX_UPLOAD_BYTES)` : error.message;
+      throw new DetectionInputError(`${path.basename(file)}: ${why}`);
+    }
+    return decodeSlice(bytes).image;
   }
 
   private async findings(image: HuImage, box: Box, spacingMm: number | null, include: Set<string>, k: number): Promise<BoxFindings> {
@@ -265,11 +275,6 @@ export class DetectionService {
       throw error;
     }
   }
-}
-
-function isInside(root: string, target: string): boolean {
-  const rel = path.relative(root, target);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 function round1(v: number): number {

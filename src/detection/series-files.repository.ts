@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Injectable } from '@nestjs/common';
+import { guardPath, readGuardedFile } from '../common/path-guard';
 
 /** Reading series folders from the server's disk for detection jobs. */
 @Injectable()
@@ -21,8 +22,12 @@ export class SeriesFilesRepository {
     return names.sort((a, b) => sliceNumber(a) - sliceNumber(b) || a.localeCompare(b));
   }
 
-  readFile(file: string): Promise<Buffer> {
-    return fs.readFile(file);
+  /**
+   * A slice file's bytes, only when its real path (symlinks followed) lies under `root` and it is a
+   * regular file of at most `maxBytes`; otherwise PathRefusedError, before anything is read.
+   */
+  async readSliceFile(file: string, root: string, maxBytes: number): Promise<Buffer> {
+    return readGuardedFile(await guardPath(file, 'file', { roots: [root], maxBytes }), maxBytes);
   }
 }
 

@@ -2,6 +2,8 @@ import { HuWindow } from '../imaging/hu-image';
 import { CsvRecord } from './csv';
 import {
   LesionRecord,
+  overlongRow,
+  parseAll,
   ParsedRow,
   parseBox,
   parseCoarseType,
@@ -9,6 +11,7 @@ import {
   parseNumber,
   parseNumberList,
   RowError,
+  RowParserFor,
 } from './lesion-record';
 
 export const DL_INFO_COLUMNS = [
@@ -45,15 +48,24 @@ export interface DeepLesionParseOptions {
 
 /** Parses DL_info.csv records (header first). Bad rows come back as errors with their line numbers. */
 export function parseDeepLesionCsv(records: CsvRecord[], options: DeepLesionParseOptions): { rows: ParsedRow[]; headerError?: string } {
-  if (records.length === 0) return { rows: [], headerError: 'the CSV is empty' };
-  const header = records[0].fields.map((f) => f.trim());
+  return parseAll(records, (header) => deepLesionRowParser(header, options));
+}
+
+/** The row parser for a DL_info.csv with this header line; it must see every data record, in order. */
+export function deepLesionRowParser(headerRecord: CsvRecord, options: DeepLesionParseOptions): RowParserFor {
+  if (headerRecord.error) return { headerError: `the header line: ${headerRecord.error}` };
+  const header = headerRecord.fields.map((f) => f.trim());
   const missing = DL_INFO_COLUMNS.filter((c) => !header.includes(c));
-  if (missing.length) return { rows: [], headerError: `not a DL_info.csv header: missing column(s) ${missing.join(', ')}` };
+  if (missing.length) return { headerError: `not a DL_info.csv header: missing column(s) ${missing.join(', ')}` };
   const col = Object.fromEntries(DL_INFO_COLUMNS.map((c) => [c, header.indexOf(c)])) as Record<(typeof DL_INFO_COLUMNS)[number], number>;
 
-  // Lesions sharing a key slice are told apart by their order in the file (natural key).
-  const seenPerImage = new Map<string, number>();
-  const rows = records.slice(1).map((record, index): ParsedRow => {
+  // Lesions sharing a key slice are told apart by their order in the file (natural key). The one piece
+  // of state across rows: a number per distinct key slice, keyed by its numeric file name (patient,
+  // study, series, slice packed into one integer below 2^53), not a string.
+  const seenPerImage = new Map<number, number>();
+  const parse = (record: CsvRecord, index: number): ParsedRow => {
+    const overlong = overlongRow(record);
+    if (overlong) return overlong;
     try {
       if (record.fields.length !== header.length) {
         throw new RowError(`expected ${header.length} columns, found ${record.fields.length}`);
@@ -63,15 +75,16 @@ export function parseDeepLesionCsv(records: CsvRecord[], options: DeepLesionPars
       const match = FILE_NAME.exec(fileName);
       if (!match) throw new RowError(`File_name: "${fileName}" is not {patient:06d}_{study:02d}_{series:02d}_{slice:03d}.png`);
       const record_ = parseRow(get, match, options);
-      const lesionInImage = seenPerImage.get(fileName) ?? 0;
-      seenPerImage.set(fileName, lesionInImage + 1);
+      const imageKey = ((Number(match[1]) * 100 + Number(match[2])) * 100 + Number(match[3])) * 10000 + Number(match[4]);
+      const lesionInImage = seenPerImage.get(imageKey) ?? 0;
+      seenPerImage.set(imageKey, lesionInImage + 1);
       return { ok: true, record: { ...record_, line: record.line, sourceRow: index, lesionInImage } };
     } catch (error) {
       if (!(error instanceof RowError)) throw error;
       return { ok: false, line: record.line, message: error.message };
     }
-  });
-  return { rows };
+  };
+  return { parse };
 }
 
 function parseRow(

@@ -21,6 +21,7 @@ export class IngestController {
       imagesDir: body.images,
       dataset: body.dataset ?? 'deeplesion',
       huWindow: body.huWindow,
+      pathsFrom: 'api',
     });
     return job;
   }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
+import { GuardedPath, GuardOptions, guardPath, openGuardedFile, PathKind, readChunks, realRoots } from '../common/path-guard';
 import { ImageHeader, readImageHeader } from '../imaging/image-header';
 import { IngestJobEntity, IngestJobStatus, IngestRowError } from './ingest-job.entity';
 import { LesionRecord } from './lesion-record';
@@ -15,6 +16,13 @@ export interface CheckedLesion {
   slicesDir: string | null;
   imageWidth: number;
   imageHeight: number;
+}
+
+/** An open CSV: `chunks()` reads it from its start each time (the same file, however its path changes). */
+export interface CsvSource {
+  size: number;
+  chunks(): AsyncIterable<Buffer>;
+  close(): Promise<void>;
 }
 
 export interface BatchProgress {
@@ -34,17 +42,31 @@ const JPEG_READ_BYTES = 256 * 1024;
 export class IngestRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  readFile(file: string): Promise<Buffer> {
-    return fs.readFile(file);
+  realRoots(roots: readonly string[]): Promise<string[]> {
+    return realRoots(roots);
   }
 
-  async isDirectory(dir: string): Promise<boolean> {
-    return fs.stat(dir).then((s) => s.isDirectory(), () => false);
+  /** Throws PathRefusedError for a path outside the roots, missing, of the wrong kind or too large. */
+  guard(target: string, kind: PathKind, options: GuardOptions): Promise<GuardedPath> {
+    return guardPath(target, kind, options);
   }
 
-  /** Reads only the first bytes of an image, enough for its header. */
-  async readImageHeader(file: string): Promise<ImageHeader> {
-    const handle = await fs.open(file, 'r');
+  async openCsv(guarded: GuardedPath, maxBytes: number): Promise<CsvSource> {
+    const handle = await openGuardedFile(guarded);
+    return { size: guarded.stat.size, chunks: () => readChunks(handle, maxBytes), close: () => handle.close().catch(() => undefined) };
+  }
+
+  /**
+   * Reads only the first bytes of an image, enough for its header, after the same checks as the CSV
+   * (a symlink leading out of the roots, a device or a file over the bound is refused before it is opened).
+   * Returns the real path of the file it read.
+   */
+  async readImageHeader(file: string, options: GuardOptions): Promise<{ header: ImageHeader; path: string }> {
+    const guarded = await guardPath(file, 'file', options);
+    return { header: await this.readHeader(await openGuardedFile(guarded)), path: guarded.path };
+  }
+
+  private async readHeader(handle: fs.FileHandle): Promise<ImageHeader> {
     try {
       const first = Buffer.allocUnsafe(FIRST_READ_BYTES);
       const { bytesRead } = await handle.read(first, 0, FIRST_READ_BYTES, 0);

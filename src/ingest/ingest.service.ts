@@ -1,21 +1,42 @@
-import { createHash } from 'node:crypto';
+import { createHash, Hash } from 'node:crypto';
 import * as path from 'node:path';
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
+import { QueryRunner } from 'typeorm';
+import { PathRefusedError } from '../common/path-guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { boxInside, DEEPLESION_KEYSLICE_WINDOW, ImageFormatError } from '../imaging/hu-image';
-import { parseCsv } from './csv';
-import { parseDeepLesionCsv } from './deeplesion-csv.parser';
+import { CsvRecord, readCsvRecords } from './csv';
+import { deepLesionRowParser } from './deeplesion-csv.parser';
 import { IngestJobEntity, IngestRowError } from './ingest-job.entity';
-import { CheckedLesion, IngestRepository, resolveInside } from './ingest.repository';
+import { CheckedLesion, CsvSource, IngestRepository, resolveInside } from './ingest.repository';
 import { IngestJobView, IngestRequest, toJobView } from './ingest.types';
-import { LesionRecord, ParsedRow } from './lesion-record';
+import { LesionRecord, ParsedRow, RowParser, RowParserFor } from './lesion-record';
 import { EmbeddingService } from './embedding.service';
-import { parseSamplesCsv } from './samples-csv.parser';
+import { samplesRowParser } from './samples-csv.parser';
 import { TagPredictionService } from '../tags/tag-prediction.service';
 import { VocabularyService } from '../tags/vocabulary.service';
 import { LesionsService } from '../lesions/lesions.service';
 
 export type ProgressListener = (job: IngestJobView) => void;
+
+/** A request whose files passed every check, its CSV open and read once (rows counted, bytes hashed). */
+interface PreparedSource {
+  csv: CsvSource;
+  /** Real path of the images folder. */
+  imagesDir: string;
+  /** Real paths each image must lie under; null for an operator's own paths. */
+  roots: string[] | null;
+  parserFor: (header: CsvRecord) => RowParserFor;
+  totalRows: number;
+  fingerprint: string;
+  /** What follows the CSV's bytes in the fingerprint's hash. */
+  fingerprintSuffix: string;
+}
+
+/** A problem with the source found once the import runs; its message is the job's. */
+class IngestSourceError extends Error {}
+
+const SOURCE_CHANGED = 'the CSV file changed during the import; run it again';
 
 export interface StartedIngest {
   job: IngestJobView;
@@ -47,7 +68,11 @@ export class IngestService implements OnApplicationBootstrap {
    * Problems with the request itself (missing files, wrong header) are thrown before anything is written.
    */
   async start(request: IngestRequest, onProgress?: ProgressListener): Promise<StartedIngest> {
-    const { rows, fingerprint } = await this.prepare(request);
+    return this.launch(request, await this.prepare(request), onProgress);
+  }
+
+  private async launch(request: IngestRequest, source: PreparedSource, onProgress?: ProgressListener): Promise<StartedIngest> {
+    const { fingerprint, totalRows } = source;
     let jobCreated!: (job: IngestJobView) => void;
     let jobFailed!: (error: unknown) => void;
     const created = new Promise<IngestJobView>((resolve, reject) => {
@@ -58,7 +83,7 @@ export class IngestService implements OnApplicationBootstrap {
       .withSourceLock(fingerprint, async (runner) => {
         const resumed = await this.repository.findResumable(runner, fingerprint);
         let job: IngestJobEntity;
-        if (resumed && resumed.totalRows === rows.length) {
+        if (resumed && resumed.totalRows === totalRows) {
           job = resumed;
           await this.repository.markRunning(runner, job.id);
           this.logger.log(`Resuming import ${job.id} at row ${job.cursor} of ${job.totalRows}`);
@@ -69,12 +94,12 @@ export class IngestService implements OnApplicationBootstrap {
             csvPath: request.csvPath,
             imagesDir: request.imagesDir,
             fingerprint,
-            totalRows: rows.length,
+            totalRows,
           });
         }
         jobCreated(toJobView(job));
         try {
-          await this.importRows(runner, job, rows, request, onProgress);
+          await this.importRows(runner, job, source, request, onProgress);
           // Catch up embeddings a crash left behind (a batch committed just before a kill).
           if (this.config.encoder.embedOnIngest && this.embedding.isAvailable()) {
             const summary = await this.embedding.embedMissing();
@@ -87,14 +112,16 @@ export class IngestService implements OnApplicationBootstrap {
           this.tagPrediction.schedule();
         } catch (error) {
           this.logger.error(`Import ${job.id} failed: ${(error as Error).message}`);
-          await this.repository.finishJob(job.id, 'failed', 'the import stopped on an internal error; run it again to resume', runner).catch(() => undefined);
+          const message = error instanceof IngestSourceError ? error.message : 'the import stopped on an internal error; run it again to resume';
+          await this.repository.finishJob(job.id, 'failed', message, runner).catch(() => undefined);
         }
         return (await this.repository.getJob(job.id))!;
       })
       .then((result) => {
         if (result === 'locked') throw new ConflictException('An import of this file is already running');
         return toJobView(result);
-      });
+      })
+      .finally(() => source.csv.close());
     done.catch(jobFailed);
     const job = await created;
     return { job, done };
@@ -108,10 +135,17 @@ export class IngestService implements OnApplicationBootstrap {
 
   /** Like run(), but returns the earlier job when this exact source was already imported completely. */
   async runUnlessDone(request: IngestRequest): Promise<{ job: IngestJobView; alreadyDone: boolean }> {
-    const { fingerprint } = await this.prepare(request);
-    const previous = await this.repository.findCompleted(fingerprint);
-    if (previous) return { job: toJobView(previous), alreadyDone: true };
-    return { job: await this.run(request), alreadyDone: false };
+    const source = await this.prepare(request);
+    const previous = await this.repository.findCompleted(source.fingerprint).catch(async (error) => {
+      await source.csv.close();
+      throw error;
+    });
+    if (previous) {
+      await source.csv.close();
+      return { job: toJobView(previous), alreadyDone: true };
+    }
+    const { done } = await this.launch(request, source);
+    return { job: await done, alreadyDone: false };
   }
 
   async getJob(id: string): Promise<IngestJobView> {
@@ -124,69 +158,131 @@ export class IngestService implements OnApplicationBootstrap {
     return (await this.repository.listJobs(limit)).map(toJobView);
   }
 
-  private async prepare(request: IngestRequest): Promise<{ rows: ParsedRow[]; fingerprint: string }> {
-    const csv = await this.repository.readFile(request.csvPath).catch(() => {
-      throw new BadRequestException(`Cannot read the CSV file ${path.basename(request.csvPath)}`);
-    });
-    if (!(await this.repository.isDirectory(request.imagesDir))) {
-      throw new BadRequestException(`The images folder ${path.basename(request.imagesDir)} does not exist`);
-    }
-    const records = parseCsv(csv.toString('utf8'));
+  /**
+   * Checks the request's paths (under INGEST_ROOTS for the API; symlinks followed; a regular file and a
+   * folder; the CSV within its size bound) and reads the CSV once, as a stream: header checked, rows
+   * counted, bytes hashed into the fingerprint. Nothing is written.
+   */
+  private async prepare(request: IngestRequest): Promise<PreparedSource> {
+    const { roots: configuredRoots, maxCsvBytes, maxCsvLineLength } = this.config.ingest;
+    const confined = (request.pathsFrom ?? 'api') === 'api';
+    const roots = confined ? await this.repository.realRoots(configuredRoots) : null;
+    const csvName = path.basename(request.csvPath);
+    const refused = (what: string) => (error: unknown) => {
+      throw error instanceof PathRefusedError ? new BadRequestException(`${what}: ${this.describeRefusal(error, confined, 'INGEST_MAX_CSV_BYTES')}`) : error;
+    };
+    const csvFile = await this.repository.guard(request.csvPath, 'file', { roots, maxBytes: maxCsvBytes }).catch(refused(`Cannot read the CSV file ${csvName}`));
+    const imagesDir = await this.repository.guard(request.imagesDir, 'directory', { roots }).catch(refused(`Cannot read the images folder ${path.basename(request.imagesDir)}`));
     const window = request.huWindow ?? DEEPLESION_KEYSLICE_WINDOW;
     if (!(window.high > window.low)) throw new BadRequestException('huWindow must have high > low');
-    const parsed =
-      request.format === 'samples'
-        ? parseSamplesCsv(records, window)
-        : parseDeepLesionCsv(records, { layout: request.format === 'deeplesion' ? 'png16' : 'gray8', window });
-    if (parsed.headerError) throw new BadRequestException(`${path.basename(request.csvPath)}: ${parsed.headerError}`);
-    const fingerprint = createHash('sha256')
-      .update(csv)
-      .update(JSON.stringify([request.format, request.dataset, path.resolve(request.imagesDir), request.format === 'deeplesion' ? null : window]))
-      .digest('hex');
-    return { rows: parsed.rows, fingerprint };
+    const parserFor = (header: CsvRecord): RowParserFor =>
+      request.format === 'samples' ? samplesRowParser(header, window) : deepLesionRowParser(header, { layout: request.format === 'deeplesion' ? 'png16' : 'gray8', window });
+    const fingerprintSuffix = JSON.stringify([request.format, request.dataset, path.resolve(request.imagesDir), request.format === 'deeplesion' ? null : window]);
+
+    const csv = await this.repository.openCsv(csvFile, maxCsvBytes).catch(refused(`Cannot read the CSV file ${csvName}`));
+    try {
+      const hash = createHash('sha256');
+      let header: RowParserFor | null = null;
+      let totalRows = 0;
+      for await (const record of readCsvRecords(hashed(csv.chunks(), hash), maxCsvLineLength)) {
+        if (header) totalRows++;
+        else {
+          header = parserFor(record);
+          if (header.headerError !== undefined) throw new BadRequestException(`${csvName}: ${header.headerError}`);
+        }
+      }
+      if (!header) throw new BadRequestException(`${csvName}: the CSV is empty`);
+      const fingerprint = hash.update(fingerprintSuffix).digest('hex');
+      return { csv, imagesDir: imagesDir.path, roots, parserFor, totalRows, fingerprint, fingerprintSuffix };
+    } catch (error) {
+      await csv.close();
+      if (error instanceof PathRefusedError) refused(`Cannot read the CSV file ${csvName}`)(error);
+      throw error;
+    }
   }
 
-  private async importRows(runner: Parameters<Parameters<IngestRepository['withSourceLock']>[1]>[0], job: IngestJobEntity, rows: ParsedRow[], request: IngestRequest, onProgress?: ProgressListener): Promise<void> {
-    const { batchSize, maxStoredErrors, batchDelayMs } = this.config.ingest;
+  private describeRefusal(error: PathRefusedError, confined: boolean, limit: string): string {
+    // One answer for "outside the roots" and "does not exist": it never tells what exists elsewhere.
+    if (error.reason === 'not-found') return confined ? 'it does not exist under INGEST_ROOTS' : 'it does not exist or cannot be read';
+    return error.reason === 'too-large' ? `${error.message} (${limit})` : error.message;
+  }
+
+  /**
+   * Reads the CSV again from its start, parsing every row (the DeepLesion parser numbers lesions per key
+   * slice in file order) and importing those after the job's cursor batch by batch: memory holds one
+   * batch, whatever the file's length. The bytes must hash to the same fingerprint as when the job began.
+   */
+  private async importRows(runner: QueryRunner, job: IngestJobEntity, source: PreparedSource, request: IngestRequest, onProgress?: ProgressListener): Promise<void> {
+    const { batchSize, maxCsvLineLength } = this.config.ingest;
     const view = { ...job };
-    for (let start = job.cursor; start < rows.length; start += batchSize) {
-      const batch = rows.slice(start, start + batchSize);
-      const errors: IngestRowError[] = [];
-      const valid: LesionRecord[] = [];
-      for (const row of batch) {
-        if (row.ok) valid.push(row.record);
-        else errors.push({ line: row.line, message: row.message });
+    const hash = createHash('sha256');
+    let parse: RowParser | null = null;
+    let index = -1;
+    let batch: ParsedRow[] = [];
+    try {
+      for await (const record of readCsvRecords(hashed(source.csv.chunks(), hash), maxCsvLineLength)) {
+        if (!parse) {
+          const header = source.parserFor(record);
+          if (header.headerError !== undefined) throw new IngestSourceError(SOURCE_CHANGED);
+          parse = header.parse;
+          continue;
+        }
+        index++;
+        if (index >= source.totalRows) throw new IngestSourceError(SOURCE_CHANGED);
+        const row = parse(record, index);
+        if (index < job.cursor) continue;
+        batch.push(row);
+        if (batch.length === batchSize) {
+          await this.importBatch(runner, view, index + 1 - batch.length, batch, source, request, onProgress);
+          batch = [];
+        }
       }
-      const checked = await this.checkImages(valid, request.imagesDir, errors);
-      errors.sort((a, b) => a.line - b.line);
-      const cursor = start + batch.length;
-      const ids = await this.repository.commitBatch(runner, request.dataset, job.id, checked, { cursor, imported: checked.length, skipped: errors.length, errors }, maxStoredErrors);
-      this.lesions.forgetViews(ids);
-      // Embeddings follow their batch; one that fails or is cut off is found missing and redone by `npm run embed`.
-      if (ids.length && this.config.encoder.embedOnIngest && this.embedding.isAvailable()) {
-        const summary = await this.embedding.embedMissing({ onlyIds: ids });
-        await this.repository.addEmbedded(job.id, summary.embedded, runner);
-        view.embeddedRows += summary.embedded;
-      }
-      view.cursor = cursor;
-      view.importedRows += checked.length;
-      view.skippedRows += errors.length;
-      if (view.errors.length < maxStoredErrors) view.errors = [...view.errors, ...errors].slice(0, maxStoredErrors);
-      view.updatedAt = new Date();
-      onProgress?.(toJobView(view));
-      if (batchDelayMs) await new Promise((resolve) => setTimeout(resolve, batchDelayMs));
+    } catch (error) {
+      if (error instanceof PathRefusedError) throw new IngestSourceError(`the CSV file cannot be read any more: ${this.describeRefusal(error, source.roots !== null, 'INGEST_MAX_CSV_BYTES')}`);
+      throw error;
     }
+    if (index + 1 !== source.totalRows || hash.update(source.fingerprintSuffix).digest('hex') !== source.fingerprint) throw new IngestSourceError(SOURCE_CHANGED);
+    if (batch.length) await this.importBatch(runner, view, index + 1 - batch.length, batch, source, request, onProgress);
+  }
+
+  /** One batch: image checks, one transaction (rows and cursor), then its embeddings. */
+  private async importBatch(runner: QueryRunner, view: IngestJobEntity, start: number, batch: ParsedRow[], source: PreparedSource, request: IngestRequest, onProgress?: ProgressListener): Promise<void> {
+    const { maxStoredErrors, batchDelayMs } = this.config.ingest;
+    const errors: IngestRowError[] = [];
+    const valid: LesionRecord[] = [];
+    for (const row of batch) {
+      if (row.ok) valid.push(row.record);
+      else errors.push({ line: row.line, message: row.message });
+    }
+    const checked = await this.checkImages(valid, source, errors);
+    errors.sort((a, b) => a.line - b.line);
+    const cursor = start + batch.length;
+    const ids = await this.repository.commitBatch(runner, request.dataset, view.id, checked, { cursor, imported: checked.length, skipped: errors.length, errors }, maxStoredErrors);
+    this.lesions.forgetViews(ids);
+    // Embeddings follow their batch; one that fails or is cut off is found missing and redone by `npm run embed`.
+    if (ids.length && this.config.encoder.embedOnIngest && this.embedding.isAvailable()) {
+      const summary = await this.embedding.embedMissing({ onlyIds: ids });
+      await this.repository.addEmbedded(view.id, summary.embedded, runner);
+      view.embeddedRows += summary.embedded;
+    }
+    view.cursor = cursor;
+    view.importedRows += checked.length;
+    view.skippedRows += errors.length;
+    if (view.errors.length < maxStoredErrors) view.errors = [...view.errors, ...errors].slice(0, maxStoredErrors);
+    view.updatedAt = new Date();
+    onProgress?.(toJobView(view));
+    if (batchDelayMs) await new Promise((resolve) => setTimeout(resolve, batchDelayMs));
   }
 
   /** Each image must exist, decode as the declared kind, match the declared size and contain the box. */
-  private async checkImages(records: LesionRecord[], imagesDir: string, errors: IngestRowError[]): Promise<CheckedLesion[]> {
+  private async checkImages(records: LesionRecord[], source: PreparedSource, errors: IngestRowError[]): Promise<CheckedLesion[]> {
     const checked: (CheckedLesion | null)[] = new Array(records.length).fill(null);
     let next = 0;
     const worker = async () => {
       while (next < records.length) {
         const index = next++;
         const record = records[index];
-        const result = await this.checkImage(record, imagesDir);
+        const result = await this.checkImage(record, source);
         if (typeof result === 'string') errors.push({ line: record.line, message: result });
         else checked[index] = result;
       }
@@ -195,13 +291,16 @@ export class IngestService implements OnApplicationBootstrap {
     return checked.filter((c): c is CheckedLesion => c !== null);
   }
 
-  private async checkImage(record: LesionRecord, imagesDir: string): Promise<CheckedLesion | string> {
-    const imagePath = resolveInside(imagesDir, record.imageRelPath);
+  private async checkImage(record: LesionRecord, source: PreparedSource): Promise<CheckedLesion | string> {
     let header;
+    let imagePath;
     try {
-      header = await this.repository.readImageHeader(imagePath);
+      ({ header, path: imagePath } = await this.repository.readImageHeader(resolveInside(source.imagesDir, record.imageRelPath), { roots: source.roots, maxBytes: this.config.ingest.maxImageBytes }));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return `image not found: ${record.imageRelPath}`;
+      if (error instanceof PathRefusedError) {
+        if (error.reason === 'not-found') return source.roots ? `image not found under INGEST_ROOTS: ${record.imageRelPath}` : `image not found: ${record.imageRelPath}`;
+        return `image ${record.imageRelPath}: ${this.describeRefusal(error, source.roots !== null, 'INGEST_MAX_IMAGE_BYTES')}`;
+      }
       if (error instanceof ImageFormatError) return `image ${record.imageRelPath}: ${error.message}`;
       return `image ${record.imageRelPath}: cannot be read`;
     }
@@ -220,9 +319,17 @@ export class IngestService implements OnApplicationBootstrap {
     return {
       record,
       imagePath,
-      slicesDir: record.seriesRelDir ? resolveInside(imagesDir, record.seriesRelDir) : null,
+      slicesDir: record.seriesRelDir ? resolveInside(source.imagesDir, record.seriesRelDir) : null,
       imageWidth: header.width,
       imageHeight: header.height,
     };
+  }
+}
+
+/** Passes the chunks through, feeding each to the hash on the way. */
+async function* hashed(chunks: AsyncIterable<Buffer>, hash: Hash): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    hash.update(chunk);
+    yield chunk;
   }
 }

@@ -9,6 +9,12 @@ export interface IngestRequest {
   dataset: string;
   /** For 8-bit images: the HU range their 0..255 grey levels stand for. */
   huWindow?: HuWindow;
+  /**
+   * 'api' (the default): the paths came with an HTTP request and must lie under INGEST_ROOTS.
+   * 'operator': given on the command line or in the configuration by whoever runs the service; any path
+   * the process can read (still only a regular file and a folder, within the size bounds).
+   */
+  pathsFrom?: 'api' | 'operator';
 }
 
 export interface IngestJobView {

@@ -1,4 +1,5 @@
 import { Box, HuWindow } from '../imaging/hu-image';
+import { CsvRecord } from './csv';
 
 /** One lesion as read from a source file, validated and ready to upsert. */
 export interface LesionRecord {
@@ -34,6 +35,24 @@ export interface LesionRecord {
 }
 
 export type ParsedRow = { ok: true; record: LesionRecord } | { ok: false; line: number; message: string };
+
+/** Turns the data records of one CSV into rows, called in file order (`index`: 0-based data row). */
+export type RowParser = (record: CsvRecord, index: number) => ParsedRow;
+/** A row parser for a header, or why the header is not one this format reads. */
+export type RowParserFor = { parse: RowParser; headerError?: undefined } | { headerError: string };
+
+/** Parses every record of a file held whole (tests, evaluation); imports stream through a RowParser. */
+export function parseAll(records: CsvRecord[], parserFor: (header: CsvRecord) => RowParserFor): { rows: ParsedRow[]; headerError?: string } {
+  if (records.length === 0) return { rows: [], headerError: 'the CSV is empty' };
+  const parser = parserFor(records[0]);
+  if (parser.headerError !== undefined) return { rows: [], headerError: parser.headerError };
+  return { rows: records.slice(1).map((record, index) => parser.parse(record, index)) };
+}
+
+/** A record the CSV reader cut short (over the length bound) is a bad row like any other. */
+export function overlongRow(record: CsvRecord): ParsedRow | null {
+  return record.error ? { ok: false, line: record.line, message: record.error } : null;
+}
 
 export const COARSE_TYPES: Record<number, string> = {
   1: 'bone',

@@ -1,6 +1,6 @@
 import { HuWindow } from '../imaging/hu-image';
 import { CsvRecord } from './csv';
-import { ParsedRow, parseBox, parseCoarseType, parseInteger, parseNumber, RowError } from './lesion-record';
+import { overlongRow, parseAll, ParsedRow, parseBox, parseCoarseType, parseInteger, parseNumber, RowError, RowParserFor } from './lesion-record';
 
 export const SAMPLES_COLUMNS = ['image', 'patient_index', 'study_index', 'series_id', 'key_slice_index', 'lesion_in_image', 'coarse_type', 'x1', 'y1', 'x2', 'y2'] as const;
 
@@ -9,12 +9,19 @@ export const SAMPLES_COLUMNS = ['image', 'patient_index', 'study_index', 'series
  * spacing, RECIST, location, demographics or split: those stay unknown rather than guessed.
  */
 export function parseSamplesCsv(records: CsvRecord[], window: HuWindow): { rows: ParsedRow[]; headerError?: string } {
-  if (records.length === 0) return { rows: [], headerError: 'the CSV is empty' };
-  const header = records[0].fields.map((f) => f.trim());
+  return parseAll(records, (header) => samplesRowParser(header, window));
+}
+
+/** The row parser for a samples lesions.csv with this header line. */
+export function samplesRowParser(headerRecord: CsvRecord, window: HuWindow): RowParserFor {
+  if (headerRecord.error) return { headerError: `the header line: ${headerRecord.error}` };
+  const header = headerRecord.fields.map((f) => f.trim());
   const missing = SAMPLES_COLUMNS.filter((c) => !header.includes(c));
-  if (missing.length) return { rows: [], headerError: `not a samples lesions.csv header: missing column(s) ${missing.join(', ')}` };
+  if (missing.length) return { headerError: `not a samples lesions.csv header: missing column(s) ${missing.join(', ')}` };
   const col = (c: (typeof SAMPLES_COLUMNS)[number]) => header.indexOf(c);
-  const rows = records.slice(1).map((record, index): ParsedRow => {
+  const parse = (record: CsvRecord, index: number): ParsedRow => {
+    const overlong = overlongRow(record);
+    if (overlong) return overlong;
     try {
       if (record.fields.length !== header.length) throw new RowError(`expected ${header.length} columns, found ${record.fields.length}`);
       const get = (c: (typeof SAMPLES_COLUMNS)[number]) => record.fields[col(c)];
@@ -56,6 +63,6 @@ export function parseSamplesCsv(records: CsvRecord[], window: HuWindow): { rows:
       if (!(error instanceof RowError)) throw error;
       return { ok: false, line: record.line, message: error.message };
     }
-  });
-  return { rows };
+  };
+  return { parse };
 }

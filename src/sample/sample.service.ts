@@ -44,7 +44,7 @@ export class SampleService {
   /** Generates the sample if absent and imports it unless this exact sample was imported before. */
   async ensureIngested(): Promise<IngestJobView> {
     const { csvPath, imagesDir } = await this.ensureGenerated();
-    const { job, alreadyDone } = await this.ingest.runUnlessDone({ format: 'deeplesion', csvPath, imagesDir, dataset: SAMPLE_DATASET });
+    const { job, alreadyDone } = await this.ingest.runUnlessDone({ format: 'deeplesion', csvPath, imagesDir, dataset: SAMPLE_DATASET, pathsFrom: 'operator' });
     this.logger.log(
       alreadyDone
         ? `Sample archive already imported (${job.importedRows} lesions)`

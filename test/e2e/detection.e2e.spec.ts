@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import * as jpeg from 'jpeg-js';
@@ -174,5 +175,30 @@ describe('detection (e2e)', () => {
     expect(outside.body.message).toMatch(/must lie under the configured DETECTION_SERIES_ROOT/);
     expect((await t.http().post('/api/v1/detections/jobs').set(bearer(curator)).send({ series: 'Images_png/nope' }).expect(400)).body.message).toMatch(/does not exist/);
     await t.http().get('/api/v1/detections/jobs/00000000-0000-4000-8000-000000000000').set(bearer(curator)).expect(404);
+  });
+  it('fails, slice by slice, a file in a series folder symlinked to a file outside DETECTION_SERIES_ROOT, and reads the rest', async () => {
+    const series = fs.readdirSync(path.join(TEST_SAMPLE_DIR, 'Images_png')).sort()[0];
+    const source = path.join(TEST_SAMPLE_DIR, 'Images_png', series);
+    const [first, second] = fs.readdirSync(source).filter((f) => f.endsWith('.png')).sort();
+    // A folder of its own under the root (the sample's folders are shared with other test files).
+    const folder = fs.mkdtempSync(path.join(TEST_SAMPLE_DIR, '.detection-symlink-'));
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'detection-outside-'));
+    try {
+      fs.copyFileSync(path.join(source, first), path.join(folder, '001.png'));
+      fs.copyFileSync(path.join(source, second), path.join(outside, 'secret.png'));
+      fs.symlinkSync(path.join(outside, 'secret.png'), path.join(folder, '002.png'));
+      const curator = await t.keyFor('curator');
+      const started = await t.http().post('/api/v1/detections/jobs').set(bearer(curator)).send({ series: path.basename(folder), scoreThreshold: 0 }).expect(202);
+      const done = await waitFor(async () => {
+        const res = await t.http().get(`/api/v1/detections/jobs/${started.body.id}`).set(bearer(curator)).expect(200);
+        return res.body.status !== 'running' ? res.body : null;
+      }, 120_000);
+      expect(done).toMatchObject({ status: 'completed', total: 2, done: 2, failed: 1 });
+      expect(done.errors).toEqual([{ slice: '002.png', message: '002.png: not found under DETECTION_SERIES_ROOT' }]);
+      expect(done.results.map((r: { slice: string }) => r.slice)).toEqual(['001.png']);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,19 +8,36 @@ import { bearer, createTestApp, SHARED_DIR, TEST_MODELS_DIR, TestApp, waitFor } 
 
 const ROOT = path.resolve(__dirname, '../..');
 
+const MAX_CSV_BYTES = 64 * 1024;
+const MAX_CSV_LINE = 2000;
+const MAX_IMAGE_BYTES = 1024 * 1024;
+
 describe('DeepLesion import (e2e)', () => {
   let t: TestApp;
   let dir: string;
+  /** A folder outside INGEST_ROOTS. */
+  let outside: string;
   let db: DataSource;
+  const samples = path.join(SHARED_DIR, 'data/deeplesion-samples');
 
   beforeAll(async () => {
-    t = await createTestApp({ SAMPLE_AUTOLOAD: 'false', INGEST_BATCH_SIZE: '7' });
+    dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'ingest-e2e-')));
+    outside = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'ingest-e2e-outside-')));
+    // /dev is a root here only so that the device checks behind the roots check are reached.
+    t = await createTestApp({
+      SAMPLE_AUTOLOAD: 'false',
+      INGEST_BATCH_SIZE: '7',
+      INGEST_ROOTS: [dir, samples, '/dev'].join(','),
+      INGEST_MAX_CSV_BYTES: String(MAX_CSV_BYTES),
+      INGEST_MAX_CSV_LINE_LENGTH: String(MAX_CSV_LINE),
+      INGEST_MAX_IMAGE_BYTES: String(MAX_IMAGE_BYTES),
+    });
     db = t.app.get(DataSource);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingest-e2e-'));
   });
   afterAll(async () => {
     await t?.close();
     fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(outside, { recursive: true, force: true });
   });
 
   async function importViaApi(body: object) {
@@ -87,12 +104,110 @@ describe('DeepLesion import (e2e)', () => {
   it('refuses a request that cannot start with a clear 400 and writes nothing', async () => {
     const jobs = await count('ingest_job');
     const missing = await t.http().post('/api/v1/admin/ingest').set(bearer(t.adminKey)).send({ format: 'deeplesion', csv: path.join(dir, 'nope.csv'), images: dir }).expect(400);
-    expect(missing.body.message).toMatch(/Cannot read the CSV file nope.csv/);
+    expect(missing.body.message).toMatch(/Cannot read the CSV file nope.csv: it does not exist under INGEST_ROOTS/);
     fs.writeFileSync(path.join(dir, 'wrong.csv'), 'a,b\n1,2\n');
     const header = await t.http().post('/api/v1/admin/ingest').set(bearer(t.adminKey)).send({ format: 'deeplesion', csv: path.join(dir, 'wrong.csv'), images: dir }).expect(400);
     expect(header.body.message).toMatch(/missing column/);
     await t.http().post('/api/v1/admin/ingest').set(bearer(t.adminKey)).send({ format: 'dicomdir', csv: 'x', images: 'y' }).expect(400);
     expect(await count('ingest_job')).toBe(jobs);
+  });
+
+  const startIngest = (body: object) => t.http().post('/api/v1/admin/ingest').set(bearer(t.adminKey)).send(body);
+  const writesNothing = async (work: () => Promise<void>) => {
+    const before = { jobs: await count('ingest_job'), lesions: await count('lesion') };
+    await work();
+    expect({ jobs: await count('ingest_job'), lesions: await count('lesion') }).toEqual(before);
+  };
+
+  it('refuses /dev/zero and /dev/urandom as the CSV at once with a 400 and imports nothing', async () => {
+    await writesNothing(async () => {
+      for (const device of ['zero', 'urandom']) {
+        const res = await startIngest({ format: 'samples', csv: `/dev/${device}`, images: '/tmp' }).expect(400);
+        expect(res.body.message).toBe(`Cannot read the CSV file ${device}: not a regular file (devices, FIFOs and sockets are refused)`);
+      }
+    });
+  });
+
+  it('refuses a FIFO as the CSV without opening it (a reader would wait for a writer forever)', async () => {
+    const fifo = path.join(dir, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    await writesNothing(async () => {
+      const res = await startIngest({ format: 'deeplesion', csv: fifo, images: dir }).expect(400);
+      expect(res.body.message).toMatch(/pipe.csv: not a regular file/);
+    });
+  });
+
+  it('answers a path outside INGEST_ROOTS the same whether it exists or not, symlinked CSVs and folders included', async () => {
+    const real = path.join(outside, 'real');
+    const { csv, images } = writeDeepLesionFixture(real, [{ patient: 700, study: 1, series: 1, slice: 5 }]);
+    fs.symlinkSync(csv, path.join(dir, 'DL_info.csv'));
+    fs.symlinkSync(images, path.join(dir, 'images-out'));
+    const { images: imagesInside } = writeDeepLesionFixture(path.join(dir, 'roots-ok'), []);
+    await writesNothing(async () => {
+      const csvMessages = [];
+      for (const target of [csv, path.join(outside, 'missing', 'DL_info.csv'), path.join(dir, 'DL_info.csv'), path.join(dir, '..', path.basename(outside), 'real', 'DL_info.csv')]) {
+        csvMessages.push((await startIngest({ format: 'deeplesion', csv: target, images: imagesInside }).expect(400)).body.message);
+      }
+      expect(csvMessages[0]).toBe('Cannot read the CSV file DL_info.csv: it does not exist under INGEST_ROOTS');
+      expect(new Set(csvMessages)).toEqual(new Set([csvMessages[0]]));
+      fs.writeFileSync(path.join(dir, 'inside.csv'), fs.readFileSync(csv));
+      const folderMessages = [];
+      for (const target of [images, path.join(outside, 'missing', 'Images_png'), path.join(dir, 'images-out')]) {
+        folderMessages.push((await startIngest({ format: 'deeplesion', csv: path.join(dir, 'inside.csv'), images: target }).expect(400)).body.message);
+      }
+      expect(folderMessages[0]).toBe('Cannot read the images folder Images_png: it does not exist under INGEST_ROOTS');
+      expect(folderMessages[1]).toBe(folderMessages[0]);
+      expect(folderMessages[2]).toBe('Cannot read the images folder images-out: it does not exist under INGEST_ROOTS');
+    });
+  });
+
+  it('refuses, row by row, a symlinked image pointing outside the roots and an image over INGEST_MAX_IMAGE_BYTES, and imports the rest', async () => {
+    const lesions: FixtureLesion[] = [1, 2, 3, 4].map((i) => ({ patient: 800 + i, study: 1, series: 1, slice: 5 }));
+    const { csv, images } = writeDeepLesionFixture(path.join(dir, 'image-links'), lesions);
+    const linked = path.join(images, `${pad(802, 6)}_01_01`, '005.png');
+    fs.copyFileSync(linked, path.join(outside, 'slice.png'));
+    fs.rmSync(linked);
+    fs.symlinkSync(path.join(outside, 'slice.png'), linked);
+    const inRoots = path.join(images, `${pad(803, 6)}_01_01`, '005.png');
+    fs.renameSync(inRoots, path.join(dir, 'slice-in-roots.png'));
+    fs.symlinkSync(path.join(dir, 'slice-in-roots.png'), inRoots);
+    const big = path.join(images, `${pad(804, 6)}_01_01`, '005.png');
+    fs.writeFileSync(big, Buffer.concat([fs.readFileSync(path.join(dir, 'slice-in-roots.png')), Buffer.alloc(MAX_IMAGE_BYTES)]));
+
+    const job = await importViaApi({ format: 'deeplesion', csv, images, dataset: 'image-links' });
+    expect(job).toMatchObject({ status: 'completed', totalRows: 4, importedRows: 2, skippedRows: 2 });
+    expect(job.errors.map((e: { line: number }) => e.line)).toEqual([3, 5]);
+    expect(job.errors[0].message).toBe(`image not found under INGEST_ROOTS: ${pad(802, 6)}_01_01/005.png`);
+    expect(job.errors[1].message).toMatch(new RegExp(`^image ${pad(804, 6)}_01_01/005.png: \\d+ bytes, over the limit of ${MAX_IMAGE_BYTES} \\(INGEST_MAX_IMAGE_BYTES\\)$`));
+    // A symlink that stays inside the roots is followed; the real path is what gets stored.
+    const stored = await db.query(`SELECT l.image_path FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'image-links' ORDER BY p.patient_index`);
+    expect(stored.map((r: { image_path: string }) => r.image_path)).toEqual([path.join(images, `${pad(801, 6)}_01_01`, '005.png'), path.join(dir, 'slice-in-roots.png')]);
+  });
+
+  it('refuses a CSV over INGEST_MAX_CSV_BYTES with a 400 before reading it', async () => {
+    const lesions: FixtureLesion[] = Array.from({ length: 600 }, (_, i) => ({ patient: 2000 + i, study: 1, series: 1, slice: 5 }));
+    const { csv, images } = writeDeepLesionFixture(path.join(dir, 'oversized'), lesions);
+    expect(fs.statSync(csv).size).toBeGreaterThan(MAX_CSV_BYTES);
+    await writesNothing(async () => {
+      const res = await startIngest({ format: 'deeplesion', csv, images }).expect(400);
+      expect(res.body.message).toBe(`Cannot read the CSV file DL_info.csv: ${fs.statSync(csv).size} bytes, over the limit of ${MAX_CSV_BYTES} (INGEST_MAX_CSV_BYTES)`);
+    });
+  });
+
+  it('reports a CSV record over INGEST_MAX_CSV_LINE_LENGTH as a bad row and goes on; a header over it is a 400', async () => {
+    const lesions: FixtureLesion[] = [1, 2].map((i) => ({ patient: 950 + i, study: 1, series: 1, slice: 5 }));
+    // Line 3 opens a quote that never closes on its line: the record runs on past the bound.
+    const after: FixtureLesion = { patient: 953, study: 1, series: 1, slice: 5 };
+    const { csv, images } = writeDeepLesionFixture(path.join(dir, 'long-line'), [...lesions, after]);
+    fs.writeFileSync(csv, [DL_HEADER, ...lesions.map((l) => dlInfoRow(l)), `"${'x'.repeat(MAX_CSV_LINE)}`, 'still, the same record"', dlInfoRow(after)].join('\n') + '\n');
+    const job = await importViaApi({ format: 'deeplesion', csv, images, dataset: 'long-line' });
+    expect(job).toMatchObject({ status: 'completed', totalRows: 4, importedRows: 3, skippedRows: 1 });
+    expect(job.errors).toEqual([{ line: 4, message: `the record is longer than ${MAX_CSV_LINE} characters` }]);
+    fs.writeFileSync(path.join(dir, 'long-header.csv'), 'a'.repeat(MAX_CSV_LINE + 1));
+    await writesNothing(async () => {
+      const res = await startIngest({ format: 'deeplesion', csv: path.join(dir, 'long-header.csv'), images }).expect(400);
+      expect(res.body.message).toBe(`long-header.csv: the header line: the record is longer than ${MAX_CSV_LINE} characters`);
+    });
   });
 
   it('finishes exactly after being killed with SIGKILL mid-way and run again', async () => {
@@ -168,7 +283,6 @@ describe('DeepLesion import (e2e)', () => {
     expect(Math.abs(pixel - 105)).toBeLessThanOrEqual(1);
   });
 
-  const samples = path.join(SHARED_DIR, 'data/deeplesion-samples');
   const haveSamples = fs.existsSync(path.join(samples, 'lesions.csv'));
   if (!haveSamples) console.log(`Skipping the real-sample import test: ${samples} is absent`);
   (haveSamples ? it : it.skip)('imports the 51 real DeepLesion lesions of the shared sample', async () => {
