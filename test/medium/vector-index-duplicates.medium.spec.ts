@@ -10,6 +10,7 @@ import { HnswRepository } from '../../src/vector-index/hnsw.repository';
 import { IndexStoreRepository, SnapshotRecord } from '../../src/vector-index/index-store.repository';
 import { LesionMeta, SearchFilter } from '../../src/vector-index/lesion-meta';
 import { IndexHit, VectorIndexService } from '../../src/vector-index/vector-index.service';
+import { emptyChangeLog, FakeChangeFeed } from '../helpers/fake-change-feed';
 
 // An archive where many lesions share one image (issue 13, item 5): 1,900 lesions over 100 distinct
 // embeddings, 50 near-duplicates (the same image re-encoded: ‖noise‖ = 1e-4) and 50 near but distinct
@@ -34,7 +35,7 @@ class ArchiveStore {
     public readonly vectorByLabel: Map<number, Float32Array>,
   ) {}
   allMeta = async () => this.rows.slice();
-  metaForLabels = async (labels: number[]) => this.rows.filter((m) => labels.includes(m.label));
+  metaForLabelsOrLesions = async (_model: string, labels: number[], lesions: number[]) => this.rows.filter((m) => labels.includes(m.label) || lesions.includes(m.lesionId));
   latestSnapshot = async () => this.snapshot;
   recordSnapshot = async (_model: string, record: SnapshotRecord) => {
     const stale = this.snapshot && this.snapshot.fileName !== record.fileName ? [this.snapshot.fileName] : [];
@@ -53,10 +54,10 @@ function unit(v: Float32Array): Float32Array {
   return v.map((x) => x / norm);
 }
 
-function service(hnsw: HnswRepository, store: ArchiveStore, dir: string): VectorIndexService {
+function service(hnsw: HnswRepository, store: ArchiveStore, dir: string, feed = new FakeChangeFeed('dup-model')): VectorIndexService {
   const encoder = { status: () => ({ state: 'ready' }), loaded: { modelId: 'dup-model' }, dim: DIM } as unknown as EncoderService;
-  const config = { index: { dir, ...PARAMS, snapshotEvery: 1_000_000 } } as unknown as AppConfig;
-  return new VectorIndexService(hnsw, store as unknown as IndexStoreRepository, encoder, config);
+  const config = { index: { dir, ...PARAMS, snapshotEvery: 1_000_000 }, changeLog: { retentionHours: 1 } } as unknown as AppConfig;
+  return new VectorIndexService(hnsw, store as unknown as IndexStoreRepository, encoder, config, feed.asService(), emptyChangeLog());
 }
 
 describe('an archive full of identical embeddings (real hnswlib)', () => {
@@ -110,7 +111,17 @@ describe('an archive full of identical embeddings (real hnswlib)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vector-index-dup-'));
   const store = new ArchiveStore(rows.slice(), vectorByLabel);
   const hnsw = new HnswRepository();
-  const index = service(hnsw, store, dir);
+  const feed = new FakeChangeFeed('dup-model');
+  const index = service(hnsw, store, dir, feed);
+  /** Deletes lesions as the database would, then tells the index through the log. */
+  async function deleteLesions(gone: Row[]) {
+    store.rows = store.rows.filter((m) => !gone.includes(m));
+    for (const m of gone) {
+      feed.log('embedding', m.label);
+      feed.log('lesion', m.lesionId);
+      await index.removeLesion(m.lesionId);
+    }
+  }
 
   beforeAll(() => index.load(), 120_000);
   afterAll(async () => {
@@ -201,8 +212,7 @@ describe('an archive full of identical embeddings (real hnswlib)', () => {
   it('keeps a group’s point when the lesion that created it is deleted, and drops it with the last one', async () => {
     const group = members(1);
     const creator = group[0];
-    await index.removeLesion(creator.lesionId);
-    store.rows = store.rows.filter((m) => m.lesionId !== creator.lesionId);
+    await deleteLesions(store.rows.filter((m) => m.lesionId === creator.lesionId));
     const hits: IndexHit[] = await index.search(bases[1], group.length + 5);
     const ids = hits.map((h) => h.meta.lesionId);
     expect(ids).not.toContain(creator.lesionId);
@@ -213,8 +223,7 @@ describe('an archive full of identical embeddings (real hnswlib)', () => {
     // The smallest exact group: every lesion deleted takes its point away.
     const smallest = [...Array(BASES).keys()].slice(10).map((b) => members(b)).sort((a, b) => a.length - b.length)[0];
     const pointsBefore = (await index.verify()).graph.points;
-    for (const m of smallest) await index.removeLesion(m.lesionId);
-    store.rows = store.rows.filter((m) => !smallest.includes(m));
+    await deleteLesions(store.rows.filter((m) => smallest.some((s) => s.lesionId === m.lesionId)));
     expect((await index.verify()).graph.points).toBe(pointsBefore - 1);
     await verifyClean();
   }, 60_000);
@@ -226,6 +235,7 @@ describe('an archive full of identical embeddings (real hnswlib)', () => {
     const newVector = unit(Float32Array.from({ length: DIM }, () => rng.normal(0, 1)));
     store.vectorByLabel.set(newLabel, newVector);
     store.rows = store.rows.map((m) => (m.lesionId === moved.lesionId ? { ...m, label: newLabel, createdAt: store.tick() } : m));
+    feed.log('embedding', newLabel);
     await index.addLabels([newLabel]);
 
     const near = await index.search(bases[2], group.length + 10);

@@ -1,9 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ChangeFeedService, ChangeHandler } from '../../src/change-log/change-feed.service';
-import { ChangeLogRepository } from '../../src/change-log/change-log.repository';
-import { ChangeEntry } from '../../src/change-log/cursor';
 import { AppConfig } from '../../src/config/app-config';
 import { EncoderService } from '../../src/ml/encoder.service';
 import { Prng } from '../../src/sample/prng';
@@ -12,32 +9,14 @@ import { HnswRepository } from '../../src/vector-index/hnsw.repository';
 import { IndexStoreRepository } from '../../src/vector-index/index-store.repository';
 import { LesionMeta } from '../../src/vector-index/lesion-meta';
 import { VectorIndexService } from '../../src/vector-index/vector-index.service';
+import { emptyChangeLog, FakeChangeFeed } from '../helpers/fake-change-feed';
 
 // Above the exact-scan limit (5,000), so a pool of most lesions goes through the graph with a bitmap.
 const LESIONS = 8000;
 const DIM = 16;
 
-/** A change feed that delivers what the test logs, when the service asks for a sync. */
-class FakeFeed {
-  private handler: ChangeHandler | null = null;
-  private readonly queue: ChangeEntry[] = [];
-  subscribe(handler: ChangeHandler) {
-    this.handler = handler;
-  }
-  log(kind: ChangeEntry['kind'], key: number) {
-    this.queue.push({ position: this.queue.length + 1, kind, key, modelId: 'test-model', createdAt: new Date() });
-  }
-  async syncNow() {
-    await this.handler?.(this.queue.splice(0));
-  }
-  status() {
-    return { position: 0, appliedThrough: 0, openGaps: 0, listening: true, lastPropagationMs: null };
-  }
-  tryOwn = async () => true;
-}
-
 /** The index service on a real hnswlib worker, over lesions held in memory instead of PostgreSQL. */
-function indexOver(hnsw: HnswRepository, dir: string, metas: (LesionMeta & { createdAt: Date })[], vectors: Map<number, Float32Array>, inDatabase: Set<number>, feed: FakeFeed) {
+function indexOver(hnsw: HnswRepository, dir: string, metas: (LesionMeta & { createdAt: Date })[], vectors: Map<number, Float32Array>, inDatabase: Set<number>, feed: FakeChangeFeed) {
   const store = {
     allMeta: async () => metas.filter((m) => inDatabase.has(m.label)),
     metaForLabelsOrLesions: async (_model: string, labels: number[], lesions: number[]) => metas.filter((m) => inDatabase.has(m.label) && (labels.includes(m.label) || lesions.includes(m.lesionId))),
@@ -48,8 +27,7 @@ function indexOver(hnsw: HnswRepository, dir: string, metas: (LesionMeta & { cre
   } as unknown as IndexStoreRepository;
   const encoder = { status: () => ({ state: 'ready' }), loaded: { modelId: 'test-model' }, dim: DIM } as unknown as EncoderService;
   const config = { index: { dir, m: 16, efConstruction: 100, efSearch: 20, snapshotEvery: 1_000_000 }, changeLog: { retentionHours: 1 } } as unknown as AppConfig;
-  const changeLog = { prune: async () => undefined, embeddingLabelsSince: async () => [] } as unknown as ChangeLogRepository;
-  return new VectorIndexService(hnsw, store, encoder, config, feed as unknown as ChangeFeedService, changeLog);
+  return new VectorIndexService(hnsw, store, encoder, config, feed.asService(), emptyChangeLog());
 }
 
 describe('similar-lesion search within a large lesion pool (real hnswlib)', () => {
@@ -72,7 +50,7 @@ describe('similar-lesion search within a large lesion pool (real hnswlib)', () =
   const hnsw = new HnswRepository();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vector-index-pool-'));
   const inDatabase = new Set(metas.filter((m) => m.label <= LESIONS).map((m) => m.label));
-  const feed = new FakeFeed();
+  const feed = new FakeChangeFeed('test-model');
   const index = indexOver(hnsw, dir, metas, vectors, inDatabase, feed);
 
   beforeAll(() => index.load(), 60_000);
