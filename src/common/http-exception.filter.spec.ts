@@ -1,4 +1,4 @@
-import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
 import { toErrorBody } from './http-exception.filter';
 
 describe('toErrorBody', () => {
@@ -28,6 +28,10 @@ describe('toErrorBody', () => {
     expect(body.statusCode).toBe(415);
     expect(body.error).toBe('Unsupported Media Type');
     expect(body.message).toMatch(/send JSON \(application\/json\), or multipart\/form-data/);
+    // As Nest passes it on (an HttpException with Fastify's message), the same answer.
+    expect(toErrorBody(new HttpException('Unsupported Media Type', 415))).toEqual(body);
+    // A 415 of our own (an image format) keeps its message.
+    expect(toErrorBody(new HttpException('unsupported image format', 415)).message).toBe('unsupported image format');
   });
 
   it('says only "Malformed request" for other errors that carry a 4xx status', () => {

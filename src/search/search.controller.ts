@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, UploadedFile } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, UploadedFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AcceptsUploads } from '../common/multipart-uploads';
 import { LesionsService } from '../lesions/lesions.service';
@@ -18,6 +18,8 @@ export class SearchController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Lesions matching a tag query (ontology-expanded, boolean), with structured filters; best confidence first, paginated' })
   tags(@Body() body: TagSearchDto) {
+    // Checked here: class-validator lets the IsOptional that TagSearchDto inherits for q win over IsDefined.
+    if (body.q === undefined || body.q === null) throw new BadRequestException('q is required: a tag query');
     return this.lesions.listLesions(body);
   }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { covers } from '../helpers/route-coverage';
 import { bearer, createTestApp, TestApp, waitFor } from '../helpers/test-app';
 
 describe('access control (e2e)', () => {
@@ -11,6 +12,8 @@ describe('access control (e2e)', () => {
   afterAll(async () => t?.close());
 
   it('answers health probes and API docs without a key', async () => {
+    covers('GET /health/live', 'success');
+    covers('GET /health/ready', 'success');
     await t.http().get('/health/live').expect(200);
     const ready = await t.http().get('/health/ready').expect(200);
     expect(ready.body.info.database.status).toBe('up');
@@ -19,6 +22,7 @@ describe('access control (e2e)', () => {
   });
 
   it('refuses requests without a valid key with 401', async () => {
+    covers('GET /api/v1/stats', 'bad-input');
     const none = await t.http().get('/api/v1/stats').expect(401);
     expect(none.body.message).toMatch(/API key/);
     expect(none.body.stack).toBeUndefined();
@@ -39,6 +43,9 @@ describe('access control (e2e)', () => {
   });
 
   it('creates keys through the API, stores only hashes and honours revocation', async () => {
+    covers('POST /api/v1/admin/keys', 'success');
+    covers('GET /api/v1/admin/keys', 'success', 'bad-input');
+    covers('DELETE /api/v1/admin/keys/{id}', 'success', 'bad-input');
     const created = await t.http().post('/api/v1/admin/keys').set(bearer(t.adminKey)).send({ name: 'reporting', role: 'reader' }).expect(201);
     const key: string = created.body.key;
     // The secret is base64url and may itself contain '_': take everything after the prefix.
@@ -80,11 +87,13 @@ describe('access control (e2e)', () => {
   });
 
   it('validates input with clear 400s', async () => {
+    covers('POST /api/v1/admin/keys', 'bad-input');
     const bad = await t.http().post('/api/v1/admin/keys').set(bearer(t.adminKey)).send({ name: '', role: 'owner', extra: 1 }).expect(400);
     expect(bad.body.message).toEqual(expect.arrayContaining([expect.stringMatching(/role/), expect.stringMatching(/extra should not exist/)]));
   });
 
   it('audits every request, refused ones included, with route patterns and hashed parameters', async () => {
+    covers('GET /api/v1/admin/audit', 'success', 'bad-input');
     await t.http().get('/api/v1/lesions/12345?window=lung').expect(401);
     // Its own 403 precondition: a reader asking for the key list.
     const reader = await t.keyFor('reader');

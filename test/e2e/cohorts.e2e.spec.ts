@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { SampleService } from '../../src/sample/sample.service';
+import { covers } from '../helpers/route-coverage';
 import { bearer, createTestApp, TestApp } from '../helpers/test-app';
 
 describe('cohorts: saved definitions, counts, versions, streamed export (e2e)', () => {
@@ -21,6 +22,7 @@ describe('cohorts: saved definitions, counts, versions, streamed export (e2e)', 
   const preview = (definition: object) => t.http().post('/api/v1/cohorts/preview').set(bearer(reader)).send({ definition });
 
   it('counts a definition live by type, sex, age band, split and size band', async () => {
+    covers('POST /api/v1/cohorts/preview', 'success');
     const all = (await preview({}).expect(200)).body.counts;
     expect(all.total).toBe(await count(`SELECT count(*)::int AS n FROM lesion`));
     expect(all.byType.reduce((s: number, r: { count: number }) => s + r.count, 0)).toBe(all.total);
@@ -42,6 +44,7 @@ describe('cohorts: saved definitions, counts, versions, streamed export (e2e)', 
   });
 
   it('refuses bad definitions with clear 400s', async () => {
+    covers('POST /api/v1/cohorts/preview', 'bad-input');
     const message = async (res: Promise<{ body: { message: string | string[] } }>) => [(await res).body.message].flat().join('; ');
     expect(await message(preview({ criteria: { ageMin: 70, ageMax: 60 } }).expect(400))).toMatch(/ageMin must not exceed ageMax/);
     expect(await message(preview({ criteria: { coarseType: [9] } }).expect(400))).toMatch(/coarseType must be -1 or 1\.\.8/);
@@ -52,6 +55,9 @@ describe('cohorts: saved definitions, counts, versions, streamed export (e2e)', 
   });
 
   it('saves, re-runs and versions a cohort; readers cannot save', async () => {
+    covers('POST /api/v1/cohorts', 'success');
+    covers('GET /api/v1/cohorts/{id}', 'success');
+    covers('PUT /api/v1/cohorts/{id}', 'success');
     const definition = { criteria: { coarseType: [4, 5] }, tags: 'NOT cyst' };
     await t.http().post('/api/v1/cohorts').set(bearer(reader)).send({ name: 'x', definition }).expect(403);
     const created = await t.http().post('/api/v1/cohorts').set(bearer(curator)).send({ name: 'Liver and lung, no cysts', definition }).expect(201);
@@ -89,6 +95,7 @@ describe('cohorts: saved definitions, counts, versions, streamed export (e2e)', 
   });
 
   it('streams every member as CSV and JSON with metadata and tags', async () => {
+    covers('GET /api/v1/cohorts/{id}/export', 'success');
     const created = await t.http().post('/api/v1/cohorts').set(bearer(curator)).send({ name: 'Everything', definition: {} }).expect(201);
     const id = created.body.cohort.id;
     const total = await count(`SELECT count(*)::int AS n FROM lesion`);

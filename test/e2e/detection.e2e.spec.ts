@@ -5,6 +5,7 @@ import * as jpeg from 'jpeg-js';
 import { DataSource } from 'typeorm';
 import { writeDicom } from '../../src/imaging/dicom-writer.testing';
 import { SampleService } from '../../src/sample/sample.service';
+import { covers } from '../helpers/route-coverage';
 import { bearer, createTestApp, SHARED_DIR, TEST_SAMPLE_DIR, TestApp, waitFor } from '../helpers/test-app';
 
 interface Box {
@@ -52,6 +53,7 @@ describe('detection (e2e)', () => {
   };
 
   it('detects lesion boxes on a sample slice, in its pixel coordinates, best first, with similar lesions on request', async () => {
+    covers('POST /api/v1/detections', 'success');
     const slice = fs.readFileSync(lesion.image_path);
     const res = await post('', slice, { spacingMm: String(lesion.spacing_x_mm), scoreThreshold: '0' }).expect(200);
     expect(res.body.detector).toMatchObject({ name: 'default-blob', modelId: expect.stringMatching(/^[0-9a-f]{64}$/) });
@@ -90,6 +92,7 @@ describe('detection (e2e)', () => {
   });
 
   it('turns a click inside a lesion into its box, axes in mm, similar lesions and tags', async () => {
+    covers('POST /api/v1/detections/from-point', 'success');
     const slice = fs.readFileSync(lesion.image_path);
     const truth = { x1: lesion.box_x1, y1: lesion.box_y1, x2: lesion.box_x2, y2: lesion.box_y2 };
     const x = (truth.x1 + truth.x2) / 2;
@@ -128,6 +131,8 @@ describe('detection (e2e)', () => {
   if (!realSamples) console.log(`skipping the real-slice detection test: ${REAL_SAMPLES} is absent`);
 
   it('refuses bad inputs with clear 4xx errors', async () => {
+    covers('POST /api/v1/detections', 'bad-input');
+    covers('POST /api/v1/detections/from-point', 'bad-input');
     const slice = fs.readFileSync(lesion.image_path);
     const png16 = (w: number, h: number, hu: number) => Buffer.from(encodePng({ width: w, height: h, data: new Uint16Array(w * h).fill(32768 + hu), depth: 16, channels: 1 }));
     const colour = Buffer.from(
@@ -155,6 +160,8 @@ describe('detection (e2e)', () => {
   });
 
   it('runs a detection job over a series folder with progress (curator), only under the configured root', async () => {
+    covers('POST /api/v1/detections/jobs', 'success', 'bad-input');
+    covers('GET /api/v1/detections/jobs/{id}', 'success');
     const series = fs.readdirSync(path.join(TEST_SAMPLE_DIR, 'Images_png')).sort()[0];
     const slices = fs.readdirSync(path.join(TEST_SAMPLE_DIR, 'Images_png', series)).filter((f) => f.endsWith('.png'));
     const curator = await t.keyFor('curator');

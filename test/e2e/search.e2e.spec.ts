@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { SampleService } from '../../src/sample/sample.service';
 import { HnswRepository } from '../../src/vector-index/hnsw.repository';
+import { covers } from '../helpers/route-coverage';
 import { bearer, createTestApp, TestApp, waitFor } from '../helpers/test-app';
 
 interface Hit {
@@ -37,6 +38,7 @@ describe('similar-lesion search (e2e, real hnswlib)', () => {
   });
 
   it('finds similar lesions by id, other patients only by default, best first, with reasons', async () => {
+    covers('POST /api/v1/search/similar', 'success');
     const query = await lesionRow();
     const res = await similar({ lesionId: query.id, k: 10 }).expect(200);
     const hits: Hit[] = res.body.hits;
@@ -100,6 +102,7 @@ describe('similar-lesion search (e2e, real hnswlib)', () => {
   });
 
   it('refuses bad queries and uploads with clear 4xx errors', async () => {
+    covers('POST /api/v1/search/similar', 'bad-input');
     const query = await lesionRow();
     const upload = (file: Buffer, fields: Record<string, string>) => {
       const req = t.http().post('/api/v1/search/similar').set(bearer(key)).attach('file', file, 'slice.png');
@@ -140,6 +143,7 @@ describe('similar-lesion search (e2e, real hnswlib)', () => {
   });
 
   it('deletes a lesion (admin only) and stops finding it', async () => {
+    covers('DELETE /api/v1/lesions/{id}', 'success');
     const [victim, probe] = await db.query('SELECT id FROM lesion ORDER BY id DESC LIMIT 2');
     await t.http().delete(`/api/v1/lesions/${victim.id}`).set(bearer(key)).expect(403);
     const before: Hit[] = (await similar({ lesionId: probe.id, k: 200, excludeSamePatient: false }).expect(200)).body.hits;
