@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Injectable } from '@nestjs/common';
 import { HnswNeighbours, HnswRequest, HnswResponse } from './hnsw-protocol';
+import { crashPoint } from '../common/crash-point';
 
 export interface HnswParams {
   m: number;
@@ -112,6 +113,7 @@ export class HnswRepository {
     const temporary = `${file}.tmp-${process.pid}`;
     await graph.write(temporary);
     const checksum = await fileChecksum(temporary);
+    crashPoint('index-snapshot-before-rename');
     await fs.rename(temporary, file);
     return checksum;
   }
