@@ -27,6 +27,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
   }
 }
 
+const UNSUPPORTED_MEDIA_TYPE = 'Unsupported content type: send JSON (application/json), or multipart/form-data where a route takes uploads';
+
 export function toErrorBody(exception: unknown): ErrorBody {
   if (exception instanceof HttpException) {
     const statusCode = exception.getStatus();
@@ -35,6 +37,9 @@ export function toErrorBody(exception: unknown): ErrorBody {
       typeof payload === 'string'
         ? payload
         : ((payload as { message?: string | string[] }).message ?? exception.message);
+    // Nest hands Fastify's body errors over as HttpExceptions with Fastify's message; a 415 that
+    // says only its title (Fastify's) names the types the API takes instead.
+    if (statusCode === 415 && message === statusTitle(415)) return { statusCode, error: statusTitle(415), message: UNSUPPORTED_MEDIA_TYPE };
     return { statusCode, error: statusTitle(statusCode), message };
   }
   // Fastify's own errors (body parsing, limits) carry a status but are not HttpExceptions; their
@@ -46,7 +51,7 @@ export function toErrorBody(exception: unknown): ErrorBody {
       status === 413
         ? 'Request body is too large'
         : status === 415
-          ? 'Unsupported content type: send JSON (application/json), or multipart/form-data where a route takes uploads'
+          ? UNSUPPORTED_MEDIA_TYPE
           : typeof code === 'string' && code.startsWith('FST_')
             ? (exception as Error).message
             : 'Malformed request';

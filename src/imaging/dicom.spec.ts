@@ -237,12 +237,12 @@ describe('decodeDicom', () => {
     expect(looksLikeDicom(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]))).toBe(false);
   });
 
-  it('decodes a 512×512 slice quickly', () => {
+  // (How fast it decodes is a benchmark's question, not a test's.)
+  it('decodes a 512×512 12-bit signed slice', () => {
     const stored = Array.from({ length: 512 * 512 }, (_, i) => i % 4096);
     const bytes = writeDicom({ rows: 512, columns: 512, pixels: stored, pixelRepresentation: 1, bitsStored: 12 });
-    const start = performance.now();
     const slice = decodeDicom(bytes);
-    expect(performance.now() - start).toBeLessThan(500);
+    expect([slice.width, slice.height]).toEqual([512, 512]);
     expect(slice.data[4095]).toBe(-1 - 1024); // 4095 as 12-bit signed is −1
   });
 });

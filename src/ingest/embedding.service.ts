@@ -3,6 +3,7 @@ import { EncoderService } from '../ml/encoder.service';
 import { neighbourSlicePaths, PatchJob } from '../ml/patch-job';
 import { VectorIndexService } from '../vector-index/vector-index.service';
 import { EmbeddingsRepository, LesionToEmbed } from './embeddings.repository';
+import { crashPoint } from '../common/crash-point';
 
 export interface EmbedProgress {
   total: number;
@@ -65,6 +66,7 @@ export class EmbeddingService {
         page.map((lesion) => toPatchJob(lesion, manifest.input.sliceOffsetsMm)),
         async (results) => {
           const stored = results.flatMap((r) => (r.ok ? [{ lesionId: r.key, vector: r.vector }] : []));
+          crashPoint('embedding-before-store');
           // Database first (the truth), then the derived index.
           await this.vectorIndex.addLabels(await this.repository.saveEmbeddings(modelId, stored));
           for (const r of results) {

@@ -8,6 +8,7 @@ import { GuardedPath, GuardOptions, guardPath, openGuardedFile, PathKind, readCh
 import { ImageHeader, readImageHeader } from '../imaging/image-header';
 import { IngestJobEntity, IngestJobStatus, IngestRowError } from './ingest-job.entity';
 import { LesionRecord } from './lesion-record';
+import { crashPoint } from '../common/crash-point';
 
 /** A record whose image was found and checked, with absolute paths resolved. */
 export interface CheckedLesion {
@@ -185,6 +186,7 @@ export class IngestRepository {
           WHERE id = $1`,
         [jobId, progress.cursor, progress.imported, progress.skipped, JSON.stringify(progress.errors), maxStoredErrors],
       );
+      crashPoint('ingest-before-commit');
       await runner.commitTransaction();
       return ids;
     } catch (error) {

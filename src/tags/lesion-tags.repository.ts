@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { TagSource } from './vocabulary';
 
 export interface LesionTagRow {
@@ -36,8 +36,16 @@ export interface LabelledLesion {
 
 const LABEL_SOURCES: TagSource[] = ['curator', 'report_label', 'report_mined', 'coarse_type'];
 
+// A running prediction run belongs to the process holding the session advisory lock (this class
+// key, the run id) on a connection of its own: the lock goes with the process, so another process
+// (a CLI start) tells a live run from one whose owner died without a heartbeat column.
+const RUN_LOCK_CLASS = 0x74616770; // 'tagp'
+
 @Injectable()
 export class LesionTagsRepository {
+  /** Connections holding the lock of each run this process is running. */
+  private readonly runOwners = new Map<number, QueryRunner>();
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async tagsOf(lesionIds: number[]): Promise<LesionTagRow[]> {
@@ -207,16 +215,39 @@ export class LesionTagsRepository {
     });
   }
 
+  /** Inserts a 'running' run owned by this process until finishPredictionRun (see RUN_LOCK_CLASS). */
   async startPredictionRun(modelId: string, labelsVersion: number): Promise<number> {
-    const [row] = await this.dataSource.query(`INSERT INTO tag_prediction_run (model_id, labels_version, status) VALUES ($1, $2, 'running') RETURNING id`, [modelId, labelsVersion]);
-    return row.id;
+    const owner = this.dataSource.createQueryRunner();
+    await owner.connect();
+    try {
+      // Locked before the row is visible, so no other process ever sees it running and unowned.
+      await owner.startTransaction();
+      const [row] = await owner.query(`INSERT INTO tag_prediction_run (model_id, labels_version, status) VALUES ($1, $2, 'running') RETURNING id`, [modelId, labelsVersion]);
+      await owner.query('SELECT pg_advisory_lock($1::int, $2::int)', [RUN_LOCK_CLASS, row.id]);
+      await owner.commitTransaction();
+      this.runOwners.set(row.id, owner);
+      return row.id;
+    } catch (error) {
+      if (owner.isTransactionActive) await owner.rollbackTransaction().catch(() => undefined);
+      await owner.release();
+      throw error;
+    }
   }
 
   async finishPredictionRun(id: number, result: { status: 'done' | 'failed'; lesions?: number; tags?: number; calibration?: unknown; error?: string }): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE tag_prediction_run SET status = $2, lesions = coalesce($3, lesions), tags = coalesce($4, tags), calibration = $5, error = $6, finished_at = now() WHERE id = $1`,
-      [id, result.status, result.lesions ?? null, result.tags ?? null, result.calibration === undefined ? null : JSON.stringify(result.calibration), result.error ?? null],
-    );
+    try {
+      await this.dataSource.query(
+        `UPDATE tag_prediction_run SET status = $2, lesions = coalesce($3, lesions), tags = coalesce($4, tags), calibration = $5, error = $6, finished_at = now() WHERE id = $1`,
+        [id, result.status, result.lesions ?? null, result.tags ?? null, result.calibration === undefined ? null : JSON.stringify(result.calibration), result.error ?? null],
+      );
+    } finally {
+      const owner = this.runOwners.get(id);
+      this.runOwners.delete(id);
+      if (owner) {
+        await owner.query('SELECT pg_advisory_unlock($1::int, $2::int)', [RUN_LOCK_CLASS, id]).catch(() => undefined);
+        await owner.release();
+      }
+    }
   }
 
   async latestPredictionRun(): Promise<{ id: number; modelId: string; labelsVersion: number; status: string; lesions: number; tags: number; startedAt: Date; finishedAt: Date | null; error: string | null } | null> {
@@ -225,9 +256,18 @@ export class LesionTagsRepository {
     return { id: row.id, modelId: row.model_id, labelsVersion: Number(row.labels_version), status: row.status, lesions: row.lesions, tags: row.tags, startedAt: row.started_at, finishedAt: row.finished_at, error: row.error };
   }
 
-  /** Runs left 'running' by a process that died are failed, so a new run can start. */
-  async failStaleRuns(): Promise<void> {
-    await this.dataSource.query(`UPDATE tag_prediction_run SET status = 'failed', error = 'interrupted', finished_at = now() WHERE status = 'running'`);
+  /**
+   * Runs left 'running' by a process that died are failed, so a new run can start. A run whose
+   * owner still holds its lock (the server, while a CLI starts) is left alone. The transaction-scoped
+   * try-lock is released when this statement commits.
+   */
+  async failStaleRuns(): Promise<number> {
+    const [, affected] = await this.dataSource.query(
+      `UPDATE tag_prediction_run SET status = 'failed', error = 'interrupted', finished_at = now()
+        WHERE status = 'running' AND pg_try_advisory_xact_lock($1::int, id)`,
+      [RUN_LOCK_CLASS],
+    );
+    return affected as number;
   }
 
   private async bumpLabelsVersion(manager: EntityManager): Promise<void> {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Injectable } from '@nestjs/common';
+import { crashPoint } from '../common/crash-point';
 import { aliasFileOf } from './alias-groups';
 import { GraphStats, HnswNeighbours, HnswRequest, HnswResponse } from './hnsw-protocol';
 
@@ -127,6 +128,7 @@ export class HnswRepository {
     const temporary = `${file}.tmp-${process.pid}`;
     await graph.write(temporary);
     const checksum = await snapshotChecksum(temporary);
+    crashPoint('index-snapshot-before-rename');
     await fs.rename(aliasFileOf(temporary), aliasFileOf(file));
     await fs.rename(temporary, file);
     return checksum;

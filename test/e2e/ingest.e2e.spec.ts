@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { DL_HEADER, dlInfoRow, FixtureLesion, pad, writeDeepLesionFixture } from '../helpers/fixtures';
+import { covers } from '../helpers/route-coverage';
 import { bearer, createTestApp, SHARED_DIR, TEST_MODELS_DIR, TestApp, waitFor } from '../helpers/test-app';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -52,6 +53,7 @@ describe('DeepLesion import (e2e)', () => {
   const count = async (table: string) => Number((await db.query(`SELECT count(*) AS n FROM ${table}`))[0].n);
 
   it('imports the same file twice and ends with the same rows', async () => {
+    covers('POST /api/v1/admin/ingest', 'success');
     const lesions: FixtureLesion[] = [];
     for (let p = 1; p <= 6; p++) for (let s = 1; s <= 2; s++) lesions.push({ patient: p, study: s, series: 1, slice: 10 + s }, { patient: p, study: s, series: 1, slice: 10 + s, box: [35, 35, 50, 50] });
     const { csv, images } = writeDeepLesionFixture(path.join(dir, 'twice'), lesions);
@@ -102,6 +104,7 @@ describe('DeepLesion import (e2e)', () => {
   });
 
   it('refuses a request that cannot start with a clear 400 and writes nothing', async () => {
+    covers('POST /api/v1/admin/ingest', 'bad-input');
     const jobs = await count('ingest_job');
     const missing = await t.http().post('/api/v1/admin/ingest').set(bearer(t.adminKey)).send({ format: 'deeplesion', csv: path.join(dir, 'nope.csv'), images: dir }).expect(400);
     expect(missing.body.message).toMatch(/Cannot read the CSV file nope.csv: it does not exist under INGEST_ROOTS/);

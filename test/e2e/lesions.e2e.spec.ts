@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { decode } from 'fast-png';
 import { parseCsv } from '../../src/ingest/csv';
 import { SampleService } from '../../src/sample/sample.service';
+import { covers } from '../helpers/route-coverage';
 import { bearer, createTestApp, TestApp } from '../helpers/test-app';
 
 /** The sample's DL_info.csv read independently of the importer: the ground truth for every filter. */
@@ -76,6 +77,7 @@ describe('lesion read API on the synthetic sample (e2e)', () => {
   });
 
   it('has every lesion of the sample, with all 8 coarse types', async () => {
+    covers('GET /api/v1/lesions', 'success');
     expect(await listAll('')).toEqual(expectFiles(truth));
     const types = new Set(truth.map((r) => r.type));
     for (const type of [1, 2, 3, 4, 5, 6, 7, 8]) expect(types.has(type)).toBe(true);
@@ -119,15 +121,25 @@ describe('lesion read API on the synthetic sample (e2e)', () => {
   });
 
   it('refuses bad filters with 400 and a clear message', async () => {
-    const cases = ['coarseType=9', 'limit=1000', 'sex=X', 'split=holdout', 'ageMin=70&ageMax=20', 'unknownFilter=1', 'noisy=maybe'];
-    for (const query of cases) {
+    covers('GET /api/v1/lesions', 'bad-input');
+    // Each bad filter with the words its message must contain (the validator's, or ours).
+    const cases: [string, RegExp][] = [
+      ['coarseType=9', /coarseType must be -1 or 1\.\.8/],
+      ['limit=1000', /limit must not be greater than/],
+      ['sex=X', /sex must be one of/],
+      ['split=holdout', /each value in split must be one of the following values: train, val, test/],
+      ['ageMin=70&ageMax=20', /ageMin must not exceed ageMax/],
+      ['unknownFilter=1', /property unknownFilter should not exist/],
+      ['noisy=maybe', /noisy must be a boolean value/],
+    ];
+    for (const [query, message] of cases) {
       const res = await t.http().get(`/api/v1/lesions?${query}`).set(bearer(key));
-      expect({ query, status: res.status }).toEqual({ query, status: 400 });
-      expect(JSON.stringify(res.body.message).length).toBeGreaterThan(5);
+      expect({ query, status: res.status, message: [res.body.message].flat().join('; ') }).toEqual({ query, status: 400, message: expect.stringMatching(message) });
     }
   });
 
   it('returns all metadata of one lesion, and 404/400 for missing or malformed ids', async () => {
+    covers('GET /api/v1/lesions/{id}', 'success');
     const row = truth[0];
     const list = await t.http().get(`/api/v1/lesions?patient=${row.patient}&study=${row.study}`).set(bearer(key)).expect(200);
     const id = list.body.items.find((l: { sourceFileName: string }) => l.sourceFileName === row.fileName).id;
@@ -152,6 +164,7 @@ describe('lesion read API on the synthetic sample (e2e)', () => {
   });
 
   it('renders the lesion patch as a PNG in the chosen window, with or without the box', async () => {
+    covers('GET /api/v1/lesions/{id}/patch.png', 'success');
     const { items } = (await t.http().get('/api/v1/lesions?coarseType=5&limit=1').set(bearer(key)).expect(200)).body;
     const url = items[0].patchUrl;
     const boxed = await t.http().get(`${url}?window=lung&size=96`).set(bearer(key)).buffer(true).expect(200);
@@ -174,6 +187,7 @@ describe('lesion read API on the synthetic sample (e2e)', () => {
   });
 
   it('counts the archive by type, split and sex', async () => {
+    covers('GET /api/v1/stats', 'success');
     const stats = (await t.http().get('/api/v1/stats').set(bearer(key)).expect(200)).body;
     expect(stats.totals.lesions).toBe(truth.length);
     expect(stats.totals.patients).toBe(new Set(truth.map((r) => r.patient)).size);

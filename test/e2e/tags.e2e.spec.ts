@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { SampleService } from '../../src/sample/sample.service';
+import { covers } from '../helpers/route-coverage';
 import { bearer, createTestApp, SHARED_DIR, TestApp, waitFor } from '../helpers/test-app';
 
 interface ListItem {
@@ -40,6 +41,7 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
     ).then((rows: { lesion_id: number }[]) => new Set(rows.map((r) => r.lesion_id)));
 
   it('ships a default vocabulary with hierarchy, synonyms and exclusive terms', async () => {
+    covers('GET /api/v1/vocabulary/terms/{name}', 'success');
     const liver = await t.http().get('/api/v1/vocabulary/terms/hepatic').set(bearer(reader)).expect(200);
     expect(liver.body.name).toBe('liver');
     expect(liver.body.ancestors).toContain('abdomen');
@@ -105,6 +107,7 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
   });
 
   it('mines a report with negation and uncertainty, and stores only what holds', async () => {
+    covers('POST /api/v1/lesions/{id}/report', 'success');
     const [{ id }] = await db.query(`SELECT id FROM lesion WHERE coarse_type = 4 ORDER BY id LIMIT 1`);
     await t.http().post(`/api/v1/lesions/${id}/report`).set(bearer(reader)).send({ text: 'x' }).expect(403);
     const res = await t
@@ -125,6 +128,8 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
   });
 
   it('lets curators add and remove tags (readers cannot); a removed term stays removed', async () => {
+    covers('POST /api/v1/lesions/{id}/tags', 'success', 'bad-input');
+    covers('DELETE /api/v1/lesions/{id}/tags/{term}', 'success');
     const [{ id }] = await db.query(`SELECT id FROM lesion WHERE coarse_type = 5 ORDER BY id LIMIT 1`);
     await t.http().post(`/api/v1/lesions/${id}/tags`).set(bearer(reader)).send({ term: 'spiculated' }).expect(403);
     const unknown = await t.http().post(`/api/v1/lesions/${id}/tags`).set(bearer(curator)).send({ term: 'spicul' }).expect(400);
@@ -216,18 +221,21 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
     );
   });
 
-  const shared = fs.existsSync(LESANET) ? describe : describe.skip;
-  if (!fs.existsSync(LESANET)) console.log(`Skipping the LesaNet import tests: ${LESANET} is absent`);
-  shared('LesaNet imports', () => {
-    it('refuses a file that is not a spreadsheet, and changes nothing', async () => {
-      const before = await count(`SELECT count(*)::int AS n FROM vocabulary_term`);
-      const res = await t.http().post('/api/v1/admin/vocabulary/import').set(bearer(t.adminKey)).attach('file', Buffer.from('not a zip'), 'x.xlsx').expect(400);
-      expect(res.body.message).toMatch(/not a readable .xlsx/);
-      expect(await count(`SELECT count(*)::int AS n FROM vocabulary_term`)).toBe(before);
-      await t.http().post('/api/v1/admin/vocabulary/import').set(bearer(curator)).attach('file', Buffer.from('x'), 'x.xlsx').expect(403);
-    });
+  it('refuses a file that is not a spreadsheet, and changes nothing', async () => {
+    covers('POST /api/v1/admin/vocabulary/import', 'bad-input');
+    const before = await count(`SELECT count(*)::int AS n FROM vocabulary_term`);
+    const res = await t.http().post('/api/v1/admin/vocabulary/import').set(bearer(t.adminKey)).attach('file', Buffer.from('not a zip'), 'x.xlsx').expect(400);
+    expect(res.body.message).toMatch(/not a readable .xlsx/);
+    expect(await count(`SELECT count(*)::int AS n FROM vocabulary_term`)).toBe(before);
+    await t.http().post('/api/v1/admin/vocabulary/import').set(bearer(curator)).attach('file', Buffer.from('x'), 'x.xlsx').expect(403);
+  });
 
+  const shared = fs.existsSync(LESANET) ? describe : describe.skip;
+  // Only the tests that read the LesaNet files skip without them (visibly: jest lists them as skipped).
+  if (!fs.existsSync(LESANET)) console.warn(`Skipping the LesaNet import tests: ${LESANET} is absent`);
+  shared('LesaNet imports', () => {
     it('merges the LesaNet ontology: its 333 terms become searchable with their synonyms and hierarchy', async () => {
+      covers('POST /api/v1/admin/vocabulary/import', 'success');
       const res = await t.http().post('/api/v1/admin/vocabulary/import').set(bearer(t.adminKey)).attach('file', path.join(LESANET, 'lesion_ontology_181022.xlsx')).expect(201);
       expect(res.body.termsInFile).toBe(333);
       expect(res.body.totalTerms).toBeGreaterThanOrEqual(333);
@@ -245,6 +253,7 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
     });
 
     it('imports the mined labels for lesions whose DL_info row is in the archive', async () => {
+      covers('POST /api/v1/admin/tags/import-labels', 'success');
       const file = JSON.parse(fs.readFileSync(path.join(LESANET, 'text_mined_labels_171_and_split.json'), 'utf8'));
       const rows: { id: number; source_row: number }[] = await db.query(`SELECT id, source_row FROM lesion WHERE source_row IS NOT NULL`);
       const trainRows = new Map((file.train_lesion_idxs as number[]).map((row, i) => [row, i]));

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { SampleService } from '../../src/sample/sample.service';
-import { bearer, createTestApp, SHARED_DIR, TestApp } from '../helpers/test-app';
+import { createTestApp, SHARED_DIR, TestApp } from '../helpers/test-app';
 
 // Code passed to page.evaluate/waitForFunction runs in the browser; the project compiles without DOM types.
 declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -62,10 +62,15 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(30_000);
-    // Fails the test on any script error in the page.
-    page.on('pageerror', (err) => {
-      throw err;
-    });
+    // Script errors in the page are collected and asserted after each test (a throw in this handler
+    // would fail whichever test is running, or none).
+    page.on('pageerror', (err) => pageErrors.push(err.stack ?? err.message));
+  });
+
+  const pageErrors: string[] = [];
+  afterEach(() => {
+    const errors = pageErrors.splice(0);
+    expect(errors).toEqual([]);
   });
 
   afterAll(async () => {
@@ -190,12 +195,6 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     expect(await page.textContent('#upload-status')).toMatch(/^Box \d+, \d+ – \d+, \d+/);
     await shot('upload', true);
 
-    // Detection, where this build has it (the endpoint lands with the detection branch).
-    const probe = await t.http().post('/api/v1/detections').set(bearer(key));
-    if (probe.status === 404) {
-      console.warn('Skipping the "Detect lesions" step: POST /api/v1/detections does not exist in this build');
-      return;
-    }
     await page.click('#detect');
     await page.waitForSelector('#detections h2');
     expect(await page.textContent('#detections h2')).toMatch(/\d+ candidates?/);
@@ -210,12 +209,11 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     await shot('upload-point', true);
   });
 
-  it('uploads an 8-bit DeepLesion key slice (JPEG) with the HU range prefilled and finds similar lesions', async () => {
-    const samples = path.join(SHARED_DIR, 'data/deeplesion-samples');
-    if (!fs.existsSync(path.join(samples, 'lesions.csv'))) {
-      console.warn(`Skipping the 8-bit upload test: ${samples} is absent`);
-      return;
-    }
+  const samples = path.join(SHARED_DIR, 'data/deeplesion-samples');
+  const haveSamples = fs.existsSync(path.join(samples, 'lesions.csv'));
+  if (!haveSamples) console.warn(`Skipping the 8-bit upload test: ${samples} is absent`);
+  // Skipped visibly (jest lists it as skipped), not passed, when the shared samples are absent.
+  (haveSamples ? it : it.skip)('uploads an 8-bit DeepLesion key slice (JPEG) with the HU range prefilled and finds similar lesions', async () => {
     const [header, row] = fs.readFileSync(path.join(samples, 'lesions.csv'), 'utf8').split(/\r?\n/);
     const cols = header.split(',');
     const v = (name: string) => row.split(',')[cols.indexOf(name)];
@@ -231,11 +229,6 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
   });
 
   it('builds a cohort with live counts, saves it and exports CSV', async () => {
-    const probe = await t.http().post('/api/v1/cohorts/preview').set(bearer(key)).send({ definition: {} });
-    if (probe.status === 404) {
-      console.warn('Skipping the cohort builder test: POST /api/v1/cohorts/preview answers 404 (the cohort API is not in this build)');
-      return;
-    }
     await open('#/cohorts');
     await page.waitForSelector('#cohort-counts[data-state="ready"] #cohort-total');
     const all = await page.textContent('#cohort-total');

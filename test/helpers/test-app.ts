@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,9 +12,12 @@ import { Role } from '../../src/auth/auth.entities';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { createTestDatabase, TestDatabase } from './database';
 
-/** Where tests keep the generated synthetic sample: shared by all test files, generated once. */
-// '-growth': this branch's sample has the growth model; other worktrees keep theirs.
-export const TEST_SAMPLE_DIR = path.join(os.tmpdir(), 'lesion-retrieval-test-sample-growth');
+/**
+ * Where tests keep the generated synthetic sample: shared by all test files, generated once per
+ * version of the generator (the folder name carries a hash of src/sample's sources, so a changed
+ * generator writes a new sample instead of tests reading the old one).
+ */
+export const TEST_SAMPLE_DIR = path.join(os.tmpdir(), `lesion-retrieval-test-sample-${sampleGeneratorHash()}`);
 /** The default encoder is written here once (deterministic bytes, so every test agrees on its id). */
 export const TEST_MODELS_DIR = path.join(os.tmpdir(), 'lesion-retrieval-test-models');
 
@@ -67,3 +71,12 @@ export async function waitFor<T>(check: () => Promise<T | null | undefined | fal
 }
 
 export const SHARED_DIR = path.resolve(__dirname, '../../../shared');
+
+function sampleGeneratorHash(): string {
+  const folder = path.resolve(__dirname, '../../src/sample');
+  const hash = createHash('sha256');
+  for (const file of fs.readdirSync(folder).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')).sort()) {
+    hash.update(file).update(fs.readFileSync(path.join(folder, file)));
+  }
+  return hash.digest('hex').slice(0, 12);
+}

@@ -1,0 +1,16 @@
+/**
+ * Test-only crash points. When LRS_TEST_CRASH_AT names a point, the process kills itself with
+ * SIGKILL the (LRS_TEST_CRASH_SKIP + 1)-th time it passes there, as a power cut would: no finally
+ * blocks, no shutdown hooks. Only crash tests set these variables (test/e2e/crash-points.e2e.spec.ts),
+ * so they are read here and not among the validated settings of app-config.ts.
+ */
+export type CrashPoint = 'ingest-before-commit' | 'embedding-before-store' | 'index-snapshot-before-rename';
+
+const passes = new Map<CrashPoint, number>();
+
+export function crashPoint(point: CrashPoint): void {
+  if (process.env.LRS_TEST_CRASH_AT !== point) return;
+  const seen = (passes.get(point) ?? 0) + 1;
+  passes.set(point, seen);
+  if (seen > Number(process.env.LRS_TEST_CRASH_SKIP ?? 0)) process.kill(process.pid, 'SIGKILL');
+}
