@@ -8,6 +8,7 @@ import { AuthService } from './auth/auth.service';
 import { AppConfig } from './config/app-config';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { registerMultipartParser } from './common/multipart-uploads';
+import { RequestTimeoutInterceptor } from './common/request-timeout.interceptor';
 
 export const API_PREFIX = 'api/v1';
 
@@ -54,6 +55,7 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalInterceptors(new RequestTimeoutInterceptor(config.requestTimeoutMs));
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

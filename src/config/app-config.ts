@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DEFAULT_MAX_IMAGE_PIXELS, MIN_SLICE_SIDE } from '../imaging/hu-image';
 
 /** Everything the service reads from its environment, parsed and validated once at boot. */
 export interface AppConfig {
@@ -15,6 +16,16 @@ export interface AppConfig {
   bootstrapAdminKey: 'auto' | 'always' | 'never';
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   maxUploadBytes: number;
+  /** A request still running after this long is answered 503 (its upload decoding is stopped). */
+  requestTimeoutMs: number;
+  uploads: {
+    /** Worker threads that decode uploaded slices (and prepare their patches) off the event loop. */
+    decodeConcurrency: number;
+    /** Uploads waiting for a decode worker; one more is answered 503 with Retry-After. */
+    queueLimit: number;
+    /** Images over this many pixels are refused from their header, before decoding. */
+    maxImagePixels: number;
+  };
   encoder: {
     /** Folder of model folders, each with manifest.json and its ONNX file. */
     modelsDir: string;
@@ -146,6 +157,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     bootstrapAdminKey: oneOf('BOOTSTRAP_ADMIN_KEY', 'auto', ['auto', 'always', 'never'] as const),
     logLevel: oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
     maxUploadBytes: int('MAX_UPLOAD_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    uploads: {
+      // One core stays free for the event loop (by-id searches, health) while uploads decode.
+      decodeConcurrency: int('UPLOAD_DECODE_CONCURRENCY', Math.max(1, os.cpus().length - 1), 1, 64),
+      queueLimit: int('UPLOAD_QUEUE_LIMIT', 8, 0, 10_000),
+      maxImagePixels: int('MAX_IMAGE_PIXELS', DEFAULT_MAX_IMAGE_PIXELS, MIN_SLICE_SIDE * MIN_SLICE_SIDE, 100_000_000),
+    },
     encoder: {
       modelsDir: path.resolve(cwd, str('MODELS_DIR', path.join(dataDir, 'models'))),
       model: str('ENCODER_MODEL', 'default-scattering'),

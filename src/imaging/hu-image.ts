@@ -1,3 +1,5 @@
+import { InputError } from '../common/input-error';
+
 /** A CT slice in Hounsfield units, row-major, with its in-plane pixel spacing when known. */
 export interface HuImage {
   width: number;
@@ -18,13 +20,13 @@ export interface HuWindow {
 }
 
 /** The error for input that is not a usable CT slice; callers turn it into a 4xx or a skipped row. */
-export class ImageFormatError extends Error {
+export class ImageFormatError extends InputError {
   constructor(
     message: string,
     /** 415 for a format we recognise but do not support, 422 for a broken or implausible image. */
-    readonly status: 415 | 422 = 422,
+    override readonly status: 415 | 422 = 422,
   ) {
-    super(message);
+    super(message, status);
   }
 }
 

@@ -1,0 +1,115 @@
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InputError } from '../common/input-error';
+import { RetryLaterException } from '../common/retry-later.exception';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SliceEncoding } from '../imaging/decode-slice';
+import { Box, HuWindow } from '../imaging/hu-image';
+import { EncoderService } from '../ml/encoder.service';
+import { PreparedPatch } from '../ml/patch-job';
+import { UploadPool, UploadPoolStats, UploadQueueFullError, UploadTimeoutError } from './upload-pool';
+import { DecodedUpload, SliceBytes, SliceReadOptions, UploadJob, UploadJobResult } from './upload-job';
+
+/** How an upload is to be read, as the multipart form gives it. */
+export interface UploadReadForm {
+  encoding?: SliceEncoding;
+  /** "low,high" for an 8-bit image. */
+  huWindow?: string;
+}
+
+export interface EmbeddingInput {
+  width: number;
+  height: number;
+  spacingMm: number | null;
+  prepared: PreparedPatch;
+}
+
+/** The largest HU magnitude a window may name (CT spans about −1024 to 3071; this is generous). */
+export const MAX_WINDOW_HU = 100_000;
+
+/**
+ * The one way uploaded slices are decoded (search by upload, detection, point to box): on the decode
+ * workers, within UPLOAD_DECODE_CONCURRENCY, UPLOAD_QUEUE_LIMIT and REQUEST_TIMEOUT_MS. Image problems
+ * come back as InputErrors (415/422, 400 for a box outside the image); a full queue or a timeout as 503
+ * with Retry-After.
+ */
+@Injectable()
+export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('UploadDecoder');
+  private pool: UploadPool | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly encoder: EncoderService,
+  ) {}
+
+  onModuleInit(): void {
+    this.pool = new UploadPool(this.config.uploads.decodeConcurrency, this.config.uploads.queueLimit);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pool?.close();
+  }
+
+  stats(): UploadPoolStats | null {
+    return this.pool?.stats() ?? null;
+  }
+
+  /** Decodes the slice and its neighbours (in that order) to HU. */
+  async decodeSlices(files: SliceBytes[], form: UploadReadForm): Promise<DecodedUpload[]> {
+    const result = await this.run({ kind: 'decode', files: files.map(ownCopy), options: this.readOptions(form) });
+    if (result.ok && result.kind === 'decode') return result.slices;
+    throw this.failure(result);
+  }
+
+  /** Decodes one slice and prepares the encoder's input for `box` on it (the form's spacing, else the file's). */
+  async embeddingInput(bytes: Uint8Array, form: UploadReadForm, box: Box, spacingMm: number | null): Promise<EmbeddingInput> {
+    if (this.encoder.status().state !== 'ready') throw new ConflictException('The encoder is not ready');
+    const manifest = this.encoder.loaded.manifest;
+    const file = ownCopy({ bytes, what: null });
+    const result = await this.run({ kind: 'embedding-input', file, options: this.readOptions(form), box, spacingMm, manifest });
+    if (result.ok && result.kind === 'embedding-input') return { width: result.width, height: result.height, spacingMm: result.spacingMm, prepared: result.prepared };
+    throw this.failure(result);
+  }
+
+  private readOptions(form: UploadReadForm): SliceReadOptions {
+    return { encoding: form.encoding ?? 'auto', window: parseHuWindow(form.huWindow), maxPixels: this.config.uploads.maxImagePixels };
+  }
+
+  private async run(job: UploadJob): Promise<UploadJobResult> {
+    const transfer = job.kind === 'decode' ? job.files.map((f) => f.bytes.buffer as ArrayBuffer) : [job.file.bytes.buffer as ArrayBuffer];
+    try {
+      return await this.pool!.run(job, transfer, this.config.requestTimeoutMs);
+    } catch (error) {
+      if (error instanceof UploadQueueFullError) {
+        throw new RetryLaterException('The service is busy decoding other uploads (the upload queue is full); try again shortly', error.retryAfterSeconds);
+      }
+      if (error instanceof UploadTimeoutError) {
+        throw new RetryLaterException(`The upload was not decoded within the request time limit (${this.config.requestTimeoutMs} ms) and was stopped; try again later`, error.retryAfterSeconds);
+      }
+      throw error;
+    }
+  }
+
+  private failure(result: UploadJobResult): Error {
+    if (result.ok) return new Error(`unexpected upload job result ${result.kind}`);
+    if (result.status === 500) {
+      this.logger.error(`Upload decoding failed: ${result.message}`);
+      return new Error('upload decoding failed');
+    }
+    return new InputError(result.message, result.status);
+  }
+}
+
+/** "low,high" → a HU window, both finite within ±MAX_WINDOW_HU and high > low; absent → null. */
+export function parseHuWindow(text: string | undefined): HuWindow | null {
+  if (text === undefined) return null;
+  const [low, high] = text.split(',').map(Number);
+  if (!(Math.abs(low) <= MAX_WINDOW_HU && Math.abs(high) <= MAX_WINDOW_HU)) throw new BadRequestException(`huWindow values must lie within ±${MAX_WINDOW_HU} HU`);
+  if (!(high > low)) throw new BadRequestException('huWindow must have high > low');
+  return { low, high };
+}
+
+/** The bytes in an ArrayBuffer of their own: a Buffer may be a view into Node's shared pool, which must not be transferred. */
+function ownCopy(file: SliceBytes): SliceBytes {
+  return { bytes: Uint8Array.prototype.slice.call(file.bytes), what: file.what };
+}
