@@ -1,5 +1,6 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InputError } from '../common/input-error';
+import { currentRequestSignal } from '../common/request-timeout.interceptor';
 import { RetryLaterException } from '../common/retry-later.exception';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SliceEncoding } from '../imaging/decode-slice';
@@ -78,7 +79,7 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
   private async run(job: UploadJob): Promise<UploadJobResult> {
     const transfer = job.kind === 'decode' ? job.files.map((f) => f.bytes.buffer as ArrayBuffer) : [job.file.bytes.buffer as ArrayBuffer];
     try {
-      return await this.pool!.run(job, transfer, this.config.requestTimeoutMs);
+      return await this.pool!.run(job, transfer, this.config.requestTimeoutMs, currentRequestSignal());
     } catch (error) {
       if (error instanceof UploadQueueFullError) {
         throw new RetryLaterException('The service is busy decoding other uploads (the upload queue is full); try again shortly', error.retryAfterSeconds);

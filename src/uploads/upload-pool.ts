@@ -31,6 +31,7 @@ interface Pending {
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
   startedAt: number;
+  detach: () => void;
 }
 
 interface Slot {
@@ -66,12 +67,25 @@ export class UploadPool {
    * Runs a job on a worker within `timeoutMs`. The `transfer` buffers move to the worker (the caller
    * must not use them afterwards). Throws UploadQueueFullError at once when there is no room.
    */
-  run(job: UploadJob, transfer: ArrayBuffer[], timeoutMs: number): Promise<UploadJobResult> {
+  run(job: UploadJob, transfer: ArrayBuffer[], timeoutMs: number, signal?: AbortSignal): Promise<UploadJobResult> {
     if (this.closed) return Promise.reject(new Error('the upload decoder is shut down'));
+    if (signal?.aborted) return Promise.reject(new UploadTimeoutError(1));
     const idle = this.slots.find((s) => !s.current);
     if (!idle && this.queue.length >= this.queueLimit) return Promise.reject(new UploadQueueFullError(this.retryAfterSeconds()));
     return new Promise<UploadJobResult>((resolve, reject) => {
-      const pending: Pending = { id: this.nextId++, job, transfer, resolve, reject, startedAt: 0, timer: setTimeout(() => this.expire(pending), timeoutMs) };
+      const stop = () => this.expire(pending);
+      const pending: Pending = {
+        id: this.nextId++,
+        job,
+        transfer,
+        resolve,
+        reject,
+        startedAt: 0,
+        timer: setTimeout(stop, timeoutMs),
+        detach: () => signal?.removeEventListener('abort', stop),
+      };
+      // The request was answered (out of time) or its client left: its decode stops as a timeout would.
+      signal?.addEventListener('abort', stop, { once: true });
       if (idle) this.start(idle, pending);
       else this.queue.push(pending);
     });
@@ -103,6 +117,7 @@ export class UploadPool {
       this.averageMs = 0.8 * this.averageMs + 0.2 * ran;
       slot.current = null;
       clearTimeout(pending.timer);
+      pending.detach();
       pending.resolve(message.result);
       this.next(slot);
     });
@@ -133,6 +148,8 @@ export class UploadPool {
   }
 
   private expire(pending: Pending): void {
+    clearTimeout(pending.timer);
+    pending.detach();
     const queued = this.queue.indexOf(pending);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
@@ -154,6 +171,7 @@ export class UploadPool {
 
   private fail(pending: Pending, error: Error): void {
     clearTimeout(pending.timer);
+    pending.detach();
     pending.reject(error);
   }
 }
