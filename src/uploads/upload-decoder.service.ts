@@ -112,5 +112,5 @@ export function parseHuWindow(text: string | undefined): HuWindow | null {
 
 /** The bytes in an ArrayBuffer of their own: a Buffer may be a view into Node's shared pool, which must not be transferred. */
 function ownCopy(file: SliceBytes): SliceBytes {
-  return { bytes: Uint8Array.prototype.slice.call(file.bytes), what: file.what };
+  return { bytes: new Uint8Array(file.bytes), what: file.what };
 }

@@ -137,7 +137,7 @@ describe('request time limit (e2e)', () => {
     const res = await t.http().post('/api/v1/detections').set(bearer(t.adminKey)).attach('file', flatGreyJpeg(3500, 3500), 'big.jpg').field('huWindow', '-1024,3071');
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
-    expect(res.body.message).toMatch(/did not finish within the time limit \(1500 ms\)/);
+    expect(res.body.message).toMatch(/did not finish within the time limit \(1000 ms\)/);
     // The worker decoding it was stopped (and replaced) before the answer went out.
     expect(decoder.stats()).toMatchObject({ workers: 1, running: 0, queued: 0 });
   });
