@@ -94,8 +94,8 @@ export class DetectionService {
     );
     const t0 = performance.now();
     const include = new Set(dto.include ?? []);
-    const enriched: (Detection & BoxFindings)[] = [];
-    for (const d of detections) enriched.push({ ...d, ...(await this.findings(decoded.image, d.box, spacingMm, include, dto.k)) });
+    const findings = await this.findings(decoded.image, detections.map((d) => d.box), spacingMm, include, dto.k);
+    const enriched: (Detection & BoxFindings)[] = detections.map((d, i) => ({ ...d, ...findings[i] }));
     return {
       detector: { name: this.detector.loaded.manifest.name, modelId: this.detector.loaded.modelId },
       image: { width: decoded.image.width, height: decoded.image.height, spacingMm, source: decoded.source },
@@ -124,7 +124,7 @@ export class DetectionService {
     }
     const box = { x1: clampRound(fit.box.x1, image.width), y1: clampRound(fit.box.y1, image.height), x2: clampRound(fit.box.x2, image.width), y2: clampRound(fit.box.y2, image.height) };
     const include = new Set(dto.include ?? ['similar', 'tags']);
-    const findings = await this.findings(image, box, spacingMm, include, dto.k);
+    const [findings] = await this.findings(image, [box], spacingMm, include, dto.k);
     return {
       point: { x: dto.x, y: dto.y },
       box,
@@ -192,22 +192,22 @@ export class DetectionService {
     return decodeSlice(await this.files.readFile(file)).image;
   }
 
-  private async findings(image: HuImage, box: Box, spacingMm: number | null, include: Set<string>, k: number): Promise<BoxFindings> {
-    if (!include.size) return {};
-    const out: BoxFindings = {};
-    let vector: Float32Array | null = null;
-    if (include.has('similar')) {
-      const result = await this.search.similarForSlice(image, box, spacingMm, Object.assign(new SimilarSearchDto(), { k }));
-      out.similar = result.hits;
-      vector = result.vector;
-    }
-    if (include.has('tags')) {
-      if (!this.tagPredictor) out.tags = [];
-      else {
-        if (this.encoder.status().state !== 'ready') throw new ServiceUnavailableException('The encoder is not ready');
-        vector ??= await this.encoder.embedImage(image, box, spacingMm);
-        out.tags = await this.tagPredictor.predictForEmbedding(vector, this.encoder.loaded.modelId);
-      }
+  /**
+   * Per box: similar archived lesions and predicted tags, from one embedding of the box. The encoder's
+   * inputs are prepared on a decode worker (a fine spacing on a large slice makes each a large blur).
+   */
+  private async findings(image: HuImage, boxes: Box[], spacingMm: number | null, include: Set<string>, k: number): Promise<BoxFindings[]> {
+    const needVectors = include.has('similar') || (include.has('tags') && this.tagPredictor);
+    if (!needVectors || !boxes.length) return boxes.map(() => (include.has('tags') ? { tags: [] } : {}));
+    if (!include.has('similar') && this.encoder.status().state !== 'ready') throw new ServiceUnavailableException('The encoder is not ready');
+    const prepared = await this.uploads.patchesFor(image, boxes, spacingMm);
+    const out: BoxFindings[] = [];
+    for (let i = 0; i < boxes.length; i++) {
+      const vector = await this.encoder.embedPrepared(prepared[i]);
+      const found: BoxFindings = {};
+      if (include.has('similar')) found.similar = (await this.search.similarForEmbedding(vector, image, boxes[i], spacingMm, Object.assign(new SimilarSearchDto(), { k }))).hits;
+      if (include.has('tags')) found.tags = this.tagPredictor ? await this.tagPredictor.predictForEmbedding(vector, this.encoder.loaded.modelId) : [];
+      out.push(found);
     }
     return out;
   }

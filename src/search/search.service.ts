@@ -1,5 +1,5 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { Box, HuImage } from '../imaging/hu-image';
+import { BadRequestException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { Box } from '../imaging/hu-image';
 import { criteriaFromDto } from '../lesions/lesion-criteria';
 import { LesionView } from '../lesions/lesion.view';
 import { LesionsService } from '../lesions/lesions.service';
@@ -90,19 +90,16 @@ export class SearchService {
   }
 
   /**
-   * Similar lesions for a box on a slice that is already decoded (detection and point-to-box use it):
-   * the same embedding and ranking as an uploaded slice, and the query embedding for tag prediction.
+   * Similar lesions for a box on a slice that is already decoded and embedded (detection and point-to-box
+   * use it): the same ranking as an uploaded slice.
    */
-  async similarForSlice(image: HuImage, box: Box, spacingMm: number | null, dto: SimilarSearchDto): Promise<SimilarResult & { vector: Float32Array }> {
+  async similarForEmbedding(vector: Float32Array, image: { width: number; height: number }, box: Box, spacingMm: number | null, dto: SimilarSearchDto): Promise<SimilarResult> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
-    if (this.encoder.status().state !== 'ready') throw new ConflictException('The encoder is not ready');
-    const vector = await this.encoder.embedImage(image, box, spacingMm);
     const longAxisMm = spacingMm ? Math.hypot(box.x2 - box.x1, box.y2 - box.y1) * spacingMm : null;
-    const result = await this.rank(vector, { coarseType: null, longAxisMm, location: null }, toSearchFilter(dto), dto, {
+    return this.rank(vector, { coarseType: null, longAxisMm, location: null }, toSearchFilter(dto), dto, {
       lesionId: null,
       upload: { width: image.width, height: image.height, box },
     });
-    return { ...result, vector };
   }
 
   private async rank(searchFor: Float32Array | { lesionId: number }, facts: QueryFacts, filter: SearchFilter, dto: SimilarSearchDto, query: SimilarResult['query']): Promise<SimilarResult> {

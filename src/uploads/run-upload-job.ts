@@ -8,6 +8,11 @@ import { DecodedUpload, SliceBytes, SliceReadOptions, UploadJob, UploadJobResult
 export function runUploadJob(job: UploadJob): UploadJobResult {
   try {
     if (job.kind === 'decode') return { ok: true, kind: 'decode', slices: job.files.map((file) => decodeOne(file, job.options)) };
+    if (job.kind === 'patches') {
+      const slices = job.manifest.input.sliceOffsetsMm.map(() => job.image);
+      const prepared = job.boxes.map((box, key) => preparePatch(job.manifest, { key, slices, box, spacingMm: job.spacingMm, spacingYmm: job.spacingMm }));
+      return { ok: true, kind: 'patches', prepared };
+    }
     const decoded = decodeOne(job.file, job.options);
     const { image } = decoded;
     if (!boxInside(job.box, image.width, image.height)) throw new InputError(`box lies outside the ${image.width}x${image.height} image`, 400);

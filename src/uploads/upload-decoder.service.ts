@@ -4,7 +4,7 @@ import { currentRequestSignal } from '../common/request-timeout.interceptor';
 import { RetryLaterException } from '../common/retry-later.exception';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SliceEncoding } from '../imaging/decode-slice';
-import { Box, HuWindow } from '../imaging/hu-image';
+import { Box, HuImage, HuWindow } from '../imaging/hu-image';
 import { EncoderService } from '../ml/encoder.service';
 import { PreparedPatch } from '../ml/patch-job';
 import { UploadPool, UploadPoolStats, UploadQueueFullError, UploadTimeoutError } from './upload-pool';
@@ -72,12 +72,25 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
     throw this.failure(result);
   }
 
+  /**
+   * The encoder's inputs for boxes on a decoded slice, prepared on a decode worker (the image is copied
+   * there): at a fine spacing on a large slice each costs a blur over thousands of pixels.
+   */
+  async patchesFor(image: HuImage, boxes: Box[], spacingMm: number | null): Promise<PreparedPatch[]> {
+    if (!boxes.length) return [];
+    if (this.encoder.status().state !== 'ready') throw new ConflictException('The encoder is not ready');
+    const result = await this.run({ kind: 'patches', image, boxes, spacingMm, manifest: this.encoder.loaded.manifest });
+    if (result.ok && result.kind === 'patches') return result.prepared;
+    throw this.failure(result);
+  }
+
   private readOptions(form: UploadReadForm): SliceReadOptions {
     return { encoding: form.encoding ?? 'auto', window: parseHuWindow(form.huWindow), maxPixels: this.config.uploads.maxImagePixels };
   }
 
   private async run(job: UploadJob): Promise<UploadJobResult> {
-    const transfer = job.kind === 'decode' ? job.files.map((f) => f.bytes.buffer as ArrayBuffer) : [job.file.bytes.buffer as ArrayBuffer];
+    // Upload bytes move to the worker; a decoded image is copied (the caller still uses it).
+    const transfer = job.kind === 'decode' ? job.files.map((f) => f.bytes.buffer as ArrayBuffer) : job.kind === 'embedding-input' ? [job.file.bytes.buffer as ArrayBuffer] : [];
     try {
       return await this.pool!.run(job, transfer, this.config.requestTimeoutMs, currentRequestSignal());
     } catch (error) {

@@ -23,7 +23,9 @@ export interface SliceReadOptions {
  */
 export type UploadJob =
   | { kind: 'decode'; files: SliceBytes[]; options: SliceReadOptions }
-  | { kind: 'embedding-input'; file: SliceBytes; options: SliceReadOptions; box: Box; spacingMm: number | null; manifest: EncoderManifest };
+  | { kind: 'embedding-input'; file: SliceBytes; options: SliceReadOptions; box: Box; spacingMm: number | null; manifest: EncoderManifest }
+  /** The encoder's inputs for boxes on a slice already decoded (detection's findings). */
+  | { kind: 'patches'; image: HuImage; boxes: Box[]; spacingMm: number | null; manifest: EncoderManifest };
 
 export interface DecodedUpload {
   image: HuImage;
@@ -43,15 +45,15 @@ export type UploadJobResult =
       spacingMm: number | null;
       prepared: PreparedPatch;
     }
+  | { ok: true; kind: 'patches'; prepared: PreparedPatch[] }
   /** A client error (400/415/422) with its message, or an internal failure (500, logged, message hidden). */
   | { ok: false; status: 400 | 415 | 422 | 500; message: string };
 
 /** The buffers a result can hand over without copying (each once: a neighbour may be the key slice). */
 export function transferablesOf(result: UploadJobResult): ArrayBuffer[] {
   if (!result.ok) return [];
+  const patchArrays = (p: PreparedPatch) => [p.patch, p.boxMask, p.histogram, p.position];
   const arrays =
-    result.kind === 'decode'
-      ? result.slices.map((s) => s.image.data)
-      : [result.prepared.patch, result.prepared.boxMask, result.prepared.histogram, result.prepared.position];
+    result.kind === 'decode' ? result.slices.map((s) => s.image.data) : result.kind === 'patches' ? result.prepared.flatMap(patchArrays) : patchArrays(result.prepared);
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
