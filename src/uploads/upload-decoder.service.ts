@@ -5,9 +5,10 @@ import { RetryLaterException } from '../common/retry-later.exception';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SliceEncoding } from '../imaging/decode-slice';
 import { Box, HuImage, HuWindow } from '../imaging/hu-image';
+import { readImageHeader } from '../imaging/image-header';
 import { EncoderService } from '../ml/encoder.service';
 import { PreparedPatch } from '../ml/patch-job';
-import { UploadPool, UploadPoolStats, UploadQueueFullError, UploadTimeoutError } from './upload-pool';
+import { UploadPool, UploadPoolClosedError, UploadPoolStats, UploadQueueFullError, UploadTimeoutError } from './upload-pool';
 import { DecodedUpload, SliceBytes, SliceReadOptions, UploadJob, UploadJobResult } from './upload-job';
 
 /** How an upload is to be read, as the multipart form gives it. */
@@ -36,7 +37,8 @@ export const MAX_WINDOW_HU = 100_000;
 @Injectable()
 export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('UploadDecoder');
-  private pool: UploadPool | null = null;
+  /** Two lanes, so a large image never holds up a normal slice: each has its workers and queue. */
+  private pools: { small: UploadPool; large: UploadPool } | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -44,15 +46,16 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.pool = new UploadPool(this.config.uploads.decodeConcurrency, this.config.uploads.queueLimit);
+    const { decodeConcurrency, queueLimit } = this.config.uploads;
+    this.pools = { small: new UploadPool(decodeConcurrency, queueLimit), large: new UploadPool(1, queueLimit) };
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.pool?.close();
+    await Promise.all([this.pools?.small.close(), this.pools?.large.close()]);
   }
 
-  stats(): UploadPoolStats | null {
-    return this.pool?.stats() ?? null;
+  stats(): { small: UploadPoolStats; large: UploadPoolStats } | null {
+    return this.pools ? { small: this.pools.small.stats(), large: this.pools.large.stats() } : null;
   }
 
   /** Decodes the slice and its neighbours (in that order) to HU. */
@@ -91,9 +94,11 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
   private async run(job: UploadJob): Promise<UploadJobResult> {
     // Upload bytes move to the worker; a decoded image is copied (the caller still uses it).
     const transfer = job.kind === 'decode' ? job.files.map((f) => f.bytes.buffer as ArrayBuffer) : job.kind === 'embedding-input' ? [job.file.bytes.buffer as ArrayBuffer] : [];
+    const pool = estimatedPixels(job) > LARGE_IMAGE_PIXELS ? this.pools!.large : this.pools!.small;
     try {
-      return await this.pool!.run(job, transfer, this.config.requestTimeoutMs, currentRequestSignal());
+      return await pool.run(job, transfer, this.config.requestTimeoutMs, currentRequestSignal());
     } catch (error) {
+      if (error instanceof UploadPoolClosedError) throw new RetryLaterException('The service is shutting down; try again shortly', 5);
       if (error instanceof UploadQueueFullError) {
         throw new RetryLaterException('The service is busy decoding other uploads (the upload queue is full); try again shortly', error.retryAfterSeconds);
       }
@@ -112,6 +117,27 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
     }
     return new InputError(result.message, result.status);
   }
+}
+
+/**
+ * Images above this many pixels (2048²) decode in the large lane: one worker of its own, so a few of
+ * them (a 3500² JPEG takes seconds) queue among themselves while CT-sized slices keep moving.
+ */
+export const LARGE_IMAGE_PIXELS = 2048 * 2048;
+
+/** What a job will decode, from headers only: PNG/JPEG say their size; other bytes (DICOM) count two per pixel. */
+function estimatedPixels(job: UploadJob): number {
+  const ofBytes = (bytes: Uint8Array) => {
+    try {
+      const header = readImageHeader(bytes, Number.MAX_SAFE_INTEGER);
+      return header.width * header.height;
+    } catch {
+      return bytes.length / 2;
+    }
+  };
+  if (job.kind === 'decode') return job.files.reduce((sum, f) => sum + ofBytes(f.bytes), 0);
+  if (job.kind === 'embedding-input') return ofBytes(job.file.bytes);
+  return job.image.width * job.image.height;
 }
 
 /** "low,high" → a HU window, both finite within ±MAX_WINDOW_HU and high > low; absent → null. */

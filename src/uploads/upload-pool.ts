@@ -16,6 +16,13 @@ export class UploadTimeoutError extends Error {
   }
 }
 
+/** The pool is shut down (the service is stopping). */
+export class UploadPoolClosedError extends Error {
+  constructor() {
+    super('the upload decoder is shut down');
+  }
+}
+
 export interface UploadPoolStats {
   workers: number;
   running: number;
@@ -68,7 +75,7 @@ export class UploadPool {
    * must not use them afterwards). Throws UploadQueueFullError at once when there is no room.
    */
   run(job: UploadJob, transfer: ArrayBuffer[], timeoutMs: number, signal?: AbortSignal): Promise<UploadJobResult> {
-    if (this.closed) return Promise.reject(new Error('the upload decoder is shut down'));
+    if (this.closed) return Promise.reject(new UploadPoolClosedError());
     if (signal?.aborted) return Promise.reject(new UploadTimeoutError(1));
     const idle = this.slots.find((s) => !s.current);
     if (!idle && this.queue.length >= this.queueLimit) return Promise.reject(new UploadQueueFullError(this.retryAfterSeconds()));
@@ -93,8 +100,8 @@ export class UploadPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const pending of this.queue.splice(0)) this.fail(pending, new Error('the upload decoder is shut down'));
-    for (const slot of this.slots) if (slot.current) this.fail(slot.current, new Error('the upload decoder is shut down'));
+    for (const pending of this.queue.splice(0)) this.fail(pending, new UploadPoolClosedError());
+    for (const slot of this.slots) if (slot.current) this.fail(slot.current, new UploadPoolClosedError());
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 

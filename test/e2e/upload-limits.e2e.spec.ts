@@ -61,7 +61,8 @@ describe('upload limits (e2e)', () => {
   };
   /** The big JPEG with a box outside it: the server decodes all 3500² pixels, then answers 400. */
   const bigUpload = () => uploadSimilar(bigJpeg, { huWindow: '-1024,3071', box: '3600,3600,3700,3700' });
-  const decoding = () => waitFor(async () => (decoder.stats()?.running ?? 0) > 0, 60_000, 5);
+  /** Resolves once a large image is being decoded (in the large lane's one worker). */
+  const decoding = () => waitFor(async () => (decoder.stats()?.large.running ?? 0) > 0, 60_000, 5);
 
   it.each(['0.005', '0.001', '1e-4', '1e-300'])('DICOM PixelSpacing %s is a 422 naming PixelSpacing (search by upload)', async (spacing) => {
     const res = await uploadSimilar(dicomWithSpacing(spacing), { box: '40,40,80,80' });
@@ -105,22 +106,23 @@ describe('upload limits (e2e)', () => {
     expect(order).toEqual(['live', 'upload']);
   });
 
-  it('queue full → 503 with Retry-After, while by-id search still answers', async () => {
+  it('queue full → 503 with Retry-After, while by-id search and normal uploads still answer', async () => {
     const order: string[] = [];
     const upload = settled('upload', bigUpload(), order);
     await decoding();
-    const turnedAway = await uploadSimilar(fs.readFileSync(lesion.image_path), { box: lesion.box });
+    // UPLOAD_QUEUE_LIMIT 0: a second large image has nowhere to wait.
+    const turnedAway = await bigUpload();
     expect(turnedAway.status).toBe(503);
     expect(turnedAway.headers['retry-after']).toMatch(/^[1-9]\d*$/);
     expect(turnedAway.body.message).toMatch(/busy decoding other uploads \(the upload queue is full\)/);
     const byId = await settled('by-id', t.http().post('/api/v1/search/similar').set(bearer(key)).send({ lesionId: lesion.id, k: 5 }), order);
     expect(byId.status).toBe(200);
+    // A CT-sized slice does not wait behind the large one.
+    const small = await settled('small upload', uploadSimilar(fs.readFileSync(lesion.image_path), { box: lesion.box, k: '3' }), order);
+    expect(small.status).toBe(200);
+    expect(small.body.hits[0].lesion.id).toBe(lesion.id);
     expect((await upload).status).toBe(400);
-    expect(order).toEqual(['by-id', 'upload']);
-    // With the decoder free again the same upload is served.
-    const served = await uploadSimilar(fs.readFileSync(lesion.image_path), { box: lesion.box, k: '3' });
-    expect(served.status).toBe(200);
-    expect(served.body.hits[0].lesion.id).toBe(lesion.id);
+    expect(order).toEqual(['by-id', 'small upload', 'upload']);
   });
 });
 
@@ -139,6 +141,6 @@ describe('request time limit (e2e)', () => {
     expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
     expect(res.body.message).toMatch(/did not finish within the time limit \(1000 ms\)/);
     // The worker decoding it was stopped (and replaced) before the answer went out.
-    expect(decoder.stats()).toMatchObject({ workers: 1, running: 0, queued: 0 });
+    expect(decoder.stats()!.large).toMatchObject({ workers: 1, running: 0, queued: 0 });
   });
 });
