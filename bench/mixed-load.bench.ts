@@ -27,6 +27,7 @@ const CLIENTS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const PORT = 3918;
 const BIG_SIDE = 3500;
 const SAMPLE_DIR = path.join(os.tmpdir(), 'lesion-retrieval-bench-sample');
+const LABEL = process.env.BENCH_LABEL ?? '';
 
 /** A CT-like 3500² JPEG (a disc of soft tissue with texture, in the DeepLesion key-slice window), cached: jpeg-js takes a while to encode it. */
 function bigJpeg(): Buffer {
@@ -88,7 +89,8 @@ function probeLive(stop: { done: boolean }): Promise<number[]> {
 const quantile = (xs: number[], q: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] : NaN);
 
 async function main(): Promise<void> {
-  const root = path.resolve(__dirname, '..');
+  // BENCH_SERVICE_DIR: another checkout's build (e.g. an older commit, as a same-machine baseline), BENCH_LABEL names its section.
+  const root = process.env.BENCH_SERVICE_DIR ?? path.resolve(__dirname, '..');
   if (!fs.existsSync(path.join(root, 'dist/src/main.js'))) throw new Error('build first: npm run build');
   const db = `bench_mixed_${process.pid}`;
   await admin(`CREATE DATABASE ${db}`);
@@ -171,7 +173,7 @@ async function main(): Promise<void> {
     const row = (p: Phase) =>
       `| ${p.name} | ${ok(p).toFixed(1)} | ${p.mixed.latency.p50} | ${p.mixed.latency.p99} | ${p.mixed.non2xx + p.mixed.errors} | ${quantile(p.live, 0.5).toFixed(1)} / ${quantile(p.live, 0.99).toFixed(1)} / ${Math.max(...p.live).toFixed(0)} | ${p.heavy ? `${p.heavy.requests.total} (${p.heavy['2xx']} × 200, ${p.heavy.non2xx} other), p50 ${p.heavy.latency.p50} ms` : '–'} |`;
     const table = [
-      '## Mixed load beside large uploads (`npm run bench:mixed`)',
+      `## Mixed load beside large uploads (\`npm run bench:mixed\`)${LABEL ? `: ${LABEL}` : ''}`,
       '',
       `${machineLine()}; ${os.loadavg()[0].toFixed(1)} load average at the end (this machine is shared with other engineers' builds and tests: the numbers are noisy, the ratio is what compares). Service in its own process on the synthetic sample (${lesions.length} embedded lesions), default settings (UPLOAD_DECODE_CONCURRENCY ${Math.max(1, os.cpus().length - 1)}, UPLOAD_QUEUE_LIMIT 8); ${CLIENTS} autocannon clients each cycling similar search by id, a tag query and a small upload (512² 16-bit PNG + box, search by upload), ${SECONDS} s per run; /health/live probed every 100 ms (one at a time) from the benchmark's process.`,
       '',
@@ -183,7 +185,7 @@ async function main(): Promise<void> {
       `With the uploader the ${CLIENTS} clients keep **${(ratio * 100).toFixed(0)} %** of their throughput (target ≥ 75 %). Before uploads were decoded on worker threads, issue 13 measured 77 → 12 requests/s (16 %) with p99 3 s on a 24 GB machine.`,
     ].join('\n');
     console.log(table);
-    writeSection('mixed-load', table);
+    writeSection(LABEL ? `mixed-load-${LABEL.replace(/\W+/g, '-')}` : 'mixed-load', table);
   } finally {
     server?.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 1500));
