@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     const table = [
       `## Mixed load beside large uploads (\`npm run bench:mixed\`)${LABEL ? `: ${LABEL}` : ''}`,
       '',
-      `${machineLine()}; ${os.loadavg()[0].toFixed(1)} load average at the end (this machine is shared with other engineers' builds and tests: the numbers are noisy, the ratio is what compares). Service in its own process on the synthetic sample (${lesions.length} embedded lesions), default settings (UPLOAD_DECODE_CONCURRENCY ${Math.max(1, os.cpus().length - 1)}, UPLOAD_QUEUE_LIMIT 8); ${CLIENTS} autocannon clients each cycling similar search by id, a tag query and a small upload (512² 16-bit PNG + box, search by upload), ${SECONDS} s per run; /health/live probed every 100 ms (one at a time) from the benchmark's process.`,
+      `${machineLine()}; ${os.loadavg()[0].toFixed(1)} load average at the end (this machine is shared with other engineers' builds and tests: the numbers are noisy, the ratio is what compares). Service in its own process on the synthetic sample (${lesions.length} embedded lesions), default settings (UPLOAD_DECODE_CONCURRENCY ${Math.max(1, os.cpus().length - 1)}, UPLOAD_QUEUE_LIMIT 32); ${CLIENTS} autocannon clients each cycling similar search by id, a tag query and a small upload (512² 16-bit PNG + box, search by upload), ${SECONDS} s per run; /health/live probed every 100 ms (one at a time) from the benchmark's process.`,
       '',
       '| run | mixed 2xx requests/s | p50 ms | p99 ms | non-2xx or errors | /health/live p50 / p99 / max ms | 3500² JPEG uploads |',
       '|---|---|---|---|---|---|---|',

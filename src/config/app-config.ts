@@ -161,7 +161,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     uploads: {
       // One core stays free for the event loop (by-id searches, health) while uploads decode.
       decodeConcurrency: int('UPLOAD_DECODE_CONCURRENCY', Math.max(1, os.cpus().length - 1), 1, 64),
-      queueLimit: int('UPLOAD_QUEUE_LIMIT', 8, 0, 10_000),
+      queueLimit: int('UPLOAD_QUEUE_LIMIT', 32, 0, 10_000),
       maxImagePixels: int('MAX_IMAGE_PIXELS', DEFAULT_MAX_IMAGE_PIXELS, MIN_SLICE_SIDE * MIN_SLICE_SIDE, 100_000_000),
     },
     encoder: {
