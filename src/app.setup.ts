@@ -12,6 +12,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { registerInputGuards } from './common/input-guards';
 import { MetricsService } from './metrics/metrics.service';
 import { registerMultipartParser } from './common/multipart-uploads';
+import { RequestTimeoutInterceptor } from './common/request-timeout.interceptor';
 
 export const API_PREFIX = 'api/v1';
 
@@ -72,6 +73,7 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalInterceptors(new RequestTimeoutInterceptor(config.requestTimeoutMs));
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

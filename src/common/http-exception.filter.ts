@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { InputError } from './input-error';
+import { RetryLaterException } from './retry-later.exception';
 
 export interface ErrorBody {
   statusCode: number;
@@ -18,10 +20,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = toErrorBody(exception);
-    if (body.statusCode >= 500) {
+    if (body.statusCode >= 500 && !(exception instanceof RetryLaterException)) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     if (reply.sent || reply.raw.headersSent) return;
+    if (exception instanceof RetryLaterException) void reply.header('Retry-After', String(exception.retryAfterSeconds));
     // A route may have declared another type (a PNG patch) before its input was refused.
     void reply.status(body.statusCode).header('Content-Type', 'application/json; charset=utf-8').send(body);
   }
@@ -30,6 +33,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
 const UNSUPPORTED_MEDIA_TYPE = 'Unsupported content type: send JSON (application/json), or multipart/form-data where a route takes uploads';
 
 export function toErrorBody(exception: unknown): ErrorBody {
+  if (exception instanceof InputError) return { statusCode: exception.status, error: statusTitle(exception.status), message: exception.message };
   if (exception instanceof HttpException) {
     const statusCode = exception.getStatus();
     const payload = exception.getResponse();

@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DEFAULT_MAX_IMAGE_PIXELS, MIN_SLICE_SIDE } from '../imaging/hu-image';
 
 /** Everything the service reads from its environment, parsed and validated once at boot. */
 export interface AppConfig {
@@ -33,6 +34,16 @@ export interface AppConfig {
   audit: {
     /** Audit rows older than this many days are deleted (hourly); 0 keeps them forever. */
     retentionDays: number;
+  };
+  /** A request still running after this long is answered 503 (its upload decoding is stopped). */
+  requestTimeoutMs: number;
+  uploads: {
+    /** Worker threads that decode uploaded slices (and prepare their patches) off the event loop. */
+    decodeConcurrency: number;
+    /** Uploads waiting for a decode worker; one more is answered 503 with Retry-After. */
+    queueLimit: number;
+    /** Images over this many pixels are refused from their header, before decoding. */
+    maxImagePixels: number;
   };
   encoder: {
     /** Folder of model folders, each with manifest.json and its ONNX file. */
@@ -185,6 +196,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     maxJsonDepth: int('MAX_JSON_DEPTH', 32, 4, 256),
     audit: {
       retentionDays: int('AUDIT_RETENTION_DAYS', 90, 0, 36_500),
+    },
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    uploads: {
+      // One core stays free for the event loop (by-id searches, health) while uploads decode.
+      decodeConcurrency: int('UPLOAD_DECODE_CONCURRENCY', Math.max(1, os.cpus().length - 1), 1, 64),
+      queueLimit: int('UPLOAD_QUEUE_LIMIT', 32, 0, 10_000),
+      maxImagePixels: int('MAX_IMAGE_PIXELS', DEFAULT_MAX_IMAGE_PIXELS, MIN_SLICE_SIDE * MIN_SLICE_SIDE, 100_000_000),
     },
     encoder: {
       modelsDir: path.resolve(cwd, str('MODELS_DIR', path.join(dataDir, 'models'))),

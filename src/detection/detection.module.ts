@@ -3,6 +3,7 @@ import { MlModule } from '../ml/ml.module';
 import { SearchModule } from '../search/search.module';
 import { TagPredictionService } from '../tags/tag-prediction.service';
 import { TagsModule } from '../tags/tags.module';
+import { UploadsModule } from '../uploads/uploads.module';
 import { DetectionController } from './detection.controller';
 import { DetectionService } from './detection.service';
 import { DetectorModule } from './detector.module';
@@ -15,6 +16,7 @@ import { TAG_PREDICTOR } from './tag-predictor.port';
     MlModule,
     SearchModule,
     TagsModule,
+    UploadsModule,
     // Uploads stay in memory, bounded by MAX_UPLOAD_BYTES per file (larger ones get 413).
   ],
   controllers: [DetectionController],

@@ -14,11 +14,13 @@ import {
 } from '@nestjs/common';
 import { isInside, PathRefusedError } from '../common/path-guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { decodeSlice, DecodedSlice } from '../imaging/decode-slice';
+import { decodeSlice } from '../imaging/decode-slice';
 import { Box, HuImage, ImageFormatError } from '../imaging/hu-image';
 import { EncoderService } from '../ml/encoder.service';
 import { SimilarSearchDto } from '../search/search.dto';
 import { SearchService, SimilarHit } from '../search/search.service';
+import { DecodedUpload } from '../uploads/upload-job';
+import { UploadDecoder } from '../uploads/upload-decoder.service';
 import { bodyMasks } from './body-mask';
 import { DetectDto, FromPointDto, SliceUploadDto, StartDetectionJobDto } from './detection.dto';
 import { DetectionInputError } from './detection-errors';
@@ -42,7 +44,7 @@ export type TagPredictionState = 'available' | 'unavailable';
 
 export interface DetectionResponse {
   detector: { name: string; modelId: string };
-  image: { width: number; height: number; spacingMm: number | null; source: DecodedSlice['source'] };
+  image: { width: number; height: number; spacingMm: number | null; source: DecodedUpload['source'] };
   detections: (Detection & BoxFindings)[];
   /** Present when tags were asked for. */
   tagPrediction?: TagPredictionState;
@@ -57,7 +59,7 @@ export interface FromPointResponse {
   shortAxisPx: number;
   longAxisMm: number | null;
   shortAxisMm: number | null;
-  image: { width: number; height: number; spacingMm: number | null; source: DecodedSlice['source'] };
+  image: { width: number; height: number; spacingMm: number | null; source: DecodedUpload['source'] };
   similar?: SimilarHit[];
   tags?: PredictedTag[];
   tagPrediction?: TagPredictionState;
@@ -79,6 +81,7 @@ export class DetectionService {
     private readonly encoder: EncoderService,
     private readonly files: SeriesFilesRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly uploads: UploadDecoder,
     @Optional() @Inject(TAG_PREDICTOR) private readonly tagPredictor?: TagPredictor,
   ) {
     this.jobs = new DetectionJobRegistry(config.detector.maxJobs);
@@ -86,14 +89,14 @@ export class DetectionService {
 
   async detect(dto: DetectDto, upload: UploadedSlice): Promise<DetectionResponse> {
     this.requireDetector();
-    const { decoded, neighbours, spacingMm } = this.decodeUpload(dto, upload);
+    const { decoded, neighbours, spacingMm } = await this.decodeUpload(dto, upload);
     const { detections, timingsMs } = await this.translate(() =>
       this.detector.detect({ image: decoded.image, neighbours, spacingMm }, { scoreThreshold: dto.scoreThreshold, maxDetections: dto.maxDetections }),
     );
     const t0 = performance.now();
     const include = new Set(dto.include ?? []);
-    const enriched: (Detection & BoxFindings)[] = [];
-    for (const d of detections) enriched.push({ ...d, ...(await this.findings(decoded.image, d.box, spacingMm, include, dto.k)) });
+    const findings = await this.findings(decoded.image, detections.map((d) => d.box), spacingMm, include, dto.k);
+    const enriched: (Detection & BoxFindings)[] = detections.map((d, i) => ({ ...d, ...findings[i] }));
     return {
       detector: { name: this.detector.loaded.manifest.name, modelId: this.detector.loaded.modelId },
       image: { width: decoded.image.width, height: decoded.image.height, spacingMm, source: decoded.source },
@@ -104,7 +107,7 @@ export class DetectionService {
   }
 
   async fromPoint(dto: FromPointDto, upload: UploadedSlice): Promise<FromPointResponse> {
-    const { decoded, spacingMm } = this.decodeUpload(dto, upload);
+    const { decoded, spacingMm } = await this.decodeUpload(dto, upload);
     const { image } = decoded;
     if (!(dto.x >= 0 && dto.y >= 0 && dto.x < image.width && dto.y < image.height)) {
       throw new BadRequestException(`the point (${dto.x}, ${dto.y}) lies outside the ${image.width}x${image.height} slice`);
@@ -122,7 +125,7 @@ export class DetectionService {
     }
     const box = { x1: clampRound(fit.box.x1, image.width), y1: clampRound(fit.box.y1, image.height), x2: clampRound(fit.box.x2, image.width), y2: clampRound(fit.box.y2, image.height) };
     const include = new Set(dto.include ?? ['similar', 'tags']);
-    const findings = await this.findings(image, box, spacingMm, include, dto.k);
+    const [findings] = await this.findings(image, [box], spacingMm, include, dto.k);
     return {
       point: { x: dto.x, y: dto.y },
       box,
@@ -199,22 +202,22 @@ export class DetectionService {
     return decodeSlice(bytes).image;
   }
 
-  private async findings(image: HuImage, box: Box, spacingMm: number | null, include: Set<string>, k: number): Promise<BoxFindings> {
-    if (!include.size) return {};
-    const out: BoxFindings = {};
-    let vector: Float32Array | null = null;
-    if (include.has('similar')) {
-      const result = await this.search.similarForSlice(image, box, spacingMm, Object.assign(new SimilarSearchDto(), { k }));
-      out.similar = result.hits;
-      vector = result.vector;
-    }
-    if (include.has('tags')) {
-      if (!this.tagPredictor) out.tags = [];
-      else {
-        if (this.encoder.status().state !== 'ready') throw new ServiceUnavailableException('The encoder is not ready');
-        vector ??= await this.encoder.embedImage(image, box, spacingMm);
-        out.tags = await this.tagPredictor.predictForEmbedding(vector, this.encoder.loaded.modelId);
-      }
+  /**
+   * Per box: similar archived lesions and predicted tags, from one embedding of the box. The encoder's
+   * inputs are prepared on a decode worker (a fine spacing on a large slice makes each a large blur).
+   */
+  private async findings(image: HuImage, boxes: Box[], spacingMm: number | null, include: Set<string>, k: number): Promise<BoxFindings[]> {
+    const needVectors = include.has('similar') || (include.has('tags') && this.tagPredictor);
+    if (!needVectors || !boxes.length) return boxes.map(() => (include.has('tags') ? { tags: [] } : {}));
+    if (!include.has('similar') && this.encoder.status().state !== 'ready') throw new ServiceUnavailableException('The encoder is not ready');
+    const prepared = await this.uploads.patchesFor(image, boxes, spacingMm);
+    const out: BoxFindings[] = [];
+    for (let i = 0; i < boxes.length; i++) {
+      const vector = await this.encoder.embedPrepared(prepared[i]);
+      const found: BoxFindings = {};
+      if (include.has('similar')) found.similar = (await this.search.similarForEmbedding(vector, image, boxes[i], spacingMm, Object.assign(new SimilarSearchDto(), { k }))).hits;
+      if (include.has('tags')) found.tags = this.tagPredictor ? await this.tagPredictor.predictForEmbedding(vector, this.encoder.loaded.modelId) : [];
+      out.push(found);
     }
     return out;
   }
@@ -228,35 +231,24 @@ export class DetectionService {
     if (status.state !== 'ready') throw new ServiceUnavailableException(status.state === 'loading' ? 'The detector is still loading' : 'The detector failed to load (see the service log)');
   }
 
-  private decodeUpload(dto: SliceUploadDto, upload: UploadedSlice): { decoded: DecodedSlice; neighbours: { offsetMm: number; image: HuImage }[]; spacingMm: number | null } {
+  /** Decodes the slice and its neighbours on the decode workers (image problems are 415/422 naming the file). */
+  private async decodeUpload(dto: SliceUploadDto, upload: UploadedSlice): Promise<{ decoded: DecodedUpload; neighbours: { offsetMm: number; image: HuImage }[]; spacingMm: number | null }> {
     const file = upload.file?.[0];
     if (!file) throw new BadRequestException('Upload the slice as the multipart file field "file"');
-    const window = dto.huWindow ? dto.huWindow.split(',').map(Number) : null;
-    if (window && !(window[1] > window[0])) throw new BadRequestException('huWindow must have high > low');
-    const options = { encoding: dto.encoding ?? 'auto', window: window ? { low: window[0], high: window[1] } : undefined } as const;
-    const decoded = this.decodeOne(file.buffer, options, 'the slice');
     const files = upload.neighbours ?? [];
     const offsets = dto.neighbourOffsetsMm ? dto.neighbourOffsetsMm.split(',').map(Number) : [];
     if (files.length !== offsets.length) throw new BadRequestException(`${files.length} neighbouring slice file(s) but ${offsets.length} offset(s) in neighbourOffsetsMm`);
-    const neighbours = files.map((f, i) => ({ offsetMm: offsets[i], image: this.decodeOne(f.buffer, options, `the neighbouring slice at ${offsets[i]} mm`).image }));
+    const [decoded, ...others] = await this.uploads.decodeSlices(
+      [{ bytes: file.buffer, what: 'the slice' }, ...files.map((f, i) => ({ bytes: f.buffer, what: `the neighbouring slice at ${offsets[i]} mm` }))],
+      dto,
+    );
+    const neighbours = others.map((n, i) => ({ offsetMm: offsets[i], image: n.image }));
     for (const n of neighbours) {
       if (n.image.width !== decoded.image.width || n.image.height !== decoded.image.height) {
         throw new UnprocessableEntityException(`the neighbouring slice at ${n.offsetMm} mm is ${n.image.width}x${n.image.height}, the slice ${decoded.image.width}x${decoded.image.height}`);
       }
     }
     return { decoded, neighbours, spacingMm: dto.spacingMm ?? decoded.pixelSpacingMm ?? null };
-  }
-
-  private decodeOne(bytes: Buffer, options: Parameters<typeof decodeSlice>[1], what: string): DecodedSlice {
-    try {
-      return decodeSlice(bytes, options);
-    } catch (error) {
-      if (error instanceof ImageFormatError) {
-        const message = `${what}: ${error.message}`;
-        throw error.status === 415 ? new UnsupportedMediaTypeException(message) : new UnprocessableEntityException(message);
-      }
-      throw error;
-    }
   }
 
   private async translate<T>(work: () => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import { decodeDeepLesionPng, decodeGray8 } from './decode';
 import { decodeDicom, DicomSlice, looksLikeDicom } from './dicom';
-import { HuImage, HuWindow, ImageFormatError } from './hu-image';
+import { checkDicomHeader } from './dicom-header-check';
+import { DEFAULT_MAX_IMAGE_PIXELS, HuImage, HuWindow, ImageFormatError } from './hu-image';
 import { readImageHeader } from './image-header';
 
 export type SliceEncoding = 'auto' | 'png16' | 'gray8' | 'dicom';
@@ -19,6 +20,8 @@ export interface DecodeSliceOptions {
   encoding?: SliceEncoding;
   /** The HU window an 8-bit image was made with; required for gray8, ignored otherwise. */
   window?: HuWindow;
+  /** Images over this many pixels are refused from their header, before decoding (default DEFAULT_MAX_IMAGE_PIXELS). */
+  maxPixels?: number;
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -31,10 +34,13 @@ const UNSUPPORTED = 'send a DeepLesion 16-bit PNG, DICOM, or an 8-bit PNG/JPEG w
  */
 export function decodeSlice(bytes: Uint8Array, options: DecodeSliceOptions = {}): DecodedSlice {
   const encoding = options.encoding ?? 'auto';
-  const source = encoding === 'auto' ? detectEncoding(bytes) : encoding;
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS;
+  const source = encoding === 'auto' ? detectEncoding(bytes, maxPixels) : encoding;
   switch (source) {
     case 'dicom': {
       const dicom = decodeDicom(bytes);
+      // Before anything uses the spacing, rescale or window the header states.
+      checkDicomHeader(dicom.attributes, maxPixels);
       return {
         image: { width: dicom.width, height: dicom.height, data: dicom.data },
         source,
@@ -44,24 +50,24 @@ export function decodeSlice(bytes: Uint8Array, options: DecodeSliceOptions = {})
       };
     }
     case 'png16':
-      return { image: decodeDeepLesionPng(bytes), source, pixelSpacingMm: null, uids: null };
+      return { image: decodeDeepLesionPng(bytes, maxPixels), source, pixelSpacingMm: null, uids: null };
     case 'gray8':
       if (!options.window) {
         throw new ImageFormatError('an 8-bit image needs a declared HU window (e.g. -1024..3071 for DeepLesion key slices)', 422);
       }
-      return { image: decodeGray8(bytes, options.window), source, pixelSpacingMm: null, uids: null };
+      return { image: decodeGray8(bytes, options.window, maxPixels), source, pixelSpacingMm: null, uids: null };
     default:
       throw new ImageFormatError(`unknown slice encoding ${String(source)}`, 415);
   }
 }
 
 /** Sniffs the format from the first bytes; throws 415 for anything that is not a supported slice format. */
-export function detectEncoding(bytes: Uint8Array): 'png16' | 'gray8' | 'dicom' {
+export function detectEncoding(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_IMAGE_PIXELS): 'png16' | 'gray8' | 'dicom' {
   if (looksLikeDicom(bytes)) return 'dicom';
   const isPng = bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b);
   const isJpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
   if (!isPng && !isJpeg) throw new ImageFormatError(`unsupported image format: ${UNSUPPORTED}`, 415);
-  const header = readImageHeader(bytes); // 422 for truncated or implausibly sized images
+  const header = readImageHeader(bytes, maxPixels); // 422 for truncated or implausibly sized images
   if (header.bitDepth === 16 && header.format === 'png') return 'png16';
   if (header.bitDepth === 8) return 'gray8';
   throw new ImageFormatError(`unsupported image format (${header.format.toUpperCase()} ${header.bitDepth}-bit): ${UNSUPPORTED}`, 415);

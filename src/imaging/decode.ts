@@ -1,12 +1,12 @@
 import { decode as decodePng } from 'fast-png';
 import * as jpeg from 'jpeg-js';
-import { DEEPLESION_HU_OFFSET, HuImage, HuWindow, ImageFormatError } from './hu-image';
+import { DEEPLESION_HU_OFFSET, DEFAULT_MAX_IMAGE_PIXELS, HuImage, HuWindow, ImageFormatError } from './hu-image';
 import { readImageHeader } from './image-header';
 import { decodePng16ToHu } from './png16';
 
 /** DeepLesion 16-bit PNG → HU (value − 32768). Anything other than 16-bit greyscale is refused. */
-export function decodeDeepLesionPng(bytes: Uint8Array): HuImage {
-  const header = readImageHeader(bytes);
+export function decodeDeepLesionPng(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_IMAGE_PIXELS): HuImage {
+  const header = readImageHeader(bytes, maxPixels);
   if (header.format !== 'png' || header.bitDepth !== 16 || header.channels !== 1) {
     throw new ImageFormatError(
       `expected a 16-bit greyscale PNG (DeepLesion), got ${header.format} ${header.bitDepth}-bit with ${header.channels} channel(s)`,
@@ -26,9 +26,9 @@ export function decodeDeepLesionPng(bytes: Uint8Array): HuImage {
  * Colour images are accepted only when their channels are equal (a grey picture saved as RGB);
  * the first channel is used.
  */
-export function decodeGray8(bytes: Uint8Array, window: HuWindow): HuImage {
+export function decodeGray8(bytes: Uint8Array, window: HuWindow, maxPixels: number = DEFAULT_MAX_IMAGE_PIXELS): HuImage {
   if (!(window.high > window.low)) throw new ImageFormatError('the HU window must have high > low');
-  const header = readImageHeader(bytes);
+  const header = readImageHeader(bytes, maxPixels);
   if (header.bitDepth !== 8) throw new ImageFormatError(`expected an 8-bit image, got ${header.bitDepth}-bit`);
   let width: number;
   let height: number;
@@ -40,7 +40,10 @@ export function decodeGray8(bytes: Uint8Array, window: HuWindow): HuImage {
     ({ width, height, channels } = png);
     pixels = png.data as Uint8Array;
   } else {
-    const img = safely(() => jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 256 }), 'JPEG');
+    // The header check above already holds the size to the budget; jpeg-js's own limits back it up (a
+    // second, larger frame header) with room for a colour image at the budget (~20 bytes a pixel).
+    const limits = { maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: Math.max(256, Math.ceil((maxPixels * 24) / 2 ** 20)) };
+    const img = safely(() => jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, ...limits }), 'JPEG');
     ({ width, height } = img);
     pixels = img.data;
     channels = pixels.length / (width * height);

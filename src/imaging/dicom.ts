@@ -14,6 +14,28 @@ export interface DicomSlice extends HuImage {
   modality: string | null;
   /** First (0028,1050)/(0028,1051) value pair, when present and usable. */
   window: { center: number; width: number } | null;
+  /** The header values as the file states them, for range checks (dicom-header-check.ts) before anything uses them. */
+  attributes: DicomAttributes;
+}
+
+/**
+ * Header attributes as read, unvalidated: numbers from text values are NaN where unparsable, null where absent.
+ * Any parser that fills DicomSlice fills these, so the checks stay independent of the parser.
+ */
+export interface DicomAttributes {
+  rows: number | null;
+  columns: number | null;
+  bitsAllocated: number | null;
+  bitsStored: number | null;
+  highBit: number | null;
+  samplesPerPixel: number | null;
+  numberOfFrames: number | null;
+  /** (0028,0030) all values, row spacing first. */
+  pixelSpacing: number[] | null;
+  rescaleSlope: number | null;
+  rescaleIntercept: number | null;
+  windowCenter: number | null;
+  windowWidth: number | null;
 }
 
 export const IMPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2';
@@ -313,6 +335,20 @@ function buildSlice(reader: Reader, elements: Map<number, ElementRef>): DicomSli
     return value.split('\\').map((part) => (part.trim() === '' ? NaN : Number(part.trim())));
   };
 
+  const attributes: DicomAttributes = {
+    rows: us(TAG.rows),
+    columns: us(TAG.columns),
+    bitsAllocated: us(TAG.bitsAllocated),
+    bitsStored: us(TAG.bitsStored),
+    highBit: us(TAG.highBit),
+    samplesPerPixel: us(TAG.samplesPerPixel),
+    numberOfFrames: numbers(TAG.numberOfFrames)?.[0] ?? null,
+    pixelSpacing: numbers(TAG.pixelSpacing),
+    rescaleSlope: numbers(TAG.rescaleSlope)?.[0] ?? null,
+    rescaleIntercept: numbers(TAG.rescaleIntercept)?.[0] ?? null,
+    windowCenter: numbers(TAG.windowCenter)?.[0] ?? null,
+    windowWidth: numbers(TAG.windowWidth)?.[0] ?? null,
+  };
   const samplesPerPixel = us(TAG.samplesPerPixel) ?? 1;
   const photometric = (str(TAG.photometric) ?? 'MONOCHROME2').toUpperCase();
   if (samplesPerPixel !== 1 || (photometric !== 'MONOCHROME2' && photometric !== 'MONOCHROME1')) {
@@ -393,6 +429,7 @@ function buildSlice(reader: Reader, elements: Map<number, ElementRef>): DicomSli
     uids: { study: str(TAG.studyUid), series: str(TAG.seriesUid), sop: str(TAG.sopInstanceUid) },
     modality: str(TAG.modality)?.toUpperCase() ?? null,
     window: center !== undefined && width !== undefined && Number.isFinite(center) && positive(width) ? { center, width } : null,
+    attributes,
   };
 }
 

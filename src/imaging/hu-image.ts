@@ -1,3 +1,5 @@
+import { InputError } from '../common/input-error';
+
 /** A CT slice in Hounsfield units, row-major, with its in-plane pixel spacing when known. */
 export interface HuImage {
   width: number;
@@ -18,19 +20,38 @@ export interface HuWindow {
 }
 
 /** The error for input that is not a usable CT slice; callers turn it into a 4xx or a skipped row. */
-export class ImageFormatError extends Error {
+export class ImageFormatError extends InputError {
   constructor(
     message: string,
     /** 415 for a format we recognise but do not support, 422 for a broken or implausible image. */
-    readonly status: 415 | 422 = 422,
+    override readonly status: 415 | 422 = 422,
   ) {
-    super(message);
+    super(message, status);
   }
 }
 
 // Limits for "is this plausibly a CT slice": DeepLesion is 512², some scanners go to 1024².
 export const MAX_SLICE_SIDE = 4096;
 export const MIN_SLICE_SIDE = 16;
+
+/**
+ * Pixels an image may have before it is decoded (checked from its header): decoding costs about 20 bytes
+ * a pixel (a 4096² colour JPEG ~300 MB), so this bounds memory and time per image. 16 Mpx: 4000².
+ */
+export const DEFAULT_MAX_IMAGE_PIXELS = 16_000_000;
+
+/**
+ * Plausible in-plane pixel spacing in mm, the same range as the form field `spacingMm`: below it a 120 mm
+ * context spans tens of thousands of pixels (a huge blur kernel), above it a slice would be metres wide.
+ */
+export const MIN_PIXEL_SPACING_MM = 0.05;
+export const MAX_PIXEL_SPACING_MM = 10;
+
+/** A spacing clamped into the plausible range; null for an unknown (absent, non-finite or non-positive) one. */
+export function plausibleSpacingMm(spacingMm: number | null | undefined): number | null {
+  if (spacingMm === null || spacingMm === undefined || !Number.isFinite(spacingMm) || spacingMm <= 0) return null;
+  return Math.min(MAX_PIXEL_SPACING_MM, Math.max(MIN_PIXEL_SPACING_MM, spacingMm));
+}
 
 /** DeepLesion stores HU + 32768 in unsigned 16-bit PNGs. */
 export const DEEPLESION_HU_OFFSET = 32768;

@@ -1,4 +1,4 @@
-import { ImageFormatError, MAX_SLICE_SIDE, MIN_SLICE_SIDE } from './hu-image';
+import { DEFAULT_MAX_IMAGE_PIXELS, ImageFormatError, MAX_SLICE_SIDE, MIN_SLICE_SIDE } from './hu-image';
 
 export interface ImageHeader {
   format: 'png' | 'jpeg';
@@ -10,18 +10,29 @@ export interface ImageHeader {
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** PNG spec 11.2.2: the bit depths each colour type allows (16-bit palette, 4-bit RGB and so on are invalid). */
+const PNG_BIT_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 
 /**
  * Reads size and depth from the first bytes of a PNG (IHDR) or JPEG (SOF marker) without decoding
- * pixels, so ingest can check thousands of files cheaply.
+ * pixels, so ingest can check thousands of files cheaply, and a decoder can refuse an image before it
+ * spends time and memory on it: over `maxPixels`, or with a header the format does not allow.
  */
-export function readImageHeader(bytes: Uint8Array): ImageHeader {
+export function readImageHeader(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_IMAGE_PIXELS): ImageHeader {
   const header = PNG_SIGNATURE.every((b, i) => bytes[i] === b) ? readPngHeader(bytes) : bytes[0] === 0xff && bytes[1] === 0xd8 ? readJpegHeader(bytes) : null;
   if (!header) throw new ImageFormatError('not a PNG or JPEG image', 415);
   if (header.width < MIN_SLICE_SIDE || header.height < MIN_SLICE_SIDE || header.width > MAX_SLICE_SIDE || header.height > MAX_SLICE_SIDE) {
     throw new ImageFormatError(`implausible slice size ${header.width}x${header.height}`);
   }
+  checkPixelBudget(header.width, header.height, maxPixels);
   return header;
+}
+
+/** 422 when width × height is over the budget; called before any pixel is decoded. */
+export function checkPixelBudget(width: number, height: number, maxPixels: number): void {
+  if (width * height > maxPixels) {
+    throw new ImageFormatError(`the image is ${width}x${height} (${(width * height / 1e6).toFixed(1)} Mpx), over the limit of ${(maxPixels / 1e6).toFixed(1)} Mpx per image`);
+  }
 }
 
 function readPngHeader(bytes: Uint8Array): ImageHeader {
@@ -29,10 +40,18 @@ function readPngHeader(bytes: Uint8Array): ImageHeader {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const chunkType = String.fromCharCode(bytes[12], bytes[13], bytes[14], bytes[15]);
   if (chunkType !== 'IHDR') throw new ImageFormatError('PNG without IHDR');
+  const bitDepth = bytes[24];
   const colourType = bytes[25];
   const channels = PNG_CHANNELS[colourType];
   if (!channels) throw new ImageFormatError(`PNG colour type ${colourType} is invalid`);
-  return { format: 'png', width: view.getUint32(16), height: view.getUint32(20), bitDepth: bytes[24], channels };
+  if (!PNG_BIT_DEPTHS[colourType].includes(bitDepth)) {
+    throw new ImageFormatError(`PNG bit depth ${bitDepth} is invalid with colour type ${colourType} (allowed: ${PNG_BIT_DEPTHS[colourType].join(', ')})`);
+  }
+  const [compression, filter, interlace] = [bytes[26], bytes[27], bytes[28]];
+  if (compression !== 0 || filter !== 0 || interlace > 1) {
+    throw new ImageFormatError(`PNG header is invalid (compression ${compression}, filter ${filter}, interlace ${interlace})`);
+  }
+  return { format: 'png', width: view.getUint32(16), height: view.getUint32(20), bitDepth, channels };
 }
 
 function readJpegHeader(bytes: Uint8Array): ImageHeader {

@@ -1,4 +1,4 @@
-import { Box, HuImage } from './hu-image';
+import { Box, HuImage, plausibleSpacingMm } from './hu-image';
 
 export interface PatchGeometry {
   /** Centre of the square in source pixels. */
@@ -15,7 +15,8 @@ export interface PatchGeometry {
  */
 export function patchGeometry(box: Box, spacingMm: number | null, contextMm = 120): PatchGeometry {
   const boxSide = Math.max(box.x2 - box.x1, box.y2 - box.y1);
-  const byContext = spacingMm && spacingMm > 0 ? contextMm / spacingMm : 2.5 * boxSide;
+  const spacing = plausibleSpacingMm(spacingMm);
+  const byContext = spacing ? contextMm / spacing : 2.5 * boxSide;
   return { cx: (box.x1 + box.x2) / 2, cy: (box.y1 + box.y2) / 2, side: Math.max(byContext, 1.5 * boxSide, 8) };
 }
 

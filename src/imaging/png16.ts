@@ -35,12 +35,13 @@ export function decodePng16ToHu(bytes: Uint8Array): HuImage | null {
   }
   if (!width || !height) throw new ImageFormatError('PNG without IHDR');
   let raw: Buffer;
+  const stride = width * 2;
   try {
-    raw = inflateSync(Buffer.concat(idat));
+    // Bounded by what the header declares: a small IDAT that inflates to gigabytes stops here.
+    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: height * (stride + 1) });
   } catch {
     throw new ImageFormatError('corrupt PNG: image data does not inflate');
   }
-  const stride = width * 2;
   if (raw.length < height * (stride + 1)) throw new ImageFormatError('corrupt PNG: image data is short');
   const out = new Float32Array(width * height);
   const previous = new Uint8Array(stride);

@@ -118,6 +118,12 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
     return vector;
   }
 
+  /** One query patch prepared elsewhere (an upload's, on a decode worker). */
+  async embedPrepared(prepared: PreparedPatch): Promise<Float32Array> {
+    const [vector] = await this.encodePrepared(this.loaded, [prepared]);
+    return vector;
+  }
+
   private async encodePrepared(encoder: LoadedEncoder, prepared: PreparedPatch[]): Promise<Float32Array[]> {
     const { manifest } = encoder;
     const plane = manifest.input.size * manifest.input.size;

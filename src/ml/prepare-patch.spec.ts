@@ -1,5 +1,6 @@
 import { HuImage } from '../imaging/hu-image';
 import { EncoderManifest } from './encoder-manifest';
+import { scatteringInputs } from './descriptor/scattering-inputs';
 import { contextPixels, preparePatch } from './prepare-patch';
 
 // A window wide enough to keep HU linear in [0, 1]: value = (HU + 10000) / 20000.
@@ -56,5 +57,28 @@ describe('patch geometry', () => {
     expect(prepared.key).toBe(9);
     expect(prepared.histogram).toHaveLength(64);
     expect(prepared.position).toHaveLength(169);
+  });
+});
+
+describe('absurd spacings (defence in depth behind the header checks)', () => {
+  const box = { x1: 246, y1: 246, x2: 266, y2: 266 };
+
+  it('clamps the spacing to 0.05–10 mm, so no spacing asks for a huge context or kernel', () => {
+    expect(contextPixels(manifest, 1e-300)).toEqual(contextPixels(manifest, 0.05));
+    expect(contextPixels(manifest, 1e-4)).toEqual({ x: 96 / 0.05, y: 96 / 0.05 });
+    expect(contextPixels(manifest, 1e300)).toEqual(contextPixels(manifest, 10));
+    expect(contextPixels(manifest, Number.NaN)).toEqual(contextPixels(manifest, null));
+    const tiny = preparePatch(manifest, { key: 1, slices: [ramp('x')], box, spacingMm: 1e-300 });
+    const floor = preparePatch(manifest, { key: 1, slices: [ramp('x')], box, spacingMm: 0.05 });
+    expect(Array.from(tiny.patch)).toEqual(Array.from(floor.patch));
+  });
+});
+
+describe('scatteringInputs refuses a context no spacing allows', () => {
+  it('throws a RangeError instead of allocating a kernel of any size', () => {
+    const image = ramp('x', 64);
+    const box = { x1: 20, y1: 20, x2: 30, y2: 30 };
+    expect(() => scatteringInputs(image, box, { contextPx: 1.2e302, size: 64, windows: [[-1000, 1000]] })).toThrow(RangeError);
+    expect(() => scatteringInputs(image, box, { contextPx: Number.NaN, size: 64, windows: [[-1000, 1000]] })).toThrow(RangeError);
   });
 });

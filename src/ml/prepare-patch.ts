@@ -1,4 +1,4 @@
-import { Box, HuImage } from '../imaging/hu-image';
+import { Box, HuImage, plausibleSpacingMm } from '../imaging/hu-image';
 import { bodyPositionBlock } from './descriptor/body-position';
 import { huHistogramBlock } from './descriptor/hu-histogram';
 import { scatteringInputs } from './descriptor/scattering-inputs';
@@ -17,12 +17,13 @@ export interface PatchSource {
 
 /**
  * The context square in source pixels, per axis: a fixed size in mm through the column and row
- * spacing (a rectangle of pixels when they differ), or a fixed number of pixels.
+ * spacing (a rectangle of pixels when they differ), or a fixed number of pixels. Spacings are clamped
+ * to the plausible range (callers validate them; this keeps any spacing from asking for a huge square).
  */
 export function contextPixels(manifest: EncoderManifest, spacingMm: number | null, spacingYmm: number | null = spacingMm): { x: number; y: number } {
   const context = manifest.input.context;
   if ('px' in context) return { x: context.px, y: context.px };
-  const pixels = (spacing: number | null) => context.mm / (spacing && spacing > 0 ? spacing : context.fallbackSpacingMm);
+  const pixels = (spacing: number | null) => context.mm / (plausibleSpacingMm(spacing) ?? context.fallbackSpacingMm);
   return { x: pixels(spacingMm), y: pixels(spacingYmm ?? spacingMm) };
 }
 

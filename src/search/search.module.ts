@@ -3,6 +3,7 @@ import { LesionsModule } from '../lesions/lesions.module';
 import { MlModule } from '../ml/ml.module';
 import { VectorIndexModule } from '../vector-index/vector-index.module';
 import { TagsModule } from '../tags/tags.module';
+import { UploadsModule } from '../uploads/uploads.module';
 import { SearchController } from './search.controller';
 import { SearchService } from './search.service';
 
@@ -12,6 +13,7 @@ import { SearchService } from './search.service';
     MlModule,
     VectorIndexModule,
     TagsModule,
+    UploadsModule,
   ],
   controllers: [SearchController],
   providers: [SearchService],

@@ -1,6 +1,5 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException, ServiceUnavailableException, UnprocessableEntityException, UnsupportedMediaTypeException } from '@nestjs/common';
-import { decodeSlice } from '../imaging/decode-slice';
-import { boxInside, Box, HuImage, ImageFormatError } from '../imaging/hu-image';
+import { BadRequestException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { Box } from '../imaging/hu-image';
 import { criteriaFromDto } from '../lesions/lesion-criteria';
 import { LesionView } from '../lesions/lesion.view';
 import { LesionsService } from '../lesions/lesions.service';
@@ -10,6 +9,7 @@ import { LesionMeta, SearchFilter } from '../vector-index/lesion-meta';
 import { VectorIndexService } from '../vector-index/vector-index.service';
 import { TagPredictionService } from '../tags/tag-prediction.service';
 import { TagQueryInterpretation, TagQueryService } from '../tags/tag-query.service';
+import { UploadDecoder } from '../uploads/upload-decoder.service';
 import { BoxPlace, followUpScore } from './follow-up-score';
 import { explainMatch, MatchExplanation, QueryFacts, rerankScore } from './match-explanation';
 import { SimilarSearchDto } from './search.dto';
@@ -52,6 +52,7 @@ export class SearchService {
     private readonly index: VectorIndexService,
     private readonly tagQueries: TagQueryService,
     private readonly tagPrediction: TagPredictionService,
+    private readonly uploads: UploadDecoder,
   ) {}
 
   async similar(dto: SimilarSearchDto, upload?: Buffer): Promise<SimilarResult> {
@@ -89,19 +90,16 @@ export class SearchService {
   }
 
   /**
-   * Similar lesions for a box on a slice that is already decoded (detection and point-to-box use it):
-   * the same embedding and ranking as an uploaded slice, and the query embedding for tag prediction.
+   * Similar lesions for a box on a slice that is already decoded and embedded (detection and point-to-box
+   * use it): the same ranking as an uploaded slice.
    */
-  async similarForSlice(image: HuImage, box: Box, spacingMm: number | null, dto: SimilarSearchDto): Promise<SimilarResult & { vector: Float32Array }> {
+  async similarForEmbedding(vector: Float32Array, image: { width: number; height: number }, box: Box, spacingMm: number | null, dto: SimilarSearchDto): Promise<SimilarResult> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
-    if (this.encoder.status().state !== 'ready') throw new ConflictException('The encoder is not ready');
-    const vector = await this.encoder.embedImage(image, box, spacingMm);
     const longAxisMm = spacingMm ? Math.hypot(box.x2 - box.x1, box.y2 - box.y1) * spacingMm : null;
-    const result = await this.rank(vector, { coarseType: null, longAxisMm, location: null }, toSearchFilter(dto), dto, {
+    return this.rank(vector, { coarseType: null, longAxisMm, location: null }, toSearchFilter(dto), dto, {
       lesionId: null,
       upload: { width: image.width, height: image.height, box },
     });
-    return { ...result, vector };
   }
 
   private async rank(searchFor: Float32Array | { lesionId: number }, facts: QueryFacts, filter: SearchFilter, dto: SimilarSearchDto, query: SimilarResult['query']): Promise<SimilarResult> {
@@ -182,23 +180,11 @@ export class SearchService {
     const [x1, y1, x2, y2] = dto.box.split(',').map(Number);
     const box = { x1, y1, x2, y2 };
     if (!(x2 > x1 && y2 > y1)) throw new BadRequestException('box must have x2 > x1 and y2 > y1 (a zero-size box selects nothing)');
-    const window = dto.huWindow ? dto.huWindow.split(',').map(Number) : null;
-    if (window && !(window[1] > window[0])) throw new BadRequestException('huWindow must have high > low');
-    let decoded;
-    try {
-      decoded = decodeSlice(bytes, { encoding: dto.encoding ?? 'auto', window: window ? { low: window[0], high: window[1] } : undefined });
-    } catch (error) {
-      if (error instanceof ImageFormatError) {
-        throw error.status === 415 ? new UnsupportedMediaTypeException(error.message) : new UnprocessableEntityException(error.message);
-      }
-      throw error;
-    }
-    const { image } = decoded;
-    if (!boxInside(box, image.width, image.height)) throw new BadRequestException(`box lies outside the ${image.width}x${image.height} image`);
-    const spacing = dto.spacingMm ?? decoded.pixelSpacingMm ?? null;
-    if (this.encoder.status().state !== 'ready') throw new ConflictException('The encoder is not ready');
-    const vector = await this.encoder.embedImage(image, box, spacing);
-    return { vector, width: image.width, height: image.height, box, longAxisMm: spacing ? Math.hypot(x2 - x1, y2 - y1) * spacing : null };
+    // Decoding and patch preparation run on the decode workers: a large image does not hold up other requests.
+    const input = await this.uploads.embeddingInput(bytes, dto, box, dto.spacingMm ?? null);
+    const vector = await this.encoder.embedPrepared(input.prepared);
+    const spacing = input.spacingMm;
+    return { vector, width: input.width, height: input.height, box, longAxisMm: spacing ? Math.hypot(x2 - x1, y2 - y1) * spacing : null };
   }
 }
 

@@ -24,6 +24,12 @@ export const DEFAULT_SCATTERING_INPUT: ScatteringInputOptions = {
   ],
 };
 
+/**
+ * The largest context square in source pixels: 120 mm at the smallest plausible spacing (0.05 mm) is
+ * 2,400; this also bounds the blur kernel (sigma ≤ (MAX_CONTEXT_PX / size − 1) / 2).
+ */
+export const MAX_CONTEXT_PX = 16_384;
+
 /** Box half-sides in the patch are at least this many patch pixels, so tiny boxes still pool something. */
 export const MIN_BOX_HALF_SIDE = 2;
 
@@ -44,6 +50,9 @@ export interface ScatteringInputs {
 export function scatteringInputs(image: HuImage, box: Box, options: ScatteringInputOptions = DEFAULT_SCATTERING_INPUT): ScatteringInputs {
   const { contextPx, size, windows } = options;
   const contextPxY = options.contextPxY ?? contextPx;
+  if (!(contextPx > 0 && contextPx <= MAX_CONTEXT_PX && contextPxY > 0 && contextPxY <= MAX_CONTEXT_PX)) {
+    throw new RangeError(`context ${contextPx}x${contextPxY} px is outside 0 to ${MAX_CONTEXT_PX} (an implausible pixel spacing?)`);
+  }
   const { width, height } = image;
   const scaleX = contextPx / size;
   const scaleY = contextPxY / size;
@@ -143,9 +152,10 @@ function blurRegion(image: HuImage, x0: number, y0: number, x1: number, y1: numb
   return out;
 }
 
-/** Normalised Gaussian taps truncated at 4 sigma; [1] for sigma ≤ 0. */
+/** Normalised Gaussian taps truncated at 4 sigma; [1] for sigma ≤ 0. Refuses a sigma no context allows. */
 function gaussianWeights(sigma: number): Float64Array {
   if (!(sigma > 0)) return Float64Array.of(1);
+  if (!(sigma <= MAX_CONTEXT_PX)) throw new RangeError(`blur sigma ${sigma} is out of range`);
   const radius = floor(4 * sigma + 0.5);
   const weights = new Float64Array(2 * radius + 1);
   let total = 0;

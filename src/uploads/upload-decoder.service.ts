@@ -1,0 +1,155 @@
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InputError } from '../common/input-error';
+import { currentRequestSignal } from '../common/request-timeout.interceptor';
+import { RetryLaterException } from '../common/retry-later.exception';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SliceEncoding } from '../imaging/decode-slice';
+import { Box, HuImage, HuWindow } from '../imaging/hu-image';
+import { readImageHeader } from '../imaging/image-header';
+import { EncoderService } from '../ml/encoder.service';
+import { PreparedPatch } from '../ml/patch-job';
+import { UploadPool, UploadPoolClosedError, UploadPoolStats, UploadQueueFullError, UploadTimeoutError } from './upload-pool';
+import { DecodedUpload, SliceBytes, SliceReadOptions, UploadJob, UploadJobResult } from './upload-job';
+
+/** How an upload is to be read, as the multipart form gives it. */
+export interface UploadReadForm {
+  encoding?: SliceEncoding;
+  /** "low,high" for an 8-bit image. */
+  huWindow?: string;
+}
+
+export interface EmbeddingInput {
+  width: number;
+  height: number;
+  spacingMm: number | null;
+  prepared: PreparedPatch;
+}
+
+/** The largest HU magnitude a window may name (CT spans about −1024 to 3071; this is generous). */
+export const MAX_WINDOW_HU = 100_000;
+
+/**
+ * The one way uploaded slices are decoded (search by upload, detection, point to box): on the decode
+ * workers, within UPLOAD_DECODE_CONCURRENCY, UPLOAD_QUEUE_LIMIT and REQUEST_TIMEOUT_MS. Image problems
+ * come back as InputErrors (415/422, 400 for a box outside the image); a full queue or a timeout as 503
+ * with Retry-After.
+ */
+@Injectable()
+export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('UploadDecoder');
+  /** Two lanes, so a large image never holds up a normal slice: each has its workers and queue. */
+  private pools: { small: UploadPool; large: UploadPool } | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly encoder: EncoderService,
+  ) {}
+
+  onModuleInit(): void {
+    const { decodeConcurrency, queueLimit } = this.config.uploads;
+    this.pools = { small: new UploadPool(decodeConcurrency, queueLimit), large: new UploadPool(1, queueLimit) };
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([this.pools?.small.close(), this.pools?.large.close()]);
+  }
+
+  stats(): { small: UploadPoolStats; large: UploadPoolStats } | null {
+    return this.pools ? { small: this.pools.small.stats(), large: this.pools.large.stats() } : null;
+  }
+
+  /** Decodes the slice and its neighbours (in that order) to HU. */
+  async decodeSlices(files: SliceBytes[], form: UploadReadForm): Promise<DecodedUpload[]> {
+    const result = await this.run({ kind: 'decode', files: files.map(ownCopy), options: this.readOptions(form) });
+    if (result.ok && result.kind === 'decode') return result.slices;
+    throw this.failure(result);
+  }
+
+  /** Decodes one slice and prepares the encoder's input for `box` on it (the form's spacing, else the file's). */
+  async embeddingInput(bytes: Uint8Array, form: UploadReadForm, box: Box, spacingMm: number | null): Promise<EmbeddingInput> {
+    if (this.encoder.status().state !== 'ready') throw new ConflictException('The encoder is not ready');
+    const manifest = this.encoder.loaded.manifest;
+    const file = ownCopy({ bytes, what: null });
+    const result = await this.run({ kind: 'embedding-input', file, options: this.readOptions(form), box, spacingMm, manifest });
+    if (result.ok && result.kind === 'embedding-input') return { width: result.width, height: result.height, spacingMm: result.spacingMm, prepared: result.prepared };
+    throw this.failure(result);
+  }
+
+  /**
+   * The encoder's inputs for boxes on a decoded slice, prepared on a decode worker (the image is copied
+   * there): at a fine spacing on a large slice each costs a blur over thousands of pixels.
+   */
+  async patchesFor(image: HuImage, boxes: Box[], spacingMm: number | null): Promise<PreparedPatch[]> {
+    if (!boxes.length) return [];
+    if (this.encoder.status().state !== 'ready') throw new ConflictException('The encoder is not ready');
+    const result = await this.run({ kind: 'patches', image, boxes, spacingMm, manifest: this.encoder.loaded.manifest });
+    if (result.ok && result.kind === 'patches') return result.prepared;
+    throw this.failure(result);
+  }
+
+  private readOptions(form: UploadReadForm): SliceReadOptions {
+    return { encoding: form.encoding ?? 'auto', window: parseHuWindow(form.huWindow), maxPixels: this.config.uploads.maxImagePixels };
+  }
+
+  private async run(job: UploadJob): Promise<UploadJobResult> {
+    // Upload bytes move to the worker; a decoded image is copied (the caller still uses it).
+    const transfer = job.kind === 'decode' ? job.files.map((f) => f.bytes.buffer as ArrayBuffer) : job.kind === 'embedding-input' ? [job.file.bytes.buffer as ArrayBuffer] : [];
+    const pool = estimatedPixels(job) > LARGE_IMAGE_PIXELS ? this.pools!.large : this.pools!.small;
+    try {
+      return await pool.run(job, transfer, this.config.requestTimeoutMs, currentRequestSignal());
+    } catch (error) {
+      if (error instanceof UploadPoolClosedError) throw new RetryLaterException('The service is shutting down; try again shortly', 5);
+      if (error instanceof UploadQueueFullError) {
+        throw new RetryLaterException('The service is busy decoding other uploads (the upload queue is full); try again shortly', error.retryAfterSeconds);
+      }
+      if (error instanceof UploadTimeoutError) {
+        throw new RetryLaterException(`The upload was not decoded within the request time limit (${this.config.requestTimeoutMs} ms) and was stopped; try again later`, error.retryAfterSeconds);
+      }
+      throw error;
+    }
+  }
+
+  private failure(result: UploadJobResult): Error {
+    if (result.ok) return new Error(`unexpected upload job result ${result.kind}`);
+    if (result.status === 500) {
+      this.logger.error(`Upload decoding failed: ${result.message}`);
+      return new Error('upload decoding failed');
+    }
+    return new InputError(result.message, result.status);
+  }
+}
+
+/**
+ * Images above this many pixels (2048²) decode in the large lane: one worker of its own, so a few of
+ * them (a 3500² JPEG takes seconds) queue among themselves while CT-sized slices keep moving.
+ */
+export const LARGE_IMAGE_PIXELS = 2048 * 2048;
+
+/** What a job will decode, from headers only: PNG/JPEG say their size; other bytes (DICOM) count two per pixel. */
+function estimatedPixels(job: UploadJob): number {
+  const ofBytes = (bytes: Uint8Array) => {
+    try {
+      const header = readImageHeader(bytes, Number.MAX_SAFE_INTEGER);
+      return header.width * header.height;
+    } catch {
+      return bytes.length / 2;
+    }
+  };
+  if (job.kind === 'decode') return job.files.reduce((sum, f) => sum + ofBytes(f.bytes), 0);
+  if (job.kind === 'embedding-input') return ofBytes(job.file.bytes);
+  return job.image.width * job.image.height;
+}
+
+/** "low,high" → a HU window, both finite within ±MAX_WINDOW_HU and high > low; absent → null. */
+export function parseHuWindow(text: string | undefined): HuWindow | null {
+  if (text === undefined) return null;
+  const [low, high] = text.split(',').map(Number);
+  if (!(Math.abs(low) <= MAX_WINDOW_HU && Math.abs(high) <= MAX_WINDOW_HU)) throw new BadRequestException(`huWindow values must lie within ±${MAX_WINDOW_HU} HU`);
+  if (!(high > low)) throw new BadRequestException('huWindow must have high > low');
+  return { low, high };
+}
+
+/** The bytes in an ArrayBuffer of their own: a Buffer may be a view into Node's shared pool, which must not be transferred. */
+function ownCopy(file: SliceBytes): SliceBytes {
+  return { bytes: new Uint8Array(file.bytes), what: file.what };
+}

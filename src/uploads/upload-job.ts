@@ -1,0 +1,59 @@
+import { SliceEncoding } from '../imaging/decode-slice';
+import { Box, HuImage, HuWindow } from '../imaging/hu-image';
+import { EncoderManifest } from '../ml/encoder-manifest';
+import { PreparedPatch } from '../ml/patch-job';
+
+/** One uploaded file to decode, with how to read it. */
+export interface SliceBytes {
+  bytes: Uint8Array;
+  /** How error messages name the file ("the slice", "the neighbouring slice at 2 mm"); null: no prefix. */
+  what: string | null;
+}
+
+export interface SliceReadOptions {
+  encoding: SliceEncoding;
+  /** The HU range of an 8-bit image's grey levels. */
+  window: HuWindow | null;
+  maxPixels: number;
+}
+
+/**
+ * What a decode worker does with uploaded bytes: decode slices (detection: the key slice and its
+ * neighbours), or decode one slice and prepare the encoder's input for a box on it (search by upload).
+ */
+export type UploadJob =
+  | { kind: 'decode'; files: SliceBytes[]; options: SliceReadOptions }
+  | { kind: 'embedding-input'; file: SliceBytes; options: SliceReadOptions; box: Box; spacingMm: number | null; manifest: EncoderManifest }
+  /** The encoder's inputs for boxes on a slice already decoded (detection's findings). */
+  | { kind: 'patches'; image: HuImage; boxes: Box[]; spacingMm: number | null; manifest: EncoderManifest };
+
+export interface DecodedUpload {
+  image: HuImage;
+  source: 'png16' | 'gray8' | 'dicom';
+  pixelSpacingMm: number | null;
+}
+
+export type UploadJobResult =
+  | { ok: true; kind: 'decode'; slices: DecodedUpload[] }
+  | {
+      ok: true;
+      kind: 'embedding-input';
+      width: number;
+      height: number;
+      source: DecodedUpload['source'];
+      /** The spacing the patch was prepared with: the form's, else the file's, else null. */
+      spacingMm: number | null;
+      prepared: PreparedPatch;
+    }
+  | { ok: true; kind: 'patches'; prepared: PreparedPatch[] }
+  /** A client error (400/415/422) with its message, or an internal failure (500, logged, message hidden). */
+  | { ok: false; status: 400 | 415 | 422 | 500; message: string };
+
+/** The buffers a result can hand over without copying (each once: a neighbour may be the key slice). */
+export function transferablesOf(result: UploadJobResult): ArrayBuffer[] {
+  if (!result.ok) return [];
+  const patchArrays = (p: PreparedPatch) => [p.patch, p.boxMask, p.histogram, p.position];
+  const arrays =
+    result.kind === 'decode' ? result.slices.map((s) => s.image.data) : result.kind === 'patches' ? result.prepared.flatMap(patchArrays) : patchArrays(result.prepared);
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+}
