@@ -1,4 +1,4 @@
-// Three tiers (see DESIGN.md): unit specs beside the code, medium tests on real
+// Three tiers (see docs/ARCHITECTURE.md): unit specs beside the code, medium tests on real
 // PostgreSQL, e2e tests against the whole app. `npm test` runs them all in band
 // because the medium and e2e tiers share one database, prepared once by
 // test/global-setup.ts.
