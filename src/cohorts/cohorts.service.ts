@@ -78,8 +78,8 @@ export class CohortsService {
   async create(dto: CreateCohortDto, createdBy: string | null) {
     const resolved = await this.resolve(dto.definition);
     const id = await this.repository.createCohort(dto.name, dto.description ?? null, createdBy);
-    await this.saveVersion(id, dto.definition, resolved, createdBy);
-    return this.get(id, {});
+    const version = await this.saveVersion(id, dto.definition, resolved, createdBy);
+    return this.get(id, { version });
   }
 
   /** A changed definition is a new version; earlier versions stay as they were. */
@@ -87,8 +87,9 @@ export class CohortsService {
     if (!(await this.repository.exists(id))) throw new NotFoundException(`Cohort ${id} does not exist`);
     const resolved = await this.resolve(dto.definition);
     if (dto.description !== undefined) await this.repository.updateDescription(id, dto.description);
-    await this.saveVersion(id, dto.definition, resolved, createdBy);
-    return this.get(id, {});
+    // The version this request saved, not the latest: a concurrent update may already have added another.
+    const version = await this.saveVersion(id, dto.definition, resolved, createdBy);
+    return this.get(id, { version });
   }
 
   list() {
@@ -170,9 +171,9 @@ export class CohortsService {
     return `cohort-${saved.cohortId}-v${saved.version}-${saved.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'members'}`;
   }
 
-  private async saveVersion(id: number, definition: CohortDefinitionDto, resolved: ResolvedDefinition, createdBy: string | null): Promise<void> {
+  private async saveVersion(id: number, definition: CohortDefinitionDto, resolved: ResolvedDefinition, createdBy: string | null): Promise<number> {
     const [fingerprint, vocabulary, labelsVersion] = await Promise.all([this.repository.fingerprint(resolved.query), this.vocabulary.current(), this.tags.labelsVersion()]);
-    await this.repository.addVersion(id, {
+    return this.repository.addVersion(id, {
       definition: JSON.parse(JSON.stringify(definition)),
       memberCount: fingerprint.count,
       membersMd5: fingerprint.md5,

@@ -108,6 +108,8 @@ export function parseMultipart(headers: IncomingHttpHeaders, body: Readable, acc
     parser.on('field', (name, value, info) => {
       if (FORBIDDEN_NAMES.has(name)) return fail(new BadRequestException(`Bad upload: field name "${name}" is not allowed`));
       if (info.valueTruncated) return fail(new BadRequestException(`Bad upload: field "${name}" is too long`));
+      // busboy gives no string for a field in a charset it cannot decode.
+      if (typeof name !== 'string' || typeof value !== 'string') return fail(new BadRequestException('Bad upload: a form field is not text in a charset this service reads (send UTF-8)'));
       const problem = formFieldProblem(name) ?? formFieldProblem(value);
       if (problem) return fail(new BadRequestException(`Bad upload: ${textProblemMessage(`form field "${displayName(name)}"`, problem)}`));
       const existing = fields[name];

@@ -82,6 +82,9 @@ export class GrowthRepository {
   withPatientLock<T>(patientId: number, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('lesion_track'), $1)`, [patientId]);
+      // A lesion delete locks its patient row FOR UPDATE: sharing the lock waits for one in flight and holds
+      // off new ones until the tracks are written, so no track point names a lesion deleted meanwhile.
+      await manager.query(`SELECT id FROM patient WHERE id = $1 FOR SHARE`, [patientId]);
       return work(manager);
     });
   }

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { responseSeries } from '../../src/growth/recist';
 import { planSampleDataset, SampleCase } from '../../src/sample/phantom';
 import { SampleService } from '../../src/sample/sample.service';
+import { covers } from '../helpers/route-coverage';
 import { bearer, createTestApp, TestApp } from '../helpers/test-app';
 
 interface TrackBody {
@@ -49,6 +50,7 @@ describe('lesion growth: tracks, curator edits, prediction (e2e, sample)', () =>
   };
 
   it('links most of the same lesions across studies, in days from the study dates, with change and RECIST', async () => {
+    covers('GET /api/v1/lesions/{id}/track', 'success');
     const followed = followedUids();
     expect(followed.length).toBeGreaterThanOrEqual(5);
     let truePairs = 0;
@@ -98,6 +100,10 @@ describe('lesion growth: tracks, curator edits, prediction (e2e, sample)', () =>
   });
 
   it('lets curators split, keeps the split through an automatic rebuild, and refuses a contradictory merge with 409', async () => {
+    covers('POST /api/v1/growth/track-edits', 'success', 'bad-input');
+    covers('GET /api/v1/lesions/{id}/track/decisions', 'success');
+    covers('DELETE /api/v1/growth/decisions/{id}', 'success');
+    covers('POST /api/v1/growth/tracks/rebuild', 'success');
     const ids = followedUids().find((list) => list.length >= 2)!;
     const before = await track(ids[0]);
     expect(before.points.length).toBeGreaterThanOrEqual(2);
@@ -122,6 +128,7 @@ describe('lesion growth: tracks, curator edits, prediction (e2e, sample)', () =>
   });
 
   it('predicts the long axis from other patients’ tracks with an 80 % interval, RECIST probabilities and both baselines', async () => {
+    covers('POST /api/v1/growth/predict', 'success');
     // A lesion whose type has tracks in other patients (otherwise the type baseline is null, and says why).
     let ids: number[] | undefined;
     let body: any;
@@ -171,6 +178,11 @@ describe('lesion growth: tracks, curator edits, prediction (e2e, sample)', () =>
   });
 
   it('refuses a negative, zero, absurd or missing interval, and a query with neither lesion nor upload', async () => {
+    covers('POST /api/v1/growth/predict', 'bad-input');
+    covers('GET /api/v1/lesions/{id}/track', 'bad-input');
+    covers('GET /api/v1/lesions/{id}/track/decisions', 'bad-input');
+    covers('DELETE /api/v1/growth/decisions/{id}', 'bad-input');
+    covers('POST /api/v1/growth/tracks/rebuild', 'bad-input');
     const id = followedUids()[0][0];
     for (const intervalDays of [-30, 0, 100_000, 1.5, 'soon']) {
       const res = await t.http().post('/api/v1/growth/predict').set(bearer(reader)).send({ lesionId: id, intervalDays }).expect(400);
@@ -181,8 +193,15 @@ describe('lesion growth: tracks, curator edits, prediction (e2e, sample)', () =>
     await t.http().post('/api/v1/growth/predict').set(bearer(reader)).send({ lesionId: 999999, intervalDays: 30 }).expect(404);
     await t.http().post('/api/v1/growth/predict').set(bearer(reader)).send({ lesionId: 99_999_999_999, intervalDays: 30 }).expect(400);
     await t.http().post('/api/v1/growth/predict').set(bearer(reader)).send({ lesionId: id, intervalDays: 30, priorLongAxesMm: '30,24' }).expect(400);
-    await t.http().get('/api/v1/lesions/99999999999/track').set(bearer(reader)).expect(404);
-    await t.http().delete('/api/v1/growth/decisions/99999999999').set(bearer(curator)).expect(404);
+    // Beyond int4 no row can exist: refused at the edge; in range but unknown: 404.
+    await t.http().get('/api/v1/lesions/99999999999/track').set(bearer(reader)).expect(400);
+    await t.http().get('/api/v1/lesions/2147483647/track').set(bearer(reader)).expect(404);
+    await t.http().delete('/api/v1/growth/decisions/2147483647').set(bearer(curator)).expect(404);
+    const badId = await t.http().get('/api/v1/lesions/abc/track/decisions').set(bearer(reader)).expect(400);
+    expect(badId.body.message).toBe('id must be an integer from 1 to 2147483647');
+    const badRebuild = await t.http().post('/api/v1/growth/tracks/rebuild').set(bearer(curator)).send({ lesionId: 0 }).expect(400);
+    expect(JSON.stringify(badRebuild.body.message)).toMatch(/lesionId/);
+    await t.http().post('/api/v1/growth/tracks/rebuild').set(bearer(reader)).send({}).expect(403);
   });
 
   it('cohorts filter on response: the latest lesions of tracks with that RECIST category', async () => {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { VectorIndexService } from '../../src/vector-index/vector-index.service';
+import { covers } from '../helpers/route-coverage';
 import { createTestApp, TestApp } from '../helpers/test-app';
 
 describe('health probes (e2e)', () => {
@@ -48,6 +49,7 @@ describe('health probes (e2e)', () => {
   });
 
   it('serves Prometheus metrics: latency by route template, index points and change-log lag', async () => {
+    covers('GET /metrics', 'success');
     await t.http().get('/health/ready').expect(200);
     await t.http().get('/no/such/route/12345').expect(404);
     const res = await t.http().get('/metrics').expect(200);

@@ -5,6 +5,7 @@ import { createTestApp, TestApp } from '../helpers/test-app';
 const NO_INPUT: Record<string, string> = {
   'GET /health/live': 'a liveness probe: no parameters, no key',
   'GET /health/ready': 'a readiness probe: no parameters, no key (its 503 is tested in routes.e2e)',
+  'GET /metrics': 'a Prometheus scrape: no parameters, no key',
 };
 
 describe('every OpenAPI route has a success test and a bad-input test (e2e)', () => {

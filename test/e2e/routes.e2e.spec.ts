@@ -85,7 +85,7 @@ describe('routes with good and bad input (e2e)', () => {
     expectError(await t.http().get(cohorts).set(bearer('lrs_0123456789_' + 'x'.repeat(43))), 401, /valid API key is required/);
 
     expectError(await t.http().get(`${cohorts}/999999`).set(bearer(reader)), 404, /Cohort 999999 does not exist/);
-    expectError(await t.http().get(`${cohorts}/abc`).set(bearer(reader)), 400, /numeric string is expected/);
+    expectError(await t.http().get(`${cohorts}/abc`).set(bearer(reader)), 400, /id must be an integer from 1 to 2147483647/);
     expectError(await t.http().get(`${cohorts}/${a.id}`).query({ version: 0 }).set(bearer(reader)), 400, /version must not be less than 1/);
     expectError(await t.http().put(`${cohorts}/999999`).set(bearer(curator)).send({ definition: {} }), 404, /Cohort 999999 does not exist/);
     expectError(await t.http().put(`${cohorts}/${a.id}`).set(bearer(curator)).send({ definition: { criteria: { ageMin: 80, ageMax: 20 } } }), 400, /ageMin must not exceed ageMax/);
@@ -149,7 +149,7 @@ describe('routes with good and bad input (e2e)', () => {
     expect(scores).toEqual([...scores].sort((x, y) => y - x));
     for (const f of followUps) expect(Math.abs(f.appearance)).toBeLessThanOrEqual(1 + 1e-6);
     expectError(await t.http().get(api('/lesions/99999999/follow-ups')).set(bearer(reader)), 404, /Lesion 99999999 not found/);
-    expectError(await t.http().get(api('/lesions/abc/follow-ups')).set(bearer(reader)), 400, /numeric string is expected/);
+    expectError(await t.http().get(api('/lesions/abc/follow-ups')).set(bearer(reader)), 400, /id must be an integer from 1 to 2147483647/);
   });
 
   it('reads a lesion, its patch and its tags; refuses unknown ids, bad windows, terms and reports', async () => {
@@ -161,7 +161,7 @@ describe('routes with good and bad input (e2e)', () => {
     covers('POST /api/v1/lesions/{id}/report', 'bad-input');
     const [{ id }] = await db.query(`SELECT id FROM lesion WHERE coarse_type = 4 ORDER BY id LIMIT 1`);
     expectError(await t.http().get(api('/lesions/99999999')).set(bearer(reader)), 404, /Lesion 99999999 not found/);
-    expectError(await t.http().get(api('/lesions/abc')).set(bearer(reader)), 400, /numeric string is expected/);
+    expectError(await t.http().get(api('/lesions/abc')).set(bearer(reader)), 400, /id must be an integer from 1 to 2147483647/);
     expectError(await t.http().get(api(`/lesions/${id}/patch.png`)).query({ window: 'purple' }).set(bearer(reader)), 400, /window/);
     expectError(await t.http().get(api(`/lesions/${id}/patch.png`)).query({ size: 4096 }).set(bearer(reader)), 400, /size must not be greater than/);
 
