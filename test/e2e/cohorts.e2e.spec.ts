@@ -1,20 +1,16 @@
 import { DataSource } from 'typeorm';
-import { SampleService } from '../../src/sample/sample.service';
 import { covers } from '../helpers/route-coverage';
-import { bearer, createTestApp, TestApp } from '../helpers/test-app';
+import { bearer, createSampleApp, SampleApp, TestApp } from '../helpers/test-app';
 
 describe('cohorts: saved definitions, counts, versions, streamed export (e2e)', () => {
-  let t: TestApp;
+  let t: SampleApp;
   let reader: string;
   let curator: string;
   let db: DataSource;
 
   beforeAll(async () => {
-    t = await createTestApp({ SAMPLE_AUTOLOAD: 'false' });
-    expect((await t.app.get(SampleService).ensureIngested()).status).toBe('completed');
-    reader = await t.keyFor('reader');
-    curator = await t.keyFor('curator');
-    db = t.app.get(DataSource);
+    t = await createSampleApp();
+    ({ reader, curator, db } = t);
   });
   afterAll(async () => t?.close());
 

@@ -1,7 +1,6 @@
 import { DataSource } from 'typeorm';
 import { AuthService } from '../../src/auth/auth.service';
-import { SampleService } from '../../src/sample/sample.service';
-import { bearer, createTestApp, TestApp } from '../helpers/test-app';
+import { bearer, createSampleApp, SampleApp, TestApp } from '../helpers/test-app';
 
 /**
  * Issue 13, items 4 and 6: input that used to answer 500 (NUL, invalid UTF-8, numbers beyond the
@@ -12,18 +11,15 @@ import { bearer, createTestApp, TestApp } from '../helpers/test-app';
 const sendAsIs = ((body: Buffer) => body) as unknown as (body: unknown) => string;
 
 describe('hostile input at the edge (e2e)', () => {
-  let t: TestApp;
+  let t: SampleApp;
   let reader: string;
   let curator: string;
   let db: DataSource;
   let lesionId: number;
 
   beforeAll(async () => {
-    t = await createTestApp({ SAMPLE_AUTOLOAD: 'false' });
-    expect((await t.app.get(SampleService).ensureIngested()).status).toBe('completed');
-    reader = await t.keyFor('reader');
-    curator = await t.keyFor('curator');
-    db = t.app.get(DataSource);
+    t = await createSampleApp();
+    ({ reader, curator, db } = t);
     [{ id: lesionId }] = await db.query(`SELECT id FROM lesion ORDER BY id LIMIT 1`);
   });
   afterAll(async () => t?.close());

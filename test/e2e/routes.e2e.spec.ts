@@ -1,26 +1,22 @@
 import { DataSource } from 'typeorm';
 import type { Response } from 'supertest';
-import { SampleService } from '../../src/sample/sample.service';
 import { VectorIndexService } from '../../src/vector-index/vector-index.service';
 import { covers } from '../helpers/route-coverage';
-import { bearer, createTestApp, TestApp, waitFor } from '../helpers/test-app';
+import { bearer, createSampleApp, SampleApp, TestApp, waitFor } from '../helpers/test-app';
 
 /**
  * Routes the feature suites try only half: each with a success whose body is checked against the
  * tables, and bad input whose status and message are checked (see test/e2e/openapi-coverage).
  */
 describe('routes with good and bad input (e2e)', () => {
-  let t: TestApp;
+  let t: SampleApp;
   let reader: string;
   let curator: string;
   let db: DataSource;
 
   beforeAll(async () => {
-    t = await createTestApp({ SAMPLE_AUTOLOAD: 'false' });
-    expect((await t.app.get(SampleService).ensureIngested()).status).toBe('completed');
-    reader = await t.keyFor('reader');
-    curator = await t.keyFor('curator');
-    db = t.app.get(DataSource);
+    t = await createSampleApp();
+    ({ reader, curator, db } = t);
   });
   afterAll(async () => t?.close());
 

@@ -5,11 +5,13 @@ import * as path from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { APP_OPTIONS, configureApp, createHttpAdapter, initApp } from '../../src/app.setup';
 import { AuthService } from '../../src/auth/auth.service';
 import { Role } from '../../src/auth/auth.entities';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { SampleService } from '../../src/sample/sample.service';
 import { createTestDatabase, TestDatabase } from './database';
 
 /**
@@ -55,6 +57,20 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       fs.rmSync(indexDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The app with the built-in sample imported, a reader and a curator key, and its DataSource: most e2e files start here. */
+export interface SampleApp extends TestApp {
+  reader: string;
+  curator: string;
+  db: DataSource;
+}
+
+export async function createSampleApp(env: Record<string, string> = {}): Promise<SampleApp> {
+  const t = await createTestApp({ SAMPLE_AUTOLOAD: 'false', ...env });
+  const job = await t.app.get(SampleService).ensureIngested();
+  if (job.status !== 'completed') throw new Error(`the sample import ended ${job.status}`);
+  return { ...t, reader: await t.keyFor('reader'), curator: await t.keyFor('curator'), db: t.app.get(DataSource) };
 }
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
