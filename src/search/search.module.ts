@@ -5,6 +5,9 @@ import { VectorIndexModule } from '../vector-index/vector-index.module';
 import { TagsModule } from '../tags/tags.module';
 import { SearchController } from './search.controller';
 import { SearchService } from './search.service';
+import { FeedbackRepository } from './feedback.repository';
+import { FeedbackService } from './feedback.service';
+import { FeedbackTokens } from './feedback-tokens';
 
 @Module({
   imports: [
@@ -14,7 +17,7 @@ import { SearchService } from './search.service';
     TagsModule,
   ],
   controllers: [SearchController],
-  providers: [SearchService],
+  providers: [SearchService, FeedbackService, FeedbackRepository, FeedbackTokens],
   exports: [SearchService],
 })
 export class SearchModule {}
