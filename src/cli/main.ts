@@ -50,9 +50,10 @@ const USAGE = `Usage: node dist/src/cli/main.js <command>
                      leave-one-patient-out growth prediction (MAE, 80 % coverage, RECIST accuracy, macro-F1) vs both baselines
   eval detection --format deeplesion|keyslice8|samples --csv FILE --images DIR [--hu-window L,H] [--write NAME]
                      FROC (IoU ≥ 0.5 and centre-inside) of the detector and point-to-box from each true centre
-  train projection --format deeplesion|keyslice8|samples --csv FILE --images DIR [--labels coarse] [--shrinkage 0.5] [--write NAME]
+  train projection --format deeplesion|keyslice8|samples --csv FILE --images DIR [--labels coarse] [--shrinkage 0.5] [--write NAME] [--save FILE.json]
                      fit a linear projection (regularised LDA) on the current encoder's descriptors; report
-                     leave-one-patient-out mAP and P@1 before/after with paired bootstrap intervals (no encoder written yet)
+                     leave-one-patient-out mAP and P@1 before/after with paired bootstrap intervals; --save writes the map
+                     fitted on all lesions as JSON (no encoder is written yet)
   index verify       compare the HNSW index with the database; exit 1 on any mismatch or unfindable lesion
   index rebuild      rebuild the index of the configured encoder from the database and snapshot it
   migrate            run pending migrations
@@ -364,7 +365,7 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
   if (kind !== 'projection') throw new UsageError('train needs a kind: projection');
   const { values } = parseArgs({
     args: flags,
-    options: { format: { type: 'string' }, csv: { type: 'string' }, images: { type: 'string' }, 'hu-window': { type: 'string' }, labels: { type: 'string' }, shrinkage: { type: 'string' }, write: { type: 'string' }, rounds: { type: 'string' } },
+    options: { format: { type: 'string' }, csv: { type: 'string' }, images: { type: 'string' }, 'hu-window': { type: 'string' }, labels: { type: 'string' }, shrinkage: { type: 'string' }, write: { type: 'string' }, rounds: { type: 'string' }, save: { type: 'string' } },
   });
   if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(values.format ?? '')) {
     throw new UsageError('train projection needs --format deeplesion|keyslice8|samples, --csv and --images');
@@ -385,9 +386,10 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
       huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,
     });
     const items = set.records.flatMap((r, i) => (set.vectors.has(i) ? [{ vector: set.vectors.get(i)!, label: r.coarseType, group: r.patientIndex }] : []));
+    let fitted;
     try {
       // The whole set must be trainable, or no fold is.
-      fitLda(items.map((i) => i.vector), items.map((i) => i.label), { shrinkage });
+      fitted = fitLda(items.map((i) => i.vector), items.map((i) => i.label), { shrinkage });
     } catch (error) {
       if (error instanceof ProjectionTrainingError) {
         console.error(`Cannot train a projection: ${error.message}`);
@@ -411,6 +413,15 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
       rounds,
     });
     console.log(table);
+    if (values.save) {
+      // The map fitted on every lesion, for the encoder that will apply it after the descriptor blocks are joined.
+      const file = path.resolve(values.save);
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ method: 'lda', labels, shrinkage, encoderModelId: loaded.modelId, lesions: items.length, inputDim: fitted.inputDim, dims: fitted.dims, mean: [...fitted.mean], weights: [...fitted.weights] }),
+      );
+      console.log(`projection (${fitted.inputDim} → ${fitted.dims}) written to ${file}`);
+    }
     if (values.write) {
       writeSection(`projection-${values.write}`, `## Fitted projection: ${values.write} (\`npm run train -- projection\`)\n\n${machineLine()}.\n\n${table}`);
       console.log('written to docs/BENCHMARKS.md');
