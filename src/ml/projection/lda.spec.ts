@@ -1,6 +1,7 @@
 import { Prng } from '../../sample/prng';
 import { fitLda, project, ProjectionTrainingError } from './lda';
 import { symmetricEigen } from './symmetric-eigen';
+import { applyProjection, toDescriptorProjection } from './apply-projection';
 
 describe('symmetricEigen', () => {
   it('decomposes a symmetric matrix: A v = λ v, values descending, vectors orthonormal', () => {
@@ -53,6 +54,13 @@ describe('fitLda', () => {
       return distances.indexOf(Math.min(...distances)) === test.labels[i];
     }).length;
     expect(correct / test.vectors.length).toBeGreaterThan(0.9);
+  });
+
+  it('maps a descriptor the same way when written into a manifest (applyProjection)', () => {
+    const train = data(30, 5);
+    const fitted = fitLda(train.vectors, train.labels);
+    const manifestForm = JSON.parse(JSON.stringify(toDescriptorProjection('lda', fitted)));
+    for (const v of train.vectors.slice(0, 5)) expect([...applyProjection(manifestForm, v)]).toEqual([...project(fitted, v)]);
   });
 
   it('refuses too few labelled lesions and a single class with a clear message', () => {

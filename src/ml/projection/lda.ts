@@ -101,17 +101,16 @@ export function fitLda(vectors: readonly Float32Array[], labels: readonly number
   return { inputDim: d, dims, mean, weights };
 }
 
+/** Wᵀ (x − mean): the same arithmetic as applyProjection, which an encoder's manifest uses. */
 export function project(projection: LinearProjection, vector: Float32Array): Float32Array {
-  const { inputDim: d, dims, mean, weights } = projection;
-  const out = new Float32Array(dims);
+  const { dims, mean, weights } = projection;
   const acc = new Float64Array(dims);
-  for (let j = 0; j < d; j++) {
+  for (let j = 0; j < vector.length; j++) {
     const x = vector[j] - mean[j];
     if (x === 0) continue;
     for (let k = 0; k < dims; k++) acc[k] += x * weights[j * dims + k];
   }
-  out.set(acc);
-  return out;
+  return Float32Array.from(acc);
 }
 
 function dotF64(a: Float64Array, b: Float64Array): number {
