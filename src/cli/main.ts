@@ -19,6 +19,8 @@ import { SampleService } from '../sample/sample.service';
 import { SampleDatasetRepository } from '../sample/sample-dataset.repository';
 import { EmbeddingService } from '../ingest/embedding.service';
 import { EncoderService } from '../ml/encoder.service';
+import { EncoderRepository } from '../ml/encoder.repository';
+import { EncoderManifest, validateManifest } from '../ml/encoder-manifest';
 import { EvaluationModule } from '../evaluation/evaluation.module';
 import { VectorIndexService } from '../vector-index/vector-index.service';
 import { RetrievalEvalService } from '../evaluation/retrieval-eval.service';
@@ -26,6 +28,9 @@ import { formatRetrievalReport } from '../evaluation/retrieval-report';
 import { DetectionEvalService } from '../evaluation/detection-eval.service';
 import { formatDetectionReport } from '../evaluation/detection-report';
 import { machineLine, writeSection } from '../evaluation/benchmarks-file';
+import { formatProjectionEvaluation, leaveOnePatientOut } from '../evaluation/projection-eval';
+import { fitLda, LDA_DEFAULTS, project, ProjectionTrainingError } from '../ml/projection/lda';
+import { toDescriptorProjection } from '../ml/projection/apply-projection';
 import { evaluateGrowthSet, GROWTH_BENCHMARK_NOTES, parseGrowthEvalFlags } from '../growth/growth-eval.command';
 import { parseLesanetOntology } from '../tags/lesanet-ontology.parser';
 import { benchmarkReportMining, formatReportMiningBenchmark, HandLabeledSentence } from '../tags/report-mining-benchmark';
@@ -48,6 +53,10 @@ const USAGE = `Usage: node dist/src/cli/main.js <command>
                      leave-one-patient-out growth prediction (MAE, 80 % coverage, RECIST accuracy, macro-F1) vs both baselines
   eval detection --format deeplesion|keyslice8|samples --csv FILE --images DIR [--hu-window L,H] [--write NAME]
                      FROC (IoU ≥ 0.5 and centre-inside) of the detector and point-to-box from each true centre
+  train projection --format deeplesion|keyslice8|samples --csv FILE --images DIR [--labels coarse] [--shrinkage 0.5] [--write NAME] [--save FILE.json] [--out-model NAME]
+                     fit a linear projection (regularised LDA) on the current encoder's descriptors; report
+                     leave-one-patient-out mAP and P@1 before/after with paired bootstrap intervals; --save writes the map
+                     fitted on all lesions as JSON; --out-model writes an encoder (same ONNX graph, manifest + the map)
   index verify       compare the HNSW index with the database; exit 1 on any mismatch or unfindable lesion
   index rebuild      rebuild the index of the configured encoder from the database and snapshot it
   migrate            run pending migrations
@@ -71,6 +80,8 @@ async function main(argv: string[]): Promise<number> {
       return withApp(config, (app) => embed(app, rest));
     case 'eval':
       return evaluate(config, rest);
+    case 'train':
+      return train(config, rest);
     case 'sample':
       return rest.includes('--ingest') ? withApp(config, (app) => sampleIngest(app)) : sampleGenerate(config);
     default:
@@ -349,6 +360,103 @@ async function withApp(config: AppConfig, work: (app: INestApplicationContext) =
   } finally {
     await app.close();
     await database.stop();
+  }
+}
+
+async function train(config: AppConfig, args: string[]): Promise<number> {
+  const [kind, ...flags] = args;
+  if (kind !== 'projection') throw new UsageError('train needs a kind: projection');
+  const { values } = parseArgs({
+    args: flags,
+    options: { format: { type: 'string' }, csv: { type: 'string' }, images: { type: 'string' }, 'hu-window': { type: 'string' }, labels: { type: 'string' }, shrinkage: { type: 'string' }, write: { type: 'string' }, rounds: { type: 'string' }, save: { type: 'string' }, 'out-model': { type: 'string' } },
+  });
+  if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(values.format ?? '')) {
+    throw new UsageError('train projection needs --format deeplesion|keyslice8|samples, --csv and --images');
+  }
+  const labels = (values.labels ?? 'coarse').split(',').map((l) => l.trim());
+  const unknown = labels.filter((l) => !['coarse', 'tags', 'feedback'].includes(l));
+  if (unknown.length) throw new UsageError(`--labels takes coarse, tags or feedback, not ${unknown.join(', ')}`);
+  if (labels.some((l) => l !== 'coarse')) throw new UsageError('--labels tags and feedback are not implemented yet: only coarse types train a projection today');
+  const shrinkage = values.shrinkage === undefined ? LDA_DEFAULTS.shrinkage : Number(values.shrinkage);
+  if (!(shrinkage >= 0 && shrinkage <= 1)) throw new UsageError('--shrinkage must be a number between 0 and 1');
+  const outModel = values['out-model'];
+  if (outModel !== undefined) {
+    if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(outModel)) throw new UsageError('--out-model must be a model folder name of 1-64 of a-z 0-9 . _ -');
+    if (outModel === config.encoder.model) throw new UsageError(`--out-model must differ from the current encoder (${config.encoder.model})`);
+    if (fs.existsSync(path.join(config.encoder.modelsDir, outModel))) throw new UsageError(`${path.join(config.encoder.modelsDir, outModel)} exists already: choose another --out-model`);
+  }
+  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config), { logger: ['fatal', 'error', 'warn'] });
+  try {
+    const loaded = app.get(EncoderService).loaded;
+    if (loaded.manifest.descriptor.projection) {
+      console.error(`Cannot train a projection: the current encoder ${loaded.manifest.name} already applies one; train on the encoder it was fitted on`);
+      return 1;
+    }
+    const set = await app.get(RetrievalEvalService).embedSet({
+      format: values.format as IngestFormat,
+      csvPath: path.resolve(values.csv),
+      imagesDir: path.resolve(values.images),
+      huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,
+    });
+    const items = set.records.flatMap((r, i) => (set.vectors.has(i) ? [{ vector: set.vectors.get(i)!, label: r.coarseType, group: r.patientIndex }] : []));
+    let fitted;
+    try {
+      // The whole set must be trainable, or no fold is.
+      fitted = fitLda(items.map((i) => i.vector), items.map((i) => i.label), { shrinkage });
+    } catch (error) {
+      if (error instanceof ProjectionTrainingError) {
+        console.error(`Cannot train a projection: ${error.message}`);
+        return 1;
+      }
+      throw error;
+    }
+    const rounds = values.rounds ? Number(values.rounds) : 1000;
+    const evaluation = leaveOnePatientOut(items, (training) => {
+      const projection = fitLda(training.map((i) => i.vector), training.map((i) => i.label), { shrinkage });
+      return (vector) => project(projection, vector);
+    }, { rounds, seed: 1 });
+    const setName = path.basename(path.dirname(path.resolve(values.csv)));
+    const table = formatProjectionEvaluation(evaluation, {
+      set: setName,
+      lesions: items.length,
+      patients: new Set(items.map((i) => i.group)).size,
+      classes: new Set(items.map((i) => i.label)).size,
+      encoder: `${loaded.manifest.name} (model ${loaded.modelId.slice(0, 12)})`,
+      method: `regularised LDA on coarse types, shrinkage ${shrinkage}`,
+      rounds,
+    });
+    console.log(table);
+    if (values.save) {
+      // The map fitted on every lesion, for the encoder that will apply it after the descriptor blocks are joined.
+      const file = path.resolve(values.save);
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ method: 'lda', labels, shrinkage, encoderModelId: loaded.modelId, lesions: items.length, inputDim: fitted.inputDim, dims: fitted.dims, mean: [...fitted.mean], weights: [...fitted.weights] }),
+      );
+      console.log(`projection (${fitted.inputDim} → ${fitted.dims}) written to ${file}`);
+    }
+    if (outModel !== undefined) {
+      // The same ONNX graph and blocks; the manifest adds the map fitted on every lesion, so the model id is new.
+      const repository = app.get(EncoderRepository);
+      const current = await repository.readModelFiles(path.join(config.encoder.modelsDir, config.encoder.model), loaded.manifest.model.file);
+      if (!current) throw new Error(`cannot read the current encoder's files in ${path.join(config.encoder.modelsDir, config.encoder.model)}`);
+      const manifest: EncoderManifest = {
+        ...loaded.manifest,
+        name: outModel,
+        description: `${loaded.manifest.name} + regularised LDA on coarse types (shrinkage ${shrinkage}) fitted on ${items.length} lesions of ${setName}`,
+        descriptor: { ...loaded.manifest.descriptor, projection: toDescriptorProjection('lda', fitted) },
+      };
+      validateManifest(JSON.parse(JSON.stringify(manifest)));
+      await repository.writeModel(path.join(config.encoder.modelsDir, outModel), manifest, current.onnx);
+      console.log(`encoder ${outModel} (${fitted.dims} dims) written to ${path.join(config.encoder.modelsDir, outModel)}; use it with ENCODER_MODEL=${outModel}, then npm run embed -- --force and npm run index -- rebuild`);
+    }
+    if (values.write) {
+      writeSection(`projection-${values.write}`, `## Fitted projection: ${values.write} (\`npm run train -- projection\`)\n\n${machineLine()}.\n\n${table}`);
+      console.log('written to docs/BENCHMARKS.md');
+    }
+    return 0;
+  } finally {
+    await app.close();
   }
 }
 

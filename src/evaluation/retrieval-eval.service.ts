@@ -12,6 +12,13 @@ import { neighbourSlicePaths, PatchJob } from '../ml/patch-job';
 import { followUpMetrics, FollowUpMetrics } from './follow-up-metrics';
 import { bootstrapOverGroups, RetrievalMetrics, retrievalPerQuery, summariseQueries } from './retrieval-metrics';
 
+export interface RetrievalSource {
+  format: IngestFormat;
+  csvPath: string;
+  imagesDir: string;
+  huWindow?: HuWindow;
+}
+
 export interface RetrievalReport {
   model: { name: string; modelId: string; dim: number };
   lesions: number;
@@ -33,29 +40,8 @@ export interface RetrievalReport {
 export class RetrievalEvalService {
   constructor(private readonly encoder: EncoderService) {}
 
-  async evaluate(source: { format: IngestFormat; csvPath: string; imagesDir: string; huWindow?: HuWindow }, bootstrapRounds = 1000): Promise<RetrievalReport> {
-    const records = readRecords(source);
-    const sliceOffsets = this.encoder.loaded.manifest.input.sliceOffsetsMm;
-    const jobs: PatchJob[] = records.map((r, i) => ({
-      key: i,
-      imagePath: path.join(source.imagesDir, r.imageRelPath),
-      neighbourPaths: neighbourSlicePaths(r.seriesRelDir ? path.join(source.imagesDir, r.seriesRelDir) : null, r.keySliceIndex, r.spacing?.z ?? null, sliceOffsets),
-      encoding: r.imageEncoding,
-      huWindow: r.imageWindow,
-      box: r.box,
-      spacingMm: r.spacing?.x ?? null,
-      spacingYmm: r.spacing?.y ?? null,
-    }));
-    const vectors = new Map<number, Float32Array>();
-    let failed = 0;
-    const started = performance.now();
-    await this.encoder.embedJobs(jobs, async (results) => {
-      for (const r of results) {
-        if (r.ok) vectors.set(r.key, r.vector);
-        else failed++;
-      }
-    });
-    const seconds = (performance.now() - started) / 1000;
+  async evaluate(source: RetrievalSource, bootstrapRounds = 1000): Promise<RetrievalReport> {
+    const { records, vectors, failed, seconds, jobs } = await this.embedSet(source);
     const items = records.flatMap((r, i) => (vectors.has(i) ? [{ vector: vectors.get(i)!, label: r.coarseType, group: r.patientIndex }] : []));
     // Queries are scored once against the full gallery; the bootstrap resamples patients' queries.
     const perQuery = retrievalPerQuery(items);
@@ -74,7 +60,7 @@ export class RetrievalEvalService {
         meanAveragePrecision: interval((m) => m.meanAveragePrecision),
         knnAccuracy: interval((m) => m.knnAccuracy),
       },
-      secondsPerLesion: seconds / Math.max(1, jobs.length),
+      secondsPerLesion: seconds / Math.max(1, jobs),
       bootstrapRounds,
       followUp: followUpMetrics(
         records.flatMap((r, i) =>
@@ -96,6 +82,32 @@ export class RetrievalEvalService {
         ),
       ),
     };
+  }
+
+  /** The typed lesions of a set embedded with the current encoder (by record index; failures counted). */
+  async embedSet(source: RetrievalSource): Promise<{ records: LesionRecord[]; vectors: Map<number, Float32Array>; failed: number; seconds: number; jobs: number }> {
+    const records = readRecords(source);
+    const sliceOffsets = this.encoder.loaded.manifest.input.sliceOffsetsMm;
+    const jobs: PatchJob[] = records.map((r, i) => ({
+      key: i,
+      imagePath: path.join(source.imagesDir, r.imageRelPath),
+      neighbourPaths: neighbourSlicePaths(r.seriesRelDir ? path.join(source.imagesDir, r.seriesRelDir) : null, r.keySliceIndex, r.spacing?.z ?? null, sliceOffsets),
+      encoding: r.imageEncoding,
+      huWindow: r.imageWindow,
+      box: r.box,
+      spacingMm: r.spacing?.x ?? null,
+      spacingYmm: r.spacing?.y ?? null,
+    }));
+    const vectors = new Map<number, Float32Array>();
+    let failed = 0;
+    const started = performance.now();
+    await this.encoder.embedJobs(jobs, async (results) => {
+      for (const r of results) {
+        if (r.ok) vectors.set(r.key, r.vector);
+        else failed++;
+      }
+    });
+    return { records, vectors, failed, seconds: (performance.now() - started) / 1000, jobs: jobs.length };
   }
 }
 

@@ -33,4 +33,15 @@ describe('encoder manifest', () => {
     expect(() => validateManifest({ ...valid, descriptor: { blocks: [{ kind: 'model', weight: 1, subBlocks: [100, 20] }] } })).toThrow(/summing to model.dim/);
     expect(() => validateManifest({ ...valid, input: { ...valid.input, normalisation: { mean: [0], std: [1] } } })).toThrow(/each of the 9 channels/);
   });
+
+  it('takes a fitted projection of the joined blocks: the embedding has its dims; wrong sizes are refused', () => {
+    const joined = 128 + 64 + 169;
+    const projection = { method: 'lda', dims: 3, mean: new Array(joined).fill(0), weights: new Array(joined * 3).fill(0.5) };
+    const manifest = validateManifest(JSON.parse(JSON.stringify({ ...valid, descriptor: { ...valid.descriptor, projection } })));
+    expect(embeddingDim(manifest)).toBe(3);
+    expect(() => validateManifest({ ...valid, descriptor: { ...valid.descriptor, projection: { ...projection, mean: [0] } } })).toThrow(/mean must hold 361 numbers/);
+    expect(() => validateManifest({ ...valid, descriptor: { ...valid.descriptor, projection: { ...projection, weights: [1, 2] } } })).toThrow(/weights must hold 361 × 3 numbers/);
+    expect(() => validateManifest({ ...valid, descriptor: { ...valid.descriptor, projection: { ...projection, dims: 0 } } })).toThrow(/positive integer dims/);
+    expect(() => validateManifest({ ...valid, descriptor: { ...valid.descriptor, projection: { ...projection, mean: [...projection.mean.slice(1), 'x'] } } })).toThrow(/mean must hold/);
+  });
 });

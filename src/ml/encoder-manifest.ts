@@ -39,7 +39,21 @@ export interface EncoderManifest {
     /** Per-channel normalisation after windowing: none, or (x − mean) / std. */
     normalisation?: { mean: number[]; std: number[] } | null;
   };
-  descriptor: { blocks: DescriptorBlock[] };
+  descriptor: {
+    blocks: DescriptorBlock[];
+    /**
+     * A linear map fitted on labelled lesions (`npm run train -- projection`), applied to the joined blocks:
+     * embedding = weightsᵀ (joined − mean); weights is row-major (joined dim × dims).
+     */
+    projection?: DescriptorProjection | null;
+  };
+}
+
+export interface DescriptorProjection {
+  method: string;
+  dims: number;
+  mean: number[];
+  weights: number[];
 }
 
 export class ManifestError extends Error {}
@@ -89,6 +103,15 @@ export function validateManifest(raw: unknown): EncoderManifest {
       }
     }
   }
+  const projection = m.descriptor?.projection;
+  if (projection !== undefined && projection !== null && !problems.length) {
+    const joined = joinedDim(m as EncoderManifest);
+    if (typeof projection.method !== 'string' || !Number.isInteger(projection.dims) || projection.dims <= 0) problems.push('descriptor.projection needs a method and a positive integer dims');
+    else if (!Array.isArray(projection.mean) || projection.mean.length !== joined || !projection.mean.every(isNum)) problems.push(`descriptor.projection.mean must hold ${joined} numbers (the joined blocks)`);
+    else if (!Array.isArray(projection.weights) || projection.weights.length !== joined * projection.dims || !projection.weights.every(isNum)) {
+      problems.push(`descriptor.projection.weights must hold ${joined} × ${projection.dims} numbers`);
+    }
+  }
   if (problems.length) throw new ManifestError(`invalid encoder manifest: ${problems.join('; ')}`);
   return m as EncoderManifest;
 }
@@ -102,5 +125,10 @@ export function inputChannels(manifest: EncoderManifest): number {
 export const HAND_CRAFTED_BLOCK_DIMS: Record<Exclude<DescriptorBlockKind, 'model'>, number> = { 'hu-histogram': 64, 'body-position': 169 };
 
 export function embeddingDim(manifest: EncoderManifest): number {
+  return manifest.descriptor.projection ? manifest.descriptor.projection.dims : joinedDim(manifest);
+}
+
+/** Length of the joined blocks, before any projection. */
+export function joinedDim(manifest: EncoderManifest): number {
   return manifest.descriptor.blocks.reduce((n, b) => n + (b.kind === 'model' ? manifest.model.dim : HAND_CRAFTED_BLOCK_DIMS[b.kind]), 0);
 }

@@ -5,6 +5,7 @@ import { Box, HuImage } from '../imaging/hu-image';
 import { DEFAULT_ENCODER_NAME, buildDefaultEncoder } from './default-encoder/default-model';
 import { combineBlocks } from './descriptor/combine';
 import { embeddingDim, EncoderManifest } from './encoder-manifest';
+import { applyProjection } from './projection/apply-projection';
 import { EncoderRepository, LoadedEncoder, serialiseManifest } from './encoder.repository';
 import { PatchJob, PreparedPatch, PrepareResult } from './patch-job';
 import { PatchPreparer } from './patch-preparer';
@@ -150,11 +151,14 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
 
 /** The stored embedding: the manifest's blocks in order, each L2-normalised and weighted. */
 export function combineEmbedding(manifest: EncoderManifest, modelOutput: Float32Array, prepared: PreparedPatch): Float32Array {
-  return combineBlocks(
+  const joined = combineBlocks(
     manifest.descriptor.blocks.map((block) => ({
       vector: block.kind === 'model' ? modelOutput : block.kind === 'hu-histogram' ? prepared.histogram : prepared.position,
       weight: block.weight,
       subBlocks: block.subBlocks,
     })),
   );
+  const projection = manifest.descriptor.projection;
+  return projection ? applyProjection(projection, joined) : joined;
 }
+

@@ -2,7 +2,9 @@ import { Body, Controller, Get, HttpCode, Param, Post, UploadedFile } from '@nes
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AcceptsUploads } from '../common/multipart-uploads';
 import { LesionsService } from '../lesions/lesions.service';
-import { SimilarSearchDto, TagSearchDto } from './search.dto';
+import { RelevanceFeedbackDto, SimilarSearchDto, TagSearchDto } from './search.dto';
+import { FeedbackService } from './feedback.service';
+import { AuthenticatedKey, CurrentKey, RequireRole } from '../auth/auth.decorators';
 import { SearchService } from './search.service';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 
@@ -13,6 +15,7 @@ export class SearchController {
   constructor(
     private readonly search: SearchService,
     private readonly lesions: LesionsService,
+    private readonly feedback: FeedbackService,
   ) {}
 
   @Post('search/tags')
@@ -31,6 +34,13 @@ export class SearchController {
   })
   similar(@Body() body: SimilarSearchDto, @UploadedFile() file?: { buffer: Buffer }) {
     return this.search.similar(body, file?.buffer);
+  }
+
+  @Post('search/feedback')
+  @RequireRole('curator')
+  @ApiOperation({ summary: 'Curator: mark a similar-lesion hit as relevant or not (only a hit a search returned: send its feedbackToken)' })
+  markHit(@Body() body: RelevanceFeedbackDto, @CurrentKey() key?: AuthenticatedKey) {
+    return this.feedback.record(body, { id: key?.id ?? 'unknown', name: key?.name ?? 'unknown' });
   }
 
   @Get('lesions/:id/follow-ups')

@@ -72,3 +72,25 @@ export class TagSearchDto extends LesionFilterDto {
   @MaxLength(1000)
   declare q: string;
 }
+
+export class RelevanceFeedbackDto {
+  @ApiProperty({ description: 'The lesion the similar search was for' })
+  @IsDefined()
+  @IdInt()
+  queryLesionId: number;
+
+  @ApiProperty({ description: 'The hit being judged' })
+  @IsDefined()
+  @IdInt()
+  hitLesionId: number;
+
+  @ApiProperty({ description: 'Whether the hit is a relevant answer to the query' })
+  @IsDefined()
+  @IsBoolean()
+  relevant: boolean;
+
+  @ApiProperty({ description: "The hit's feedbackToken from the similar search that returned it" })
+  @IsString()
+  @MaxLength(100)
+  token: string;
+}

@@ -6,6 +6,9 @@ import { TagsModule } from '../tags/tags.module';
 import { UploadsModule } from '../uploads/uploads.module';
 import { SearchController } from './search.controller';
 import { SearchService } from './search.service';
+import { FeedbackRepository } from './feedback.repository';
+import { FeedbackService } from './feedback.service';
+import { FeedbackTokens } from './feedback-tokens';
 
 @Module({
   imports: [
@@ -16,7 +19,7 @@ import { SearchService } from './search.service';
     UploadsModule,
   ],
   controllers: [SearchController],
-  providers: [SearchService],
+  providers: [SearchService, FeedbackService, FeedbackRepository, FeedbackTokens],
   exports: [SearchService],
 })
 export class SearchModule {}

@@ -13,6 +13,7 @@ import { UploadDecoder } from '../uploads/upload-decoder.service';
 import { BoxPlace, followUpScore } from './follow-up-score';
 import { explainMatch, MatchExplanation, QueryFacts, rerankScore } from './match-explanation';
 import { SimilarSearchDto } from './search.dto';
+import { FeedbackTokens } from './feedback-tokens';
 
 export interface SimilarHit {
   lesion: LesionView;
@@ -21,6 +22,8 @@ export interface SimilarHit {
   /** The ranking score (the similarity unless re-ranking weights are set). */
   score: number;
   why: MatchExplanation;
+  /** For a search by lesion: what POST /search/feedback needs to accept a curator's mark on this hit. */
+  feedbackToken?: string;
 }
 
 export interface SimilarResult {
@@ -53,6 +56,7 @@ export class SearchService {
     private readonly tagQueries: TagQueryService,
     private readonly tagPrediction: TagPredictionService,
     private readonly uploads: UploadDecoder,
+    private readonly feedbackTokens: FeedbackTokens,
   ) {}
 
   async similar(dto: SimilarSearchDto, upload?: Buffer): Promise<SimilarResult> {
@@ -121,7 +125,11 @@ export class SearchService {
       query,
       model: { name, modelId },
       k: dto.k,
-      hits: scored.flatMap((s) => (views.has(s.lesionId) ? [{ lesion: views.get(s.lesionId)!, similarity: s.similarity, score: s.score, why: s.why }] : [])),
+      hits: scored.flatMap((s) =>
+        views.has(s.lesionId)
+          ? [{ lesion: views.get(s.lesionId)!, similarity: s.similarity, score: s.score, why: s.why, ...(query.lesionId !== null ? { feedbackToken: this.feedbackTokens.sign(query.lesionId, s.lesionId) } : {}) }]
+          : [],
+      ),
     };
   }
 

@@ -39,14 +39,49 @@ describe('ontology', () => {
     expect(messages.some((m) => /cycle: (a → c → b → a|a → b → c → a)/.test(m))).toBe(true);
   });
 
-  it('merges by name: keeps stored terms, adds synonyms and relations, takes the imported class', () => {
+  it('merges by name: keeps stored terms, the imported definition replaces a stored one of the same name', () => {
     const merged = mergeVocabularies(VOCAB, [term('liver', { termClass: 'bodypart', synonyms: ['hepatic', 'liver lesion', 'liver'], parents: ['upper abdomen'] }), term('upper abdomen', { parents: ['abdomen'] })]);
-    const liver = merged.find((t) => t.name === 'liver')!;
+    const liver = merged.terms.find((t) => t.name === 'liver')!;
     expect(liver.synonyms).toEqual(['hepatic', 'liver lesion']);
-    expect(liver.parents).toEqual(['abdomen', 'upper abdomen']);
-    expect(merged.map((t) => t.name)).toContain('renal cyst');
-    expect(checkVocabulary(merged)).toEqual([]);
+    expect(liver.parents).toEqual(['upper abdomen']);
+    expect(merged.terms.map((t) => t.name)).toContain('renal cyst');
+    expect(merged.conflicts).toEqual([]);
+    expect(checkVocabulary(merged.terms)).toEqual([]);
     // The stored vocabulary is not mutated.
     expect(VOCAB.find((t) => t.name === 'liver')!.parents).toEqual(['abdomen']);
+  });
+
+  it('on merge the imported term wins every form it claims, and each conflict is reported', () => {
+    const stored = [...VOCAB, term('hypodense', { termClass: 'attribute', synonyms: ['low attenuation', 'hypoattenuating', 'dark'] }), term('cystic', { termClass: 'attribute', synonyms: ['fluid'], parents: ['hypodense'] })];
+    const merged = mergeVocabularies(stored, [term('hypoattenuation', { termClass: 'attribute', synonyms: ['hypodense', 'low attenuation'] }), term('fluid', { termClass: 'type' })]);
+    const byName = new Map(merged.terms.map((t) => [t.name, t]));
+    // The stored term whose name was claimed is folded: its name is now the imported term's synonym.
+    expect(byName.has('hypodense')).toBe(false);
+    expect(byName.get('hypoattenuation')!.synonyms).toEqual(['hypodense', 'low attenuation']);
+    expect(merged.folded).toEqual([{ from: 'hypodense', into: 'hypoattenuation' }]);
+    // A synonym claimed by an imported name leaves the stored term; references follow the fold.
+    expect(byName.get('cystic')!.synonyms).toEqual([]);
+    expect(byName.get('cystic')!.parents).toEqual(['hypoattenuation']);
+    expect(merged.conflicts).toEqual([
+      { form: 'hypodense', importedTerm: 'hypoattenuation', storedTerm: 'hypodense', resolution: 'term-folded' },
+      { form: 'low attenuation', importedTerm: 'hypoattenuation', storedTerm: 'hypodense', resolution: 'synonym-removed' },
+      { form: 'fluid', importedTerm: 'fluid', storedTerm: 'cystic', resolution: 'synonym-removed' },
+    ]);
+    expect(merged.removed).toEqual([]);
+    expect(checkVocabulary(merged.terms)).toEqual([]);
+  });
+
+  it('an imported name stays its own term even when another imported term lists it as a synonym', () => {
+    const merged = mergeVocabularies([term('liver'), term('hepatic lobe')], [term('hepatic lobe', { synonyms: ['liver'] }), term('liver')]);
+    expect(merged.folded).toEqual([]);
+    expect(merged.terms.map((t) => t.name).sort()).toEqual(['hepatic lobe', 'liver']);
+  });
+
+  it('replace keeps only the imported terms, folding the claimed ones and listing the removed', () => {
+    const merged = mergeVocabularies(VOCAB, [term('hepatic', { synonyms: ['liver'] }), term('kidney', { parents: ['hepatic'] })], 'replace');
+    expect(merged.terms.map((t) => t.name).sort()).toEqual(['hepatic', 'kidney']);
+    expect(merged.folded).toEqual([{ from: 'liver', into: 'hepatic' }]);
+    expect(merged.removed.sort()).toEqual(['abdomen', 'hepatic lobe', 'renal cyst', 'solid']);
+    expect(checkVocabulary(merged.terms)).toEqual([]);
   });
 });

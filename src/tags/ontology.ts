@@ -119,26 +119,86 @@ export function exclusivePairs(terms: readonly VocabularyTerm[]): Map<string, Se
   return result;
 }
 
+/** A name or synonym that an imported term and a stored term both claimed, and what the merge did about it. */
+export interface MergeConflict {
+  form: string;
+  importedTerm: string;
+  storedTerm: string;
+  /**
+   * 'synonym-removed': the stored term no longer has the form as a synonym.
+   * 'term-folded': the form was the stored term's name; the stored term became the imported one (its name
+   * and remaining synonyms are now synonyms of the imported term, its relations and tags move there).
+   */
+  resolution: 'synonym-removed' | 'term-folded';
+}
+
+export interface MergedVocabulary {
+  terms: VocabularyTerm[];
+  conflicts: MergeConflict[];
+  /** Stored terms folded into imported ones: their tags must move to `into` before they are deleted. */
+  folded: { from: string; into: string }[];
+  /** Stored terms dropped by a replace (neither imported nor folded): deleted with their tags. */
+  removed: string[];
+}
+
+export type ImportMode = 'merge' | 'replace';
+export const IMPORT_MODES: readonly ImportMode[] = ['merge', 'replace'];
+
 /**
- * An imported vocabulary merged over the stored one: terms are matched by name; an imported term
- * replaces the stored definition's class and adds its synonyms and relations (nothing stored is
- * dropped, so tags and saved queries keep their meaning). Terms only on one side are kept.
+ * An imported vocabulary combined with the stored one. Terms are matched by name.
+ *
+ * 'merge' keeps the stored terms the import does not define. Declared rule for conflicts — the imported
+ * term wins: an imported term's definition (class, synonyms, relations) replaces a stored term of the same
+ * name, and a form (name or synonym) the import gives to one term is taken from every other stored term, so
+ * text mined after the import reads as the ontology's authors meant ("low attenuation" lands on their
+ * "hypoattenuation", not on a stored "hypodense"). A stored term whose very name the import claims is
+ * folded into the claiming term: its name becomes a synonym (queries and lookups by it still work), its
+ * tags move there, and terms that referred to it refer to the claiming term. Every conflict is returned.
+ *
+ * 'replace' keeps only the imported terms; stored terms whose name the import claims are folded as above,
+ * the others are listed in `removed`.
  */
-export function mergeVocabularies(stored: readonly VocabularyTerm[], incoming: readonly VocabularyTerm[]): VocabularyTerm[] {
-  const byName = new Map(stored.map((t) => [t.name, cloneTerm(t)]));
-  for (const t of incoming) {
-    const existing = byName.get(t.name);
-    if (!existing) {
-      byName.set(t.name, cloneTerm(t));
-      continue;
+export function mergeVocabularies(stored: readonly VocabularyTerm[], incoming: readonly VocabularyTerm[], mode: ImportMode = 'merge'): MergedVocabulary {
+  const incomingNames = new Set(incoming.map((t) => t.name));
+  // Names first: an imported name belongs to its term even when another imported term lists it as a synonym.
+  const claimedBy = new Map<string, string>(incoming.map((t) => [t.name, t.name]));
+  for (const t of incoming) for (const form of t.synonyms) if (!claimedBy.has(form)) claimedBy.set(form, t.name);
+
+  const conflicts: MergeConflict[] = [];
+  const folded: { from: string; into: string }[] = [];
+  const removed: string[] = [];
+  const byName = new Map<string, VocabularyTerm>();
+  for (const s of stored) {
+    const owner = claimedBy.get(s.name);
+    if (owner !== undefined && owner !== s.name) {
+      conflicts.push({ form: s.name, importedTerm: owner, storedTerm: s.name, resolution: 'term-folded' });
+      folded.push({ from: s.name, into: owner });
     }
-    existing.termClass = t.termClass;
-    existing.synonyms = union(existing.synonyms, t.synonyms).filter((s) => s !== t.name);
-    existing.parents = union(existing.parents, t.parents);
-    existing.children = union(existing.children, t.children);
-    existing.exclusive = union(existing.exclusive, t.exclusive);
+    const synonyms = s.synonyms.filter((form) => {
+      const claimant = claimedBy.get(form);
+      if (claimant === undefined) return true;
+      if (claimant !== s.name) conflicts.push({ form, importedTerm: claimant, storedTerm: s.name, resolution: 'synonym-removed' });
+      return false;
+    });
+    if (owner !== undefined) continue; // imported (its definition replaces this one) or folded
+    if (mode === 'replace') removed.push(s.name);
+    else byName.set(s.name, { ...cloneTerm(s), synonyms });
   }
-  return [...byName.values()];
+  for (const t of incoming) byName.set(t.name, { ...cloneTerm(t), synonyms: t.synonyms.filter((s) => s !== t.name) });
+  const into = new Map(folded.map((f) => [f.from, f.into]));
+  for (const { from, into: target } of folded) {
+    const owner = byName.get(target)!;
+    owner.synonyms = union(owner.synonyms, [from]).filter((s) => s !== target);
+  }
+  // References to a folded term now point at the term it became; references to removed terms go.
+  const gone = new Set(removed);
+  const rename = (self: string, names: string[]) => union(names.filter((n) => !gone.has(n)).map((n) => into.get(n) ?? n), []).filter((n) => n !== self);
+  for (const t of byName.values()) {
+    t.parents = rename(t.name, t.parents);
+    t.children = rename(t.name, t.children);
+    t.exclusive = rename(t.name, t.exclusive);
+  }
+  return { terms: [...byName.values()], conflicts, folded, removed };
 }
 
 function cloneTerm(t: VocabularyTerm): VocabularyTerm {

@@ -3,6 +3,7 @@ import { checkLesaNetLabels, LesaNetLabelsFormatError } from './lesanet-labels';
 import { LesionTagsService } from './lesion-tags.service';
 import { TagPredictionService } from './tag-prediction.service';
 import { VocabularyService } from './vocabulary.service';
+import { ImportMode } from './ontology';
 
 /** Bulk vocabulary and label imports, and the prediction job: admin work that changes many tags. */
 @Injectable()
@@ -15,8 +16,8 @@ export class TagsAdminService {
     private readonly prediction: TagPredictionService,
   ) {}
 
-  async importOntology(file: Buffer, origin: string) {
-    const summary = await this.vocabulary.importOntologyFile(file, origin);
+  async importOntology(file: Buffer, origin: string, mode: ImportMode) {
+    const summary = await this.vocabulary.importOntologyFile(file, origin, mode);
     this.prediction.schedule();
     return summary;
   }

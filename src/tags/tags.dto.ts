@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { BoundedInt, OptionalNotNull } from '../common/bounded-input';
 import { TERM_CLASSES, TermClass } from './vocabulary';
+import { IMPORT_MODES, ImportMode } from './ontology';
 
 export class AddTagDto {
   @ApiProperty({ description: 'A term of the vocabulary, by name or synonym', example: 'hypoattenuation' })
@@ -41,6 +42,11 @@ export class ImportOntologyDto {
   @OptionalNotNull()
   @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'origin must be a short lower-case name' })
   origin?: string;
+
+  @ApiPropertyOptional({ enum: IMPORT_MODES, default: 'merge', description: 'merge: keep stored terms, the imported term wins every name or synonym both claim; replace: keep only the imported terms' })
+  @OptionalNotNull()
+  @IsIn(IMPORT_MODES)
+  mode?: ImportMode;
 }
 
 export class ImportLabelsDto {

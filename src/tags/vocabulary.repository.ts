@@ -38,9 +38,11 @@ export class VocabularyRepository {
 
   /**
    * Stores a whole (already merged and checked) vocabulary in one transaction: terms upserted by
-   * name, edges and closure rewritten. Terms missing from `terms` are left as they are.
+   * name (their synonyms replaced), edges and closure rewritten. A folded term's tags move to the term it
+   * became and it is deleted; removed terms are deleted with their tags. Other terms missing from `terms`
+   * are left as they are.
    */
-  async save(terms: readonly VocabularyTerm[], origin: string): Promise<void> {
+  async save(terms: readonly VocabularyTerm[], origin: string, changes: { folded?: readonly { from: string; into: string }[]; removed?: readonly string[] } = {}): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       // One writer at a time: two imports must not interleave their edge rewrites.
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('vocabulary'))`);
@@ -48,9 +50,22 @@ export class VocabularyRepository {
         `INSERT INTO vocabulary_term (name, term_class, synonyms, origin)
          SELECT name, term_class, synonyms::text[], origin FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS v(name, term_class, synonyms, origin)
          ON CONFLICT (name) DO UPDATE SET term_class = EXCLUDED.term_class, updated_at = now(),
-           synonyms = ARRAY(SELECT DISTINCT s FROM unnest(vocabulary_term.synonyms || EXCLUDED.synonyms) s WHERE s <> vocabulary_term.name ORDER BY s)`,
+           synonyms = ARRAY(SELECT DISTINCT s FROM unnest(EXCLUDED.synonyms) s WHERE s <> vocabulary_term.name ORDER BY s)`,
         [terms.map((t) => t.name), terms.map((t) => t.termClass), terms.map((t) => pgArray(t.synonyms)), terms.map(() => origin)],
       );
+      for (const { from, into } of changes.folded ?? []) {
+        // A tag the target already has from the same source stays as it is.
+        await manager.query(
+          `INSERT INTO lesion_tag (lesion_id, term_id, source, confidence, rejected, uncertain, model_id, created_by, created_at)
+           SELECT t.lesion_id, i.id, t.source, t.confidence, t.rejected, t.uncertain, t.model_id, t.created_by, t.created_at
+           FROM lesion_tag t JOIN vocabulary_term f ON f.id = t.term_id AND f.name = $1 CROSS JOIN vocabulary_term i
+           WHERE i.name = $2
+           ON CONFLICT (lesion_id, term_id, source) DO NOTHING`,
+          [from, into],
+        );
+      }
+      const deleted = [...(changes.folded ?? []).map((f) => f.from), ...(changes.removed ?? [])];
+      if (deleted.length) await manager.query(`DELETE FROM vocabulary_term WHERE name = ANY($1::text[])`, [deleted]);
       const ids = await idsByName(manager);
       const all = await this.termsAfterSave(manager, terms, ids);
       await manager.query(`DELETE FROM term_parent`);

@@ -4,7 +4,7 @@ import { COARSE_TYPE_TERMS, DEFAULT_VOCABULARY } from './default-vocabulary';
 import { parseLesanetOntology } from './lesanet-ontology.parser';
 import { readXlsxRows, XlsxFormatError } from './xlsx';
 import { LesionTagsRepository } from './lesion-tags.repository';
-import { ancestorsByTerm, checkVocabulary, descendantsByTerm, exclusivePairs, mergeVocabularies } from './ontology';
+import { ancestorsByTerm, checkVocabulary, descendantsByTerm, exclusivePairs, ImportMode, MergeConflict, mergeVocabularies } from './ontology';
 import { TermMatcher } from './term-matcher';
 import { VocabularyRepository } from './vocabulary.repository';
 import { TermClass, VocabularyTerm } from './vocabulary';
@@ -61,10 +61,17 @@ export class VocabularySnapshot {
 
 export interface ImportSummary {
   origin: string;
+  mode: ImportMode;
   termsInFile: number;
   added: number;
   updated: number;
   totalTerms: number;
+  /** Every name or synonym the import and a stored term both claimed; the imported term won each. */
+  conflicts: MergeConflict[];
+  /** Stored terms folded into an imported term (their name is now its synonym, their tags are its tags). */
+  folded: { from: string; into: string }[];
+  /** Stored terms a replace deleted, with their tags. */
+  removed: string[];
   warnings: string[];
 }
 
@@ -123,27 +130,43 @@ export class VocabularyService implements OnApplicationBootstrap {
     const vocabulary = await this.current();
     const termIdByType = new Map<number, number>();
     for (const [type, name] of Object.entries(COARSE_TYPE_TERMS)) {
-      const id = vocabulary.idByName.get(name);
+      // By lookup: a folded coarse-type term is found as the synonym of the term it became.
+      const found = vocabulary.lookup(name);
+      const id = found && vocabulary.idByName.get(found.name);
       if (id !== undefined) termIdByType.set(Number(type), id);
     }
     return this.tags.syncCoarseTypeTags(termIdByType);
   }
 
-  /** Merges an external ontology into the stored one; refuses (and stores nothing) when it breaks the hierarchy. */
-  async importOntology(incoming: VocabularyTerm[], origin: string, warnings: string[] = []): Promise<ImportSummary> {
+  /**
+   * Merges an external ontology into the stored one, or replaces it (see mergeVocabularies for the rule
+   * that resolves conflicts); refuses (and stores nothing) when the result breaks the hierarchy.
+   */
+  async importOntology(incoming: VocabularyTerm[], origin: string, mode: ImportMode = 'merge', warnings: string[] = []): Promise<ImportSummary> {
     if (!incoming.length) throw new BadRequestException('The ontology file holds no terms');
     const stored = await this.repository.load();
-    const merged = mergeVocabularies(stored.terms, incoming);
-    const problems = checkVocabulary(merged);
+    const merged = mergeVocabularies(stored.terms, incoming, mode);
+    const problems = checkVocabulary(merged.terms);
     if (problems.length) {
       throw new BadRequestException({ message: `The ontology cannot be merged: ${problems.length} problem(s)`, problems: problems.slice(0, 50) });
     }
-    await this.repository.save(merged, origin);
+    await this.repository.save(merged.terms, origin, { folded: merged.folded, removed: merged.removed });
     this.snapshot = null;
     const before = new Set(stored.terms.map((t) => t.name));
     const added = incoming.filter((t) => !before.has(t.name)).length;
     await this.syncCoarseTypeTags();
-    return { origin, termsInFile: incoming.length, added, updated: incoming.length - added, totalTerms: merged.length, warnings };
+    return {
+      origin,
+      mode,
+      termsInFile: incoming.length,
+      added,
+      updated: incoming.length - added,
+      totalTerms: merged.terms.length,
+      conflicts: merged.conflicts,
+      folded: merged.folded,
+      removed: merged.removed,
+      warnings,
+    };
   }
 
   /**
@@ -151,7 +174,7 @@ export class VocabularyService implements OnApplicationBootstrap {
    * term_exclusive, term_parents, term_children; values separated by " | "). A file that is not a
    * spreadsheet, or whose rows all fail, is a 400 and changes nothing.
    */
-  async importOntologyFile(file: Buffer, origin: string): Promise<ImportSummary & { rowErrors: { row: number; message: string }[] }> {
+  async importOntologyFile(file: Buffer, origin: string, mode: ImportMode = 'merge'): Promise<ImportSummary & { rowErrors: { row: number; message: string }[] }> {
     let rows: string[][];
     try {
       rows = readXlsxRows(file);
@@ -161,7 +184,7 @@ export class VocabularyService implements OnApplicationBootstrap {
     }
     const parsed = parseLesanetOntology(rows);
     if (!parsed.terms.length) throw new BadRequestException({ message: 'No term could be read from the ontology file', rowErrors: parsed.errors.slice(0, 50) });
-    const summary = await this.importOntology([...parsed.terms], origin, parsed.warnings);
+    const summary = await this.importOntology([...parsed.terms], origin, mode, parsed.warnings);
     return { ...summary, rowErrors: parsed.errors };
   }
 

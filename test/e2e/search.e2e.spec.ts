@@ -142,6 +142,83 @@ describe('similar-lesion search (e2e, real hnswlib)', () => {
     expect(scores).toEqual([...scores].sort((a: number, b: number) => b - a));
   });
 
+  describe('relevance feedback', () => {
+    let curator: string;
+    beforeAll(async () => {
+      curator = await t.keyFor('curator');
+    });
+    const feedback = (body: object, as = curator) => t.http().post('/api/v1/search/feedback').set(bearer(as)).send(body);
+    const rows = async () => (await db.query(`SELECT count(*)::int AS n FROM search_feedback`))[0].n as number;
+
+    it('stores a curator’s mark on a returned hit with the key and the time; a second mark replaces the first', async () => {
+      covers('POST /api/v1/search/feedback', 'success');
+      const query = await lesionRow();
+      const res = await t.http().post('/api/v1/search/similar').set(bearer(curator)).send({ lesionId: query.id, k: 5 }).expect(200);
+      const hit = res.body.hits[0] as Hit & { feedbackToken: string };
+      expect(hit.feedbackToken).toMatch(/^\d+\.[A-Za-z0-9_-]{43}$/);
+      const marked = await feedback({ queryLesionId: query.id, hitLesionId: hit.lesion.id, relevant: true, token: hit.feedbackToken }).expect(201);
+      expect(marked.body).toMatchObject({ queryLesionId: query.id, hitLesionId: hit.lesion.id, relevant: true, keyName: expect.any(String) });
+      await feedback({ queryLesionId: query.id, hitLesionId: hit.lesion.id, relevant: false, token: hit.feedbackToken }).expect(201);
+      const stored = await db.query(`SELECT relevant, key_id, key_name, created_at FROM search_feedback WHERE query_lesion_id = $1 AND hit_lesion_id = $2`, [query.id, hit.lesion.id]);
+      expect(stored).toHaveLength(1);
+      expect(stored[0].relevant).toBe(false);
+      expect(stored[0].key_id.length).toBeGreaterThan(0);
+      expect(stored[0].created_at).toBeInstanceOf(Date);
+    });
+
+    it('refuses a hit the search never returned, unknown lesions, readers, and malformed bodies, storing nothing', async () => {
+      covers('POST /api/v1/search/feedback', 'bad-input');
+      const query = await lesionRow();
+      const res = await t.http().post('/api/v1/search/similar').set(bearer(curator)).send({ lesionId: query.id, k: 3 }).expect(200);
+      const [first, second] = res.body.hits as (Hit & { feedbackToken: string })[];
+      const returned = new Set(res.body.hits.map((h: Hit) => h.lesion.id));
+      const [never] = await db.query(`SELECT id FROM lesion WHERE id <> ALL($1::int[]) AND id <> $2 ORDER BY id DESC LIMIT 1`, [[...returned], query.id]);
+      const before = await rows();
+      // A lesion that was not among the hits, with a token of one that was.
+      const refused = await feedback({ queryLesionId: query.id, hitLesionId: never.id, relevant: true, token: first.feedbackToken }).expect(400);
+      expect(refused.body.message).toMatch(/was not returned by a similar search/);
+      // One hit's token does not vouch for another hit, nor for another query.
+      await feedback({ queryLesionId: query.id, hitLesionId: second.lesion.id, relevant: true, token: first.feedbackToken }).expect(400);
+      await feedback({ queryLesionId: second.lesion.id, hitLesionId: first.lesion.id, relevant: true, token: first.feedbackToken }).expect(400);
+      const unknown = await feedback({ queryLesionId: query.id, hitLesionId: 2_147_483_647, relevant: true, token: first.feedbackToken }).expect(404);
+      expect(unknown.body.message).toMatch(/2147483647 does not exist/);
+      await feedback({ queryLesionId: query.id, hitLesionId: first.lesion.id, relevant: true, token: first.feedbackToken }, key).expect(403);
+      const good = { queryLesionId: query.id, hitLesionId: first.lesion.id, relevant: true, token: first.feedbackToken };
+      for (const bad of [
+        { ...good, relevant: null },
+        { ...good, relevant: 'yes' },
+        { ...good, queryLesionId: null },
+        { ...good, hitLesionId: 0 },
+        { ...good, hitLesionId: 2_147_483_648 },
+        { ...good, token: null },
+        { ...good, token: `${first.feedbackToken}\u0000` },
+        { ...good, token: 'x'.repeat(101) },
+        { queryLesionId: query.id, hitLesionId: first.lesion.id, relevant: true },
+      ]) {
+        const answer = await feedback(bad);
+        expect([answer.status, JSON.stringify(bad)]).toEqual([400, JSON.stringify(bad)]);
+      }
+      const nul = await feedback({ ...good, token: `${first.feedbackToken}\u0000` }).expect(400);
+      expect(nul.body.message).toMatch(/NUL/);
+      expect(await rows()).toBe(before);
+    });
+
+    it('gives no feedback token for a search by uploaded slice (there is no query lesion to pair)', async () => {
+      const query = await lesionRow();
+      const res = await t
+        .http()
+        .post('/api/v1/search/similar')
+        .set(bearer(curator))
+        .attach('file', fs.readFileSync(query.image_path), 'slice.png')
+        .field('box', [query.box_x1, query.box_y1, query.box_x2, query.box_y2].join(','))
+        .field('spacingMm', String(query.spacing_x_mm))
+        .field('k', '3')
+        .expect(200);
+      expect(res.body.hits.length).toBeGreaterThan(0);
+      for (const hit of res.body.hits) expect(hit.feedbackToken).toBeUndefined();
+    });
+  });
+
   it('deletes a lesion (admin only) and stops finding it', async () => {
     covers('DELETE /api/v1/lesions/{id}', 'success');
     const [victim, probe] = await db.query('SELECT id FROM lesion ORDER BY id DESC LIMIT 2');

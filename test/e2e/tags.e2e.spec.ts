@@ -3,6 +3,10 @@ import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { SampleService } from '../../src/sample/sample.service';
 import { covers } from '../helpers/route-coverage';
+import { parseLesanetOntology } from '../../src/tags/lesanet-ontology.parser';
+import { benchmarkReportMining, HandLabeledSentence } from '../../src/tags/report-mining-benchmark';
+import { evaluateLabels } from '../../src/tags/report-mining-eval';
+import { readXlsxRows } from '../../src/tags/xlsx';
 import { bearer, createTestApp, SHARED_DIR, TestApp, waitFor } from '../helpers/test-app';
 
 interface ListItem {
@@ -234,10 +238,37 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
   // Only the tests that read the LesaNet files skip without them (visibly: jest lists them as skipped).
   if (!fs.existsSync(LESANET)) console.warn(`Skipping the LesaNet import tests: ${LESANET} is absent`);
   shared('LesaNet imports', () => {
+    it('refuses an unknown import mode, and changes nothing', async () => {
+      covers('POST /api/v1/admin/vocabulary/import', 'bad-input');
+      const before = await count(`SELECT count(*)::int AS n FROM vocabulary_term`);
+      const res = await t.http().post('/api/v1/admin/vocabulary/import').set(bearer(t.adminKey)).field('mode', 'overwrite').attach('file', path.join(LESANET, 'lesion_ontology_181022.xlsx')).expect(400);
+      expect(JSON.stringify(res.body.message)).toMatch(/mode/);
+      expect(await count(`SELECT count(*)::int AS n FROM vocabulary_term`)).toBe(before);
+    });
+
     it('merges the LesaNet ontology: its 333 terms become searchable with their synonyms and hierarchy', async () => {
       covers('POST /api/v1/admin/vocabulary/import', 'success');
-      const res = await t.http().post('/api/v1/admin/vocabulary/import').set(bearer(t.adminKey)).attach('file', path.join(LESANET, 'lesion_ontology_181022.xlsx')).expect(201);
+      // A lesion tagged with a stored term the import will claim by name ("hypodense" is LesaNet's synonym of hypoattenuation).
+      const [lesion] = await db.query(`SELECT id FROM lesion ORDER BY id LIMIT 1`);
+      await t.http().post(`/api/v1/lesions/${lesion.id}/tags`).set(bearer(curator)).send({ term: 'hypodense' }).expect(201);
+      const res = await t.http().post('/api/v1/admin/vocabulary/import').set(bearer(t.adminKey)).field('mode', 'merge').attach('file', path.join(LESANET, 'lesion_ontology_181022.xlsx')).expect(201);
       expect(res.body.termsInFile).toBe(333);
+      expect(res.body.mode).toBe('merge');
+      // Every conflict is reported, and the imported term won it.
+      expect(res.body.conflicts).toEqual(
+        expect.arrayContaining([
+          { form: 'low attenuation', importedTerm: 'hypoattenuation', storedTerm: 'hypodense', resolution: 'synonym-removed' },
+          { form: 'hypodense', importedTerm: 'hypoattenuation', storedTerm: 'hypodense', resolution: 'term-folded' },
+          { form: 'left upper lobe', importedTerm: 'left upper lung', storedTerm: 'left upper lobe', resolution: 'term-folded' },
+        ]),
+      );
+      expect(res.body.folded).toEqual(expect.arrayContaining([{ from: 'hypodense', into: 'hypoattenuation' }]));
+      expect((await t.http().get('/api/v1/vocabulary/terms/low attenuation').set(bearer(reader)).expect(200)).body.name).toBe('hypoattenuation');
+      expect((await t.http().get('/api/v1/vocabulary/terms/left upper lobe').set(bearer(reader)).expect(200)).body.name).toBe('left upper lung');
+      // The folded term's tag moved to the term it became.
+      const tags = await t.http().get(`/api/v1/lesions/${lesion.id}/tags`).set(bearer(reader)).expect(200);
+      expect(JSON.stringify(tags.body)).toMatch(/"hypoattenuation"/);
+      expect(await count(`SELECT count(*)::int AS n FROM vocabulary_term WHERE name = 'hypodense'`)).toBe(0);
       expect(res.body.totalTerms).toBeGreaterThanOrEqual(333);
       const names: string[] = (await db.query(`SELECT name FROM vocabulary_term`)).map((r: { name: string }) => r.name);
       const file = JSON.parse(fs.readFileSync(path.join(LESANET, 'text_mined_labels_171_and_split.json'), 'utf8'));
@@ -250,6 +281,25 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
       const again = await t.http().post('/api/v1/admin/vocabulary/import').set(bearer(t.adminKey)).attach('file', path.join(LESANET, 'lesion_ontology_181022.xlsx')).expect(201);
       expect(again.body.added).toBe(0);
       expect(again.body.totalTerms).toBe(res.body.totalTerms);
+      expect(again.body.conflicts).toEqual([]);
+    });
+
+    it('mines report sentences through the API after the merge as LesaNet\'s ontology alone mines them', async () => {
+      const ontology = parseLesanetOntology(readXlsxRows(fs.readFileSync(path.join(LESANET, 'lesion_ontology_181022.xlsx'))));
+      const sentences = JSON.parse(fs.readFileSync(path.join(LESANET, 'hand_labeled_test_set.json'), 'utf8')) as HandLabeledSentence[];
+      expect(sentences.length).toBe(250);
+      const allTerms = ontology.terms.map((term) => term.name);
+      // What `npm run eval -- report-mining --terms all` computes: the ontology alone, no database.
+      const alone = benchmarkReportMining(sentences, ontology.terms, allTerms, 'all').evaluation.micro.f1;
+      const [lesion] = await db.query(`SELECT id FROM lesion ORDER BY id LIMIT 1`);
+      const predicted: string[][] = [];
+      for (const sentence of sentences) {
+        const res = await t.http().post(`/api/v1/lesions/${lesion.id}/report`).set(bearer(curator)).send({ text: sentence.text }).expect(201);
+        predicted.push(res.body.stored.map((s: { term: string }) => s.term));
+      }
+      const throughApi = evaluateLabels(predicted, sentences.map((s) => s.expanded_terms), allTerms).micro.f1;
+      console.log(`report mining micro-F1 over LesaNet's ${allTerms.length} terms: ontology alone ${(100 * alone).toFixed(2)}, through the API after the merge ${(100 * throughApi).toFixed(2)}`);
+      expect(Math.abs(throughApi - alone)).toBeLessThanOrEqual(0.005);
     });
 
     it('imports the mined labels for lesions whose DL_info row is in the archive', async () => {
@@ -277,6 +327,21 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
       const fromTags = `SELECT c.ancestor_id AS term_id, t.lesion_id, max(t.confidence) AS confidence FROM lesion_tag t JOIN term_closure c ON c.descendant_id = t.term_id WHERE NOT t.rejected GROUP BY 1, 2`;
       expect(await count(`SELECT count(*)::int AS n FROM ((SELECT term_id, lesion_id, confidence FROM lesion_term) EXCEPT (${fromTags})) d`)).toBe(0);
       expect(await count(`SELECT count(*)::int AS n FROM ((${fromTags}) EXCEPT (SELECT term_id, lesion_id, confidence FROM lesion_term)) d`)).toBe(0);
+    });
+
+    // Last: it drops every term LesaNet does not define.
+    it('replaces the vocabulary with mode=replace: only the imported terms remain, and it says which went', async () => {
+      const defaultOnly: string[] = (await db.query(`SELECT name FROM vocabulary_term WHERE origin = 'default'`)).map((r: { name: string }) => r.name);
+      const res = await t.http().post('/api/v1/admin/vocabulary/import').set(bearer(t.adminKey)).field('mode', 'replace').attach('file', path.join(LESANET, 'lesion_ontology_181022.xlsx')).expect(201);
+      expect(res.body.mode).toBe('replace');
+      expect(res.body.totalTerms).toBe(333);
+      expect(await count(`SELECT count(*)::int AS n FROM vocabulary_term`)).toBe(333);
+      expect(res.body.removed.length).toBeGreaterThan(0);
+      for (const name of res.body.removed as string[]) expect(defaultOnly).toContain(name);
+      expect(await count(`SELECT count(*)::int AS n FROM vocabulary_term WHERE name = ANY($1::text[])`, [res.body.removed])).toBe(0);
+      // Expanded tags still follow the (new) closure exactly.
+      const fromTags = `SELECT c.ancestor_id AS term_id, t.lesion_id, max(t.confidence) AS confidence FROM lesion_tag t JOIN term_closure c ON c.descendant_id = t.term_id WHERE NOT t.rejected GROUP BY 1, 2`;
+      expect(await count(`SELECT count(*)::int AS n FROM ((SELECT term_id, lesion_id, confidence FROM lesion_term) EXCEPT (${fromTags})) d`)).toBe(0);
     });
   });
 });

@@ -163,6 +163,11 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     const [{ patient_index }] = await db.query('SELECT p.patient_index FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE l.id = $1', [Number(id)]);
     const patients = await page.locator('#similar .card-title .muted').allTextContents();
     expect(patients.every((p) => !p.includes(`patient ${patient_index} `))).toBe(true);
+    // A curator marks a similar hit relevant from its card; the mark is stored for this query.
+    await page.locator('#similar .feedback-yes').first().click();
+    await page.waitForSelector('#similar .feedback-yes[aria-pressed="true"]');
+    const [{ n: marks }] = await db.query('SELECT count(*)::int AS n FROM search_feedback WHERE query_lesion_id = $1 AND relevant', [Number(id)]);
+    expect(marks).toBe(1);
     await shot('lesion', true);
   });
 

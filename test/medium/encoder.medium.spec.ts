@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EncoderManifest, ManifestError } from '../../src/ml/encoder-manifest';
+import { embeddingDim, EncoderManifest, ManifestError } from '../../src/ml/encoder-manifest';
+import { combineEmbedding } from '../../src/ml/encoder.service';
+import { PreparedPatch } from '../../src/ml/patch-job';
 import { EncoderRepository } from '../../src/ml/encoder.repository';
 import { OnnxGraphBuilder } from '../../src/ml/onnx/onnx-writer';
 
@@ -49,6 +51,28 @@ describe('encoder repository on a real ONNX model (medium)', () => {
       expect(Array.from(out.slice((batch - 1) * 4)).map((v) => Number(v.toFixed(4)))).toEqual([batch - 1, batch - 1 + 0.1, batch - 1 + 0.2, 0.25].map((v) => Number(v.toFixed(4))));
     }
     await repository.release(encoder);
+  });
+
+  it('loads an encoder with a fitted projection: a new model id, and embeddings mapped after the blocks are joined', async () => {
+    const projected: EncoderManifest = {
+      ...manifest,
+      name: 'tiny-projected',
+      descriptor: { ...manifest.descriptor, projection: { method: 'lda', dims: 2, mean: [0.5, 0, 0, 0], weights: [1, 0, 0, 1, 0, 0, 2, 0] } },
+    };
+    await repository.writeModel(path.join(dir, 'tiny-projected'), projected, tinyEncoder());
+    await repository.writeModel(path.join(dir, 'tiny-plain'), manifest, tinyEncoder());
+    const encoder = await repository.load(path.join(dir, 'tiny-projected'), ['cpu'], 1);
+    const plain = await repository.load(path.join(dir, 'tiny-plain'), ['cpu'], 1);
+    expect(encoder.modelId).not.toBe(plain.modelId);
+    expect(embeddingDim(encoder.manifest)).toBe(2);
+    const prepared = { histogram: new Float32Array(64), position: new Float32Array(169) } as unknown as PreparedPatch;
+    const joined = combineEmbedding(plain.manifest, Float32Array.from([3, 0, 4, 0]), prepared); // [0.6, 0, 0.8, 0]
+    const mapped = combineEmbedding(encoder.manifest, Float32Array.from([3, 0, 4, 0]), prepared);
+    expect(Array.from(joined).map((v) => Number(v.toFixed(6)))).toEqual([0.6, 0, 0.8, 0]);
+    // weights row-major (4 × 2): x0 → y0, x1 → y1, x3 → y0 · 2; minus mean [0.5, 0, 0, 0].
+    expect(Array.from(mapped).map((v) => Number(v.toFixed(6)))).toEqual([0.1, 0]);
+    await repository.release(encoder);
+    await repository.release(plain);
   });
 
   it('refuses a model that does not match its manifest, saying what differs', async () => {

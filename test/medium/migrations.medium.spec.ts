@@ -26,7 +26,7 @@ describe('migrations (medium)', () => {
     const schema = [
       ...['api_key', 'audit_log', 'change_log', 'cohort', 'cohort_version', 'encoder_model', 'ingest_job', 'lesion', 'lesion_embedding', 'lesion_report', 'lesion_tag', 'lesion_term'],
       ...['lesion_track', 'lesion_track_build', 'lesion_track_point'],
-      ...['patient', 'series', 'study', 'tag_prediction_run', 'tag_state', 'term_closure', 'term_exclusive', 'term_parent', 'track_decision', 'vector_index_snapshot', 'vocabulary_term'],
+      ...['patient', 'search_feedback', 'series', 'study', 'tag_prediction_run', 'tag_state', 'term_closure', 'term_exclusive', 'term_parent', 'track_decision', 'vector_index_snapshot', 'vocabulary_term'],
     ];
     expect(await tables()).toEqual(schema);
     expect(await dataSource.runMigrations()).toEqual([]);

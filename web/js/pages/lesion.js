@@ -137,10 +137,31 @@ export async function renderLesion(main, id) {
     clear(similarBox, h('div.loading', 'Finding similar lesions…'));
     try {
       const res = await postJson('search/similar', { lesionId: id, k: 12, excludeSamePatient: excludeSame.checked });
-      clear(similarBox, res.hits.length ? res.hits.map((hit) => hitCard(hit, view.window === 'lung' ? 'lung' : 'soft')) : h('p.muted', 'No similar lesions found.'));
+      const card = (hit) => hitCard(hit, view.window === 'lung' ? 'lung' : 'soft');
+      // Curators mark hits; the token from this search is what lets the server accept the mark.
+      const withFeedback = (hit) => (canCurate() && hit.feedbackToken ? h('div.hit-with-feedback', card(hit), feedbackControl(hit)) : card(hit));
+      clear(similarBox, res.hits.length ? res.hits.map(withFeedback) : h('p.muted', 'No similar lesions found.'));
     } catch (err) {
       clear(similarBox, errorBox(err));
     }
+  }
+
+  function feedbackControl(hit) {
+    const status = h('span.small.muted', { 'aria-live': 'polite' });
+    const mark = async (relevant, button) => {
+      try {
+        await postJson('search/feedback', { queryLesionId: id, hitLesionId: hit.lesion.id, relevant, token: hit.feedbackToken });
+        for (const b of buttons) b.setAttribute('aria-pressed', String(b === button));
+        status.textContent = relevant ? 'marked relevant' : 'marked not relevant';
+      } catch (err) {
+        toast(err.message, 'error');
+      }
+    };
+    const buttons = [
+      h('button.btn.small.feedback-yes', { type: 'button', title: 'This hit is a relevant answer', 'aria-pressed': 'false', onclick: (e) => mark(true, e.currentTarget) }, '✓ Relevant'),
+      h('button.btn.small.feedback-no', { type: 'button', title: 'This hit is not a relevant answer', 'aria-pressed': 'false', onclick: (e) => mark(false, e.currentTarget) }, '✗ Not relevant'),
+    ];
+    return h('div.feedback', { role: 'group', 'aria-label': `Relevance of lesion ${hit.lesion.id}` }, ...buttons, status);
   }
 
   async function loadFollowUps() {
