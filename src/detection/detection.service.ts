@@ -70,6 +70,9 @@ export interface FromPointResponse {
  * per box the similar archived lesions (SearchService) and predicted tags (the optional TAG_PREDICTOR).
  * Batch jobs over a server-side series folder run in the background with progress.
  */
+/** Point-to-box's limit when no detector is loaded: the default detector's (CT slices are 512² to 1024²). */
+const DEFAULT_MAX_SLICE_SIDE = 2048;
+
 @Injectable()
 export class DetectionService {
   private readonly logger = new Logger('Detection');
@@ -226,6 +229,16 @@ export class DetectionService {
     return this.tagPredictor ? 'available' : 'unavailable';
   }
 
+  /**
+   * The largest slice detection and point-to-box take, as pixels: the detector's longest side squared, so
+   * a larger image is refused from its header instead of being decoded, and masked and fitted on the event
+   * loop at full size (a 3500² JPEG cost seconds there).
+   */
+  private slicePixelBudget(): number {
+    const maxSide = this.detector.status().state === 'ready' ? this.detector.loaded.manifest.input.maxSide : DEFAULT_MAX_SLICE_SIDE;
+    return maxSide * maxSide;
+  }
+
   private requireDetector(): void {
     const status = this.detector.status();
     if (status.state !== 'ready') throw new ServiceUnavailableException(status.state === 'loading' ? 'The detector is still loading' : 'The detector failed to load (see the service log)');
@@ -241,6 +254,7 @@ export class DetectionService {
     const [decoded, ...others] = await this.uploads.decodeSlices(
       [{ bytes: file.buffer, what: 'the slice' }, ...files.map((f, i) => ({ bytes: f.buffer, what: `the neighbouring slice at ${offsets[i]} mm` }))],
       dto,
+      this.slicePixelBudget(),
     );
     const neighbours = others.map((n, i) => ({ offsetMm: offsets[i], image: n.image }));
     for (const n of neighbours) {

@@ -58,9 +58,14 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
     return this.pools ? { small: this.pools.small.stats(), large: this.pools.large.stats() } : null;
   }
 
-  /** Decodes the slice and its neighbours (in that order) to HU. */
-  async decodeSlices(files: SliceBytes[], form: UploadReadForm): Promise<DecodedUpload[]> {
-    const result = await this.run({ kind: 'decode', files: files.map(ownCopy), options: this.readOptions(form) });
+  /**
+   * Decodes the slice and its neighbours (in that order) to HU. `maxPixels` lowers the configured pixel
+   * budget for callers that take smaller images (detection), so a larger one is refused from its header.
+   */
+  async decodeSlices(files: SliceBytes[], form: UploadReadForm, maxPixels?: number): Promise<DecodedUpload[]> {
+    const options = this.readOptions(form);
+    if (maxPixels !== undefined) options.maxPixels = Math.min(options.maxPixels ?? maxPixels, maxPixels);
+    const result = await this.run({ kind: 'decode', files: files.map(ownCopy), options });
     if (result.ok && result.kind === 'decode') return result.slices;
     throw this.failure(result);
   }
