@@ -47,7 +47,7 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     const { decodeConcurrency, queueLimit } = this.config.uploads;
-    this.pools = { small: new UploadPool(decodeConcurrency, queueLimit), large: new UploadPool(1, queueLimit) };
+    this.pools = { small: new UploadPool(decodeConcurrency, queueLimit), large: new UploadPool(1, queueLimit, true) };
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -62,6 +62,8 @@ export class UploadPool {
   constructor(
     workers: number,
     private readonly queueLimit: number,
+    /** Replace a worker after every job: its heap grew to the size of the image it decoded (the large lane). */
+    private readonly freshWorkerPerJob = false,
   ) {
     for (let i = 0; i < workers; i++) this.slots.push({ worker: this.spawn(), current: null });
   }
@@ -126,6 +128,7 @@ export class UploadPool {
       clearTimeout(pending.timer);
       pending.detach();
       pending.resolve(message.result);
+      if (this.freshWorkerPerJob && !this.closed) this.replaceWorker(slot);
       this.next(slot);
     });
     // A worker that dies (out of memory, a crash in a decoder) fails its job and is replaced.
@@ -167,13 +170,18 @@ export class UploadPool {
     if (!slot) return;
     // Stop the work itself: a decode cannot be interrupted inside the worker, so the worker goes.
     slot.current = null;
+    this.replaceWorker(slot);
+    pending.reject(new UploadTimeoutError(this.retryAfterSeconds()));
+    this.next(slot);
+  }
+
+  /** Terminates a slot's worker (quietly: it is not a failure) and starts a fresh one in its place. */
+  private replaceWorker(slot: Slot): void {
     const stopped = slot.worker;
     stopped.removeAllListeners();
     stopped.on('error', () => undefined);
     void stopped.terminate();
     slot.worker = this.spawn();
-    pending.reject(new UploadTimeoutError(this.retryAfterSeconds()));
-    this.next(slot);
   }
 
   private fail(pending: Pending, error: Error): void {
