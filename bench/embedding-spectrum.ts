@@ -18,7 +18,7 @@ import { DEEPLESION_KEYSLICE_WINDOW } from '../src/imaging/hu-image';
 import { EncoderService } from '../src/ml/encoder.service';
 import { PatchJob } from '../src/ml/patch-job';
 import { Rng, SpectrumShape } from './search-vectors';
-import { symmetricEigen } from './symmetric-eigen';
+import { symmetricEigen } from '../src/ml/projection/symmetric-eigen';
 
 const SHARED = path.resolve(__dirname, '../../shared/data');
 const BOXES_PER_SLICE = Number(process.env.BENCH_SPECTRUM_BOXES ?? 40);
@@ -105,7 +105,10 @@ async function main(): Promise<void> {
     }
   }
   for (let a = 0; a < dim; a++) for (let b = 0; b < a; b++) covariance[a * dim + b] = covariance[b * dim + a];
-  const { values, vectors: axes } = symmetricEigen(covariance, dim);
+  const eigen = symmetricEigen(covariance, dim);
+  const values = Array.from(eigen.values);
+  // The eigenvectors are the columns of eigen.vectors (row-major): one axis per column.
+  const axes = Array.from({ length: dim }, (_, k) => Float64Array.from({ length: dim }, (_, i) => eigen.vectors[i * dim + k]));
   let pairs = 0;
   let pairCosine = 0;
   for (let i = 0; i < 20000; i++) {
