@@ -44,6 +44,8 @@ export interface AppConfig {
     queueLimit: number;
     /** Images over this many pixels are refused from their header, before decoding. */
     maxImagePixels: number;
+    /** The large-image lane rests this many times a job's run time after it, leaving the cores to other requests. */
+    largeRestRatio: number;
   };
   encoder: {
     /** Folder of model folders, each with manifest.json and its ONNX file. */
@@ -203,6 +205,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       decodeConcurrency: int('UPLOAD_DECODE_CONCURRENCY', Math.max(1, os.cpus().length - 1), 1, 64),
       queueLimit: int('UPLOAD_QUEUE_LIMIT', 32, 0, 10_000),
       maxImagePixels: int('MAX_IMAGE_PIXELS', DEFAULT_MAX_IMAGE_PIXELS, MIN_SLICE_SIDE * MIN_SLICE_SIDE, 100_000_000),
+      largeRestRatio: int('UPLOAD_LARGE_REST_RATIO', 2, 0, 10),
     },
     encoder: {
       modelsDir: path.resolve(cwd, str('MODELS_DIR', path.join(dataDir, 'models'))),

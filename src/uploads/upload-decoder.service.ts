@@ -46,8 +46,8 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    const { decodeConcurrency, queueLimit } = this.config.uploads;
-    this.pools = { small: new UploadPool(decodeConcurrency, queueLimit), large: new UploadPool(1, queueLimit, true) };
+    const { decodeConcurrency, queueLimit, largeRestRatio } = this.config.uploads;
+    this.pools = { small: new UploadPool(decodeConcurrency, queueLimit), large: new UploadPool(1, queueLimit, true, largeRestRatio) };
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -44,6 +44,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   current: Pending | null;
+  /** Resting after a job (see `restRatio`): takes no work until the timer ends. */
+  resting: NodeJS.Timeout | null;
 }
 
 /**
@@ -64,8 +66,13 @@ export class UploadPool {
     private readonly queueLimit: number,
     /** Replace a worker after every job: its heap grew to the size of the image it decoded (the large lane). */
     private readonly freshWorkerPerJob = false,
+    /**
+     * After a job that ran t ms, the worker rests t × restRatio ms before the next: on a machine of few
+     * cores a lane of huge images then takes at most 1 / (1 + restRatio) of a core from everything else.
+     */
+    private readonly restRatio = 0,
   ) {
-    for (let i = 0; i < workers; i++) this.slots.push({ worker: this.spawn(), current: null });
+    for (let i = 0; i < workers; i++) this.slots.push({ worker: this.spawn(), current: null, resting: null });
   }
 
   stats(): UploadPoolStats {
@@ -79,7 +86,7 @@ export class UploadPool {
   run(job: UploadJob, transfer: ArrayBuffer[], timeoutMs: number, signal?: AbortSignal): Promise<UploadJobResult> {
     if (this.closed) return Promise.reject(new UploadPoolClosedError());
     if (signal?.aborted) return Promise.reject(new UploadTimeoutError(1));
-    const idle = this.slots.find((s) => !s.current);
+    const idle = this.slots.find((s) => !s.current && !s.resting);
     if (!idle && this.queue.length >= this.queueLimit) return Promise.reject(new UploadQueueFullError(this.retryAfterSeconds()));
     return new Promise<UploadJobResult>((resolve, reject) => {
       const stop = () => this.expire(pending);
@@ -102,6 +109,7 @@ export class UploadPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const slot of this.slots) if (slot.resting) clearTimeout(slot.resting);
     for (const pending of this.queue.splice(0)) this.fail(pending, new UploadPoolClosedError());
     for (const slot of this.slots) if (slot.current) this.fail(slot.current, new UploadPoolClosedError());
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
@@ -129,7 +137,12 @@ export class UploadPool {
       pending.detach();
       pending.resolve(message.result);
       if (this.freshWorkerPerJob && !this.closed) this.replaceWorker(slot);
-      this.next(slot);
+      if (this.restRatio > 0 && !this.closed) {
+        slot.resting = setTimeout(() => {
+          slot.resting = null;
+          this.next(slot);
+        }, ran * this.restRatio);
+      } else this.next(slot);
     });
     // A worker that dies (out of memory, a crash in a decoder) fails its job and is replaced.
     const replace = (reason: string) => {

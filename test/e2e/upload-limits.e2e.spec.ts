@@ -44,8 +44,9 @@ describe('upload limits (e2e)', () => {
   const bigJpeg = flatGreyJpeg(3500, 3500);
 
   beforeAll(async () => {
-    // One decode worker and no waiting room: a second upload while one decodes is turned away.
-    t = await createTestApp({ SAMPLE_AUTOLOAD: 'false', UPLOAD_DECODE_CONCURRENCY: '1', UPLOAD_QUEUE_LIMIT: '0' });
+    // One decode worker and no waiting room: a second upload while one decodes is turned away. The large lane
+    // does not rest between jobs here (its rest is tested below).
+    t = await createTestApp({ SAMPLE_AUTOLOAD: 'false', UPLOAD_DECODE_CONCURRENCY: '1', UPLOAD_QUEUE_LIMIT: '0', UPLOAD_LARGE_REST_RATIO: '0' });
     expect((await t.app.get(SampleService).ensureIngested()).status).toBe('completed');
     key = await t.keyFor('reader');
     decoder = t.app.get(UploadDecoder);
@@ -153,5 +154,26 @@ describe('request time limit (e2e)', () => {
     expect(res.body.message).toMatch(/did not finish within the time limit \(1000 ms\)/);
     // The worker decoding it was stopped (and replaced) before the answer went out.
     expect(decoder.stats()!.large).toMatchObject({ workers: 1, running: 0, queued: 0 });
+  });
+});
+
+describe('large-image lane rest (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // Resting ten times a job's run time, with no waiting room: right after one huge upload, the next is turned away.
+    t = await createTestApp({ SAMPLE_AUTOLOAD: 'false', UPLOAD_QUEUE_LIMIT: '0', UPLOAD_LARGE_REST_RATIO: '10' });
+  });
+  afterAll(async () => t?.close());
+
+  it('rests after a huge image, so a client looping them leaves the cores to others; normal slices are not held up', async () => {
+    const big = () => t.http().post('/api/v1/search/similar').set(bearer(t.adminKey)).attach('file', flatGreyJpeg(3500, 3500), 'big.jpg').field('huWindow', '-1024,3071').field('box', '3600,3600,3700,3700');
+    expect((await big()).status).toBe(400); // decoded, then the box is refused
+    const resting = await big();
+    expect(resting.status).toBe(503);
+    expect(resting.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+    const small = await t.http().post('/api/v1/search/similar').set(bearer(t.adminKey)).attach('file', flatGreyJpeg(512, 512), 'small.jpg').field('huWindow', '-1024,3071').field('box', '600,600,700,700');
+    expect(small.status).toBe(400);
+    expect(small.body.message).toMatch(/box lies outside the 512x512 image/);
   });
 });
