@@ -1,11 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNumber, Matches, Max, Min } from 'class-validator';
-import { OptionalNotNull } from '../common/bounded-input';
+import { BoundedInt, IdInt, OptionalNotNull } from '../common/bounded-input';
 import { SliceEncodingDto } from '../common/slice-encoding.dto';
-
-/** Ids are PostgreSQL int4: a larger one names no lesion (and must not reach the database). */
-export const MAX_ID = 2_147_483_647;
 
 /** Longest horizon a prediction is made for: tracks in archives rarely span more than a few years. */
 export const MAX_INTERVAL_DAYS = 1825;
@@ -17,10 +14,7 @@ export const MAX_INTERVAL_DAYS = 1825;
 export class PredictGrowthDto extends SliceEncodingDto {
   @ApiPropertyOptional({ description: 'Predict for an archived lesion' })
   @OptionalNotNull()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ID)
+  @IdInt()
   lesionId?: number;
 
   @ApiPropertyOptional({ description: 'With an uploaded slice: the lesion box "x1,y1,x2,y2" in pixels', example: '226,90,242,113' })
@@ -50,10 +44,7 @@ export class PredictGrowthDto extends SliceEncodingDto {
 
   @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100, description: 'Neighbour tracks to use' })
   @OptionalNotNull()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @BoundedInt(1, 100)
   k = 20;
 }
 
@@ -66,18 +57,12 @@ export class TrackEditDto {
   action: (typeof TRACK_ACTIONS)[number];
 
   @ApiProperty()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ID)
+  @IdInt()
   lesionId: number;
 
   @ApiPropertyOptional({ description: 'merge: a lesion of the other track' })
   @OptionalNotNull()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ID)
+  @IdInt()
   withLesionId?: number;
 }
 
@@ -85,9 +70,6 @@ export class TrackEditDto {
 export class RebuildTracksDto {
   @ApiPropertyOptional({ description: 'Only the patient of this lesion (default: every patient whose tracks are stale)' })
   @OptionalNotNull()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_ID)
+  @IdInt()
   lesionId?: number;
 }
