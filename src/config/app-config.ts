@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DicomWebSource, parseDicomWebSources } from '../dicomweb/dicomweb-sources';
 import { DEFAULT_MAX_IMAGE_PIXELS, MIN_SLICE_SIDE } from '../imaging/hu-image';
 
 /** Everything the service reads from its environment, parsed and validated once at boot. */
@@ -93,6 +94,14 @@ export interface AppConfig {
     predictionDelayMs: number;
     /** Labelled neighbours that vote on each term. */
     predictionK: number;
+  };
+  dicomWeb: {
+    /** Configured DICOMweb endpoints by name (DICOMWEB_SOURCES). */
+    sources: Map<string, DicomWebSource>;
+    /** Each DICOMweb request (connect, answer and body) must finish within this. */
+    timeoutMs: number;
+    /** Largest DICOMweb answer read (one instance, a search, a study part); a larger one is refused unread. */
+    maxResponseBytes: number;
   };
 }
 
@@ -240,6 +249,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     tags: {
       predictionDelayMs: int('TAG_PREDICTION_DELAY_MS', 10_000, -1, 86_400_000),
       predictionK: int('TAG_PREDICTION_K', 10, 1, 200),
+    },
+    dicomWeb: {
+      sources: parseDicomWebSources(env.DICOMWEB_SOURCES, problems),
+      timeoutMs: int('DICOMWEB_TIMEOUT_MS', 10_000, 50, 600_000),
+      maxResponseBytes: int('DICOMWEB_MAX_RESPONSE_BYTES', 64 * 1024 ** 2, 1024, 2 * 1024 ** 3),
     },
   };
   if (config.ingest.roots.length === 0) problems.push('INGEST_ROOTS must name at least one folder');

@@ -16,10 +16,10 @@ export class DetectionController {
   @Post()
   @HttpCode(200)
   @SLICE_FILES
-  @ApiConsumes('multipart/form-data')
+  @ApiConsumes('multipart/form-data', 'application/json')
   @ApiOperation({
     summary:
-      'Lesion boxes with scores on an uploaded slice (file: DeepLesion 16-bit PNG, DICOM, or 8-bit PNG/JPEG with huWindow; optional neighbours + neighbourOffsetsMm, spacingMm); include=similar,tags adds per box the top-k similar archived lesions and predicted tags',
+      'Lesion boxes with scores on an uploaded slice, or (JSON) a slice on a configured PACS by dicomweb reference (file: DeepLesion 16-bit PNG, DICOM, or 8-bit PNG/JPEG with huWindow; optional neighbours + neighbourOffsetsMm, spacingMm); include=similar,tags adds per box the top-k similar archived lesions and predicted tags',
   })
   detect(@Body() body: DetectDto, @UploadedFiles() files: UploadedSlice = {}) {
     return this.detection.detect(body, files);
@@ -28,8 +28,8 @@ export class DetectionController {
   @Post('from-point')
   @HttpCode(200)
   @SLICE_FILES
-  @ApiConsumes('multipart/form-data')
-  @ApiOperation({ summary: "The lesion's box from a point clicked inside it (x, y in slice pixels), with long and short axis in mm, then its similar lesions and tags (include, default similar,tags)" })
+  @ApiConsumes('multipart/form-data', 'application/json')
+  @ApiOperation({ summary: "The lesion's box from a point clicked inside it (x, y in slice pixels) on an uploaded slice or (JSON) a dicomweb reference, with long and short axis in mm, then its similar lesions and tags (include, default similar,tags)" })
   fromPoint(@Body() body: FromPointDto, @UploadedFiles() files: UploadedSlice = {}) {
     return this.detection.fromPoint(body, files);
   }

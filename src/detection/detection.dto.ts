@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
+import { ValidateNested } from 'class-validator';
+import { DicomWebReferenceDto } from '../dicomweb/dicomweb.dto';
 import { ArrayMaxSize, IsIn, IsNumber, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { BoundedInt, BoundedNumber, OptionalNotNull } from '../common/bounded-input';
 import { SliceEncodingDto } from '../common/slice-encoding.dto';
@@ -36,6 +38,12 @@ export class SliceUploadDto extends SliceEncodingDto {
   @OptionalNotNull()
   @BoundedInt(1, 50)
   k = 5;
+
+  @ApiPropertyOptional({ type: () => DicomWebReferenceDto, description: 'JSON only: the slice on a configured PACS (fetched by WADO-RS) in place of an uploaded file; spacing comes from its header' })
+  @OptionalNotNull()
+  @ValidateNested()
+  @Type(() => DicomWebReferenceDto)
+  dicomweb?: DicomWebReferenceDto;
 }
 
 export class DetectDto extends SliceUploadDto {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DicomWebModule } from '../dicomweb/dicomweb.module';
 import { MlModule } from '../ml/ml.module';
 import { SearchModule } from '../search/search.module';
 import { TagPredictionService } from '../tags/tag-prediction.service';
@@ -17,6 +18,7 @@ import { TAG_PREDICTOR } from './tag-predictor.port';
     SearchModule,
     TagsModule,
     UploadsModule,
+    DicomWebModule,
     // Uploads stay in memory, bounded by MAX_UPLOAD_BYTES per file (larger ones get 413).
   ],
   controllers: [DetectionController],

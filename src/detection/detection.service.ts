@@ -16,6 +16,7 @@ import { isInside, PathRefusedError } from '../common/path-guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { decodeSlice } from '../imaging/decode-slice';
 import { Box, HuImage, ImageFormatError } from '../imaging/hu-image';
+import { ReferencedSlice, ReferencedSliceService, ReferenceFindings } from '../dicomweb/referenced-slice.service';
 import { EncoderService } from '../ml/encoder.service';
 import { SimilarSearchDto } from '../search/search.dto';
 import { SearchService, SimilarHit } from '../search/search.service';
@@ -49,6 +50,8 @@ export interface DetectionResponse {
   /** Present when tags were asked for. */
   tagPrediction?: TagPredictionState;
   timingsMs: { prepare: number; model: number; decode: number; findings: number };
+  /** For a slice given by DICOMweb reference: the reference and the same patient's archived lesions. */
+  dicomweb?: ReferenceFindings;
 }
 
 export interface FromPointResponse {
@@ -63,6 +66,8 @@ export interface FromPointResponse {
   similar?: SimilarHit[];
   tags?: PredictedTag[];
   tagPrediction?: TagPredictionState;
+  /** For a slice given by DICOMweb reference: the reference and the same patient's archived lesions. */
+  dicomweb?: ReferenceFindings;
 }
 
 /**
@@ -85,6 +90,7 @@ export class DetectionService {
     private readonly files: SeriesFilesRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly uploads: UploadDecoder,
+    private readonly referenced: ReferencedSliceService,
     @Optional() @Inject(TAG_PREDICTOR) private readonly tagPredictor?: TagPredictor,
   ) {
     this.jobs = new DetectionJobRegistry(config.detector.maxJobs);
@@ -92,7 +98,7 @@ export class DetectionService {
 
   async detect(dto: DetectDto, upload: UploadedSlice): Promise<DetectionResponse> {
     this.requireDetector();
-    const { decoded, neighbours, spacingMm } = await this.decodeUpload(dto, upload);
+    const { decoded, neighbours, spacingMm, reference } = await this.decodeUpload(dto, upload);
     const { detections, timingsMs } = await this.translate(() =>
       this.detector.detect({ image: decoded.image, neighbours, spacingMm }, { scoreThreshold: dto.scoreThreshold, maxDetections: dto.maxDetections }),
     );
@@ -106,11 +112,12 @@ export class DetectionService {
       detections: enriched,
       ...(include.has('tags') ? { tagPrediction: this.tagState() } : {}),
       timingsMs: { ...roundAll(timingsMs), findings: Math.round(performance.now() - t0) },
+      ...(await this.referenceFindings(dto, reference)),
     };
   }
 
   async fromPoint(dto: FromPointDto, upload: UploadedSlice): Promise<FromPointResponse> {
-    const { decoded, spacingMm } = await this.decodeUpload(dto, upload);
+    const { decoded, spacingMm, reference } = await this.decodeUpload(dto, upload);
     const { image } = decoded;
     if (!(dto.x >= 0 && dto.y >= 0 && dto.x < image.width && dto.y < image.height)) {
       throw new BadRequestException(`the point (${dto.x}, ${dto.y}) lies outside the ${image.width}x${image.height} slice`);
@@ -140,6 +147,7 @@ export class DetectionService {
       image: { width: image.width, height: image.height, spacingMm, source: decoded.source },
       ...findings,
       ...(include.has('tags') ? { tagPrediction: this.tagState() } : {}),
+      ...(await this.referenceFindings(dto, reference)),
     };
   }
 
@@ -245,9 +253,15 @@ export class DetectionService {
   }
 
   /** Decodes the slice and its neighbours on the decode workers (image problems are 415/422 naming the file). */
-  private async decodeUpload(dto: SliceUploadDto, upload: UploadedSlice): Promise<{ decoded: DecodedUpload; neighbours: { offsetMm: number; image: HuImage }[]; spacingMm: number | null }> {
-    const file = upload.file?.[0];
-    if (!file) throw new BadRequestException('Upload the slice as the multipart file field "file"');
+  private async decodeUpload(
+    dto: SliceUploadDto,
+    upload: UploadedSlice,
+  ): Promise<{ decoded: DecodedUpload; neighbours: { offsetMm: number; image: HuImage }[]; spacingMm: number | null; reference: ReferencedSlice | null }> {
+    if (dto.dicomweb && (upload.file?.length || upload.neighbours?.length)) throw new BadRequestException('Give the slice either as the file "file" or as dicomweb (a reference), not both');
+    // A referenced slice is fetched (WADO-RS) and then read exactly as an upload: same pool, same checks.
+    const reference = dto.dicomweb ? await this.referenced.fetch(dto.dicomweb) : null;
+    const file = reference ? { buffer: reference.bytes } : upload.file?.[0];
+    if (!file) throw new BadRequestException('Upload the slice as the multipart file field "file", or send JSON with dicomweb (a slice on a configured PACS)');
     const files = upload.neighbours ?? [];
     const offsets = dto.neighbourOffsetsMm ? dto.neighbourOffsetsMm.split(',').map(Number) : [];
     if (files.length !== offsets.length) throw new BadRequestException(`${files.length} neighbouring slice file(s) but ${offsets.length} offset(s) in neighbourOffsetsMm`);
@@ -262,7 +276,11 @@ export class DetectionService {
         throw new UnprocessableEntityException(`the neighbouring slice at ${n.offsetMm} mm is ${n.image.width}x${n.image.height}, the slice ${decoded.image.width}x${decoded.image.height}`);
       }
     }
-    return { decoded, neighbours, spacingMm: dto.spacingMm ?? decoded.pixelSpacingMm ?? null };
+    return { decoded, neighbours, spacingMm: dto.spacingMm ?? decoded.pixelSpacingMm ?? null, reference };
+  }
+
+  private async referenceFindings(dto: SliceUploadDto, reference: ReferencedSlice | null): Promise<{ dicomweb?: ReferenceFindings }> {
+    return reference && dto.dicomweb ? { dicomweb: await this.referenced.findings(dto.dicomweb, reference.header) } : {};
   }
 
   private async translate<T>(work: () => Promise<T>): Promise<T> {

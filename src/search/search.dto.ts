@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { SliceEncodingDto } from '../common/slice-encoding.dto';
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsDefined, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsDefined, IsString, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { DicomWebReferenceDto } from '../dicomweb/dicomweb.dto';
 import { BoundedInt, BoundedNumber, IdInt, OptionalNotNull } from '../common/bounded-input';
 import { toBoolean } from '../common/query-transforms';
 import { LesionCriteriaDto, LesionFilterDto } from '../lesions/lesions.dto';
@@ -16,7 +17,13 @@ export class SimilarSearchDto extends IntersectionType(LesionCriteriaDto, SliceE
   @IdInt()
   lesionId?: number;
 
-  @ApiPropertyOptional({ description: 'With an uploaded slice: the lesion box "x1,y1,x2,y2" in pixels', example: '226,90,242,113' })
+  @ApiPropertyOptional({ type: () => DicomWebReferenceDto, description: 'JSON only: the slice on a configured PACS (fetched by WADO-RS) in place of an uploaded file; spacing comes from its header' })
+  @OptionalNotNull()
+  @ValidateNested()
+  @Type(() => DicomWebReferenceDto)
+  dicomweb?: DicomWebReferenceDto;
+
+  @ApiPropertyOptional({ description: 'With an uploaded or referenced slice: the lesion box "x1,y1,x2,y2" in pixels', example: '226,90,242,113' })
   @OptionalNotNull()
   @MaxLength(100)
   @Matches(/^\s*-?\d{1,6}(\.\d{1,6})?(\s*,\s*-?\d{1,6}(\.\d{1,6})?){3}\s*$/, { message: 'box must be "x1,y1,x2,y2" in pixels' })

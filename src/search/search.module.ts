@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DicomWebModule } from '../dicomweb/dicomweb.module';
 import { LesionsModule } from '../lesions/lesions.module';
 import { MlModule } from '../ml/ml.module';
 import { VectorIndexModule } from '../vector-index/vector-index.module';
@@ -17,6 +18,7 @@ import { FeedbackTokens } from './feedback-tokens';
     VectorIndexModule,
     TagsModule,
     UploadsModule,
+    DicomWebModule,
   ],
   controllers: [SearchController],
   providers: [SearchService, FeedbackService, FeedbackRepository, FeedbackTokens],

@@ -10,6 +10,7 @@ import { VectorIndexService } from '../vector-index/vector-index.service';
 import { TagPredictionService } from '../tags/tag-prediction.service';
 import { TagQueryInterpretation, TagQueryService } from '../tags/tag-query.service';
 import { UploadDecoder } from '../uploads/upload-decoder.service';
+import { ReferencedSliceService, ReferenceFindings } from '../dicomweb/referenced-slice.service';
 import { BoxPlace, followUpScore } from './follow-up-score';
 import { explainMatch, MatchExplanation, QueryFacts, rerankScore } from './match-explanation';
 import { SimilarSearchDto } from './search.dto';
@@ -35,6 +36,8 @@ export interface SimilarResult {
   /** For an uploaded slice: tags predicted from its labelled neighbours. */
   predictedTags?: { term: string; confidence: number }[];
   hits: SimilarHit[];
+  /** For a query by DICOMweb reference: the reference and the same patient's archived lesions. */
+  dicomweb?: ReferenceFindings;
 }
 
 export interface FollowUp {
@@ -57,11 +60,16 @@ export class SearchService {
     private readonly tagPrediction: TagPredictionService,
     private readonly uploads: UploadDecoder,
     private readonly feedbackTokens: FeedbackTokens,
+    private readonly referenced: ReferencedSliceService,
   ) {}
 
   async similar(dto: SimilarSearchDto, upload?: Buffer): Promise<SimilarResult> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
-    if ((dto.lesionId === undefined) === !upload) throw new BadRequestException('Give either lesionId or an uploaded slice (multipart field "file") with its box');
+    const given = [dto.lesionId !== undefined, Boolean(upload), dto.dicomweb !== undefined].filter(Boolean).length;
+    if (given !== 1) throw new BadRequestException('Give one of lesionId, an uploaded slice (multipart field "file") with its box, or dicomweb (a slice on a configured PACS) with its box');
+    // A referenced slice is fetched (WADO-RS) and then read exactly as an upload: same pool, same checks.
+    const reference = dto.dicomweb ? await this.referenced.fetch(dto.dicomweb) : null;
+    if (reference) upload = reference.bytes;
     const filter: SearchFilter = toSearchFilter(dto);
     let tagQuery: TagQueryInterpretation | undefined;
     if (dto.tags !== undefined) {
@@ -90,7 +98,8 @@ export class SearchService {
       predictedTags = await this.tagPrediction.predictForEmbedding(embedded.vector, this.encoder.loaded.modelId);
     }
     const result = await this.rank(query, facts, filter, dto, described);
-    return { ...result, ...(tagQuery ? { tags: tagQuery } : {}), ...(predictedTags ? { predictedTags } : {}) };
+    const dicomweb = reference && dto.dicomweb ? await this.referenced.findings(dto.dicomweb, reference.header) : undefined;
+    return { ...result, ...(tagQuery ? { tags: tagQuery } : {}), ...(predictedTags ? { predictedTags } : {}), ...(dicomweb ? { dicomweb } : {}) };
   }
 
   /**

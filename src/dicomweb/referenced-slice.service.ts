@@ -1,0 +1,68 @@
+import { Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { LesionView } from '../lesions/lesion.view';
+import { LesionsService } from '../lesions/lesions.service';
+import { DicomWebReferenceDto } from './dicomweb.dto';
+import { DicomWebService } from './dicomweb.service';
+import { InstanceHeader, InstanceHeaderError, readInstanceHeader } from './instance-header';
+import { PRIOR_LESION_FINDER, PriorLesionFinder } from './prior-lesion-finder.port';
+
+/** The referenced slice's bytes (handed to the upload decoding path) and what the answer may say about it. */
+export interface ReferencedSlice {
+  bytes: Buffer;
+  header: InstanceHeader;
+}
+
+/** What an answer to a query by reference adds: the reference as asked, and the same patient's archived lesions. */
+export interface ReferenceFindings {
+  reference: { source: string; studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string; frame: number };
+  priors: { state: 'available' | 'unavailable'; lesions: LesionView[] };
+}
+
+const MAX_PRIORS = 100;
+// Image storage SOP classes all have pixel data; these are the classes a CT slice query can use.
+const IMAGE_MODALITY_HINT = 'a CT or other image instance';
+
+/**
+ * Queries by DICOMweb reference: fetch the instance by WADO-RS, check it is an image with the asked frame,
+ * and find the same patient's archived lesions through the prior-lesion port.
+ */
+@Injectable()
+export class ReferencedSliceService {
+  constructor(
+    private readonly dicomWeb: DicomWebService,
+    private readonly lesions: LesionsService,
+    @Inject(PRIOR_LESION_FINDER) private readonly priorFinder: PriorLesionFinder,
+  ) {}
+
+  async fetch(ref: DicomWebReferenceDto): Promise<ReferencedSlice> {
+    const bytes = await this.dicomWeb.retrieveInstance(ref.source, ref);
+    let header: InstanceHeader;
+    try {
+      header = readInstanceHeader(bytes);
+    } catch (error) {
+      if (error instanceof InstanceHeaderError) throw new UnprocessableEntityException(`instance ${ref.sopInstanceUid}: ${error.message}`);
+      throw error;
+    }
+    if (!header.hasPixelData) {
+      throw new UnprocessableEntityException(`instance ${ref.sopInstanceUid} is not an image (no pixel data${header.modality ? `; modality ${header.modality.slice(0, 16)}` : ''}): reference ${IMAGE_MODALITY_HINT}`);
+    }
+    const frame = ref.frame ?? 1;
+    if (frame > header.numberOfFrames) {
+      throw new UnprocessableEntityException(`dicomweb.frame ${frame} is out of range: instance ${ref.sopInstanceUid} has ${header.numberOfFrames} frame(s)`);
+    }
+    if (header.sopInstanceUid !== null && header.sopInstanceUid !== ref.sopInstanceUid) {
+      throw new UnprocessableEntityException(`the source answered another instance than ${ref.sopInstanceUid}`);
+    }
+    return { bytes, header };
+  }
+
+  /** The reference as asked (the caller's own UIDs) and the same patient's archived lesions, pseudonymous views only. */
+  async findings(ref: DicomWebReferenceDto, header: InstanceHeader): Promise<ReferenceFindings> {
+    const ids = header.patientId ? await this.priorFinder.priorLesionIds({ issuerOfPatientId: header.issuerOfPatientId, patientId: header.patientId }) : [];
+    const lesions = ids.length ? await this.lesions.getLesionViews(ids.slice(0, MAX_PRIORS)) : [];
+    return {
+      reference: { source: ref.source, studyInstanceUid: ref.studyInstanceUid, seriesInstanceUid: ref.seriesInstanceUid, sopInstanceUid: ref.sopInstanceUid, frame: ref.frame ?? 1 },
+      priors: { state: this.priorFinder.state, lesions },
+    };
+  }
+}
