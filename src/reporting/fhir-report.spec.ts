@@ -9,7 +9,7 @@ describe('buildFhirReport', () => {
 
   it('validates as FHIR R4 with no errors', () => {
     const result = fhir.validate(buildFhirReport(fullReport()), {});
-    expect(result.messages.filter((m: { severity: string }) => m.severity === 'error')).toEqual([]);
+    expect(result.messages.filter((m) => m.severity === 'error')).toEqual([]);
     expect(result.valid).toBe(true);
   });
 
@@ -38,7 +38,7 @@ describe('buildFhirReport', () => {
       fullReport({ image: { studyInstanceUid: null, seriesInstanceUid: null, sopInstanceUid: null, sopClassUid: '1.2.840.10008.5.1.4.1.1.2', frame: null, modality: 'CT' }, coarseType: null, longAxisMm: null, shortAxisMm: null, tags: [], growth: null, similar: [] }),
     );
     const result = fhir.validate(bare, {});
-    expect(result.messages.filter((m: { severity: string }) => m.severity === 'error')).toEqual([]);
+    expect(result.messages.filter((m) => m.severity === 'error')).toEqual([]);
     expect((bare as { entry: Entry[] }).entry.map((e) => e.resource.resourceType)).toEqual(['DiagnosticReport', 'Observation', 'ImagingStudy', 'Patient']);
   });
 
