@@ -2,7 +2,6 @@ import { Fhir } from 'fhir';
 import { buildFhirReport } from './fhir-report';
 import { fullReport } from './report-fixture.testing';
 
-type Entry = { fullUrl: string; resource: Record<string, any> };
 
 describe('buildFhirReport', () => {
   const fhir = new Fhir();
@@ -14,9 +13,9 @@ describe('buildFhirReport', () => {
   });
 
   it('is a Bundle with a DiagnosticReport whose results are the axes in UCUM mm, the finding with its site, and an ImagingStudy with the UIDs', () => {
-    const bundle = buildFhirReport(fullReport()) as { entry: Entry[] };
-    const byUrl = new Map(bundle.entry.map((e) => [e.fullUrl, e.resource]));
-    const report = bundle.entry[0].resource;
+    const bundle = buildFhirReport(fullReport());
+    const byUrl = new Map<string, any>(bundle.entry.map((e) => [e.fullUrl, e.resource]));
+    const report: any = bundle.entry[0].resource;
     expect(report.resourceType).toBe('DiagnosticReport');
     const results = report.result.map((r: { reference: string }) => byUrl.get(r.reference)!);
     const axis = (code: string) => results.find((o: any) => o.code.coding[0].code === code);
@@ -39,13 +38,13 @@ describe('buildFhirReport', () => {
     );
     const result = fhir.validate(bare, {});
     expect(result.messages.filter((m) => m.severity === 'error')).toEqual([]);
-    expect((bare as { entry: Entry[] }).entry.map((e) => e.resource.resourceType)).toEqual(['DiagnosticReport', 'Observation', 'ImagingStudy', 'Patient']);
+    expect((bare).entry.map((e) => e.resource.resourceType)).toEqual(['DiagnosticReport', 'Observation', 'ImagingStudy', 'Patient']);
   });
 
   it('catches a broken resource (the validator is not a rubber stamp)', () => {
-    const broken = buildFhirReport(fullReport()) as { entry: Entry[] };
+    const broken = buildFhirReport(fullReport());
     broken.entry[0].resource.status = 'not-a-status';
-    delete broken.entry[1].resource.code;
+    delete (broken.entry[1].resource as Record<string, unknown>).code;
     const result = fhir.validate(broken, {});
     expect(result.valid).toBe(false);
   });

@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { CODES, Code, FHIR_SYSTEM, siteOf } from './finding-codes';
 import { LesionReport } from './lesion-report';
 
-type Resource = Record<string, unknown> & { resourceType: string };
+export type FhirResource = Record<string, unknown> & { resourceType: string };
+type Resource = FhirResource;
+export interface FhirBundle extends FhirResource {
+  resourceType: 'Bundle';
+  entry: { fullUrl: string; resource: FhirResource }[];
+}
 
 const coding = (c: Code) => ({ system: FHIR_SYSTEM[c.scheme], code: c.value, display: c.meaning });
 const concept = (...codes: Code[]) => ({ coding: codes.map(coding), text: codes[0].meaning });
@@ -14,7 +19,7 @@ const mm = (value: number) => ({ value: round(value, 2), unit: 'mm', system: FHI
  * tags, growth, similar cases), the pseudonymous Patient, and the ImagingStudy the measurement was made
  * on (its DICOM UIDs as urn:oid identifiers when known).
  */
-export function buildFhirReport(report: LesionReport): Resource {
+export function buildFhirReport(report: LesionReport): FhirBundle {
   const id = (what: string) => `urn:uuid:${uuidFrom(`${report.trackingUid}:${what}:${report.createdAt.toISOString()}`)}`;
   const patientRef = { reference: id('patient') };
   const studyRef = { reference: id('study') };
