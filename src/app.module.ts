@@ -15,6 +15,7 @@ import { SearchModule } from './search/search.module';
 import { TagsModule } from './tags/tags.module';
 import { CohortsModule } from './cohorts/cohorts.module';
 import { WebModule } from './web/web.module';
+import { ReportingModule } from './reporting/reporting.module';
 
 @Module({})
 export class AppModule {
@@ -37,6 +38,7 @@ export class AppModule {
         DetectionModule,
         GrowthModule,
         MetricsModule,
+        ReportingModule,
       ],
     };
   }

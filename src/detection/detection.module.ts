@@ -24,5 +24,6 @@ import { TAG_PREDICTOR } from './tag-predictor.port';
   controllers: [DetectionController],
   // Predicted tags for each box come from the tags feature, through the port detection defines.
   providers: [DetectionService, SeriesFilesRepository, { provide: TAG_PREDICTOR, useExisting: TagPredictionService }],
+  exports: [DetectionService],
 })
 export class DetectionModule {}

@@ -15,6 +15,8 @@ export interface ReferencedSlice {
 /** What an answer to a query by reference adds: the reference as asked, and the same patient's archived lesions. */
 export interface ReferenceFindings {
   reference: { source: string; studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string; frame: number };
+  /** Non-identifying facts of the fetched instance (what an SR referencing it needs). */
+  instance: { sopClassUid: string | null; modality: string | null; numberOfFrames: number };
   priors: { state: 'available' | 'unavailable'; lesions: LesionView[] };
 }
 
@@ -62,6 +64,7 @@ export class ReferencedSliceService {
     const lesions = ids.length ? await this.lesions.getLesionViews(ids.slice(0, MAX_PRIORS)) : [];
     return {
       reference: { source: ref.source, studyInstanceUid: ref.studyInstanceUid, seriesInstanceUid: ref.seriesInstanceUid, sopInstanceUid: ref.sopInstanceUid, frame: ref.frame ?? 1 },
+      instance: { sopClassUid: header.sopClassUid && /^[0-9.]{1,64}$/.test(header.sopClassUid) ? header.sopClassUid : null, modality: header.modality && /^[A-Z]{1,16}$/.test(header.modality) ? header.modality : null, numberOfFrames: header.numberOfFrames },
       priors: { state: this.priorFinder.state, lesions },
     };
   }

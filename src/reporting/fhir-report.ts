@@ -79,7 +79,7 @@ export function buildFhirReport(report: LesionReport): FhirBundle {
   };
   const patient: Resource = {
     resourceType: 'Patient',
-    identifier: [{ system: 'urn:lesion-retrieval-service:pseudonymous-patient', value: report.patient.id }],
+    ...(report.patient.id ? { identifier: [{ system: 'urn:lesion-retrieval-service:pseudonymous-patient', value: report.patient.id }] } : {}),
     ...(report.patient.sex ? { gender: report.patient.sex === 'M' ? 'male' : 'female' } : {}),
   };
   const diagnosticReport: Resource = {

@@ -9,8 +9,8 @@ export interface LesionReport {
   trackingIdentifier: string;
   /** Stable over reports of the same lesion (2.25 UID). */
   trackingUid: string;
-  /** The pseudonymous patient: "DeepLesion patient 3"; never a source's Patient ID. */
-  patient: { id: string; sex: 'M' | 'F' | null };
+  /** The pseudonymous patient ("DeepLesion-patient-3"); null for a slice from a PACS: its Patient ID is never repeated. */
+  patient: { id: string | null; sex: 'M' | 'F' | null };
   /** The referenced image, when its UIDs are known (archived lesions from DICOM, or a DICOMweb reference). */
   image: {
     studyInstanceUid: string | null;

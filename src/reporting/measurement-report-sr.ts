@@ -57,7 +57,7 @@ export function buildMeasurementReportSr(report: LesionReport): BuiltSr {
     Manufacturer: report.observer.manufacturer,
     ManufacturerModelName: report.observer.modelName.slice(0, 64),
     PatientName: '',
-    PatientID: report.patient.id.slice(0, 64),
+    PatientID: report.patient.id?.slice(0, 64) ?? '',
     PatientBirthDate: '',
     PatientSex: report.patient.sex ?? '',
     InstanceNumber: 1,
