@@ -66,7 +66,7 @@ export class SearchService {
   async similar(dto: SimilarSearchDto, upload?: Buffer): Promise<SimilarResult> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
     const given = [dto.lesionId !== undefined, Boolean(upload), dto.dicomweb !== undefined].filter(Boolean).length;
-    if (given !== 1) throw new BadRequestException('Give one of lesionId, an uploaded slice (multipart field "file") with its box, or dicomweb (a slice on a configured PACS) with its box');
+    if (given !== 1) throw new BadRequestException('Give either lesionId or an uploaded slice (multipart field "file") with its box, or dicomweb (a slice on a configured PACS) with its box: exactly one of them');
     // A referenced slice is fetched (WADO-RS) and then read exactly as an upload: same pool, same checks.
     const reference = dto.dicomweb ? await this.referenced.fetch(dto.dicomweb) : null;
     if (reference) upload = reference.bytes;
