@@ -201,7 +201,9 @@ export class DicomWebService {
     if (!(error instanceof DicomWebError)) return error;
     const name = `DICOMweb source "${source.name}"`;
     // The source's URL and credentials stay in the configuration: answers and logs name the source only.
-    this.logger.warn(`${name}: ${error.kind}${error.status ? ` (${error.status})` : ''}`);
+    const line = `${name}: ${error.kind}${error.status ? ` (${error.status})` : ''}`;
+    if (error.kind === 'not-found') this.logger.debug(line);
+    else this.logger.warn(line);
     switch (error.kind) {
       case 'unreachable':
         return new BadGatewayException(`${name} is unreachable`);
