@@ -213,7 +213,7 @@ export class DicomWebService {
         return new NotFoundException(`${what} not found on ${name}`);
       case 'too-large':
         return what.startsWith('instance')
-          ? new PayloadTooLargeException(`${what} on ${name} is larger than the service takes (DICOMWEB_MAX_RESPONSE_BYTES)`)
+          ? new PayloadTooLargeException(`${what} on ${name} is larger than the service takes (MAX_UPLOAD_BYTES, DICOMWEB_MAX_RESPONSE_BYTES)`)
           : new BadGatewayException(`${name} answered more than the service reads (DICOMWEB_MAX_RESPONSE_BYTES)`);
       default:
         return new BadGatewayException(`${name} answered ${error.status} for ${what}`);

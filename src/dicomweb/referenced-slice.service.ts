@@ -1,4 +1,5 @@
 import { Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LesionView } from '../lesions/lesion.view';
 import { LesionsService } from '../lesions/lesions.service';
 import { DicomWebReferenceDto } from './dicomweb.dto';
@@ -34,10 +35,12 @@ export class ReferencedSliceService {
     private readonly dicomWeb: DicomWebService,
     private readonly lesions: LesionsService,
     @Inject(PRIOR_LESION_FINDER) private readonly priorFinder: PriorLesionFinder,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async fetch(ref: DicomWebReferenceDto): Promise<ReferencedSlice> {
-    const bytes = await this.dicomWeb.retrieveInstance(ref.source, ref);
+    // A referenced slice is bounded as an upload is (MAX_UPLOAD_BYTES), and as any DICOMweb answer.
+    const bytes = await this.dicomWeb.retrieveInstance(ref.source, ref, Math.min(this.config.maxUploadBytes, this.config.dicomWeb.maxResponseBytes));
     let header: InstanceHeader;
     try {
       header = readInstanceHeader(bytes);

@@ -27,7 +27,9 @@ const SOURCE_PATIENT_NAME = 'Doe^Janet';
 const STUDY = '1.2.826.0.1.3680043.8.498.18001';
 const SERIES = `${STUDY}.1`;
 const SOP = `${STUDY}.1.1`;
+const BIG_SOP = `${STUDY}.1.2`;
 const TIMEOUT_MS = 1500;
+const MAX_UPLOAD = 1024 ** 2;
 
 type Node = Record<string, unknown> & { ContentSequence?: Node[] };
 const walk = (item: Node, out: Node[] = []): Node[] => {
@@ -52,6 +54,7 @@ function realSliceInstance(): { bytes: Uint8Array; truth: { x1: number; y1: numb
     pixelSpacing: [0.7, 0.7],
     uids: { study: STUDY, series: SERIES, sop: SOP },
     elements: [
+      { tag: 0x00080020, vr: 'DA', value: '20260115' },
       { tag: 0x00100010, vr: 'PN', value: SOURCE_PATIENT_NAME },
       { tag: 0x00100020, vr: 'LO', value: SOURCE_PATIENT_ID },
       { tag: 0x00100021, vr: 'LO', value: 'HOSPITAL-A' },
@@ -111,7 +114,9 @@ describeWithOrthanc('reporting-system integration against a real Orthanc (e2e)',
       closed: `http://127.0.0.1:${closedPort}/dicom-web`,
       slow: `http://127.0.0.1:${(slow.address() as net.AddressInfo).port}/dicom-web`,
     };
-    t = await createSampleApp({ DICOMWEB_SOURCES: JSON.stringify(sources), DICOMWEB_TIMEOUT_MS: String(TIMEOUT_MS) });
+    t = await createSampleApp({ DICOMWEB_SOURCES: JSON.stringify(sources), DICOMWEB_TIMEOUT_MS: String(TIMEOUT_MS), MAX_UPLOAD_BYTES: String(MAX_UPLOAD) });
+    // An instance over MAX_UPLOAD_BYTES (1024² 16-bit pixels).
+    await orthanc.load(writeDicom({ rows: 1024, columns: 1024, uids: { study: STUDY, series: SERIES, sop: BIG_SOP } }));
     const nonImage = buildMeasurementReportSr(fullReport({ image: { ...fullReport().image, studyInstanceUid: STUDY, seriesInstanceUid: SERIES, sopInstanceUid: SOP } }));
     NON_IMAGE = { series: nonImage.seriesInstanceUid, sop: nonImage.sopInstanceUid };
     await orthanc.load(nonImage.bytes);
@@ -285,7 +290,7 @@ describeWithOrthanc('reporting-system integration against a real Orthanc (e2e)',
     expect((await t.http().post('/api/v1/detections/from-point/report').set(bearer(t.reader)).send({ x: 1, y: 1 }).expect(400)).body.message).toMatch(/dicomweb/);
   });
 
-  it('answers a bad reference clearly and stores nothing: unreachable 502, slow 504, unknown instance 404, frame out of range 422, a non-image 422, bad UIDs 400', async () => {
+  it('answers a bad reference clearly and stores nothing: unreachable 502, slow 504, unknown instance 404, too large 413, frame out of range 422, a non-image 422, bad UIDs 400', async () => {
     covers('POST /api/v1/search/similar', 'bad-input');
     covers('POST /api/v1/detections/from-point', 'bad-input');
     const counts = async () => (await t.db.query(`SELECT (SELECT count(*) FROM lesion) AS lesions, (SELECT count(*) FROM lesion_embedding) AS embeddings, (SELECT count(*) FROM study) AS studies`))[0];
@@ -303,6 +308,7 @@ describeWithOrthanc('reporting-system integration against a real Orthanc (e2e)',
     if (HAVE_SAMPLES) {
       expect((await point(ref({ frame: 2 })).expect(422)).body.message).toMatch(/dicomweb.frame 2 is out of range: instance .* has 1 frame/);
     }
+    expect((await point(ref({ sopInstanceUid: BIG_SOP })).expect(413)).body.message).toMatch(/^instance .*\.1\.2 on DICOMweb source "orthanc" is larger than the service takes \(MAX_UPLOAD_BYTES/);
     // An SR is an instance without pixels.
     expect((await point({ source: 'orthanc', studyInstanceUid: STUDY, seriesInstanceUid: NON_IMAGE.series, sopInstanceUid: NON_IMAGE.sop }).expect(422)).body.message).toBe(
       `instance ${NON_IMAGE.sop} is not an image (no pixel data; modality SR): reference a CT or other image instance`,
@@ -321,16 +327,26 @@ describeWithOrthanc('reporting-system integration against a real Orthanc (e2e)',
     const studies = await client.searchStudies('orthanc', { patientId: SOURCE_PATIENT_ID, modality: 'CT' });
     expect(studies.map((s) => s['0020000D'].Value?.[0])).toEqual([STUDY]);
     expect(await client.searchStudies('orthanc', { patientId: 'nobody' })).toEqual([]);
+    expect((await client.searchStudies('orthanc', { studyDateFrom: '20260101', studyDateTo: '20260131' })).map((s) => s['0020000D'].Value?.[0])).toEqual([STUDY]);
+    expect(await client.searchStudies('orthanc', { studyDateFrom: '20250101', studyDateTo: '20251231' })).toEqual([]);
+    expect(await client.searchStudies('orthanc', { patientId: SOURCE_PATIENT_ID, modality: 'MR' })).toEqual([]);
     const series = await client.searchSeries('orthanc', { studyInstanceUid: STUDY });
     expect(series.length).toBeGreaterThanOrEqual(1);
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'lrs-study-'));
     try {
-      const all = await client.retrieveStudyToFolder('orthanc', STUDY, folder, 64 * 1024 ** 2);
-      expect(all.files).toContain(`${SOP}.dcm`);
+      const all = await client.retrieveStudyToFolder('orthanc', STUDY, path.join(folder, 'all'), 64 * 1024 ** 2);
+      expect(all.files).toEqual(expect.arrayContaining([`${SOP}.dcm`, `${BIG_SOP}.dcm`]));
       expect(all.skipped).toBe(0);
-      expect(fs.statSync(path.join(folder, `${SOP}.dcm`)).size).toBe(all.files.length === 1 ? all.bytes : fs.statSync(path.join(folder, `${SOP}.dcm`)).size);
-      const bounded = await client.retrieveStudyToFolder('orthanc', STUDY, fs.mkdtempSync(path.join(os.tmpdir(), 'lrs-study-')), 1000);
-      expect(bounded).toMatchObject({ files: [], bytes: 0, skipped: all.files.length });
+      expect(all.files.reduce((sum, f) => sum + fs.statSync(path.join(folder, 'all', f)).size, 0)).toBe(all.bytes);
+      expect(fs.readFileSync(path.join(folder, 'all', `${SOP}.dcm`)).subarray(128, 132).toString()).toBe('DICM');
+      // A bound below the smallest instance keeps the folder empty.
+      const bounded = await client.retrieveStudyToFolder('orthanc', STUDY, path.join(folder, 'bounded'), 1000);
+      expect(bounded).toEqual({ files: [], bytes: 0, skipped: all.files.length });
+      // Room for the slice but not the 2 MB instance: the slice is kept, the large one skipped.
+      const partial = await client.retrieveStudyToFolder('orthanc', STUDY, path.join(folder, 'partial'), 1024 ** 2);
+      expect(partial.files).toContain(`${SOP}.dcm`);
+      expect(partial.files).not.toContain(`${BIG_SOP}.dcm`);
+      expect(partial.bytes).toBeLessThanOrEqual(1024 ** 2);
     } finally {
       fs.rmSync(folder, { recursive: true, force: true });
     }
