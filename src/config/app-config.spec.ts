@@ -48,4 +48,11 @@ describe('loadConfig', () => {
     expect((error as ConfigError).problems).toHaveLength(3);
     expect((error as ConfigError).message).toContain('PORT');
   });
+  it('reads the DICOMweb sources, timeout and bound, and refuses bad ones at boot', () => {
+    const config = loadConfig({ DICOMWEB_SOURCES: '{"pacs": "http://pacs:8042/dicom-web"}', DICOMWEB_TIMEOUT_MS: '2500', DICOMWEB_MAX_RESPONSE_BYTES: '1048576' });
+    expect(config.dicomWeb).toEqual({ sources: new Map([['pacs', { name: 'pacs', baseUrl: 'http://pacs:8042/dicom-web', authorization: null }]]), timeoutMs: 2500, maxResponseBytes: 1048576 });
+    expect(loadConfig({}).dicomWeb).toMatchObject({ timeoutMs: 10_000, maxResponseBytes: 64 * 1024 ** 2 });
+    expect(loadConfig({}).dicomWeb.sources.size).toBe(0);
+    expect(() => loadConfig({ DICOMWEB_SOURCES: '[1]', DICOMWEB_TIMEOUT_MS: '0' })).toThrow(/DICOMWEB_SOURCES must be a JSON object[\s\S]*DICOMWEB_TIMEOUT_MS must be an integer in 50\.\.600000/);
+  });
 });
