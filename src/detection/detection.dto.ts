@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ValidateNested } from 'class-validator';
+import { IsObject, ValidateNested } from 'class-validator';
 import { DicomWebReferenceDto } from '../dicomweb/dicomweb.dto';
 import { ArrayMaxSize, IsIn, IsNumber, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { BoundedInt, BoundedNumber, OptionalNotNull } from '../common/bounded-input';
@@ -41,6 +41,7 @@ export class SliceUploadDto extends SliceEncodingDto {
 
   @ApiPropertyOptional({ type: () => DicomWebReferenceDto, description: 'JSON only: the slice on a configured PACS (fetched by WADO-RS) in place of an uploaded file; spacing comes from its header' })
   @OptionalNotNull()
+  @IsObject({ message: 'dicomweb must be an object {source, studyInstanceUid, seriesInstanceUid, sopInstanceUid, frame}' })
   @ValidateNested()
   @Type(() => DicomWebReferenceDto)
   dicomweb?: DicomWebReferenceDto;

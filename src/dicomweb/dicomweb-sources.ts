@@ -7,7 +7,8 @@ export interface DicomWebSource {
   authorization: string | null;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** What a source may be called (config keys, and the `source` of requests). */
+export const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const MAX_SOURCES = 32;
 
 /**
@@ -31,7 +32,7 @@ export function parseDicomWebSources(raw: string | undefined, problems: string[]
   const entries = Object.entries(parsed as Record<string, unknown>);
   if (entries.length > MAX_SOURCES) problems.push(`DICOMWEB_SOURCES names more than ${MAX_SOURCES} sources`);
   for (const [name, value] of entries.slice(0, MAX_SOURCES)) {
-    if (!NAME.test(name)) {
+    if (!SOURCE_NAME.test(name)) {
       problems.push(`DICOMWEB_SOURCES: source name "${name.slice(0, 64)}" must be 1-64 letters, digits, "_", "." or "-"`);
       continue;
     }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength } from 'class-validator';
+import { SOURCE_NAME } from './dicomweb-sources';
 import { BoundedInt, OptionalNotNull } from '../common/bounded-input';
 import { DICOM_UID, MAX_UID_LENGTH } from './dicom-uid';
 
@@ -12,7 +13,7 @@ export class DicomWebReferenceDto {
   @ApiProperty({ description: 'A source named in DICOMWEB_SOURCES', example: 'pacs' })
   @IsString()
   @MaxLength(64)
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, { message: 'dicomweb.source must be a configured source name' })
+  @Matches(SOURCE_NAME, { message: 'dicomweb.source must be a configured source name' })
   source: string;
 
   @ApiProperty({ example: '1.2.826.0.1.3680043.8.498.1' })

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
 import { OptionalNotNull } from '../common/bounded-input';
 import { FromPointDto } from '../detection/detection.dto';
+import { SOURCE_NAME } from '../dicomweb/dicomweb-sources';
 
 export const REPORT_FORMATS = ['dicom-sr', 'fhir'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -18,6 +19,6 @@ export class StowReportDto {
   @ApiProperty({ description: 'A source named in DICOMWEB_SOURCES, to store the SR on (STOW-RS)', example: 'pacs' })
   @IsString()
   @MaxLength(64)
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, { message: 'source must be a configured DICOMweb source name' })
+  @Matches(SOURCE_NAME, { message: 'source must be a configured DICOMweb source name' })
   source: string;
 }

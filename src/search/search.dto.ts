@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { SliceEncodingDto } from '../common/slice-encoding.dto';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsString, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { IsBoolean, IsDefined, IsString, Matches, MaxLength, IsObject, ValidateIf, ValidateNested } from 'class-validator';
 import { DicomWebReferenceDto } from '../dicomweb/dicomweb.dto';
 import { BoundedInt, BoundedNumber, IdInt, OptionalNotNull } from '../common/bounded-input';
 import { toBoolean } from '../common/query-transforms';
@@ -19,6 +19,7 @@ export class SimilarSearchDto extends IntersectionType(LesionCriteriaDto, SliceE
 
   @ApiPropertyOptional({ type: () => DicomWebReferenceDto, description: 'JSON only: the slice on a configured PACS (fetched by WADO-RS) in place of an uploaded file; spacing comes from its header' })
   @OptionalNotNull()
+  @IsObject({ message: 'dicomweb must be an object {source, studyInstanceUid, seriesInstanceUid, sopInstanceUid, frame}' })
   @ValidateNested()
   @Type(() => DicomWebReferenceDto)
   dicomweb?: DicomWebReferenceDto;

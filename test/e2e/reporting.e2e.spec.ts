@@ -316,6 +316,14 @@ describeWithOrthanc('reporting-system integration against a real Orthanc (e2e)',
     expect((await similar(ref({ sopInstanceUid: '1.2.3.abc' })).expect(400)).body.message).toEqual(expect.arrayContaining([expect.stringMatching(/sopInstanceUid must be a DICOM UID/)]));
     expect((await similar(ref({ studyInstanceUid: `1.${'2'.repeat(64)}` })).expect(400)).body.message).toEqual(expect.arrayContaining([expect.stringMatching(/studyInstanceUid must be a DICOM UID/)]));
     expect((await point(ref({ frame: 0 })).expect(400)).body.message).toEqual(expect.arrayContaining([expect.stringMatching(/frame/)]));
+    // Hostile shapes and values: 400 naming the field.
+    for (const dicomweb of [null, 'pacs', [ref()], {}, 42]) {
+      const res = await t.http().post('/api/v1/detections/from-point').set(bearer(t.reader)).send({ dicomweb, x: 1, y: 1 }).expect(400);
+      expect(JSON.stringify(res.body.message)).toMatch(/dicomweb/);
+    }
+    for (const bad of [{ source: 'or\u0000thanc' }, { source: 'x'.repeat(10_000) }, { frame: 1e12 }, { frame: -1 }, { frame: 1.5 }, { frame: 'NaN' }, { sopInstanceUid: null }, { studyInstanceUid: '' }]) {
+      await similar(ref(bad)).expect(400);
+    }
     expect((await similar(ref({ source: 'nowhere' })).expect(400)).body.message).toMatch(/not a configured DICOMweb source \(configured: orthanc, closed, slow\)/);
     expect((await t.http().post('/api/v1/search/similar').set(bearer(t.reader)).send({ dicomweb: ref(), lesionId: 1, box: '1,1,5,5' }).expect(400)).body.message).toMatch(/exactly one of them/);
     expect(await counts()).toEqual(before);
