@@ -3,7 +3,6 @@ import {
   BadGatewayException,
   BadRequestException,
   GatewayTimeoutException,
-  HttpException,
   Inject,
   Injectable,
   Logger,
@@ -197,7 +196,8 @@ export class DicomWebService {
     }
   }
 
-  private translate(error: unknown, source: DicomWebSource, what: string): HttpException | unknown {
+  /** A DicomWebError as the HTTP answer naming the source; anything else unchanged. */
+  private translate(error: unknown, source: DicomWebSource, what: string): unknown {
     if (!(error instanceof DicomWebError)) return error;
     const name = `DICOMweb source "${source.name}"`;
     // The source's URL and credentials stay in the configuration: answers and logs name the source only.

@@ -118,8 +118,7 @@ function findDelimiter(bytes: Buffer, delimiter: Buffer, from: number): number {
   for (;;) {
     const found = bytes.indexOf(delimiter, at);
     if (found < 0) return -1;
-    if (found >= from + 2 && bytes[found - 2] === 0x0d && bytes[found - 1] === 0x0a) return found;
-    if (found === from && bytes[found - 2] === 0x0d && bytes[found - 1] === 0x0a) return found;
+    if (found >= 2 && bytes[found - 2] === 0x0d && bytes[found - 1] === 0x0a) return found;
     at = found + 1;
   }
 }

@@ -22,8 +22,6 @@ export interface ReferenceFindings {
 }
 
 const MAX_PRIORS = 100;
-// Image storage SOP classes all have pixel data; these are the classes a CT slice query can use.
-const IMAGE_MODALITY_HINT = 'a CT or other image instance';
 
 /**
  * Queries by DICOMweb reference: fetch the instance by WADO-RS, check it is an image with the asked frame,
@@ -49,7 +47,7 @@ export class ReferencedSliceService {
       throw error;
     }
     if (!header.hasPixelData) {
-      throw new UnprocessableEntityException(`instance ${ref.sopInstanceUid} is not an image (no pixel data${header.modality ? `; modality ${header.modality.slice(0, 16)}` : ''}): reference ${IMAGE_MODALITY_HINT}`);
+      throw new UnprocessableEntityException(`instance ${ref.sopInstanceUid} is not an image (no pixel data${header.modality ? `; modality ${header.modality.slice(0, 16)}` : ''}): reference a CT or other image instance`);
     }
     const frame = ref.frame ?? 1;
     if (frame > header.numberOfFrames) {

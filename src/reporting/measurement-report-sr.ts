@@ -114,7 +114,7 @@ export function buildMeasurementReportSr(report: LesionReport): BuiltSr {
   return { bytes: new Uint8Array(dict.write()), sopInstanceUid, seriesInstanceUid, studyInstanceUid };
 }
 
-/** Reads a DICOM file back into dcmjs's naturalized form (tests, and the STOW answer check). */
+/** Reads a DICOM file back into dcmjs's naturalized form (how the specs and e2e tests check the SR). */
 export function readDicomNaturalized(bytes: Uint8Array): Record<string, unknown> {
   const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(copy).dict);
