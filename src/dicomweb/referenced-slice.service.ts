@@ -47,7 +47,7 @@ export class ReferencedSliceService {
       throw error;
     }
     if (!header.hasPixelData) {
-      throw new UnprocessableEntityException(`instance ${ref.sopInstanceUid} is not an image (no pixel data${header.modality ? `; modality ${header.modality.slice(0, 16)}` : ''}): reference a CT or other image instance`);
+      throw new UnprocessableEntityException(`instance ${ref.sopInstanceUid} is not an image (no pixel data${header.modality && /^[A-Z0-9_ ]{1,16}$/.test(header.modality) ? `; modality ${header.modality}` : ''}): reference a CT or other image instance`);
     }
     const frame = ref.frame ?? 1;
     if (frame > header.numberOfFrames) {
