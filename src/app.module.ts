@@ -8,6 +8,7 @@ import { DetectionModule } from './detection/detection.module';
 import { GrowthModule } from './growth/growth.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
+import { ArchiveModule } from './archive/archive.module';
 import { LesionsModule } from './lesions/lesions.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SampleModule } from './sample/sample.module';
@@ -30,6 +31,7 @@ export class AppModule {
         HealthModule,
         LesionsModule,
         IngestModule,
+        ArchiveModule,
         SampleModule,
         SearchModule,
         TagsModule,

@@ -14,6 +14,7 @@ import { resolveDatabase, ResolvedDatabase } from '../database/database-bootstra
 import { dataSourceOptions } from '../database/data-source-options';
 import { IngestFormat } from '../ingest/ingest-job.entity';
 import { IngestService } from '../ingest/ingest.service';
+import { ArchiveImportService } from '../archive/archive-import.service';
 import { IngestJobView } from '../ingest/ingest.types';
 import { SampleService } from '../sample/sample.service';
 import { SampleDatasetRepository } from '../sample/sample-dataset.repository';
@@ -40,6 +41,8 @@ const USAGE = `Usage: node dist/src/cli/main.js <command>
   ingest deeplesion --csv DL_info.csv --images Images_png [--dataset NAME]
   ingest keyslice8  --csv DL_info.csv --images Key_slices [--hu-window -1024,3071] [--dataset NAME]
   ingest samples    --csv lesions.csv --images images     [--hu-window -1024,3071] [--dataset NAME]
+  ingest dicom      --dir FOLDER [--annotations FILE.csv] [--dataset NAME]
+                     a folder of DICOM files (any nesting): series, SR/presentation-state/CSV lesions, de-identified
   keys create --name NAME --role reader|curator|admin
   keys list
   keys revoke ID
@@ -91,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function ingest(app: INestApplicationContext, args: string[]): Promise<number> {
   const [format, ...flags] = args;
+  if (format === 'dicom') return ingestDicom(app, flags);
   if (!['deeplesion', 'keyslice8', 'samples'].includes(format)) throw new UsageError('ingest needs a format: deeplesion, keyslice8 or samples');
   const { values } = parseArgs({
     args: flags,
@@ -119,6 +123,37 @@ async function ingest(app: INestApplicationContext, args: string[]): Promise<num
   if (started) bar.stop();
   console.log(`Import ${job.status}: ${job.importedRows} lesions imported, ${job.skippedRows} rows skipped of ${job.totalRows} (job ${job.id})`);
   for (const error of job.errors.slice(0, 50)) console.log(`  line ${error.line}: ${error.message}`);
+  if (job.errors.length > 50) console.log(`  … ${job.skippedRows - 50} more (GET /api/v1/admin/ingest/jobs/${job.id})`);
+  return job.status === 'completed' ? 0 : 1;
+}
+
+async function ingestDicom(app: INestApplicationContext, flags: string[]): Promise<number> {
+  const { values } = parseArgs({ args: flags, options: { dir: { type: 'string' }, annotations: { type: 'string' }, dataset: { type: 'string' } } });
+  if (!values.dir) throw new UsageError('ingest dicom needs --dir');
+  const bar = new SingleBar({
+    format: 'ingest {bar} {percentage}% | {value}/{total} series | {files} files | {lesions} lesions | skipped {skipped}',
+    noTTYOutput: true,
+    notTTYSchedule: 2000,
+    hideCursor: true,
+  });
+  let started = false;
+  const onProgress = (job: IngestJobView) => {
+    const payload = { files: job.filesWalked, lesions: job.importedRows, skipped: job.skippedRows };
+    if (!started) {
+      bar.start(Math.max(job.totalRows, 1), job.processedRows, payload);
+      started = true;
+    }
+    if (job.totalRows) bar.setTotal(job.totalRows);
+    bar.update(job.processedRows, payload);
+  };
+  const job = await app.get(ArchiveImportService).run(
+    { dir: path.resolve(values.dir), annotations: values.annotations ? path.resolve(values.annotations) : undefined, dataset: values.dataset ?? 'archive', pathsFrom: 'operator' },
+    onProgress,
+  );
+  if (started) bar.stop();
+  console.log(`Import ${job.status}: ${job.filesWalked} files, ${job.totalRows} series, ${job.importedRows} lesions imported, ${job.skippedRows} problems (job ${job.id})`);
+  if (job.message) console.log(`  ${job.message}`);
+  for (const error of job.errors.slice(0, 50)) console.log(`  ${error.file ?? ''}${error.line ? ` line ${error.line}` : ''}: ${error.message}`);
   if (job.errors.length > 50) console.log(`  … ${job.skippedRows - 50} more (GET /api/v1/admin/ingest/jobs/${job.id})`);
   return job.status === 'completed' ? 0 : 1;
 }

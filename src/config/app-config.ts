@@ -26,6 +26,25 @@ export interface AppConfig {
     /** Largest image file an import reads (bytes). */
     maxImageBytes: number;
   };
+  /** DICOM folder imports (src/archive). */
+  archive: {
+    /** Managed folder of the slices written from DICOM archives (DeepLesion-style 16-bit PNGs). */
+    dir: string;
+    /** Files one import may walk; more refuses the import before anything is read. */
+    maxFiles: number;
+    /** Larger files are reported and skipped. */
+    maxFileBytes: number;
+    /** Folder nesting walked below the import folder. */
+    maxDepth: number;
+    /** Slices (frames) one series may have; a larger series is reported and skipped. */
+    maxSeriesSlices: number;
+    /** Neighbours written each side of a key slice, at most (fewer when the models' slice offsets need fewer). */
+    neighbourSlices: number;
+    /** Worker threads decoding archive slices; 0 decodes in the main thread (tests, tiny archives). */
+    decodeWorkers: number;
+  };
+  /** De-identification secret (HMAC key of pseudonyms, date shifts and UIDs); null: generated under DATA_DIR (embedded database only). */
+  deidSecret: string | null;
   /** 'auto': create and print an admin key at start when none exists and the database is embedded. */
   bootstrapAdminKey: 'auto' | 'always' | 'never';
   logLevel: 'error' | 'warn' | 'log' | 'debug';
@@ -200,6 +219,16 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       maxCsvLineLength: int('INGEST_MAX_CSV_LINE_LENGTH', 64 * 1024, 16, 1024 ** 3),
       maxImageBytes: int('INGEST_MAX_IMAGE_BYTES', 64 * 1024 ** 2, 1024, 2 * 1024 ** 3),
     },
+    archive: {
+      dir: path.resolve(cwd, str('ARCHIVE_DIR', path.join(dataDir, 'archive'))),
+      maxFiles: int('ARCHIVE_MAX_FILES', 200_000, 1, 10_000_000),
+      maxFileBytes: int('ARCHIVE_MAX_FILE_BYTES', 512 * 1024 ** 2, 1024, 4 * 1024 ** 3),
+      maxDepth: int('ARCHIVE_MAX_DEPTH', 16, 0, 64),
+      maxSeriesSlices: int('ARCHIVE_MAX_SERIES_SLICES', 4000, 1, 100_000),
+      neighbourSlices: int('ARCHIVE_NEIGHBOUR_SLICES', 8, 0, 64),
+      decodeWorkers: int('ARCHIVE_DECODE_WORKERS', Math.max(1, os.cpus().length - 1), 0, 64),
+    },
+    deidSecret: env.DEID_SECRET?.trim() || null,
     bootstrapAdminKey: oneOf('BOOTSTRAP_ADMIN_KEY', 'auto', ['auto', 'always', 'never'] as const),
     logLevel: oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
     maxUploadBytes: int('MAX_UPLOAD_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
@@ -256,6 +285,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       maxResponseBytes: int('DICOMWEB_MAX_RESPONSE_BYTES', 64 * 1024 ** 2, 1024, 2 * 1024 ** 3),
     },
   };
+  if (config.deidSecret !== null && config.deidSecret.length < 16) problems.push('DEID_SECRET must be at least 16 characters');
   if (config.ingest.roots.length === 0) problems.push('INGEST_ROOTS must name at least one folder');
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -75,13 +75,13 @@ describe('EmbeddingService', () => {
     expect(vectorIndex.snapshotIfChanged).toHaveBeenCalledTimes(1);
     // Keyset paging: the second page starts after the last id of the first.
     expect(repository.lesionsToEmbed.mock.calls.map((c) => c[1])).toEqual([0, 2, 5]);
-    expect(repository.lesionsToEmbed.mock.calls[0][3]).toEqual({ onlyIds: undefined, includeExisting: undefined });
+    expect(repository.lesionsToEmbed.mock.calls[0][3]).toEqual({ onlyIds: undefined, includeExisting: undefined, modalities: ['CT'] });
   });
 
   it('recomputes everything in place with force', async () => {
     const { service, repository } = setup([[lesion(1)]]);
     const summary = await service.embedMissing({ force: true });
     expect(summary.total).toBe(99);
-    expect(repository.lesionsToEmbed.mock.calls[0][3]).toEqual({ onlyIds: undefined, includeExisting: true });
+    expect(repository.lesionsToEmbed.mock.calls[0][3]).toEqual({ onlyIds: undefined, includeExisting: true, modalities: ['CT'] });
   });
 });

@@ -34,15 +34,16 @@ export class EmbeddingsRepository {
    * Lesions without an embedding for the model (or all, with `includeExisting`), in id order after
    * `afterId`: keyset paging, so a re-run resumes where the last stored batch ended.
    */
-  async lesionsToEmbed(modelId: string, afterId: number, limit: number, options: { onlyIds?: number[]; includeExisting?: boolean } = {}): Promise<LesionToEmbed[]> {
+  async lesionsToEmbed(modelId: string, afterId: number, limit: number, options: { onlyIds?: number[]; includeExisting?: boolean; modalities?: string[] } = {}): Promise<LesionToEmbed[]> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT l.id, l.image_path, l.image_encoding, l.image_hu_low, l.image_hu_high, l.box_x1, l.box_y1, l.box_x2, l.box_y2,
               l.key_slice_index, s.spacing_x_mm, s.spacing_y_mm, s.spacing_z_mm, s.slices_dir
          FROM lesion l JOIN series s ON s.id = l.series_id
         WHERE l.id > $2 AND ($4::int[] IS NULL OR l.id = ANY($4::int[]))
           AND ($5 OR NOT EXISTS (SELECT 1 FROM lesion_embedding e WHERE e.model_id = $1 AND e.lesion_id = l.id))
+          AND (s.modality IS NULL OR s.modality = ANY($6::text[]))
         ORDER BY l.id LIMIT $3`,
-      [modelId, afterId, limit, options.onlyIds ?? null, options.includeExisting ?? false],
+      [modelId, afterId, limit, options.onlyIds ?? null, options.includeExisting ?? false, options.modalities ?? ['CT']],
     );
     return rows.map((r) => ({
       id: r.id as number,
@@ -64,10 +65,12 @@ export class EmbeddingsRepository {
     return n;
   }
 
-  async countMissing(modelId: string): Promise<number> {
+  async countMissing(modelId: string, modalities: string[] = ['CT']): Promise<number> {
     const [{ n }] = await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM lesion l WHERE NOT EXISTS (SELECT 1 FROM lesion_embedding e WHERE e.model_id = $1 AND e.lesion_id = l.id)`,
-      [modelId],
+      `SELECT count(*)::int AS n FROM lesion l JOIN series s ON s.id = l.series_id
+        WHERE NOT EXISTS (SELECT 1 FROM lesion_embedding e WHERE e.model_id = $1 AND e.lesion_id = l.id)
+          AND (s.modality IS NULL OR s.modality = ANY($2::text[]))`,
+      [modelId, modalities],
     );
     return n;
   }

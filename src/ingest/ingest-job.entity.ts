@@ -1,10 +1,13 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type IngestFormat = 'deeplesion' | 'keyslice8' | 'samples';
+export type IngestFormat = 'deeplesion' | 'keyslice8' | 'samples' | 'dicom';
 export type IngestJobStatus = 'running' | 'completed' | 'failed' | 'interrupted';
 
 export interface IngestRowError {
+  /** CSV line; 0 for a DICOM import's file problems. */
   line: number;
+  /** DICOM imports: the file, relative to the imported folder (never an absolute path). */
+  file?: string;
   message: string;
 }
 
@@ -25,6 +28,8 @@ export class IngestJobEntity {
   @Column('int', { name: 'skipped_rows' }) skippedRows: number;
   /** Imported lesions whose embedding was computed during the import. */
   @Column('int', { name: 'embedded_rows' }) embeddedRows: number;
+  /** DICOM imports: files walked (and their headers read); rows are series there. */
+  @Column('int', { name: 'files_walked', default: 0 }) filesWalked: number;
   @Column('jsonb', { default: () => "'[]'" }) errors: IngestRowError[];
   @Column('text', { nullable: true }) message: string | null;
   @Column('timestamptz', { name: 'started_at' }) startedAt: Date;

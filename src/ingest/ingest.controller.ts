@@ -1,24 +1,34 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/auth.decorators';
 import { StartIngestDto } from './ingest.dto';
 import { IngestService } from './ingest.service';
+import { DICOM_IMPORTER, DicomImporter } from './ingest.types';
 
 @ApiTags('admin')
 @ApiBearerAuth()
 @RequireRole('admin')
 @Controller('admin/ingest')
 export class IngestController {
-  constructor(private readonly ingest: IngestService) {}
+  constructor(
+    private readonly ingest: IngestService,
+    private readonly moduleRef: ModuleRef,
+  ) {}
 
   @Post()
   @HttpCode(202)
   @ApiOperation({ summary: 'Start (or resume) an import job from files on the server; poll its status' })
   async start(@Body() body: StartIngestDto) {
+    if (body.format === 'dicom') {
+      const importer = this.moduleRef.get<DicomImporter>(DICOM_IMPORTER, { strict: false });
+      const { job } = await importer.start({ dir: body.dir!, annotations: body.annotations, dataset: body.dataset ?? 'archive', pathsFrom: 'api' });
+      return job;
+    }
     const { job } = await this.ingest.start({
       format: body.format,
-      csvPath: body.csv,
-      imagesDir: body.images,
+      csvPath: body.csv!,
+      imagesDir: body.images!,
       dataset: body.dataset ?? 'deeplesion',
       huWindow: body.huWindow,
       pathsFrom: 'api',

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsObject, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { IsIn, IsObject, IsString, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
 import { BoundedNumber, OptionalNotNull } from '../common/bounded-input';
 import { IngestFormat } from './ingest-job.entity';
 
@@ -20,21 +20,36 @@ export class HuWindowDto {
 
 export class StartIngestDto {
   @ApiProperty({
-    enum: ['deeplesion', 'keyslice8', 'samples'],
-    description: 'deeplesion: DL_info.csv + Images_png (16-bit); keyslice8: DL_info.csv + a folder of 8-bit key slices named by File_name; samples: lesions.csv of a key-slice sample',
+    enum: ['deeplesion', 'keyslice8', 'samples', 'dicom'],
+    description:
+      'deeplesion: DL_info.csv + Images_png (16-bit); keyslice8: DL_info.csv + a folder of 8-bit key slices named by File_name; samples: lesions.csv of a key-slice sample; dicom: a folder of DICOM files (dir, optional annotations CSV), de-identified on the way in',
   })
-  @IsIn(['deeplesion', 'keyslice8', 'samples'])
+  @IsIn(['deeplesion', 'keyslice8', 'samples', 'dicom'])
   format: IngestFormat;
 
-  @ApiProperty({ description: 'CSV path on the server', example: '/data/deeplesion/DL_info.csv' })
+  @ApiPropertyOptional({ description: 'CSV path on the server (not for dicom)', example: '/data/deeplesion/DL_info.csv' })
+  @ValidateIf((o: StartIngestDto) => o.format !== 'dicom')
   @IsString()
   @Length(1, 4096)
-  csv: string;
+  csv?: string;
 
-  @ApiProperty({ description: 'Images folder on the server', example: '/data/deeplesion/Images_png' })
+  @ApiPropertyOptional({ description: 'Images folder on the server (not for dicom)', example: '/data/deeplesion/Images_png' })
+  @ValidateIf((o: StartIngestDto) => o.format !== 'dicom')
   @IsString()
   @Length(1, 4096)
-  images: string;
+  images?: string;
+
+  @ApiPropertyOptional({ description: 'dicom: the folder of DICOM files on the server (any nesting, DICOMDIR or plain files)', example: '/data/archive/export-2024' })
+  @ValidateIf((o: StartIngestDto) => o.format === 'dicom')
+  @IsString()
+  @Length(1, 4096)
+  dir?: string;
+
+  @ApiPropertyOptional({ description: 'dicom: a CSV of annotations (sop_instance_uid, x1,y1,x2,y2 or RECIST end points, optional type)' })
+  @OptionalNotNull()
+  @IsString()
+  @Length(1, 4096)
+  annotations?: string;
 
   @ApiPropertyOptional({ default: 'deeplesion', description: 'Namespace for patient indexes' })
   @OptionalNotNull()

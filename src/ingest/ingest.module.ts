@@ -15,6 +15,6 @@ import { IngestService } from './ingest.service';
   imports: [MlModule, VectorIndexModule, LesionsModule, TagsModule],
   controllers: [IngestController, ArchiveController],
   providers: [IngestRepository, IngestService, EmbeddingsRepository, EmbeddingService, ArchiveService],
-  exports: [IngestService, EmbeddingService],
+  exports: [IngestService, EmbeddingService, IngestRepository],
 })
 export class IngestModule {}

@@ -28,6 +28,8 @@ export interface IngestJobView {
   importedRows: number;
   skippedRows: number;
   embeddedRows: number;
+  /** DICOM imports: files walked so far (rows are series, imported rows lesions). */
+  filesWalked: number;
   /** Rows per second since the job started (or resumed). */
   rowsPerSecond: number;
   percent: number;
@@ -52,6 +54,7 @@ export function toJobView(job: IngestJobEntity): IngestJobView {
     importedRows: job.importedRows,
     skippedRows: job.skippedRows,
     embeddedRows: job.embeddedRows,
+    filesWalked: job.filesWalked ?? 0,
     rowsPerSecond: Math.round((job.cursor / seconds) * 10) / 10,
     percent: job.totalRows ? Math.round((job.cursor / job.totalRows) * 1000) / 10 : 100,
     errors: job.errors,
@@ -60,4 +63,14 @@ export function toJobView(job: IngestJobEntity): IngestJobView {
     updatedAt: job.updatedAt,
     finishedAt: job.finishedAt,
   };
+}
+
+/**
+ * The DICOM folder importer (src/archive), reached by the ingest route without ingest importing it:
+ * archive is built on ingest's jobs and embeddings, so the dependency points from archive to ingest.
+ */
+export const DICOM_IMPORTER = Symbol('DICOM_IMPORTER');
+
+export interface DicomImporter {
+  start(request: { dir: string; annotations?: string; dataset: string; pathsFrom: 'api' | 'operator' }): Promise<{ job: IngestJobView }>;
 }

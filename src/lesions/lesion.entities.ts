@@ -48,6 +48,10 @@ export class SeriesEntity {
   @Column('text', { name: 'series_instance_uid', nullable: true }) seriesInstanceUid: string | null;
   /** Folder holding this series' slices (`{slice}.png` files) or null when only key slices exist. */
   @Column('text', { name: 'slices_dir', nullable: true }) slicesDir: string | null;
+  /** From DICOM archives: (0008,0060), (0018,0015), (0018,1210); null for DeepLesion. */
+  @Column('text', { nullable: true }) modality: string | null;
+  @Column('text', { name: 'body_part', nullable: true }) bodyPart: string | null;
+  @Column('text', { name: 'convolution_kernel', nullable: true }) convolutionKernel: string | null;
 }
 
 @Entity('lesion')

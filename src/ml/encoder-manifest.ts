@@ -38,6 +38,8 @@ export interface EncoderManifest {
     sliceOffsetsMm: number[];
     /** Per-channel normalisation after windowing: none, or (x − mean) / std. */
     normalisation?: { mean: number[]; std: number[] } | null;
+    /** DICOM modalities the model takes (default ["CT"]); lesions of other series are stored, not embedded. */
+    modalities?: string[];
   };
   descriptor: {
     blocks: DescriptorBlock[];
@@ -83,6 +85,9 @@ export function validateManifest(raw: unknown): EncoderManifest {
   const contextOk = context && ((isNum(context.mm) && context.mm > 0 && isNum(context.fallbackSpacingMm) && context.fallbackSpacingMm > 0) || (isNum(context.px) && context.px > 0));
   if (!contextOk) problems.push('input.context must be {mm, fallbackSpacingMm} or {px}, positive');
   if (!Array.isArray(input?.sliceOffsetsMm) || input.sliceOffsetsMm.length === 0 || !input.sliceOffsetsMm.every(isNum)) problems.push('input.sliceOffsetsMm must be a non-empty list of numbers');
+  if (input?.modalities !== undefined && (!Array.isArray(input.modalities) || !input.modalities.length || !input.modalities.every((v) => typeof v === 'string' && /^[A-Z]{2,8}$/.test(v)))) {
+    problems.push('input.modalities must be a non-empty list of DICOM modality codes (e.g. ["CT"])');
+  }
   const channels = (input?.windows?.length ?? 0) * (input?.sliceOffsetsMm?.length ?? 0);
   const norm = input?.normalisation;
   if (norm && (!Array.isArray(norm.mean) || !Array.isArray(norm.std) || norm.mean.length !== channels || norm.std.length !== channels || !norm.std.every((s) => isNum(s) && s > 0))) {
@@ -117,6 +122,11 @@ export function validateManifest(raw: unknown): EncoderManifest {
 }
 
 /** Channels of the model's patch input. */
+/** What the model takes when its manifest does not say: CT, as DeepLesion. */
+export function manifestModalities(manifest: EncoderManifest): string[] {
+  return manifest.input.modalities ?? ['CT'];
+}
+
 export function inputChannels(manifest: EncoderManifest): number {
   return manifest.input.windows.length * manifest.input.sliceOffsetsMm.length;
 }

@@ -1,0 +1,286 @@
+import { createHmac } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { QueryRunner } from 'typeorm';
+import { PathRefusedError } from '../common/path-guard';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { parseCsv } from '../ingest/csv';
+import { EmbeddingService } from '../ingest/embedding.service';
+import { IngestJobEntity, IngestRowError } from '../ingest/ingest-job.entity';
+import { IngestRepository } from '../ingest/ingest.repository';
+import { IngestJobView, toJobView } from '../ingest/ingest.types';
+import { LesionsService } from '../lesions/lesions.service';
+import { EncoderService } from '../ml/encoder.service';
+import { manifestModalities } from '../ml/encoder-manifest';
+import { validateDetectorManifest } from '../ml/detector-manifest';
+import { VocabularyService } from '../tags/vocabulary.service';
+import { ArchiveAnnotation } from './annotation-geometry';
+import { annotationsFromCsv } from './annotations-csv';
+import { ArchivePlan, planArchive, SeriesPlan, WalkedImage } from './archive-plan';
+import { ArchiveRepository, TooManyFilesError, WalkedFile } from './archive.repository';
+import { ArchiveFileError, readArchiveObject } from './dicom-header';
+import { slicesToWrite } from './series-geometry';
+import { SliceWriterPool } from './slice-writer.repository';
+import { SliceWriteJob } from './slice-writer';
+import { measurementsFromSr } from './sr-measurements';
+
+export interface DicomImportRequest {
+  dir: string;
+  /** Optional annotation CSV (sop_instance_uid + box or RECIST end points). */
+  annotations?: string;
+  dataset: string;
+  /** 'api': paths must lie under INGEST_ROOTS; 'operator': the CLI's own paths. */
+  pathsFrom: 'api' | 'operator';
+}
+
+export type ArchiveProgressListener = (job: IngestJobView) => void;
+
+interface PreparedArchive {
+  root: string;
+  files: WalkedFile[];
+  walkProblems: IngestRowError[];
+  csvBytes: Buffer | null;
+  secret: string;
+  fingerprint: string;
+}
+
+/** A problem with the source found once the import runs; its message is the job's. */
+class ArchiveSourceError extends Error {}
+
+/** Headers are read in the event loop (small, bounded); yield to other work this often. */
+const YIELD_EVERY_FILES = 64;
+
+/**
+ * Imports a folder of DICOM files (any nesting) as studies, series and lesions, de-identified on the way
+ * in (src/deid): only keyed-hash UIDs, shifted dates, sex, age and technical attributes reach the
+ * database, and no path into the archive is stored. Annotated series get their key slices and the
+ * neighbours the models read written as DeepLesion 16-bit PNGs under ARCHIVE_DIR, so every other
+ * feature reads them as it reads DeepLesion. One transaction per series carries its rows and the job's
+ * cursor: a kill at any point loses nothing, and a re-run of the same folder resumes after the last series.
+ */
+@Injectable()
+export class ArchiveImportService implements OnModuleDestroy {
+  private readonly logger = new Logger('ArchiveImport');
+  private readonly writer: SliceWriterPool;
+
+  constructor(
+    private readonly repository: ArchiveRepository,
+    private readonly jobs: IngestRepository,
+    private readonly embedding: EmbeddingService,
+    private readonly encoder: EncoderService,
+    private readonly lesions: LesionsService,
+    private readonly vocabulary: VocabularyService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.writer = new SliceWriterPool(config.archive.decodeWorkers);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.writer.close();
+  }
+
+  /** Checks the request and walks the folder, then imports in the background; resolves once the job exists. */
+  async start(request: DicomImportRequest, onProgress?: ArchiveProgressListener): Promise<{ job: IngestJobView; done: Promise<IngestJobView> }> {
+    const source = await this.prepare(request);
+    let created!: (job: IngestJobView) => void;
+    let failed!: (error: unknown) => void;
+    const jobCreated = new Promise<IngestJobView>((resolve, reject) => {
+      created = resolve;
+      failed = reject;
+    });
+    const done = this.jobs
+      .withSourceLock(source.fingerprint, async (runner) => {
+        let job = await this.jobs.findResumable(runner, source.fingerprint);
+        if (job) {
+          await this.jobs.markRunning(runner, job.id);
+          this.logger.log(`Resuming DICOM import ${job.id} after series ${job.cursor}`);
+        } else {
+          // No path is stored: folder names in an archive often carry patients' names.
+          job = await this.jobs.createJob(runner, { format: 'dicom', dataset: request.dataset, csvPath: 'DICOM folder', imagesDir: '', fingerprint: source.fingerprint, totalRows: 0 });
+        }
+        created(toJobView(job));
+        try {
+          await this.importArchive(runner, job, source, request, onProgress);
+          await this.jobs.finishJob(job.id, 'completed', null, runner);
+          if (this.config.encoder.embedOnIngest && this.embedding.isAvailable()) await this.embedding.snapshotIndex();
+          await this.vocabulary.syncCoarseTypeTags().catch((error) => this.logger.warn(`Coarse-type tags not synced: ${(error as Error).message}`));
+        } catch (error) {
+          this.logger.error(`DICOM import ${job.id} failed: ${(error as Error).message}`);
+          const message = error instanceof ArchiveSourceError ? error.message : 'the import stopped on an internal error; run it again to resume';
+          await this.jobs.finishJob(job.id, 'failed', message, runner).catch(() => undefined);
+        }
+        return (await this.jobs.getJob(job.id))!;
+      })
+      .then((result) => {
+        if (result === 'locked') throw new ConflictException('An import of this folder is already running');
+        return toJobView(result);
+      });
+    done.catch(failed);
+    return { job: await jobCreated, done };
+  }
+
+  async run(request: DicomImportRequest, onProgress?: ArchiveProgressListener): Promise<IngestJobView> {
+    return (await this.start(request, onProgress)).done;
+  }
+
+  /** Paths checked, the secret found, the folder walked (names and sizes only) and fingerprinted. */
+  private async prepare(request: DicomImportRequest): Promise<PreparedArchive> {
+    const embedded = this.config.databaseUrl === null;
+    const secret = await this.repository.secret(this.config.deidSecret, embedded, this.config.dataDir);
+    if (!secret) throw new BadRequestException('DICOM imports need DEID_SECRET set when DATABASE_URL is set (the key of pseudonyms, date shifts and UIDs)');
+    const confined = request.pathsFrom === 'api';
+    const roots = confined ? await this.jobs.realRoots(this.config.ingest.roots) : null;
+    const refused = (what: string) => (error: unknown) => {
+      if (!(error instanceof PathRefusedError)) throw error;
+      const why = error.reason === 'not-found' ? (confined ? 'it does not exist under INGEST_ROOTS' : 'it does not exist or cannot be read') : error.message;
+      throw new BadRequestException(`${what}: ${why}`);
+    };
+    const root = await this.jobs.guard(request.dir, 'directory', { roots }).catch(refused('Cannot read the DICOM folder'));
+    let csvBytes: Buffer | null = null;
+    if (request.annotations) {
+      const csv = await this.jobs.guard(request.annotations, 'file', { roots, maxBytes: this.config.ingest.maxCsvBytes }).catch(refused('Cannot read the annotations file'));
+      csvBytes = await fs.readFile(csv.path);
+    }
+    const { maxFiles, maxFileBytes, maxDepth } = this.config.archive;
+    const walked = await this.repository.walk(root.path, { maxFiles, maxFileBytes, maxDepth }).catch((error) => {
+      if (error instanceof TooManyFilesError) throw new BadRequestException(`The DICOM folder has ${error.message}`);
+      throw error;
+    });
+    // Keyed: the fingerprint of a folder says nothing about its file names to whoever lacks the secret.
+    const hash = createHmac('sha256', secret).update(JSON.stringify(['dicom', request.dataset]));
+    for (const f of walked.files) hash.update(`${f.relPath}\0${f.size}\0${Math.round(f.mtimeMs)}\n`);
+    if (csvBytes) hash.update('\0annotations\0').update(csvBytes);
+    return { root: root.path, files: walked.files, walkProblems: walked.skipped, csvBytes, secret, fingerprint: hash.digest('hex') };
+  }
+
+  private async importArchive(runner: QueryRunner, job: IngestJobEntity, source: PreparedArchive, request: DicomImportRequest, onProgress?: ArchiveProgressListener): Promise<void> {
+    const { maxStoredErrors } = this.config.ingest;
+    const view = { ...job };
+    const report = (next: Partial<IngestJobEntity>) => {
+      Object.assign(view, next, { updatedAt: new Date() });
+      onProgress?.(toJobView(view));
+    };
+    const { plan, problems } = await this.readAndPlan(source, (filesWalked) => report({ filesWalked }));
+    await this.repository.setWalked(runner, job.id, source.files.length, plan.series.length);
+    // The walk's and the headers' problems are the same on every run: stored once, by the run that starts the job.
+    if (job.cursor === 0 && job.skippedRows === 0) await this.repository.addProblems(runner, job.id, problems, maxStoredErrors);
+    const stored = job.cursor === 0 && job.skippedRows === 0 ? problems.length : 0;
+    report({ filesWalked: source.files.length, totalRows: plan.series.length, skippedRows: view.skippedRows + stored, errors: [...view.errors, ...problems].slice(0, maxStoredErrors) });
+    const modalities = this.encoder.status().state === 'ready' ? manifestModalities(this.encoder.loaded.manifest) : ['CT'];
+    const reachMm = await this.neighbourReachMm();
+    for (let index = job.cursor; index < plan.series.length; index++) {
+      const series = plan.series[index];
+      const errors: IngestRowError[] = [];
+      const { slicesDir, lesions } = await this.writeSlices(source, request.dataset, series, reachMm, errors);
+      const { lesionIds } = await this.repository.commitSeries(runner, { dataset: request.dataset, jobId: job.id, plan: series, slicesDir, lesions, cursor: index + 1, errors, maxStoredErrors });
+      this.lesions.forgetViews(lesionIds);
+      let embedded = 0;
+      if (lesionIds.length && this.config.encoder.embedOnIngest && this.embedding.isAvailable() && series.modality !== null && modalities.includes(series.modality)) {
+        embedded = (await this.embedding.embedMissing({ onlyIds: lesionIds })).embedded;
+        await this.jobs.addEmbedded(job.id, embedded, runner);
+      }
+      report({ cursor: index + 1, importedRows: view.importedRows + lesionIds.length, skippedRows: view.skippedRows + errors.length, embeddedRows: view.embeddedRows + embedded });
+      if (this.config.ingest.batchDelayMs) await new Promise((resolve) => setTimeout(resolve, this.config.ingest.batchDelayMs));
+    }
+  }
+
+  /** Reads every header (de-identified at once), the SR/GSPS marks and the CSV, and plans the series. */
+  private async readAndPlan(source: PreparedArchive, onFiles: (n: number) => void): Promise<{ plan: ArchivePlan; problems: IngestRowError[] }> {
+    const problems: IngestRowError[] = [...source.walkProblems];
+    const images: WalkedImage[] = [];
+    const marks: { annotation: ArchiveAnnotation; file: string }[] = [];
+    const limits = { maxFrames: this.config.archive.maxSeriesSlices };
+    const seen = new Set<string>();
+    for (let i = 0; i < source.files.length; i++) {
+      const file = source.files[i];
+      if (i % YIELD_EVERY_FILES === YIELD_EVERY_FILES - 1) {
+        onFiles(i + 1);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      try {
+        const bytes = await this.repository.readFile(file, this.config.archive.maxFileBytes);
+        const object = readArchiveObject(bytes, source.secret, limits);
+        if (object.kind === 'skip') {
+          problems.push({ line: 0, file: file.relPath, message: `skipped: ${object.reason}` });
+          continue;
+        }
+        const sop = object.deid.values.SOPInstanceUID!;
+        if (seen.has(sop)) {
+          problems.push({ line: 0, file: file.relPath, message: 'skipped: the same SOP Instance UID as another file' });
+          continue;
+        }
+        seen.add(sop);
+        if (object.kind === 'image') images.push({ relPath: file.relPath, object });
+        else if (object.kind === 'sr') {
+          const found = measurementsFromSr(object.content, sop);
+          found.annotations.forEach((annotation) => marks.push({ annotation, file: file.relPath }));
+          found.problems.forEach((message) => problems.push({ line: 0, file: file.relPath, message }));
+        } else {
+          object.annotations.forEach((annotation) => marks.push({ annotation, file: file.relPath }));
+          object.problems.forEach((message) => problems.push({ line: 0, file: file.relPath, message }));
+        }
+      } catch (error) {
+        const message = error instanceof ArchiveFileError ? error.message : 'cannot be read';
+        problems.push({ line: 0, file: file.relPath, message });
+      }
+    }
+    if (source.csvBytes) {
+      const csv = annotationsFromCsv(parseCsv(source.csvBytes.toString('utf8')), source.secret);
+      if ('headerError' in csv) throw new ArchiveSourceError(csv.headerError);
+      csv.annotations.forEach((annotation) => marks.push({ annotation, file: `annotations line ${annotation.ordinal}` }));
+      csv.problems.forEach((p) => problems.push({ line: p.line, file: 'annotations', message: p.message }));
+    }
+    const plan = planArchive(images, marks, this.config.archive.maxSeriesSlices);
+    for (const p of plan.problems) problems.push({ line: 0, file: p.file ?? undefined, message: p.message });
+    return { plan, problems };
+  }
+
+  /**
+   * Writes the key slices and their neighbours as PNGs (off the event loop). A lesion whose key slice
+   * fails to decode is reported and left out; a missing neighbour only means the key slice stands in.
+   */
+  private async writeSlices(source: PreparedArchive, dataset: string, series: SeriesPlan, reachMm: number, errors: IngestRowError[]): Promise<{ slicesDir: string | null; lesions: SeriesPlan['lesions'] }> {
+    if (!series.lesions.length) return { slicesDir: null, lesions: [] };
+    const slicesDir = path.join(this.config.archive.dir, dataset, series.studyUid, series.seriesUid);
+    const keys = [...new Set(series.lesions.map((l) => l.sliceIndex))];
+    const indexes = slicesToWrite(keys, series.slices.length, series.spacing.z, reachMm, this.config.archive.neighbourSlices);
+    const jobs: SliceWriteJob[] = indexes.map((i) => {
+      const slice = series.slices[i];
+      return {
+        source: path.join(source.root, ...slice.relPath.split('/')),
+        frame: slice.frame,
+        target: path.join(slicesDir, `${String(i).padStart(3, '0')}.png`),
+        rows: slice.rows,
+        columns: slice.columns,
+        maxBytes: this.config.archive.maxFileBytes,
+        maxPixels: this.config.uploads.maxImagePixels,
+      };
+    });
+    const results = await this.writer.write(jobs);
+    const failed = new Set<number>();
+    results.forEach((r, j) => {
+      if (r.ok) return;
+      failed.add(indexes[j]);
+      if (keys.includes(indexes[j])) errors.push({ line: 0, file: series.slices[indexes[j]].relPath, message: `annotated image not imported: ${stripPaths(r.message)}` });
+    });
+    return { slicesDir, lesions: series.lesions.filter((l) => !failed.has(l.sliceIndex)) };
+  }
+
+  /** The farthest neighbour the encoder or the detector reads, in mm (their manifests' slice offsets). */
+  private async neighbourReachMm(): Promise<number> {
+    const offsets: number[] = this.encoder.status().state === 'ready' ? [...this.encoder.loaded.manifest.input.sliceOffsetsMm] : [];
+    try {
+      const raw = await fs.readFile(path.join(this.config.encoder.modelsDir, this.config.detector.model, 'manifest.json'), 'utf8');
+      offsets.push(...validateDetectorManifest(JSON.parse(raw)).input.sliceOffsetsMm);
+    } catch {
+      // No detector manifest (yet): the encoder's offsets decide.
+    }
+    return Math.max(0, ...offsets.map(Math.abs));
+  }
+}
+
+/** Error texts from decoders may name the file; answers never carry server paths. */
+function stripPaths(message: string): string {
+  return message.replace(/(\/[^\s'"]+)+/g, '(file)');
+}
