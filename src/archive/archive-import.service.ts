@@ -102,9 +102,9 @@ export class ArchiveImportService implements OnModuleDestroy {
         created(toJobView(job));
         try {
           await this.importArchive(runner, job, source, request, onProgress);
-          await this.jobs.finishJob(job.id, 'completed', null, runner);
           if (this.config.encoder.embedOnIngest && this.embedding.isAvailable()) await this.embedding.snapshotIndex();
           await this.vocabulary.syncCoarseTypeTags().catch((error) => this.logger.warn(`Coarse-type tags not synced: ${(error as Error).message}`));
+          await this.jobs.finishJob(job.id, 'completed', null, runner);
         } catch (error) {
           this.logger.error(`DICOM import ${job.id} failed: ${(error as Error).message}`);
           const message = error instanceof ArchiveSourceError ? error.message : 'the import stopped on an internal error; run it again to resume';

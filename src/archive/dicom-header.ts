@@ -72,12 +72,11 @@ type DataSet = dicomParser.DataSet;
  * holds keyed-hash UIDs, a shifted date and the kept technical attributes, nothing else of the file.
  */
 export function readArchiveObject(bytes: Uint8Array, secret: string, limits: HeaderLimits): ArchiveObject {
+  if (bytes.length < 132 || String.fromCharCode(bytes[128], bytes[129], bytes[130], bytes[131]) !== 'DICM') throw new ArchiveFileError('not a DICOM file (no DICM marker)');
   let ds: DataSet;
   try {
     ds = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' });
-  } catch (error) {
-    const message = typeof error === 'string' ? error : (error as Error)?.message ?? '';
-    if (/DICM/.test(message)) throw new ArchiveFileError('not a DICOM file (no DICM marker)');
+  } catch {
     throw new ArchiveFileError('truncated or corrupt DICOM header');
   }
   const sopClass = text(ds, 'SOPClassUID') ?? ds.string('x00020002') ?? '';
