@@ -102,7 +102,12 @@ export class ArchiveImportService implements OnModuleDestroy {
         created(toJobView(job));
         try {
           await this.importArchive(runner, job, source, request, onProgress);
-          if (this.config.encoder.embedOnIngest && this.embedding.isAvailable()) await this.embedding.snapshotIndex();
+          if (this.config.encoder.embedOnIngest && this.embedding.isAvailable()) {
+            // Catch up embeddings a crash (or an encoder still loading) left behind; other modalities stay out.
+            const summary = await this.embedding.embedMissing();
+            if (summary.embedded) await this.jobs.addEmbedded(job.id, summary.embedded, runner);
+            await this.embedding.snapshotIndex();
+          }
           await this.vocabulary.syncCoarseTypeTags().catch((error) => this.logger.warn(`Coarse-type tags not synced: ${(error as Error).message}`));
           await this.jobs.finishJob(job.id, 'completed', null, runner);
         } catch (error) {
