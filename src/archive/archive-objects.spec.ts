@@ -91,6 +91,31 @@ describe('readArchiveObject', () => {
     expect(new Set(object.annotations.map((a) => a.sopUid))).toEqual(new Set([pseudonymousUid(SECRET, '1.2.826.0.1.77.1.2.2')]));
   });
 
+  it('reads an enhanced (multi-frame) CT frame by frame: one slice per frame, positions from the per-frame groups', () => {
+    const frames = [0, 1, 2].map((f) => ({ PlanePositionSequence: [{ ImagePositionPatient: [-100, -100, 50 - 2 * f] }] }));
+    const bytes = image(1, 0, {
+      extra: {
+        NumberOfFrames: 3,
+        SharedFunctionalGroupsSequence: [{ PlaneOrientationSequence: [{ ImageOrientationPatient: [1, 0, 0, 0, 1, 0] }], PixelMeasuresSequence: [{ PixelSpacing: [0.7, 0.7] }] }],
+        PerFrameFunctionalGroupsSequence: frames,
+      },
+    });
+    const object = readArchiveObject(bytes, SECRET, LIMITS) as ImageObject;
+    expect(object.frames.map((f) => [f.frame, f.position?.[2]])).toEqual([
+      [1, 50],
+      [2, 48],
+      [3, 46],
+    ]);
+    const plan = planArchive([{ relPath: 'enhanced.dcm', object }], [], 100);
+    expect(plan.series[0].slices.map((s) => s.frame)).toEqual([3, 2, 1]);
+    expect(plan.series[0].spacing.z).toBeCloseTo(2, 6);
+  });
+
+  it('skips a DICOMDIR and objects that are neither images nor annotations, with the reason', () => {
+    const dicomdir = image(1, 0, { extra: { DirectoryRecordSequence: [{ DirectoryRecordType: 'PATIENT' }] } });
+    expect(readArchiveObject(dicomdir, SECRET, LIMITS)).toEqual({ kind: 'skip', reason: expect.stringMatching(/DICOMDIR/) });
+  });
+
   it('refuses what is not DICOM, a truncated header, and an absurd frame count', () => {
     expect(() => readArchiveObject(new TextEncoder().encode('hello, not a DICOM file at all'.repeat(10)), SECRET, LIMITS)).toThrow(ArchiveFileError);
     const bytes = image(1, 0);

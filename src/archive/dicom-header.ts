@@ -64,6 +64,7 @@ const MAX_TEXT = 1024;
 const MAX_SR_DEPTH = 32;
 const MAX_SR_ITEMS = 20_000;
 const MAX_GRAPHIC_VALUES = 20_000;
+const MAX_COORDINATE_MM = 100_000;
 
 type DataSet = dicomParser.DataSet;
 
@@ -143,7 +144,8 @@ function numbers(ds: DataSet | undefined, keyword: string, count: number): numbe
   const value = text(ds, keyword);
   if (!value) return null;
   const parts = value.split('\\').map(Number);
-  return parts.length === count && parts.every(Number.isFinite) ? parts : null;
+  // Positions and cosines beyond a few metres are not from a scanner: treated as absent.
+  return parts.length === count && parts.every((v) => Number.isFinite(v) && Math.abs(v) <= MAX_COORDINATE_MM) ? parts : null;
 }
 
 function floats(ds: DataSet, keyword: string): number[] | null {
