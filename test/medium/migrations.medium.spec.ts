@@ -26,7 +26,7 @@ describe('migrations (medium)', () => {
     const schema = [
       ...['api_key', 'audit_log', 'change_log', 'cohort', 'cohort_version', 'encoder_model', 'ingest_job', 'lesion', 'lesion_embedding', 'lesion_report', 'lesion_tag', 'lesion_term'],
       ...['lesion_track', 'lesion_track_build', 'lesion_track_point'],
-      ...['patient', 'search_feedback', 'series', 'study', 'tag_prediction_run', 'tag_state', 'term_closure', 'term_exclusive', 'term_parent', 'track_decision', 'vector_index_snapshot', 'vocabulary_term'],
+      ...['patient', 'patient_pseudonym', 'search_feedback', 'series', 'study', 'tag_prediction_run', 'tag_state', 'term_closure', 'term_exclusive', 'term_parent', 'track_decision', 'vector_index_snapshot', 'vocabulary_term'],
     ];
     expect(await tables()).toEqual(schema);
     expect(await dataSource.runMigrations()).toEqual([]);
@@ -44,5 +44,14 @@ describe('migrations (medium)', () => {
     await dataSource.query(`INSERT INTO patient (dataset, patient_index, sex) VALUES ('d', 1, 'F')`);
     await expect(dataSource.query(`INSERT INTO patient (dataset, patient_index, sex) VALUES ('d', 1, 'M')`)).rejects.toThrow(/patient_natural_key/);
     await expect(dataSource.query(`INSERT INTO patient (dataset, patient_index, sex) VALUES ('d', 2, 'X')`)).rejects.toThrow(/check constraint/);
+  });
+
+  it('keeps one pseudonym per (dataset, key hash) and one key hash per (dataset, index)', async () => {
+    const hash = (c: string) => c.repeat(64);
+    await dataSource.query(`INSERT INTO patient_pseudonym (dataset, key_hash, patient_index) VALUES ('d', $1, 1)`, [hash('a')]);
+    await expect(dataSource.query(`INSERT INTO patient_pseudonym (dataset, key_hash, patient_index) VALUES ('d', $1, 2)`, [hash('a')])).rejects.toThrow(/patient_pseudonym_key/);
+    await expect(dataSource.query(`INSERT INTO patient_pseudonym (dataset, key_hash, patient_index) VALUES ('d', $1, 1)`, [hash('b')])).rejects.toThrow(/patient_pseudonym_index/);
+    await expect(dataSource.query(`INSERT INTO patient_pseudonym (dataset, key_hash, patient_index) VALUES ('d', 'Jane Doe', 3)`)).rejects.toThrow(/check constraint/);
+    await dataSource.query(`INSERT INTO patient_pseudonym (dataset, key_hash, patient_index) VALUES ('e', $1, 1)`, [hash('a')]);
   });
 });
