@@ -48,6 +48,9 @@ interface PreparedArchive {
 /** A problem with the source found once the import runs; its message is the job's. */
 class ArchiveSourceError extends Error {}
 
+/** The annotations CSV is read whole: at most this (or INGEST_MAX_CSV_BYTES when smaller), ~1 M rows. */
+const MAX_ANNOTATIONS_CSV_BYTES = 64 * 1024 ** 2;
+
 /** Headers are read in the event loop (small, bounded); yield to other work this often. */
 const YIELD_EVERY_FILES = 64;
 
@@ -144,7 +147,8 @@ export class ArchiveImportService implements OnModuleDestroy {
     const root = await this.jobs.guard(request.dir, 'directory', { roots }).catch(refused('Cannot read the DICOM folder'));
     let csvBytes: Buffer | null = null;
     if (request.annotations) {
-      const csv = await this.jobs.guard(request.annotations, 'file', { roots, maxBytes: this.config.ingest.maxCsvBytes }).catch(refused('Cannot read the annotations file'));
+      const maxBytes = Math.min(this.config.ingest.maxCsvBytes, MAX_ANNOTATIONS_CSV_BYTES);
+      const csv = await this.jobs.guard(request.annotations, 'file', { roots, maxBytes }).catch(refused('Cannot read the annotations file'));
       csvBytes = await fs.readFile(csv.path);
     }
     const { maxFiles, maxFileBytes, maxDepth } = this.config.archive;

@@ -1,10 +1,8 @@
 // Test and benchmark helper: writes DICOM images, SR measurement reports and presentation states with
 // dcmjs, carrying whatever identifying attributes a test wants to see removed. Not used by the service.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// dcmjs ships no types: required untyped.
 const dcmjs = require('dcmjs');
 
-// dcmjs ships no types for its data module.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const { DicomMetaDictionary, DicomDict } = dcmjs.data;
 
 export const CT_IMAGE_CLASS = '1.2.840.10008.5.1.4.1.1.2';
