@@ -1,4 +1,4 @@
-import { embeddingDim, EncoderManifest, inputChannels, ManifestError, validateManifest } from './encoder-manifest';
+import { embeddingDim, EncoderManifest, inputChannels, manifestModalities, ManifestError, validateManifest } from './encoder-manifest';
 
 const valid: EncoderManifest = {
   schema: 'lesion-encoder/v1',
@@ -13,6 +13,12 @@ describe('encoder manifest', () => {
     const manifest = validateManifest(JSON.parse(JSON.stringify(valid)));
     expect(inputChannels(manifest)).toBe(9);
     expect(embeddingDim(manifest)).toBe(128 + 64 + 169);
+  });
+
+  it('takes CT unless the manifest lists its modalities, and refuses a malformed list', () => {
+    expect(manifestModalities(validateManifest(JSON.parse(JSON.stringify(valid))))).toEqual(['CT']);
+    expect(manifestModalities(validateManifest({ ...valid, input: { ...valid.input, modalities: ['CT', 'MR'] } }))).toEqual(['CT', 'MR']);
+    for (const modalities of [[], ['ct'], 'CT', [1]]) expect(() => validateManifest({ ...valid, input: { ...valid.input, modalities } })).toThrow(/input.modalities/);
   });
 
   it('lists every problem at once', () => {
