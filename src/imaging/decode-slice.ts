@@ -1,6 +1,5 @@
 import { decodeDeepLesionPng, decodeGray8 } from './decode';
 import { decodeDicom, DicomSlice, looksLikeDicom } from './dicom';
-import { checkDicomHeader } from './dicom-header-check';
 import { DEFAULT_MAX_IMAGE_PIXELS, HuImage, HuWindow, ImageFormatError } from './hu-image';
 import { readImageHeader } from './image-header';
 
@@ -22,6 +21,8 @@ export interface DecodeSliceOptions {
   window?: HuWindow;
   /** Images over this many pixels are refused from their header, before decoding (default DEFAULT_MAX_IMAGE_PIXELS). */
   maxPixels?: number;
+  /** DICOM only: the 0-based frame of a multi-frame file (default 0). */
+  frame?: number;
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -38,9 +39,8 @@ export function decodeSlice(bytes: Uint8Array, options: DecodeSliceOptions = {})
   const source = encoding === 'auto' ? detectEncoding(bytes, maxPixels) : encoding;
   switch (source) {
     case 'dicom': {
-      const dicom = decodeDicom(bytes);
-      // Before anything uses the spacing, rescale or window the header states.
-      checkDicomHeader(dicom.attributes, maxPixels);
+      // Checks the header's sizes, spacing, rescale and window before decoding any pixel.
+      const dicom = decodeDicom(bytes, { maxPixels, frame: options.frame });
       return {
         image: { width: dicom.width, height: dicom.height, data: dicom.data },
         source,

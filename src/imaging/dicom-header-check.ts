@@ -1,4 +1,4 @@
-import { DicomAttributes } from './dicom';
+import { DicomAttributes } from './dicom-attributes';
 import { DEFAULT_MAX_IMAGE_PIXELS, ImageFormatError, MAX_PIXEL_SPACING_MM, MAX_SLICE_SIDE, MIN_PIXEL_SPACING_MM, MIN_SLICE_SIDE } from './hu-image';
 
 /**
@@ -12,6 +12,11 @@ export const DICOM_LIMITS = {
   /** Window centre and width in HU. */
   maxWindowCentre: 1e5,
   maxWindowWidth: 1e6,
+  /**
+   * Frames in one file: an enhanced CT series is a few thousand; a 30,000-frame header is refused before
+   * anything is sized from it.
+   */
+  maxFrames: 10_000,
 } as const;
 
 /**
@@ -37,7 +42,9 @@ export function checkDicomHeader(attributes: DicomAttributes, maxPixels: number 
   if (!inRange(highBit, bitsStored - 1, bitsAllocated - 1)) throw refuse(`HighBit (0028,0102) ${highBit} is outside ${bitsStored - 1} to ${bitsAllocated - 1}`);
   if ((attributes.samplesPerPixel ?? 1) !== 1) throw refuse(`SamplesPerPixel (0028,0002) ${attributes.samplesPerPixel} is not 1 (a CT slice is greyscale)`);
   const frames = attributes.numberOfFrames;
-  if (frames !== null && frames !== 1) throw refuse(`NumberOfFrames (0028,0008) ${frames} is not 1 (send one slice)`);
+  if (frames !== null && !(Number.isInteger(frames) && frames >= 1 && frames <= DICOM_LIMITS.maxFrames)) {
+    throw refuse(`NumberOfFrames (0028,0008) ${frames} is outside 1 to ${DICOM_LIMITS.maxFrames}`);
+  }
 
   const spacing = attributes.pixelSpacing;
   if (spacing !== null) {

@@ -1,7 +1,10 @@
+import { deflateRawSync } from 'node:zlib';
+
 /**
- * A small DICOM writer for tests: little-endian files in explicit or implicit VR, with or without the
- * 128-byte preamble + file meta header, with chosen tags, pixels and transfer syntax. It writes what it is
- * told — including broken files — so tests can exercise the decoder's refusals.
+ * A small DICOM writer for tests: little-endian (explicit or implicit VR), explicit big-endian or deflated
+ * files, with or without the 128-byte preamble + file meta header, with chosen tags, pixels (one frame or
+ * several), encapsulated frames and transfer syntax. It writes what it is told — including broken files —
+ * so tests can exercise the decoder's refusals.
  */
 
 export const TRANSFER_SYNTAX = {
@@ -11,6 +14,7 @@ export const TRANSFER_SYNTAX = {
   explicitBig: '1.2.840.10008.1.2.2',
   jpegBaseline: '1.2.840.10008.1.2.4.50',
   jpegLossless: '1.2.840.10008.1.2.4.70',
+  mpeg2: '1.2.840.10008.1.2.4.100',
   jpegLs: '1.2.840.10008.1.2.4.80',
   jpeg2000: '1.2.840.10008.1.2.4.90',
   rle: '1.2.840.10008.1.2.5',
@@ -43,6 +47,14 @@ export interface DicomWriteOptions {
   omitPixelData?: boolean;
   /** Write the pixel data encapsulated (undefined length, offset table + one fragment), as compressed syntaxes do. */
   encapsulate?: boolean;
+  /**
+   * Encapsulated frames, each a list of fragments (a Uint8Array alone is one fragment); overrides pixels.
+   * With `offsetTable`, the basic offset table lists each frame's first fragment.
+   */
+  frames?: (Uint8Array | Uint8Array[])[];
+  offsetTable?: boolean;
+  /** Pixel Padding Value (0028,0120) as a stored value (written US, or SS when pixelRepresentation is 1). */
+  pixelPadding?: number;
   bitsAllocated?: 8 | 16 | number;
   bitsStored?: number;
   highBit?: number;
@@ -77,6 +89,8 @@ export function writeDicom(options: DicomWriteOptions = {}): Uint8Array {
   const transferSyntax = options.transferSyntax ?? TRANSFER_SYNTAX.explicitLittle;
   const preamble = options.preamble ?? true;
   const explicit = options.vr ? options.vr === 'explicit' : preamble && transferSyntax !== TRANSFER_SYNTAX.implicitLittle;
+  // The data set's byte order (the meta header is always little endian).
+  const little = transferSyntax !== TRANSFER_SYNTAX.explicitBig;
   const uids = {
     study: options.uids?.study ?? '1.2.826.0.1.3680043.9.7433.2.1',
     series: options.uids?.series ?? '1.2.826.0.1.3680043.9.7433.2.1.1',
@@ -101,6 +115,9 @@ export function writeDicom(options: DicomWriteOptions = {}): Uint8Array {
   if (options.modality !== null) generated.push({ tag: 0x00080060, vr: 'CS', value: options.modality ?? 'CT' });
   if (options.sliceThickness != null) generated.push({ tag: 0x00180050, vr: 'DS', value: options.sliceThickness });
   if (options.numberOfFrames !== undefined) generated.push({ tag: 0x00280008, vr: 'IS', value: options.numberOfFrames });
+  if (options.pixelPadding !== undefined) {
+    generated.push({ tag: 0x00280120, vr: options.pixelRepresentation === 1 ? 'SS' : 'US', value: options.pixelPadding });
+  }
   if (options.pixelSpacing) generated.push({ tag: 0x00280030, vr: 'DS', value: options.pixelSpacing });
   if (options.window) {
     generated.push({ tag: 0x00281050, vr: 'DS', value: options.window.center });
@@ -128,17 +145,24 @@ export function writeDicom(options: DicomWriteOptions = {}): Uint8Array {
     ]);
     chunks.push(encodeElement({ tag: 0x00020000, vr: 'UL', value: meta.length }, true), meta);
   }
+  const body: Uint8Array[] = [];
   for (const element of dataSet) {
-    if ((element.tag >>> 0) < 0x7fe00010) chunks.push(encodeElement(element, explicit));
+    if ((element.tag >>> 0) < 0x7fe00010) body.push(encodeElement(element, explicit, little));
   }
   if (!options.omitPixelData) {
-    const raw = options.pixelBytes ?? pixelBytes(options.pixels ?? new Array<number>(rows * columns).fill(0), bitsAllocated);
-    if (options.encapsulate) chunks.push(encapsulatedPixelData(raw, explicit));
-    else chunks.push(encodeElement({ tag: 0x7fe00010, vr: bitsAllocated === 8 ? 'OB' : 'OW', value: raw }, explicit));
+    if (options.frames) {
+      body.push(encapsulatedFrames(options.frames, explicit, options.offsetTable ?? false));
+    } else {
+      const raw = options.pixelBytes ?? pixelBytes(options.pixels ?? new Array<number>(rows * columns).fill(0), bitsAllocated);
+      if (options.encapsulate) body.push(encapsulatedPixelData(raw, explicit));
+      else body.push(encodeElement({ tag: 0x7fe00010, vr: bitsAllocated === 8 ? 'OB' : 'OW', value: raw }, explicit, little));
+    }
   }
   for (const element of dataSet) {
-    if ((element.tag >>> 0) > 0x7fe00010) chunks.push(encodeElement(element, explicit));
+    if ((element.tag >>> 0) > 0x7fe00010) body.push(encodeElement(element, explicit, little));
   }
+  const dataSetBytes = concat(body);
+  chunks.push(transferSyntax === TRANSFER_SYNTAX.deflated ? new Uint8Array(deflateRawSync(dataSetBytes)) : dataSetBytes);
   const file = concat(chunks);
   return options.truncateBy ? file.slice(0, file.length - options.truncateBy) : file;
 }
@@ -161,33 +185,65 @@ export function pixelBytes(values: ArrayLike<number>, bitsAllocated: number): Ui
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
 const STRING_PAD_NUL = new Set(['UI']);
 
-/** One element in little-endian explicit or implicit VR. */
-export function encodeElement(element: DicomElement, explicit: boolean): Uint8Array {
+/** One element in explicit or implicit VR, little endian unless `little` is false (explicit big endian). */
+export function encodeElement(element: DicomElement, explicit: boolean, little = true): Uint8Array {
   const tag = element.tag >>> 0;
-  if (element.vr === 'SQ') return encodeSequence(element, explicit);
-  const value = encodeValue(element);
-  return concat([elementHeader(tag, element.vr, value.length, explicit), value]);
+  if (element.vr === 'SQ') return encodeSequence(element, explicit, little);
+  let value = encodeValue(element, little);
+  if (!little && element.vr === 'OW' && element.value instanceof Uint8Array) value = swap16(value);
+  return concat([elementHeader(tag, element.vr, value.length, explicit, little), value]);
 }
 
-function elementHeader(tag: number, vr: string, length: number, explicit: boolean): Uint8Array {
-  const tagBytes = [(tag >>> 16) & 0xff, (tag >>> 24) & 0xff, tag & 0xff, (tag >>> 8) & 0xff];
-  if (!explicit) return new Uint8Array([...tagBytes, ...u32(length)]);
-  if (LONG_VRS.has(vr)) return new Uint8Array([...tagBytes, vr.charCodeAt(0), vr.charCodeAt(1), 0, 0, ...u32(length)]);
+function elementHeader(tag: number, vr: string, length: number, explicit: boolean, little = true): Uint8Array {
+  const tagBytes = little
+    ? [(tag >>> 16) & 0xff, (tag >>> 24) & 0xff, tag & 0xff, (tag >>> 8) & 0xff]
+    : [(tag >>> 24) & 0xff, (tag >>> 16) & 0xff, (tag >>> 8) & 0xff, tag & 0xff];
+  const u32x = (v: number) => (little ? u32(v) : u32(v).reverse());
+  if (!explicit) return new Uint8Array([...tagBytes, ...u32x(length)]);
+  if (LONG_VRS.has(vr)) return new Uint8Array([...tagBytes, vr.charCodeAt(0), vr.charCodeAt(1), 0, 0, ...u32x(length)]);
   if (length > 0xffff) throw new Error(`value of ${vr} too long for a 16-bit length`);
-  return new Uint8Array([...tagBytes, vr.charCodeAt(0), vr.charCodeAt(1), length & 0xff, length >>> 8]);
+  const len = little ? [length & 0xff, length >>> 8] : [length >>> 8, length & 0xff];
+  return new Uint8Array([...tagBytes, vr.charCodeAt(0), vr.charCodeAt(1), ...len]);
 }
 
-function encodeSequence(element: DicomElement, explicit: boolean): Uint8Array {
+function encodeSequence(element: DicomElement, explicit: boolean, little = true): Uint8Array {
   const items = element.value as DicomElement[][];
   const undefinedLength = element.undefinedLength ?? false;
+  const marker = (tag: number, length: number) => (little ? tagOnly(tag, length) : elementHeader(tag, '', length, false, false));
   const encodedItems = items.map((item) => {
-    const body = concat(item.map((child) => encodeElement(child, explicit)));
-    if (!undefinedLength) return concat([tagOnly(0xfffee000, body.length), body]);
-    return concat([tagOnly(0xfffee000, 0xffffffff), body, tagOnly(0xfffee00d, 0)]);
+    const body = concat(item.map((child) => encodeElement(child, explicit, little)));
+    if (!undefinedLength) return concat([marker(0xfffee000, body.length), body]);
+    return concat([marker(0xfffee000, 0xffffffff), body, marker(0xfffee00d, 0)]);
   });
   const body = concat(encodedItems);
-  if (!undefinedLength) return concat([elementHeader(element.tag >>> 0, 'SQ', body.length, explicit), body]);
-  return concat([elementHeader(element.tag >>> 0, 'SQ', 0xffffffff, explicit), body, tagOnly(0xfffee0dd, 0)]);
+  if (!undefinedLength) return concat([elementHeader(element.tag >>> 0, 'SQ', body.length, explicit, little), body]);
+  return concat([elementHeader(element.tag >>> 0, 'SQ', 0xffffffff, explicit, little), body, marker(0xfffee0dd, 0)]);
+}
+
+function swap16(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i + 1 < bytes.length; i += 2) {
+    out[i] = bytes[i + 1];
+    out[i + 1] = bytes[i];
+  }
+  return out;
+}
+
+/** Encapsulated pixel data of several frames, each one or more fragments, with an empty or filled offset table. */
+function encapsulatedFrames(frames: (Uint8Array | Uint8Array[])[], explicit: boolean, offsetTable: boolean): Uint8Array {
+  const items: Uint8Array[] = [];
+  const offsets: number[] = [];
+  let offset = 0;
+  for (const frame of frames) {
+    offsets.push(offset);
+    for (const fragment of Array.isArray(frame) ? frame : [frame]) {
+      const even = fragment.length % 2 ? concat([fragment, new Uint8Array(1)]) : fragment;
+      items.push(tagOnly(0xfffee000, even.length), even);
+      offset += 8 + even.length;
+    }
+  }
+  const table = offsetTable ? concat(offsets.map((o) => new Uint8Array(u32(o)))) : new Uint8Array(0);
+  return concat([elementHeader(0x7fe00010, 'OB', 0xffffffff, explicit), tagOnly(0xfffee000, table.length), table, ...items, tagOnly(0xfffee0dd, 0)]);
 }
 
 function encapsulatedPixelData(raw: Uint8Array, explicit: boolean): Uint8Array {
@@ -205,7 +261,7 @@ function tagOnly(tag: number, length: number): Uint8Array {
   return new Uint8Array([(tag >>> 16) & 0xff, (tag >>> 24) & 0xff, tag & 0xff, (tag >>> 8) & 0xff, ...u32(length)]);
 }
 
-function encodeValue(element: DicomElement): Uint8Array {
+function encodeValue(element: DicomElement, little = true): Uint8Array {
   const { vr, value } = element;
   if (value instanceof Uint8Array) return padEven(value, 0);
   const list: readonly (number | string)[] = typeof value === 'string' ? [value] : typeof value === 'number' ? [value] : (value as readonly number[]);
@@ -217,17 +273,17 @@ function encodeValue(element: DicomElement): Uint8Array {
   };
   switch (vr) {
     case 'US':
-      return view(2, (dv, o, v) => dv.setUint16(o, v, true));
+      return view(2, (dv, o, v) => dv.setUint16(o, v, little));
     case 'SS':
-      return view(2, (dv, o, v) => dv.setInt16(o, v, true));
+      return view(2, (dv, o, v) => dv.setInt16(o, v, little));
     case 'UL':
-      return view(4, (dv, o, v) => dv.setUint32(o, v, true));
+      return view(4, (dv, o, v) => dv.setUint32(o, v, little));
     case 'SL':
-      return view(4, (dv, o, v) => dv.setInt32(o, v, true));
+      return view(4, (dv, o, v) => dv.setInt32(o, v, little));
     case 'FL':
-      return view(4, (dv, o, v) => dv.setFloat32(o, v, true));
+      return view(4, (dv, o, v) => dv.setFloat32(o, v, little));
     case 'FD':
-      return view(8, (dv, o, v) => dv.setFloat64(o, v, true));
+      return view(8, (dv, o, v) => dv.setFloat64(o, v, little));
     default:
       return padEven(ascii(list.map(String).join('\\')), STRING_PAD_NUL.has(vr) ? 0 : 0x20);
   }

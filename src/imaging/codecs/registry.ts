@@ -1,0 +1,79 @@
+import { FrameLayout, FrameSamples, CodecError } from './frame';
+import { decodeJpeg2000, decodeHtj2k } from './jpeg-2000';
+import { decodeJpegBaseline } from './jpeg-baseline';
+import { decodeJpegLossless } from './jpeg-lossless';
+import { decodeJpegLs } from './jpeg-ls';
+import { readNativeFrame } from './native';
+import { decodeRleFrame, RleError } from './rle';
+
+export const TRANSFER_SYNTAXES = {
+  implicitLittle: '1.2.840.10008.1.2',
+  explicitLittle: '1.2.840.10008.1.2.1',
+  deflated: '1.2.840.10008.1.2.1.99',
+  explicitBig: '1.2.840.10008.1.2.2',
+  jpegBaseline: '1.2.840.10008.1.2.4.50',
+  jpegExtended: '1.2.840.10008.1.2.4.51',
+  jpegLossless: '1.2.840.10008.1.2.4.57',
+  jpegLosslessSv1: '1.2.840.10008.1.2.4.70',
+  jpegLsLossless: '1.2.840.10008.1.2.4.80',
+  jpegLsNearLossless: '1.2.840.10008.1.2.4.81',
+  jpeg2000Lossless: '1.2.840.10008.1.2.4.90',
+  jpeg2000: '1.2.840.10008.1.2.4.91',
+  htj2kLossless: '1.2.840.10008.1.2.4.201',
+  htj2kLosslessRpcl: '1.2.840.10008.1.2.4.202',
+  htj2k: '1.2.840.10008.1.2.4.203',
+  rle: '1.2.840.10008.1.2.5',
+} as const;
+
+/** How one transfer syntax's pixel data is laid out and decoded. */
+export interface PixelCodec {
+  name: string;
+  /** Pixel data in fragments (compressed) rather than one native value. */
+  encapsulated: boolean;
+  /** Native data sets only: byte order of the pixel data. */
+  littleEndian?: boolean;
+  /** Decodes one frame's bytes (native: the frame's slice of the value; encapsulated: its fragments joined). */
+  decode(frame: Uint8Array, layout: FrameLayout): FrameSamples;
+}
+
+const native = (name: string, littleEndian: boolean): PixelCodec => ({
+  name,
+  encapsulated: false,
+  littleEndian,
+  decode: (frame, layout) => readNativeFrame(frame, layout, littleEndian),
+});
+
+const compressed = (name: string, decode: PixelCodec['decode']): PixelCodec => ({ name, encapsulated: true, decode });
+
+const rle = (frame: Uint8Array, layout: FrameLayout): FrameSamples => {
+  let bytes: Uint8Array;
+  try {
+    bytes = decodeRleFrame(frame, layout.rows * layout.columns, layout.bitsAllocated / 8, layout.samplesPerPixel);
+  } catch (error) {
+    if (error instanceof RleError) throw new CodecError(`corrupt RLE frame: ${error.message}`);
+    throw error;
+  }
+  return readNativeFrame(bytes, layout, true);
+};
+
+const T = TRANSFER_SYNTAXES;
+/** Transfer syntax UID → codec, for every syntax a CT archive holds. */
+export const PIXEL_CODECS: ReadonlyMap<string, PixelCodec> = new Map([
+  [T.implicitLittle, native('Implicit VR Little Endian', true)],
+  [T.explicitLittle, native('Explicit VR Little Endian', true)],
+  // Inflated by the parser (bounded), then native little endian.
+  [T.deflated, native('Deflated Explicit VR Little Endian', true)],
+  [T.explicitBig, native('Explicit VR Big Endian', false)],
+  [T.jpegBaseline, compressed('JPEG Baseline', decodeJpegBaseline)],
+  [T.jpegExtended, compressed('JPEG Extended', decodeJpegBaseline)],
+  [T.jpegLossless, compressed('JPEG Lossless', decodeJpegLossless)],
+  [T.jpegLosslessSv1, compressed('JPEG Lossless SV1', decodeJpegLossless)],
+  [T.jpegLsLossless, compressed('JPEG-LS Lossless', decodeJpegLs)],
+  [T.jpegLsNearLossless, compressed('JPEG-LS Near-Lossless', decodeJpegLs)],
+  [T.jpeg2000Lossless, compressed('JPEG 2000 Lossless', decodeJpeg2000)],
+  [T.jpeg2000, compressed('JPEG 2000', decodeJpeg2000)],
+  [T.htj2kLossless, compressed('HTJ2K Lossless', decodeHtj2k)],
+  [T.htj2kLosslessRpcl, compressed('HTJ2K Lossless RPCL', decodeHtj2k)],
+  [T.htj2k, compressed('HTJ2K', decodeHtj2k)],
+  [T.rle, compressed('RLE Lossless', rle)],
+]);
