@@ -50,7 +50,8 @@ export function instantiateSync(factoryPath: string, wasmPath: string): WasmModu
       receive(instance, compiled);
       return instance.exports;
     },
-    // The codecs print nothing useful; keep their stderr out of the service's logs.
+    // The codecs print progress chatter (OpenJPEG's [INFO] lines); keep it out of the service's logs.
+    print: () => undefined,
     printErr: () => undefined,
   };
   factory(module).catch(() => undefined);
