@@ -131,6 +131,25 @@ describe('photometric interpretation and padding', () => {
     expect(Array.from(without.data)).toEqual(stored.map((v) => 4095 - v));
   });
 
+  it('reads a grey picture stored as 8-bit colour (RGB interleaved or planar, YBR_FULL) as grey, and refuses real colour', () => {
+    const grey = Array.from({ length: PIXELS }, (_, i) => (i * 3) % 256);
+    const colour = (planar: boolean, ybr: boolean) => {
+      const bytes = new Uint8Array(PIXELS * 3);
+      grey.forEach((g, i) => {
+        const channels = ybr ? [g, 128, 129] : [g, g + (i % 2), g];
+        channels.forEach((v, c) => (bytes[planar ? c * PIXELS + i : i * 3 + c] = Math.min(255, v)));
+      });
+      return bytes;
+    };
+    const write = (pixelBytes: Uint8Array, photometric: string, planar: number) =>
+      writeDicom({ rows: ROWS, columns: COLUMNS, bitsAllocated: 8, samplesPerPixel: 3, photometric, pixelBytes, rescale: null, elements: [{ tag: 0x00280006, vr: 'US', value: planar }] });
+    expect(Array.from(decodeDicom(write(colour(false, false), 'RGB', 0)).data)).toEqual(grey);
+    expect(Array.from(decodeDicom(write(colour(true, false), 'RGB', 1)).data)).toEqual(grey);
+    expect(Array.from(decodeDicom(write(colour(false, true), 'YBR_FULL', 0)).data)).toEqual(grey);
+    const red = colour(false, false).map((v, i) => (i % 3 === 0 ? 255 : v));
+    expect(formatError(() => decodeDicom(write(red, 'RGB', 0))).message).toMatch(/colour DICOM is not a CT slice \(RGB with channels that differ\)/);
+  });
+
   it('maps Pixel Padding Value to air on CT and to the darkest pixel on other modalities', () => {
     const padded = stored.map((v, i) => (i % 5 === 0 ? -2000 : v - 1000));
     const ct = decodeDicom(writeDicom({ rows: ROWS, columns: COLUMNS, pixels: padded, pixelRepresentation: 1, pixelPadding: -2000, rescale: null }));

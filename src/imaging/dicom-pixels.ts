@@ -71,3 +71,23 @@ export function samplesToHu(samples: ArrayLike<number>, out: Float32Array, forma
   const fill = mapping.paddingHu ?? (Number.isFinite(minimum) ? minimum : intercept);
   for (let i = 0; i < n; i++) if (Number.isNaN(out[i])) out[i] = fill;
 }
+
+/** How far channels may differ and still be a grey picture: JPEG chroma noise, as decode.ts's looksGrey allows. */
+export const GREY_TOLERANCE = 12;
+
+/**
+ * A grey picture stored as colour (img2dcm writes a grey JPEG as YBR_FULL_422) → one sample a pixel: RGB's
+ * first channel, or YCbCr's luma. Null when the picture is really colour (a CT slice is greyscale).
+ * `planar`: PlanarConfiguration 1 (all of one channel, then the next) instead of interleaved.
+ */
+export function greyFromColour(samples: ArrayLike<number>, pixels: number, ybr: boolean, planar: boolean): Uint8Array | null {
+  const grey = new Uint8Array(pixels);
+  const at = (i: number, channel: number) => samples[planar ? channel * pixels + i : i * 3 + channel];
+  for (let i = 0; i < pixels; i++) {
+    const [a, b, c] = [at(i, 0), at(i, 1), at(i, 2)];
+    const colour = ybr ? Math.abs(b - 128) > GREY_TOLERANCE || Math.abs(c - 128) > GREY_TOLERANCE : Math.abs(a - b) > GREY_TOLERANCE || Math.abs(a - c) > GREY_TOLERANCE;
+    if (colour) return null;
+    grey[i] = a;
+  }
+  return grey;
+}

@@ -5,7 +5,7 @@ import { PIXEL_CODECS, PixelCodec, TRANSFER_SYNTAXES } from './codecs/registry';
 import { CodecUnavailableError } from './codecs/wasm-module';
 import { DicomAttributes } from './dicom-attributes';
 import { checkDicomHeader } from './dicom-header-check';
-import { CT_PADDING_HU, samplesToHu } from './dicom-pixels';
+import { CT_PADDING_HU, greyFromColour, samplesToHu } from './dicom-pixels';
 import { DEFAULT_MAX_IMAGE_PIXELS, HuImage, ImageFormatError } from './hu-image';
 
 export type { DicomAttributes } from './dicom-attributes';
@@ -74,6 +74,7 @@ const ALL_VRS = new Set([
   'SQ', 'SS', 'ST', 'SV', 'TM', 'UC', 'UI', 'UL', 'UN', 'UR', 'US', 'UT', 'UV',
 ]);
 const UNDEFINED_LENGTH = 0xffffffff;
+const COLOUR_PHOTOMETRICS = new Set(['RGB', 'YBR_FULL', 'YBR_FULL_422', 'YBR_ICT', 'YBR_RCT']);
 
 /** Cheap sniff used by format auto-detection: 'DICM' after the preamble, or a data set starting at byte 0. */
 export function looksLikeDicom(bytes: Uint8Array): boolean {
@@ -145,10 +146,14 @@ function decodeDicomUnsafe(bytes: Uint8Array, options: DecodeDicomOptions): Dico
 
   const samplesPerPixel = dataSet.uint16('x00280002') ?? 1;
   const photometric = (text(dataSet, 'x00280004') ?? 'MONOCHROME2').toUpperCase();
-  if (samplesPerPixel !== 1 || (photometric !== 'MONOCHROME2' && photometric !== 'MONOCHROME1')) {
+  const bitsAllocated = dataSet.uint16('x00280100') ?? 16;
+  const monochrome = samplesPerPixel === 1 && (photometric === 'MONOCHROME2' || photometric === 'MONOCHROME1');
+  // A grey picture saved as 8-bit colour (img2dcm's YBR_FULL_422 JPEG, an RGB secondary capture) is read
+  // as grey if its channels agree; real colour is refused below, once decoded.
+  const colourGrey = samplesPerPixel === 3 && bitsAllocated === 8 && COLOUR_PHOTOMETRICS.has(photometric);
+  if (!monochrome && !colourGrey) {
     throw new ImageFormatError(`colour DICOM is not a CT slice (${photometric}, ${samplesPerPixel} samples per pixel)`, 422);
   }
-  const bitsAllocated = dataSet.uint16('x00280100') ?? 16;
   if (bitsAllocated !== 8 && bitsAllocated !== 16) {
     throw new ImageFormatError(`DICOM with ${bitsAllocated} bits allocated is not supported; send 8- or 16-bit pixel data`, 415);
   }
@@ -168,7 +173,8 @@ function decodeDicomUnsafe(bytes: Uint8Array, options: DecodeDicomOptions): Dico
     bitsAllocated,
     bitsStored: dataSet.uint16('x00280101') ?? null,
     highBit: dataSet.uint16('x00280102') ?? null,
-    samplesPerPixel,
+    // A colour-encoded grey picture becomes one sample a pixel before anything else sees it.
+    samplesPerPixel: colourGrey ? 1 : samplesPerPixel,
     numberOfFrames: frames,
     pixelSpacing: spacing,
     rescaleSlope: numbers(rescaleSource, 'x00281053')?.[0] ?? null,
@@ -193,9 +199,18 @@ function decodeDicomUnsafe(bytes: Uint8Array, options: DecodeDicomOptions): Dico
     throw new ImageFormatError(`corrupt DICOM: unusable RescaleSlope (0028,1053) ${slope} / RescaleIntercept (0028,1052) ${intercept}`, 422);
   }
 
-  const layout: FrameLayout = { rows, columns, bitsAllocated, bitsStored, samplesPerPixel: 1, signed };
-  const samples = codec.decode(frameBytes(dataSet, pixelData, codec, layout, frame, frameCount), layout);
-  if (samples.length < rows * columns) throw new ImageFormatError(`${codec.name} frame decodes to fewer pixels than Rows x Columns ${rows}x${columns}`, 422);
+  const layout: FrameLayout = { rows, columns, bitsAllocated, bitsStored, samplesPerPixel: colourGrey ? 3 : 1, signed };
+  let samples = codec.decode(frameBytes(dataSet, pixelData, codec, layout, frame, frameCount), layout);
+  if (samples.length < rows * columns * layout.samplesPerPixel) {
+    throw new ImageFormatError(`${codec.name} frame decodes to fewer pixels than Rows x Columns ${rows}x${columns}`, 422);
+  }
+  if (colourGrey) {
+    const ybr = photometric.startsWith('YBR') && !codec.outputsRgb;
+    const planar = !codec.encapsulated && dataSet.uint16('x00280006') === 1;
+    const grey = greyFromColour(samples, rows * columns, ybr, planar);
+    if (!grey) throw new ImageFormatError(`colour DICOM is not a CT slice (${photometric} with channels that differ)`, 422);
+    samples = grey;
+  }
 
   const modality = text(dataSet, 'x00080060')?.toUpperCase() ?? null;
   const data = new Float32Array(rows * columns);
@@ -281,7 +296,7 @@ function frameBytes(dataSet: dicomParser.DataSet, element: dicomParser.Element, 
     if (element.length > available) {
       throw new ImageFormatError(`truncated DICOM: pixel data (7FE0,0010) declares ${element.length} bytes but only ${available} are present`, 422);
     }
-    const perFrame = layout.rows * layout.columns * (layout.bitsAllocated / 8);
+    const perFrame = layout.rows * layout.columns * layout.samplesPerPixel * (layout.bitsAllocated / 8);
     const needed = perFrame * frames;
     const shape = `${frames} frame(s) of ${layout.columns}x${layout.rows}x${layout.bitsAllocated}-bit`;
     if (element.length < needed) throw new ImageFormatError(`truncated DICOM: pixel data has ${element.length} bytes, ${shape} need ${needed}`, 422);

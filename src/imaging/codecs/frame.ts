@@ -4,11 +4,12 @@ export interface FrameLayout {
   columns: number;
   bitsAllocated: 8 | 16;
   bitsStored: number;
-  samplesPerPixel: 1;
+  /** 3 only for 8-bit colour-encoded grey pictures (e.g. img2dcm's YBR_FULL_422 JPEG); samples interleaved. */
+  samplesPerPixel: 1 | 3;
   signed: boolean;
 }
 
-/** One decoded frame: one integer sample per pixel, row-major. */
+/** One decoded frame: samplesPerPixel integer samples per pixel (interleaved), row-major. */
 export type FrameSamples = Uint8Array | Uint16Array | Int16Array;
 
 /** A refusal from a codec: 415 when the stream is a kind we cannot decode, 422 when it is broken. */
@@ -34,5 +35,7 @@ export function checkSize(what: string, width: number, height: number, component
   if (width !== layout.columns || height !== layout.rows) {
     throw new CodecError(`${what} frame is ${width}x${height} but the DICOM header says Columns x Rows ${layout.columns}x${layout.rows}`);
   }
-  if (components !== 1) throw new CodecError(`${what} frame has ${components} components, a CT slice has 1`);
+  if (components !== layout.samplesPerPixel) {
+    throw new CodecError(`${what} frame has ${components} components but the DICOM header says SamplesPerPixel ${layout.samplesPerPixel}`);
+  }
 }

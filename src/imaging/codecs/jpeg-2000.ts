@@ -27,7 +27,7 @@ function decodeJ2k(what: string, module: WasmModule, className: string, frame: U
   checkSize(what, header.width, header.height, header.components, layout);
   const { info, samples } = decodeWithWasm(module, className, frame);
   checkSize(what, info.width, info.height, info.componentCount, layout);
-  const pixels = layout.rows * layout.columns;
+  const pixels = layout.rows * layout.columns * layout.samplesPerPixel;
   if (info.bitsPerSample <= 8) return samples.subarray(0, pixels);
   // Signed codestreams decode to two's complement; the stored-value mask and sign extension handle both.
   return samples16(samples, pixels, layout.signed || info.isSigned === true);

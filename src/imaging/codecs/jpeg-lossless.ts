@@ -17,7 +17,7 @@ export function decodeJpegLossless(frame: Uint8Array, layout: FrameLayout): Fram
   checkSize('JPEG Lossless', header.width, header.height, header.components, layout);
   const bytesPerSample = header.precision > 8 ? 2 : 1;
   const decoded = new Decoder().decode(frame.buffer as ArrayBuffer, frame.byteOffset, frame.byteLength, bytesPerSample);
-  const pixels = layout.rows * layout.columns;
+  const pixels = layout.rows * layout.columns * layout.samplesPerPixel;
   if (decoded.length < pixels) throw new CodecError('JPEG Lossless frame decodes to fewer pixels than Rows x Columns');
   if (decoded instanceof Uint16Array && layout.signed) return new Int16Array(decoded.buffer, decoded.byteOffset, pixels);
   return decoded.subarray(0, pixels);

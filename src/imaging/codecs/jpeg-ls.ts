@@ -12,5 +12,5 @@ export function decodeJpegLs(frame: Uint8Array, layout: FrameLayout): FrameSampl
   checkSize('JPEG-LS', header.width, header.height, header.components, layout);
   const { info, samples } = decodeWithWasm(charls(), 'JpegLSDecoder', frame);
   checkSize('JPEG-LS', info.width, info.height, info.componentCount, layout);
-  return info.bitsPerSample > 8 ? samples16(samples, layout.rows * layout.columns, layout.signed) : samples;
+  return info.bitsPerSample > 8 ? samples16(samples, layout.rows * layout.columns * layout.samplesPerPixel, layout.signed) : samples;
 }

@@ -2,7 +2,7 @@ import { FrameLayout, FrameSamples, samples16 } from './frame';
 
 /** An uncompressed frame (native pixel data) as samples; big-endian 16-bit data is byte-swapped. */
 export function readNativeFrame(bytes: Uint8Array, layout: FrameLayout, littleEndian: boolean): FrameSamples {
-  const pixels = layout.rows * layout.columns;
+  const pixels = layout.rows * layout.columns * layout.samplesPerPixel;
   if (layout.bitsAllocated === 8) return bytes.subarray(0, pixels);
   if (littleEndian) return samples16(bytes, pixels, layout.signed);
   const swapped = new Uint8Array(pixels * 2);

@@ -32,6 +32,8 @@ export interface PixelCodec {
   encapsulated: boolean;
   /** Native data sets only: byte order of the pixel data. */
   littleEndian?: boolean;
+  /** Colour frames come out as RGB whatever the photometric interpretation says (the codec undoes YCbCr / MCT). */
+  outputsRgb?: boolean;
   /** Decodes one frame's bytes (native: the frame's slice of the value; encapsulated: its fragments joined). */
   decode(frame: Uint8Array, layout: FrameLayout): FrameSamples;
 }
@@ -43,7 +45,7 @@ const native = (name: string, littleEndian: boolean): PixelCodec => ({
   decode: (frame, layout) => readNativeFrame(frame, layout, littleEndian),
 });
 
-const compressed = (name: string, decode: PixelCodec['decode']): PixelCodec => ({ name, encapsulated: true, decode });
+const compressed = (name: string, decode: PixelCodec['decode'], outputsRgb = false): PixelCodec => ({ name, encapsulated: true, decode, outputsRgb });
 
 const rle = (frame: Uint8Array, layout: FrameLayout): FrameSamples => {
   let bytes: Uint8Array;
@@ -64,16 +66,16 @@ export const PIXEL_CODECS: ReadonlyMap<string, PixelCodec> = new Map([
   // Inflated by the parser (bounded), then native little endian.
   [T.deflated, native('Deflated Explicit VR Little Endian', true)],
   [T.explicitBig, native('Explicit VR Big Endian', false)],
-  [T.jpegBaseline, compressed('JPEG Baseline', decodeJpegBaseline)],
-  [T.jpegExtended, compressed('JPEG Extended', decodeJpegBaseline)],
+  [T.jpegBaseline, compressed('JPEG Baseline', decodeJpegBaseline, true)],
+  [T.jpegExtended, compressed('JPEG Extended', decodeJpegBaseline, true)],
   [T.jpegLossless, compressed('JPEG Lossless', decodeJpegLossless)],
   [T.jpegLosslessSv1, compressed('JPEG Lossless SV1', decodeJpegLossless)],
   [T.jpegLsLossless, compressed('JPEG-LS Lossless', decodeJpegLs)],
   [T.jpegLsNearLossless, compressed('JPEG-LS Near-Lossless', decodeJpegLs)],
-  [T.jpeg2000Lossless, compressed('JPEG 2000 Lossless', decodeJpeg2000)],
-  [T.jpeg2000, compressed('JPEG 2000', decodeJpeg2000)],
-  [T.htj2kLossless, compressed('HTJ2K Lossless', decodeHtj2k)],
-  [T.htj2kLosslessRpcl, compressed('HTJ2K Lossless RPCL', decodeHtj2k)],
-  [T.htj2k, compressed('HTJ2K', decodeHtj2k)],
+  [T.jpeg2000Lossless, compressed('JPEG 2000 Lossless', decodeJpeg2000, true)],
+  [T.jpeg2000, compressed('JPEG 2000', decodeJpeg2000, true)],
+  [T.htj2kLossless, compressed('HTJ2K Lossless', decodeHtj2k, true)],
+  [T.htj2kLosslessRpcl, compressed('HTJ2K Lossless RPCL', decodeHtj2k, true)],
+  [T.htj2k, compressed('HTJ2K', decodeHtj2k, true)],
   [T.rle, compressed('RLE Lossless', rle)],
 ]);
