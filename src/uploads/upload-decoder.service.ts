@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SliceEncoding } from '../imaging/decode-slice';
 import { Box, HuImage, HuWindow } from '../imaging/hu-image';
 import { readImageHeader } from '../imaging/image-header';
+import { huToPng16 } from '../imaging/png16-writer';
 import { EncoderService } from '../ml/encoder.service';
 import { PreparedPatch } from '../ml/patch-job';
 import { UploadPool, UploadPoolClosedError, UploadPoolStats, UploadQueueFullError, UploadTimeoutError } from './upload-pool';
@@ -68,6 +69,15 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
     const result = await this.run({ kind: 'decode', files: files.map(ownCopy), options });
     if (result.ok && result.kind === 'decode') return result.slices;
     throw this.failure(result);
+  }
+
+  /**
+   * The slice as the server decodes it, as a DeepLesion 16-bit PNG (HU + 32768), for the browser to show
+   * (it cannot decode compressed DICOM itself), with the spacing read from the file.
+   */
+  async preview(bytes: Uint8Array, form: UploadReadForm): Promise<{ png: Buffer; spacingMm: number | null }> {
+    const [slice] = await this.decodeSlices([{ bytes, what: null }], form);
+    return { png: await huToPng16(slice.image), spacingMm: slice.pixelSpacingMm };
   }
 
   /** Decodes one slice and prepares the encoder's input for `box` on it (the form's spacing, else the file's). */

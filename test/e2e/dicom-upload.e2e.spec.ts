@@ -15,6 +15,14 @@ import { bearer, createTestApp, TestApp } from '../helpers/test-app';
 const missing = dicomToolsMissing();
 if (missing) console.log(`skipping the compressed DICOM upload tests: ${missing}`);
 
+/** supertest: keep a binary answer as a Buffer. */
+function binary(res: unknown, done: (error: Error | null, body: Buffer) => void): void {
+  const stream = res as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => done(null, Buffer.concat(chunks)));
+}
+
 describe('DICOM uploads to similar search (e2e)', () => {
   let t: TestApp;
   let key: string;
@@ -55,6 +63,25 @@ describe('DICOM uploads to similar search (e2e)', () => {
     const res = await upload(lesion.jpegLs, { box: lesion.box, spacingMm: lesion.spacing, k: '5' }).expect(200);
     expect(res.body.hits[0].lesion.id).toBe(lesion.id);
     expect(res.body.hits[0].similarity).toBeGreaterThan(0.9999);
+  });
+
+  (missing ? it.skip : it)('previews a JPEG-LS upload as the server decodes it: a 16-bit PNG of the same HU, with its spacing', async () => {
+    covers('POST /api/v1/uploads/preview', 'success', 'bad-input');
+    const lesion = await lesionAsJpegLs();
+    const res = await t.http().post('/api/v1/uploads/preview').set(bearer(key)).attach('file', lesion.jpegLs, 'slice.dcm').buffer(true).parse(binary).expect(200);
+    expect(res.headers['content-type']).toBe('image/png');
+    const [row] = await t.app.get(DataSource).query('SELECT image_path FROM lesion WHERE id = $1', [lesion.id]);
+    const expected = decodeSlice(fs.readFileSync(row.image_path)).image;
+    const preview = decodeSlice(new Uint8Array(res.body as Buffer)).image;
+    expect([preview.width, preview.height]).toEqual([expected.width, expected.height]);
+    expect(Array.from(preview.data)).toEqual(Array.from(expected.data, Math.round));
+    const spaced = writeDicom({ rows: 32, columns: 32, pixelSpacing: [0.6, 0.8] });
+    const withSpacing = await t.http().post('/api/v1/uploads/preview').set(bearer(key)).attach('file', Buffer.from(spaced), 'slice.dcm').buffer(true).parse(binary).expect(200);
+    expect(withSpacing.headers['x-pixel-spacing-mm']).toBe('0.8');
+    const broken = await t.http().post('/api/v1/uploads/preview').set(bearer(key)).attach('file', lesion.jpegLs.subarray(0, 4000), 'slice.dcm').expect(422);
+    expect(broken.body.message).toMatch(/truncated|corrupt/);
+    expect((await t.http().post('/api/v1/uploads/preview').set(bearer(key)).field('huWindow', '0,1').expect(400)).body.message).toMatch(/file is required/);
+    expect((await t.http().post('/api/v1/uploads/preview').attach('file', lesion.jpegLs, 'slice.dcm')).status).toBe(401);
   });
 
   (missing ? it.skip : it)('a JPEG Baseline file written by img2dcm from a real key slice searches (200)', async () => {

@@ -9,7 +9,10 @@ import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
+import { decodeSlice } from '../../src/imaging/decode-slice';
+import { writeDicom } from '../../src/imaging/dicom-writer.testing';
 import { SampleService } from '../../src/sample/sample.service';
+import { dcmtk, dicomToolsMissing } from '../helpers/dicom-samples';
 import { createTestApp, SHARED_DIR, TestApp } from '../helpers/test-app';
 
 // Code passed to page.evaluate/waitForFunction runs in the browser; the project compiles without DOM types.
@@ -212,6 +215,37 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     await page.waitForFunction(() => /long axis/.test(document.querySelector('#upload-status')?.textContent ?? ''));
     await page.waitForSelector('#upload-similar .lesion-card');
     await shot('upload-point', true);
+  });
+
+  const dcmtkMissing = dicomToolsMissing();
+  if (dcmtkMissing) console.warn(`Skipping the compressed DICOM upload test: ${dcmtkMissing}`);
+  (dcmtkMissing ? it.skip : it)('shows a JPEG-LS DICOM upload as the server decodes it, spacing from the file, and finds the lesion first', async () => {
+    const [lesion] = await db.query(
+      `SELECT l.id, l.image_path, l.box_x1, l.box_y1, l.box_x2, l.box_y2, s.spacing_x_mm FROM lesion l JOIN series s ON s.id = l.series_id WHERE l.coarse_type = 4 ORDER BY l.id LIMIT 1`,
+    );
+    const { image } = decodeSlice(fs.readFileSync(lesion.image_path));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'web-dicom-'));
+    const spacing = Number(lesion.spacing_x_mm);
+    fs.writeFileSync(path.join(dir, 'src.dcm'), writeDicom({ rows: image.height, columns: image.width, pixels: Array.from(image.data, Math.round), pixelRepresentation: 1, rescale: null, pixelSpacing: [spacing, spacing] }));
+    dcmtk('dcmcjpls', [path.join(dir, 'src.dcm'), path.join(dir, 'slice-jls.dcm')]);
+    await open('#/upload');
+    await page.setInputFiles('#slice-file', path.join(dir, 'slice-jls.dcm'));
+    await page.waitForSelector('#slice-canvas[data-ready="true"]');
+    // (The browser reads the file again when it sends the search: keep it until the end.)
+    const drawn = await page.evaluate(() => {
+      const c = document.querySelector('#slice-canvas')!;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let lit = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] > 40) lit++;
+      return { width: c.width, height: c.height, lit };
+    });
+    expect(drawn).toMatchObject({ width: image.width, height: image.height });
+    expect(drawn.lit).toBeGreaterThan(1000);
+    expect(Number(await page.inputValue('#spacing-mm'))).toBeCloseTo(spacing, 6);
+    await dragBox({ x1: lesion.box_x1, y1: lesion.box_y1, x2: lesion.box_x2, y2: lesion.box_y2 });
+    await page.waitForSelector('#upload-similar .lesion-card');
+    expect(await page.locator('#upload-similar .lesion-card').first().getAttribute('data-lesion-id')).toBe(String(lesion.id));
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const samples = path.join(SHARED_DIR, 'data/deeplesion-samples');

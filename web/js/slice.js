@@ -1,6 +1,9 @@
 // Decodes an uploaded slice in the browser into HU values, so it can be shown in any window:
-// 16-bit DeepLesion PNGs (HU + 32768; inflated with DecompressionStream), uncompressed DICOM,
-// and 8-bit PNG/JPEG (grey levels standing for a HU range). What cannot be decoded gets a placeholder frame.
+// 16-bit DeepLesion PNGs (HU + 32768; inflated with DecompressionStream) and 8-bit PNG/JPEG (grey levels
+// standing for a HU range). DICOM (any transfer syntax, frames, padding, rescale) is decoded by the server
+// (POST uploads/preview answers a 16-bit PNG), so the browser shows exactly what search and detection see.
+// What cannot be decoded gets a placeholder frame.
+import { request } from './api.js';
 
 export const DISPLAY_WINDOWS = {
   soft: [-160, 240],
@@ -27,10 +30,11 @@ export async function decodeSlice(file, huWindow8 = [-1024, 3071]) {
   const kind = sniff(bytes);
   try {
     if (kind === 'png16') return { kind, ...(await decodePng16(bytes)), spacingMm: null };
-    if (kind === 'dicom') return { kind, ...decodeDicom(bytes) };
+    if (kind === 'dicom') return { kind, ...(await serverPreview(file)) };
     if (kind === 'png8' || kind === 'jpeg') return { kind, ...(await decode8(file, huWindow8)), spacingMm: null };
   } catch (err) {
     const size = kind === 'png16' ? pngSize(bytes) : { width: 512, height: 512 };
+    if (kind === 'dicom') return { kind, ...size, hu: null, spacingMm: null, note: `The server cannot read this DICOM file: ${err.message}` };
     return { kind, ...size, hu: null, spacingMm: null, note: `This file cannot be shown in the browser (${err.message}); the server can still read it.` };
   }
   return { kind, width: 512, height: 512, hu: null, spacingMm: null, note: 'Unknown file type: expected PNG, JPEG or DICOM.' };
@@ -106,70 +110,13 @@ async function decode8(file, [low, high]) {
   return { width, height, hu };
 }
 
-/** Uncompressed little-endian DICOM (explicit or implicit VR): size, pixels, rescale, pixel spacing. */
-function decodeDicom(bytes) {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const text = (o, n) => String.fromCharCode(...bytes.subarray(o, o + n)).replace(/[\0 ]+$/, '');
-  let pos = 132;
-  let explicit = true;
-  const tags = {};
-  let pixel = null;
-  const LONG_VR = new Set(['OB', 'OW', 'OF', 'SQ', 'UT', 'UN', 'OD', 'OL', 'UC', 'UR', 'OV']);
-  while (pos + 8 <= bytes.length) {
-    const group = v.getUint16(pos, true);
-    const element = v.getUint16(pos + 2, true);
-    const isMeta = group === 0x0002;
-    let vr = null, len, head;
-    if (isMeta || explicit) {
-      vr = text(pos + 4, 2);
-      if (LONG_VR.has(vr)) {
-        len = v.getUint32(pos + 8, true);
-        head = 12;
-      } else {
-        len = v.getUint16(pos + 6, true);
-        head = 8;
-      }
-    } else {
-      len = v.getUint32(pos + 4, true);
-      head = 8;
-    }
-    const tag = (group << 16) | element;
-    const start = pos + head;
-    if (len === 0xffffffff) {
-      if (tag === 0x7fe00010) throw new Error('compressed DICOM pixel data');
-      // An undefined-length sequence: skip to its delimiter (FFFE,E0DD).
-      let p = start;
-      while (p + 8 <= bytes.length && !(v.getUint16(p, true) === 0xfffe && v.getUint16(p + 2, true) === 0xe0dd)) p += 2;
-      pos = p + 8;
-      continue;
-    }
-    if (tag === 0x00020010) {
-      const ts = text(start, len);
-      if (ts === '1.2.840.10008.1.2') explicit = false;
-      else if (ts !== '1.2.840.10008.1.2.1') throw new Error(`transfer syntax ${ts} is compressed or big-endian`);
-    } else if (tag === 0x7fe00010) {
-      pixel = { start, len };
-      break;
-    } else if (group === 0x0028 || group === 0x0020) {
-      tags[tag] = { start, len, vr };
-    }
-    pos = start + len;
-  }
-  const us = (t) => (tags[t] ? v.getUint16(tags[t].start, true) : undefined);
-  const ds = (t) => (tags[t] ? text(tags[t].start, tags[t].len).split('\\').map(Number) : undefined);
-  const height = us(0x00280010), width = us(0x00280011);
-  if (!width || !height || !pixel) throw new Error('no image in the DICOM file');
-  const bits = us(0x00280100) ?? 16;
-  const signed = us(0x00280103) === 1;
-  const slope = ds(0x00281053)?.[0] ?? 1;
-  const intercept = ds(0x00281052)?.[0] ?? 0;
-  const spacing = ds(0x00280030);
-  const hu = new Float32Array(width * height);
-  for (let i = 0; i < hu.length; i++) {
-    const raw = bits === 8 ? bytes[pixel.start + i] : signed ? v.getInt16(pixel.start + 2 * i, true) : v.getUint16(pixel.start + 2 * i, true);
-    hu[i] = raw * slope + intercept;
-  }
-  return { width, height, hu, spacingMm: spacing?.[1] ?? spacing?.[0] ?? null };
+/** The server's decode of a DICOM upload: a DeepLesion 16-bit PNG and the file's pixel spacing. */
+async function serverPreview(file) {
+  const form = new FormData();
+  form.append('file', file);
+  const res = await request('uploads/preview', { method: 'POST', body: form });
+  const spacing = Number(res.headers.get('X-Pixel-Spacing-Mm'));
+  return { ...(await decodePng16(new Uint8Array(await res.arrayBuffer()))), spacingMm: spacing > 0 ? spacing : null };
 }
 
 /** HU → grey ImageData in a window [low, high]. */
