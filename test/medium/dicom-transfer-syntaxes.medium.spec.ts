@@ -165,4 +165,32 @@ describeWithTools('DICOM transfer syntaxes on real slices (dcmtk)', () => {
       }
     }
   });
+
+  it('mutated compressed files (bytes flipped in the pixel data, cut anywhere) decode or are an ImageFormatError, never anything else', () => {
+    const original = uncompressedDicom(slices[0]);
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
+    const frame = { width: slices[0].width, height: slices[0].height, values: stored12(slices[0]), bitsPerSample: 12, signed: false };
+    const files = [
+      ...DCMTK_CONVERSIONS.filter((c) => c.tool !== 'dcmconv').map((c) => convert(original, c.tool, c.args, `mutate-${c.uid}`)),
+      convert(eightBitDicom(slices[0]), 'dcmcjpeg', ['+eb'], 'mutate-baseline'),
+      uncompressedDicom(slices[0], { transferSyntax: '1.2.840.10008.1.2.4.90', frames: [encodeJpeg2000(frame)] }),
+      uncompressedDicom(slices[0], { transferSyntax: '1.2.840.10008.1.2.4.201', frames: [encodeHtj2k(frame)] }),
+    ];
+    let refused = 0;
+    for (const file of files) {
+      for (let trial = 0; trial < 25; trial++) {
+        const mutated = new Uint8Array(file.subarray(0, trial % 5 === 0 ? Math.floor(random() * file.length) : file.length));
+        // Flip a few bytes after the header (the pixel data is most of the file).
+        for (let k = 0; k < 1 + Math.floor(random() * 8); k++) mutated[Math.floor(file.length * (0.3 + 0.7 * random())) % mutated.length] ^= 1 + Math.floor(random() * 255);
+        try {
+          decodeDicom(mutated);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ImageFormatError);
+          refused++;
+        }
+      }
+    }
+    expect(refused).toBeGreaterThan(0);
+  });
 });
