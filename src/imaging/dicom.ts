@@ -244,6 +244,20 @@ function decodeDicomUnsafe(bytes: Uint8Array, options: DecodeDicomOptions): Dico
 
 /** Parses the whole file (no pixel decoding); a bare data set's syntax is sniffed from its first element. */
 function parse(bytes: Uint8Array, maxInflatedBytes: number): dicomParser.DataSet {
+  try {
+    return parseUnchecked(bytes, maxInflatedBytes);
+  } catch (error) {
+    // The parser stops at native pixel data running past the end of the file; say so plainly.
+    const partial = (error as { dataSet?: dicomParser.DataSet } | null)?.dataSet;
+    const pixels = partial?.elements?.x7fe00010;
+    if (partial && pixels && !pixels.encapsulatedPixelData && pixels.dataOffset + pixels.length > partial.byteArray.length) {
+      throw new ImageFormatError(`truncated DICOM: pixel data declares ${pixels.length} bytes but only ${Math.max(0, partial.byteArray.length - pixels.dataOffset)} are present`, 422);
+    }
+    throw error;
+  }
+}
+
+function parseUnchecked(bytes: Uint8Array, maxInflatedBytes: number): dicomParser.DataSet {
   const inflater = (byteArray: Uint8Array, position: number): Uint8Array => inflate(byteArray, position, maxInflatedBytes);
   if (hasPreamble(bytes)) return dicomParser.parseDicom(bytes, { inflater } as dicomParser.ParseDicomOptions);
   if (bytes.length >= 8 && (bytes[0] | (bytes[1] << 8)) === 0x0002) {
@@ -294,7 +308,7 @@ function frameBytes(dataSet: dicomParser.DataSet, element: dicomParser.Element, 
     }
     const available = bytes.length - element.dataOffset;
     if (element.length > available) {
-      throw new ImageFormatError(`truncated DICOM: pixel data (7FE0,0010) declares ${element.length} bytes but only ${available} are present`, 422);
+      throw new ImageFormatError(`truncated DICOM: pixel data declares ${element.length} bytes but only ${available} are present`, 422);
     }
     const perFrame = layout.rows * layout.columns * layout.samplesPerPixel * (layout.bitsAllocated / 8);
     const needed = perFrame * frames;
