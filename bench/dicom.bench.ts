@@ -63,6 +63,7 @@ function prepareVariants(scratch: string): Variant[] {
     ...DCMTK_CONVERSIONS.map((c) => ({ name: c.name, uid: c.uid, files: convert(uncompressed, c.tool, c.args, c.uid) })),
     { name: 'JPEG Baseline (8-bit)', uid: '1.2.840.10008.1.2.4.50', files: convert(eightBit, 'dcmcjpeg', ['+eb'], 'baseline') },
     { name: 'JPEG Extended (8-bit)', uid: '1.2.840.10008.1.2.4.51', files: convert(eightBit, 'dcmcjpeg', ['+ee'], 'extended') },
+    { name: 'JPEG Extended (12-bit)', uid: '1.2.840.10008.1.2.4.51', files: convert(uncompressed, 'dcmcjpeg', ['+ee'], 'extended-12') },
     { name: 'JPEG 2000 Lossless', uid: '1.2.840.10008.1.2.4.90', files: wrap('1.2.840.10008.1.2.4.90', j2k) },
     { name: 'JPEG 2000 (lossy)', uid: '1.2.840.10008.1.2.4.91', files: wrap('1.2.840.10008.1.2.4.91', frames.map((f) => encodeJpeg2000(f, false))) },
     { name: 'HTJ2K Lossless', uid: '1.2.840.10008.1.2.4.201', files: wrap('1.2.840.10008.1.2.4.201', htj2k) },

@@ -1,26 +1,37 @@
 import { CodestreamError, readJpegFrameHeader } from './codestream-header';
 import { checkSize, CodecError, FrameLayout, FrameSamples } from './frame';
+import { decodeSequentialJpeg } from './jpeg-sequential';
 import { decodeWithWasm, lazyModule } from './wasm-module';
 
 const libjpegTurbo = lazyModule('@cornerstonejs/codec-libjpeg-turbo-8bit', 'decodewasmjs', 'decodewasm');
 
 /**
- * JPEG Baseline (process 1) and JPEG Extended (processes 2 & 4) with 8-bit samples, through libjpeg-turbo.
- * 12-bit Extended is refused: none of the installed codecs decodes 12-bit lossy JPEG (the libjpeg-turbo
- * build is 8-bit only, jpeg-js clamps to 8 bits, jpeg-lossless-decoder-js is lossless only).
+ * JPEG Baseline (process 1) and JPEG Extended (processes 2 & 4). 8-bit samples go through libjpeg-turbo;
+ * 12-bit Extended (what CT archives hold) through our own sequential decoder (jpeg-sequential.ts), since
+ * no registry codec decodes 12-bit lossy JPEG (the libjpeg-turbo build is 8-bit only, jpeg-js clamps to
+ * 8 bits, jpeg-lossless-decoder-js is lossless only).
  */
 export function decodeJpegBaseline(frame: Uint8Array, layout: FrameLayout): FrameSamples {
   const header = jpegHeader(frame, 'JPEG');
-  if (header.precision !== 8) {
-    throw new CodecError(`JPEG Extended with ${header.precision}-bit samples (1.2.840.10008.1.2.4.51) is not supported; send 8-bit JPEG or a lossless syntax`, 415);
-  }
   if (header.sofMarker !== 0xc0 && header.sofMarker !== 0xc1) {
     throw new CodecError(`JPEG frame is not baseline or extended sequential (marker 0xFF${header.sofMarker?.toString(16).toUpperCase()})`, 415);
   }
+  if (header.precision === 12) return decodeJpegExtended12(frame, layout, header.components);
+  if (header.precision !== 8) throw new CodecError(`JPEG with ${header.precision}-bit samples is not baseline or extended (8 or 12 bits)`, 415);
   checkSize('JPEG', header.width, header.height, header.components, layout);
   const { info, samples } = decodeWithWasm(libjpegTurbo(), 'JPEGDecoder', frame);
   checkSize('JPEG', info.width, info.height, info.componentCount, layout);
   return samples;
+}
+
+function decodeJpegExtended12(frame: Uint8Array, layout: FrameLayout, components: number): FrameSamples {
+  if (components !== 1 || layout.samplesPerPixel !== 1) {
+    throw new CodecError(`JPEG Extended with 12-bit samples and ${components} components is not supported; send one component`, 415);
+  }
+  if (layout.bitsAllocated !== 16) throw new CodecError('12-bit JPEG needs BitsAllocated 16');
+  const { samples } = decodeSequentialJpeg(frame, { width: layout.columns, height: layout.rows });
+  // Stored values as they were before compression; signed data is sign-extended from BitsStored later.
+  return layout.signed ? new Int16Array(samples.buffer, samples.byteOffset, samples.length) : samples;
 }
 
 export function jpegHeader(frame: Uint8Array, what: string) {
