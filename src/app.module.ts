@@ -9,6 +9,7 @@ import { GrowthModule } from './growth/growth.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { ArchiveModule } from './archive/archive.module';
+import { JobsModule } from './jobs/jobs.module';
 import { LesionsModule } from './lesions/lesions.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SampleModule } from './sample/sample.module';
@@ -27,6 +28,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         TypeOrmModule.forRoot(dataSourceOptions(databaseUrl)),
+        JobsModule,
         AuthModule,
         HealthModule,
         LesionsModule,

@@ -69,7 +69,9 @@ class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const config = loadConfig(process.env);
+  // The CLI does its own work in its own process: it never takes jobs off the shared queue.
+  const loaded = loadConfig(process.env);
+  const config: AppConfig = { ...loaded, role: 'all', jobs: { ...loaded.jobs, redisUrl: null } };
   switch (command) {
     case 'ingest':
       return withApp(config, (app) => ingest(app, rest));

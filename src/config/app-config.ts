@@ -122,7 +122,32 @@ export interface AppConfig {
     /** Largest DICOMweb answer read (one instance, a search, a study part); a larger one is refused unread. */
     maxResponseBytes: number;
   };
+  /** all: serves HTTP and runs jobs (the default); api: serves HTTP and enqueues; worker: runs jobs, serves /health and /metrics. */
+  role: AppRole;
+  /** The port a `worker` listens on for /health and /metrics (PORT is the HTTP API's). */
+  workerPort: number;
+  /** text: Nest's readable lines; json: one JSON object per line (time, level, context, message, requestId). */
+  logFormat: 'text' | 'json';
+  jobs: {
+    /** Set: long jobs go through BullMQ on this Redis and any worker runs them. Unset: they run in this process. */
+    redisUrl: string | null;
+    /** Prefix of every BullMQ key, so several deployments (or tests) share one Redis. */
+    prefix: string;
+    /** Jobs of one name waiting to start; one more is answered 503 with Retry-After. */
+    maxWaiting: number;
+    /** Jobs of one name this process runs at once. */
+    concurrency: number;
+    /** Tries of a job that fails on a transient error (connection lost, deadlock); other errors fail it at once. */
+    attempts: number;
+    /** First retry delay; doubles with each further try. */
+    backoffMs: number;
+    /** A worker that has not renewed its hold on a job for this long is presumed dead; another worker takes the job. */
+    lockMs: number;
+  };
 }
+
+export const APP_ROLES = ['all', 'api', 'worker'] as const;
+export type AppRole = (typeof APP_ROLES)[number];
 
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'webgpu'] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
@@ -284,8 +309,23 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       timeoutMs: int('DICOMWEB_TIMEOUT_MS', 10_000, 50, 600_000),
       maxResponseBytes: int('DICOMWEB_MAX_RESPONSE_BYTES', 64 * 1024 ** 2, 1024, 2 * 1024 ** 3),
     },
+    role: oneOf('ROLE', 'all', APP_ROLES),
+    workerPort: int('WORKER_PORT', 3001, 0, 65535),
+    logFormat: oneOf('LOG_FORMAT', 'text', ['text', 'json'] as const),
+    jobs: {
+      redisUrl: env.REDIS_URL?.trim() || null,
+      prefix: str('QUEUE_PREFIX', 'lrs'),
+      maxWaiting: int('JOB_QUEUE_MAX_WAITING', 100, 1, 100_000),
+      concurrency: int('JOB_CONCURRENCY', 2, 1, 64),
+      attempts: int('JOB_ATTEMPTS', 5, 1, 100),
+      backoffMs: int('JOB_BACKOFF_MS', 2000, 10, 3_600_000),
+      lockMs: int('JOB_LOCK_MS', 30_000, 1000, 3_600_000),
+    },
   };
   if (config.deidSecret !== null && config.deidSecret.length < 16) problems.push('DEID_SECRET must be at least 16 characters');
+  if (config.jobs.redisUrl && !/^rediss?:\/\//.test(config.jobs.redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
+  if (config.role !== 'all' && !config.jobs.redisUrl) problems.push(`ROLE=${config.role} needs REDIS_URL: without a shared queue, jobs run only in the process that accepted them (ROLE=all)`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(config.jobs.prefix)) problems.push('QUEUE_PREFIX must be 1-64 letters, digits, _ or -');
   if (config.ingest.roots.length === 0) problems.push('INGEST_ROOTS must name at least one folder');
   if (problems.length) throw new ConfigError(problems);
   return config;

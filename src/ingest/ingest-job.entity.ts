@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 export type IngestFormat = 'deeplesion' | 'keyslice8' | 'samples' | 'dicom';
-export type IngestJobStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+/** queued: waiting for a worker (REDIS_URL set); interrupted: cut off by a stop, resumed by a re-run. */
+export type IngestJobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'interrupted';
 
 export interface IngestRowError {
   /** CSV line; 0 for a DICOM import's file problems. */

@@ -18,14 +18,14 @@ export class IngestController {
 
   @Post()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Start (or resume) an import job from files on the server; poll its status' })
+  @ApiOperation({ summary: 'Start (or resume) an import job from files on the server; poll its status (queued until a worker takes it when the service runs with REDIS_URL; 503 + Retry-After when the queue is full)' })
   async start(@Body() body: StartIngestDto) {
     if (body.format === 'dicom') {
       const importer = this.moduleRef.get<DicomImporter>(DICOM_IMPORTER, { strict: false });
       const { job } = await importer.start({ dir: body.dir!, annotations: body.annotations, dataset: body.dataset ?? 'archive', pathsFrom: 'api' });
       return job;
     }
-    const { job } = await this.ingest.start({
+    return this.ingest.submit({
       format: body.format,
       csvPath: body.csv!,
       imagesDir: body.images!,
@@ -33,7 +33,6 @@ export class IngestController {
       huWindow: body.huWindow,
       pathsFrom: 'api',
     });
-    return job;
   }
 
   @Get('jobs')

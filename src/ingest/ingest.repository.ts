@@ -111,17 +111,18 @@ export class IngestRepository {
       where: [
         { fingerprint, status: 'running' },
         { fingerprint, status: 'interrupted' },
+        { fingerprint, status: 'queued' },
       ],
       order: { startedAt: 'DESC' },
     });
   }
 
-  async createJob(runner: QueryRunner, job: Pick<IngestJobEntity, 'format' | 'dataset' | 'csvPath' | 'imagesDir' | 'fingerprint' | 'totalRows'>): Promise<IngestJobEntity> {
+  async createJob(runner: QueryRunner, job: Pick<IngestJobEntity, 'format' | 'dataset' | 'csvPath' | 'imagesDir' | 'fingerprint' | 'totalRows'>, status: 'running' | 'queued' = 'running'): Promise<IngestJobEntity> {
     const now = new Date();
     return runner.manager.save(
       runner.manager.create(IngestJobEntity, {
         ...job,
-        status: 'running',
+        status,
         cursor: 0,
         importedRows: 0,
         skippedRows: 0,
@@ -137,6 +138,15 @@ export class IngestRepository {
 
   async markRunning(runner: QueryRunner, jobId: string): Promise<void> {
     await runner.manager.update(IngestJobEntity, { id: jobId }, { status: 'running', updatedAt: new Date() });
+  }
+
+  /** Waiting on the job queue (again): a worker will resume it from its cursor. */
+  async markQueued(runner: QueryRunner, jobId: string, message: string | null = null): Promise<void> {
+    await runner.manager.update(IngestJobEntity, { id: jobId }, { status: 'queued', message, updatedAt: new Date(), finishedAt: null });
+  }
+
+  findJob(runner: QueryRunner, id: string): Promise<IngestJobEntity | null> {
+    return runner.manager.findOne(IngestJobEntity, { where: { id } });
   }
 
   async finishJob(jobId: string, status: IngestJobStatus, message: string | null, runner?: QueryRunner): Promise<void> {

@@ -1,6 +1,6 @@
 import { createHash, Hash } from 'node:crypto';
 import * as path from 'node:path';
-import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
+import { BadRequestException, ConflictException, HttpException, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { QueryRunner } from 'typeorm';
 import { PathRefusedError } from '../common/path-guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -16,6 +16,9 @@ import { samplesRowParser } from './samples-csv.parser';
 import { TagPredictionService } from '../tags/tag-prediction.service';
 import { VocabularyService } from '../tags/vocabulary.service';
 import { LesionsService } from '../lesions/lesions.service';
+import { IngestJobPayload } from '../jobs/job-payloads';
+import { JOB_QUEUE, JobContext, JobQueue } from '../jobs/job-queue.port';
+import { isTransientError } from '../jobs/transient-error';
 
 export type ProgressListener = (job: IngestJobView) => void;
 
@@ -45,7 +48,7 @@ export interface StartedIngest {
 }
 
 @Injectable()
-export class IngestService implements OnApplicationBootstrap {
+export class IngestService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger('Ingest');
 
   constructor(
@@ -55,7 +58,12 @@ export class IngestService implements OnApplicationBootstrap {
     private readonly vocabulary: VocabularyService,
     private readonly tagPrediction: TagPredictionService,
     private readonly lesions: LesionsService,
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
+
+  onModuleInit(): void {
+    this.queue.handle('ingest', (payload, context) => this.runQueued(payload, context));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const orphans = await this.repository.markOrphansInterrupted();
@@ -99,17 +107,7 @@ export class IngestService implements OnApplicationBootstrap {
         }
         jobCreated(toJobView(job));
         try {
-          await this.importRows(runner, job, source, request, onProgress);
-          // Catch up embeddings a crash left behind (a batch committed just before a kill).
-          if (this.config.encoder.embedOnIngest && this.embedding.isAvailable()) {
-            const summary = await this.embedding.embedMissing();
-            if (summary.embedded) await this.repository.addEmbedded(job.id, summary.embedded, runner);
-            await this.embedding.snapshotIndex();
-          }
-          await this.repository.finishJob(job.id, 'completed', null, runner);
-          // New lesions carry their coarse type as a tag, and new embeddings change predictions.
-          await this.vocabulary.syncCoarseTypeTags().catch((error) => this.logger.warn(`Coarse-type tags not synced: ${(error as Error).message}`));
-          this.tagPrediction.schedule();
+          await this.importToEnd(runner, job, source, request, onProgress);
         } catch (error) {
           this.logger.error(`Import ${job.id} failed: ${(error as Error).message}`);
           const message = error instanceof IngestSourceError ? error.message : 'the import stopped on an internal error; run it again to resume';
@@ -125,6 +123,98 @@ export class IngestService implements OnApplicationBootstrap {
     done.catch(jobFailed);
     const job = await created;
     return { job, done };
+  }
+
+  /** From the job's cursor to its end: rows, embeddings a crash left behind, the finished status, tags. */
+  private async importToEnd(runner: QueryRunner, job: IngestJobEntity, source: PreparedSource, request: IngestRequest, onProgress?: ProgressListener): Promise<void> {
+    await this.importRows(runner, job, source, request, onProgress);
+    // Catch up embeddings a crash left behind (a batch committed just before a kill).
+    if (this.config.encoder.embedOnIngest && this.embedding.isAvailable()) {
+      const summary = await this.embedding.embedMissing();
+      if (summary.embedded) await this.repository.addEmbedded(job.id, summary.embedded, runner);
+      await this.embedding.snapshotIndex();
+    }
+    await this.repository.finishJob(job.id, 'completed', null, runner);
+    // New lesions carry their coarse type as a tag, and new embeddings change predictions.
+    await this.vocabulary.syncCoarseTypeTags().catch((error) => this.logger.warn(`Coarse-type tags not synced: ${(error as Error).message}`));
+    this.tagPrediction.schedule();
+  }
+
+  /**
+   * An import asked for over HTTP. In-process (no REDIS_URL) it starts here, as `start` does. With a
+   * shared queue the request is checked and fingerprinted here, the job row is created (or an unfinished
+   * one of the same file reused) as 'queued', and a worker runs it (`runQueued`); its status is the row's.
+   */
+  async submit(request: IngestRequest): Promise<IngestJobView> {
+    if (!this.queue.distributed) return (await this.start(request)).job;
+    const { format } = request;
+    // DICOM folders go through the archive importer (src/archive), in the process that accepted them.
+    if (format === 'dicom') throw new BadRequestException('format dicom is imported by the DICOM archive importer, not as a CSV import');
+    await this.queue.assertRoom('ingest');
+    const source = await this.prepare(request);
+    let job: IngestJobEntity | 'locked';
+    try {
+      job = await this.repository.withSourceLock(source.fingerprint, async (runner) => {
+        const resumed = await this.repository.findResumable(runner, source.fingerprint);
+        if (resumed && resumed.totalRows === source.totalRows) {
+          await this.repository.markQueued(runner, resumed.id);
+          return (await this.repository.findJob(runner, resumed.id))!;
+        }
+        const { format, dataset, csvPath, imagesDir } = request;
+        return this.repository.createJob(runner, { format, dataset, csvPath, imagesDir, fingerprint: source.fingerprint, totalRows: source.totalRows }, 'queued');
+      });
+    } finally {
+      await source.csv.close();
+    }
+    if (job === 'locked') throw new ConflictException('An import of this file is already running');
+    const { csvPath, imagesDir, dataset, huWindow } = request;
+    await this.queue.enqueue('ingest', {
+      jobId: job.id,
+      request: { format, csvPath, imagesDir, dataset, pathsFrom: request.pathsFrom ?? 'api', ...(huWindow ? { huWindow: { low: huWindow.low, high: huWindow.high } } : {}) },
+    });
+    return toJobView(job);
+  }
+
+  /**
+   * A queued import, on a worker: the files are checked again (under this process's INGEST_ROOTS) and the
+   * job resumes from its committed cursor. Safe to run twice: a finished job is left alone, and a job
+   * whose source lock another worker holds is running there.
+   */
+  private async runQueued(payload: IngestJobPayload, context: JobContext): Promise<void> {
+    let source: PreparedSource;
+    try {
+      source = await this.prepare(payload.request);
+    } catch (error) {
+      if (isTransientError(error)) throw error;
+      const message = error instanceof HttpException ? error.message : 'the import could not start';
+      await this.repository.finishJob(payload.jobId, 'failed', message);
+      return;
+    }
+    const outcome = await this.repository
+      .withSourceLock(source.fingerprint, async (runner) => {
+        const job = await this.repository.findJob(runner, payload.jobId);
+        if (!job || job.status === 'completed' || job.status === 'failed') return;
+        if (job.fingerprint !== source.fingerprint || job.totalRows !== source.totalRows) {
+          await this.repository.finishJob(job.id, 'failed', SOURCE_CHANGED, runner);
+          return;
+        }
+        await this.repository.markRunning(runner, job.id);
+        if (job.cursor > 0) this.logger.log(`Resuming import ${job.id} at row ${job.cursor} of ${job.totalRows}`);
+        try {
+          await this.importToEnd(runner, job, source, payload.request);
+        } catch (error) {
+          this.logger.error(`Import ${job.id} failed: ${(error as Error).message}`);
+          if (!context.finalAttempt && isTransientError(error)) {
+            await this.repository.markQueued(runner, job.id, 'retrying after a transient error').catch(() => undefined);
+            throw error;
+          }
+          const message = error instanceof IngestSourceError ? error.message : 'the import stopped on an internal error; run it again to resume';
+          await this.repository.finishJob(job.id, 'failed', message, runner).catch(() => undefined);
+        }
+      })
+      .finally(() => source.csv.close());
+    // 'locked': another worker runs this file's import (a job handed on while its first worker lived on).
+    if (outcome === 'locked') this.logger.log(`Import ${payload.jobId} is running in another process`);
   }
 
   /** Runs an import to the end (CLI, start-up sample). */
