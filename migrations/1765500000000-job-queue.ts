@@ -15,6 +15,8 @@ export class JobQueue1765500000000 implements MigrationInterface {
         status text NOT NULL CHECK (status IN ('queued','running','completed','failed')),
         series text NOT NULL,
         total int NOT NULL CHECK (total >= 0),
+        -- spacingMm, sliceIntervalMm, scoreThreshold: what a resumed job runs with.
+        options jsonb NOT NULL DEFAULT '{}',
         done int NOT NULL DEFAULT 0 CHECK (done >= 0 AND done <= total),
         failed int NOT NULL DEFAULT 0 CHECK (failed >= 0 AND failed <= done),
         results jsonb NOT NULL DEFAULT '[]',
@@ -22,9 +24,7 @@ export class JobQueue1765500000000 implements MigrationInterface {
         message text,
         started_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
-        finished_at timestamptz,
-        -- Seconds spent running (summed over resumes), for the rate.
-        run_seconds double precision NOT NULL DEFAULT 0
+        finished_at timestamptz
       )`);
     await q.query(`CREATE INDEX detection_job_started_idx ON detection_job (started_at)`);
   }

@@ -1,20 +1,33 @@
-import { DetectionJobRegistry } from './detection-jobs';
+import { DetectionJobRow, toDetectionJobView } from './detection-jobs';
 
-describe('detection job registry', () => {
-  it('tracks progress, reports results only when finished, and drops the oldest finished jobs', () => {
-    const jobs = new DetectionJobRegistry(2);
-    const a = jobs.create('series-a', 2);
-    jobs.sliceDone(a, '001.png', [{ box: { x1: 0, y1: 0, x2: 5, y2: 5 }, score: 1 }]);
-    expect(jobs.get(a)).toMatchObject({ status: 'running', done: 1, total: 2, failed: 0 });
-    expect(jobs.get(a)!.results).toBeUndefined();
-    jobs.sliceFailed(a, '002.png', 'corrupt PNG');
-    jobs.finish(a);
-    expect(jobs.get(a)).toMatchObject({ status: 'completed', done: 2, failed: 1, errors: [{ slice: '002.png', message: 'corrupt PNG' }] });
-    expect(jobs.get(a)!.results).toHaveLength(1);
-    const b = jobs.create('series-b', 1);
-    const c = jobs.create('series-c', 1);
-    expect(jobs.get(a)).toBeNull();
-    expect(jobs.get(b)).not.toBeNull();
-    expect(jobs.get(c)).not.toBeNull();
+const row = (over: Partial<DetectionJobRow>): DetectionJobRow => ({
+  id: '6f1c1f8e-0d7e-4a43-9a57-1f2b9f1e8c11',
+  status: 'running',
+  series: 'Images_png/000001_01_01',
+  total: 4,
+  options: {},
+  done: 2,
+  failed: 1,
+  results: [{ slice: '001.png', detections: [{ box: { x1: 0, y1: 0, x2: 5, y2: 5 }, score: 1 }] }],
+  errors: [{ slice: '002.png', message: 'corrupt PNG' }],
+  message: null,
+  startedAt: new Date('2026-12-02T10:00:00Z'),
+  updatedAt: new Date('2026-12-02T10:00:04Z'),
+  finishedAt: null,
+  ...over,
+});
+
+describe('detection job view', () => {
+  it('shows progress and the rate while running, without results', () => {
+    const view = toDetectionJobView(row({}));
+    expect(view).toMatchObject({ status: 'running', done: 2, total: 4, failed: 1, slicesPerSecond: 0.5, finishedAt: null, errors: [{ slice: '002.png' }] });
+    expect(view.results).toBeUndefined();
+  });
+
+  it('carries the results once finished, completed or failed', () => {
+    const finishedAt = new Date('2026-12-02T10:00:08Z');
+    expect(toDetectionJobView(row({ status: 'completed', done: 4, updatedAt: finishedAt, finishedAt })).results).toHaveLength(1);
+    expect(toDetectionJobView(row({ status: 'failed', message: 'the job stopped on an internal error', finishedAt })).results).toHaveLength(1);
+    expect(toDetectionJobView(row({ status: 'queued', done: 0, updatedAt: new Date('2026-12-02T10:00:00Z') })).slicesPerSecond).toBe(0);
   });
 });

@@ -9,6 +9,7 @@ import { DetectionController } from './detection.controller';
 import { DetectionService } from './detection.service';
 import { DetectorModule } from './detector.module';
 import { SeriesFilesRepository } from './series-files.repository';
+import { DetectionJobsRepository } from './detection-jobs.repository';
 import { TAG_PREDICTOR } from './tag-predictor.port';
 
 @Module({
@@ -23,7 +24,7 @@ import { TAG_PREDICTOR } from './tag-predictor.port';
   ],
   controllers: [DetectionController],
   // Predicted tags for each box come from the tags feature, through the port detection defines.
-  providers: [DetectionService, SeriesFilesRepository, { provide: TAG_PREDICTOR, useExisting: TagPredictionService }],
+  providers: [DetectionService, SeriesFilesRepository, DetectionJobsRepository, { provide: TAG_PREDICTOR, useExisting: TagPredictionService }],
   exports: [DetectionService],
 })
 export class DetectionModule {}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import {
   BadRequestException,
@@ -6,6 +7,8 @@ import {
   Injectable,
   Logger,
   NotFoundException,
+  OnApplicationBootstrap,
+  OnModuleInit,
   Optional,
   PayloadTooLargeException,
   ServiceUnavailableException,
@@ -25,7 +28,11 @@ import { UploadDecoder } from '../uploads/upload-decoder.service';
 import { bodyMasks } from './body-mask';
 import { DetectDto, FromPointDto, SliceUploadDto, StartDetectionJobDto } from './detection.dto';
 import { DetectionInputError } from './detection-errors';
-import { DetectionJobRegistry, DetectionJobView } from './detection-jobs';
+import { DetectionJobOptions, DetectionJobView, toDetectionJobView } from './detection-jobs';
+import { DetectionJobsRepository } from './detection-jobs.repository';
+import { DetectionJobPayload } from '../jobs/job-payloads';
+import { JOB_QUEUE, JobContext, JobQueue } from '../jobs/job-queue.port';
+import { isTransientError } from '../jobs/transient-error';
 import { Detection, DetectorService, MIN_BODY_FRACTION } from './detector.service';
 import { PointOutsideBodyError, pointToBox } from './point-to-box';
 import { SeriesFilesRepository } from './series-files.repository';
@@ -77,11 +84,12 @@ export interface FromPointResponse {
  */
 /** Point-to-box's limit when no detector is loaded: the default detector's (CT slices are 512² to 1024²). */
 const DEFAULT_MAX_SLICE_SIDE = 2048;
+/** How long a job waits for the worker's detector to finish loading. */
+const DETECTOR_LOAD_WAIT_MS = 120_000;
 
 @Injectable()
-export class DetectionService {
+export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger('Detection');
-  private readonly jobs: DetectionJobRegistry;
 
   constructor(
     private readonly detector: DetectorService,
@@ -91,9 +99,13 @@ export class DetectionService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly uploads: UploadDecoder,
     private readonly referenced: ReferencedSliceService,
+    private readonly jobs: DetectionJobsRepository,
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     @Optional() @Inject(TAG_PREDICTOR) private readonly tagPredictor?: TagPredictor,
-  ) {
-    this.jobs = new DetectionJobRegistry(config.detector.maxJobs);
+  ) {}
+
+  onModuleInit(): void {
+    this.queue.handle('detection', (payload, context) => this.runJob(payload, context));
   }
 
   async detect(dto: DetectDto, upload: UploadedSlice): Promise<DetectionResponse> {
@@ -151,52 +163,109 @@ export class DetectionService {
     };
   }
 
+  /**
+   * Checks the series folder, records the job in PostgreSQL and puts it on the job queue: run here
+   * (no REDIS_URL) or by any worker; its status is readable from every process and survives a restart.
+   */
   async startJob(dto: StartDetectionJobDto): Promise<DetectionJobView> {
     this.requireDetector();
+    const { shown, slices } = await this.seriesSlices(dto.series);
+    if (!slices.length) throw new BadRequestException(`the series folder ${shown} holds no slice files ({slice}.png)`);
+    await this.queue.assertRoom('detection');
+    const options: DetectionJobOptions = {};
+    if (dto.spacingMm !== undefined) options.spacingMm = dto.spacingMm;
+    if (dto.sliceIntervalMm !== undefined) options.sliceIntervalMm = dto.sliceIntervalMm;
+    if (dto.scoreThreshold !== undefined) options.scoreThreshold = dto.scoreThreshold;
+    const row = await this.jobs.create(randomUUID(), shown, slices.length, options, this.queue.distributed ? 'queued' : 'running', this.config.detector.maxJobs);
+    try {
+      await this.queue.enqueue('detection', { jobId: row.id, series: shown, ...options });
+    } catch (error) {
+      await this.jobs.setStatus(row.id, 'failed', 'the job could not be queued').catch(() => undefined);
+      throw error;
+    }
+    return toDetectionJobView(row);
+  }
+
+  async getJob(id: string): Promise<DetectionJobView> {
+    const job = await this.jobs.get(id);
+    if (!job) throw new NotFoundException(`No detection job ${id}`);
+    return toDetectionJobView(job);
+  }
+
+  /**
+   * In-process jobs (no REDIS_URL) cut off by a stop are resumed by the next start. Under BullMQ the
+   * queue hands a dead worker's job to another worker instead.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.queue.distributed || this.config.role === 'api') return;
+    for (const job of await this.jobs.stale(this.config.jobs.lockMs)) {
+      this.logger.warn(`Resuming detection job ${job.id} at slice ${job.done} of ${job.total}`);
+      await this.jobs.setStatus(job.id, 'queued');
+      await this.queue.enqueue('detection', { jobId: job.id, series: job.series, ...job.options }).catch((error: Error) => this.logger.warn(`Detection job ${job.id} not resumed: ${error.message}`));
+    }
+  }
+
+  /** The series folder under DETECTION_SERIES_ROOT (symlinks resolved) and its slice files; 400 naming the cause otherwise. */
+  private async seriesSlices(series: string): Promise<{ root: string; real: string; shown: string; slices: string[] }> {
     const root = (await this.files.realFolder(this.config.detector.seriesRoot)) ?? path.resolve(this.config.detector.seriesRoot);
-    const requested = path.resolve(root, dto.series);
+    const requested = path.resolve(root, series);
     if (!isInside(root, requested)) throw new BadRequestException('the series folder must lie under the configured DETECTION_SERIES_ROOT');
     const real = await this.files.realFolder(requested);
     const shown = path.relative(root, requested) || '.';
     if (!real) throw new BadRequestException(`the series folder ${shown} does not exist under DETECTION_SERIES_ROOT`);
     if (!isInside(root, real)) throw new BadRequestException('the series folder must lie under the configured DETECTION_SERIES_ROOT');
-    const slices = await this.files.listSlices(real);
-    if (!slices.length) throw new BadRequestException(`the series folder ${shown} holds no slice files ({slice}.png)`);
-    const id = this.jobs.create(shown, slices.length);
-    void this.runJob(id, root, real, slices, dto);
-    return this.jobs.get(id)!;
+    return { root, real, shown, slices: await this.files.listSlices(real) };
   }
 
-  getJob(id: string): DetectionJobView {
-    const job = this.jobs.get(id);
-    if (!job) throw new NotFoundException(`No detection job ${id} (jobs are kept in memory until the service restarts)`);
-    return job;
-  }
-
-  private async runJob(id: string, root: string, dir: string, slices: string[], dto: StartDetectionJobDto): Promise<void> {
-    const offsets = this.detector.loaded.manifest.input.sliceOffsetsMm.filter((o) => o !== 0);
-    const interval = dto.sliceIntervalMm ?? 1;
+  /**
+   * Runs a queued job from its first unrecorded slice. Each slice is recorded only if the job is still
+   * where this runner left it, so a job handed to a second worker is never recorded twice.
+   */
+  private async runJob(payload: DetectionJobPayload, context: JobContext): Promise<void> {
+    const job = await this.jobs.get(payload.jobId);
+    if (!job || job.status === 'completed' || job.status === 'failed') return;
     try {
-      for (let i = 0; i < slices.length; i++) {
+      // A worker may take a job while its detector is still loading.
+      for (let waited = 0; this.detector.status().state === 'loading' && waited < DETECTOR_LOAD_WAIT_MS; waited += 200) await new Promise((resolve) => setTimeout(resolve, 200));
+      if (this.detector.status().state !== 'ready') return await this.jobs.setStatus(job.id, 'failed', 'the detector is not available in the worker that took the job');
+      let folder;
+      try {
+        folder = await this.seriesSlices(payload.series);
+      } catch (error) {
+        if (error instanceof BadRequestException || error instanceof ServiceUnavailableException) return await this.jobs.setStatus(job.id, 'failed', error.message);
+        throw error;
+      }
+      const { root, real, slices } = folder;
+      if (slices.length !== job.total) return await this.jobs.setStatus(job.id, 'failed', 'the series folder changed since the job was started');
+      await this.jobs.setStatus(job.id, 'running');
+      const offsets = this.detector.loaded.manifest.input.sliceOffsetsMm.filter((o) => o !== 0);
+      const interval = payload.sliceIntervalMm ?? 1;
+      for (let i = job.done; i < slices.length; i++) {
         await new Promise((resolve) => setImmediate(resolve));
+        let recorded: boolean;
         try {
-          const image = await this.readSlice(path.join(dir, slices[i]), root);
+          const image = await this.readSlice(path.join(real, slices[i]), root);
           const neighbours: { offsetMm: number; image: HuImage }[] = [];
           for (const offset of offsets) {
             const j = i + Math.round(offset / interval);
-            if (j >= 0 && j < slices.length && j !== i) neighbours.push({ offsetMm: (j - i) * interval, image: await this.readSlice(path.join(dir, slices[j]), root) });
+            if (j >= 0 && j < slices.length && j !== i) neighbours.push({ offsetMm: (j - i) * interval, image: await this.readSlice(path.join(real, slices[j]), root) });
           }
-          const { detections } = await this.detector.detect({ image: image, neighbours, spacingMm: dto.spacingMm ?? null }, { scoreThreshold: dto.scoreThreshold });
-          this.jobs.sliceDone(id, slices[i], detections);
+          const { detections } = await this.detector.detect({ image, neighbours, spacingMm: payload.spacingMm ?? null }, { scoreThreshold: payload.scoreThreshold });
+          recorded = await this.jobs.recordSlice(job.id, i, { result: { slice: slices[i], detections } });
         } catch (error) {
           if (!(error instanceof DetectionInputError || error instanceof ImageFormatError)) throw error;
-          this.jobs.sliceFailed(id, slices[i], error.message);
+          recorded = await this.jobs.recordSlice(job.id, i, { error: { slice: slices[i], message: error.message } });
         }
+        if (!recorded) return; // another worker has this job now
       }
-      this.jobs.finish(id);
+      await this.jobs.setStatus(job.id, 'completed');
     } catch (error) {
-      this.logger.error(`Detection job ${id} failed: ${(error as Error).message}`);
-      this.jobs.finish(id, 'the job stopped on an internal error');
+      this.logger.error(`Detection job ${job.id} failed: ${(error as Error).message}`);
+      if (!context.finalAttempt && isTransientError(error)) {
+        await this.jobs.setStatus(job.id, 'queued', 'retrying after a transient error').catch(() => undefined);
+        throw error;
+      }
+      await this.jobs.setStatus(job.id, 'failed', 'the job stopped on an internal error').catch(() => undefined);
     }
   }
 
