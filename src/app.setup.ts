@@ -10,6 +10,7 @@ import { AuthService } from './auth/auth.service';
 import { AppConfig } from './config/app-config';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { registerInputGuards } from './common/input-guards';
+import { requestContext } from './common/request-context';
 import { MetricsService } from './metrics/metrics.service';
 import { registerMultipartParser } from './common/multipart-uploads';
 import { RequestTimeoutInterceptor } from './common/request-timeout.interceptor';
@@ -58,8 +59,17 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   registerAuditHook(fastify, auth, `/${API_PREFIX}/`);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
-    done();
+    // Log lines written while serving the request carry its id (LOG_FORMAT=json).
+    requestContext.run({ requestId: request.id }, done);
   });
+  if (config.role === 'worker') {
+    // A worker runs jobs; over HTTP it answers only the probes and /metrics.
+    fastify.addHook('onRequest', (request, reply, done) => {
+      const route = request.url.split('?')[0];
+      if (route === '/metrics' || route === '/health/live' || route === '/health/ready') return done();
+      void reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'This process is a worker (ROLE=worker): it serves only /health/live, /health/ready and /metrics' });
+    });
+  }
   app.get(MetricsService).registerHttpHooks(fastify);
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [

@@ -5,6 +5,7 @@ import { AppModule } from './app.module';
 import { API_PREFIX, APP_OPTIONS, configureApp, createHttpAdapter, initApp } from './app.setup';
 import { AuthService } from './auth/auth.service';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { JsonLogger } from './common/json-logger';
 import { resolveDatabase } from './database/database-bootstrap';
 import { SampleService } from './sample/sample.service';
 
@@ -26,9 +27,12 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
+  const levels = LEVELS[config.logLevel];
   const logger = new Logger('Main');
+  const jsonLogger = config.logFormat === 'json' ? new JsonLogger(levels) : null;
+  if (jsonLogger) Logger.overrideLogger(jsonLogger);
   const database = await resolveDatabase(config);
-  const app = await NestFactory.create(AppModule.forRoot(config, database.url), createHttpAdapter(), { ...APP_OPTIONS, logger: LEVELS[config.logLevel] });
+  const app = await NestFactory.create(AppModule.forRoot(config, database.url), createHttpAdapter(), { ...APP_OPTIONS, logger: jsonLogger ?? levels });
   configureApp(app, config);
   await initApp(app); // connects and runs pending migrations
 
@@ -48,7 +52,14 @@ async function bootstrap(): Promise<void> {
     config.bootstrapAdminKey === 'always' || (config.bootstrapAdminKey === 'auto' && database.embedded)
       ? await app.get(AuthService).ensureAdminKey()
       : null;
-  if (config.sample.autoload) await app.get(SampleService).ensureIngested();
+  if (config.sample.autoload && config.role !== 'api') await app.get(SampleService).ensureIngested();
+  if (config.role === 'worker') {
+    await app.listen(config.workerPort, config.host);
+    const probes = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.workerPort}`;
+    logger.log(`Worker up (ROLE=worker): runs queued jobs from ${config.jobs.prefix} on REDIS_URL; ${probes}/health/ready and ${probes}/metrics`);
+    if (bootstrapKey) logger.log(`An admin API key was created. It is shown only this once; store it now: ${bootstrapKey.key}`);
+    return;
+  }
   await app.listen(config.port, config.host);
 
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
@@ -59,6 +70,7 @@ async function bootstrap(): Promise<void> {
     `  API:     ${url}/${API_PREFIX}   (OpenAPI docs: ${url}/docs)`,
     `  Health:  ${url}/health/ready`,
     `  Database: ${database.embedded ? `embedded PostgreSQL in ${config.embeddedPg.dataDir}` : 'DATABASE_URL'}`,
+    `  Jobs:    ${config.jobs.redisUrl ? `BullMQ on REDIS_URL (${config.role === 'api' ? 'run by ROLE=worker processes' : 'run here and by any worker'})` : 'in this process'}`,
   ];
   if (bootstrapKey) {
     lines.push(
@@ -70,7 +82,9 @@ async function bootstrap(): Promise<void> {
   } else {
     lines.push('', '  Authenticate with "Authorization: Bearer <API key>" (the admin key was printed on first start).', '  New key: npm run keys -- create --name <name> --role reader|curator|admin');
   }
-  console.log(lines.join('\n') + '\n');
+  // Under LOG_FORMAT=json the banner is one log line like every other.
+  if (jsonLogger) logger.log(lines.map((l) => l.trim()).filter(Boolean).join(' | '));
+  else console.log(lines.join('\n') + '\n');
 }
 
 bootstrap().catch((error: Error) => {

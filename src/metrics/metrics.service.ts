@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ChangeFeedService } from '../change-log/change-feed.service';
 import { VectorIndexService } from '../vector-index/vector-index.service';
+import { JOB_NAMES } from '../jobs/job-payloads';
+import { JOB_QUEUE, JobQueue } from '../jobs/job-queue.port';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -34,8 +36,9 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(index: VectorIndexService, feed: ChangeFeedService) {
+  constructor(index: VectorIndexService, feed: ChangeFeedService, @Optional() @Inject(JOB_QUEUE) queue?: JobQueue) {
     collectDefaultMetrics({ register: this.registry });
+    if (queue) this.registerQueueMetrics(queue);
     new Gauge({
       name: 'vector_index_points',
       help: 'Lesions in this process’s HNSW index',
@@ -76,6 +79,34 @@ export class MetricsService {
         this.propagationSeconds.observe(Math.max(0, now - e.createdAt.getTime()) / 1000);
       }
     });
+  }
+
+  /** Jobs per name and state (from Redis under BullMQ: the whole deployment's queue), and how long tries took here. */
+  private registerQueueMetrics(queue: JobQueue): void {
+    const logger = new Logger('Metrics');
+    new Gauge({
+      name: 'job_queue_jobs',
+      help: 'Jobs by name and state: waiting, active, delayed (a retry waiting its backoff), completed and failed (the last 1000 kept)',
+      labelNames: ['name', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const name of JOB_NAMES) {
+          const counts = await queue.counts(name).catch((error: Error) => {
+            logger.warn(`Queue counts unavailable: ${error.message}`);
+            return null;
+          });
+          if (counts) for (const [state, n] of Object.entries(counts)) this.set({ name, state }, n);
+        }
+      },
+    });
+    const duration = new Histogram({
+      name: 'job_duration_seconds',
+      help: 'Run time of each try of a job in this process, by name and outcome (completed, failed, retried)',
+      labelNames: ['name', 'outcome'] as const,
+      buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+      registers: [this.registry],
+    });
+    queue.onFinished((name, outcome, seconds) => duration.observe({ name, outcome }, seconds));
   }
 
   /** Times every response; the route is the matched template, so hostile paths cannot grow the label set. */

@@ -1,0 +1,49 @@
+import fc from 'fast-check';
+import { InvalidJobPayloadError, parseJobPayload } from './job-payloads';
+
+const JOB = '6f1c1f8e-0d7e-4a43-9a57-1f2b9f1e8c11';
+const ingest = (request: object, jobId: unknown = JOB) => ({ jobId, request: { format: 'samples', csvPath: '/data/a.csv', imagesDir: '/data/img', dataset: 'real-samples', pathsFrom: 'api', ...request } });
+
+describe('job payloads read back from the queue', () => {
+  it('accepts a well-formed ingest payload and returns only its known fields', () => {
+    const parsed = parseJobPayload('ingest', { ...ingest({ huWindow: { low: -1024, high: 3071 }, extra: 'x' }), more: 1 });
+    expect(parsed).toEqual({ jobId: JOB, request: { format: 'samples', csvPath: '/data/a.csv', imagesDir: '/data/img', dataset: 'real-samples', pathsFrom: 'api', huWindow: { low: -1024, high: 3071 } } });
+  });
+
+  it.each([
+    ['a job id that is not a UUID', ingest({}, 'nope'), /jobId must be a UUID/],
+    ['an unknown format', ingest({ format: 'dicom' }), /request.format/],
+    ['a dataset with capitals', ingest({ dataset: 'Real' }), /request.dataset/],
+    ['a path with NUL', ingest({ csvPath: '/data/a\0.csv' }), /request.csvPath/],
+    ['an over-long path', ingest({ imagesDir: '/'.repeat(5000) }), /request.imagesDir/],
+    ['an unknown path origin', ingest({ pathsFrom: 'anywhere' }), /request.pathsFrom/],
+    ['an inverted window', ingest({ huWindow: { low: 10, high: 0 } }), /high > low/],
+    ['a window beyond 16 bits', ingest({ huWindow: { low: -40000, high: 0 } }), /huWindow.low/],
+    ['no request', { jobId: JOB }, /request must be an object/],
+    ['an array', [], /payload must be an object/],
+  ])('refuses %s', (_what, data, message) => {
+    expect(() => parseJobPayload('ingest', data)).toThrow(InvalidJobPayloadError);
+    expect(() => parseJobPayload('ingest', data)).toThrow(message);
+  });
+
+  it('checks detection options against the same bounds as the HTTP request', () => {
+    expect(parseJobPayload('detection', { jobId: JOB, series: 'Images_png/000001_01_01', spacingMm: 0.7, scoreThreshold: 0.5 })).toEqual({ jobId: JOB, series: 'Images_png/000001_01_01', spacingMm: 0.7, scoreThreshold: 0.5 });
+    expect(() => parseJobPayload('detection', { jobId: JOB, series: 'x', spacingMm: 0 })).toThrow(/spacingMm/);
+    expect(() => parseJobPayload('detection', { jobId: JOB, series: 'x', sliceIntervalMm: Number.NaN })).toThrow(/sliceIntervalMm/);
+    expect(() => parseJobPayload('detection', { jobId: JOB, series: '' })).toThrow(/series/);
+    expect(() => parseJobPayload('nope' as 'ingest', {})).toThrow(/unknown job name/);
+  });
+
+  it('never throws anything but InvalidJobPayloadError on arbitrary JSON', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('ingest' as const, 'detection' as const), fc.jsonValue(), (name, data) => {
+        try {
+          parseJobPayload(name, data);
+        } catch (error) {
+          expect(error).toBeInstanceOf(InvalidJobPayloadError);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
