@@ -36,13 +36,17 @@ export class DetectionJobsRepository {
    * process took the job over and moved on, and this runner should stop.
    */
   async recordSlice(id: string, at: number, outcome: { result: SliceDetections } | { error: { slice: string; message: string } }): Promise<boolean> {
-    const rows = await this.dataSource.query(
-      'result' in outcome
-        ? `UPDATE detection_job SET done = done + 1, results = results || $3::jsonb, updated_at = now() WHERE id = $1 AND done = $2 AND status = 'running' RETURNING id`
-        : `UPDATE detection_job SET done = done + 1, failed = failed + 1, errors = errors || $3::jsonb, updated_at = now() WHERE id = $1 AND done = $2 AND status = 'running' RETURNING id`,
-      [id, at, JSON.stringify(['result' in outcome ? outcome.result : outcome.error])],
+    const column = 'result' in outcome ? 'results' : 'errors';
+    const failed = 'result' in outcome ? 0 : 1;
+    // Wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count] instead of the rows.
+    const [{ n }] = await this.dataSource.query(
+      `WITH advanced AS (
+         UPDATE detection_job SET done = done + 1, failed = failed + $4, ${column} = ${column} || $3::jsonb, updated_at = now()
+          WHERE id = $1 AND done = $2 AND status = 'running' RETURNING id)
+       SELECT count(*)::int AS n FROM advanced`,
+      [id, at, JSON.stringify(['result' in outcome ? outcome.result : outcome.error]), failed],
     );
-    return rows.length === 1;
+    return n === 1;
   }
 
   /** Unfinished jobs nobody has advanced for `staleMs` (their process stopped). */

@@ -1,0 +1,247 @@
+import { ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { createTestDatabase, TestDatabase } from '../helpers/database';
+import { SHARED_DIR, TEST_MODELS_DIR, waitFor } from '../helpers/test-app';
+
+const ROOT = path.resolve(__dirname, '../..');
+const SAMPLES = path.join(SHARED_DIR, 'data/deeplesion-samples');
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const hasSamples = fs.existsSync(path.join(SAMPLES, 'lesions.csv'));
+const hasRedis = redisAnswers(REDIS_URL);
+if (!hasSamples) console.log(`[job-queue e2e] skipped: ${SAMPLES} is absent (real DeepLesion samples, see ../shared/README)`);
+else if (!hasRedis) console.log(`[job-queue e2e] skipped: no Redis answers at ${REDIS_URL} (.ci/run starts redis-server when it is installed)`);
+
+interface Service {
+  role: 'api' | 'worker';
+  url: string;
+  child: ChildProcess;
+  output: string[];
+}
+
+interface JobView {
+  id: string;
+  status: string;
+  totalRows: number;
+  processedRows: number;
+  importedRows: number;
+  skippedRows: number;
+  embeddedRows: number;
+}
+
+/**
+ * An API process (ROLE=api) and worker processes (ROLE=worker) on one PostgreSQL and the real Redis,
+ * each a `node dist/src/main.js` of its own: imports and detection jobs posted to the API run on a
+ * worker; a worker killed with SIGKILL mid-import leaves the job to the next one, which finishes it
+ * from the committed cursor with every lesion exactly once.
+ */
+(hasSamples && hasRedis ? describe : describe.skip)('jobs on BullMQ: an api process and worker processes (e2e, real processes, real Redis)', () => {
+  jest.setTimeout(600_000);
+  const csvRows = hasSamples ? fs.readFileSync(path.join(SAMPLES, 'lesions.csv'), 'utf8').trim().split('\n').length - 1 : 0;
+  let database: TestDatabase;
+  let work: string;
+  let env: Record<string, string>;
+  let api: Service;
+  let worker: Service;
+  let key: string;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+    database = await createTestDatabase();
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'job-queue-'));
+    // A short series for the detection job: three real slices, in a folder of the test's own.
+    fs.mkdirSync(path.join(work, 'series/s1'), { recursive: true });
+    fs.readdirSync(path.join(SAMPLES, 'images')).sort().slice(0, 3).forEach((name, i) => fs.copyFileSync(path.join(SAMPLES, 'images', name), path.join(work, 'series/s1', `${String(i + 1).padStart(3, '0')}.jpg`)));
+    env = {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: database.url,
+      DATA_DIR: path.join(work, 'data'),
+      MODELS_DIR: TEST_MODELS_DIR,
+      INDEX_DIR: path.join(work, 'index'),
+      SAMPLE_AUTOLOAD: 'false',
+      BOOTSTRAP_ADMIN_KEY: 'never',
+      TAG_PREDICTION_DELAY_MS: '-1',
+      ENCODER_PREPARE_WORKERS: '0',
+      LOG_LEVEL: 'log',
+      LOG_FORMAT: 'json',
+      REDIS_URL,
+      // Keys of their own in the shared Redis: no other test (or an earlier run) sees these jobs.
+      QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}`,
+      // A dead worker's job is handed on after 2 s instead of 30.
+      JOB_LOCK_MS: '2000',
+      JOB_BACKOFF_MS: '200',
+      INGEST_ROOTS: `${SAMPLES},${work}`,
+      DETECTION_SERIES_ROOT: path.join(work, 'series'),
+      // Small, slowed batches: the import is still running when the worker is killed.
+      INGEST_BATCH_SIZE: '4',
+      INGEST_BATCH_DELAY_MS: '400',
+    };
+    api = await startService(env, 'api');
+    worker = await startService(env, 'worker');
+    const created = await promisify(execFile)(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), 'keys', 'create', '--name', 'job-queue', '--role', 'admin'], { cwd: ROOT, env, timeout: 120_000 });
+    key = created.stdout.trim().split('\n').pop()!.trim();
+  });
+
+  afterAll(async () => {
+    await Promise.all([api, worker].filter(Boolean).map(stopService));
+    await database?.drop();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  const call = (service: Service, method: string, route: string, body?: object) =>
+    fetch(`${service.url}${route}`, {
+      method,
+      headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  const jobOf = async (id: string): Promise<JobView> => (await (await call(api, 'GET', `/api/v1/admin/ingest/jobs/${id}`)).json()) as JobView;
+  const sql = async <T>(text: string, params: unknown[] = []): Promise<T[]> => {
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+
+  it('runs an import posted to the api on a worker; a worker killed -9 mid-import leaves it to the next, which finishes it with every lesion once', async () => {
+    const started = await call(api, 'POST', '/api/v1/admin/ingest', { format: 'samples', csv: path.join(SAMPLES, 'lesions.csv'), images: path.join(SAMPLES, 'images'), dataset: 'queued-samples' });
+    expect(started.status).toBe(202);
+    const job = (await started.json()) as JobView;
+    expect(job).toMatchObject({ status: 'queued', totalRows: csvRows, processedRows: 0 });
+
+    // The worker takes it; the api reads its progress from PostgreSQL.
+    const midway = await waitFor(async () => {
+      const view = await jobOf(job.id);
+      return view.status === 'running' && view.processedRows >= 8 && view.processedRows < csvRows && view;
+    }, 180_000, 50);
+    expect(midway.processedRows).toBeLessThan(csvRows);
+    const killed = new Promise((resolve) => worker.child.once('exit', resolve));
+    worker.child.kill('SIGKILL');
+    await killed;
+
+    // Nobody else runs it: the api only enqueues.
+    const cutOff = (await jobOf(job.id)).processedRows;
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect((await jobOf(job.id)).processedRows).toBe(cutOff);
+    expect(cutOff).toBeLessThan(csvRows);
+
+    worker = await startService(env, 'worker');
+    const done = await waitFor(async () => {
+      const view = await jobOf(job.id);
+      return (view.status === 'completed' || view.status === 'failed') && view;
+    }, 300_000, 200);
+    expect(done).toMatchObject({ status: 'completed', totalRows: csvRows, processedRows: csvRows, importedRows: csvRows, skippedRows: 0 });
+
+    const [{ lesions, keys }] = await sql<{ lesions: number; keys: number }>(
+      `SELECT count(*)::int AS lesions, count(DISTINCT (l.series_id, l.key_slice_index, l.lesion_in_image))::int AS keys
+         FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'queued-samples'`,
+    );
+    expect(lesions).toBe(csvRows);
+    expect(keys).toBe(csvRows);
+    const [{ embedded }] = await sql<{ embedded: number }>(`SELECT count(*)::int AS embedded FROM lesion_embedding e JOIN lesion l ON l.id = e.lesion_id JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'queued-samples'`);
+    expect(embedded).toBe(csvRows);
+
+    // The second worker resumed after the committed cursor, and said so in a JSON log line.
+    const resumed = worker.output
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: string; context?: string; message: string })
+      .find((line) => line.context === 'Ingest' && line.message.startsWith(`Resuming import ${job.id} at row `));
+    expect(resumed).toBeDefined();
+    expect(Number(/at row (\d+)/.exec(resumed!.message)![1])).toBeGreaterThanOrEqual(cutOff);
+  });
+
+  it('keeps a worker to /health and /metrics, with the queue counts and job durations there', async () => {
+    expect((await call(worker, 'GET', '/api/v1/stats')).status).toBe(404);
+    expect((await fetch(`${worker.url}/health/live`)).status).toBe(200);
+    const metrics = await (await fetch(`${worker.url}/metrics`)).text();
+    expect(metrics).toMatch(/^job_queue_jobs\{name="ingest",state="completed"\} 1$/m);
+    expect(metrics).toMatch(/^job_duration_seconds_count\{name="ingest",outcome="completed"\} 1$/m);
+    // The api sees the same queue (Redis) but ran nothing itself.
+    const apiMetrics = await (await fetch(`${api.url}/metrics`)).text();
+    expect(apiMetrics).toMatch(/^job_queue_jobs\{name="ingest",state="completed"\} 1$/m);
+    expect(apiMetrics).not.toMatch(/^job_duration_seconds_count\{name="ingest"/m);
+  });
+
+  it("runs a detection job on the worker, and its status and results outlive the api process that accepted it", async () => {
+    const started = await call(api, 'POST', '/api/v1/detections/jobs', { series: 's1', scoreThreshold: 0 });
+    expect(started.status).toBe(202);
+    const job = (await started.json()) as { id: string; status: string; total: number };
+    expect(job).toMatchObject({ status: 'queued', total: 3 });
+    const done = await waitFor(async () => {
+      const view = (await (await call(api, 'GET', `/api/v1/detections/jobs/${job.id}`)).json()) as { status: string; done: number; results?: unknown[] };
+      return (view.status === 'completed' || view.status === 'failed') && view;
+    }, 300_000, 200);
+    expect(done).toMatchObject({ status: 'completed', done: 3 });
+
+    await stopService(api);
+    api = await startService(env, 'api');
+    const after = await call(api, 'GET', `/api/v1/detections/jobs/${job.id}`);
+    expect(after.status).toBe(200);
+    expect(await after.json()).toEqual(done);
+  });
+
+  it('answers 503 with Retry-After for a job beyond JOB_QUEUE_MAX_WAITING, and names the cause', async () => {
+    await stopService(api);
+    // A queue of its own that no worker serves, with room for one waiting job: the first waits, the second is refused.
+    api = await startService({ ...env, JOB_QUEUE_MAX_WAITING: '1', QUEUE_PREFIX: `${env.QUEUE_PREFIX}-full` }, 'api');
+    expect((await call(api, 'POST', '/api/v1/detections/jobs', { series: 's1' })).status).toBe(202);
+    const refused = await call(api, 'POST', '/api/v1/detections/jobs', { series: 's1' });
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/Too many detection jobs are waiting/);
+  });
+});
+
+/** Whether Redis answers PING, checked synchronously so the suite can be skipped with a reason. */
+function redisAnswers(url: string): boolean {
+  const { hostname, port } = new URL(url);
+  const script = `const s=require('net').connect(${Number(port) || 6379},${JSON.stringify(hostname)});s.setTimeout(1000,()=>process.exit(1));s.on('error',()=>process.exit(1));s.on('connect',()=>s.write('PING\\r\\n'));s.on('data',d=>process.exit(String(d).startsWith('+PONG')?0:1));`;
+  return spawnSync(process.execPath, ['-e', script], { timeout: 3000 }).status === 0;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startService(env: Record<string, string>, role: 'api' | 'worker'): Promise<Service> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { cwd: ROOT, env: { ...env, ROLE: role, PORT: String(port), WORKER_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new Error(`the ${role} exited with ${child.exitCode}`);
+      return (await fetch(`${url}/health/live`).catch(() => null))?.ok;
+    }, 180_000, 200);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}\n${output.join('')}`);
+  }
+  return { role, url, child, output };
+}
+
+async function stopService(service: Service): Promise<void> {
+  if (service.child.exitCode !== null || service.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => service.child.once('exit', resolve));
+  service.child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+  if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGKILL');
+}
