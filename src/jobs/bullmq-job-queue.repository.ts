@@ -78,8 +78,12 @@ export class BullMqJobQueue implements JobQueue {
     }
   }
 
+  /**
+   * Stops taking jobs without waiting for running ones (an import may run for hours): a job cut off
+   * here is handed to another worker after lockMs and resumes from its committed progress.
+   */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close().catch(() => undefined)));
+    await Promise.all(this.workers.map((w) => w.close(true).catch(() => undefined)));
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
   }
 

@@ -164,7 +164,8 @@ interface JobView {
     expect((await fetch(`${worker.url}/health/live`)).status).toBe(200);
     const metrics = await (await fetch(`${worker.url}/metrics`)).text();
     expect(metrics).toMatch(/^job_queue_jobs\{name="ingest",state="completed"\} 1$/m);
-    expect(metrics).toMatch(/^job_duration_seconds_count\{name="ingest",outcome="completed"\} 1$/m);
+    // At least one completed try here (a try handed on while its first runner lived on also completes, doing nothing).
+    expect(metrics).toMatch(/^job_duration_seconds_count\{name="ingest",outcome="completed"\} [1-9]\d*$/m);
     // The api sees the same queue (Redis) but ran nothing itself.
     const apiMetrics = await (await fetch(`${api.url}/metrics`)).text();
     expect(apiMetrics).toMatch(/^job_queue_jobs\{name="ingest",state="completed"\} 1$/m);
