@@ -55,4 +55,21 @@ describe('loadConfig', () => {
     expect(loadConfig({}).dicomWeb.sources.size).toBe(0);
     expect(() => loadConfig({ DICOMWEB_SOURCES: '[1]', DICOMWEB_TIMEOUT_MS: '0' })).toThrow(/DICOMWEB_SOURCES must be a JSON object[\s\S]*DICOMWEB_TIMEOUT_MS must be an integer in 50\.\.600000/);
   });
+
+  it('reads the process role, the job queue and the log format, and keeps jobs in-process by default', () => {
+    const defaults = loadConfig({}, '/srv/app');
+    expect(defaults).toMatchObject({ role: 'all', logFormat: 'text', jobs: { redisUrl: null } });
+    const worker = loadConfig({ ROLE: 'worker', REDIS_URL: 'redis://cache:6379', QUEUE_PREFIX: 'prod', JOB_LOCK_MS: '5000', WORKER_PORT: '9100', LOG_FORMAT: 'json' }, '/srv/app');
+    expect(worker).toMatchObject({ role: 'worker', workerPort: 9100, logFormat: 'json', jobs: { redisUrl: 'redis://cache:6379', prefix: 'prod', lockMs: 5000 } });
+  });
+
+  it('refuses an api or worker role without REDIS_URL, and a malformed queue setting', () => {
+    expect(() => loadConfig({ ROLE: 'api' })).toThrow(/ROLE=api needs REDIS_URL/);
+    expect(() => loadConfig({ ROLE: 'worker' })).toThrow(/ROLE=worker needs REDIS_URL/);
+    expect(() => loadConfig({ ROLE: 'scheduler' })).toThrow(/ROLE must be one of all, api, worker/);
+    expect(() => loadConfig({ REDIS_URL: 'http://cache' })).toThrow(/REDIS_URL must start with redis:\/\//);
+    expect(() => loadConfig({ REDIS_URL: 'redis://cache', QUEUE_PREFIX: 'a b' })).toThrow(/QUEUE_PREFIX/);
+    expect(() => loadConfig({ JOB_QUEUE_MAX_WAITING: '0' })).toThrow(/JOB_QUEUE_MAX_WAITING/);
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
+  });
 });
