@@ -1,12 +1,12 @@
-import { ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
+import { killServiceProcess, redisAnswers, ServiceProcess as Service, startServiceProcess as startService, stopServiceProcess as stopService } from '../helpers/service-process';
 import { SHARED_DIR, TEST_MODELS_DIR, waitFor } from '../helpers/test-app';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -16,13 +16,6 @@ const hasSamples = fs.existsSync(path.join(SAMPLES, 'lesions.csv'));
 const hasRedis = redisAnswers(REDIS_URL);
 if (!hasSamples) console.log(`[job-queue e2e] skipped: ${SAMPLES} is absent (real DeepLesion samples, see ../shared/README)`);
 else if (!hasRedis) console.log(`[job-queue e2e] skipped: no Redis answers at ${REDIS_URL} (.ci/run starts redis-server when it is installed)`);
-
-interface Service {
-  role: 'api' | 'worker';
-  url: string;
-  child: ChildProcess;
-  output: string[];
-}
 
 interface JobView {
   id: string;
@@ -122,9 +115,7 @@ interface JobView {
       return view.status === 'running' && view.processedRows >= 8 && view.processedRows < csvRows && view;
     }, 180_000, 50);
     expect(midway.processedRows).toBeLessThan(csvRows);
-    const killed = new Promise((resolve) => worker.child.once('exit', resolve));
-    worker.child.kill('SIGKILL');
-    await killed;
+    await killServiceProcess(worker);
 
     // Nobody else runs it: the api only enqueues.
     const cutOff = (await jobOf(job.id)).processedRows;
@@ -201,48 +192,3 @@ interface JobView {
     expect(((await refused.json()) as { message: string }).message).toMatch(/Too many detection jobs are waiting/);
   });
 });
-
-/** Whether Redis answers PING, checked synchronously so the suite can be skipped with a reason. */
-function redisAnswers(url: string): boolean {
-  const { hostname, port } = new URL(url);
-  const script = `const s=require('net').connect(${Number(port) || 6379},${JSON.stringify(hostname)});s.setTimeout(1000,()=>process.exit(1));s.on('error',()=>process.exit(1));s.on('connect',()=>s.write('PING\\r\\n'));s.on('data',d=>process.exit(String(d).startsWith('+PONG')?0:1));`;
-  return spawnSync(process.execPath, ['-e', script], { timeout: 3000 }).status === 0;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startService(env: Record<string, string>, role: 'api' | 'worker'): Promise<Service> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { cwd: ROOT, env: { ...env, ROLE: role, PORT: String(port), WORKER_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`the ${role} exited with ${child.exitCode}`);
-      return (await fetch(`${url}/health/live`).catch(() => null))?.ok;
-    }, 180_000, 200);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}\n${output.join('')}`);
-  }
-  return { role, url, child, output };
-}
-
-async function stopService(service: Service): Promise<void> {
-  if (service.child.exitCode !== null || service.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => service.child.once('exit', resolve));
-  service.child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
-  if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGKILL');
-}
