@@ -69,9 +69,9 @@ class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  // The CLI does its own work in its own process: it never takes jobs off the shared queue.
+  // The CLI does its own work in its own process: it never takes queued jobs (nor resumes a service's).
   const loaded = loadConfig(process.env);
-  const config: AppConfig = { ...loaded, role: 'all', jobs: { ...loaded.jobs, redisUrl: null } };
+  const config: AppConfig = { ...loaded, role: 'api', jobs: { ...loaded.jobs, redisUrl: null } };
   switch (command) {
     case 'ingest':
       return withApp(config, (app) => ingest(app, rest));
