@@ -21,6 +21,26 @@ export class DetectionJobsRepository {
     return row;
   }
 
+  /**
+   * Runs `work` holding a session advisory lock for this job, waiting for it: a second delivery of a job
+   * (BullMQ hands a job on when its worker stops renewing its hold, also when that worker is only slow)
+   * stands by until the first runner finishes or dies. The lock dies with the connection.
+   */
+  async withJobLock<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query(`SELECT pg_advisory_lock(hashtextextended('detection_job:' || $1, 0))`, [id]);
+      try {
+        return await work();
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock(hashtextextended('detection_job:' || $1, 0))`, [id]).catch(() => undefined);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
   async get(id: string): Promise<DetectionJobRow | null> {
     const [row] = await this.dataSource.query(`SELECT ${COLUMNS} FROM detection_job WHERE id = $1`, [id]);
     return row ?? null;

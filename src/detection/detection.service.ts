@@ -218,10 +218,14 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
   }
 
   /**
-   * Runs a queued job from its first unrecorded slice. Each slice is recorded only if the job is still
-   * where this runner left it, so a job handed to a second worker is never recorded twice.
+   * Runs a queued job from its first unrecorded slice, holding the job's lock (a second delivery waits
+   * for it). Each slice is also recorded only if the job is still where this runner left it.
    */
-  private async runJob(payload: DetectionJobPayload, context: JobContext): Promise<void> {
+  private runJob(payload: DetectionJobPayload, context: JobContext): Promise<void> {
+    return this.jobs.withJobLock(payload.jobId, () => this.runLocked(payload, context));
+  }
+
+  private async runLocked(payload: DetectionJobPayload, context: JobContext): Promise<void> {
     const job = await this.jobs.get(payload.jobId);
     if (!job || job.status === 'completed' || job.status === 'failed') return;
     try {

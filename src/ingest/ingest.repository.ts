@@ -88,14 +88,18 @@ export class IngestRepository {
   /**
    * Runs `work` on one connection holding a session advisory lock for this source, so two imports of
    * the same file never interleave. The lock dies with the connection, so a killed importer frees it.
+   * `wait`: block until the holder lets go (a queued job's second delivery stands by behind the first).
    */
-  async withSourceLock<T>(fingerprint: string, work: (runner: QueryRunner) => Promise<T>): Promise<T | 'locked'> {
+  async withSourceLock<T>(fingerprint: string, work: (runner: QueryRunner) => Promise<T>, options: { wait?: boolean } = {}): Promise<T | 'locked'> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
       const key = lockKey(fingerprint);
-      const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key]);
-      if (!locked) return 'locked';
+      if (options.wait) await runner.query('SELECT pg_advisory_lock($1::bigint)', [key]);
+      else {
+        const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key]);
+        if (!locked) return 'locked';
+      }
       try {
         return await work(runner);
       } finally {

@@ -177,8 +177,10 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap {
 
   /**
    * A queued import, on a worker: the files are checked again (under this process's INGEST_ROOTS) and the
-   * job resumes from its committed cursor. Safe to run twice: a finished job is left alone, and a job
-   * whose source lock another worker holds is running there.
+   * job resumes from its committed cursor. Safe to run twice: a second delivery (BullMQ hands a job on
+   * when its worker stops renewing its hold, also when that worker is only slow) waits for the source
+   * lock, so it either finds the job finished and leaves it, or takes over from the cursor when the
+   * first runner died. It never finishes early while the first might still die: the job stays covered.
    */
   private async runQueued(payload: IngestJobPayload, context: JobContext): Promise<void> {
     let source: PreparedSource;
@@ -190,7 +192,7 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap {
       await this.repository.finishJob(payload.jobId, 'failed', message);
       return;
     }
-    const outcome = await this.repository
+    await this.repository
       .withSourceLock(source.fingerprint, async (runner) => {
         const job = await this.repository.findJob(runner, payload.jobId);
         if (!job || job.status === 'completed' || job.status === 'failed') return;
@@ -211,10 +213,8 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap {
           const message = error instanceof IngestSourceError ? error.message : 'the import stopped on an internal error; run it again to resume';
           await this.repository.finishJob(job.id, 'failed', message, runner).catch(() => undefined);
         }
-      })
+      }, { wait: true })
       .finally(() => source.csv.close());
-    // 'locked': another worker runs this file's import (a job handed on while its first worker lived on).
-    if (outcome === 'locked') this.logger.log(`Import ${payload.jobId} is running in another process`);
   }
 
   /** Runs an import to the end (CLI, start-up sample). */
