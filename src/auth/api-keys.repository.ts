@@ -7,7 +7,7 @@ import { ApiKeyEntity, AuditLogEntity, AuditRecord, Role } from './auth.entities
 export class ApiKeysRepository {
   constructor(@InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>) {}
 
-  insert(row: { name: string; prefix: string; secretHash: string; role: Role }): Promise<ApiKeyEntity> {
+  insert(row: { name: string; prefix: string; secretHash: string; role: Role; datasets: string[] | null }): Promise<ApiKeyEntity> {
     return this.keys.save(this.keys.create(row));
   }
 

@@ -14,7 +14,7 @@ export class AuthController {
   @Post('keys')
   @ApiOperation({ summary: 'Create an API key; the key is returned once and stored only hashed' })
   createKey(@Body() body: CreateApiKeyDto) {
-    return this.auth.createKey(body.name, body.role);
+    return this.auth.createKey(body.name, body.role, body.datasets ?? null);
   }
 
   @Get('keys')

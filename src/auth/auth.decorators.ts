@@ -1,4 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ALL_DATASETS, DatasetScope, scopeOf } from '../common/dataset-scope';
 import { Role } from './auth.entities';
 
 export const PUBLIC_ROUTE = 'auth:public';
@@ -13,6 +14,8 @@ export interface AuthenticatedKey {
   id: string;
   name: string;
   role: Role;
+  /** The datasets the key may see; null: every dataset. */
+  datasets: readonly string[] | null;
 }
 
 /** What the guard leaves on the request for the audit middleware. */
@@ -23,4 +26,13 @@ export interface AuthenticatedRequest {
 /** The API key that authenticated this request (the guard has run: routes are never anonymous here). */
 export const CurrentKey = createParamDecorator((_: unknown, context: ExecutionContext): AuthenticatedKey | undefined => {
   return context.switchToHttp().getRequest<AuthenticatedRequest>().apiKey;
+});
+
+/**
+ * The datasets this request may see, from its key (the guard has run), as the domain object services
+ * take. Public routes and keyless contexts get every dataset: they return no lesions.
+ */
+export const Scope = createParamDecorator((_: unknown, context: ExecutionContext): DatasetScope => {
+  const key = context.switchToHttp().getRequest<AuthenticatedRequest>().apiKey;
+  return key ? scopeOf(key.datasets) : ALL_DATASETS;
 });

@@ -11,6 +11,8 @@ export class ApiKeyEntity {
   @Column('text', { unique: true }) prefix: string;
   @Column('text', { name: 'secret_hash' }) secretHash: string;
   @Column('text') role: Role;
+  /** The datasets (sites) the key may see; null: every dataset. */
+  @Column('text', { array: true, nullable: true }) datasets: string[] | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt: Date | null;
   @Column('timestamptz', { name: 'last_used_at', nullable: true }) lastUsedAt: Date | null;

@@ -50,7 +50,7 @@ describe('AuthService', () => {
     const created = await service.createKey('reporting', 'reader');
     expect(rows[0].secretHash).toBe(hashApiKey(created.key));
     expect(JSON.stringify(rows[0])).not.toContain(created.key.slice(15));
-    expect(await service.authenticate(created.key)).toEqual({ id: created.id, name: 'reporting', role: 'reader' });
+    expect(await service.authenticate(created.key)).toEqual({ id: created.id, name: 'reporting', role: 'reader', datasets: null });
     expect(await service.authenticate(created.key.slice(0, -1) + (created.key.endsWith('A') ? 'B' : 'A'))).toBeNull();
     expect(await service.authenticate('not a key')).toBeNull();
   });
@@ -65,6 +65,19 @@ describe('AuthService', () => {
     await service.revokeKey(created.id);
     expect(await service.authenticate(created.key)).toBeNull();
     await expect(service.revokeKey(created.id)).rejects.toThrow(NotFoundException);
+  });
+
+  it('limits a key to its datasets (sorted, once each), lists them, and refuses bad lists before storing anything', async () => {
+    const { service, rows } = setup();
+    const created = await service.createKey('site-b-reader', 'reader', ['site-b', 'site-a', 'site-b']);
+    expect(created.datasets).toEqual(['site-a', 'site-b']);
+    expect((await service.authenticate(created.key))?.datasets).toEqual(['site-a', 'site-b']);
+    expect((await service.listKeys())[0].datasets).toEqual(['site-a', 'site-b']);
+    await expect(service.createKey('x', 'reader', [])).rejects.toThrow(/at least one/);
+    await expect(service.createKey('x', 'reader', ['Bad Name'])).rejects.toThrow(/lowercase/);
+    await expect(service.createKey('x', 'reader', ['a'.repeat(65)])).rejects.toThrow(/lowercase/);
+    await expect(service.createKey('x', 'reader', Array.from({ length: 33 }, (_, i) => `d${i}`))).rejects.toThrow(/at most 32/);
+    expect(rows).toHaveLength(1);
   });
 
   it('creates a bootstrap admin only when no active admin key exists', async () => {

@@ -1,5 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { BadRequestException } from '@nestjs/common';
+import { DATASET_NAME, DATASET_NAME_MESSAGE, MAX_DATASETS } from '../common/dataset-scope';
 import { apiKeyMatches, generateApiKey, parseApiKey } from './api-key.codec';
 import { AggregatedAuditRow, ApiKeysRepository, AuditRepository } from './api-keys.repository';
 import { countAnonymousRequest, mergeCounts, retentionCutoff } from './audit-aggregation';
@@ -10,6 +12,8 @@ export interface CreatedApiKey {
   id: string;
   name: string;
   role: Role;
+  /** The datasets the key may see; null: every dataset. */
+  datasets: string[] | null;
   /** Shown once; only its hash is stored. */
   key: string;
 }
@@ -19,6 +23,7 @@ export interface ApiKeyView {
   name: string;
   prefix: string;
   role: Role;
+  datasets: string[] | null;
   createdAt: Date;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
@@ -81,15 +86,17 @@ export class AuthService implements OnApplicationBootstrap, BeforeApplicationShu
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
       await this.keys.touch(row.id, now);
     }
-    const key: AuthenticatedKey = { id: row.id, name: row.name, role: row.role };
+    const key: AuthenticatedKey = { id: row.id, name: row.name, role: row.role, datasets: row.datasets ? Object.freeze([...row.datasets]) : null };
     this.keyCache.set(parsed.key, { key, until: now.getTime() + KEY_CACHE_MS });
     return key;
   }
 
-  async createKey(name: string, role: Role): Promise<CreatedApiKey> {
+  /** A new key; with `datasets`, limited to those (checked like the ingest's names; null: every dataset). */
+  async createKey(name: string, role: Role, datasets: readonly string[] | null = null): Promise<CreatedApiKey> {
+    const limited = datasets === null ? null : checkedDatasetList(datasets);
     const { key, prefix, secretHash } = generateApiKey();
-    const row = await this.keys.insert({ name, prefix, secretHash, role });
-    return { id: row.id, name: row.name, role: row.role, key };
+    const row = await this.keys.insert({ name, prefix, secretHash, role, datasets: limited });
+    return { id: row.id, name: row.name, role: row.role, datasets: row.datasets ?? null, key };
   }
 
   /** Creates an admin key only when no active one exists; returns it so start-up can print it once. */
@@ -153,5 +160,13 @@ export class AuthService implements OnApplicationBootstrap, BeforeApplicationShu
 
 function toView(row: ApiKeyEntity): ApiKeyView {
   const { id, name, prefix, role, createdAt, revokedAt, lastUsedAt } = row;
-  return { id, name, prefix, role, createdAt, revokedAt, lastUsedAt };
+  return { id, name, prefix, role, datasets: row.datasets ?? null, createdAt, revokedAt, lastUsedAt };
+}
+
+/** A key's dataset list: 1..MAX_DATASETS valid names, duplicates dropped, sorted; a 400 names what is wrong. */
+export function checkedDatasetList(datasets: readonly string[]): string[] {
+  if (datasets.length === 0) throw new BadRequestException('datasets must name at least one dataset (leave it out for every dataset)');
+  if (datasets.length > MAX_DATASETS) throw new BadRequestException(`datasets may name at most ${MAX_DATASETS} datasets`);
+  for (const name of datasets) if (typeof name !== 'string' || !DATASET_NAME.test(name)) throw new BadRequestException(`datasets: ${DATASET_NAME_MESSAGE}`);
+  return [...new Set(datasets)].sort();
 }

@@ -43,7 +43,7 @@ const USAGE = `Usage: node dist/src/cli/main.js <command>
   ingest samples    --csv lesions.csv --images images     [--hu-window -1024,3071] [--dataset NAME]
   ingest dicom      --dir FOLDER [--annotations FILE.csv] [--dataset NAME]
                      a folder of DICOM files (any nesting): series, SR/presentation-state/CSV lesions, de-identified
-  keys create --name NAME --role reader|curator|admin
+  keys create --name NAME --role reader|curator|admin [--datasets a,b]
   keys list
   keys revoke ID
   embed [--force]    compute missing embeddings for the configured encoder (ENCODER_MODEL); --force recomputes all
@@ -164,15 +164,17 @@ async function keys(app: INestApplicationContext, args: string[]): Promise<numbe
   const auth = app.get(AuthService);
   const [action, ...flags] = args;
   if (action === 'create') {
-    const { values } = parseArgs({ args: flags, options: { name: { type: 'string' }, role: { type: 'string' } } });
-    if (!values.name || !ROLES.includes(values.role as Role)) throw new UsageError('keys create needs --name and --role reader|curator|admin');
-    const key = await auth.createKey(values.name, values.role as Role);
-    console.log(`Created ${key.role} key "${key.name}" (id ${key.id}). It is shown only once:\n${key.key}`);
+    const { values } = parseArgs({ args: flags, options: { name: { type: 'string' }, role: { type: 'string' }, datasets: { type: 'string' } } });
+    if (!values.name || !ROLES.includes(values.role as Role)) throw new UsageError('keys create needs --name and --role reader|curator|admin [--datasets a,b]');
+    const datasets = values.datasets === undefined ? null : values.datasets.split(',').map((d) => d.trim());
+    const key = await auth.createKey(values.name, values.role as Role, datasets);
+    const limited = key.datasets ? `, limited to datasets ${key.datasets.join(', ')}` : '';
+    console.log(`Created ${key.role} key "${key.name}" (id ${key.id}${limited}). It is shown only once:\n${key.key}`);
     return 0;
   }
   if (action === 'list') {
     for (const k of await auth.listKeys()) {
-      console.log(`${k.id}  ${k.role.padEnd(7)}  ${k.name}  created ${k.createdAt.toISOString()}${k.revokedAt ? '  REVOKED' : ''}`);
+      console.log(`${k.id}  ${k.role.padEnd(7)}  ${k.name}  datasets ${k.datasets?.join(',') ?? 'all'}  created ${k.createdAt.toISOString()}${k.revokedAt ? '  REVOKED' : ''}`);
     }
     return 0;
   }

@@ -57,6 +57,7 @@ function asMeta(lesion: FollowUpLesion, id: number): LesionMeta & BoxPlace {
     lesionId: id,
     patientId: lesion.patient,
     studyId: lesion.study,
+    dataset: '',
     coarseType: lesion.coarseType,
     sex: null,
     ageYears: null,

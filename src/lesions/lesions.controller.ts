@@ -3,6 +3,8 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import { LesionFilterDto, PatchQueryDto } from './lesions.dto';
 import { LesionsService } from './lesions.service';
 import { ParseIdPipe } from '../common/parse-id.pipe';
+import { Scope } from '../auth/auth.decorators';
+import { DatasetScope } from '../common/dataset-scope';
 
 @ApiTags('lesions')
 @ApiBearerAuth()
@@ -12,14 +14,14 @@ export class LesionsController {
 
   @Get('lesions')
   @ApiOperation({ summary: 'List lesions with structured filters and pagination' })
-  list(@Query() query: LesionFilterDto) {
-    return this.lesions.listLesions(query);
+  list(@Query() query: LesionFilterDto, @Scope() scope: DatasetScope) {
+    return this.lesions.listLesions(query, scope);
   }
 
   @Get('lesions/:id')
   @ApiOperation({ summary: 'All metadata of one lesion' })
-  get(@Param('id', ParseIdPipe) id: number) {
-    return this.lesions.getLesion(id);
+  get(@Param('id', ParseIdPipe) id: number, @Scope() scope: DatasetScope) {
+    return this.lesions.getLesion(id, scope);
   }
 
   @Get('lesions/:id/patch.png')
@@ -27,13 +29,13 @@ export class LesionsController {
   @ApiProduces('image/png')
   @Header('Content-Type', 'image/png')
   @Header('Cache-Control', 'private, max-age=3600')
-  async patch(@Param('id', ParseIdPipe) id: number, @Query() query: PatchQueryDto) {
-    return new StreamableFile(await this.lesions.renderPatch(id, query));
+  async patch(@Param('id', ParseIdPipe) id: number, @Query() query: PatchQueryDto, @Scope() scope: DatasetScope) {
+    return new StreamableFile(await this.lesions.renderPatch(id, query, scope));
   }
 
   @Get('stats')
-  @ApiOperation({ summary: 'Archive counts by coarse type, split and sex' })
-  stats() {
-    return this.lesions.stats();
+  @ApiOperation({ summary: 'Archive counts by coarse type, split and sex (over the datasets the key sees)' })
+  stats(@Scope() scope: DatasetScope) {
+    return this.lesions.stats(scope);
   }
 }

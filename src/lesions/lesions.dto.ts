@@ -2,6 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsString, Matches, MaxLength } from 'class-validator';
+import { DATASET_NAME, DATASET_NAME_MESSAGE, MAX_DATASETS } from '../common/dataset-scope';
 import { BoundedInt, BoundedNumber, OptionalNotNull } from '../common/bounded-input';
 import { PageDto } from '../common/page.dto';
 import { toBoolean, toList } from '../common/query-transforms';
@@ -53,6 +54,14 @@ export class LesionCriteriaDto {
   @ArrayMaxSize(10)
   @IsIn(SPLITS, { each: true })
   split?: SplitName[];
+
+  @ApiPropertyOptional({ description: `Datasets (sites), comma list or array, at most ${MAX_DATASETS}; a key limited to some datasets may name only those (others: 403)`, example: 'deeplesion' })
+  @OptionalNotNull()
+  @Transform(toList)
+  @ArrayMaxSize(MAX_DATASETS)
+  @IsString({ each: true })
+  @Matches(DATASET_NAME, { each: true, message: DATASET_NAME_MESSAGE })
+  dataset?: string[];
 }
 
 /** Rejects inverted ranges, which validators on single fields cannot see. */
@@ -79,11 +88,6 @@ export class LesionFilterDto extends IntersectionType(PageDto, LesionCriteriaDto
   @OptionalNotNull()
   @BoundedInt(0)
   study?: number;
-
-  @ApiPropertyOptional({ description: 'Dataset namespace' })
-  @OptionalNotNull()
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/)
-  dataset?: string;
 
   @ApiPropertyOptional({ description: 'Tag query: terms with AND, OR, NOT and parentheses, or free text ("hypodense liver lesion not cyst"); results are ordered by tag confidence', example: 'liver AND NOT cyst' })
   @OptionalNotNull()

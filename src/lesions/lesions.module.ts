@@ -5,10 +5,12 @@ import { LesionsController } from './lesions.controller';
 import { LesionsRepository } from './lesions.repository';
 import { LesionsService } from './lesions.service';
 
+import { LesionScopeRepository } from './lesion-scope.repository';
+
 @Module({
   imports: [TagsModule, ChangeLogModule],
   controllers: [LesionsController],
-  providers: [LesionsRepository, LesionsService],
-  exports: [LesionsService],
+  providers: [LesionsRepository, LesionsService, LesionScopeRepository],
+  exports: [LesionsService, LesionScopeRepository],
 })
 export class LesionsModule {}

@@ -9,7 +9,6 @@ export interface LesionFilter extends LesionCriteria {
   noisy?: boolean;
   patientIndex?: number;
   studyIndex?: number;
-  dataset?: string;
 }
 
 export interface CountRow {
@@ -142,18 +141,28 @@ export class LesionsRepository {
     return { total, items: entities, scores: raw.map((r: { tag_score: number }) => Number(r.tag_score)) };
   }
 
-  async countBy(column: 'coarse_type' | 'split' | 'sex'): Promise<CountRow[]> {
+  /** Lesions per value of a column; with `datasets`, only theirs. */
+  async countBy(column: 'coarse_type' | 'split' | 'sex', datasets?: string[]): Promise<CountRow[]> {
     const expression = column === 'sex' ? 'patient.sex' : `lesion.${column}`;
     const rows: { key: string | null; count: string }[] = await this.dataSource.query(
-      `SELECT ${expression}::text AS key, count(*) AS count FROM lesion JOIN patient ON patient.id = lesion.patient_id GROUP BY 1 ORDER BY 1`,
+      `SELECT ${expression}::text AS key, count(*) AS count FROM lesion JOIN patient ON patient.id = lesion.patient_id
+        WHERE $1::text[] IS NULL OR patient.dataset = ANY($1::text[]) GROUP BY 1 ORDER BY 1`,
+      [datasets ?? null],
     );
     return rows.map((r) => ({ key: r.key, count: Number(r.count) }));
   }
 
-  async totals(): Promise<{ patients: number; studies: number; series: number; lesions: number }> {
+  /** Rows of each level; with `datasets`, only theirs. */
+  async totals(datasets?: string[]): Promise<{ patients: number; studies: number; series: number; lesions: number }> {
     const [row] = await this.dataSource.query(
-      `SELECT (SELECT count(*) FROM patient) AS patients, (SELECT count(*) FROM study) AS studies,
-              (SELECT count(*) FROM series) AS series, (SELECT count(*) FROM lesion) AS lesions`,
+      datasets
+        ? `WITH p AS (SELECT id FROM patient WHERE dataset = ANY($1::text[])), st AS (SELECT id FROM study WHERE patient_id IN (SELECT id FROM p))
+           SELECT (SELECT count(*) FROM p) AS patients, (SELECT count(*) FROM st) AS studies,
+                  (SELECT count(*) FROM series WHERE study_id IN (SELECT id FROM st)) AS series,
+                  (SELECT count(*) FROM lesion WHERE patient_id IN (SELECT id FROM p)) AS lesions`
+        : `SELECT (SELECT count(*) FROM patient) AS patients, (SELECT count(*) FROM study) AS studies,
+                  (SELECT count(*) FROM series) AS series, (SELECT count(*) FROM lesion) AS lesions`,
+      datasets ? [datasets] : [],
     );
     return { patients: Number(row.patients), studies: Number(row.studies), series: Number(row.series), lesions: Number(row.lesions) };
   }
@@ -189,7 +198,7 @@ export function applyFilter<T extends object>(query: SelectQueryBuilder<T>, filt
   if (filter.noisy !== undefined) query.andWhere('lesion.possibly_noisy = :noisy', { noisy: filter.noisy });
   if (filter.patientIndex !== undefined) query.andWhere('patient.patient_index = :patientIndex', { patientIndex: filter.patientIndex });
   if (filter.studyIndex !== undefined) query.andWhere('study.study_index = :studyIndex', { studyIndex: filter.studyIndex });
-  if (filter.dataset) query.andWhere('patient.dataset = :dataset', { dataset: filter.dataset });
+  if (filter.datasets) query.andWhere('patient.dataset IN (:...datasets)', { datasets: filter.datasets.length ? filter.datasets : [''] });
   return query;
 }
 

@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { ChangeFeedService } from '../change-log/change-feed.service';
+import { DatasetScope, effectiveDatasets, requireInScope, scopeAllows } from '../common/dataset-scope';
 import { decodeDeepLesionPng, decodeGray8 } from '../imaging/decode';
 import { HuImage } from '../imaging/hu-image';
 import { parseWindow, renderPatchPng } from '../imaging/render-patch';
@@ -58,16 +59,18 @@ export class LesionsService {
     });
   }
 
-  async getLesion(id: number): Promise<LesionListItem> {
-    const view = toLesionView(await this.findOrThrow(id));
+  async getLesion(id: number, scope: DatasetScope): Promise<LesionListItem> {
+    const view = toLesionView(await this.findOrThrow(id, scope));
     return { ...view, tags: (await this.tags.termsOf([id])).get(id) ?? [] };
   }
 
   /**
    * Views of these lesions, in the order of `ids` (unknown ids are left out). Search hits ask for the
    * same lesions again and again, so views are kept for a minute (a deletion here drops its view at once).
+   * Lesions outside the scope are left out too: every list of hits passes through here, so a filter
+   * missed upstream still cannot show another dataset's lesion.
    */
-  async getLesionViews(ids: number[]): Promise<LesionView[]> {
+  async getLesionViews(ids: number[], scope: DatasetScope): Promise<LesionView[]> {
     const now = Date.now();
     const missing = ids.filter((id) => !((this.viewCache.get(id)?.until ?? 0) > now));
     if (missing.length) {
@@ -76,12 +79,13 @@ export class LesionsService {
     }
     return ids.flatMap((id) => {
       const entry = this.viewCache.get(id);
-      return entry ? [entry.view] : [];
+      return entry && scopeAllows(scope, entry.view.dataset) ? [entry.view] : [];
     });
   }
 
-  async findEntity(id: number): Promise<LesionEntity> {
-    return this.findOrThrow(id);
+  /** The lesion with its series, study and patient; 404 when it does not exist or lies outside the scope. */
+  async findEntity(id: number, scope: DatasetScope): Promise<LesionEntity> {
+    return this.findOrThrow(id, scope);
   }
 
   otherStudiesOfPatient(lesion: LesionEntity): Promise<LesionEntity[]> {
@@ -100,9 +104,10 @@ export class LesionsService {
   }
 
   /** A page of lesions, each with its tags; with `q`, only lesions matching the tag query, best first. */
-  async listLesions(query: LesionFilterDto): Promise<LesionPage> {
+  async listLesions(query: LesionFilterDto, scope: DatasetScope): Promise<LesionPage> {
+    const filter = toFilter(query, scope);
     const tagQuery = query.q !== undefined ? await this.tagQueries.compile(query.q) : null;
-    const { total, items, scores } = await this.repository.page(toFilter(query), query.offset, query.limit, tagQuery?.sql);
+    const { total, items, scores } = await this.repository.page(filter, query.offset, query.limit, tagQuery?.sql);
     const tags = await this.tags.termsOf(items.map((l) => l.id));
     return {
       total,
@@ -113,12 +118,14 @@ export class LesionsService {
     };
   }
 
-  async stats(): Promise<ArchiveStats> {
+  /** Counts over the datasets the scope sees. */
+  async stats(scope: DatasetScope): Promise<ArchiveStats> {
+    const datasets = effectiveDatasets(scope);
     const [totals, types, splits, sexes] = await Promise.all([
-      this.repository.totals(),
-      this.repository.countBy('coarse_type'),
-      this.repository.countBy('split'),
-      this.repository.countBy('sex'),
+      this.repository.totals(datasets),
+      this.repository.countBy('coarse_type', datasets),
+      this.repository.countBy('split', datasets),
+      this.repository.countBy('sex', datasets),
     ]);
     return {
       totals,
@@ -128,10 +135,10 @@ export class LesionsService {
     };
   }
 
-  async renderPatch(id: number, query: PatchQueryDto): Promise<Uint8Array> {
+  async renderPatch(id: number, query: PatchQueryDto, scope: DatasetScope): Promise<Uint8Array> {
     const window = parseWindow(query.window);
     if (!window) throw new BadRequestException('window must be a preset or "low,high" with high > low');
-    const lesion = await this.findOrThrow(id);
+    const lesion = await this.findOrThrow(id, scope);
     const image = await this.loadKeySlice(lesion);
     return renderPatchPng(image, { x1: lesion.boxX1, y1: lesion.boxY1, x2: lesion.boxX2, y2: lesion.boxY2 }, {
       window,
@@ -156,19 +163,20 @@ export class LesionsService {
       : decodeGray8(bytes, { low: lesion.imageHuLow ?? -1024, high: lesion.imageHuHigh ?? 3071 });
   }
 
-  private async findOrThrow(id: number): Promise<LesionEntity> {
+  /** Another dataset's lesion is a 404 like a missing one, so a scoped key cannot learn that it exists. */
+  private async findOrThrow(id: number, scope: DatasetScope): Promise<LesionEntity> {
     const lesion = await this.repository.findById(id);
     if (!lesion) throw new NotFoundException(`Lesion ${id} not found`);
+    requireInScope(scope, lesion.series?.study?.patient?.dataset, `Lesion ${id} not found`);
     return lesion;
   }
 }
 
-export function toFilter(query: LesionFilterDto): LesionFilter {
+export function toFilter(query: LesionFilterDto, scope: DatasetScope): LesionFilter {
   return {
-    ...criteriaFromDto(query),
+    ...criteriaFromDto(query, scope),
     noisy: query.noisy,
     patientIndex: query.patient,
     studyIndex: query.study,
-    dataset: query.dataset,
   };
 }

@@ -1,7 +1,7 @@
 import { LesionMeta } from '../vector-index/lesion-meta';
 import { explainMatch, rerankScore } from './match-explanation';
 
-const hit: LesionMeta = { label: 1, lesionId: 2, patientId: 3, studyId: 4, coarseType: 4, sex: 'F', ageYears: 60, longAxisMm: 20, split: 1, location: [0.5, 0.5, 0.5] };
+const hit: LesionMeta = { label: 1, lesionId: 2, patientId: 3, studyId: 4, dataset: 'synthetic-sample', coarseType: 4, sex: 'F', ageYears: 60, longAxisMm: 20, split: 1, location: [0.5, 0.5, 0.5] };
 
 describe('match explanation and re-ranking', () => {
   it('compares type, size and location', () => {

@@ -14,7 +14,7 @@ export interface SnapshotRecord {
 }
 
 const META_SQL = `
-  SELECT e.label::int AS label, l.id AS lesion_id, l.patient_id, l.study_id, l.coarse_type, p.sex, st.age_years,
+  SELECT e.label::int AS label, l.id AS lesion_id, l.patient_id, l.study_id, p.dataset, l.coarse_type, p.sex, st.age_years,
          l.long_axis_mm, l.split, l.location_x, l.location_y, l.location_z, e.created_at
     FROM lesion_embedding e
     JOIN lesion l ON l.id = e.lesion_id
@@ -104,6 +104,7 @@ function toMeta(r: Record<string, unknown>): LesionMeta & { createdAt: Date } {
     lesionId: r.lesion_id as number,
     patientId: r.patient_id as number,
     studyId: r.study_id as number,
+    dataset: r.dataset as string,
     coarseType: r.coarse_type as number,
     sex: (r.sex as string | null)?.trim() === 'M' ? 'M' : (r.sex as string | null)?.trim() === 'F' ? 'F' : null,
     ageYears: r.age_years as number | null,

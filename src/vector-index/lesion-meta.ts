@@ -6,6 +6,8 @@ export interface LesionMeta {
   lesionId: number;
   patientId: number;
   studyId: number;
+  /** The patient's dataset (site): API keys limited to datasets filter on it. */
+  dataset: string;
   coarseType: number;
   sex: 'M' | 'F' | null;
   ageYears: number | null;
@@ -40,6 +42,10 @@ export function filterPredicate(filter: SearchFilter): ((meta: LesionMeta) => bo
   if (filter.splits?.length) {
     const splits = new Set(filter.splits);
     checks.push((m) => m.split !== null && splits.has(m.split));
+  }
+  if (filter.datasets) {
+    const datasets = new Set(filter.datasets);
+    checks.push((m) => datasets.has(m.dataset));
   }
   if (filter.lesionIds) checks.push((m) => filter.lesionIds!.has(m.lesionId));
   if (!checks.length) return null;

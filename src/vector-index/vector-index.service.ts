@@ -52,6 +52,7 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
   private modelId: string | null = null;
   private readonly meta = new Map<number, LesionMeta>();
   private readonly labelByLesion = new Map<number, number>();
+  private readonly datasetNames = new Map<string, string>();
   /** Indexed lesions per patient and per study: exclusion filters need only their counts. */
   private readonly perPatient = new Map<number, number>();
   private readonly perStudy = new Map<number, number>();
@@ -510,11 +511,14 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
 
   private remember(m: LesionMeta): void {
     const { label, lesionId, patientId, studyId, coarseType, sex, ageYears, longAxisMm, split, location } = m;
+    // One string per dataset name, not one per lesion.
+    let dataset = this.datasetNames.get(m.dataset);
+    if (dataset === undefined) this.datasetNames.set(m.dataset, (dataset = m.dataset));
     if (!this.meta.has(label)) {
       this.perPatient.set(patientId, (this.perPatient.get(patientId) ?? 0) + 1);
       this.perStudy.set(studyId, (this.perStudy.get(studyId) ?? 0) + 1);
     }
-    this.meta.set(label, { label, lesionId, patientId, studyId, coarseType, sex, ageYears, longAxisMm, split, location });
+    this.meta.set(label, { label, lesionId, patientId, studyId, dataset, coarseType, sex, ageYears, longAxisMm, split, location });
     if (label > this.maxLabel) this.maxLabel = label;
     this.labelByLesion.set(lesionId, label);
     this.generation++;

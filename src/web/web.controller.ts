@@ -66,8 +66,8 @@ export class WebController {
 @Controller('me')
 export class WhoAmIController {
   @Get()
-  @ApiOperation({ summary: 'The name and role of the API key sent (any valid key)' })
+  @ApiOperation({ summary: 'The name, role and datasets (null: every dataset) of the API key sent (any valid key)' })
   me(@CurrentKey() key?: AuthenticatedKey) {
-    return { name: key?.name ?? null, role: key?.role ?? null };
+    return { name: key?.name ?? null, role: key?.role ?? null, datasets: key?.datasets ?? null };
   }
 }
