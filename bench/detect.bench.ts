@@ -1,3 +1,4 @@
+import { ALL_DATASETS } from '../src/common/dataset-scope';
 /**
  * Detection throughput on this machine, measured in one run on the same slices (the built-in
  * sample's 512×512 16-bit key slices):
@@ -67,12 +68,12 @@ async function main(): Promise<void> {
     // 2. Detection alone, from the uploaded bytes.
     const upload = (i: number) => ({ file: [{ buffer: files[i] }] });
     const dto = (fields: Partial<DetectDto>) => Object.assign(new DetectDto(), fields);
-    await detection.detect(dto({}), upload(0));
+    await detection.detect(dto({}), upload(0), ALL_DATASETS);
     let boxes = 0;
     const stages = { prepare: 0, model: 0, decode: 0 };
     t0 = performance.now();
     for (let i = 0; i < SLICES; i++) {
-      const r = await detection.detect(dto({}), upload(i));
+      const r = await detection.detect(dto({}), upload(i), ALL_DATASETS);
       boxes += r.detections.length;
       stages.prepare += r.timingsMs.prepare;
       stages.model += r.timingsMs.model;
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
     // 3. With similar lesions and tags per box.
     let enrichedBoxes = 0;
     t0 = performance.now();
-    for (let i = 0; i < SLICES; i++) enrichedBoxes += (await detection.detect(dto({ include: ['similar', 'tags'], k: 5 }), upload(i))).detections.length;
+    for (let i = 0; i < SLICES; i++) enrichedBoxes += (await detection.detect(dto({ include: ['similar', 'tags'], k: 5 }), upload(i), ALL_DATASETS)).detections.length;
     const enrichedMs = performance.now() - t0;
     rows.push(`| detection + similar lesions (top 5) + tags for every box | ${SLICES} | ${rate(SLICES, enrichedMs)} | ${(enrichedMs / SLICES).toFixed(0)} ms |`);
 
@@ -95,10 +96,10 @@ async function main(): Promise<void> {
     };
     const latencies: Record<string, number[]> = { bare: [], full: [] };
     for (const [kind, include] of [['bare', []], ['full', ['similar', 'tags']]] as const) {
-      for (let i = 0; i < 3; i++) await detection.fromPoint(point(i, [...include]), upload(i));
+      for (let i = 0; i < 3; i++) await detection.fromPoint(point(i, [...include]), upload(i), ALL_DATASETS);
       for (let i = 0; i < SLICES; i++) {
         t0 = performance.now();
-        await detection.fromPoint(point(i, [...include]), upload(i));
+        await detection.fromPoint(point(i, [...include]), upload(i), ALL_DATASETS);
         latencies[kind].push(performance.now() - t0);
       }
     }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsObject, IsString, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsObject, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
 import { BoundedNumber, IdInt, OptionalNotNull } from '../common/bounded-input';
 import { PageDto } from '../common/page.dto';
 import { toBoolean } from '../common/query-transforms';
@@ -14,11 +14,6 @@ export class CohortCriteriaDto extends LesionCriteriaDto {
   @Transform(toBoolean)
   @IsBoolean()
   noisy?: boolean;
-
-  @ApiPropertyOptional({ description: 'Dataset namespace' })
-  @OptionalNotNull()
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/)
-  dataset?: string;
 }
 
 export class SimilarToDto {

@@ -188,12 +188,22 @@ export class CohortsRepository {
     return (await this.dataSource.query(`SELECT 1 FROM cohort WHERE id = $1`, [cohortId])).length > 0;
   }
 
-  async list(): Promise<{ id: number; name: string; description: string | null; version: number; memberCount: number; createdAt: Date; createdBy: string | null }[]> {
+  /** Every cohort's latest version, with the dataset filter of its definition (a name, a list, or null). */
+  async list(): Promise<{ id: number; name: string; description: string | null; version: number; memberCount: number; createdAt: Date; createdBy: string | null; datasetFilter: unknown }[]> {
     const rows = await this.dataSource.query(
-      `SELECT DISTINCT ON (c.id) c.id, c.name, c.description, v.version, v.member_count, v.created_at, v.created_by
+      `SELECT DISTINCT ON (c.id) c.id, c.name, c.description, v.version, v.member_count, v.created_at, v.created_by, v.definition->'criteria'->'dataset' AS dataset_filter
        FROM cohort c JOIN cohort_version v ON v.cohort_id = c.id ORDER BY c.id DESC, v.version DESC`,
     );
-    return rows.map((r: Record<string, unknown>) => ({ id: r.id, name: r.name, description: r.description, version: r.version, memberCount: r.member_count, createdAt: r.created_at, createdBy: r.created_by }));
+    return rows.map((r: Record<string, unknown>) => ({
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      version: r.version,
+      memberCount: r.member_count,
+      createdAt: r.created_at,
+      createdBy: r.created_by,
+      datasetFilter: r.dataset_filter,
+    }));
   }
 
   async delete(cohortId: number): Promise<boolean> {

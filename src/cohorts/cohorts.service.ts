@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { DatasetScope, datasetList, effectiveDatasets, filterWithinScope } from '../common/dataset-scope';
 import { COARSE_TYPES } from '../ingest/lesion-record';
 import { criteriaFromDto } from '../lesions/lesion-criteria';
 import { LesionsService } from '../lesions/lesions.service';
@@ -44,10 +45,16 @@ export class CohortsService {
     private readonly growth: GrowthService,
   ) {}
 
-  /** A definition as SQL inputs: structured filter, compiled tag query, similar-lesion ids. */
-  async resolve(definition: CohortDefinitionDto): Promise<ResolvedDefinition> {
+  /**
+   * A definition as SQL inputs: structured filter, compiled tag query, similar-lesion ids; every part
+   * intersected with the scope's datasets. Saved definitions are read as stored (older versions keep
+   * `dataset` as one name).
+   */
+  async resolve(definition: CohortDefinitionDto, scope: DatasetScope): Promise<ResolvedDefinition> {
     const criteria = definition.criteria;
-    const query: MemberQuery = { filter: criteria ? { ...criteriaFromDto(criteria), noisy: criteria.noisy, dataset: criteria.dataset } : {} };
+    const query: MemberQuery = {
+      filter: criteria ? { ...criteriaFromDto({ ...criteria, dataset: datasetList(criteria.dataset) }, scope), noisy: criteria.noisy } : { datasets: effectiveDatasets(scope) },
+    };
     const resolved: ResolvedDefinition = { query };
     if (definition.tags !== undefined) {
       const compiled = await this.tagQueries.compile(definition.tags);
@@ -56,7 +63,7 @@ export class CohortsService {
     }
     if (definition.similarTo) {
       const { lesionId, minSimilarity, excludeSamePatient } = definition.similarTo;
-      const similar = await this.search.similarAbove(lesionId, minSimilarity, excludeSamePatient ?? true);
+      const similar = await this.search.similarAbove(lesionId, minSimilarity, excludeSamePatient ?? true, scope);
       query.lesionIds = similar.map((s) => s.lesionId);
       resolved.similarTo = { lesionId, minSimilarity, matched: similar.length };
     }
@@ -70,33 +77,39 @@ export class CohortsService {
   }
 
   /** Live counts for the cohort builder (nothing saved). */
-  async preview(definition: CohortDefinitionDto) {
-    const resolved = await this.resolve(definition);
+  async preview(definition: CohortDefinitionDto, scope: DatasetScope) {
+    const resolved = await this.resolve(definition, scope);
     return { counts: await this.counts(resolved.query), tags: resolved.tags, similarTo: resolved.similarTo, response: resolved.response };
   }
 
-  async create(dto: CreateCohortDto, createdBy: string | null) {
-    const resolved = await this.resolve(dto.definition);
+  /** A key limited to datasets saves the definition limited to them too, so nobody re-running it sees more. */
+  async create(dto: CreateCohortDto, createdBy: string | null, scope: DatasetScope) {
+    const definition = definitionInScope(dto.definition, scope);
+    const resolved = await this.resolve(definition, scope);
     const id = await this.repository.createCohort(dto.name, dto.description ?? null, createdBy);
-    const version = await this.saveVersion(id, dto.definition, resolved, createdBy);
-    return this.get(id, { version });
+    const version = await this.saveVersion(id, definition, resolved, createdBy);
+    return this.get(id, { version }, scope);
   }
 
   /** A changed definition is a new version; earlier versions stay as they were. */
-  async update(id: number, dto: UpdateCohortDto, createdBy: string | null) {
-    if (!(await this.repository.exists(id))) throw new NotFoundException(`Cohort ${id} does not exist`);
-    const resolved = await this.resolve(dto.definition);
+  async update(id: number, dto: UpdateCohortDto, createdBy: string | null, scope: DatasetScope) {
+    await this.findVersion(id, undefined, scope);
+    const definition = definitionInScope(dto.definition, scope);
+    const resolved = await this.resolve(definition, scope);
     if (dto.description !== undefined) await this.repository.updateDescription(id, dto.description);
     // The version this request saved, not the latest: a concurrent update may already have added another.
-    const version = await this.saveVersion(id, dto.definition, resolved, createdBy);
-    return this.get(id, { version });
+    const version = await this.saveVersion(id, definition, resolved, createdBy);
+    return this.get(id, { version }, scope);
   }
 
-  list() {
-    return this.repository.list();
+  /** Saved cohorts the scope may see: those whose latest definition names only datasets inside it. */
+  async list(scope: DatasetScope) {
+    const rows = await this.repository.list();
+    return rows.filter((r) => filterWithinScope(scope, datasetList(r.datasetFilter))).map(({ datasetFilter, ...row }) => (void datasetFilter, row));
   }
 
-  async delete(id: number): Promise<void> {
+  async delete(id: number, scope: DatasetScope): Promise<void> {
+    await this.findVersion(id, undefined, scope);
     if (!(await this.repository.delete(id))) throw new NotFoundException(`Cohort ${id} does not exist`);
   }
 
@@ -104,9 +117,9 @@ export class CohortsService {
    * Re-runs a saved version: counts, a page of members, and whether it still selects exactly the
    * lesions it selected when saved (same count and checksum of ids), with what changed since.
    */
-  async get(id: number, options: { version?: number; offset?: number; limit?: number }) {
-    const saved = await this.findVersion(id, options.version);
-    const resolved = await this.resolve(saved.definition as CohortDefinitionDto);
+  async get(id: number, options: { version?: number; offset?: number; limit?: number }, scope: DatasetScope) {
+    const saved = await this.findVersion(id, options.version, scope);
+    const resolved = await this.resolve(saved.definition as CohortDefinitionDto, scope);
     const offset = options.offset ?? 0;
     const limit = options.limit ?? 50;
     const [counts, ids, fingerprint, vocabularyVersion, labelsVersion] = await Promise.all([
@@ -116,7 +129,7 @@ export class CohortsService {
       this.vocabulary.current().then((v) => v.version),
       this.tags.labelsVersion(),
     ]);
-    const views = await this.lesions.getLesionViews(ids);
+    const views = await this.lesions.getLesionViews(ids, scope);
     const tags = await this.tags.termsOf(ids);
     const modelId = this.encoder.status().modelId;
     return {
@@ -145,9 +158,9 @@ export class CohortsService {
   }
 
   /** The export's file name and a writer that streams every member (constant memory). */
-  async export(id: number, format: 'csv' | 'json', version: number | undefined, write: (chunk: string) => Promise<void>): Promise<number> {
-    const saved = await this.findVersion(id, version);
-    const resolved = await this.resolve(saved.definition as CohortDefinitionDto);
+  async export(id: number, format: 'csv' | 'json', version: number | undefined, write: (chunk: string) => Promise<void>, scope: DatasetScope): Promise<number> {
+    const saved = await this.findVersion(id, version, scope);
+    const resolved = await this.resolve(saved.definition as CohortDefinitionDto, scope);
     if (format === 'csv') await write(csvHeader());
     else await write(`{"cohort":${JSON.stringify({ id: saved.cohortId, name: saved.name, version: saved.version, definition: saved.definition, exportedAt: new Date().toISOString() })},"members":[\n`);
     let first = true;
@@ -166,8 +179,8 @@ export class CohortsService {
     return total;
   }
 
-  async exportName(id: number, version?: number): Promise<string> {
-    const saved = await this.findVersion(id, version);
+  async exportName(id: number, version: number | undefined, scope: DatasetScope): Promise<string> {
+    const saved = await this.findVersion(id, version, scope);
     return `cohort-${saved.cohortId}-v${saved.version}-${saved.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'members'}`;
   }
 
@@ -184,8 +197,10 @@ export class CohortsService {
     });
   }
 
-  private async findVersion(id: number, version?: number): Promise<CohortVersionRow> {
-    const saved = await this.repository.findVersion(id, version);
+  /** A saved version; one whose datasets are not all inside the scope is a 404, as if it did not exist. */
+  private async findVersion(id: number, version: number | undefined, scope: DatasetScope): Promise<CohortVersionRow> {
+    let saved = await this.repository.findVersion(id, version);
+    if (saved && !filterWithinScope(scope, datasetList((saved.definition as CohortDefinitionDto | null)?.criteria?.dataset))) saved = null;
     if (!saved) throw new NotFoundException(version ? `Cohort ${id} has no version ${version}` : `Cohort ${id} does not exist`);
     return saved;
   }
@@ -204,4 +219,11 @@ export class CohortsService {
       bySizeBand: orderedCounts(of('size'), SIZE_BANDS),
     };
   }
+}
+
+/** The definition as a key limited to datasets saves it: its dataset filter narrowed to (or checked against) the key's. */
+export function definitionInScope(definition: CohortDefinitionDto, scope: DatasetScope): CohortDefinitionDto {
+  if (scope.datasets === null) return definition;
+  const dataset = effectiveDatasets(scope, definition.criteria?.dataset);
+  return { ...definition, criteria: { ...(definition.criteria ?? {}), dataset } as CohortDefinitionDto['criteria'] };
 }

@@ -5,6 +5,7 @@ import { DicomWebReferenceDto } from '../dicomweb/dicomweb.dto';
 import { ArrayMaxSize, IsIn, IsNumber, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { BoundedInt, BoundedNumber, OptionalNotNull } from '../common/bounded-input';
 import { SliceEncodingDto } from '../common/slice-encoding.dto';
+import { DatasetFilter } from '../common/dataset-filter';
 
 const NUMBER_LIST = /^\s*-?\d{1,6}(\.\d{1,6})?(\s*,\s*-?\d{1,6}(\.\d{1,6})?)*\s*$/;
 /** Largest pixel coordinate a click may have (image sides are at most this). */
@@ -45,6 +46,10 @@ export class SliceUploadDto extends SliceEncodingDto {
   @ValidateNested()
   @Type(() => DicomWebReferenceDto)
   dicomweb?: DicomWebReferenceDto;
+
+  /** With include=similar: only similar lesions of these datasets. */
+  @DatasetFilter()
+  dataset?: string[];
 }
 
 export class DetectDto extends SliceUploadDto {

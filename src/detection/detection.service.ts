@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DatasetScope } from '../common/dataset-scope';
 import * as path from 'node:path';
 import {
   BadRequestException,
@@ -108,7 +109,7 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     this.queue.handle('detection', (payload, context) => this.runJob(payload, context));
   }
 
-  async detect(dto: DetectDto, upload: UploadedSlice): Promise<DetectionResponse> {
+  async detect(dto: DetectDto, upload: UploadedSlice, scope: DatasetScope): Promise<DetectionResponse> {
     this.requireDetector();
     const { decoded, neighbours, spacingMm, reference } = await this.decodeUpload(dto, upload);
     const { detections, timingsMs } = await this.translate(() =>
@@ -116,7 +117,7 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     );
     const t0 = performance.now();
     const include = new Set(dto.include ?? []);
-    const findings = await this.findings(decoded.image, detections.map((d) => d.box), spacingMm, include, dto.k);
+    const findings = await this.findings(decoded.image, detections.map((d) => d.box), spacingMm, include, { k: dto.k, dataset: dto.dataset, scope });
     const enriched: (Detection & BoxFindings)[] = detections.map((d, i) => ({ ...d, ...findings[i] }));
     return {
       detector: { name: this.detector.loaded.manifest.name, modelId: this.detector.loaded.modelId },
@@ -124,11 +125,11 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
       detections: enriched,
       ...(include.has('tags') ? { tagPrediction: this.tagState() } : {}),
       timingsMs: { ...roundAll(timingsMs), findings: Math.round(performance.now() - t0) },
-      ...(await this.referenceFindings(dto, reference)),
+      ...(await this.referenceFindings(dto, reference, scope)),
     };
   }
 
-  async fromPoint(dto: FromPointDto, upload: UploadedSlice): Promise<FromPointResponse> {
+  async fromPoint(dto: FromPointDto, upload: UploadedSlice, scope: DatasetScope): Promise<FromPointResponse> {
     const { decoded, spacingMm, reference } = await this.decodeUpload(dto, upload);
     const { image } = decoded;
     if (!(dto.x >= 0 && dto.y >= 0 && dto.x < image.width && dto.y < image.height)) {
@@ -147,7 +148,7 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     }
     const box = { x1: clampRound(fit.box.x1, image.width), y1: clampRound(fit.box.y1, image.height), x2: clampRound(fit.box.x2, image.width), y2: clampRound(fit.box.y2, image.height) };
     const include = new Set(dto.include ?? ['similar', 'tags']);
-    const [findings] = await this.findings(image, [box], spacingMm, include, dto.k);
+    const [findings] = await this.findings(image, [box], spacingMm, include, { k: dto.k, dataset: dto.dataset, scope });
     return {
       point: { x: dto.x, y: dto.y },
       box,
@@ -159,7 +160,7 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
       image: { width: image.width, height: image.height, spacingMm, source: decoded.source },
       ...findings,
       ...(include.has('tags') ? { tagPrediction: this.tagState() } : {}),
-      ...(await this.referenceFindings(dto, reference)),
+      ...(await this.referenceFindings(dto, reference, scope)),
     };
   }
 
@@ -290,7 +291,7 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
    * Per box: similar archived lesions and predicted tags, from one embedding of the box. The encoder's
    * inputs are prepared on a decode worker (a fine spacing on a large slice makes each a large blur).
    */
-  private async findings(image: HuImage, boxes: Box[], spacingMm: number | null, include: Set<string>, k: number): Promise<BoxFindings[]> {
+  private async findings(image: HuImage, boxes: Box[], spacingMm: number | null, include: Set<string>, similar: { k: number; dataset?: string[]; scope: DatasetScope }): Promise<BoxFindings[]> {
     const needVectors = include.has('similar') || (include.has('tags') && this.tagPredictor);
     if (!needVectors || !boxes.length) return boxes.map(() => (include.has('tags') ? { tags: [] } : {}));
     if (!include.has('similar') && this.encoder.status().state !== 'ready') throw new ServiceUnavailableException('The encoder is not ready');
@@ -299,7 +300,7 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     for (let i = 0; i < boxes.length; i++) {
       const vector = await this.encoder.embedPrepared(prepared[i]);
       const found: BoxFindings = {};
-      if (include.has('similar')) found.similar = (await this.search.similarForEmbedding(vector, image, boxes[i], spacingMm, Object.assign(new SimilarSearchDto(), { k }))).hits;
+      if (include.has('similar')) found.similar = (await this.search.similarForEmbedding(vector, image, boxes[i], spacingMm, Object.assign(new SimilarSearchDto(), { k: similar.k, dataset: similar.dataset }), similar.scope)).hits;
       if (include.has('tags')) found.tags = this.tagPredictor ? await this.tagPredictor.predictForEmbedding(vector, this.encoder.loaded.modelId) : [];
       out.push(found);
     }
@@ -352,8 +353,8 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     return { decoded, neighbours, spacingMm: dto.spacingMm ?? decoded.pixelSpacingMm ?? null, reference };
   }
 
-  private async referenceFindings(dto: SliceUploadDto, reference: ReferencedSlice | null): Promise<{ dicomweb?: ReferenceFindings }> {
-    return reference && dto.dicomweb ? { dicomweb: await this.referenced.findings(dto.dicomweb, reference.header) } : {};
+  private async referenceFindings(dto: SliceUploadDto, reference: ReferencedSlice | null, scope: DatasetScope): Promise<{ dicomweb?: ReferenceFindings }> {
+    return reference && dto.dicomweb ? { dicomweb: await this.referenced.findings(dto.dicomweb, reference.header, scope) } : {};
   }
 
   private async translate<T>(work: () => Promise<T>): Promise<T> {

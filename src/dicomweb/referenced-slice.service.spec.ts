@@ -1,3 +1,4 @@
+import { ALL_DATASETS } from '../common/dataset-scope';
 import { UnprocessableEntityException } from '@nestjs/common';
 import { loadConfig } from '../config/app-config';
 import { writeDicom } from '../imaging/dicom-writer.testing';
@@ -49,7 +50,7 @@ describe('ReferencedSliceService', () => {
     const finder: PriorLesionFinder = { state: 'available', priorLesionIds: async (patient) => (seen.push(patient), [7, 8]) };
     const { svc } = service(writeDicom({ uids: { sop: '1.2.3.4.5' }, elements: IDENTITY }), finder);
     const slice = await svc.fetch(REF);
-    const findings = await svc.findings(REF, slice.header);
+    const findings = await svc.findings(REF, slice.header, ALL_DATASETS);
     expect(seen).toEqual([{ issuerOfPatientId: 'ISSUER-X', patientId: 'PID-9' }]);
     expect(findings.priors).toEqual({ state: 'available', lesions: [{ id: 7 }, { id: 8 }] });
     expect(JSON.stringify(findings)).not.toMatch(/PID-9|ISSUER-X/);

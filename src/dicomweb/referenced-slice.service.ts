@@ -1,3 +1,4 @@
+import { DatasetScope } from '../common/dataset-scope';
 import { Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LesionView } from '../lesions/lesion.view';
@@ -59,10 +60,10 @@ export class ReferencedSliceService {
     return { bytes, header };
   }
 
-  /** The reference as asked (the caller's own UIDs) and the same patient's archived lesions, pseudonymous views only. */
-  async findings(ref: DicomWebReferenceDto, header: InstanceHeader): Promise<ReferenceFindings> {
+  /** The reference as asked (the caller's own UIDs) and the same patient's archived lesions in the scope's datasets, pseudonymous views only. */
+  async findings(ref: DicomWebReferenceDto, header: InstanceHeader, scope: DatasetScope): Promise<ReferenceFindings> {
     const ids = header.patientId ? await this.priorFinder.priorLesionIds({ issuerOfPatientId: header.issuerOfPatientId, patientId: header.patientId }) : [];
-    const lesions = ids.length ? await this.lesions.getLesionViews(ids.slice(0, MAX_PRIORS)) : [];
+    const lesions = ids.length ? await this.lesions.getLesionViews(ids.slice(0, MAX_PRIORS), scope) : [];
     return {
       reference: { source: ref.source, studyInstanceUid: ref.studyInstanceUid, seriesInstanceUid: ref.seriesInstanceUid, sopInstanceUid: ref.sopInstanceUid, frame: ref.frame ?? 1 },
       instance: { sopClassUid: header.sopClassUid && /^[0-9.]{1,64}$/.test(header.sopClassUid) ? header.sopClassUid : null, modality: header.modality && /^[A-Z]{1,16}$/.test(header.modality) ? header.modality : null, numberOfFrames: header.numberOfFrames },

@@ -1,7 +1,8 @@
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, UploadedFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthenticatedKey, CurrentKey, RequireRole } from '../auth/auth.decorators';
+import { AuthenticatedKey, CurrentKey, RequireRole, Scope } from '../auth/auth.decorators';
+import { DatasetScope } from '../common/dataset-scope';
 import { AcceptsUploads } from '../common/multipart-uploads';
 import { PredictGrowthDto, RebuildTracksDto, TrackEditDto } from './growth.dto';
 import { GrowthService } from './growth.service';
@@ -14,38 +15,38 @@ export class GrowthController {
 
   @Get('lesions/:id/track')
   @ApiOperation({ summary: "The lesion's track across the patient's studies: diameters, change from baseline and nadir, RECIST 1.1, growth rate, doubling time" })
-  track(@Param('id', ParseIdPipe) id: number) {
-    return this.growth.trackOf(id);
+  track(@Param('id', ParseIdPipe) id: number, @Scope() scope: DatasetScope) {
+    return this.growth.trackOf(id, scope);
   }
 
   @Get('lesions/:id/track/decisions')
   @ApiOperation({ summary: "Curators' decisions involving this lesion" })
-  decisions(@Param('id', ParseIdPipe) id: number) {
-    return this.growth.decisionsOf(id);
+  decisions(@Param('id', ParseIdPipe) id: number, @Scope() scope: DatasetScope) {
+    return this.growth.decisionsOf(id, scope);
   }
 
   @Post('growth/track-edits')
   @HttpCode(200)
   @RequireRole('curator')
   @ApiOperation({ summary: 'Confirm, split, merge or unlink a track (kept by every later automatic run; 409 when it contradicts an earlier decision)' })
-  edit(@Body() body: TrackEditDto, @CurrentKey() key?: AuthenticatedKey) {
-    return this.growth.edit(body.action, body.lesionId, body.withLesionId, key?.name ?? null);
+  edit(@Body() body: TrackEditDto, @Scope() scope: DatasetScope, @CurrentKey() key?: AuthenticatedKey) {
+    return this.growth.edit(body.action, body.lesionId, body.withLesionId, key?.name ?? null, scope);
   }
 
   @Delete('growth/decisions/:id')
   @HttpCode(204)
   @RequireRole('curator')
   @ApiOperation({ summary: "Withdraws a curator's track decision (the patient's tracks are rebuilt)" })
-  async deleteDecision(@Param('id', ParseIdPipe) id: number) {
-    await this.growth.deleteDecision(id);
+  async deleteDecision(@Param('id', ParseIdPipe) id: number, @Scope() scope: DatasetScope) {
+    await this.growth.deleteDecision(id, scope);
   }
 
   @Post('growth/tracks/rebuild')
   @HttpCode(200)
   @RequireRole('curator')
   @ApiOperation({ summary: "Rebuilds automatic tracks (one lesion's patient, or every stale patient); curators' decisions are kept" })
-  rebuild(@Body() body: RebuildTracksDto) {
-    return this.growth.rebuild(body.lesionId);
+  rebuild(@Body() body: RebuildTracksDto, @Scope() scope: DatasetScope) {
+    return this.growth.rebuild(body.lesionId, scope);
   }
 
   @Post('growth/predict')
@@ -53,7 +54,7 @@ export class GrowthController {
   @AcceptsUploads({ name: 'file', maxCount: 1 })
   @ApiConsumes('application/json', 'multipart/form-data')
   @ApiOperation({ summary: 'Predicted long axis after intervalDays (80 % interval, RECIST probabilities) from similar lesions’ tracks, with both baselines and the evidence' })
-  predict(@Body() body: PredictGrowthDto, @UploadedFile() file?: { buffer: Buffer }) {
+  predict(@Body() body: PredictGrowthDto, @Scope() scope: DatasetScope, @UploadedFile() file?: { buffer: Buffer }) {
     if (file && !body.box) throw new BadRequestException('An uploaded slice needs its lesion box: box="x1,y1,x2,y2"');
     const prior = body.priorLongAxesMm?.split(',').map(Number);
     if (prior?.some((mm) => !(mm >= 0.5 && mm <= 500))) throw new BadRequestException('priorLongAxesMm must be long axes in mm, each 0.5..500');
@@ -65,6 +66,6 @@ export class GrowthController {
       priorLongAxesMm: prior,
       intervalDays: body.intervalDays,
       k: body.k,
-    });
+    }, scope);
   }
 }

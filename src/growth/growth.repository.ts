@@ -15,6 +15,8 @@ export interface TrackLesion {
   longAxisMm: number | null;
   shortAxisMm: number | null;
   coarseType: number;
+  /** The patient's dataset (site). */
+  dataset: string;
 }
 
 export interface StoredPoint {
@@ -37,7 +39,7 @@ export interface StoredDecision extends LinkConstraint {
 
 const LESION_COLUMNS = `l.id AS "lesionId", l.patient_id AS "patientId", l.study_id AS "studyId", st.study_index AS "studyIndex",
   to_char(st.study_date, 'YYYY-MM-DD') AS "studyDate", st.age_years AS "ageYears", l.long_axis_mm AS "longAxisMm",
-  l.short_axis_mm AS "shortAxisMm", l.coarse_type AS "coarseType"`;
+  l.short_axis_mm AS "shortAxisMm", l.coarse_type AS "coarseType", (SELECT p.dataset FROM patient p WHERE p.id = l.patient_id) AS "dataset"`;
 
 @Injectable()
 export class GrowthRepository {
@@ -63,14 +65,14 @@ export class GrowthRepository {
   }
 
   /** Patients whose tracks are missing or stale (lesions added or removed since the last build). */
-  async stalePatients(patientIds?: number[]): Promise<number[]> {
+  async stalePatients(patientIds?: number[], datasets?: string[]): Promise<number[]> {
     const rows: { id: number }[] = await this.dataSource.query(
       `SELECT p.id FROM patient p
          LEFT JOIN lesion_track_build b ON b.patient_id = p.id
          LEFT JOIN LATERAL (SELECT count(*)::int AS n FROM lesion WHERE lesion.patient_id = p.id) c ON true
-        WHERE ($1::int[] IS NULL OR p.id = ANY($1::int[])) AND c.n > 0 AND (b.lesion_count IS DISTINCT FROM c.n)
+        WHERE ($1::int[] IS NULL OR p.id = ANY($1::int[])) AND ($2::text[] IS NULL OR p.dataset = ANY($2::text[])) AND c.n > 0 AND (b.lesion_count IS DISTINCT FROM c.n)
         ORDER BY p.id`,
-      [patientIds ?? null],
+      [patientIds ?? null, datasets ?? null],
     );
     return rows.map((r) => r.id);
   }
@@ -160,6 +162,12 @@ export class GrowthRepository {
   }
 
   /** Deletes a decision; its patient, or null when there was none. */
+  /** The dataset of the patient a decision is about; null when there is no such decision. */
+  async decisionDataset(id: number): Promise<string | null> {
+    const rows: { dataset: string }[] = await this.dataSource.query(`SELECT p.dataset FROM track_decision d JOIN patient p ON p.id = d.patient_id WHERE d.id = $1`, [id]);
+    return rows[0]?.dataset ?? null;
+  }
+
   async deleteDecision(id: number): Promise<number | null> {
     const rows: [{ patient_id: number }[], number] = await this.dataSource.query(`DELETE FROM track_decision WHERE id = $1 RETURNING patient_id`, [id]);
     return rows[0][0]?.patient_id ?? null;

@@ -1,4 +1,5 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { ALL_DATASETS, DatasetScope, effectiveDatasets, requireInScope, scopeAllows } from '../common/dataset-scope';
 import { COARSE_TYPES } from '../ingest/lesion-record';
 import { SimilarSearchDto } from '../search/search.dto';
 import { SearchService, SimilarHit } from '../search/search.service';
@@ -49,6 +50,8 @@ export interface TrackView {
 export interface TrackSeries {
   trackId: number;
   patientId: number;
+  /** The patient's dataset: a key limited to datasets predicts only from their tracks. */
+  dataset: string;
   coarseType: number;
   lesionIds: number[];
   longAxesMm: number[];
@@ -109,15 +112,21 @@ export class GrowthService {
     return stale.length;
   }
 
-  async rebuild(lesionId?: number): Promise<{ patientsBuilt: number }> {
-    if (lesionId === undefined) return { patientsBuilt: await this.ensureBuilt() };
-    const lesion = await this.requireLesion(lesionId);
+  /** Rebuilds one lesion's patient, or every stale patient of the scope's datasets. */
+  async rebuild(lesionId: number | undefined, scope: DatasetScope): Promise<{ patientsBuilt: number }> {
+    if (lesionId === undefined) {
+      const stale = await this.repository.stalePatients(undefined, effectiveDatasets(scope));
+      for (const id of stale) await this.buildPatient(id);
+      return { patientsBuilt: stale.length };
+    }
+    const lesion = await this.requireLesion(lesionId, scope);
     await this.buildPatient(lesion.patientId);
     return { patientsBuilt: 1 };
   }
 
-  async trackOf(lesionId: number): Promise<TrackView> {
-    const lesion = await this.requireLesion(lesionId);
+  /** A patient lies in one dataset: once the lesion is in scope, so is its whole track. */
+  async trackOf(lesionId: number, scope: DatasetScope): Promise<TrackView> {
+    const lesion = await this.requireLesion(lesionId, scope);
     await this.ensureBuilt([lesion.patientId]);
     const points = await this.repository.trackPointsOfLesion(lesionId);
     const patientLesions = await this.repository.patientLesions(lesion.patientId);
@@ -184,12 +193,12 @@ export class GrowthService {
    * A curator's decision on the track of `lesionId`. It becomes constraints on links that every later
    * automatic run keeps; one that contradicts a decision in force is refused (409, naming it).
    */
-  async edit(action: TrackAction, lesionId: number, withLesionId: number | undefined, decidedBy: string | null): Promise<TrackView> {
-    const lesion = await this.requireLesion(lesionId);
+  async edit(action: TrackAction, lesionId: number, withLesionId: number | undefined, decidedBy: string | null, scope: DatasetScope): Promise<TrackView> {
+    const lesion = await this.requireLesion(lesionId, scope);
     if (action === 'merge' && withLesionId === undefined) throw new BadRequestException('merge needs withLesionId: a lesion of the other track');
     if (action !== 'merge' && withLesionId !== undefined) throw new BadRequestException(`withLesionId is only for merge, not ${action}`);
     await this.ensureBuilt([lesion.patientId]);
-    const other = withLesionId !== undefined ? await this.requireLesion(withLesionId) : null;
+    const other = withLesionId !== undefined ? await this.requireLesion(withLesionId, scope) : null;
     if (other && other.patientId !== lesion.patientId) throw new BadRequestException(`Lesions ${lesionId} and ${withLesionId} belong to different patients: tracks follow one patient`);
     await this.repository.withPatientLock(lesion.patientId, async (manager) => {
       const lesions = new Map((await this.repository.patientLesions(lesion.patientId, manager)).map((l) => [l.lesionId, l]));
@@ -227,16 +236,18 @@ export class GrowthService {
       await this.repository.addDecisions(manager, lesion.patientId, action, proposed, decidedBy);
     });
     await this.buildPatient(lesion.patientId);
-    return this.trackOf(lesionId);
+    return this.trackOf(lesionId, scope);
   }
 
-  async decisionsOf(lesionId: number) {
-    const lesion = await this.requireLesion(lesionId);
+  async decisionsOf(lesionId: number, scope: DatasetScope) {
+    const lesion = await this.requireLesion(lesionId, scope);
     return (await this.repository.decisions(lesion.patientId)).filter((d) => d.from === lesionId || d.to === lesionId);
   }
 
-  async deleteDecision(id: number): Promise<void> {
-    const patientId = id > 0 && id <= 2_147_483_647 ? await this.repository.deleteDecision(id) : null;
+  async deleteDecision(id: number, scope: DatasetScope): Promise<void> {
+    const valid = id > 0 && id <= 2_147_483_647;
+    if (valid && scope.datasets !== null) requireInScope(scope, await this.repository.decisionDataset(id), `Track decision ${id} not found`);
+    const patientId = valid ? await this.repository.deleteDecision(id) : null;
     if (patientId === null) throw new NotFoundException(`Track decision ${id} not found`);
     await this.buildPatient(patientId);
   }
@@ -257,7 +268,7 @@ export class GrowthService {
       const lesions = track.map((p) => facts.get(p.lesionId)!).filter((l) => l && l.longAxisMm !== null && l.longAxisMm > 0);
       if (lesions.length < 2) continue;
       const time = trackTime(lesions.map((l) => ({ studyIndex: l.studyIndex, studyDate: l.studyDate, ageYears: l.ageYears })));
-      series.push({ trackId: track[0].trackId, patientId: lesions[0].patientId, coarseType: lesions[0].coarseType, lesionIds: lesions.map((l) => l.lesionId), longAxesMm: lesions.map((l) => l.longAxisMm!), days: time.days });
+      series.push({ trackId: track[0].trackId, patientId: lesions[0].patientId, dataset: lesions[0].dataset, coarseType: lesions[0].coarseType, lesionIds: lesions.map((l) => l.lesionId), longAxesMm: lesions.map((l) => l.longAxisMm!), days: time.days });
     }
     this.seriesCache = { version, series };
     return series;
@@ -276,9 +287,10 @@ export class GrowthService {
    * The long axis after an interval, from the tracks of the most similar archived lesions of other
    * patients (appearance, type, size), with the two baselines computed by the same function.
    */
-  async predict(query: PredictionQuery): Promise<PredictionAnswer> {
+  /** Neighbours, their tracks and the type-median baseline come only from the scope's datasets. */
+  async predict(query: PredictionQuery, scope: DatasetScope): Promise<PredictionAnswer> {
     if ((query.lesionId === undefined) === !query.upload) throw new BadRequestException('Give either lesionId or an uploaded slice (multipart field "file") with its box');
-    const series = await this.trackSeries();
+    const series = (await this.trackSeries()).filter((s) => scopeAllows(scope, s.dataset));
     let history: number[];
     let coarseType: number | null;
     let patientId: number | null = null;
@@ -286,7 +298,7 @@ export class GrowthService {
     let hits: SimilarHit[];
     const searchDto = Object.assign(new SimilarSearchDto(), { k: Math.min(200, query.k * 4), excludeSamePatient: true });
     if (query.lesionId !== undefined) {
-      const lesion = await this.requireLesion(query.lesionId);
+      const lesion = await this.requireLesion(query.lesionId, scope);
       if (!(lesion.longAxisMm !== null && lesion.longAxisMm > 0)) throw new UnprocessableEntityException(`Lesion ${query.lesionId} has no long axis in mm (its series has no pixel spacing)`);
       await this.ensureBuilt([lesion.patientId]);
       const track = (await this.repository.trackPointsOfLesion(query.lesionId)).map((p) => p.lesionId);
@@ -295,10 +307,10 @@ export class GrowthService {
       history = upTo.map((id) => facts.get(id)!.longAxisMm).filter((v): v is number => v !== null && v > 0);
       coarseType = lesion.coarseType;
       patientId = lesion.patientId;
-      hits = (await this.search.similar(Object.assign(searchDto, { lesionId: query.lesionId }))).hits;
+      hits = (await this.search.similar(Object.assign(searchDto, { lesionId: query.lesionId }), scope)).hits;
     } else {
       const { bytes, ...slice } = query.upload!;
-      const result = await this.search.similar(Object.assign(searchDto, slice), bytes);
+      const result = await this.search.similar(Object.assign(searchDto, slice), scope, bytes);
       const current = query.longAxisMm ?? (query.upload!.box && estimateFromResult(result.query.upload?.box, slice.spacingMm));
       if (!current) throw new BadRequestException('Give longAxisMm, or spacingMm so the long axis can be estimated from the box');
       longAxisSource = query.longAxisMm !== undefined ? 'given' : 'box-diagonal';
@@ -392,10 +404,12 @@ export class GrowthService {
 
   // ---------------------------------------------------------------------------------------------
 
-  private async requireLesion(lesionId: number): Promise<TrackLesion> {
+  /** The lesion's track facts; a 404 when it does not exist or lies outside the scope (alike, so nothing leaks). */
+  private async requireLesion(lesionId: number, scope: DatasetScope): Promise<TrackLesion> {
     // Beyond int4 no lesion exists (and PostgreSQL would refuse the parameter).
     const lesion = Number.isSafeInteger(lesionId) && lesionId > 0 && lesionId <= 2_147_483_647 ? await this.repository.lesion(lesionId) : null;
     if (!lesion) throw new NotFoundException(`Lesion ${lesionId} not found`);
+    requireInScope(scope, lesion.dataset, `Lesion ${lesionId} not found`);
     return lesion;
   }
 
@@ -405,7 +419,8 @@ export class GrowthService {
     if (orderedStudies(lesions).length < 2) return scores;
     for (const lesion of lesions) {
       try {
-        const found = await this.search.followUps(lesion.lesionId, FOLLOW_UP_LIMIT);
+        // Internal: tracks follow one patient, who lies in one dataset.
+        const found = await this.search.followUps(lesion.lesionId, ALL_DATASETS, FOLLOW_UP_LIMIT);
         scores.set(lesion.lesionId, new Map(found.map((f) => [f.lesion.id, f.score])));
       } catch (error) {
         // A lesion not embedded yet has no scores: it starts a track of its own until the next build.

@@ -2,7 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsBoolean, IsIn, IsInt, IsString, Matches, MaxLength } from 'class-validator';
-import { DATASET_NAME, DATASET_NAME_MESSAGE, MAX_DATASETS } from '../common/dataset-scope';
+import { DatasetFilter } from '../common/dataset-filter';
 import { BoundedInt, BoundedNumber, OptionalNotNull } from '../common/bounded-input';
 import { PageDto } from '../common/page.dto';
 import { toBoolean, toList } from '../common/query-transforms';
@@ -55,12 +55,7 @@ export class LesionCriteriaDto {
   @IsIn(SPLITS, { each: true })
   split?: SplitName[];
 
-  @ApiPropertyOptional({ description: `Datasets (sites), comma list or array, at most ${MAX_DATASETS}; a key limited to some datasets may name only those (others: 403)`, example: 'deeplesion' })
-  @OptionalNotNull()
-  @Transform(toList)
-  @ArrayMaxSize(MAX_DATASETS)
-  @IsString({ each: true })
-  @Matches(DATASET_NAME, { each: true, message: DATASET_NAME_MESSAGE })
+  @DatasetFilter()
   dataset?: string[];
 }
 

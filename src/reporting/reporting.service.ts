@@ -1,3 +1,4 @@
+import { DatasetScope } from '../common/dataset-scope';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { DicomWebService, StoreResult } from '../dicomweb/dicomweb.service';
 import { FromPointResponse, DetectionService, UploadedSlice } from '../detection/detection.service';
@@ -32,33 +33,34 @@ export class ReportingService {
     private readonly dicomWeb: DicomWebService,
   ) {}
 
-  async lesionSr(lesionId: number): Promise<BuiltSr> {
-    return buildMeasurementReportSr(await this.lesionReport(lesionId));
+  async lesionSr(lesionId: number, scope: DatasetScope): Promise<BuiltSr> {
+    return buildMeasurementReportSr(await this.lesionReport(lesionId, scope));
   }
 
-  async lesionFhir(lesionId: number): Promise<FhirBundle> {
-    return buildFhirReport(await this.lesionReport(lesionId));
+  async lesionFhir(lesionId: number, scope: DatasetScope): Promise<FhirBundle> {
+    return buildFhirReport(await this.lesionReport(lesionId, scope));
   }
 
   /** Builds the lesion's SR and stores it on a configured source (STOW-RS). */
-  async stowLesionSr(lesionId: number, source: string): Promise<{ source: string; sopInstanceUid: string; studyInstanceUid: string; stored: boolean }> {
+  async stowLesionSr(lesionId: number, source: string, scope: DatasetScope): Promise<{ source: string; sopInstanceUid: string; studyInstanceUid: string; stored: boolean }> {
     this.dicomWeb.source(source);
-    const sr = await this.lesionSr(lesionId);
+    const sr = await this.lesionSr(lesionId, scope);
     const result: StoreResult = await this.dicomWeb.store(source, [sr.bytes]);
     return { source, sopInstanceUid: sr.sopInstanceUid, studyInstanceUid: sr.studyInstanceUid, stored: result.stored.includes(sr.sopInstanceUid) && !result.failed.includes(sr.sopInstanceUid) };
   }
 
   /** Point-to-box on the slice (by reference or upload), then the measurement as a report. */
-  async fromPointReport(dto: FromPointReportDto, upload: UploadedSlice): Promise<RenderedReport> {
+  async fromPointReport(dto: FromPointReportDto, upload: UploadedSlice, scope: DatasetScope): Promise<RenderedReport> {
     if (!dto.dicomweb && !upload.file?.length) throw new BadRequestException('Give the slice as dicomweb (a slice on a configured PACS) or upload it as the file "file"');
-    const answer = await this.detection.fromPoint(dto, upload);
+    const answer = await this.detection.fromPoint(dto, upload, scope);
     const report = this.pointReport(answer);
     return dto.format === 'fhir' ? { format: 'fhir', bundle: buildFhirReport(report) } : { format: 'dicom-sr', sr: buildMeasurementReportSr(report) };
   }
 
-  async lesionReport(lesionId: number): Promise<LesionReport> {
-    const lesion = await this.lesions.getLesion(lesionId);
-    const [similar, track] = await Promise.all([this.similarTo(lesionId), this.growth.trackOf(lesionId)]);
+  /** Everything in the report (similar cases, priors) comes from the scope's datasets; another dataset's lesion is a 404. */
+  async lesionReport(lesionId: number, scope: DatasetScope): Promise<LesionReport> {
+    const lesion = await this.lesions.getLesion(lesionId, scope);
+    const [similar, track] = await Promise.all([this.similarTo(lesionId, scope), this.growth.trackOf(lesionId, scope)]);
     const at = track.points.findIndex((p) => p.lesionId === lesionId);
     const here = at >= 0 ? track.points[at] : null;
     const priors = at > 0 ? track.points.slice(0, at) : [];
@@ -118,9 +120,9 @@ export class ReportingService {
     };
   }
 
-  private async similarTo(lesionId: number): Promise<SimilarHit[]> {
+  private async similarTo(lesionId: number, scope: DatasetScope): Promise<SimilarHit[]> {
     try {
-      return (await this.search.similar(Object.assign(new SimilarSearchDto(), { lesionId, k: SIMILAR_IN_REPORT }))).hits;
+      return (await this.search.similar(Object.assign(new SimilarSearchDto(), { lesionId, k: SIMILAR_IN_REPORT }), scope)).hits;
     } catch (error) {
       // A lesion not embedded yet still gets its report, without similar cases.
       if (error instanceof NotFoundException) return [];

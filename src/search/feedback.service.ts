@@ -1,4 +1,6 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { DatasetScope } from '../common/dataset-scope';
+import { LesionScopeRepository } from '../lesions/lesion-scope.repository';
 import { EncoderService } from '../ml/encoder.service';
 import { FeedbackRepository, StoredFeedback } from './feedback.repository';
 import { FeedbackTokens } from './feedback-tokens';
@@ -18,10 +20,12 @@ export class FeedbackService {
     private readonly repository: FeedbackRepository,
     private readonly tokens: FeedbackTokens,
     private readonly encoder: EncoderService,
+    private readonly lesionScope: LesionScopeRepository,
   ) {}
 
-  async record(feedback: RelevanceFeedback, key: { id: string; name: string }): Promise<StoredFeedback> {
+  async record(feedback: RelevanceFeedback, key: { id: string; name: string }, scope: DatasetScope): Promise<StoredFeedback> {
     const { queryLesionId, hitLesionId } = feedback;
+    await this.lesionScope.requireLesions(scope, [queryLesionId, hitLesionId]);
     const existing = await this.repository.existingLesions([queryLesionId, hitLesionId]);
     for (const id of [queryLesionId, hitLesionId]) if (!existing.has(id)) throw new NotFoundException(`Lesion ${id} does not exist`);
     const check = this.tokens.check(feedback.token, queryLesionId, hitLesionId);

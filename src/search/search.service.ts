@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { DatasetScope, effectiveDatasets, scopeAllows } from '../common/dataset-scope';
 import { Box } from '../imaging/hu-image';
 import { criteriaFromDto } from '../lesions/lesion-criteria';
 import { LesionView } from '../lesions/lesion.view';
@@ -63,14 +64,15 @@ export class SearchService {
     private readonly referenced: ReferencedSliceService,
   ) {}
 
-  async similar(dto: SimilarSearchDto, upload?: Buffer): Promise<SimilarResult> {
+  /** Similar lesions of the scope's datasets (or of the `dataset` filter inside them); the query lesion must be in scope too. */
+  async similar(dto: SimilarSearchDto, scope: DatasetScope, upload?: Buffer): Promise<SimilarResult> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
     const given = [dto.lesionId !== undefined, Boolean(upload), dto.dicomweb !== undefined].filter(Boolean).length;
     if (given !== 1) throw new BadRequestException('Give either lesionId or an uploaded slice (multipart field "file") with its box, or dicomweb (a slice on a configured PACS) with its box: exactly one of them');
     // A referenced slice is fetched (WADO-RS) and then read exactly as an upload: same pool, same checks.
     const reference = dto.dicomweb ? await this.referenced.fetch(dto.dicomweb) : null;
     if (reference) upload = reference.bytes;
-    const filter: SearchFilter = toSearchFilter(dto);
+    const filter: SearchFilter = toSearchFilter(dto, scope);
     let tagQuery: TagQueryInterpretation | undefined;
     if (dto.tags !== undefined) {
       const matching = await this.tagQueries.matchingLesionIds(dto.tags);
@@ -82,7 +84,7 @@ export class SearchService {
     let described: SimilarResult['query'];
     let predictedTags: { term: string; confidence: number }[] | undefined;
     if (dto.lesionId !== undefined) {
-      const meta = this.queryLesion(dto.lesionId);
+      const meta = this.queryLesion(dto.lesionId, scope);
       // The stored vector stays in the index's worker: the query names the lesion.
       query = { lesionId: dto.lesionId };
       facts = { coarseType: meta.coarseType, longAxisMm: meta.longAxisMm, location: meta.location };
@@ -97,8 +99,8 @@ export class SearchService {
       described = { lesionId: null, upload: { width: embedded.width, height: embedded.height, box: embedded.box } };
       predictedTags = await this.tagPrediction.predictForEmbedding(embedded.vector, this.encoder.loaded.modelId);
     }
-    const result = await this.rank(query, facts, filter, dto, described);
-    const dicomweb = reference && dto.dicomweb ? await this.referenced.findings(dto.dicomweb, reference.header) : undefined;
+    const result = await this.rank(query, facts, filter, dto, described, scope);
+    const dicomweb = reference && dto.dicomweb ? await this.referenced.findings(dto.dicomweb, reference.header, scope) : undefined;
     return { ...result, ...(tagQuery ? { tags: tagQuery } : {}), ...(predictedTags ? { predictedTags } : {}), ...(dicomweb ? { dicomweb } : {}) };
   }
 
@@ -106,16 +108,21 @@ export class SearchService {
    * Similar lesions for a box on a slice that is already decoded and embedded (detection and point-to-box
    * use it): the same ranking as an uploaded slice.
    */
-  async similarForEmbedding(vector: Float32Array, image: { width: number; height: number }, box: Box, spacingMm: number | null, dto: SimilarSearchDto): Promise<SimilarResult> {
+  async similarForEmbedding(vector: Float32Array, image: { width: number; height: number }, box: Box, spacingMm: number | null, dto: SimilarSearchDto, scope: DatasetScope): Promise<SimilarResult> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
     const longAxisMm = spacingMm ? Math.hypot(box.x2 - box.x1, box.y2 - box.y1) * spacingMm : null;
-    return this.rank(vector, { coarseType: null, longAxisMm, location: null }, toSearchFilter(dto), dto, {
-      lesionId: null,
-      upload: { width: image.width, height: image.height, box },
-    });
+    const filter = toSearchFilter(dto, scope);
+    return this.rank(vector, { coarseType: null, longAxisMm, location: null }, filter, dto, { lesionId: null, upload: { width: image.width, height: image.height, box } }, scope);
   }
 
-  private async rank(searchFor: Float32Array | { lesionId: number }, facts: QueryFacts, filter: SearchFilter, dto: SimilarSearchDto, query: SimilarResult['query']): Promise<SimilarResult> {
+  private async rank(
+    searchFor: Float32Array | { lesionId: number },
+    facts: QueryFacts,
+    filter: SearchFilter,
+    dto: SimilarSearchDto,
+    query: SimilarResult['query'],
+    scope: DatasetScope,
+  ): Promise<SimilarResult> {
     const reranking = dto.locationWeight > 0 || dto.sizeWeight > 0;
     const candidates = await this.index.search(searchFor, reranking ? Math.min(dto.k * RERANK_POOL, 800) : dto.k, filter);
     const scored = candidates
@@ -126,7 +133,7 @@ export class SearchService {
       })
       .sort((a, b) => b.score - a.score)
       .slice(0, dto.k);
-    const views = new Map((await this.lesions.getLesionViews(scored.map((s) => s.lesionId))).map((v) => [v.id, v]));
+    const views = new Map((await this.lesions.getLesionViews(scored.map((s) => s.lesionId), scope)).map((v) => [v.id, v]));
     // status(), not loaded: a query still in flight while the service stops gets a 503, not a 500.
     const { name, modelId } = this.encoder.status();
     if (!modelId) throw new ServiceUnavailableException('The encoder is not loaded (the service may be stopping)');
@@ -146,10 +153,11 @@ export class SearchService {
    * The same lesion in the patient's other studies, for comparison with priors: every lesion of the
    * other studies scored by appearance (embedding cosine), size agreement and location, best first.
    */
-  async followUps(lesionId: number, limit = 20): Promise<FollowUp[]> {
+  async followUps(lesionId: number, scope: DatasetScope, limit = 20): Promise<FollowUp[]> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
-    const lesion = await this.lesions.findEntity(lesionId);
-    const meta = this.queryLesion(lesionId);
+    // A patient lies in one dataset: once the lesion is in scope, so are its priors.
+    const lesion = await this.lesions.findEntity(lesionId, scope);
+    const meta = this.queryLesion(lesionId, scope);
     const vector = (await this.index.vectorOf(lesionId))!;
     const query = { coarseType: meta.coarseType, longAxisMm: meta.longAxisMm, location: meta.location, ...boxPlaceOf(lesion) };
     const others = await this.lesions.otherStudiesOfPatient(lesion);
@@ -164,8 +172,8 @@ export class SearchService {
     });
     scored.sort((a, b) => b.score - a.score);
     const top = scored.slice(0, limit);
-    const views = new Map((await this.lesions.getLesionViews(top.map((s) => s.id))).map((v) => [v.id, v]));
-    return top.map((s) => ({ lesion: views.get(s.id)!, score: s.score, appearance: s.appearance, why: s.why }));
+    const views = new Map((await this.lesions.getLesionViews(top.map((s) => s.id), scope)).map((v) => [v.id, v]));
+    return top.flatMap((s) => (views.has(s.id) ? [{ lesion: views.get(s.id)!, score: s.score, appearance: s.appearance, why: s.why }] : []));
   }
 
   /**
@@ -173,10 +181,11 @@ export class SearchService {
    * first, up to `cap`: the "similar to X above s" part of a cohort. The graph search widens until
    * it reaches lesions below the threshold.
    */
-  async similarAbove(lesionId: number, minSimilarity: number, excludeSamePatient: boolean, cap = 100_000): Promise<{ lesionId: number; similarity: number }[]> {
+  async similarAbove(lesionId: number, minSimilarity: number, excludeSamePatient: boolean, scope: DatasetScope, cap = 100_000): Promise<{ lesionId: number; similarity: number }[]> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
-    const meta = this.queryLesion(lesionId);
-    const filter: SearchFilter = { excludeLesionId: lesionId, ...(excludeSamePatient ? { excludePatientId: meta.patientId } : {}) };
+    const meta = this.queryLesion(lesionId, scope);
+    const datasets = effectiveDatasets(scope);
+    const filter: SearchFilter = { excludeLesionId: lesionId, ...(excludeSamePatient ? { excludePatientId: meta.patientId } : {}), ...(datasets ? { datasets } : {}) };
     for (let k = 256; ; k *= 4) {
       const hits = await this.index.search({ lesionId }, Math.min(k, cap), filter);
       const last = hits[hits.length - 1];
@@ -186,9 +195,10 @@ export class SearchService {
     }
   }
 
-  private queryLesion(lesionId: number): LesionMeta {
+  /** The query lesion's metadata; one outside the scope is answered exactly like an unknown one. */
+  private queryLesion(lesionId: number, scope: DatasetScope): LesionMeta {
     const meta = this.index.metaOf(lesionId);
-    if (meta) return meta;
+    if (meta && scopeAllows(scope, meta.dataset)) return meta;
     throw new NotFoundException(`Lesion ${lesionId} is not in the similarity index (unknown, or not embedded yet: run npm run embed)`);
   }
 
@@ -205,8 +215,8 @@ export class SearchService {
   }
 }
 
-export function toSearchFilter(dto: SimilarSearchDto): SearchFilter {
-  return criteriaFromDto(dto);
+export function toSearchFilter(dto: SimilarSearchDto, scope: DatasetScope): SearchFilter {
+  return criteriaFromDto(dto, scope);
 }
 /** A lesion entity's box and image size, for follow-up location scoring. */
 function boxPlaceOf(lesion: { boxX1: number; boxY1: number; boxX2: number; boxY2: number; series?: { imageWidth: number | null; imageHeight: number | null } }): BoxPlace {

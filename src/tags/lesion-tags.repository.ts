@@ -76,9 +76,10 @@ export class LesionTagsRepository {
     return new Set(rows.map((r) => r.lesion_id));
   }
 
-  async lesionExists(id: number): Promise<boolean> {
-    const rows = await this.dataSource.query(`SELECT 1 FROM lesion WHERE id = $1`, [id]);
-    return rows.length > 0;
+  /** The lesion's dataset; null when there is no such lesion. */
+  async lesionDataset(id: number): Promise<string | null> {
+    const rows: { dataset: string }[] = await this.dataSource.query(`SELECT p.dataset FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE l.id = $1`, [id]);
+    return rows[0]?.dataset ?? null;
   }
 
   /** A curator's tag: confirms the term (and lifts an earlier rejection of it). */

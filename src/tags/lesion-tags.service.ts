@@ -1,3 +1,4 @@
+import { ALL_DATASETS, DatasetScope, requireInScope } from '../common/dataset-scope';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { LesaNetLabels, lesaNetLabelTags } from './lesanet-labels';
 import { LesionTagRow, LesionTagsRepository, NewTag } from './lesion-tags.repository';
@@ -43,8 +44,8 @@ export class LesionTagsService {
     return this.repository.labelsVersion();
   }
 
-  async tagsOf(lesionId: number): Promise<LesionTagsView> {
-    await this.requireLesion(lesionId);
+  async tagsOf(lesionId: number, scope: DatasetScope): Promise<LesionTagsView> {
+    await this.requireLesion(lesionId, scope);
     const vocabulary = await this.vocabulary.current();
     return toTagsView(lesionId, await this.repository.tagsOf([lesionId]), vocabulary);
   }
@@ -63,27 +64,27 @@ export class LesionTagsService {
     return result;
   }
 
-  async addCuratorTag(lesionId: number, termText: string, by: string): Promise<LesionTagsView> {
-    await this.requireLesion(lesionId);
+  async addCuratorTag(lesionId: number, termText: string, by: string, scope: DatasetScope): Promise<LesionTagsView> {
+    await this.requireLesion(lesionId, scope);
     const vocabulary = await this.vocabulary.current();
     const term = this.requireTerm(vocabulary, termText);
     await this.repository.addCuratorTag(lesionId, vocabulary.idOf(term), by);
     this.prediction.schedule();
-    return this.tagsOf(lesionId);
+    return this.tagsOf(lesionId, scope);
   }
 
-  async removeTag(lesionId: number, termText: string, by: string): Promise<LesionTagsView> {
-    await this.requireLesion(lesionId);
+  async removeTag(lesionId: number, termText: string, by: string, scope: DatasetScope): Promise<LesionTagsView> {
+    await this.requireLesion(lesionId, scope);
     const vocabulary = await this.vocabulary.current();
     const term = this.requireTerm(vocabulary, termText);
     await this.repository.rejectTerms(lesionId, vocabulary.expandIds(term), by);
     this.prediction.schedule();
-    return this.tagsOf(lesionId);
+    return this.tagsOf(lesionId, scope);
   }
 
   /** Stores the report text and replaces the lesion's report-mined tags with what it says now. */
-  async mineLesionReport(lesionId: number, text: string): Promise<MinedReportView> {
-    await this.requireLesion(lesionId);
+  async mineLesionReport(lesionId: number, text: string, scope: DatasetScope): Promise<MinedReportView> {
+    await this.requireLesion(lesionId, scope);
     const vocabulary = await this.vocabulary.current();
     const mined = mineReport(text, vocabulary.matcher);
     const positive = mined.terms.filter((t) => t.status !== 'negated');
@@ -105,7 +106,7 @@ export class LesionTagsService {
     for (const { lesionId, sourceRow } of await this.repository.lesionsWithoutReport(dataset)) {
       const text = sourceRow === null ? null : reportFor(sourceRow);
       if (!text) continue;
-      await this.mineLesionReport(lesionId, text);
+      await this.mineLesionReport(lesionId, text, ALL_DATASETS);
       mined++;
     }
     return mined;
@@ -147,8 +148,11 @@ export class LesionTagsService {
     throw new BadRequestException({ message: `"${text}" is not a term of the vocabulary`, suggestions: [...new Set([...near, ...vocabulary.matcher.suggest(text, 5).map((s) => s.term)])].slice(0, 5) });
   }
 
-  private async requireLesion(id: number): Promise<void> {
-    if (!(await this.repository.lesionExists(id))) throw new NotFoundException(`Lesion ${id} does not exist`);
+  /** Another dataset's lesion is answered like a missing one. */
+  private async requireLesion(id: number, scope: DatasetScope): Promise<void> {
+    const dataset = await this.repository.lesionDataset(id);
+    if (dataset === null) throw new NotFoundException(`Lesion ${id} does not exist`);
+    requireInScope(scope, dataset, `Lesion ${id} does not exist`);
   }
 }
 

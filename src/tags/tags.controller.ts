@@ -1,6 +1,7 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UploadedFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthenticatedKey, CurrentKey, RequireRole } from '../auth/auth.decorators';
+import { AuthenticatedKey, CurrentKey, RequireRole, Scope } from '../auth/auth.decorators';
+import { DatasetScope } from '../common/dataset-scope';
 import { AcceptsUploads } from '../common/multipart-uploads';
 import { AddTagDto, ImportLabelsDto, ImportOntologyDto, LesionReportDto, SuggestQueryDto, TermListQueryDto } from './tags.dto';
 import { LesionTagsService } from './lesion-tags.service';
@@ -43,29 +44,29 @@ export class LesionTagsController {
 
   @Get('tags')
   @ApiOperation({ summary: 'Tags of a lesion, each with its sources and confidences, and the terms a curator removed' })
-  list(@Param('id', ParseIdPipe) id: number) {
-    return this.tags.tagsOf(id);
+  list(@Param('id', ParseIdPipe) id: number, @Scope() scope: DatasetScope) {
+    return this.tags.tagsOf(id, scope);
   }
 
   @Post('tags')
   @RequireRole('curator')
   @ApiOperation({ summary: 'Curator: add a term to the lesion (lifts an earlier removal of it)' })
-  add(@Param('id', ParseIdPipe) id: number, @Body() body: AddTagDto, @CurrentKey() key?: AuthenticatedKey) {
-    return this.tags.addCuratorTag(id, body.term, key?.name ?? 'unknown');
+  add(@Param('id', ParseIdPipe) id: number, @Body() body: AddTagDto, @Scope() scope: DatasetScope, @CurrentKey() key?: AuthenticatedKey) {
+    return this.tags.addCuratorTag(id, body.term, key?.name ?? 'unknown', scope);
   }
 
   @Delete('tags/:term')
   @RequireRole('curator')
   @ApiOperation({ summary: 'Curator: remove a term from the lesion (every source; predictions will not bring it back)' })
-  remove(@Param('id', ParseIdPipe) id: number, @Param('term') term: string, @CurrentKey() key?: AuthenticatedKey) {
-    return this.tags.removeTag(id, term, key?.name ?? 'unknown');
+  remove(@Param('id', ParseIdPipe) id: number, @Param('term') term: string, @Scope() scope: DatasetScope, @CurrentKey() key?: AuthenticatedKey) {
+    return this.tags.removeTag(id, term, key?.name ?? 'unknown', scope);
   }
 
   @Post('report')
   @RequireRole('curator')
   @ApiOperation({ summary: 'Store the report text about this lesion and mine it for terms (negation and uncertainty aware)' })
-  report(@Param('id', ParseIdPipe) id: number, @Body() body: LesionReportDto) {
-    return this.tags.mineLesionReport(id, body.text);
+  report(@Param('id', ParseIdPipe) id: number, @Body() body: LesionReportDto, @Scope() scope: DatasetScope) {
+    return this.tags.mineLesionReport(id, body.text, scope);
   }
 }
 

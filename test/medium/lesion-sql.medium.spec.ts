@@ -78,8 +78,8 @@ describe('lesion SQL on PostgreSQL (medium)', () => {
     await expectFilter({ splits: [1, 3] }, (l) => l.split !== 2);
     await expectFilter({ noisy: true }, (l) => l.noisy);
     await expectFilter({ noisy: false }, (l) => !l.noisy);
-    await expectFilter({ dataset: 'b', patientIndex: 3, studyIndex: 2 }, (l) => l.dataset === 'b' && l.patientIndex === 3 && l.studyIndex === 2);
-    await expectFilter({ sex: 'M', splits: [1], ageMin: 30, dataset: 'a' }, (l) => l.sex === 'M' && l.split === 1 && l.age >= 30 && l.dataset === 'a');
+    await expectFilter({ datasets: ['b'], patientIndex: 3, studyIndex: 2 }, (l) => l.dataset === 'b' && l.patientIndex === 3 && l.studyIndex === 2);
+    await expectFilter({ sex: 'M', splits: [1], ageMin: 30, datasets: ['a'] }, (l) => l.sex === 'M' && l.split === 1 && l.age >= 30 && l.dataset === 'a');
   });
 
   it('pages in id order without gaps or repeats, with the total of the whole filter', async () => {

@@ -94,6 +94,7 @@ describe('an archive full of identical embeddings (real hnswlib)', () => {
     lesionId: 10_000 + i,
     patientId: Math.floor(i / 4),
     studyId: Math.floor(i / 2),
+    dataset: i % 3 ? 'site-a' : 'site-b',
     coarseType: 1 + (i % 8),
     sex: null,
     ageYears: null,

@@ -38,6 +38,7 @@ describe('similar-lesion search within a large lesion pool (real hnswlib)', () =
     lesionId: 1000 + i,
     patientId: Math.floor(i / 4),
     studyId: Math.floor(i / 2),
+    dataset: i % 3 ? 'site-a' : 'site-b',
     coarseType: 1 + (i % 8),
     sex: null,
     ageYears: null,
