@@ -1,9 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireRole } from './auth.decorators';
+import { DatasetScope } from '../common/dataset-scope';
+import { RequireRole, Scope } from './auth.decorators';
 import { AuditQueryDto, CreateApiKeyDto } from './auth.dto';
 import { AuthService } from './auth.service';
 
+/** Key management. An admin key limited to datasets manages only keys limited to (some of) its datasets. */
 @ApiTags('admin')
 @ApiBearerAuth()
 @RequireRole('admin')
@@ -12,27 +14,27 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('keys')
-  @ApiOperation({ summary: 'Create an API key; the key is returned once and stored only hashed' })
-  createKey(@Body() body: CreateApiKeyDto) {
-    return this.auth.createKey(body.name, body.role, body.datasets ?? null);
+  @ApiOperation({ summary: 'Create an API key, optionally limited to datasets; the key is returned once and stored only hashed' })
+  createKey(@Body() body: CreateApiKeyDto, @Scope() scope: DatasetScope) {
+    return this.auth.createScopedKey(body.name, body.role, body.datasets ?? null, scope);
   }
 
   @Get('keys')
-  @ApiOperation({ summary: 'List API keys (without secrets)' })
-  listKeys() {
-    return this.auth.listKeys();
+  @ApiOperation({ summary: 'List API keys (without secrets), with the datasets each is limited to (null: every dataset)' })
+  listKeys(@Scope() scope: DatasetScope) {
+    return this.auth.listKeys(scope);
   }
 
   @Delete('keys/:id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an API key' })
-  revokeKey(@Param('id', ParseUUIDPipe) id: string) {
-    return this.auth.revokeKey(id);
+  revokeKey(@Param('id', ParseUUIDPipe) id: string, @Scope() scope: DatasetScope) {
+    return this.auth.revokeKey(id, scope);
   }
 
   @Get('audit')
-  @ApiOperation({ summary: 'Audit log, newest first (route patterns and hashed parameters only)' })
-  audit(@Query() query: AuditQueryDto) {
-    return this.auth.auditPage(query.offset, query.limit, query.apiKeyId);
+  @ApiOperation({ summary: 'Audit log, newest first (route patterns and hashed parameters only); a key limited to datasets reads one of its keys’ rows (apiKeyId)' })
+  audit(@Query() query: AuditQueryDto, @Scope() scope: DatasetScope) {
+    return this.auth.auditPage(query.offset, query.limit, query.apiKeyId, scope);
   }
 }

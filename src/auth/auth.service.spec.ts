@@ -1,4 +1,5 @@
-import { NotFoundException } from '@nestjs/common';
+import { ForbiddenException, NotFoundException } from '@nestjs/common';
+import { ALL_DATASETS, scopeOf } from '../common/dataset-scope';
 import { hashApiKey } from './api-key.codec';
 import { ApiKeysRepository, AuditRepository } from './api-keys.repository';
 import { AppConfig } from '../config/app-config';
@@ -78,6 +79,22 @@ describe('AuthService', () => {
     await expect(service.createKey('x', 'reader', ['a'.repeat(65)])).rejects.toThrow(/lowercase/);
     await expect(service.createKey('x', 'reader', Array.from({ length: 33 }, (_, i) => `d${i}`))).rejects.toThrow(/at most 32/);
     expect(rows).toHaveLength(1);
+  });
+
+  it('a key limited to datasets hands out keys only within them, and lists and revokes only those', async () => {
+    const { service } = setup();
+    const everything = await service.createKey('all', 'reader');
+    const siteAdmin = scopeOf(['site-a', 'site-b']);
+    const inherited = await service.createScopedKey('inherits', 'curator', null, siteAdmin);
+    expect(inherited.datasets).toEqual(['site-a', 'site-b']);
+    expect((await service.createScopedKey('narrower', 'reader', ['site-a'], siteAdmin)).datasets).toEqual(['site-a']);
+    await expect(service.createScopedKey('wider', 'admin', ['site-c'], siteAdmin)).rejects.toThrow(ForbiddenException);
+    expect((await service.createScopedKey('any', 'reader', null, ALL_DATASETS)).datasets).toBeNull();
+    expect((await service.listKeys(siteAdmin)).map((k) => k.name)).toEqual(['inherits', 'narrower']);
+    await expect(service.revokeKey(everything.id, siteAdmin)).rejects.toThrow(NotFoundException);
+    await expect(service.auditPage(0, 10, undefined, siteAdmin)).rejects.toThrow(ForbiddenException);
+    await service.revokeKey(inherited.id, siteAdmin);
+    expect(await service.authenticate(inherited.key)).toBeNull();
   });
 
   it('creates a bootstrap admin only when no active admin key exists', async () => {

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { BadRequestException } from '@nestjs/common';
-import { DATASET_NAME, DATASET_NAME_MESSAGE, MAX_DATASETS } from '../common/dataset-scope';
+import { BadRequestException, ForbiddenException } from '@nestjs/common';
+import { ALL_DATASETS, DATASET_NAME, DATASET_NAME_MESSAGE, DatasetScope, effectiveDatasets, filterWithinScope, MAX_DATASETS } from '../common/dataset-scope';
 import { apiKeyMatches, generateApiKey, parseApiKey } from './api-key.codec';
 import { AggregatedAuditRow, ApiKeysRepository, AuditRepository } from './api-keys.repository';
 import { countAnonymousRequest, mergeCounts, retentionCutoff } from './audit-aggregation';
@@ -99,17 +99,28 @@ export class AuthService implements OnApplicationBootstrap, BeforeApplicationShu
     return { id: row.id, name: row.name, role: row.role, datasets: row.datasets ?? null, key };
   }
 
+  /**
+   * A key created by a key limited to datasets: limited to (a subset of) the creator's datasets, and to
+   * all of them when none are named, so no key can hand out more than it sees.
+   */
+  async createScopedKey(name: string, role: Role, datasets: readonly string[] | null, creator: DatasetScope): Promise<CreatedApiKey> {
+    const limited = creator.datasets === null ? datasets : effectiveDatasets(creator, datasets ?? undefined)!;
+    return this.createKey(name, role, limited);
+  }
+
   /** Creates an admin key only when no active one exists; returns it so start-up can print it once. */
   async ensureAdminKey(): Promise<CreatedApiKey | null> {
     if ((await this.keys.countActive('admin')) > 0) return null;
     return this.createKey('bootstrap-admin', 'admin');
   }
 
-  async listKeys(): Promise<ApiKeyView[]> {
-    return (await this.keys.list()).map(toView);
+  /** Keys the scope may manage: with a scope, only keys limited to datasets inside it. */
+  async listKeys(scope: DatasetScope = ALL_DATASETS): Promise<ApiKeyView[]> {
+    return (await this.keys.list()).filter((k) => filterWithinScope(scope, k.datasets ?? undefined)).map(toView);
   }
 
-  async revokeKey(id: string): Promise<void> {
+  async revokeKey(id: string, scope: DatasetScope = ALL_DATASETS): Promise<void> {
+    if (scope.datasets !== null && !(await this.listKeys(scope)).some((k) => k.id === id)) throw new NotFoundException(`No active API key with id ${id}`);
     if (!(await this.keys.revoke(id))) throw new NotFoundException(`No active API key with id ${id}`);
     for (const [raw, entry] of this.keyCache) if (entry.key.id === id) this.keyCache.delete(raw);
   }
@@ -152,7 +163,10 @@ export class AuthService implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /** Flushes the buffer first, so a reader sees every request answered before theirs. */
-  async auditPage(offset: number, limit: number, apiKeyId?: string): Promise<{ total: number; items: AuditLogEntity[] }> {
+  async auditPage(offset: number, limit: number, apiKeyId?: string, scope: DatasetScope = ALL_DATASETS): Promise<{ total: number; items: AuditLogEntity[] }> {
+    if (scope.datasets !== null && !(apiKeyId && (await this.listKeys(scope)).some((k) => k.id === apiKeyId))) {
+      throw new ForbiddenException('A key limited to datasets reads the audit rows of one of its keys only (apiKeyId)');
+    }
     await this.flushAudit();
     return this.audit.page(offset, limit, apiKeyId);
   }

@@ -68,7 +68,7 @@ export class CohortsService {
       resolved.similarTo = { lesionId, minSimilarity, matched: similar.length };
     }
     if (definition.response?.length) {
-      const responding = await this.growth.lesionsWithResponse(definition.response);
+      const responding = await this.growth.lesionsWithResponse(definition.response, scope);
       const similar = query.lesionIds ? new Set(query.lesionIds) : null;
       query.lesionIds = similar ? responding.filter((id) => similar.has(id)) : responding;
       resolved.response = { categories: definition.response, matched: responding.length };

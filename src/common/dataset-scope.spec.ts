@@ -1,5 +1,5 @@
 import { ForbiddenException, NotFoundException } from '@nestjs/common';
-import { ALL_DATASETS, datasetList, effectiveDatasets, filterWithinScope, requireInScope, scopeAllows, scopeOf } from './dataset-scope';
+import { ALL_DATASETS, datasetForWrite, datasetList, effectiveDatasets, filterWithinScope, requireInScope, scopeAllows, scopeOf } from './dataset-scope';
 
 describe('dataset scope', () => {
   const siteA = scopeOf(['site-a']);
@@ -57,5 +57,19 @@ describe('dataset scope', () => {
     expect(filterWithinScope(both, ['site-a', 'site-c'])).toBe(false);
     expect(filterWithinScope(both, undefined)).toBe(false);
     expect(filterWithinScope(ALL_DATASETS, undefined)).toBe(true);
+  });
+});
+
+describe('datasetForWrite', () => {
+  it('writes where asked, inside the scope only', () => {
+    expect(datasetForWrite(ALL_DATASETS, 'x', 'deeplesion')).toBe('x');
+    expect(datasetForWrite(scopeOf(['a', 'b']), 'b', 'deeplesion')).toBe('b');
+    expect(() => datasetForWrite(scopeOf(['a']), 'b', 'deeplesion')).toThrow(ForbiddenException);
+  });
+
+  it('without a name: the scope’s only dataset, else the fallback (refused when outside the scope)', () => {
+    expect(datasetForWrite(scopeOf(['a']), undefined, 'deeplesion')).toBe('a');
+    expect(datasetForWrite(ALL_DATASETS, undefined, 'deeplesion')).toBe('deeplesion');
+    expect(() => datasetForWrite(scopeOf(['a', 'b']), undefined, 'deeplesion')).toThrow(/"deeplesion"/);
   });
 });

@@ -59,3 +59,13 @@ export function filterWithinScope(scope: DatasetScope, datasets: readonly string
   if (scope.datasets === null) return true;
   return datasets !== undefined && datasets.length > 0 && datasets.every((d) => scope.datasets!.includes(d));
 }
+
+/**
+ * The dataset a write (an import, a labels file) goes to: the one asked for, else the scope's only
+ * dataset, else `fallback`. A key limited to datasets may write only into them (403 otherwise).
+ */
+export function datasetForWrite(scope: DatasetScope, requested: string | undefined, fallback: string): string {
+  const dataset = requested ?? (scope.datasets?.length === 1 ? scope.datasets[0] : fallback);
+  effectiveDatasets(scope, [dataset]);
+  return dataset;
+}

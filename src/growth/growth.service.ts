@@ -275,9 +275,10 @@ export class GrowthService {
   }
 
   /** The latest lesion of every track whose RECIST category at its last point is one of these (cohorts' response filter). */
-  async lesionsWithResponse(categories: readonly string[]): Promise<number[]> {
+  async lesionsWithResponse(categories: readonly string[], scope: DatasetScope): Promise<number[]> {
     const wanted = new Set(categories);
     return (await this.trackSeries()).flatMap((s) => {
+      if (!scopeAllows(scope, s.dataset)) return [];
       const responses = responseSeries(s.longAxesMm);
       return wanted.has(responses[responses.length - 1].category ?? '') ? [s.lesionIds[s.lesionIds.length - 1]] : [];
     });

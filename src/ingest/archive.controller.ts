@@ -1,6 +1,7 @@
 import { Controller, Delete, HttpCode, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireRole } from '../auth/auth.decorators';
+import { RequireRole, Scope } from '../auth/auth.decorators';
+import { DatasetScope } from '../common/dataset-scope';
 import { ArchiveService } from './archive.service';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 
@@ -14,7 +15,7 @@ export class ArchiveController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a lesion from the archive (its embeddings go too; its index point is marked deleted)' })
-  delete(@Param('id', ParseIdPipe) id: number) {
-    return this.archive.deleteLesion(id);
+  delete(@Param('id', ParseIdPipe) id: number, @Scope() scope: DatasetScope) {
+    return this.archive.deleteLesion(id, scope);
   }
 }

@@ -1,3 +1,4 @@
+import { DatasetScope } from '../common/dataset-scope';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { LesionsService } from '../lesions/lesions.service';
 import { VectorIndexService } from '../vector-index/vector-index.service';
@@ -11,7 +12,9 @@ export class ArchiveService {
   ) {}
 
   /** Database first (the truth); the index point is marked deleted and the next snapshot keeps that. */
-  async deleteLesion(id: number): Promise<void> {
+  async deleteLesion(id: number, scope: DatasetScope): Promise<void> {
+    // A key limited to datasets deletes only their lesions (another's is a 404, like a missing one).
+    await this.lesions.findEntity(id, scope);
     if (!(await this.lesions.deleteLesion(id))) throw new NotFoundException(`Lesion ${id} not found`);
     await this.index.removeLesion(id);
   }

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireRole } from '../auth/auth.decorators';
+import { RequireRole, Scope } from '../auth/auth.decorators';
+import { DatasetScope, datasetForWrite } from '../common/dataset-scope';
 import { StartIngestDto } from './ingest.dto';
 import { IngestService } from './ingest.service';
 import { DICOM_IMPORTER, DicomImporter } from './ingest.types';
@@ -18,18 +19,18 @@ export class IngestController {
 
   @Post()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Start (or resume) an import job from files on the server; poll its status (queued until a worker takes it when the service runs with REDIS_URL; 503 + Retry-After when the queue is full)' })
-  async start(@Body() body: StartIngestDto) {
+  @ApiOperation({ summary: 'Start (or resume) an import job from files on the server; poll its status (queued until a worker takes it when the service runs with REDIS_URL; 503 + Retry-After when the queue is full; a key limited to datasets imports only into them)' })
+  async start(@Body() body: StartIngestDto, @Scope() scope: DatasetScope) {
     if (body.format === 'dicom') {
       const importer = this.moduleRef.get<DicomImporter>(DICOM_IMPORTER, { strict: false });
-      const { job } = await importer.start({ dir: body.dir!, annotations: body.annotations, dataset: body.dataset ?? 'archive', pathsFrom: 'api' });
+      const { job } = await importer.start({ dir: body.dir!, annotations: body.annotations, dataset: datasetForWrite(scope, body.dataset, 'archive'), pathsFrom: 'api' });
       return job;
     }
     return this.ingest.submit({
       format: body.format,
       csvPath: body.csv!,
       imagesDir: body.images!,
-      dataset: body.dataset ?? 'deeplesion',
+      dataset: datasetForWrite(scope, body.dataset, 'deeplesion'),
       huWindow: body.huWindow,
       pathsFrom: 'api',
     });
@@ -37,13 +38,13 @@ export class IngestController {
 
   @Get('jobs')
   @ApiOperation({ summary: 'Recent import jobs' })
-  list() {
-    return this.ingest.listJobs();
+  list(@Scope() scope: DatasetScope) {
+    return this.ingest.listJobs(scope);
   }
 
   @Get('jobs/:id')
   @ApiOperation({ summary: 'Status of an import job: counts, rate, errors with line numbers, finished or not' })
-  get(@Param('id', ParseUUIDPipe) id: string) {
-    return this.ingest.getJob(id);
+  get(@Param('id', ParseUUIDPipe) id: string, @Scope() scope: DatasetScope) {
+    return this.ingest.getJob(id, scope);
   }
 }

@@ -1,3 +1,4 @@
+import { ALL_DATASETS, DatasetScope, scopeAllows } from '../common/dataset-scope';
 import { createHash, Hash } from 'node:crypto';
 import * as path from 'node:path';
 import { BadRequestException, ConflictException, HttpException, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
@@ -238,14 +239,15 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap {
     return { job: await done, alreadyDone: false };
   }
 
-  async getJob(id: string): Promise<IngestJobView> {
+  /** A job of another dataset than the scope's is answered like a missing one. */
+  async getJob(id: string, scope: DatasetScope = ALL_DATASETS): Promise<IngestJobView> {
     const job = await this.repository.getJob(id);
-    if (!job) throw new NotFoundException(`No import job ${id}`);
+    if (!job || !scopeAllows(scope, job.dataset)) throw new NotFoundException(`No import job ${id}`);
     return toJobView(job);
   }
 
-  async listJobs(limit = 50): Promise<IngestJobView[]> {
-    return (await this.repository.listJobs(limit)).map(toJobView);
+  async listJobs(scope: DatasetScope = ALL_DATASETS, limit = 50): Promise<IngestJobView[]> {
+    return (await this.repository.listJobs(limit)).filter((job) => scopeAllows(scope, job.dataset)).map(toJobView);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UploadedFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedKey, CurrentKey, RequireRole, Scope } from '../auth/auth.decorators';
-import { DatasetScope } from '../common/dataset-scope';
+import { DatasetScope, datasetForWrite } from '../common/dataset-scope';
 import { AcceptsUploads } from '../common/multipart-uploads';
 import { AddTagDto, ImportLabelsDto, ImportOntologyDto, LesionReportDto, SuggestQueryDto, TermListQueryDto } from './tags.dto';
 import { LesionTagsService } from './lesion-tags.service';
@@ -92,9 +92,10 @@ export class TagsAdminController {
   @ApiConsumes('multipart/form-data')
   @ApiBody(FILE_BODY)
   @ApiOperation({ summary: 'Import mined lesion labels in LesaNet’s JSON layout (rows of DL_info.csv)' })
-  importLabels(@Body() body: ImportLabelsDto, @UploadedFile() file?: { buffer: Buffer }) {
+  importLabels(@Body() body: ImportLabelsDto, @Scope() scope: DatasetScope, @UploadedFile() file?: { buffer: Buffer }) {
     if (!file) throw new BadRequestException('Send the JSON file as multipart field "file"');
-    return this.admin.importLabels(file.buffer, body.dataset);
+    // A key limited to datasets labels only their lesions: it must name one of them (or have just one).
+    return this.admin.importLabels(file.buffer, scope.datasets === null ? body.dataset : datasetForWrite(scope, body.dataset, ''));
   }
 
   @Post('tags/predict')
