@@ -51,7 +51,7 @@ describe('access control (e2e)', () => {
     // The secret is base64url and may itself contain '_': take everything after the prefix.
     const [, prefix, secret] = /^lrs_([a-z0-9]{10})_([A-Za-z0-9_-]{43})$/.exec(key) ?? [];
     expect(secret).toBeDefined();
-    expect(created.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: 'reporting', role: 'reader', key });
+    expect(created.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: 'reporting', role: 'reader', datasets: null, key });
     await t.http().get('/api/v1/stats').set(bearer(key)).expect(200);
     const [stored] = await t.app.get(DataSource).query('SELECT * FROM api_key WHERE id = $1', [created.body.id]);
     expect(JSON.stringify(stored)).not.toContain(secret);
@@ -63,6 +63,7 @@ describe('access control (e2e)', () => {
       name: 'reporting',
       prefix,
       role: 'reader',
+      datasets: null,
       createdAt: expect.any(String),
       revokedAt: null,
       lastUsedAt: expect.any(String),

@@ -87,7 +87,8 @@ async function route() {
   }
   nav.hidden = false;
   session.hidden = false;
-  document.getElementById('session-who').textContent = me.name ? `${me.name} · ${me.role}` : '';
+  // A key limited to datasets sees only their lesions in every answer: say which.
+  document.getElementById('session-who').textContent = me.name ? `${me.name} · ${me.role}${me.datasets ? ` · ${me.datasets.join(', ')}` : ''}` : '';
   const hash = location.hash || '#/search';
   for (const a of nav.querySelectorAll('a')) a.classList.toggle('active', hash.startsWith(`#/${a.dataset.nav}`) || (a.dataset.nav === 'search' && hash.startsWith('#/lesion')));
   for (const [pattern, render] of routes) {
@@ -115,7 +116,7 @@ setAuthErrorHandler((err) => {
 
 document.getElementById('sign-out').addEventListener('click', () => {
   clearKey();
-  me.name = me.role = null;
+  me.name = me.role = me.datasets = null;
   keyScreen();
 });
 window.addEventListener('hashchange', () => {
