@@ -105,7 +105,7 @@ export class CohortsService {
   /** Saved cohorts the scope may see: those whose latest definition names only datasets inside it. */
   async list(scope: DatasetScope) {
     const rows = await this.repository.list();
-    return rows.filter((r) => filterWithinScope(scope, datasetList(r.datasetFilter))).map(({ datasetFilter, ...row }) => (void datasetFilter, row));
+    return rows.flatMap(({ datasetFilter, ...row }) => (filterWithinScope(scope, datasetList(datasetFilter)) ? [row] : []));
   }
 
   async delete(id: number, scope: DatasetScope): Promise<void> {

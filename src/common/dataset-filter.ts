@@ -14,7 +14,8 @@ export function DatasetFilter(): PropertyDecorator {
   return applyDecorators(
     ApiPropertyOptional({
       description: `Only lesions of these datasets (sites): comma list or array, at most ${MAX_DATASETS}; a key limited to some datasets may name only those (others: 403)`,
-      example: 'deeplesion',
+      type: [String],
+      example: ['deeplesion'],
     }),
     OptionalNotNull(),
     Transform(toList),
