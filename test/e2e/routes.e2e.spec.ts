@@ -225,7 +225,7 @@ describe('routes with good and bad input (e2e)', () => {
 
   it('names the signed-in key, and refuses a wrong one', async () => {
     covers('GET /api/v1/me', 'success', 'bad-input');
-    expect((await t.http().get(api('/me')).set(bearer(curator)).expect(200)).body).toEqual({ name: 'test-curator', role: 'curator' });
+    expect((await t.http().get(api('/me')).set(bearer(curator)).expect(200)).body).toEqual({ name: 'test-curator', role: 'curator', datasets: null });
     expectError(await t.http().get(api('/me')).set('X-API-Key', 'nonsense'), 401, /valid API key is required/);
   });
 
