@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DatasetScope } from '../common/dataset-scope';
-import { RequireRole, Scope } from './auth.decorators';
+import { RequireRole, KeyScope } from './auth.decorators';
 import { AuditQueryDto, CreateApiKeyDto } from './auth.dto';
 import { AuthService } from './auth.service';
 
@@ -15,26 +15,26 @@ export class AuthController {
 
   @Post('keys')
   @ApiOperation({ summary: 'Create an API key, optionally limited to datasets; the key is returned once and stored only hashed' })
-  createKey(@Body() body: CreateApiKeyDto, @Scope() scope: DatasetScope) {
+  createKey(@Body() body: CreateApiKeyDto, @KeyScope() scope: DatasetScope) {
     return this.auth.createScopedKey(body.name, body.role, body.datasets ?? null, scope);
   }
 
   @Get('keys')
   @ApiOperation({ summary: 'List API keys (without secrets), with the datasets each is limited to (null: every dataset)' })
-  listKeys(@Scope() scope: DatasetScope) {
+  listKeys(@KeyScope() scope: DatasetScope) {
     return this.auth.listKeys(scope);
   }
 
   @Delete('keys/:id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an API key' })
-  revokeKey(@Param('id', ParseUUIDPipe) id: string, @Scope() scope: DatasetScope) {
+  revokeKey(@Param('id', ParseUUIDPipe) id: string, @KeyScope() scope: DatasetScope) {
     return this.auth.revokeKey(id, scope);
   }
 
   @Get('audit')
   @ApiOperation({ summary: 'Audit log, newest first (route patterns and hashed parameters only); a key limited to datasets reads one of its keys’ rows (apiKeyId)' })
-  audit(@Query() query: AuditQueryDto, @Scope() scope: DatasetScope) {
+  audit(@Query() query: AuditQueryDto, @KeyScope() scope: DatasetScope) {
     return this.auth.auditPage(query.offset, query.limit, query.apiKeyId, scope);
   }
 }

@@ -32,7 +32,7 @@ export const CurrentKey = createParamDecorator((_: unknown, context: ExecutionCo
  * The datasets this request may see, from its key (the guard has run), as the domain object services
  * take. Public routes and keyless contexts get every dataset: they return no lesions.
  */
-export const Scope = createParamDecorator((_: unknown, context: ExecutionContext): DatasetScope => {
+export const KeyScope = createParamDecorator((_: unknown, context: ExecutionContext): DatasetScope => {
   const key = context.switchToHttp().getRequest<AuthenticatedRequest>().apiKey;
   return key ? scopeOf(key.datasets) : ALL_DATASETS;
 });

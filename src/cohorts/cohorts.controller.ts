@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res }
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { PassThrough } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import { AuthenticatedKey, CurrentKey, RequireRole, Scope } from '../auth/auth.decorators';
+import { AuthenticatedKey, CurrentKey, RequireRole, KeyScope } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
 import { CohortExportDto, CohortPageDto, CreateCohortDto, PreviewCohortDto, UpdateCohortDto } from './cohorts.dto';
 import { CohortsService } from './cohorts.service';
@@ -17,33 +17,33 @@ export class CohortsController {
   @Post('preview')
   @HttpCode(200)
   @ApiOperation({ summary: 'Counts of a cohort definition without saving it (for a builder that updates as filters change)' })
-  preview(@Body() body: PreviewCohortDto, @Scope() scope: DatasetScope) {
+  preview(@Body() body: PreviewCohortDto, @KeyScope() scope: DatasetScope) {
     return this.cohorts.preview(body.definition, scope);
   }
 
   @Post()
   @RequireRole('curator')
   @ApiOperation({ summary: 'Save a named cohort definition (version 1): filters, a tag query, similar to a lesion above a similarity' })
-  create(@Body() body: CreateCohortDto, @Scope() scope: DatasetScope, @CurrentKey() key?: AuthenticatedKey) {
+  create(@Body() body: CreateCohortDto, @KeyScope() scope: DatasetScope, @CurrentKey() key?: AuthenticatedKey) {
     return this.cohorts.create(body, key?.name ?? null, scope);
   }
 
   @Get()
   @ApiOperation({ summary: 'Saved cohorts with their latest version' })
-  list(@Scope() scope: DatasetScope) {
+  list(@KeyScope() scope: DatasetScope) {
     return this.cohorts.list(scope);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Re-run a saved cohort (latest or ?version=): counts, members (paginated), whether it still selects the same lesions' })
-  get(@Param('id', ParseIdPipe) id: number, @Query() query: CohortPageDto, @Scope() scope: DatasetScope) {
+  get(@Param('id', ParseIdPipe) id: number, @Query() query: CohortPageDto, @KeyScope() scope: DatasetScope) {
     return this.cohorts.get(id, query, scope);
   }
 
   @Put(':id')
   @RequireRole('curator')
   @ApiOperation({ summary: 'Change a cohort’s definition: saved as a new version, earlier versions unchanged' })
-  update(@Param('id', ParseIdPipe) id: number, @Body() body: UpdateCohortDto, @Scope() scope: DatasetScope, @CurrentKey() key?: AuthenticatedKey) {
+  update(@Param('id', ParseIdPipe) id: number, @Body() body: UpdateCohortDto, @KeyScope() scope: DatasetScope, @CurrentKey() key?: AuthenticatedKey) {
     return this.cohorts.update(id, body, key?.name ?? null, scope);
   }
 
@@ -51,14 +51,14 @@ export class CohortsController {
   @HttpCode(204)
   @RequireRole('curator')
   @ApiOperation({ summary: 'Delete a cohort and all its versions' })
-  delete(@Param('id', ParseIdPipe) id: number, @Scope() scope: DatasetScope) {
+  delete(@Param('id', ParseIdPipe) id: number, @KeyScope() scope: DatasetScope) {
     return this.cohorts.delete(id, scope);
   }
 
   @Get(':id/export')
   @ApiProduces('text/csv', 'application/json')
   @ApiOperation({ summary: 'Stream every member with metadata and tags as CSV or JSON (constant memory, any size)' })
-  async export(@Param('id', ParseIdPipe) id: number, @Query() query: CohortExportDto, @Scope() scope: DatasetScope, @Res() reply: FastifyReply): Promise<void> {
+  async export(@Param('id', ParseIdPipe) id: number, @Query() query: CohortExportDto, @KeyScope() scope: DatasetScope, @Res() reply: FastifyReply): Promise<void> {
     // A missing cohort or version is a 404 here, before any header goes out.
     const name = await this.cohorts.exportName(id, query.version, scope);
     const body = new PassThrough();

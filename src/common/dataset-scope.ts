@@ -8,7 +8,7 @@ export const MAX_DATASETS = 32;
 
 /**
  * The datasets (sites) a request may see: those of its API key, or null for every dataset. Controllers
- * take it from the request (@Scope()) and pass it to services, which intersect every query with it.
+ * take it from the request (@KeyScope()) and pass it to services, which intersect every query with it.
  */
 export interface DatasetScope {
   readonly datasets: readonly string[] | null;

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, UploadedFiles } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireRole, Scope } from '../auth/auth.decorators';
+import { RequireRole, KeyScope } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
 import { AcceptsUploads } from '../common/multipart-uploads';
 import { DetectDto, FromPointDto, StartDetectionJobDto } from './detection.dto';
@@ -22,7 +22,7 @@ export class DetectionController {
     summary:
       'Lesion boxes with scores on an uploaded slice, or (JSON) a slice on a configured PACS by dicomweb reference (file: DeepLesion 16-bit PNG, DICOM, or 8-bit PNG/JPEG with huWindow; optional neighbours + neighbourOffsetsMm, spacingMm); include=similar,tags adds per box the top-k similar archived lesions and predicted tags',
   })
-  detect(@Body() body: DetectDto, @Scope() scope: DatasetScope, @UploadedFiles() files: UploadedSlice = {}) {
+  detect(@Body() body: DetectDto, @KeyScope() scope: DatasetScope, @UploadedFiles() files: UploadedSlice = {}) {
     return this.detection.detect(body, files, scope);
   }
 
@@ -31,7 +31,7 @@ export class DetectionController {
   @SLICE_FILES
   @ApiConsumes('multipart/form-data', 'application/json')
   @ApiOperation({ summary: "The lesion's box from a point clicked inside it (x, y in slice pixels) on an uploaded slice or (JSON) a dicomweb reference, with long and short axis in mm, then its similar lesions and tags (include, default similar,tags)" })
-  fromPoint(@Body() body: FromPointDto, @Scope() scope: DatasetScope, @UploadedFiles() files: UploadedSlice = {}) {
+  fromPoint(@Body() body: FromPointDto, @KeyScope() scope: DatasetScope, @UploadedFiles() files: UploadedSlice = {}) {
     return this.detection.fromPoint(body, files, scope);
   }
 

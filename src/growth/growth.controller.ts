@@ -1,7 +1,7 @@
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, UploadedFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthenticatedKey, CurrentKey, RequireRole, Scope } from '../auth/auth.decorators';
+import { AuthenticatedKey, CurrentKey, RequireRole, KeyScope } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
 import { AcceptsUploads } from '../common/multipart-uploads';
 import { PredictGrowthDto, RebuildTracksDto, TrackEditDto } from './growth.dto';
@@ -15,13 +15,13 @@ export class GrowthController {
 
   @Get('lesions/:id/track')
   @ApiOperation({ summary: "The lesion's track across the patient's studies: diameters, change from baseline and nadir, RECIST 1.1, growth rate, doubling time" })
-  track(@Param('id', ParseIdPipe) id: number, @Scope() scope: DatasetScope) {
+  track(@Param('id', ParseIdPipe) id: number, @KeyScope() scope: DatasetScope) {
     return this.growth.trackOf(id, scope);
   }
 
   @Get('lesions/:id/track/decisions')
   @ApiOperation({ summary: "Curators' decisions involving this lesion" })
-  decisions(@Param('id', ParseIdPipe) id: number, @Scope() scope: DatasetScope) {
+  decisions(@Param('id', ParseIdPipe) id: number, @KeyScope() scope: DatasetScope) {
     return this.growth.decisionsOf(id, scope);
   }
 
@@ -29,7 +29,7 @@ export class GrowthController {
   @HttpCode(200)
   @RequireRole('curator')
   @ApiOperation({ summary: 'Confirm, split, merge or unlink a track (kept by every later automatic run; 409 when it contradicts an earlier decision)' })
-  edit(@Body() body: TrackEditDto, @Scope() scope: DatasetScope, @CurrentKey() key?: AuthenticatedKey) {
+  edit(@Body() body: TrackEditDto, @KeyScope() scope: DatasetScope, @CurrentKey() key?: AuthenticatedKey) {
     return this.growth.edit(body.action, body.lesionId, body.withLesionId, key?.name ?? null, scope);
   }
 
@@ -37,7 +37,7 @@ export class GrowthController {
   @HttpCode(204)
   @RequireRole('curator')
   @ApiOperation({ summary: "Withdraws a curator's track decision (the patient's tracks are rebuilt)" })
-  async deleteDecision(@Param('id', ParseIdPipe) id: number, @Scope() scope: DatasetScope) {
+  async deleteDecision(@Param('id', ParseIdPipe) id: number, @KeyScope() scope: DatasetScope) {
     await this.growth.deleteDecision(id, scope);
   }
 
@@ -45,7 +45,7 @@ export class GrowthController {
   @HttpCode(200)
   @RequireRole('curator')
   @ApiOperation({ summary: "Rebuilds automatic tracks (one lesion's patient, or every stale patient); curators' decisions are kept" })
-  rebuild(@Body() body: RebuildTracksDto, @Scope() scope: DatasetScope) {
+  rebuild(@Body() body: RebuildTracksDto, @KeyScope() scope: DatasetScope) {
     return this.growth.rebuild(body.lesionId, scope);
   }
 
@@ -54,7 +54,7 @@ export class GrowthController {
   @AcceptsUploads({ name: 'file', maxCount: 1 })
   @ApiConsumes('application/json', 'multipart/form-data')
   @ApiOperation({ summary: 'Predicted long axis after intervalDays (80 % interval, RECIST probabilities) from similar lesions’ tracks, with both baselines and the evidence' })
-  predict(@Body() body: PredictGrowthDto, @Scope() scope: DatasetScope, @UploadedFile() file?: { buffer: Buffer }) {
+  predict(@Body() body: PredictGrowthDto, @KeyScope() scope: DatasetScope, @UploadedFile() file?: { buffer: Buffer }) {
     if (file && !body.box) throw new BadRequestException('An uploaded slice needs its lesion box: box="x1,y1,x2,y2"');
     const prior = body.priorLongAxesMm?.split(',').map(Number);
     if (prior?.some((mm) => !(mm >= 0.5 && mm <= 500))) throw new BadRequestException('priorLongAxesMm must be long axes in mm, each 0.5..500');

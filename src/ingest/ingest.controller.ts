@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireRole, Scope } from '../auth/auth.decorators';
+import { RequireRole, KeyScope } from '../auth/auth.decorators';
 import { DatasetScope, datasetForWrite } from '../common/dataset-scope';
 import { StartIngestDto } from './ingest.dto';
 import { IngestService } from './ingest.service';
@@ -20,7 +20,7 @@ export class IngestController {
   @Post()
   @HttpCode(202)
   @ApiOperation({ summary: 'Start (or resume) an import job from files on the server; poll its status (queued until a worker takes it when the service runs with REDIS_URL; 503 + Retry-After when the queue is full; a key limited to datasets imports only into them)' })
-  async start(@Body() body: StartIngestDto, @Scope() scope: DatasetScope) {
+  async start(@Body() body: StartIngestDto, @KeyScope() scope: DatasetScope) {
     if (body.format === 'dicom') {
       const importer = this.moduleRef.get<DicomImporter>(DICOM_IMPORTER, { strict: false });
       const { job } = await importer.start({ dir: body.dir!, annotations: body.annotations, dataset: datasetForWrite(scope, body.dataset, 'archive'), pathsFrom: 'api' });
@@ -38,13 +38,13 @@ export class IngestController {
 
   @Get('jobs')
   @ApiOperation({ summary: 'Recent import jobs' })
-  list(@Scope() scope: DatasetScope) {
+  list(@KeyScope() scope: DatasetScope) {
     return this.ingest.listJobs(scope);
   }
 
   @Get('jobs/:id')
   @ApiOperation({ summary: 'Status of an import job: counts, rate, errors with line numbers, finished or not' })
-  get(@Param('id', ParseUUIDPipe) id: string, @Scope() scope: DatasetScope) {
+  get(@Param('id', ParseUUIDPipe) id: string, @KeyScope() scope: DatasetScope) {
     return this.ingest.getJob(id, scope);
   }
 }

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import { LesionFilterDto, PatchQueryDto } from './lesions.dto';
 import { LesionsService } from './lesions.service';
 import { ParseIdPipe } from '../common/parse-id.pipe';
-import { Scope } from '../auth/auth.decorators';
+import { KeyScope } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
 
 @ApiTags('lesions')
@@ -14,13 +14,13 @@ export class LesionsController {
 
   @Get('lesions')
   @ApiOperation({ summary: 'List lesions with structured filters and pagination' })
-  list(@Query() query: LesionFilterDto, @Scope() scope: DatasetScope) {
+  list(@Query() query: LesionFilterDto, @KeyScope() scope: DatasetScope) {
     return this.lesions.listLesions(query, scope);
   }
 
   @Get('lesions/:id')
   @ApiOperation({ summary: 'All metadata of one lesion' })
-  get(@Param('id', ParseIdPipe) id: number, @Scope() scope: DatasetScope) {
+  get(@Param('id', ParseIdPipe) id: number, @KeyScope() scope: DatasetScope) {
     return this.lesions.getLesion(id, scope);
   }
 
@@ -29,13 +29,13 @@ export class LesionsController {
   @ApiProduces('image/png')
   @Header('Content-Type', 'image/png')
   @Header('Cache-Control', 'private, max-age=3600')
-  async patch(@Param('id', ParseIdPipe) id: number, @Query() query: PatchQueryDto, @Scope() scope: DatasetScope) {
+  async patch(@Param('id', ParseIdPipe) id: number, @Query() query: PatchQueryDto, @KeyScope() scope: DatasetScope) {
     return new StreamableFile(await this.lesions.renderPatch(id, query, scope));
   }
 
   @Get('stats')
   @ApiOperation({ summary: 'Archive counts by coarse type, split and sex (over the datasets the key sees)' })
-  stats(@Scope() scope: DatasetScope) {
+  stats(@KeyScope() scope: DatasetScope) {
     return this.lesions.stats(scope);
   }
 }

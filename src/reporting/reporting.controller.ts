@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Res, StreamableFile, UploadedFiles } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { RequireRole, Scope } from '../auth/auth.decorators';
+import { RequireRole, KeyScope } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
 import { AcceptsUploads } from '../common/multipart-uploads';
 import { ParseIdPipe } from '../common/parse-id.pipe';
@@ -22,7 +22,7 @@ export class ReportingController {
   @ApiOperation({ summary: 'The lesion as a DICOM SR (Comprehensive SR, TID 1500 Measurement Report; IHE AI Results): axes in mm, region and RECIST lines on the referenced image, coded finding and site, tags, growth, similar cases' })
   @ApiProduces(DICOM)
   @Header('Content-Type', DICOM)
-  async sr(@Param('id', ParseIdPipe) id: number, @Scope() scope: DatasetScope, @Res({ passthrough: true }) reply: FastifyReply) {
+  async sr(@Param('id', ParseIdPipe) id: number, @KeyScope() scope: DatasetScope, @Res({ passthrough: true }) reply: FastifyReply) {
     const sr = await this.reporting.lesionSr(id, scope);
     reply.header('Content-Disposition', `attachment; filename="lesion-${id}-report.dcm"`);
     return new StreamableFile(Buffer.from(sr.bytes));
@@ -31,7 +31,7 @@ export class ReportingController {
   @Get('lesions/:id/report.fhir.json')
   @ApiOperation({ summary: 'The lesion as FHIR R4: a Bundle with a DiagnosticReport, its Observations (axes in UCUM mm, finding and body site, tags, growth, similar cases), the ImagingStudy and the pseudonymous Patient' })
   @ApiProduces(FHIR_JSON)
-  async fhir(@Param('id', ParseIdPipe) id: number, @Scope() scope: DatasetScope, @Res({ passthrough: true }) reply: FastifyReply) {
+  async fhir(@Param('id', ParseIdPipe) id: number, @KeyScope() scope: DatasetScope, @Res({ passthrough: true }) reply: FastifyReply) {
     const bundle = await this.reporting.lesionFhir(id, scope);
     reply.header('Content-Type', FHIR_JSON);
     return bundle;
@@ -41,7 +41,7 @@ export class ReportingController {
   @HttpCode(200)
   @RequireRole('curator')
   @ApiOperation({ summary: "Curator: build the lesion's SR and store it on a configured DICOMweb source (STOW-RS)" })
-  stow(@Param('id', ParseIdPipe) id: number, @Body() body: StowReportDto, @Scope() scope: DatasetScope) {
+  stow(@Param('id', ParseIdPipe) id: number, @Body() body: StowReportDto, @KeyScope() scope: DatasetScope) {
     return this.reporting.stowLesionSr(id, body.source, scope);
   }
 
@@ -54,7 +54,7 @@ export class ReportingController {
     summary:
       'Point-to-box on a slice given by dicomweb reference (JSON) or upload, answered as a report to file: format=dicom-sr (application/dicom, TID 1500 SR on the referenced image) or format=fhir (application/fhir+json Bundle)',
   })
-  async fromPoint(@Body() body: FromPointReportDto, @Scope() scope: DatasetScope, @UploadedFiles() files: UploadedSlice = {}, @Res({ passthrough: true }) reply: FastifyReply) {
+  async fromPoint(@Body() body: FromPointReportDto, @KeyScope() scope: DatasetScope, @UploadedFiles() files: UploadedSlice = {}, @Res({ passthrough: true }) reply: FastifyReply) {
     const rendered = await this.reporting.fromPointReport(body, files, scope);
     if (rendered.format === 'fhir') {
       reply.header('Content-Type', FHIR_JSON);

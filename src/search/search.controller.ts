@@ -4,7 +4,7 @@ import { AcceptsUploads } from '../common/multipart-uploads';
 import { LesionsService } from '../lesions/lesions.service';
 import { RelevanceFeedbackDto, SimilarSearchDto, TagSearchDto } from './search.dto';
 import { FeedbackService } from './feedback.service';
-import { AuthenticatedKey, CurrentKey, RequireRole, Scope } from '../auth/auth.decorators';
+import { AuthenticatedKey, CurrentKey, RequireRole, KeyScope } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
 import { SearchService } from './search.service';
 import { ParseIdPipe } from '../common/parse-id.pipe';
@@ -22,7 +22,7 @@ export class SearchController {
   @Post('search/tags')
   @HttpCode(200)
   @ApiOperation({ summary: 'Lesions matching a tag query (ontology-expanded, boolean), with structured filters; best confidence first, paginated' })
-  tags(@Body() body: TagSearchDto, @Scope() scope: DatasetScope) {
+  tags(@Body() body: TagSearchDto, @KeyScope() scope: DatasetScope) {
     return this.lesions.listLesions(body, scope);
   }
 
@@ -33,20 +33,20 @@ export class SearchController {
   @ApiOperation({
     summary: 'Similar lesions: by lesionId (JSON), or by an uploaded slice (multipart: file, box, spacingMm, huWindow for 8-bit images), with filters',
   })
-  similar(@Body() body: SimilarSearchDto, @Scope() scope: DatasetScope, @UploadedFile() file?: { buffer: Buffer }) {
+  similar(@Body() body: SimilarSearchDto, @KeyScope() scope: DatasetScope, @UploadedFile() file?: { buffer: Buffer }) {
     return this.search.similar(body, scope, file?.buffer);
   }
 
   @Post('search/feedback')
   @RequireRole('curator')
   @ApiOperation({ summary: 'Curator: mark a similar-lesion hit as relevant or not (only a hit a search returned: send its feedbackToken)' })
-  markHit(@Body() body: RelevanceFeedbackDto, @Scope() scope: DatasetScope, @CurrentKey() key?: AuthenticatedKey) {
+  markHit(@Body() body: RelevanceFeedbackDto, @KeyScope() scope: DatasetScope, @CurrentKey() key?: AuthenticatedKey) {
     return this.feedback.record(body, { id: key?.id ?? 'unknown', name: key?.name ?? 'unknown' }, scope);
   }
 
   @Get('lesions/:id/follow-ups')
   @ApiOperation({ summary: "The same lesion in the patient's other studies, ranked by appearance, location and size" })
-  followUps(@Param('id', ParseIdPipe) id: number, @Scope() scope: DatasetScope) {
+  followUps(@Param('id', ParseIdPipe) id: number, @KeyScope() scope: DatasetScope) {
     return this.search.followUps(id, scope);
   }
 }

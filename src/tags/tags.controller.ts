@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UploadedFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthenticatedKey, CurrentKey, RequireRole, Scope } from '../auth/auth.decorators';
+import { AuthenticatedKey, CurrentKey, RequireRole, KeyScope } from '../auth/auth.decorators';
 import { DatasetScope, datasetForWrite } from '../common/dataset-scope';
 import { AcceptsUploads } from '../common/multipart-uploads';
 import { AddTagDto, ImportLabelsDto, ImportOntologyDto, LesionReportDto, SuggestQueryDto, TermListQueryDto } from './tags.dto';
@@ -44,28 +44,28 @@ export class LesionTagsController {
 
   @Get('tags')
   @ApiOperation({ summary: 'Tags of a lesion, each with its sources and confidences, and the terms a curator removed' })
-  list(@Param('id', ParseIdPipe) id: number, @Scope() scope: DatasetScope) {
+  list(@Param('id', ParseIdPipe) id: number, @KeyScope() scope: DatasetScope) {
     return this.tags.tagsOf(id, scope);
   }
 
   @Post('tags')
   @RequireRole('curator')
   @ApiOperation({ summary: 'Curator: add a term to the lesion (lifts an earlier removal of it)' })
-  add(@Param('id', ParseIdPipe) id: number, @Body() body: AddTagDto, @Scope() scope: DatasetScope, @CurrentKey() key?: AuthenticatedKey) {
+  add(@Param('id', ParseIdPipe) id: number, @Body() body: AddTagDto, @KeyScope() scope: DatasetScope, @CurrentKey() key?: AuthenticatedKey) {
     return this.tags.addCuratorTag(id, body.term, key?.name ?? 'unknown', scope);
   }
 
   @Delete('tags/:term')
   @RequireRole('curator')
   @ApiOperation({ summary: 'Curator: remove a term from the lesion (every source; predictions will not bring it back)' })
-  remove(@Param('id', ParseIdPipe) id: number, @Param('term') term: string, @Scope() scope: DatasetScope, @CurrentKey() key?: AuthenticatedKey) {
+  remove(@Param('id', ParseIdPipe) id: number, @Param('term') term: string, @KeyScope() scope: DatasetScope, @CurrentKey() key?: AuthenticatedKey) {
     return this.tags.removeTag(id, term, key?.name ?? 'unknown', scope);
   }
 
   @Post('report')
   @RequireRole('curator')
   @ApiOperation({ summary: 'Store the report text about this lesion and mine it for terms (negation and uncertainty aware)' })
-  report(@Param('id', ParseIdPipe) id: number, @Body() body: LesionReportDto, @Scope() scope: DatasetScope) {
+  report(@Param('id', ParseIdPipe) id: number, @Body() body: LesionReportDto, @KeyScope() scope: DatasetScope) {
     return this.tags.mineLesionReport(id, body.text, scope);
   }
 }
@@ -92,7 +92,7 @@ export class TagsAdminController {
   @ApiConsumes('multipart/form-data')
   @ApiBody(FILE_BODY)
   @ApiOperation({ summary: 'Import mined lesion labels in LesaNet’s JSON layout (rows of DL_info.csv)' })
-  importLabels(@Body() body: ImportLabelsDto, @Scope() scope: DatasetScope, @UploadedFile() file?: { buffer: Buffer }) {
+  importLabels(@Body() body: ImportLabelsDto, @KeyScope() scope: DatasetScope, @UploadedFile() file?: { buffer: Buffer }) {
     if (!file) throw new BadRequestException('Send the JSON file as multipart field "file"');
     // A key limited to datasets labels only their lesions: it must name one of them (or have just one).
     return this.admin.importLabels(file.buffer, scope.datasets === null ? body.dataset : datasetForWrite(scope, body.dataset, ''));
