@@ -104,4 +104,24 @@ describe('similar-lesion search within a large lesion pool (real hnswlib)', () =
     expect(after.map((h) => h.meta.lesionId)).not.toContain(first.meta.lesionId);
     expect(after).toHaveLength(10);
   }, 60_000);
+
+  it('keeps to the filter’s datasets (a key limited to a site): through the graph for a large site, exactly for a small one', async () => {
+    const indexed = () => metas.filter((m) => inDatabase.has(m.label));
+    for (const [dataset, minimumAgreement] of [
+      ['site-a', 0.95], // two thirds of the archive: above the exact-scan limit, a bitmap in the graph walk
+      ['site-b', 1], // one third: answered by an exact scan
+    ] as const) {
+      const site = new Set(indexed().filter((m) => m.dataset === dataset).map((m) => m.lesionId));
+      let agree = 0;
+      const queries = metas.filter((_, i) => i % 131 === 0 && i < LESIONS && inDatabase.has(metas[i].label));
+      for (const query of queries) {
+        const hits = await index.search({ lesionId: query.lesionId }, 10, { datasets: [dataset], excludeLesionId: query.lesionId, excludePatientId: query.patientId });
+        expect(hits).toHaveLength(10);
+        expect(hits.every((h) => h.meta.dataset === dataset)).toBe(true);
+        const truth = exact(query, site, 10);
+        agree += hits.filter((h) => truth.includes(h.meta.lesionId)).length;
+      }
+      expect(agree / (queries.length * 10)).toBeGreaterThanOrEqual(minimumAgreement);
+    }
+  }, 60_000);
 });
