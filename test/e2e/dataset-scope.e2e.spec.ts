@@ -30,7 +30,8 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
   let ownCount: number;
 
   beforeAll(async () => {
-    t = await createSampleApp();
+    // A DICOMweb source that is never reached: storing another dataset's report must stop before it.
+    t = await createSampleApp({ DICOMWEB_SOURCES: JSON.stringify({ pacs: 'http://127.0.0.1:9/dicom-web' }) });
     const job = await t.app.get(IngestService).run({
       format: 'deeplesion',
       csvPath: path.join(TEST_SAMPLE_DIR, 'DL_info.csv'),
@@ -69,11 +70,14 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
   afterAll(async () => t?.close());
 
   const http = () => t.http();
-  /** Fails when the answer names the other dataset or carries one of its lesion ids (JSON fields or the first CSV column). */
+  /**
+   * Fails when the answer names the other dataset or carries one of its lesion ids: JSON fields, the first
+   * CSV column, or "lesion N" in report text (SR and FHIR name similar cases so).
+   */
   function expectNoOther(res: Response): void {
-    const text = res.text ?? JSON.stringify(res.body);
+    const text = Buffer.isBuffer(res.body) ? res.body.toString('latin1') : (res.text ?? JSON.stringify(res.body));
     expect(text).not.toContain(OTHER);
-    const leaked: number[] = [];
+    const leaked: number[] = [...text.matchAll(/lesion (\d+)/g)].map((m) => Number(m[1])).filter((id) => otherIds.has(id));
     const walk = (value: unknown, key: string) => {
       if (Array.isArray(value)) value.forEach((v) => walk(v, key));
       else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, k);
@@ -290,6 +294,32 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
       const onlyOther = await upload('/api/v1/detections/from-point', { x: String(own.cx), y: String(own.cy), k: '5', include: 'similar', dataset: OTHER }, t.reader).expect(200);
       expect(onlyOther.body.similar.every((h: { lesion: { dataset: string } }) => h.lesion.dataset === OTHER)).toBe(true);
       await upload('/api/v1/detections/from-point', { x: String(own.cx), y: String(own.cy), include: 'similar', dataset: OTHER }).expect(403);
+    },
+    'GET /api/v1/lesions/{id}/report.dcm': async () => {
+      const binary = (res: Response, done: (error: Error | null, body: Buffer) => void) => {
+        const chunks: Buffer[] = [];
+        const stream = res as unknown as NodeJS.ReadableStream;
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => done(null, Buffer.concat(chunks)));
+      };
+      const sr = await http().get(`/api/v1/lesions/${own.id}/report.dcm`).set(bearer(scopedReader)).buffer(true).parse(binary).expect(200);
+      expect(sr.body.toString('latin1')).toMatch(/lesion \d+/);
+      expectNoOther(sr);
+      await http().get(`/api/v1/lesions/${theirs}/report.dcm`).set(bearer(scopedReader)).expect(404);
+    },
+    'GET /api/v1/lesions/{id}/report.fhir.json': async () => {
+      const fhir = await get(`/api/v1/lesions/${own.id}/report.fhir.json`);
+      expect(fhir.text).toMatch(/similar-\d+/);
+      await http().get(`/api/v1/lesions/${theirs}/report.fhir.json`).set(bearer(scopedReader)).expect(404);
+    },
+    'POST /api/v1/lesions/{id}/report/stow': async () => {
+      await http().post(`/api/v1/lesions/${theirs}/report/stow`).set(bearer(scopedCurator)).send({ source: 'pacs' }).expect(404);
+    },
+    'POST /api/v1/detections/from-point/report': async () => {
+      const res = await upload('/api/v1/detections/from-point/report', { x: String(own.cx), y: String(own.cy), k: '20', format: 'fhir' }).expect(200);
+      expect(res.text).toMatch(/similar-\d+/);
+      expectNoOther(res);
+      await upload('/api/v1/detections/from-point/report', { x: String(own.cx), y: String(own.cy), format: 'fhir', dataset: OTHER }).expect(403);
     },
     'GET /api/v1/me': async () => {
       expect((await get('/api/v1/me')).body).toEqual({ name: 'sample-reader', role: 'reader', datasets: [SAMPLE_DATASET] });
