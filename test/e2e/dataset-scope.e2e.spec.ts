@@ -370,6 +370,7 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
     'GET /api/v1/vocabulary/terms/{name}': 'one vocabulary term, no lesions or counts',
     'GET /api/v1/vocabulary/suggest': 'type-ahead over term names, no lesions',
     'POST /api/v1/detections/jobs': 'detection over a server folder (curator): boxes per slice, no archived lesions',
+    'POST /api/v1/uploads/preview': 'the caller’s own upload decoded to a PNG, no archived lesions',
     'GET /api/v1/detections/jobs/{id}': 'a detection job: boxes per slice of the folder it was given, no archived lesions',
     'POST /api/v1/admin/vocabulary/import': 'admin: the shared vocabulary (terms only)',
     'POST /api/v1/admin/tags/predict': 'admin: recomputes predicted tags, answers a run id',
