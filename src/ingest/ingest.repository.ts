@@ -96,10 +96,7 @@ export class IngestRepository {
     try {
       const key = lockKey(fingerprint);
       if (options.wait) await runner.query('SELECT pg_advisory_lock($1::bigint)', [key]);
-      else {
-        const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key]);
-        if (!locked) return 'locked';
-      }
+      else if (!(await this.tryLockUnlessRunning(runner, key, fingerprint))) return 'locked';
       try {
         return await work(runner);
       } finally {
@@ -107,6 +104,22 @@ export class IngestRepository {
       }
     } finally {
       await runner.release();
+    }
+  }
+
+  /**
+   * The lock, unless an import of this file is really running. A job is marked finished a moment before
+   * its holder releases the lock; a re-run that lands in that gap waits for it (up to 5 s) instead of
+   * answering 409 "already running" for an import that has ended.
+   */
+  private async tryLockUnlessRunning(runner: QueryRunner, key: string, fingerprint: string): Promise<boolean> {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key]);
+      if (locked) return true;
+      const running = await runner.query(`SELECT 1 FROM ingest_job WHERE fingerprint = $1 AND status IN ('running', 'queued') LIMIT 1`, [fingerprint]);
+      if (running.length || Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
