@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { ArchiveModule } from './archive/archive.module';
 import { JobsModule } from './jobs/jobs.module';
+import { PacsModule } from './pacs/pacs.module';
 import { LesionsModule } from './lesions/lesions.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SampleModule } from './sample/sample.module';
@@ -34,6 +35,7 @@ export class AppModule {
         LesionsModule,
         IngestModule,
         ArchiveModule,
+        PacsModule,
         SampleModule,
         SearchModule,
         TagsModule,

@@ -7,7 +7,7 @@ import { PathRefusedError } from '../common/path-guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { parseCsv } from '../ingest/csv';
 import { EmbeddingService } from '../ingest/embedding.service';
-import { IngestJobEntity, IngestRowError } from '../ingest/ingest-job.entity';
+import { IngestFormat, IngestJobEntity, IngestRowError } from '../ingest/ingest-job.entity';
 import { IngestRepository } from '../ingest/ingest.repository';
 import { IngestJobView, toJobView } from '../ingest/ingest.types';
 import { LesionsService } from '../lesions/lesions.service';
@@ -46,7 +46,24 @@ interface PreparedArchive {
 }
 
 /** A problem with the source found once the import runs; its message is the job's. */
-class ArchiveSourceError extends Error {}
+export class ArchiveSourceError extends Error {}
+
+/** An import whose files are fetched by the job itself (a PACS import): see ArchiveImportService.startFetched. */
+export interface FetchedImport {
+  format: IngestFormat;
+  dataset: string;
+  /** Keyed hash of the request: the job's identity (a re-run of an interrupted one resumes it). */
+  fingerprint: string;
+  /** What the job view names as its source (never a path or an identifying value). */
+  label: string;
+  studiesFound: number;
+  /** The folder the fetched folders lie in. */
+  root: string;
+  /** Fetches (or finds already fetched) the files; the folders to import, relative to `root`. */
+  fetch(jobId: string, retrievedSoFar: (studies: number) => Promise<void>): Promise<string[]>;
+  /** After the import completed (the cache's clean-up). */
+  completed(): Promise<void>;
+}
 
 /** The annotations CSV is read whole: at most this (or INGEST_MAX_CSV_BYTES when smaller), ~1 M rows. */
 const MAX_ANNOTATIONS_CSV_BYTES = 64 * 1024 ** 2;
@@ -86,6 +103,57 @@ export class ArchiveImportService implements OnModuleDestroy {
   /** Checks the request and walks the folder, then imports in the background; resolves once the job exists. */
   async start(request: DicomImportRequest, onProgress?: ArchiveProgressListener): Promise<{ job: IngestJobView; done: Promise<IngestJobView> }> {
     const source = await this.prepare(request);
+    // No path is stored: folder names in an archive often carry patients' names.
+    return this.runJob(request.dataset, source.fingerprint, { format: 'dicom', label: 'DICOM folder' }, async () => source, request, onProgress);
+  }
+
+  /** The de-identification secret (DEID_SECRET, or the embedded database's own), or 400 saying it is missing. */
+  async deidSecret(): Promise<string> {
+    const secret = await this.repository.secret(this.config.deidSecret, this.config.databaseUrl === null, this.config.dataDir);
+    if (!secret) throw new BadRequestException('DICOM imports need DEID_SECRET set when DATABASE_URL is set (the key of pseudonyms, date shifts and UIDs)');
+    return secret;
+  }
+
+  /**
+   * An import whose files are fetched first (a PACS import): one job, identified by `fetched.fingerprint`,
+   * whose first step fills folders under `fetched.root` (resumable: the fetch skips what it already has);
+   * the folders are then walked and imported as a DICOM folder is, and `fetched.completed` runs once the
+   * import has completed.
+   */
+  async startFetched(fetched: FetchedImport, onProgress?: ArchiveProgressListener): Promise<{ job: IngestJobView; done: Promise<IngestJobView> }> {
+    const secret = await this.deidSecret();
+    const request: DicomImportRequest = { dir: fetched.root, dataset: fetched.dataset, pathsFrom: 'operator' };
+    const load = async (job: IngestJobEntity, runner: QueryRunner): Promise<PreparedArchive> => {
+      const folders = await fetched.fetch(job.id, async (retrieved) => {
+        await this.repository.setStudies(runner, job.id, { retrieved });
+        onProgress?.(toJobView({ ...job, studiesRetrieved: retrieved, updatedAt: new Date() }));
+      });
+      const { maxFiles, maxFileBytes, maxDepth } = this.config.archive;
+      const files: WalkedFile[] = [];
+      const walkProblems: IngestRowError[] = [];
+      for (const folder of folders) {
+        const walked = await this.repository.walk(path.join(fetched.root, folder), { maxFiles: maxFiles - files.length, maxFileBytes, maxDepth }).catch((error) => {
+          if (error instanceof TooManyFilesError) throw new ArchiveSourceError(`the retrieved studies have ${error.message}`);
+          throw error;
+        });
+        walked.files.forEach((f) => files.push({ ...f, relPath: `${folder}/${f.relPath}` }));
+        walked.skipped.forEach((p) => walkProblems.push({ ...p, file: p.file ? `${folder}/${p.file}` : folder }));
+      }
+      return { root: fetched.root, files, walkProblems, csvBytes: null, secret, fingerprint: fetched.fingerprint };
+    };
+    const onDone = async () => fetched.completed();
+    return this.runJob(fetched.dataset, fetched.fingerprint, { format: fetched.format, label: fetched.label, studiesFound: fetched.studiesFound }, load, request, onProgress, onDone);
+  }
+
+  private async runJob(
+    dataset: string,
+    fingerprint: string,
+    describe: { format: IngestFormat; label: string; studiesFound?: number },
+    load: (job: IngestJobEntity, runner: QueryRunner) => Promise<PreparedArchive>,
+    request: DicomImportRequest,
+    onProgress?: ArchiveProgressListener,
+    onCompleted?: () => Promise<void>,
+  ): Promise<{ job: IngestJobView; done: Promise<IngestJobView> }> {
     let created!: (job: IngestJobView) => void;
     let failed!: (error: unknown) => void;
     const jobCreated = new Promise<IngestJobView>((resolve, reject) => {
@@ -93,17 +161,21 @@ export class ArchiveImportService implements OnModuleDestroy {
       failed = reject;
     });
     const done = this.jobs
-      .withSourceLock(source.fingerprint, async (runner) => {
-        let job = await this.jobs.findResumable(runner, source.fingerprint);
+      .withSourceLock(fingerprint, async (runner) => {
+        let job = await this.jobs.findResumable(runner, fingerprint);
         if (job) {
           await this.jobs.markRunning(runner, job.id);
           this.logger.log(`Resuming DICOM import ${job.id} after series ${job.cursor}`);
         } else {
-          // No path is stored: folder names in an archive often carry patients' names.
-          job = await this.jobs.createJob(runner, { format: 'dicom', dataset: request.dataset, csvPath: 'DICOM folder', imagesDir: '', fingerprint: source.fingerprint, totalRows: 0 });
+          job = await this.jobs.createJob(runner, { format: describe.format, dataset, csvPath: describe.label, imagesDir: '', fingerprint, totalRows: 0 });
+          if (describe.studiesFound !== undefined) {
+            await this.repository.setStudies(runner, job.id, { found: describe.studiesFound });
+            job.studiesFound = describe.studiesFound;
+          }
         }
         created(toJobView(job));
         try {
+          const source = await load(job, runner);
           await this.importArchive(runner, job, source, request, onProgress);
           if (this.config.encoder.embedOnIngest && this.embedding.isAvailable()) {
             // Catch up embeddings a crash (or an encoder still loading) left behind; other modalities stay out.
@@ -112,7 +184,9 @@ export class ArchiveImportService implements OnModuleDestroy {
             await this.embedding.snapshotIndex();
           }
           await this.vocabulary.syncCoarseTypeTags().catch((error) => this.logger.warn(`Coarse-type tags not synced: ${(error as Error).message}`));
+          if (describe.studiesFound !== undefined) await this.repository.setStudies(runner, job.id, { imported: true });
           await this.jobs.finishJob(job.id, 'completed', null, runner);
+          await onCompleted?.().catch((error) => this.logger.warn(`After the import ${job.id}: ${(error as Error).message}`));
         } catch (error) {
           this.logger.error(`DICOM import ${job.id} failed: ${(error as Error).message}`);
           const message = error instanceof ArchiveSourceError ? error.message : 'the import stopped on an internal error; run it again to resume';
@@ -121,7 +195,7 @@ export class ArchiveImportService implements OnModuleDestroy {
         return (await this.jobs.getJob(job.id))!;
       })
       .then((result) => {
-        if (result === 'locked') throw new ConflictException('An import of this folder is already running');
+        if (result === 'locked') throw new ConflictException(`An import of this ${describe.format === 'dicom' ? 'folder' : 'request'} is already running`);
         return toJobView(result);
       });
     done.catch(failed);
@@ -171,6 +245,7 @@ export class ArchiveImportService implements OnModuleDestroy {
       onProgress?.(toJobView(view));
     };
     const { plan, problems } = await this.readAndPlan(source, (filesWalked) => report({ filesWalked }));
+    if (job.format === 'dicomweb' && plan.series.length === 0) throw new ArchiveSourceError('the retrieved studies hold no image series to import');
     await this.repository.setWalked(runner, job.id, source.files.length, plan.series.length);
     // The walk's and the headers' problems are the same on every run: stored once, by the run that starts the job.
     if (job.cursor === 0 && job.skippedRows === 0) await this.repository.addProblems(runner, job.id, problems, maxStoredErrors);

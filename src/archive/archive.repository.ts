@@ -100,6 +100,15 @@ export class ArchiveRepository {
     }
   }
 
+  /** PACS imports: the studies the request found, retrieved so far, and (once completed) imported. */
+  async setStudies(runner: QueryRunner, jobId: string, studies: { found?: number; retrieved?: number; imported?: true }): Promise<void> {
+    await runner.query(
+      `UPDATE ingest_job SET studies_found = coalesce($2, studies_found), studies_retrieved = coalesce($3, studies_retrieved),
+          studies_imported = CASE WHEN $4 THEN studies_retrieved ELSE studies_imported END, updated_at = now() WHERE id = $1`,
+      [jobId, studies.found ?? null, studies.retrieved ?? null, studies.imported === true],
+    );
+  }
+
   async setWalked(runner: QueryRunner, jobId: string, filesWalked: number, totalSeries: number): Promise<void> {
     await runner.query(`UPDATE ingest_job SET files_walked = $2, total_rows = $3, updated_at = now() WHERE id = $1`, [jobId, filesWalked, totalSeries]);
   }

@@ -15,6 +15,7 @@ import { dataSourceOptions } from '../database/data-source-options';
 import { IngestFormat } from '../ingest/ingest-job.entity';
 import { IngestService } from '../ingest/ingest.service';
 import { ArchiveImportService } from '../archive/archive-import.service';
+import { PacsImportService } from '../pacs/pacs-import.service';
 import { IngestJobView } from '../ingest/ingest.types';
 import { SampleService } from '../sample/sample.service';
 import { SampleDatasetRepository } from '../sample/sample-dataset.repository';
@@ -43,6 +44,8 @@ const USAGE = `Usage: node dist/src/cli/main.js <command>
   ingest samples    --csv lesions.csv --images images     [--hu-window -1024,3071] [--dataset NAME]
   ingest dicom      --dir FOLDER [--annotations FILE.csv] [--dataset NAME]
                      a folder of DICOM files (any nesting): series, SR/presentation-state/CSV lesions, de-identified
+  ingest dicomweb   --source NAME (--study UID | --patient ID [--from YYYYMMDD] [--to YYYYMMDD] [--modality CT]) [--dataset NAME]
+                     studies retrieved from a DICOMWEB_SOURCES PACS (through DICOMWEB_CACHE_DIR), imported as dicom is
   keys create --name NAME --role reader|curator|admin [--datasets a,b]
   keys list
   keys revoke ID
@@ -97,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
 async function ingest(app: INestApplicationContext, args: string[]): Promise<number> {
   const [format, ...flags] = args;
   if (format === 'dicom') return ingestDicom(app, flags);
+  if (format === 'dicomweb') return ingestDicomWeb(app, flags);
   if (!['deeplesion', 'keyslice8', 'samples'].includes(format)) throw new UsageError('ingest needs a format: deeplesion, keyslice8 or samples');
   const { values } = parseArgs({
     args: flags,
@@ -157,6 +161,36 @@ async function ingestDicom(app: INestApplicationContext, flags: string[]): Promi
   if (job.message) console.log(`  ${job.message}`);
   for (const error of job.errors.slice(0, 50)) console.log(`  ${error.file ?? ''}${error.line ? ` line ${error.line}` : ''}: ${error.message}`);
   if (job.errors.length > 50) console.log(`  … ${job.skippedRows - 50} more (GET /api/v1/admin/ingest/jobs/${job.id})`);
+  return job.status === 'completed' ? 0 : 1;
+}
+
+async function ingestDicomWeb(app: INestApplicationContext, flags: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: flags,
+    options: {
+      source: { type: 'string' }, study: { type: 'string' }, patient: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
+      modality: { type: 'string' }, dataset: { type: 'string' },
+    },
+  });
+  if (!values.source || (!values.study === !values.patient)) throw new UsageError('ingest dicomweb needs --source and either --study UID or --patient ID');
+  if (values.study && (values.from || values.to || values.modality)) throw new UsageError('--from, --to and --modality go with --patient, not --study');
+  const date = (flag: string, value: string | undefined) => {
+    if (value !== undefined && !/^\d{8}$/.test(value)) throw new UsageError(`--${flag} must be a date YYYYMMDD`);
+    return value;
+  };
+  if (values.modality !== undefined && !/^[A-Z]{2,16}$/.test(values.modality)) throw new UsageError('--modality must be a modality code such as CT');
+  const query = values.patient ? { patientId: values.patient, studyDateFrom: date('from', values.from), studyDateTo: date('to', values.to), modality: values.modality } : undefined;
+  const job = await app.get(PacsImportService).run(
+    { source: values.source, studyInstanceUid: values.study, query, dataset: values.dataset ?? 'archive' },
+    (view) => {
+      if (view.studies) process.stdout.write(`\rstudies retrieved ${view.studies.retrieved}/${view.studies.found} | series ${view.processedRows}/${view.totalRows} | lesions ${view.importedRows}   `);
+    },
+  );
+  process.stdout.write('\n');
+  const studies = job.studies ?? { found: 0, retrieved: 0, imported: 0 };
+  console.log(`Import ${job.status}: ${studies.retrieved}/${studies.found} studies retrieved, ${studies.imported} imported, ${job.filesWalked} files, ${job.totalRows} series, ${job.importedRows} lesions imported, ${job.skippedRows} problems (job ${job.id})`);
+  if (job.message) console.log(`  ${job.message}`);
+  for (const error of job.errors.slice(0, 50)) console.log(`  ${error.file ?? ''}${error.line ? ` line ${error.line}` : ''}: ${error.message}`);
   return job.status === 'completed' ? 0 : 1;
 }
 

@@ -121,6 +121,12 @@ export interface AppConfig {
     timeoutMs: number;
     /** Largest DICOMweb answer read (one instance, a search, a study part); a larger one is refused unread. */
     maxResponseBytes: number;
+    /** PACS imports: where retrieved studies wait for the archive importer (files named by keyed hashes). */
+    cacheDir: string;
+    /** The cache's bound; the oldest studies are evicted past it. */
+    cacheMaxBytes: number;
+    /** Keep a study's cached files after its import completed (default: delete them). */
+    cacheKeep: boolean;
   };
   /** all: serves HTTP and runs jobs (the default); api: serves HTTP and enqueues; worker: runs jobs, serves /health and /metrics. */
   role: AppRole;
@@ -308,6 +314,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       sources: parseDicomWebSources(env.DICOMWEB_SOURCES, problems),
       timeoutMs: int('DICOMWEB_TIMEOUT_MS', 10_000, 50, 600_000),
       maxResponseBytes: int('DICOMWEB_MAX_RESPONSE_BYTES', 64 * 1024 ** 2, 1024, 2 * 1024 ** 3),
+      cacheDir: path.resolve(cwd, str('DICOMWEB_CACHE_DIR', path.join(dataDir, 'dicomweb-cache'))),
+      cacheMaxBytes: int('DICOMWEB_CACHE_MAX_BYTES', 10 * 1024 ** 3, 1024 ** 2, Number.MAX_SAFE_INTEGER),
+      cacheKeep: bool('DICOMWEB_CACHE_KEEP', false),
     },
     role: oneOf('ROLE', 'all', APP_ROLES),
     workerPort: int('WORKER_PORT', 3001, 0, 65535),

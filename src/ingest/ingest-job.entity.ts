@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type IngestFormat = 'deeplesion' | 'keyslice8' | 'samples' | 'dicom';
+export type IngestFormat = 'deeplesion' | 'keyslice8' | 'samples' | 'dicom' | 'dicomweb';
 /** queued: waiting for a worker (REDIS_URL set); interrupted: cut off by a stop, resumed by a re-run. */
 export type IngestJobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'interrupted';
 
@@ -31,6 +31,10 @@ export class IngestJobEntity {
   @Column('int', { name: 'embedded_rows' }) embeddedRows: number;
   /** DICOM imports: files walked (and their headers read); rows are series there. */
   @Column('int', { name: 'files_walked', default: 0 }) filesWalked: number;
+  /** PACS imports: studies the request found, retrieved into the cache, and imported (set on completion). */
+  @Column('int', { name: 'studies_found', nullable: true }) studiesFound?: number | null;
+  @Column('int', { name: 'studies_retrieved', nullable: true }) studiesRetrieved?: number | null;
+  @Column('int', { name: 'studies_imported', nullable: true }) studiesImported?: number | null;
   @Column('jsonb', { default: () => "'[]'" }) errors: IngestRowError[];
   @Column('text', { nullable: true }) message: string | null;
   @Column('timestamptz', { name: 'started_at' }) startedAt: Date;

@@ -5,7 +5,7 @@ import { RequireRole, KeyScope } from '../auth/auth.decorators';
 import { DatasetScope, datasetForWrite } from '../common/dataset-scope';
 import { StartIngestDto } from './ingest.dto';
 import { IngestService } from './ingest.service';
-import { DICOM_IMPORTER, DicomImporter } from './ingest.types';
+import { DICOM_IMPORTER, DICOMWEB_IMPORTER, DicomImporter, DicomWebImporter } from './ingest.types';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -21,6 +21,11 @@ export class IngestController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Start (or resume) an import job from files on the server; poll its status (queued until a worker takes it when the service runs with REDIS_URL; 503 + Retry-After when the queue is full; a key limited to datasets imports only into them)' })
   async start(@Body() body: StartIngestDto, @KeyScope() scope: DatasetScope) {
+    if (body.format === 'dicomweb') {
+      const importer = this.moduleRef.get<DicomWebImporter>(DICOMWEB_IMPORTER, { strict: false });
+      const { job } = await importer.start({ source: body.source!, studyInstanceUid: body.studyInstanceUid, query: body.query, dataset: datasetForWrite(scope, body.dataset, 'archive') });
+      return job;
+    }
     if (body.format === 'dicom') {
       const importer = this.moduleRef.get<DicomImporter>(DICOM_IMPORTER, { strict: false });
       const { job } = await importer.start({ dir: body.dir!, annotations: body.annotations, dataset: datasetForWrite(scope, body.dataset, 'archive'), pathsFrom: 'api' });

@@ -1,8 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsObject, IsString, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
+import { IsIn, IsObject, IsString, Length, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { DICOM_UID, MAX_UID_LENGTH } from '../dicomweb/dicom-uid';
+import { SOURCE_NAME } from '../dicomweb/dicomweb-sources';
 import { BoundedNumber, OptionalNotNull } from '../common/bounded-input';
 import { IngestFormat } from './ingest-job.entity';
+
+/** A dicomweb query may find at most this many studies (src/pacs refuses more). */
+export const MAX_QUERY_STUDIES = 100;
 
 /** HU values a window may name: the range of a signed 16-bit CT value. */
 const HU_MIN = -32768;
@@ -18,23 +23,59 @@ export class HuWindowDto {
   high: number;
 }
 
+const DICOM_DATE = /^(18[5-9]\d|19\d\d|2[01]\d\d|2200)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/;
+/** A Patient ID as QIDO matches it: printable, no wildcards (a query names one patient). */
+const QUERY_PATIENT_ID = /^[\x21-\x7e](?:[\x20-\x7e]{0,62}[\x21-\x7e])?$/;
+
+function isDicom(format: string): boolean {
+  return format === 'dicom' || format === 'dicomweb';
+}
+
+/** The QIDO-RS study search of a dicomweb import. */
+export class DicomWebStudyQueryDto {
+  @ApiPropertyOptional({ description: 'Patient ID on the source (exact; sent to the PACS only, never stored)' })
+  @OptionalNotNull()
+  @IsString()
+  @Matches(QUERY_PATIENT_ID, { message: 'query.patientId must be 1-64 printable ASCII characters without * or ? and without leading or trailing spaces' })
+  @Matches(/^[^*?\\]*$/, { message: 'query.patientId must be 1-64 printable ASCII characters without * or ? and without leading or trailing spaces' })
+  patientId?: string;
+
+  @ApiPropertyOptional({ example: '20190101', description: 'YYYYMMDD, inclusive' })
+  @OptionalNotNull()
+  @IsString()
+  @Matches(DICOM_DATE, { message: 'query.studyDateFrom must be a date YYYYMMDD' })
+  studyDateFrom?: string;
+
+  @ApiPropertyOptional({ example: '20191231', description: 'YYYYMMDD, inclusive' })
+  @OptionalNotNull()
+  @IsString()
+  @Matches(DICOM_DATE, { message: 'query.studyDateTo must be a date YYYYMMDD' })
+  studyDateTo?: string;
+
+  @ApiPropertyOptional({ example: 'CT' })
+  @OptionalNotNull()
+  @IsString()
+  @Matches(/^[A-Z]{2,16}$/, { message: 'query.modality must be a modality code such as CT' })
+  modality?: string;
+}
+
 export class StartIngestDto {
   @ApiProperty({
-    enum: ['deeplesion', 'keyslice8', 'samples', 'dicom'],
+    enum: ['deeplesion', 'keyslice8', 'samples', 'dicom', 'dicomweb'],
     description:
-      'deeplesion: DL_info.csv + Images_png (16-bit); keyslice8: DL_info.csv + a folder of 8-bit key slices named by File_name; samples: lesions.csv of a key-slice sample; dicom: a folder of DICOM files (dir, optional annotations CSV), de-identified on the way in',
+      'deeplesion: DL_info.csv + Images_png (16-bit); keyslice8: DL_info.csv + a folder of 8-bit key slices named by File_name; samples: lesions.csv of a key-slice sample; dicom: a folder of DICOM files (dir, optional annotations CSV), de-identified on the way in; dicomweb: studies retrieved from a configured PACS (source + studyInstanceUid or query), imported as dicom is',
   })
-  @IsIn(['deeplesion', 'keyslice8', 'samples', 'dicom'])
+  @IsIn(['deeplesion', 'keyslice8', 'samples', 'dicom', 'dicomweb'])
   format: IngestFormat;
 
   @ApiPropertyOptional({ description: 'CSV path on the server (not for dicom)', example: '/data/deeplesion/DL_info.csv' })
-  @ValidateIf((o: StartIngestDto) => o.format !== 'dicom')
+  @ValidateIf((o: StartIngestDto) => !isDicom(o.format))
   @IsString()
   @Length(1, 4096)
   csv?: string;
 
   @ApiPropertyOptional({ description: 'Images folder on the server (not for dicom)', example: '/data/deeplesion/Images_png' })
-  @ValidateIf((o: StartIngestDto) => o.format !== 'dicom')
+  @ValidateIf((o: StartIngestDto) => !isDicom(o.format))
   @IsString()
   @Length(1, 4096)
   images?: string;
@@ -50,6 +91,27 @@ export class StartIngestDto {
   @IsString()
   @Length(1, 4096)
   annotations?: string;
+
+  @ApiPropertyOptional({ description: 'dicomweb: a source named in DICOMWEB_SOURCES', example: 'pacs' })
+  @ValidateIf((o: StartIngestDto) => o.format === 'dicomweb')
+  @IsString()
+  @MaxLength(64)
+  @Matches(SOURCE_NAME, { message: 'source must be a configured DICOMweb source name' })
+  source?: string;
+
+  @ApiPropertyOptional({ description: 'dicomweb: the study to import (or give query)', example: '1.2.826.0.1.3680043.8.498.1' })
+  @ValidateIf((o: StartIngestDto) => o.format === 'dicomweb' && (o.studyInstanceUid !== undefined || o.query === undefined))
+  @IsString({ message: 'studyInstanceUid or query is needed for a dicomweb import' })
+  @MaxLength(MAX_UID_LENGTH, { message: `studyInstanceUid must be a DICOM UID (digits and dots, at most ${MAX_UID_LENGTH} characters)` })
+  @Matches(DICOM_UID, { message: `studyInstanceUid must be a DICOM UID (digits and dots, at most ${MAX_UID_LENGTH} characters)` })
+  studyInstanceUid?: string;
+
+  @ApiPropertyOptional({ type: () => DicomWebStudyQueryDto, description: `dicomweb: the studies a QIDO-RS search finds (at most ${MAX_QUERY_STUDIES}; more is refused)` })
+  @ValidateIf((o: StartIngestDto) => o.format === 'dicomweb' && o.query !== undefined)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => DicomWebStudyQueryDto)
+  query?: DicomWebStudyQueryDto;
 
   @ApiPropertyOptional({ default: 'deeplesion', description: 'Namespace for patient indexes' })
   @OptionalNotNull()

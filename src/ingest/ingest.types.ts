@@ -30,6 +30,8 @@ export interface IngestJobView {
   embeddedRows: number;
   /** DICOM imports: files walked so far (rows are series, imported rows lesions). */
   filesWalked: number;
+  /** PACS imports only: studies found by the request, retrieved into the cache, imported. */
+  studies?: { found: number; retrieved: number; imported: number };
   /** Rows per second since the job started (or resumed). */
   rowsPerSecond: number;
   percent: number;
@@ -55,6 +57,7 @@ export function toJobView(job: IngestJobEntity): IngestJobView {
     skippedRows: job.skippedRows,
     embeddedRows: job.embeddedRows,
     filesWalked: job.filesWalked ?? 0,
+    ...(job.format === 'dicomweb' ? { studies: { found: job.studiesFound ?? 0, retrieved: job.studiesRetrieved ?? 0, imported: job.studiesImported ?? 0 } } : {}),
     rowsPerSecond: Math.round((job.cursor / seconds) * 10) / 10,
     percent: job.totalRows ? Math.round((job.cursor / job.totalRows) * 1000) / 10 : 100,
     errors: job.errors,
@@ -73,4 +76,19 @@ export const DICOM_IMPORTER = Symbol('DICOM_IMPORTER');
 
 export interface DicomImporter {
   start(request: { dir: string; annotations?: string; dataset: string; pathsFrom: 'api' | 'operator' }): Promise<{ job: IngestJobView }>;
+}
+
+/** The PACS importer (src/pacs), reached by the ingest route as DICOM_IMPORTER is. */
+export const DICOMWEB_IMPORTER = Symbol('DICOMWEB_IMPORTER');
+
+export interface DicomWebImportRequest {
+  source: string;
+  dataset: string;
+  /** One study by UID, or the studies a QIDO query finds. */
+  studyInstanceUid?: string;
+  query?: { patientId?: string; studyDateFrom?: string; studyDateTo?: string; modality?: string };
+}
+
+export interface DicomWebImporter {
+  start(request: DicomWebImportRequest): Promise<{ job: IngestJobView }>;
 }
