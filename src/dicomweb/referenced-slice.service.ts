@@ -1,12 +1,10 @@
 import { DatasetScope } from '../common/dataset-scope';
 import { Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { LesionView } from '../lesions/lesion.view';
-import { LesionsService } from '../lesions/lesions.service';
 import { DicomWebReferenceDto } from './dicomweb.dto';
 import { DicomWebService } from './dicomweb.service';
 import { InstanceHeader, InstanceHeaderError, readInstanceHeader } from './instance-header';
-import { PRIOR_LESION_FINDER, PriorLesionFinder } from './prior-lesion-finder.port';
+import { PRIOR_LESION_FINDER, PriorLesion, PriorLesionFinder } from './prior-lesion-finder.port';
 
 /** The referenced slice's bytes (handed to the upload decoding path) and what the answer may say about it. */
 export interface ReferencedSlice {
@@ -19,10 +17,9 @@ export interface ReferenceFindings {
   reference: { source: string; studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string; frame: number };
   /** Non-identifying facts of the fetched instance (what an SR referencing it needs). */
   instance: { sopClassUid: string | null; modality: string | null; numberOfFrames: number };
-  priors: { state: 'available' | 'unavailable'; lesions: LesionView[] };
+  /** found: the patient has archived lesions; none: none (or no Patient ID); unavailable: no de-identification secret. */
+  priors: { state: 'found' | 'none' | 'unavailable'; lesions: PriorLesion[] };
 }
-
-const MAX_PRIORS = 100;
 
 /**
  * Queries by DICOMweb reference: fetch the instance by WADO-RS, check it is an image with the asked frame,
@@ -32,7 +29,6 @@ const MAX_PRIORS = 100;
 export class ReferencedSliceService {
   constructor(
     private readonly dicomWeb: DicomWebService,
-    private readonly lesions: LesionsService,
     @Inject(PRIOR_LESION_FINDER) private readonly priorFinder: PriorLesionFinder,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -60,14 +56,17 @@ export class ReferencedSliceService {
     return { bytes, header };
   }
 
-  /** The reference as asked (the caller's own UIDs) and the same patient's archived lesions in the scope's datasets, pseudonymous views only. */
+  /**
+   * The reference as asked (the caller's own UIDs) and the same patient's archived lesions in the scope's
+   * datasets (a key limited to some datasets never sees another dataset's priors), pseudonymous only.
+   */
   async findings(ref: DicomWebReferenceDto, header: InstanceHeader, scope: DatasetScope): Promise<ReferenceFindings> {
-    const ids = header.patientId ? await this.priorFinder.priorLesionIds({ issuerOfPatientId: header.issuerOfPatientId, patientId: header.patientId }) : [];
-    const lesions = ids.length ? await this.lesions.getLesionViews(ids.slice(0, MAX_PRIORS), scope) : [];
+    const found = header.patientId ? await this.priorFinder.findPriors({ issuerOfPatientId: header.issuerOfPatientId, patientId: header.patientId }, scope.datasets) : [];
+    const lesions = found ?? [];
     return {
       reference: { source: ref.source, studyInstanceUid: ref.studyInstanceUid, seriesInstanceUid: ref.seriesInstanceUid, sopInstanceUid: ref.sopInstanceUid, frame: ref.frame ?? 1 },
       instance: { sopClassUid: header.sopClassUid && /^[0-9.]{1,64}$/.test(header.sopClassUid) ? header.sopClassUid : null, modality: header.modality && /^[A-Z]{1,16}$/.test(header.modality) ? header.modality : null, numberOfFrames: header.numberOfFrames },
-      priors: { state: this.priorFinder.state, lesions },
+      priors: { state: found === null ? 'unavailable' : lesions.length ? 'found' : 'none', lesions },
     };
   }
 }
