@@ -185,8 +185,9 @@ export class ArchiveImportService implements OnModuleDestroy {
           }
           await this.vocabulary.syncCoarseTypeTags().catch((error) => this.logger.warn(`Coarse-type tags not synced: ${(error as Error).message}`));
           if (describe.studiesFound !== undefined) await this.repository.setStudies(runner, job.id, { imported: true });
-          await this.jobs.finishJob(job.id, 'completed', null, runner);
+          // Before the job says completed, so whoever sees it completed sees the clean-up done.
           await onCompleted?.().catch((error) => this.logger.warn(`After the import ${job.id}: ${(error as Error).message}`));
+          await this.jobs.finishJob(job.id, 'completed', null, runner);
         } catch (error) {
           this.logger.error(`DICOM import ${job.id} failed: ${(error as Error).message}`);
           const message = error instanceof ArchiveSourceError ? error.message : 'the import stopped on an internal error; run it again to resume';

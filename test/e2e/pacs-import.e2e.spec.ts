@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,7 +7,10 @@ import { PatientStudy, writeGsps, writeImage, writeSr } from '../../src/archive/
 import { decodeGray8 } from '../../src/imaging/decode';
 import { describeWithOrthanc, freePort, OrthancServer, startOrthanc } from '../helpers/orthanc';
 import { covers } from '../helpers/route-coverage';
-import { bearer, createTestApp, SHARED_DIR, TestApp, waitFor } from '../helpers/test-app';
+import { IngestRepository } from '../../src/ingest/ingest.repository';
+import { bearer, createTestApp, SHARED_DIR, TEST_MODELS_DIR, TestApp, waitFor } from '../helpers/test-app';
+
+const ROOT = path.resolve(__dirname, '../..');
 
 const SAMPLES = path.join(SHARED_DIR, 'data/deeplesion-samples');
 const haveSamples = fs.existsSync(path.join(SAMPLES, 'lesions.csv'));
@@ -41,6 +44,7 @@ function realSlices(count: number): Float32Array[] {
 
 (haveSamples ? describeWithOrthanc : describe.skip)('PACS import over DICOMweb and priors by reference, against a real Orthanc (e2e)', () => {
   let orthanc: OrthancServer;
+  let sources: Record<string, string>;
   let t: TestApp;
   let db: DataSource;
   let dir: string;
@@ -76,7 +80,7 @@ function realSlices(count: number): Float32Array[] {
     orthanc = await startOrthanc();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pacs-import-e2e-'));
     cacheDir = path.join(dir, 'cache');
-    const sources = { orthanc: orthanc.dicomWebUrl, closed: `http://127.0.0.1:${await freePort()}/dicom-web` };
+    sources = { orthanc: orthanc.dicomWebUrl, closed: `http://127.0.0.1:${await freePort()}/dicom-web` };
     t = await createTestApp({
       SAMPLE_AUTOLOAD: 'false',
       DATA_DIR: path.join(dir, 'data'),
@@ -193,6 +197,48 @@ function realSlices(count: number): Float32Array[] {
     expect(stranger.body.dicomweb.priors).toEqual({ state: 'none', lesions: [] });
   });
 
+  const runCli = (args: string[], extra: Record<string, string>) => {
+    const env = {
+      ...process.env, DATABASE_URL: t.database.url, MODELS_DIR: TEST_MODELS_DIR, INDEX_DIR: t.config.index.dir, DATA_DIR: path.join(dir, 'data'), DEID_SECRET: SECRET,
+      DICOMWEB_SOURCES: JSON.stringify(sources), DICOMWEB_CACHE_DIR: cacheDir, LOG_LEVEL: 'error', SAMPLE_AUTOLOAD: 'false', ARCHIVE_DECODE_WORKERS: '0', ...extra,
+    };
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    return new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, output })));
+  };
+  const inodes = () => {
+    const out = new Map<string, number>();
+    for (const study of fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : []) for (const f of fs.readdirSync(path.join(cacheDir, study))) out.set(`${study}/${f}`, fs.statSync(path.join(cacheDir, study, f)).ino);
+    return out;
+  };
+
+  it('the CLI imports what a patient query finds; killed inside the import, its re-run resumes the same job without fetching cached instances again', async () => {
+    // Patient ST-777: study 9 (images) and study 8 (an SR measuring an image of study 9).
+    const args = ['ingest', 'dicomweb', '--source', 'orthanc', '--patient', 'ST-777', '--from', '20200101', '--to', '20211231', '--dataset', 'clinic'];
+    const crashed = await runCli(args, { LRS_TEST_CRASH_AT: 'ingest-before-commit' });
+    expect({ signal: crashed.signal, output: crashed.output.slice(-300) }).toEqual({ signal: 'SIGKILL', output: expect.any(String) });
+    const [job] = await db.query(`SELECT id, status, studies_found, studies_retrieved FROM ingest_job WHERE dataset = 'clinic'`);
+    expect(job).toMatchObject({ status: 'running', studies_found: 2, studies_retrieved: 2 });
+    const cached = inodes();
+    expect(cached.size).toBe(3);
+    // The killed process's session (and its lock on the job) ends a moment after the process.
+    expect(await waitFor(async () => (await t.app.get(IngestRepository).markOrphansInterrupted()) === 1, 15_000)).toBe(true);
+
+    const again = await runCli(args, { DICOMWEB_CACHE_KEEP: 'true' });
+    expect({ code: again.code, output: again.output }).toEqual({ code: 0, output: expect.stringMatching(/Import completed: 2\/2 studies retrieved, 2 imported, 3 files, 1 series, 1 lesions imported/) });
+    expect(await db.query(`SELECT id, status FROM ingest_job WHERE dataset = 'clinic'`)).toEqual([{ id: job.id, status: 'completed' }]);
+    // The same files (same inodes): nothing cached was fetched and rewritten.
+    expect(inodes()).toEqual(cached);
+    answers.push(again.output);
+    // Patient ST-777 now has a prior in "clinic"; Philippa Marlowe's priors stay hers.
+    const ask = async (study: number) =>
+      (await t.http().post('/api/v1/detections/from-point').set(bearer(t.adminKey)).send({ dicomweb: { source: 'orthanc', studyInstanceUid: `${UID}.${study}`, seriesInstanceUid: series(study), sopInstanceUid: sop(study, 1) }, x: 64, y: 64 }).expect(200)).body.dicomweb.priors;
+    expect((await ask(9)).lesions.map((l: { dataset: string }) => l.dataset)).toEqual(['clinic']);
+    expect((await ask(3)).lesions.map((l: { dataset: string }) => l.dataset)).toEqual(['hospital', 'hospital']);
+  });
+
   it('refuses bad requests before any job exists: 400 unknown source or bad query, 404 unknown study, 422 a study without images, 502 unreachable', async () => {
     covers('POST /api/v1/admin/ingest', 'bad-input');
     const jobsBefore = (await db.query(`SELECT count(*)::int AS n FROM ingest_job`))[0].n;
@@ -214,7 +260,7 @@ function realSlices(count: number): Float32Array[] {
       expect([res.body.message].flat().join('; ')).toMatch(message);
     }
     expect((await db.query(`SELECT count(*)::int AS n FROM ingest_job`))[0].n).toBe(jobsBefore);
-    expect((await lesions()).length).toBe(2);
+    expect((await lesions()).length).toBe(3);
   });
 
   it('leaves no identifying value of the source in the database, the answers, the logs or the cache\'s names', async () => {
