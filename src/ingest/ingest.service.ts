@@ -150,7 +150,7 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap {
     if (!this.queue.distributed) return (await this.start(request)).job;
     const { format } = request;
     // DICOM folders go through the archive importer (src/archive), in the process that accepted them.
-    if (format === 'dicom') throw new BadRequestException('format dicom is imported by the DICOM archive importer, not as a CSV import');
+    if (format === 'dicom' || format === 'dicomweb') throw new BadRequestException(`format ${format} is imported by the DICOM archive importer, not as a CSV import`);
     await this.queue.assertRoom('ingest');
     const source = await this.prepare(request);
     let job: IngestJobEntity | 'locked';
