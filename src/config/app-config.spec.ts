@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
@@ -50,7 +51,17 @@ describe('loadConfig', () => {
   });
   it('reads the DICOMweb sources, timeout and bound, and refuses bad ones at boot', () => {
     const config = loadConfig({ DICOMWEB_SOURCES: '{"pacs": "http://pacs:8042/dicom-web"}', DICOMWEB_TIMEOUT_MS: '2500', DICOMWEB_MAX_RESPONSE_BYTES: '1048576' });
-    expect(config.dicomWeb).toEqual({ sources: new Map([['pacs', { name: 'pacs', baseUrl: 'http://pacs:8042/dicom-web', authorization: null }]]), timeoutMs: 2500, maxResponseBytes: 1048576 });
+    expect(config.dicomWeb).toEqual({
+      sources: new Map([['pacs', { name: 'pacs', baseUrl: 'http://pacs:8042/dicom-web', authorization: null }]]),
+      timeoutMs: 2500,
+      maxResponseBytes: 1048576,
+      cacheDir: path.resolve('data', 'dicomweb-cache'),
+      cacheMaxBytes: 10 * 1024 ** 3,
+      cacheKeep: false,
+    });
+    expect(loadConfig({ DATA_DIR: '/srv/lrs', DICOMWEB_CACHE_MAX_BYTES: '5000000', DICOMWEB_CACHE_KEEP: 'true' }).dicomWeb).toMatchObject({ cacheDir: '/srv/lrs/dicomweb-cache', cacheMaxBytes: 5_000_000, cacheKeep: true });
+    expect(loadConfig({ DICOMWEB_CACHE_DIR: '/tmp/c' }).dicomWeb.cacheDir).toBe('/tmp/c');
+    expect(() => loadConfig({ DICOMWEB_CACHE_MAX_BYTES: '1000' })).toThrow(/DICOMWEB_CACHE_MAX_BYTES must be an integer in 1048576\.\./);
     expect(loadConfig({}).dicomWeb).toMatchObject({ timeoutMs: 10_000, maxResponseBytes: 64 * 1024 ** 2 });
     expect(loadConfig({}).dicomWeb.sources.size).toBe(0);
     expect(() => loadConfig({ DICOMWEB_SOURCES: '[1]', DICOMWEB_TIMEOUT_MS: '0' })).toThrow(/DICOMWEB_SOURCES must be a JSON object[\s\S]*DICOMWEB_TIMEOUT_MS must be an integer in 50\.\.600000/);
