@@ -263,6 +263,12 @@ function realSlices(count: number): Float32Array[] {
     expect((await lesions()).length).toBe(3);
   });
 
+  it('fails the job with a reason when the problem shows only once it runs: the studies found hold no images', async () => {
+    const job = await importOverHttp({ format: 'dicomweb', source: 'orthanc', query: { patientId: 'ST-777', modality: 'SR' }, dataset: 'reports-only' });
+    expect(job).toMatchObject({ status: 'failed', message: 'the retrieved studies hold no image series to import', studies: { found: 1, retrieved: 1, imported: 0 }, importedRows: 0 });
+    expect(await db.query(`SELECT count(*)::int AS n FROM patient WHERE dataset = 'reports-only'`)).toEqual([{ n: 0 }]);
+  });
+
   it('leaves no identifying value of the source in the database, the answers, the logs or the cache\'s names', async () => {
     const found = (where: string, text: string, values = [...IDENTIFYING, ...SOURCE_UIDS]) => values.filter((v) => text.includes(v)).map((v) => `${where}: ${v}`);
     const leaks: string[] = [];
