@@ -7,6 +7,7 @@ import { PatientStudy, writeGsps, writeImage, writeSr } from '../../src/archive/
 import { decodeGray8 } from '../../src/imaging/decode';
 import { describeWithOrthanc, freePort, OrthancServer, startOrthanc } from '../helpers/orthanc';
 import { covers } from '../helpers/route-coverage';
+import { AuthService } from '../../src/auth/auth.service';
 import { IngestRepository } from '../../src/ingest/ingest.repository';
 import { bearer, createTestApp, SHARED_DIR, TEST_MODELS_DIR, TestApp, waitFor } from '../helpers/test-app';
 
@@ -214,7 +215,7 @@ function realSlices(count: number): Float32Array[] {
     return out;
   };
 
-  it('the CLI imports what a patient query finds; killed inside the import, its re-run resumes the same job without fetching cached instances again', async () => {
+  it('the CLI imports what a patient query finds; killed inside the import, its re-run resumes the same job without fetching cached instances again; a key limited to another dataset sees no priors', async () => {
     // Patient ST-777: study 9 (images) and study 8 (an SR measuring an image of study 9).
     const args = ['ingest', 'dicomweb', '--source', 'orthanc', '--patient', 'ST-777', '--from', '20200101', '--to', '20211231', '--dataset', 'clinic'];
     const crashed = await runCli(args, { LRS_TEST_CRASH_AT: 'ingest-before-commit' });
@@ -237,6 +238,15 @@ function realSlices(count: number): Float32Array[] {
       (await t.http().post('/api/v1/detections/from-point').set(bearer(t.adminKey)).send({ dicomweb: { source: 'orthanc', studyInstanceUid: `${UID}.${study}`, seriesInstanceUid: series(study), sopInstanceUid: sop(study, 1) }, x: 64, y: 64 }).expect(200)).body.dicomweb.priors;
     expect((await ask(9)).lesions.map((l: { dataset: string }) => l.dataset)).toEqual(['clinic']);
     expect((await ask(3)).lesions.map((l: { dataset: string }) => l.dataset)).toEqual(['hospital', 'hospital']);
+
+    // A key limited to "clinic" never sees the hospital's priors of Philippa Marlowe; it sees ST-777's.
+    const clinicKey = (await t.app.get(AuthService).createKey('clinic-reader', 'reader', ['clinic'])).key;
+    const scoped = async (study: number) =>
+      (await t.http().post('/api/v1/detections/from-point').set(bearer(clinicKey)).send({ dicomweb: { source: 'orthanc', studyInstanceUid: `${UID}.${study}`, seriesInstanceUid: series(study), sopInstanceUid: sop(study, 1) }, x: 64, y: 64 }).expect(200)).body.dicomweb.priors;
+    const hidden = await scoped(3);
+    expect(hidden).toEqual({ state: 'none', lesions: [] });
+    expect((await scoped(9)).lesions.map((l: { dataset: string }) => l.dataset)).toEqual(['clinic']);
+    answers.push(JSON.stringify(hidden));
   });
 
   it('refuses bad requests before any job exists: 400 unknown source or bad query, 404 unknown study, 422 a study without images, 502 unreachable', async () => {
