@@ -36,7 +36,7 @@ describe('web UI files (e2e)', () => {
     await t.http().get('/api/v1/lesions').expect(401);
     await t.http().get('/api/v1/me').expect(401);
     const reader = await t.keyFor('reader');
-    expect((await t.http().get('/api/v1/me').set(bearer(reader)).expect(200)).body).toEqual({ name: 'test-reader', role: 'reader' });
+    expect((await t.http().get('/api/v1/me').set(bearer(reader)).expect(200)).body).toEqual({ name: 'test-reader', role: 'reader', datasets: null });
     // The UI lives only outside the prefix.
     await t.http().get('/api/v1/ui/js/app.js').expect(404);
     expect((await t.http().get('/api/v1/')).headers['content-type']).not.toContain('text/html');
