@@ -406,7 +406,9 @@ async function compareModelsEval(config: AppConfig, flags: string[]): Promise<nu
     },
   });
   const models = values.model ?? [];
-  if (models.length !== 2 || models[0] === models[1]) throw new UsageError('eval compare needs two different encoders: --model A --model B (model folder names)');
+  if (models.length !== 2 || models[0] === models[1]) {
+    throw new UsageError('eval compare needs two different encoders: --model A --model B (model folder names)');
+  }
   if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(values.format ?? '')) {
     throw new UsageError('eval compare needs --format deeplesion|keyslice8|samples, --csv and --images');
   }
@@ -446,7 +448,8 @@ async function compareModelsEval(config: AppConfig, flags: string[]): Promise<nu
   console.log(table);
   if (values.write) {
     const command = `npm run eval -- compare ${flags.map((f) => (f.startsWith('/') ? path.relative(process.cwd(), f) : f)).join(' ')}`;
-    writeSection(`compare-${values.write}`, `## Model comparison: ${values.write} (\`npm run eval -- compare\`)\n\n${machineLine()}. Command: \`${command}\`.\n\n${table}`);
+    const title = `## Model comparison: ${values.write} (\`npm run eval -- compare\`)`;
+    writeSection(`compare-${values.write}`, `${title}\n\n${machineLine()}. Command: \`${command}\`.\n\n${table}`);
     console.log('written to docs/BENCHMARKS.md');
   }
   return 0;
@@ -510,7 +513,20 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
   if (kind !== 'projection') throw new UsageError('train needs a kind: projection');
   const { values } = parseArgs({
     args: flags,
-    options: { format: { type: 'string' }, csv: { type: 'string' }, images: { type: 'string' }, 'hu-window': { type: 'string' }, labels: { type: 'string' }, shrinkage: { type: 'string' }, write: { type: 'string' }, rounds: { type: 'string' }, save: { type: 'string' }, 'out-model': { type: 'string' }, 'feedback-dataset': { type: 'string' }, 'pair-weight': { type: 'string' } },
+    options: {
+      format: { type: 'string' },
+      csv: { type: 'string' },
+      images: { type: 'string' },
+      'hu-window': { type: 'string' },
+      labels: { type: 'string' },
+      shrinkage: { type: 'string' },
+      write: { type: 'string' },
+      rounds: { type: 'string' },
+      save: { type: 'string' },
+      'out-model': { type: 'string' },
+      'feedback-dataset': { type: 'string' },
+      'pair-weight': { type: 'string' },
+    },
   });
   if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(values.format ?? '')) {
     throw new UsageError('train projection needs --format deeplesion|keyslice8|samples, --csv and --images');
@@ -544,7 +560,9 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
       imagesDir: path.resolve(values.images),
       huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,
     });
-    const items = set.records.flatMap((r, i) => (set.vectors.has(i) ? [{ vector: set.vectors.get(i)!, label: r.coarseType, group: r.patientIndex, key: lesionKey(r) }] : []));
+    const items = set.records.flatMap((r, i) =>
+      set.vectors.has(i) ? [{ vector: set.vectors.get(i)!, label: r.coarseType, group: r.patientIndex, key: lesionKey(r) }] : [],
+    );
     let feedback: KeyedPair[] | undefined;
     if (useFeedback) {
       const marks = await readFeedbackMarks(config, values['feedback-dataset']);

@@ -44,7 +44,11 @@ export function leaveOnePatientOut<T extends RetrievalItem>(
  * The same queries ranked two ways (before[i] and after[i] are one query): metrics of each side and the 95 %
  * paired bootstrap over patients of after − before (a patient's queries are resampled together, on both sides).
  */
-export function comparePairedQueries(before: readonly QueryResult[], after: readonly QueryResult[], bootstrap: { rounds: number; seed: number }): PairedComparison {
+export function comparePairedQueries(
+  before: readonly QueryResult[],
+  after: readonly QueryResult[],
+  bootstrap: { rounds: number; seed: number },
+): PairedComparison {
   if (before.length !== after.length) throw new Error(`${before.length} queries before, ${after.length} after: the comparison needs the same queries`);
   const pairs = before.map((b, i) => ({ group: b.group, before: b, after: after[i] }));
   const mean = (list: QueryResult[], pick: (r: QueryResult) => number) => list.reduce((s, r) => s + pick(r), 0) / list.length;

@@ -38,7 +38,12 @@ describe('feedback marks for training (medium)', () => {
       ids.set(dataset, byPatient);
     }
     const mark = (query: number, hit: number, relevant: boolean, keyId: string) =>
-      db.query(`INSERT INTO search_feedback (query_lesion_id, hit_lesion_id, relevant, key_id, key_name) VALUES ($1, $2, $3, $4, $4)`, [query, hit, relevant, keyId]);
+      db.query(`INSERT INTO search_feedback (query_lesion_id, hit_lesion_id, relevant, key_id, key_name) VALUES ($1, $2, $3, $4, $4)`, [
+        query,
+        hit,
+        relevant,
+        keyId,
+      ]);
     const a = ids.get('a')!;
     const b = ids.get('b')!;
     await mark(a[1][0], a[2][1], true, 'k1');
@@ -52,7 +57,8 @@ describe('feedback marks for training (medium)', () => {
     await database?.drop();
   });
 
-  const key = (patientIndex: number, lesionInImage: number) => lesionKey({ patientIndex, studyIndex: 2, seriesIndex: 3, keySliceIndex: 30 + patientIndex, lesionInImage });
+  const key = (patientIndex: number, lesionInImage: number) =>
+    lesionKey({ patientIndex, studyIndex: 2, seriesIndex: 3, keySliceIndex: 30 + patientIndex, lesionInImage });
 
   it('names both lesions of every mark by the natural key a training CSV gives them', async () => {
     const marks = await repository.trainingMarks();

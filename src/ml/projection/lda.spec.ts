@@ -129,7 +129,8 @@ describe('fitLda', () => {
       expect(() => fitLda(train.vectors, train.labels, { pairs: allRelevant })).toThrow(
         'Every feedback pair is marked relevant (30 pairs): training needs both relevant and not relevant pairs',
       );
-      expect(() => fitLda(train.vectors, null, { pairs: allRelevant.map((p) => ({ ...p, relevant: false })) })).toThrow('Every feedback pair is marked not relevant');
+      const noneRelevant = allRelevant.map((p) => ({ ...p, relevant: false }));
+      expect(() => fitLda(train.vectors, null, { pairs: noneRelevant })).toThrow('Every feedback pair is marked not relevant');
       expect(() => fitLda(train.vectors, null)).toThrow('Nothing to fit: neither labels nor feedback pairs were given');
       expect(() => fitLda(train.vectors, null, { pairs: [{ a: 0, b: 30, relevant: true }], minPairs: 0 })).toThrow('a pair names a vector that is not there');
     });

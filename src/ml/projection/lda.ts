@@ -52,7 +52,9 @@ export function fitLda(vectors: readonly Float32Array[], labels: readonly number
   if (options.pairs !== undefined) checkPairs(pairs, options.minPairs ?? LDA_DEFAULTS.minPairs);
   if (n < minExamples) throw new ProjectionTrainingError(`Too few labelled lesions to fit a projection: ${n}, at least ${minExamples} are needed`);
   const classes = labels ? [...new Set(labels)].sort((a, b) => a - b) : [];
-  if (labels && classes.length < 2) throw new ProjectionTrainingError(`Every labelled lesion has the same label (${classes[0]}): a projection needs at least two classes`);
+  if (labels && classes.length < 2) {
+    throw new ProjectionTrainingError(`Every labelled lesion has the same label (${classes[0]}): a projection needs at least two classes`);
+  }
   const d = vectors[0].length;
   if (vectors.some((v) => v.length !== d)) throw new Error('vectors of different lengths');
 
@@ -140,7 +142,9 @@ export function project(projection: LinearProjection, vector: Float32Array): Flo
 }
 
 function checkPairs(pairs: readonly LinkPair[], minPairs: number): void {
-  if (pairs.length < minPairs) throw new ProjectionTrainingError(`Too few feedback pairs to fit a projection: ${pairs.length}, at least ${minPairs} are needed`);
+  if (pairs.length < minPairs) {
+    throw new ProjectionTrainingError(`Too few feedback pairs to fit a projection: ${pairs.length}, at least ${minPairs} are needed`);
+  }
   const relevant = pairs.filter((p) => p.relevant).length;
   if (relevant === 0 || relevant === pairs.length) {
     const only = relevant === 0 ? 'not relevant' : 'relevant';
