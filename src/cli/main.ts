@@ -409,6 +409,8 @@ async function compareModelsEval(config: AppConfig, flags: string[]): Promise<nu
   if (models.length !== 2 || models[0] === models[1]) {
     throw new UsageError('eval compare needs two different encoders: --model A --model B (model folder names)');
   }
+  const badName = models.find((m) => !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(m));
+  if (badName !== undefined) throw new UsageError(`--model ${badName}: a model folder name is 1-64 of a-z 0-9 . _ -`);
   if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(values.format ?? '')) {
     throw new UsageError('eval compare needs --format deeplesion|keyslice8|samples, --csv and --images');
   }
