@@ -50,6 +50,7 @@ function arg(name: string, fallback: string): string {
 const f3 = (v: number) => v.toFixed(3);
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+const mdRow = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
 
 interface Slice {
   rel: string;
@@ -172,14 +173,35 @@ function formatRetrieval(r: ReturnType<typeof retrievalCv>, splits: number): str
   return [
     '| weights [hist, scat, pos] | chosen on | reported on | queries | P@1 | mAP |',
     '|---|---|---|---|---|---|',
-    `| default ${w(DEFAULT_WEIGHTS)} | all 10 patients (in-sample, optimistic) | all 10 | ${r.inSample.queries} | ${f3(r.inSample.precisionAt1)} | ${f3(r.inSample.meanAveragePrecision)} |`,
-    `| grid best ${w(r.bestAll.weights)} | all 10 patients (in-sample maximum) | all 10 | ${r.bestAll.metrics.queries} | ${f3(r.bestAll.metrics.precisionAt1)} | ${f3(r.bestAll.metrics.meanAveragePrecision)} |`,
+    mdRow([`default ${w(DEFAULT_WEIGHTS)}`, 'all 10 patients (in-sample, optimistic)', 'all 10', r.inSample.queries, f3(r.inSample.precisionAt1), f3(r.inSample.meanAveragePrecision)]),
+    mdRow([
+      `grid best ${w(r.bestAll.weights)}`,
+      'all 10 patients (in-sample maximum)',
+      'all 10',
+      r.bestAll.metrics.queries,
+      f3(r.bestAll.metrics.precisionAt1),
+      f3(r.bestAll.metrics.meanAveragePrecision),
+    ]),
     ...r.main.folds.map((train, k) => {
       const m = r.main.foldMetrics[k];
-      return `| ${w(r.main.chosen[k])} | patients ${train.join(', ')} | patients ${r.main.folds[1 - k].join(', ')} | ${m.queries} | ${f3(m.precisionAt1)} | ${f3(m.meanAveragePrecision)} |`;
+      return mdRow([w(r.main.chosen[k]), `patients ${train.join(', ')}`, `patients ${r.main.folds[1 - k].join(', ')}`, m.queries, f3(m.precisionAt1), f3(m.meanAveragePrecision)]);
     }),
-    `| re-chosen per fold | the other half (split seed ${MAIN_SEED}) | all 10, held out (pooled) | ${r.main.heldOut.queries} | ${f3(r.main.heldOut.precisionAt1)} | ${f3(r.main.heldOut.meanAveragePrecision)} |`,
-    `| re-chosen per fold | the other half, ${splits} more random splits | held out (pooled), mean (min–max) | ${r.main.heldOut.queries} | ${spread((m) => m.precisionAt1)} | ${spread((m) => m.meanAveragePrecision)} |`,
+    mdRow([
+      're-chosen per fold',
+      `the other half (split seed ${MAIN_SEED})`,
+      'all 10, held out (pooled)',
+      r.main.heldOut.queries,
+      f3(r.main.heldOut.precisionAt1),
+      f3(r.main.heldOut.meanAveragePrecision),
+    ]),
+    mdRow([
+      're-chosen per fold',
+      `the other half, ${splits} more random splits`,
+      'held out (pooled), mean (min–max)',
+      r.main.heldOut.queries,
+      spread((m) => m.precisionAt1),
+      spread((m) => m.meanAveragePrecision),
+    ]),
   ].join('\n');
 }
 
@@ -340,16 +362,17 @@ function formatDetection(r: ReturnType<typeof detectionCv>, splits: number): str
     row(`grid best on all 10 patients (${k(r.bestAll.constants)}), in-sample maximum`, sensitivities(r.bestAll.pooled)),
     row(`default, scored per fold (same operating points as held-out rows)`, sensitivities(r.main.defaultOnFolds)),
     row(`re-chosen per fold, held out (split seed ${MAIN_SEED}; chosen: ${r.main.chosen.map(k).join(' | ')})`, sensitivities(r.main.heldOut)),
-    `| re-chosen per fold, held out: ${splits} more random splits, mean (min–max) | ${sensitivities(r.main.heldOut).n} | ${spread('iou')} | ${spread('centre')} |`,
+    mdRow([`re-chosen per fold, held out: ${splits} more random splits, mean (min–max)`, sensitivities(r.main.heldOut).n, spread('iou'), spread('centre')]),
   ].join('\n');
   const types = [...new Set(r.inSample.types)].sort((a, b) => a - b);
   const perType = [
-    '| coarse type | lesions | in-sample IoU ≥ 0.5 at 1 / 2 / 4 FP | held-out IoU ≥ 0.5 at 1 / 2 / 4 FP | in-sample centre at 1 / 2 / 4 FP | held-out centre at 1 / 2 / 4 FP |',
+    mdRow(['coarse type', 'lesions', 'in-sample IoU ≥ 0.5 at 1 / 2 / 4 FP', 'held-out IoU ≥ 0.5 at 1 / 2 / 4 FP', 'in-sample centre at 1 / 2 / 4 FP', 'held-out centre at 1 / 2 / 4 FP']),
     '|---|---|---|---|---|---|',
     ...types.map((t) => {
       const a = sensitivities(r.inSample, t);
       const b = sensitivities(r.main.heldOut, t);
-      return `| ${t} ${COARSE_TYPES[t] ?? ''} | ${a.n} | ${a.iou.map(pct).join(' / ')} | ${b.iou.map(pct).join(' / ')} | ${a.centre.map(pct).join(' / ')} | ${b.centre.map(pct).join(' / ')} |`;
+      const rates = (v: number[]) => v.map(pct).join(' / ');
+      return mdRow([`${t} ${COARSE_TYPES[t] ?? ''}`, a.n, rates(a.iou), rates(b.iou), rates(a.centre), rates(b.centre)]);
     }),
   ].join('\n');
   return `${overall}\n\nPer coarse type (held out: split seed ${MAIN_SEED}; each fold at its own operating points):\n\n${perType}`;
@@ -380,11 +403,20 @@ async function main() {
     console.log(`retrieval (${((performance.now() - t) / 1000).toFixed(0)} s):\n${table}\n`);
     const splitMap = mean(r.more.map((x) => x.heldOut.meanAveragePrecision));
     reading.push(
-      `retrieval mAP ${f3(r.inSample.meanAveragePrecision)} in-sample → ${f3(r.main.heldOut.meanAveragePrecision)} held out (split seed ${MAIN_SEED}; ${f3(splitMap)} averaged over ${splits} more splits), ` +
+      `retrieval mAP ${f3(r.inSample.meanAveragePrecision)} in-sample → ${f3(r.main.heldOut.meanAveragePrecision)} held out ` +
+        `(split seed ${MAIN_SEED}; ${f3(splitMap)} averaged over ${splits} more splits), ` +
         `P@1 ${f3(r.inSample.precisionAt1)} → ${f3(r.main.heldOut.precisionAt1)} (${f3(mean(r.more.map((x) => x.heldOut.precisionAt1)))})`,
     );
     sections.push(
-      `### Retrieval (type-relevant, cross-patient): in-sample and held-out\n\nGrid: histogram weight 1, scattering ${SCATTERING_WEIGHTS.join(' / ')}, position ${POSITION_WEIGHTS.join(' / ')} (${RETRIEVAL_GRID.length} points, chosen by mAP among the training patients' lesions). Held-out queries search the lesions of every other patient (both halves), as the in-sample rows do.\n\n${table}`,
+      [
+        '### Retrieval (type-relevant, cross-patient): in-sample and held-out',
+        '',
+        `Grid: histogram weight 1, scattering ${SCATTERING_WEIGHTS.join(' / ')}, position ${POSITION_WEIGHTS.join(' / ')} ` +
+          `(${RETRIEVAL_GRID.length} points, chosen by mAP among the training patients' lesions). ` +
+          'Held-out queries search the lesions of every other patient (both halves), as the in-sample rows do.',
+        '',
+        table,
+      ].join('\n'),
     );
   }
   if (only !== 'retrieval') {
@@ -395,15 +427,32 @@ async function main() {
     console.log(`detection (${((performance.now() - t) / 1000).toFixed(0)} s):\n${table}\n`);
     const at4 = REPORT_RATES.indexOf(4);
     reading.push(
-      `detection sensitivity (IoU ≥ 0.5) at 4 FP per slice ${pct(sensitivities(r.inSample).iou[at4])} in-sample → ${pct(sensitivities(r.main.heldOut).iou[at4])} held out ` +
+      `detection sensitivity (IoU ≥ 0.5) at 4 FP per slice ${pct(sensitivities(r.inSample).iou[at4])} in-sample → ` +
+        `${pct(sensitivities(r.main.heldOut).iou[at4])} held out ` +
         `(${pct(mean(r.more.map((x) => sensitivities(x.heldOut).iou[at4])))} averaged over ${splits} more splits)`,
     );
     sections.push(
-      `### Detection (FROC, one pooled score threshold per evaluated set): in-sample and held-out\n\nGrid: smallest lesion scale σmin 3 / 5 / 7 px (MIN_LESION_SIGMA), enhancement HU 100 / 120 / 160 (ENHANCED_HU), fat/gas HU −100 / −60 / −30 (FAT_HU), asymmetry scale 0.15 / 0.25 / 0.4 (ASYMMETRY_FULL), refined box margin 1 / 3 / 5 px (REFINED_BOX_MARGIN_PX): ${r.gridSize} points, chosen by the mean IoU ≥ 0.5 sensitivity at 1, 2 and 4 FP per slice on the training patients' slices. The scale space, peaks and features are computed once; the grid re-scores, suppresses and refines. Held-out sensitivities pool both folds' lesions, each fold at its own FP rates (its slices only).\n\n${table}`,
+      [
+        '### Detection (FROC, one pooled score threshold per evaluated set): in-sample and held-out',
+        '',
+        'Grid: smallest lesion scale σmin 3 / 5 / 7 px (MIN_LESION_SIGMA), enhancement HU 100 / 120 / 160 (ENHANCED_HU), ' +
+          'fat/gas HU −100 / −60 / −30 (FAT_HU), asymmetry scale 0.15 / 0.25 / 0.4 (ASYMMETRY_FULL), ' +
+          'refined box margin 1 / 3 / 5 px (REFINED_BOX_MARGIN_PX): ' +
+          `${r.gridSize} points, chosen by the mean IoU ≥ 0.5 sensitivity at 1, 2 and 4 FP per slice on the training patients' slices. ` +
+          'The scale space, peaks and features are computed once; the grid re-scores, suppresses and refines. ' +
+          "Held-out sensitivities pool both folds' lesions, each fold at its own FP rates (its slices only).",
+        '',
+        table,
+      ].join('\n'),
     );
   }
   const seconds = (performance.now() - t0) / 1000;
-  const header = `${lesions} lesions on ${slices.length} slices, ${patients} patients; two folds over patients (split seed ${MAIN_SEED}: ${twoPatientFolds(slices.map((s) => s.lesions[0].patientIndex), MAIN_SEED).map((f) => f.join(', ')).join(' | ')}), plus ${splits} random splits (seeds ${MAIN_SEED + 1}–${MAIN_SEED + splits}). ${seconds.toFixed(0)} s in all, load average ${os.loadavg()[0].toFixed(1)}.`;
+  const mainFolds = twoPatientFolds(slices.map((s) => s.lesions[0].patientIndex), MAIN_SEED);
+  const header =
+    `${lesions} lesions on ${slices.length} slices, ${patients} patients; two folds over patients ` +
+    `(split seed ${MAIN_SEED}: ${mainFolds.map((f) => f.join(', ')).join(' | ')}), ` +
+    `plus ${splits} random splits (seeds ${MAIN_SEED + 1}–${MAIN_SEED + splits}). ` +
+    `${seconds.toFixed(0)} s in all, load average ${os.loadavg()[0].toFixed(1)}.`;
   console.log(header);
   if (process.argv.includes('--write')) {
     const set = path.basename(path.dirname(csvPath));
@@ -416,7 +465,7 @@ async function main() {
         '',
         header,
         '',
-        `In short: ${reading.join('; ')}. The in-sample rows reproduce \`npm run eval -- retrieval\` and \`npm run eval -- detection\` on the same lesions.`,
+        `In short: ${reading.join('; ')}. ` + 'The in-sample rows reproduce `npm run eval -- retrieval` and `npm run eval -- detection` on the same lesions.',
         '',
         ...sections.flatMap((s) => [s, '']),
         CV_NOTE,
@@ -427,8 +476,10 @@ async function main() {
 }
 
 const CV_NOTE =
-  'Not cross-validated here: the point-to-box margin (POINT_BOX_MARGIN_PX, also chosen on these lesions), the detector\'s scale space and peak counts, and the encoder\'s scattering design. ' +
-  'The defaults are not changed from these numbers: with 5 patients per half the chosen constants move with the split, and a grid point that wins on 25 lesions is no evidence that it is better on the archive. The held-out rows are the numbers to quote for new patients; the in-sample rows are how the constants were chosen.';
+  "Not cross-validated here: the point-to-box margin (POINT_BOX_MARGIN_PX, also chosen on these lesions), the detector's scale space and peak counts, " +
+  "and the encoder's scattering design. The defaults are not changed from these numbers: with 5 patients per half the chosen constants move with the split, " +
+  'and a grid point that wins on 25 lesions is no evidence that it is better on the archive. ' +
+  'The held-out rows are the numbers to quote for new patients; the in-sample rows are how the constants were chosen.';
 
 main().catch((error) => {
   console.error(error);

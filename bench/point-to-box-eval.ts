@@ -150,12 +150,17 @@ async function main() {
 }
 
 const POINT_TO_BOX_NOTE = (m: number) =>
-  `The shared 51 lesions carry boxes only (their \`lesions.csv\` has no \`Measurement_coordinates\` or \`Lesion_diameters_Pixel_\`), so the reference is the true box less the ${m} px margin ` +
-  `point-to-box itself adds (DeepLesion boxes sit a few pixels outside the lesion): a RECIST long axis drawn inside that box is at least its longer side and at most its diagonal. ` +
-  `The interval row counts an estimate inside [longer side, diagonal] as exact. With DeepLesion's own DL_info.csv (\`--format deeplesion\`) the reference is its RECIST long axis. ` +
-  `The contour and today's \`longAxisPx\` measure the same thresholded region (pixel edges against pixel centres + 1 px), so they agree closely; the outline's gain is the ` +
-  `polygon itself, the axes' end points and a short axis drawn perpendicular inside the lesion. The large errors (90th percentile) come from the clicks whose region leaked or ` +
-  `caught part of the lesion: compare the row limited to boxes with IoU ≥ 0.5.`;
+  [
+    "The shared 51 lesions carry boxes only (their `lesions.csv` has no `Measurement_coordinates` or `Lesion_diameters_Pixel_`),",
+    `so the reference is the true box less the ${m} px margin point-to-box itself adds (DeepLesion boxes sit a few pixels outside the lesion):`,
+    'a RECIST long axis drawn inside that box is at least its longer side and at most its diagonal.',
+    'The interval row counts an estimate inside [longer side, diagonal] as exact.',
+    "With DeepLesion's own DL_info.csv (`--format deeplesion`) the reference is its RECIST long axis.",
+    "The contour and today's `longAxisPx` measure the same thresholded region (pixel edges against pixel centres + 1 px), so they agree closely;",
+    "the outline's gain is the polygon itself, the axes' end points and a short axis drawn perpendicular inside the lesion.",
+    'The large errors (90th percentile) come from the clicks whose region leaked or caught part of the lesion:',
+    'compare the row limited to boxes with IoU ≥ 0.5.',
+  ].join(' ');
 
 main().catch((error) => {
   console.error(error);
