@@ -10,7 +10,8 @@ import { Axis, recistAxes } from './recist-axes';
  * that best separates a disc around the point from its ring (contrast over spread, over radii 2–90 px),
  * threshold the lightly smoothed slice at the disc/ring midpoint, keep the connected region under the
  * point (within 2.5 radii) and return its bounding box, with the long axis (largest extent) and the
- * short axis (largest extent perpendicular to it).
+ * short axis (largest extent perpendicular to it), and its outline: the region's boundary traced along
+ * pixel edges and simplified, with RECIST diameters drawn on it (recist-axes.ts).
  */
 export interface PointToBoxResult {
   box: Box;
