@@ -9,12 +9,7 @@ import { SearchService } from '../../src/search/search.service';
 import { LesionTagsService } from '../../src/tags/lesion-tags.service';
 import { TagQueryService } from '../../src/tags/tag-query.service';
 import { VocabularyService, VocabularySnapshot } from '../../src/tags/vocabulary.service';
-import { asDependency, MethodMocks } from '../helpers/typed-mocks';
-
-type RepositoryMock = MethodMocks<
-  CohortsRepository,
-  'counts' | 'pageIds' | 'fingerprint' | 'createCohort' | 'updateDescription' | 'addVersion' | 'findVersion' | 'list' | 'delete' | 'streamMembers'
->;
+import { asDependency, mockMethods } from '../helpers/typed-mocks';
 
 const savedRow = (over: Partial<CohortVersionRow> = {}): CohortVersionRow => ({
   cohortId: 7,
@@ -34,33 +29,33 @@ const savedRow = (over: Partial<CohortVersionRow> = {}): CohortVersionRow => ({
 });
 
 function setup() {
-  const repository: RepositoryMock = {
-    counts: jest.fn(async () => [
-      { dim: 'total' as const, key: null, count: 2 },
-      { dim: 'type' as const, key: '4', count: 1 },
-      { dim: 'type' as const, key: '2', count: 1 },
-    ]),
-    pageIds: jest.fn(async () => [11, 12]),
-    fingerprint: jest.fn(async () => ({ count: 2, md5: 'md5-of-2' })),
-    createCohort: jest.fn(async () => 7),
-    updateDescription: jest.fn(async () => undefined),
-    addVersion: jest.fn(async () => 1),
-    findVersion: jest.fn(async (_id: number, version?: number) => savedRow({ version: version ?? 1 })),
-    list: jest.fn(async () => []),
-    delete: jest.fn(async () => true),
-    streamMembers: jest.fn(async () => 0),
-  };
-  const lesions: MethodMocks<LesionsService, 'getLesionViews'> = { getLesionViews: jest.fn(async () => []) };
-  const tagQueries: MethodMocks<TagQueryService, 'compile'> = {
-    compile: jest.fn(async (text: string) => ({ sql: 'SELECT lesion_id, 1 AS score FROM lesion_term WHERE term_id = 9', interpretation: { text, understood: text, terms: [], unknownWords: [], corrections: [] } })),
-  };
-  const tags: MethodMocks<LesionTagsService, 'labelsVersion' | 'termsOf'> = { labelsVersion: jest.fn(async () => 5), termsOf: jest.fn(async () => new Map()) };
-  const vocabulary: MethodMocks<VocabularyService, 'current'> = { current: jest.fn(async () => new VocabularySnapshot([], new Map(), 3)) };
-  const search: MethodMocks<SearchService, 'similarAbove'> = { similarAbove: jest.fn(async () => [{ lesionId: 11, similarity: 0.9 }, { lesionId: 13, similarity: 0.8 }]) };
-  const encoder: MethodMocks<EncoderService, 'status'> = {
-    status: jest.fn((): EncoderStatus => ({ state: 'ready', message: null, name: 'enc', modelId: 'model-1', dim: 4, providers: ['cpu'] })),
-  };
-  const growth: MethodMocks<GrowthService, 'lesionsWithResponse'> = { lesionsWithResponse: jest.fn(async () => [13, 14]) };
+  const repository = mockMethods<CohortsRepository>()({
+    counts: async () => [
+      { dim: 'total', key: null, count: 2 },
+      { dim: 'type', key: '4', count: 1 },
+      { dim: 'type', key: '2', count: 1 },
+    ],
+    pageIds: async () => [11, 12],
+    fingerprint: async () => ({ count: 2, md5: 'md5-of-2' }),
+    createCohort: async () => 7,
+    updateDescription: async () => undefined,
+    addVersion: async () => 1,
+    findVersion: async (_id: number, version?: number) => savedRow({ version: version ?? 1 }),
+    list: async () => [],
+    delete: async () => true,
+    streamMembers: async () => 0,
+  });
+  const lesions = mockMethods<LesionsService>()({ getLesionViews: async () => [] });
+  const tagQueries = mockMethods<TagQueryService>()({
+    compile: async (text: string) => ({ sql: 'SELECT lesion_id, 1 AS score FROM lesion_term WHERE term_id = 9', interpretation: { text, understood: text, terms: [], unknownWords: [], corrections: [], warnings: [] } }),
+  });
+  const tags = mockMethods<LesionTagsService>()({ labelsVersion: async () => 5, termsOf: async () => new Map() });
+  const vocabulary = mockMethods<VocabularyService>()({ current: async () => new VocabularySnapshot([], new Map(), 3) });
+  const search = mockMethods<SearchService>()({ similarAbove: async () => [{ lesionId: 11, similarity: 0.9 }, { lesionId: 13, similarity: 0.8 }] });
+  const encoder = mockMethods<EncoderService>()({
+    status: (): EncoderStatus => ({ state: 'ready', message: null, name: 'enc', modelId: 'model-1', dim: 4, providers: ['cpu'] }),
+  });
+  const growth = mockMethods<GrowthService>()({ lesionsWithResponse: async () => [13, 14] });
   const service = new CohortsService(
     asDependency<CohortsRepository>(repository),
     asDependency<LesionsService>(lesions),
@@ -101,7 +96,7 @@ describe('CohortsService (typed repository mocks)', () => {
 
   it('intersects the similar-to lesions with the responding ones, and compiles the tag query into the member query', async () => {
     const { service, repository, search, growth } = setup();
-    const preview = await service.preview({ tags: 'liver', similarTo: { lesionId: 11, minSimilarity: 0.5 }, response: ['PD'] }, ALL_DATASETS);
+    const preview = await service.preview({ tags: 'liver', similarTo: { lesionId: 11, minSimilarity: 0.5, excludeSamePatient: true }, response: ['PD'] }, ALL_DATASETS);
     expect(search.similarAbove).toHaveBeenCalledWith(11, 0.5, true, ALL_DATASETS);
     expect(growth.lesionsWithResponse).toHaveBeenCalledWith(['PD'], ALL_DATASETS);
     const query = repository.counts.mock.calls[0][0];

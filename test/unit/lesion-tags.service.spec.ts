@@ -5,7 +5,7 @@ import { LesionTagRow, LesionTagsRepository } from '../../src/tags/lesion-tags.r
 import { LesionTagsService } from '../../src/tags/lesion-tags.service';
 import { TagPredictionService } from '../../src/tags/tag-prediction.service';
 import { VocabularyService, VocabularySnapshot } from '../../src/tags/vocabulary.service';
-import { asDependency, MethodMocks } from '../helpers/typed-mocks';
+import { asDependency, mockMethods } from '../helpers/typed-mocks';
 
 const ids = new Map(DEFAULT_VOCABULARY.map((t, i) => [t.name, i + 1]));
 const snapshot = new VocabularySnapshot([...DEFAULT_VOCABULARY], ids, 1);
@@ -26,20 +26,17 @@ const row = (lesionId: number, term: string, over: Partial<LesionTagRow> = {}): 
 });
 
 function setup() {
-  const repository: MethodMocks<
-    LesionTagsRepository,
-    'lesionDataset' | 'tagsOf' | 'addCuratorTag' | 'rejectTerms' | 'saveReport' | 'replaceSourceTags' | 'lesionIdsBySourceRow'
-  > = {
-    lesionDataset: jest.fn(async (id: number) => (id === 404 ? null : 'site-a')),
-    tagsOf: jest.fn(async () => []),
-    addCuratorTag: jest.fn(async () => undefined),
-    rejectTerms: jest.fn(async () => 1),
-    saveReport: jest.fn(async () => undefined),
-    replaceSourceTags: jest.fn(async (_source, _lesionIds, tags) => tags.length),
-    lesionIdsBySourceRow: jest.fn(async () => new Map([[10, 100], [11, 101]])),
-  };
-  const vocabulary: MethodMocks<VocabularyService, 'current'> = { current: jest.fn(async () => snapshot) };
-  const prediction: MethodMocks<TagPredictionService, 'schedule'> = { schedule: jest.fn() };
+  const repository = mockMethods<LesionTagsRepository>()({
+    lesionDataset: async (id: number) => (id === 404 ? null : 'site-a'),
+    tagsOf: async () => [],
+    addCuratorTag: async () => undefined,
+    rejectTerms: async () => 1,
+    saveReport: async () => undefined,
+    replaceSourceTags: async (_source, _lesionIds, tags) => tags.length,
+    lesionIdsBySourceRow: async () => new Map([[10, 100], [11, 101]]),
+  });
+  const vocabulary = mockMethods<VocabularyService>()({ current: async () => snapshot });
+  const prediction = mockMethods<TagPredictionService>()({ schedule: () => undefined });
   const service = new LesionTagsService(asDependency<LesionTagsRepository>(repository), asDependency<VocabularyService>(vocabulary), asDependency<TagPredictionService>(prediction));
   return { service, repository, prediction };
 }

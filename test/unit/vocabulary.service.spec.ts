@@ -1,10 +1,10 @@
-import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, NotFoundException } from '@nestjs/common';
 import { ChangeFeedService, ChangeHandler } from '../../src/change-log/change-feed.service';
 import { LesionTagsRepository } from '../../src/tags/lesion-tags.repository';
 import { VocabularyTerm } from '../../src/tags/vocabulary';
 import { StoredVocabulary, VocabularyRepository } from '../../src/tags/vocabulary.repository';
 import { VocabularyService } from '../../src/tags/vocabulary.service';
-import { asDependency, MethodMocks } from '../helpers/typed-mocks';
+import { asDependency, mockMethods } from '../helpers/typed-mocks';
 
 const term = (name: string, parents: string[] = [], synonyms: string[] = []): VocabularyTerm => ({
   name,
@@ -19,14 +19,14 @@ const stored = (terms: VocabularyTerm[], version: number): StoredVocabulary => (
 
 function setup(initial: StoredVocabulary) {
   let current = initial;
-  const repository: MethodMocks<VocabularyRepository, 'load' | 'currentVersion' | 'save'> = {
-    load: jest.fn(async () => current),
-    currentVersion: jest.fn(async () => current.version),
-    save: jest.fn(async () => undefined),
-  };
-  const tags: MethodMocks<LesionTagsRepository, 'syncCoarseTypeTags'> = { syncCoarseTypeTags: jest.fn(async () => 0) };
+  const repository = mockMethods<VocabularyRepository>()({
+    load: async () => current,
+    currentVersion: async () => current.version,
+    save: async () => true,
+  });
+  const tags = mockMethods<LesionTagsRepository>()({ syncCoarseTypeTags: async () => 0 });
   let onChange: ChangeHandler | null = null;
-  const changes: MethodMocks<ChangeFeedService, 'subscribe'> = { subscribe: jest.fn((handler: ChangeHandler) => void (onChange = handler)) };
+  const changes = mockMethods<ChangeFeedService>()({ subscribe: (handler: ChangeHandler) => void (onChange = handler) });
   const service = new VocabularyService(asDependency<VocabularyRepository>(repository), asDependency<LesionTagsRepository>(tags), asDependency<ChangeFeedService>(changes));
   return {
     service,
@@ -83,6 +83,19 @@ describe('VocabularyService (typed repository mocks)', () => {
     expect(origin).toBe('lesanet.xlsx');
     expect(savedTerms.map((t) => t.name).sort()).toEqual(['abdomen', 'hepatic lesion', 'liver']);
     expect(savedTerms.find((t) => t.name === 'liver')!.parents).toEqual(['abdomen']);
+  });
+
+  it('merges again from the new state when another import saved in between, and gives up with a 409', async () => {
+    const { service, repository, replaceStored } = setup(stored([term('liver')], 1));
+    repository.save.mockImplementationOnce(async () => {
+      replaceStored(stored([term('liver'), term('lung')], 2));
+      return false;
+    });
+    await service.importOntology([term('kidney')], 'second.xlsx');
+    expect(repository.save.mock.calls.map((c) => c[3])).toEqual([1, 2]);
+    expect(repository.save.mock.calls[1][0].map((t) => t.name).sort()).toEqual(['kidney', 'liver', 'lung']);
+    repository.save.mockResolvedValue(false);
+    await expect(service.importOntology([term('kidney')], 'third.xlsx')).rejects.toThrow(ConflictException);
   });
 
   it('answers a 400 naming the format for a file that is not a spreadsheet', async () => {
