@@ -58,7 +58,7 @@ function setup(options: { distributed?: boolean; role?: 'all' | 'api' | 'worker'
     asDependency<UploadDecoder>({}),
     asDependency<ReferencedSliceService>({}),
     asDependency<DetectionJobsRepository>(jobs),
-    { ...queue, distributed: options.distributed ?? false } as JobQueue,
+    asDependency<JobQueue>({ ...queue, distributed: options.distributed ?? false }),
   );
   return { service, jobs, queue, detectorState };
 }
