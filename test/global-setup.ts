@@ -28,13 +28,13 @@ export default async function globalSetup(globalConfig: { testPathPattern?: stri
 }
 
 /**
- * Unit specs need no database: a run limited to the unit project, or to paths under src/, starts
+ * Unit specs need no database: a run limited to the unit project, or to paths under src/ or test/unit/, starts
  * none (test/helpers/database.ts says so clearly if a test needs one after all).
  */
 export function needsDatabase(projects: string[], testPathPattern: string): boolean {
   if (projects.length && !projects.some((p) => p === 'medium' || p === 'e2e')) return false;
   const patterns = testPathPattern.split('|').filter(Boolean);
-  if (patterns.length && patterns.every((p) => /^(\.\/)?src[/\\]/.test(p))) return false;
+  if (patterns.length && patterns.every((p) => /^(\.\/)?(src|test[/\\]unit)[/\\]/.test(p))) return false;
   return true;
 }
 

@@ -16,11 +16,13 @@ export class VocabularyRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async load(): Promise<StoredVocabulary> {
-    const [terms, parents, exclusive, [version]] = await Promise.all([
+    // The version first: a save committed while the rest is read leaves it older than the terms, never newer,
+    // so save(…, basedOnVersion) refuses a merge built on what it read.
+    const version = await this.currentVersion();
+    const [terms, parents, exclusive] = await Promise.all([
       this.dataSource.query(`SELECT id, name, term_class, synonyms FROM vocabulary_term ORDER BY id`) as Promise<{ id: number; name: string; term_class: TermClass; synonyms: string[] }[]>,
       this.dataSource.query(`SELECT c.name AS child, p.name AS parent FROM term_parent tp JOIN vocabulary_term c ON c.id = tp.term_id JOIN vocabulary_term p ON p.id = tp.parent_id`) as Promise<{ child: string; parent: string }[]>,
       this.dataSource.query(`SELECT a.name AS a, b.name AS b FROM term_exclusive e JOIN vocabulary_term a ON a.id = e.term_id JOIN vocabulary_term b ON b.id = e.other_id`) as Promise<{ a: string; b: string }[]>,
-      this.dataSource.query(`SELECT value FROM tag_state WHERE key = 'vocabulary_version'`) as Promise<{ value: string }[]>,
     ]);
     const byName = new Map<string, VocabularyTerm>(terms.map((t) => [t.name, { name: t.name, termClass: t.term_class, synonyms: t.synonyms, parents: [], children: [], exclusive: [] }]));
     for (const { child, parent } of parents) {
@@ -28,7 +30,7 @@ export class VocabularyRepository {
       byName.get(parent)!.children.push(child);
     }
     for (const { a, b } of exclusive) byName.get(a)!.exclusive.push(b);
-    return { terms: [...byName.values()], idByName: new Map(terms.map((t) => [t.name, t.id])), version: Number(version?.value ?? 1) };
+    return { terms: [...byName.values()], idByName: new Map(terms.map((t) => [t.name, t.id])), version };
   }
 
   async currentVersion(): Promise<number> {
@@ -40,12 +42,22 @@ export class VocabularyRepository {
    * Stores a whole (already merged and checked) vocabulary in one transaction: terms upserted by
    * name (their synonyms replaced), edges and closure rewritten. A folded term's tags move to the term it
    * became and it is deleted; removed terms are deleted with their tags. Other terms missing from `terms`
-   * are left as they are.
+   * are left as they are. With `basedOnVersion` (the version the merge was computed from), stores nothing and
+   * returns false when another import saved in between: the caller merges again from the new state.
    */
-  async save(terms: readonly VocabularyTerm[], origin: string, changes: { folded?: readonly { from: string; into: string }[]; removed?: readonly string[] } = {}): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+  async save(
+    terms: readonly VocabularyTerm[],
+    origin: string,
+    changes: { folded?: readonly { from: string; into: string }[]; removed?: readonly string[] } = {},
+    basedOnVersion?: number,
+  ): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
       // One writer at a time: two imports must not interleave their edge rewrites.
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('vocabulary'))`);
+      if (basedOnVersion !== undefined) {
+        const [current] = await manager.query(`SELECT value FROM tag_state WHERE key = 'vocabulary_version'`);
+        if (Number(current?.value ?? 1) !== basedOnVersion) return false;
+      }
       await manager.query(
         `INSERT INTO vocabulary_term (name, term_class, synonyms, origin)
          SELECT name, term_class, synonyms::text[], origin FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS v(name, term_class, synonyms, origin)
@@ -85,6 +97,7 @@ export class VocabularyRepository {
       // Fresh statistics, so the planner reads the rebuilt table's terms by index at once.
       await manager.query(`ANALYZE lesion_term`);
       await manager.query(`UPDATE tag_state SET value = value + 1 WHERE key = 'vocabulary_version'`);
+      return true;
     });
   }
 

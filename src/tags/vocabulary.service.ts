@@ -1,12 +1,12 @@
-import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
+import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
 import { ChangeFeedService } from '../change-log/change-feed.service';
 import { COARSE_TYPE_TERMS, DEFAULT_VOCABULARY } from './default-vocabulary';
 import { parseLesanetOntology } from './lesanet-ontology.parser';
 import { readXlsxRows, XlsxFormatError } from './xlsx';
 import { LesionTagsRepository } from './lesion-tags.repository';
-import { ancestorsByTerm, checkVocabulary, descendantsByTerm, exclusivePairs, ImportMode, MergeConflict, mergeVocabularies } from './ontology';
+import { ancestorsByTerm, checkVocabulary, descendantsByTerm, exclusivePairs, ImportMode, MergeConflict, MergedVocabulary, mergeVocabularies } from './ontology';
 import { TermMatcher } from './term-matcher';
-import { VocabularyRepository } from './vocabulary.repository';
+import { StoredVocabulary, VocabularyRepository } from './vocabulary.repository';
 import { TermClass, VocabularyTerm } from './vocabulary';
 
 /** The vocabulary as the query language, tagging and mining use it: one immutable snapshot. */
@@ -77,6 +77,8 @@ export interface ImportSummary {
 
 // Another process may import a vocabulary; its version is checked at most this often.
 const VERSION_CHECK_MS = 5_000;
+// Concurrent imports make an import merge again; this many tries before a 409.
+const MAX_IMPORT_ATTEMPTS = 5;
 
 @Injectable()
 export class VocabularyService implements OnApplicationBootstrap {
@@ -144,13 +146,20 @@ export class VocabularyService implements OnApplicationBootstrap {
    */
   async importOntology(incoming: VocabularyTerm[], origin: string, mode: ImportMode = 'merge', warnings: string[] = []): Promise<ImportSummary> {
     if (!incoming.length) throw new BadRequestException('The ontology file holds no terms');
-    const stored = await this.repository.load();
-    const merged = mergeVocabularies(stored.terms, incoming, mode);
-    const problems = checkVocabulary(merged.terms);
-    if (problems.length) {
-      throw new BadRequestException({ message: `The ontology cannot be merged: ${problems.length} problem(s)`, problems: problems.slice(0, 50) });
+    let stored: StoredVocabulary;
+    let merged: MergedVocabulary;
+    // Merged from the stored state it saves over: a concurrent import in between means merging again, so the
+    // result is one import applied after the other, never a mix of two merges computed from the same state.
+    for (let attempt = 1; ; attempt++) {
+      stored = await this.repository.load();
+      merged = mergeVocabularies(stored.terms, incoming, mode);
+      const problems = checkVocabulary(merged.terms);
+      if (problems.length) {
+        throw new BadRequestException({ message: `The ontology cannot be merged: ${problems.length} problem(s)`, problems: problems.slice(0, 50) });
+      }
+      if (await this.repository.save(merged.terms, origin, { folded: merged.folded, removed: merged.removed }, stored.version)) break;
+      if (attempt === MAX_IMPORT_ATTEMPTS) throw new ConflictException('The vocabulary kept changing during the import (other imports); try again');
     }
-    await this.repository.save(merged.terms, origin, { folded: merged.folded, removed: merged.removed });
     this.snapshot = null;
     const before = new Set(stored.terms.map((t) => t.name));
     const added = incoming.filter((t) => !before.has(t.name)).length;

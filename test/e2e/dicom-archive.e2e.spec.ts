@@ -1,16 +1,15 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { PatientStudy, writeGsps, writeImage, writeSr } from '../../src/archive/archive-writer.testing';
-import { decodeGray8 } from '../../src/imaging/decode';
 import { decodePng16ToHu } from '../../src/imaging/png16';
 import { IngestRepository } from '../../src/ingest/ingest.repository';
+import { captureOutput, downsampledRealSlices, leaksIn, runCli } from '../helpers/identifying-study';
 import { covers } from '../helpers/route-coverage';
 import { bearer, createTestApp, SHARED_DIR, TEST_MODELS_DIR, TestApp, waitFor } from '../helpers/test-app';
 
-const ROOT = path.resolve(__dirname, '../..');
 const SAMPLES = path.join(SHARED_DIR, 'data/deeplesion-samples');
 const haveSamples = fs.existsSync(path.join(SAMPLES, 'lesions.csv'));
 if (!haveSamples) console.warn(`Skipping the DICOM archive tests: ${SAMPLES} is absent`);
@@ -27,22 +26,6 @@ const IDENTIFYING = [
   '20190110', '2019-01-10', '20190420', '2019-04-20', '20200202', '2020-02-02', '20180808', '2018-08-08', 'SN-99881', UID,
 ];
 
-/** Real DeepLesion key slices (8-bit, HU -1024..3071), averaged down to SIDE² so the test stays quick. */
-function realSlices(count: number): Float32Array[] {
-  const names = fs.readdirSync(path.join(SAMPLES, 'images')).filter((n) => n.endsWith('.jpg')).sort().slice(0, count);
-  return names.map((name) => {
-    const hu = decodeGray8(fs.readFileSync(path.join(SAMPLES, 'images', name)), { low: -1024, high: 3071 });
-    const f = hu.width / SIDE;
-    const out = new Float32Array(SIDE * SIDE);
-    for (let y = 0; y < SIDE; y++)
-      for (let x = 0; x < SIDE; x++) {
-        let sum = 0;
-        for (let dy = 0; dy < f; dy++) for (let dx = 0; dx < f; dx++) sum += hu.data[(y * f + dy) * hu.width + x * f + dx];
-        out[y * SIDE + x] = Math.round(sum / (f * f));
-      }
-    return out;
-  });
-}
 
 interface SeriesSpec {
   patient: PatientStudy;
@@ -138,19 +121,13 @@ interface SeriesSpec {
   }
 
   beforeAll(async () => {
-    pixels = realSlices(5);
+    pixels = downsampledRealSlices(SAMPLES, 5, SIDE);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dicom-archive-e2e-'));
     dataDir = path.join(dir, 'data');
     fs.mkdirSync(dataDir);
     t = await createTestApp({ SAMPLE_AUTOLOAD: 'false', INGEST_ROOTS: dir, DATA_DIR: dataDir, DEID_SECRET: SECRET, ARCHIVE_DECODE_WORKERS: '1' });
     db = t.app.get(DataSource);
-    for (const stream of [process.stdout, process.stderr]) {
-      const write = stream.write.bind(stream);
-      jest.spyOn(stream, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
-        captured.push(String(chunk));
-        return write(chunk, ...rest);
-      }) as typeof stream.write);
-    }
+    captureOutput(captured);
   });
   afterAll(async () => {
     jest.restoreAllMocks();
@@ -270,25 +247,21 @@ interface SeriesSpec {
     expect((Date.parse(later.study_date) - Date.parse(first.study_date)) / 86_400_000).toBe(203);
   });
 
-  const runCli = (args: string[], extra: Record<string, string>) => {
-    const env = { ...process.env, DATABASE_URL: t.database.url, MODELS_DIR: TEST_MODELS_DIR, INDEX_DIR: t.config.index.dir, DATA_DIR: dataDir, DEID_SECRET: SECRET, LOG_LEVEL: 'error', SAMPLE_AUTOLOAD: 'false', ARCHIVE_DECODE_WORKERS: '0', ...extra };
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    return new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, output })));
+  const runCliHere = (args: string[], extra: Record<string, string>) => {
+    const env = { DATABASE_URL: t.database.url, MODELS_DIR: TEST_MODELS_DIR, INDEX_DIR: t.config.index.dir, DATA_DIR: dataDir, DEID_SECRET: SECRET, LOG_LEVEL: 'error', SAMPLE_AUTOLOAD: 'false', ARCHIVE_DECODE_WORKERS: '0', ...extra };
+    return runCli(args, env);
   };
 
   it('survives a kill -9 inside a series transaction: the re-run resumes the same job and ends with exactly the expected lesions', async () => {
     const args = ['ingest', 'dicom', '--dir', archive, '--annotations', path.join(dir, 'archive-annotations.csv'), '--dataset', 'crashed'];
-    const crashed = await runCli(args, { LRS_TEST_CRASH_AT: 'ingest-before-commit', LRS_TEST_CRASH_SKIP: '2' });
+    const crashed = await runCliHere(args, { LRS_TEST_CRASH_AT: 'ingest-before-commit', LRS_TEST_CRASH_SKIP: '2' });
     expect({ signal: crashed.signal, output: crashed.output.slice(-300) }).toEqual({ signal: 'SIGKILL', output: expect.any(String) });
     const [job] = await db.query(`SELECT id, cursor, status, imported_rows FROM ingest_job WHERE dataset = 'crashed'`);
     expect({ cursor: job.cursor, status: job.status }).toEqual({ cursor: 2, status: 'running' });
     expect((await lesionRows('crashed')).length).toBe(job.imported_rows);
     expect(await t.app.get(IngestRepository).markOrphansInterrupted()).toBe(1);
 
-    const again = await runCli(args, {});
+    const again = await runCliHere(args, {});
     expect({ code: again.code, output: again.output }).toEqual({ code: 0, output: expect.stringMatching(/Import completed: 25 files, 5 series, 6 lesions/) });
     expect(await db.query(`SELECT id, cursor, status FROM ingest_job WHERE dataset = 'crashed'`)).toEqual([{ id: job.id, cursor: 5, status: 'completed' }]);
     const strip = (rows: Record<string, unknown>[]) => rows.map(({ id, image_path, embedded, ...rest }) => (void id, void image_path, void embedded, rest));
@@ -296,7 +269,7 @@ interface SeriesSpec {
   });
 
   it('leaves no identifying value in the database dump, the API answers, the logs or any file under DATA_DIR and the index', async () => {
-    const found = (where: string, text: string) => IDENTIFYING.filter((value) => text.includes(value)).map((value) => `${where}: ${value}`);
+    const found = (where: string, text: string) => leaksIn(where, text, IDENTIFYING);
     const leaks: string[] = [];
     leaks.push(...found('pg_dump', execFileSync('pg_dump', ['--data-only', '--no-owner', t.database.url], { maxBuffer: 512 * 1024 ** 2 }).toString('latin1')));
     const ids = (await db.query(`SELECT l.id FROM lesion l JOIN patient p ON p.id = l.patient_id `)).map((r: { id: number }) => r.id);

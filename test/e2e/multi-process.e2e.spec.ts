@@ -1,11 +1,11 @@
-import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
+import { ServiceProcess as Service, startServiceProcess, stopServiceProcess as stopService } from '../helpers/service-process';
 import { SHARED_DIR, TEST_MODELS_DIR, waitFor } from '../helpers/test-app';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -14,12 +14,6 @@ const hasSamples = fs.existsSync(path.join(SAMPLES, 'lesions.csv'));
 if (!hasSamples) console.log(`[multi-process e2e] skipped: ${SAMPLES} is absent (real DeepLesion samples, see ../shared/README)`);
 // What the issue asks of propagation: a change made through one process shows in another within this.
 const PROPAGATION_MS = 2000;
-
-interface Service {
-  url: string;
-  child: ChildProcess;
-  output: string[];
-}
 
 interface Hit {
   lesion: { id: number };
@@ -56,8 +50,8 @@ interface Hit {
       ENCODER_PREPARE_WORKERS: '0',
     };
     // One after the other: the first runs the migrations.
-    a = await startService(env);
-    b = await startService(env);
+    a = await startServiceProcess(env, 'all');
+    b = await startServiceProcess(env, 'all');
     const created = await cli(['keys', 'create', '--name', 'multi-process', '--role', 'admin']);
     key = created.trim().split('\n').pop()!.trim();
   });
@@ -161,41 +155,3 @@ interface Hit {
     expect(owners[0].n).toBe(1);
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startService(env: Record<string, string>): Promise<Service> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
-      return (await fetch(`${url}/health/live`).catch(() => null))?.ok;
-    }, 180_000, 200);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}\n${output.join('')}`);
-  }
-  return { url, child, output };
-}
-
-async function stopService(service: Service): Promise<void> {
-  if (service.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => service.child.once('exit', resolve));
-  service.child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
-  if (service.child.exitCode === null) service.child.kill('SIGKILL');
-}

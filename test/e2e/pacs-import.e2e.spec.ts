@@ -1,17 +1,15 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { PatientStudy, writeGsps, writeImage, writeSr } from '../../src/archive/archive-writer.testing';
-import { decodeGray8 } from '../../src/imaging/decode';
 import { describeWithOrthanc, freePort, OrthancServer, startOrthanc } from '../helpers/orthanc';
+import { captureOutput, downsampledRealSlices, leaksIn, runCli } from '../helpers/identifying-study';
 import { covers } from '../helpers/route-coverage';
 import { AuthService } from '../../src/auth/auth.service';
 import { IngestRepository } from '../../src/ingest/ingest.repository';
 import { bearer, createTestApp, SHARED_DIR, TEST_MODELS_DIR, TestApp, waitFor } from '../helpers/test-app';
-
-const ROOT = path.resolve(__dirname, '../..');
 
 const SAMPLES = path.join(SHARED_DIR, 'data/deeplesion-samples');
 const haveSamples = fs.existsSync(path.join(SAMPLES, 'lesions.csv'));
@@ -26,22 +24,6 @@ const IDENTIFYING = ['Marlowe', 'Philippa', 'PM-424242', 'ST-ELSEWHERE', '196006
 /** The source's UIDs: answers to a query by reference repeat the caller's own reference, nothing else may hold them. */
 const SOURCE_UIDS = [UID];
 
-/** Real DeepLesion key slices (8-bit, HU -1024..3071), averaged down to SIDE² so the test stays quick. */
-function realSlices(count: number): Float32Array[] {
-  const names = fs.readdirSync(path.join(SAMPLES, 'images')).filter((n) => n.endsWith('.jpg')).sort().slice(0, count);
-  return names.map((name) => {
-    const hu = decodeGray8(fs.readFileSync(path.join(SAMPLES, 'images', name)), { low: -1024, high: 3071 });
-    const f = hu.width / SIDE;
-    const out = new Float32Array(SIDE * SIDE);
-    for (let y = 0; y < SIDE; y++)
-      for (let x = 0; x < SIDE; x++) {
-        let sum = 0;
-        for (let dy = 0; dy < f; dy++) for (let dx = 0; dx < f; dx++) sum += hu.data[(y * f + dy) * hu.width + x * f + dx];
-        out[y * SIDE + x] = Math.round(sum / (f * f));
-      }
-    return out;
-  });
-}
 
 (haveSamples ? describeWithOrthanc : describe.skip)('PACS import over DICOMweb and priors by reference, against a real Orthanc (e2e)', () => {
   let orthanc: OrthancServer;
@@ -77,7 +59,7 @@ function realSlices(count: number): Float32Array[] {
   }
 
   beforeAll(async () => {
-    pixels = realSlices(4);
+    pixels = downsampledRealSlices(SAMPLES, 4, SIDE);
     orthanc = await startOrthanc();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pacs-import-e2e-'));
     cacheDir = path.join(dir, 'cache');
@@ -103,13 +85,7 @@ function realSlices(count: number): Float32Array[] {
     await loadStudy(other, 9, 2);
     // A study holding only an SR: nothing to import.
     await orthanc.load(writeSr({ ...other, studyUid: `${UID}.8`, seriesUid: `${UID}.8.9`, sopUid: `${UID}.8.9.1`, measurements: [{ sopUid: sop(9, 0), long: [1, 1, 9, 9] }] }));
-    for (const stream of [process.stdout, process.stderr]) {
-      const write = stream.write.bind(stream);
-      jest.spyOn(stream, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
-        captured.push(String(chunk));
-        return write(chunk, ...rest);
-      }) as typeof stream.write);
-    }
+    captureOutput(captured);
   }, 120_000);
   afterAll(async () => {
     jest.restoreAllMocks();
@@ -198,16 +174,12 @@ function realSlices(count: number): Float32Array[] {
     expect(stranger.body.dicomweb.priors).toEqual({ state: 'none', lesions: [] });
   });
 
-  const runCli = (args: string[], extra: Record<string, string>) => {
+  const runCliHere = (args: string[], extra: Record<string, string>) => {
     const env = {
-      ...process.env, DATABASE_URL: t.database.url, MODELS_DIR: TEST_MODELS_DIR, INDEX_DIR: t.config.index.dir, DATA_DIR: path.join(dir, 'data'), DEID_SECRET: SECRET,
+      DATABASE_URL: t.database.url, MODELS_DIR: TEST_MODELS_DIR, INDEX_DIR: t.config.index.dir, DATA_DIR: path.join(dir, 'data'), DEID_SECRET: SECRET,
       DICOMWEB_SOURCES: JSON.stringify(sources), DICOMWEB_CACHE_DIR: cacheDir, LOG_LEVEL: 'error', SAMPLE_AUTOLOAD: 'false', ARCHIVE_DECODE_WORKERS: '0', ...extra,
     };
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    return new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, output })));
+    return runCli(args, env);
   };
   const inodes = () => {
     const out = new Map<string, number>();
@@ -218,7 +190,7 @@ function realSlices(count: number): Float32Array[] {
   it('the CLI imports what a patient query finds; killed inside the import, its re-run resumes the same job without fetching cached instances again; a key limited to another dataset sees no priors', async () => {
     // Patient ST-777: study 9 (images) and study 8 (an SR measuring an image of study 9).
     const args = ['ingest', 'dicomweb', '--source', 'orthanc', '--patient', 'ST-777', '--from', '20200101', '--to', '20211231', '--dataset', 'clinic'];
-    const crashed = await runCli(args, { LRS_TEST_CRASH_AT: 'ingest-before-commit' });
+    const crashed = await runCliHere(args, { LRS_TEST_CRASH_AT: 'ingest-before-commit' });
     expect({ signal: crashed.signal, output: crashed.output.slice(-300) }).toEqual({ signal: 'SIGKILL', output: expect.any(String) });
     const [job] = await db.query(`SELECT id, status, studies_found, studies_retrieved FROM ingest_job WHERE dataset = 'clinic'`);
     expect(job).toMatchObject({ status: 'running', studies_found: 2, studies_retrieved: 2 });
@@ -227,7 +199,7 @@ function realSlices(count: number): Float32Array[] {
     // The killed process's session (and its lock on the job) ends a moment after the process.
     expect(await waitFor(async () => (await t.app.get(IngestRepository).markOrphansInterrupted()) === 1, 15_000)).toBe(true);
 
-    const again = await runCli(args, { DICOMWEB_CACHE_KEEP: 'true' });
+    const again = await runCliHere(args, { DICOMWEB_CACHE_KEEP: 'true' });
     expect({ code: again.code, output: again.output }).toEqual({ code: 0, output: expect.stringMatching(/Import completed: 2\/2 studies retrieved, 2 imported, 3 files, 1 series, 1 lesions imported/) });
     expect(await db.query(`SELECT id, status FROM ingest_job WHERE dataset = 'clinic'`)).toEqual([{ id: job.id, status: 'completed' }]);
     // The same files (same inodes): nothing cached was fetched and rewritten.
@@ -280,7 +252,7 @@ function realSlices(count: number): Float32Array[] {
   });
 
   it('leaves no identifying value of the source in the database, the answers, the logs or the cache\'s names', async () => {
-    const found = (where: string, text: string, values = [...IDENTIFYING, ...SOURCE_UIDS]) => values.filter((v) => text.includes(v)).map((v) => `${where}: ${v}`);
+    const found = (where: string, text: string, values = [...IDENTIFYING, ...SOURCE_UIDS]) => leaksIn(where, text, values);
     const leaks: string[] = [];
     leaks.push(...found('pg_dump', execFileSync('pg_dump', ['--data-only', '--no-owner', t.database.url], { maxBuffer: 512 * 1024 ** 2 }).toString('latin1')));
     leaks.push(...found('answers', answers.join('\n'), IDENTIFYING));
