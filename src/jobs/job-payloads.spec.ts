@@ -34,9 +34,15 @@ describe('job payloads read back from the queue', () => {
     expect(() => parseJobPayload('nope' as 'ingest', {})).toThrow(/unknown job name/);
   });
 
+  it('reads a tag-prediction payload as its force flag alone', () => {
+    expect(parseJobPayload('tag-prediction', { force: true, extra: 1 })).toEqual({ force: true });
+    expect(() => parseJobPayload('tag-prediction', { force: 'yes' })).toThrow(/force must be true or false/);
+    expect(() => parseJobPayload('tag-prediction', {})).toThrow(InvalidJobPayloadError);
+  });
+
   it('never throws anything but InvalidJobPayloadError on arbitrary JSON', () => {
     fc.assert(
-      fc.property(fc.constantFrom('ingest' as const, 'detection' as const), fc.jsonValue(), (name, data) => {
+      fc.property(fc.constantFrom('ingest' as const, 'detection' as const, 'tag-prediction' as const), fc.jsonValue(), (name, data) => {
         try {
           parseJobPayload(name, data);
         } catch (error) {

@@ -3,7 +3,7 @@
  * as untrusted JSON: `parseJobPayload` checks every field and bound before a handler sees it (the handler
  * then checks paths again, under its own roots, as it would for an HTTP request).
  */
-export const JOB_NAMES = ['ingest', 'detection'] as const;
+export const JOB_NAMES = ['ingest', 'detection', 'tag-prediction'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const INGEST_FORMATS = ['deeplesion', 'keyslice8', 'samples'] as const;
@@ -31,9 +31,16 @@ export interface DetectionJobPayload {
   scoreThreshold?: number;
 }
 
+/** A tag-prediction run: its status is the tag_prediction_run row it writes (any process reads it). */
+export interface TagPredictionJobPayload {
+  /** true: recompute now (an admin asked); false: only when the model or the labels changed since the last run. */
+  force: boolean;
+}
+
 export interface JobPayloads {
   ingest: IngestJobPayload;
   detection: DetectionJobPayload;
+  'tag-prediction': TagPredictionJobPayload;
 }
 
 export class InvalidJobPayloadError extends Error {}
@@ -74,6 +81,10 @@ export function parseJobPayload(name: string, data: unknown): JobPayloads[JobNam
       request.huWindow = { low, high };
     }
     return { jobId: uuid(o.jobId), request };
+  }
+  if (name === 'tag-prediction') {
+    if (typeof o.force !== 'boolean') throw new InvalidJobPayloadError('force must be true or false');
+    return { force: o.force };
   }
   const payload: DetectionJobPayload = { jobId: uuid(o.jobId), series: text(o.series, 'series', MAX_PATH) };
   if (o.spacingMm !== undefined) payload.spacingMm = number(o.spacingMm, 'spacingMm', 0.05, 10);

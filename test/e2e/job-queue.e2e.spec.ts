@@ -29,7 +29,7 @@ interface JobView {
 
 /**
  * An API process (ROLE=api) and worker processes (ROLE=worker) on one PostgreSQL and the real Redis,
- * each a `node dist/src/main.js` of its own: imports and detection jobs posted to the API run on a
+ * each a `node dist/src/main.js` of its own: imports, detection jobs and tag-prediction runs posted to the API run on a
  * worker; a worker killed with SIGKILL mid-import leaves the job to the next one, which finishes it
  * from the committed cursor with every lesion exactly once.
  */
@@ -179,6 +179,29 @@ interface JobView {
     const after = await call(api, 'GET', `/api/v1/detections/jobs/${job.id}`);
     expect(after.status).toBe(200);
     expect(await after.json()).toEqual(done);
+  });
+
+  it('runs a tag-prediction run posted to the api on the worker; the api reads the run from PostgreSQL', async () => {
+    type Run = { status: string; lesions: number; tags: number };
+    const started = await call(api, 'POST', '/api/v1/admin/tags/predict');
+    expect(started.status).toBe(202);
+    expect(((await started.json()) as { queued: boolean }).queued).toBe(true);
+    const done = await waitFor(async () => {
+      const view = (await (await call(api, 'GET', '/api/v1/admin/tags/predict')).json()) as { latest: Run | null; running: boolean };
+      return view.latest && !view.running && view.latest.status !== 'running' && view.latest;
+    }, 300_000, 200);
+    expect(done.status).toBe('done');
+    // The worker predicted, the api (which only enqueues) did not.
+    const predicted = (service: Service) =>
+      service.output
+        .join('')
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { context?: string; message: string })
+        .filter((line) => line.context === 'TagPrediction' && line.message.startsWith('Predicted '));
+    expect(predicted(worker)).toHaveLength(1);
+    expect(predicted(api)).toHaveLength(0);
+    expect(await (await fetch(`${worker.url}/metrics`)).text()).toMatch(/^job_duration_seconds_count\{name="tag-prediction",outcome="completed"\} 1$/m);
   });
 
   it('answers 503 with Retry-After for a job beyond JOB_QUEUE_MAX_WAITING, and names the cause', async () => {
