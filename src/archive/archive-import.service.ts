@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { BadRequestException, ConflictException, Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { BadRequestException, ConflictException, HttpException, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { QueryRunner } from 'typeorm';
 import { PathRefusedError } from '../common/path-guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -15,6 +15,9 @@ import { EncoderService } from '../ml/encoder.service';
 import { manifestModalities } from '../ml/encoder-manifest';
 import { validateDetectorManifest } from '../ml/detector-manifest';
 import { VocabularyService } from '../tags/vocabulary.service';
+import { DicomImportJobPayload } from '../jobs/job-payloads';
+import { JOB_QUEUE, JobContext, JobQueue } from '../jobs/job-queue.port';
+import { isTransientError } from '../jobs/transient-error';
 import { ArchiveAnnotation } from './annotation-geometry';
 import { annotationsFromCsv } from './annotations-csv';
 import { ArchivePlan, planArchive, SeriesPlan, WalkedImage } from './archive-plan';
@@ -80,7 +83,7 @@ const YIELD_EVERY_FILES = 64;
  * cursor: a kill at any point loses nothing, and a re-run of the same folder resumes after the last series.
  */
 @Injectable()
-export class ArchiveImportService implements OnModuleDestroy {
+export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('ArchiveImport');
   private readonly writer: SliceWriterPool;
 
@@ -92,8 +95,13 @@ export class ArchiveImportService implements OnModuleDestroy {
     private readonly lesions: LesionsService,
     private readonly vocabulary: VocabularyService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {
     this.writer = new SliceWriterPool(config.archive.decodeWorkers);
+  }
+
+  onModuleInit(): void {
+    this.queue.handle('dicom-import', (payload, context) => this.runQueued(payload, context));
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -105,6 +113,60 @@ export class ArchiveImportService implements OnModuleDestroy {
     const source = await this.prepare(request);
     // No path is stored: folder names in an archive often carry patients' names.
     return this.runJob(request.dataset, source.fingerprint, { format: 'dicom', label: 'DICOM folder' }, async () => source, request, onProgress);
+  }
+
+  /**
+   * A DICOM folder import asked for over HTTP. In-process (no REDIS_URL) it starts here, as `start` does.
+   * With a shared queue the request is checked and fingerprinted here, the job row created (or an
+   * unfinished one of the same folder reused) as 'queued', and a worker runs it (`runQueued`).
+   */
+  async submit(request: DicomImportRequest): Promise<{ job: IngestJobView }> {
+    if (!this.queue.distributed) return this.start(request);
+    await this.queue.assertRoom('dicom-import');
+    const source = await this.prepare(request);
+    const job = await this.jobs.withSourceLock(source.fingerprint, async (runner) => {
+      const resumed = await this.jobs.findResumable(runner, source.fingerprint);
+      if (resumed) {
+        await this.jobs.markQueued(runner, resumed.id);
+        return (await this.jobs.findJob(runner, resumed.id))!;
+      }
+      return this.jobs.createJob(runner, { format: 'dicom', dataset: request.dataset, csvPath: 'DICOM folder', imagesDir: '', fingerprint: source.fingerprint, totalRows: 0 }, 'queued');
+    });
+    if (job === 'locked') throw new ConflictException('An import of this folder is already running');
+    const { dir, annotations, dataset, pathsFrom } = request;
+    await this.queue.enqueue('dicom-import', { jobId: job.id, request: { dir, dataset, pathsFrom, ...(annotations ? { annotations } : {}) } });
+    return { job: toJobView(job) };
+  }
+
+  /**
+   * A queued DICOM import, on a worker: the folder is checked and walked again (under this process's
+   * INGEST_ROOTS) and the job resumes after its last committed series. Safe to run twice, as a queued CSV
+   * import is: a second delivery waits for the source lock, then finds the job finished or takes it over.
+   */
+  private async runQueued(payload: DicomImportJobPayload, context: JobContext): Promise<void> {
+    let source: PreparedArchive;
+    try {
+      source = await this.prepare(payload.request);
+    } catch (error) {
+      if (isTransientError(error)) throw error;
+      await this.jobs.finishJob(payload.jobId, 'failed', error instanceof HttpException ? error.message : 'the import could not start');
+      return;
+    }
+    await this.jobs.withSourceLock(
+      source.fingerprint,
+      async (runner) => {
+        const job = await this.jobs.findJob(runner, payload.jobId);
+        if (!job || job.status === 'completed' || job.status === 'failed') return;
+        if (job.fingerprint !== source.fingerprint) {
+          await this.jobs.finishJob(job.id, 'failed', 'the DICOM folder changed since the import was queued; run it again', runner);
+          return;
+        }
+        await this.jobs.markRunning(runner, job.id);
+        if (job.cursor > 0) this.logger.log(`Resuming DICOM import ${job.id} after series ${job.cursor}`);
+        await this.importToEnd(runner, job, source, payload.request, {}, undefined, undefined, context);
+      },
+      { wait: true },
+    );
   }
 
   /** The de-identification secret (DEID_SECRET, or the embedded database's own), or 400 saying it is missing. */
@@ -174,25 +236,8 @@ export class ArchiveImportService implements OnModuleDestroy {
           }
         }
         created(toJobView(job));
-        try {
-          const source = await load(job, runner);
-          await this.importArchive(runner, job, source, request, onProgress);
-          if (this.config.encoder.embedOnIngest && this.embedding.isAvailable()) {
-            // Catch up embeddings a crash (or an encoder still loading) left behind; other modalities stay out.
-            const summary = await this.embedding.embedMissing();
-            if (summary.embedded) await this.jobs.addEmbedded(job.id, summary.embedded, runner);
-            await this.embedding.snapshotIndex();
-          }
-          await this.vocabulary.syncCoarseTypeTags().catch((error) => this.logger.warn(`Coarse-type tags not synced: ${(error as Error).message}`));
-          if (describe.studiesFound !== undefined) await this.repository.setStudies(runner, job.id, { imported: true });
-          // Before the job says completed, so whoever sees it completed sees the clean-up done.
-          await onCompleted?.().catch((error) => this.logger.warn(`After the import ${job.id}: ${(error as Error).message}`));
-          await this.jobs.finishJob(job.id, 'completed', null, runner);
-        } catch (error) {
-          this.logger.error(`DICOM import ${job.id} failed: ${(error as Error).message}`);
-          const message = error instanceof ArchiveSourceError ? error.message : 'the import stopped on an internal error; run it again to resume';
-          await this.jobs.finishJob(job.id, 'failed', message, runner).catch(() => undefined);
-        }
+        const loaded = job;
+        await this.importToEnd(runner, job, () => load(loaded, runner), request, describe, onProgress, onCompleted);
         return (await this.jobs.getJob(job.id))!;
       })
       .then((result) => {
@@ -201,6 +246,45 @@ export class ArchiveImportService implements OnModuleDestroy {
       });
     done.catch(failed);
     return { job: await jobCreated, done };
+  }
+
+  /**
+   * From the job's cursor to its end: series, embeddings a crash left behind, tags, the finished status.
+   * Fails the job on an error; on a queued try that may be retried, a transient error puts it back to
+   * 'queued' and is thrown for the queue to retry.
+   */
+  private async importToEnd(
+    runner: QueryRunner,
+    job: IngestJobEntity,
+    source: PreparedArchive | (() => Promise<PreparedArchive>),
+    request: DicomImportRequest,
+    describe: { studiesFound?: number },
+    onProgress?: ArchiveProgressListener,
+    onCompleted?: () => Promise<void>,
+    context?: JobContext,
+  ): Promise<void> {
+    try {
+      await this.importArchive(runner, job, typeof source === 'function' ? await source() : source, request, onProgress);
+      if (this.config.encoder.embedOnIngest && this.embedding.isAvailable()) {
+        // Catch up embeddings a crash (or an encoder still loading) left behind; other modalities stay out.
+        const summary = await this.embedding.embedMissing();
+        if (summary.embedded) await this.jobs.addEmbedded(job.id, summary.embedded, runner);
+        await this.embedding.snapshotIndex();
+      }
+      await this.vocabulary.syncCoarseTypeTags().catch((error) => this.logger.warn(`Coarse-type tags not synced: ${(error as Error).message}`));
+      if (describe.studiesFound !== undefined) await this.repository.setStudies(runner, job.id, { imported: true });
+      // Before the job says completed, so whoever sees it completed sees the clean-up done.
+      await onCompleted?.().catch((error) => this.logger.warn(`After the import ${job.id}: ${(error as Error).message}`));
+      await this.jobs.finishJob(job.id, 'completed', null, runner);
+    } catch (error) {
+      this.logger.error(`DICOM import ${job.id} failed: ${(error as Error).message}`);
+      if (context && !context.finalAttempt && isTransientError(error)) {
+        await this.jobs.markQueued(runner, job.id, 'retrying after a transient error').catch(() => undefined);
+        throw error;
+      }
+      const message = error instanceof ArchiveSourceError ? error.message : 'the import stopped on an internal error; run it again to resume';
+      await this.jobs.finishJob(job.id, 'failed', message, runner).catch(() => undefined);
+    }
   }
 
   async run(request: DicomImportRequest, onProgress?: ArchiveProgressListener): Promise<IngestJobView> {

@@ -13,6 +13,7 @@ import {
   RowError,
   RowParserFor,
 } from './lesion-record';
+import { numberInFileOrder } from './lesion-numbering';
 
 export const DL_INFO_COLUMNS = [
   'File_name',
@@ -48,10 +49,14 @@ export interface DeepLesionParseOptions {
 
 /** Parses DL_info.csv records (header first). Bad rows come back as errors with their line numbers. */
 export function parseDeepLesionCsv(records: CsvRecord[], options: DeepLesionParseOptions): { rows: ParsedRow[]; headerError?: string } {
-  return parseAll(records, (header) => deepLesionRowParser(header, options));
+  const { rows, headerError } = parseAll(records, (header) => deepLesionRowParser(header, options));
+  return { rows: numberInFileOrder(rows), headerError };
 }
 
-/** The row parser for a DL_info.csv with this header line; it must see every data record, in order. */
+/**
+ * The row parser for a DL_info.csv with this header line. It keeps no state across rows: each valid record
+ * carries its key slice (`keySliceKey`) and lesionInImage 0 until numbered (lesion-numbering.ts).
+ */
 export function deepLesionRowParser(headerRecord: CsvRecord, options: DeepLesionParseOptions): RowParserFor {
   if (headerRecord.error) return { headerError: `the header line: ${headerRecord.error}` };
   const header = headerRecord.fields.map((f) => f.trim());
@@ -59,10 +64,6 @@ export function deepLesionRowParser(headerRecord: CsvRecord, options: DeepLesion
   if (missing.length) return { headerError: `not a DL_info.csv header: missing column(s) ${missing.join(', ')}` };
   const col = Object.fromEntries(DL_INFO_COLUMNS.map((c) => [c, header.indexOf(c)])) as Record<(typeof DL_INFO_COLUMNS)[number], number>;
 
-  // Lesions sharing a key slice are told apart by their order in the file (natural key). The one piece
-  // of state across rows: a number per distinct key slice, keyed by its numeric file name (patient,
-  // study, series, slice packed into one integer below 2^53), not a string.
-  const seenPerImage = new Map<number, number>();
   const parse = (record: CsvRecord, index: number): ParsedRow => {
     const overlong = overlongRow(record);
     if (overlong) return overlong;
@@ -75,10 +76,9 @@ export function deepLesionRowParser(headerRecord: CsvRecord, options: DeepLesion
       const match = FILE_NAME.exec(fileName);
       if (!match) throw new RowError(`File_name: "${fileName}" is not {patient:06d}_{study:02d}_{series:02d}_{slice:03d}.png`);
       const record_ = parseRow(get, match, options);
-      const imageKey = ((Number(match[1]) * 100 + Number(match[2])) * 100 + Number(match[3])) * 10000 + Number(match[4]);
-      const lesionInImage = seenPerImage.get(imageKey) ?? 0;
-      seenPerImage.set(imageKey, lesionInImage + 1);
-      return { ok: true, record: { ...record_, line: record.line, sourceRow: index, lesionInImage } };
+      // Patient, study, series and slice of the file name packed into one integer below 2^53.
+      const keySliceKey = ((Number(match[1]) * 100 + Number(match[2])) * 100 + Number(match[3])) * 10000 + Number(match[4]);
+      return { ok: true, record: { ...record_, line: record.line, sourceRow: index, lesionInImage: 0, keySliceKey } };
     } catch (error) {
       if (!(error instanceof RowError)) throw error;
       return { ok: false, line: record.line, message: error.message };
@@ -91,7 +91,7 @@ function parseRow(
   get: (c: (typeof DL_INFO_COLUMNS)[number]) => string,
   match: RegExpExecArray,
   options: DeepLesionParseOptions,
-): Omit<LesionRecord, 'line' | 'sourceRow' | 'lesionInImage'> {
+): Omit<LesionRecord, 'line' | 'sourceRow' | 'lesionInImage' | 'keySliceKey'> {
   const patientIndex = parseInteger('Patient_index', get('Patient_index'), 0, 1e9);
   const studyIndex = parseInteger('Study_index', get('Study_index'), 0, 1e6);
   const seriesIndex = parseInteger('Series_ID', get('Series_ID'), 0, 1e6);

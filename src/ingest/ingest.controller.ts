@@ -28,7 +28,7 @@ export class IngestController {
     }
     if (body.format === 'dicom') {
       const importer = this.moduleRef.get<DicomImporter>(DICOM_IMPORTER, { strict: false });
-      const { job } = await importer.start({ dir: body.dir!, annotations: body.annotations, dataset: datasetForWrite(scope, body.dataset, 'archive'), pathsFrom: 'api' });
+      const { job } = await importer.submit({ dir: body.dir!, annotations: body.annotations, dataset: datasetForWrite(scope, body.dataset, 'archive'), pathsFrom: 'api' });
       return job;
     }
     return this.ingest.submit({

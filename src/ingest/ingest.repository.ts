@@ -8,6 +8,7 @@ import { GuardedPath, GuardOptions, guardPath, openGuardedFile, PathKind, readCh
 import { ImageHeader, readImageHeader } from '../imaging/image-header';
 import { IngestJobEntity, IngestJobStatus, IngestRowError } from './ingest-job.entity';
 import { LesionRecord } from './lesion-record';
+import { offsetByEarlierBatches } from './lesion-numbering';
 import { crashPoint } from '../common/crash-point';
 
 /** A record whose image was found and checked, with absolute paths resolved. */
@@ -31,6 +32,8 @@ export interface BatchProgress {
   imported: number;
   skipped: number;
   errors: IngestRowError[];
+  /** Valid rows of the batch per DeepLesion key slice (lesion-numbering.ts); empty for other sources. */
+  keySliceCounts: ReadonlyMap<number, number>;
 }
 
 // A PNG's IHDR is in its first 33 bytes; a JPEG's frame header follows its EXIF/JFIF segments, which
@@ -169,6 +172,8 @@ export class IngestRepository {
   async finishJob(jobId: string, status: IngestJobStatus, message: string | null, runner?: QueryRunner): Promise<void> {
     const manager = runner?.manager ?? this.dataSource.manager;
     await manager.update(IngestJobEntity, { id: jobId }, { status, message, updatedAt: new Date(), finishedAt: status === 'interrupted' ? null : new Date() });
+    // A finished job is never resumed: its key slices' counts are of no further use.
+    if (status !== 'interrupted') await manager.query('DELETE FROM ingest_key_slice_count WHERE job_id = $1', [jobId]);
   }
 
   getJob(id: string): Promise<IngestJobEntity | null> {
@@ -199,12 +204,15 @@ export class IngestRepository {
 
   /**
    * One batch, one transaction: upsert patients → studies → series → lesions on their natural keys,
-   * then move the job's cursor. A crash before COMMIT leaves neither the rows nor the cursor.
+   * then move the job's cursor. A crash before COMMIT leaves neither the rows nor the cursor, nor the
+   * key slices' running counts that number the batch's lesions after those of earlier batches.
    */
   async commitBatch(runner: QueryRunner, dataset: string, jobId: string, lesions: CheckedLesion[], progress: BatchProgress, maxStoredErrors: number): Promise<number[]> {
     await runner.startTransaction();
     try {
-      const ids = lesions.length ? await this.upsertLesions(runner, dataset, lesions) : [];
+      const before = await this.countKeySlices(runner, jobId, progress.keySliceCounts);
+      const numbered = before.size ? lesions.map((l) => ({ ...l, record: offsetByEarlierBatches(l.record, before) })) : lesions;
+      const ids = numbered.length ? await this.upsertLesions(runner, dataset, numbered) : [];
       await runner.query(
         `UPDATE ingest_job SET cursor = $2, imported_rows = imported_rows + $3, skipped_rows = skipped_rows + $4,
             errors = CASE WHEN jsonb_array_length(errors) >= $6 THEN errors
@@ -220,6 +228,26 @@ export class IngestRepository {
       await runner.rollbackTransaction();
       throw error;
     }
+  }
+
+  /** Adds the batch's counts to the job's running counts; returns each key slice's count before them (when not 0). */
+  private async countKeySlices(runner: QueryRunner, jobId: string, counts: ReadonlyMap<number, number>): Promise<Map<number, number>> {
+    if (!counts.size) return new Map();
+    const keys = [...counts.keys()];
+    const rows: { key_slice: string; seen: number }[] = await runner.query(
+      `INSERT INTO ingest_key_slice_count (job_id, key_slice, seen)
+         SELECT $1, * FROM unnest($2::bigint[], $3::int[])
+       ON CONFLICT (job_id, key_slice) DO UPDATE SET seen = ingest_key_slice_count.seen + EXCLUDED.seen
+       RETURNING key_slice, seen`,
+      [jobId, keys, keys.map((k) => counts.get(k))],
+    );
+    const before = new Map<number, number>();
+    for (const row of rows) {
+      const key = Number(row.key_slice);
+      const earlier = row.seen - counts.get(key)!;
+      if (earlier > 0) before.set(key, earlier);
+    }
+    return before;
   }
 
   async addEmbedded(jobId: string, count: number, runner: QueryRunner): Promise<void> {

@@ -12,6 +12,7 @@ import { IngestJobEntity, IngestRowError } from './ingest-job.entity';
 import { CheckedLesion, CsvSource, IngestRepository, resolveInside } from './ingest.repository';
 import { IngestJobView, IngestRequest, toJobView } from './ingest.types';
 import { LesionRecord, ParsedRow, RowParser, RowParserFor } from './lesion-record';
+import { numberWithinBatch } from './lesion-numbering';
 import { EmbeddingService } from './embedding.service';
 import { samplesRowParser } from './samples-csv.parser';
 import { TagPredictionService } from '../tags/tag-prediction.service';
@@ -300,9 +301,10 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap {
   }
 
   /**
-   * Reads the CSV again from its start, parsing every row (the DeepLesion parser numbers lesions per key
-   * slice in file order) and importing those after the job's cursor batch by batch: memory holds one
-   * batch, whatever the file's length. The bytes must hash to the same fingerprint as when the job began.
+   * Reads the CSV again from its start, parsing and importing the rows after the job's cursor batch by
+   * batch: memory holds one batch, whatever the file's length (the DeepLesion numbering of lesions per key
+   * slice keeps its running counts in PostgreSQL). The bytes must hash to the same fingerprint as when the
+   * job began.
    */
   private async importRows(runner: QueryRunner, job: IngestJobEntity, source: PreparedSource, request: IngestRequest, onProgress?: ProgressListener): Promise<void> {
     const { batchSize, maxCsvLineLength } = this.config.ingest;
@@ -321,9 +323,9 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap {
         }
         index++;
         if (index >= source.totalRows) throw new IngestSourceError(SOURCE_CHANGED);
-        const row = parse(record, index);
+        // Rows before the cursor are committed, with their key slices' counts: they are only hashed.
         if (index < job.cursor) continue;
-        batch.push(row);
+        batch.push(parse(record, index));
         if (batch.length === batchSize) {
           await this.importBatch(runner, view, index + 1 - batch.length, batch, source, request, onProgress);
           batch = [];
@@ -341,15 +343,18 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap {
   private async importBatch(runner: QueryRunner, view: IngestJobEntity, start: number, batch: ParsedRow[], source: PreparedSource, request: IngestRequest, onProgress?: ProgressListener): Promise<void> {
     const { maxStoredErrors, batchDelayMs } = this.config.ingest;
     const errors: IngestRowError[] = [];
-    const valid: LesionRecord[] = [];
+    const parsed: LesionRecord[] = [];
     for (const row of batch) {
-      if (row.ok) valid.push(row.record);
+      if (row.ok) parsed.push(row.record);
       else errors.push({ line: row.line, message: row.message });
     }
+    // Every parsed row takes its number on its key slice, also one whose image then fails its checks.
+    const { numbered: valid, counts: keySliceCounts } = numberWithinBatch(parsed);
     const checked = await this.checkImages(valid, source, errors);
     errors.sort((a, b) => a.line - b.line);
     const cursor = start + batch.length;
-    const ids = await this.repository.commitBatch(runner, request.dataset, view.id, checked, { cursor, imported: checked.length, skipped: errors.length, errors }, maxStoredErrors);
+    const progress = { cursor, imported: checked.length, skipped: errors.length, errors, keySliceCounts };
+    const ids = await this.repository.commitBatch(runner, request.dataset, view.id, checked, progress, maxStoredErrors);
     this.lesions.forgetViews(ids);
     // Embeddings follow their batch; one that fails or is cut off is found missing and redone by `npm run embed`.
     if (ids.length && this.config.encoder.embedOnIngest && this.embedding.isAvailable()) {

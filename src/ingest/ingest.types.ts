@@ -75,7 +75,8 @@ export function toJobView(job: IngestJobEntity): IngestJobView {
 export const DICOM_IMPORTER = Symbol('DICOM_IMPORTER');
 
 export interface DicomImporter {
-  start(request: { dir: string; annotations?: string; dataset: string; pathsFrom: 'api' | 'operator' }): Promise<{ job: IngestJobView }>;
+  /** Starts here without a shared queue; with one, queues the job for a worker (status 'queued'). */
+  submit(request: { dir: string; annotations?: string; dataset: string; pathsFrom: 'api' | 'operator' }): Promise<{ job: IngestJobView }>;
 }
 
 /** The PACS importer (src/pacs), reached by the ingest route as DICOM_IMPORTER is. */

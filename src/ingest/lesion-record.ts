@@ -11,6 +11,11 @@ export interface LesionRecord {
   seriesIndex: number;
   keySliceIndex: number;
   lesionInImage: number;
+  /**
+   * Set when the source numbers lesions on a key slice by file order (DeepLesion): the key slice packed
+   * into one integer below 2^53. lesionInImage is then given per batch (lesion-numbering.ts).
+   */
+  keySliceKey?: number;
   sourceFileName: string;
   box: Box;
   recist: number[] | null;

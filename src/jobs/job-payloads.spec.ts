@@ -34,9 +34,25 @@ describe('job payloads read back from the queue', () => {
     expect(() => parseJobPayload('nope' as 'ingest', {})).toThrow(/unknown job name/);
   });
 
+  it('reads a DICOM import payload field by field', () => {
+    const request = { dir: '/archive/in', dataset: 'archive', pathsFrom: 'api' };
+    expect(parseJobPayload('dicom-import', { jobId: JOB, request: { ...request, other: 1 } })).toEqual({ jobId: JOB, request });
+    expect(parseJobPayload('dicom-import', { jobId: JOB, request: { ...request, annotations: '/archive/a.csv' } }).request.annotations).toBe('/archive/a.csv');
+    expect(() => parseJobPayload('dicom-import', { jobId: JOB, request: { ...request, dir: '' } })).toThrow(/request.dir/);
+    expect(() => parseJobPayload('dicom-import', { jobId: JOB, request: { ...request, dataset: '../x' } })).toThrow(/request.dataset/);
+    expect(() => parseJobPayload('dicom-import', { jobId: JOB, request: { ...request, annotations: 5 } })).toThrow(/request.annotations/);
+    expect(() => parseJobPayload('dicom-import', { jobId: 'x', request })).toThrow(/jobId/);
+  });
+
+  it('reads a tag-prediction payload as its force flag alone', () => {
+    expect(parseJobPayload('tag-prediction', { force: true, extra: 1 })).toEqual({ force: true });
+    expect(() => parseJobPayload('tag-prediction', { force: 'yes' })).toThrow(/force must be true or false/);
+    expect(() => parseJobPayload('tag-prediction', {})).toThrow(InvalidJobPayloadError);
+  });
+
   it('never throws anything but InvalidJobPayloadError on arbitrary JSON', () => {
     fc.assert(
-      fc.property(fc.constantFrom('ingest' as const, 'detection' as const), fc.jsonValue(), (name, data) => {
+      fc.property(fc.constantFrom('ingest' as const, 'detection' as const, 'tag-prediction' as const, 'dicom-import' as const), fc.jsonValue(), (name, data) => {
         try {
           parseJobPayload(name, data);
         } catch (error) {

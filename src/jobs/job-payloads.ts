@@ -3,7 +3,7 @@
  * as untrusted JSON: `parseJobPayload` checks every field and bound before a handler sees it (the handler
  * then checks paths again, under its own roots, as it would for an HTTP request).
  */
-export const JOB_NAMES = ['ingest', 'detection'] as const;
+export const JOB_NAMES = ['ingest', 'detection', 'tag-prediction', 'dicom-import'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const INGEST_FORMATS = ['deeplesion', 'keyslice8', 'samples'] as const;
@@ -31,9 +31,28 @@ export interface DetectionJobPayload {
   scoreThreshold?: number;
 }
 
+/** A tag-prediction run: its status is the tag_prediction_run row it writes (any process reads it). */
+export interface TagPredictionJobPayload {
+  /** true: recompute now (an admin asked); false: only when the model or the labels changed since the last run. */
+  force: boolean;
+}
+
+/** A DICOM folder import (src/archive): its status, cursor and counts are its ingest_job row. */
+export interface DicomImportJobPayload {
+  jobId: string;
+  request: {
+    dir: string;
+    annotations?: string;
+    dataset: string;
+    pathsFrom: 'api' | 'operator';
+  };
+}
+
 export interface JobPayloads {
   ingest: IngestJobPayload;
   detection: DetectionJobPayload;
+  'tag-prediction': TagPredictionJobPayload;
+  'dicom-import': DicomImportJobPayload;
 }
 
 export class InvalidJobPayloadError extends Error {}
@@ -74,6 +93,20 @@ export function parseJobPayload(name: string, data: unknown): JobPayloads[JobNam
       request.huWindow = { low, high };
     }
     return { jobId: uuid(o.jobId), request };
+  }
+  if (name === 'dicom-import') {
+    const r = object(o.request, 'request');
+    const pathsFrom = r.pathsFrom;
+    if (pathsFrom !== 'api' && pathsFrom !== 'operator') throw new InvalidJobPayloadError('request.pathsFrom must be api or operator');
+    const dataset = text(r.dataset, 'request.dataset', 64);
+    if (!DATASET.test(dataset)) throw new InvalidJobPayloadError('request.dataset must be 1-64 lowercase letters, digits, _ or -');
+    const request: DicomImportJobPayload['request'] = { dir: text(r.dir, 'request.dir', MAX_PATH), dataset, pathsFrom };
+    if (r.annotations !== undefined) request.annotations = text(r.annotations, 'request.annotations', MAX_PATH);
+    return { jobId: uuid(o.jobId), request };
+  }
+  if (name === 'tag-prediction') {
+    if (typeof o.force !== 'boolean') throw new InvalidJobPayloadError('force must be true or false');
+    return { force: o.force };
   }
   const payload: DetectionJobPayload = { jobId: uuid(o.jobId), series: text(o.series, 'series', MAX_PATH) };
   if (o.spacingMm !== undefined) payload.spacingMm = number(o.spacingMm, 'spacingMm', 0.05, 10);

@@ -1,5 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { TagPredictionJobPayload } from '../jobs/job-payloads';
+import { JOB_QUEUE, JobQueue } from '../jobs/job-queue.port';
 import { EncoderService } from '../ml/encoder.service';
 import { VectorIndexService } from '../vector-index/vector-index.service';
 import { COARSE_TYPE_TERMS } from './default-vocabulary';
@@ -43,6 +45,8 @@ const MIN_POSITIVES = 3;
 const POOL_FACTOR = 4;
 // Sets smaller than this are not a usable split: fall back to leave-one-patient-out.
 const MIN_SPLIT_LESIONS = 10;
+// A queued run waits this long for a worker's index to load (a minute at DeepLesion's size) before it fails.
+const INDEX_WAIT_MS = 10 * 60_000;
 
 /** Labels, the lesions that carry them, and per-term thresholds: what a vote needs. */
 interface LabelModel {
@@ -96,7 +100,7 @@ class LabelContext {
 }
 
 @Injectable()
-export class TagPredictionService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class TagPredictionService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('TagPrediction');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<PredictionRunSummary | null> | null = null;
@@ -110,7 +114,12 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
     private readonly vocabulary: VocabularyService,
     private readonly index: VectorIndexService,
     private readonly encoder: EncoderService,
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
+
+  onModuleInit(): void {
+    this.queue.handle('tag-prediction', (payload) => this.runQueued(payload));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.tags.failStaleRuns();
@@ -131,6 +140,8 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
       this.timer = null;
       // The index loads in the background at start (a minute at DeepLesion's size): wait for it, or
       // the first run would be skipped and nothing predicted until labels next change.
+      // With a shared queue a worker runs it (an api process has no jobs; its index may be any process's).
+      if (this.queue.distributed) return void this.enqueue(false);
       if (!this.index.isReady()) return this.schedule();
       void this.recomputeIfStale().catch((error) => this.logger.warn(`Tag prediction failed: ${(error as Error).message}`));
     }, this.config.tags.predictionDelayMs);
@@ -140,7 +151,42 @@ export class TagPredictionService implements OnApplicationBootstrap, OnApplicati
   async status() {
     const [latest, labelsVersion] = await Promise.all([this.tags.latestPredictionRun(), this.tags.labelsVersion()]);
     const modelId = this.encoder.status().modelId;
-    return { latest, current: { modelId, labelsVersion }, stale: !latest || latest.modelId !== modelId || latest.labelsVersion !== labelsVersion, running: this.running !== null };
+    // A run on a worker shows only in PostgreSQL.
+    const running = this.running !== null || latest?.status === 'running';
+    return { latest, current: { modelId, labelsVersion }, stale: !latest || latest.modelId !== modelId || latest.labelsVersion !== labelsVersion, running };
+  }
+
+  /**
+   * A run asked for now (admin): in this process without a shared queue, else on a worker. Returns
+   * whether it was queued; its progress is the tag_prediction_run row either way.
+   */
+  async start(): Promise<boolean> {
+    if (this.queue.distributed) {
+      await this.queue.enqueue('tag-prediction', { force: true });
+      return true;
+    }
+    void this.recompute().catch((error) => this.logger.warn(`Tag prediction failed: ${(error as Error).message}`));
+    return false;
+  }
+
+  private async enqueue(force: boolean): Promise<void> {
+    await this.queue.enqueue('tag-prediction', { force }).catch((error: Error) => this.logger.warn(`Tag prediction not queued: ${error.message}`));
+  }
+
+  /**
+   * A queued run, on a worker. Safe to run twice: a run replaces every predicted tag, and one whose
+   * worker died (its row left 'running', its lock gone with its connection) is failed first.
+   */
+  private async runQueued(payload: TagPredictionJobPayload): Promise<void> {
+    const deadline = Date.now() + INDEX_WAIT_MS;
+    while (!this.index.isReady()) {
+      const { state } = this.index.status();
+      if (state === 'failed' || Date.now() > deadline) throw new Error(`the similarity index is not ready (${state})`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const stale = await this.tags.failStaleRuns();
+    if (stale) this.logger.warn(`${stale} tag prediction run(s) whose process stopped were marked failed`);
+    await (payload.force ? this.recompute() : this.recomputeIfStale());
   }
 
   /**

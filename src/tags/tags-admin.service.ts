@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { checkLesaNetLabels, LesaNetLabelsFormatError } from './lesanet-labels';
 import { LesionTagsService } from './lesion-tags.service';
 import { TagPredictionService } from './tag-prediction.service';
@@ -8,8 +8,6 @@ import { ImportMode } from './ontology';
 /** Bulk vocabulary and label imports, and the prediction job: admin work that changes many tags. */
 @Injectable()
 export class TagsAdminService {
-  private readonly logger = new Logger('Tags');
-
   constructor(
     private readonly vocabulary: VocabularyService,
     private readonly tags: LesionTagsService,
@@ -40,8 +38,8 @@ export class TagsAdminService {
   }
 
   async startPrediction() {
-    void this.prediction.recompute().catch((error) => this.logger.warn(`Tag prediction failed: ${(error as Error).message}`));
-    return this.prediction.status();
+    const queued = await this.prediction.start();
+    return { ...(await this.prediction.status()), queued };
   }
 
   predictionStatus() {

@@ -105,6 +105,30 @@ describe('crash points and concurrency (e2e)', () => {
     expect(await crashThenResume('embedding-before-store', 2, 'mid-embedding', 2000)).toBe(30);
   });
 
+  it('numbers lesions sharing a key slice by file order across batches and across a crash, keeping no counts once done', async () => {
+    // 30 rows on 10 key slices, row r on slice r % 10: each batch of 10 holds one lesion of every slice.
+    const dataset = 'shared-slices';
+    const lesions: FixtureLesion[] = Array.from({ length: 30 }, (_, r) => ({ patient: 5000 + (r % 10), study: 1, series: 1, slice: 30 }));
+    const { csv, images } = writeDeepLesionFixture(path.join(dir, dataset), lesions);
+    const crashed = await run(['ingest', 'deeplesion', '--csv', csv, '--images', images, '--dataset', dataset], { LRS_TEST_CRASH_AT: 'ingest-before-commit', LRS_TEST_CRASH_SKIP: '1' });
+    expect(crashed.signal).toBe('SIGKILL');
+    const [job] = await db.query(`SELECT id, cursor FROM ingest_job WHERE dataset = $1`, [dataset]);
+    expect(job.cursor).toBe(10);
+    // The first batch's counts were committed with it, one per key slice; the second batch's were rolled back.
+    expect(await db.query(`SELECT count(*)::int AS n, sum(seen)::int AS seen FROM ingest_key_slice_count WHERE job_id = $1`, [job.id])).toEqual([{ n: 10, seen: 10 }]);
+    expect(await t.app.get(IngestRepository).markOrphansInterrupted()).toBe(1);
+
+    const resumed = await t.http().post('/api/v1/admin/ingest').set(bearer(t.adminKey)).send({ format: 'deeplesion', csv, images, dataset }).expect(202);
+    expect(resumed.body.id).toBe(job.id);
+    await waitFor(async () => (await t.http().get(`/api/v1/admin/ingest/jobs/${job.id}`).set(bearer(t.adminKey)).expect(200)).body.status !== 'running');
+    const rows: { source_row: number; lesion_in_image: number }[] = await db.query(
+      `SELECT l.source_row, l.lesion_in_image FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = $1 ORDER BY l.source_row`,
+      [dataset],
+    );
+    expect(rows.map((r) => [r.source_row, r.lesion_in_image])).toEqual(lesions.map((_, r) => [r, Math.floor(r / 10)]));
+    expect(await db.query(`SELECT count(*)::int AS n FROM ingest_key_slice_count WHERE job_id = $1`, [job.id])).toEqual([{ n: 0 }]);
+  });
+
   it('refuses a second import of the same file while the first runs: one job, exact rows', async () => {
     const { csv, images } = fixture('twice-at-once', 4000);
     const body = { format: 'deeplesion', csv, images, dataset: 'twice-at-once' };

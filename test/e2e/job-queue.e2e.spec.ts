@@ -8,11 +8,13 @@ import { Client } from 'pg';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
 import { killServiceProcess, redisAnswers, ServiceProcess as Service, startServiceProcess as startService, stopServiceProcess as stopService } from '../helpers/service-process';
 import { SHARED_DIR, TEST_MODELS_DIR, waitFor } from '../helpers/test-app';
+import { realSlices, uncompressedDicom } from '../helpers/dicom-samples';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SAMPLES = path.join(SHARED_DIR, 'data/deeplesion-samples');
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const hasSamples = fs.existsSync(path.join(SAMPLES, 'lesions.csv'));
+const DICOM_UID = '1.2.826.0.1.3680043.9.7433.15';
 const hasRedis = redisAnswers(REDIS_URL);
 if (!hasSamples) console.log(`[job-queue e2e] skipped: ${SAMPLES} is absent (real DeepLesion samples, see ../shared/README)`);
 else if (!hasRedis) console.log(`[job-queue e2e] skipped: no Redis answers at ${REDIS_URL} (.ci/run starts redis-server when it is installed)`);
@@ -29,7 +31,7 @@ interface JobView {
 
 /**
  * An API process (ROLE=api) and worker processes (ROLE=worker) on one PostgreSQL and the real Redis,
- * each a `node dist/src/main.js` of its own: imports and detection jobs posted to the API run on a
+ * each a `node dist/src/main.js` of its own: CSV and DICOM imports, detection jobs and tag-prediction runs posted to the API run on a
  * worker; a worker killed with SIGKILL mid-import leaves the job to the next one, which finishes it
  * from the committed cursor with every lesion exactly once.
  */
@@ -50,6 +52,20 @@ interface JobView {
     // A short series for the detection job: three real slices, in a folder of the test's own.
     fs.mkdirSync(path.join(work, 'series/s1'), { recursive: true });
     fs.readdirSync(path.join(SAMPLES, 'images')).sort().slice(0, 3).forEach((name, i) => fs.copyFileSync(path.join(SAMPLES, 'images', name), path.join(work, 'series/s1', `${String(i + 1).padStart(3, '0')}.jpg`)));
+    // A DICOM folder for the archive import: one CT series of three real slices, a lesion annotated on the second.
+    fs.mkdirSync(path.join(work, 'dicom/ct'), { recursive: true });
+    realSlices(3).forEach((slice, i) => {
+      const bytes = uncompressedDicom(slice, {
+        uids: { study: `${DICOM_UID}.1`, series: `${DICOM_UID}.1.2`, sop: `${DICOM_UID}.1.2.${i + 1}` },
+        elements: [
+          { tag: 0x00100020, vr: 'LO', value: 'JQ-0001' },
+          { tag: 0x00200013, vr: 'IS', value: i + 1 },
+          { tag: 0x00200032, vr: 'DS', value: [0, 0, 100 + 5 * i] },
+        ],
+      });
+      fs.writeFileSync(path.join(work, 'dicom/ct', `slice-${i}.dcm`), bytes);
+    });
+    fs.writeFileSync(path.join(work, 'dicom-annotations.csv'), `sop_instance_uid,x1,y1,x2,y2,type\n${DICOM_UID}.1.2.2,200,200,260,250,4\n`);
     env = {
       PATH: process.env.PATH ?? '',
       DATABASE_URL: database.url,
@@ -69,6 +85,7 @@ interface JobView {
       JOB_LOCK_MS: '2000',
       JOB_BACKOFF_MS: '200',
       INGEST_ROOTS: `${SAMPLES},${work}`,
+      DEID_SECRET: 'job-queue-e2e-secret-0123456789',
       DETECTION_SERIES_ROOT: path.join(work, 'series'),
       // Small, slowed batches: the import is still running when the worker is killed.
       INGEST_BATCH_SIZE: '4',
@@ -179,6 +196,46 @@ interface JobView {
     const after = await call(api, 'GET', `/api/v1/detections/jobs/${job.id}`);
     expect(after.status).toBe(200);
     expect(await after.json()).toEqual(done);
+  });
+
+  it('runs a tag-prediction run posted to the api on the worker; the api reads the run from PostgreSQL', async () => {
+    type Run = { status: string; lesions: number; tags: number };
+    const started = await call(api, 'POST', '/api/v1/admin/tags/predict');
+    expect(started.status).toBe(202);
+    expect(((await started.json()) as { queued: boolean }).queued).toBe(true);
+    const done = await waitFor(async () => {
+      const view = (await (await call(api, 'GET', '/api/v1/admin/tags/predict')).json()) as { latest: Run | null; running: boolean };
+      return view.latest && !view.running && view.latest.status !== 'running' && view.latest;
+    }, 300_000, 200);
+    expect(done.status).toBe('done');
+    // The worker predicted, the api (which only enqueues) did not.
+    const predicted = (service: Service) =>
+      service.output
+        .join('')
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { context?: string; message: string })
+        .filter((line) => line.context === 'TagPrediction' && line.message.startsWith('Predicted '));
+    expect(predicted(worker)).toHaveLength(1);
+    expect(predicted(api)).toHaveLength(0);
+    expect(await (await fetch(`${worker.url}/metrics`)).text()).toMatch(/^job_duration_seconds_count\{name="tag-prediction",outcome="completed"\} 1$/m);
+  });
+
+  it('runs a DICOM folder import posted to the api on the worker; the api reads the job from PostgreSQL', async () => {
+    const body = { format: 'dicom', dir: path.join(work, 'dicom'), annotations: path.join(work, 'dicom-annotations.csv'), dataset: 'queued-dicom' };
+    const started = await call(api, 'POST', '/api/v1/admin/ingest', body);
+    expect(started.status).toBe(202);
+    const job = (await started.json()) as JobView;
+    expect(job.status).toBe('queued');
+    const done = await waitFor(async () => {
+      const view = await jobOf(job.id);
+      return (view.status === 'completed' || view.status === 'failed') && view;
+    }, 300_000, 200);
+    expect(done).toMatchObject({ status: 'completed', importedRows: 1 });
+    const [{ lesions }] = await sql<{ lesions: number }>(`SELECT count(*)::int AS lesions FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'queued-dicom'`);
+    expect(lesions).toBe(1);
+    expect(await (await fetch(`${worker.url}/metrics`)).text()).toMatch(/^job_duration_seconds_count\{name="dicom-import",outcome="completed"\} [1-9]\d*$/m);
+    expect(await (await fetch(`${api.url}/metrics`)).text()).not.toMatch(/^job_duration_seconds_count\{name="dicom-import"/m);
   });
 
   it('answers 503 with Retry-After for a job beyond JOB_QUEUE_MAX_WAITING, and names the cause', async () => {
