@@ -8,6 +8,7 @@ import { KEY_REQUIRED_MESSAGE } from './auth/api-key.guard';
 import { registerAuditHook } from './auth/audit.hook';
 import { AuthService } from './auth/auth.service';
 import { AppConfig } from './config/app-config';
+import { EventLoopStallRecorder } from './common/event-loop-stalls';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { registerInputGuards } from './common/input-guards';
 import { requestContext } from './common/request-context';
@@ -71,6 +72,7 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
     });
   }
   app.get(MetricsService).registerHttpHooks(fastify);
+  if (config.eventLoopStallLog) new EventLoopStallRecorder(config.eventLoopStallLog, config.eventLoopStallMs).register(fastify);
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },

@@ -57,6 +57,9 @@ export interface AppConfig {
   };
   /** A request still running after this long is answered 503 (its upload decoding is stopped). */
   requestTimeoutMs: number;
+  /** Diagnostic: event-loop stalls over eventLoopStallMs, by the routes served during them, summarised to this JSON file; null: off. */
+  eventLoopStallLog: string | null;
+  eventLoopStallMs: number;
   uploads: {
     /** Worker threads that decode uploaded slices (and prepare their patches) off the event loop. */
     decodeConcurrency: number;
@@ -269,6 +272,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       retentionDays: int('AUDIT_RETENTION_DAYS', 90, 0, 36_500),
     },
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    eventLoopStallLog: env.EVENT_LOOP_STALL_LOG?.trim() ? path.resolve(cwd, env.EVENT_LOOP_STALL_LOG.trim()) : null,
+    eventLoopStallMs: int('EVENT_LOOP_STALL_MS', 20, 1, 60_000),
     uploads: {
       // One core stays free for the event loop (by-id searches, health) while uploads decode.
       decodeConcurrency: int('UPLOAD_DECODE_CONCURRENCY', Math.max(1, os.cpus().length - 1), 1, 64),
