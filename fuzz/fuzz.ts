@@ -24,7 +24,7 @@ import { Client } from 'pg';
 import { generateApiKey } from '../src/auth/api-key.codec';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
 import { ADMIN_URL, admin, databaseUrl } from '../bench/bench-database';
-import { StallSummary } from '../src/common/event-loop-stalls';
+import { excessStallMs, StallSummary } from '../src/common/event-loop-stalls';
 import { curlReproducer, FuzzRequest, FuzzResult, FuzzRole, generateFuzzRequests, generateWarmupRequests, loadFuzzSeeds, OpenApiDocument, routesOf, sendFuzzRequest, unanswered } from './fuzz-generator';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 1);
@@ -362,10 +362,14 @@ function diffStalls(before: StallSummary | null, after: StallSummary | null): St
   if (!after) return null;
   const earlier = new Map((before?.routes ?? []).map((r) => [r.route, r]));
   const routes = after.routes
-    .map((r) => ({ ...r, stalls: r.stalls - (earlier.get(r.route)?.stalls ?? 0), totalMs: r.totalMs - (earlier.get(r.route)?.totalMs ?? 0), alone: r.alone - (earlier.get(r.route)?.alone ?? 0) }))
-    .filter((r) => r.stalls > 0)
-    .sort((a, b) => b.totalMs - a.totalMs);
-  return { ...after, stalls: after.stalls - (before?.stalls ?? 0), totalMs: after.totalMs - (before?.totalMs ?? 0), routes };
+    .map((r) => {
+      const e = earlier.get(r.route);
+      return { ...r, stalls: r.stalls - (e?.stalls ?? 0), totalMs: r.totalMs - (e?.totalMs ?? 0), alone: r.alone - (e?.alone ?? 0), requests: r.requests - (e?.requests ?? 0), inFlightMs: r.inFlightMs - (e?.inFlightMs ?? 0) };
+    })
+    .filter((r) => r.stalls > 0);
+  const during = { ...after, stalls: after.stalls - (before?.stalls ?? 0), totalMs: after.totalMs - (before?.totalMs ?? 0), observedMs: after.observedMs - (before?.observedMs ?? 0), routes };
+  routes.sort((a, b) => excessStallMs(during, b) - excessStallMs(during, a));
+  return during;
 }
 
 function describeSeeds(seeds: ReturnType<typeof loadFuzzSeeds>): string {
@@ -401,11 +405,11 @@ interface ReportInput {
 function stallLines(stalls: StallSummary | null): string[] {
   if (!stalls) return ['Event-loop stalls: not recorded (a build without EVENT_LOOP_STALL_LOG).', ''];
   return [
-    `Event-loop stalls over ${stalls.thresholdMs} ms during the run: ${stalls.stalls}, ${(stalls.totalMs / 1000).toFixed(1)} s in all. Each is counted for every route being served during it (in flight, or answered since the probe's last tick); "alone": the only route being served.`,
+    `Event-loop stalls over ${stalls.thresholdMs} ms during the run: ${stalls.stalls}, ${(stalls.totalMs / 1000).toFixed(1)} s in all over ${(stalls.observedMs / 1000).toFixed(0)} s (EVENT_LOOP_STALL_LOG). Each is counted for every route being served during it (in flight, or answered since the probe's last tick; "alone": the only one). A route that only waits collects stalls in proportion to its time in flight; the routes below are ordered by the stall time beyond that share ("excess"), the likeliest blockers first.`,
     '',
-    '| route | stalls | total ms | alone |',
-    '|---|---|---|---|',
-    ...stalls.routes.slice(0, 12).map((r) => `| ${r.route} | ${r.stalls} | ${r.totalMs.toFixed(0)} | ${r.alone} |`),
+    '| route | requests | in flight s | stalls | stall ms | excess ms | alone |',
+    '|---|---|---|---|---|---|---|',
+    ...stalls.routes.slice(0, 12).map((r) => `| ${r.route} | ${r.requests} | ${(r.inFlightMs / 1000).toFixed(1)} | ${r.stalls} | ${r.totalMs.toFixed(0)} | ${excessStallMs(stalls, r).toFixed(0)} | ${r.alone} |`),
     '',
   ];
 }

@@ -54,7 +54,7 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   // Only JSON and multipart bodies are read; anything else is 415 before a byte of it is buffered.
   fastify.removeContentTypeParser('text/plain');
   // NUL, invalid UTF-8 and over-deep JSON are 400 here, before validation, a query or a stored row.
-  registerInputGuards(fastify, { maxJsonDepth: config.maxJsonDepth });
+  registerInputGuards(fastify, { maxJsonDepth: config.maxJsonDepth, maxJsonItems: config.maxJsonItems });
   const auth = app.get(AuthService);
   registerMultipartParser(fastify, { fileSize: config.maxUploadBytes, fields: 40 }, async (request) => (await auth.authenticate(apiKeyFromHeaders(request.headers))) !== null, KEY_REQUIRED_MESSAGE);
   registerAuditHook(fastify, auth, `/${API_PREFIX}/`);

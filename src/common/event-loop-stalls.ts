@@ -9,6 +9,9 @@ export interface RouteStalls {
   maxMs: number;
   /** Stalls during which this route was the only one being served: the strongest evidence it caused them. */
   alone: number;
+  /** Requests of this route answered, and their time in flight in all: a route that only waits collects stalls in proportion to it. */
+  requests: number;
+  inFlightMs: number;
 }
 
 export interface StallSummary {
@@ -16,7 +19,30 @@ export interface StallSummary {
   stalls: number;
   totalMs: number;
   maxMs: number;
+  /** Time the recorder has been watching. */
+  observedMs: number;
   routes: RouteStalls[];
+}
+
+/**
+ * Stall time beyond a route's share: a request that only waits (for the database, a worker) is in flight during
+ * stalls in proportion to its time in flight; one that blocks the loop is in flight during its own stalls as well.
+ */
+export function excessStallMs(summary: StallSummary, route: RouteStalls): number {
+  return route.totalMs - route.inFlightMs * (summary.observedMs > 0 ? summary.totalMs / summary.observedMs : 0);
+}
+
+function routeEntry(summary: StallSummary, route: string): RouteStalls {
+  let entry = summary.routes.find((r) => r.route === route);
+  if (!entry) summary.routes.push((entry = { route, stalls: 0, totalMs: 0, maxMs: 0, alone: 0, requests: 0, inFlightMs: 0 }));
+  return entry;
+}
+
+/** Adds one answered request's time in flight; pure. */
+export function recordRequest(summary: StallSummary, route: string, ms: number): void {
+  const entry = routeEntry(summary, route);
+  entry.requests++;
+  entry.inFlightMs += ms;
 }
 
 /** Adds one stall of `ms` to the summary, attributed to every route served during it; pure. */
@@ -26,8 +52,7 @@ export function recordStall(summary: StallSummary, ms: number, routes: readonly 
   summary.maxMs = Math.max(summary.maxMs, ms);
   const distinct = [...new Set(routes.length ? routes : ['(no request in flight)'])];
   for (const route of distinct) {
-    let entry = summary.routes.find((r) => r.route === route);
-    if (!entry) summary.routes.push((entry = { route, stalls: 0, totalMs: 0, maxMs: 0, alone: 0 }));
+    const entry = routeEntry(summary, route);
     entry.stalls++;
     entry.totalMs += ms;
     entry.maxMs = Math.max(entry.maxMs, ms);
@@ -40,34 +65,37 @@ export function recordStall(summary: StallSummary, ms: number, routes: readonly 
  * A diagnostic (EVENT_LOOP_STALL_LOG): a timer that should fire every TICK_MS measures how late it fires;
  * each lateness over the threshold is a stall, attributed to the routes being served during it (in flight
  * now, or answered since the previous tick: a handler that blocks the loop may finish before the timer
- * runs). The summary is rewritten to the file every second and at close, for the fuzz harness to read.
+ * runs), and each answered request's time in flight, so that a route that only waits can be told from one
+ * that blocks (excessStallMs). The summary is rewritten to the file every second and at close.
  */
 export class EventLoopStallRecorder {
   private static readonly TICK_MS = 10;
-  private readonly inFlight = new Map<object, string>();
+  private readonly inFlight = new Map<object, { route: string; startedAt: number }>();
   private finishedSinceTick: string[] = [];
   private readonly summary: StallSummary;
   private timer: NodeJS.Timeout | null = null;
   private writer: NodeJS.Timeout | null = null;
-  private dirty = false;
+  private dirty = true;
+  private writing = false;
 
   constructor(
     private readonly file: string,
     thresholdMs: number,
   ) {
-    this.summary = { thresholdMs, stalls: 0, totalMs: 0, maxMs: 0, routes: [] };
+    this.summary = { thresholdMs, stalls: 0, totalMs: 0, maxMs: 0, observedMs: 0, routes: [] };
   }
 
   register(fastify: FastifyInstance): void {
     fastify.addHook('onRequest', (request, _reply, done) => {
-      this.inFlight.set(request, `${request.method} ${request.routeOptions.url ?? 'unmatched'}`);
+      this.inFlight.set(request, { route: `${request.method} ${request.routeOptions.url ?? 'unmatched'}`, startedAt: performance.now() });
       done();
     });
     const finish = (request: object) => {
-      const route = this.inFlight.get(request);
-      if (route === undefined) return;
+      const served = this.inFlight.get(request);
+      if (served === undefined) return;
       this.inFlight.delete(request);
-      this.finishedSinceTick.push(route);
+      this.finishedSinceTick.push(served.route);
+      recordRequest(this.summary, served.route, performance.now() - served.startedAt);
     };
     fastify.addHook('onResponse', (request, _reply, done) => {
       finish(request);
@@ -85,14 +113,16 @@ export class EventLoopStallRecorder {
   }
 
   private start(): void {
-    let last = performance.now();
+    const started = performance.now();
+    let last = started;
     this.timer = setInterval(() => {
       const now = performance.now();
       const lateMs = now - last - EventLoopStallRecorder.TICK_MS;
       last = now;
+      this.summary.observedMs = now - started;
+      this.dirty = true;
       if (lateMs > this.summary.thresholdMs) {
-        recordStall(this.summary, lateMs, [...this.inFlight.values(), ...this.finishedSinceTick]);
-        this.dirty = true;
+        recordStall(this.summary, lateMs, [...[...this.inFlight.values()].map((r) => r.route), ...this.finishedSinceTick]);
       }
       this.finishedSinceTick = [];
     }, EventLoopStallRecorder.TICK_MS);
@@ -106,14 +136,26 @@ export class EventLoopStallRecorder {
     if (this.timer) clearInterval(this.timer);
     if (this.writer) clearInterval(this.writer);
     this.timer = this.writer = null;
-    this.dirty = true;
-    this.write();
+    this.writeNow();
   }
 
   private write(): void {
-    if (!this.dirty && fs.existsSync(this.file)) return;
+    if (!this.dirty || this.writing) return;
     this.dirty = false;
-    // Small (one row per route) and once a second: a synchronous write keeps it simple and costs little.
-    fs.writeFileSync(this.file, JSON.stringify(this.summary, null, 1));
+    this.writing = true;
+    // Asynchronous and compact: a synchronous write every second showed up in the profile it is there to help read.
+    void fs.promises
+      .writeFile(this.file, JSON.stringify(this.summary))
+      .catch(() => undefined)
+      .finally(() => (this.writing = false));
+  }
+
+  /** At close: the last summary, written before the process may exit. */
+  private writeNow(): void {
+    try {
+      fs.writeFileSync(this.file, JSON.stringify(this.summary));
+    } catch {
+      // a diagnostic: never fails the shutdown
+    }
   }
 }

@@ -51,6 +51,10 @@ export interface AppConfig {
   maxUploadBytes: number;
   /** JSON bodies nesting objects/arrays deeper than this are refused with 400 before they are validated. */
   maxJsonDepth: number;
+  /** JSON bodies with an array or object of more entries than this are refused with 400 before they are validated. */
+  maxJsonItems: number;
+  /** /metrics renders at most once per this many ms; scrapes in between get the same text (0: every scrape renders). */
+  metricsCacheMs: number;
   audit: {
     /** Audit rows older than this many days are deleted (hourly); 0 keeps them forever. */
     retentionDays: number;
@@ -268,6 +272,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     maxUploadBytes: int('MAX_UPLOAD_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     // The deepest body a route takes is 4 levels (a cohort definition); far below what overflows the validator's recursion.
     maxJsonDepth: int('MAX_JSON_DEPTH', 32, 4, 256),
+    // The longest list a JSON route takes is 32 datasets; the validation pipe's passes over a huge array block the loop.
+    maxJsonItems: int('MAX_JSON_ITEMS', 1000, 32, 1_000_000),
+    // A render of the registry is tens of ms of main thread (more with every route × status seen); public, so bounded.
+    metricsCacheMs: int('METRICS_CACHE_MS', 1000, 0, 60_000),
     audit: {
       retentionDays: int('AUDIT_RETENTION_DAYS', 90, 0, 36_500),
     },
