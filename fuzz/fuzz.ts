@@ -37,6 +37,11 @@ const HANG_KILL_S = Number(process.env.FUZZ_HANG_KILL_S ?? 20);
 const RSS_LIMIT_MB = Number(process.env.FUZZ_RSS_LIMIT_MB ?? 2500);
 /** The same requests are sent this many times to one service: a leak grows again in the second round, warm-up does not. */
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 2);
+/**
+ * Generated requests (another seed) sent at the run's concurrency after the per-route warm-up and before "RSS before":
+ * the heap and the allocator's arenas settle at the high-water mark of 8 concurrent requests, not of one at a time.
+ */
+const WARMUP_REQUESTS = Number(process.env.FUZZ_WARMUP_REQUESTS ?? 2000);
 /** RSS growth over the second round (relative to before the run) above this is a leak. */
 const RSS_SECOND_ROUND_LIMIT = 0.05;
 const HEALTH_EVERY_MS = 50;
@@ -255,10 +260,16 @@ async function main(): Promise<void> {
     // baseline is that of a service whose once-only initialisation (codecs, worker threads) is done; round 2 checks it.
     const warmup = generateWarmupRequests(doc, seeds, SEED + 1_000_003);
     for (const r of warmup) await sendFuzzRequest(baseUrl, r, keys, CLIENT_TIMEOUT_MS, agent);
+    const warmupLoad = ONLY.length ? [] : generateFuzzRequests(doc, seeds, { seed: SEED + 2_000_003, count: WARMUP_REQUESTS });
+    let warmupNext = 0;
+    const warmupWorker = async () => {
+      while (warmupNext < warmupLoad.length) await sendFuzzRequest(baseUrl, warmupLoad[warmupNext++], keys, CLIENT_TIMEOUT_MS, agent);
+    };
+    await Promise.all(Array.from({ length: concurrency }, warmupWorker));
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const rssBefore = rssMb(service.child!.pid!)!;
     let rssPeak = rssBefore;
-    console.log(`warm-up: ${warmup.length} requests (one plausible per route, one upload per file kind); RSS ${rssBefore.toFixed(0)} MB`);
+    console.log(`warm-up: ${warmup.length} requests (one plausible per route, one upload per file kind), then ${warmupLoad.length} generated at ${concurrency} concurrent; RSS ${rssBefore.toFixed(0)} MB`);
 
     // /health/live, probed one at a time: 5 s with nothing else sent (this machine's baseline), then throughout the run.
     const probeOnce = () =>
@@ -331,7 +342,7 @@ async function main(): Promise<void> {
     const stalls = diffStalls(stallsBefore, readStalls(stallFile));
     const stillAlive = service.child!.exitCode === null && service.child!.signalCode === null;
 
-    const reportInput: ReportInput = { baseUrl, requests, results, incidents, health, idleHealth, rssBefore, rssAfter, rssAfterRound, stalls, rssPeak, runSeconds, routes: routes.map((r) => r.route), stillAlive, starts: service.starts, seedsLabel: describeSeeds(seeds), logFile };
+    const reportInput: ReportInput = { baseUrl, requests, results, incidents, health, idleHealth, rssBefore, rssAfter, rssAfterRound, stalls, rssPeak, warmupLabel: `${warmup.length} requests (one plausible per route, one upload of every file kind on every upload route) then ${warmupLoad.length} generated (another seed) at ${concurrency} concurrent`, runSeconds, routes: routes.map((r) => r.route), stillAlive, starts: service.starts, seedsLabel: describeSeeds(seeds), logFile };
     const report = buildReport(reportInput);
     fs.writeFileSync(REPORT, report.text);
     // FUZZ_BENCHMARKS=1 also records the run in docs/BENCHMARKS.md (without the curl lines), with FUZZ_NOTE as a preface.
@@ -390,6 +401,8 @@ interface ReportInput {
   rssAfterRound: number[];
   /** Event-loop stalls during the run by the routes served during them (EVENT_LOOP_STALL_LOG), or null. */
   stalls: StallSummary | null;
+  /** What was sent before "RSS before" was read. */
+  warmupLabel: string;
   rssPeak: number;
   runSeconds: number;
   routes: string[];
@@ -471,7 +484,7 @@ function buildReport(input: ReportInput): { text: string; failed: boolean } {
   const lines: string[] = [
     `## Fuzz suite (\`npm run fuzz\`)`,
     '',
-    `${machineLine()}; PostgreSQL at ${new URL(ADMIN_URL).host}; seed ${SEED}; ${results.length} requests (${input.rssAfterRound.length} round(s) of ${input.requests.length}) over ${input.routes.length} routes (every route in the OpenAPI document), ${CONCURRENCY} concurrent, keys of every role (admin, curator, reader, none, a bad key); ${input.runSeconds.toFixed(0)} s; seeds: ${input.seedsLabel}.`,
+    `${machineLine()}; PostgreSQL at ${new URL(ADMIN_URL).host}; seed ${SEED}; ${results.length} requests (${input.rssAfterRound.length} round(s) of ${input.requests.length}) over ${input.routes.length} routes (every route in the OpenAPI document), ${CONCURRENCY} concurrent, keys of every role (admin, curator, reader, none, a bad key); ${input.runSeconds.toFixed(0)} s; seeds: ${input.seedsLabel}; warm-up before "RSS before": ${input.warmupLabel}.`,
     '',
     `Result: **${failed ? 'FAIL' : 'PASS'}**`,
     '',
