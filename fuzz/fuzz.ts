@@ -361,11 +361,15 @@ async function main(): Promise<void> {
 }
 
 function readStalls(file: string): StallSummary | null {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as StallSummary;
-  } catch {
-    return null; // a build without the diagnostic
+  // A build before the summary was written aside and renamed could be read mid-write: a few tries.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      return JSON.parse(fs.readFileSync(file, 'utf8')) as StallSummary;
+    } catch {
+      if (!fs.existsSync(file)) return null; // a build without the diagnostic
+    }
   }
+  return null;
 }
 
 /** The stalls recorded during the run: the summary after it less the one before (start-up and warm-up). */

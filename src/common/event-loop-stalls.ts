@@ -144,8 +144,11 @@ export class EventLoopStallRecorder {
     this.dirty = false;
     this.writing = true;
     // Asynchronous and compact: a synchronous write every second showed up in the profile it is there to help read.
+    // Written aside and renamed over, so a reader never sees half a file.
+    const aside = `${this.file}.${process.pid}.tmp`;
     void fs.promises
-      .writeFile(this.file, JSON.stringify(this.summary))
+      .writeFile(aside, JSON.stringify(this.summary))
+      .then(() => fs.promises.rename(aside, this.file))
       .catch(() => undefined)
       .finally(() => (this.writing = false));
   }
