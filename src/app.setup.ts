@@ -51,6 +51,8 @@ export function createHttpAdapter(): FastifyAdapter {
 /** Everything the HTTP app needs beyond its modules; shared by main.ts and the e2e tests. */
 export function configureApp(app: INestApplication, config: AppConfig): void {
   const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
+  // First, so that requests refused by the hooks below are seen too.
+  if (config.eventLoopStallLog) new EventLoopStallRecorder(config.eventLoopStallLog, config.eventLoopStallMs).register(fastify);
   // Only JSON and multipart bodies are read; anything else is 415 before a byte of it is buffered.
   fastify.removeContentTypeParser('text/plain');
   // NUL, invalid UTF-8 and over-deep JSON are 400 here, before validation, a query or a stored row.
@@ -72,7 +74,6 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
     });
   }
   app.get(MetricsService).registerHttpHooks(fastify);
-  if (config.eventLoopStallLog) new EventLoopStallRecorder(config.eventLoopStallLog, config.eventLoopStallMs).register(fastify);
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },

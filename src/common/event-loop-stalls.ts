@@ -86,10 +86,6 @@ export class EventLoopStallRecorder {
   }
 
   register(fastify: FastifyInstance): void {
-    fastify.addHook('onRequest', (request, _reply, done) => {
-      this.inFlight.set(request, { route: `${request.method} ${request.routeOptions.url ?? 'unmatched'}`, startedAt: performance.now() });
-      done();
-    });
     const finish = (request: object) => {
       const served = this.inFlight.get(request);
       if (served === undefined) return;
@@ -97,12 +93,11 @@ export class EventLoopStallRecorder {
       this.finishedSinceTick.push(served.route);
       recordRequest(this.summary, served.route, performance.now() - served.startedAt);
     };
-    fastify.addHook('onResponse', (request, _reply, done) => {
-      finish(request);
-      done();
-    });
-    fastify.addHook('onRequestAbort', (request, done) => {
-      finish(request);
+    fastify.addHook('onRequest', (request, reply, done) => {
+      this.inFlight.set(request, { route: `${request.method} ${request.routeOptions.url ?? 'unmatched'}`, startedAt: performance.now() });
+      // The response's close, whatever ended it (answered, refused mid-body, client gone): onResponse alone missed
+      // some, which then stayed "in flight" through every later stall.
+      reply.raw.once('close', () => finish(request));
       done();
     });
     fastify.addHook('onClose', (_instance, done) => {
