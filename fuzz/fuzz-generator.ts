@@ -256,7 +256,8 @@ export function generateWarmupRequests(doc: OpenApiDocument, seeds: FuzzSeeds, s
   for (const route of routesOf(doc)) {
     if (WARMUP_EXCLUDED.has(route.route)) continue;
     add(route, mutate(doc, route, rng, seeds, () => false, { target: 'valid' }));
-    if (route.multipartSchema) for (const kind of Object.keys(FILE_KINDS)) add(route, mutate(doc, route, rng, seeds, () => false, { target: 'upload:file', kind }));
+    if (!route.multipartSchema) continue;
+    for (const kind of Object.keys(FILE_KINDS)) add(route, mutate(doc, route, rng, seeds, () => false, { target: 'upload:file', kind }));
   }
   return requests;
 }

@@ -24,7 +24,10 @@ export interface FunctionTime {
   totalMs: number;
 }
 
-const label = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
+const label = (n: ProfileNode) => {
+  const where = n.callFrame.url.replace(/^.*\/(node_modules|dist)\//, '$1/');
+  return `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`;
+};
 
 /** Self and total (inclusive, each function counted once per stack) milliseconds per function; pure. */
 export function functionTimes(profile: CpuProfile): FunctionTime[] {
@@ -51,7 +54,8 @@ export function functionTimes(profile: CpuProfile): FunctionTime[] {
 if (require.main === module) {
   const [file, rowsArg] = process.argv.slice(2);
   const rows = Number(rowsArg ?? 25);
-  const times = functionTimes(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile).filter((t) => !/^\((idle|program|garbage collector|root)\)/.test(t.name));
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+  const times = functionTimes(profile).filter((t) => !/^\((idle|program|garbage collector|root)\)/.test(t.name));
   const print = (title: string, list: FunctionTime[]) => {
     console.log(`\n${title}\n| ms self | ms total | function |\n|---|---|---|`);
     for (const t of list.slice(0, rows)) console.log(`| ${t.selfMs.toFixed(0)} | ${t.totalMs.toFixed(0)} | ${t.name} |`);

@@ -151,7 +151,10 @@ export function parseJsonBody(body: Buffer, maxDepth: number, maxItems = Number.
     throw new RequestTextError(found ? textProblemMessage(describeJsonField(found), 'invalid-utf8') : 'Body is not valid UTF-8 text');
   }
   const long = findLongJsonContainer(value, maxItems);
-  if (long) throw new RequestTextError(`${long.path ? `Body field "${displayName(long.path)}"` : 'The body'} holds ${long.items} items; at most ${maxItems} are taken`);
+  if (long) {
+    const where = long.path ? `Body field "${displayName(long.path)}"` : 'The body';
+    throw new RequestTextError(`${where} holds ${long.items} items; at most ${maxItems} are taken`);
+  }
   const found = findJsonString(value, textProblem);
   if (found) throw new RequestTextError(textProblemMessage(describeJsonField(found), found.problem));
   const poisoned = findPrototypeKey(value);
