@@ -238,9 +238,40 @@ export function generateFuzzRequests(doc: OpenApiDocument, seeds: FuzzSeeds, opt
   return requests;
 }
 
+/** Routes whose plausible request destroys what the run aims at (the seeded lesions and cohort): not in the warm-up. */
+const WARMUP_EXCLUDED = new Set(['DELETE /api/v1/lesions/{id}', 'DELETE /api/v1/cohorts/{id}']);
+
+/**
+ * The warm-up before the fuzz run's "RSS before": one plausible request per route, and on every upload route
+ * one upload of each file kind (every image format, DICOM transfer syntax and mutation), all with the admin
+ * key, so that what is initialised once on first use (codecs, worker threads, compiled validators, caches
+ * up to their bound) is there before the baseline is taken. A second round of the run shows what is left.
+ */
+export function generateWarmupRequests(doc: OpenApiDocument, seeds: FuzzSeeds, seed: number): FuzzRequest[] {
+  const rng = new Prng(seed);
+  const requests: FuzzRequest[] = [];
+  const add = (route: RouteInfo, made: Made | null) => {
+    if (made) requests.push({ seq: requests.length, route: route.route, method: route.method, role: 'admin', ...made });
+  };
+  for (const route of routesOf(doc)) {
+    if (WARMUP_EXCLUDED.has(route.route)) continue;
+    add(route, mutate(doc, route, rng, seeds, () => false, { target: 'valid' }));
+    if (!route.multipartSchema) continue;
+    for (const kind of Object.keys(FILE_KINDS)) add(route, mutate(doc, route, rng, seeds, () => false, { target: 'upload:file', kind }));
+  }
+  return requests;
+}
+
 type Made = Pick<FuzzRequest, 'target' | 'kind' | 'url' | 'headers' | 'body'>;
 
-function mutate(doc: OpenApiDocument, route: RouteInfo, rng: Prng, seeds: FuzzSeeds, skip: NonNullable<GenerateOptions['skip']>): Made | null {
+function mutate(
+  doc: OpenApiDocument,
+  route: RouteInfo,
+  rng: Prng,
+  seeds: FuzzSeeds,
+  skip: NonNullable<GenerateOptions['skip']>,
+  forced?: { target: string; kind?: string },
+): Made | null {
   const slots: string[] = [];
   for (const p of route.pathParams) slots.push(`path:${p.name}`);
   for (const p of route.queryParams) slots.push(`query:${p.name}`);
@@ -256,7 +287,7 @@ function mutate(doc: OpenApiDocument, route: RouteInfo, rng: Prng, seeds: FuzzSe
   }
   if (!route.jsonSchema && !route.multipartSchema && route.method !== 'GET') slots.push('body');
   slots.push('valid');
-  const target = pick(rng, slots)!;
+  const target = forced?.target ?? pick(rng, slots)!;
   const [slot, name] = target.split(/:(.*)/s);
 
   // The baseline request: plausible values everywhere, then one slot made hostile.
@@ -312,7 +343,7 @@ function mutate(doc: OpenApiDocument, route: RouteInfo, rng: Prng, seeds: FuzzSe
     const fields = plausibleFormFields(doc, route, rng, seeds);
     let file = FILE_KINDS[defaultFileKind(route)](rng, seeds);
     if (slot === 'upload') {
-      kind = pick(rng, Object.keys(FILE_KINDS))!;
+      kind = forced?.kind ?? pick(rng, Object.keys(FILE_KINDS))!;
       if (skip(route.route, target, kind)) return null;
       file = FILE_KINDS[kind](rng, seeds);
       // Slices sent as 8-bit need their window; the sniffed format decides the rest.

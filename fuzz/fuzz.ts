@@ -24,7 +24,8 @@ import { Client } from 'pg';
 import { generateApiKey } from '../src/auth/api-key.codec';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
 import { ADMIN_URL, admin, databaseUrl } from '../bench/bench-database';
-import { curlReproducer, FuzzRequest, FuzzResult, FuzzRole, generateFuzzRequests, loadFuzzSeeds, OpenApiDocument, routesOf, sendFuzzRequest, unanswered } from './fuzz-generator';
+import { excessStallMs, StallSummary } from '../src/common/event-loop-stalls';
+import { curlReproducer, FuzzRequest, FuzzResult, FuzzRole, generateFuzzRequests, generateWarmupRequests, loadFuzzSeeds, OpenApiDocument, routesOf, sendFuzzRequest, unanswered } from './fuzz-generator';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 1);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_000);
@@ -34,14 +35,27 @@ const SLOW_MS = Number(process.env.FUZZ_SLOW_MS ?? 2000);
 const CLIENT_TIMEOUT_MS = Number(process.env.FUZZ_CLIENT_TIMEOUT_MS ?? 15_000);
 const HANG_KILL_S = Number(process.env.FUZZ_HANG_KILL_S ?? 20);
 const RSS_LIMIT_MB = Number(process.env.FUZZ_RSS_LIMIT_MB ?? 2500);
+/** The same requests are sent this many times to one service: a leak grows again in the second round, warm-up does not. */
+const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 2);
+/**
+ * Generated requests (another seed) sent at the run's concurrency after the per-route warm-up and before "RSS before":
+ * the heap and the allocator's arenas settle at the high-water mark of 8 concurrent requests, not of one at a time.
+ */
+const WARMUP_REQUESTS = Number(process.env.FUZZ_WARMUP_REQUESTS ?? 2000);
+/** RSS growth over the second round (relative to before the run) above this is a leak. */
+const RSS_SECOND_ROUND_LIMIT = 0.05;
 const HEALTH_EVERY_MS = 50;
 const HEALTH_P99_MS = 100;
+/** Quiet time before each RSS reading, so that it is not taken in the middle of a request's garbage. */
+const SETTLE_MS = 2000;
 const RSS_GROWTH_LIMIT = 0.2;
 const ONLY = (process.env.FUZZ_ONLY ?? '').split(',').filter(Boolean).map(Number);
 const REPORT = path.resolve(process.env.FUZZ_REPORT ?? 'fuzz-report.md');
 const ROOT = path.resolve(__dirname, '..');
 const SHARED_DIR = path.resolve(ROOT, '../shared');
 const SAMPLE_DIR = path.join(os.tmpdir(), 'lesion-retrieval-fuzz-sample');
+/** The built service to run: another build (e.g. main's, for a before/after in the same time window) with FUZZ_SERVICE_MAIN. */
+const SERVICE_MAIN = path.resolve(process.env.FUZZ_SERVICE_MAIN ?? path.join(ROOT, 'dist/src/main.js'));
 
 interface Incident {
   what: 'crash' | 'killed: hung' | 'killed: memory';
@@ -98,7 +112,7 @@ class Service {
   start(): Promise<void> {
     this.starts++;
     this.expectedExit = false;
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(process.env.FUZZ_NODE_OPTIONS ?? '').split(' ').filter(Boolean), SERVICE_MAIN], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the service did not start in 10 minutes')), 600_000);
@@ -165,7 +179,7 @@ async function getJson<T>(baseUrl: string, urlPath: string, key: string | null, 
 }
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(path.join(ROOT, 'dist/src/main.js'))) throw new Error('build first: npm run build');
+  if (!fs.existsSync(SERVICE_MAIN)) throw new Error(`build first (npm run build): ${SERVICE_MAIN} is missing`);
   const db = `fuzz_${process.pid}`;
   await admin(`CREATE DATABASE ${db}`);
   const url = databaseUrl(db);
@@ -173,6 +187,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const logFile = path.join(work, 'service.log');
+  const stallFile = path.join(work, 'event-loop-stalls.json');
   const service = new Service(
     {
       ...process.env,
@@ -187,6 +202,8 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'error',
       TAG_PREDICTION_DELAY_MS: '-1',
       DETECTION_SERIES_ROOT: work,
+      // Which routes were being served while the event loop stalled (a build without it ignores it).
+      EVENT_LOOP_STALL_LOG: stallFile,
     },
     logFile,
   );
@@ -239,13 +256,20 @@ async function main(): Promise<void> {
     const concurrency = ONLY.length ? 1 : CONCURRENCY;
     const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 
-    // Warm-up with plausible requests only, so the RSS baseline is that of a service that has served traffic.
-    const warmup = generateFuzzRequests(doc, seeds, { seed: SEED + 1_000_003, count: 400 }).filter((r) => r.kind === 'valid' && r.role !== 'none' && !r.route.startsWith('DELETE') && !r.route.includes('ingest'));
+    // Warm-up: one plausible request per route and one upload of every file kind on every upload route, so the RSS
+    // baseline is that of a service whose once-only initialisation (codecs, worker threads) is done; round 2 checks it.
+    const warmup = generateWarmupRequests(doc, seeds, SEED + 1_000_003);
     for (const r of warmup) await sendFuzzRequest(baseUrl, r, keys, CLIENT_TIMEOUT_MS, agent);
-    await new Promise((r) => setTimeout(r, 1000));
+    const warmupLoad = ONLY.length ? [] : generateFuzzRequests(doc, seeds, { seed: SEED + 2_000_003, count: WARMUP_REQUESTS });
+    let warmupNext = 0;
+    const warmupWorker = async () => {
+      while (warmupNext < warmupLoad.length) await sendFuzzRequest(baseUrl, warmupLoad[warmupNext++], keys, CLIENT_TIMEOUT_MS, agent);
+    };
+    await Promise.all(Array.from({ length: concurrency }, warmupWorker));
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
     const rssBefore = rssMb(service.child!.pid!)!;
     let rssPeak = rssBefore;
-    console.log(`warm-up: ${warmup.length} plausible requests; RSS ${rssBefore.toFixed(0)} MB`);
+    console.log(`warm-up: ${warmup.length} requests (one plausible per route, one upload per file kind), then ${warmupLoad.length} generated at ${concurrency} concurrent; RSS ${rssBefore.toFixed(0)} MB`);
 
     // /health/live, probed one at a time: 5 s with nothing else sent (this machine's baseline), then throughout the run.
     const probeOnce = () =>
@@ -285,7 +309,9 @@ async function main(): Promise<void> {
       else if (Date.now() - lastHealthOk > HANG_KILL_S * 1000) void restart('killed: hung', `/health/live unanswered for ${HANG_KILL_S} s`);
     }, 250);
 
+    const stallsBefore = readStalls(stallFile);
     let next = 0;
+    const rssAfterRound: number[] = [];
     const runStarted = Date.now();
     const worker = async () => {
       while (next < requests.length) {
@@ -295,22 +321,28 @@ async function main(): Promise<void> {
         const result = await sendFuzzRequest(baseUrl, request, keys, CLIENT_TIMEOUT_MS, agent);
         inFlight.delete(request);
         results.push(result);
-        if (results.length % 500 === 0) process.stdout.write(`\r${results.length}/${requests.length} requests, ${results.filter((x) => x.status >= 500).length} 5xx, ${incidents.length} incidents`);
+        if (results.length % 500 === 0) process.stdout.write(`\r${results.length}/${requests.length * ROUNDS} requests, ${results.filter((x) => x.status >= 500).length} 5xx, ${incidents.length} incidents`);
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    for (let round = 0; round < (ONLY.length ? 1 : ROUNDS); round++) {
+      next = 0;
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      if (restarting) await restarting;
+      // The probe goes on meanwhile: a pause with only probes in it lowers the health percentiles a little.
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      rssAfterRound.push(rssMb(service.child!.pid!) ?? NaN);
+      console.log(`\rround ${round + 1}: ${results.length} requests in ${((Date.now() - runStarted) / 1000).toFixed(0)} s; RSS ${rssAfterRound[round].toFixed(0)} MB`);
+    }
     const runSeconds = (Date.now() - runStarted) / 1000;
-    console.log(`\r${results.length}/${requests.length} requests in ${runSeconds.toFixed(0)} s`);
     running = false;
     await probe;
     clearInterval(watchdog);
     agent.destroy();
-    if (restarting) await restarting;
-    await new Promise((r) => setTimeout(r, 2000));
-    const rssAfter = rssMb(service.child!.pid!) ?? NaN;
+    const rssAfter = rssAfterRound[0];
+    const stalls = diffStalls(stallsBefore, readStalls(stallFile));
     const stillAlive = service.child!.exitCode === null && service.child!.signalCode === null;
 
-    const reportInput: ReportInput = { baseUrl, requests, results, incidents, health, idleHealth, rssBefore, rssAfter, rssPeak, runSeconds, routes: routes.map((r) => r.route), stillAlive, starts: service.starts, seedsLabel: describeSeeds(seeds), logFile };
+    const reportInput: ReportInput = { baseUrl, requests, results, incidents, health, idleHealth, rssBefore, rssAfter, rssAfterRound, stalls, rssPeak, warmupLabel: `${warmup.length} requests (one plausible per route, one upload of every file kind on every upload route) then ${warmupLoad.length} generated (another seed) at ${concurrency} concurrent`, runSeconds, routes: routes.map((r) => r.route), stillAlive, starts: service.starts, seedsLabel: describeSeeds(seeds), logFile };
     const report = buildReport(reportInput);
     fs.writeFileSync(REPORT, report.text);
     // FUZZ_BENCHMARKS=1 also records the run in docs/BENCHMARKS.md (without the curl lines), with FUZZ_NOTE as a preface.
@@ -328,6 +360,33 @@ async function main(): Promise<void> {
   }
 }
 
+function readStalls(file: string): StallSummary | null {
+  // A build before the summary was written aside and renamed could be read mid-write: a few tries.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      return JSON.parse(fs.readFileSync(file, 'utf8')) as StallSummary;
+    } catch {
+      if (!fs.existsSync(file)) return null; // a build without the diagnostic
+    }
+  }
+  return null;
+}
+
+/** The stalls recorded during the run: the summary after it less the one before (start-up and warm-up). */
+function diffStalls(before: StallSummary | null, after: StallSummary | null): StallSummary | null {
+  if (!after) return null;
+  const earlier = new Map((before?.routes ?? []).map((r) => [r.route, r]));
+  const routes = after.routes
+    .map((r) => {
+      const e = earlier.get(r.route);
+      return { ...r, stalls: r.stalls - (e?.stalls ?? 0), totalMs: r.totalMs - (e?.totalMs ?? 0), alone: r.alone - (e?.alone ?? 0), requests: r.requests - (e?.requests ?? 0), inFlightMs: r.inFlightMs - (e?.inFlightMs ?? 0) };
+    })
+    .filter((r) => r.stalls > 0);
+  const during = { ...after, stalls: after.stalls - (before?.stalls ?? 0), totalMs: after.totalMs - (before?.totalMs ?? 0), observedMs: after.observedMs - (before?.observedMs ?? 0), routes };
+  routes.sort((a, b) => excessStallMs(during, b) - excessStallMs(during, a));
+  return during;
+}
+
 function describeSeeds(seeds: ReturnType<typeof loadFuzzSeeds>): string {
   return `${seeds.lesionIds.length} lesion ids, ${seeds.png16.length} real 16-bit PNG and ${seeds.jpeg.length} real JPEG slices${seeds.xlsx ? ', a real xlsx' : ''}, ${Object.keys(seeds.hostilePaths).length} hostile server paths`;
 }
@@ -341,7 +400,13 @@ interface ReportInput {
   /** /health/live latencies with no other traffic, before the run: what this machine gives at rest. */
   idleHealth: number[];
   rssBefore: number;
+  /** After the first round: the check. */
   rssAfter: number;
+  rssAfterRound: number[];
+  /** Event-loop stalls during the run by the routes served during them (EVENT_LOOP_STALL_LOG), or null. */
+  stalls: StallSummary | null;
+  /** What was sent before "RSS before" was read. */
+  warmupLabel: string;
   rssPeak: number;
   runSeconds: number;
   routes: string[];
@@ -351,6 +416,19 @@ interface ReportInput {
   logFile: string;
   /** For docs/BENCHMARKS.md: no curl lines (the report file has them). */
   condensed?: boolean;
+}
+
+/** The top routes being served while the event loop stalled: what to move off it. */
+function stallLines(stalls: StallSummary | null): string[] {
+  if (!stalls) return ['Event-loop stalls: not recorded (a build without EVENT_LOOP_STALL_LOG).', ''];
+  return [
+    `Event-loop stalls over ${stalls.thresholdMs} ms during the run: ${stalls.stalls}, ${(stalls.totalMs / 1000).toFixed(1)} s in all over ${(stalls.observedMs / 1000).toFixed(0)} s (EVENT_LOOP_STALL_LOG). Each is counted for every route being served during it (in flight, or answered since the probe's last tick; "alone": the only one). A route that only waits collects stalls in proportion to its time in flight; the routes below are ordered by the stall time beyond that share ("excess"), the likeliest blockers first.`,
+    '',
+    '| route | requests | in flight s | stalls | stall ms | excess ms | alone |',
+    '|---|---|---|---|---|---|---|',
+    ...stalls.routes.slice(0, 12).map((r) => `| ${r.route} | ${r.requests} | ${(r.inFlightMs / 1000).toFixed(1)} | ${r.stalls} | ${r.totalMs.toFixed(0)} | ${excessStallMs(stalls, r).toFixed(0)} | ${r.alone} |`),
+    '',
+  ];
 }
 
 /** Writes a long request body beside the report, for its curl line. */
@@ -380,6 +458,15 @@ function buildReport(input: ReportInput): { text: string; failed: boolean } {
     { name: `/health/live p99 under ${HEALTH_P99_MS} ms`, ok: healthP99 < HEALTH_P99_MS, value: `p50 ${percentile(healthMs, 50).toFixed(1)} ms, p99 ${healthP99.toFixed(1)} ms, max ${Math.max(...healthMs).toFixed(0)} ms over ${health.length} probes, ${health.filter((h) => !h.ok).length} failed (with no other traffic, before the run: p50 ${percentile(input.idleHealth, 50).toFixed(1)} ms, p99 ${percentile(input.idleHealth, 99).toFixed(1)} ms)` },
     { name: `RSS after within ${RSS_GROWTH_LIMIT * 100} % of before`, ok: Math.abs(rssGrowth) <= RSS_GROWTH_LIMIT, value: `${input.rssBefore.toFixed(0)} → ${input.rssAfter.toFixed(0)} MB (${(rssGrowth * 100).toFixed(1)} %), peak ${input.rssPeak.toFixed(0)} MB${input.starts > 1 ? ' (after a restart: not comparable)' : ''}` },
   ];
+  if (input.rssAfterRound.length > 1) {
+    const last = input.rssAfterRound[input.rssAfterRound.length - 1];
+    const leak = (last - input.rssAfter) / input.rssBefore;
+    checks.push({
+      name: `RSS growth over the same requests again within ${RSS_SECOND_ROUND_LIMIT * 100} % of before (a leak grows again)`,
+      ok: Math.abs(leak) <= RSS_SECOND_ROUND_LIMIT,
+      value: `after each round: ${input.rssAfterRound.map((mb) => mb.toFixed(0)).join(' → ')} MB (${(leak * 100).toFixed(1)} % of before)`,
+    });
+  }
   const failed = checks.some((c) => !c.ok);
   const statusCounts = new Map<number, number>();
   for (const r of results) statusCounts.set(r.status, (statusCounts.get(r.status) ?? 0) + 1);
@@ -401,7 +488,7 @@ function buildReport(input: ReportInput): { text: string; failed: boolean } {
   const lines: string[] = [
     `## Fuzz suite (\`npm run fuzz\`)`,
     '',
-    `${machineLine()}; PostgreSQL at ${new URL(ADMIN_URL).host}; seed ${SEED}; ${results.length} requests over ${input.routes.length} routes (every route in the OpenAPI document), ${CONCURRENCY} concurrent, keys of every role (admin, curator, reader, none, a bad key); ${input.runSeconds.toFixed(0)} s; seeds: ${input.seedsLabel}.`,
+    `${machineLine()}; PostgreSQL at ${new URL(ADMIN_URL).host}; seed ${SEED}; ${results.length} requests (${input.rssAfterRound.length} round(s) of ${input.requests.length}) over ${input.routes.length} routes (every route in the OpenAPI document), ${CONCURRENCY} concurrent, keys of every role (admin, curator, reader, none, a bad key); ${input.runSeconds.toFixed(0)} s; seeds: ${input.seedsLabel}; warm-up before "RSS before": ${input.warmupLabel}.`,
     '',
     `Result: **${failed ? 'FAIL' : 'PASS'}**`,
     '',
@@ -411,6 +498,7 @@ function buildReport(input: ReportInput): { text: string; failed: boolean } {
     '',
     `Over-limit bodies cut off by the server before the client finished sending (a refusal whose answer the client could not read; not counted as failures): ${closedEarly.length}.`,
     '',
+    ...stallLines(input.stalls),
     `Statuses: ${[...statusCounts].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s || 'no answer'} × ${n}`).join(', ')}.`,
     '',
     '### By route',

@@ -8,6 +8,7 @@ import { KEY_REQUIRED_MESSAGE } from './auth/api-key.guard';
 import { registerAuditHook } from './auth/audit.hook';
 import { AuthService } from './auth/auth.service';
 import { AppConfig } from './config/app-config';
+import { EventLoopStallRecorder } from './common/event-loop-stalls';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { registerInputGuards } from './common/input-guards';
 import { requestContext } from './common/request-context';
@@ -50,10 +51,12 @@ export function createHttpAdapter(): FastifyAdapter {
 /** Everything the HTTP app needs beyond its modules; shared by main.ts and the e2e tests. */
 export function configureApp(app: INestApplication, config: AppConfig): void {
   const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
+  // First, so that requests refused by the hooks below are seen too.
+  if (config.eventLoopStallLog) new EventLoopStallRecorder(config.eventLoopStallLog, config.eventLoopStallMs).register(fastify);
   // Only JSON and multipart bodies are read; anything else is 415 before a byte of it is buffered.
   fastify.removeContentTypeParser('text/plain');
   // NUL, invalid UTF-8 and over-deep JSON are 400 here, before validation, a query or a stored row.
-  registerInputGuards(fastify, { maxJsonDepth: config.maxJsonDepth });
+  registerInputGuards(fastify, { maxJsonDepth: config.maxJsonDepth, maxJsonItems: config.maxJsonItems });
   const auth = app.get(AuthService);
   registerMultipartParser(fastify, { fileSize: config.maxUploadBytes, fields: 40 }, async (request) => (await auth.authenticate(apiKeyFromHeaders(request.headers))) !== null, KEY_REQUIRED_MESSAGE);
   registerAuditHook(fastify, auth, `/${API_PREFIX}/`);

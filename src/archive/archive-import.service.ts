@@ -23,6 +23,7 @@ import { annotationsFromCsv } from './annotations-csv';
 import { ArchivePlan, planArchive, SeriesPlan, WalkedImage } from './archive-plan';
 import { ArchiveRepository, TooManyFilesError, WalkedFile } from './archive.repository';
 import { ArchiveFileError, readArchiveObject } from './dicom-header';
+import { fileOrdinals, withoutPaths } from './error-paths';
 import { slicesToWrite } from './series-geometry';
 import { SliceWriterPool } from './slice-writer.repository';
 import { SliceWriteJob } from './slice-writer';
@@ -329,7 +330,11 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
       Object.assign(view, next, { updatedAt: new Date() });
       onProgress?.(toJobView(view));
     };
-    const { plan, problems } = await this.readAndPlan(source, (filesWalked) => report({ filesWalked }));
+    const read = await this.readAndPlan(source, (filesWalked) => report({ filesWalked }));
+    const plan = read.plan;
+    // Folder and file names can identify patients: errors keep a keyed reference and the file's position instead.
+    const ordinals = fileOrdinals(source.files);
+    const problems = withoutPaths(read.problems, source.secret, ordinals);
     if (job.format === 'dicomweb' && plan.series.length === 0) throw new ArchiveSourceError('the retrieved studies hold no image series to import');
     await this.repository.setWalked(runner, job.id, source.files.length, plan.series.length);
     // The walk's and the headers' problems are the same on every run: stored once, by the run that starts the job.
@@ -342,7 +347,7 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
       const series = plan.series[index];
       const errors: IngestRowError[] = [];
       const { slicesDir, lesions } = await this.writeSlices(source, request.dataset, series, reachMm, errors);
-      const { lesionIds } = await this.repository.commitSeries(runner, { dataset: request.dataset, jobId: job.id, plan: series, slicesDir, lesions, cursor: index + 1, errors, maxStoredErrors });
+      const { lesionIds } = await this.repository.commitSeries(runner, { dataset: request.dataset, jobId: job.id, plan: series, slicesDir, lesions, cursor: index + 1, errors: withoutPaths(errors, source.secret, ordinals), maxStoredErrors });
       this.lesions.forgetViews(lesionIds);
       let embedded = 0;
       if (lesionIds.length && this.config.encoder.embedOnIngest && this.embedding.isAvailable() && series.modality !== null && modalities.includes(series.modality)) {

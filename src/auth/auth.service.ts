@@ -33,6 +33,7 @@ export interface ApiKeyView {
 const TOUCH_INTERVAL_MS = 60_000;
 // A verified key is trusted this long without a database read; revocation in this process clears it at once.
 const KEY_CACHE_MS = 10_000;
+const KEY_CACHE_MAX = 10_000;
 // Audit rows are written in batches: one insert per interval instead of one per request.
 const AUDIT_FLUSH_MS = 200;
 const AUDIT_MAX_BATCH = 500;
@@ -87,6 +88,8 @@ export class AuthService implements OnApplicationBootstrap, BeforeApplicationShu
       await this.keys.touch(row.id, now);
     }
     const key: AuthenticatedKey = { id: row.id, name: row.name, role: row.role, datasets: row.datasets ? Object.freeze([...row.datasets]) : null };
+    // Bounded: entries of keys no longer used stay until the next clear (a key revoked is dropped at once).
+    if (this.keyCache.size >= KEY_CACHE_MAX) this.keyCache.clear();
     this.keyCache.set(parsed.key, { key, until: now.getTime() + KEY_CACHE_MS });
     return key;
   }

@@ -166,7 +166,7 @@ async function ingestDicom(app: INestApplicationContext, flags: string[]): Promi
   if (started) bar.stop();
   console.log(`Import ${job.status}: ${job.filesWalked} files, ${job.totalRows} series, ${job.importedRows} lesions imported, ${job.skippedRows} problems (job ${job.id})`);
   if (job.message) console.log(`  ${job.message}`);
-  for (const error of job.errors.slice(0, 50)) console.log(`  ${error.file ?? ''}${error.line ? ` line ${error.line}` : ''}: ${error.message}`);
+  for (const error of job.errors.slice(0, 50)) console.log(`  ${error.fileOrdinal ? `file #${error.fileOrdinal} ` : ''}${error.file ?? ''}${error.line ? ` line ${error.line}` : ''}: ${error.message}`);
   if (job.errors.length > 50) console.log(`  … ${job.skippedRows - 50} more (GET /api/v1/admin/ingest/jobs/${job.id})`);
   return job.status === 'completed' ? 0 : 1;
 }
@@ -197,7 +197,7 @@ async function ingestDicomWeb(app: INestApplicationContext, flags: string[]): Pr
   const studies = job.studies ?? { found: 0, retrieved: 0, imported: 0 };
   console.log(`Import ${job.status}: ${studies.retrieved}/${studies.found} studies retrieved, ${studies.imported} imported, ${job.filesWalked} files, ${job.totalRows} series, ${job.importedRows} lesions imported, ${job.skippedRows} problems (job ${job.id})`);
   if (job.message) console.log(`  ${job.message}`);
-  for (const error of job.errors.slice(0, 50)) console.log(`  ${error.file ?? ''}${error.line ? ` line ${error.line}` : ''}: ${error.message}`);
+  for (const error of job.errors.slice(0, 50)) console.log(`  ${error.fileOrdinal ? `file #${error.fileOrdinal} ` : ''}${error.file ?? ''}${error.line ? ` line ${error.line}` : ''}: ${error.message}`);
   return job.status === 'completed' ? 0 : 1;
 }
 

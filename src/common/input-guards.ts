@@ -7,11 +7,11 @@ import { displayName, findBadQueryText, parseJsonBody, queryProblemMessage, Requ
  * depth-checked and parsed here (replacing Fastify's parser); query strings and path parameters are
  * checked before the body is read. Multipart text fields are checked by the multipart parser.
  */
-export function registerInputGuards(fastify: FastifyInstance, options: { maxJsonDepth: number }): void {
+export function registerInputGuards(fastify: FastifyInstance, options: { maxJsonDepth: number; maxJsonItems: number }): void {
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
-      done(null, parseJsonBody(body as Buffer, options.maxJsonDepth));
+      done(null, parseJsonBody(body as Buffer, options.maxJsonDepth, options.maxJsonItems));
     } catch (error) {
       done(error instanceof RequestTextError ? new BadRequestException(error.message) : (error as Error), undefined);
     }

@@ -1,4 +1,4 @@
-import { findBadQueryText, findJsonString, formFieldProblem, jsonDepthExceeds, parseJsonBody, queryProblemMessage, RequestTextError, textProblem } from './request-text';
+import { findBadQueryText, findJsonString, findLongJsonContainer, formFieldProblem, jsonDepthExceeds, parseJsonBody, queryProblemMessage, RequestTextError, textProblem } from './request-text';
 
 const parse = (text: string | Buffer, depth = 32) => parseJsonBody(Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'), depth);
 const messageOf = (fn: () => unknown): string => {
@@ -95,5 +95,14 @@ describe('formFieldProblem', () => {
     expect(formFieldProblem('a\uFFFDb')).toBe('invalid-utf8');
     expect(formFieldProblem('a\u0000b')).toBe('nul');
     expect(formFieldProblem('226,90,242,113')).toBeNull();
+  });
+
+  it('refuses an array or object longer than maxItems, naming where, before walking it', () => {
+    const body = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');
+    expect(() => parseJsonBody(body({ ids: Array.from({ length: 1001 }, (_, i) => i) }), 32, 1000)).toThrow('Body field "ids" holds 1001 items; at most 1000 are taken');
+    expect(() => parseJsonBody(body({ a: [{ b: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, i])) }] }), 32, 40)).toThrow('Body field "a[0].b" holds 50 items');
+    expect(() => parseJsonBody(body(Array.from({ length: 41 }, () => 1)), 32, 40)).toThrow('The body holds 41 items');
+    expect(parseJsonBody(body({ ids: Array.from({ length: 1000 }, (_, i) => i) }), 32, 1000)).toEqual({ ids: expect.any(Array) });
+    expect(findLongJsonContainer({ a: [1, 2], b: { c: [1, 2, 3] } }, 2)).toEqual({ path: 'b.c', items: 3 });
   });
 });

@@ -51,12 +51,19 @@ export interface AppConfig {
   maxUploadBytes: number;
   /** JSON bodies nesting objects/arrays deeper than this are refused with 400 before they are validated. */
   maxJsonDepth: number;
+  /** JSON bodies with an array or object of more entries than this are refused with 400 before they are validated. */
+  maxJsonItems: number;
+  /** /metrics renders at most once per this many ms; scrapes in between get the same text (0: every scrape renders). */
+  metricsCacheMs: number;
   audit: {
     /** Audit rows older than this many days are deleted (hourly); 0 keeps them forever. */
     retentionDays: number;
   };
   /** A request still running after this long is answered 503 (its upload decoding is stopped). */
   requestTimeoutMs: number;
+  /** Diagnostic: event-loop stalls over eventLoopStallMs, by the routes served during them, summarised to this JSON file; null: off. */
+  eventLoopStallLog: string | null;
+  eventLoopStallMs: number;
   uploads: {
     /** Worker threads that decode uploaded slices (and prepare their patches) off the event loop. */
     decodeConcurrency: number;
@@ -265,10 +272,16 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
     maxUploadBytes: int('MAX_UPLOAD_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     // The deepest body a route takes is 4 levels (a cohort definition); far below what overflows the validator's recursion.
     maxJsonDepth: int('MAX_JSON_DEPTH', 32, 4, 256),
+    // The longest list a JSON route takes is 32 datasets; the validation pipe's passes over a huge array block the loop.
+    maxJsonItems: int('MAX_JSON_ITEMS', 1000, 32, 1_000_000),
+    // A render of the registry is tens of ms of main thread (more with every route × status seen); public, so bounded.
+    metricsCacheMs: int('METRICS_CACHE_MS', 1000, 0, 60_000),
     audit: {
       retentionDays: int('AUDIT_RETENTION_DAYS', 90, 0, 36_500),
     },
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    eventLoopStallLog: env.EVENT_LOOP_STALL_LOG?.trim() ? path.resolve(cwd, env.EVENT_LOOP_STALL_LOG.trim()) : null,
+    eventLoopStallMs: int('EVENT_LOOP_STALL_MS', 20, 1, 60_000),
     uploads: {
       // One core stays free for the event loop (by-id searches, health) while uploads decode.
       decodeConcurrency: int('UPLOAD_DECODE_CONCURRENCY', Math.max(1, os.cpus().length - 1), 1, 64),

@@ -5,6 +5,15 @@ function hmac(secret: string, purpose: string, value: string): Buffer {
   return createHmac('sha256', secret).update(purpose).update('\0').update(value).digest();
 }
 
+/**
+ * A file's path in an imported folder as a keyed reference (`key:` + 16 hex of HMAC-SHA256): folder names in a
+ * hospital export can name patients (`DOE_JOHN/`), so ingest errors store this, never the path. Whoever holds
+ * DEID_SECRET can find the file again by hashing the folder's paths.
+ */
+export function filePathKey(secret: string, relPath: string): string {
+  return `key:${hmac(secret, 'path', relPath).subarray(0, 8).toString('hex')}`;
+}
+
 /** The patient's key: HMAC-SHA256 of (issuer of Patient ID, Patient ID), hex. */
 export function patientKeyHash(secret: string, issuer: string, patientId: string): string {
   return hmac(secret, 'patient', `${issuer.trim()}\0${patientId.trim()}`).toString('hex');

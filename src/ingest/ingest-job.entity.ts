@@ -7,8 +7,13 @@ export type IngestJobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'i
 export interface IngestRowError {
   /** CSV line; 0 for a DICOM import's file problems. */
   line: number;
-  /** DICOM imports: the file, relative to the imported folder (never an absolute path). */
+  /**
+   * DICOM imports: the file as a keyed reference of its path relative to the imported folder (`key:…`, see
+   * filePathKey; paths can identify patients), or `annotations` / `annotations line N` for the CSV.
+   */
   file?: string;
+  /** DICOM imports: the file's 1-based position among the folder's files in path order (absent for entries that were not read). */
+  fileOrdinal?: number;
   message: string;
 }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ChangeFeedService } from '../change-log/change-feed.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { VectorIndexService } from '../vector-index/vector-index.service';
 import { JOB_NAMES } from '../jobs/job-payloads';
 import { JOB_QUEUE, JobQueue } from '../jobs/job-queue.port';
@@ -36,7 +37,11 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(index: VectorIndexService, feed: ChangeFeedService, @Optional() @Inject(JOB_QUEUE) queue?: JobQueue) {
+  private rendered: { at: number; text: Promise<string> } | null = null;
+  private readonly cacheMs: number;
+
+  constructor(index: VectorIndexService, feed: ChangeFeedService, @Inject(APP_CONFIG) config: AppConfig, @Optional() @Inject(JOB_QUEUE) queue?: JobQueue) {
+    this.cacheMs = config.metricsCacheMs;
     collectDefaultMetrics({ register: this.registry });
     if (queue) this.registerQueueMetrics(queue);
     new Gauge({
@@ -107,6 +112,23 @@ export class MetricsService {
       registers: [this.registry],
     });
     queue.onFinished((name, outcome, seconds) => duration.observe({ name, outcome }, seconds));
+  }
+
+  /**
+   * The exposition text, rendered at most once per METRICS_CACHE_MS: a render held the event loop for tens of ms
+   * (the top blocker of `npm run fuzz` by CPU profile), and /metrics is public, so a flood of scrapes shares one.
+   */
+  render(): Promise<string> {
+    const now = performance.now();
+    if (!this.rendered || now - this.rendered.at >= this.cacheMs) {
+      const text = this.registry.metrics();
+      this.rendered = { at: now, text };
+      // A failed render is not kept for the next scrape.
+      text.catch(() => {
+        if (this.rendered?.text === text) this.rendered = null;
+      });
+    }
+    return this.rendered.text;
   }
 
   /** Times every response; the route is the matched template, so hostile paths cannot grow the label set. */

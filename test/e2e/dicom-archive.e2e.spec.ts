@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { PatientStudy, writeGsps, writeImage, writeSr } from '../../src/archive/archive-writer.testing';
+import { filePathKey } from '../../src/deid/pseudonym';
 import { decodePng16ToHu } from '../../src/imaging/png16';
 import { IngestRepository } from '../../src/ingest/ingest.repository';
 import { captureOutput, downsampledRealSlices, leaksIn, runCli } from '../helpers/identifying-study';
@@ -112,9 +113,10 @@ interface SeriesSpec {
         ],
       }),
     );
-    fs.mkdirSync(path.join(root, 'incoming'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'incoming/broken.dcm'), writeImage({ ...patientC, seriesUid: C, sopUid: `${UID}.3.1.2.77`, width: SIDE, height: SIDE, hu: pixels[0] }).subarray(0, 300));
-    fs.writeFileSync(path.join(root, 'incoming/notes.txt'), 'not a DICOM file\n');
+    // Bad files in a folder named after the patient, as hospital exports have them: the job's errors must not keep the name.
+    fs.mkdirSync(path.join(root, 'Quixote_Zebulon_QZ-100200/incoming'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'Quixote_Zebulon_QZ-100200/incoming/broken.dcm'), writeImage({ ...patientC, seriesUid: C, sopUid: `${UID}.3.1.2.77`, width: SIDE, height: SIDE, hu: pixels[0] }).subarray(0, 300));
+    fs.writeFileSync(path.join(root, 'Quixote_Zebulon_QZ-100200/incoming/notes.txt'), 'not a DICOM file\n');
     const csv = path.join(root, '..', `${path.basename(root)}-annotations.csv`);
     fs.writeFileSync(csv, `sop_instance_uid,x1,y1,x2,y2,type\n${sop(B_CT, 1)},20,20,40,36,6\n${sop(B_MR, 0)},10,10,30,30,-1\n`);
     return { csv };
@@ -160,21 +162,37 @@ interface SeriesSpec {
   let archive: string;
   let firstJob: Record<string, unknown> & { id: string };
 
-  it('imports an archive of 3 patients: series ordered by position, lesions from SR, GSPS and CSV, bad files reported by relative path', async () => {
+  /** The archive's files in the importer's walk order (each folder's entries by name), relative to it. */
+  const walkOrder = (root: string, rel = ''): string[] =>
+    fs
+      .readdirSync(path.join(root, rel), { withFileTypes: true })
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .flatMap((e) => (e.isDirectory() ? walkOrder(root, rel ? `${rel}/${e.name}` : e.name) : [rel ? `${rel}/${e.name}` : e.name]));
+
+  it('imports an archive of 3 patients: series ordered by position, lesions from SR, GSPS and CSV, bad files reported by keyed path and position', async () => {
     covers('POST /api/v1/admin/ingest', 'success', 'bad-input');
     archive = path.join(dir, 'archive');
     const { csv } = writeArchive(archive);
     firstJob = await importOverHttp({ format: 'dicom', dir: archive, annotations: csv, dataset: 'hospital' });
     expect(firstJob).toMatchObject({ status: 'completed', format: 'dicom', totalRows: 5, processedRows: 5, importedRows: 6, filesWalked: 25, embeddedRows: 5 });
-    const errors = firstJob.errors as { file: string; message: string }[];
+    const errors = firstJob.errors as { file: string; fileOrdinal: number; message: string }[];
+    const walked = walkOrder(archive);
+    const ref = (relPath: string) => ({ file: filePathKey(SECRET, relPath), fileOrdinal: walked.indexOf(relPath) + 1 });
+    expect(walked).toHaveLength(25);
     expect(errors).toEqual(
       expect.arrayContaining([
-        { line: 0, file: 'incoming/broken.dcm', message: 'truncated or corrupt DICOM header' },
-        { line: 0, file: 'incoming/notes.txt', message: 'not a DICOM file (no DICM marker)' },
-        { line: 0, file: 'disk2/sr1.dcm', message: expect.stringMatching(/references an image that is not in the folder/) },
+        { line: 0, ...ref('Quixote_Zebulon_QZ-100200/incoming/broken.dcm'), message: 'truncated or corrupt DICOM header' },
+        { line: 0, ...ref('Quixote_Zebulon_QZ-100200/incoming/notes.txt'), message: 'not a DICOM file (no DICM marker)' },
+        { line: 0, ...ref('disk2/sr1.dcm'), message: expect.stringMatching(/references an image that is not in the folder/) },
       ]),
     );
     expect(errors).toHaveLength(3);
+    expect(errors.map((e) => walked[e.fileOrdinal - 1]).sort()).toEqual(['Quixote_Zebulon_QZ-100200/incoming/broken.dcm', 'Quixote_Zebulon_QZ-100200/incoming/notes.txt', 'disk2/sr1.dcm']);
+    // No component of any path in the archive (folders named after patients included) is kept in the job.
+    const components = [...new Set(walked.flatMap((p) => p.split('/')))].filter((c) => !/^[0-9a-f]+$/.test(c));
+    expect(components).toEqual(expect.arrayContaining(['Quixote_Zebulon_QZ-100200', 'incoming', 'broken.dcm', 'disk2', 'sr1.dcm']));
+    const stored = JSON.stringify((await db.query('SELECT errors FROM ingest_job WHERE id = $1', [firstJob.id]))[0].errors);
+    expect(components.filter((c) => stored.includes(c) || JSON.stringify(firstJob).includes(c))).toEqual([]);
     expect(JSON.stringify(firstJob)).not.toContain(dir);
 
     const rows = await lesionRows('hospital');
