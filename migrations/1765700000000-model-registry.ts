@@ -16,6 +16,8 @@ export class ModelRegistry1765700000000 implements MigrationInterface {
     await q.query(
       `ALTER TABLE encoder_model ADD COLUMN status text NOT NULL DEFAULT 'ready' CHECK (status IN ('registered', 'embedding', 'ready', 'active', 'retired'))`,
     );
+    // Rows written from now on by the embedding path (a newly configured ENCODER_MODEL) start as registered.
+    await q.query(`ALTER TABLE encoder_model ALTER COLUMN status SET DEFAULT 'registered'`);
     await q.query(`ALTER TABLE encoder_model ADD COLUMN embedded int NOT NULL DEFAULT 0 CHECK (embedded >= 0)`);
     await q.query(`ALTER TABLE encoder_model ADD COLUMN total int NOT NULL DEFAULT 0 CHECK (total >= 0)`);
     await q.query(`ALTER TABLE encoder_model ADD COLUMN activated_at timestamptz`);

@@ -53,9 +53,15 @@ export class ModelsService implements OnModuleInit, OnApplicationBootstrap {
     if (this.encoder.status().state !== 'ready') return;
     const { modelId, manifest } = this.encoder.loaded;
     await this.embeddings.upsertModel(modelId, manifest, this.encoder.dim);
+    const configured = await this.registry.get(modelId);
     await this.registry.activateIfNoneActive(modelId, this.config.encoder.model);
-    // A model activated at run time stays active across restarts.
-    await this.followActive();
+    const active = await this.registry.active();
+    if (active && active.id !== modelId) {
+      // A run-time switch away from the configured model survives restarts; a newly configured ENCODER_MODEL
+      // (never active) is used as configured, as before the registry (e.g. `npm run embed` for a new model).
+      if (configured?.activatedAt) await this.followActive();
+      else this.logger.warn(`ENCODER_MODEL ${this.config.encoder.model} is not the registry's active model ${active.name}: this process uses ENCODER_MODEL`);
+    }
     // Under BullMQ the queue keeps the jobs; in-process they died with the process that ran them.
     if (this.queue.distributed || this.config.role !== 'all') return;
     for (const id of await this.registry.embeddingIds()) await this.queue.enqueue('model-embedding', { modelId: id, activate: false });
