@@ -1,6 +1,7 @@
 import * as path from 'node:path';
-import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { ChangeFeedService } from '../change-log/change-feed.service';
+import { ALL_DATASETS, DatasetScope } from '../common/dataset-scope';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { EmbeddingsRepository } from '../ingest/embeddings.repository';
 import { toPatchJob } from '../ingest/embedding.service';
@@ -82,7 +83,8 @@ export class ModelsService implements OnModuleInit, OnApplicationBootstrap {
    * name that is not a plain folder name or a folder that is not a usable encoder, 404 for a missing folder.
    * Registering a model again resumes its embedding (and embeds lesions imported since it was ready).
    */
-  async register(folder: string, activate = true): Promise<RegisteredModel> {
+  async register(folder: string, activate = true, scope: DatasetScope = ALL_DATASETS): Promise<RegisteredModel> {
+    assertUnscoped(scope);
     if (!isPlainFolderName(folder)) throw new BadRequestException('name must be a plain folder name under MODELS_DIR (letters, digits, . _ -; no path)');
     if (!(await this.registry.isDirectory(path.join(this.config.encoder.modelsDir, folder)))) throw new NotFoundException(`No model folder "${folder}" under MODELS_DIR`);
     let model: OpenModel;
@@ -104,7 +106,8 @@ export class ModelsService implements OnModuleInit, OnApplicationBootstrap {
    * Makes a ready model the active one: 404 for an unknown id, 409 unless it is ready and holds every lesion
    * the active model holds. Resolves once this process searches with it; others follow the change log.
    */
-  async activate(id: string): Promise<RegisteredModel> {
+  async activate(id: string, scope: DatasetScope = ALL_DATASETS): Promise<RegisteredModel> {
+    assertUnscoped(scope);
     const model = await this.get(id);
     if (model.status === 'active') return model;
     if (model.status !== 'ready') throw new ConflictException(`Model ${id.slice(0, 12)} is ${model.status}: only a ready model (every lesion embedded) can be activated`);
@@ -190,4 +193,9 @@ export class ModelsService implements OnModuleInit, OnApplicationBootstrap {
     }
     return { embedded, failed };
   }
+}
+
+/** The encoder serves every dataset: a key limited to some of them may not change it. */
+function assertUnscoped(scope: DatasetScope): void {
+  if (scope.datasets !== null) throw new ForbiddenException('The encoder serves every dataset: only an admin key without dataset limits changes it');
 }

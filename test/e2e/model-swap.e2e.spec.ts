@@ -52,6 +52,12 @@ describe('model swaps without downtime (e2e)', () => {
     expect(only).toMatchObject({ folder: 'default-scattering', status: 'active' });
   });
 
+  it('shows the models to admin keys only', async () => {
+    covers('GET /api/v1/admin/models', 'bad-input');
+    const refused = await t.http().get('/api/v1/admin/models').set(bearer(t.reader)).expect(403);
+    expect(refused.body.message).toMatch(/needs the admin role/);
+  });
+
   it('refuses a path, a missing folder, a folder that is no encoder, and a reader key', async () => {
     covers('POST /api/v1/admin/models', 'bad-input');
     const escaping = await register({ name: '../x' }).expect(400);
