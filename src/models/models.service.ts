@@ -4,7 +4,7 @@ import { ChangeFeedService } from '../change-log/change-feed.service';
 import { ALL_DATASETS, DatasetScope } from '../common/dataset-scope';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { EmbeddingsRepository } from '../ingest/embeddings.repository';
-import { toPatchJob } from '../ingest/embedding.service';
+import { EmbeddingService, toPatchJob } from '../ingest/embedding.service';
 import { JOB_QUEUE, JobQueue } from '../jobs/job-queue.port';
 import { embeddingDim, manifestModalities } from '../ml/encoder-manifest';
 import { EncoderService, OpenModel } from '../ml/encoder.service';
@@ -36,6 +36,7 @@ export class ModelsService implements OnModuleInit, OnApplicationBootstrap {
     private readonly embeddings: EmbeddingsRepository,
     private readonly encoder: EncoderService,
     private readonly vectorIndex: VectorIndexService,
+    private readonly embedding: EmbeddingService,
     private readonly changes: ChangeFeedService,
     @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -138,6 +139,9 @@ export class ModelsService implements OnModuleInit, OnApplicationBootstrap {
     }
     await this.vectorIndex.switchModel(active.id, embeddingDim(model.encoder.manifest), () => this.encoder.use(model));
     this.logger.log(`Now searching with model ${model.encoder.manifest.name} (${active.id.slice(0, 12)})`);
+    // Lesions this process imported between the switch in the database and its own switch were embedded with the old model.
+    const caughtUp = await this.embedding.embedMissing();
+    if (caughtUp.embedded) this.logger.log(`Embedded ${caughtUp.embedded} lesion(s) imported during the switch`);
   }
 
   /**
