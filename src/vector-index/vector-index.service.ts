@@ -61,6 +61,8 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
   private readonly parked = new Map<string, HnswGraph>();
   /** The model whose graph is being built beside the live one: its log entries are kept for after the switch. */
   private switchingTo: string | null = null;
+  /** Labels of that model the log named during the build (new or rewritten vectors): re-read at the switch. */
+  private switchPending = new Set<number>();
   /** The largest label held: the size of a filter's label bitmap. */
   private maxLabel = 0;
   /** Bumped whenever the indexed lesions change: cached pool bitmaps older than it are stale. */
@@ -238,7 +240,8 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
     const lesions = new Set<number>();
     for (const e of entries) {
       if (e.key === null) continue;
-      if (e.kind === 'embedding' && e.modelId !== null && (e.modelId === this.modelId || e.modelId === this.switchingTo)) labelModels.set(e.key, e.modelId);
+      if (e.kind === 'embedding' && e.modelId === this.switchingTo) this.switchPending.add(e.key);
+      if (e.kind === 'embedding' && this.modelId !== null && e.modelId === this.modelId) labelModels.set(e.key, this.modelId);
       else if (e.kind === 'lesion') lesions.add(e.key);
     }
     if (!labelModels.size && !lesions.size) return;
@@ -502,8 +505,9 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
 
   /**
    * Makes `modelId` the indexed model without a moment of downtime: its graph is built (or a parked one
-   * caught up) beside the live one while the live one answers, then graph, metadata and `onSwap` (the
-   * encoder's switch) change together in one synchronous step. The old graph is parked for switching back.
+   * caught up) beside the live one while the live one answers and the log keeps being applied to it; then,
+   * in order with the log, a short catch-up and the switch of graph, metadata and `onSwap` (the encoder's
+   * switch) in one synchronous step. The old graph is parked for switching back.
    */
   async switchModel(modelId: string, dim: number, onSwap: () => void): Promise<void> {
     if (modelId === this.modelId && this.state === 'ready') {
@@ -511,25 +515,17 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
       return;
     }
     this.switchingTo = modelId;
+    this.switchPending = new Set();
     try {
+      const parked = this.parked.get(modelId);
+      this.parked.delete(modelId);
+      const graph = parked && parked.dim === dim ? parked : await this.hnsw.create(dim, Math.ceil((await this.store.countEmbeddings(modelId)) * 1.25) + 1024, this.config.index);
+      await this.catchUpGraph(graph, modelId, new Set());
       await this.enqueue(async () => {
-        const metas = await this.store.allMeta(modelId);
-        const parked = this.parked.get(modelId);
-        const graph = parked && parked.dim === dim ? parked : await this.hnsw.create(dim, Math.ceil(metas.length * 1.25) + 1024, this.config.index);
-        this.parked.delete(modelId);
-        // A parked graph missed what changed while it was parked: drop vanished points, add new ones.
-        const inDatabase = new Set(metas.map((m) => m.label));
-        const held = await graph.ids();
-        await graph.markDeleted(held.filter((label) => !inDatabase.has(label)));
-        const inGraph = new Set(held);
-        const toAdd = metas.filter((m) => !inGraph.has(m.label)).map((m) => m.label);
-        for (let i = 0; i < toAdd.length; i += CATCH_UP_CHUNK) {
-          const chunk = toAdd.slice(i, i + CATCH_UP_CHUNK);
-          await this.addPoints(chunk, await this.store.vectors(chunk), graph);
-        }
+        const { metas, added } = await this.catchUpGraph(graph, modelId, this.switchPending);
         const previous = this.index;
         const previousModel = this.modelId;
-        // From here to the end of the block nothing awaits: no search sees half of the switch.
+        // From here to onSwap nothing awaits: no search sees half of the switch.
         this.meta = new Map();
         this.labelByLesion = new Map();
         this.perPatient = new Map();
@@ -541,16 +537,32 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
         this.state = 'ready';
         this.failure = null;
         this.snapshotInfo = null;
-        this.addedSinceSnapshot = toAdd.length;
+        this.addedSinceSnapshot = metas.length;
         onSwap();
         if (previous && previousModel && previousModel !== modelId) this.parked.set(previousModel, previous);
         this.snapshotOwner = await this.changes.tryOwn(`vector-index-snapshot:${modelId}`).catch(() => false);
-        this.logger.log(`Index switched to model ${modelId.slice(0, 12)}: ${this.meta.size} lesions (${toAdd.length} added beside the live index)`);
+        this.logger.log(`Index switched to model ${modelId.slice(0, 12)}: ${this.meta.size} lesions (${added} caught up at the switch)`);
       });
     } finally {
       this.switchingTo = null;
+      this.switchPending = new Set();
     }
     await this.snapshotIfChanged().catch((e: Error) => this.logger.warn(`Snapshot after the switch failed: ${e.message}`));
+  }
+
+  /** Makes a graph beside the live one hold the model's embeddings: vanished points dropped, new and `rewritten` ones added. */
+  private async catchUpGraph(graph: HnswGraph, modelId: string, rewritten: Set<number>): Promise<{ metas: (LesionMeta & { createdAt: Date })[]; added: number }> {
+    const metas = await this.store.allMeta(modelId);
+    const inDatabase = new Set(metas.map((m) => m.label));
+    const held = await graph.ids();
+    await graph.markDeleted(held.filter((label) => !inDatabase.has(label)));
+    const inGraph = new Set(held);
+    const toAdd = metas.filter((m) => !inGraph.has(m.label) || rewritten.has(m.label)).map((m) => m.label);
+    for (let i = 0; i < toAdd.length; i += CATCH_UP_CHUNK) {
+      const chunk = toAdd.slice(i, i + CATCH_UP_CHUNK);
+      await this.addPoints(chunk, await this.store.vectors(chunk), graph);
+    }
+    return { metas, added: toAdd.length };
   }
 
   /** Sends points to the graph (the live one unless given) in small batches; labels whose vector is missing are skipped. */
