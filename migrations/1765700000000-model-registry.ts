@@ -22,7 +22,10 @@ export class ModelRegistry1765700000000 implements MigrationInterface {
     await q.query(`ALTER TABLE encoder_model ADD COLUMN total int NOT NULL DEFAULT 0 CHECK (total >= 0)`);
     await q.query(`ALTER TABLE encoder_model ADD COLUMN activated_at timestamptz`);
     // At most one active model, checked at commit: a switch demotes the old and promotes the new in one statement.
-    await q.query(`ALTER TABLE encoder_model ADD CONSTRAINT encoder_model_one_active EXCLUDE USING btree ((true) WITH =) WHERE (status = 'active') DEFERRABLE INITIALLY DEFERRED`);
+    await q.query(
+      `ALTER TABLE encoder_model ADD CONSTRAINT encoder_model_one_active
+         EXCLUDE USING btree ((true) WITH =) WHERE (status = 'active') DEFERRABLE INITIALLY DEFERRED`,
+    );
     await q.query(`
       CREATE FUNCTION change_log_model_status() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN

@@ -258,8 +258,10 @@ async function embed(app: INestApplicationContext, args: string[]): Promise<numb
 async function modelsCommand(app: INestApplicationContext, args: string[]): Promise<number> {
   const models = app.get(ModelsService);
   const [action, ...flags] = args;
-  const show = (m: Awaited<ReturnType<ModelsService['get']>>) =>
-    console.log(`${m.id}  ${m.status.padEnd(9)}  ${String(m.progress.embedded).padStart(7)}/${String(m.progress.total).padEnd(7)}  ${m.name} (${m.folder ?? 'no folder'})`);
+  const show = (m: Awaited<ReturnType<ModelsService['get']>>) => {
+    const progress = `${String(m.progress.embedded).padStart(7)}/${String(m.progress.total).padEnd(7)}`;
+    console.log(`${m.id}  ${m.status.padEnd(9)}  ${progress}  ${m.name} (${m.folder ?? 'no folder'})`);
+  };
   if (action === 'list') {
     for (const m of await models.list()) show(m);
     return 0;

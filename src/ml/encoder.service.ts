@@ -91,7 +91,9 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
 
   /** Makes a prepared model the active encoder at once; the previous one is parked for switching back. */
   use(model: OpenModel): void {
-    if (this.encoder && this.preparer && this.encoder.modelId !== model.encoder.modelId) this.parked.set(this.encoder.modelId, { encoder: this.encoder, preparer: this.preparer });
+    if (this.encoder && this.preparer && this.encoder.modelId !== model.encoder.modelId) {
+      this.parked.set(this.encoder.modelId, { encoder: this.encoder, preparer: this.preparer });
+    }
     this.parked.delete(model.encoder.modelId);
     this.encoder = model.encoder;
     this.preparer = model.preparer;

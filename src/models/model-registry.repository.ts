@@ -72,7 +72,10 @@ export class ModelRegistryRepository {
 
   /** embedding → ready; false when the model was not embedding (registered again elsewhere, or removed). */
   async markReady(id: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`WITH done AS (UPDATE encoder_model SET status = 'ready' WHERE id = $1 AND status = 'embedding' RETURNING id) SELECT id FROM done`, [id]);
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH done AS (UPDATE encoder_model SET status = 'ready' WHERE id = $1 AND status = 'embedding' RETURNING id) SELECT id FROM done`,
+      [id],
+    );
     return rows.length > 0;
   }
 
@@ -110,7 +113,9 @@ export class ModelRegistryRepository {
 
   /** Models left embedding by a process that stopped: their jobs are enqueued again. */
   async embeddingIds(): Promise<string[]> {
-    const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM encoder_model WHERE status = 'embedding' AND folder IS NOT NULL ORDER BY created_at`);
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM encoder_model WHERE status = 'embedding' AND folder IS NOT NULL ORDER BY created_at`,
+    );
     return rows.map((r) => r.id);
   }
 }

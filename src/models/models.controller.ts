@@ -23,7 +23,8 @@ export class ModelsController {
   @HttpCode(202)
   @ApiOperation({
     summary:
-      'Register the encoder in a folder under MODELS_DIR: the archive is embedded with it in the background and search switches to it when ready (unless activate is false); the active model answers until then; an admin key limited to datasets is refused (403)',
+      'Register the encoder in a folder under MODELS_DIR: the archive is embedded with it in the background and search switches to it ' +
+      'when ready (unless activate is false); the active model answers until then; an admin key limited to datasets is refused (403)',
   })
   register(@Body() body: RegisterModelDto, @KeyScope() scope: DatasetScope) {
     return this.models.register(body.name, body.activate ?? true, scope);

@@ -1,5 +1,15 @@
 import * as path from 'node:path';
-import { BadRequestException, ConflictException, ForbiddenException, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnApplicationBootstrap,
+  OnModuleInit,
+} from '@nestjs/common';
 import { ChangeFeedService } from '../change-log/change-feed.service';
 import { ALL_DATASETS, DatasetScope } from '../common/dataset-scope';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -87,7 +97,8 @@ export class ModelsService implements OnModuleInit, OnApplicationBootstrap {
   async register(folder: string, activate = true, scope: DatasetScope = ALL_DATASETS): Promise<RegisteredModel> {
     assertUnscoped(scope);
     if (!isPlainFolderName(folder)) throw new BadRequestException('name must be a plain folder name under MODELS_DIR (letters, digits, . _ -; no path)');
-    if (!(await this.registry.isDirectory(path.join(this.config.encoder.modelsDir, folder)))) throw new NotFoundException(`No model folder "${folder}" under MODELS_DIR`);
+    const dir = path.join(this.config.encoder.modelsDir, folder);
+    if (!(await this.registry.isDirectory(dir))) throw new NotFoundException(`No model folder "${folder}" under MODELS_DIR`);
     let model: OpenModel;
     try {
       model = await this.encoder.openModel(folder);
@@ -111,10 +122,15 @@ export class ModelsService implements OnModuleInit, OnApplicationBootstrap {
     assertUnscoped(scope);
     const model = await this.get(id);
     if (model.status === 'active') return model;
-    if (model.status !== 'ready') throw new ConflictException(`Model ${id.slice(0, 12)} is ${model.status}: only a ready model (every lesion embedded) can be activated`);
+    if (model.status !== 'ready') {
+      throw new ConflictException(`Model ${id.slice(0, 12)} is ${model.status}: only a ready model (every lesion embedded) can be activated`);
+    }
     const active = await this.registry.active();
     const missing = active ? await this.registry.countUnembeddedFor(id, active.id) : 0;
-    if (missing > 0) throw new ConflictException(`${missing} lesion(s) are not embedded with model ${id.slice(0, 12)} yet (imported since it was ready): register it again first`);
+    if (missing > 0) {
+      const model12 = id.slice(0, 12);
+      throw new ConflictException(`${missing} lesion(s) are not embedded with model ${model12} yet (imported since it was ready): register it again first`);
+    }
     if (!(await this.registry.activate(id))) throw new ConflictException(`Model ${id.slice(0, 12)} is no longer ready`);
     await this.changes.syncNow();
     await this.followActive();

@@ -519,7 +519,8 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
     try {
       const parked = this.parked.get(modelId);
       this.parked.delete(modelId);
-      const graph = parked && parked.dim === dim ? parked : await this.hnsw.create(dim, Math.ceil((await this.store.countEmbeddings(modelId)) * 1.25) + 1024, this.config.index);
+      const capacity = Math.ceil((await this.store.countEmbeddings(modelId)) * 1.25) + 1024;
+      const graph = parked && parked.dim === dim ? parked : await this.hnsw.create(dim, capacity, this.config.index);
       await this.catchUpGraph(graph, modelId, new Set());
       await this.enqueue(async () => {
         const { metas, added } = await this.catchUpGraph(graph, modelId, this.switchPending);
@@ -551,7 +552,11 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
   }
 
   /** Makes a graph beside the live one hold the model's embeddings: vanished points dropped, new and `rewritten` ones added. */
-  private async catchUpGraph(graph: HnswGraph, modelId: string, rewritten: Set<number>): Promise<{ metas: (LesionMeta & { createdAt: Date })[]; added: number }> {
+  private async catchUpGraph(
+    graph: HnswGraph,
+    modelId: string,
+    rewritten: Set<number>,
+  ): Promise<{ metas: (LesionMeta & { createdAt: Date })[]; added: number }> {
     const metas = await this.store.allMeta(modelId);
     const inDatabase = new Set(metas.map((m) => m.label));
     const held = await graph.ids();

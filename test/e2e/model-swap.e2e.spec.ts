@@ -29,7 +29,8 @@ describe('model swaps without downtime (e2e)', () => {
     // The default encoder again, under another name and with another histogram weight: another model id, other vectors.
     const { manifest, bytes } = buildDefaultEncoder();
     const blocks = manifest.descriptor.blocks.map((b) => (b.kind === 'hu-histogram' ? { ...b, weight: b.weight + 0.25 } : b));
-    await new EncoderRepository().writeModel(path.join(modelsDir, 'second'), { ...manifest, name: 'second-encoder', descriptor: { ...manifest.descriptor, blocks } }, bytes);
+    const second = { ...manifest, name: 'second-encoder', descriptor: { ...manifest.descriptor, blocks } };
+    await new EncoderRepository().writeModel(path.join(modelsDir, 'second'), second, bytes);
     fs.mkdirSync(path.join(modelsDir, 'broken'));
     fs.writeFileSync(path.join(modelsDir, 'broken', 'manifest.json'), '{"schema": "nope"}');
   }, 300_000);
