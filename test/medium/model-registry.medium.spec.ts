@@ -23,7 +23,10 @@ describe('encoder model registry (medium)', () => {
     await database?.drop();
   });
 
-  const modelEntries = async () => (await db.query(`SELECT model_id FROM change_log WHERE kind = 'model' ORDER BY position`)).map((r: { model_id: string }) => r.model_id);
+  const modelEntries = async () => {
+    const rows: { model_id: string }[] = await db.query(`SELECT model_id FROM change_log WHERE kind = 'model' ORDER BY position`);
+    return rows.map((r) => r.model_id);
+  };
   const statuses = async () => Object.fromEntries((await registry.list()).map((m) => [m.id, m.status]));
 
   it('starts new rows as registered and activates the configured one only when none is active', async () => {
