@@ -13,6 +13,7 @@ import { JobsModule } from './jobs/jobs.module';
 import { PacsModule } from './pacs/pacs.module';
 import { LesionsModule } from './lesions/lesions.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ModelsModule } from './models/models.module';
 import { SampleModule } from './sample/sample.module';
 import { SearchModule } from './search/search.module';
 import { TagsModule } from './tags/tags.module';
@@ -45,6 +46,7 @@ export class AppModule {
         GrowthModule,
         MetricsModule,
         ReportingModule,
+        ModelsModule,
       ],
     };
   }

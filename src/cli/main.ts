@@ -21,6 +21,8 @@ import { SampleService } from '../sample/sample.service';
 import { SampleDatasetRepository } from '../sample/sample-dataset.repository';
 import { EmbeddingService } from '../ingest/embedding.service';
 import { EncoderService } from '../ml/encoder.service';
+import { ModelsService } from '../models/models.service';
+import { JOB_QUEUE, JobQueue } from '../jobs/job-queue.port';
 import { EncoderRepository } from '../ml/encoder.repository';
 import { EncoderManifest, validateManifest } from '../ml/encoder-manifest';
 import { EvaluationModule } from '../evaluation/evaluation.module';
@@ -70,6 +72,10 @@ const USAGE = `Usage: node dist/src/cli/main.js <command>
                      fit a linear projection (regularised LDA) on the current encoder's descriptors; report
                      leave-one-patient-out mAP and P@1 before/after with paired bootstrap intervals; --save writes the map
                      fitted on all lesions as JSON; --out-model writes an encoder (same ONNX graph, manifest + the map)
+  models list        encoder models with status (registered, embedding, ready, active) and embedding progress
+  models register NAME [--no-activate]
+                     embed the archive with the encoder in MODELS_DIR/NAME (resumable) and switch search to it when ready
+  models activate ID switch search to a ready model (or back to the previous one)
   index verify       compare the HNSW index with the database; exit 1 on any mismatch or unfindable lesion
   index rebuild      rebuild the index of the configured encoder from the database and snapshot it
   migrate            run pending migrations
@@ -93,6 +99,8 @@ async function main(argv: string[]): Promise<number> {
       return withApp(config, (app) => indexCommand(app, rest));
     case 'embed':
       return withApp(config, (app) => embed(app, rest));
+    case 'models':
+      return withApp(config, (app) => modelsCommand(app, rest));
     case 'eval':
       return evaluate(config, rest);
     case 'train':
@@ -245,6 +253,45 @@ async function embed(app: INestApplicationContext, args: string[]): Promise<numb
   console.log(`Embedded ${summary.embedded} lesion(s) with model ${summary.modelId.slice(0, 12)}; ${summary.failed} failed`);
   for (const f of summary.failures.slice(0, 20)) console.log(`  lesion ${f.lesionId}: ${f.message}`);
   return summary.failed ? 1 : 0;
+}
+
+async function modelsCommand(app: INestApplicationContext, args: string[]): Promise<number> {
+  const models = app.get(ModelsService);
+  const [action, ...flags] = args;
+  const show = (m: Awaited<ReturnType<ModelsService['get']>>) => {
+    const progress = `${String(m.progress.embedded).padStart(7)}/${String(m.progress.total).padEnd(7)}`;
+    console.log(`${m.id}  ${m.status.padEnd(9)}  ${progress}  ${m.name} (${m.folder ?? 'no folder'})`);
+  };
+  if (action === 'list') {
+    for (const m of await models.list()) show(m);
+    return 0;
+  }
+  if (action === 'activate' && flags.length === 1) {
+    show(await models.activate(flags[0]));
+    return 0;
+  }
+  if (action === 'register' && flags[0] && !flags[0].startsWith('-')) {
+    const { values } = parseArgs({ args: flags.slice(1), options: { 'no-activate': { type: 'boolean' } } });
+    const registered = await models.register(flags[0], !values['no-activate']);
+    const bar = new SingleBar({ format: 'embed {bar} {percentage}% | {value}/{total} lesions', noTTYOutput: true, notTTYSchedule: 2000, hideCursor: true });
+    bar.start(Math.max(registered.progress.total, 1), registered.progress.embedded);
+    // The job runs in this process (the CLI's queue is in-process): wait for it (and the switch) to end,
+    // showing the progress its registry row holds.
+    const queue = app.get<JobQueue>(JOB_QUEUE);
+    let current = registered;
+    for (;;) {
+      const { active, waiting, delayed } = await queue.counts('model-embedding');
+      current = await models.get(registered.id);
+      bar.setTotal(Math.max(current.progress.total, 1));
+      bar.update(current.progress.embedded);
+      if (active + waiting + delayed === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    bar.stop();
+    show(current);
+    return current.status === 'ready' || current.status === 'active' ? 0 : 1;
+  }
+  throw new UsageError('models needs list, register NAME [--no-activate] or activate ID');
 }
 
 async function indexCommand(app: INestApplicationContext, args: string[]): Promise<number> {

@@ -26,6 +26,15 @@ describe('job payloads read back from the queue', () => {
     expect(() => parseJobPayload('ingest', data)).toThrow(message);
   });
 
+  it('accepts a model-embedding payload with a model id and refuses anything else', () => {
+    const modelId = 'a'.repeat(64);
+    expect(parseJobPayload('model-embedding', { modelId, extra: 1 })).toEqual({ modelId, activate: true });
+    expect(parseJobPayload('model-embedding', { modelId, activate: false })).toEqual({ modelId, activate: false });
+    expect(() => parseJobPayload('model-embedding', { modelId, activate: 'no' })).toThrow(/activate must be true or false/);
+    expect(() => parseJobPayload('model-embedding', { modelId: '../x' })).toThrow(/modelId must be 64 lowercase hex digits/);
+    expect(() => parseJobPayload('model-embedding', {})).toThrow(InvalidJobPayloadError);
+  });
+
   it('checks detection options against the same bounds as the HTTP request', () => {
     expect(parseJobPayload('detection', { jobId: JOB, series: 'Images_png/000001_01_01', spacingMm: 0.7, scoreThreshold: 0.5 })).toEqual({ jobId: JOB, series: 'Images_png/000001_01_01', spacingMm: 0.7, scoreThreshold: 0.5 });
     expect(() => parseJobPayload('detection', { jobId: JOB, series: 'x', spacingMm: 0 })).toThrow(/spacingMm/);

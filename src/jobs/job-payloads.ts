@@ -3,7 +3,7 @@
  * as untrusted JSON: `parseJobPayload` checks every field and bound before a handler sees it (the handler
  * then checks paths again, under its own roots, as it would for an HTTP request).
  */
-export const JOB_NAMES = ['ingest', 'detection', 'tag-prediction', 'dicom-import'] as const;
+export const JOB_NAMES = ['ingest', 'detection', 'tag-prediction', 'dicom-import', 'model-embedding'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const INGEST_FORMATS = ['deeplesion', 'keyslice8', 'samples'] as const;
@@ -48,16 +48,25 @@ export interface DicomImportJobPayload {
   };
 }
 
+/** Embeds the archive with a registered encoder (the encoder_model row holds its status and progress). */
+export interface ModelEmbeddingJobPayload {
+  modelId: string;
+  /** Switch to the model once it is ready (the default). */
+  activate: boolean;
+}
+
 export interface JobPayloads {
   ingest: IngestJobPayload;
   detection: DetectionJobPayload;
   'tag-prediction': TagPredictionJobPayload;
   'dicom-import': DicomImportJobPayload;
+  'model-embedding': ModelEmbeddingJobPayload;
 }
 
 export class InvalidJobPayloadError extends Error {}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MODEL_ID = /^[0-9a-f]{64}$/;
 const DATASET = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const MAX_PATH = 4096;
 
@@ -107,6 +116,12 @@ export function parseJobPayload(name: string, data: unknown): JobPayloads[JobNam
   if (name === 'tag-prediction') {
     if (typeof o.force !== 'boolean') throw new InvalidJobPayloadError('force must be true or false');
     return { force: o.force };
+  }
+  if (name === 'model-embedding') {
+    const modelId = o.modelId;
+    if (typeof modelId !== 'string' || !MODEL_ID.test(modelId)) throw new InvalidJobPayloadError('modelId must be 64 lowercase hex digits');
+    if (o.activate !== undefined && typeof o.activate !== 'boolean') throw new InvalidJobPayloadError('activate must be true or false');
+    return { modelId, activate: o.activate !== false };
   }
   const payload: DetectionJobPayload = { jobId: uuid(o.jobId), series: text(o.series, 'series', MAX_PATH) };
   if (o.spacingMm !== undefined) payload.spacingMm = number(o.spacingMm, 'spacingMm', 0.05, 10);

@@ -20,6 +20,12 @@ export interface EncoderStatus {
   providers: string[];
 }
 
+/** A model loaded beside the active one, with its own patch preparers. */
+export interface OpenModel {
+  encoder: LoadedEncoder;
+  preparer: PatchPreparer;
+}
+
 export type EmbedResult = { ok: true; key: number; vector: Float32Array } | { ok: false; key: number; message: string };
 
 /**
@@ -34,6 +40,10 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
   private preparer: PatchPreparer | null = null;
   private state: EncoderStatus['state'] = 'loading';
   private failure: string | null = null;
+  /** Encoders switched away from (models swapped at run time), kept loaded so that switching back is instant. */
+  private readonly parked = new Map<string, OpenModel>();
+  /** The folder each loaded model came from. */
+  private readonly modelFolders = new Map<string, string>();
 
   constructor(
     private readonly repository: EncoderRepository,
@@ -48,9 +58,8 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
       this.encoder = await this.repository.load(dir, executionProviders, intraOpThreads);
       this.preparer = new PatchPreparer(this.encoder.manifest, prepareWorkers);
       // Warm-up: the first run allocates and optimises; do it before the first request pays for it.
-      const size = this.encoder.manifest.input.size;
-      const channels = this.encoder.manifest.input.windows.length * this.encoder.manifest.input.sliceOffsetsMm.length;
-      await this.repository.run(this.encoder, 1, new Float32Array(channels * size * size), new Float32Array(size * size).fill(1));
+      await this.warmUp(this.encoder);
+      this.modelFolders.set(this.encoder.modelId, model);
       this.state = 'ready';
       this.logger.log(`Encoder ${this.encoder.manifest.name} ready (model ${this.encoder.modelId.slice(0, 12)}, ${this.dim} dims, ${executionProviders.join('+')})`);
     } catch (error) {
@@ -64,6 +73,38 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
     await this.preparer?.close();
     if (this.encoder) await this.repository.release(this.encoder);
     this.encoder = null;
+    for (const model of this.parked.values()) await this.closeModel(model);
+    this.parked.clear();
+  }
+
+  /**
+   * Opens and warms up a model to switch to (or finds it parked by an earlier switch); `use` then makes it
+   * the active encoder. Nothing changes for searches until then.
+   */
+  async prepareSwitch(folder: string): Promise<OpenModel> {
+    for (const model of this.parked.values()) if (this.modelFolders.get(model.encoder.modelId) === folder) return model;
+    const model = await this.openModel(folder);
+    await this.warmUp(model.encoder);
+    this.modelFolders.set(model.encoder.modelId, folder);
+    return model;
+  }
+
+  /** Makes a prepared model the active encoder at once; the previous one is parked for switching back. */
+  use(model: OpenModel): void {
+    if (this.encoder && this.preparer && this.encoder.modelId !== model.encoder.modelId) {
+      this.parked.set(this.encoder.modelId, { encoder: this.encoder, preparer: this.preparer });
+    }
+    this.parked.delete(model.encoder.modelId);
+    this.encoder = model.encoder;
+    this.preparer = model.preparer;
+    this.state = 'ready';
+    this.failure = null;
+  }
+
+  private async warmUp(encoder: LoadedEncoder): Promise<void> {
+    const size = encoder.manifest.input.size;
+    const channels = encoder.manifest.input.windows.length * encoder.manifest.input.sliceOffsetsMm.length;
+    await this.repository.run(encoder, 1, new Float32Array(channels * size * size), new Float32Array(size * size).fill(1));
   }
 
   status(): EncoderStatus {
@@ -92,8 +133,27 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
    * workers prepare the next. `onBatch` receives each batch's results as soon as they exist.
    */
   async embedJobs(jobs: PatchJob[], onBatch: (results: EmbedResult[]) => Promise<void>): Promise<void> {
-    const encoder = this.loaded;
-    const preparer = this.preparer!;
+    await this.embedJobsWith({ encoder: this.loaded, preparer: this.preparer! }, jobs, onBatch);
+  }
+
+  /**
+   * Loads another model folder under MODELS_DIR beside the active one (a model being registered), with its
+   * own patch preparers; throws ManifestError when it does not meet the manifest contract. Close it after use.
+   */
+  async openModel(folder: string): Promise<OpenModel> {
+    const { modelsDir, executionProviders, intraOpThreads, prepareWorkers } = this.config.encoder;
+    const encoder = await this.repository.load(path.join(modelsDir, folder), executionProviders, intraOpThreads);
+    return { encoder, preparer: new PatchPreparer(encoder.manifest, prepareWorkers) };
+  }
+
+  async closeModel(model: OpenModel): Promise<void> {
+    await model.preparer.close();
+    await this.repository.release(model.encoder);
+  }
+
+  /** embedJobs with an opened model. */
+  async embedJobsWith(model: OpenModel, jobs: PatchJob[], onBatch: (results: EmbedResult[]) => Promise<void>): Promise<void> {
+    const { encoder, preparer } = model;
     const batchSize = this.config.encoder.batchSize;
     const batches: PatchJob[][] = [];
     for (let i = 0; i < jobs.length; i += batchSize) batches.push(jobs.slice(i, i + batchSize));

@@ -50,12 +50,19 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
   private readonly logger = new Logger('VectorIndex');
   private index: HnswGraph | null = null;
   private modelId: string | null = null;
-  private readonly meta = new Map<number, LesionMeta>();
-  private readonly labelByLesion = new Map<number, number>();
+  // Replaced (not cleared) when the active model switches: a search in flight keeps the maps it started with.
+  private meta = new Map<number, LesionMeta>();
+  private labelByLesion = new Map<number, number>();
   private readonly datasetNames = new Map<string, string>();
   /** Indexed lesions per patient and per study: exclusion filters need only their counts. */
-  private readonly perPatient = new Map<number, number>();
-  private readonly perStudy = new Map<number, number>();
+  private perPatient = new Map<number, number>();
+  private perStudy = new Map<number, number>();
+  /** Graphs of models switched away from, kept so that switching back needs only a catch-up. */
+  private readonly parked = new Map<string, HnswGraph>();
+  /** The model whose graph is being built beside the live one: its log entries are kept for after the switch. */
+  private switchingTo: string | null = null;
+  /** Labels of that model the log named during the build (new or rewritten vectors): re-read at the switch. */
+  private switchPending = new Set<number>();
   /** The largest label held: the size of a filter's label bitmap. */
   private maxLabel = 0;
   /** Bumped whenever the indexed lesions change: cached pool bitmaps older than it are stale. */
@@ -92,6 +99,7 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
       if (this.state !== 'ready') return;
       this.logger.error('The HNSW worker stopped; reloading the index');
       this.index = null;
+      this.parked.clear();
       this.load().catch((error: Error) => {
         this.state = 'failed';
         this.failure = error.message;
@@ -228,15 +236,18 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
 
   /** The log's entries for this index: labels of the active model and lesions whose metadata changed. */
   private async applyChanges(entries: ChangeEntry[]): Promise<void> {
-    const labels = new Set<number>();
+    const labelModels = new Map<number, string>();
     const lesions = new Set<number>();
     for (const e of entries) {
       if (e.key === null) continue;
-      if (e.kind === 'embedding' && e.modelId === this.modelId) labels.add(e.key);
+      if (e.kind === 'embedding' && e.modelId === this.switchingTo) this.switchPending.add(e.key);
+      if (e.kind === 'embedding' && this.modelId !== null && e.modelId === this.modelId) labelModels.set(e.key, this.modelId);
       else if (e.kind === 'lesion') lesions.add(e.key);
     }
-    if (!labels.size && !lesions.size) return;
+    if (!labelModels.size && !lesions.size) return;
     await this.enqueue(async () => {
+      // The model is read here, in order with a switch queued before this work.
+      const labels = new Set([...labelModels].filter(([, modelId]) => modelId === this.modelId).map(([label]) => label));
       if (this.state === 'loading' && this.pending) {
         for (const label of labels) this.pending.labels.add(label);
         for (const lesion of lesions) this.pending.lesions.add(lesion);
@@ -313,6 +324,7 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
    */
   async search(query: Float32Array | { lesionId: number }, k: number, filter: SearchFilter = {}): Promise<IndexHit[]> {
     const index = this.requireIndex();
+    const meta = this.meta;
     let q: HnswQuery;
     if (query instanceof Float32Array) q = { vector: query };
     else {
@@ -328,7 +340,7 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
       const wanted = Math.min(k, this.meta.size);
       const fetch = Math.min(wanted + this.excludedCount(filter), this.meta.size);
       const found = await index.search(q, fetch, Math.max(efSearch, fetch));
-      const hits = this.hits(found).filter((h) => predicate(h.meta));
+      const hits = this.hits(found, meta).filter((h) => predicate(h.meta));
       if (hits.length >= wanted || (found?.labels.length ?? 0) >= this.meta.size) return hits.slice(0, wanted);
     }
     // Small pools are answered exactly below; only large ones (tag prediction's) take the cached bitmap.
@@ -339,7 +351,7 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
         const wanted = Math.min(k, pool.count);
         const fetch = Math.min(wanted + this.excludedCount(filter), pool.count);
         const found = await index.search(q, fetch, Math.max(efSearch, fetch), pool.allowed);
-        const hits = this.hits(found).filter((h) => predicate!(h.meta));
+        const hits = this.hits(found, meta).filter((h) => predicate!(h.meta));
         if (hits.length >= wanted) return hits.slice(0, wanted);
       }
     }
@@ -352,7 +364,7 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
     }
     const wanted = Math.min(k, matching);
     if (wanted === 0) return [];
-    if (matchingLabels && matching <= EXACT_FILTER_LIMIT) return this.hits(await index.exact(q, matchingLabels, wanted));
+    if (matchingLabels && matching <= EXACT_FILTER_LIMIT) return this.hits(await index.exact(q, matchingLabels, wanted), meta);
     // The worker filters by label: one byte per label, 1 where the lesion matches.
     let allowed: Uint8Array | undefined;
     if (matchingLabels) {
@@ -361,9 +373,9 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
     }
     for (let ef = Math.max(efSearch, wanted); ef <= Math.max(efSearch, wanted) * 16; ef *= 4) {
       const found = await index.search(q, wanted, ef, allowed);
-      if ((found?.labels.length ?? 0) >= wanted) return this.hits(found);
+      if ((found?.labels.length ?? 0) >= wanted) return this.hits(found, meta);
     }
-    return this.hits(await index.exact(q, matchingLabels ?? [...this.meta.keys()], wanted));
+    return this.hits(await index.exact(q, matchingLabels ?? [...this.meta.keys()], wanted), meta);
   }
 
   /** At most how many lesions the filter's exclusions (lesion, patient, study) remove. */
@@ -392,11 +404,11 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
   }
 
   /** Neighbours with their metadata; points removed while the query was in flight are dropped. */
-  private hits(found: HnswNeighbours | null): IndexHit[] {
+  private hits(found: HnswNeighbours | null, metas: Map<number, LesionMeta>): IndexHit[] {
     if (!found) return [];
     const hits: IndexHit[] = [];
     for (let i = 0; i < found.labels.length; i++) {
-      const meta = this.meta.get(found.labels[i]);
+      const meta = metas.get(found.labels[i]);
       if (meta) hits.push({ label: found.labels[i], similarity: 1 - found.distances[i], meta });
     }
     return hits;
@@ -491,19 +503,84 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
     return run;
   }
 
-  /** Sends points to the graph in small batches (labels whose vector is missing are skipped). */
-  private async addPoints(labels: number[], vectors: Map<number, Float32Array>): Promise<void> {
-    const index = this.index!;
+  /**
+   * Makes `modelId` the indexed model without a moment of downtime: its graph is built (or a parked one
+   * caught up) beside the live one while the live one answers and the log keeps being applied to it; then,
+   * in order with the log, a short catch-up and the switch of graph, metadata and `onSwap` (the encoder's
+   * switch) in one synchronous step. The old graph is parked for switching back.
+   */
+  async switchModel(modelId: string, dim: number, onSwap: () => void): Promise<void> {
+    if (modelId === this.modelId && this.state === 'ready') {
+      onSwap();
+      return;
+    }
+    this.switchingTo = modelId;
+    this.switchPending = new Set();
+    try {
+      const parked = this.parked.get(modelId);
+      this.parked.delete(modelId);
+      const capacity = Math.ceil((await this.store.countEmbeddings(modelId)) * 1.25) + 1024;
+      const graph = parked && parked.dim === dim ? parked : await this.hnsw.create(dim, capacity, this.config.index);
+      await this.catchUpGraph(graph, modelId, new Set());
+      await this.enqueue(async () => {
+        const { metas, added } = await this.catchUpGraph(graph, modelId, this.switchPending);
+        const previous = this.index;
+        const previousModel = this.modelId;
+        // From here to onSwap nothing awaits: no search sees half of the switch.
+        this.meta = new Map();
+        this.labelByLesion = new Map();
+        this.perPatient = new Map();
+        this.perStudy = new Map();
+        this.maxLabel = 0;
+        for (const m of metas) this.remember(m);
+        this.index = graph;
+        this.modelId = modelId;
+        this.state = 'ready';
+        this.failure = null;
+        this.snapshotInfo = null;
+        this.addedSinceSnapshot = metas.length;
+        onSwap();
+        if (previous && previousModel && previousModel !== modelId) this.parked.set(previousModel, previous);
+        this.snapshotOwner = await this.changes.tryOwn(`vector-index-snapshot:${modelId}`).catch(() => false);
+        this.logger.log(`Index switched to model ${modelId.slice(0, 12)}: ${this.meta.size} lesions (${added} caught up at the switch)`);
+      });
+    } finally {
+      this.switchingTo = null;
+      this.switchPending = new Set();
+    }
+    await this.snapshotIfChanged().catch((e: Error) => this.logger.warn(`Snapshot after the switch failed: ${e.message}`));
+  }
+
+  /** Makes a graph beside the live one hold the model's embeddings: vanished points dropped, new and `rewritten` ones added. */
+  private async catchUpGraph(
+    graph: HnswGraph,
+    modelId: string,
+    rewritten: Set<number>,
+  ): Promise<{ metas: (LesionMeta & { createdAt: Date })[]; added: number }> {
+    const metas = await this.store.allMeta(modelId);
+    const inDatabase = new Set(metas.map((m) => m.label));
+    const held = await graph.ids();
+    await graph.markDeleted(held.filter((label) => !inDatabase.has(label)));
+    const inGraph = new Set(held);
+    const toAdd = metas.filter((m) => !inGraph.has(m.label) || rewritten.has(m.label)).map((m) => m.label);
+    for (let i = 0; i < toAdd.length; i += CATCH_UP_CHUNK) {
+      const chunk = toAdd.slice(i, i + CATCH_UP_CHUNK);
+      await this.addPoints(chunk, await this.store.vectors(chunk), graph);
+    }
+    return { metas, added: toAdd.length };
+  }
+
+  /** Sends points to the graph (the live one unless given) in small batches; labels whose vector is missing are skipped. */
+  private async addPoints(labels: number[], vectors: Map<number, Float32Array>, graph: HnswGraph = this.index!): Promise<void> {
     const present = labels.filter((label) => vectors.has(label));
     for (let i = 0; i < present.length; i += ADD_BATCH) {
       const batch = present.slice(i, i + ADD_BATCH);
-      await index.add(batch, this.packed(batch, vectors));
+      await graph.add(batch, this.packed(batch, vectors, graph.dim));
     }
   }
 
   /** The labels' vectors in one row-major array, as the worker takes them. */
-  private packed(labels: number[], vectors: Map<number, Float32Array>): Float32Array {
-    const dim = this.index!.dim;
+  private packed(labels: number[], vectors: Map<number, Float32Array>, dim = this.index!.dim): Float32Array {
     const rows = new Float32Array(labels.length * dim);
     labels.forEach((label, i) => rows.set(vectors.get(label)!, i * dim));
     return rows;

@@ -362,6 +362,13 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
     'GET /api/v1/admin/audit': async () => {
       await http().get('/api/v1/admin/audit').set(bearer(scopedAdmin)).expect(403);
     },
+    'POST /api/v1/admin/models': async () => {
+      const refused = await http().post('/api/v1/admin/models').set(bearer(scopedAdmin)).send({ name: 'default-scattering' }).expect(403);
+      expect(refused.body.message).toMatch(/encoder serves every dataset/);
+    },
+    'POST /api/v1/admin/models/{id}/activate': async () => {
+      await http().post(`/api/v1/admin/models/${'a'.repeat(64)}/activate`).set(bearer(scopedAdmin)).expect(403);
+    },
     'POST /api/v1/admin/tags/import-labels': async () => {
       await http().post('/api/v1/admin/tags/import-labels').set(bearer(scopedAdmin)).field('dataset', OTHER).attach('file', Buffer.from('[]'), 'labels.json').expect(403);
     },
@@ -375,6 +382,7 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
     'POST /api/v1/admin/vocabulary/import': 'admin: the shared vocabulary (terms only)',
     'POST /api/v1/admin/tags/predict': 'admin: recomputes predicted tags, answers a run id',
     'GET /api/v1/admin/tags/predict': 'admin: tag prediction run status (counts of the model, no lesions)',
+    'GET /api/v1/admin/models': 'admin: encoder models with status and embedding counts, no lesions',
     'GET /health/live': 'public probe',
     'GET /health/ready': 'public probe',
     'GET /metrics': 'public Prometheus scrape: process metrics, no lesions',

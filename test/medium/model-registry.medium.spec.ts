@@ -1,0 +1,69 @@
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../src/database/data-source-options';
+import { ModelRegistryRepository } from '../../src/models/model-registry.repository';
+import { createTestDatabase, TestDatabase } from '../helpers/database';
+
+const A = 'a'.repeat(64);
+const B = 'b'.repeat(64);
+
+/** Migration 1765700000000: the registry's switch is one statement, one change-log entry, one active model. */
+describe('encoder model registry (medium)', () => {
+  let database: TestDatabase;
+  let db: DataSource;
+  let registry: ModelRegistryRepository;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = await new DataSource(dataSourceOptions(database.url)).initialize();
+    registry = new ModelRegistryRepository(db);
+    await db.query(`INSERT INTO encoder_model (id, name, dim, manifest) VALUES ($1, 'a', 2, '{}'), ($2, 'b', 2, '{}')`, [A, B]);
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  const modelEntries = async () => {
+    const rows: { model_id: string }[] = await db.query(`SELECT model_id FROM change_log WHERE kind = 'model' ORDER BY position`);
+    return rows.map((r) => r.model_id);
+  };
+  const statuses = async () => Object.fromEntries((await registry.list()).map((m) => [m.id, m.status]));
+
+  it('starts new rows as registered and activates the configured one only when none is active', async () => {
+    expect(await statuses()).toEqual({ [A]: 'registered', [B]: 'registered' });
+    await registry.activateIfNoneActive(A, 'folder-a');
+    await registry.activateIfNoneActive(B, 'folder-b');
+    expect(await statuses()).toEqual({ [A]: 'active', [B]: 'registered' });
+    expect((await registry.get(A))?.folder).toBe('folder-a');
+  });
+
+  it('refuses to activate a model that is not ready, and changes nothing', async () => {
+    const before = await modelEntries();
+    expect(await registry.activate(B)).toBe(false);
+    expect(await statuses()).toEqual({ [A]: 'active', [B]: 'registered' });
+    expect(await modelEntries()).toEqual(before);
+  });
+
+  it('switches in one statement with one change-log entry, and back', async () => {
+    await db.query(`UPDATE encoder_model SET status = 'ready' WHERE id = $1`, [B]);
+    const before = await modelEntries();
+    expect(await registry.activate(B)).toBe(true);
+    expect(await statuses()).toEqual({ [A]: 'ready', [B]: 'active' });
+    expect(await modelEntries()).toEqual([...before, B]);
+    expect(await registry.activate(A)).toBe(true);
+    expect(await statuses()).toEqual({ [A]: 'active', [B]: 'ready' });
+    expect(await modelEntries()).toEqual([...before, B, A]);
+  });
+
+  it('never holds two active models', async () => {
+    await expect(db.query(`UPDATE encoder_model SET status = 'active' WHERE id = $1`, [B])).rejects.toThrow(/encoder_model_one_active/);
+    expect(await statuses()).toEqual({ [A]: 'active', [B]: 'ready' });
+  });
+
+  it('logs no entry for progress updates', async () => {
+    const before = await modelEntries();
+    await registry.setProgress(B, 3, 5);
+    expect((await registry.get(B))?.progress).toEqual({ embedded: 3, total: 5 });
+    expect(await modelEntries()).toEqual(before);
+  });
+});
