@@ -24,7 +24,7 @@ describe('migrations (medium)', () => {
   it('creates the schema, runs idempotently, and reverts cleanly', async () => {
     await dataSource.runMigrations();
     const schema = [
-      ...['api_key', 'audit_log', 'change_log', 'cohort', 'cohort_version', 'detection_job', 'encoder_model', 'ingest_job', 'lesion', 'lesion_embedding', 'lesion_report', 'lesion_tag', 'lesion_term'],
+      ...['api_key', 'audit_log', 'change_log', 'cohort', 'cohort_version', 'detection_job', 'encoder_model', 'ingest_job', 'ingest_key_slice_count', 'lesion', 'lesion_embedding', 'lesion_report', 'lesion_tag', 'lesion_term'],
       ...['lesion_track', 'lesion_track_build', 'lesion_track_point'],
       ...['patient', 'patient_pseudonym', 'search_feedback', 'series', 'study', 'tag_prediction_run', 'tag_state', 'term_closure', 'term_exclusive', 'term_parent', 'track_decision', 'vector_index_snapshot', 'vocabulary_term'],
     ];
