@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Box, HuImage } from '../imaging/hu-image';
@@ -6,13 +5,14 @@ import { DEFAULT_ENCODER_NAME, buildDefaultEncoder } from './default-encoder/def
 import { combineBlocks } from './descriptor/combine';
 import { embeddingDim, EncoderManifest } from './encoder-manifest';
 import { applyProjection } from './projection/apply-projection';
-import { EncoderRepository, LoadedEncoder, serialiseManifest } from './encoder.repository';
+import { EncoderRepository, LoadedEncoder } from './encoder.repository';
+import { ModelLifecycle, ModelState } from './onnx/model-lifecycle';
 import { PatchJob, PreparedPatch, PrepareResult } from './patch-job';
 import { PatchPreparer } from './patch-preparer';
 import { preparePatch } from './prepare-patch';
 
 export interface EncoderStatus {
-  state: 'loading' | 'ready' | 'failed';
+  state: ModelState;
   message: string | null;
   name: string;
   modelId: string | null;
@@ -30,57 +30,54 @@ export type EmbedResult = { ok: true; key: number; vector: Float32Array } | { ok
 @Injectable()
 export class EncoderService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Encoder');
-  private encoder: LoadedEncoder | null = null;
+  private readonly model: ModelLifecycle<EncoderManifest>;
   private preparer: PatchPreparer | null = null;
-  private state: EncoderStatus['state'] = 'loading';
-  private failure: string | null = null;
 
   constructor(
     private readonly repository: EncoderRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.model = new ModelLifecycle(repository, 'encoder', this.logger);
+  }
 
   async onModuleInit(): Promise<void> {
     const { modelsDir, model, executionProviders, intraOpThreads, prepareWorkers } = this.config.encoder;
-    const dir = path.join(modelsDir, model);
-    try {
-      if (model === DEFAULT_ENCODER_NAME) await this.writeDefaultModelIfChanged(dir);
-      this.encoder = await this.repository.load(dir, executionProviders, intraOpThreads);
-      this.preparer = new PatchPreparer(this.encoder.manifest, prepareWorkers);
-      // Warm-up: the first run allocates and optimises; do it before the first request pays for it.
-      const size = this.encoder.manifest.input.size;
-      const channels = this.encoder.manifest.input.windows.length * this.encoder.manifest.input.sliceOffsetsMm.length;
-      await this.repository.run(this.encoder, 1, new Float32Array(channels * size * size), new Float32Array(size * size).fill(1));
-      this.state = 'ready';
-      this.logger.log(`Encoder ${this.encoder.manifest.name} ready (model ${this.encoder.modelId.slice(0, 12)}, ${this.dim} dims, ${executionProviders.join('+')})`);
-    } catch (error) {
-      this.state = 'failed';
-      this.failure = (error as Error).message;
-      this.logger.error(`Encoder ${model} failed to load: ${this.failure}`);
-    }
+    await this.model.open({
+      modelsDir,
+      name: model,
+      providers: executionProviders,
+      intraOpThreads,
+      builtIn: { name: DEFAULT_ENCODER_NAME, build: buildDefaultEncoder },
+      warmUp: async (encoder) => {
+        this.preparer = new PatchPreparer(encoder.manifest, prepareWorkers);
+        const size = encoder.manifest.input.size;
+        const channels = encoder.manifest.input.windows.length * encoder.manifest.input.sliceOffsetsMm.length;
+        await this.repository.run(encoder, 1, new Float32Array(channels * size * size), new Float32Array(size * size).fill(1));
+      },
+      describe: (encoder) => `${embeddingDim(encoder.manifest)} dims, ${executionProviders.join('+')}`,
+    });
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.preparer?.close();
-    if (this.encoder) await this.repository.release(this.encoder);
-    this.encoder = null;
+    await this.model.close();
   }
 
   status(): EncoderStatus {
+    const encoder = this.model.current;
     return {
-      state: this.state,
-      message: this.failure,
-      name: this.encoder?.manifest.name ?? this.config.encoder.model,
-      modelId: this.encoder?.modelId ?? null,
-      dim: this.encoder ? this.dim : null,
-      providers: this.encoder?.providers ?? this.config.encoder.executionProviders,
+      state: this.model.state,
+      message: this.model.message,
+      name: encoder?.manifest.name ?? this.config.encoder.model,
+      modelId: encoder?.modelId ?? null,
+      dim: encoder ? this.dim : null,
+      providers: encoder?.providers ?? this.config.encoder.executionProviders,
     };
   }
 
   /** The loaded encoder, or an error saying why there is none. */
   get loaded(): LoadedEncoder {
-    if (!this.encoder) throw new Error(this.failure ? `the encoder failed to load: ${this.failure}` : 'the encoder is still loading');
-    return this.encoder;
+    return this.model.loaded;
   }
 
   get dim(): number {
@@ -138,14 +135,6 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
     const output = await this.repository.run(encoder, prepared.length, patches, masks);
     const dim = manifest.model.dim;
     return prepared.map((p, i) => combineEmbedding(manifest, output.subarray(i * dim, (i + 1) * dim), p));
-  }
-
-  private async writeDefaultModelIfChanged(dir: string): Promise<void> {
-    const { manifest, bytes } = buildDefaultEncoder();
-    const current = await this.repository.readModelFiles(dir, manifest.model.file);
-    if (current && Buffer.compare(Buffer.from(current.onnx), Buffer.from(bytes)) === 0 && current.manifestText === serialiseManifest(manifest)) return;
-    this.logger.log(`Writing the default encoder to ${dir}`);
-    await this.repository.writeModel(dir, manifest, bytes);
   }
 }
 
