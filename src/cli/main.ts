@@ -34,9 +34,9 @@ import { formatProjectionEvaluation, leaveOnePatientOut } from '../evaluation/pr
 import { fitLda, LDA_DEFAULTS, project, ProjectionTrainingError } from '../ml/projection/lda';
 import { toDescriptorProjection } from '../ml/projection/apply-projection';
 import { evaluateGrowthSet, GROWTH_BENCHMARK_NOTES, parseGrowthEvalFlags } from '../growth/growth-eval.command';
-import { parseLesanetOntology } from '../tags/lesanet-ontology.parser';
-import { benchmarkReportMining, formatReportMiningBenchmark, HandLabeledSentence } from '../tags/report-mining-benchmark';
-import { readXlsxRows } from '../tags/xlsx';
+import { parseLesanetOntology } from '../tags/vocabulary/lesanet-ontology.parser';
+import { benchmarkReportMining, formatReportMiningBenchmark, HandLabeledSentence } from '../tags/text/report-mining-benchmark';
+import { readXlsxRows } from '../tags/vocabulary/xlsx';
 
 const USAGE = `Usage: node dist/src/cli/main.js <command>
   ingest deeplesion --csv DL_info.csv --images Images_png [--dataset NAME]

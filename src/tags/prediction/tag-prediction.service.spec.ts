@@ -1,9 +1,9 @@
-import { AppConfig } from '../config/app-config';
-import { EncoderService } from '../ml/encoder.service';
-import { VectorIndexService } from '../vector-index/vector-index.service';
-import { LesionTagsRepository } from './lesion-tags.repository';
+import { AppConfig } from '../../config/app-config';
+import { EncoderService } from '../../ml/encoder.service';
+import { VectorIndexService } from '../../vector-index/vector-index.service';
+import { LesionTagsRepository } from '../lesion-tags.repository';
 import { TagPredictionService } from './tag-prediction.service';
-import { VocabularyService } from './vocabulary.service';
+import { VocabularyService } from '../vocabulary.service';
 
 describe('TagPredictionService.schedule', () => {
   afterEach(() => jest.useRealTimers());
