@@ -19,7 +19,7 @@ import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
 import { tagEvaluationCsv, tagEvaluationMarkdown } from '../src/evaluation/tag-prediction-report';
 import { IngestService } from '../src/ingest/ingest.service';
 import { SampleService } from '../src/sample/sample.service';
-import { TagPredictionEvaluation, TagPredictionService } from '../src/tags/tag-prediction.service';
+import { TagPredictionEvaluation, TagPredictionService } from '../src/tags/prediction/tag-prediction.service';
 import { admin, databaseUrl } from './bench-database';
 
 const SHARED = path.resolve(__dirname, '../../shared/data/deeplesion-samples');

@@ -18,7 +18,7 @@ import { loadConfig } from '../src/config/app-config';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
 import { LesionFilterDto } from '../src/lesions/lesions.dto';
 import { LesionsService } from '../src/lesions/lesions.service';
-import { TagQueryService } from '../src/tags/tag-query.service';
+import { TagQueryService } from '../src/tags/query/tag-query.service';
 import { VocabularyService } from '../src/tags/vocabulary.service';
 import { loadSyntheticArchive } from './synthetic-archive';
 import { ADMIN_URL, databaseUrl } from './bench-database';

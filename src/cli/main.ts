@@ -39,9 +39,9 @@ import { toDescriptorProjection } from '../ml/projection/apply-projection';
 import { consolidateFeedback, FeedbackMark, KeyedPair, lesionKey, pairsAmong } from '../ml/projection/feedback-pairs';
 import { FeedbackRepository } from '../search/feedback.repository';
 import { evaluateGrowthSet, GROWTH_BENCHMARK_NOTES, parseGrowthEvalFlags } from '../growth/growth-eval.command';
-import { parseLesanetOntology } from '../tags/lesanet-ontology.parser';
-import { benchmarkReportMining, formatReportMiningBenchmark, HandLabeledSentence } from '../tags/report-mining-benchmark';
-import { readXlsxRows } from '../tags/xlsx';
+import { parseLesanetOntology } from '../tags/vocabulary/lesanet-ontology.parser';
+import { benchmarkReportMining, formatReportMiningBenchmark, HandLabeledSentence } from '../tags/text/report-mining-benchmark';
+import { readXlsxRows } from '../tags/vocabulary/xlsx';
 
 const USAGE = `Usage: node dist/src/cli/main.js <command>
   ingest deeplesion --csv DL_info.csv --images Images_png [--dataset NAME]

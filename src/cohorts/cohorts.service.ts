@@ -7,7 +7,7 @@ import { EncoderService } from '../ml/encoder.service';
 import { GrowthService } from '../growth/growth.service';
 import { SearchService } from '../search/search.service';
 import { LesionTagsService } from '../tags/lesion-tags.service';
-import { TagQueryInterpretation, TagQueryService } from '../tags/tag-query.service';
+import { TagQueryInterpretation, TagQueryService } from '../tags/query/tag-query.service';
 import { VocabularyService } from '../tags/vocabulary.service';
 import { splitName } from '../lesions/lesion.view';
 import { AGE_BANDS, csvHeader, csvLine, ExportRow, jsonRecord, orderedCounts, SIZE_BANDS } from './cohort-export';

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { DicomWebModule } from '../dicomweb/dicomweb.module';
 import { MlModule } from '../ml/ml.module';
 import { SearchModule } from '../search/search.module';
-import { TagPredictionService } from '../tags/tag-prediction.service';
+import { TagPredictionService } from '../tags/prediction/tag-prediction.service';
 import { TagsModule } from '../tags/tags.module';
 import { UploadsModule } from '../uploads/uploads.module';
 import { DetectionController } from './detection.controller';

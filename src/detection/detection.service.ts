@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { DatasetScope } from '../common/dataset-scope';
+import { DatasetScope, effectiveDatasets } from '../common/dataset-scope';
 import * as path from 'node:path';
 import {
   BadRequestException,
-  HttpException,
   Inject,
   Injectable,
   Logger,
@@ -11,24 +10,21 @@ import {
   OnApplicationBootstrap,
   OnModuleInit,
   Optional,
-  PayloadTooLargeException,
   ServiceUnavailableException,
   UnprocessableEntityException,
-  UnsupportedMediaTypeException,
 } from '@nestjs/common';
+import { InputError } from '../common/input-error';
 import { isInside, PathRefusedError } from '../common/path-guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { decodeSlice } from '../imaging/decode-slice';
-import { Box, HuImage, ImageFormatError } from '../imaging/hu-image';
+import { Box, HuImage } from '../imaging/hu-image';
 import { ReferencedSlice, ReferencedSliceService, ReferenceFindings } from '../dicomweb/referenced-slice.service';
 import { EncoderService } from '../ml/encoder.service';
-import { SimilarSearchDto } from '../search/search.dto';
 import { SearchService, SimilarHit } from '../search/search.service';
 import { DecodedUpload } from '../uploads/upload-job';
 import { UploadDecoder } from '../uploads/upload-decoder.service';
 import { bodyMasks } from './body-mask';
 import { DetectDto, FromPointDto, SliceUploadDto, StartDetectionJobDto } from './detection.dto';
-import { DetectionInputError } from './detection-errors';
 import { DetectionJobOptions, DetectionJobView, toDetectionJobView } from './detection-jobs';
 import { DetectionJobsRepository } from './detection-jobs.repository';
 import { DetectionJobPayload } from '../jobs/job-payloads';
@@ -125,8 +121,9 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
   async detect(dto: DetectDto, upload: UploadedSlice, scope: DatasetScope): Promise<DetectionResponse> {
     this.requireDetector();
     const { decoded, neighbours, spacingMm, reference } = await this.decodeUpload(dto, upload);
-    const { detections, timingsMs } = await this.translate(() =>
-      this.detector.detect({ image: decoded.image, neighbours, spacingMm }, { scoreThreshold: dto.scoreThreshold, maxDetections: dto.maxDetections }),
+    const { detections, timingsMs } = await this.detector.detect(
+      { image: decoded.image, neighbours, spacingMm },
+      { scoreThreshold: dto.scoreThreshold, maxDetections: dto.maxDetections },
     );
     const t0 = performance.now();
     const include = new Set(dto.include ?? []);
@@ -274,7 +271,7 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
           const { detections } = await this.detector.detect({ image, neighbours, spacingMm: payload.spacingMm ?? null }, { scoreThreshold: payload.scoreThreshold });
           recorded = await this.jobs.recordSlice(job.id, i, { result: { slice: slices[i], detections } });
         } catch (error) {
-          if (!(error instanceof DetectionInputError || error instanceof ImageFormatError)) throw error;
+          if (!(error instanceof InputError)) throw error;
           recorded = await this.jobs.recordSlice(job.id, i, { error: { slice: slices[i], message: error.message } });
         }
         if (!recorded) return; // another worker has this job now
@@ -298,7 +295,7 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     } catch (error) {
       if (!(error instanceof PathRefusedError)) throw error;
       const why = error.reason === 'not-found' ? 'not found under DETECTION_SERIES_ROOT' : error.reason === 'too-large' ? `${error.message} (MAX_UPLOAD_BYTES)` : error.message;
-      throw new DetectionInputError(`${path.basename(file)}: ${why}`);
+      throw new InputError(`${path.basename(file)}: ${why}`);
     }
     return decodeSlice(bytes).image;
   }
@@ -316,7 +313,11 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     for (let i = 0; i < boxes.length; i++) {
       const vector = await this.encoder.embedPrepared(prepared[i]);
       const found: BoxFindings = {};
-      if (include.has('similar')) found.similar = (await this.search.similarForEmbedding(vector, image, boxes[i], spacingMm, Object.assign(new SimilarSearchDto(), { k: similar.k, dataset: similar.dataset }), similar.scope)).hits;
+      if (include.has('similar')) {
+        const ranking = { k: similar.k, locationWeight: 0, sizeWeight: 0 };
+        const criteria = { datasets: effectiveDatasets(similar.scope, similar.dataset) };
+        found.similar = (await this.search.similarForEmbedding(vector, image, boxes[i], spacingMm, ranking, criteria, similar.scope)).hits;
+      }
       if (include.has('tags')) found.tags = this.tagPredictor ? await this.tagPredictor.predictForEmbedding(vector, this.encoder.loaded.modelId) : [];
       out.push(found);
     }
@@ -371,23 +372,6 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
 
   private async referenceFindings(dto: SliceUploadDto, reference: ReferencedSlice | null, scope: DatasetScope): Promise<{ dicomweb?: ReferenceFindings }> {
     return reference && dto.dicomweb ? { dicomweb: await this.referenced.findings(dto.dicomweb, reference.header, scope) } : {};
-  }
-
-  private async translate<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof DetectionInputError) {
-        const map: Record<number, new (m: string) => HttpException> = {
-          400: BadRequestException,
-          413: PayloadTooLargeException,
-          415: UnsupportedMediaTypeException,
-          422: UnprocessableEntityException,
-        };
-        throw new map[error.status](error.message);
-      }
-      throw error;
-    }
   }
 }
 

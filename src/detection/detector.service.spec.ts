@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/app-config';
 import { DetectorManifest } from '../ml/detector-manifest';
-import { DetectionInputError } from './detection-errors';
+import { InputError } from '../common/input-error';
 import { DetectorRepository, LoadedDetector } from './detector.repository';
 import { DetectorService } from './detector.service';
 import { RawTensor } from './output-adapters';
@@ -79,7 +79,7 @@ describe('DetectorService with a mocked model', () => {
       try {
         run();
       } catch (e) {
-        return e as DetectionInputError;
+        return e as InputError;
       }
       throw new Error('no error');
     };

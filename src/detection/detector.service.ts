@@ -1,21 +1,21 @@
-import * as path from 'node:path';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Box, HuImage } from '../imaging/hu-image';
 import { DEFAULT_DETECTOR_NAME, buildDefaultDetector } from '../ml/default-detector/default-detector';
 import { SCALES_PER_OCTAVE } from '../ml/default-detector/scale-space';
 import { DetectorManifest } from '../ml/detector-manifest';
+import { ModelLifecycle, ModelState } from '../ml/onnx/model-lifecycle';
 import { detectBlobs } from './blob-candidates';
 import { BodyMasks, bodyMasks } from './body-mask';
 import { clipBox } from './box-math';
-import { DetectionInputError } from './detection-errors';
-import { DetectorRepository, LoadedDetector, serialiseDetectorManifest } from './detector.repository';
+import { InputError } from '../common/input-error';
+import { DetectorRepository, LoadedDetector } from './detector.repository';
 import { fitSlice, planFit, SliceFit } from './fit-slice';
 import { nonMaximumSuppression, ScoredBox } from './nms';
 import { decodeBoxesScores, decodeYolo, RawTensor } from './output-adapters';
 
 export interface DetectorStatus {
-  state: 'loading' | 'ready' | 'failed';
+  state: ModelState;
   message: string | null;
   name: string;
   modelId: string | null;
@@ -57,52 +57,48 @@ const CHANNEL_NAMES = ['soft-tissue bright', 'soft-tissue dark', 'lung bright', 
 @Injectable()
 export class DetectorService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Detector');
-  private detector: LoadedDetector | null = null;
-  private state: DetectorStatus['state'] = 'loading';
-  private failure: string | null = null;
+  private readonly model: ModelLifecycle<DetectorManifest>;
 
   constructor(
     private readonly repository: DetectorRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.model = new ModelLifecycle(repository, 'detector', this.logger);
+  }
 
   async onModuleInit(): Promise<void> {
     const { modelsDir, executionProviders } = this.config.encoder;
-    const { intraOpThreads } = this.config.detector;
-    const model = this.config.detector.model;
-    const dir = path.join(modelsDir, model);
-    try {
-      if (model === DEFAULT_DETECTOR_NAME) await this.writeDefaultModelIfChanged(dir);
-      this.detector = await this.repository.load(dir, executionProviders, intraOpThreads);
-      const { size } = this.detector.manifest.input;
-      await this.repository.run(this.detector, new Float32Array(this.channels * size * size), [1, this.channels, size, size]);
-      this.state = 'ready';
-      this.logger.log(`Detector ${this.detector.manifest.name} ready (model ${this.detector.modelId.slice(0, 12)}, ${this.detector.manifest.output.format})`);
-    } catch (error) {
-      this.state = 'failed';
-      this.failure = (error as Error).message;
-      this.logger.error(`Detector ${model} failed to load: ${this.failure}`);
-    }
+    await this.model.open({
+      modelsDir,
+      name: this.config.detector.model,
+      providers: executionProviders,
+      intraOpThreads: this.config.detector.intraOpThreads,
+      builtIn: { name: DEFAULT_DETECTOR_NAME, build: buildDefaultDetector },
+      warmUp: async (detector) => {
+        const { size } = detector.manifest.input;
+        await this.repository.run(detector, new Float32Array(this.channels * size * size), [1, this.channels, size, size]);
+      },
+      describe: (detector) => detector.manifest.output.format,
+    });
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.detector) await this.repository.release(this.detector);
-    this.detector = null;
+    await this.model.close();
   }
 
   status(): DetectorStatus {
+    const detector = this.model.current;
     return {
-      state: this.state,
-      message: this.failure,
-      name: this.detector?.manifest.name ?? this.config.detector.model,
-      modelId: this.detector?.modelId ?? null,
-      outputFormat: this.detector?.manifest.output.format ?? null,
+      state: this.model.state,
+      message: this.model.message,
+      name: detector?.manifest.name ?? this.config.detector.model,
+      modelId: detector?.modelId ?? null,
+      outputFormat: detector?.manifest.output.format ?? null,
     };
   }
 
   get loaded(): LoadedDetector {
-    if (!this.detector) throw new Error(this.failure ? `the detector failed to load: ${this.failure}` : 'the detector is still loading');
-    return this.detector;
+    return this.model.loaded;
   }
 
   private get channels(): number {
@@ -117,7 +113,7 @@ export class DetectorService implements OnModuleInit, OnModuleDestroy {
     checkDimensions(image, manifest);
     for (const n of slice.neighbours ?? []) {
       if (n.image.width !== image.width || n.image.height !== image.height) {
-        throw new DetectionInputError(`neighbouring slice at ${n.offsetMm} mm is ${n.image.width}x${n.image.height}, the key slice ${image.width}x${image.height}`, 422);
+        throw new InputError(`neighbouring slice at ${n.offsetMm} mm is ${n.image.width}x${n.image.height}, the key slice ${image.width}x${image.height}`, 422);
       }
     }
     const { size, windows, sliceOffsetsMm, normalisation } = manifest.input;
@@ -126,7 +122,7 @@ export class DetectorService implements OnModuleInit, OnModuleDestroy {
     const needMasks = manifest.input.maskOutsideBody || manifest.output.format === 'blob-scale-space';
     const masks = needMasks ? bodyMasks(fitted, size, size) : null;
     if (masks && masks.bodyArea < MIN_BODY_FRACTION * fit.width * fit.height) {
-      throw new DetectionInputError('no body found in the slice (it looks empty: all air, or not a CT slice in HU)', 422);
+      throw new InputError('no body found in the slice (it looks empty: all air, or not a CT slice in HU)', 422);
     }
     const plane = size * size;
     const input = new Float32Array(windows.length * sliceOffsetsMm.length * plane);
@@ -209,24 +205,16 @@ export class DetectorService implements OnModuleInit, OnModuleDestroy {
       ...(b.detail ? { detail: b.detail } : {}),
     }));
   }
-
-  private async writeDefaultModelIfChanged(dir: string): Promise<void> {
-    const { manifest, bytes } = buildDefaultDetector();
-    const current = await this.repository.readModelFiles(dir, manifest.model.file);
-    if (current && Buffer.compare(Buffer.from(current.onnx), Buffer.from(bytes)) === 0 && current.manifestText === serialiseDetectorManifest(manifest)) return;
-    this.logger.log(`Writing the default detector to ${dir}`);
-    await this.repository.writeModel(dir, manifest, bytes);
-  }
 }
 
 export function checkDimensions(image: { width: number; height: number }, manifest: DetectorManifest): void {
   const { minSide, maxSide, maxAspect } = manifest.input;
   const { width, height } = image;
   if (Math.min(width, height) < minSide || Math.max(width, height) > maxSide) {
-    throw new DetectionInputError(`the slice is ${width}x${height}; the detector ${manifest.name} takes sides of ${minSide} to ${maxSide} pixels`, 422);
+    throw new InputError(`the slice is ${width}x${height}; the detector ${manifest.name} takes sides of ${minSide} to ${maxSide} pixels`, 422);
   }
   if (Math.max(width, height) / Math.min(width, height) > maxAspect) {
-    throw new DetectionInputError(`the slice is ${width}x${height}; the detector ${manifest.name} takes slices no more than ${maxAspect}× longer than wide`, 422);
+    throw new InputError(`the slice is ${width}x${height}; the detector ${manifest.name} takes slices no more than ${maxAspect}× longer than wide`, 422);
   }
 }
 

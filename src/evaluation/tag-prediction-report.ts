@@ -1,4 +1,4 @@
-import { TagPredictionEvaluation } from '../tags/tag-prediction.service';
+import { TagPredictionEvaluation } from '../tags/prediction/tag-prediction.service';
 
 /**
  * Per-term results in the layout of LesaNet's labels_for_demo.xlsx (term, train_positive,

@@ -1,6 +1,6 @@
 import { ALL_DATASETS } from '../common/dataset-scope';
 import { Injectable } from '@nestjs/common';
-import { SimilarSearchDto } from '../search/search.dto';
+import { similarQuery } from '../search/similar-query';
 import { SearchService } from '../search/search.service';
 import { GrowthPrediction } from './growth-prediction';
 import { growthMetricIntervals, growthMetrics, GrowthMetrics, HeldOutCase, Interval } from './growth-metrics';
@@ -48,7 +48,7 @@ export class GrowthEvalService {
       const horizon = track.days[n - 1] !== null && track.days[n - 2] !== null ? track.days[n - 1]! - track.days[n - 2]! : null;
       if (horizon !== null) datedSteps++;
       const queryLesion = track.lesionIds[n - 2];
-      const hits = (await this.search.similar(Object.assign(new SimilarSearchDto(), { lesionId: queryLesion, k: Math.min(200, NEIGHBOURS * 4), excludeSamePatient: true }), ALL_DATASETS)).hits;
+      const hits = (await this.search.similar(similarQuery({ lesionId: queryLesion, k: Math.min(200, NEIGHBOURS * 4), excludeSamePatient: true }, ALL_DATASETS), ALL_DATASETS)).hits;
       const core = await this.growth.predictFromNeighbours(history, track.coarseType, track.patientId, hits, series, horizon, NEIGHBOURS);
       const actualCategory = recistCategory(history[0], Math.min(...history), actualMm);
       truthCategories[actualCategory] = (truthCategories[actualCategory] ?? 0) + 1;

@@ -1,7 +1,8 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { ALL_DATASETS, DatasetScope, effectiveDatasets, requireInScope, scopeAllows } from '../common/dataset-scope';
 import { COARSE_TYPES } from '../ingest/lesion-record';
-import { SimilarSearchDto } from '../search/search.dto';
+import { similarQuery } from '../search/similar-query';
+import { SliceEncoding } from '../imaging/decode-slice';
 import { SearchService, SimilarHit } from '../search/search.service';
 import { GrowthPrediction, neighbourWeight, predictLongAxis, stepsOf, WeightedSteps } from './growth-prediction';
 import { GrowthRepository, StoredPoint, TrackAction, TrackLesion } from './growth.repository';
@@ -60,7 +61,7 @@ export interface TrackSeries {
 
 export interface PredictionQuery {
   lesionId?: number;
-  upload?: { bytes: Buffer; box: string; spacingMm?: number; huWindow?: string; encoding?: SimilarSearchDto['encoding'] };
+  upload?: { bytes: Buffer; box: string; spacingMm?: number; huWindow?: string; encoding?: SliceEncoding };
   /** Upload only: the current long axis (else from the box) and earlier ones. */
   longAxisMm?: number;
   priorLongAxesMm?: number[];
@@ -297,7 +298,7 @@ export class GrowthService {
     let patientId: number | null = null;
     let longAxisSource: PredictionAnswer['query']['longAxisSource'] = 'measured';
     let hits: SimilarHit[];
-    const searchDto = Object.assign(new SimilarSearchDto(), { k: Math.min(200, query.k * 4), excludeSamePatient: true });
+    const searchQuery = similarQuery({ k: Math.min(200, query.k * 4), excludeSamePatient: true }, scope);
     if (query.lesionId !== undefined) {
       const lesion = await this.requireLesion(query.lesionId, scope);
       if (!(lesion.longAxisMm !== null && lesion.longAxisMm > 0)) throw new UnprocessableEntityException(`Lesion ${query.lesionId} has no long axis in mm (its series has no pixel spacing)`);
@@ -308,10 +309,10 @@ export class GrowthService {
       history = upTo.map((id) => facts.get(id)!.longAxisMm).filter((v): v is number => v !== null && v > 0);
       coarseType = lesion.coarseType;
       patientId = lesion.patientId;
-      hits = (await this.search.similar(Object.assign(searchDto, { lesionId: query.lesionId }), scope)).hits;
+      hits = (await this.search.similar({ ...searchQuery, lesionId: query.lesionId }, scope)).hits;
     } else {
-      const { bytes, ...slice } = query.upload!;
-      const result = await this.search.similar(Object.assign(searchDto, slice), scope, bytes);
+      const { bytes, huWindow, encoding, ...slice } = query.upload!;
+      const result = await this.search.similar({ ...searchQuery, ...slice, read: { huWindow, encoding } }, scope, bytes);
       const current = query.longAxisMm ?? (query.upload!.box && estimateFromResult(result.query.upload?.box, slice.spacingMm));
       if (!current) throw new BadRequestException('Give longAxisMm, or spacingMm so the long axis can be estimated from the box');
       longAxisSource = query.longAxisMm !== undefined ? 'given' : 'box-diagonal';

@@ -15,7 +15,7 @@ import { LesionRecord, ParsedRow, RowParser, RowParserFor } from './lesion-recor
 import { numberWithinBatch } from './lesion-numbering';
 import { EmbeddingService } from './embedding.service';
 import { samplesRowParser } from './samples-csv.parser';
-import { TagPredictionService } from '../tags/tag-prediction.service';
+import { TagPredictionService } from '../tags/prediction/tag-prediction.service';
 import { VocabularyService } from '../tags/vocabulary.service';
 import { LesionsService } from '../lesions/lesions.service';
 import { IngestJobPayload } from '../jobs/job-payloads';

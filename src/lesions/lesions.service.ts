@@ -11,8 +11,8 @@ import { LesionFilterDto, PatchQueryDto } from './lesions.dto';
 import { LesionFilter, LesionsRepository } from './lesions.repository';
 import { LesionView, splitName, toLesionView } from './lesion.view';
 import { LesionTagsService } from '../tags/lesion-tags.service';
-import { TagQueryInterpretation, TagQueryService } from '../tags/tag-query.service';
-import { TagSource } from '../tags/vocabulary';
+import { TagQueryInterpretation, TagQueryService } from '../tags/query/tag-query.service';
+import { TagSource } from '../tags/vocabulary/vocabulary';
 
 // Views are dropped when the change log says their lesion changed (in any process); the time limit is only a backstop.
 const VIEW_CACHE_MS = 10 * 60_000;

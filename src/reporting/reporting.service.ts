@@ -5,7 +5,7 @@ import { FromPointResponse, DetectionService, UploadedSlice } from '../detection
 import { GrowthService } from '../growth/growth.service';
 import { LesionsService } from '../lesions/lesions.service';
 import { EncoderService } from '../ml/encoder.service';
-import { SimilarSearchDto } from '../search/search.dto';
+import { similarQuery } from '../search/similar-query';
 import { SearchService, SimilarHit } from '../search/search.service';
 import { stableUid } from './dicom-uids';
 import { buildFhirReport, FhirBundle } from './fhir-report';
@@ -122,7 +122,7 @@ export class ReportingService {
 
   private async similarTo(lesionId: number, scope: DatasetScope): Promise<SimilarHit[]> {
     try {
-      return (await this.search.similar(Object.assign(new SimilarSearchDto(), { lesionId, k: SIMILAR_IN_REPORT }), scope)).hits;
+      return (await this.search.similar(similarQuery({ lesionId, k: SIMILAR_IN_REPORT }, scope), scope)).hits;
     } catch (error) {
       // A lesion not embedded yet still gets its report, without similar cases.
       if (error instanceof NotFoundException) return [];

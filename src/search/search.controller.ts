@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, UploadedFile } from '@nes
 import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AcceptsUploads } from '../common/multipart-uploads';
 import { LesionsService } from '../lesions/lesions.service';
-import { RelevanceFeedbackDto, SimilarSearchDto, TagSearchDto } from './search.dto';
+import { RelevanceFeedbackDto, SimilarSearchDto, TagSearchDto, toSimilarQuery } from './search.dto';
 import { FeedbackService } from './feedback.service';
 import { AuthenticatedKey, CurrentKey, RequireRole, KeyScope } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
@@ -34,7 +34,7 @@ export class SearchController {
     summary: 'Similar lesions: by lesionId (JSON), or by an uploaded slice (multipart: file, box, spacingMm, huWindow for 8-bit images), with filters',
   })
   similar(@Body() body: SimilarSearchDto, @KeyScope() scope: DatasetScope, @UploadedFile() file?: { buffer: Buffer }) {
-    return this.search.similar(body, scope, file?.buffer);
+    return this.search.similar(toSimilarQuery(body, scope), scope, file?.buffer);
   }
 
   @Post('search/feedback')

@@ -5,7 +5,10 @@ import { IsBoolean, IsDefined, IsString, Matches, MaxLength, IsObject, ValidateI
 import { DicomWebReferenceDto } from '../dicomweb/dicomweb.dto';
 import { BoundedInt, BoundedNumber, IdInt, OptionalNotNull } from '../common/bounded-input';
 import { toBoolean } from '../common/query-transforms';
+import { DatasetScope } from '../common/dataset-scope';
+import { criteriaFromDto } from '../lesions/lesion-criteria';
 import { LesionCriteriaDto, LesionFilterDto } from '../lesions/lesions.dto';
+import { SimilarQuery } from './similar-query';
 
 /**
  * One body for both kinds of query: JSON with `lesionId`, or multipart/form-data with a `file`
@@ -67,6 +70,25 @@ export class SimilarSearchDto extends IntersectionType(LesionCriteriaDto, SliceE
   @OptionalNotNull()
   @BoundedNumber(0, 10)
   sizeWeight = 0;
+}
+
+/** The request as a domain query: criteria in storage terms within the key's datasets (400 for inverted ranges, 403 outside them). */
+export function toSimilarQuery(dto: SimilarSearchDto, scope: DatasetScope): SimilarQuery {
+  return {
+    lesionId: dto.lesionId,
+    dicomweb: dto.dicomweb,
+    box: dto.box,
+    spacingMm: dto.spacingMm,
+    read: { encoding: dto.encoding, huWindow: dto.huWindow },
+    criteria: criteriaFromDto(dto, scope),
+    k: dto.k,
+    excludeSamePatient: dto.excludeSamePatient,
+    excludeSameStudy: dto.excludeSameStudy,
+    minSimilarity: dto.minSimilarity,
+    tags: dto.tags,
+    locationWeight: dto.locationWeight,
+    sizeWeight: dto.sizeWeight,
+  };
 }
 
 /** POST /search/tags: a tag query (required) with every structured filter of the lesion list. */

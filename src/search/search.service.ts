@@ -1,20 +1,20 @@
 import { BadRequestException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { DatasetScope, effectiveDatasets, scopeAllows } from '../common/dataset-scope';
 import { Box } from '../imaging/hu-image';
-import { criteriaFromDto } from '../lesions/lesion-criteria';
+import { LesionCriteria } from '../lesions/lesion-criteria';
 import { LesionView } from '../lesions/lesion.view';
 import { LesionsService } from '../lesions/lesions.service';
 import { EncoderService } from '../ml/encoder.service';
 import { cosine } from '../vector-index/exact-search';
 import { LesionMeta, SearchFilter } from '../vector-index/lesion-meta';
 import { VectorIndexService } from '../vector-index/vector-index.service';
-import { TagPredictionService } from '../tags/tag-prediction.service';
-import { TagQueryInterpretation, TagQueryService } from '../tags/tag-query.service';
+import { TagPredictionService } from '../tags/prediction/tag-prediction.service';
+import { TagQueryInterpretation, TagQueryService } from '../tags/query/tag-query.service';
 import { UploadDecoder } from '../uploads/upload-decoder.service';
 import { ReferencedSliceService, ReferenceFindings } from '../dicomweb/referenced-slice.service';
 import { BoxPlace, followUpScore } from './follow-up-score';
 import { explainMatch, MatchExplanation, QueryFacts, rerankScore } from './match-explanation';
-import { SimilarSearchDto } from './search.dto';
+import { SimilarQuery, SimilarRanking } from './similar-query';
 import { FeedbackTokens } from './feedback-tokens';
 
 export interface SimilarHit {
@@ -65,14 +65,14 @@ export class SearchService {
   ) {}
 
   /** Similar lesions of the scope's datasets (or of the `dataset` filter inside them); the query lesion must be in scope too. */
-  async similar(dto: SimilarSearchDto, scope: DatasetScope, upload?: Buffer): Promise<SimilarResult> {
+  async similar(dto: SimilarQuery, scope: DatasetScope, upload?: Buffer): Promise<SimilarResult> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
     const given = [dto.lesionId !== undefined, Boolean(upload), dto.dicomweb !== undefined].filter(Boolean).length;
     if (given !== 1) throw new BadRequestException('Give either lesionId or an uploaded slice (multipart field "file") with its box, or dicomweb (a slice on a configured PACS) with its box: exactly one of them');
     // A referenced slice is fetched (WADO-RS) and then read exactly as an upload: same pool, same checks.
     const reference = dto.dicomweb ? await this.referenced.fetch(dto.dicomweb) : null;
     if (reference) upload = reference.bytes;
-    const filter: SearchFilter = toSearchFilter(dto, scope);
+    const filter: SearchFilter = { ...dto.criteria };
     let tagQuery: TagQueryInterpretation | undefined;
     if (dto.tags !== undefined) {
       const matching = await this.tagQueries.matchingLesionIds(dto.tags);
@@ -108,18 +108,25 @@ export class SearchService {
    * Similar lesions for a box on a slice that is already decoded and embedded (detection and point-to-box
    * use it): the same ranking as an uploaded slice.
    */
-  async similarForEmbedding(vector: Float32Array, image: { width: number; height: number }, box: Box, spacingMm: number | null, dto: SimilarSearchDto, scope: DatasetScope): Promise<SimilarResult> {
+  async similarForEmbedding(
+    vector: Float32Array,
+    image: { width: number; height: number },
+    box: Box,
+    spacingMm: number | null,
+    ranking: SimilarRanking,
+    criteria: LesionCriteria,
+    scope: DatasetScope,
+  ): Promise<SimilarResult> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
     const longAxisMm = spacingMm ? Math.hypot(box.x2 - box.x1, box.y2 - box.y1) * spacingMm : null;
-    const filter = toSearchFilter(dto, scope);
-    return this.rank(vector, { coarseType: null, longAxisMm, location: null }, filter, dto, { lesionId: null, upload: { width: image.width, height: image.height, box } }, scope);
+    return this.rank(vector, { coarseType: null, longAxisMm, location: null }, { ...criteria }, ranking, { lesionId: null, upload: { width: image.width, height: image.height, box } }, scope);
   }
 
   private async rank(
     searchFor: Float32Array | { lesionId: number },
     facts: QueryFacts,
     filter: SearchFilter,
-    dto: SimilarSearchDto,
+    dto: SimilarRanking,
     query: SimilarResult['query'],
     scope: DatasetScope,
   ): Promise<SimilarResult> {
@@ -202,22 +209,19 @@ export class SearchService {
     throw new NotFoundException(`Lesion ${lesionId} is not in the similarity index (unknown, or not embedded yet: run npm run embed)`);
   }
 
-  private async embedUpload(bytes: Buffer, dto: SimilarSearchDto): Promise<{ vector: Float32Array; width: number; height: number; box: Box; longAxisMm: number | null }> {
+  private async embedUpload(bytes: Buffer, dto: SimilarQuery): Promise<{ vector: Float32Array; width: number; height: number; box: Box; longAxisMm: number | null }> {
     if (!dto.box) throw new BadRequestException('An uploaded slice needs its lesion box: box="x1,y1,x2,y2"');
     const [x1, y1, x2, y2] = dto.box.split(',').map(Number);
     const box = { x1, y1, x2, y2 };
     if (!(x2 > x1 && y2 > y1)) throw new BadRequestException('box must have x2 > x1 and y2 > y1 (a zero-size box selects nothing)');
     // Decoding and patch preparation run on the decode workers: a large image does not hold up other requests.
-    const input = await this.uploads.embeddingInput(bytes, dto, box, dto.spacingMm ?? null);
+    const input = await this.uploads.embeddingInput(bytes, dto.read, box, dto.spacingMm ?? null);
     const vector = await this.encoder.embedPrepared(input.prepared);
     const spacing = input.spacingMm;
     return { vector, width: input.width, height: input.height, box, longAxisMm: spacing ? Math.hypot(x2 - x1, y2 - y1) * spacing : null };
   }
 }
 
-export function toSearchFilter(dto: SimilarSearchDto, scope: DatasetScope): SearchFilter {
-  return criteriaFromDto(dto, scope);
-}
 /** A lesion entity's box and image size, for follow-up location scoring. */
 function boxPlaceOf(lesion: { boxX1: number; boxY1: number; boxX2: number; boxY2: number; series?: { imageWidth: number | null; imageHeight: number | null } }): BoxPlace {
   return { box: { x1: lesion.boxX1, y1: lesion.boxY1, x2: lesion.boxX2, y2: lesion.boxY2 }, imageWidth: lesion.series?.imageWidth ?? null, imageHeight: lesion.series?.imageHeight ?? null };

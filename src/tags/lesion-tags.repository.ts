@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { TagSource } from './vocabulary';
+import { TagSource } from './vocabulary/vocabulary';
 
 export interface LesionTagRow {
   lesionId: number;

@@ -1,10 +1,10 @@
 import { ALL_DATASETS, DatasetScope, requireInScope } from '../common/dataset-scope';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { LesaNetLabels, lesaNetLabelTags } from './lesanet-labels';
+import { LesaNetLabels, lesaNetLabelTags } from './vocabulary/lesanet-labels';
 import { LesionTagRow, LesionTagsRepository, NewTag } from './lesion-tags.repository';
-import { mineReport } from './report-mining';
-import { TagPredictionService } from './tag-prediction.service';
-import { TagSource, TermClass } from './vocabulary';
+import { mineReport } from './text/report-mining';
+import { TagPredictionService } from './prediction/tag-prediction.service';
+import { TagSource, TermClass } from './vocabulary/vocabulary';
 import { VocabularyService, VocabularySnapshot } from './vocabulary.service';
 
 export interface LesionTagView {

@@ -1,9 +1,9 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { checkLesaNetLabels, LesaNetLabelsFormatError } from './lesanet-labels';
+import { checkLesaNetLabels, LesaNetLabelsFormatError } from './vocabulary/lesanet-labels';
 import { LesionTagsService } from './lesion-tags.service';
-import { TagPredictionService } from './tag-prediction.service';
+import { TagPredictionService } from './prediction/tag-prediction.service';
 import { VocabularyService } from './vocabulary.service';
-import { ImportMode } from './ontology';
+import { ImportMode } from './vocabulary/ontology';
 
 /** Bulk vocabulary and label imports, and the prediction job: admin work that changes many tags. */
 @Injectable()

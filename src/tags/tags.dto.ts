@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { BoundedInt, OptionalNotNull } from '../common/bounded-input';
-import { TERM_CLASSES, TermClass } from './vocabulary';
-import { IMPORT_MODES, ImportMode } from './ontology';
+import { TERM_CLASSES, TermClass } from './vocabulary/vocabulary';
+import { IMPORT_MODES, ImportMode } from './vocabulary/ontology';
 
 export class AddTagDto {
   @ApiProperty({ description: 'A term of the vocabulary, by name or synonym', example: 'hypoattenuation' })

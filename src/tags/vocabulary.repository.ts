@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { closurePairs, exclusivePairs, parentEdges } from './ontology';
-import { TermClass, VocabularyTerm } from './vocabulary';
+import { closurePairs, exclusivePairs, parentEdges } from './vocabulary/ontology';
+import { TermClass, VocabularyTerm } from './vocabulary/vocabulary';
 
 export interface StoredVocabulary {
   terms: VocabularyTerm[];

@@ -1,13 +1,14 @@
 import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
 import { ChangeFeedService } from '../change-log/change-feed.service';
-import { COARSE_TYPE_TERMS, DEFAULT_VOCABULARY } from './default-vocabulary';
-import { parseLesanetOntology } from './lesanet-ontology.parser';
-import { readXlsxRows, XlsxFormatError } from './xlsx';
+import { COARSE_TYPE_TERMS, DEFAULT_VOCABULARY } from './vocabulary/default-vocabulary';
+import { parseLesanetOntology } from './vocabulary/lesanet-ontology.parser';
+import { readXlsxRows, XlsxFormatError } from './vocabulary/xlsx';
 import { LesionTagsRepository } from './lesion-tags.repository';
-import { ancestorsByTerm, checkVocabulary, descendantsByTerm, exclusivePairs, ImportMode, MergeConflict, MergedVocabulary, mergeVocabularies } from './ontology';
-import { TermMatcher } from './term-matcher';
+import { linkTerms, vocabularyProblems } from './vocabulary/vocabulary-links';
+import { ancestorsByTerm, descendantsByTerm, exclusivePairs, ImportMode, MergeConflict, MergedVocabulary, mergeVocabularies } from './vocabulary/ontology';
+import { TermMatcher } from './text/term-matcher';
 import { StoredVocabulary, VocabularyRepository } from './vocabulary.repository';
-import { TermClass, VocabularyTerm } from './vocabulary';
+import { TermClass, VocabularyTerm } from './vocabulary/vocabulary';
 
 /** The vocabulary as the query language, tagging and mining use it: one immutable snapshot. */
 export class VocabularySnapshot {
@@ -148,18 +149,25 @@ export class VocabularyService implements OnApplicationBootstrap {
     if (!incoming.length) throw new BadRequestException('The ontology file holds no terms');
     let stored: StoredVocabulary;
     let merged: MergedVocabulary;
+    const linkWarnings: string[] = [];
     // Merged from the stored state it saves over: a concurrent import in between means merging again, so the
     // result is one import applied after the other, never a mix of two merges computed from the same state.
     for (let attempt = 1; ; attempt++) {
       stored = await this.repository.load();
       merged = mergeVocabularies(stored.terms, incoming, mode);
-      const problems = checkVocabulary(merged.terms);
+      // A merge can leave links declared from one side (a folded term's relations move to the term it became).
+      // Completing them stores the same edges (each is stored once, read both ways), and lets the one
+      // validator insist that links hold both ways.
+      const linked = linkTerms(merged.terms);
+      const problems = vocabularyProblems(linked.terms);
       if (problems.length) {
         throw new BadRequestException({ message: `The ontology cannot be merged: ${problems.length} problem(s)`, problems: problems.slice(0, 50) });
       }
-      if (await this.repository.save(merged.terms, origin, { folded: merged.folded, removed: merged.removed }, stored.version)) break;
+      linkWarnings.splice(0, linkWarnings.length, ...linked.warnings);
+      if (await this.repository.save(linked.terms, origin, { folded: merged.folded, removed: merged.removed }, stored.version)) break;
       if (attempt === MAX_IMPORT_ATTEMPTS) throw new ConflictException('The vocabulary kept changing during the import (other imports); try again');
     }
+    warnings = [...warnings, ...linkWarnings];
     this.snapshot = null;
     const before = new Set(stored.terms.map((t) => t.name));
     const added = incoming.filter((t) => !before.has(t.name)).length;

@@ -3,10 +3,10 @@ import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { SampleService } from '../../src/sample/sample.service';
 import { covers } from '../helpers/route-coverage';
-import { parseLesanetOntology } from '../../src/tags/lesanet-ontology.parser';
-import { benchmarkReportMining, HandLabeledSentence } from '../../src/tags/report-mining-benchmark';
-import { evaluateLabels } from '../../src/tags/report-mining-eval';
-import { readXlsxRows } from '../../src/tags/xlsx';
+import { parseLesanetOntology } from '../../src/tags/vocabulary/lesanet-ontology.parser';
+import { benchmarkReportMining, HandLabeledSentence } from '../../src/tags/text/report-mining-benchmark';
+import { evaluateLabels } from '../../src/tags/text/report-mining-eval';
+import { readXlsxRows } from '../../src/tags/vocabulary/xlsx';
 import { bearer, createTestApp, SHARED_DIR, TestApp, waitFor } from '../helpers/test-app';
 
 interface ListItem {

@@ -91,8 +91,8 @@ export const SHARED_DIR = path.resolve(__dirname, '../../../shared');
 function sampleGeneratorHash(): string {
   const folder = path.resolve(__dirname, '../../src/sample');
   const hash = createHash('sha256');
-  for (const file of fs.readdirSync(folder).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')).sort()) {
-    hash.update(file).update(fs.readFileSync(path.join(folder, file)));
-  }
+  // Recursive: the phantom lives in src/sample/phantom/.
+  const sources = (fs.readdirSync(folder, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')).sort();
+  for (const file of sources) hash.update(file).update(fs.readFileSync(path.join(folder, file)));
   return hash.digest('hex').slice(0, 12);
 }

@@ -7,7 +7,7 @@ import { LesionsService } from '../../src/lesions/lesions.service';
 import { EncoderService, EncoderStatus } from '../../src/ml/encoder.service';
 import { SearchService } from '../../src/search/search.service';
 import { LesionTagsService } from '../../src/tags/lesion-tags.service';
-import { TagQueryService } from '../../src/tags/tag-query.service';
+import { TagQueryService } from '../../src/tags/query/tag-query.service';
 import { VocabularyService, VocabularySnapshot } from '../../src/tags/vocabulary.service';
 import { asDependency, mockMethods } from '../helpers/typed-mocks';
 

@@ -7,7 +7,7 @@ import { IngestRepository } from '../../src/ingest/ingest.repository';
 import { IngestService } from '../../src/ingest/ingest.service';
 import { JobQueue } from '../../src/jobs/job-queue.port';
 import { LesionsService } from '../../src/lesions/lesions.service';
-import { TagPredictionService } from '../../src/tags/tag-prediction.service';
+import { TagPredictionService } from '../../src/tags/prediction/tag-prediction.service';
 import { VocabularyService } from '../../src/tags/vocabulary.service';
 import { asDependency, mockMethods } from '../helpers/typed-mocks';
 

@@ -1,9 +1,9 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { ALL_DATASETS, scopeOf } from '../../src/common/dataset-scope';
-import { DEFAULT_VOCABULARY } from '../../src/tags/default-vocabulary';
+import { DEFAULT_VOCABULARY } from '../../src/tags/vocabulary/default-vocabulary';
 import { LesionTagRow, LesionTagsRepository } from '../../src/tags/lesion-tags.repository';
 import { LesionTagsService } from '../../src/tags/lesion-tags.service';
-import { TagPredictionService } from '../../src/tags/tag-prediction.service';
+import { TagPredictionService } from '../../src/tags/prediction/tag-prediction.service';
 import { VocabularyService, VocabularySnapshot } from '../../src/tags/vocabulary.service';
 import { asDependency, mockMethods } from '../helpers/typed-mocks';
 

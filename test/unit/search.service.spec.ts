@@ -1,14 +1,14 @@
 import { BadRequestException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { ALL_DATASETS, scopeOf } from '../../src/common/dataset-scope';
+import { ALL_DATASETS, DatasetScope, scopeOf } from '../../src/common/dataset-scope';
 import { ReferencedSliceService } from '../../src/dicomweb/referenced-slice.service';
 import { LesionView } from '../../src/lesions/lesion.view';
 import { LesionsService } from '../../src/lesions/lesions.service';
 import { EncoderService, EncoderStatus } from '../../src/ml/encoder.service';
 import { FeedbackTokens } from '../../src/search/feedback-tokens';
-import { SimilarSearchDto } from '../../src/search/search.dto';
+import { SimilarSearchDto, toSimilarQuery } from '../../src/search/search.dto';
 import { SearchService } from '../../src/search/search.service';
-import { TagPredictionService } from '../../src/tags/tag-prediction.service';
-import { TagQueryService } from '../../src/tags/tag-query.service';
+import { TagPredictionService } from '../../src/tags/prediction/tag-prediction.service';
+import { TagQueryService } from '../../src/tags/query/tag-query.service';
 import { UploadDecoder } from '../../src/uploads/upload-decoder.service';
 import { LesionMeta } from '../../src/vector-index/lesion-meta';
 import { IndexHit, VectorIndexService } from '../../src/vector-index/vector-index.service';
@@ -31,7 +31,7 @@ const meta = (lesionId: number, over: Partial<LesionMeta> = {}): LesionMeta => (
 const hit = (lesionId: number, similarity: number): IndexHit => ({ label: lesionId, similarity, meta: meta(lesionId) });
 // The service passes views through; only the id matters to it.
 const view = (id: number) => ({ id, dataset: 'site-a' }) as LesionView;
-const dto = (over: Partial<SimilarSearchDto>) => Object.assign(new SimilarSearchDto(), over);
+const dto = (over: Partial<SimilarSearchDto>, scope: DatasetScope = ALL_DATASETS) => toSimilarQuery(Object.assign(new SimilarSearchDto(), over), scope);
 
 function setup() {
   const index = mockMethods<VectorIndexService>()({
@@ -86,10 +86,10 @@ describe('SearchService (typed mocks)', () => {
 
   it('limits the candidates to the scope\'s datasets and answers a query lesion outside it like an unknown one', async () => {
     const { service, index } = setup();
-    await service.similar(dto({ lesionId: 1 }), scopeOf(['site-a']));
+    await service.similar(dto({ lesionId: 1 }, scopeOf(['site-a'])), scopeOf(['site-a']));
     expect(index.search.mock.calls[0][2]).toMatchObject({ datasets: ['site-a'] });
-    const outside = await service.similar(dto({ lesionId: 50 }), scopeOf(['site-a'])).catch((e: unknown) => e);
-    const unknown = await service.similar(dto({ lesionId: 999 }), scopeOf(['site-a'])).catch((e: unknown) => e);
+    const outside = await service.similar(dto({ lesionId: 50 }, scopeOf(['site-a'])), scopeOf(['site-a'])).catch((e: unknown) => e);
+    const unknown = await service.similar(dto({ lesionId: 999 }, scopeOf(['site-a'])), scopeOf(['site-a'])).catch((e: unknown) => e);
     expect(outside).toBeInstanceOf(NotFoundException);
     expect((outside as Error).message).toBe('Lesion 50 is not in the similarity index (unknown, or not embedded yet: run npm run embed)');
     expect((unknown as Error).message).toBe((outside as Error).message.replace('50', '999'));

@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, NotFoundException } from '@nestjs/common';
 import { ChangeFeedService, ChangeHandler } from '../../src/change-log/change-feed.service';
 import { LesionTagsRepository } from '../../src/tags/lesion-tags.repository';
-import { VocabularyTerm } from '../../src/tags/vocabulary';
+import { VocabularyTerm } from '../../src/tags/vocabulary/vocabulary';
 import { StoredVocabulary, VocabularyRepository } from '../../src/tags/vocabulary.repository';
 import { VocabularyService } from '../../src/tags/vocabulary.service';
 import { asDependency, mockMethods } from '../helpers/typed-mocks';

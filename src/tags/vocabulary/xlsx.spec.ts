@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { decodeXml, listXlsxSheets, readXlsxRecords, readXlsxRows, XlsxFormatError } from './xlsx';
 import { buildZip } from './xlsx.testing';
 
-const LESANET_DIR = path.resolve(__dirname, '../../../shared/data/lesanet');
+const LESANET_DIR = path.resolve(__dirname, '../../../../shared/data/lesanet');
 
 
 const NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';

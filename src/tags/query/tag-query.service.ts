@@ -1,8 +1,8 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { LesionTagsRepository } from './lesion-tags.repository';
+import { LesionTagsRepository } from '../lesion-tags.repository';
 import { compileTagQuery } from './tag-query-sql';
 import { formatTagQuery, parseTagQuery, PhraseMatch, queryTerms, TagQueryNode, TagQuerySyntaxError } from './tag-query';
-import { VocabularyService, VocabularySnapshot } from './vocabulary.service';
+import { VocabularyService, VocabularySnapshot } from '../vocabulary.service';
 
 /** What the service understood of a query, returned with its results. */
 export interface TagQueryInterpretation {

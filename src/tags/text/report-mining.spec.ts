@@ -1,8 +1,8 @@
-import { DEFAULT_VOCABULARY } from './default-vocabulary';
+import { DEFAULT_VOCABULARY } from '../vocabulary/default-vocabulary';
 import { mineReport, MinedStatus } from './report-mining';
 import { TermMatcher } from './term-matcher';
-import { VocabularyTerm } from './vocabulary';
-import { linkTerms } from './vocabulary-links';
+import { VocabularyTerm } from '../vocabulary/vocabulary';
+import { linkTerms } from '../vocabulary/vocabulary-links';
 
 const matcher = new TermMatcher(DEFAULT_VOCABULARY);
 const statuses = (text: string) => Object.fromEntries(mineReport(text, matcher).terms.map((t) => [t.term, t.status]));

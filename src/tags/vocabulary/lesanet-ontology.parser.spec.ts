@@ -4,7 +4,7 @@ import { parseLesanetOntology, splitMultiValue } from './lesanet-ontology.parser
 import { vocabularyProblems } from './vocabulary-links';
 import { readXlsxRows } from './xlsx';
 
-const LESANET_DIR = path.resolve(__dirname, '../../../shared/data/lesanet');
+const LESANET_DIR = path.resolve(__dirname, '../../../../shared/data/lesanet');
 const HEADER = ['id', 'class', 'term', 'synonyms', 'num_detected', 'term_exclusive', 'term_parents', 'term_children'];
 
 describe('parseLesanetOntology', () => {

@@ -1,7 +1,7 @@
 import { evaluateLabels, LabelEvaluation } from './report-mining-eval';
 import { mineReport, MinedStatus } from './report-mining';
 import { TermMatcher } from './term-matcher';
-import { VocabularyTerm } from './vocabulary';
+import { VocabularyTerm } from '../vocabulary/vocabulary';
 
 /** One entry of LesaNet's hand_labeled_test_set.json. */
 export interface HandLabeledSentence {

@@ -1,11 +1,7 @@
 import { VocabularyTerm } from './vocabulary';
+import { ancestorWalk } from './vocabulary-links';
 
-/** Pure graph operations on a vocabulary: checks, merging, expansion. */
-
-export interface VocabularyProblem {
-  term: string;
-  message: string;
-}
+/** Pure graph operations on a vocabulary: merging and expansion (checks: vocabularyProblems in vocabulary-links). */
 
 /** Parent edges (child → parents) from both directions of the definitions, references resolved. */
 export function parentEdges(terms: readonly VocabularyTerm[]): Map<string, Set<string>> {
@@ -18,77 +14,16 @@ export function parentEdges(terms: readonly VocabularyTerm[]): Map<string, Set<s
   return parents;
 }
 
-/** Unresolved references and cycles; an empty list means the vocabulary can be stored. */
-export function checkVocabulary(terms: readonly VocabularyTerm[]): VocabularyProblem[] {
-  const problems: VocabularyProblem[] = [];
-  const names = new Set<string>();
-  for (const t of terms) {
-    if (!t.name || t.name !== t.name.trim().toLowerCase()) problems.push({ term: t.name, message: 'a term name must be lower-case and trimmed, and not empty' });
-    if (names.has(t.name)) problems.push({ term: t.name, message: 'defined twice' });
-    names.add(t.name);
-  }
-  for (const t of terms) {
-    for (const [field, refs] of [['parent', t.parents], ['child', t.children], ['exclusive term', t.exclusive]] as const) {
-      for (const ref of refs) if (!names.has(ref)) problems.push({ term: t.name, message: `${field} "${ref}" is not a term` });
-    }
-  }
-  const cycle = findCycle(parentEdges(terms));
-  if (cycle) problems.push({ term: cycle[0], message: `the hierarchy has a cycle: ${cycle.join(' → ')}` });
-  return problems;
-}
-
-/** One cycle in the parent graph (as a path that returns to its start), or null. */
-export function findCycle(parents: Map<string, Set<string>>): string[] | null {
-  const state = new Map<string, 1 | 2>(); // 1 on the stack, 2 done
-  const stack: string[] = [];
-  const visit = (name: string): string[] | null => {
-    state.set(name, 1);
-    stack.push(name);
-    for (const p of parents.get(name) ?? []) {
-      if (state.get(p) === 1) return [...stack.slice(stack.indexOf(p)), p];
-      if (!state.has(p)) {
-        const found = visit(p);
-        if (found) return found;
-      }
-    }
-    stack.pop();
-    state.set(name, 2);
-    return null;
-  };
-  for (const name of parents.keys()) {
-    if (!state.has(name)) {
-      const found = visit(name);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
 /**
  * Every (ancestor, descendant, depth) pair, including each term with itself at depth 0; the shortest
- * depth where several paths exist. Assumes no cycles (checkVocabulary).
+ * depth where several paths exist. Assumes no cycles (vocabularyProblems).
  */
 export function closurePairs(terms: readonly VocabularyTerm[]): { ancestor: string; descendant: string; depth: number }[] {
   const parents = parentEdges(terms);
-  const pairs: { ancestor: string; descendant: string; depth: number }[] = [];
-  for (const t of terms) {
-    const depthOf = new Map<string, number>([[t.name, 0]]);
-    let frontier = [t.name];
-    for (let depth = 1; frontier.length; depth++) {
-      const next: string[] = [];
-      for (const name of frontier) {
-        for (const p of parents.get(name) ?? []) {
-          if (!depthOf.has(p)) {
-            depthOf.set(p, depth);
-            next.push(p);
-          }
-        }
-      }
-      frontier = next;
-    }
-    for (const [ancestor, depth] of depthOf) pairs.push({ ancestor, descendant: t.name, depth });
-  }
-  return pairs;
+  return terms.flatMap((t) => [
+    { ancestor: t.name, descendant: t.name, depth: 0 },
+    ...ancestorWalk(t.name, (name) => parents.get(name) ?? []).map(({ name, depth }) => ({ ancestor: name, descendant: t.name, depth })),
+  ]);
 }
 
 /** For each term, itself and all its descendants: what a query for the term must match. */

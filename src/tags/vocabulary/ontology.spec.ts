@@ -1,4 +1,5 @@
-import { ancestorsByTerm, checkVocabulary, closurePairs, descendantsByTerm, exclusivePairs, mergeVocabularies } from './ontology';
+import { ancestorsByTerm, closurePairs, descendantsByTerm, exclusivePairs, mergeVocabularies } from './ontology';
+import { linkTerms, vocabularyProblems } from './vocabulary-links';
 import { VocabularyTerm } from './vocabulary';
 
 const term = (name: string, extra: Partial<VocabularyTerm> = {}): VocabularyTerm => ({ name, termClass: 'bodypart', synonyms: [], parents: [], children: [], exclusive: [], ...extra });
@@ -30,13 +31,13 @@ describe('ontology', () => {
     expect([...exclusivePairs(VOCAB).get('solid')!]).toEqual(['renal cyst']);
   });
 
-  it('finds unresolved references, duplicates and cycles', () => {
-    expect(checkVocabulary(VOCAB)).toEqual([]);
+  it('finds unresolved references, duplicates and cycles (the one validator, on the linked vocabulary)', () => {
+    expect(vocabularyProblems(linkTerms(VOCAB).terms)).toEqual([]);
     const broken = [term('a', { parents: ['b'] }), term('b', { parents: ['c'] }), term('c', { parents: ['a'] }), term('d', { exclusive: ['nope'] }), term('d')];
-    const messages = checkVocabulary(broken).map((p) => p.message);
-    expect(messages).toContain('exclusive term "nope" is not a term');
-    expect(messages).toContain('defined twice');
-    expect(messages.some((m) => /cycle: (a → c → b → a|a → b → c → a)/.test(m))).toBe(true);
+    const problems = vocabularyProblems(broken);
+    expect(problems).toContain('"d" lists exclusive term "nope", which is not a term');
+    expect(problems).toContain('duplicate term "d"');
+    expect(problems.some((m) => /cycle in the hierarchy: (a → c → b → a|a → b → c → a)/.test(m))).toBe(true);
   });
 
   it('merges by name: keeps stored terms, the imported definition replaces a stored one of the same name', () => {
@@ -46,7 +47,7 @@ describe('ontology', () => {
     expect(liver.parents).toEqual(['upper abdomen']);
     expect(merged.terms.map((t) => t.name)).toContain('renal cyst');
     expect(merged.conflicts).toEqual([]);
-    expect(checkVocabulary(merged.terms)).toEqual([]);
+    expect(vocabularyProblems(linkTerms(merged.terms).terms)).toEqual([]);
     // The stored vocabulary is not mutated.
     expect(VOCAB.find((t) => t.name === 'liver')!.parents).toEqual(['abdomen']);
   });
@@ -68,7 +69,7 @@ describe('ontology', () => {
       { form: 'fluid', importedTerm: 'fluid', storedTerm: 'cystic', resolution: 'synonym-removed' },
     ]);
     expect(merged.removed).toEqual([]);
-    expect(checkVocabulary(merged.terms)).toEqual([]);
+    expect(vocabularyProblems(linkTerms(merged.terms).terms)).toEqual([]);
   });
 
   it('an imported name stays its own term even when another imported term lists it as a synonym', () => {
@@ -82,6 +83,6 @@ describe('ontology', () => {
     expect(merged.terms.map((t) => t.name).sort()).toEqual(['hepatic', 'kidney']);
     expect(merged.folded).toEqual([{ from: 'liver', into: 'hepatic' }]);
     expect(merged.removed.sort()).toEqual(['abdomen', 'hepatic lobe', 'renal cyst', 'solid']);
-    expect(checkVocabulary(merged.terms)).toEqual([]);
+    expect(vocabularyProblems(linkTerms(merged.terms).terms)).toEqual([]);
   });
 });

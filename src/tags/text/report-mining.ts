@@ -1,6 +1,6 @@
 import { MatchedToken, TermMatcher, TermMention } from './term-matcher';
-import { TermClass, VocabularyTerm } from './vocabulary';
-import { ancestorsOf } from './vocabulary-links';
+import { TermClass, VocabularyTerm } from '../vocabulary/vocabulary';
+import { ancestorsOf } from '../vocabulary/vocabulary-links';
 
 export type MinedStatus = 'positive' | 'negated' | 'uncertain';
 

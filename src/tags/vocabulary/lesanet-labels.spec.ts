@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkLesaNetLabels, LesaNetLabelsFormatError, lesaNetLabelTags, toLesaNetLabels } from './lesanet-labels';
 
-const SHARED_FILE = path.resolve(__dirname, '../../../shared/data/lesanet/text_mined_labels_171_and_split.json');
+const SHARED_FILE = path.resolve(__dirname, '../../../../shared/data/lesanet/text_mined_labels_171_and_split.json');
 
 describe('LesaNet label files', () => {
   const small = {

@@ -58,16 +58,24 @@ export function linkTerms(terms: readonly VocabularyTerm[]): { terms: Vocabulary
 
 /** Every ancestor of `name` (parents, their parents, …), nearest first; cycles are followed once. */
 export function ancestorsOf(name: string, byName: ReadonlyMap<string, VocabularyTerm>): string[] {
+  return ancestorWalk(name, (current) => byName.get(current)?.parents ?? []).map((a) => a.name);
+}
+
+/**
+ * The one ancestor walk: breadth first from `name` over `parentsOf`, each ancestor once at its shortest
+ * depth, nearest first; `name` itself and cycles back to it are left out.
+ */
+export function ancestorWalk(name: string, parentsOf: (name: string) => Iterable<string>): { name: string; depth: number }[] {
   const seen = new Set<string>([name]);
-  const order: string[] = [];
+  const order: { name: string; depth: number }[] = [];
   let frontier = [name];
-  while (frontier.length) {
+  for (let depth = 1; frontier.length; depth++) {
     const next: string[] = [];
     for (const current of frontier) {
-      for (const parent of byName.get(current)?.parents ?? []) {
+      for (const parent of parentsOf(current)) {
         if (seen.has(parent)) continue;
         seen.add(parent);
-        order.push(parent);
+        order.push({ name: parent, depth });
         next.push(parent);
       }
     }

@@ -1,10 +1,10 @@
-import { AppConfig } from '../config/app-config';
-import { JobQueue } from '../jobs/job-queue.port';
-import { EncoderService } from '../ml/encoder.service';
-import { VectorIndexService } from '../vector-index/vector-index.service';
-import { LesionTagsRepository } from './lesion-tags.repository';
+import { AppConfig } from '../../config/app-config';
+import { EncoderService } from '../../ml/encoder.service';
+import { VectorIndexService } from '../../vector-index/vector-index.service';
+import { LesionTagsRepository } from '../lesion-tags.repository';
+import { JobQueue } from '../../jobs/job-queue.port';
 import { TagPredictionService } from './tag-prediction.service';
-import { VocabularyService } from './vocabulary.service';
+import { VocabularyService } from '../vocabulary.service';
 
 const inProcess = { distributed: false } as JobQueue;
 

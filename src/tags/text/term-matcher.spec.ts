@@ -1,7 +1,7 @@
-import { DEFAULT_VOCABULARY } from './default-vocabulary';
+import { DEFAULT_VOCABULARY } from '../vocabulary/default-vocabulary';
 import { TermMatcher, typoAllowance } from './term-matcher';
 import { tokenize } from './text-tokens';
-import { VocabularyTerm } from './vocabulary';
+import { VocabularyTerm } from '../vocabulary/vocabulary';
 
 const matcher = new TermMatcher(DEFAULT_VOCABULARY);
 const terms = (text: string) => matcher.match(text).mentions.map((m) => m.term);

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseLesanetOntology } from './lesanet-ontology.parser';
+import { parseLesanetOntology } from '../vocabulary/lesanet-ontology.parser';
 import { benchmarkReportMining, formatReportMiningBenchmark, HandLabeledSentence } from './report-mining-benchmark';
-import { readXlsxRows } from './xlsx';
+import { readXlsxRows } from '../vocabulary/xlsx';
 
-const LESANET_DIR = path.resolve(__dirname, '../../../shared/data/lesanet');
+const LESANET_DIR = path.resolve(__dirname, '../../../../shared/data/lesanet');
 
 describe('formatReportMiningBenchmark', () => {
   it('writes averages, the per-term table and the most frequent misses', () => {

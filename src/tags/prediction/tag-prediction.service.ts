@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { TagPredictionJobPayload } from '../jobs/job-payloads';
-import { JOB_QUEUE, JobQueue } from '../jobs/job-queue.port';
-import { EncoderService } from '../ml/encoder.service';
-import { VectorIndexService } from '../vector-index/vector-index.service';
-import { COARSE_TYPE_TERMS } from './default-vocabulary';
-import { LabelledLesion, LesionTagsRepository, NewTag } from './lesion-tags.repository';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { TagPredictionJobPayload } from '../../jobs/job-payloads';
+import { JOB_QUEUE, JobQueue } from '../../jobs/job-queue.port';
+import { EncoderService } from '../../ml/encoder.service';
+import { VectorIndexService } from '../../vector-index/vector-index.service';
+import { COARSE_TYPE_TERMS } from '../vocabulary/default-vocabulary';
+import { LabelledLesion, LesionTagsRepository, NewTag } from '../lesion-tags.repository';
 import { calibrateThreshold, metricsAt, neighbourVotes, resolveExclusive, rocAuc } from './tag-prediction';
-import { VocabularyService, VocabularySnapshot } from './vocabulary.service';
+import { VocabularyService, VocabularySnapshot } from '../vocabulary.service';
 
 export interface TermEvaluation {
   term: string;

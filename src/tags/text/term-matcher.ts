@@ -1,7 +1,7 @@
 import { editDistance } from './edit-distance';
 import { continuesPhrase, isHyphenJoined, TextToken, tokenize } from './text-tokens';
-import { TermClass, VocabularyTerm } from './vocabulary';
-import { ancestorsOf } from './vocabulary-links';
+import { TermClass, VocabularyTerm } from '../vocabulary/vocabulary';
+import { ancestorsOf } from '../vocabulary/vocabulary-links';
 
 /** A term found in text. */
 export interface TermMention {
