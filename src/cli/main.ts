@@ -12,17 +12,19 @@ import { ROLES, Role } from '../auth/auth.entities';
 import { AppConfig, ConfigError, loadConfig } from '../config/app-config';
 import { resolveDatabase, ResolvedDatabase } from '../database/database-bootstrap';
 import { dataSourceOptions } from '../database/data-source-options';
-import { IngestFormat } from '../ingest/ingest-job.entity';
+import { IngestFormat } from '../ingest-jobs/ingest-job.entity';
+import { CsvFormat } from '../deeplesion/read-records';
 import { IngestService } from '../ingest/ingest.service';
 import { ArchiveImportService } from '../archive/archive-import.service';
 import { PacsImportService } from '../pacs/pacs-import.service';
-import { IngestJobView } from '../ingest/ingest.types';
+import { IngestJobView } from '../ingest-jobs/ingest.types';
 import { SampleService } from '../sample/sample.service';
 import { SampleDatasetRepository } from '../sample/sample-dataset.repository';
-import { EmbeddingService } from '../ingest/embedding.service';
+import { EmbeddingService } from '../ingest-jobs/embedding.service';
 import { EncoderService } from '../ml/encoder.service';
 import { EncoderRepository } from '../ml/encoder.repository';
 import { EncoderManifest, validateManifest } from '../ml/encoder-manifest';
+import { DetectorModule } from '../detection/detector.module';
 import { EvaluationModule } from '../evaluation/evaluation.module';
 import { VectorIndexService } from '../vector-index/vector-index.service';
 import { RetrievalEvalService } from '../evaluation/retrieval-eval.service';
@@ -33,7 +35,7 @@ import { machineLine, writeSection } from '../evaluation/benchmarks-file';
 import { formatProjectionEvaluation, leaveOnePatientOut } from '../evaluation/projection-eval';
 import { fitLda, LDA_DEFAULTS, project, ProjectionTrainingError } from '../ml/projection/lda';
 import { toDescriptorProjection } from '../ml/projection/apply-projection';
-import { evaluateGrowthSet, GROWTH_BENCHMARK_NOTES, parseGrowthEvalFlags } from '../growth/growth-eval.command';
+import { evaluateGrowthSet, GROWTH_BENCHMARK_NOTES, parseGrowthEvalFlags } from './growth-eval.command';
 import { parseLesanetOntology } from '../tags/lesanet-ontology.parser';
 import { benchmarkReportMining, formatReportMiningBenchmark, HandLabeledSentence } from '../tags/report-mining-benchmark';
 import { readXlsxRows } from '../tags/xlsx';
@@ -280,10 +282,10 @@ async function evaluate(config: AppConfig, args: string[]): Promise<number> {
   if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(values.format ?? '')) {
     throw new UsageError('eval retrieval needs --format deeplesion|keyslice8|samples, --csv and --images');
   }
-  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config), { logger: ['fatal', 'error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config, DetectorModule), { logger: ['fatal', 'error', 'warn'] });
   try {
     const report = await app.get(RetrievalEvalService).evaluate(
-      { format: values.format as IngestFormat, csvPath: path.resolve(values.csv), imagesDir: path.resolve(values.images), huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined },
+      { format: values.format as CsvFormat, csvPath: path.resolve(values.csv), imagesDir: path.resolve(values.images), huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined },
       values.rounds ? Number(values.rounds) : 1000,
     );
     const table = formatRetrievalReport(report, path.basename(path.dirname(path.resolve(values.csv))));
@@ -362,10 +364,10 @@ async function evaluateDetection(config: AppConfig, flags: string[]): Promise<nu
   if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(format)) {
     throw new UsageError('eval detection needs --csv and --images (and --format deeplesion|keyslice8|samples unless the CSV is a samples lesions.csv)');
   }
-  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config), { logger: ['fatal', 'error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config, DetectorModule), { logger: ['fatal', 'error', 'warn'] });
   try {
     const report = await app.get(DetectionEvalService).evaluate({
-      format: format as IngestFormat,
+      format: format as CsvFormat,
       csvPath: path.resolve(values.csv),
       imagesDir: path.resolve(values.images),
       huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,
@@ -458,7 +460,7 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
     if (outModel === config.encoder.model) throw new UsageError(`--out-model must differ from the current encoder (${config.encoder.model})`);
     if (fs.existsSync(path.join(config.encoder.modelsDir, outModel))) throw new UsageError(`${path.join(config.encoder.modelsDir, outModel)} exists already: choose another --out-model`);
   }
-  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config), { logger: ['fatal', 'error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config, DetectorModule), { logger: ['fatal', 'error', 'warn'] });
   try {
     const loaded = app.get(EncoderService).loaded;
     if (loaded.manifest.descriptor.projection) {
@@ -466,7 +468,7 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
       return 1;
     }
     const set = await app.get(RetrievalEvalService).embedSet({
-      format: values.format as IngestFormat,
+      format: values.format as CsvFormat,
       csvPath: path.resolve(values.csv),
       imagesDir: path.resolve(values.images),
       huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,

@@ -26,7 +26,7 @@ import { SimilarSearchDto } from '../search/search.dto';
 import { SearchService, SimilarHit } from '../search/search.service';
 import { DecodedUpload } from '../uploads/upload-job';
 import { UploadDecoder } from '../uploads/upload-decoder.service';
-import { bodyMasks } from './body-mask';
+import { bodyMasks } from '../detection-core/body-mask';
 import { DetectDto, FromPointDto, SliceUploadDto, StartDetectionJobDto } from './detection.dto';
 import { DetectionInputError } from './detection-errors';
 import { DetectionJobOptions, DetectionJobView, toDetectionJobView } from './detection-jobs';
@@ -35,7 +35,7 @@ import { DetectionJobPayload } from '../jobs/job-payloads';
 import { JOB_QUEUE, JobContext, JobQueue } from '../jobs/job-queue.port';
 import { isTransientError } from '../jobs/transient-error';
 import { Detection, DetectorService, MIN_BODY_FRACTION } from './detector.service';
-import { PointOutsideBodyError, pointToBox } from './point-to-box';
+import { PointOutsideBodyError, pointToBox } from '../detection-core/point-to-box';
 import { SeriesFilesRepository } from './series-files.repository';
 import { PredictedTag, TAG_PREDICTOR, TagPredictor } from './tag-predictor.port';
 

@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
 import * as ort from 'onnxruntime-node';
 import { ExecutionProvider } from '../config/app-config';
 import { DetectorManifest, DetectorManifestError, expectedOutputs, validateDetectorManifest } from '../ml/detector-manifest';
-import { RawTensor } from './output-adapters';
+import { RawTensor } from '../detection-core/output-adapters';
 
 export const DETECTOR_MANIFEST_FILE = 'manifest.json';
 

@@ -11,8 +11,8 @@
  * slice, so the same patient looks the same in every study whatever the pixel spacing.
  */
 import { DEEPLESION_HU_OFFSET } from '../imaging/hu-image';
-import { DL_INFO_COLUMNS } from '../ingest/deeplesion-csv.parser';
-import { COARSE_TYPES } from '../ingest/lesion-record';
+import { DL_INFO_COLUMNS } from '../deeplesion/deeplesion-csv.parser';
+import { COARSE_TYPES } from '../deeplesion/coarse-types';
 import { hashSeed, Prng } from './prng';
 
 /** Jest runs tests in a vm context where each global lookup is slow; local copies keep the pixel loops fast there. */

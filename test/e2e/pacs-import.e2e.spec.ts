@@ -8,7 +8,7 @@ import { decodeGray8 } from '../../src/imaging/decode';
 import { describeWithOrthanc, freePort, OrthancServer, startOrthanc } from '../helpers/orthanc';
 import { covers } from '../helpers/route-coverage';
 import { AuthService } from '../../src/auth/auth.service';
-import { IngestRepository } from '../../src/ingest/ingest.repository';
+import { IngestRepository } from '../../src/ingest-jobs/ingest.repository';
 import { bearer, createTestApp, SHARED_DIR, TEST_MODELS_DIR, TestApp, waitFor } from '../helpers/test-app';
 
 const ROOT = path.resolve(__dirname, '../..');
