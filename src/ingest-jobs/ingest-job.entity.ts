@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { CsvFormat } from '../deeplesion/read-records';
+import type { CsvFormat } from '../deeplesion/read-records';
 
 /** The CSV formats, a DICOM folder, a PACS (DICOMweb). */
 export type IngestFormat = CsvFormat | 'dicom' | 'dicomweb';

@@ -3,6 +3,9 @@ import { LesionCriteria } from '../vector-index/lesion-meta';
 import { splitCode } from './lesion.view';
 import { checkCriteriaRanges, LesionCriteriaDto } from './lesions.dto';
 
+// The type is the index's (it filters on it); lesions builds it from requests, so its callers find it here too.
+export type { LesionCriteria };
+
 /**
  * The validated request criteria in storage terms (split names → codes), intersected with the
  * caller's datasets: a `dataset` filter outside them is a 403; without one, the scope's datasets
