@@ -33,8 +33,11 @@ import { DetectionEvalService } from '../evaluation/detection-eval.service';
 import { formatDetectionReport } from '../evaluation/detection-report';
 import { machineLine, writeSection } from '../evaluation/benchmarks-file';
 import { formatProjectionEvaluation, leaveOnePatientOut } from '../evaluation/projection-eval';
+import { compareModels, formatModelComparison } from '../evaluation/model-comparison';
 import { fitLda, LDA_DEFAULTS, project, ProjectionTrainingError } from '../ml/projection/lda';
 import { toDescriptorProjection } from '../ml/projection/apply-projection';
+import { consolidateFeedback, FeedbackMark, KeyedPair, lesionKey, pairsAmong } from '../ml/projection/feedback-pairs';
+import { FeedbackRepository } from '../search/feedback.repository';
 import { evaluateGrowthSet, GROWTH_BENCHMARK_NOTES, parseGrowthEvalFlags } from './growth-eval.command';
 import { parseLesanetOntology } from '../tags/lesanet-ontology.parser';
 import { benchmarkReportMining, formatReportMiningBenchmark, HandLabeledSentence } from '../tags/report-mining-benchmark';
@@ -54,6 +57,9 @@ const USAGE = `Usage: node dist/src/cli/main.js <command>
   embed [--force]    compute missing embeddings for the configured encoder (ENCODER_MODEL); --force recomputes all
   eval retrieval --format deeplesion|keyslice8|samples --csv FILE --images DIR [--hu-window L,H] [--write NAME]
                      cross-patient type retrieval metrics (P@1, P@5, mAP, kNN-5) with bootstrap intervals
+  eval compare --model A --model B --format deeplesion|keyslice8|samples --csv FILE --images DIR [--hu-window L,H] [--write NAME]
+                     retrieval of two encoders on the same lesions and queries: mAP and P@1 of each and of B − A with
+                     paired bootstrap 95 % intervals over patients
   eval report-mining [--ontology lesion_ontology_181022.xlsx] [--test hand_labeled_test_set.json] [--terms lesanet171|all]
                      mine LesaNet's hand-labelled report sentences with its ontology; P/R/F1 into docs/BENCHMARKS.md
                      (files default to ../shared/data/lesanet beside the repository)
@@ -61,7 +67,8 @@ const USAGE = `Usage: node dist/src/cli/main.js <command>
                      leave-one-patient-out growth prediction (MAE, 80 % coverage, RECIST accuracy, macro-F1) vs both baselines
   eval detection --format deeplesion|keyslice8|samples --csv FILE --images DIR [--hu-window L,H] [--write NAME]
                      FROC (IoU ≥ 0.5 and centre-inside) of the detector and point-to-box from each true centre
-  train projection --format deeplesion|keyslice8|samples --csv FILE --images DIR [--labels coarse] [--shrinkage 0.5] [--write NAME] [--save FILE.json] [--out-model NAME]
+  train projection --format deeplesion|keyslice8|samples --csv FILE --images DIR [--labels coarse,feedback]
+                   [--feedback-dataset NAME] [--pair-weight 1] [--shrinkage 0.5] [--write NAME] [--save FILE.json] [--out-model NAME]
                      fit a linear projection (regularised LDA) on the current encoder's descriptors; report
                      leave-one-patient-out mAP and P@1 before/after with paired bootstrap intervals; --save writes the map
                      fitted on all lesions as JSON; --out-model writes an encoder (same ONNX graph, manifest + the map)
@@ -274,7 +281,8 @@ async function evaluate(config: AppConfig, args: string[]): Promise<number> {
   if (kind === 'report-mining') return reportMiningEval(flags);
   if (kind === 'detection') return evaluateDetection(config, flags);
   if (kind === 'growth') return evaluateGrowth(config, flags);
-  if (kind !== 'retrieval') throw new UsageError('eval needs a kind: retrieval, report-mining, detection or growth');
+  if (kind === 'compare') return compareModelsEval(config, flags);
+  if (kind !== 'retrieval') throw new UsageError('eval needs a kind: retrieval, compare, report-mining, detection or growth');
   const { values } = parseArgs({
     args: flags,
     options: { format: { type: 'string' }, csv: { type: 'string' }, images: { type: 'string' }, 'hu-window': { type: 'string' }, write: { type: 'string' }, rounds: { type: 'string' } },
@@ -385,6 +393,72 @@ async function evaluateDetection(config: AppConfig, flags: string[]): Promise<nu
   }
 }
 
+/** Retrieval of two encoders on the same lesions and queries, with paired bootstrap intervals of B − A. */
+async function compareModelsEval(config: AppConfig, flags: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: flags,
+    options: {
+      model: { type: 'string', multiple: true },
+      format: { type: 'string' },
+      csv: { type: 'string' },
+      images: { type: 'string' },
+      'hu-window': { type: 'string' },
+      write: { type: 'string' },
+      rounds: { type: 'string' },
+    },
+  });
+  const models = values.model ?? [];
+  if (models.length !== 2 || models[0] === models[1]) {
+    throw new UsageError('eval compare needs two different encoders: --model A --model B (model folder names)');
+  }
+  const badName = models.find((m) => !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(m));
+  if (badName !== undefined) throw new UsageError(`--model ${badName}: a model folder name is 1-64 of a-z 0-9 . _ -`);
+  if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(values.format ?? '')) {
+    throw new UsageError('eval compare needs --format deeplesion|keyslice8|samples, --csv and --images');
+  }
+  const rounds = values.rounds ? Number(values.rounds) : 1000;
+  if (!(Number.isInteger(rounds) && rounds >= 10 && rounds <= 100_000)) throw new UsageError('--rounds must be an integer from 10 to 100000');
+  const source = {
+    format: values.format as CsvFormat,
+    csvPath: path.resolve(values.csv),
+    imagesDir: path.resolve(values.images),
+    huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,
+  };
+  const described: string[] = [];
+  const embedded: Awaited<ReturnType<RetrievalEvalService['embedSet']>>[] = [];
+  // One model loaded at a time: each embeds the same records of the same CSV, so record i is one lesion.
+  for (const model of models) {
+    const app = await NestFactory.createApplicationContext(EvaluationModule.standalone({ ...config, encoder: { ...config.encoder, model } }, DetectorModule), {
+      logger: ['fatal', 'error', 'warn'],
+    });
+    try {
+      const loaded = app.get(EncoderService).loaded;
+      described.push(`${model} (model ${loaded.modelId.slice(0, 12)}, ${app.get(EncoderService).dim} dims)`);
+      embedded.push(await app.get(RetrievalEvalService).embedSet(source));
+    } finally {
+      await app.close();
+    }
+  }
+  const lesions = embedded[0].records.map((r, i) => ({
+    label: r.coarseType,
+    group: r.patientIndex,
+    vectors: [embedded[0].vectors.get(i) ?? null, embedded[1].vectors.get(i) ?? null] as [Float32Array | null, Float32Array | null],
+  }));
+  const table = formatModelComparison(compareModels(lesions, { rounds, seed: 1 }), {
+    set: path.basename(path.dirname(source.csvPath)),
+    models: described as [string, string],
+    rounds,
+  });
+  console.log(table);
+  if (values.write) {
+    const command = `npm run eval -- compare ${flags.map((f) => (f.startsWith('/') ? path.relative(process.cwd(), f) : f)).join(' ')}`;
+    const title = `## Model comparison: ${values.write} (\`npm run eval -- compare\`)`;
+    writeSection(`compare-${values.write}`, `${title}\n\n${machineLine()}. Command: \`${command}\`.\n\n${table}`);
+    console.log('written to docs/BENCHMARKS.md');
+  }
+  return 0;
+}
+
 /** Leave-one-patient-out growth prediction on the built-in sample and the real samples (throwaway databases). */
 async function evaluateGrowth(config: AppConfig, flags: string[]): Promise<number> {
   const tables: string[] = [];
@@ -443,7 +517,20 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
   if (kind !== 'projection') throw new UsageError('train needs a kind: projection');
   const { values } = parseArgs({
     args: flags,
-    options: { format: { type: 'string' }, csv: { type: 'string' }, images: { type: 'string' }, 'hu-window': { type: 'string' }, labels: { type: 'string' }, shrinkage: { type: 'string' }, write: { type: 'string' }, rounds: { type: 'string' }, save: { type: 'string' }, 'out-model': { type: 'string' } },
+    options: {
+      format: { type: 'string' },
+      csv: { type: 'string' },
+      images: { type: 'string' },
+      'hu-window': { type: 'string' },
+      labels: { type: 'string' },
+      shrinkage: { type: 'string' },
+      write: { type: 'string' },
+      rounds: { type: 'string' },
+      save: { type: 'string' },
+      'out-model': { type: 'string' },
+      'feedback-dataset': { type: 'string' },
+      'pair-weight': { type: 'string' },
+    },
   });
   if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(values.format ?? '')) {
     throw new UsageError('train projection needs --format deeplesion|keyslice8|samples, --csv and --images');
@@ -451,7 +538,11 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
   const labels = (values.labels ?? 'coarse').split(',').map((l) => l.trim());
   const unknown = labels.filter((l) => !['coarse', 'tags', 'feedback'].includes(l));
   if (unknown.length) throw new UsageError(`--labels takes coarse, tags or feedback, not ${unknown.join(', ')}`);
-  if (labels.some((l) => l !== 'coarse')) throw new UsageError('--labels tags and feedback are not implemented yet: only coarse types train a projection today');
+  if (labels.includes('tags')) throw new UsageError('--labels tags is not implemented yet: coarse types and feedback train a projection today');
+  const useCoarse = labels.includes('coarse');
+  const useFeedback = labels.includes('feedback');
+  const pairWeight = values['pair-weight'] === undefined ? LDA_DEFAULTS.pairWeight : Number(values['pair-weight']);
+  if (!(pairWeight > 0 && pairWeight <= 100)) throw new UsageError('--pair-weight must be a number above 0 and at most 100');
   const shrinkage = values.shrinkage === undefined ? LDA_DEFAULTS.shrinkage : Number(values.shrinkage);
   if (!(shrinkage >= 0 && shrinkage <= 1)) throw new UsageError('--shrinkage must be a number between 0 and 1');
   const outModel = values['out-model'];
@@ -473,11 +564,30 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
       imagesDir: path.resolve(values.images),
       huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,
     });
-    const items = set.records.flatMap((r, i) => (set.vectors.has(i) ? [{ vector: set.vectors.get(i)!, label: r.coarseType, group: r.patientIndex }] : []));
+    const items = set.records.flatMap((r, i) =>
+      set.vectors.has(i) ? [{ vector: set.vectors.get(i)!, label: r.coarseType, group: r.patientIndex, key: lesionKey(r) }] : [],
+    );
+    let feedback: KeyedPair[] | undefined;
+    if (useFeedback) {
+      const marks = await readFeedbackMarks(config, values['feedback-dataset']);
+      feedback = consolidateFeedback(marks);
+      const matched = pairsAmong(feedback, items, (i) => i.key).length;
+      console.log(`feedback: ${marks.length} marks, ${feedback.length} lesion pairs after the curators' majority, ${matched} with both lesions in this set`);
+    }
+    // Labels and pairs of one training set, so a fold leaves out the held-out patient's pairs too.
+    // The whole set needs LDA_DEFAULTS.minPairs; a fold only needs both kinds left after its patient is held out.
+    const fitOn = (training: typeof items, minPairs?: number) =>
+      fitLda(training.map((i) => i.vector), useCoarse ? training.map((i) => i.label) : null, {
+        shrinkage,
+        pairWeight,
+        minPairs,
+        pairs: feedback && pairsAmong(feedback, training, (i) => i.key),
+      });
+    const what = [useCoarse ? 'coarse types' : null, useFeedback ? `feedback pairs (weight ${pairWeight})` : null].filter(Boolean).join(' + ');
     let fitted;
     try {
       // The whole set must be trainable, or no fold is.
-      fitted = fitLda(items.map((i) => i.vector), items.map((i) => i.label), { shrinkage });
+      fitted = fitOn(items);
     } catch (error) {
       if (error instanceof ProjectionTrainingError) {
         console.error(`Cannot train a projection: ${error.message}`);
@@ -486,10 +596,20 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
       throw error;
     }
     const rounds = values.rounds ? Number(values.rounds) : 1000;
-    const evaluation = leaveOnePatientOut(items, (training) => {
-      const projection = fitLda(training.map((i) => i.vector), training.map((i) => i.label), { shrinkage });
-      return (vector) => project(projection, vector);
-    }, { rounds, seed: 1 });
+    let evaluation;
+    try {
+      evaluation = leaveOnePatientOut(items, (training) => {
+        const projection = fitOn(training, 2);
+        return (vector) => project(projection, vector);
+      }, { rounds, seed: 1 });
+    } catch (error) {
+      // A patient can hold every pair of one kind: without it, that fold has nothing to learn from.
+      if (error instanceof ProjectionTrainingError) {
+        console.error(`Cannot evaluate the projection leave-one-patient-out: without one patient, ${error.message}`);
+        return 1;
+      }
+      throw error;
+    }
     const setName = path.basename(path.dirname(path.resolve(values.csv)));
     const table = formatProjectionEvaluation(evaluation, {
       set: setName,
@@ -497,7 +617,7 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
       patients: new Set(items.map((i) => i.group)).size,
       classes: new Set(items.map((i) => i.label)).size,
       encoder: `${loaded.manifest.name} (model ${loaded.modelId.slice(0, 12)})`,
-      method: `regularised LDA on coarse types, shrinkage ${shrinkage}`,
+      method: `regularised LDA on ${what}, shrinkage ${shrinkage}`,
       rounds,
     });
     console.log(table);
@@ -518,7 +638,7 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
       const manifest: EncoderManifest = {
         ...loaded.manifest,
         name: outModel,
-        description: `${loaded.manifest.name} + regularised LDA on coarse types (shrinkage ${shrinkage}) fitted on ${items.length} lesions of ${setName}`,
+        description: `${loaded.manifest.name} + regularised LDA on ${what} (shrinkage ${shrinkage}) fitted on ${items.length} lesions of ${setName}`,
         descriptor: { ...loaded.manifest.descriptor, projection: toDescriptorProjection('lda', fitted) },
       };
       validateManifest(JSON.parse(JSON.stringify(manifest)));
@@ -532,6 +652,19 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
     return 0;
   } finally {
     await app.close();
+  }
+}
+
+/** Curators' marks from the service's database (the training set itself is read from its CSV). */
+async function readFeedbackMarks(config: AppConfig, dataset: string | undefined): Promise<FeedbackMark[]> {
+  const database = await resolveDatabase(config);
+  const dataSource = new DataSource(dataSourceOptions(database.url, false));
+  try {
+    await dataSource.initialize();
+    return await new FeedbackRepository(dataSource).trainingMarks(dataset);
+  } finally {
+    await dataSource.destroy().catch(() => undefined);
+    await database.stop();
   }
 }
 

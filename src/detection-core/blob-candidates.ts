@@ -248,23 +248,33 @@ export const FAT_HU = -60;
 /** Mirror difference (HU) relative to the contrast at which a blob counts as fully asymmetric. */
 export const ASYMMETRY_FULL = 0.25;
 
+/** The tuned constants of the candidate score (cross-validated over patients by `npm run bench:cv`). */
+export interface ScoreConstants {
+  minLesionSigma: number;
+  enhancedHu: number;
+  fatHu: number;
+  asymmetryFull: number;
+}
+
+export const DEFAULT_SCORE_CONSTANTS: ScoreConstants = { minLesionSigma: MIN_LESION_SIGMA, enhancedHu: ENHANCED_HU, fatHu: FAT_HU, asymmetryFull: ASYMMETRY_FULL };
+
 /**
  * The contrast score of a candidate: polarity × (disc − ring) over the spread, times penalties for
  * elongation (Hessian ratio), nearness to the body outline, a ring partly outside the body, bright
  * bone or dark fat and gas in the soft-tissue window, small scale, and left–right symmetry (normal anatomy mostly has a
  * mirror twin; a lesion mostly has none).
  */
-export function candidateScore(c: Pick<BlobCandidate, 'polarity' | 'channel' | 'features' | 'sigma'>): number {
+export function candidateScore(c: Pick<BlobCandidate, 'polarity' | 'channel' | 'features' | 'sigma'>, k: ScoreConstants = DEFAULT_SCORE_CONSTANTS): number {
   const { discMean: mi, discStd: si, ringMean: mr, ringStd: sr, roundness: ratio, edgeDistance, ringInBody, mirrorDifference } = c.features;
   const windowWidth = c.channel < 2 ? SOFT_TISSUE_WINDOW[1] - SOFT_TISSUE_WINDOW[0] : LUNG_WINDOW[1] - LUNG_WINDOW[0];
   const contrast = Math.max(c.polarity * (mi - mr), 0);
   let s = contrast / (0.5 * (si + sr) + (10 * windowWidth) / 400);
   s *= clip(ratio, 0.05, 1) * clip(edgeDistance / 2, 0.1, 1) * clip(ringInBody, 0.1, 1);
   if (c.channel === 0 && mi > 200) s *= 0.3;
-  else if (c.channel === 0 && mi > ENHANCED_HU) s *= 0.5;
-  if (c.channel === 1 && mi < FAT_HU) s *= 0.3;
-  if (c.sigma < MIN_LESION_SIGMA) s *= (c.sigma / MIN_LESION_SIGMA) ** 2;
-  s *= clip(mirrorDifference / Math.max(contrast, 1) / ASYMMETRY_FULL, 0.1, 1);
+  else if (c.channel === 0 && mi > k.enhancedHu) s *= 0.5;
+  if (c.channel === 1 && mi < k.fatHu) s *= 0.3;
+  if (c.sigma < k.minLesionSigma) s *= (c.sigma / k.minLesionSigma) ** 2;
+  s *= clip(mirrorDifference / Math.max(contrast, 1) / k.asymmetryFull, 0.1, 1);
   return s;
 }
 
@@ -272,7 +282,13 @@ export function candidateScore(c: Pick<BlobCandidate, 'polarity' | 'channel' | '
 export const REFINED_BOX_MARGIN_PX = 3;
 
 /** Threshold at the disc/ring midpoint around the peak; the component under the core becomes the box (or the square box stays). */
-export function refineBox(smoothed: Float32Array, width: number, height: number, c: Pick<BlobCandidate, 'x' | 'y' | 'sigma' | 'polarity' | 'features' | 'squareBox'>): Box {
+export function refineBox(
+  smoothed: Float32Array,
+  width: number,
+  height: number,
+  c: Pick<BlobCandidate, 'x' | 'y' | 'sigma' | 'polarity' | 'features' | 'squareBox'>,
+  margin = REFINED_BOX_MARGIN_PX,
+): Box {
   const r = Math.SQRT2 * c.sigma;
   const R = 2 * r + 2;
   const x0 = Math.max(0, Math.floor(c.x - R));
@@ -311,7 +327,7 @@ export function refineBox(smoothed: Float32Array, width: number, height: number,
     if (y > maxY) maxY = y;
   }
   if (area < 0.25 * Math.PI * r * r || area > 0.9 * Math.PI * R * R) return c.squareBox;
-  const m = REFINED_BOX_MARGIN_PX;
+  const m = margin;
   return { x1: x0 + minX - 0.5 - m, y1: y0 + minY - 0.5 - m, x2: x0 + maxX + 0.5 + m, y2: y0 + maxY + 0.5 + m };
 }
 

@@ -35,6 +35,40 @@ describe('point to box', () => {
     expect(r.polarity).toBe(hu > 40 ? 1 : -1);
   });
 
+  it('outlines a tilted ellipse: the contour encloses it, RECIST axes on the contour match its diameters, the box is the contour bounds', () => {
+    // An ellipse of semi-axes 20 and 9 px turned 30°.
+    const n = 256;
+    const hu = phantom([]);
+    const c = Math.cos(Math.PI / 6), s = Math.sin(Math.PI / 6);
+    for (let y = 0; y < n; y++) {
+      for (let x = 0; x < n; x++) {
+        const u = (x - 120) * c + (y - 120) * s;
+        const v = -(x - 120) * s + (y - 120) * c;
+        if ((u / 20) ** 2 + (v / 9) ** 2 <= 1) hu[y * n + x] = -30;
+      }
+    }
+    const r = pointToBox(hu, n, n, bodyMasks(hu, n, n), 120, 120);
+    expect(r.method).toBe('region');
+    expect(r.contour.length).toBeGreaterThan(8);
+    expect(r.contour.length).toBeLessThan(80);
+    // Shoelace area of the outline ≈ the region's pixel count (simplification moves the edge by < 1 px).
+    let area = 0;
+    r.contour.forEach((p, i) => {
+      const q = r.contour[(i + 1) % r.contour.length];
+      area += p.x * q.y - q.x * p.y;
+    });
+    expect(Math.abs(area / 2 - r.areaPx) / r.areaPx).toBeLessThan(0.08);
+    expect(r.recist.long.lengthPx).toBeGreaterThan(39);
+    expect(r.recist.long.lengthPx).toBeLessThan(42.5);
+    expect(r.recist.short.lengthPx).toBeGreaterThan(17);
+    expect(r.recist.short.lengthPx).toBeLessThan(20.5);
+    const angle = Math.atan2(r.recist.long.to.y - r.recist.long.from.y, r.recist.long.to.x - r.recist.long.from.x);
+    expect(Math.abs(Math.sin(angle - Math.PI / 6))).toBeLessThan(0.1);
+    const m = POINT_BOX_MARGIN_PX;
+    expect(r.box.x1).toBeCloseTo(Math.min(...r.contour.map((p) => p.x)) - m, 0);
+    expect(r.box.y2).toBeCloseTo(Math.max(...r.contour.map((p) => p.y)) + m, 0);
+  });
+
   it('finds the lesion from an off-centre click inside it', () => {
     const img = phantom([{ cx: 100, cy: 140, rx: 14, ry: 14, hu: -40 }]);
     const r = pointToBox(img, 256, 256, bodyMasks(img, 256, 256), 104, 137);

@@ -1,13 +1,17 @@
 import { Box } from '../imaging/hu-image';
 import { discRingStats } from './blob-candidates';
 import { BodyMasks, componentAt, gaussianBlur } from './body-mask';
+import { Point, traceContour } from './contour-trace';
+import { simplifyClosedPolygon } from './polygon-simplify';
+import { Axis, recistAxes } from './recist-axes';
 
 /**
  * Point to box, without weights: from a point the reader clicked inside a lesion, fit the blob scale
  * that best separates a disc around the point from its ring (contrast over spread, over radii 2–90 px),
  * threshold the lightly smoothed slice at the disc/ring midpoint, keep the connected region under the
  * point (within 2.5 radii) and return its bounding box, with the long axis (largest extent) and the
- * short axis (largest extent perpendicular to it).
+ * short axis (largest extent perpendicular to it), and its outline: the region's boundary traced along
+ * pixel edges and simplified, with RECIST diameters drawn on it (recist-axes.ts).
  */
 export interface PointToBoxResult {
   box: Box;
@@ -21,6 +25,10 @@ export interface PointToBoxResult {
   shortAxisPx: number;
   /** The region as a mask over `regionBox` (integer pixel box), for overlays. */
   regionBox: Box;
+  /** The region's outline (pixel edges, simplified), clockwise on screen, in slice pixels; a 16-gon for the disc. */
+  contour: Point[];
+  /** RECIST diameters measured on `contour`: the longest chord, and the longest inside chord perpendicular to it (±5°). */
+  recist: { long: Axis; short: Axis };
 }
 
 export class PointOutsideBodyError extends Error {}
@@ -31,6 +39,8 @@ export const MAX_RADIUS_PX = 45;
 const RADII = Array.from({ length: 27 }, (_, i) => 2 * 2 ** (i / 4.8)).filter((r) => r <= MAX_RADIUS_PX);
 /** DeepLesion boxes sit a few pixels outside the lesion edge (chosen on the 51 real sample lesions: 1 → 27, 3 → 39 of 51 at IoU ≥ 0.5). */
 export const POINT_BOX_MARGIN_PX = 3;
+/** Douglas–Peucker tolerance of the outline (px): removes the pixel staircase, keeps the shape. */
+export const CONTOUR_TOLERANCE_PX = 0.75;
 
 export function pointToBox(hu: Float32Array, width: number, height: number, masks: BodyMasks, px: number, py: number, smoothedFit?: Float32Array): PointToBoxResult {
   const xi = Math.min(width - 1, Math.max(0, Math.round(px)));
@@ -73,6 +83,7 @@ export function pointToBox(hu: Float32Array, width: number, height: number, mask
   }
   const disc = (): PointToBoxResult => {
     const half = r;
+    const contour = Array.from({ length: 16 }, (_, i) => ({ x: px + r * Math.cos((i * Math.PI) / 8), y: py + r * Math.sin((i * Math.PI) / 8) }));
     return {
       box: { x1: px - half, y1: py - half, x2: px + half, y2: py + half },
       method: 'disc',
@@ -83,6 +94,8 @@ export function pointToBox(hu: Float32Array, width: number, height: number, mask
       longAxisPx: 2 * r,
       shortAxisPx: 2 * r,
       regionBox: { x1: Math.floor(px - half), y1: Math.floor(py - half), x2: Math.ceil(px + half), y2: Math.ceil(py + half) },
+      contour,
+      recist: recistAxes(contour),
     };
   };
   if (seed < 0) return disc();
@@ -101,9 +114,11 @@ export function pointToBox(hu: Float32Array, width: number, height: number, mask
   const area = pts.length / 2;
   if (area < 0.2 * Math.PI * r * r || area > 0.8 * Math.PI * R * R) return disc();
   const axes = regionAxes(pts);
-  const m = POINT_BOX_MARGIN_PX;
+  const traced = traceContour(region, w, h, x0, y0);
+  const contour = simplifyClosedPolygon(traced, CONTOUR_TOLERANCE_PX);
   return {
-    box: { x1: x0 + minX - 0.5 - m, y1: y0 + minY - 0.5 - m, x2: x0 + maxX + 0.5 + m, y2: y0 + maxY + 0.5 + m },
+    // From the full trace: simplification may cut a corner by up to its tolerance.
+    box: boxOfContour(traced, POINT_BOX_MARGIN_PX),
     method: 'region',
     polarity,
     radiusPx: r,
@@ -112,7 +127,16 @@ export function pointToBox(hu: Float32Array, width: number, height: number, mask
     longAxisPx: axes.long,
     shortAxisPx: axes.short,
     regionBox: { x1: x0 + minX, y1: y0 + minY, x2: x0 + maxX + 1, y2: y0 + maxY + 1 },
+    contour,
+    recist: recistAxes(contour),
   };
+}
+
+/** The bounds of an outline widened by `margin` px on every side (the outline's corners are pixel edges). */
+export function boxOfContour(contour: readonly Point[], margin: number): Box {
+  const xs = contour.map((p) => p.x);
+  const ys = contour.map((p) => p.y);
+  return { x1: Math.min(...xs) - margin, y1: Math.min(...ys) - margin, x2: Math.max(...xs) + margin, y2: Math.max(...ys) + margin };
 }
 
 /** The slice as the fit sees it: clipped to −1000..400 HU and smoothed with σ 1. */

@@ -36,6 +36,7 @@ import { JOB_QUEUE, JobContext, JobQueue } from '../jobs/job-queue.port';
 import { isTransientError } from '../jobs/transient-error';
 import { Detection, DetectorService, MIN_BODY_FRACTION } from './detector.service';
 import { PointOutsideBodyError, pointToBox } from '../detection-core/point-to-box';
+import { Axis } from '../detection-core/recist-axes';
 import { SeriesFilesRepository } from './series-files.repository';
 import { PredictedTag, TAG_PREDICTOR, TagPredictor } from './tag-predictor.port';
 
@@ -70,12 +71,24 @@ export interface FromPointResponse {
   shortAxisPx: number;
   longAxisMm: number | null;
   shortAxisMm: number | null;
+  /** The lesion's outline in slice pixels (clockwise on screen); `box` is its bounds plus DeepLesion's margin. */
+  contour: { x: number; y: number }[];
+  /** RECIST diameters measured on `contour`: end points in slice pixels, lengths in px and (with a spacing) mm. */
+  longAxis: MeasuredAxis;
+  shortAxis: MeasuredAxis;
   image: { width: number; height: number; spacingMm: number | null; source: DecodedUpload['source'] };
   similar?: SimilarHit[];
   tags?: PredictedTag[];
   tagPrediction?: TagPredictionState;
   /** For a slice given by DICOMweb reference: the reference and the same patient's archived lesions. */
   dicomweb?: ReferenceFindings;
+}
+
+export interface MeasuredAxis {
+  from: { x: number; y: number };
+  to: { x: number; y: number };
+  lengthPx: number;
+  lengthMm: number | null;
 }
 
 /**
@@ -157,6 +170,9 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
       shortAxisPx: round1(fit.shortAxisPx),
       longAxisMm: spacingMm ? round1(fit.longAxisPx * spacingMm) : null,
       shortAxisMm: spacingMm ? round1(fit.shortAxisPx * spacingMm) : null,
+      contour: fit.contour.map(roundPoint),
+      longAxis: measuredAxis(fit.recist.long, spacingMm),
+      shortAxis: measuredAxis(fit.recist.short, spacingMm),
       image: { width: image.width, height: image.height, spacingMm, source: decoded.source },
       ...findings,
       ...(include.has('tags') ? { tagPrediction: this.tagState() } : {}),
@@ -377,6 +393,14 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
 
 function round1(v: number): number {
   return Math.round(v * 10) / 10;
+}
+
+function roundPoint(p: { x: number; y: number }): { x: number; y: number } {
+  return { x: round1(p.x), y: round1(p.y) };
+}
+
+function measuredAxis(axis: Axis, spacingMm: number | null): MeasuredAxis {
+  return { from: roundPoint(axis.from), to: roundPoint(axis.to), lengthPx: round1(axis.lengthPx), lengthMm: spacingMm ? round1(axis.lengthPx * spacingMm) : null };
 }
 
 function clampRound(v: number, max: number): number {

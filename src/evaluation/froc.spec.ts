@@ -1,4 +1,4 @@
-import { froc } from './froc';
+import { froc, frocLesionHits } from './froc';
 
 const box = (x1: number, y1: number, x2: number, y2: number) => ({ x1, y1, x2, y2 });
 
@@ -51,5 +51,37 @@ describe('FROC (DeepLesion convention)', () => {
 
   it('an empty set gives zeros, not NaN', () => {
     expect(froc([], 'iou').sensitivities.every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('frocLesionHits', () => {
+  const A = box(10, 10, 30, 30);
+  const B = box(100, 100, 140, 140);
+  const C = box(200, 200, 220, 220);
+  // Ranked: 0.9 hits A | 0.8 FP (img1) | 0.7 hits C | 0.6 FP | 0.5 FP | 0.4 hits B.
+  const images = [
+    {
+      truths: [A, B],
+      detections: [
+        { box: box(11, 11, 29, 31), score: 0.9 },
+        { box: box(300, 300, 320, 320), score: 0.6 },
+        { box: box(400, 400, 420, 420), score: 0.5 },
+        { box: box(101, 101, 139, 139), score: 0.4 },
+      ],
+    },
+    { truths: [C], detections: [{ box: box(0, 300, 20, 320), score: 0.8 }, { box: box(201, 201, 219, 219), score: 0.7 }] },
+  ];
+
+  it('marks each true box hit or not at each rate, agreeing with froc sensitivities', () => {
+    const rates = [0.5, 1, 2];
+    const hits = frocLesionHits(images, 'iou', rates);
+    // 0.5 FP/image = 1 FP: A and C (B comes after the 2nd and 3rd FP); 1 FP/image = 2 FPs: still A, C; 2 = 4 FPs: all.
+    expect(hits).toEqual([
+      [true, false, true],
+      [true, false, true],
+      [true, true, true],
+    ]);
+    const sens = froc(images, 'iou', rates).sensitivities;
+    hits.forEach((h, i) => expect(h.filter(Boolean).length / h.length).toBeCloseTo(sens[i], 9));
   });
 });

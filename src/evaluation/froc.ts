@@ -78,3 +78,39 @@ export function froc(images: readonly FrocImage[], criterion: HitCriterion, fpRa
     detections: all.length,
   };
 }
+
+/**
+ * Per true box, whether it is hit at each FP rate under the same pooled threshold as `froc` (truths in
+ * image order, then box order): for sensitivities of subsets of the lesions (e.g. per coarse type)
+ * at the operating points of the whole set.
+ */
+export function frocLesionHits(images: readonly FrocImage[], criterion: HitCriterion, fpRates: readonly number[] = FROC_FP_RATES, iouThreshold = 0.5): boolean[][] {
+  const all: { score: number; tp: boolean; image: number; index: number }[] = [];
+  images.forEach((img, image) =>
+    img.detections.forEach((d, index) => all.push({ score: d.score, image, index, tp: img.truths.some((t) => isHit(d.box, t, criterion, iouThreshold)) })),
+  );
+  const order = all.map((_, i) => i).sort((a, b) => all[b].score - all[a].score || a - b);
+  const rankOf = new Map<string, number>();
+  order.forEach((k, rank) => rankOf.set(`${all[k].image}:${all[k].index}`, rank));
+  const firstHit: number[] = [];
+  images.forEach((img, image) =>
+    img.truths.forEach((t) => {
+      let best = Infinity;
+      img.detections.forEach((d, index) => {
+        if (isHit(d.box, t, criterion, iouThreshold)) best = Math.min(best, rankOf.get(`${image}:${index}`)!);
+      });
+      firstHit.push(best);
+    }),
+  );
+  const fpPerImage: number[] = [];
+  let fps = 0;
+  for (const k of order) {
+    if (!all[k].tp) fps++;
+    fpPerImage.push(fps / Math.max(1, images.length));
+  }
+  return fpRates.map((t) => {
+    let cut = 0;
+    while (cut < fpPerImage.length && fpPerImage[cut] <= t) cut++;
+    return firstHit.map((r) => r < cut);
+  });
+}

@@ -1,12 +1,16 @@
 import { bootstrapOverGroups, QueryResult, RetrievalItem, RetrievalMetrics, retrievalPerQuery, summariseQueries } from './retrieval-metrics';
 
-export interface ProjectionEvaluation {
-  folds: number;
+/** Two rankings of the same queries: each side's metrics and the paired difference after − before. */
+export interface PairedComparison {
   before: RetrievalMetrics;
   after: RetrievalMetrics;
   /** 95 % paired bootstrap over patients of after − before. */
   difference: { meanAveragePrecision: Interval & { value: number }; precisionAt1: Interval & { value: number } };
   intervals: { before: { meanAveragePrecision: Interval; precisionAt1: Interval }; after: { meanAveragePrecision: Interval; precisionAt1: Interval } };
+}
+
+export interface ProjectionEvaluation extends PairedComparison {
+  folds: number;
 }
 
 interface Interval {
@@ -20,9 +24,9 @@ interface Interval {
  * (as `retrievalPerQuery` ranks). "Before" ranks the unmapped descriptors. Queries are paired, so the
  * bootstrap over patients gives an interval for the difference itself.
  */
-export function leaveOnePatientOut(
-  items: readonly RetrievalItem[],
-  fit: (training: RetrievalItem[]) => (vector: Float32Array) => Float32Array,
+export function leaveOnePatientOut<T extends RetrievalItem>(
+  items: readonly T[],
+  fit: (training: T[]) => (vector: Float32Array) => Float32Array,
   bootstrap: { rounds: number; seed: number } = { rounds: 1000, seed: 1 },
 ): ProjectionEvaluation {
   const before = retrievalPerQuery([...items]);
@@ -33,7 +37,20 @@ export function leaveOnePatientOut(
     const mapped = items.map((i) => ({ ...i, vector: map(i.vector) }));
     for (const result of retrievalPerQuery(mapped)) if (result.group === group) afterByIndex.set(result.index, result);
   }
-  const pairs = before.map((b) => ({ group: b.group, before: b, after: afterByIndex.get(b.index)! }));
+  return { folds: groups.length, ...comparePairedQueries(before, before.map((b) => afterByIndex.get(b.index)!), bootstrap) };
+}
+
+/**
+ * The same queries ranked two ways (before[i] and after[i] are one query): metrics of each side and the 95 %
+ * paired bootstrap over patients of after − before (a patient's queries are resampled together, on both sides).
+ */
+export function comparePairedQueries(
+  before: readonly QueryResult[],
+  after: readonly QueryResult[],
+  bootstrap: { rounds: number; seed: number },
+): PairedComparison {
+  if (before.length !== after.length) throw new Error(`${before.length} queries before, ${after.length} after: the comparison needs the same queries`);
+  const pairs = before.map((b, i) => ({ group: b.group, before: b, after: after[i] }));
   const mean = (list: QueryResult[], pick: (r: QueryResult) => number) => list.reduce((s, r) => s + pick(r), 0) / list.length;
   const ap = (r: QueryResult) => r.averagePrecision;
   const p1 = (r: QueryResult) => r.precisionAt1;
@@ -43,7 +60,6 @@ export function leaveOnePatientOut(
   };
   const interval = (side: 'before' | 'after', pick: (r: QueryResult) => number) => bootstrapOverGroups(pairs, (s) => mean(s.map((p) => p[side]), pick), bootstrap);
   return {
-    folds: groups.length,
     before: summariseQueries(pairs.map((p) => p.before)),
     after: summariseQueries(pairs.map((p) => p.after)),
     difference: { meanAveragePrecision: diff(ap), precisionAt1: diff(p1) },

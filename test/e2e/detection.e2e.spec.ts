@@ -108,6 +108,19 @@ describe('detection (e2e)', () => {
     expect(ious.filter((v) => v >= 0.5).length).toBeGreaterThanOrEqual(lesions.length / 2);
     expect(res.body.longAxisMm).toBeCloseTo(res.body.longAxisPx * lesion.spacing_x_mm, 0);
     expect(res.body.shortAxisMm).toBeLessThanOrEqual(res.body.longAxisMm);
+    // The outline: a polygon inside the box, and RECIST axes on it (mm from the spacing).
+    const { contour, longAxis, shortAxis, box } = res.body;
+    expect(contour.length).toBeGreaterThanOrEqual(3);
+    for (const p of contour) {
+      expect(p.x).toBeGreaterThanOrEqual(box.x1);
+      expect(p.x).toBeLessThanOrEqual(box.x2);
+      expect(p.y).toBeGreaterThanOrEqual(box.y1);
+      expect(p.y).toBeLessThanOrEqual(box.y2);
+    }
+    expect(longAxis.lengthPx).toBeCloseTo(Math.hypot(longAxis.to.x - longAxis.from.x, longAxis.to.y - longAxis.from.y), 0);
+    expect(longAxis.lengthMm).toBeCloseTo(longAxis.lengthPx * lesion.spacing_x_mm, 0);
+    expect(shortAxis.lengthPx).toBeGreaterThan(0);
+    expect(shortAxis.lengthPx).toBeLessThanOrEqual(longAxis.lengthPx);
     expect(res.body.similar).toHaveLength(5);
     // The archive holds this lesion with its mined report tags: its own type is among the predictions.
     expect(res.body.tagPrediction).toBe('available');
@@ -127,6 +140,8 @@ describe('detection (e2e)', () => {
     expect(res.body.detections.length).toBeGreaterThan(0);
     const point = await post('/from-point', jpg, { huWindow: '-1024,3071', x: String((truth.x1 + truth.x2) / 2), y: String((truth.y1 + truth.y2) / 2), include: '' }).expect(200);
     expect(point.body.longAxisMm).toBeNull();
+    expect(point.body.longAxis.lengthMm).toBeNull();
+    expect(point.body.longAxis.lengthPx).toBeGreaterThan(0);
     expect(point.body.box.x2).toBeGreaterThan(point.body.box.x1);
   });
   if (!realSamples) console.log(`skipping the real-slice detection test: ${REAL_SAMPLES} is absent`);

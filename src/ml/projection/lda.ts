@@ -11,14 +11,27 @@ export interface LinearProjection {
 /** Training data that cannot give a projection: the message says what is missing. */
 export class ProjectionTrainingError extends Error {}
 
+/** A curator's mark on two lesions (indices into the fitted vectors): relevant = must-link, not relevant = cannot-link. */
+export interface LinkPair {
+  a: number;
+  b: number;
+  relevant: boolean;
+}
+
 export interface LdaOptions {
   /** Shrinkage of the within-class scatter towards its mean variance, 0 (plain LDA) … 1 (between-class only). */
   shrinkage?: number;
   /** Fewest labelled examples to fit from. */
   minExamples?: number;
+  /** Must-link pairs add to the within-class scatter, cannot-link pairs to the between-class scatter. */
+  pairs?: readonly LinkPair[];
+  /** Weight of all pairs together against all labels together (1: as much as n labelled lesions). */
+  pairWeight?: number;
+  /** Fewest pairs to fit from, when pairs are given. */
+  minPairs?: number;
 }
 
-export const LDA_DEFAULTS = { shrinkage: 0.5, minExamples: 10 };
+export const LDA_DEFAULTS = { shrinkage: 0.5, minExamples: 10, pairWeight: 1, minPairs: 10 };
 
 /**
  * Regularised linear discriminant analysis. The descriptors are first reduced to the span of the centred
@@ -27,15 +40,21 @@ export const LDA_DEFAULTS = { shrinkage: 0.5, minExamples: 10 };
  * O(d³). In that span the within-class scatter is shrunk towards a multiple of the identity, whitened, and the
  * between-class directions of the whitened data (at most classes − 1) are the projection.
  */
-export function fitLda(vectors: readonly Float32Array[], labels: readonly number[], options: LdaOptions = {}): LinearProjection {
+export function fitLda(vectors: readonly Float32Array[], labels: readonly number[] | null, options: LdaOptions = {}): LinearProjection {
   const shrinkage = options.shrinkage ?? LDA_DEFAULTS.shrinkage;
   const minExamples = options.minExamples ?? LDA_DEFAULTS.minExamples;
-  if (vectors.length !== labels.length) throw new Error(`${vectors.length} vectors for ${labels.length} labels`);
+  const pairs = options.pairs ?? [];
+  if (labels && vectors.length !== labels.length) throw new Error(`${vectors.length} vectors for ${labels.length} labels`);
   if (!(shrinkage >= 0 && shrinkage <= 1)) throw new ProjectionTrainingError('shrinkage must be between 0 and 1');
   const n = vectors.length;
+  if (pairs.some((p) => !(p.a >= 0 && p.a < n && p.b >= 0 && p.b < n) || p.a === p.b)) throw new Error('a pair names a vector that is not there');
+  if (!labels && options.pairs === undefined) throw new ProjectionTrainingError('Nothing to fit: neither labels nor feedback pairs were given');
+  if (options.pairs !== undefined) checkPairs(pairs, options.minPairs ?? LDA_DEFAULTS.minPairs);
   if (n < minExamples) throw new ProjectionTrainingError(`Too few labelled lesions to fit a projection: ${n}, at least ${minExamples} are needed`);
-  const classes = [...new Set(labels)].sort((a, b) => a - b);
-  if (classes.length < 2) throw new ProjectionTrainingError(`Every labelled lesion has the same label (${classes[0]}): a projection needs at least two classes`);
+  const classes = labels ? [...new Set(labels)].sort((a, b) => a - b) : [];
+  if (labels && classes.length < 2) {
+    throw new ProjectionTrainingError(`Every labelled lesion has the same label (${classes[0]}): a projection needs at least two classes`);
+  }
   const d = vectors[0].length;
   if (vectors.some((v) => v.length !== d)) throw new Error('vectors of different lengths');
 
@@ -76,11 +95,17 @@ export function fitLda(vectors: readonly Float32Array[], labels: readonly number
   const within = new Float64Array(r * r);
   const between = new Float64Array(r * r);
   for (const label of classes) {
-    const members = reduced.filter((_, i) => labels[i] === label);
+    const members = reduced.filter((_, i) => labels![i] === label);
     const m = new Float64Array(r);
     for (const z of members) for (let c = 0; c < r; c++) m[c] += z[c] / members.length;
     for (const z of members) addOuter(within, z, m, r, 1);
     addOuter(between, m, new Float64Array(r), r, members.length);
+  }
+  // A pair's scatter about its own mean is ½ (a − b)(a − b)ᵀ; each kind is scaled to weigh as n lesions.
+  const pairWeight = options.pairWeight ?? LDA_DEFAULTS.pairWeight;
+  for (const relevant of [true, false]) {
+    const kind = pairs.filter((p) => p.relevant === relevant);
+    for (const p of kind) addOuter(relevant ? within : between, reduced[p.a], reduced[p.b], r, (0.5 * pairWeight * n) / kind.length);
   }
   let trace = 0;
   for (let c = 0; c < r; c++) trace += within[c * r + c];
@@ -94,7 +119,10 @@ export function fitLda(vectors: readonly Float32Array[], labels: readonly number
   for (let i = 0; i < r; i++) for (let c = 0; c < r; c++) whiten[i * r + c] = we.vectors[i * r + c] / Math.sqrt(Math.max(we.values[c], 1e-12 * floor));
   const bw = multiply(transpose(whiten, r, r), r, r, multiply(between, r, r, whiten, r), r);
   const be = symmetricEigen(bw, r);
-  const dims = Math.min(classes.length - 1, r);
+  // Labels give at most classes − 1 directions, each cannot-link pair one more; directions without between-class spread are noise.
+  const cannotLink = pairs.filter((p) => !p.relevant).length;
+  const rank = cannotLink ? be.values.filter((v) => v > 1e-9 * be.values[0]).length : r;
+  const dims = Math.max(1, Math.min(Math.max(classes.length - 1, 0) + cannotLink, r, rank));
   const inReduced = new Float64Array(r * dims); // whiten · F
   for (let i = 0; i < r; i++) for (let k = 0; k < dims; k++) for (let c = 0; c < r; c++) inReduced[i * dims + k] += whiten[i * r + c] * be.vectors[c * r + k];
   const weights = multiply(basis, d, r, inReduced, dims);
@@ -111,6 +139,17 @@ export function project(projection: LinearProjection, vector: Float32Array): Flo
     for (let k = 0; k < dims; k++) acc[k] += x * weights[j * dims + k];
   }
   return Float32Array.from(acc);
+}
+
+function checkPairs(pairs: readonly LinkPair[], minPairs: number): void {
+  if (pairs.length < minPairs) {
+    throw new ProjectionTrainingError(`Too few feedback pairs to fit a projection: ${pairs.length}, at least ${minPairs} are needed`);
+  }
+  const relevant = pairs.filter((p) => p.relevant).length;
+  if (relevant === 0 || relevant === pairs.length) {
+    const only = relevant === 0 ? 'not relevant' : 'relevant';
+    throw new ProjectionTrainingError(`Every feedback pair is marked ${only} (${pairs.length} pairs): training needs both relevant and not relevant pairs`);
+  }
 }
 
 function dotF64(a: Float64Array, b: Float64Array): number {

@@ -7,7 +7,7 @@ import { decodeSlice, DISPLAY_WINDOWS, windowed } from '../slice.js';
 const DEFAULT_HU_8BIT = '-1024,3071'; // DeepLesion key slices: grey levels 0..255 stand for -1024..3071 HU
 
 export function renderUpload(main) {
-  const state = { file: null, slice: null, box: null, point: null, detections: [], selected: -1, drag: null };
+  const state = { file: null, slice: null, box: null, point: null, outline: null, detections: [], selected: -1, drag: null };
 
   const fileInput = h('input', { type: 'file', id: 'slice-file', accept: '.png,.jpg,.jpeg,.dcm,image/png,image/jpeg,application/dicom', onchange: () => fileInput.files[0] && load(fileInput.files[0]) });
   const drop = h(
@@ -34,7 +34,7 @@ export function renderUpload(main) {
   const canvas = h('canvas.slice-canvas', { id: 'slice-canvas', width: 512, height: 512, tabindex: 0, 'aria-label': 'The uploaded slice: drag to draw a box, click to select a lesion' });
   const base = document.createElement('canvas');
   const detectBtn = h('button.btn', { type: 'button', id: 'detect', disabled: true, onclick: () => detect() }, 'Detect lesions');
-  const clearBtn = h('button.btn.ghost', { type: 'button', disabled: true, onclick: () => ((state.box = state.point = null), (state.detections = []), (state.selected = -1), draw(), clear(results), clear(detectList)) }, 'Clear');
+  const clearBtn = h('button.btn.ghost', { type: 'button', disabled: true, onclick: () => ((state.box = state.point = state.outline = null), (state.detections = []), (state.selected = -1), draw(), clear(results), clear(detectList)) }, 'Clear');
   const status = h('p.status', { id: 'upload-status', 'aria-live': 'polite' }, 'Choose a slice to begin.');
   const results = h('div', { id: 'upload-results' });
   const detectList = h('div', { id: 'detections' });
@@ -50,7 +50,7 @@ export function renderUpload(main) {
 
   async function load(file) {
     state.file = file;
-    state.box = state.point = null;
+    state.box = state.point = state.outline = null;
     state.detections = [];
     state.selected = -1;
     clear(results);
@@ -104,6 +104,22 @@ export function renderUpload(main) {
       ctx.lineWidth = 1.5 * lw;
       ctx.strokeRect(b.x1, b.y1, b.x2 - b.x1, b.y2 - b.y1);
     }
+    if (state.outline && !state.drag) {
+      // The lesion's contour and its RECIST axes from point-to-box (slice pixels, as the box).
+      const { contour, longAxis, shortAxis } = state.outline;
+      ctx.strokeStyle = '#7ee081';
+      ctx.lineWidth = lw;
+      ctx.beginPath();
+      contour.forEach((p, i) => (i ? ctx.lineTo(p.x, p.y) : ctx.moveTo(p.x, p.y)));
+      ctx.closePath();
+      ctx.stroke();
+      for (const axis of [longAxis, shortAxis]) {
+        ctx.beginPath();
+        ctx.moveTo(axis.from.x, axis.from.y);
+        ctx.lineTo(axis.to.x, axis.to.y);
+        ctx.stroke();
+      }
+    }
     if (state.point) {
       ctx.fillStyle = '#ff6b6b';
       ctx.beginPath();
@@ -141,6 +157,7 @@ export function renderUpload(main) {
     if (box.x2 - box.x1 < 2 || box.y2 - box.y1 < 2) return draw();
     state.box = box;
     state.point = null;
+    state.outline = null;
     state.selected = -1;
     draw();
     similar(box);
@@ -173,12 +190,14 @@ export function renderUpload(main) {
   async function fromPoint(point) {
     state.point = point;
     state.box = null;
+    state.outline = null;
     draw();
     status.textContent = `Finding the lesion at ${point.x}, ${point.y}…`;
     clear(results, h('div.loading', 'Outlining the lesion…'));
     try {
       const res = await postForm('detections/from-point', form({ x: point.x, y: point.y, include: 'similar,tags', k: 12 }));
       state.box = res.box;
+      state.outline = res.contour ? { contour: res.contour, longAxis: res.longAxis, shortAxis: res.shortAxis } : null;
       draw();
       status.textContent = `Box ${boxText(res.box)} · long axis ${res.longAxisMm === null ? `${fmt.num(res.longAxisPx, 0)} px` : fmt.mm(res.longAxisMm)}, short axis ${res.shortAxisMm === null ? `${fmt.num(res.shortAxisPx, 0)} px` : fmt.mm(res.shortAxisMm)}`;
       if (res.similar) showResults(res.similar, null, res.tags);
@@ -227,7 +246,7 @@ export function renderUpload(main) {
                       onclick: () => {
                         state.selected = i;
                         state.box = d.box;
-                        state.point = null;
+                        state.point = state.outline = null;
                         draw();
                         similar(d.box, `(candidate ${i + 1})`);
                       },
