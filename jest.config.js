@@ -1,4 +1,4 @@
-// Three tiers (see docs/ARCHITECTURE.md): unit specs beside the code, medium tests on real
+// Three tiers (see docs/ARCHITECTURE.md), and the lint rules' proofs (test/lint): unit specs beside the code, medium tests on real
 // PostgreSQL, e2e tests against the whole app. `npm test` runs them all in band
 // because the medium and e2e tiers share one database, prepared once by
 // test/global-setup.ts.
@@ -11,6 +11,8 @@ module.exports = {
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
+    // The lint rules' own proofs (a wrong import is refused); each runs ESLint in a child process.
+    { ...common, displayName: 'lint', testMatch: ['<rootDir>/test/lint/**/*.spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/helpers/slow-timeout.ts'] },
     { ...common, displayName: 'medium', testMatch: ['<rootDir>/test/medium/**/*.spec.ts'] , setupFilesAfterEnv: ['<rootDir>/test/helpers/slow-timeout.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] , setupFilesAfterEnv: ['<rootDir>/test/helpers/slow-timeout.ts'] },
   ],

@@ -20,20 +20,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { bodyMasks } from '../src/detection/body-mask';
-import { blobCandidates, BlobCandidate, candidateScore, DEFAULT_SCORE_CONSTANTS, refineBox, REFINED_BOX_MARGIN_PX, ScoreConstants } from '../src/detection/blob-candidates';
-import { gaussianBlur } from '../src/detection/body-mask';
-import { intersectionOverUnion } from '../src/detection/box-math';
-import { fitSlice, planFit } from '../src/detection/fit-slice';
+import { bodyMasks } from '../src/detection-core/body-mask';
+import { blobCandidates, BlobCandidate, candidateScore, DEFAULT_SCORE_CONSTANTS, refineBox, REFINED_BOX_MARGIN_PX, ScoreConstants } from '../src/detection-core/blob-candidates';
+import { gaussianBlur } from '../src/detection-core/body-mask';
+import { intersectionOverUnion } from '../src/detection-core/box-math';
+import { fitSlice, planFit } from '../src/detection-core/fit-slice';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
-import { readAllRecords } from '../src/evaluation/detection-eval.service';
+import { CsvFormat, readRecords } from '../src/deeplesion/read-records';
 import { FrocImage, frocLesionHits } from '../src/evaluation/froc';
 import { argmaxFirst, twoPatientFolds } from '../src/evaluation/patient-folds';
 import { QueryResult, retrievalPerQuery, RetrievalItem, summariseQueries } from '../src/evaluation/retrieval-metrics';
 import { decodeSlice } from '../src/imaging/decode-slice';
 import { Box, HuImage } from '../src/imaging/hu-image';
-import { IngestFormat } from '../src/ingest/ingest-job.entity';
-import { LesionRecord } from '../src/ingest/lesion-record';
+import { LesionRecord } from '../src/deeplesion/lesion-record';
 import { buildDefaultDetector } from '../src/ml/default-detector';
 import { buildScatteringModel, DEFAULT_BLOCK_WEIGHTS } from '../src/ml/default-encoder';
 import { bodyBoundingBox, combineBlocks, DEFAULT_SCATTERING_INPUT, huHistogramBlock, positionBumps, positionInBody, scatteringInputs } from '../src/ml/descriptor';
@@ -58,9 +57,9 @@ interface Slice {
   lesions: LesionRecord[];
 }
 
-function loadSlices(format: IngestFormat, csvPath: string, imagesDir: string): Slice[] {
+function loadSlices(format: CsvFormat, csvPath: string, imagesDir: string): Slice[] {
   const byImage = new Map<string, LesionRecord[]>();
-  for (const r of readAllRecords({ format, csvPath })) byImage.set(r.imageRelPath, [...(byImage.get(r.imageRelPath) ?? []), r]);
+  for (const r of readRecords(format, csvPath)) byImage.set(r.imageRelPath, [...(byImage.get(r.imageRelPath) ?? []), r]);
   return [...byImage].map(([rel, lesions]) => ({
     rel,
     lesions,
@@ -382,7 +381,7 @@ async function main() {
   const shared = path.join(__dirname, '..', '..', 'shared', 'data', 'deeplesion-samples');
   const csvPath = path.resolve(arg('csv', path.join(shared, 'lesions.csv')));
   const imagesDir = path.resolve(arg('images', path.join(shared, 'images')));
-  const format = arg('format', path.basename(csvPath) === 'lesions.csv' ? 'samples' : 'deeplesion') as IngestFormat;
+  const format = arg('format', path.basename(csvPath) === 'lesions.csv' ? 'samples' : 'deeplesion') as CsvFormat;
   const only = arg('only', 'both');
   const splits = Number(arg('splits', '10'));
   if (!fs.existsSync(csvPath)) {

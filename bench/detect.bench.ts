@@ -19,7 +19,7 @@ import { DetectDto, FromPointDto } from '../src/detection/detection.dto';
 import { DetectionService } from '../src/detection/detection.service';
 import { DetectorService } from '../src/detection/detector.service';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
-import { readAllRecords } from '../src/evaluation/detection-eval.service';
+import { readRecords } from '../src/deeplesion/read-records';
 import { decodeSlice } from '../src/imaging/decode-slice';
 import { SampleService } from '../src/sample/sample.service';
 import { admin, databaseUrl } from './bench-database';
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     await app.get(SampleService).ensureIngested();
     const detector = app.get(DetectorService);
     const detection = app.get(DetectionService);
-    const records = readAllRecords({ format: 'deeplesion', csvPath: path.join(config.sample.dir, 'DL_info.csv') });
+    const records = readRecords('deeplesion', path.join(config.sample.dir, 'DL_info.csv'));
     const picked = Array.from({ length: SLICES }, (_, i) => records[i % records.length]);
     const files = picked.map((r) => fs.readFileSync(path.join(config.sample.dir, 'Images_png', r.imageRelPath)));
     const rows: string[] = [];

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encode } from 'fast-png';
-import { SAMPLES_COLUMNS } from '../src/ingest/samples-csv.parser';
+import { SAMPLES_COLUMNS } from '../src/deeplesion/samples-csv.parser';
 
 export const SHARED_SAMPLES = path.resolve(__dirname, '../../shared/data/deeplesion-samples');
 

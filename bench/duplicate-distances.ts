@@ -12,6 +12,7 @@ import { NestFactory } from '@nestjs/core';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { loadConfig } from '../src/config/app-config';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
+import { DetectorModule } from '../src/detection/detector.module';
 import { EvaluationModule } from '../src/evaluation/evaluation.module';
 import { DEEPLESION_KEYSLICE_WINDOW } from '../src/imaging/hu-image';
 import { EncoderService } from '../src/ml/encoder.service';
@@ -40,7 +41,7 @@ function jobs(): PatchJob[] {
 
 async function embed(patches: PatchJob[], batchSize: number, modelsDir: string): Promise<Float32Array[]> {
   const config = loadConfig({ MODELS_DIR: modelsDir, ENCODER_BATCH_SIZE: String(batchSize), LOG_LEVEL: 'error' });
-  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config), { logger: ['error'] });
+  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config, DetectorModule), { logger: ['error'] });
   const vectors: Float32Array[] = new Array(patches.length);
   try {
     await app.get(EncoderService).embedJobs(patches, async (results) => {

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '../src/config/app-config';
+import { DetectorModule } from '../src/detection/detector.module';
 import { EvaluationModule } from '../src/evaluation/evaluation.module';
 import { DEEPLESION_KEYSLICE_WINDOW } from '../src/imaging/hu-image';
 import { EncoderService } from '../src/ml/encoder.service';
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
   const { jobs, lesions } = jobsFor(rng);
   const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-spectrum-models-'));
   const config = loadConfig({ MODELS_DIR: modelsDir, ENCODER_BATCH_SIZE: '32', LOG_LEVEL: 'error' });
-  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config), { logger: ['error'] });
+  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config, DetectorModule), { logger: ['error'] });
   const encoder = app.get(EncoderService);
   const vectors: Float32Array[] = [];
   let done = 0;

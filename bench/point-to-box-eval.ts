@@ -13,14 +13,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bodyMasks } from '../src/detection/body-mask';
-import { intersectionOverUnion } from '../src/detection/box-math';
-import { POINT_BOX_MARGIN_PX, pointToBox } from '../src/detection/point-to-box';
-import { FALLBACK_SPACING_MM, readAllRecords } from '../src/evaluation/detection-eval.service';
+import { bodyMasks } from '../src/detection-core/body-mask';
+import { intersectionOverUnion } from '../src/detection-core/box-math';
+import { POINT_BOX_MARGIN_PX, pointToBox } from '../src/detection-core/point-to-box';
+import { FALLBACK_SPACING_MM } from '../src/evaluation/detection-eval.service';
+import { CsvFormat, readRecords } from '../src/deeplesion/read-records';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
 import { decodeSlice } from '../src/imaging/decode-slice';
 import { Box } from '../src/imaging/hu-image';
-import { IngestFormat } from '../src/ingest/ingest-job.entity';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,12 +47,12 @@ async function main() {
   const shared = path.join(__dirname, '..', '..', 'shared', 'data', 'deeplesion-samples');
   const csvPath = path.resolve(arg('csv', path.join(shared, 'lesions.csv')));
   const imagesDir = path.resolve(arg('images', path.join(shared, 'images')));
-  const format = arg('format', path.basename(csvPath) === 'lesions.csv' ? 'samples' : 'deeplesion') as IngestFormat;
+  const format = arg('format', path.basename(csvPath) === 'lesions.csv' ? 'samples' : 'deeplesion') as CsvFormat;
   if (!fs.existsSync(csvPath)) {
     console.log(`skipped: ${csvPath} is absent (the shared DeepLesion samples are not here)`);
     return;
   }
-  const records = readAllRecords({ format, csvPath });
+  const records = readRecords(format, csvPath);
   const m = POINT_BOX_MARGIN_PX;
   const errors: Record<string, Record<Estimate, number[]>> = {};
   const add = (reference: string, estimate: Estimate, mm: number) => {

@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     const lines = [
       '## Job queue: enqueue-to-start latency (`npm run bench:queue`)',
       '',
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed version, read at run time
       `${machineLine()}; Redis at ${new URL(REDIS_URL).host}, BullMQ ${require('bullmq/package.json').version}. ${ROUNDS} rounds of ${JOBS} jobs per queue, interleaved; each job enqueued once the previous one started (the queue's own latency, nothing waiting ahead; BullMQ's time includes the queue-length check, one more Redis round trip). The BullMQ worker runs in the benchmark's process, with the machine shared with other work.`,
       '',
       '| queue | p50 | p99 | max |',

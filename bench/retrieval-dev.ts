@@ -15,7 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { bootstrapOverGroups, chanceRetrieval, RetrievalItem, retrievalPerQuery, summariseQueries } from '../src/evaluation/retrieval-metrics';
 import { decodeDeepLesionPng, decodeGray8 } from '../src/imaging/decode';
 import { Box, DEEPLESION_HU_OFFSET, DEEPLESION_KEYSLICE_WINDOW, HuImage } from '../src/imaging/hu-image';
-import { parseCsv } from '../src/ingest/csv';
+import { parseCsv } from '../src/deeplesion/csv';
 import { buildScatteringModel, DEFAULT_BLOCK_WEIGHTS } from '../src/ml/default-encoder';
 import { bodyBoundingBox, combineBlocks, DEFAULT_SCATTERING_INPUT, huHistogramBlock, positionBumps, positionInBody, scatteringInputs } from '../src/ml/descriptor';
 
@@ -159,7 +159,9 @@ async function main() {
   const lesions = loadLesions(dir);
 
   // The first pass warms up; stage times are the fastest of `repeat` passes.
-  let { features, times } = await computeFeatures(dir, lesions, session, model, batch);
+  const first = await computeFeatures(dir, lesions, session, model, batch);
+  let features = first.features;
+  const times = first.times;
   for (let r = 1; r < repeat; r++) {
     const next = await computeFeatures(dir, lesions, session, model, batch);
     features = next.features;

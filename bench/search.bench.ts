@@ -28,8 +28,7 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
-import { spawnSync } from 'node:child_process';
-import { DIM, exactTopK, generateEncoderShapedVectors, generateVectors, Rng, SpectrumShape, VectorSet } from './search-vectors';
+import { DIM, exactTopK, generateEncoderShapedVectors, generateVectors, Rng, VectorSet } from './search-vectors';
 import { encoderSpectrum } from './embedding-spectrum';
 
 type UsearchModule = typeof import('usearch');

@@ -1,5 +1,5 @@
 import { pseudonymousUid } from '../deid/pseudonym';
-import { CsvRecord } from '../ingest/csv';
+import { CsvRecord } from '../deeplesion/csv';
 import { ArchiveAnnotation, fromAxes } from './annotation-geometry';
 
 export interface CsvMarks {

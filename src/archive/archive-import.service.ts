@@ -5,11 +5,11 @@ import { BadRequestException, ConflictException, HttpException, Inject, Injectab
 import { QueryRunner } from 'typeorm';
 import { PathRefusedError } from '../common/path-guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { parseCsv } from '../ingest/csv';
-import { EmbeddingService } from '../ingest/embedding.service';
-import { IngestFormat, IngestJobEntity, IngestRowError } from '../ingest/ingest-job.entity';
-import { IngestRepository } from '../ingest/ingest.repository';
-import { IngestJobView, toJobView } from '../ingest/ingest.types';
+import { parseCsv } from '../deeplesion/csv';
+import { EmbeddingService } from '../ingest-jobs/embedding.service';
+import { IngestFormat, IngestJobEntity, IngestRowError } from '../ingest-jobs/ingest-job.entity';
+import { IngestRepository } from '../ingest-jobs/ingest.repository';
+import { IngestJobView, toJobView } from '../ingest-jobs/ingest.types';
 import { LesionsService } from '../lesions/lesions.service';
 import { EncoderService } from '../ml/encoder.service';
 import { manifestModalities } from '../ml/encoder-manifest';

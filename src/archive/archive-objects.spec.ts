@@ -4,7 +4,7 @@ import { writeGsps, writeImage, writeSr } from './archive-writer.testing';
 import { ArchiveFileError, ImageObject, readArchiveObject } from './dicom-header';
 import { measurementsFromSr } from './sr-measurements';
 import { pseudonymousUid } from '../deid/pseudonym';
-import { parseCsv } from '../ingest/csv';
+import { parseCsv } from '../deeplesion/csv';
 
 const SECRET = 'unit-test-secret-0123456789';
 const LIMITS = { maxFrames: 100 };

@@ -1,6 +1,7 @@
 // Test and benchmark helper: writes DICOM images, SR measurement reports and presentation states with
 // dcmjs, carrying whatever identifying attributes a test wants to see removed. Not used by the service.
 // dcmjs ships no types: required untyped.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const dcmjs = require('dcmjs');
 
 const { DicomMetaDictionary, DicomDict } = dcmjs.data;

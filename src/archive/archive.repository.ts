@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { crashPoint } from '../common/crash-point';
-import { IngestRowError } from '../ingest/ingest-job.entity';
+import { IngestRowError } from '../ingest-jobs/ingest-job.entity';
 import { SeriesPlan } from './archive-plan';
 
 export interface WalkedFile {

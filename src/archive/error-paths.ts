@@ -1,5 +1,5 @@
 import { filePathKey } from '../deid/pseudonym';
-import { IngestRowError } from '../ingest/ingest-job.entity';
+import { IngestRowError } from '../ingest-jobs/ingest-job.entity';
 
 /** The labels the importer itself gives to the annotations CSV's problems: not paths, kept as they are. */
 const OWN_LABEL = /^annotations( line \d+)?$/;

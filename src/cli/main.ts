@@ -12,19 +12,21 @@ import { ROLES, Role } from '../auth/auth.entities';
 import { AppConfig, ConfigError, loadConfig } from '../config/app-config';
 import { resolveDatabase, ResolvedDatabase } from '../database/database-bootstrap';
 import { dataSourceOptions } from '../database/data-source-options';
-import { IngestFormat } from '../ingest/ingest-job.entity';
+import { IngestFormat } from '../ingest-jobs/ingest-job.entity';
+import { CsvFormat } from '../deeplesion/read-records';
 import { IngestService } from '../ingest/ingest.service';
 import { ArchiveImportService } from '../archive/archive-import.service';
 import { PacsImportService } from '../pacs/pacs-import.service';
-import { IngestJobView } from '../ingest/ingest.types';
+import { IngestJobView } from '../ingest-jobs/ingest.types';
 import { SampleService } from '../sample/sample.service';
 import { SampleDatasetRepository } from '../sample/sample-dataset.repository';
-import { EmbeddingService } from '../ingest/embedding.service';
+import { EmbeddingService } from '../ingest-jobs/embedding.service';
 import { EncoderService } from '../ml/encoder.service';
 import { ModelsService } from '../models/models.service';
 import { JOB_QUEUE, JobQueue } from '../jobs/job-queue.port';
 import { EncoderRepository } from '../ml/encoder.repository';
 import { EncoderManifest, validateManifest } from '../ml/encoder-manifest';
+import { DetectorModule } from '../detection/detector.module';
 import { EvaluationModule } from '../evaluation/evaluation.module';
 import { VectorIndexService } from '../vector-index/vector-index.service';
 import { RetrievalEvalService } from '../evaluation/retrieval-eval.service';
@@ -38,7 +40,7 @@ import { fitLda, LDA_DEFAULTS, project, ProjectionTrainingError } from '../ml/pr
 import { toDescriptorProjection } from '../ml/projection/apply-projection';
 import { consolidateFeedback, FeedbackMark, KeyedPair, lesionKey, pairsAmong } from '../ml/projection/feedback-pairs';
 import { FeedbackRepository } from '../search/feedback.repository';
-import { evaluateGrowthSet, GROWTH_BENCHMARK_NOTES, parseGrowthEvalFlags } from '../growth/growth-eval.command';
+import { evaluateGrowthSet, GROWTH_BENCHMARK_NOTES, parseGrowthEvalFlags } from './growth-eval.command';
 import { parseLesanetOntology } from '../tags/vocabulary/lesanet-ontology.parser';
 import { benchmarkReportMining, formatReportMiningBenchmark, HandLabeledSentence } from '../tags/text/report-mining-benchmark';
 import { readXlsxRows } from '../tags/vocabulary/xlsx';
@@ -335,10 +337,10 @@ async function evaluate(config: AppConfig, args: string[]): Promise<number> {
   if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(values.format ?? '')) {
     throw new UsageError('eval retrieval needs --format deeplesion|keyslice8|samples, --csv and --images');
   }
-  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config), { logger: ['fatal', 'error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config, DetectorModule), { logger: ['fatal', 'error', 'warn'] });
   try {
     const report = await app.get(RetrievalEvalService).evaluate(
-      { format: values.format as IngestFormat, csvPath: path.resolve(values.csv), imagesDir: path.resolve(values.images), huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined },
+      { format: values.format as CsvFormat, csvPath: path.resolve(values.csv), imagesDir: path.resolve(values.images), huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined },
       values.rounds ? Number(values.rounds) : 1000,
     );
     const table = formatRetrievalReport(report, path.basename(path.dirname(path.resolve(values.csv))));
@@ -417,10 +419,10 @@ async function evaluateDetection(config: AppConfig, flags: string[]): Promise<nu
   if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(format)) {
     throw new UsageError('eval detection needs --csv and --images (and --format deeplesion|keyslice8|samples unless the CSV is a samples lesions.csv)');
   }
-  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config), { logger: ['fatal', 'error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config, DetectorModule), { logger: ['fatal', 'error', 'warn'] });
   try {
     const report = await app.get(DetectionEvalService).evaluate({
-      format: format as IngestFormat,
+      format: format as CsvFormat,
       csvPath: path.resolve(values.csv),
       imagesDir: path.resolve(values.images),
       huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,
@@ -464,7 +466,7 @@ async function compareModelsEval(config: AppConfig, flags: string[]): Promise<nu
   const rounds = values.rounds ? Number(values.rounds) : 1000;
   if (!(Number.isInteger(rounds) && rounds >= 10 && rounds <= 100_000)) throw new UsageError('--rounds must be an integer from 10 to 100000');
   const source = {
-    format: values.format as IngestFormat,
+    format: values.format as CsvFormat,
     csvPath: path.resolve(values.csv),
     imagesDir: path.resolve(values.images),
     huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,
@@ -473,7 +475,7 @@ async function compareModelsEval(config: AppConfig, flags: string[]): Promise<nu
   const embedded: Awaited<ReturnType<RetrievalEvalService['embedSet']>>[] = [];
   // One model loaded at a time: each embeds the same records of the same CSV, so record i is one lesion.
   for (const model of models) {
-    const app = await NestFactory.createApplicationContext(EvaluationModule.standalone({ ...config, encoder: { ...config.encoder, model } }), {
+    const app = await NestFactory.createApplicationContext(EvaluationModule.standalone({ ...config, encoder: { ...config.encoder, model } }, DetectorModule), {
       logger: ['fatal', 'error', 'warn'],
     });
     try {
@@ -596,7 +598,7 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
     if (outModel === config.encoder.model) throw new UsageError(`--out-model must differ from the current encoder (${config.encoder.model})`);
     if (fs.existsSync(path.join(config.encoder.modelsDir, outModel))) throw new UsageError(`${path.join(config.encoder.modelsDir, outModel)} exists already: choose another --out-model`);
   }
-  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config), { logger: ['fatal', 'error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config, DetectorModule), { logger: ['fatal', 'error', 'warn'] });
   try {
     const loaded = app.get(EncoderService).loaded;
     if (loaded.manifest.descriptor.projection) {
@@ -604,7 +606,7 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
       return 1;
     }
     const set = await app.get(RetrievalEvalService).embedSet({
-      format: values.format as IngestFormat,
+      format: values.format as CsvFormat,
       csvPath: path.resolve(values.csv),
       imagesDir: path.resolve(values.images),
       huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,

@@ -1,4 +1,5 @@
-import { csvField, csvHeader, csvLine, ExportRow, jsonRecord, orderedCounts } from './cohort-export';
+import { csvField } from '../deeplesion/csv';
+import { csvHeader, csvLine, ExportRow, jsonRecord, orderedCounts } from './cohort-export';
 
 const row: ExportRow = {
   lesion_id: 7,

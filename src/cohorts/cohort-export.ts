@@ -1,3 +1,5 @@
+import { csvField } from '../deeplesion/csv';
+
 /**
  * Rows of a cohort export, and the bands its counts are grouped in. Pure.
  */
@@ -60,12 +62,6 @@ export const EXPORT_COLUMNS = [
 
 const SPLIT_NAMES: Record<number, string> = { 1: 'train', 2: 'val', 3: 'test' };
 
-/** A CSV field: quoted when it holds a comma, quote or line break (RFC 4180). */
-export function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'number' ? (Number.isInteger(value) ? String(value) : String(Math.round(value * 1000) / 1000)) : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 export function csvHeader(): string {
   return EXPORT_COLUMNS.join(',') + '\n';

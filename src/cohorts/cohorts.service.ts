@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { DatasetScope, datasetList, effectiveDatasets, filterWithinScope } from '../common/dataset-scope';
-import { COARSE_TYPES } from '../ingest/lesion-record';
+import { COARSE_TYPES } from '../deeplesion/coarse-types';
 import { criteriaFromDto } from '../lesions/lesion-criteria';
 import { LesionsService } from '../lesions/lesions.service';
 import { EncoderService } from '../ml/encoder.service';

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DicomWebSource, parseDicomWebSources } from '../dicomweb/dicomweb-sources';
+import { DicomWebSource, parseDicomWebSources } from './dicomweb-sources';
 import { DEFAULT_MAX_IMAGE_PIXELS, MIN_SLICE_SIDE } from '../imaging/hu-image';
 
 /** Everything the service reads from its environment, parsed and validated once at boot. */

@@ -1,5 +1,5 @@
 import { ApiKeyEntity, AuditLogEntity } from '../auth/auth.entities';
-import { IngestJobEntity } from '../ingest/ingest-job.entity';
+import { IngestJobEntity } from '../ingest-jobs/ingest-job.entity';
 import { LesionEntity, PatientEntity, SeriesEntity, StudyEntity } from '../lesions/lesion.entities';
 
 export const ENTITIES = [PatientEntity, StudyEntity, SeriesEntity, LesionEntity, ApiKeyEntity, AuditLogEntity, IngestJobEntity];

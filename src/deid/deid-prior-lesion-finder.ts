@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { PatientReference, PriorLesion, PriorLesionFinder } from '../dicomweb/prior-lesion-finder.port';
-import { COARSE_TYPES } from '../ingest/lesion-record';
+import { COARSE_TYPES } from '../deeplesion/coarse-types';
 import { patientKeyHash } from './pseudonym';
 import { PriorLesionRow } from './prior-lesions.repository';
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import * as ort from 'onnxruntime-node';
 import { DetectorManifest, DetectorManifestError, expectedOutputs, validateDetectorManifest } from '../ml/detector-manifest';
 import { LoadedModel, ManifestContract, OnnxModelStore } from '../ml/onnx/onnx-model-store';
-import { RawTensor } from './output-adapters';
+import { RawTensor } from '../detection-core/output-adapters';
 
 export type LoadedDetector = LoadedModel<DetectorManifest>;
 

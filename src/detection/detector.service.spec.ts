@@ -3,7 +3,7 @@ import { DetectorManifest } from '../ml/detector-manifest';
 import { InputError } from '../common/input-error';
 import { DetectorRepository, LoadedDetector } from './detector.repository';
 import { DetectorService } from './detector.service';
-import { RawTensor } from './output-adapters';
+import { RawTensor } from '../detection-core/output-adapters';
 
 /** A 512² slice: air around a body disc (40 HU). */
 function slice(width = 512, height = 512, body = true) {

@@ -5,14 +5,14 @@ import { DEFAULT_DETECTOR_NAME, buildDefaultDetector } from '../ml/default-detec
 import { SCALES_PER_OCTAVE } from '../ml/default-detector/scale-space';
 import { DetectorManifest } from '../ml/detector-manifest';
 import { ModelLifecycle, ModelState } from '../ml/onnx/model-lifecycle';
-import { detectBlobs } from './blob-candidates';
-import { BodyMasks, bodyMasks } from './body-mask';
-import { clipBox } from './box-math';
+import { detectBlobs } from '../detection-core/blob-candidates';
+import { BodyMasks, bodyMasks } from '../detection-core/body-mask';
+import { clipBox } from '../detection-core/box-math';
 import { InputError } from '../common/input-error';
 import { DetectorRepository, LoadedDetector } from './detector.repository';
-import { fitSlice, planFit, SliceFit } from './fit-slice';
-import { nonMaximumSuppression, ScoredBox } from './nms';
-import { decodeBoxesScores, decodeYolo, RawTensor } from './output-adapters';
+import { fitSlice, planFit, SliceFit } from '../detection-core/fit-slice';
+import { nonMaximumSuppression, ScoredBox } from '../detection-core/nms';
+import { decodeBoxesScores, decodeYolo, RawTensor } from '../detection-core/output-adapters';
 
 export interface DetectorStatus {
   state: ModelState;

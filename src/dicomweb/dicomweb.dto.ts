@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength } from 'class-validator';
-import { SOURCE_NAME } from './dicomweb-sources';
+import { SOURCE_NAME } from '../config/dicomweb-sources';
 import { BoundedInt, OptionalNotNull } from '../common/bounded-input';
 import { DICOM_UID, MAX_UID_LENGTH } from './dicom-uid';
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { DicomWebSource } from './dicomweb-sources';
+import { DicomWebSource } from '../config/dicomweb-sources';
 
 /** Why a DICOMweb request gave no usable answer; the service turns it into the HTTP answer naming the source. */
 export class DicomWebError extends Error {

@@ -1,7 +1,7 @@
 import { BadGatewayException, BadRequestException, GatewayTimeoutException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { loadConfig } from '../config/app-config';
 import { DicomWebError, DicomWebRepository, DicomWebRequest, DicomWebResponse } from './dicomweb.repository';
-import { DicomWebSource } from './dicomweb-sources';
+import { DicomWebSource } from '../config/dicomweb-sources';
 import { DicomWebService } from './dicomweb.service';
 import { buildMultipartRelated } from './multipart-related';
 

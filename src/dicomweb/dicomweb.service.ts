@@ -12,7 +12,7 @@ import {
 import { currentRequestSignal } from '../common/request-timeout.interceptor';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { isDicomUid } from './dicom-uid';
-import { DicomWebSource } from './dicomweb-sources';
+import { DicomWebSource } from '../config/dicomweb-sources';
 import { DicomWebError, DicomWebRepository } from './dicomweb.repository';
 import { buildMultipartRelated, MultipartError, parseContentType, parseMultipartRelated } from './multipart-related';
 

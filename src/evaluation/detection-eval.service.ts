@@ -1,18 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { decodeSlice } from '../imaging/decode-slice';
-import { Box, DEEPLESION_KEYSLICE_WINDOW, HuWindow } from '../imaging/hu-image';
-import { parseCsv } from '../ingest/csv';
-import { parseDeepLesionCsv } from '../ingest/deeplesion-csv.parser';
-import { IngestFormat } from '../ingest/ingest-job.entity';
-import { LesionRecord } from '../ingest/lesion-record';
-import { parseSamplesCsv } from '../ingest/samples-csv.parser';
-import { bodyMasks } from '../detection/body-mask';
-import { intersectionOverUnion } from '../detection/box-math';
-import { DetectorService } from '../detection/detector.service';
-import { pointToBox } from '../detection/point-to-box';
+import { Box, HuWindow } from '../imaging/hu-image';
+import { LesionRecord } from '../deeplesion/lesion-record';
+import { CsvFormat, readRecords } from '../deeplesion/read-records';
+import { bodyMasks } from '../detection-core/body-mask';
+import { intersectionOverUnion } from '../detection-core/box-math';
+import { pointToBox } from '../detection-core/point-to-box';
 import { froc, FrocImage, FrocResult } from './froc';
+import { SLICE_DETECTOR, SliceDetector } from './slice-detector.port';
 
 /** In-plane spacing assumed where the set gives none (DeepLesion's typical 0.8 mm/px). */
 export const FALLBACK_SPACING_MM = 0.8;
@@ -48,10 +45,10 @@ export interface DetectionReport {
  */
 @Injectable()
 export class DetectionEvalService {
-  constructor(private readonly detector: DetectorService) {}
+  constructor(@Inject(SLICE_DETECTOR) private readonly detector: SliceDetector) {}
 
-  async evaluate(source: { format: IngestFormat; csvPath: string; imagesDir: string; huWindow?: HuWindow }): Promise<DetectionReport> {
-    const records = readAllRecords(source);
+  async evaluate(source: { format: CsvFormat; csvPath: string; imagesDir: string; huWindow?: HuWindow }): Promise<DetectionReport> {
+    const records = readRecords(source.format, source.csvPath, source.huWindow);
     const byImage = new Map<string, LesionRecord[]>();
     for (const r of records) byImage.set(r.imageRelPath, [...(byImage.get(r.imageRelPath) ?? []), r]);
     const frocImages: FrocImage[] = [];
@@ -126,16 +123,6 @@ export class DetectionEvalService {
       msPerSlice: detectMs / Math.max(1, frocImages.length),
     };
   }
-}
-
-/** Every lesion of a DeepLesion-format set (typed or not). */
-export function readAllRecords(source: { format: IngestFormat; csvPath: string; huWindow?: HuWindow }): LesionRecord[] {
-  const records = parseCsv(fs.readFileSync(source.csvPath, 'utf8'));
-  const window = source.huWindow ?? DEEPLESION_KEYSLICE_WINDOW;
-  const parsed =
-    source.format === 'samples' ? parseSamplesCsv(records, window) : parseDeepLesionCsv(records, { layout: source.format === 'deeplesion' ? 'png16' : 'gray8', window });
-  if (parsed.headerError) throw new Error(parsed.headerError);
-  return parsed.rows.flatMap((r) => (r.ok ? [r.record] : []));
 }
 
 function median(values: number[]): number {

@@ -1,6 +1,6 @@
 import { cosine } from '../vector-index/exact-search';
 import { LesionMeta } from '../vector-index/lesion-meta';
-import { acceptableFollowUp, boxPlaceDistance, BoxPlace, followUpScore } from '../search/follow-up-score';
+import { acceptableFollowUp, boxPlaceDistance, BoxPlace, followUpScore } from '../vector-index/follow-up-score';
 
 export interface FollowUpLesion extends BoxPlace {
   patient: number;

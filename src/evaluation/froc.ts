@@ -1,5 +1,5 @@
 import { Box } from '../imaging/hu-image';
-import { centreInside, intersectionOverUnion } from '../detection/box-math';
+import { centreInside, intersectionOverUnion } from '../detection-core/box-math';
 
 export type HitCriterion = 'iou' | 'centre';
 

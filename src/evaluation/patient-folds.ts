@@ -26,7 +26,10 @@ export function argmaxFirst<T>(candidates: readonly T[], score: (c: T) => number
   let bestScore = -Infinity;
   candidates.forEach((c, i) => {
     const s = score(c);
-    if (s > bestScore) (bestScore = s), (index = i);
+    if (s > bestScore) {
+      bestScore = s;
+      index = i;
+    }
   });
   return { best: candidates[index], score: bestScore, index };
 }

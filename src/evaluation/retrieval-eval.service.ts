@@ -1,19 +1,15 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { DEEPLESION_KEYSLICE_WINDOW, HuWindow } from '../imaging/hu-image';
-import { parseCsv } from '../ingest/csv';
-import { parseDeepLesionCsv } from '../ingest/deeplesion-csv.parser';
-import { IngestFormat } from '../ingest/ingest-job.entity';
-import { LesionRecord } from '../ingest/lesion-record';
-import { parseSamplesCsv } from '../ingest/samples-csv.parser';
+import { HuWindow } from '../imaging/hu-image';
+import { LesionRecord } from '../deeplesion/lesion-record';
+import { CsvFormat, readRecords } from '../deeplesion/read-records';
 import { EncoderService } from '../ml/encoder.service';
 import { neighbourSlicePaths, PatchJob } from '../ml/patch-job';
 import { followUpMetrics, FollowUpMetrics } from './follow-up-metrics';
 import { bootstrapOverGroups, RetrievalMetrics, retrievalPerQuery, summariseQueries } from './retrieval-metrics';
 
 export interface RetrievalSource {
-  format: IngestFormat;
+  format: CsvFormat;
   csvPath: string;
   imagesDir: string;
   huWindow?: HuWindow;
@@ -86,7 +82,8 @@ export class RetrievalEvalService {
 
   /** The typed lesions of a set embedded with the current encoder (by record index; failures counted). */
   async embedSet(source: RetrievalSource): Promise<{ records: LesionRecord[]; vectors: Map<number, Float32Array>; failed: number; seconds: number; jobs: number }> {
-    const records = readRecords(source);
+    // Unlabelled lesions cannot be judged.
+    const records = readRecords(source.format, source.csvPath, source.huWindow).filter((r) => r.coarseType > 0);
     const sliceOffsets = this.encoder.loaded.manifest.input.sliceOffsetsMm;
     const jobs: PatchJob[] = records.map((r, i) => ({
       key: i,
@@ -111,12 +108,3 @@ export class RetrievalEvalService {
   }
 }
 
-/** Typed lesions of a DeepLesion-format set (unlabelled ones cannot be judged). */
-function readRecords(source: { format: IngestFormat; csvPath: string; huWindow?: HuWindow }): LesionRecord[] {
-  const records = parseCsv(fs.readFileSync(source.csvPath, 'utf8'));
-  const window = source.huWindow ?? DEEPLESION_KEYSLICE_WINDOW;
-  const parsed =
-    source.format === 'samples' ? parseSamplesCsv(records, window) : parseDeepLesionCsv(records, { layout: source.format === 'deeplesion' ? 'png16' : 'gray8', window });
-  if (parsed.headerError) throw new Error(parsed.headerError);
-  return parsed.rows.flatMap((r) => (r.ok && r.record.coarseType > 0 ? [r.record] : []));
-}

@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { ALL_DATASETS, DatasetScope, effectiveDatasets, requireInScope, scopeAllows } from '../common/dataset-scope';
-import { COARSE_TYPES } from '../ingest/lesion-record';
+import { COARSE_TYPES } from '../deeplesion/coarse-types';
 import { similarQuery } from '../search/similar-query';
 import { SliceEncoding } from '../imaging/decode-slice';
 import { SearchService, SimilarHit } from '../search/search.service';

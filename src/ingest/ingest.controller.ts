@@ -5,7 +5,7 @@ import { RequireRole, KeyScope } from '../auth/auth.decorators';
 import { DatasetScope, datasetForWrite } from '../common/dataset-scope';
 import { StartIngestDto } from './ingest.dto';
 import { IngestService } from './ingest.service';
-import { DICOM_IMPORTER, DICOMWEB_IMPORTER, DicomImporter, DicomWebImporter } from './ingest.types';
+import { DICOM_IMPORTER, DICOMWEB_IMPORTER, DicomImporter, DicomWebImporter } from '../ingest-jobs/ingest.types';
 
 @ApiTags('admin')
 @ApiBearerAuth()

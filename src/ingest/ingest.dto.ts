@@ -2,12 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsObject, IsString, Length, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { DICOM_UID, MAX_UID_LENGTH } from '../dicomweb/dicom-uid';
-import { SOURCE_NAME } from '../dicomweb/dicomweb-sources';
+import { SOURCE_NAME } from '../config/dicomweb-sources';
 import { BoundedNumber, OptionalNotNull } from '../common/bounded-input';
-import { IngestFormat } from './ingest-job.entity';
-
-/** A dicomweb query may find at most this many studies (src/pacs refuses more). */
-export const MAX_QUERY_STUDIES = 100;
+import { IngestFormat } from '../ingest-jobs/ingest-job.entity';
+import { MAX_QUERY_STUDIES } from '../ingest-jobs/ingest.types';
 
 /** HU values a window may name: the range of a signed 16-bit CT value. */
 const HU_MIN = -32768;

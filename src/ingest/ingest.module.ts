@@ -1,20 +1,18 @@
 import { Module } from '@nestjs/common';
-import { MlModule } from '../ml/ml.module';
-import { VectorIndexModule } from '../vector-index/vector-index.module';
-import { EmbeddingService } from './embedding.service';
-import { EmbeddingsRepository } from './embeddings.repository';
+import { IngestJobsModule } from '../ingest-jobs/ingest-jobs.module';
+import { CSV_IMPORTER } from '../ingest-jobs/ingest.types';
 import { LesionsModule } from '../lesions/lesions.module';
 import { TagsModule } from '../tags/tags.module';
+import { VectorIndexModule } from '../vector-index/vector-index.module';
 import { ArchiveController } from './archive.controller';
 import { ArchiveService } from './archive.service';
 import { IngestController } from './ingest.controller';
-import { IngestRepository } from './ingest.repository';
 import { IngestService } from './ingest.service';
 
 @Module({
-  imports: [MlModule, VectorIndexModule, LesionsModule, TagsModule],
+  imports: [IngestJobsModule, LesionsModule, TagsModule, VectorIndexModule],
   controllers: [IngestController, ArchiveController],
-  providers: [IngestRepository, IngestService, EmbeddingsRepository, EmbeddingService, ArchiveService],
-  exports: [IngestService, EmbeddingService, IngestRepository],
+  providers: [IngestService, ArchiveService, { provide: CSV_IMPORTER, useExisting: IngestService }],
+  exports: [IngestService, CSV_IMPORTER],
 })
 export class IngestModule {}

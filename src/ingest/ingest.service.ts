@@ -6,16 +6,15 @@ import { QueryRunner } from 'typeorm';
 import { PathRefusedError } from '../common/path-guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { boxInside, DEEPLESION_KEYSLICE_WINDOW, ImageFormatError } from '../imaging/hu-image';
-import { CsvRecord, readCsvRecords } from './csv';
-import { deepLesionRowParser } from './deeplesion-csv.parser';
-import { IngestJobEntity, IngestRowError } from './ingest-job.entity';
-import { CheckedLesion, CsvSource, IngestRepository, resolveInside } from './ingest.repository';
-import { IngestJobView, IngestRequest, toJobView } from './ingest.types';
-import { LesionRecord, ParsedRow, RowParser, RowParserFor } from './lesion-record';
-import { numberWithinBatch } from './lesion-numbering';
-import { EmbeddingService } from './embedding.service';
-import { samplesRowParser } from './samples-csv.parser';
+import { CsvRecord, readCsvRecords } from '../deeplesion/csv';
+import { CsvFormat, rowParserFor } from '../deeplesion/read-records';
+import { IngestJobEntity, IngestRowError } from '../ingest-jobs/ingest-job.entity';
+import { CheckedLesion, CsvSource, IngestRepository, resolveInside } from '../ingest-jobs/ingest.repository';
+import { CsvImporter, IngestJobView, IngestRequest, toJobView } from '../ingest-jobs/ingest.types';
+import { LesionRecord, ParsedRow, RowParser, RowParserFor } from '../deeplesion/lesion-record';
+import { EmbeddingService } from '../ingest-jobs/embedding.service';
 import { TagPredictionService } from '../tags/prediction/tag-prediction.service';
+import { numberWithinBatch } from '../deeplesion/lesion-numbering';
 import { VocabularyService } from '../tags/vocabulary.service';
 import { LesionsService } from '../lesions/lesions.service';
 import { IngestJobPayload } from '../jobs/job-payloads';
@@ -50,7 +49,7 @@ export interface StartedIngest {
 }
 
 @Injectable()
-export class IngestService implements OnModuleInit, OnApplicationBootstrap {
+export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvImporter {
   private readonly logger = new Logger('Ingest');
 
   constructor(
@@ -268,8 +267,8 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap {
     const imagesDir = await this.repository.guard(request.imagesDir, 'directory', { roots }).catch(refused(`Cannot read the images folder ${path.basename(request.imagesDir)}`));
     const window = request.huWindow ?? DEEPLESION_KEYSLICE_WINDOW;
     if (!(window.high > window.low)) throw new BadRequestException('huWindow must have high > low');
-    const parserFor = (header: CsvRecord): RowParserFor =>
-      request.format === 'samples' ? samplesRowParser(header, window) : deepLesionRowParser(header, { layout: request.format === 'deeplesion' ? 'png16' : 'gray8', window });
+    // DICOM formats never reach here (the archive importer takes them).
+    const parserFor = (header: CsvRecord): RowParserFor => rowParserFor(request.format as CsvFormat, header, window);
     const fingerprintSuffix = JSON.stringify([request.format, request.dataset, path.resolve(request.imagesDir), request.format === 'deeplesion' ? null : window]);
 
     const csv = await this.repository.openCsv(csvFile, maxCsvBytes).catch(refused(`Cannot read the CSV file ${csvName}`));

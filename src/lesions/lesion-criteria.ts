@@ -1,20 +1,10 @@
 import { DatasetScope, effectiveDatasets } from '../common/dataset-scope';
+import { LesionCriteria } from '../vector-index/lesion-meta';
 import { splitCode } from './lesion.view';
 import { checkCriteriaRanges, LesionCriteriaDto } from './lesions.dto';
 
-/** Structured criteria on a lesion, as the list query, the vector index filter and cohorts apply them. */
-export interface LesionCriteria {
-  coarseTypes?: number[];
-  sex?: 'M' | 'F';
-  ageMin?: number;
-  ageMax?: number;
-  diameterMinMm?: number;
-  diameterMaxMm?: number;
-  /** 1 train, 2 validation, 3 test. */
-  splits?: number[];
-  /** Only lesions of these datasets (sites); undefined: every dataset. */
-  datasets?: string[];
-}
+// The type is the index's (it filters on it); lesions builds it from requests, so its callers find it here too.
+export type { LesionCriteria };
 
 /**
  * The validated request criteria in storage terms (split names → codes), intersected with the

@@ -1,4 +1,4 @@
-import { COARSE_TYPES } from '../ingest/lesion-record';
+import { COARSE_TYPES } from '../deeplesion/coarse-types';
 import { SPLITS, SplitName } from './lesions.dto';
 import { LesionEntity } from './lesion.entities';
 

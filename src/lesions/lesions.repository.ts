@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, SelectQueryBuilder } from 'typeorm';
-import { LesionCriteria } from './lesion-criteria';
+import { LesionCriteria } from '../vector-index/lesion-meta';
 import { LesionEntity } from './lesion.entities';
 
 export interface LesionFilter extends LesionCriteria {

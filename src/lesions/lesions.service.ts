@@ -4,7 +4,7 @@ import { DatasetScope, effectiveDatasets, requireInScope, scopeAllows } from '..
 import { decodeDeepLesionPng, decodeGray8 } from '../imaging/decode';
 import { HuImage } from '../imaging/hu-image';
 import { parseWindow, renderPatchPng } from '../imaging/render-patch';
-import { COARSE_TYPES } from '../ingest/lesion-record';
+import { COARSE_TYPES } from '../deeplesion/coarse-types';
 import { LesionEntity } from './lesion.entities';
 import { criteriaFromDto } from './lesion-criteria';
 import { LesionFilterDto, PatchQueryDto } from './lesions.dto';

@@ -13,8 +13,8 @@ import {
 import { ChangeFeedService } from '../change-log/change-feed.service';
 import { ALL_DATASETS, DatasetScope } from '../common/dataset-scope';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { EmbeddingsRepository } from '../ingest/embeddings.repository';
-import { EmbeddingService, toPatchJob } from '../ingest/embedding.service';
+import { EmbeddingsRepository } from '../ingest-jobs/embeddings.repository';
+import { EmbeddingService, toPatchJob } from '../ingest-jobs/embedding.service';
 import { JOB_QUEUE, JobQueue } from '../jobs/job-queue.port';
 import { embeddingDim, manifestModalities } from '../ml/encoder-manifest';
 import { EncoderService, OpenModel } from '../ml/encoder.service';

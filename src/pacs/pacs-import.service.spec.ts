@@ -5,7 +5,7 @@ import { BadRequestException, BadGatewayException, NotFoundException, Unprocessa
 import { ArchiveImportService, FetchedImport } from '../archive/archive-import.service';
 import { loadConfig } from '../config/app-config';
 import { DicomJson, DicomWebService, InstanceRef, QidoQuery } from '../dicomweb/dicomweb.service';
-import { IngestJobView } from '../ingest/ingest.types';
+import { IngestJobView } from '../ingest-jobs/ingest.types';
 import { PacsCacheRepository } from './pacs-cache.repository';
 import { PacsImportService } from './pacs-import.service';
 

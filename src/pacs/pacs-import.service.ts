@@ -13,8 +13,7 @@ import { ArchiveImportService, ArchiveProgressListener, ArchiveSourceError } fro
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { isDicomUid } from '../dicomweb/dicom-uid';
 import { DicomJson, DicomWebService } from '../dicomweb/dicomweb.service';
-import { MAX_QUERY_STUDIES } from '../ingest/ingest.dto';
-import { DicomWebImporter, DicomWebImportRequest, IngestJobView } from '../ingest/ingest.types';
+import { DicomWebImporter, MAX_QUERY_STUDIES, DicomWebImportRequest, IngestJobView } from '../ingest-jobs/ingest.types';
 import { cacheName, studiesToEvict } from './pacs-cache';
 import { PacsCacheRepository } from './pacs-cache.repository';
 

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ArchiveModule } from '../archive/archive.module';
 import { DicomWebModule } from '../dicomweb/dicomweb.module';
-import { DICOMWEB_IMPORTER } from '../ingest/ingest.types';
+import { DICOMWEB_IMPORTER } from '../ingest-jobs/ingest.types';
 import { PacsCacheRepository } from './pacs-cache.repository';
 import { PacsImportService } from './pacs-import.service';
 

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the FHIR bundle is walked as plain JSON */
 import { Fhir } from 'fhir';
 import { buildFhirReport } from './fhir-report';
 import { fullReport } from './report-fixture.testing';

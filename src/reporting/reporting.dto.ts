@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
 import { OptionalNotNull } from '../common/bounded-input';
 import { FromPointDto } from '../detection/detection.dto';
-import { SOURCE_NAME } from '../dicomweb/dicomweb-sources';
+import { SOURCE_NAME } from '../config/dicomweb-sources';
 
 export const REPORT_FORMATS = ['dicom-sr', 'fhir'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

@@ -1,4 +1,4 @@
-import { parseCsv } from '../ingest/csv';
+import { parseCsv } from '../deeplesion/csv';
 import {
   COARSE_LESION_TYPE_NAMES,
   DEEPLESION_HU_OFFSET,

@@ -1,4 +1,4 @@
-import { parseCsv } from '../ingest/csv';
+import { parseCsv } from '../deeplesion/csv';
 import { decode } from 'fast-png';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { GrowthModule } from '../growth/growth.module';
-import { IngestModule } from '../ingest/ingest.module';
 import { TagsModule } from '../tags/tags.module';
 import { SampleDatasetRepository } from './sample-dataset.repository';
 import { SampleService } from './sample.service';
 
 @Module({
-  imports: [IngestModule, TagsModule, GrowthModule],
+  imports: [TagsModule, GrowthModule],
   providers: [SampleDatasetRepository, SampleService],
   exports: [SampleService],
 })

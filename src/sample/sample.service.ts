@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { GrowthRepository } from '../growth/growth.repository';
-import { IngestService } from '../ingest/ingest.service';
-import { IngestJobView } from '../ingest/ingest.types';
+import { CSV_IMPORTER, CsvImporter, IngestJobView } from '../ingest-jobs/ingest.types';
 import { LesionTagsService } from '../tags/lesion-tags.service';
 import { planSampleDataset } from './phantom';
 import { phantomReport } from './phantom-report';
@@ -17,7 +17,7 @@ export class SampleService {
 
   constructor(
     private readonly files: SampleDatasetRepository,
-    private readonly ingest: IngestService,
+    private readonly moduleRef: ModuleRef,
     private readonly tags: LesionTagsService,
     private readonly studyDates: GrowthRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -44,7 +44,9 @@ export class SampleService {
   /** Generates the sample if absent and imports it unless this exact sample was imported before. */
   async ensureIngested(): Promise<IngestJobView> {
     const { csvPath, imagesDir } = await this.ensureGenerated();
-    const { job, alreadyDone } = await this.ingest.runUnlessDone({ format: 'deeplesion', csvPath, imagesDir, dataset: SAMPLE_DATASET, pathsFrom: 'operator' });
+    // The CSV importer (src/ingest) sits above the sample: reached through its port, found in the app.
+    const importer = this.moduleRef.get<CsvImporter>(CSV_IMPORTER, { strict: false });
+    const { job, alreadyDone } = await importer.runUnlessDone({ format: 'deeplesion', csvPath, imagesDir, dataset: SAMPLE_DATASET, pathsFrom: 'operator' });
     this.logger.log(
       alreadyDone
         ? `Sample archive already imported (${job.importedRows} lesions)`

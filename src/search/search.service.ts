@@ -12,8 +12,8 @@ import { TagPredictionService } from '../tags/prediction/tag-prediction.service'
 import { TagQueryInterpretation, TagQueryService } from '../tags/query/tag-query.service';
 import { UploadDecoder } from '../uploads/upload-decoder.service';
 import { ReferencedSliceService, ReferenceFindings } from '../dicomweb/referenced-slice.service';
-import { BoxPlace, followUpScore } from './follow-up-score';
-import { explainMatch, MatchExplanation, QueryFacts, rerankScore } from './match-explanation';
+import { BoxPlace, followUpScore } from '../vector-index/follow-up-score';
+import { explainMatch, MatchExplanation, QueryFacts, rerankScore } from '../vector-index/match-explanation';
 import { SimilarQuery, SimilarRanking } from './similar-query';
 import { FeedbackTokens } from './feedback-tokens';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { bytesToVector } from '../ingest/embeddings.repository';
+import { bytesToVector } from './vector-codec';
 import { LesionMeta } from './lesion-meta';
 
 export interface SnapshotRecord {

@@ -1,5 +1,3 @@
-import { LesionCriteria } from '../lesions/lesion-criteria';
-
 /** What a search filter or re-ranking needs to know of an indexed lesion, kept in memory by label. */
 export interface LesionMeta {
   label: number;
@@ -14,6 +12,23 @@ export interface LesionMeta {
   longAxisMm: number | null;
   split: number | null;
   location: [number, number, number] | null;
+}
+
+/**
+ * Structured criteria on a lesion, as the list query, the vector index filter and cohorts apply them. Owned here, by the index
+ * that filters on them; lesions and cohorts build them from requests.
+ */
+export interface LesionCriteria {
+  coarseTypes?: number[];
+  sex?: 'M' | 'F';
+  ageMin?: number;
+  ageMax?: number;
+  diameterMinMm?: number;
+  diameterMaxMm?: number;
+  /** 1 train, 2 validation, 3 test. */
+  splits?: number[];
+  /** Only lesions of these datasets (sites); undefined: every dataset. */
+  datasets?: string[];
 }
 
 export interface SearchFilter extends LesionCriteria {

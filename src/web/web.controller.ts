@@ -4,6 +4,7 @@ import { Controller, Get, NotFoundException, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticatedKey, CurrentKey, Public } from '../auth/auth.decorators';
+import { coarseTypesModule } from '../deeplesion/coarse-types';
 import { findWebRoot, resolveWebFile, WEB_CONTENT_TYPES } from './web-assets';
 
 /**
@@ -22,6 +23,15 @@ export class WebController {
   @Get()
   index(@Req() req: FastifyRequest, @Res() res: FastifyReply): void {
     this.send(req, res, path.join(this.root, 'index.html'));
+  }
+
+  /** The coarse-type table as a module for the page's filters, from src/deeplesion: the page keeps no copy. */
+  @Get('ui/js/coarse-types.js')
+  coarseTypes(@Res() res: FastifyReply): void {
+    void res.header('Content-Type', WEB_CONTENT_TYPES['.js']);
+    void res.header('Cache-Control', 'no-cache');
+    void res.header('X-Content-Type-Options', 'nosniff');
+    void res.status(200).send(coarseTypesModule());
   }
 
   // Fastify's wildcard (the Express form was ui/*path); the prefix exclusion in app.setup matches it.

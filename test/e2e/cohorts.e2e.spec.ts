@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { covers } from '../helpers/route-coverage';
-import { bearer, createSampleApp, SampleApp, TestApp } from '../helpers/test-app';
+import { bearer, createSampleApp, SampleApp } from '../helpers/test-app';
 
 describe('cohorts: saved definitions, counts, versions, streamed export (e2e)', () => {
   let t: SampleApp;

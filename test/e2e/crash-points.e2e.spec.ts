@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import type { CrashPoint } from '../../src/common/crash-point';
-import { IngestRepository } from '../../src/ingest/ingest.repository';
+import { IngestRepository } from '../../src/ingest-jobs/ingest.repository';
 import { FixtureLesion, writeDeepLesionFixture } from '../helpers/fixtures';
 import { createTestDatabase } from '../helpers/database';
 import { bearer, createTestApp, SHARED_DIR, TEST_MODELS_DIR, TestApp, waitFor } from '../helpers/test-app';

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { PatientStudy, writeGsps, writeImage, writeSr } from '../../src/archive/archive-writer.testing';
 import { filePathKey } from '../../src/deid/pseudonym';
 import { decodePng16ToHu } from '../../src/imaging/png16';
-import { IngestRepository } from '../../src/ingest/ingest.repository';
+import { IngestRepository } from '../../src/ingest-jobs/ingest.repository';
 import { captureOutput, downsampledRealSlices, leaksIn, runCli } from '../helpers/identifying-study';
 import { covers } from '../helpers/route-coverage';
 import { bearer, createTestApp, SHARED_DIR, TEST_MODELS_DIR, TestApp, waitFor } from '../helpers/test-app';

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { AuthService } from '../../src/auth/auth.service';
-import { bearer, createSampleApp, SampleApp, TestApp } from '../helpers/test-app';
+import { bearer, createSampleApp, SampleApp } from '../helpers/test-app';
 
 /**
  * Issue 13, items 4 and 6: input that used to answer 500 (NUL, invalid UTF-8, numbers beyond the

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decode } from 'fast-png';
-import { parseCsv } from '../../src/ingest/csv';
+import { parseCsv } from '../../src/deeplesion/csv';
 import { SampleService } from '../../src/sample/sample.service';
 import { covers } from '../helpers/route-coverage';
 import { bearer, createTestApp, TestApp } from '../helpers/test-app';

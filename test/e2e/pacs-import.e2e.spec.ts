@@ -8,7 +8,7 @@ import { describeWithOrthanc, freePort, OrthancServer, startOrthanc } from '../h
 import { captureOutput, downsampledRealSlices, leaksIn, runCli } from '../helpers/identifying-study';
 import { covers } from '../helpers/route-coverage';
 import { AuthService } from '../../src/auth/auth.service';
-import { IngestRepository } from '../../src/ingest/ingest.repository';
+import { IngestRepository } from '../../src/ingest-jobs/ingest.repository';
 import { bearer, createTestApp, SHARED_DIR, TEST_MODELS_DIR, TestApp, waitFor } from '../helpers/test-app';
 
 const SAMPLES = path.join(SHARED_DIR, 'data/deeplesion-samples');

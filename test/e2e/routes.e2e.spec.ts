@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import type { Response } from 'supertest';
 import { VectorIndexService } from '../../src/vector-index/vector-index.service';
 import { covers } from '../helpers/route-coverage';
-import { bearer, createSampleApp, SampleApp, TestApp, waitFor } from '../helpers/test-app';
+import { bearer, createSampleApp, SampleApp, waitFor } from '../helpers/test-app';
 
 /**
  * Routes the feature suites try only half: each with a success whose body is checked against the

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { SampleService } from '../../src/sample/sample.service';
 import { HnswRepository } from '../../src/vector-index/hnsw.repository';

@@ -25,6 +25,15 @@ describe('web UI files (e2e)', () => {
     expect((await t.http().get('/ui/favicon.svg').expect(200)).headers['content-type']).toBe('image/svg+xml');
   });
 
+  it('serves the coarse-type table to the page from the server, as the API names them plus the labels the page shows', async () => {
+    const res = await t.http().get('/ui/js/coarse-types.js').expect(200);
+    expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    const table = JSON.parse(res.text.slice(res.text.indexOf('['), res.text.lastIndexOf(']') + 1));
+    expect(table).toContainEqual({ code: 7, name: 'soft tissue' });
+    expect(table.map((t: { code: number }) => t.code)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, -1]);
+    expect(res.text).toContain('export const COARSE_TYPES = ');
+  });
+
   it('serves nothing outside web/ and no unknown file types', async () => {
     await t.http().get('/ui/..%2Fpackage.json').expect(404);
     await t.http().get('/ui/%2E%2E/%2E%2E/package.json').expect(404);

@@ -25,6 +25,7 @@ const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-fi
 
 function loadPlaywright(): typeof import('playwright-core') | null {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional: the browser test skips without it
     return require('playwright-core');
   } catch {
     return null;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encode } from 'fast-png';
-import { DL_INFO_COLUMNS } from '../../src/ingest/deeplesion-csv.parser';
+import { DL_INFO_COLUMNS } from '../../src/deeplesion/deeplesion-csv.parser';
 
 export const DL_HEADER = DL_INFO_COLUMNS.join(',');
 

@@ -18,7 +18,6 @@ export function orthancMissingReason(): string | null {
 export function describeWithOrthanc(name: string, body: () => void): void {
   const missing = orthancMissingReason();
   if (missing) {
-    // eslint-disable-next-line no-console
     console.warn(`Skipping "${name}": ${missing}`);
     describe.skip(name, body);
   } else {

@@ -1,10 +1,10 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
-import { parseCsv } from '../../src/ingest/csv';
-import { parseDeepLesionCsv } from '../../src/ingest/deeplesion-csv.parser';
-import { CheckedLesion, IngestRepository } from '../../src/ingest/ingest.repository';
-import { numberWithinBatch } from '../../src/ingest/lesion-numbering';
-import { LesionRecord } from '../../src/ingest/lesion-record';
+import { parseCsv } from '../../src/deeplesion/csv';
+import { parseDeepLesionCsv } from '../../src/deeplesion/deeplesion-csv.parser';
+import { CheckedLesion, IngestRepository } from '../../src/ingest-jobs/ingest.repository';
+import { numberWithinBatch } from '../../src/deeplesion/lesion-numbering';
+import { LesionRecord } from '../../src/deeplesion/lesion-record';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
 import { DL_HEADER, dlInfoRow, FixtureLesion } from '../helpers/fixtures';
 

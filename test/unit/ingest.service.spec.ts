@@ -1,9 +1,9 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { ALL_DATASETS, scopeOf } from '../../src/common/dataset-scope';
 import { AppConfig } from '../../src/config/app-config';
-import { EmbeddingService } from '../../src/ingest/embedding.service';
-import { IngestJobEntity } from '../../src/ingest/ingest-job.entity';
-import { IngestRepository } from '../../src/ingest/ingest.repository';
+import { EmbeddingService } from '../../src/ingest-jobs/embedding.service';
+import { IngestJobEntity } from '../../src/ingest-jobs/ingest-job.entity';
+import { IngestRepository } from '../../src/ingest-jobs/ingest.repository';
 import { IngestService } from '../../src/ingest/ingest.service';
 import { JobQueue } from '../../src/jobs/job-queue.port';
 import { LesionsService } from '../../src/lesions/lesions.service';

@@ -53,17 +53,6 @@ export const fmt = {
   int: (v) => (v === null || v === undefined ? '–' : Number(v).toLocaleString('en')),
 };
 
-export const COARSE_TYPES = [
-  { code: 1, name: 'bone' },
-  { code: 2, name: 'abdomen' },
-  { code: 3, name: 'mediastinum' },
-  { code: 4, name: 'liver' },
-  { code: 5, name: 'lung' },
-  { code: 6, name: 'kidney' },
-  { code: 7, name: 'soft tissue' },
-  { code: 8, name: 'pelvis' },
-  { code: -1, name: 'unlabelled' },
-];
 export const SPLITS = ['train', 'val', 'test'];
 
 /**

@@ -1,5 +1,6 @@
 // The structured filter panel shared by search and the cohort builder.
-import { COARSE_TYPES, SPLITS, h } from './dom.js';
+import { COARSE_TYPES } from './coarse-types.js';
+import { SPLITS, h } from './dom.js';
 
 /**
  * Builds the filter controls; `onChange()` fires on every edit. `get()` returns

@@ -1,6 +1,6 @@
 /** The phantom's public types and constants (tissues, series, cases) and how lesions grow between studies. */
-import { DL_INFO_COLUMNS } from '../../ingest/deeplesion-csv.parser';
-import { COARSE_TYPES } from '../../ingest/lesion-record';
+import { DL_INFO_COLUMNS } from '../../deeplesion/deeplesion-csv.parser';
+import { COARSE_TYPES } from '../../deeplesion/coarse-types';
 import { Prng } from '../prng';
 import type { PatientAnatomy } from './geometry';
 

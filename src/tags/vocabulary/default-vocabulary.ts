@@ -1,3 +1,4 @@
+import { COARSE_TYPE_TABLE } from '../../deeplesion/coarse-types';
 import { TermClass, VocabularyTerm } from './vocabulary';
 import { linkTerms } from './vocabulary-links';
 
@@ -181,14 +182,5 @@ export const DEFAULT_VOCABULARY: readonly VocabularyTerm[] = build([
   ['attribute', ATTRIBUTES],
 ]);
 
-/** DeepLesion's coarse lesion type (DL_info.csv Coarse_lesion_type 1..8) as the term it implies. */
-export const COARSE_TYPE_TERMS: Readonly<Record<number, string>> = {
-  1: 'bone',
-  2: 'abdomen',
-  3: 'mediastinum',
-  4: 'liver',
-  5: 'lung',
-  6: 'kidney',
-  7: 'soft tissue',
-  8: 'pelvis',
-};
+/** DeepLesion's coarse lesion type (DL_info.csv Coarse_lesion_type 1..8) as the term it implies: its label in the one table. */
+export const COARSE_TYPE_TERMS: Readonly<Record<number, string>> = Object.fromEntries(COARSE_TYPE_TABLE.filter((t) => t.code > 0).map((t) => [t.code, t.label]));

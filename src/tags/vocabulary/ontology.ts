@@ -94,7 +94,6 @@ export const IMPORT_MODES: readonly ImportMode[] = ['merge', 'replace'];
  * the others are listed in `removed`.
  */
 export function mergeVocabularies(stored: readonly VocabularyTerm[], incoming: readonly VocabularyTerm[], mode: ImportMode = 'merge'): MergedVocabulary {
-  const incomingNames = new Set(incoming.map((t) => t.name));
   // Names first: an imported name belongs to its term even when another imported term lists it as a synonym.
   const claimedBy = new Map<string, string>(incoming.map((t) => [t.name, t.name]));
   for (const t of incoming) for (const form of t.synonyms) if (!claimedBy.has(form)) claimedBy.set(form, t.name);

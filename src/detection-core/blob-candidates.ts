@@ -86,7 +86,10 @@ export class IntegralImage {
 export function bodyMidline(body: Uint8Array, width: number): number {
   let sum = 0;
   let n = 0;
-  for (let i = 0; i < body.length; i++) if (body[i]) (sum += i % width), n++;
+  for (let i = 0; i < body.length; i++) if (body[i]) {
+    sum += i % width;
+    n++;
+  }
   return n ? sum / n : width / 2;
 }
 
@@ -209,8 +212,11 @@ export function discRingStats(img: Float32Array, width: number, height: number, 
     for (let x = x0; x <= x1; x += step) {
       const d2 = dy2 + (x - cx) * (x - cx);
       const v = img[row + x];
-      if (d2 <= rIn2) (n1++, (s1 += v), (q1 += v * v));
-      else if (d2 >= r02 && d2 <= r12 && (!ringMask || ringMask[row + x])) {
+      if (d2 <= rIn2) {
+        n1++;
+        s1 += v;
+        q1 += v * v;
+      } else if (d2 >= r02 && d2 <= r12 && (!ringMask || ringMask[row + x])) {
         n2++;
         s2 += v;
         q2 += v * v;
@@ -301,7 +307,10 @@ export function refineBox(
       const d = Math.hypot(x - c.x, y - c.y);
       if (d <= R && c.polarity * (smoothed[y * width + x] - mid) > 0) {
         mask[(y - y0) * w + (x - x0)] = 1;
-        if (d <= core && d < seedD) (seed = (y - y0) * w + (x - x0)), (seedD = d);
+        if (d <= core && d < seedD) {
+          seed = (y - y0) * w + (x - x0);
+          seedD = d;
+        }
       }
     }
   }

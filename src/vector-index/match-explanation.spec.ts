@@ -1,4 +1,4 @@
-import { LesionMeta } from '../vector-index/lesion-meta';
+import { LesionMeta } from './lesion-meta';
 import { explainMatch, rerankScore } from './match-explanation';
 
 const hit: LesionMeta = { label: 1, lesionId: 2, patientId: 3, studyId: 4, dataset: 'synthetic-sample', coarseType: 4, sex: 'F', ageYears: 60, longAxisMm: 20, split: 1, location: [0.5, 0.5, 0.5] };

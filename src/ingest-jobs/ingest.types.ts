@@ -70,7 +70,7 @@ export function toJobView(job: IngestJobEntity): IngestJobView {
 
 /**
  * The DICOM folder importer (src/archive), reached by the ingest route without ingest importing it:
- * archive is built on ingest's jobs and embeddings, so the dependency points from archive to ingest.
+ * archive is built on these jobs and embeddings (src/ingest-jobs), below both.
  */
 export const DICOM_IMPORTER = Symbol('DICOM_IMPORTER');
 
@@ -78,6 +78,9 @@ export interface DicomImporter {
   /** Starts here without a shared queue; with one, queues the job for a worker (status 'queued'). */
   submit(request: { dir: string; annotations?: string; dataset: string; pathsFrom: 'api' | 'operator' }): Promise<{ job: IngestJobView }>;
 }
+
+/** A dicomweb query may find at most this many studies (src/pacs refuses more). */
+export const MAX_QUERY_STUDIES = 100;
 
 /** The PACS importer (src/pacs), reached by the ingest route as DICOM_IMPORTER is. */
 export const DICOMWEB_IMPORTER = Symbol('DICOMWEB_IMPORTER');
@@ -92,4 +95,15 @@ export interface DicomWebImportRequest {
 
 export interface DicomWebImporter {
   start(request: DicomWebImportRequest): Promise<{ job: IngestJobView }>;
+}
+
+/**
+ * The CSV importer (src/ingest), reached by the sample (src/sample) to import the archive it generates
+ * without importing src/ingest: the sample sits below the importers.
+ */
+export const CSV_IMPORTER = Symbol('CSV_IMPORTER');
+
+export interface CsvImporter {
+  /** Imports unless this exact source was imported before (then `alreadyDone`, and the earlier job). */
+  runUnlessDone(request: IngestRequest): Promise<{ job: IngestJobView; alreadyDone: boolean }>;
 }

@@ -59,18 +59,6 @@ export function overlongRow(record: CsvRecord): ParsedRow | null {
   return record.error ? { ok: false, line: record.line, message: record.error } : null;
 }
 
-export const COARSE_TYPES: Record<number, string> = {
-  1: 'bone',
-  2: 'abdomen',
-  3: 'mediastinum',
-  4: 'liver',
-  5: 'lung',
-  6: 'kidney',
-  7: 'soft_tissue',
-  8: 'pelvis',
-  [-1]: 'unlabelled',
-};
-
 /** Field-level parse failure; the row parser turns it into a reported, skipped row. */
 export class RowError extends Error {}
 

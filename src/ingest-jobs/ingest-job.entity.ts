@@ -1,6 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { CsvFormat } from '../deeplesion/read-records';
 
-export type IngestFormat = 'deeplesion' | 'keyslice8' | 'samples' | 'dicom' | 'dicomweb';
+/** The CSV formats, a DICOM folder, a PACS (DICOMweb). */
+export type IngestFormat = CsvFormat | 'dicom' | 'dicomweb';
 /** queued: waiting for a worker (REDIS_URL set); interrupted: cut off by a stop, resumed by a re-run. */
 export type IngestJobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'interrupted';
 

@@ -12,7 +12,10 @@ export function simplifyClosedPolygon(points: readonly Point[], tolerance: numbe
   let farD = -1;
   for (let i = 1; i < n; i++) {
     const d = (points[i].x - points[0].x) ** 2 + (points[i].y - points[0].y) ** 2;
-    if (d > farD) (farD = d), (far = i);
+    if (d > farD) {
+      farD = d;
+      far = i;
+    }
   }
   const keep = new Uint8Array(n);
   keep[0] = 1;
@@ -32,7 +35,10 @@ export function simplifyClosedPolygon(points: readonly Point[], tolerance: numbe
     let worstD = -1;
     for (let i = a + 1; i < b; i++) {
       const d = distanceToSegment(at(i), pa, pb);
-      if (d > worstD) (worstD = d), (worst = i);
+      if (d > worstD) {
+        worstD = d;
+        worst = i;
+      }
     }
     if (worstD > tolerance) {
       keep[worst % n] = 1;

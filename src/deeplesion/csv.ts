@@ -132,3 +132,10 @@ export async function* readCsvRecords(chunks: AsyncIterable<Buffer>, maxRecordLe
   for await (const chunk of chunks) yield* parser.push(decoder.write(chunk));
   yield* parser.end(decoder.end());
 }
+
+/** A CSV field: quoted when it holds a comma, quote or line break (RFC 4180); numbers to 3 decimals. */
+export function csvField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'number' ? (Number.isInteger(value) ? String(value) : String(Math.round(value * 1000) / 1000)) : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

@@ -10,7 +10,7 @@ import { AppConfig } from '../config/app-config';
 import { resolveDatabase } from '../database/database-bootstrap';
 import { IngestService } from '../ingest/ingest.service';
 import { SampleService } from '../sample/sample.service';
-import { formatGrowthReport, GrowthEvalService } from './growth-eval.service';
+import { formatGrowthReport, GrowthEvalService } from '../growth/growth-eval.service';
 
 /**
  * The real samples' CSV has boxes but no pixel spacing or RECIST diameters. Their long axis is taken

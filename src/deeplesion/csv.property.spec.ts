@@ -1,6 +1,5 @@
 import fc from 'fast-check';
-import { csvField } from '../cohorts/cohort-export';
-import { parseCsv } from './csv';
+import { csvField, parseCsv } from './csv';
 
 // Property tests (fast-check) with a fixed seed: the same cases on every run; a failure prints its counterexample.
 const RUNS = { seed: 20240613, numRuns: 300 };

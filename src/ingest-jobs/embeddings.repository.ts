@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { EncoderManifest } from '../ml/encoder-manifest';
+import { bytesToVector, vectorToBytes } from '../vector-index/vector-codec';
 
 /** A lesion as the embedder needs it: where its slices are and where the box is. */
 export interface LesionToEmbed {
@@ -88,7 +89,7 @@ export class EmbeddingsRepository {
          SELECT lesion_id, $1, vector FROM unnest($2::int[], $3::bytea[]) AS t(lesion_id, vector)
        ON CONFLICT (model_id, lesion_id) DO UPDATE SET vector = EXCLUDED.vector, created_at = now()
        RETURNING label::int AS label`,
-      [modelId, rows.map((r) => r.lesionId), rows.map((r) => Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength))],
+      [modelId, rows.map((r) => r.lesionId), rows.map((r) => vectorToBytes(r.vector))],
     );
     return saved.map((r) => r.label);
   }
@@ -97,11 +98,4 @@ export class EmbeddingsRepository {
     const rows: { vector: Buffer }[] = await this.dataSource.query(`SELECT vector FROM lesion_embedding WHERE model_id = $1 AND lesion_id = $2`, [modelId, lesionId]);
     return rows.length ? bytesToVector(rows[0].vector) : null;
   }
-}
-
-/** bytea (little-endian float32) → Float32Array, copied so it owns aligned memory. */
-export function bytesToVector(bytes: Buffer): Float32Array {
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  return new Float32Array(copy.buffer);
 }

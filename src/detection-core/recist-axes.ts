@@ -33,7 +33,11 @@ export function recistAxes(polygon: readonly Point[], tolerance = SHORT_AXIS_TOL
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       const d = (polygon[i].x - polygon[j].x) ** 2 + (polygon[i].y - polygon[j].y) ** 2;
-      if (d > best) (best = d), (ia = i), (ib = j);
+      if (d > best) {
+        best = d;
+        ia = i;
+        ib = j;
+      }
     }
   }
   const a = polygon[ia];

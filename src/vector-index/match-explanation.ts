@@ -1,4 +1,4 @@
-import { LesionMeta } from '../vector-index/lesion-meta';
+import { LesionMeta } from './lesion-meta';
 
 /** Why a hit matched: comparable facts between the query and the hit. */
 export interface MatchExplanation {

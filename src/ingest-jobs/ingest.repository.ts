@@ -7,8 +7,8 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { GuardedPath, GuardOptions, guardPath, openGuardedFile, PathKind, readChunks, realRoots } from '../common/path-guard';
 import { ImageHeader, readImageHeader } from '../imaging/image-header';
 import { IngestJobEntity, IngestJobStatus, IngestRowError } from './ingest-job.entity';
-import { LesionRecord } from './lesion-record';
-import { offsetByEarlierBatches } from './lesion-numbering';
+import { LesionRecord } from '../deeplesion/lesion-record';
+import { offsetByEarlierBatches } from '../deeplesion/lesion-numbering';
 import { crashPoint } from '../common/crash-point';
 
 /** A record whose image was found and checked, with absolute paths resolved. */

@@ -23,7 +23,7 @@ export const LUNG_HU = -400;
 const LUNG_PART_PX = 3000;
 
 /** 4-connected component labels of `mask` (0 = background); returns labels and each label's size. */
-export function labelComponents(mask: Uint8Array, width: number, height: number): { labels: Int32Array; sizes: number[] } {
+export function labelComponents(mask: Uint8Array, width: number, _height: number): { labels: Int32Array; sizes: number[] } {
   const labels = new Int32Array(mask.length);
   const sizes = [0];
   const stack = new Int32Array(mask.length);
@@ -38,10 +38,22 @@ export function labelComponents(mask: Uint8Array, width: number, height: number)
       const p = stack[--top];
       size++;
       const x = p % width;
-      if (x > 0 && mask[p - 1] && !labels[p - 1]) (labels[p - 1] = next), (stack[top++] = p - 1);
-      if (x < width - 1 && mask[p + 1] && !labels[p + 1]) (labels[p + 1] = next), (stack[top++] = p + 1);
-      if (p >= width && mask[p - width] && !labels[p - width]) (labels[p - width] = next), (stack[top++] = p - width);
-      if (p < mask.length - width && mask[p + width] && !labels[p + width]) (labels[p + width] = next), (stack[top++] = p + width);
+      if (x > 0 && mask[p - 1] && !labels[p - 1]) {
+        labels[p - 1] = next;
+        stack[top++] = p - 1;
+      }
+      if (x < width - 1 && mask[p + 1] && !labels[p + 1]) {
+        labels[p + 1] = next;
+        stack[top++] = p + 1;
+      }
+      if (p >= width && mask[p - width] && !labels[p - width]) {
+        labels[p - width] = next;
+        stack[top++] = p - width;
+      }
+      if (p < mask.length - width && mask[p + width] && !labels[p + width]) {
+        labels[p + width] = next;
+        stack[top++] = p + width;
+      }
     }
     sizes.push(size);
     next++;
@@ -59,7 +71,10 @@ export function componentAt(mask: Uint8Array, width: number, height: number, see
     const p = stack.pop()!;
     const x = p % width;
     const visit = (q: number) => {
-      if (mask[q] && !out[q]) (out[q] = 1), stack.push(q);
+      if (mask[q] && !out[q]) {
+        out[q] = 1;
+        stack.push(q);
+      }
     };
     if (x > 0) visit(p - 1);
     if (x < width - 1) visit(p + 1);
@@ -74,10 +89,19 @@ export function fillHoles(mask: Uint8Array, width: number, height: number): Uint
   const outside = new Uint8Array(mask.length);
   const stack: number[] = [];
   const seed = (p: number) => {
-    if (!mask[p] && !outside[p]) (outside[p] = 1), stack.push(p);
+    if (!mask[p] && !outside[p]) {
+      outside[p] = 1;
+      stack.push(p);
+    }
   };
-  for (let x = 0; x < width; x++) seed(x), seed((height - 1) * width + x);
-  for (let y = 0; y < height; y++) seed(y * width), seed(y * width + width - 1);
+  for (let x = 0; x < width; x++) {
+    seed(x);
+    seed((height - 1) * width + x);
+  }
+  for (let y = 0; y < height; y++) {
+    seed(y * width);
+    seed(y * width + width - 1);
+  }
   while (stack.length) {
     const p = stack.pop()!;
     const x = p % width;
@@ -215,7 +239,10 @@ export function bodyMasks(hu: Float32Array, width: number, height: number): Body
   const lung = new Uint8Array(hu.length);
   let lungArea = 0;
   for (let i = 0; i < hu.length; i++) {
-    if (lungParts.labels[i] && lungParts.sizes[lungParts.labels[i]] > minPart) (lung[i] = 1), lungArea++;
+    if (lungParts.labels[i] && lungParts.sizes[lungParts.labels[i]] > minPart) {
+      lung[i] = 1;
+      lungArea++;
+    }
   }
   const notLung = new Uint8Array(hu.length);
   for (let i = 0; i < hu.length; i++) notLung[i] = lung[i] ? 0 : 1;

@@ -74,7 +74,10 @@ export function pointToBox(hu: Float32Array, width: number, height: number, mask
       if (d <= R && masks.body[y * width + x] && polarity * (fit[y * width + x] - mid) > 0) {
         const k = (y - y0) * w + (x - x0);
         mask[k] = 1;
-        if (d < seedD && d <= Math.max(0.5 * r, 1.5)) (seed = k), (seedD = d);
+        if (d < seedD && d <= Math.max(0.5 * r, 1.5)) {
+          seed = k;
+          seedD = d;
+        }
       }
     }
   }
@@ -159,7 +162,11 @@ export function regionAxes(pts: number[]): { long: number; short: number; angle:
     for (let j = i + 1; j < hull.length; j++) {
       const dx = hull[j][0] - hull[i][0], dy = hull[j][1] - hull[i][1];
       const d = Math.hypot(dx, dy);
-      if (d > long) (long = d), (ax = dx / d), (ay = dy / d);
+      if (d > long) {
+        long = d;
+        ax = dx / d;
+        ay = dy / d;
+      }
     }
   }
   let lo = Infinity, hi = -Infinity;

@@ -1,5 +1,5 @@
 import { explainMatch, MatchExplanation, QueryFacts, rerankScore } from './match-explanation';
-import { LesionMeta } from '../vector-index/lesion-meta';
+import { LesionMeta } from './lesion-meta';
 
 /** Where a lesion's box sits: its centre, as a fraction of the image's width and height. */
 export interface BoxPlace {
