@@ -23,9 +23,7 @@ const LAYERS = {
   entry: ['cli', 'web'],
 };
 
-const folderElements = Object.entries(LAYERS).flatMap(([type, folders]) =>
-  folders.map((folder) => ({ type, pattern: `src/${folder}` })),
-);
+const folderElements = Object.entries(LAYERS).flatMap(([type, folders]) => folders.map((folder) => ({ type, pattern: `src/${folder}` })));
 
 const allow = (from, to) => ({ from: { element: { type: from } }, allow: { to: { element: { types: { anyOf: to } } } } });
 
@@ -74,10 +72,7 @@ export default tseslint.config(
       'boundaries/include': ['src/**/*.ts'],
       // The app's composition files import every feature by design; they are entry points, not an element.
       'boundaries/ignore': ['src/main.ts', 'src/app.module.ts', 'src/app.setup.ts'],
-      'boundaries/elements': [
-        { type: 'database', pattern: 'src/database' },
-        ...folderElements,
-      ],
+      'boundaries/elements': [{ type: 'database', pattern: 'src/database' }, ...folderElements],
     },
     rules: {
       'boundaries/dependencies': ['error', { default: 'disallow', policies: LAYER_POLICIES }],

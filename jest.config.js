@@ -5,7 +5,11 @@
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 // onnxruntime-node checks `instanceof Float32Array` across V8 realms; this environment shares the
 // main realm's typed arrays with the tests (see the file's comment).
-const common = { transform: { '^.+\\.ts$': tsJest }, testEnvironment: '<rootDir>/src/ml/onnx/ort-jest-environment.js', moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = {
+  transform: { '^.+\\.ts$': tsJest },
+  testEnvironment: '<rootDir>/src/ml/onnx/ort-jest-environment.js',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
 module.exports = {
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
@@ -13,7 +17,7 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
     // The lint rules' own proofs (a wrong import is refused); each runs ESLint in a child process.
     { ...common, displayName: 'lint', testMatch: ['<rootDir>/test/lint/**/*.spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/helpers/slow-timeout.ts'] },
-    { ...common, displayName: 'medium', testMatch: ['<rootDir>/test/medium/**/*.spec.ts'] , setupFilesAfterEnv: ['<rootDir>/test/helpers/slow-timeout.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] , setupFilesAfterEnv: ['<rootDir>/test/helpers/slow-timeout.ts'] },
+    { ...common, displayName: 'medium', testMatch: ['<rootDir>/test/medium/**/*.spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/helpers/slow-timeout.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/helpers/slow-timeout.ts'] },
   ],
 };

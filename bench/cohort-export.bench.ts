@@ -84,7 +84,9 @@ async function main(): Promise<void> {
       const got = await download(`http://127.0.0.1:${port}/api/v1/cohorts/${created.cohort.id}/export?format=${format}`, key);
       const seconds = (performance.now() - t0) / 1000;
       const peak = s.stop();
-      rows.push(`| streamed ${format.toUpperCase()} (ours) | ${(members / seconds).toFixed(0)} | ${(got.bytes / 2 ** 20).toFixed(0)} MiB | ${((peak - before) / 2 ** 20).toFixed(0)} MiB | ${(peak / 2 ** 20).toFixed(0)} MiB |`);
+      rows.push(
+        `| streamed ${format.toUpperCase()} (ours) | ${(members / seconds).toFixed(0)} | ${(got.bytes / 2 ** 20).toFixed(0)} MiB | ${((peak - before) / 2 ** 20).toFixed(0)} MiB | ${(peak / 2 ** 20).toFixed(0)} MiB |`,
+      );
       console.log(rows[rows.length - 1], got.lines);
     }
     // Baseline: one query for every member with its tags, serialised in memory, as a naive endpoint would.
@@ -92,9 +94,11 @@ async function main(): Promise<void> {
     const before = process.memoryUsage().rss;
     const s = sampler();
     const t0 = performance.now();
-    const all = await app.get(DataSource).query(
-      `SELECT l.*, (SELECT string_agg(v.name || ':' || t.confidence || ':' || t.source, '|') FROM lesion_tag t JOIN vocabulary_term v ON v.id = t.term_id WHERE t.lesion_id = l.id AND NOT t.rejected) AS tags FROM lesion l ORDER BY l.id`,
-    );
+    const all = await app
+      .get(DataSource)
+      .query(
+        `SELECT l.*, (SELECT string_agg(v.name || ':' || t.confidence || ':' || t.source, '|') FROM lesion_tag t JOIN vocabulary_term v ON v.id = t.term_id WHERE t.lesion_id = l.id AND NOT t.rejected) AS tags FROM lesion l ORDER BY l.id`,
+      );
     const read = (performance.now() - t0) / 1000;
     let size: string;
     try {
@@ -105,7 +109,9 @@ async function main(): Promise<void> {
     }
     const seconds = (performance.now() - t0) / 1000;
     const peak = s.stop();
-    rows.push(`| buffered JSON (baseline) | ${(members / seconds).toFixed(0)} | ${size} | ${((peak - before) / 2 ** 20).toFixed(0)} MiB | ${(peak / 2 ** 20).toFixed(0)} MiB |`);
+    rows.push(
+      `| buffered JSON (baseline) | ${(members / seconds).toFixed(0)} | ${size} | ${((peak - before) / 2 ** 20).toFixed(0)} MiB | ${(peak / 2 ** 20).toFixed(0)} MiB |`,
+    );
     console.log(rows[rows.length - 1]);
     writeSection(
       'cohort-export',

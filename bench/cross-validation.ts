@@ -21,7 +21,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { bodyMasks } from '../src/detection-core/body-mask';
-import { blobCandidates, BlobCandidate, candidateScore, DEFAULT_SCORE_CONSTANTS, refineBox, REFINED_BOX_MARGIN_PX, ScoreConstants } from '../src/detection-core/blob-candidates';
+import {
+  blobCandidates,
+  BlobCandidate,
+  candidateScore,
+  DEFAULT_SCORE_CONSTANTS,
+  refineBox,
+  REFINED_BOX_MARGIN_PX,
+  ScoreConstants,
+} from '../src/detection-core/blob-candidates';
 import { gaussianBlur } from '../src/detection-core/body-mask';
 import { intersectionOverUnion } from '../src/detection-core/box-math';
 import { fitSlice, planFit } from '../src/detection-core/fit-slice';
@@ -35,7 +43,15 @@ import { Box, HuImage } from '../src/imaging/hu-image';
 import { LesionRecord } from '../src/deeplesion/lesion-record';
 import { buildDefaultDetector } from '../src/ml/default-detector';
 import { buildScatteringModel, DEFAULT_BLOCK_WEIGHTS } from '../src/ml/default-encoder';
-import { bodyBoundingBox, combineBlocks, DEFAULT_SCATTERING_INPUT, huHistogramBlock, positionBumps, positionInBody, scatteringInputs } from '../src/ml/descriptor';
+import {
+  bodyBoundingBox,
+  combineBlocks,
+  DEFAULT_SCATTERING_INPUT,
+  huHistogramBlock,
+  positionBumps,
+  positionInBody,
+  scatteringInputs,
+} from '../src/ml/descriptor';
 
 const COARSE_TYPES: Record<number, string> = { 1: 'bone', 2: 'abdomen', 3: 'mediastinum', 4: 'liver', 5: 'lung', 6: 'kidney', 7: 'soft tissue', 8: 'pelvis' };
 const MAIN_SEED = 1;
@@ -136,27 +152,45 @@ function retrievalCv(features: LesionFeatures[], subBlocks: number[], splits: nu
     const key = `${gridIndex}:${patients.join(',')}`;
     if (!subsetCache.has(key)) {
       const keep = features.map((f, i) => (patients.includes(f.patient) ? i : -1)).filter((i) => i >= 0);
-      const items = retrievalItems(keep.map((i) => features[i]), RETRIEVAL_GRID[gridIndex], subBlocks);
+      const items = retrievalItems(
+        keep.map((i) => features[i]),
+        RETRIEVAL_GRID[gridIndex],
+        subBlocks,
+      );
       subsetCache.set(key, summariseQueries(retrievalPerQuery(items)).meanAveragePrecision);
     }
     return subsetCache.get(key)!;
   };
   const defaultIndex = RETRIEVAL_GRID.findIndex((w) => w.every((v, i) => v === DEFAULT_WEIGHTS[i]));
   const inSample = summariseQueries(full[defaultIndex]);
-  const bestAll = argmaxFirst(RETRIEVAL_GRID.map((_, i) => i), (i) => summariseQueries(full[i]).meanAveragePrecision);
+  const bestAll = argmaxFirst(
+    RETRIEVAL_GRID.map((_, i) => i),
+    (i) => summariseQueries(full[i]).meanAveragePrecision,
+  );
   const runSplit = (seed: number) => {
-    const folds = twoPatientFolds(features.map((f) => f.patient), seed);
+    const folds = twoPatientFolds(
+      features.map((f) => f.patient),
+      seed,
+    );
     const heldOut: QueryResult[] = [];
     const inSampleSame: QueryResult[] = [];
     const chosen: Weights[] = [];
     folds.forEach((train, k) => {
       const test = folds[1 - k];
-      const pick = argmaxFirst(RETRIEVAL_GRID.map((_, i) => i), (i) => trainingMap(i, train));
+      const pick = argmaxFirst(
+        RETRIEVAL_GRID.map((_, i) => i),
+        (i) => trainingMap(i, train),
+      );
       chosen.push(RETRIEVAL_GRID[pick.best]);
       heldOut.push(...full[pick.best].filter((q) => test.includes(q.group)));
       inSampleSame.push(...full[defaultIndex].filter((q) => test.includes(q.group)));
     });
-    return { folds, chosen, heldOut: summariseQueries(heldOut), foldMetrics: folds.map((_, k) => summariseQueries(heldOut.filter((q) => folds[1 - k].includes(q.group)))) };
+    return {
+      folds,
+      chosen,
+      heldOut: summariseQueries(heldOut),
+      foldMetrics: folds.map((_, k) => summariseQueries(heldOut.filter((q) => folds[1 - k].includes(q.group)))),
+    };
   };
   const main = runSplit(MAIN_SEED);
   const more = Array.from({ length: splits }, (_, i) => runSplit(MAIN_SEED + 1 + i));
@@ -172,7 +206,14 @@ function formatRetrieval(r: ReturnType<typeof retrievalCv>, splits: number): str
   return [
     '| weights [hist, scat, pos] | chosen on | reported on | queries | P@1 | mAP |',
     '|---|---|---|---|---|---|',
-    mdRow([`default ${w(DEFAULT_WEIGHTS)}`, 'all 10 patients (in-sample, optimistic)', 'all 10', r.inSample.queries, f3(r.inSample.precisionAt1), f3(r.inSample.meanAveragePrecision)]),
+    mdRow([
+      `default ${w(DEFAULT_WEIGHTS)}`,
+      'all 10 patients (in-sample, optimistic)',
+      'all 10',
+      r.inSample.queries,
+      f3(r.inSample.precisionAt1),
+      f3(r.inSample.meanAveragePrecision),
+    ]),
     mdRow([
       `grid best ${w(r.bestAll.weights)}`,
       'all 10 patients (in-sample maximum)',
@@ -183,7 +224,14 @@ function formatRetrieval(r: ReturnType<typeof retrievalCv>, splits: number): str
     ]),
     ...r.main.folds.map((train, k) => {
       const m = r.main.foldMetrics[k];
-      return mdRow([w(r.main.chosen[k]), `patients ${train.join(', ')}`, `patients ${r.main.folds[1 - k].join(', ')}`, m.queries, f3(m.precisionAt1), f3(m.meanAveragePrecision)]);
+      return mdRow([
+        w(r.main.chosen[k]),
+        `patients ${train.join(', ')}`,
+        `patients ${r.main.folds[1 - k].join(', ')}`,
+        m.queries,
+        f3(m.precisionAt1),
+        f3(m.meanAveragePrecision),
+      ]);
     }),
     mdRow([
       're-chosen per fold',
@@ -212,7 +260,9 @@ interface DetectionConstants extends ScoreConstants {
 
 const DETECTION_GRID: DetectionConstants[] = [3, 5, 7].flatMap((minLesionSigma) =>
   [100, 120, 160].flatMap((enhancedHu) =>
-    [-100, -60, -30].flatMap((fatHu) => [0.15, 0.25, 0.4].flatMap((asymmetryFull) => [1, 3, 5].map((marginPx) => ({ minLesionSigma, enhancedHu, fatHu, asymmetryFull, marginPx })))),
+    [-100, -60, -30].flatMap((fatHu) =>
+      [0.15, 0.25, 0.4].flatMap((asymmetryFull) => [1, 3, 5].map((marginPx) => ({ minLesionSigma, enhancedHu, fatHu, asymmetryFull, marginPx }))),
+    ),
   ),
 );
 const DEFAULT_DETECTION: DetectionConstants = { ...DEFAULT_SCORE_CONSTANTS, marginPx: REFINED_BOX_MARGIN_PX };
@@ -246,7 +296,11 @@ async function detectionCandidates(slices: Slice[]): Promise<SliceCandidates[]> 
         }
       });
       const result = await session.run({ [manifest.model.input]: new ort.Tensor('float32', input, [1, manifest.input.windows.length, size, size]) });
-      const octaves = manifest.model.outputs.octaves!.map((name) => ({ data: result[name].data as Float32Array, width: result[name].dims[3], height: result[name].dims[2] }));
+      const octaves = manifest.model.outputs.octaves!.map((name) => ({
+        data: result[name].data as Float32Array,
+        width: result[name].dims[3],
+        height: result[name].dims[2],
+      }));
       const { candidates, windowed } = blobCandidates(fitted, size, size, masks, octaves);
       out.push({ candidates, windowed, smoothed: [null, null], scale: fit.scale, size, refined: new Map() });
     }
@@ -269,7 +323,12 @@ function greedyNms(boxes: Box[], scores: number[], iou: number, maxKeep: number)
 
 /** The detector's answer at score threshold 0 for one slice under the given constants (as DetectorService.decode). */
 function detectWith(s: SliceCandidates, k: DetectionConstants, scores: number[]): { box: Box; score: number }[] {
-  const kept = greedyNms(s.candidates.map((c) => c.squareBox), scores, 0.3, 50);
+  const kept = greedyNms(
+    s.candidates.map((c) => c.squareBox),
+    scores,
+    0.3,
+    50,
+  );
   const boxes = kept.map((i) => {
     const key = i * 16 + k.marginPx;
     if (!s.refined.has(key)) {
@@ -293,20 +352,33 @@ function detectionCv(slices: Slice[], cands: SliceCandidates[], splits: number) 
   const scoreCache = new Map<string, number[][]>();
   for (const k of DETECTION_GRID) {
     const key = `${k.minLesionSigma}:${k.enhancedHu}:${k.fatHu}:${k.asymmetryFull}`;
-    if (!scoreCache.has(key)) scoreCache.set(key, cands.map((s) => s.candidates.map((c) => candidateScore(c, k))));
+    if (!scoreCache.has(key))
+      scoreCache.set(
+        key,
+        cands.map((s) => s.candidates.map((c) => candidateScore(c, k))),
+      );
     const scores = scoreCache.get(key)!;
     detections.push(cands.map((s, i) => detectWith(s, k, scores[i])));
   }
   const imagesOf = (g: number, keep: number[]): FrocImage[] => keep.map((i) => ({ detections: detections[g][i], truths: slices[i].lesions.map((l) => l.box) }));
   const sliceIdx = (patients: number[]) => slices.map((s, i) => (patients.includes(s.lesions[0].patientIndex) ? i : -1)).filter((i) => i >= 0);
   const all = slices.map((_, i) => i);
-  const objective = (g: number, keep: number[]) => mean(frocLesionHits(imagesOf(g, keep), 'iou', REPORT_RATES).map((h) => h.filter(Boolean).length / Math.max(1, h.length)));
+  const objective = (g: number, keep: number[]) =>
+    mean(frocLesionHits(imagesOf(g, keep), 'iou', REPORT_RATES).map((h) => h.filter(Boolean).length / Math.max(1, h.length)));
   /** Per lesion (slice order), hit at each rate, under both criteria. */
-  const lesionHits = (g: number, keep: number[]) => ({ iou: frocLesionHits(imagesOf(g, keep), 'iou', REPORT_RATES), centre: frocLesionHits(imagesOf(g, keep), 'centre', REPORT_RATES) });
+  const lesionHits = (g: number, keep: number[]) => ({
+    iou: frocLesionHits(imagesOf(g, keep), 'iou', REPORT_RATES),
+    centre: frocLesionHits(imagesOf(g, keep), 'centre', REPORT_RATES),
+  });
   const typesOf = (keep: number[]) => keep.flatMap((i) => slices[i].lesions.map((l) => l.coarseType));
-  const defaultIndex = DETECTION_GRID.findIndex((k) => (Object.keys(DEFAULT_DETECTION) as (keyof DetectionConstants)[]).every((key) => k[key] === DEFAULT_DETECTION[key]));
+  const defaultIndex = DETECTION_GRID.findIndex((k) =>
+    (Object.keys(DEFAULT_DETECTION) as (keyof DetectionConstants)[]).every((key) => k[key] === DEFAULT_DETECTION[key]),
+  );
   if (defaultIndex < 0) throw new Error('the default constants are not on the grid');
-  const bestAll = argmaxFirst(DETECTION_GRID.map((_, g) => g), (g) => objective(g, all));
+  const bestAll = argmaxFirst(
+    DETECTION_GRID.map((_, g) => g),
+    (g) => objective(g, all),
+  );
   interface Pooled {
     iou: boolean[][];
     centre: boolean[][];
@@ -318,11 +390,17 @@ function detectionCv(slices: Slice[], cands: SliceCandidates[], splits: number) 
     types: parts.flatMap((p) => p.types),
   });
   const runSplit = (seed: number) => {
-    const folds = twoPatientFolds(slices.map((s) => s.lesions[0].patientIndex), seed);
+    const folds = twoPatientFolds(
+      slices.map((s) => s.lesions[0].patientIndex),
+      seed,
+    );
     const chosen: DetectionConstants[] = [];
     const parts = folds.map((train, k) => {
       const test = sliceIdx(folds[1 - k]);
-      const pick = argmaxFirst(DETECTION_GRID.map((_, g) => g), (g) => objective(g, sliceIdx(train)));
+      const pick = argmaxFirst(
+        DETECTION_GRID.map((_, g) => g),
+        (g) => objective(g, sliceIdx(train)),
+      );
       chosen.push(DETECTION_GRID[pick.best]);
       return { hits: lesionHits(pick.best, test), types: typesOf(test), defaultHits: lesionHits(defaultIndex, test) };
     });
@@ -360,12 +438,22 @@ function formatDetection(r: ReturnType<typeof detectionCv>, splits: number): str
     row(`default (${k(DEFAULT_DETECTION)}), in-sample (optimistic)`, sensitivities(r.inSample)),
     row(`grid best on all 10 patients (${k(r.bestAll.constants)}), in-sample maximum`, sensitivities(r.bestAll.pooled)),
     row(`default, scored per fold (same operating points as held-out rows)`, sensitivities(r.main.defaultOnFolds)),
-    row(`re-chosen per fold, held out (split seed ${MAIN_SEED}; chosen on half 1: ${k(r.main.chosen[0])}; on half 2: ${k(r.main.chosen[1])})`, sensitivities(r.main.heldOut)),
+    row(
+      `re-chosen per fold, held out (split seed ${MAIN_SEED}; chosen on half 1: ${k(r.main.chosen[0])}; on half 2: ${k(r.main.chosen[1])})`,
+      sensitivities(r.main.heldOut),
+    ),
     mdRow([`re-chosen per fold, held out: ${splits} more random splits, mean (min–max)`, sensitivities(r.main.heldOut).n, spread('iou'), spread('centre')]),
   ].join('\n');
   const types = [...new Set(r.inSample.types)].sort((a, b) => a - b);
   const perType = [
-    mdRow(['coarse type', 'lesions', 'in-sample IoU ≥ 0.5 at 1 / 2 / 4 FP', 'held-out IoU ≥ 0.5 at 1 / 2 / 4 FP', 'in-sample centre at 1 / 2 / 4 FP', 'held-out centre at 1 / 2 / 4 FP']),
+    mdRow([
+      'coarse type',
+      'lesions',
+      'in-sample IoU ≥ 0.5 at 1 / 2 / 4 FP',
+      'held-out IoU ≥ 0.5 at 1 / 2 / 4 FP',
+      'in-sample centre at 1 / 2 / 4 FP',
+      'held-out centre at 1 / 2 / 4 FP',
+    ]),
     '|---|---|---|---|---|---|',
     ...types.map((t) => {
       const a = sensitivities(r.inSample, t);
@@ -446,7 +534,10 @@ async function main() {
     );
   }
   const seconds = (performance.now() - t0) / 1000;
-  const mainFolds = twoPatientFolds(slices.map((s) => s.lesions[0].patientIndex), MAIN_SEED);
+  const mainFolds = twoPatientFolds(
+    slices.map((s) => s.lesions[0].patientIndex),
+    MAIN_SEED,
+  );
   const header =
     `${lesions} lesions on ${slices.length} slices, ${patients} patients; two folds over patients ` +
     `(split seed ${MAIN_SEED}: ${mainFolds.map((f) => f.join(', ')).join(' | ')}), ` +

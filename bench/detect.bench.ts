@@ -26,7 +26,6 @@ import { admin, databaseUrl } from './bench-database';
 
 const SLICES = Number(process.env.BENCH_SLICES ?? 40);
 
-
 function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * s.length))];
@@ -85,9 +84,12 @@ async function main(): Promise<void> {
     // 3. With similar lesions and tags per box.
     let enrichedBoxes = 0;
     t0 = performance.now();
-    for (let i = 0; i < SLICES; i++) enrichedBoxes += (await detection.detect(dto({ include: ['similar', 'tags'], k: 5 }), upload(i), ALL_DATASETS)).detections.length;
+    for (let i = 0; i < SLICES; i++)
+      enrichedBoxes += (await detection.detect(dto({ include: ['similar', 'tags'], k: 5 }), upload(i), ALL_DATASETS)).detections.length;
     const enrichedMs = performance.now() - t0;
-    rows.push(`| detection + similar lesions (top 5) + tags for every box | ${SLICES} | ${rate(SLICES, enrichedMs)} | ${(enrichedMs / SLICES).toFixed(0)} ms |`);
+    rows.push(
+      `| detection + similar lesions (top 5) + tags for every box | ${SLICES} | ${rate(SLICES, enrichedMs)} | ${(enrichedMs / SLICES).toFixed(0)} ms |`,
+    );
 
     // 4. Point to box from each lesion's centre.
     const point = (i: number, include: ('similar' | 'tags')[]) => {
@@ -95,7 +97,10 @@ async function main(): Promise<void> {
       return Object.assign(new FromPointDto(), { x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2, include, k: 5 });
     };
     const latencies: Record<string, number[]> = { bare: [], full: [] };
-    for (const [kind, include] of [['bare', []], ['full', ['similar', 'tags']]] as const) {
+    for (const [kind, include] of [
+      ['bare', []],
+      ['full', ['similar', 'tags']],
+    ] as const) {
       for (let i = 0; i < 3; i++) await detection.fromPoint(point(i, [...include]), upload(i), ALL_DATASETS);
       for (let i = 0; i < SLICES; i++) {
         t0 = performance.now();

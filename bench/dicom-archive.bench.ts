@@ -59,14 +59,22 @@ function writeArchive(root: string): { csv: string; files: number; lesions: numb
   for (let s = 0; s < series; s++) {
     const patient = Math.floor(s / STUDIES_PER_PATIENT);
     const study = s % STUDIES_PER_PATIENT;
-    const person = { patientId: `P${patient}`, patientName: `Name^${patient}`, sex: (patient % 2 ? 'M' : 'F') as 'M' | 'F', studyUid: `1.2.3.${patient}.${study}`, studyDate: `20${10 + study}0101` };
+    const person = {
+      patientId: `P${patient}`,
+      patientName: `Name^${patient}`,
+      sex: (patient % 2 ? 'M' : 'F') as 'M' | 'F',
+      studyUid: `1.2.3.${patient}.${study}`,
+      studyDate: `20${10 + study}0101`,
+    };
     const seriesUid = `${person.studyUid}.1`;
     const folder = path.join(root, `patient${patient}`, `study${study}`);
     fs.mkdirSync(folder, { recursive: true });
     const count = Math.min(SLICES_PER_SERIES, INSTANCES - files);
     // One dcmjs file per series, then each slice by patching its SOP UID and z in place (same lengths):
     // dcmjs alone would spend longer writing the archive than the import spends reading it.
-    const template = Buffer.from(writeImage({ ...person, seriesUid, sopUid: `${seriesUid}.0000`, instanceNumber: 1, z: Z_MARKER, pixelSpacing: 3.2, width: SIDE, height: SIDE, hu }));
+    const template = Buffer.from(
+      writeImage({ ...person, seriesUid, sopUid: `${seriesUid}.0000`, instanceNumber: 1, z: Z_MARKER, pixelSpacing: 3.2, width: SIDE, height: SIDE, hu }),
+    );
     for (let i = 0; i < count; i++) {
       const bytes = Buffer.from(template);
       replaceAll(bytes, `${seriesUid}.0000`, `${seriesUid}.${String(i).padStart(4, '0')}`);
@@ -78,7 +86,15 @@ function writeArchive(root: string): { csv: string; files: number; lesions: numb
     csvLines.push(`${key},40,40,70,66,${1 + (s % 8)}`);
     lesions++;
     if (s % 10 === 0) {
-      fs.writeFileSync(path.join(folder, 'sr.dcm'), writeSr({ ...person, seriesUid: `${person.studyUid}.9`, sopUid: `${person.studyUid}.9.1`, measurements: [{ sopUid: key, long: [80, 80, 100, 90], short: [88, 78, 92, 94] }] }));
+      fs.writeFileSync(
+        path.join(folder, 'sr.dcm'),
+        writeSr({
+          ...person,
+          seriesUid: `${person.studyUid}.9`,
+          sopUid: `${person.studyUid}.9.1`,
+          measurements: [{ sopUid: key, long: [80, 80, 100, 90], short: [88, 78, 92, 94] }],
+        }),
+      );
       files++;
       lesions++;
     }
@@ -99,10 +115,23 @@ async function main(): Promise<void> {
     const archive = path.join(dir, 'archive');
     const { csv, files, lesions } = writeArchive(archive);
     console.log(`${files} files, ${lesions} lesions in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const baselineLesions: FixtureLesion[] = Array.from({ length: BASELINE_ROWS }, (_, i) => ({ patient: 1 + Math.floor(i / 8), study: 1, series: 1, slice: 10 + (i % 8) }));
+    const baselineLesions: FixtureLesion[] = Array.from({ length: BASELINE_ROWS }, (_, i) => ({
+      patient: 1 + Math.floor(i / 8),
+      study: 1,
+      series: 1,
+      slice: 10 + (i % 8),
+    }));
     const { csv: dlCsv, images } = writeDeepLesionFixture(path.join(dir, 'deeplesion'), baselineLesions);
 
-    const config = loadConfig({ DATABASE_URL: url, SAMPLE_AUTOLOAD: 'false', EMBED_ON_INGEST: 'false', DATA_DIR: path.join(dir, 'data'), DEID_SECRET: 'bench-secret-0123456789abcdef', LOG_LEVEL: 'error', TAG_PREDICTION_DELAY_MS: '-1' });
+    const config = loadConfig({
+      DATABASE_URL: url,
+      SAMPLE_AUTOLOAD: 'false',
+      EMBED_ON_INGEST: 'false',
+      DATA_DIR: path.join(dir, 'data'),
+      DEID_SECRET: 'bench-secret-0123456789abcdef',
+      LOG_LEVEL: 'error',
+      TAG_PREDICTION_DELAY_MS: '-1',
+    });
     const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, url), { logger: ['error'] });
     const rows: string[] = [];
     try {
@@ -111,7 +140,8 @@ async function main(): Promise<void> {
       t0 = performance.now();
       const first = await archiveImport.run(request);
       const firstSeconds = (performance.now() - t0) / 1000;
-      if (first.status !== 'completed' || first.importedRows !== lesions) throw new Error(`archive import ${first.status}: ${first.importedRows}/${lesions} lesions, ${first.message}`);
+      if (first.status !== 'completed' || first.importedRows !== lesions)
+        throw new Error(`archive import ${first.status}: ${first.importedRows}/${lesions} lesions, ${first.message}`);
       t0 = performance.now();
       const again = await archiveImport.run(request);
       const againSeconds = (performance.now() - t0) / 1000;
@@ -124,8 +154,12 @@ async function main(): Promise<void> {
       const baseRate = BASELINE_ROWS / baseSeconds;
 
       rows.push(`| DeepLesion CSV importer (baseline) | ${BASELINE_ROWS} rows | ${baseSeconds.toFixed(1)} s | ${Math.round(baseRate)} rows/s | 1.00 |`);
-      rows.push(`| DICOM archive, first import | ${files} files, ${first.totalRows} series, ${lesions} lesions | ${firstSeconds.toFixed(1)} s | ${Math.round(files / firstSeconds)} files/s, ${(lesions / firstSeconds).toFixed(1)} lesions/s | files ${(files / firstSeconds / baseRate).toFixed(2)}, lesions ${(lesions / firstSeconds / baseRate).toFixed(3)} |`);
-      rows.push(`| DICOM archive, re-import (nothing new) | ${files} files | ${againSeconds.toFixed(1)} s | ${Math.round(files / againSeconds)} files/s | files ${(files / againSeconds / baseRate).toFixed(2)} |`);
+      rows.push(
+        `| DICOM archive, first import | ${files} files, ${first.totalRows} series, ${lesions} lesions | ${firstSeconds.toFixed(1)} s | ${Math.round(files / firstSeconds)} files/s, ${(lesions / firstSeconds).toFixed(1)} lesions/s | files ${(files / firstSeconds / baseRate).toFixed(2)}, lesions ${(lesions / firstSeconds / baseRate).toFixed(3)} |`,
+      );
+      rows.push(
+        `| DICOM archive, re-import (nothing new) | ${files} files | ${againSeconds.toFixed(1)} s | ${Math.round(files / againSeconds)} files/s | files ${(files / againSeconds / baseRate).toFixed(2)} |`,
+      );
       console.log(rows.join('\n'));
     } finally {
       await app.close();
@@ -137,7 +171,7 @@ async function main(): Promise<void> {
         '',
         `${machineLine()}; PostgreSQL at ${new URL(ADMIN_URL).host}. ${INSTANCES} generated CT instances of ${SIDE}² in series of ${SLICES_PER_SERIES}, one CSV lesion per series and an SR every 10th series; embedding off in both importers; a 2-core VM shared with other work.`,
         '',
-        '| import | size | time | rate | ratio to the baseline\'s rows/s |',
+        "| import | size | time | rate | ratio to the baseline's rows/s |",
         '|---|---|---|---|---|',
         ...rows,
         '',

@@ -54,7 +54,8 @@ function prepareVariants(scratch: string): Variant[] {
       return new Uint8Array(fs.readFileSync(target));
     });
   const frames = slices.map((slice) => ({ width: slice.width, height: slice.height, values: stored12(slice), bitsPerSample: 12, signed: false }));
-  const wrap = (uid: string, codestreams: Uint8Array[]) => slices.map((slice, i) => uncompressedDicom(slice, { transferSyntax: uid, frames: [codestreams[i]] }));
+  const wrap = (uid: string, codestreams: Uint8Array[]) =>
+    slices.map((slice, i) => uncompressedDicom(slice, { transferSyntax: uid, frames: [codestreams[i]] }));
   const j2k = frames.map((f) => encodeJpeg2000(f));
   const htj2k = frames.map((f) => encodeHtj2k(f));
   const layout = { rows: slices[0].height, columns: slices[0].width, bitsAllocated: 16 as const, bitsStored: 12, samplesPerPixel: 1 as const, signed: false };
@@ -65,9 +66,23 @@ function prepareVariants(scratch: string): Variant[] {
     { name: 'JPEG Extended (8-bit)', uid: '1.2.840.10008.1.2.4.51', files: convert(eightBit, 'dcmcjpeg', ['+ee'], 'extended') },
     { name: 'JPEG Extended (12-bit)', uid: '1.2.840.10008.1.2.4.51', files: convert(uncompressed, 'dcmcjpeg', ['+ee'], 'extended-12') },
     { name: 'JPEG 2000 Lossless', uid: '1.2.840.10008.1.2.4.90', files: wrap('1.2.840.10008.1.2.4.90', j2k) },
-    { name: 'JPEG 2000 (lossy)', uid: '1.2.840.10008.1.2.4.91', files: wrap('1.2.840.10008.1.2.4.91', frames.map((f) => encodeJpeg2000(f, false))) },
+    {
+      name: 'JPEG 2000 (lossy)',
+      uid: '1.2.840.10008.1.2.4.91',
+      files: wrap(
+        '1.2.840.10008.1.2.4.91',
+        frames.map((f) => encodeJpeg2000(f, false)),
+      ),
+    },
     { name: 'HTJ2K Lossless', uid: '1.2.840.10008.1.2.4.201', files: wrap('1.2.840.10008.1.2.4.201', htj2k) },
-    { name: 'HTJ2K (lossy)', uid: '1.2.840.10008.1.2.4.203', files: wrap('1.2.840.10008.1.2.4.203', frames.map((f) => encodeHtj2k(f, false))) },
+    {
+      name: 'HTJ2K (lossy)',
+      uid: '1.2.840.10008.1.2.4.203',
+      files: wrap(
+        '1.2.840.10008.1.2.4.203',
+        frames.map((f) => encodeHtj2k(f, false)),
+      ),
+    },
     // Codec choice: the same codestreams through the other JPEG 2000 library (frame decode only).
     { name: 'codestream only: JPEG 2000 Lossless via OpenJPEG', uid: '-', files: j2k, decode: (f) => decodeJpeg2000(f, layout) },
     { name: 'codestream only: HTJ2K Lossless via OpenJPH', uid: '-', files: htj2k, decode: (f) => decodeHtj2k(f, layout) },
@@ -95,7 +110,9 @@ export function decodeSection(): string {
       }
       const bytes = variant.files.reduce((n, f) => n + f.length, 0) / variant.files.length;
       if (!baseline) [baseline, baselineBytes] = [rate, bytes];
-      rows.push(`| ${variant.name} | ${variant.uid} | ${(bytes / 1024).toFixed(0)} KiB (${(baselineBytes / bytes).toFixed(2)}×) | ${rate.toFixed(1)} | ${(1000 / rate).toFixed(2)} ms | ${(rate / baseline).toFixed(3)} |`);
+      rows.push(
+        `| ${variant.name} | ${variant.uid} | ${(bytes / 1024).toFixed(0)} KiB (${(baselineBytes / bytes).toFixed(2)}×) | ${rate.toFixed(1)} | ${(1000 / rate).toFixed(2)} ms | ${(rate / baseline).toFixed(3)} |`,
+      );
       console.log(rows[rows.length - 1]);
     }
     return [

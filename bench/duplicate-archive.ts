@@ -43,7 +43,12 @@ function sources(count: number): SourceRow[] {
     const size = 128;
     const data = new Uint8Array(size * size);
     for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) data[y * size + x] = Math.hypot(x - 64, y - 64) < 10 + 6 * s ? 200 : 90;
-    return { image: Buffer.from(encode({ width: size, height: size, data, depth: 8, channels: 1 })), extension: '.png', coarseType: String(1 + (s % 8)), box: ['40', '40', '88', '88'] };
+    return {
+      image: Buffer.from(encode({ width: size, height: size, data, depth: 8, channels: 1 })),
+      extension: '.png',
+      coarseType: String(1 + (s % 8)),
+      box: ['40', '40', '88', '88'],
+    };
   });
 }
 

@@ -29,7 +29,16 @@ function jobs(): PatchJob[] {
   if (!fs.existsSync(samples)) throw new Error(`${samples} is missing: this benchmark needs ../shared/data`);
   const out: PatchJob[] = [];
   const add = (imagePath: string, box: PatchJob['box']) =>
-    out.push({ key: out.length, imagePath, neighbourPaths: [null], encoding: 'gray8', huWindow: DEEPLESION_KEYSLICE_WINDOW, box, spacingMm: 0.8, spacingYmm: 0.8 });
+    out.push({
+      key: out.length,
+      imagePath,
+      neighbourPaths: [null],
+      encoding: 'gray8',
+      huWindow: DEEPLESION_KEYSLICE_WINDOW,
+      box,
+      spacingMm: 0.8,
+      spacingYmm: 0.8,
+    });
   for (const line of fs.readFileSync(path.join(samples, 'lesions.csv'), 'utf8').trim().split('\n').slice(1)) {
     const cells = line.split(',');
     const [x1, y1, x2, y2] = cells.slice(8, 12).map(Number);

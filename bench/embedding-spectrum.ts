@@ -43,7 +43,16 @@ function jobsFor(rng: Rng): { jobs: PatchJob[]; lesions: number } {
   if (!fs.existsSync(samples)) throw new Error(`${samples} is missing: this benchmark needs ../shared/data`);
   const jobs: PatchJob[] = [];
   const add = (imagePath: string, box: PatchJob['box']) =>
-    jobs.push({ key: jobs.length, imagePath, neighbourPaths: [null], encoding: 'gray8', huWindow: DEEPLESION_KEYSLICE_WINDOW, box, spacingMm: 0.8, spacingYmm: 0.8 });
+    jobs.push({
+      key: jobs.length,
+      imagePath,
+      neighbourPaths: [null],
+      encoding: 'gray8',
+      huWindow: DEEPLESION_KEYSLICE_WINDOW,
+      box,
+      spacingMm: 0.8,
+      spacingYmm: 0.8,
+    });
   const lines = fs.readFileSync(path.join(samples, 'lesions.csv'), 'utf8').trim().split('\n').slice(1);
   for (const line of lines) {
     const cells = line.split(',');
@@ -53,7 +62,10 @@ function jobsFor(rng: Rng): { jobs: PatchJob[]; lesions: number } {
   const lesions = jobs.length;
   const slices = [
     ...new Set(lines.map((l) => path.join(samples, 'images', l.split(',')[0]))),
-    ...fs.readdirSync(unlabelled).filter((f) => f.endsWith('.png')).map((f) => path.join(unlabelled, f)),
+    ...fs
+      .readdirSync(unlabelled)
+      .filter((f) => f.endsWith('.png'))
+      .map((f) => path.join(unlabelled, f)),
   ];
   for (const slice of slices) {
     for (let b = 0; b < BOXES_PER_SLICE; b++) {

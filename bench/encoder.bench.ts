@@ -35,10 +35,24 @@ async function main(): Promise<void> {
   const records = parsed.rows.flatMap((r) => (r.ok ? [r.record] : []));
   const jobs: PatchJob[] = Array.from({ length: PATCHES }, (_, i) => {
     const r = records[i % records.length];
-    return { key: i, imagePath: path.join(sample.imagesDir, r.imageRelPath), neighbourPaths: [null], encoding: 'png16', huWindow: null, box: r.box, spacingMm: r.spacing?.x ?? null };
+    return {
+      key: i,
+      imagePath: path.join(sample.imagesDir, r.imageRelPath),
+      neighbourPaths: [null],
+      encoding: 'png16',
+      huWindow: null,
+      box: r.box,
+      spacingMm: r.spacing?.x ?? null,
+    };
   });
   const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-models-'));
-  const config = loadConfig({ MODELS_DIR: modelsDir, ENCODER_PREPARE_WORKERS: String(WORKERS), ENCODER_THREADS: process.env.ENCODER_THREADS ?? '0', ENCODER_BATCH_SIZE: '32', LOG_LEVEL: 'error' });
+  const config = loadConfig({
+    MODELS_DIR: modelsDir,
+    ENCODER_PREPARE_WORKERS: String(WORKERS),
+    ENCODER_THREADS: process.env.ENCODER_THREADS ?? '0',
+    ENCODER_BATCH_SIZE: '32',
+    LOG_LEVEL: 'error',
+  });
   const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config, DetectorModule), { logger: ['error'] });
   const encoder = app.get(EncoderService);
   const repository = app.get(EncoderRepository);

@@ -21,7 +21,8 @@ async function main(provider: string): Promise<void> {
     let s = 1;
     for (let i = 0; i < patch.length; i++) patch[i] = (s = (s * 16807) % 2147483647) / 2147483647;
     const mask = new Float32Array(batch * size * size);
-    for (let b = 0; b < batch; b++) for (let y = size / 4; y < (3 * size) / 4; y++) for (let x = size / 4; x < (3 * size) / 4; x++) mask[b * size * size + y * size + x] = 1;
+    for (let b = 0; b < batch; b++)
+      for (let y = size / 4; y < (3 * size) / 4; y++) for (let x = size / 4; x < (3 * size) / 4; x++) mask[b * size * size + y * size + x] = 1;
     return {
       [manifest.model.inputs.patch]: new ort.Tensor('float32', patch, [batch, channels, size, size]),
       [manifest.model.inputs.boxMask!]: new ort.Tensor('float32', mask, [batch, 1, size, size]),

@@ -35,18 +35,22 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const PORT = 3917;
 
-
 /** Archive rows in bulk with generate_series, then clustered unit vectors in chunks. */
 async function populate(url: string, modelId: string, dim: number, manifest: object): Promise<void> {
   const dataSource = await new DataSource(dataSourceOptions(url, true)).initialize();
-  await dataSource.query(`INSERT INTO patient (dataset, patient_index, sex) SELECT 'bench', g, CASE WHEN g % 2 = 0 THEN 'F' ELSE 'M' END FROM generate_series(1, $1) g`, [PATIENTS]);
+  await dataSource.query(
+    `INSERT INTO patient (dataset, patient_index, sex) SELECT 'bench', g, CASE WHEN g % 2 = 0 THEN 'F' ELSE 'M' END FROM generate_series(1, $1) g`,
+    [PATIENTS],
+  );
   await dataSource.query(
     `INSERT INTO study (patient_id, study_index, age_years)
        SELECT p.id, row_number() OVER (PARTITION BY p.id ORDER BY g), 20 + (g % 70)
          FROM generate_series(0, $1 - 1) g JOIN patient p ON p.patient_index = (g * $2 / $1) + 1`,
     [STUDIES, PATIENTS],
   );
-  await dataSource.query(`INSERT INTO series (study_id, series_index, spacing_x_mm, spacing_y_mm, spacing_z_mm, image_width, image_height) SELECT id, 1, 0.7, 0.7, 5, 512, 512 FROM study`);
+  await dataSource.query(
+    `INSERT INTO series (study_id, series_index, spacing_x_mm, spacing_y_mm, spacing_z_mm, image_width, image_height) SELECT id, 1, 0.7, 0.7, 5, 512, 512 FROM study`,
+  );
   await dataSource.query(
     `INSERT INTO lesion (series_id, study_id, patient_id, key_slice_index, lesion_in_image, box_x1, box_y1, box_x2, box_y2, long_axis_mm,
                          location_x, location_y, location_z, coarse_type, split, source_file_name, image_path, image_encoding)
@@ -57,7 +61,11 @@ async function populate(url: string, modelId: string, dim: number, manifest: obj
          JOIN series se ON se.study_id = st.id`,
     [LESIONS, STUDIES],
   );
-  await dataSource.query(`INSERT INTO encoder_model (id, name, dim, manifest) VALUES ($1, 'default-scattering', $2, $3)`, [modelId, dim, JSON.stringify(manifest)]);
+  await dataSource.query(`INSERT INTO encoder_model (id, name, dim, manifest) VALUES ($1, 'default-scattering', $2, $3)`, [
+    modelId,
+    dim,
+    JSON.stringify(manifest),
+  ]);
   const ids: { id: number }[] = await dataSource.query('SELECT id FROM lesion ORDER BY id');
   // Clustered like the default encoder's embeddings of real CT (bench/embedding-spectrum.ts).
   const set = generateEncoderShapedVectors(ids.length, 0, encoderSpectrum(console.log), 551 + ids.length);
@@ -170,7 +178,9 @@ async function main(): Promise<void> {
     // for that, as the steady state has it done.
     const predictionStarted = Date.now();
     for (;;) {
-      const status = (await (await fetch(`http://127.0.0.1:${PORT}/api/v1/admin/tags/predict`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as { stale: boolean; running: boolean };
+      const status = (await (
+        await fetch(`http://127.0.0.1:${PORT}/api/v1/admin/tags/predict`, { headers: { authorization: `Bearer ${adminKey}` } })
+      ).json()) as { stale: boolean; running: boolean };
       if (!status.stale && !status.running) break;
       if (Date.now() - predictionStarted > 20 * 60_000) throw new Error('tag prediction did not finish in 20 minutes (is TAG_PREDICTION_DELAY_MS -1?)');
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -192,7 +202,8 @@ async function main(): Promise<void> {
         ],
       });
     // The floor on this machine: the cheapest authenticated route through the same stack (guard, audit, JSON).
-    const floor = (connections: number) => autocannon({ url: `http://127.0.0.1:${PORT}/api/v1/me`, connections, duration: SECONDS, headers: { authorization: `Bearer ${key}` } });
+    const floor = (connections: number) =>
+      autocannon({ url: `http://127.0.0.1:${PORT}/api/v1/me`, connections, duration: SECONDS, headers: { authorization: `Bearer ${key}` } });
     type Row = { name: string; connections: number; result: autocannon.Result; cpu: number[] | null };
     const cpuCells = (cpu: number[] | null) => (cpu ? cpu.map((x) => x.toFixed(2)).join(' | ') : '– | – | – | – | –');
     const rows: Row[] = [];
@@ -211,14 +222,21 @@ async function main(): Promise<void> {
         },
       ],
     });
-    rows.push({ name: 'similar by id, first request for each lesion (cold)', connections: CONNECTIONS, result: cold, cpu: cpuPerRequest(coldBefore, cpuSnapshot(server.pid!), server.pid!, cold.requests.total) });
+    rows.push({
+      name: 'similar by id, first request for each lesion (cold)',
+      connections: CONNECTIONS,
+      result: cold,
+      cpu: cpuPerRequest(coldBefore, cpuSnapshot(server.pid!), server.pid!, cold.requests.total),
+    });
     console.log(`cold pass: ${Math.round(cold.requests.average)} req/s, p50 ${cold.latency.p50} ms`);
     const measure = async (name: string, connections: number, run: (c: number) => Promise<autocannon.Result>) => {
       const before = cpuSnapshot(server!.pid!);
       const result = await run(connections);
       const cpu = cpuPerRequest(before, cpuSnapshot(server!.pid!), server!.pid!, result.requests.total);
       rows.push({ name, connections, result, cpu });
-      console.log(`${name}, ${connections} clients: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms; CPU ms/request ${cpuCells(cpu)}`);
+      console.log(
+        `${name}, ${connections} clients: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms; CPU ms/request ${cpuCells(cpu)}`,
+      );
     };
     await measure('similar by id', 1, similar);
     // Repeated and interleaved with the floor: this machine's speed drifts between minutes.
@@ -226,7 +244,8 @@ async function main(): Promise<void> {
       await measure('similar by id', CONNECTIONS, similar);
       await measure('GET /me (floor)', CONNECTIONS, floor);
     }
-    const cell = (row: Row) => `| ${row.name} | ${row.connections} | ${Math.round(row.result.requests.average)} | ${row.result.latency.p50} | ${row.result.latency.p99} | ${row.result.non2xx + row.result.errors} | ${cpuCells(row.cpu)} |`;
+    const cell = (row: Row) =>
+      `| ${row.name} | ${row.connections} | ${Math.round(row.result.requests.average)} | ${row.result.latency.p50} | ${row.result.latency.p99} | ${row.result.non2xx + row.result.errors} | ${cpuCells(row.cpu)} |`;
     const ofFloor = rows
       .filter((r) => r.name === 'similar by id' && r.connections === CONNECTIONS)
       .map((r, i) => r.result.requests.average / rows.filter((f) => f.name.startsWith('GET'))[i].result.requests.average);
@@ -234,7 +253,9 @@ async function main(): Promise<void> {
     const similarRates = rows.filter((r) => r.name === 'similar by id' && r.connections === CONNECTIONS).map((r) => r.result.requests.average);
     const similarP50 = rows.filter((r) => r.name === 'similar by id' && r.connections === CONNECTIONS).map((r) => r.result.latency.p50);
     // What the CPU allows: all cores busy at the measured CPU per request (server, autocannon and PostgreSQL together).
-    const cpuTotals = rows.filter((r) => r.name === 'similar by id' && r.connections === CONNECTIONS && r.cpu).map((r) => r.cpu!.reduce((x, y) => x + Math.max(0, y), 0));
+    const cpuTotals = rows
+      .filter((r) => r.name === 'similar by id' && r.connections === CONNECTIONS && r.cpu)
+      .map((r) => r.cpu!.reduce((x, y) => x + Math.max(0, y), 0));
     const ceiling = cpuTotals.length ? (os.cpus().length * 1000) / median(cpuTotals) : NaN;
     const table = [
       '## HTTP similar-lesion search by id (`npm run bench:http`)',

@@ -36,7 +36,6 @@ const RSS_ROWS = (process.env.BENCH_RSS_ROWS ?? '32735,200000').split(',').map(N
 /** The former whole-file parse is measured up to here (a million rows would take gigabytes). */
 const WHOLE_PARSE_MAX_ROWS = Number(process.env.BENCH_WHOLE_PARSE_MAX_ROWS ?? 200000);
 
-
 function fixtureLesions(): FixtureLesion[] {
   // Spread lesions evenly over studies and studies over patients, numbering studies within each patient.
   const studyOf: { patient: number; study: number }[] = [];
@@ -48,7 +47,16 @@ function fixtureLesions(): FixtureLesion[] {
   }
   return Array.from({ length: LESIONS }, (_, i) => {
     const { patient, study } = studyOf[Math.floor((i * STUDIES) / LESIONS)];
-    return { patient, study, series: 1, slice: 10 + (i % 3), type: 1 + (i % 8), split: (1 + (i % 3)) as 1 | 2 | 3, sex: patient % 2 ? 'M' : 'F', age: 20 + (patient % 70) };
+    return {
+      patient,
+      study,
+      series: 1,
+      slice: 10 + (i % 3),
+      type: 1 + (i % 8),
+      split: (1 + (i % 3)) as 1 | 2 | 3,
+      sex: patient % 2 ? 'M' : 'F',
+      age: 20 + (patient % 70),
+    };
   });
 }
 
@@ -89,7 +97,8 @@ async function throughput(): Promise<void> {
       const again = await ingest.run({ format: 'deeplesion', csvPath: csv, imagesDir: images, dataset: 'bench', pathsFrom: 'operator' });
       const againSeconds = (performance.now() - t0) / 1000;
       await app.close();
-      if (first.importedRows !== LESIONS || again.importedRows !== LESIONS) throw new Error(`imported ${first.importedRows}/${again.importedRows} of ${LESIONS}`);
+      if (first.importedRows !== LESIONS || again.importedRows !== LESIONS)
+        throw new Error(`imported ${first.importedRows}/${again.importedRows} of ${LESIONS}`);
       results.push(`| importer, batch ${batch} (first import) | ${LESIONS} | ${firstSeconds.toFixed(2)} s | ${Math.round(LESIONS / firstSeconds)} |`);
       results.push(`| importer, batch ${batch} (re-import, all upserts) | ${LESIONS} | ${againSeconds.toFixed(2)} s | ${Math.round(LESIONS / againSeconds)} |`);
       console.log(results.slice(-2).join('\n'));
@@ -108,9 +117,24 @@ async function throughput(): Promise<void> {
       if (!row.ok) continue;
       const r = row.record;
       fs.statSync(path.join(images, r.imageRelPath));
-      const [p] = (await client.query(`INSERT INTO patient (dataset, patient_index, sex) VALUES ('bench', $1, $2) ON CONFLICT (dataset, patient_index) DO UPDATE SET sex = EXCLUDED.sex RETURNING id`, [r.patientIndex, r.sex])).rows;
-      const [s] = (await client.query(`INSERT INTO study (patient_id, study_index, age_years) VALUES ($1, $2, $3) ON CONFLICT (patient_id, study_index) DO UPDATE SET age_years = EXCLUDED.age_years RETURNING id`, [p.id, r.studyIndex, r.age])).rows;
-      const [se] = (await client.query(`INSERT INTO series (study_id, series_index) VALUES ($1, $2) ON CONFLICT (study_id, series_index) DO UPDATE SET series_index = EXCLUDED.series_index RETURNING id`, [s.id, r.seriesIndex])).rows;
+      const [p] = (
+        await client.query(
+          `INSERT INTO patient (dataset, patient_index, sex) VALUES ('bench', $1, $2) ON CONFLICT (dataset, patient_index) DO UPDATE SET sex = EXCLUDED.sex RETURNING id`,
+          [r.patientIndex, r.sex],
+        )
+      ).rows;
+      const [s] = (
+        await client.query(
+          `INSERT INTO study (patient_id, study_index, age_years) VALUES ($1, $2, $3) ON CONFLICT (patient_id, study_index) DO UPDATE SET age_years = EXCLUDED.age_years RETURNING id`,
+          [p.id, r.studyIndex, r.age],
+        )
+      ).rows;
+      const [se] = (
+        await client.query(
+          `INSERT INTO series (study_id, series_index) VALUES ($1, $2) ON CONFLICT (study_id, series_index) DO UPDATE SET series_index = EXCLUDED.series_index RETURNING id`,
+          [s.id, r.seriesIndex],
+        )
+      ).rows;
       await client.query(
         `INSERT INTO lesion (series_id, study_id, patient_id, key_slice_index, lesion_in_image, box_x1, box_y1, box_x2, box_y2, coarse_type, source_file_name, image_path, image_encoding)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'png16') ON CONFLICT (series_id, key_slice_index, lesion_in_image) DO UPDATE SET box_x1 = EXCLUDED.box_x1`,
@@ -120,9 +144,16 @@ async function throughput(): Promise<void> {
     const baseSeconds = (performance.now() - t0) / 1000;
     await client.end();
     const baseRate = BASELINE_ROWS / baseSeconds;
-    results.push(`| baseline: one upsert per table per row, autocommit (first ${BASELINE_ROWS} rows) | ${BASELINE_ROWS} | ${baseSeconds.toFixed(2)} s | ${Math.round(baseRate)} |`);
+    results.push(
+      `| baseline: one upsert per table per row, autocommit (first ${BASELINE_ROWS} rows) | ${BASELINE_ROWS} | ${baseSeconds.toFixed(2)} s | ${Math.round(baseRate)} |`,
+    );
     console.log(results[results.length - 1]);
-    const best = Math.max(...results.slice(0, -1).filter((r) => r.includes('first import')).map((r) => Number(r.split('|')[4])));
+    const best = Math.max(
+      ...results
+        .slice(0, -1)
+        .filter((r) => r.includes('first import'))
+        .map((r) => Number(r.split('|')[4])),
+    );
 
     writeSection(
       'ingest',
@@ -166,7 +197,16 @@ async function writeRssFixture(dir: string, rows: number): Promise<{ csv: string
   const write = (text: string) => (out.write(text) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve())));
   await write(DL_HEADER + '\n');
   for (let i = 0; i < rows; i++) {
-    const lesion: FixtureLesion = { patient: 1 + Math.floor(i / 6), study: 1 + (Math.floor(i / 3) % 2), series: 1, slice: 10 + (i % 3), type: 1 + (i % 8), split: (1 + (i % 3)) as 1 | 2 | 3, sex: i % 2 ? 'M' : 'F', age: 20 + (i % 70) };
+    const lesion: FixtureLesion = {
+      patient: 1 + Math.floor(i / 6),
+      study: 1 + (Math.floor(i / 3) % 2),
+      series: 1,
+      slice: 10 + (i % 3),
+      type: 1 + (i % 8),
+      split: (1 + (i % 3)) as 1 | 2 | 3,
+      sex: i % 2 ? 'M' : 'F',
+      age: 20 + (i % 70),
+    };
     const line = dlInfoRow(lesion);
     fs.linkSync(sliceFor(i), path.join(images, line.slice(0, line.indexOf(','))));
     await write(line + '\n');
@@ -207,7 +247,8 @@ async function rssChild(spec: { mode: 'stream' | 'whole' | 'idle'; url: string; 
   let rows = 0;
   if (spec.mode === 'stream') {
     const job = await app.get(IngestService).run({ format: 'keyslice8', csvPath: spec.csv, imagesDir: spec.images, dataset: 'rss', pathsFrom: 'operator' });
-    if (job.status !== 'completed' || job.skippedRows !== 0) throw new Error(`import ${job.status}, ${job.skippedRows} skipped: ${JSON.stringify(job.errors.slice(0, 3))}`);
+    if (job.status !== 'completed' || job.skippedRows !== 0)
+      throw new Error(`import ${job.status}, ${job.skippedRows} skipped: ${JSON.stringify(job.errors.slice(0, 3))}`);
     rows = job.importedRows;
   } else if (spec.mode === 'whole') {
     // What an import did before it started: the file read whole, hashed, every row parsed and held.

@@ -133,13 +133,15 @@ async function trial(n: number, phase: Phase, archive: Archive, work: string): P
     const c = await db();
     const lesions = await count(c, `SELECT count(*) AS n FROM lesion`);
     const duplicates =
-      lesions - (await count(c, `SELECT count(DISTINCT (l.patient_id, l.study_id, l.series_id, l.key_slice_index, l.lesion_in_image)) AS n FROM lesion l`)) +
+      lesions -
+      (await count(c, `SELECT count(DISTINCT (l.patient_id, l.study_id, l.series_id, l.key_slice_index, l.lesion_in_image)) AS n FROM lesion l`)) +
       (await count(c, `SELECT count(*) - count(DISTINCT (lesion_id, model_id)) AS n FROM lesion_embedding`)) +
       (await count(c, `SELECT count(*) - count(DISTINCT (dataset, patient_index)) AS n FROM patient`));
     const embedded = await count(c, `SELECT count(DISTINCT lesion_id) AS n FROM lesion_embedding`);
     const verified = await finish(cli(['index', 'verify'], env));
     const line = /Index (\d+) lesions on (\d+) graph points.*unfindable (\d+)/.exec(verified.output);
-    const verify = verified.code === 0 && line ? `clean (${line[1]} on ${line[2]} points)` : `FAILED: ${verified.output.trim().split('\n').slice(-2).join(' ')}`;
+    const verify =
+      verified.code === 0 && line ? `clean (${line[1]} on ${line[2]} points)` : `FAILED: ${verified.output.trim().split('\n').slice(-2).join(' ')}`;
     const ok = lesions === archive.rows && duplicates === 0 && embedded === archive.rows && verified.code === 0;
     return { n, phase, archive: archive.name, killedAt, lesions, rows: archive.rows, duplicates, embedded, verify, ok, seconds: (Date.now() - started) / 1000 };
   } finally {
@@ -161,11 +163,23 @@ async function main(): Promise<void> {
     for (let n = 1; n <= TRIALS; n++) {
       const phase: Phase = n % 2 ? 'ingest' : 'embed';
       const archive = archives[Math.floor((n - 1) / 2) % 2];
-      const result = await trial(n, phase, archive, work).catch(
-        (error: Error): Trial => ({ n, phase, archive: archive.name, killedAt: '-', lesions: -1, rows: archive.rows, duplicates: -1, embedded: -1, verify: `ERROR ${error.message}`, ok: false, seconds: 0 }),
-      );
+      const result = await trial(n, phase, archive, work).catch((error: Error): Trial => ({
+        n,
+        phase,
+        archive: archive.name,
+        killedAt: '-',
+        lesions: -1,
+        rows: archive.rows,
+        duplicates: -1,
+        embedded: -1,
+        verify: `ERROR ${error.message}`,
+        ok: false,
+        seconds: 0,
+      }));
       results.push(result);
-      console.log(`trial ${n}: ${phase} on ${archive.name}, killed at ${result.killedAt}: lesions ${result.lesions}/${result.rows}, duplicates ${result.duplicates}, embedded ${result.embedded}, verify ${result.verify} (${result.seconds.toFixed(0)} s)`);
+      console.log(
+        `trial ${n}: ${phase} on ${archive.name}, killed at ${result.killedAt}: lesions ${result.lesions}/${result.rows}, duplicates ${result.duplicates}, embedded ${result.embedded}, verify ${result.verify} (${result.seconds.toFixed(0)} s)`,
+      );
     }
     const failed = results.filter((r) => !r.ok).length;
     const killed = results.filter((r) => !r.killedAt.includes('ended first') && r.killedAt !== '-').length;
@@ -174,7 +188,9 @@ async function main(): Promise<void> {
     const table = [
       '| # | killed during | archive | killed at | lesions / CSV rows | duplicates | embedded | `index verify` |',
       '|---|---|---|---|---|---|---|---|',
-      ...results.map((r) => `| ${r.n} | ${r.phase} | ${r.archive} | ${r.killedAt} | ${r.lesions} / ${r.rows} | ${r.duplicates} | ${r.embedded} | ${r.verify} |`),
+      ...results.map(
+        (r) => `| ${r.n} | ${r.phase} | ${r.archive} | ${r.killedAt} | ${r.lesions} / ${r.rows} | ${r.duplicates} | ${r.embedded} | ${r.verify} |`,
+      ),
     ].join('\n');
     const markdown = [
       '## kill -9 trials (`npm run trials:kill`)',

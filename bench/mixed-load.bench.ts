@@ -55,8 +55,13 @@ function bigJpeg(): Buffer {
 function multipart(file: Buffer, filename: string, fields: Record<string, string>): { body: Buffer; contentType: string } {
   const boundary = `----bench${Math.random().toString(16).slice(2)}`;
   const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`), file, Buffer.from(`\r\n--${boundary}--\r\n`));
+  for (const [name, value] of Object.entries(fields))
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  parts.push(
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    file,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  );
   return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
@@ -101,7 +106,17 @@ async function main(): Promise<void> {
     const big = bigJpeg();
     const started = Date.now();
     server = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
-      env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), SAMPLE_AUTOLOAD: 'true', SAMPLE_DIR, BOOTSTRAP_ADMIN_KEY: 'never', DATA_DIR: work, LOG_LEVEL: 'warn', TAG_PREDICTION_DELAY_MS: '-1' },
+      env: {
+        ...process.env,
+        DATABASE_URL: url,
+        PORT: String(PORT),
+        SAMPLE_AUTOLOAD: 'true',
+        SAMPLE_DIR,
+        BOOTSTRAP_ADMIN_KEY: 'never',
+        DATA_DIR: work,
+        LOG_LEVEL: 'warn',
+        TAG_PREDICTION_DELAY_MS: '-1',
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise<void>((resolve, reject) => {
@@ -111,14 +126,21 @@ async function main(): Promise<void> {
     console.log(`service up with the sample after ${((Date.now() - started) / 1000).toFixed(0)} s`);
     const key = await createKey(url);
     const dataSource = await new DataSource(dataSourceOptions(url, false)).initialize();
-    const lesions: { id: number; image_path: string; box_x1: number; box_y1: number; box_x2: number; box_y2: number; spacing_x_mm: number }[] = await dataSource.query(
-      `SELECT l.id, l.image_path, l.box_x1, l.box_y1, l.box_x2, l.box_y2, s.spacing_x_mm FROM lesion l JOIN series s ON s.id = l.series_id JOIN lesion_embedding e ON e.lesion_id = l.id ORDER BY l.id`,
-    );
+    const lesions: { id: number; image_path: string; box_x1: number; box_y1: number; box_x2: number; box_y2: number; spacing_x_mm: number }[] =
+      await dataSource.query(
+        `SELECT l.id, l.image_path, l.box_x1, l.box_y1, l.box_x2, l.box_y2, s.spacing_x_mm FROM lesion l JOIN series s ON s.id = l.series_id JOIN lesion_embedding e ON e.lesion_id = l.id ORDER BY l.id`,
+      );
     await dataSource.destroy();
     const auth = { authorization: `Bearer ${key}` };
     const json = { ...auth, 'content-type': 'application/json' };
     // Small uploads: a few of the sample's key slices, each with its lesion box.
-    const uploads = lesions.slice(0, 8).map((l) => multipart(fs.readFileSync(l.image_path), 'slice.png', { box: [l.box_x1, l.box_y1, l.box_x2, l.box_y2].join(','), spacingMm: String(l.spacing_x_mm), k: '10' }));
+    const uploads = lesions.slice(0, 8).map((l) =>
+      multipart(fs.readFileSync(l.image_path), 'slice.png', {
+        box: [l.box_x1, l.box_y1, l.box_x2, l.box_y2].join(','),
+        spacingMm: String(l.spacing_x_mm),
+        k: '10',
+      }),
+    );
     const tagQueries = ['liver', 'lung nodule', 'kidney or adrenal', 'lymph node not lung', 'bone'];
     let turn = 0;
     const mixed = (duration = SECONDS) =>
@@ -127,8 +149,18 @@ async function main(): Promise<void> {
         connections: CLIENTS,
         duration,
         requests: [
-          { method: 'POST', path: '/api/v1/search/similar', headers: json, setupRequest: (r: autocannon.Request) => ({ ...r, body: JSON.stringify({ lesionId: lesions[turn++ % lesions.length].id, k: 10 }) }) },
-          { method: 'POST', path: '/api/v1/search/tags', headers: json, setupRequest: (r: autocannon.Request) => ({ ...r, body: JSON.stringify({ q: tagQueries[turn++ % tagQueries.length] }) }) },
+          {
+            method: 'POST',
+            path: '/api/v1/search/similar',
+            headers: json,
+            setupRequest: (r: autocannon.Request) => ({ ...r, body: JSON.stringify({ lesionId: lesions[turn++ % lesions.length].id, k: 10 }) }),
+          },
+          {
+            method: 'POST',
+            path: '/api/v1/search/tags',
+            headers: json,
+            setupRequest: (r: autocannon.Request) => ({ ...r, body: JSON.stringify({ q: tagQueries[turn++ % tagQueries.length] }) }),
+          },
           {
             method: 'POST',
             path: '/api/v1/search/similar',
@@ -153,7 +185,11 @@ async function main(): Promise<void> {
 
     // Warm-up: every route once, and one big upload, so neither run pays first-use costs.
     await mixed(5);
-    const first = await fetch(`http://127.0.0.1:${PORT}/api/v1/search/similar`, { method: 'POST', headers: { ...auth, 'content-type': heavyBody.contentType }, body: heavyBody.body });
+    const first = await fetch(`http://127.0.0.1:${PORT}/api/v1/search/similar`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': heavyBody.contentType },
+      body: heavyBody.body,
+    });
     console.log(`warm-up: a ${BIG_SIDE}² JPEG upload answered ${first.status}`);
     type Phase = { name: string; mixed: autocannon.Result; heavy: autocannon.Result | null; live: number[] };
     const phases: Phase[] = [];
@@ -164,7 +200,10 @@ async function main(): Promise<void> {
       stop.done = true;
       phases.push({ name: withHeavy ? `with one client looping ${BIG_SIDE}² JPEG uploads` : 'without it', mixed: m, heavy: h, live: await live });
       const p = phases[phases.length - 1];
-      console.log(`${p.name}: ${(p.mixed['2xx'] / SECONDS).toFixed(1)} 2xx req/s, p99 ${p.mixed.latency.p99} ms, non-2xx ${p.mixed.non2xx}; live p99 ${quantile(p.live, 0.99).toFixed(1)} ms` + (h ? `; big uploads ${h.requests.total} (2xx ${h['2xx']}, non-2xx ${h.non2xx}, p50 ${h.latency.p50} ms)` : ''));
+      console.log(
+        `${p.name}: ${(p.mixed['2xx'] / SECONDS).toFixed(1)} 2xx req/s, p99 ${p.mixed.latency.p99} ms, non-2xx ${p.mixed.non2xx}; live p99 ${quantile(p.live, 0.99).toFixed(1)} ms` +
+          (h ? `; big uploads ${h.requests.total} (2xx ${h['2xx']}, non-2xx ${h.non2xx}, p50 ${h.latency.p50} ms)` : ''),
+      );
     }
     const [alone, beside] = phases;
     // Only answered requests count: a 503 is quick, and must not pass for throughput.

@@ -97,7 +97,11 @@ async function main() {
         const h = l.box.y2 - l.box.y1 - 2 * m;
         const longSide = Math.max(w, h);
         const diagonal = Math.hypot(w, h);
-        refs.push(['true box longer side', longSide], ['true box diagonal', diagonal], ['[longer side, diagonal] of the true box (0 inside)', [longSide, diagonal]]);
+        refs.push(
+          ['true box longer side', longSide],
+          ['true box diagonal', diagonal],
+          ['[longer side, diagonal] of the true box (0 inside)', [longSide, diagonal]],
+        );
         if (iou >= 0.5) refs.push(['[longer side, diagonal], only lesions whose box has IoU ≥ 0.5', [longSide, diagonal]]);
       }
       for (const [name, ref] of refs) {
@@ -111,10 +115,7 @@ async function main() {
   }
   const msPerPoint = (performance.now() - t0) / Math.max(1, records.length - failed);
   const f = (v: number) => v.toFixed(1);
-  const lines = [
-    `| reference | estimate | lesions | median abs. error (mm) | 90th percentile abs. error (mm) |`,
-    '|---|---|---|---|---|',
-  ];
+  const lines = [`| reference | estimate | lesions | median abs. error (mm) | 90th percentile abs. error (mm) |`, '|---|---|---|---|---|'];
   for (const [reference, byEstimate] of Object.entries(errors)) {
     for (const [estimate, label] of ESTIMATES) {
       const e = byEstimate[estimate];
@@ -151,7 +152,7 @@ async function main() {
 
 const POINT_TO_BOX_NOTE = (m: number) =>
   [
-    "The shared 51 lesions carry boxes only (their `lesions.csv` has no `Measurement_coordinates` or `Lesion_diameters_Pixel_`),",
+    'The shared 51 lesions carry boxes only (their `lesions.csv` has no `Measurement_coordinates` or `Lesion_diameters_Pixel_`),',
     `so the reference is the true box less the ${m} px margin point-to-box itself adds (DeepLesion boxes sit a few pixels outside the lesion):`,
     'a RECIST long axis drawn inside that box is at least its longer side and at most its diagonal.',
     'The interval row counts an estimate inside [longer side, diagonal] as exact.',

@@ -62,25 +62,52 @@ async function main(): Promise<void> {
   try {
     api = await startServiceProcess(env, 'api');
     worker = await startServiceProcess(env, 'worker');
-    const key = execFileSync(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), 'keys', 'create', '--name', 'trials', '--role', 'admin'], { cwd: ROOT, env, encoding: 'utf8' }).trim().split('\n').pop()!.trim();
+    const key = execFileSync(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), 'keys', 'create', '--name', 'trials', '--role', 'admin'], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .pop()!
+      .trim();
     await sql.connect();
     const call = async (method: string, route: string, body?: object) =>
-      (await fetch(`${api!.url}${route}`, { method, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: body ? JSON.stringify(body) : undefined })).json();
+      (
+        await fetch(`${api!.url}${route}`, {
+          method,
+          headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+          body: body ? JSON.stringify(body) : undefined,
+        })
+      ).json();
     for (let n = 1; n <= TRIALS; n++) {
       const t0 = performance.now();
       const dataset = `trial-${n}`;
       const target = 4 + Math.floor(rng.next() * (rows - 8));
-      const job = (await call('POST', '/api/v1/admin/ingest', { format: 'samples', csv: path.join(SAMPLES, 'lesions.csv'), images: path.join(SAMPLES, 'images'), dataset })) as { id: string };
-      const at = await waitFor(async () => {
-        const view = (await call('GET', `/api/v1/admin/ingest/jobs/${job.id}`)) as JobView;
-        return view.processedRows >= target && view.status === 'running' && view;
-      }, 300_000, 20);
+      const job = (await call('POST', '/api/v1/admin/ingest', {
+        format: 'samples',
+        csv: path.join(SAMPLES, 'lesions.csv'),
+        images: path.join(SAMPLES, 'images'),
+        dataset,
+      })) as { id: string };
+      const at = await waitFor(
+        async () => {
+          const view = (await call('GET', `/api/v1/admin/ingest/jobs/${job.id}`)) as JobView;
+          return view.processedRows >= target && view.status === 'running' && view;
+        },
+        300_000,
+        20,
+      );
       await killServiceProcess(worker!);
       worker = await startServiceProcess(env, 'worker');
-      const done = await waitFor(async () => {
-        const view = (await call('GET', `/api/v1/admin/ingest/jobs/${job.id}`)) as JobView;
-        return (view.status === 'completed' || view.status === 'failed') && view;
-      }, 600_000, 200);
+      const done = await waitFor(
+        async () => {
+          const view = (await call('GET', `/api/v1/admin/ingest/jobs/${job.id}`)) as JobView;
+          return (view.status === 'completed' || view.status === 'failed') && view;
+        },
+        600_000,
+        200,
+      );
       const [{ lesions, keys, embedded }] = (
         await sql.query(
           `SELECT count(*)::int AS lesions, count(DISTINCT (l.series_id, l.key_slice_index, l.lesion_in_image))::int AS keys, count(e.lesion_id)::int AS embedded
@@ -90,12 +117,17 @@ async function main(): Promise<void> {
       ).rows;
       const ok = done.status === 'completed' && lesions === rows && keys === rows && embedded === rows;
       trials.push({ n, killedAt: at.processedRows, lesions, keys, embedded, seconds: (performance.now() - t0) / 1000, ok });
-      console.log(`trial ${n}: killed at row ${at.processedRows}/${rows}, ${done.status}, ${lesions} lesions (${keys} distinct), ${embedded} embedded: ${ok ? 'ok' : 'FAILED'}`);
+      console.log(
+        `trial ${n}: killed at row ${at.processedRows}/${rows}, ${done.status}, ${lesions} lesions (${keys} distinct), ${embedded} embedded: ${ok ? 'ok' : 'FAILED'}`,
+      );
     }
     // Every process's index holds exactly the database's embeddings.
     const indexes = [];
     for (const service of [api, worker]) {
-      const ready = (await (await fetch(`${service.url}/health/ready`)).json()) as { info?: { index?: { points: number; databaseEmbeddings: number } }; error?: { index?: { points: number; databaseEmbeddings: number } } };
+      const ready = (await (await fetch(`${service.url}/health/ready`)).json()) as {
+        info?: { index?: { points: number; databaseEmbeddings: number } };
+        error?: { index?: { points: number; databaseEmbeddings: number } };
+      };
       const index = ready.info?.index ?? ready.error?.index;
       indexes.push(`${service.role} ${index?.points}/${index?.databaseEmbeddings}`);
     }

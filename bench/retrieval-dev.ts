@@ -17,7 +17,15 @@ import { decodeDeepLesionPng, decodeGray8 } from '../src/imaging/decode';
 import { Box, DEEPLESION_HU_OFFSET, DEEPLESION_KEYSLICE_WINDOW, HuImage } from '../src/imaging/hu-image';
 import { parseCsv } from '../src/deeplesion/csv';
 import { buildScatteringModel, DEFAULT_BLOCK_WEIGHTS } from '../src/ml/default-encoder';
-import { bodyBoundingBox, combineBlocks, DEFAULT_SCATTERING_INPUT, huHistogramBlock, positionBumps, positionInBody, scatteringInputs } from '../src/ml/descriptor';
+import {
+  bodyBoundingBox,
+  combineBlocks,
+  DEFAULT_SCATTERING_INPUT,
+  huHistogramBlock,
+  positionBumps,
+  positionInBody,
+  scatteringInputs,
+} from '../src/ml/descriptor';
 
 /** Block weights [hist, scat, pos] of the prototype ([h, s, 0.5·p]). */
 const PROTOTYPE_WEIGHTS: [number, number, number] = [1, 1, 0.5];
@@ -180,9 +188,13 @@ async function main() {
     ['hist+4scat+0.25pos (recommended)', items((f) => combined(f, RECOMMENDED_WEIGHTS, sub))],
   ];
 
-  console.log(`${lesions.length} lesions, ${new Set(lesions.map((l) => l.patient)).size} patients; model ${model.bytes.length} bytes built in ${buildMs.toFixed(0)} ms`);
+  console.log(
+    `${lesions.length} lesions, ${new Set(lesions.map((l) => l.patient)).size} patients; model ${model.bytes.length} bytes built in ${buildMs.toFixed(0)} ms`,
+  );
   console.log(`intervals: 95% patient-cluster bootstrap of the per-query results (fixed gallery), ${rounds} rounds, seed 0`);
-  console.log(`${'descriptor'.padEnd(34)} ${'dim'.padStart(4)} ${'P@1'.padStart(6)} ${'P@5'.padStart(6)} ${'mAP'.padStart(6)} ${'kNN-5'.padStart(6)}   P@1 95% CI      mAP 95% CI`);
+  console.log(
+    `${'descriptor'.padEnd(34)} ${'dim'.padStart(4)} ${'P@1'.padStart(6)} ${'P@5'.padStart(6)} ${'mAP'.padStart(6)} ${'kNN-5'.padStart(6)}   P@1 95% CI      mAP 95% CI`,
+  );
   for (const [name, set] of rows) {
     const perQuery = retrievalPerQuery(set);
     const m = summariseQueries(perQuery);
@@ -193,7 +205,9 @@ async function main() {
     );
   }
   const chance = chanceRetrieval(rows[0][1], { rounds: 2000, seed: 0 });
-  console.log(`${'chance'.padEnd(34)} ${'-'.padStart(4)} ${fmt(chance.precisionAt1).padStart(6)} ${fmt(chance.precisionAt5).padStart(6)} ${fmt(chance.meanAveragePrecision).padStart(6)} ${fmt(chance.knnAccuracy).padStart(6)}`);
+  console.log(
+    `${'chance'.padEnd(34)} ${'-'.padStart(4)} ${fmt(chance.precisionAt1).padStart(6)} ${fmt(chance.precisionAt5).padStart(6)} ${fmt(chance.meanAveragePrecision).padStart(6)} ${fmt(chance.knnAccuracy).padStart(6)}`,
+  );
   console.log(`(${retrievalPerQuery(rows[0][1]).length} answerable queries)`);
 
   const n = lesions.length;
@@ -208,12 +222,16 @@ async function main() {
   console.log(`  combine                        ${perPatch(times.combine)}`);
   // Core-time: ORT used `threads` cores during its share; the rest ran on one core.
   const coreMs = (total - times.scattering + threads * times.scattering) / n;
-  console.log(`  total                          ${perPatch(total)} sequential  → ${((total / n) * 32735 / 60000).toFixed(1)} min for 32,735 patches`);
-  console.log(`  CPU time                       ${coreMs.toFixed(2)} core-ms → ${((coreMs / 2) * 32735 / 60000).toFixed(1)} min on 2 cores if preparation overlaps the model (2 workers)`);
+  console.log(`  total                          ${perPatch(total)} sequential  → ${(((total / n) * 32735) / 60000).toFixed(1)} min for 32,735 patches`);
+  console.log(
+    `  CPU time                       ${coreMs.toFixed(2)} core-ms → ${(((coreMs / 2) * 32735) / 60000).toFixed(1)} min on 2 cores if preparation overlaps the model (2 workers)`,
+  );
   console.log(`  (full DeepLesion ships 16-bit PNGs: decoding this sample re-encoded that way takes ${pngDecodeMs(dir, lesions).toFixed(2)} ms per slice,`);
   console.log(`   a lower bound, as real PNGs hold noisier low bits)`);
   const d = model.design;
-  console.log(`\nscattering: J=${d.J} L=${d.L} size=${d.size} kernel ${2 * d.radius + 1}x${2 * d.radius + 1}, ${model.dim} outputs, ${(model.macsPerPatch / 1e6).toFixed(1)} M multiply-adds = ${(model.flopsPerPatch / 1e6).toFixed(1)} MFLOP per patch`);
+  console.log(
+    `\nscattering: J=${d.J} L=${d.L} size=${d.size} kernel ${2 * d.radius + 1}x${2 * d.radius + 1}, ${model.dim} outputs, ${(model.macsPerPatch / 1e6).toFixed(1)} M multiply-adds = ${(model.flopsPerPatch / 1e6).toFixed(1)} MFLOP per patch`,
+  );
 }
 
 main().catch((error) => {

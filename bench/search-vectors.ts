@@ -35,7 +35,10 @@ export class Rng {
   /** Uniform in [0, 1). */
   next(): number {
     let { a, b, c, d } = this;
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
     let t = (a + b) | 0;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
@@ -43,7 +46,10 @@ export class Rng {
     d = (d + 1) | 0;
     t = (t + d) | 0;
     c = (c + t) | 0;
-    this.a = a; this.b = b; this.c = c; this.d = d;
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
     return (t >>> 0) / 4294967296;
   }
 
@@ -172,7 +178,10 @@ export function exactTopK(
   for (let r = 0; r < count; r++) {
     const id = ids ? ids[r] : r;
     const o = id * DIM;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
     let j = 0;
     for (; j < end4; j += 4) {
       s0 += base[o + j] * query[qOffset + j];

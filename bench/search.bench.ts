@@ -44,7 +44,10 @@ try {
 v8.setFlagsFromString('--expose_gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
-const SIZES = (process.env.BENCH_N ?? '32735,1000000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
+const SIZES = (process.env.BENCH_N ?? '32735,1000000')
+  .split(',')
+  .map((s) => Number(s.trim()))
+  .filter((n) => n > 0);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
 const MAX_MINUTES = Number(process.env.BENCH_MAX_MINUTES ?? 25);
 const K = 10;
@@ -175,7 +178,7 @@ function groundTruth(set: VectorSet, box: TimeBox): GroundTruth {
     if (q === 4 && !usearch) {
       // Without a native exact search, keep the JavaScript scan inside a third of the time box.
       const perQuery = (now() - t0) / 5 / 1000;
-      const fit = Math.floor((box.left() / 3) / perQuery);
+      const fit = Math.floor(box.left() / 3 / perQuery);
       if (fit < jsQueries) {
         jsQueries = Math.max(5, fit);
         log(`exact scan: ${perQuery.toFixed(2)} s/query, limiting ground truth to ${jsQueries} queries`);
@@ -224,7 +227,17 @@ function timeBudgetOk(label: string, started: number, halfAt: number, done: numb
   return { ok: estimate <= budgetSec, estimate };
 }
 
-function runHnswlib(set: VectorSet, gt: GroundTruth, box: TimeBox, budgetSec: number, sweep: SweepRow[], filtered: FilterRow[], mask: Uint8Array, filterGt: Int32Array, filterGtCounts: Int32Array): BuildResult {
+function runHnswlib(
+  set: VectorSet,
+  gt: GroundTruth,
+  box: TimeBox,
+  budgetSec: number,
+  sweep: SweepRow[],
+  filtered: FilterRow[],
+  mask: Uint8Array,
+  filterGt: Int32Array,
+  filterGtCounts: Int32Array,
+): BuildResult {
   const { n, base, query } = set;
   const efc = efConstructionFor(n);
   const params = `space ip, M ${M}, efConstruction ${efc}`;
@@ -314,7 +327,14 @@ function runHnswlib(set: VectorSet, gt: GroundTruth, box: TimeBox, budgetSec: nu
       done = q + 1;
       if (now() - t > capMs) break;
     }
-    const row = { method: 'hnswlib-node, filter callback', ef, short, queries: done, recall: recallOf(found, filterGt, done, filterGtCounts), lat: latency(Float64Array.from(samples), now() - t) };
+    const row = {
+      method: 'hnswlib-node, filter callback',
+      ef,
+      short,
+      queries: done,
+      recall: recallOf(found, filterGt, done, filterGtCounts),
+      lat: latency(Float64Array.from(samples), now() - t),
+    };
     filtered.push(row);
     log(`hnswlib filtered ef ${ef}: ${done} queries, ${short} short, recall@10 ${row.recall.toFixed(4)}, p50 ${ms(row.lat.p50)} ms, p99 ${ms(row.lat.p99)} ms`);
   }
@@ -420,7 +440,10 @@ async function benchOne(n: number): Promise<string> {
   let s10 = 0;
   const shapeQ = Math.min(gt.count, 100);
   for (let q = 0; q < shapeQ; q++) {
-    for (const [rank, acc] of [[0, 1], [9, 10]] as const) {
+    for (const [rank, acc] of [
+      [0, 1],
+      [9, 10],
+    ] as const) {
       const id = gt.ids[q * K + rank];
       let d = 0;
       for (let j = 0; j < DIM; j++) d += set.base[id * DIM + j] * set.query[q * DIM + j];
@@ -454,7 +477,9 @@ async function benchOne(n: number): Promise<string> {
     filterGt.set(top.ids, q * K);
     filterGtCounts[q] = Math.min(K, subsetSize);
   }
-  const filtered: FilterRow[] = [{ method: 'exact scan of the subset (plain JS)', ef: null, short: 0, queries: gt.count, recall: 1, lat: latency(subsetSamples, now() - t) }];
+  const filtered: FilterRow[] = [
+    { method: 'exact scan of the subset (plain JS)', ef: null, short: 0, queries: gt.count, recall: 1, lat: latency(subsetSamples, now() - t) },
+  ];
 
   const sweep: SweepRow[] = [];
   const builds: BuildResult[] = [];
@@ -474,7 +499,12 @@ async function benchOne(n: number): Promise<string> {
   const large = n >= 500_000;
   const target = large ? { recall: 0.97, p50: 1 } : { recall: 0.99, p50: 0.5 };
   const lines: string[] = [];
-  const envNote = [`BENCH_N=${n}`, ...['BENCH_VECTORS', 'BENCH_LIBS', 'BENCH_EFS', 'BENCH_EF_CONSTRUCTION', 'BENCH_EF_CONSTRUCTION_LARGE', 'BENCH_GT_JS_QUERIES', 'BENCH_MAX_MINUTES'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`)].join(' ');
+  const envNote = [
+    `BENCH_N=${n}`,
+    ...['BENCH_VECTORS', 'BENCH_LIBS', 'BENCH_EFS', 'BENCH_EF_CONSTRUCTION', 'BENCH_EF_CONSTRUCTION_LARGE', 'BENCH_GT_JS_QUERIES', 'BENCH_MAX_MINUTES']
+      .filter((k) => process.env[k])
+      .map((k) => `${k}=${process.env[k]}`),
+  ].join(' ');
   lines.push(`## Vector search, N = ${fmt(n)} × ${DIM}-d (\`npx ts-node --transpile-only bench/search.bench.ts\`, ${envNote})`);
   lines.push('');
   lines.push(machineLine() + '.');
@@ -490,7 +520,9 @@ async function benchOne(n: number): Promise<string> {
       `Raw vector bytes N × ${DIM} × 4 = ${mib(raw)}. Generation took ${secs(genSec)}. Time box ${MAX_MINUTES} min.`,
   );
   lines.push('');
-  lines.push(`Ground truth: ${gt.source}. Recall@10 = |HNSW top-10 ∩ exact top-10| / 10, averaged over ${fmt(gt.count)} queries. Latency is per single-threaded query, measured around each call (hnswlib-node queries pre-converted to plain arrays; usearch searched with 1 thread); 50 warm-up queries per setting.`);
+  lines.push(
+    `Ground truth: ${gt.source}. Recall@10 = |HNSW top-10 ∩ exact top-10| / 10, averaged over ${fmt(gt.count)} queries. Latency is per single-threaded query, measured around each call (hnswlib-node queries pre-converted to plain arrays; usearch searched with 1 thread); 50 warm-up queries per setting.`,
+  );
   lines.push('');
   lines.push('| Exact scan (plain JS, inner product, 1 thread) | queries | p50 ms | p99 ms | q/s |');
   lines.push('|---|---:|---:|---:|---:|');
@@ -503,21 +535,29 @@ async function benchOne(n: number): Promise<string> {
     const file = Number.isFinite(b.fileBytes) ? mib(b.fileBytes) : '—';
     const fileRatio = Number.isFinite(b.fileBytes) ? `${(b.fileBytes / raw).toFixed(2)}×` : '—';
     const rssRatio = b.complete ? `${(b.rssDelta / raw).toFixed(2)}×` : '—';
-    lines.push(`| ${b.lib} | ${b.params} | ${fmt(b.inserted)} | ${time} | ${fmt(Math.round(b.inserted / b.seconds))} | ${mib(b.rssDelta)} | ${file} | ${fileRatio} | ${rssRatio} |`);
+    lines.push(
+      `| ${b.lib} | ${b.params} | ${fmt(b.inserted)} | ${time} | ${fmt(Math.round(b.inserted / b.seconds))} | ${mib(b.rssDelta)} | ${file} | ${fileRatio} | ${rssRatio} |`,
+    );
   }
   if (!usearch) lines.push(`\nusearch was not loaded: ${usearchError}`);
   lines.push('');
   if (sweep.length) {
     lines.push('| Library | ef | recall@10 | p50 ms | p99 ms | mean ms | q/s (1 thread) |');
     lines.push('|---|---:|---:|---:|---:|---:|---:|');
-    for (const r of sweep) lines.push(`| ${r.lib} | ${r.ef} | ${r.recall.toFixed(4)} | ${ms(r.lat.p50)} | ${ms(r.lat.p99)} | ${ms(r.lat.mean)} | ${fmt(Math.round(r.lat.qps))} |`);
+    for (const r of sweep)
+      lines.push(`| ${r.lib} | ${r.ef} | ${r.recall.toFixed(4)} | ${ms(r.lat.p50)} | ${ms(r.lat.p99)} | ${ms(r.lat.mean)} | ${fmt(Math.round(r.lat.qps))} |`);
     lines.push('');
   }
-  lines.push(`Filtered search: a random ${(FILTER_FRACTION * 100).toFixed(0)} % label subset (${fmt(subsetSize)} of ${fmt(n)}) as the filter; exact filtered top-10 from a scan of the subset. usearch's JS binding has no filter predicate.`);
+  lines.push(
+    `Filtered search: a random ${(FILTER_FRACTION * 100).toFixed(0)} % label subset (${fmt(subsetSize)} of ${fmt(n)}) as the filter; exact filtered top-10 from a scan of the subset. usearch's JS binding has no filter predicate.`,
+  );
   lines.push('');
   lines.push('| Filtered top-10 | ef | queries with < 10 hits | recall@10 vs exact filtered | p50 ms | p99 ms | q/s |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|');
-  for (const f of filtered) lines.push(`| ${f.method} | ${f.ef ?? '—'} | ${f.short} / ${fmt(f.queries)} | ${f.recall.toFixed(4)} | ${ms(f.lat.p50)} | ${ms(f.lat.p99)} | ${fmt(Math.round(f.lat.qps))} |`);
+  for (const f of filtered)
+    lines.push(
+      `| ${f.method} | ${f.ef ?? '—'} | ${f.short} / ${fmt(f.queries)} | ${f.recall.toFixed(4)} | ${ms(f.lat.p50)} | ${ms(f.lat.p99)} | ${fmt(Math.round(f.lat.qps))} |`,
+    );
   lines.push('');
   lines.push(`Targets at this size: recall@10 ≥ ${target.recall} with p50 ≤ ${target.p50} ms; index memory ≤ 1.5× raw vector bytes.`);
   lines.push('');
@@ -546,7 +586,9 @@ async function benchOne(n: number): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  log(`search bench: N = ${SIZES.join(', ')}, ${QUERIES} queries, time box ${MAX_MINUTES} min per N, usearch ${usearch ? 'loaded' : `unavailable (${usearchError})`}`);
+  log(
+    `search bench: N = ${SIZES.join(', ')}, ${QUERIES} queries, time box ${MAX_MINUTES} min per N, usearch ${usearch ? 'loaded' : `unavailable (${usearchError})`}`,
+  );
   for (const n of SIZES) {
     await benchOne(n);
     gc();

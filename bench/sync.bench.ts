@@ -31,7 +31,16 @@ function fixtureLesions(): FixtureLesion[] {
   // About DeepLesion's proportions: 7.4 lesions per patient, 3.1 per study.
   return Array.from({ length: LESIONS }, (_, i) => {
     const patient = Math.floor(i / 7.4) + 1;
-    return { patient, study: 1 + (Math.floor(i / 3.1) % 2), series: 1, slice: 10 + (i % 97), type: 1 + (i % 8), split: (1 + (i % 3)) as 1 | 2 | 3, sex: patient % 2 ? 'M' : 'F', age: 20 + (patient % 70) };
+    return {
+      patient,
+      study: 1 + (Math.floor(i / 3.1) % 2),
+      series: 1,
+      slice: 10 + (i % 97),
+      type: 1 + (i % 8),
+      split: (1 + (i % 3)) as 1 | 2 | 3,
+      sex: patient % 2 ? 'M' : 'F',
+      age: 20 + (patient % 70),
+    };
   });
 }
 
@@ -62,12 +71,21 @@ async function main(): Promise<void> {
 
     /** One CLI import; its time is the job's own (started_at to finished_at), without the CLI's start-up. */
     const importOnce = async (dataset: string, embed: boolean) => {
-      await promisify(execFile)(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), 'ingest', 'deeplesion', '--csv', csv, '--images', images, '--dataset', dataset], {
-        cwd: ROOT,
-        env: { ...env, EMBED_ON_INGEST: String(embed) },
-        timeout: 3_600_000,
-      });
-      const [job] = (await sql.query(`SELECT extract(epoch FROM finished_at - started_at)::float AS seconds, imported_rows FROM ingest_job WHERE dataset = $1 ORDER BY started_at DESC LIMIT 1`, [dataset])).rows;
+      await promisify(execFile)(
+        process.execPath,
+        [path.join(ROOT, 'dist/src/cli/main.js'), 'ingest', 'deeplesion', '--csv', csv, '--images', images, '--dataset', dataset],
+        {
+          cwd: ROOT,
+          env: { ...env, EMBED_ON_INGEST: String(embed) },
+          timeout: 3_600_000,
+        },
+      );
+      const [job] = (
+        await sql.query(
+          `SELECT extract(epoch FROM finished_at - started_at)::float AS seconds, imported_rows FROM ingest_job WHERE dataset = $1 ORDER BY started_at DESC LIMIT 1`,
+          [dataset],
+        )
+      ).rows;
       if (job.imported_rows !== LESIONS) throw new Error(`imported ${job.imported_rows} of ${LESIONS} rows`);
       return job.seconds as number;
     };
@@ -89,7 +107,9 @@ async function main(): Promise<void> {
     const points = index.status().points;
     await app.close();
     lags.sort((x, y) => x - y);
-    console.log(`import with embedding: ${LESIONS} lesions in ${importSeconds.toFixed(1)} s; ${lags.length} applied in B, p50 ${percentile(lags, 50)} ms, p99 ${percentile(lags, 99)} ms`);
+    console.log(
+      `import with embedding: ${LESIONS} lesions in ${importSeconds.toFixed(1)} s; ${lags.length} applied in B, p50 ${percentile(lags, 50)} ms, p99 ${percentile(lags, 99)} ms`,
+    );
 
     // 2. The log's cost on the write path, B stopped (on two cores it would compete with A): the import's
     // database writes with the triggers enabled and disabled, alternating. Embedding is left out of the
@@ -98,7 +118,9 @@ async function main(): Promise<void> {
     const [{ dim }] = (await sql.query(`SELECT dim FROM encoder_model LIMIT 1`)).rows;
     const vectorBytes = Buffer.alloc(dim * 4, 1);
     const writeEmbeddings = async (dataset: string) => {
-      const ids: number[] = (await sql.query(`SELECT l.id FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = $1 ORDER BY l.id`, [dataset])).rows.map((r) => r.id);
+      const ids: number[] = (
+        await sql.query(`SELECT l.id FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = $1 ORDER BY l.id`, [dataset])
+      ).rows.map((r) => r.id);
       const [{ id: model }] = (await sql.query(`SELECT id FROM encoder_model LIMIT 1`)).rows;
       const started = Date.now();
       for (let i = 0; i < ids.length; i += 32) {
@@ -121,12 +143,15 @@ async function main(): Promise<void> {
         // The same file again: every row rewritten, unchanged, so every row goes through the lesion trigger's comparison.
         const reimport = await importOnce(dataset, false);
         runs.push({ logged, metadata, embeddings, reimport });
-        console.log(`round ${round + 1} log ${logged ? 'on ' : 'off'}: import ${metadata.toFixed(2)} s, embedding writes ${embeddings.toFixed(2)} s, re-import ${reimport.toFixed(2)} s`);
+        console.log(
+          `round ${round + 1} log ${logged ? 'on ' : 'off'}: import ${metadata.toFixed(2)} s, embedding writes ${embeddings.toFixed(2)} s, re-import ${reimport.toFixed(2)} s`,
+        );
       }
     }
     await sql.query(LOGGED_TABLES.map((t) => `ALTER TABLE ${t} ENABLE TRIGGER USER`).join(';'));
 
-    const total = (logged: boolean, f: (r: (typeof runs)[number]) => number) => runs.filter((r) => r.logged === logged).reduce((s, r) => s + f(r), 0) / (runs.length / 2);
+    const total = (logged: boolean, f: (r: (typeof runs)[number]) => number) =>
+      runs.filter((r) => r.logged === logged).reduce((s, r) => s + f(r), 0) / (runs.length / 2);
     const writes = (r: (typeof runs)[number]) => r.metadata + r.embeddings;
     const added = total(true, writes) - total(false, writes);
     const lines = [
@@ -140,7 +165,10 @@ async function main(): Promise<void> {
       '',
       '| round | log | metadata import | embedding writes | re-import |',
       '|---|---|---|---|---|',
-      ...runs.map((r, i) => `| ${Math.floor(i / 2) + 1} | ${r.logged ? 'on' : 'off'} | ${r.metadata.toFixed(2)} s | ${r.embeddings.toFixed(2)} s | ${r.reimport.toFixed(2)} s |`),
+      ...runs.map(
+        (r, i) =>
+          `| ${Math.floor(i / 2) + 1} | ${r.logged ? 'on' : 'off'} | ${r.metadata.toFixed(2)} s | ${r.embeddings.toFixed(2)} s | ${r.reimport.toFixed(2)} s |`,
+      ),
       '',
       `Mean per import: writes (metadata + embeddings) ${total(true, writes).toFixed(2)} s with the log, ${total(false, writes).toFixed(2)} s without (${((total(true, writes) / total(false, writes) - 1) * 100).toFixed(1)} %); re-import ${total(true, (r) => r.reimport).toFixed(2)} s against ${total(false, (r) => r.reimport).toFixed(2)} s (${((total(true, (r) => r.reimport) / total(false, (r) => r.reimport) - 1) * 100).toFixed(1)} %).`,
       `Against the whole import with embedding (${importSeconds.toFixed(1)} s above), the log adds **${((added / importSeconds) * 100).toFixed(1)} %** (${added.toFixed(2)} s; negative: within this shared machine's noise).`,

@@ -13,7 +13,10 @@ export async function loadSyntheticArchive(sql: Client, vocabulary: VocabularySe
   const LESIONS = lesions;
   const patients = Math.ceil(LESIONS / PER_SERIES);
   process.stdout.write(`writing ${LESIONS} lesions… `);
-  await sql.query(`INSERT INTO patient (dataset, patient_index, sex) SELECT 'bench', g, CASE WHEN g % 2 = 0 THEN 'M' ELSE 'F' END FROM generate_series(1, $1) g`, [patients]);
+  await sql.query(
+    `INSERT INTO patient (dataset, patient_index, sex) SELECT 'bench', g, CASE WHEN g % 2 = 0 THEN 'M' ELSE 'F' END FROM generate_series(1, $1) g`,
+    [patients],
+  );
   await sql.query(`INSERT INTO study (patient_id, study_index, age_years) SELECT id, 1, 18 + (id * 7919) % 72 FROM patient`);
   await sql.query(`INSERT INTO series (study_id, series_index, spacing_x_mm, spacing_y_mm, spacing_z_mm) SELECT id, 1, 0.8, 0.8, 2 FROM study`);
   await sql.query(

@@ -24,8 +24,11 @@ import { admin, databaseUrl } from './bench-database';
 
 const SHARED = path.resolve(__dirname, '../../shared/data/deeplesion-samples');
 
-
-async function withApp(name: string, env: Record<string, string>, work: (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>) => Promise<TagPredictionEvaluation>): Promise<TagPredictionEvaluation> {
+async function withApp(
+  name: string,
+  env: Record<string, string>,
+  work: (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>) => Promise<TagPredictionEvaluation>,
+): Promise<TagPredictionEvaluation> {
   const db = `bench_tags_${name}_${process.pid}`;
   await admin(`CREATE DATABASE ${db}`);
   const url = databaseUrl(db);
@@ -54,7 +57,13 @@ async function main(): Promise<void> {
 
   if (fs.existsSync(SHARED)) {
     const real = await withApp('real', {}, async (app) => {
-      const job = await app.get(IngestService).run({ format: 'samples', csvPath: path.join(SHARED, 'lesions.csv'), imagesDir: path.join(SHARED, 'images'), dataset: 'real-samples', pathsFrom: 'operator' });
+      const job = await app.get(IngestService).run({
+        format: 'samples',
+        csvPath: path.join(SHARED, 'lesions.csv'),
+        imagesDir: path.join(SHARED, 'images'),
+        dataset: 'real-samples',
+        pathsFrom: 'operator',
+      });
       if (job.status !== 'completed') throw new Error(`real sample import ${job.status}`);
       return app.get(TagPredictionService).evaluate();
     });

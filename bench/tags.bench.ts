@@ -96,7 +96,9 @@ async function main(): Promise<void> {
       const pageSql = `SELECT l.id, tq.score FROM (${compiled.sql}) tq JOIN lesion l ON l.id = tq.lesion_id JOIN patient p ON p.id = l.patient_id JOIN study s ON s.id = l.study_id WHERE ${where} ORDER BY tq.score DESC, l.id LIMIT 50`;
       const countSql = `SELECT count(*) FROM (${compiled.sql}) tq JOIN lesion l ON l.id = tq.lesion_id JOIN patient p ON p.id = l.patient_id JOIN study s ON s.id = l.study_id WHERE ${where}`;
       const timeSql = async (scans: boolean) => {
-        await sql.query(`SET enable_indexscan = ${scans ? 'on' : 'off'}; SET enable_indexonlyscan = ${scans ? 'on' : 'off'}; SET enable_bitmapscan = ${scans ? 'on' : 'off'}`);
+        await sql.query(
+          `SET enable_indexscan = ${scans ? 'on' : 'off'}; SET enable_indexonlyscan = ${scans ? 'on' : 'off'}; SET enable_bitmapscan = ${scans ? 'on' : 'off'}`,
+        );
         await sql.query(countSql);
         const start = performance.now();
         for (let i = 0; i < 3; i++) await Promise.all([sql.query(countSql), sql.query(pageSql)]);
@@ -106,15 +108,23 @@ async function main(): Promise<void> {
       const scanned = await timeSql(false);
       await sql.query(`RESET ALL`);
       ratios.push(scanned / indexed);
-      const label = filters ? `${q} + ${Object.entries(filters).map(([k, v]) => `${k}=${v}`).join(', ')}` : q;
-      rows.push(`| \`${label}\` | ${compiled.interpretation.understood} | ${total} | ${quantile(times, 0.5).toFixed(1)} | ${quantile(times, 0.99).toFixed(1)} | ${indexed.toFixed(1)} | ${scanned.toFixed(1)} | ${(scanned / indexed).toFixed(1)}× |`);
+      const label = filters
+        ? `${q} + ${Object.entries(filters)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')}`
+        : q;
+      rows.push(
+        `| \`${label}\` | ${compiled.interpretation.understood} | ${total} | ${quantile(times, 0.5).toFixed(1)} | ${quantile(times, 0.99).toFixed(1)} | ${indexed.toFixed(1)} | ${scanned.toFixed(1)} | ${(scanned / indexed).toFixed(1)}× |`,
+      );
       console.log(rows[rows.length - 1]);
     }
     all.sort((a, b) => a - b);
     const plans: string[] = [];
     for (const q of ['hypodense liver lesion not cyst', '(lung nodule OR lung mass) AND spiculated']) {
       const compiled = await compiler.compile(q);
-      const plan = await sql.query(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) SELECT l.id, tq.score FROM (${compiled.sql}) tq JOIN lesion l ON l.id = tq.lesion_id ORDER BY tq.score DESC, l.id LIMIT 50`);
+      const plan = await sql.query(
+        `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) SELECT l.id, tq.score FROM (${compiled.sql}) tq JOIN lesion l ON l.id = tq.lesion_id ORDER BY tq.score DESC, l.id LIMIT 50`,
+      );
       plans.push(`Plan for \`${q}\` (page query):\n\n\`\`\`\n${plan.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')}\n\`\`\``);
     }
     const geo = Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length);

@@ -155,7 +155,8 @@ const FILE_KINDS: Record<string, FileMaker> = {
   'png16-real': (rng, s) => png(pick(rng, s.png16) ?? synthPng16(rng)),
   'png16-bitflip': (rng, s) => png(bitflip(rng, pick(rng, s.png16) ?? synthPng16(rng), 1 + rng.int(0, 20))),
   'png16-truncated': (rng, s) => png(truncate(rng, pick(rng, s.png16) ?? synthPng16(rng))),
-  'png16-huge-dimensions': (rng, s) => png(pngWithDimensions(pick(rng, s.png16) ?? synthPng16(rng), pick(rng, [60000, 4097, 0, 1, 2 ** 31 - 1])!, pick(rng, [60000, 512, 0, 2 ** 31 - 1])!)),
+  'png16-huge-dimensions': (rng, s) =>
+    png(pngWithDimensions(pick(rng, s.png16) ?? synthPng16(rng), pick(rng, [60000, 4097, 0, 1, 2 ** 31 - 1])!, pick(rng, [60000, 512, 0, 2 ** 31 - 1])!)),
   'png16-palette-colour-type': (rng, s) => png(pngIhdrPatch(pick(rng, s.png16) ?? synthPng16(rng), { colourType: 3 })),
   'png-bit-depth-odd': (rng, s) => png(pngIhdrPatch(pick(rng, s.png16) ?? synthPng16(rng), { bitDepth: pick(rng, [1, 2, 4, 7, 32])! })),
   'png8-rgb': (rng) => png(encodePng({ width: 64, height: 64, data: randomBytes(rng, 64 * 64 * 3), depth: 8, channels: 3 })),
@@ -163,18 +164,49 @@ const FILE_KINDS: Record<string, FileMaker> = {
   'jpeg-real': (rng, s) => jpg(pick(rng, s.jpeg) ?? synthJpeg(rng, 128)),
   'jpeg-bitflip': (rng, s) => jpg(bitflip(rng, pick(rng, s.jpeg) ?? synthJpeg(rng, 128), 1 + rng.int(0, 20))),
   'jpeg-truncated': (rng, s) => jpg(truncate(rng, pick(rng, s.jpeg) ?? synthJpeg(rng, 128))),
-  'jpeg-huge-dimensions': (rng, s) => jpg(jpegWithDimensions(pick(rng, s.jpeg) ?? synthJpeg(rng, 128), pick(rng, [60000, 65535, 0, 4097])!, pick(rng, [60000, 512, 0])!)),
+  'jpeg-huge-dimensions': (rng, s) =>
+    jpg(jpegWithDimensions(pick(rng, s.jpeg) ?? synthJpeg(rng, 128), pick(rng, [60000, 65535, 0, 4097])!, pick(rng, [60000, 512, 0])!)),
   'jpeg-large': (rng) => jpg((largeJpeg ??= synthJpeg(rng, LARGE_JPEG_SIDE))),
-  'dicom-valid': (rng) => dcm(writeDicom({ rows: 64, columns: 64, pixels: Array.from({ length: 64 * 64 }, () => rng.int(900, 1100)), pixelSpacing: [0.7, 0.7] })),
+  'dicom-valid': (rng) =>
+    dcm(writeDicom({ rows: 64, columns: 64, pixels: Array.from({ length: 64 * 64 }, () => rng.int(900, 1100)), pixelSpacing: [0.7, 0.7] })),
   'dicom-spacing-tiny': (rng) => dcm(dicomWithSpacing(rng, pick(rng, ['0.005', '0.001', '1e-4', '1e-300', '5e-324'])!)),
   'dicom-spacing-zero-or-negative': (rng) => dcm(dicomWithSpacing(rng, pick(rng, ['0', '-0.7', '-1e308'])!)),
   'dicom-spacing-huge': (rng) => dcm(dicomWithSpacing(rng, pick(rng, ['1e308', '1e6', '11'])!)),
   'dicom-spacing-not-a-number': (rng) => dcm(dicomWithSpacing(rng, pick(rng, ['NaN', 'abc', '', '\\', 'Infinity'])!)),
-  'dicom-dimensions': (rng) => dcm(writeDicom({ rows: pick(rng, [0, 1, 60000, 65535])!, columns: pick(rng, [0, 64, 65535])!, pixelBytes: randomBytes(rng, 64 * 64 * 2), pixelSpacing: [0.7, 0.7] })),
-  'dicom-bits': (rng) => dcm(writeDicom({ rows: 32, columns: 32, bitsAllocated: pick(rng, [0, 1, 12, 32, 64])!, pixelBytes: randomBytes(rng, 32 * 32 * 4), pixelSpacing: [0.7, 0.7] })),
-  'dicom-frames-and-samples': (rng) => dcm(writeDicom({ rows: 32, columns: 32, numberOfFrames: pick(rng, [0, 2, 100000])!, samplesPerPixel: pick(rng, [1, 3, 0])!, pixelSpacing: [0.7, 0.7] })),
-  'dicom-rescale': (rng) => dcm(writeDicom({ rows: 32, columns: 32, rescale: { slope: pick(rng, [0, 1e308, -1e308, 1e-320])!, intercept: pick(rng, [-1024, 1e308, -1e308])! }, pixelSpacing: [0.7, 0.7] })),
-  'dicom-transfer-syntax': (rng) => dcm(writeDicom({ rows: 32, columns: 32, transferSyntax: pick(rng, Object.values(TRANSFER_SYNTAX))!, encapsulate: rng.next() < 0.5, pixelSpacing: [0.7, 0.7] })),
+  'dicom-dimensions': (rng) =>
+    dcm(
+      writeDicom({
+        rows: pick(rng, [0, 1, 60000, 65535])!,
+        columns: pick(rng, [0, 64, 65535])!,
+        pixelBytes: randomBytes(rng, 64 * 64 * 2),
+        pixelSpacing: [0.7, 0.7],
+      }),
+    ),
+  'dicom-bits': (rng) =>
+    dcm(
+      writeDicom({ rows: 32, columns: 32, bitsAllocated: pick(rng, [0, 1, 12, 32, 64])!, pixelBytes: randomBytes(rng, 32 * 32 * 4), pixelSpacing: [0.7, 0.7] }),
+    ),
+  'dicom-frames-and-samples': (rng) =>
+    dcm(writeDicom({ rows: 32, columns: 32, numberOfFrames: pick(rng, [0, 2, 100000])!, samplesPerPixel: pick(rng, [1, 3, 0])!, pixelSpacing: [0.7, 0.7] })),
+  'dicom-rescale': (rng) =>
+    dcm(
+      writeDicom({
+        rows: 32,
+        columns: 32,
+        rescale: { slope: pick(rng, [0, 1e308, -1e308, 1e-320])!, intercept: pick(rng, [-1024, 1e308, -1e308])! },
+        pixelSpacing: [0.7, 0.7],
+      }),
+    ),
+  'dicom-transfer-syntax': (rng) =>
+    dcm(
+      writeDicom({
+        rows: 32,
+        columns: 32,
+        transferSyntax: pick(rng, Object.values(TRANSFER_SYNTAX))!,
+        encapsulate: rng.next() < 0.5,
+        pixelSpacing: [0.7, 0.7],
+      }),
+    ),
   'dicom-truncated': (rng) => dcm(truncate(rng, writeDicom({ rows: 64, columns: 64, pixelSpacing: [0.7, 0.7] }))),
   'dicom-bitflip': (rng) => dcm(bitflip(rng, writeDicom({ rows: 64, columns: 64, pixelSpacing: [0.7, 0.7] }), 1 + rng.int(0, 30))),
   'dicom-huge-element-length': (rng) => dcm(dicomHugeLength(rng)),
@@ -184,7 +216,11 @@ const FILE_KINDS: Record<string, FileMaker> = {
   'xlsx-real': (_rng, s) => xlsx(s.xlsx ?? raw('PK')),
   'xlsx-truncated': (rng, s) => xlsx(truncate(rng, s.xlsx ?? raw('PK\u0003\u0004'))),
   'xlsx-bitflip': (rng, s) => xlsx(bitflip(rng, s.xlsx ?? raw('PK\u0003\u0004'), 1 + rng.int(0, 50))),
-  'json-labels-odd': (rng) => ({ bytes: raw(pick(rng, ['{}', '[]', 'null', '{"a":[1,2', '[{"File_name":null}]', '{"train":{"x":1e308}}', '['.repeat(20000)])!), filename: 'labels.json', contentType: 'application/json' }),
+  'json-labels-odd': (rng) => ({
+    bytes: raw(pick(rng, ['{}', '[]', 'null', '{"a":[1,2', '[{"File_name":null}]', '{"train":{"x":1e308}}', '['.repeat(20000)])!),
+    filename: 'labels.json',
+    contentType: 'application/json',
+  }),
 };
 
 // ------------------------------------------------------------------ generation
@@ -255,9 +291,16 @@ export function generateWarmupRequests(doc: OpenApiDocument, seeds: FuzzSeeds, s
   };
   for (const route of routesOf(doc)) {
     if (WARMUP_EXCLUDED.has(route.route)) continue;
-    add(route, mutate(doc, route, rng, seeds, () => false, { target: 'valid' }));
+    add(
+      route,
+      mutate(doc, route, rng, seeds, () => false, { target: 'valid' }),
+    );
     if (!route.multipartSchema) continue;
-    for (const kind of Object.keys(FILE_KINDS)) add(route, mutate(doc, route, rng, seeds, () => false, { target: 'upload:file', kind }));
+    for (const kind of Object.keys(FILE_KINDS))
+      add(
+        route,
+        mutate(doc, route, rng, seeds, () => false, { target: 'upload:file', kind }),
+      );
   }
   return requests;
 }
@@ -282,7 +325,8 @@ function mutate(
     if (SERVER_PATH_FIELDS[route.route]) slots.push('server-path', 'server-path', 'server-path', 'server-path');
   }
   if (route.multipartSchema) {
-    for (const field of Object.keys(route.multipartSchema.properties ?? {})) if (route.multipartSchema.properties![field].format !== 'binary') slots.push(`form:${field}`);
+    for (const field of Object.keys(route.multipartSchema.properties ?? {}))
+      if (route.multipartSchema.properties![field].format !== 'binary') slots.push(`form:${field}`);
     slots.push('upload:file', 'upload:file', 'upload:file', 'upload:file', 'multipart');
   }
   if (!route.jsonSchema && !route.multipartSchema && route.method !== 'GET') slots.push('body');
@@ -294,7 +338,8 @@ function mutate(
   const pathValues: Record<string, string> = {};
   for (const p of route.pathParams) pathValues[p.name] = plausiblePathValue(rng, route, p, seeds);
   const query: [string, string][] = [];
-  for (const p of route.queryParams) if (p.required || rng.next() < 0.3) query.push([p.name, encodeURIComponent(plausibleScalar(rng, p.name, p.schema ?? {}, seeds))]);
+  for (const p of route.queryParams)
+    if (p.required || rng.next() < 0.3) query.push([p.name, encodeURIComponent(plausibleScalar(rng, p.name, p.schema ?? {}, seeds))]);
   let kind = 'valid';
   let body: Buffer | undefined;
   let contentType: string | undefined;
@@ -302,7 +347,17 @@ function mutate(
   if (slot === 'path') {
     kind = pick(rng, [...Object.keys(HOSTILE_URL_VALUES), 'existing', 'dot-dot'])!;
     if (skip(route.route, target, kind)) return null;
-    pathValues[name] = kind === 'existing' ? plausiblePathValue(rng, route, route.pathParams.find((p) => p.name === name)!, seeds) : kind === 'dot-dot' ? '..' : HOSTILE_URL_VALUES[kind];
+    pathValues[name] =
+      kind === 'existing'
+        ? plausiblePathValue(
+            rng,
+            route,
+            route.pathParams.find((p) => p.name === name)!,
+            seeds,
+          )
+        : kind === 'dot-dot'
+          ? '..'
+          : HOSTILE_URL_VALUES[kind];
   } else if (slot === 'query') {
     kind = pick(rng, [...Object.keys(HOSTILE_URL_VALUES), 'repeated', 'bracket-syntax'])!;
     if (skip(route.route, target, kind)) return null;
@@ -371,7 +426,9 @@ function mutate(
     ({ body, contentType } = BODY_KINDS[kind]({}, rng));
   } else if (slot === 'valid' && skip(route.route, target, kind)) return null;
 
-  const url = route.template.replace(/\{(\w+)\}/g, (_, p: string) => pathValues[p] ?? '1') + (query.length ? '?' + query.map(([k, v]) => `${encodeURIComponent(k)}=${v}`).join('&') : '');
+  const url =
+    route.template.replace(/\{(\w+)\}/g, (_, p: string) => pathValues[p] ?? '1') +
+    (query.length ? '?' + query.map(([k, v]) => `${encodeURIComponent(k)}=${v}`).join('&') : '');
   const headers: Record<string, string> = {};
   if (contentType) headers['content-type'] = contentType;
   return { target, kind, url, headers, body };
@@ -385,19 +442,31 @@ const SERVER_PATH_FIELDS: Record<string, string[]> = {
 
 const BODY_KINDS: Record<string, (base: Record<string, unknown>, rng: Prng) => { body: Buffer; contentType: string }> = {
   'json-object': (base) => ({ body: raw(JSON.stringify(base)), contentType: 'application/json' }),
-  'malformed-json': (base, rng) => ({ body: raw(JSON.stringify(base).slice(0, -1 - rng.int(0, 3)) + pick(rng, ['', ',', "'", '}}', '\\'])!), contentType: 'application/json' }),
+  'malformed-json': (base, rng) => ({
+    body: raw(JSON.stringify(base).slice(0, -1 - rng.int(0, 3)) + pick(rng, ['', ',', "'", '}}', '\\'])!),
+    contentType: 'application/json',
+  }),
   'empty-json-body': () => ({ body: Buffer.alloc(0), contentType: 'application/json' }),
   'top-level-null': () => ({ body: raw('null'), contentType: 'application/json' }),
   'top-level-array': (base) => ({ body: raw(JSON.stringify([base])), contentType: 'application/json' }),
   'top-level-string': () => ({ body: raw('"x"'), contentType: 'application/json' }),
   'top-level-number': () => ({ body: raw('1e999'), contentType: 'application/json' }),
   'extra-fields': (base) => ({ body: raw(JSON.stringify({ ...base, zzExtra: 1, isAdmin: true })), contentType: 'application/json' }),
-  'proto-keys': (base) => ({ body: raw(JSON.stringify(base).replace(/^\{/, '{"__proto__":{"role":"admin"},"constructor":{"prototype":{"x":1}},')), contentType: 'application/json' }),
+  'proto-keys': (base) => ({
+    body: raw(JSON.stringify(base).replace(/^\{/, '{"__proto__":{"role":"admin"},"constructor":{"prototype":{"x":1}},')),
+    contentType: 'application/json',
+  }),
   'duplicate-keys': (base) => ({ body: raw(JSON.stringify(base).replace(/^\{/, '{"name":1,"name":null,')), contentType: 'application/json' }),
   'deep-nesting-array': () => ({ body: raw('['.repeat(10_000) + ']'.repeat(10_000)), contentType: 'application/json' }),
   'deep-nesting-object': () => ({ body: raw('{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)), contentType: 'application/json' }),
-  'nesting-200-in-field': (base) => ({ body: raw(JSON.stringify({ ...base, definition: undefined }).replace(/^\{/, `{"definition":${'{"criteria":'.repeat(200)}{}${'}'.repeat(200)},`)), contentType: 'application/json' }),
-  'invalid-utf8-body': (base) => ({ body: Buffer.concat([raw(JSON.stringify(base).slice(0, -1) + ',"zz":"'), Buffer.from([0xc3, 0x28, 0xff]), raw('"}')]), contentType: 'application/json' }),
+  'nesting-200-in-field': (base) => ({
+    body: raw(JSON.stringify({ ...base, definition: undefined }).replace(/^\{/, `{"definition":${'{"criteria":'.repeat(200)}{}${'}'.repeat(200)},`)),
+    contentType: 'application/json',
+  }),
+  'invalid-utf8-body': (base) => ({
+    body: Buffer.concat([raw(JSON.stringify(base).slice(0, -1) + ',"zz":"'), Buffer.from([0xc3, 0x28, 0xff]), raw('"}')]),
+    contentType: 'application/json',
+  }),
   'utf8-bom': (base) => ({ body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), raw(JSON.stringify(base))]), contentType: 'application/json' }),
   'over-body-limit': () => ({ body: raw(JSON.stringify({ name: 'x'.repeat(1_200_000) })), contentType: 'application/json' }),
   'two-documents': (base) => ({ body: raw(JSON.stringify(base) + JSON.stringify(base)), contentType: 'application/json' }),
@@ -418,22 +487,62 @@ const CONTENT_TYPES: Record<string, string> = {
 
 type FileSpec = ReturnType<FileMaker>;
 const MULTIPART_KINDS: Record<string, (fields: Record<string, string>, file: FileSpec, rng: Prng) => { body: Buffer; contentType: string }> = {
-  'no-boundary-param': (fields, file) => ({ body: multipartBody('abc', Object.entries(fields), [{ field: 'file', ...file }]), contentType: 'multipart/form-data' }),
-  'wrong-boundary': (fields, file) => ({ body: multipartBody('abc', Object.entries(fields), [{ field: 'file', ...file }]), contentType: 'multipart/form-data; boundary=xyz' }),
+  'no-boundary-param': (fields, file) => ({
+    body: multipartBody('abc', Object.entries(fields), [{ field: 'file', ...file }]),
+    contentType: 'multipart/form-data',
+  }),
+  'wrong-boundary': (fields, file) => ({
+    body: multipartBody('abc', Object.entries(fields), [{ field: 'file', ...file }]),
+    contentType: 'multipart/form-data; boundary=xyz',
+  }),
   unterminated: (fields, file, rng) => {
     const body = multipartBody('abc', Object.entries(fields), [{ field: 'file', ...file }]);
-    return { body: body.subarray(0, Math.max(1, body.length - 1 - rng.int(0, Math.min(body.length - 2, 200)))), contentType: 'multipart/form-data; boundary=abc' };
+    return {
+      body: body.subarray(0, Math.max(1, body.length - 1 - rng.int(0, Math.min(body.length - 2, 200)))),
+      contentType: 'multipart/form-data; boundary=abc',
+    };
   },
   'no-file': (fields) => ({ body: multipartBody('abc', Object.entries(fields), []), contentType: 'multipart/form-data; boundary=abc' }),
-  'file-in-wrong-field': (fields, file) => ({ body: multipartBody('abc', Object.entries(fields), [{ field: 'image', ...file }]), contentType: 'multipart/form-data; boundary=abc' }),
-  'two-files': (fields, file) => ({ body: multipartBody('abc', Object.entries(fields), [{ field: 'file', ...file }, { field: 'file', ...file }]), contentType: 'multipart/form-data; boundary=abc' }),
-  'many-fields': (fields, file) => ({ body: multipartBody('abc', [...Object.entries(fields), ...Array.from({ length: 60 }, (_, i): [string, string] => [`f${i}`, 'x'])], [{ field: 'file', ...file }]), contentType: 'multipart/form-data; boundary=abc' }),
-  'proto-field-names': (fields, file) => ({ body: multipartBody('abc', [...Object.entries(fields), ['__proto__', 'x'], ['constructor', 'y']], [{ field: 'file', ...file }]), contentType: 'multipart/form-data; boundary=abc' }),
-  'hostile-filename': (fields, file) => ({ body: multipartBody('abc', Object.entries(fields), [{ field: 'file', ...file, filename: '../../etc/passwd\u0000.png' }]), contentType: 'multipart/form-data; boundary=abc' }),
-  'repeated-field': (fields, file) => ({ body: multipartBody('abc', [...Object.entries(fields), ...Object.entries(fields)], [{ field: 'file', ...file }]), contentType: 'multipart/form-data; boundary=abc' }),
-  'garbage-part-headers': () => ({ body: raw('--abc\r\nContent-Disposition: form-data\r\n\r\nx\r\n--abc\r\n\r\n\r\n--abc--\r\n'), contentType: 'multipart/form-data; boundary=abc' }),
+  'file-in-wrong-field': (fields, file) => ({
+    body: multipartBody('abc', Object.entries(fields), [{ field: 'image', ...file }]),
+    contentType: 'multipart/form-data; boundary=abc',
+  }),
+  'two-files': (fields, file) => ({
+    body: multipartBody('abc', Object.entries(fields), [
+      { field: 'file', ...file },
+      { field: 'file', ...file },
+    ]),
+    contentType: 'multipart/form-data; boundary=abc',
+  }),
+  'many-fields': (fields, file) => ({
+    body: multipartBody(
+      'abc',
+      [...Object.entries(fields), ...Array.from({ length: 60 }, (_, i): [string, string] => [`f${i}`, 'x'])],
+      [{ field: 'file', ...file }],
+    ),
+    contentType: 'multipart/form-data; boundary=abc',
+  }),
+  'proto-field-names': (fields, file) => ({
+    body: multipartBody('abc', [...Object.entries(fields), ['__proto__', 'x'], ['constructor', 'y']], [{ field: 'file', ...file }]),
+    contentType: 'multipart/form-data; boundary=abc',
+  }),
+  'hostile-filename': (fields, file) => ({
+    body: multipartBody('abc', Object.entries(fields), [{ field: 'file', ...file, filename: '../../etc/passwd\u0000.png' }]),
+    contentType: 'multipart/form-data; boundary=abc',
+  }),
+  'repeated-field': (fields, file) => ({
+    body: multipartBody('abc', [...Object.entries(fields), ...Object.entries(fields)], [{ field: 'file', ...file }]),
+    contentType: 'multipart/form-data; boundary=abc',
+  }),
+  'garbage-part-headers': () => ({
+    body: raw('--abc\r\nContent-Disposition: form-data\r\n\r\nx\r\n--abc\r\n\r\n\r\n--abc--\r\n'),
+    contentType: 'multipart/form-data; boundary=abc',
+  }),
   'random-bytes-body': (_f, _file, rng) => ({ body: Buffer.from(randomBytes(rng, rng.int(1, 4000))), contentType: 'multipart/form-data; boundary=abc' }),
-  'over-upload-limit': () => ({ body: multipartBody('abc', [], [{ field: 'file', bytes: new Uint8Array(33 * 1024 * 1024), filename: 'big.png', contentType: 'image/png' }]), contentType: 'multipart/form-data; boundary=abc' }),
+  'over-upload-limit': () => ({
+    body: multipartBody('abc', [], [{ field: 'file', bytes: new Uint8Array(33 * 1024 * 1024), filename: 'big.png', contentType: 'image/png' }]),
+    contentType: 'multipart/form-data; boundary=abc',
+  }),
 };
 
 function defaultFileKind(route: RouteInfo): string {
@@ -600,7 +709,8 @@ function randomBytes(rng: Prng, n: number): Uint8Array {
 function bitflip(rng: Prng, bytes: Uint8Array, flips: number): Uint8Array {
   const out = Uint8Array.from(bytes);
   // Mostly in the first 2 KB, where the headers are.
-  for (let i = 0; i < flips && out.length; i++) out[rng.next() < 0.7 ? rng.int(0, Math.min(out.length, 2048) - 1) : rng.int(0, out.length - 1)] ^= 1 << rng.int(0, 7);
+  for (let i = 0; i < flips && out.length; i++)
+    out[rng.next() < 0.7 ? rng.int(0, Math.min(out.length, 2048) - 1) : rng.int(0, out.length - 1)] ^= 1 << rng.int(0, 7);
   return out;
 }
 
@@ -673,7 +783,7 @@ function pngWithDimensions(bytes: Uint8Array, width: number, height: number): Ui
 /** A JPEG whose SOF marker claims other dimensions. */
 function jpegWithDimensions(bytes: Uint8Array, width: number, height: number): Uint8Array {
   const out = Uint8Array.from(bytes);
-  for (let i = 2; i + 9 < out.length; ) {
+  for (let i = 2; i + 9 < out.length;) {
     if (out[i] !== 0xff) break;
     const marker = out[i + 1];
     const length = (out[i + 2] << 8) | out[i + 3];
@@ -715,11 +825,19 @@ function multipartText(boundary: string, fields: [string, string][]): string {
 }
 
 /** A multipart/form-data body with text fields and files. */
-export function multipartBody(boundary: string, fields: [string, string][], files: { field: string; bytes: Uint8Array; filename: string; contentType: string }[]): Buffer {
+export function multipartBody(
+  boundary: string,
+  fields: [string, string][],
+  files: { field: string; bytes: Uint8Array; filename: string; contentType: string }[],
+): Buffer {
   const parts: Buffer[] = [];
   for (const [name, value] of fields) parts.push(raw(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`), raw(value), raw('\r\n'));
   for (const f of files) {
-    parts.push(raw(`--${boundary}\r\nContent-Disposition: form-data; name="${f.field}"; filename="${f.filename}"\r\nContent-Type: ${f.contentType}\r\n\r\n`), Buffer.from(f.bytes), raw('\r\n'));
+    parts.push(
+      raw(`--${boundary}\r\nContent-Disposition: form-data; name="${f.field}"; filename="${f.filename}"\r\nContent-Type: ${f.contentType}\r\n\r\n`),
+      Buffer.from(f.bytes),
+      raw('\r\n'),
+    );
   }
   parts.push(raw(`--${boundary}--\r\n`));
   return Buffer.concat(parts);
@@ -734,7 +852,12 @@ export function multipartBody(boundary: string, fields: [string, string][], file
 export function loadFuzzSeeds(sharedDir: string, workDir: string, ids: { lesionIds: number[]; cohortIds: number[] }): FuzzSeeds {
   const files = (dir: string, ext: string, n: number) => {
     try {
-      return fs.readdirSync(dir).filter((f) => f.endsWith(ext)).sort().slice(0, n).map((f) => new Uint8Array(fs.readFileSync(path.join(dir, f))));
+      return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(ext))
+        .sort()
+        .slice(0, n)
+        .map((f) => new Uint8Array(fs.readFileSync(path.join(dir, f))));
     } catch {
       return [];
     }
@@ -799,7 +922,13 @@ export function unanswered(result: FuzzResult): boolean {
 }
 
 /** Sends one request over plain node:http (any bytes, any header), with a hard client timeout. */
-export function sendFuzzRequest(baseUrl: string, request: FuzzRequest, keys: Record<FuzzRole, string | null>, timeoutMs: number, agent?: http.Agent): Promise<FuzzResult> {
+export function sendFuzzRequest(
+  baseUrl: string,
+  request: FuzzRequest,
+  keys: Record<FuzzRole, string | null>,
+  timeoutMs: number,
+  agent?: http.Agent,
+): Promise<FuzzResult> {
   const started = performance.now();
   const headers: Record<string, string | number> = { ...request.headers };
   const key = keys[request.role];
@@ -828,7 +957,9 @@ export function sendFuzzRequest(baseUrl: string, request: FuzzRequest, keys: Rec
       req.destroy();
       finish({ status: 0, error: `no answer in ${timeoutMs} ms`, timedOut: true });
     }, timeoutMs);
-    req.on('error', (e: NodeJS.ErrnoException) => finish({ status: 0, error: e.message, closedEarly: (e.code === 'EPIPE' || e.code === 'ECONNRESET') && request.kind.startsWith('over-') }));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      finish({ status: 0, error: e.message, closedEarly: (e.code === 'EPIPE' || e.code === 'ECONNRESET') && request.kind.startsWith('over-') }),
+    );
     // The server may answer (413, 401, 415) and close before the body is sent in full.
     req.end(request.body);
   });
@@ -836,10 +967,18 @@ export function sendFuzzRequest(baseUrl: string, request: FuzzRequest, keys: Rec
 
 /** A shell line that replays a request with curl (bodies go through base64 so any byte survives). */
 export function curlReproducer(baseUrl: string, request: FuzzRequest, seed: number, bodyFile?: string): string {
-  const auth = request.role === 'none' ? '' : request.role === 'bad-key' ? ` -H 'authorization: Bearer lr_bad.key'` : ` -H "authorization: Bearer $${request.role.toUpperCase()}_KEY"`;
-  const headers = Object.entries(request.headers).map(([k, v]) => ` -H '${k}: ${v}'`).join('');
+  const auth =
+    request.role === 'none'
+      ? ''
+      : request.role === 'bad-key'
+        ? ` -H 'authorization: Bearer lr_bad.key'`
+        : ` -H "authorization: Bearer $${request.role.toUpperCase()}_KEY"`;
+  const headers = Object.entries(request.headers)
+    .map(([k, v]) => ` -H '${k}: ${v}'`)
+    .join('');
   const url = `'${baseUrl}${request.url.length > 300 ? request.url.slice(0, 300) + '…(truncated)' : request.url}'`;
   if (!request.body?.length) return `curl -sS -X ${request.method}${auth}${headers} ${url}`;
-  if (request.body.length > 4096) return `# body of ${request.body.length} bytes (or replay: FUZZ_SEED=${seed} FUZZ_ONLY=${request.seq} npm run fuzz)\ncurl -sS -X ${request.method}${auth}${headers} ${url} --data-binary @${bodyFile ?? 'body.bin'}`;
+  if (request.body.length > 4096)
+    return `# body of ${request.body.length} bytes (or replay: FUZZ_SEED=${seed} FUZZ_ONLY=${request.seq} npm run fuzz)\ncurl -sS -X ${request.method}${auth}${headers} ${url} --data-binary @${bodyFile ?? 'body.bin'}`;
   return `echo '${request.body.toString('base64')}' | base64 -d | curl -sS -X ${request.method}${auth}${headers} ${url} --data-binary @-`;
 }

@@ -25,7 +25,19 @@ import { generateApiKey } from '../src/auth/api-key.codec';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
 import { ADMIN_URL, admin, databaseUrl } from '../bench/bench-database';
 import { excessStallMs, StallSummary } from '../src/common/event-loop-stalls';
-import { curlReproducer, FuzzRequest, FuzzResult, FuzzRole, generateFuzzRequests, generateWarmupRequests, loadFuzzSeeds, OpenApiDocument, routesOf, sendFuzzRequest, unanswered } from './fuzz-generator';
+import {
+  curlReproducer,
+  FuzzRequest,
+  FuzzResult,
+  FuzzRole,
+  generateFuzzRequests,
+  generateWarmupRequests,
+  loadFuzzSeeds,
+  OpenApiDocument,
+  routesOf,
+  sendFuzzRequest,
+  unanswered,
+} from './fuzz-generator';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 1);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_000);
@@ -79,7 +91,10 @@ async function freePort(): Promise<number> {
 
 function rssMb(pid: number): number | null {
   try {
-    const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    const line = fs
+      .readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:'));
     return line ? Number(line.split(/\s+/)[1]) / 1024 : null;
   } catch {
     return null;
@@ -112,7 +127,10 @@ class Service {
   start(): Promise<void> {
     this.starts++;
     this.expectedExit = false;
-    const child = spawn(process.execPath, [...(process.env.FUZZ_NODE_OPTIONS ?? '').split(' ').filter(Boolean), SERVICE_MAIN], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(process.env.FUZZ_NODE_OPTIONS ?? '').split(' ').filter(Boolean), SERVICE_MAIN], {
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     this.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the service did not start in 10 minutes')), 600_000);
@@ -213,8 +231,16 @@ async function main(): Promise<void> {
   let restarting: Promise<void> | null = null;
   const restart = (what: Incident['what'], detail: string) => {
     if (restarting) return restarting;
-    incidents.push({ what, at: Date.now(), detail, inFlight: [...inFlight], recentlyAnswered: results.filter((r) => r.status > 0 && r.status < 300).slice(-12) });
-    console.log(`\n!! ${what}: ${detail}; ${inFlight.size} request(s) in flight: ${[...inFlight].map((r) => `#${r.seq} ${r.route} ${r.target} ${r.kind}`).join('; ')}`);
+    incidents.push({
+      what,
+      at: Date.now(),
+      detail,
+      inFlight: [...inFlight],
+      recentlyAnswered: results.filter((r) => r.status > 0 && r.status < 300).slice(-12),
+    });
+    console.log(
+      `\n!! ${what}: ${detail}; ${inFlight.size} request(s) in flight: ${[...inFlight].map((r) => `#${r.seq} ${r.route} ${r.target} ${r.kind}`).join('; ')}`,
+    );
     restarting = (async () => {
       await service.kill();
       await service.start();
@@ -238,7 +264,10 @@ async function main(): Promise<void> {
     const doc = await getJson<OpenApiDocument>(baseUrl, '/docs-json', null);
     const lesions = await getJson<{ items: { id: number }[] }>(baseUrl, '/api/v1/lesions?limit=50', keys.admin);
     const lesionIds = lesions.items.map((l) => l.id);
-    const cohort = await getJson<{ id: number }>(baseUrl, '/api/v1/cohorts', keys.admin, { method: 'POST', body: { name: 'fuzz cohort', definition: { criteria: { coarseType: ['4'] } } } });
+    const cohort = await getJson<{ id: number }>(baseUrl, '/api/v1/cohorts', keys.admin, {
+      method: 'POST',
+      body: { name: 'fuzz cohort', definition: { criteria: { coarseType: ['4'] } } },
+    });
     const seeds = loadFuzzSeeds(SHARED_DIR, path.join(work, 'paths'), { lesionIds, cohortIds: [cohort.id] });
     fs.mkdirSync(path.join(work, 'paths'), { recursive: true });
     try {
@@ -269,7 +298,9 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const rssBefore = rssMb(service.child!.pid!)!;
     let rssPeak = rssBefore;
-    console.log(`warm-up: ${warmup.length} requests (one plausible per route, one upload per file kind), then ${warmupLoad.length} generated at ${concurrency} concurrent; RSS ${rssBefore.toFixed(0)} MB`);
+    console.log(
+      `warm-up: ${warmup.length} requests (one plausible per route, one upload per file kind), then ${warmupLoad.length} generated at ${concurrency} concurrent; RSS ${rssBefore.toFixed(0)} MB`,
+    );
 
     // /health/live, probed one at a time: 5 s with nothing else sent (this machine's baseline), then throughout the run.
     const probeOnce = () =>
@@ -321,7 +352,10 @@ async function main(): Promise<void> {
         const result = await sendFuzzRequest(baseUrl, request, keys, CLIENT_TIMEOUT_MS, agent);
         inFlight.delete(request);
         results.push(result);
-        if (results.length % 500 === 0) process.stdout.write(`\r${results.length}/${requests.length * ROUNDS} requests, ${results.filter((x) => x.status >= 500).length} 5xx, ${incidents.length} incidents`);
+        if (results.length % 500 === 0)
+          process.stdout.write(
+            `\r${results.length}/${requests.length * ROUNDS} requests, ${results.filter((x) => x.status >= 500).length} 5xx, ${incidents.length} incidents`,
+          );
       }
     };
     for (let round = 0; round < (ONLY.length ? 1 : ROUNDS); round++) {
@@ -331,7 +365,9 @@ async function main(): Promise<void> {
       // The probe goes on meanwhile: a pause with only probes in it lowers the health percentiles a little.
       await new Promise((r) => setTimeout(r, SETTLE_MS));
       rssAfterRound.push(rssMb(service.child!.pid!) ?? NaN);
-      console.log(`\rround ${round + 1}: ${results.length} requests in ${((Date.now() - runStarted) / 1000).toFixed(0)} s; RSS ${rssAfterRound[round].toFixed(0)} MB`);
+      console.log(
+        `\rround ${round + 1}: ${results.length} requests in ${((Date.now() - runStarted) / 1000).toFixed(0)} s; RSS ${rssAfterRound[round].toFixed(0)} MB`,
+      );
     }
     const runSeconds = (Date.now() - runStarted) / 1000;
     running = false;
@@ -342,12 +378,34 @@ async function main(): Promise<void> {
     const stalls = diffStalls(stallsBefore, readStalls(stallFile));
     const stillAlive = service.child!.exitCode === null && service.child!.signalCode === null;
 
-    const reportInput: ReportInput = { baseUrl, requests, results, incidents, health, idleHealth, rssBefore, rssAfter, rssAfterRound, stalls, rssPeak, warmupLabel: `${warmup.length} requests (one plausible per route, one upload of every file kind on every upload route) then ${warmupLoad.length} generated (another seed) at ${concurrency} concurrent`, runSeconds, routes: routes.map((r) => r.route), stillAlive, starts: service.starts, seedsLabel: describeSeeds(seeds), logFile };
+    const reportInput: ReportInput = {
+      baseUrl,
+      requests,
+      results,
+      incidents,
+      health,
+      idleHealth,
+      rssBefore,
+      rssAfter,
+      rssAfterRound,
+      stalls,
+      rssPeak,
+      warmupLabel: `${warmup.length} requests (one plausible per route, one upload of every file kind on every upload route) then ${warmupLoad.length} generated (another seed) at ${concurrency} concurrent`,
+      runSeconds,
+      routes: routes.map((r) => r.route),
+      stillAlive,
+      starts: service.starts,
+      seedsLabel: describeSeeds(seeds),
+      logFile,
+    };
     const report = buildReport(reportInput);
     fs.writeFileSync(REPORT, report.text);
     // FUZZ_BENCHMARKS=1 also records the run in docs/BENCHMARKS.md (without the curl lines), with FUZZ_NOTE as a preface.
     if (process.env.FUZZ_BENCHMARKS) {
-      const condensed = buildReport({ ...reportInput, condensed: true }).text.replace(/^## .*\n/, (heading) => `${heading}\n${process.env.FUZZ_NOTE ? `${process.env.FUZZ_NOTE}\n` : ''}`);
+      const condensed = buildReport({ ...reportInput, condensed: true }).text.replace(
+        /^## .*\n/,
+        (heading) => `${heading}\n${process.env.FUZZ_NOTE ? `${process.env.FUZZ_NOTE}\n` : ''}`,
+      );
       writeSection('fuzz', condensed);
     }
     console.log(report.text);
@@ -379,10 +437,23 @@ function diffStalls(before: StallSummary | null, after: StallSummary | null): St
   const routes = after.routes
     .map((r) => {
       const e = earlier.get(r.route);
-      return { ...r, stalls: r.stalls - (e?.stalls ?? 0), totalMs: r.totalMs - (e?.totalMs ?? 0), alone: r.alone - (e?.alone ?? 0), requests: r.requests - (e?.requests ?? 0), inFlightMs: r.inFlightMs - (e?.inFlightMs ?? 0) };
+      return {
+        ...r,
+        stalls: r.stalls - (e?.stalls ?? 0),
+        totalMs: r.totalMs - (e?.totalMs ?? 0),
+        alone: r.alone - (e?.alone ?? 0),
+        requests: r.requests - (e?.requests ?? 0),
+        inFlightMs: r.inFlightMs - (e?.inFlightMs ?? 0),
+      };
     })
     .filter((r) => r.stalls > 0);
-  const during = { ...after, stalls: after.stalls - (before?.stalls ?? 0), totalMs: after.totalMs - (before?.totalMs ?? 0), observedMs: after.observedMs - (before?.observedMs ?? 0), routes };
+  const during = {
+    ...after,
+    stalls: after.stalls - (before?.stalls ?? 0),
+    totalMs: after.totalMs - (before?.totalMs ?? 0),
+    observedMs: after.observedMs - (before?.observedMs ?? 0),
+    routes,
+  };
   routes.sort((a, b) => excessStallMs(during, b) - excessStallMs(during, a));
   return during;
 }
@@ -426,7 +497,12 @@ function stallLines(stalls: StallSummary | null): string[] {
     '',
     '| route | requests | in flight s | stalls | stall ms | excess ms | alone |',
     '|---|---|---|---|---|---|---|',
-    ...stalls.routes.slice(0, 12).map((r) => `| ${r.route} | ${r.requests} | ${(r.inFlightMs / 1000).toFixed(1)} | ${r.stalls} | ${r.totalMs.toFixed(0)} | ${excessStallMs(stalls, r).toFixed(0)} | ${r.alone} |`),
+    ...stalls.routes
+      .slice(0, 12)
+      .map(
+        (r) =>
+          `| ${r.route} | ${r.requests} | ${(r.inFlightMs / 1000).toFixed(1)} | ${r.stalls} | ${r.totalMs.toFixed(0)} | ${excessStallMs(stalls, r).toFixed(0)} | ${r.alone} |`,
+      ),
     '',
   ];
 }
@@ -452,11 +528,23 @@ function buildReport(input: ReportInput): { text: string; failed: boolean } {
   const rssGrowth = (input.rssAfter - input.rssBefore) / input.rssBefore;
   const checks = [
     { name: 'responses 5xx', ok: fiveXx.length === 0, value: String(fiveXx.length) },
-    { name: 'crashes, hangs and memory kills of the service', ok: incidents.length === 0 && input.stillAlive, value: `${incidents.length} (${incidents.map((i) => i.what).join(', ') || 'none'}); service started ${input.starts} time(s)` },
+    {
+      name: 'crashes, hangs and memory kills of the service',
+      ok: incidents.length === 0 && input.stillAlive,
+      value: `${incidents.length} (${incidents.map((i) => i.what).join(', ') || 'none'}); service started ${input.starts} time(s)`,
+    },
     { name: 'requests without an answer (client timeout or connection error)', ok: noAnswer.length === 0, value: String(noAnswer.length) },
     { name: `requests over ${SLOW_MS} ms`, ok: slow.length === 0, value: String(slow.length) },
-    { name: `/health/live p99 under ${HEALTH_P99_MS} ms`, ok: healthP99 < HEALTH_P99_MS, value: `p50 ${percentile(healthMs, 50).toFixed(1)} ms, p99 ${healthP99.toFixed(1)} ms, max ${Math.max(...healthMs).toFixed(0)} ms over ${health.length} probes, ${health.filter((h) => !h.ok).length} failed (with no other traffic, before the run: p50 ${percentile(input.idleHealth, 50).toFixed(1)} ms, p99 ${percentile(input.idleHealth, 99).toFixed(1)} ms)` },
-    { name: `RSS after within ${RSS_GROWTH_LIMIT * 100} % of before`, ok: Math.abs(rssGrowth) <= RSS_GROWTH_LIMIT, value: `${input.rssBefore.toFixed(0)} → ${input.rssAfter.toFixed(0)} MB (${(rssGrowth * 100).toFixed(1)} %), peak ${input.rssPeak.toFixed(0)} MB${input.starts > 1 ? ' (after a restart: not comparable)' : ''}` },
+    {
+      name: `/health/live p99 under ${HEALTH_P99_MS} ms`,
+      ok: healthP99 < HEALTH_P99_MS,
+      value: `p50 ${percentile(healthMs, 50).toFixed(1)} ms, p99 ${healthP99.toFixed(1)} ms, max ${Math.max(...healthMs).toFixed(0)} ms over ${health.length} probes, ${health.filter((h) => !h.ok).length} failed (with no other traffic, before the run: p50 ${percentile(input.idleHealth, 50).toFixed(1)} ms, p99 ${percentile(input.idleHealth, 99).toFixed(1)} ms)`,
+    },
+    {
+      name: `RSS after within ${RSS_GROWTH_LIMIT * 100} % of before`,
+      ok: Math.abs(rssGrowth) <= RSS_GROWTH_LIMIT,
+      value: `${input.rssBefore.toFixed(0)} → ${input.rssAfter.toFixed(0)} MB (${(rssGrowth * 100).toFixed(1)} %), peak ${input.rssPeak.toFixed(0)} MB${input.starts > 1 ? ' (after a restart: not comparable)' : ''}`,
+    },
   ];
   if (input.rssAfterRound.length > 1) {
     const last = input.rssAfterRound[input.rssAfterRound.length - 1];
@@ -476,7 +564,10 @@ function buildReport(input: ReportInput): { text: string; failed: boolean } {
   const statusList = (rs: FuzzResult[]) => {
     const counts = new Map<number, number>();
     for (const r of rs) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-    return [...counts].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s || 'none'}×${n}`).join(' ');
+    return [...counts]
+      .sort((a, b) => a[0] - b[0])
+      .map(([s, n]) => `${s || 'none'}×${n}`)
+      .join(' ');
   };
   const groupKey = (r: FuzzResult) => `${r.request.route} | ${r.request.target} | ${r.request.kind}`;
   const grouped = (rs: FuzzResult[]) => {
@@ -499,33 +590,54 @@ function buildReport(input: ReportInput): { text: string; failed: boolean } {
     `Over-limit bodies cut off by the server before the client finished sending (a refusal whose answer the client could not read; not counted as failures): ${closedEarly.length}.`,
     '',
     ...stallLines(input.stalls),
-    `Statuses: ${[...statusCounts].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s || 'no answer'} × ${n}`).join(', ')}.`,
+    `Statuses: ${[...statusCounts]
+      .sort((a, b) => a[0] - b[0])
+      .map(([s, n]) => `${s || 'no answer'} × ${n}`)
+      .join(', ')}.`,
     '',
     '### By route',
     '',
     '| route | requests | statuses | 5xx | slowest ms |',
     '|---|---|---|---|---|',
-    ...[...byRoute].map(([route, rs]) => `| ${route} | ${rs.length} | ${statusList(rs)} | ${rs.filter((r) => r.status >= 500).length} | ${rs.length ? Math.max(...rs.map((r) => r.ms)).toFixed(0) : '–'} |`),
+    ...[...byRoute].map(
+      ([route, rs]) =>
+        `| ${route} | ${rs.length} | ${statusList(rs)} | ${rs.filter((r) => r.status >= 500).length} | ${rs.length ? Math.max(...rs.map((r) => r.ms)).toFixed(0) : '–'} |`,
+    ),
     '',
     `### Responses 5xx (${fiveXx.length}), grouped by route, input and mutation; one reproducer each`,
     '',
   ];
   for (const [key, rs] of grouped(fiveXx)) {
     const r = rs[0];
-    lines.push(`- **${key}**: ${rs.length} × ${[...new Set(rs.map((x) => x.status))].join('/')} (requests ${rs.map((x) => `#${x.request.seq}`).join(', ')}); e.g. #${r.request.seq} (${r.request.role}): \`${(r.bodyStart ?? '').slice(0, 200).replace(/`/g, "'")}\``);
+    lines.push(
+      `- **${key}**: ${rs.length} × ${[...new Set(rs.map((x) => x.status))].join('/')} (requests ${rs.map((x) => `#${x.request.seq}`).join(', ')}); e.g. #${r.request.seq} (${r.request.role}): \`${(r.bodyStart ?? '').slice(0, 200).replace(/`/g, "'")}\``,
+    );
     if (!input.condensed) lines.push('', ...fence(curlReproducer(input.baseUrl, r.request, SEED, reproducerBody(r.request))), '');
   }
   lines.push(`### Requests without an answer (${noAnswer.length})`, '');
   for (const [key, rs] of grouped(noAnswer)) lines.push(`- **${key}**: ${rs.length} × (${rs[0].error}); e.g. #${rs[0].request.seq}`);
   lines.push('', `### Crashes, hangs and memory kills (${incidents.length})`, '');
   for (const incident of incidents) {
-    lines.push(`- **${incident.what}** (${incident.detail}) with in flight: ${incident.inFlight.map((r) => `#${r.seq} ${r.route} ${r.target} ${r.kind}`).join('; ') || 'nothing'}; the last successful answers before it: ${incident.recentlyAnswered.map((r) => `#${r.request.seq} ${r.request.route} ${r.request.target} ${r.request.kind} → ${r.status}`).join('; ')}`);
+    lines.push(
+      `- **${incident.what}** (${incident.detail}) with in flight: ${incident.inFlight.map((r) => `#${r.seq} ${r.route} ${r.target} ${r.kind}`).join('; ') || 'nothing'}; the last successful answers before it: ${incident.recentlyAnswered.map((r) => `#${r.request.seq} ${r.request.route} ${r.request.target} ${r.request.kind} → ${r.status}`).join('; ')}`,
+    );
   }
-  lines.push('', `### Slowest requests (over ${SLOW_MS} ms: ${slow.length})`, '', '| # | route | input | mutation | role | status | ms |', '|---|---|---|---|---|---|---|');
+  lines.push(
+    '',
+    `### Slowest requests (over ${SLOW_MS} ms: ${slow.length})`,
+    '',
+    '| # | route | input | mutation | role | status | ms |',
+    '|---|---|---|---|---|---|---|',
+  );
   for (const r of [...results].sort((a, b) => b.ms - a.ms).slice(0, 15)) {
-    lines.push(`| ${r.request.seq} | ${r.request.route} | ${r.request.target} | ${r.request.kind} | ${r.request.role} | ${r.status || r.error} | ${r.ms.toFixed(0)} |`);
+    lines.push(
+      `| ${r.request.seq} | ${r.request.route} | ${r.request.target} | ${r.request.kind} | ${r.request.role} | ${r.status || r.error} | ${r.ms.toFixed(0)} |`,
+    );
   }
-  lines.push('', `Replay one request: \`FUZZ_SEED=${SEED} FUZZ_REQUESTS=${REQUESTS} FUZZ_ONLY=<#> npm run fuzz\` (keys as \`$ADMIN_KEY\` etc. in the curl lines).`);
+  lines.push(
+    '',
+    `Replay one request: \`FUZZ_SEED=${SEED} FUZZ_REQUESTS=${REQUESTS} FUZZ_ONLY=<#> npm run fuzz\` (keys as \`$ADMIN_KEY\` etc. in the curl lines).`,
+  );
   return { text: lines.join('\n') + '\n', failed };
 }
 

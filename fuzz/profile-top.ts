@@ -60,6 +60,12 @@ if (require.main === module) {
     console.log(`\n${title}\n| ms self | ms total | function |\n|---|---|---|`);
     for (const t of list.slice(0, rows)) console.log(`| ${t.selfMs.toFixed(0)} | ${t.totalMs.toFixed(0)} | ${t.name} |`);
   };
-  print('By self time', [...times].sort((a, b) => b.selfMs - a.selfMs));
-  print("The project's own functions by total time", times.filter((t) => t.name.includes('dist/src/')).sort((a, b) => b.totalMs - a.totalMs));
+  print(
+    'By self time',
+    [...times].sort((a, b) => b.selfMs - a.selfMs),
+  );
+  print(
+    "The project's own functions by total time",
+    times.filter((t) => t.name.includes('dist/src/')).sort((a, b) => b.totalMs - a.totalMs),
+  );
 }

@@ -58,7 +58,12 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   // NUL, invalid UTF-8 and over-deep JSON are 400 here, before validation, a query or a stored row.
   registerInputGuards(fastify, { maxJsonDepth: config.maxJsonDepth, maxJsonItems: config.maxJsonItems });
   const auth = app.get(AuthService);
-  registerMultipartParser(fastify, { fileSize: config.maxUploadBytes, fields: 40 }, async (request) => (await auth.authenticate(apiKeyFromHeaders(request.headers))) !== null, KEY_REQUIRED_MESSAGE);
+  registerMultipartParser(
+    fastify,
+    { fileSize: config.maxUploadBytes, fields: 40 },
+    async (request) => (await auth.authenticate(apiKeyFromHeaders(request.headers))) !== null,
+    KEY_REQUIRED_MESSAGE,
+  );
   registerAuditHook(fastify, auth, `/${API_PREFIX}/`);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('X-Request-Id', request.id);
@@ -70,7 +75,11 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
     fastify.addHook('onRequest', (request, reply, done) => {
       const route = request.url.split('?')[0];
       if (route === '/metrics' || route === '/health/live' || route === '/health/ready') return done();
-      void reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'This process is a worker (ROLE=worker): it serves only /health/live, /health/ready and /metrics' });
+      void reply.code(404).send({
+        statusCode: 404,
+        error: 'Not Found',
+        message: 'This process is a worker (ROLE=worker): it serves only /health/live, /health/ready and /metrics',
+      });
     });
   }
   app.get(MetricsService).registerHttpHooks(fastify);

@@ -49,9 +49,7 @@ async function bootstrap(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   const bootstrapKey =
-    config.bootstrapAdminKey === 'always' || (config.bootstrapAdminKey === 'auto' && database.embedded)
-      ? await app.get(AuthService).ensureAdminKey()
-      : null;
+    config.bootstrapAdminKey === 'always' || (config.bootstrapAdminKey === 'auto' && database.embedded) ? await app.get(AuthService).ensureAdminKey() : null;
   if (config.sample.autoload && config.role !== 'api') await app.get(SampleService).ensureIngested();
   if (config.role === 'worker') {
     await app.listen(config.workerPort, config.host);
@@ -80,10 +78,20 @@ async function bootstrap(): Promise<void> {
       `  Use it as:  curl -H "Authorization: Bearer ${bootstrapKey.key}" ${url}/${API_PREFIX}/stats`,
     );
   } else {
-    lines.push('', '  Authenticate with "Authorization: Bearer <API key>" (the admin key was printed on first start).', '  New key: npm run keys -- create --name <name> --role reader|curator|admin');
+    lines.push(
+      '',
+      '  Authenticate with "Authorization: Bearer <API key>" (the admin key was printed on first start).',
+      '  New key: npm run keys -- create --name <name> --role reader|curator|admin',
+    );
   }
   // Under LOG_FORMAT=json the banner is one log line like every other.
-  if (jsonLogger) logger.log(lines.map((l) => l.trim()).filter(Boolean).join(' | '));
+  if (jsonLogger)
+    logger.log(
+      lines
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .join(' | '),
+    );
   else console.log(lines.join('\n') + '\n');
 }
 

@@ -78,8 +78,16 @@ export function annotationsFromCsv(records: CsvRecord[], secret: string): CsvMar
       bad(recist ? 'the RECIST end points span no area' : 'box must have x2 > x1 and y2 > y1');
       continue;
     }
-    out.annotations.push({ source: 'csv', origin: 'csv', ordinal: record.line, sopUid: pseudonymousUid(secret, uid), frame, ...geometry, coarseType: type, approximate: false });
+    out.annotations.push({
+      source: 'csv',
+      origin: 'csv',
+      ordinal: record.line,
+      sopUid: pseudonymousUid(secret, uid),
+      frame,
+      ...geometry,
+      coarseType: type,
+      approximate: false,
+    });
   }
   return out;
 }
-

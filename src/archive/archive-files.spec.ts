@@ -41,14 +41,30 @@ describe('archive files', () => {
   it('writes a slice as a DeepLesion 16-bit PNG holding the DICOM HU exactly, without text chunks', () => {
     const hu = Float32Array.from({ length: 32 * 32 }, (_, i) => (i % 97) * 13 - 1024);
     const source = path.join(dir, 'slice.dcm');
-    fs.writeFileSync(source, writeImage({ patientId: 'P', patientName: 'Secret^Name', studyUid: '1.2', studyDate: '20200101', seriesUid: '1.2.3', sopUid: '1.2.3.4', width: 32, height: 32, hu }));
+    fs.writeFileSync(
+      source,
+      writeImage({
+        patientId: 'P',
+        patientName: 'Secret^Name',
+        studyUid: '1.2',
+        studyDate: '20200101',
+        seriesUid: '1.2.3',
+        sopUid: '1.2.3.4',
+        width: 32,
+        height: 32,
+        hu,
+      }),
+    );
     const target = path.join(dir, 'out/007.png');
     expect(writeSlice({ source, frame: 1, target, rows: 32, columns: 32, maxBytes: 1 << 20, maxPixels: 1 << 20 })).toEqual({ ok: true });
     const bytes = fs.readFileSync(target);
     expect(Array.from(decodePng16ToHu(bytes)!.data)).toEqual(Array.from(hu));
     expect(bytes.includes('tEXt')).toBe(false);
     expect(bytes.includes('Secret')).toBe(false);
-    expect(writeSlice({ source, frame: 1, target, rows: 64, columns: 32, maxBytes: 1 << 20, maxPixels: 1 << 20 })).toEqual({ ok: false, message: 'decoded 32×32, the header says 32×64' });
+    expect(writeSlice({ source, frame: 1, target, rows: 64, columns: 32, maxBytes: 1 << 20, maxPixels: 1 << 20 })).toEqual({
+      ok: false,
+      message: 'decoded 32×32, the header says 32×64',
+    });
     expect(encodeHuPng16({ width: 1, height: 2, data: Float32Array.of(-40000, 40000) }).length).toBeGreaterThan(8);
   });
 });

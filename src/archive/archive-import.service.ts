@@ -131,7 +131,11 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
         await this.jobs.markQueued(runner, resumed.id);
         return (await this.jobs.findJob(runner, resumed.id))!;
       }
-      return this.jobs.createJob(runner, { format: 'dicom', dataset: request.dataset, csvPath: 'DICOM folder', imagesDir: '', fingerprint: source.fingerprint, totalRows: 0 }, 'queued');
+      return this.jobs.createJob(
+        runner,
+        { format: 'dicom', dataset: request.dataset, csvPath: 'DICOM folder', imagesDir: '', fingerprint: source.fingerprint, totalRows: 0 },
+        'queued',
+      );
     });
     if (job === 'locked') throw new ConflictException('An import of this folder is already running');
     const { dir, annotations, dataset, pathsFrom } = request;
@@ -195,17 +199,27 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
       const files: WalkedFile[] = [];
       const walkProblems: IngestRowError[] = [];
       for (const folder of folders) {
-        const walked = await this.repository.walk(path.join(fetched.root, folder), { maxFiles: maxFiles - files.length, maxFileBytes, maxDepth }).catch((error) => {
-          if (error instanceof TooManyFilesError) throw new ArchiveSourceError(`the retrieved studies have ${error.message}`);
-          throw error;
-        });
+        const walked = await this.repository
+          .walk(path.join(fetched.root, folder), { maxFiles: maxFiles - files.length, maxFileBytes, maxDepth })
+          .catch((error) => {
+            if (error instanceof TooManyFilesError) throw new ArchiveSourceError(`the retrieved studies have ${error.message}`);
+            throw error;
+          });
         walked.files.forEach((f) => files.push({ ...f, relPath: `${folder}/${f.relPath}` }));
         walked.skipped.forEach((p) => walkProblems.push({ ...p, file: p.file ? `${folder}/${p.file}` : folder }));
       }
       return { root: fetched.root, files, walkProblems, csvBytes: null, secret, fingerprint: fetched.fingerprint };
     };
     const onDone = async () => fetched.completed();
-    return this.runJob(fetched.dataset, fetched.fingerprint, { format: fetched.format, label: fetched.label, studiesFound: fetched.studiesFound }, load, request, onProgress, onDone);
+    return this.runJob(
+      fetched.dataset,
+      fetched.fingerprint,
+      { format: fetched.format, label: fetched.label, studiesFound: fetched.studiesFound },
+      load,
+      request,
+      onProgress,
+      onDone,
+    );
   }
 
   private async runJob(
@@ -323,7 +337,13 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
     return { root: root.path, files: walked.files, walkProblems: walked.skipped, csvBytes, secret, fingerprint: hash.digest('hex') };
   }
 
-  private async importArchive(runner: QueryRunner, job: IngestJobEntity, source: PreparedArchive, request: DicomImportRequest, onProgress?: ArchiveProgressListener): Promise<void> {
+  private async importArchive(
+    runner: QueryRunner,
+    job: IngestJobEntity,
+    source: PreparedArchive,
+    request: DicomImportRequest,
+    onProgress?: ArchiveProgressListener,
+  ): Promise<void> {
     const { maxStoredErrors } = this.config.ingest;
     const view = { ...job };
     const report = (next: Partial<IngestJobEntity>) => {
@@ -340,21 +360,46 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
     // The walk's and the headers' problems are the same on every run: stored once, by the run that starts the job.
     if (job.cursor === 0 && job.skippedRows === 0) await this.repository.addProblems(runner, job.id, problems, maxStoredErrors);
     const stored = job.cursor === 0 && job.skippedRows === 0 ? problems.length : 0;
-    report({ filesWalked: source.files.length, totalRows: plan.series.length, skippedRows: view.skippedRows + stored, errors: [...view.errors, ...problems].slice(0, maxStoredErrors) });
+    report({
+      filesWalked: source.files.length,
+      totalRows: plan.series.length,
+      skippedRows: view.skippedRows + stored,
+      errors: [...view.errors, ...problems].slice(0, maxStoredErrors),
+    });
     const modalities = this.encoder.status().state === 'ready' ? manifestModalities(this.encoder.loaded.manifest) : ['CT'];
     const reachMm = await this.neighbourReachMm();
     for (let index = job.cursor; index < plan.series.length; index++) {
       const series = plan.series[index];
       const errors: IngestRowError[] = [];
       const { slicesDir, lesions } = await this.writeSlices(source, request.dataset, series, reachMm, errors);
-      const { lesionIds } = await this.repository.commitSeries(runner, { dataset: request.dataset, jobId: job.id, plan: series, slicesDir, lesions, cursor: index + 1, errors: withoutPaths(errors, source.secret, ordinals), maxStoredErrors });
+      const { lesionIds } = await this.repository.commitSeries(runner, {
+        dataset: request.dataset,
+        jobId: job.id,
+        plan: series,
+        slicesDir,
+        lesions,
+        cursor: index + 1,
+        errors: withoutPaths(errors, source.secret, ordinals),
+        maxStoredErrors,
+      });
       this.lesions.forgetViews(lesionIds);
       let embedded = 0;
-      if (lesionIds.length && this.config.encoder.embedOnIngest && this.embedding.isAvailable() && series.modality !== null && modalities.includes(series.modality)) {
+      if (
+        lesionIds.length &&
+        this.config.encoder.embedOnIngest &&
+        this.embedding.isAvailable() &&
+        series.modality !== null &&
+        modalities.includes(series.modality)
+      ) {
         embedded = (await this.embedding.embedMissing({ onlyIds: lesionIds })).embedded;
         await this.jobs.addEmbedded(job.id, embedded, runner);
       }
-      report({ cursor: index + 1, importedRows: view.importedRows + lesionIds.length, skippedRows: view.skippedRows + errors.length, embeddedRows: view.embeddedRows + embedded });
+      report({
+        cursor: index + 1,
+        importedRows: view.importedRows + lesionIds.length,
+        skippedRows: view.skippedRows + errors.length,
+        embeddedRows: view.embeddedRows + embedded,
+      });
       if (this.config.ingest.batchDelayMs) await new Promise((resolve) => setTimeout(resolve, this.config.ingest.batchDelayMs));
     }
   }
@@ -414,7 +459,13 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
    * Writes the key slices and their neighbours as PNGs (off the event loop). A lesion whose key slice
    * fails to decode is reported and left out; a missing neighbour only means the key slice stands in.
    */
-  private async writeSlices(source: PreparedArchive, dataset: string, series: SeriesPlan, reachMm: number, errors: IngestRowError[]): Promise<{ slicesDir: string | null; lesions: SeriesPlan['lesions'] }> {
+  private async writeSlices(
+    source: PreparedArchive,
+    dataset: string,
+    series: SeriesPlan,
+    reachMm: number,
+    errors: IngestRowError[],
+  ): Promise<{ slicesDir: string | null; lesions: SeriesPlan['lesions'] }> {
     if (!series.lesions.length) return { slicesDir: null, lesions: [] };
     const slicesDir = path.join(this.config.archive.dir, dataset, series.studyUid, series.seriesUid);
     const keys = [...new Set(series.lesions.map((l) => l.sliceIndex))];
@@ -436,7 +487,8 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
     results.forEach((r, j) => {
       if (r.ok) return;
       failed.add(indexes[j]);
-      if (keys.includes(indexes[j])) errors.push({ line: 0, file: series.slices[indexes[j]].relPath, message: `annotated image not imported: ${stripPaths(r.message)}` });
+      if (keys.includes(indexes[j]))
+        errors.push({ line: 0, file: series.slices[indexes[j]].relPath, message: `annotated image not imported: ${stripPaths(r.message)}` });
     });
     return { slicesDir, lesions: series.lesions.filter((l) => !failed.has(l.sliceIndex)) };
   }

@@ -16,12 +16,39 @@ const patient = {
   sex: 'F' as const,
   studyUid: '1.2.826.0.1.77.1',
   studyDate: '20190704',
-  extra: { AccessionNumber: 'ACC-55443', InstitutionName: 'St Elsewhere Hospital', PatientAddress: '12 Acacia Avenue', ReferringPhysicianName: 'House^Gregory' },
+  extra: {
+    AccessionNumber: 'ACC-55443',
+    InstitutionName: 'St Elsewhere Hospital',
+    PatientAddress: '12 Acacia Avenue',
+    ReferringPhysicianName: 'House^Gregory',
+  },
   privateText: 'Eleanor Smithson private note',
 };
-const IDENTIFYING = ['MRN-778899', 'ST-ELSEWHERE', 'Smithson', 'Eleanor', '19511224', '20190704', 'ACC-55443', 'St Elsewhere', 'Acacia', 'House', '1.2.826.0.1.77'];
+const IDENTIFYING = [
+  'MRN-778899',
+  'ST-ELSEWHERE',
+  'Smithson',
+  'Eleanor',
+  '19511224',
+  '20190704',
+  'ACC-55443',
+  'St Elsewhere',
+  'Acacia',
+  'House',
+  '1.2.826.0.1.77',
+];
 const image = (sop: number, z: number, extra: Partial<Parameters<typeof writeImage>[0]> = {}) =>
-  writeImage({ ...patient, seriesUid: '1.2.826.0.1.77.1.2', sopUid: `1.2.826.0.1.77.1.2.${sop}`, z, instanceNumber: sop, width: 32, height: 32, hu: new Float32Array(32 * 32).fill(40), ...extra });
+  writeImage({
+    ...patient,
+    seriesUid: '1.2.826.0.1.77.1.2',
+    sopUid: `1.2.826.0.1.77.1.2.${sop}`,
+    z,
+    instanceNumber: sop,
+    width: 32,
+    height: 32,
+    hu: new Float32Array(32 * 32).fill(40),
+    ...extra,
+  });
 
 function expectNothingIdentifying(value: unknown) {
   const text = JSON.stringify(value);
@@ -31,7 +58,14 @@ function expectNothingIdentifying(value: unknown) {
 describe('readArchiveObject', () => {
   it('reads an image header de-identified: keyed UIDs, shifted date, sex and age, geometry; no name, ID, address, private tag', () => {
     const object = readArchiveObject(image(1, 12.5), SECRET, LIMITS) as ImageObject;
-    expect(object).toMatchObject({ kind: 'image', rows: 32, columns: 32, pixelSpacing: [0.8, 0.8], instanceNumber: 1, frames: [{ frame: 1, position: [-100, -100, 12.5], orientation: [1, 0, 0, 0, 1, 0] }] });
+    expect(object).toMatchObject({
+      kind: 'image',
+      rows: 32,
+      columns: 32,
+      pixelSpacing: [0.8, 0.8],
+      instanceNumber: 1,
+      frames: [{ frame: 1, position: [-100, -100, 12.5], orientation: [1, 0, 0, 0, 1, 0] }],
+    });
     expect(object.deid.values.SOPInstanceUID).toBe(pseudonymousUid(SECRET, '1.2.826.0.1.77.1.2.1'));
     expect(object.deid.values.Modality).toBe('CT');
     expect(object.deid.values.ConvolutionKernel).toBe('B30f');
@@ -60,7 +94,12 @@ describe('readArchiveObject', () => {
     const { annotations, problems } = measurementsFromSr(object.content, 'origin');
     expect(problems).toEqual([]);
     expect(annotations).toHaveLength(3);
-    expect(annotations[0]).toMatchObject({ sopUid: pseudonymousUid(SECRET, '1.2.826.0.1.77.1.2.3'), recist: [10, 10, 20, 14, 15, 9, 14, 16], coarseType: 4, box: { x1: 5, y1: 4, x2: 25, y2: 21 } });
+    expect(annotations[0]).toMatchObject({
+      sopUid: pseudonymousUid(SECRET, '1.2.826.0.1.77.1.2.3'),
+      recist: [10, 10, 20, 14, 15, 9, 14, 16],
+      coarseType: 4,
+      box: { x1: 5, y1: 4, x2: 25, y2: 21 },
+    });
     expect(annotations[0].longAxisPx).toBeCloseTo(Math.hypot(10, 4), 5);
     expect(annotations[1]).toMatchObject({ recist: null, coarseType: -1, box: { x1: 10, y1: 18, x2: 20, y2: 22 } });
     expect(annotations[2]).toMatchObject({ coarseType: 5, box: { x1: 1, y1: 1, x2: 5, y2: 6 } });
@@ -96,7 +135,9 @@ describe('readArchiveObject', () => {
     const bytes = image(1, 0, {
       extra: {
         NumberOfFrames: 3,
-        SharedFunctionalGroupsSequence: [{ PlaneOrientationSequence: [{ ImageOrientationPatient: [1, 0, 0, 0, 1, 0] }], PixelMeasuresSequence: [{ PixelSpacing: [0.7, 0.7] }] }],
+        SharedFunctionalGroupsSequence: [
+          { PlaneOrientationSequence: [{ ImageOrientationPatient: [1, 0, 0, 0, 1, 0] }], PixelMeasuresSequence: [{ PixelSpacing: [0.7, 0.7] }] },
+        ],
         PerFrameFunctionalGroupsSequence: frames,
       },
     });
@@ -125,17 +166,26 @@ describe('readArchiveObject', () => {
 });
 
 describe('planArchive and the annotations CSV', () => {
-  const walked = (sop: number, z: number): WalkedImage => ({ relPath: `files/${sop}.dcm`, object: readArchiveObject(image(sop, z), SECRET, LIMITS) as ImageObject });
+  const walked = (sop: number, z: number): WalkedImage => ({
+    relPath: `files/${sop}.dcm`,
+    object: readArchiveObject(image(sop, z), SECRET, LIMITS) as ImageObject,
+  });
 
   it('places lesions on slice indexes of the sorted series; a reference to a missing image is reported', () => {
     const images = [walked(3, 17.5), walked(1, 12.5), walked(2, 15)];
     const csv = annotationsFromCsv(
-      parseCsv('sop_instance_uid,x1,y1,x2,y2,type\n1.2.826.0.1.77.1.2.2,4,4,10,10,4\n1.2.826.0.1.77.1.2.2,1,1,3,3,\n9.9.9,1,1,3,3,1\n1.2.826.0.1.77.1.2.1,5,5,4,9,2\n'),
+      parseCsv(
+        'sop_instance_uid,x1,y1,x2,y2,type\n1.2.826.0.1.77.1.2.2,4,4,10,10,4\n1.2.826.0.1.77.1.2.2,1,1,3,3,\n9.9.9,1,1,3,3,1\n1.2.826.0.1.77.1.2.1,5,5,4,9,2\n',
+      ),
       SECRET,
     );
     if ('headerError' in csv) throw new Error(csv.headerError);
     expect(csv.problems).toEqual([{ line: 5, message: 'box must have x2 > x1 and y2 > y1' }]);
-    const plan = planArchive(images, csv.annotations.map((annotation) => ({ annotation, file: 'annotations' })), 100);
+    const plan = planArchive(
+      images,
+      csv.annotations.map((annotation) => ({ annotation, file: 'annotations' })),
+      100,
+    );
     expect(plan.series).toHaveLength(1);
     const [series] = plan.series;
     expect(series.spacing).toEqual({ x: 0.8, y: 0.8, z: 2.5 });
@@ -148,8 +198,14 @@ describe('planArchive and the annotations CSV', () => {
   });
 
   it('reads RECIST columns and refuses a header without coordinates', () => {
-    const csv = annotationsFromCsv(parseCsv('sop_instance_uid,long_x1,long_y1,long_x2,long_y2,short_x1,short_y1,short_x2,short_y2\n1.2.3,10,10,20,10,15,8,15,12\n'), SECRET);
-    expect(csv).toMatchObject({ problems: [], annotations: [{ recist: [10, 10, 20, 10, 15, 8, 15, 12], longAxisPx: 10, shortAxisPx: 4, box: { x1: 5, y1: 3, x2: 25, y2: 17 } }] });
+    const csv = annotationsFromCsv(
+      parseCsv('sop_instance_uid,long_x1,long_y1,long_x2,long_y2,short_x1,short_y1,short_x2,short_y2\n1.2.3,10,10,20,10,15,8,15,12\n'),
+      SECRET,
+    );
+    expect(csv).toMatchObject({
+      problems: [],
+      annotations: [{ recist: [10, 10, 20, 10, 15, 8, 15, 12], longAxisPx: 10, shortAxisPx: 4, box: { x1: 5, y1: 3, x2: 25, y2: 17 } }],
+    });
     expect(annotationsFromCsv(parseCsv('sop_instance_uid,x\n'), SECRET)).toEqual({ headerError: expect.stringMatching(/needs columns/) });
   });
 });

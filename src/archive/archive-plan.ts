@@ -132,7 +132,10 @@ export function planArchive(images: WalkedImage[], annotations: { annotation: Ar
   }
 
   const sorted = [...annotations].sort(
-    (a, b) => SOURCE_ORDER[a.annotation.source] - SOURCE_ORDER[b.annotation.source] || a.annotation.origin.localeCompare(b.annotation.origin) || a.annotation.ordinal - b.annotation.ordinal,
+    (a, b) =>
+      SOURCE_ORDER[a.annotation.source] - SOURCE_ORDER[b.annotation.source] ||
+      a.annotation.origin.localeCompare(b.annotation.origin) ||
+      a.annotation.ordinal - b.annotation.ordinal,
   );
   const perSlice = new Map<string, number>();
   for (const { annotation, file } of sorted) {

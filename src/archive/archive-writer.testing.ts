@@ -56,7 +56,12 @@ function common(p: PatientStudy): Record<string, unknown> {
 }
 
 function write(dataset: Record<string, unknown>, sopClass: string, sopUid: string, privateText?: string): Uint8Array {
-  const meta = { MediaStorageSOPClassUID: sopClass, MediaStorageSOPInstanceUID: sopUid, TransferSyntaxUID: '1.2.840.10008.1.2.1', ImplementationClassUID: '1.2.826.0.1.3680043.10.1' };
+  const meta = {
+    MediaStorageSOPClassUID: sopClass,
+    MediaStorageSOPInstanceUID: sopUid,
+    TransferSyntaxUID: '1.2.840.10008.1.2.1',
+    ImplementationClassUID: '1.2.826.0.1.3680043.10.1',
+  };
   const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
   dict.dict = DicomMetaDictionary.denaturalizeDataset({ SOPClassUID: sopClass, SOPInstanceUID: sopUid, ...dataset });
   if (privateText) {
@@ -117,7 +122,11 @@ export interface SrMeasurement {
 }
 
 function imageItem(sopUid: string, imageClass = CT_IMAGE_CLASS) {
-  return { RelationshipType: 'SELECTED FROM', ValueType: 'IMAGE', ReferencedSOPSequence: [{ ReferencedSOPClassUID: imageClass, ReferencedSOPInstanceUID: sopUid }] };
+  return {
+    RelationshipType: 'SELECTED FROM',
+    ValueType: 'IMAGE',
+    ReferencedSOPSequence: [{ ReferencedSOPClassUID: imageClass, ReferencedSOPInstanceUID: sopUid }],
+  };
 }
 
 function scoordItem(concept: ReturnType<typeof code> | null, type: string, points: number[], sopUid: string) {
@@ -142,17 +151,41 @@ function numItem(concept: ReturnType<typeof code>, mm: number, points: number[],
 }
 
 /** A TID 1500 Imaging Measurement Report: one Measurement Group per measurement, with free text a radiologist might leave. */
-export function writeSr(p: PatientStudy & { seriesUid: string; sopUid: string; measurements: SrMeasurement[]; observerName?: string; freeText?: string }): Uint8Array {
+export function writeSr(
+  p: PatientStudy & { seriesUid: string; sopUid: string; measurements: SrMeasurement[]; observerName?: string; freeText?: string },
+): Uint8Array {
   const groups = p.measurements.map((m, i) => {
     const items: unknown[] = [
-      { RelationshipType: 'HAS OBS CONTEXT', ValueType: 'TEXT', ConceptNameCodeSequence: code('112039', 'DCM', 'Tracking Identifier'), TextValue: `lesion ${i + 1}` },
-      { RelationshipType: 'CONTAINS', ValueType: 'CODE', ConceptNameCodeSequence: code('121071', 'DCM', 'Finding'), ConceptCodeSequence: code('52988006', 'SCT', 'Lesion') },
+      {
+        RelationshipType: 'HAS OBS CONTEXT',
+        ValueType: 'TEXT',
+        ConceptNameCodeSequence: code('112039', 'DCM', 'Tracking Identifier'),
+        TextValue: `lesion ${i + 1}`,
+      },
+      {
+        RelationshipType: 'CONTAINS',
+        ValueType: 'CODE',
+        ConceptNameCodeSequence: code('121071', 'DCM', 'Finding'),
+        ConceptCodeSequence: code('52988006', 'SCT', 'Lesion'),
+      },
     ];
-    if (m.site) items.push({ RelationshipType: 'HAS CONCEPT MOD', ValueType: 'CODE', ConceptNameCodeSequence: code('363698007', 'SCT', 'Finding Site'), ConceptCodeSequence: code(m.site[0], 'SCT', m.site[1]) });
+    if (m.site)
+      items.push({
+        RelationshipType: 'HAS CONCEPT MOD',
+        ValueType: 'CODE',
+        ConceptNameCodeSequence: code('363698007', 'SCT', 'Finding Site'),
+        ConceptCodeSequence: code(m.site[0], 'SCT', m.site[1]),
+      });
     if (m.long) items.push(numItem(code('103339001', 'SCT', 'Long Axis'), 10, m.long, m.sopUid));
     if (m.short) items.push(numItem(code('103340004', 'SCT', 'Short Axis'), 6, m.short, m.sopUid));
     if (m.region) items.push(scoordItem(code('111030', 'DCM', 'Image Region'), m.region.type, m.region.points, m.sopUid));
-    return { RelationshipType: 'CONTAINS', ValueType: 'CONTAINER', ContinuityOfContent: 'SEPARATE', ConceptNameCodeSequence: code('125007', 'DCM', 'Measurement Group'), ContentSequence: items };
+    return {
+      RelationshipType: 'CONTAINS',
+      ValueType: 'CONTAINER',
+      ContinuityOfContent: 'SEPARATE',
+      ConceptNameCodeSequence: code('125007', 'DCM', 'Measurement Group'),
+      ContentSequence: items,
+    };
   });
   return write(
     {
@@ -166,11 +199,26 @@ export function writeSr(p: PatientStudy & { seriesUid: string; sopUid: string; m
       ConceptNameCodeSequence: code('126000', 'DCM', 'Imaging Measurement Report'),
       CompletionFlag: 'COMPLETE',
       VerificationFlag: 'VERIFIED',
-      VerifyingObserverSequence: [{ VerifyingObserverName: p.observerName ?? 'Reader^Rita', VerificationDateTime: '20200101120000', VerifyingOrganization: 'General Hospital' }],
+      VerifyingObserverSequence: [
+        { VerifyingObserverName: p.observerName ?? 'Reader^Rita', VerificationDateTime: '20200101120000', VerifyingOrganization: 'General Hospital' },
+      ],
       ContentSequence: [
-        { RelationshipType: 'HAS OBS CONTEXT', ValueType: 'PNAME', ConceptNameCodeSequence: code('121008', 'DCM', 'Person Observer Name'), PersonName: p.observerName ?? 'Reader^Rita' },
-        ...(p.freeText ? [{ RelationshipType: 'CONTAINS', ValueType: 'TEXT', ConceptNameCodeSequence: code('121106', 'DCM', 'Comment'), TextValue: p.freeText }] : []),
-        { RelationshipType: 'CONTAINS', ValueType: 'CONTAINER', ContinuityOfContent: 'SEPARATE', ConceptNameCodeSequence: code('126010', 'DCM', 'Imaging Measurements'), ContentSequence: groups },
+        {
+          RelationshipType: 'HAS OBS CONTEXT',
+          ValueType: 'PNAME',
+          ConceptNameCodeSequence: code('121008', 'DCM', 'Person Observer Name'),
+          PersonName: p.observerName ?? 'Reader^Rita',
+        },
+        ...(p.freeText
+          ? [{ RelationshipType: 'CONTAINS', ValueType: 'TEXT', ConceptNameCodeSequence: code('121106', 'DCM', 'Comment'), TextValue: p.freeText }]
+          : []),
+        {
+          RelationshipType: 'CONTAINS',
+          ValueType: 'CONTAINER',
+          ContinuityOfContent: 'SEPARATE',
+          ConceptNameCodeSequence: code('126010', 'DCM', 'Imaging Measurements'),
+          ContentSequence: groups,
+        },
       ],
     },
     COMPREHENSIVE_SR_CLASS,
@@ -185,7 +233,9 @@ export interface GspsGraphic {
 }
 
 /** A Grayscale Softcopy Presentation State with graphics (pixel units) and arrows (visible text anchors) on one image. */
-export function writeGsps(p: PatientStudy & { seriesUid: string; sopUid: string; image: { seriesUid: string; sopUid: string }; graphics: GspsGraphic[]; arrows?: [number, number][] }): Uint8Array {
+export function writeGsps(
+  p: PatientStudy & { seriesUid: string; sopUid: string; image: { seriesUid: string; sopUid: string }; graphics: GspsGraphic[]; arrows?: [number, number][] },
+): Uint8Array {
   return write(
     {
       ...common(p),
@@ -195,7 +245,12 @@ export function writeGsps(p: PatientStudy & { seriesUid: string; sopUid: string;
       InstanceNumber: 1,
       ContentLabel: 'MARKS',
       ContentCreatorName: 'Reader^Rita',
-      ReferencedSeriesSequence: [{ SeriesInstanceUID: p.image.seriesUid, ReferencedImageSequence: [{ ReferencedSOPClassUID: CT_IMAGE_CLASS, ReferencedSOPInstanceUID: p.image.sopUid }] }],
+      ReferencedSeriesSequence: [
+        {
+          SeriesInstanceUID: p.image.seriesUid,
+          ReferencedImageSequence: [{ ReferencedSOPClassUID: CT_IMAGE_CLASS, ReferencedSOPInstanceUID: p.image.sopUid }],
+        },
+      ],
       GraphicAnnotationSequence: [
         {
           GraphicLayer: 'MARKS',

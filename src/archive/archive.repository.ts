@@ -61,7 +61,8 @@ export class ArchiveRepository {
           else await visit(absPath, relPath, depth + 1);
         } else if (entry.isFile()) {
           const stat = await fs.lstat(absPath);
-          if (stat.size > limits.maxFileBytes) skipped.push({ line: 0, file: relPath, message: `${stat.size} bytes, over the limit of ${limits.maxFileBytes} (ARCHIVE_MAX_FILE_BYTES)` });
+          if (stat.size > limits.maxFileBytes)
+            skipped.push({ line: 0, file: relPath, message: `${stat.size} bytes, over the limit of ${limits.maxFileBytes} (ARCHIVE_MAX_FILE_BYTES)` });
           else {
             if (files.length >= limits.maxFiles) throw new TooManyFilesError(`more than ${limits.maxFiles} files (ARCHIVE_MAX_FILES)`);
             files.push({ relPath, absPath, size: stat.size, mtimeMs: stat.mtimeMs });
@@ -140,7 +141,12 @@ export class ArchiveRepository {
         [dataset, patientIndex, plan.sex],
       );
       let [study] = await runner.query(`SELECT id FROM study WHERE patient_id = $1 AND study_instance_uid = $2`, [patientId, plan.studyUid]);
-      if (study) await runner.query(`UPDATE study SET study_date = coalesce($2::date, study_date), age_years = coalesce($3, age_years) WHERE id = $1`, [study.id, plan.studyDate, plan.ageYears]);
+      if (study)
+        await runner.query(`UPDATE study SET study_date = coalesce($2::date, study_date), age_years = coalesce($3, age_years) WHERE id = $1`, [
+          study.id,
+          plan.studyDate,
+          plan.ageYears,
+        ]);
       else {
         [study] = await runner.query(
           `INSERT INTO study (patient_id, study_index, age_years, study_instance_uid, study_date)
@@ -149,7 +155,18 @@ export class ArchiveRepository {
           [patientId, plan.ageYears, plan.studyUid, plan.studyDate],
         );
       }
-      const seriesValues = [plan.spacing.x, plan.spacing.y, plan.spacing.z, plan.width, plan.height, plan.slices.length - 1, c.slicesDir, plan.modality, plan.bodyPart, plan.kernel];
+      const seriesValues = [
+        plan.spacing.x,
+        plan.spacing.y,
+        plan.spacing.z,
+        plan.width,
+        plan.height,
+        plan.slices.length - 1,
+        c.slicesDir,
+        plan.modality,
+        plan.bodyPart,
+        plan.kernel,
+      ];
       let [series] = await runner.query(`SELECT id FROM series WHERE study_id = $1 AND series_instance_uid = $2`, [study.id, plan.seriesUid]);
       if (series) {
         await runner.query(
@@ -185,9 +202,25 @@ export class ArchiveRepository {
                                     (EXCLUDED.box_x1, EXCLUDED.box_y1, EXCLUDED.box_x2, EXCLUDED.box_y2, EXCLUDED.coarse_type) THEN now() ELSE lesion.updated_at END
            RETURNING id`,
           [
-            series.id, study.id, patientId, l.sliceIndex, l.lesionInImage, a.box.x1, a.box.y1, a.box.x2, a.box.y2,
-            a.recist ? `{${a.recist.join(',')}}` : null, a.longAxisPx, a.shortAxisPx, mm(a.longAxisPx), mm(a.shortAxisPx),
-            a.coarseType, a.approximate, name, path.join(c.slicesDir!, name), a.sopUid,
+            series.id,
+            study.id,
+            patientId,
+            l.sliceIndex,
+            l.lesionInImage,
+            a.box.x1,
+            a.box.y1,
+            a.box.x2,
+            a.box.y2,
+            a.recist ? `{${a.recist.join(',')}}` : null,
+            a.longAxisPx,
+            a.shortAxisPx,
+            mm(a.longAxisPx),
+            mm(a.shortAxisPx),
+            a.coarseType,
+            a.approximate,
+            name,
+            path.join(c.slicesDir!, name),
+            a.sopUid,
           ],
         );
         lesionIds.push(row.id);

@@ -73,7 +73,8 @@ type DataSet = dicomParser.DataSet;
  * holds keyed-hash UIDs, a shifted date and the kept technical attributes, nothing else of the file.
  */
 export function readArchiveObject(bytes: Uint8Array, secret: string, limits: HeaderLimits): ArchiveObject {
-  if (bytes.length < 132 || String.fromCharCode(bytes[128], bytes[129], bytes[130], bytes[131]) !== 'DICM') throw new ArchiveFileError('not a DICOM file (no DICM marker)');
+  if (bytes.length < 132 || String.fromCharCode(bytes[128], bytes[129], bytes[130], bytes[131]) !== 'DICM')
+    throw new ArchiveFileError('not a DICOM file (no DICM marker)');
   let ds: DataSet;
   try {
     ds = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' });
@@ -99,7 +100,8 @@ export function readArchiveObject(bytes: Uint8Array, secret: string, limits: Hea
   if (!raw.Rows || !raw.Columns) return { kind: 'skip', reason: `not an image, SR or presentation state (SOP class ${sopClass.slice(0, 64) || 'absent'})` };
   if (!(rows > 0 && columns > 0)) throw new ArchiveFileError('Rows or Columns is 0');
   const frameCount = raw.NumberOfFrames ? Number(raw.NumberOfFrames) : 1;
-  if (!Number.isInteger(frameCount) || frameCount < 1) throw new ArchiveFileError(`Number of Frames "${raw.NumberOfFrames!.slice(0, 16)}" is not a positive integer`);
+  if (!Number.isInteger(frameCount) || frameCount < 1)
+    throw new ArchiveFileError(`Number of Frames "${raw.NumberOfFrames!.slice(0, 16)}" is not a positive integer`);
   if (frameCount > limits.maxFrames) throw new ArchiveFileError(`${frameCount} frames, over the limit of ${limits.maxFrames} (ARCHIVE_MAX_SERIES_SLICES)`);
   const shared = firstItem(ds, SEQ.SharedFunctionalGroupsSequence);
   const sharedOrientation = numbers(nested(shared, SEQ.PlaneOrientationSequence), 'ImageOrientationPatient', 6);
@@ -108,8 +110,10 @@ export function readArchiveObject(bytes: Uint8Array, secret: string, limits: Hea
   const frames: FramePlacement[] = [];
   for (let f = 0; f < frameCount; f++) {
     const group = perFrame[f]?.dataSet;
-    const position = numbers(nested(group, SEQ.PlanePositionSequence), 'ImagePositionPatient', 3) ?? (frameCount === 1 ? numbers(ds, 'ImagePositionPatient', 3) : null);
-    const orientation = numbers(nested(group, SEQ.PlaneOrientationSequence), 'ImageOrientationPatient', 6) ?? sharedOrientation ?? numbers(ds, 'ImageOrientationPatient', 6);
+    const position =
+      numbers(nested(group, SEQ.PlanePositionSequence), 'ImagePositionPatient', 3) ?? (frameCount === 1 ? numbers(ds, 'ImagePositionPatient', 3) : null);
+    const orientation =
+      numbers(nested(group, SEQ.PlaneOrientationSequence), 'ImageOrientationPatient', 6) ?? sharedOrientation ?? numbers(ds, 'ImageOrientationPatient', 6);
     frames.push({ frame: f + 1, position: position as [number, number, number] | null, orientation });
   }
   const spacing = numbers(ds, 'PixelSpacing', 2) ?? sharedSpacing;
@@ -209,7 +213,9 @@ function srItems(ds: DataSet | undefined, secret: string, depth: number, budget:
 function gspsMarks(ds: DataSet, secret: string, origin: string): { annotations: ArchiveAnnotation[]; problems: string[] } {
   const annotations: ArchiveAnnotation[] = [];
   const problems: string[] = [];
-  const seriesRefs = (ds.elements[SEQ.ReferencedSeriesSequence]?.items ?? []).flatMap((s) => imageRefs(s.dataSet?.elements[SEQ.ReferencedImageSequence]?.items, secret));
+  const seriesRefs = (ds.elements[SEQ.ReferencedSeriesSequence]?.items ?? []).flatMap((s) =>
+    imageRefs(s.dataSet?.elements[SEQ.ReferencedImageSequence]?.items, secret),
+  );
   let ordinal = 0;
   (ds.elements[SEQ.GraphicAnnotationSequence]?.items ?? []).forEach((layer, l) => {
     const d = layer.dataSet!;
@@ -228,14 +234,28 @@ function gspsMarks(ds: DataSet, secret: string, origin: string): { annotations: 
       const points = toPoints(floats(gd, 'GraphicData') ?? []);
       const mark = points ? shapeMark(text(gd, 'GraphicType') ?? '', points, false) : 'graphic data is not a list of points';
       if (typeof mark === 'string') problems.push(`graphic annotation ${l + 1}: ${mark}`);
-      else for (const ref of refs) annotations.push({ source: 'gsps', origin, ordinal: ordinal++, ...mark, sopUid: ref.sopUid, frame: ref.frame, coarseType: -1 });
+      else
+        for (const ref of refs) annotations.push({ source: 'gsps', origin, ordinal: ordinal++, ...mark, sopUid: ref.sopUid, frame: ref.frame, coarseType: -1 });
     }
     for (const t of d.elements[SEQ.TextObjectSequence]?.items ?? []) {
       const td = t.dataSet!;
       const anchor = floats(td, 'AnchorPoint');
-      if (!anchor || anchor.length !== 2 || text(td, 'AnchorPointVisibility') !== 'Y' || (text(td, 'AnchorPointAnnotationUnits') ?? 'PIXEL') !== 'PIXEL') continue;
+      if (!anchor || anchor.length !== 2 || text(td, 'AnchorPointVisibility') !== 'Y' || (text(td, 'AnchorPointAnnotationUnits') ?? 'PIXEL') !== 'PIXEL')
+        continue;
       for (const ref of refs) {
-        annotations.push({ source: 'gsps', origin, ordinal: ordinal++, ...arrowBox([anchor[0], anchor[1]]), recist: null, longAxisPx: null, shortAxisPx: null, approximate: true, sopUid: ref.sopUid, frame: ref.frame, coarseType: -1 });
+        annotations.push({
+          source: 'gsps',
+          origin,
+          ordinal: ordinal++,
+          ...arrowBox([anchor[0], anchor[1]]),
+          recist: null,
+          longAxisPx: null,
+          shortAxisPx: null,
+          approximate: true,
+          sopUid: ref.sopUid,
+          frame: ref.frame,
+          coarseType: -1,
+        });
       }
     }
   });

@@ -20,7 +20,12 @@ describe('orderSeries', () => {
   it('projects on the normal of an oblique orientation (feet-first order reversed by the normal)', () => {
     const c = Math.SQRT1_2;
     const oblique = [1, 0, 0, 0, c, -c]; // normal (0, c, c)
-    const slices = [0, 1, 2].map((i) => ({ key: `o${i}`, position: [0, 3 * i * c, 3 * i * c] as [number, number, number], orientation: oblique, instanceNumber: null }));
+    const slices = [0, 1, 2].map((i) => ({
+      key: `o${i}`,
+      position: [0, 3 * i * c, 3 * i * c] as [number, number, number],
+      orientation: oblique,
+      instanceNumber: null,
+    }));
     const order = orderSeries([slices[2], slices[0], slices[1]]);
     expect(order).toMatchObject({ ok: true, orderedBy: 'position' });
     if (order.ok) {
@@ -31,7 +36,10 @@ describe('orderSeries', () => {
 
   it('refuses duplicate positions and inconsistent orientations with the reason', () => {
     expect(orderSeries([slice('a', 10), slice('b', 10)])).toEqual({ ok: false, reason: expect.stringMatching(/share the position/) });
-    expect(orderSeries([slice('a', 10), slice('b', 12, null, [0, 1, 0, 0, 0, -1])])).toEqual({ ok: false, reason: expect.stringMatching(/inconsistent Image Orientation/) });
+    expect(orderSeries([slice('a', 10), slice('b', 12, null, [0, 1, 0, 0, 0, -1])])).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/inconsistent Image Orientation/),
+    });
   });
 
   it('falls back to Instance Number without positions (z spacing unknown)', () => {

@@ -9,8 +9,7 @@ export interface SlicePlacement {
 }
 
 export type SeriesOrder =
-  | { ok: true; ordered: SlicePlacement[]; spacingZmm: number | null; orderedBy: 'position' | 'instance-number' }
-  | { ok: false; reason: string };
+  { ok: true; ordered: SlicePlacement[]; spacingZmm: number | null; orderedBy: 'position' | 'instance-number' } | { ok: false; reason: string };
 
 const ORIENTATION_TOLERANCE = 1e-3;
 /** Two slices closer than this along the normal are the same position. */

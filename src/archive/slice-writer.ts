@@ -37,7 +37,8 @@ export function writeSlice(job: SliceWriteJob): SliceWriteResult {
     const options: DecodeSliceOptions & { frame?: number } = { encoding: 'dicom', maxPixels: job.maxPixels };
     if (job.frame > 1) options.frame = job.frame - 1;
     const { image } = decodeSlice(bytes, options);
-    if (image.width !== job.columns || image.height !== job.rows) return { ok: false, message: `decoded ${image.width}×${image.height}, the header says ${job.columns}×${job.rows}` };
+    if (image.width !== job.columns || image.height !== job.rows)
+      return { ok: false, message: `decoded ${image.width}×${image.height}, the header says ${job.columns}×${job.rows}` };
     fs.mkdirSync(path.dirname(job.target), { recursive: true });
     const temp = `${job.target}.${process.pid}.tmp`;
     fs.writeFileSync(temp, encodeHuPng16(image));

@@ -43,7 +43,15 @@ export class AuditRepository {
     await this.audit.query(
       `INSERT INTO audit_log (api_key_id, method, route, status, query_hash, duration_ms, at)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::int[], $7::timestamptz[])`,
-      [rows.map((r) => r.apiKeyId), rows.map((r) => r.method), rows.map((r) => r.route), rows.map((r) => r.status), rows.map((r) => r.queryHash), rows.map((r) => r.durationMs), rows.map((r) => r.at)],
+      [
+        rows.map((r) => r.apiKeyId),
+        rows.map((r) => r.method),
+        rows.map((r) => r.route),
+        rows.map((r) => r.status),
+        rows.map((r) => r.queryHash),
+        rows.map((r) => r.durationMs),
+        rows.map((r) => r.at),
+      ],
     );
   }
 
@@ -59,7 +67,14 @@ export class AuditRepository {
          FROM unnest($1::text[], $2::text[], $3::smallint[], $4::int[], $5::timestamptz[], $6::int[]) AS u(method, route, status, duration_ms, at, n)
        ON CONFLICT (method, route, status, at) WHERE aggregated
        DO UPDATE SET request_count = audit_log.request_count + EXCLUDED.request_count, duration_ms = GREATEST(audit_log.duration_ms, EXCLUDED.duration_ms)`,
-      [rows.map((r) => r.method), rows.map((r) => r.route), rows.map((r) => r.status), rows.map((r) => r.durationMs), rows.map((r) => r.minute), rows.map((r) => r.count)],
+      [
+        rows.map((r) => r.method),
+        rows.map((r) => r.route),
+        rows.map((r) => r.status),
+        rows.map((r) => r.durationMs),
+        rows.map((r) => r.minute),
+        rows.map((r) => r.count),
+      ],
     );
   }
 
@@ -67,7 +82,10 @@ export class AuditRepository {
   async deleteOlderThan(cutoff: Date, batchSize = 10_000): Promise<number> {
     let total = 0;
     for (;;) {
-      const [, deleted]: [unknown, number] = await this.audit.query(`DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 LIMIT $2)`, [cutoff, batchSize]);
+      const [, deleted]: [unknown, number] = await this.audit.query(`DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 LIMIT $2)`, [
+        cutoff,
+        batchSize,
+      ]);
       total += deleted;
       if (deleted < batchSize) return total;
     }

@@ -33,7 +33,9 @@ export class AuthController {
   }
 
   @Get('audit')
-  @ApiOperation({ summary: 'Audit log, newest first (route patterns and hashed parameters only); a key limited to datasets reads one of its keys’ rows (apiKeyId)' })
+  @ApiOperation({
+    summary: 'Audit log, newest first (route patterns and hashed parameters only); a key limited to datasets reads one of its keys’ rows (apiKeyId)',
+  })
   audit(@Query() query: AuditQueryDto, @KeyScope() scope: DatasetScope) {
     return this.auth.auditPage(query.offset, query.limit, query.apiKeyId, scope);
   }

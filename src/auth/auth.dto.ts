@@ -15,7 +15,11 @@ export class CreateApiKeyDto {
   @IsIn(ROLES)
   role: Role;
 
-  @ApiPropertyOptional({ description: `Limit the key to these datasets (sites), at most ${MAX_DATASETS}; leave out for every dataset`, example: ['deeplesion'], type: [String] })
+  @ApiPropertyOptional({
+    description: `Limit the key to these datasets (sites), at most ${MAX_DATASETS}; leave out for every dataset`,
+    example: ['deeplesion'],
+    type: [String],
+  })
   @OptionalNotNull()
   @IsArray()
   @ArrayMinSize(1)

@@ -13,7 +13,13 @@ function setup() {
   const rows: ApiKeyEntity[] = [];
   const keys: Mocked<ApiKeysRepository> = {
     insert: jest.fn(async (row) => {
-      const entity = { ...row, id: `00000000-0000-4000-8000-${String(rows.length).padStart(12, '0')}`, createdAt: new Date(), revokedAt: null, lastUsedAt: null } as ApiKeyEntity;
+      const entity = {
+        ...row,
+        id: `00000000-0000-4000-8000-${String(rows.length).padStart(12, '0')}`,
+        createdAt: new Date(),
+        revokedAt: null,
+        lastUsedAt: null,
+      } as ApiKeyEntity;
       rows.push(entity);
       return entity;
     }),
@@ -38,12 +44,24 @@ function setup() {
     addCounts: jest.fn(async (_rows) => undefined),
     deleteOlderThan: jest.fn(async (_cutoff: Date, _batchSize?: number) => 0),
   };
-  const service = new AuthService(keys as unknown as ApiKeysRepository, audit as unknown as AuditRepository, { audit: { retentionDays: 0 } } as unknown as AppConfig);
+  const service = new AuthService(
+    keys as unknown as ApiKeysRepository,
+    audit as unknown as AuditRepository,
+    { audit: { retentionDays: 0 } } as unknown as AppConfig,
+  );
   return { service, keys, audit, rows, written };
 }
 
 // With a key: such requests get a row each (keyless ones are counted per route and minute instead).
-const auditRow = (route: string): AuditRecord => ({ apiKeyId: '00000000-0000-4000-8000-000000000001', method: 'GET', route, status: 200, queryHash: null, durationMs: 1, at: new Date() });
+const auditRow = (route: string): AuditRecord => ({
+  apiKeyId: '00000000-0000-4000-8000-000000000001',
+  method: 'GET',
+  route,
+  status: 200,
+  queryHash: null,
+  durationMs: 1,
+  at: new Date(),
+});
 
 describe('AuthService', () => {
   it('stores only the hash of a new key, and authenticates the key itself', async () => {
@@ -77,7 +95,13 @@ describe('AuthService', () => {
     await expect(service.createKey('x', 'reader', [])).rejects.toThrow(/at least one/);
     await expect(service.createKey('x', 'reader', ['Bad Name'])).rejects.toThrow(/lowercase/);
     await expect(service.createKey('x', 'reader', ['a'.repeat(65)])).rejects.toThrow(/lowercase/);
-    await expect(service.createKey('x', 'reader', Array.from({ length: 33 }, (_, i) => `d${i}`))).rejects.toThrow(/at most 32/);
+    await expect(
+      service.createKey(
+        'x',
+        'reader',
+        Array.from({ length: 33 }, (_, i) => `d${i}`),
+      ),
+    ).rejects.toThrow(/at most 32/);
     expect(rows).toHaveLength(1);
   });
 

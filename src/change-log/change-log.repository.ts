@@ -62,7 +62,10 @@ export class ChangeLogRepository {
   async embeddingLabelsSince(modelId: string, position: number): Promise<number[] | null> {
     const [{ oldest }] = await this.dataSource.query(`SELECT min(position)::text AS oldest FROM change_log`);
     if (oldest !== null && Number(oldest) > position + 1) return null;
-    const rows: { key: string }[] = await this.dataSource.query(`SELECT DISTINCT key::text FROM change_log WHERE position > $1 AND kind = 'embedding' AND model_id = $2`, [position, modelId]);
+    const rows: { key: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT key::text FROM change_log WHERE position > $1 AND kind = 'embedding' AND model_id = $2`,
+      [position, modelId],
+    );
     return rows.map((r) => Number(r.key));
   }
 

@@ -42,7 +42,16 @@ export interface GrowthEvalFlags {
 }
 
 export function parseGrowthEvalFlags(args: string[]): GrowthEvalFlags[] {
-  const { values } = parseArgs({ args, options: { set: { type: 'string' }, csv: { type: 'string' }, images: { type: 'string' }, 'assume-spacing-mm': { type: 'string' }, write: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      set: { type: 'string' },
+      csv: { type: 'string' },
+      images: { type: 'string' },
+      'assume-spacing-mm': { type: 'string' },
+      write: { type: 'boolean' },
+    },
+  });
   const shared = path.resolve(process.cwd(), '../shared/data/deeplesion-samples');
   const spacingMm = values['assume-spacing-mm'] ? Number(values['assume-spacing-mm']) : ASSUMED_SPACING_MM;
   if (!(spacingMm > 0 && spacingMm < 5)) throw new Error('--assume-spacing-mm must be a spacing in mm (0..5)');
@@ -76,10 +85,11 @@ export async function evaluateGrowthSet(config: AppConfig, flags: GrowthEvalFlag
       const job = await app.get(IngestService).run({ format: 'samples', csvPath: flags.csv, imagesDir: flags.images, dataset: 'deeplesion-samples' });
       if (job.status !== 'completed') throw new Error(`importing ${flags.csv} ${job.status}`);
       // No spacing in the CSV: the stated estimate (throwaway database only).
-      await app.get(DataSource).query(
-        `UPDATE lesion SET long_axis_mm = greatest(1, greatest(box_x2 - box_x1, box_y2 - box_y1) - 10) * $1 WHERE long_axis_mm IS NULL`,
-        [flags.spacingMm],
-      );
+      await app
+        .get(DataSource)
+        .query(`UPDATE lesion SET long_axis_mm = greatest(1, greatest(box_x2 - box_x1, box_y2 - box_y1) - 10) * $1 WHERE long_axis_mm IS NULL`, [
+          flags.spacingMm,
+        ]);
     }
     const report = await app.get(GrowthEvalService).evaluate();
     return formatGrowthReport(report, flags.set === 'sample' ? 'built-in sample' : `real DeepLesion samples (${path.basename(path.dirname(flags.csv))})`);

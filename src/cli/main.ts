@@ -140,7 +140,14 @@ async function ingest(app: INestApplicationContext, args: string[]): Promise<num
     bar.update(job.processedRows, { rate: job.rowsPerSecond, skipped: job.skippedRows });
   };
   const job = await app.get(IngestService).run(
-    { format: format as IngestFormat, csvPath: path.resolve(values.csv), imagesDir: path.resolve(values.images), dataset: values.dataset ?? 'deeplesion', huWindow, pathsFrom: 'operator' },
+    {
+      format: format as IngestFormat,
+      csvPath: path.resolve(values.csv),
+      imagesDir: path.resolve(values.images),
+      dataset: values.dataset ?? 'deeplesion',
+      huWindow,
+      pathsFrom: 'operator',
+    },
     onProgress,
   );
   if (started) bar.stop();
@@ -170,13 +177,21 @@ async function ingestDicom(app: INestApplicationContext, flags: string[]): Promi
     bar.update(job.processedRows, payload);
   };
   const job = await app.get(ArchiveImportService).run(
-    { dir: path.resolve(values.dir), annotations: values.annotations ? path.resolve(values.annotations) : undefined, dataset: values.dataset ?? 'archive', pathsFrom: 'operator' },
+    {
+      dir: path.resolve(values.dir),
+      annotations: values.annotations ? path.resolve(values.annotations) : undefined,
+      dataset: values.dataset ?? 'archive',
+      pathsFrom: 'operator',
+    },
     onProgress,
   );
   if (started) bar.stop();
-  console.log(`Import ${job.status}: ${job.filesWalked} files, ${job.totalRows} series, ${job.importedRows} lesions imported, ${job.skippedRows} problems (job ${job.id})`);
+  console.log(
+    `Import ${job.status}: ${job.filesWalked} files, ${job.totalRows} series, ${job.importedRows} lesions imported, ${job.skippedRows} problems (job ${job.id})`,
+  );
   if (job.message) console.log(`  ${job.message}`);
-  for (const error of job.errors.slice(0, 50)) console.log(`  ${error.fileOrdinal ? `file #${error.fileOrdinal} ` : ''}${error.file ?? ''}${error.line ? ` line ${error.line}` : ''}: ${error.message}`);
+  for (const error of job.errors.slice(0, 50))
+    console.log(`  ${error.fileOrdinal ? `file #${error.fileOrdinal} ` : ''}${error.file ?? ''}${error.line ? ` line ${error.line}` : ''}: ${error.message}`);
   if (job.errors.length > 50) console.log(`  … ${job.skippedRows - 50} more (GET /api/v1/admin/ingest/jobs/${job.id})`);
   return job.status === 'completed' ? 0 : 1;
 }
@@ -185,29 +200,41 @@ async function ingestDicomWeb(app: INestApplicationContext, flags: string[]): Pr
   const { values } = parseArgs({
     args: flags,
     options: {
-      source: { type: 'string' }, study: { type: 'string' }, patient: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
-      modality: { type: 'string' }, dataset: { type: 'string' },
+      source: { type: 'string' },
+      study: { type: 'string' },
+      patient: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      modality: { type: 'string' },
+      dataset: { type: 'string' },
     },
   });
-  if (!values.source || (!values.study === !values.patient)) throw new UsageError('ingest dicomweb needs --source and either --study UID or --patient ID');
+  if (!values.source || !values.study === !values.patient) throw new UsageError('ingest dicomweb needs --source and either --study UID or --patient ID');
   if (values.study && (values.from || values.to || values.modality)) throw new UsageError('--from, --to and --modality go with --patient, not --study');
   const date = (flag: string, value: string | undefined) => {
     if (value !== undefined && !/^\d{8}$/.test(value)) throw new UsageError(`--${flag} must be a date YYYYMMDD`);
     return value;
   };
   if (values.modality !== undefined && !/^[A-Z]{2,16}$/.test(values.modality)) throw new UsageError('--modality must be a modality code such as CT');
-  const query = values.patient ? { patientId: values.patient, studyDateFrom: date('from', values.from), studyDateTo: date('to', values.to), modality: values.modality } : undefined;
-  const job = await app.get(PacsImportService).run(
-    { source: values.source, studyInstanceUid: values.study, query, dataset: values.dataset ?? 'archive' },
-    (view) => {
-      if (view.studies) process.stdout.write(`\rstudies retrieved ${view.studies.retrieved}/${view.studies.found} | series ${view.processedRows}/${view.totalRows} | lesions ${view.importedRows}   `);
-    },
-  );
+  const query = values.patient
+    ? { patientId: values.patient, studyDateFrom: date('from', values.from), studyDateTo: date('to', values.to), modality: values.modality }
+    : undefined;
+  const job = await app
+    .get(PacsImportService)
+    .run({ source: values.source, studyInstanceUid: values.study, query, dataset: values.dataset ?? 'archive' }, (view) => {
+      if (view.studies)
+        process.stdout.write(
+          `\rstudies retrieved ${view.studies.retrieved}/${view.studies.found} | series ${view.processedRows}/${view.totalRows} | lesions ${view.importedRows}   `,
+        );
+    });
   process.stdout.write('\n');
   const studies = job.studies ?? { found: 0, retrieved: 0, imported: 0 };
-  console.log(`Import ${job.status}: ${studies.retrieved}/${studies.found} studies retrieved, ${studies.imported} imported, ${job.filesWalked} files, ${job.totalRows} series, ${job.importedRows} lesions imported, ${job.skippedRows} problems (job ${job.id})`);
+  console.log(
+    `Import ${job.status}: ${studies.retrieved}/${studies.found} studies retrieved, ${studies.imported} imported, ${job.filesWalked} files, ${job.totalRows} series, ${job.importedRows} lesions imported, ${job.skippedRows} problems (job ${job.id})`,
+  );
   if (job.message) console.log(`  ${job.message}`);
-  for (const error of job.errors.slice(0, 50)) console.log(`  ${error.fileOrdinal ? `file #${error.fileOrdinal} ` : ''}${error.file ?? ''}${error.line ? ` line ${error.line}` : ''}: ${error.message}`);
+  for (const error of job.errors.slice(0, 50))
+    console.log(`  ${error.fileOrdinal ? `file #${error.fileOrdinal} ` : ''}${error.file ?? ''}${error.line ? ` line ${error.line}` : ''}: ${error.message}`);
   return job.status === 'completed' ? 0 : 1;
 }
 
@@ -225,7 +252,9 @@ async function keys(app: INestApplicationContext, args: string[]): Promise<numbe
   }
   if (action === 'list') {
     for (const k of await auth.listKeys()) {
-      console.log(`${k.id}  ${k.role.padEnd(7)}  ${k.name}  datasets ${k.datasets?.join(',') ?? 'all'}  created ${k.createdAt.toISOString()}${k.revokedAt ? '  REVOKED' : ''}`);
+      console.log(
+        `${k.id}  ${k.role.padEnd(7)}  ${k.name}  datasets ${k.datasets?.join(',') ?? 'all'}  created ${k.createdAt.toISOString()}${k.revokedAt ? '  REVOKED' : ''}`,
+      );
     }
     return 0;
   }
@@ -241,7 +270,12 @@ async function embed(app: INestApplicationContext, args: string[]): Promise<numb
   const { values } = parseArgs({ args, options: { force: { type: 'boolean' } } });
   const service = app.get(EmbeddingService);
   if (!service.isAvailable()) throw new Error(`the encoder is not ready: ${app.get(EncoderService).status().message ?? 'unknown reason'}`);
-  const bar = new SingleBar({ format: 'embed {bar} {percentage}% | {value}/{total} lesions | failed {failed}', noTTYOutput: true, notTTYSchedule: 2000, hideCursor: true });
+  const bar = new SingleBar({
+    format: 'embed {bar} {percentage}% | {value}/{total} lesions | failed {failed}',
+    noTTYOutput: true,
+    notTTYSchedule: 2000,
+    hideCursor: true,
+  });
   let started = false;
   const summary = await service.embedMissing({
     force: values.force,
@@ -300,7 +334,9 @@ async function indexCommand(app: INestApplicationContext, args: string[]): Promi
   const index = app.get(VectorIndexService);
   if (args[0] === 'rebuild') {
     const snapshotted = await index.rebuild();
-    console.log(`Rebuilt: ${index.status().points} lesions indexed${snapshotted ? ' and snapshotted' : '; not snapshotted: a running service owns the snapshots (restart it to rebuild there)'}`);
+    console.log(
+      `Rebuilt: ${index.status().points} lesions indexed${snapshotted ? ' and snapshotted' : '; not snapshotted: a running service owns the snapshots (restart it to rebuild there)'}`,
+    );
     return 0;
   }
   if (args[0] !== 'verify') throw new UsageError('index needs rebuild or verify');
@@ -319,7 +355,10 @@ async function indexCommand(app: INestApplicationContext, args: string[]): Promi
       `missing ${report.missing.length}, extra ${report.extra.length}, unfindable ${report.unfindable.length}, graph lesions ${graph.lesions}, orphan groups ${graph.orphanGroups}`,
   );
   const ok = !report.missing.length && !report.extra.length && !report.unfindable.length && graph.lesions === report.indexPoints && graph.orphanGroups === 0;
-  if (!ok) console.log(`First labels: missing ${report.missing.slice(0, 10).join(',')} extra ${report.extra.slice(0, 10).join(',')} unfindable ${report.unfindable.slice(0, 10).join(',')}`);
+  if (!ok)
+    console.log(
+      `First labels: missing ${report.missing.slice(0, 10).join(',')} extra ${report.extra.slice(0, 10).join(',')} unfindable ${report.unfindable.slice(0, 10).join(',')}`,
+    );
   return ok ? 0 : 1;
 }
 
@@ -332,7 +371,14 @@ async function evaluate(config: AppConfig, args: string[]): Promise<number> {
   if (kind !== 'retrieval') throw new UsageError('eval needs a kind: retrieval, compare, report-mining, detection or growth');
   const { values } = parseArgs({
     args: flags,
-    options: { format: { type: 'string' }, csv: { type: 'string' }, images: { type: 'string' }, 'hu-window': { type: 'string' }, write: { type: 'string' }, rounds: { type: 'string' } },
+    options: {
+      format: { type: 'string' },
+      csv: { type: 'string' },
+      images: { type: 'string' },
+      'hu-window': { type: 'string' },
+      write: { type: 'string' },
+      rounds: { type: 'string' },
+    },
   });
   if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(values.format ?? '')) {
     throw new UsageError('eval retrieval needs --format deeplesion|keyslice8|samples, --csv and --images');
@@ -340,7 +386,12 @@ async function evaluate(config: AppConfig, args: string[]): Promise<number> {
   const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config, DetectorModule), { logger: ['fatal', 'error', 'warn'] });
   try {
     const report = await app.get(RetrievalEvalService).evaluate(
-      { format: values.format as CsvFormat, csvPath: path.resolve(values.csv), imagesDir: path.resolve(values.images), huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined },
+      {
+        format: values.format as CsvFormat,
+        csvPath: path.resolve(values.csv),
+        imagesDir: path.resolve(values.images),
+        huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,
+      },
       values.rounds ? Number(values.rounds) : 1000,
     );
     const table = formatRetrievalReport(report, path.basename(path.dirname(path.resolve(values.csv))));
@@ -431,7 +482,10 @@ async function evaluateDetection(config: AppConfig, flags: string[]): Promise<nu
     console.log(table);
     if (values.write) {
       const command = `npm run eval -- detection ${flags.map((f) => (f.startsWith('/') ? path.relative(process.cwd(), f) : f)).join(' ')}`;
-      writeSection(`detection-${values.write}`, `## Detection: ${values.write} (\`npm run eval -- detection\`)\n\n${machineLine()}. Command: \`${command}\`.\n\n${table}`);
+      writeSection(
+        `detection-${values.write}`,
+        `## Detection: ${values.write} (\`npm run eval -- detection\`)\n\n${machineLine()}. Command: \`${command}\`.\n\n${table}`,
+      );
       console.log('written to docs/BENCHMARKS.md');
     }
     return 0;
@@ -596,7 +650,8 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
   if (outModel !== undefined) {
     if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(outModel)) throw new UsageError('--out-model must be a model folder name of 1-64 of a-z 0-9 . _ -');
     if (outModel === config.encoder.model) throw new UsageError(`--out-model must differ from the current encoder (${config.encoder.model})`);
-    if (fs.existsSync(path.join(config.encoder.modelsDir, outModel))) throw new UsageError(`${path.join(config.encoder.modelsDir, outModel)} exists already: choose another --out-model`);
+    if (fs.existsSync(path.join(config.encoder.modelsDir, outModel)))
+      throw new UsageError(`${path.join(config.encoder.modelsDir, outModel)} exists already: choose another --out-model`);
   }
   const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config, DetectorModule), { logger: ['fatal', 'error', 'warn'] });
   try {
@@ -624,12 +679,16 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
     // Labels and pairs of one training set, so a fold leaves out the held-out patient's pairs too.
     // The whole set needs LDA_DEFAULTS.minPairs; a fold only needs both kinds left after its patient is held out.
     const fitOn = (training: typeof items, minPairs?: number) =>
-      fitLda(training.map((i) => i.vector), useCoarse ? training.map((i) => i.label) : null, {
-        shrinkage,
-        pairWeight,
-        minPairs,
-        pairs: feedback && pairsAmong(feedback, training, (i) => i.key),
-      });
+      fitLda(
+        training.map((i) => i.vector),
+        useCoarse ? training.map((i) => i.label) : null,
+        {
+          shrinkage,
+          pairWeight,
+          minPairs,
+          pairs: feedback && pairsAmong(feedback, training, (i) => i.key),
+        },
+      );
     const what = [useCoarse ? 'coarse types' : null, useFeedback ? `feedback pairs (weight ${pairWeight})` : null].filter(Boolean).join(' + ');
     let fitted;
     try {
@@ -645,10 +704,14 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
     const rounds = values.rounds ? Number(values.rounds) : 1000;
     let evaluation;
     try {
-      evaluation = leaveOnePatientOut(items, (training) => {
-        const projection = fitOn(training, 2);
-        return (vector) => project(projection, vector);
-      }, { rounds, seed: 1 });
+      evaluation = leaveOnePatientOut(
+        items,
+        (training) => {
+          const projection = fitOn(training, 2);
+          return (vector) => project(projection, vector);
+        },
+        { rounds, seed: 1 },
+      );
     } catch (error) {
       // A patient can hold every pair of one kind: without it, that fold has nothing to learn from.
       if (error instanceof ProjectionTrainingError) {
@@ -673,7 +736,17 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
       const file = path.resolve(values.save);
       fs.writeFileSync(
         file,
-        JSON.stringify({ method: 'lda', labels, shrinkage, encoderModelId: loaded.modelId, lesions: items.length, inputDim: fitted.inputDim, dims: fitted.dims, mean: [...fitted.mean], weights: [...fitted.weights] }),
+        JSON.stringify({
+          method: 'lda',
+          labels,
+          shrinkage,
+          encoderModelId: loaded.modelId,
+          lesions: items.length,
+          inputDim: fitted.inputDim,
+          dims: fitted.dims,
+          mean: [...fitted.mean],
+          weights: [...fitted.weights],
+        }),
       );
       console.log(`projection (${fitted.inputDim} → ${fitted.dims}) written to ${file}`);
     }
@@ -690,7 +763,9 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
       };
       validateManifest(JSON.parse(JSON.stringify(manifest)));
       await repository.writeModel(path.join(config.encoder.modelsDir, outModel), manifest, current.onnx);
-      console.log(`encoder ${outModel} (${fitted.dims} dims) written to ${path.join(config.encoder.modelsDir, outModel)}; use it with ENCODER_MODEL=${outModel}, then npm run embed -- --force and npm run index -- rebuild`);
+      console.log(
+        `encoder ${outModel} (${fitted.dims} dims) written to ${path.join(config.encoder.modelsDir, outModel)}; use it with ENCODER_MODEL=${outModel}, then npm run embed -- --force and npm run index -- rebuild`,
+      );
     }
     if (values.write) {
       writeSection(`projection-${values.write}`, `## Fitted projection: ${values.write} (\`npm run train -- projection\`)\n\n${machineLine()}.\n\n${table}`);

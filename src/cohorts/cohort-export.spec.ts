@@ -60,7 +60,15 @@ describe('cohort export rows', () => {
   });
 
   it('orders band counts and fills empty bands with 0', () => {
-    expect(orderedCounts([{ key: '80+', count: 2 }, { key: null, count: 1 }], ['<40', '80+', 'unknown'])).toEqual([
+    expect(
+      orderedCounts(
+        [
+          { key: '80+', count: 2 },
+          { key: null, count: 1 },
+        ],
+        ['<40', '80+', 'unknown'],
+      ),
+    ).toEqual([
       { key: '<40', count: 0 },
       { key: '80+', count: 2 },
       { key: 'unknown', count: 1 },

@@ -62,7 +62,6 @@ export const EXPORT_COLUMNS = [
 
 const SPLIT_NAMES: Record<number, string> = { 1: 'train', 2: 'val', 3: 'test' };
 
-
 export function csvHeader(): string {
   return EXPORT_COLUMNS.join(',') + '\n';
 }

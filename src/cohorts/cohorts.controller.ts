@@ -58,7 +58,12 @@ export class CohortsController {
   @Get(':id/export')
   @ApiProduces('text/csv', 'application/json')
   @ApiOperation({ summary: 'Stream every member with metadata and tags as CSV or JSON (constant memory, any size)' })
-  async export(@Param('id', ParseIdPipe) id: number, @Query() query: CohortExportDto, @KeyScope() scope: DatasetScope, @Res() reply: FastifyReply): Promise<void> {
+  async export(
+    @Param('id', ParseIdPipe) id: number,
+    @Query() query: CohortExportDto,
+    @KeyScope() scope: DatasetScope,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     // A missing cohort or version is a 404 here, before any header goes out.
     const name = await this.cohorts.exportName(id, query.version, scope);
     const body = new PassThrough();

@@ -52,7 +52,11 @@ export class CohortDefinitionDto {
   @Type(() => SimilarToDto)
   similarTo?: SimilarToDto;
 
-  @ApiPropertyOptional({ enum: RECIST_CATEGORIES, isArray: true, description: 'Only the latest lesion of tracks whose RECIST 1.1 response there is one of these (e.g. ["PD"] with liver: progressive liver lesions)' })
+  @ApiPropertyOptional({
+    enum: RECIST_CATEGORIES,
+    isArray: true,
+    description: 'Only the latest lesion of tracks whose RECIST 1.1 response there is one of these (e.g. ["PD"] with liver: progressive liver lesions)',
+  })
   @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(4)

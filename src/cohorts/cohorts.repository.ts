@@ -58,7 +58,15 @@ export class CohortsRepository {
   /** Counts by type, sex, age band, split and size band, and the total, in one pass over the members. */
   async counts(query: MemberQuery): Promise<CountRow[]> {
     const [sql, params] = this.memberSql(query);
-    const rows: { coarse_type: number | null; sex: string | null; age_band: string | null; split: number | null; size_band: string | null; g: number; count: number }[] = await this.dataSource.query(
+    const rows: {
+      coarse_type: number | null;
+      sex: string | null;
+      age_band: string | null;
+      split: number | null;
+      size_band: string | null;
+      g: number;
+      count: number;
+    }[] = await this.dataSource.query(
       `WITH members AS (${sql}),
        x AS (SELECT l.coarse_type, p.sex, ${AGE_BAND_SQL} AS age_band, l.split, ${SIZE_BAND_SQL} AS size_band
              FROM members m JOIN lesion l ON l.id = m.id JOIN patient p ON p.id = l.patient_id JOIN study s ON s.id = l.study_id)
@@ -81,14 +89,20 @@ export class CohortsRepository {
   /** A page of member ids, in id order (stable, so pages and exports agree). */
   async pageIds(query: MemberQuery, offset: number, limit: number): Promise<number[]> {
     const [sql, params] = this.memberSql(query);
-    const rows: { id: number }[] = await this.dataSource.query(`WITH members AS (${sql}) SELECT id FROM members ORDER BY id LIMIT ${Number(limit)} OFFSET ${Number(offset)}`, params);
+    const rows: { id: number }[] = await this.dataSource.query(
+      `WITH members AS (${sql}) SELECT id FROM members ORDER BY id LIMIT ${Number(limit)} OFFSET ${Number(offset)}`,
+      params,
+    );
     return rows.map((r) => r.id);
   }
 
   /** How many members and an md5 of their sorted ids: what a saved version is checked against. */
   async fingerprint(query: MemberQuery): Promise<{ count: number; md5: string }> {
     const [sql, params] = this.memberSql(query);
-    const [row] = await this.dataSource.query(`WITH members AS (${sql}) SELECT count(*)::int AS count, md5(coalesce(string_agg(id::text, ',' ORDER BY id), '')) AS md5 FROM members`, params);
+    const [row] = await this.dataSource.query(
+      `WITH members AS (${sql}) SELECT count(*)::int AS count, md5(coalesce(string_agg(id::text, ',' ORDER BY id), '')) AS md5 FROM members`,
+      params,
+    );
     return { count: row.count, md5: row.md5 };
   }
 
@@ -135,7 +149,11 @@ export class CohortsRepository {
   }
 
   async createCohort(name: string, description: string | null, createdBy: string | null): Promise<number> {
-    const [row] = await this.dataSource.query(`INSERT INTO cohort (name, description, created_by) VALUES ($1, $2, $3) RETURNING id`, [name, description, createdBy]);
+    const [row] = await this.dataSource.query(`INSERT INTO cohort (name, description, created_by) VALUES ($1, $2, $3) RETURNING id`, [
+      name,
+      description,
+      createdBy,
+    ]);
     return row.id;
   }
 
@@ -144,7 +162,18 @@ export class CohortsRepository {
   }
 
   /** Appends the next version (numbered under a row lock, so concurrent saves cannot collide). */
-  async addVersion(cohortId: number, v: { definition: unknown; memberCount: number; membersMd5: string; vocabularyVersion: number; labelsVersion: number; modelId: string | null; createdBy: string | null }): Promise<number> {
+  async addVersion(
+    cohortId: number,
+    v: {
+      definition: unknown;
+      memberCount: number;
+      membersMd5: string;
+      vocabularyVersion: number;
+      labelsVersion: number;
+      modelId: string | null;
+      createdBy: string | null;
+    },
+  ): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT id FROM cohort WHERE id = $1 FOR UPDATE`, [cohortId]);
       const [row] = await manager.query(
@@ -189,7 +218,18 @@ export class CohortsRepository {
   }
 
   /** Every cohort's latest version, with the dataset filter of its definition (a name, a list, or null). */
-  async list(): Promise<{ id: number; name: string; description: string | null; version: number; memberCount: number; createdAt: Date; createdBy: string | null; datasetFilter: unknown }[]> {
+  async list(): Promise<
+    {
+      id: number;
+      name: string;
+      description: string | null;
+      version: number;
+      memberCount: number;
+      createdAt: Date;
+      createdBy: string | null;
+      datasetFilter: unknown;
+    }[]
+  > {
     const rows = await this.dataSource.query(
       `SELECT DISTINCT ON (c.id) c.id, c.name, c.description, v.version, v.member_count, v.created_at, v.created_by, v.definition->'criteria'->'dataset' AS dataset_filter
        FROM cohort c JOIN cohort_version v ON v.cohort_id = c.id ORDER BY c.id DESC, v.version DESC`,

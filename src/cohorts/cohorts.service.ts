@@ -53,7 +53,9 @@ export class CohortsService {
   async resolve(definition: CohortDefinitionDto, scope: DatasetScope): Promise<ResolvedDefinition> {
     const criteria = definition.criteria;
     const query: MemberQuery = {
-      filter: criteria ? { ...criteriaFromDto({ ...criteria, dataset: datasetList(criteria.dataset) }, scope), noisy: criteria.noisy } : { datasets: effectiveDatasets(scope) },
+      filter: criteria
+        ? { ...criteriaFromDto({ ...criteria, dataset: datasetList(criteria.dataset) }, scope), noisy: criteria.noisy }
+        : { datasets: effectiveDatasets(scope) },
     };
     const resolved: ResolvedDefinition = { query };
     if (definition.tags !== undefined) {
@@ -142,7 +144,13 @@ export class CohortsService {
         definition: saved.definition,
         createdBy: saved.createdBy,
         createdAt: saved.createdAt,
-        saved: { memberCount: saved.memberCount, membersMd5: saved.membersMd5, vocabularyVersion: saved.vocabularyVersion, labelsVersion: saved.labelsVersion, modelId: saved.modelId },
+        saved: {
+          memberCount: saved.memberCount,
+          membersMd5: saved.membersMd5,
+          vocabularyVersion: saved.vocabularyVersion,
+          labelsVersion: saved.labelsVersion,
+          modelId: saved.modelId,
+        },
       },
       reproduced: {
         sameMembers: fingerprint.count === saved.memberCount && fingerprint.md5 === saved.membersMd5,
@@ -162,7 +170,10 @@ export class CohortsService {
     const saved = await this.findVersion(id, version, scope);
     const resolved = await this.resolve(saved.definition as CohortDefinitionDto, scope);
     if (format === 'csv') await write(csvHeader());
-    else await write(`{"cohort":${JSON.stringify({ id: saved.cohortId, name: saved.name, version: saved.version, definition: saved.definition, exportedAt: new Date().toISOString() })},"members":[\n`);
+    else
+      await write(
+        `{"cohort":${JSON.stringify({ id: saved.cohortId, name: saved.name, version: saved.version, definition: saved.definition, exportedAt: new Date().toISOString() })},"members":[\n`,
+      );
     let first = true;
     const total = await this.repository.streamMembers(resolved.query, EXPORT_BATCH, async (rows: ExportRow[]) => {
       let chunk = '';
@@ -181,11 +192,21 @@ export class CohortsService {
 
   async exportName(id: number, version: number | undefined, scope: DatasetScope): Promise<string> {
     const saved = await this.findVersion(id, version, scope);
-    return `cohort-${saved.cohortId}-v${saved.version}-${saved.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'members'}`;
+    return `cohort-${saved.cohortId}-v${saved.version}-${
+      saved.name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .slice(0, 60) || 'members'
+    }`;
   }
 
   private async saveVersion(id: number, definition: CohortDefinitionDto, resolved: ResolvedDefinition, createdBy: string | null): Promise<number> {
-    const [fingerprint, vocabulary, labelsVersion] = await Promise.all([this.repository.fingerprint(resolved.query), this.vocabulary.current(), this.tags.labelsVersion()]);
+    const [fingerprint, vocabulary, labelsVersion] = await Promise.all([
+      this.repository.fingerprint(resolved.query),
+      this.vocabulary.current(),
+      this.tags.labelsVersion(),
+    ]);
     return this.repository.addVersion(id, {
       definition: JSON.parse(JSON.stringify(definition)),
       memberCount: fingerprint.count,
@@ -215,7 +236,10 @@ export class CohortsService {
         .sort((a, b) => a.code - b.code),
       bySex: orderedCounts(of('sex'), ['F', 'M', 'unknown']),
       byAgeBand: orderedCounts(of('age'), AGE_BANDS),
-      bySplit: orderedCounts(of('split').map((r) => ({ key: r.key === null ? null : splitName(Number(r.key)), count: r.count })), ['train', 'val', 'test', 'unknown']),
+      bySplit: orderedCounts(
+        of('split').map((r) => ({ key: r.key === null ? null : splitName(Number(r.key)), count: r.count })),
+        ['train', 'val', 'test', 'unknown'],
+      ),
       bySizeBand: orderedCounts(of('size'), SIZE_BANDS),
     };
   }

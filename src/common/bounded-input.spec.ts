@@ -17,8 +17,7 @@ class Probe {
   age?: number;
 }
 
-const errors = (plain: object) =>
-  validateSync(plainToInstance(Probe, plain)).flatMap((e) => Object.values(e.constraints ?? {}));
+const errors = (plain: object) => validateSync(plainToInstance(Probe, plain)).flatMap((e) => Object.values(e.constraints ?? {}));
 
 describe('bounded DTO decorators', () => {
   it('take values in range, from numbers or strings, and absent fields', () => {

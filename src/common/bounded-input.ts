@@ -28,13 +28,21 @@ export const MIN_NONZERO_MAGNITUDE = 1e-30;
 export function OptionalNotNull(): PropertyDecorator {
   return applyDecorators(
     ValidateIf((_object, value) => value !== undefined),
-    ValidateBy({ name: 'isNotNull', validator: { validate: (value) => value !== null, defaultMessage: (args) => `${args?.property} must not be null (leave it out instead)` } }),
+    ValidateBy({
+      name: 'isNotNull',
+      validator: { validate: (value) => value !== null, defaultMessage: (args) => `${args?.property} must not be null (leave it out instead)` },
+    }),
   );
 }
 
 /** An integer in [min, max] (default max: int4), from JSON or from a query/form string. */
 export function BoundedInt(min: number, max: number = INT4_MAX): PropertyDecorator {
-  return applyDecorators(Type(() => Number), IsInt(), Min(min), Max(max));
+  return applyDecorators(
+    Type(() => Number),
+    IsInt(),
+    Min(min),
+    Max(max),
+  );
 }
 
 /** A row id: 1..int4 max. */
@@ -42,7 +50,13 @@ export const IdInt = (): PropertyDecorator => BoundedInt(1, INT4_MAX);
 
 /** A finite number in [min, max], 0 or at least MIN_NONZERO_MAGNITUDE in magnitude. */
 export function BoundedNumber(min: number, max: number): PropertyDecorator {
-  return applyDecorators(Type(() => Number), IsNumber({ allowNaN: false, allowInfinity: false }), Min(min), Max(max), NotTiny());
+  return applyDecorators(
+    Type(() => Number),
+    IsNumber({ allowNaN: false, allowInfinity: false }),
+    Min(min),
+    Max(max),
+    NotTiny(),
+  );
 }
 
 /** True for 0 and for magnitudes a `real` column holds; false for subnormal-sized values like 1e-320. */

@@ -35,7 +35,8 @@ export function effectiveDatasets(scope: DatasetScope, requested?: readonly stri
   if (scope.datasets === null) return asked;
   if (!asked) return [...scope.datasets];
   const outside = asked.find((d) => !scope.datasets!.includes(d));
-  if (outside !== undefined) throw new ForbiddenException(`Your API key is limited to the datasets ${scope.datasets.join(', ')}; "${outside}" is not one of them`);
+  if (outside !== undefined)
+    throw new ForbiddenException(`Your API key is limited to the datasets ${scope.datasets.join(', ')}; "${outside}" is not one of them`);
   return asked;
 }
 

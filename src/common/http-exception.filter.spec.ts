@@ -15,7 +15,10 @@ describe('toErrorBody', () => {
   it("maps Fastify's body errors to their 4xx status, keeping Fastify's message", () => {
     const tooLarge = Object.assign(new Error('Request body is too large'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
     expect(toErrorBody(tooLarge)).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'Request body is too large' });
-    const badJson = Object.assign(new SyntaxError("Body is not valid JSON but content-type is set to 'application/json'"), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+    const badJson = Object.assign(new SyntaxError("Body is not valid JSON but content-type is set to 'application/json'"), {
+      statusCode: 400,
+      code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+    });
     // (A RegExp inside toMatchObject matches anything in Jest 29: check the string itself.)
     const badJsonBody = toErrorBody(badJson);
     expect(badJsonBody.statusCode).toBe(400);
@@ -35,6 +38,10 @@ describe('toErrorBody', () => {
   });
 
   it('says only "Malformed request" for other errors that carry a 4xx status', () => {
-    expect(toErrorBody(Object.assign(new Error('stream at /srv/x failed'), { status: 400 }))).toEqual({ statusCode: 400, error: 'Bad Request', message: 'Malformed request' });
+    expect(toErrorBody(Object.assign(new Error('stream at /srv/x failed'), { status: 400 }))).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'Malformed request',
+    });
   });
 });

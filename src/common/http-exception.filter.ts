@@ -37,10 +37,7 @@ export function toErrorBody(exception: unknown): ErrorBody {
   if (exception instanceof HttpException) {
     const statusCode = exception.getStatus();
     const payload = exception.getResponse();
-    const message =
-      typeof payload === 'string'
-        ? payload
-        : ((payload as { message?: string | string[] }).message ?? exception.message);
+    const message = typeof payload === 'string' ? payload : ((payload as { message?: string | string[] }).message ?? exception.message);
     // Nest hands Fastify's body errors over as HttpExceptions with Fastify's message; a 415 that
     // says only its title (Fastify's) names the types the API takes instead.
     if (statusCode === 415 && message === statusTitle(415)) return { statusCode, error: statusTitle(415), message: UNSUPPORTED_MEDIA_TYPE };

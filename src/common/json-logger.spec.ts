@@ -5,13 +5,25 @@ const NOW = new Date('2026-12-02T15:00:00.000Z');
 
 describe('JSON log lines', () => {
   it('writes time, level, context and message as one JSON object', () => {
-    expect(JSON.parse(formatLogRecord('log', 'Resuming import', ['Ingest'], NOW))).toEqual({ time: '2026-12-02T15:00:00.000Z', level: 'log', context: 'Ingest', message: 'Resuming import' });
+    expect(JSON.parse(formatLogRecord('log', 'Resuming import', ['Ingest'], NOW))).toEqual({
+      time: '2026-12-02T15:00:00.000Z',
+      level: 'log',
+      context: 'Ingest',
+      message: 'Resuming import',
+    });
   });
 
   it("keeps an error's stack apart from its context, and adds the request id when given", () => {
     const line = formatLogRecord('error', 'boom', ['Error: boom\n    at x', 'Search'], NOW, 'req-1');
     expect(line).not.toContain('\n');
-    expect(JSON.parse(line)).toEqual({ time: NOW.toISOString(), level: 'error', context: 'Search', message: 'boom', requestId: 'req-1', stack: 'Error: boom\n    at x' });
+    expect(JSON.parse(line)).toEqual({
+      time: NOW.toISOString(),
+      level: 'error',
+      context: 'Search',
+      message: 'boom',
+      requestId: 'req-1',
+      stack: 'Error: boom\n    at x',
+    });
   });
 
   it('serialises objects and Errors given as the message, and cuts very long messages', () => {

@@ -29,7 +29,14 @@ export function formatLogRecord(level: LogLevel, message: unknown, params: unkno
   }
   let text = typeof message === 'string' ? message : safeStringify(message);
   if (text.length > MAX_MESSAGE) text = `${text.slice(0, MAX_MESSAGE)}…`;
-  const record: LogRecord = { time: now.toISOString(), level, ...(context ? { context } : {}), message: text, ...(requestId ? { requestId } : {}), ...(stack ? { stack } : {}) };
+  const record: LogRecord = {
+    time: now.toISOString(),
+    level,
+    ...(context ? { context } : {}),
+    message: text,
+    ...(requestId ? { requestId } : {}),
+    ...(stack ? { stack } : {}),
+  };
   return JSON.stringify(record);
 }
 

@@ -20,7 +20,13 @@ const fieldName = fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_]{0,11}$/).filter((n) =
 function encode(fields: [string, string][], files: { field: string; bytes: Uint8Array }[]): Buffer {
   const parts: Buffer[] = [];
   for (const [name, value] of fields) parts.push(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  files.forEach((f, i) => parts.push(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${f.field}"; filename="f${i}.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`), Buffer.from(f.bytes), Buffer.from('\r\n')));
+  files.forEach((f, i) =>
+    parts.push(
+      Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${f.field}"; filename="f${i}.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      Buffer.from(f.bytes),
+      Buffer.from('\r\n'),
+    ),
+  );
   parts.push(Buffer.from(`--${BOUNDARY}--\r\n`));
   return Buffer.concat(parts);
 }
@@ -42,7 +48,10 @@ async function settled<T>(promise: Promise<T>): Promise<{ value?: T; error?: unk
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      promise.then((value) => ({ value }), (error: unknown) => ({ error })),
+      promise.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
       new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('parseMultipart did not settle in 5 s')), 5000))),
     ]);
   } finally {
@@ -63,7 +72,9 @@ describe('parseMultipart (property)', () => {
           expect(error).toBeUndefined();
           expect(value!.fields).toEqual(Object.fromEntries(fields));
           for (const field of ['file', 'neighbours']) {
-            expect((value!.files[field] ?? []).map((f) => Buffer.from(f.buffer).toString('hex'))).toEqual(files.filter((f) => f.field === field).map((f) => Buffer.from(f.bytes).toString('hex')));
+            expect((value!.files[field] ?? []).map((f) => Buffer.from(f.buffer).toString('hex'))).toEqual(
+              files.filter((f) => f.field === field).map((f) => Buffer.from(f.bytes).toString('hex')),
+            );
           }
         },
       ),
@@ -82,11 +93,23 @@ describe('parseMultipart (property)', () => {
       }),
       fc.uint8Array({ maxLength: 500 }).map((b) => Buffer.concat([Buffer.from(`--${BOUNDARY}\r\n`), Buffer.from(b)])),
       fc.constant(encode([], [{ field: 'file', bytes: new Uint8Array(LIMITS.fileSize + 1) }])),
-      fc.constant(encode(Array.from({ length: LIMITS.fields + 1 }, (_, i): [string, string] => [`f${i}`, 'x']), [])),
+      fc.constant(
+        encode(
+          Array.from({ length: LIMITS.fields + 1 }, (_, i): [string, string] => [`f${i}`, 'x']),
+          [],
+        ),
+      ),
       fc.constant(encode([['__proto__', 'x']], [])),
       fc.constant(encode([], [{ field: 'other', bytes: new Uint8Array(3) }])),
     );
-    const contentType = fc.constantFrom(HEADERS['content-type'], 'multipart/form-data', 'multipart/form-data; boundary=', 'text/plain', `multipart/form-data; boundary="${BOUNDARY}"; charset=x-unknown`, '');
+    const contentType = fc.constantFrom(
+      HEADERS['content-type'],
+      'multipart/form-data',
+      'multipart/form-data; boundary=',
+      'text/plain',
+      `multipart/form-data; boundary="${BOUNDARY}"; charset=x-unknown`,
+      '',
+    );
     await fc.assert(
       fc.asyncProperty(body, contentType, fc.array(fc.nat(), { maxLength: 4 }), async (bytes, type, cuts) => {
         const { error } = await settled(parseMultipart({ 'content-type': type }, chunked(bytes, cuts), ACCEPTED, LIMITS));

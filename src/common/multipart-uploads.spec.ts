@@ -13,8 +13,13 @@ type Part = { name: string; value: string } | { name: string; filename: string; 
 function body(parts: Part[]): Readable {
   const chunks: Buffer[] = [];
   for (const part of parts) {
-    const disposition = 'filename' in part ? `form-data; name="${part.name}"; filename="${part.filename}"\r\nContent-Type: image/png` : `form-data; name="${part.name}"`;
-    chunks.push(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: ${disposition}\r\n\r\n`), 'data' in part ? part.data : Buffer.from(part.value), Buffer.from('\r\n'));
+    const disposition =
+      'filename' in part ? `form-data; name="${part.name}"; filename="${part.filename}"\r\nContent-Type: image/png` : `form-data; name="${part.name}"`;
+    chunks.push(
+      Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: ${disposition}\r\n\r\n`),
+      'data' in part ? part.data : Buffer.from(part.value),
+      Buffer.from('\r\n'),
+    );
   }
   chunks.push(Buffer.from(`--${BOUNDARY}--\r\n`));
   return Readable.from([Buffer.concat(chunks)]);
@@ -70,11 +75,20 @@ describe('parseMultipart', () => {
     await expect(parseMultipart({ 'content-type': 'multipart/form-data' }, Readable.from([Buffer.from('x')]), SLICE, LIMITS)).rejects.toThrow(/Bad upload/);
   });
   it('refuses text fields with NUL, lone surrogates or invalid UTF-8 bytes, naming the field', async () => {
-    await expect(parseMultipart(HEADERS, body([{ name: 'tags', value: 'liver\u0000' }]), SLICE, LIMITS)).rejects.toThrow('Bad upload: form field "tags" must not contain NUL characters (U+0000)');
+    await expect(parseMultipart(HEADERS, body([{ name: 'tags', value: 'liver\u0000' }]), SLICE, LIMITS)).rejects.toThrow(
+      'Bad upload: form field "tags" must not contain NUL characters (U+0000)',
+    );
     const invalid = Readable.from([
-      Buffer.concat([Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="box"\r\n\r\n1,2`), Buffer.from([0xff]), Buffer.from(`\r\n--${BOUNDARY}--\r\n`)]),
+      Buffer.concat([
+        Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="box"\r\n\r\n1,2`),
+        Buffer.from([0xff]),
+        Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+      ]),
     ]);
     await expect(parseMultipart(HEADERS, invalid, SLICE, LIMITS)).rejects.toThrow('Bad upload: form field "box" is not valid UTF-8 text');
-    await expect(parseMultipart(HEADERS, body([{ name: 'tags', value: 'lung nodule é' }]), SLICE, LIMITS)).resolves.toEqual({ fields: { tags: 'lung nodule é' }, files: {} });
+    await expect(parseMultipart(HEADERS, body([{ name: 'tags', value: 'lung nodule é' }]), SLICE, LIMITS)).resolves.toEqual({
+      fields: { tags: 'lung nodule é' },
+      files: {},
+    });
   });
 });

@@ -49,7 +49,12 @@ const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
  * go to `request.files` (by field) and, for a route with one single-file field, `request.file`, as
  * Nest's @UploadedFile() and @UploadedFiles() expect.
  */
-export function registerMultipartParser(fastify: FastifyInstance, limits: MultipartLimits, keyIsValid: (request: FastifyRequest) => Promise<boolean>, keyRequiredMessage: string): void {
+export function registerMultipartParser(
+  fastify: FastifyInstance,
+  limits: MultipartLimits,
+  keyIsValid: (request: FastifyRequest) => Promise<boolean>,
+  keyRequiredMessage: string,
+): void {
   fastify.addContentTypeParser('multipart/form-data', (request: FastifyRequest, payload, done) => {
     const accepted = (request.routeOptions.config as { uploads?: UploadField[] } | undefined)?.uploads;
     if (!accepted) {
@@ -109,7 +114,8 @@ export function parseMultipart(headers: IncomingHttpHeaders, body: Readable, acc
       if (FORBIDDEN_NAMES.has(name)) return fail(new BadRequestException(`Bad upload: field name "${name}" is not allowed`));
       if (info.valueTruncated) return fail(new BadRequestException(`Bad upload: field "${name}" is too long`));
       // busboy gives no string for a field in a charset it cannot decode.
-      if (typeof name !== 'string' || typeof value !== 'string') return fail(new BadRequestException('Bad upload: a form field is not text in a charset this service reads (send UTF-8)'));
+      if (typeof name !== 'string' || typeof value !== 'string')
+        return fail(new BadRequestException('Bad upload: a form field is not text in a charset this service reads (send UTF-8)'));
       const problem = formFieldProblem(name) ?? formFieldProblem(value);
       if (problem) return fail(new BadRequestException(`Bad upload: ${textProblemMessage(`form field "${displayName(name)}"`, problem)}`));
       const existing = fields[name];

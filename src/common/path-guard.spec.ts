@@ -24,7 +24,10 @@ describe('path guard', () => {
   afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 
   const refusal = async (promise: Promise<unknown>) => {
-    const error = await promise.then(() => null, (e: unknown) => e);
+    const error = await promise.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(PathRefusedError);
     return error as PathRefusedError;
   };
@@ -48,7 +51,13 @@ describe('path guard', () => {
   it('gives one answer for a path outside the roots, a missing one and a symlink leading out', async () => {
     const roots = await realRoots([root]);
     const messages = [];
-    for (const target of [path.join(outside, 'secret.csv'), path.join(outside, 'nope.csv'), path.join(root, 'nope.csv'), path.join(root, 'link-out.csv'), path.join(root, '../outside/secret.csv')]) {
+    for (const target of [
+      path.join(outside, 'secret.csv'),
+      path.join(outside, 'nope.csv'),
+      path.join(root, 'nope.csv'),
+      path.join(root, 'link-out.csv'),
+      path.join(root, '../outside/secret.csv'),
+    ]) {
       const error = await refusal(guardPath(target, 'file', { roots }));
       expect(error.reason).toBe('not-found');
       messages.push(error.message);
@@ -90,9 +99,11 @@ describe('path guard', () => {
       let total = 0;
       for await (const chunk of readChunks(handle, 10_000, 4096)) total += chunk.length;
       expect(total).toBe(10_000);
-      const error = await refusal((async () => {
-        for await (const chunk of readChunks(handle, 9_999, 4096)) void chunk;
-      })());
+      const error = await refusal(
+        (async () => {
+          for await (const chunk of readChunks(handle, 9_999, 4096)) void chunk;
+        })(),
+      );
       expect(error.reason).toBe('too-large');
     } finally {
       await handle.close();

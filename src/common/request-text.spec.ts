@@ -1,4 +1,14 @@
-import { findBadQueryText, findJsonString, findLongJsonContainer, formFieldProblem, jsonDepthExceeds, parseJsonBody, queryProblemMessage, RequestTextError, textProblem } from './request-text';
+import {
+  findBadQueryText,
+  findJsonString,
+  findLongJsonContainer,
+  formFieldProblem,
+  jsonDepthExceeds,
+  parseJsonBody,
+  queryProblemMessage,
+  RequestTextError,
+  textProblem,
+} from './request-text';
 
 const parse = (text: string | Buffer, depth = 32) => parseJsonBody(Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'), depth);
 const messageOf = (fn: () => unknown): string => {
@@ -32,7 +42,11 @@ describe('jsonDepthExceeds', () => {
 
 describe('findJsonString', () => {
   it('names the path of the first bad string, or the object holding a bad key', () => {
-    expect(findJsonString({ definition: { criteria: { split: ['test', 'x\u0000'] } } }, textProblem)).toEqual({ path: 'definition.criteria.split[1]', problem: 'nul', key: false });
+    expect(findJsonString({ definition: { criteria: { split: ['test', 'x\u0000'] } } }, textProblem)).toEqual({
+      path: 'definition.criteria.split[1]',
+      problem: 'nul',
+      key: false,
+    });
     expect(findJsonString({ definition: { ['k\u0000']: 1 } }, textProblem)).toEqual({ path: 'definition', problem: 'nul', key: true });
     expect(findJsonString({ a: [1, true, null, { b: 'fine' }] }, textProblem)).toBeNull();
   });
@@ -55,7 +69,9 @@ describe('parseJsonBody', () => {
     const body = Buffer.concat([Buffer.from('{"ok":"é","text":"ab'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
     expect(messageOf(() => parse(body))).toBe('body field "text" is not valid UTF-8 text');
     // An encoded surrogate (CESU-8) is invalid UTF-8 too.
-    expect(messageOf(() => parse(Buffer.concat([Buffer.from('{"q":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')])))).toBe('body field "q" is not valid UTF-8 text');
+    expect(messageOf(() => parse(Buffer.concat([Buffer.from('{"q":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')])))).toBe(
+      'body field "q" is not valid UTF-8 text',
+    );
     expect(messageOf(() => parse(Buffer.from([0x7b, 0xff])))).toBe('Body is not valid UTF-8 text');
   });
 
@@ -99,8 +115,12 @@ describe('formFieldProblem', () => {
 
   it('refuses an array or object longer than maxItems, naming where, before walking it', () => {
     const body = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');
-    expect(() => parseJsonBody(body({ ids: Array.from({ length: 1001 }, (_, i) => i) }), 32, 1000)).toThrow('Body field "ids" holds 1001 items; at most 1000 are taken');
-    expect(() => parseJsonBody(body({ a: [{ b: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, i])) }] }), 32, 40)).toThrow('Body field "a[0].b" holds 50 items');
+    expect(() => parseJsonBody(body({ ids: Array.from({ length: 1001 }, (_, i) => i) }), 32, 1000)).toThrow(
+      'Body field "ids" holds 1001 items; at most 1000 are taken',
+    );
+    expect(() => parseJsonBody(body({ a: [{ b: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, i])) }] }), 32, 40)).toThrow(
+      'Body field "a[0].b" holds 50 items',
+    );
     expect(() => parseJsonBody(body(Array.from({ length: 41 }, () => 1)), 32, 40)).toThrow('The body holds 41 items');
     expect(parseJsonBody(body({ ids: Array.from({ length: 1000 }, (_, i) => i) }), 32, 1000)).toEqual({ ids: expect.any(Array) });
     expect(findLongJsonContainer({ a: [1, 2], b: { c: [1, 2, 3] } }, 2)).toEqual({ path: 'b.c', items: 3 });

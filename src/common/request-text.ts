@@ -171,7 +171,13 @@ export function findPrototypeKey(value: unknown): string | null {
   if (!Array.isArray(value)) {
     if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return '__proto__';
     const ctor = (value as Record<string, unknown>).constructor;
-    if (Object.prototype.hasOwnProperty.call(value, 'constructor') && ctor !== null && typeof ctor === 'object' && Object.prototype.hasOwnProperty.call(ctor, 'prototype')) return 'constructor.prototype';
+    if (
+      Object.prototype.hasOwnProperty.call(value, 'constructor') &&
+      ctor !== null &&
+      typeof ctor === 'object' &&
+      Object.prototype.hasOwnProperty.call(ctor, 'prototype')
+    )
+      return 'constructor.prototype';
   }
   for (const child of Object.values(value)) {
     const found = findPrototypeKey(child);
@@ -242,7 +248,10 @@ function decodeStrict(component: string): string | null {
 
 /** The 400 message for a bad query parameter found by findBadQueryText. */
 export function queryProblemMessage(found: { name: string; problem: TextProblem; inName: boolean }): string {
-  return textProblemMessage(found.inName ? `a query parameter name ("${displayName(found.name)}")` : `query parameter "${displayName(found.name)}"`, found.problem);
+  return textProblemMessage(
+    found.inName ? `a query parameter name ("${displayName(found.name)}")` : `query parameter "${displayName(found.name)}"`,
+    found.problem,
+  );
 }
 
 /**

@@ -38,7 +38,13 @@ export class RequestTimeoutInterceptor implements NestInterceptor {
         with: () => {
           if (reply?.sent || raw?.headersSent) return EMPTY;
           controller.abort(new Error('the request ran out of time'));
-          return throwError(() => new RetryLaterException(`The request did not finish within the time limit (${this.timeoutMs} ms) and was stopped; try again later`, Math.max(1, Math.ceil(this.timeoutMs / 1000))));
+          return throwError(
+            () =>
+              new RetryLaterException(
+                `The request did not finish within the time limit (${this.timeoutMs} ms) and was stopped; try again later`,
+                Math.max(1, Math.ceil(this.timeoutMs / 1000)),
+              ),
+          );
         },
       }),
     );

@@ -50,7 +50,11 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).toContain('PORT');
   });
   it('reads the DICOMweb sources, timeout and bound, and refuses bad ones at boot', () => {
-    const config = loadConfig({ DICOMWEB_SOURCES: '{"pacs": "http://pacs:8042/dicom-web"}', DICOMWEB_TIMEOUT_MS: '2500', DICOMWEB_MAX_RESPONSE_BYTES: '1048576' });
+    const config = loadConfig({
+      DICOMWEB_SOURCES: '{"pacs": "http://pacs:8042/dicom-web"}',
+      DICOMWEB_TIMEOUT_MS: '2500',
+      DICOMWEB_MAX_RESPONSE_BYTES: '1048576',
+    });
     expect(config.dicomWeb).toEqual({
       sources: new Map([['pacs', { name: 'pacs', baseUrl: 'http://pacs:8042/dicom-web', authorization: null }]]),
       timeoutMs: 2500,
@@ -59,19 +63,33 @@ describe('loadConfig', () => {
       cacheMaxBytes: 10 * 1024 ** 3,
       cacheKeep: false,
     });
-    expect(loadConfig({ DATA_DIR: '/srv/lrs', DICOMWEB_CACHE_MAX_BYTES: '5000000', DICOMWEB_CACHE_KEEP: 'true' }).dicomWeb).toMatchObject({ cacheDir: '/srv/lrs/dicomweb-cache', cacheMaxBytes: 5_000_000, cacheKeep: true });
+    expect(loadConfig({ DATA_DIR: '/srv/lrs', DICOMWEB_CACHE_MAX_BYTES: '5000000', DICOMWEB_CACHE_KEEP: 'true' }).dicomWeb).toMatchObject({
+      cacheDir: '/srv/lrs/dicomweb-cache',
+      cacheMaxBytes: 5_000_000,
+      cacheKeep: true,
+    });
     expect(loadConfig({ DICOMWEB_CACHE_DIR: '/tmp/c' }).dicomWeb.cacheDir).toBe('/tmp/c');
     expect(() => loadConfig({ DICOMWEB_CACHE_MAX_BYTES: '1000' })).toThrow(/DICOMWEB_CACHE_MAX_BYTES must be an integer in 1048576\.\./);
     expect(loadConfig({}).dicomWeb).toMatchObject({ timeoutMs: 10_000, maxResponseBytes: 64 * 1024 ** 2 });
     expect(loadConfig({}).dicomWeb.sources.size).toBe(0);
-    expect(() => loadConfig({ DICOMWEB_SOURCES: '[1]', DICOMWEB_TIMEOUT_MS: '0' })).toThrow(/DICOMWEB_SOURCES must be a JSON object[\s\S]*DICOMWEB_TIMEOUT_MS must be an integer in 50\.\.600000/);
+    expect(() => loadConfig({ DICOMWEB_SOURCES: '[1]', DICOMWEB_TIMEOUT_MS: '0' })).toThrow(
+      /DICOMWEB_SOURCES must be a JSON object[\s\S]*DICOMWEB_TIMEOUT_MS must be an integer in 50\.\.600000/,
+    );
   });
 
   it('reads the process role, the job queue and the log format, and keeps jobs in-process by default', () => {
     const defaults = loadConfig({}, '/srv/app');
     expect(defaults).toMatchObject({ role: 'all', logFormat: 'text', jobs: { redisUrl: null } });
-    const worker = loadConfig({ ROLE: 'worker', REDIS_URL: 'redis://cache:6379', QUEUE_PREFIX: 'prod', JOB_LOCK_MS: '5000', WORKER_PORT: '9100', LOG_FORMAT: 'json' }, '/srv/app');
-    expect(worker).toMatchObject({ role: 'worker', workerPort: 9100, logFormat: 'json', jobs: { redisUrl: 'redis://cache:6379', prefix: 'prod', lockMs: 5000 } });
+    const worker = loadConfig(
+      { ROLE: 'worker', REDIS_URL: 'redis://cache:6379', QUEUE_PREFIX: 'prod', JOB_LOCK_MS: '5000', WORKER_PORT: '9100', LOG_FORMAT: 'json' },
+      '/srv/app',
+    );
+    expect(worker).toMatchObject({
+      role: 'worker',
+      workerPort: 9100,
+      logFormat: 'json',
+      jobs: { redisUrl: 'redis://cache:6379', prefix: 'prod', lockMs: 5000 },
+    });
   });
 
   it('refuses an api or worker role without REDIS_URL, and a malformed queue setting', () => {

@@ -213,7 +213,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
   const list = <T extends string>(name: string, fallback: T[], allowed: readonly T[]): T[] => {
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') return fallback;
-    const values = raw.split(',').map((v) => v.trim()).filter(Boolean);
+    const values = raw
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
     const unknown = values.filter((v) => !(allowed as readonly string[]).includes(v));
     if (unknown.length || values.length === 0) {
       problems.push(`${name} must be a comma list of ${allowed.join(', ')}, got "${raw}"`);
@@ -346,7 +349,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
   };
   if (config.deidSecret !== null && config.deidSecret.length < 16) problems.push('DEID_SECRET must be at least 16 characters');
   if (config.jobs.redisUrl && !/^rediss?:\/\//.test(config.jobs.redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
-  if (config.role !== 'all' && !config.jobs.redisUrl) problems.push(`ROLE=${config.role} needs REDIS_URL: without a shared queue, jobs run only in the process that accepted them (ROLE=all)`);
+  if (config.role !== 'all' && !config.jobs.redisUrl)
+    problems.push(`ROLE=${config.role} needs REDIS_URL: without a shared queue, jobs run only in the process that accepted them (ROLE=all)`);
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(config.jobs.prefix)) problems.push('QUEUE_PREFIX must be 1-64 letters, digits, _ or -');
   if (config.ingest.roots.length === 0) problems.push('INGEST_ROOTS must name at least one folder');
   if (problems.length) throw new ConfigError(problems);

@@ -52,7 +52,11 @@ export function parseDicomWebSources(raw: string | undefined, problems: string[]
       problems.push(`DICOMWEB_SOURCES.${name}.url must be an http(s) URL without credentials, query or fragment (put credentials in "authorization")`);
       continue;
     }
-    if (authorization !== undefined && authorization !== null && (typeof authorization !== 'string' || authorization.length > 8192 || !/^[\x20-\x7e]+$/.test(authorization))) {
+    if (
+      authorization !== undefined &&
+      authorization !== null &&
+      (typeof authorization !== 'string' || authorization.length > 8192 || !/^[\x20-\x7e]+$/.test(authorization))
+    ) {
       problems.push(`DICOMWEB_SOURCES.${name}.authorization must be a printable ASCII string of at most 8192 characters`);
       continue;
     }

@@ -23,7 +23,10 @@ export class EmbeddedPostgresLauncher {
   private server: { stop(): Promise<void> } | null = null;
   readonly dataDir: string;
 
-  constructor(dataDir: string, private readonly port: number) {
+  constructor(
+    dataDir: string,
+    private readonly port: number,
+  ) {
     this.dataDir = reachableDataDir(dataDir, (msg) => this.logger.warn(msg));
   }
 

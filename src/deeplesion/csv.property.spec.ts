@@ -5,7 +5,10 @@ import { csvField, parseCsv } from './csv';
 const RUNS = { seed: 20240613, numRuns: 300 };
 
 /** Field text with the characters CSV has to quote, weighted so they show up often. */
-const fieldText = fc.string({ unit: fc.oneof(fc.constantFrom(',', '"', '\n', '\r', '\r\n', ' ', 'a', 'é', '\u2028'), fc.string({ minLength: 1, maxLength: 1 })), maxLength: 12 });
+const fieldText = fc.string({
+  unit: fc.oneof(fc.constantFrom(',', '"', '\n', '\r', '\r\n', ' ', 'a', 'é', '\u2028'), fc.string({ minLength: 1, maxLength: 1 })),
+  maxLength: 12,
+});
 
 describe('parseCsv (property)', () => {
   it('reads back what the export writer (csvField) wrote: every record, every field, in order', () => {
@@ -46,13 +49,16 @@ describe('parseCsv (property)', () => {
 
   it('never throws on arbitrary text, and returns only arrays of strings', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.oneof(fc.constantFrom(',', '"', '\n', '\r', '\uFEFF'), fc.string({ minLength: 1, maxLength: 1 })), maxLength: 200 }), (text) => {
-        const records = parseCsv(text);
-        for (const r of records) {
-          expect(Number.isInteger(r.line) && r.line >= 1).toBe(true);
-          for (const f of r.fields) expect(typeof f).toBe('string');
-        }
-      }),
+      fc.property(
+        fc.string({ unit: fc.oneof(fc.constantFrom(',', '"', '\n', '\r', '\uFEFF'), fc.string({ minLength: 1, maxLength: 1 })), maxLength: 200 }),
+        (text) => {
+          const records = parseCsv(text);
+          for (const r of records) {
+            expect(Number.isInteger(r.line) && r.line >= 1).toBe(true);
+            for (const f of r.fields) expect(typeof f).toBe('string');
+          }
+        },
+      ),
       RUNS,
     );
   });

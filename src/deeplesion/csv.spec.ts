@@ -11,7 +11,11 @@ describe('parseCsv', () => {
 
   it('handles CRLF, doubled quotes, empty fields, blank lines and a BOM', () => {
     const rows = parseCsv('\uFEFFx,y\r\n"say ""hi""",\r\n\r\n,z\r\n');
-    expect(rows.map((r) => r.fields)).toEqual([['x', 'y'], ['say "hi"', ''], ['', 'z']]);
+    expect(rows.map((r) => r.fields)).toEqual([
+      ['x', 'y'],
+      ['say "hi"', ''],
+      ['', 'z'],
+    ]);
     expect(rows.map((r) => r.line)).toEqual([1, 2, 4]);
   });
 

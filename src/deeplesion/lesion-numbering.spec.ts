@@ -35,7 +35,11 @@ describe('lesion numbering per key slice', () => {
   });
 
   it('skips bad rows when numbering a whole file', () => {
-    const rows: ParsedRow[] = [{ ok: true, record: record(2, 7) }, { ok: false, line: 3, message: 'bad' }, { ok: true, record: record(4, 7) }];
+    const rows: ParsedRow[] = [
+      { ok: true, record: record(2, 7) },
+      { ok: false, line: 3, message: 'bad' },
+      { ok: true, record: record(4, 7) },
+    ];
     expect(numberInFileOrder(rows).map((r) => (r.ok ? r.record.lesionInImage : r.message))).toEqual([0, 'bad', 1]);
   });
 });

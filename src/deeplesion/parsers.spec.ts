@@ -77,22 +77,34 @@ describe('DL_info.csv parser', () => {
 
   it('points the 8-bit key-slice layout at flat files with the declared window', () => {
     const { rows } = parseDl([REAL_ROW], 'gray8');
-    expect(rows[0].ok && rows[0].record).toMatchObject({ imageRelPath: '000001_01_01_109.png', imageEncoding: 'gray8', imageWindow: { low: -1024, high: 3071 } });
+    expect(rows[0].ok && rows[0].record).toMatchObject({
+      imageRelPath: '000001_01_01_109.png',
+      imageEncoding: 'gray8',
+      imageWindow: { low: -1024, high: 3071 },
+    });
   });
 });
 
 describe('samples lesions.csv parser', () => {
   const header = 'image,patient_index,study_index,series_id,key_slice_index,lesion_in_image,coarse_type,coarse_type_name,x1,y1,x2,y2';
   it('reads rows and leaves unknown metadata null', () => {
-    const { rows } = parseSamplesCsv(parseCsv(`${header}\n000001_01_01_109.jpg,1,1,1,109,0,3,mediastinum,226.2,90.0,241.3,112.0\n`), { low: -1024, high: 3071 });
-    expect(rows[0].ok && rows[0].record).toMatchObject({ patientIndex: 1, keySliceIndex: 109, coarseType: 3, box: { x1: 226.2, y1: 90, x2: 241.3, y2: 112 }, spacing: null, sex: null, imageEncoding: 'gray8' });
+    const { rows } = parseSamplesCsv(parseCsv(`${header}\n000001_01_01_109.jpg,1,1,1,109,0,3,mediastinum,226.2,90.0,241.3,112.0\n`), {
+      low: -1024,
+      high: 3071,
+    });
+    expect(rows[0].ok && rows[0].record).toMatchObject({
+      patientIndex: 1,
+      keySliceIndex: 109,
+      coarseType: 3,
+      box: { x1: 226.2, y1: 90, x2: 241.3, y2: 112 },
+      spacing: null,
+      sex: null,
+      imageEncoding: 'gray8',
+    });
   });
 
   it('refuses path tricks and inverted boxes', () => {
-    const { rows } = parseSamplesCsv(
-      parseCsv(`${header}\n../../etc/passwd,1,1,1,1,0,3,x,1,1,2,2\nok.jpg,1,1,1,1,0,3,x,5,5,2,2\n`),
-      { low: -1024, high: 3071 },
-    );
+    const { rows } = parseSamplesCsv(parseCsv(`${header}\n../../etc/passwd,1,1,1,1,0,3,x,1,1,2,2\nok.jpg,1,1,1,1,0,3,x,5,5,2,2\n`), { low: -1024, high: 3071 });
     expect(rows.map((r) => !r.ok && r.line)).toEqual([2, 3]);
   });
 });

@@ -2,7 +2,19 @@ import { HuWindow } from '../imaging/hu-image';
 import { CsvRecord } from './csv';
 import { overlongRow, parseAll, ParsedRow, parseBox, parseCoarseType, parseInteger, parseNumber, RowError, RowParserFor } from './lesion-record';
 
-export const SAMPLES_COLUMNS = ['image', 'patient_index', 'study_index', 'series_id', 'key_slice_index', 'lesion_in_image', 'coarse_type', 'x1', 'y1', 'x2', 'y2'] as const;
+export const SAMPLES_COLUMNS = [
+  'image',
+  'patient_index',
+  'study_index',
+  'series_id',
+  'key_slice_index',
+  'lesion_in_image',
+  'coarse_type',
+  'x1',
+  'y1',
+  'x2',
+  'y2',
+] as const;
 
 /**
  * The `lesions.csv` of a key-slice sample (8-bit images in one folder, boxes in pixels). It has no
@@ -27,7 +39,10 @@ export function samplesRowParser(headerRecord: CsvRecord, window: HuWindow): Row
       const get = (c: (typeof SAMPLES_COLUMNS)[number]) => record.fields[col(c)];
       const image = get('image').trim();
       if (!/^[\w.-]+\.(png|jpe?g)$/i.test(image)) throw new RowError(`image: "${image}" is not a plain .png/.jpg file name`);
-      const box = parseBox('box', ['x1', 'y1', 'x2', 'y2'].map((c) => parseNumber(c, get(c as 'x1'))));
+      const box = parseBox(
+        'box',
+        ['x1', 'y1', 'x2', 'y2'].map((c) => parseNumber(c, get(c as 'x1'))),
+      );
       return {
         ok: true,
         record: {

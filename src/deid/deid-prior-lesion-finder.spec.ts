@@ -25,7 +25,19 @@ class InMemoryPriorStore implements PriorLesionStore {
 }
 
 function row(id: number, dataset: string, keyHash: string, extra: Partial<PriorLesionRow> = {}): PriorLesionRow & { keyHash: string } {
-  return { id, dataset, keyHash, patientIndex: 3, studyIndex: 1, studyDate: '2012-03-04', longAxisMm: 21.5, shortAxisMm: 14, coarseType: 4, trackId: null, ...extra };
+  return {
+    id,
+    dataset,
+    keyHash,
+    patientIndex: 3,
+    studyIndex: 1,
+    studyDate: '2012-03-04',
+    longAxisMm: 21.5,
+    shortAxisMm: 14,
+    coarseType: 4,
+    trackId: null,
+    ...extra,
+  };
 }
 
 describe('DeidPriorLesionFinder', () => {
@@ -33,12 +45,32 @@ describe('DeidPriorLesionFinder', () => {
   const key = patientKeyHash(SECRET, 'GENERAL-HOSP', 'QZ-100200');
 
   it('finds the patient by the keyed hash the importer stores, across datasets, as pseudonymous priors', async () => {
-    const store = new InMemoryPriorStore([row(1, 'hospital', key, { trackId: 9 }), row(2, 'second', key, { studyIndex: 2, studyDate: null, coarseType: 99 }), row(3, 'hospital', 'f'.repeat(64))]);
+    const store = new InMemoryPriorStore([
+      row(1, 'hospital', key, { trackId: 9 }),
+      row(2, 'second', key, { studyIndex: 2, studyDate: null, coarseType: 99 }),
+      row(3, 'hospital', 'f'.repeat(64)),
+    ]);
     const priors = await new DeidPriorLesionFinder(store, config).findPriors({ issuerOfPatientId: 'GENERAL-HOSP', patientId: 'QZ-100200' }, null);
     expect(store.calls).toEqual([{ keyHash: key, datasets: null, limit: MAX_PRIORS }]);
     expect(priors).toEqual([
-      { id: 1, dataset: 'hospital', patient: { index: 3 }, study: { index: 1, date: '2012-03-04' }, diameters: { longAxisMm: 21.5, shortAxisMm: 14 }, coarseType: { code: 4, name: 'liver' }, trackId: 9 },
-      { id: 2, dataset: 'second', patient: { index: 3 }, study: { index: 2, date: null }, diameters: { longAxisMm: 21.5, shortAxisMm: 14 }, coarseType: { code: 99, name: 'unknown' }, trackId: null },
+      {
+        id: 1,
+        dataset: 'hospital',
+        patient: { index: 3 },
+        study: { index: 1, date: '2012-03-04' },
+        diameters: { longAxisMm: 21.5, shortAxisMm: 14 },
+        coarseType: { code: 4, name: 'liver' },
+        trackId: 9,
+      },
+      {
+        id: 2,
+        dataset: 'second',
+        patient: { index: 3 },
+        study: { index: 2, date: null },
+        diameters: { longAxisMm: 21.5, shortAxisMm: 14 },
+        coarseType: { code: 99, name: 'unknown' },
+        trackId: null,
+      },
     ]);
     expect(JSON.stringify(priors)).not.toMatch(/QZ-100200|GENERAL-HOSP/);
   });
@@ -51,7 +83,7 @@ describe('DeidPriorLesionFinder', () => {
     expect(await finder.findPriors({ issuerOfPatientId: 'OTHER', patientId: 'QZ-100200' }, null)).toEqual([]);
   });
 
-  it('limits the priors to a scoped caller\'s datasets, and an empty scope asks nothing', async () => {
+  it("limits the priors to a scoped caller's datasets, and an empty scope asks nothing", async () => {
     const store = new InMemoryPriorStore([row(1, 'hospital', key), row(2, 'second', key)]);
     const finder = new DeidPriorLesionFinder(store, config);
     expect((await finder.findPriors({ issuerOfPatientId: 'GENERAL-HOSP', patientId: 'QZ-100200' }, ['second']))?.map((p) => p.id)).toEqual([2]);

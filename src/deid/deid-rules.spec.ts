@@ -14,11 +14,37 @@ describe('DEID_RULES (PS3.15 Table E.1-1, Basic Profile + Retain Patient Charact
 
   it('removes names, addresses, accession, institution, physicians, operators, study ID, free text, device serial and times', () => {
     const removed = [
-      'PatientName', 'OtherPatientIDs', 'OtherPatientNames', 'PatientBirthName', 'PatientMotherBirthName', 'PatientBirthTime', 'PatientAddress',
-      'PatientTelephoneNumbers', 'PatientComments', 'AccessionNumber', 'StudyID', 'StudyDescription', 'SeriesDescription', 'InstitutionName',
-      'InstitutionAddress', 'InstitutionalDepartmentName', 'ReferringPhysicianName', 'PerformingPhysicianName', 'NameOfPhysiciansReadingStudy',
-      'PhysiciansOfRecord', 'OperatorsName', 'StationName', 'DeviceSerialNumber', 'ImageComments', 'TextValue', 'PersonName', 'ContentCreatorName',
-      'UnformattedTextValue', 'StudyTime', 'SeriesTime', 'AdditionalPatientHistory',
+      'PatientName',
+      'OtherPatientIDs',
+      'OtherPatientNames',
+      'PatientBirthName',
+      'PatientMotherBirthName',
+      'PatientBirthTime',
+      'PatientAddress',
+      'PatientTelephoneNumbers',
+      'PatientComments',
+      'AccessionNumber',
+      'StudyID',
+      'StudyDescription',
+      'SeriesDescription',
+      'InstitutionName',
+      'InstitutionAddress',
+      'InstitutionalDepartmentName',
+      'ReferringPhysicianName',
+      'PerformingPhysicianName',
+      'NameOfPhysiciansReadingStudy',
+      'PhysiciansOfRecord',
+      'OperatorsName',
+      'StationName',
+      'DeviceSerialNumber',
+      'ImageComments',
+      'TextValue',
+      'PersonName',
+      'ContentCreatorName',
+      'UnformattedTextValue',
+      'StudyTime',
+      'SeriesTime',
+      'AdditionalPatientHistory',
     ];
     for (const keyword of removed) expect({ keyword, action: action(keyword) }).toEqual({ keyword, action: 'remove' });
   });
@@ -30,11 +56,17 @@ describe('DEID_RULES (PS3.15 Table E.1-1, Basic Profile + Retain Patient Charact
     expect(action('PatientAge')).toBe('age-source');
     expect(action('PatientSex')).toBe('keep');
     expect(action('StudyDate')).toBe('shift-date');
-    for (const uid of ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'ReferencedSOPInstanceUID', 'FrameOfReferenceUID']) expect(action(uid)).toBe('uid');
+    for (const uid of ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'ReferencedSOPInstanceUID', 'FrameOfReferenceUID'])
+      expect(action(uid)).toBe('uid');
   });
 
   it('keeps nothing whose name says it is about a person, an institution or free text', () => {
     const kept = DEID_RULES.filter((r) => r.action === 'keep').map((r) => r.keyword);
-    expect(kept.filter((k) => /Name|Address|Physician|Operator|Institution|Comment|Description|Text|ID$|Date|Time|Serial/.test(k) && !['CodeMeaning', 'SOPClassUID'].includes(k))).toEqual([]);
+    expect(
+      kept.filter(
+        (k) =>
+          /Name|Address|Physician|Operator|Institution|Comment|Description|Text|ID$|Date|Time|Serial/.test(k) && !['CodeMeaning', 'SOPClassUID'].includes(k),
+      ),
+    ).toEqual([]);
   });
 });

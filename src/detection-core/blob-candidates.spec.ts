@@ -33,7 +33,17 @@ describe('blob candidate maths', () => {
 
   it('scores contrast over spread, lower for symmetric, small or elongated blobs', () => {
     const base = { polarity: 1 as const, channel: 0 as const, sigma: 6 };
-    const features = { discMean: 100, discStd: 10, ringMean: 20, ringStd: 10, roundness: 1, edgeDistance: 5, ringInBody: 1, sectorContrasts: [], mirrorDifference: 80 };
+    const features = {
+      discMean: 100,
+      discStd: 10,
+      ringMean: 20,
+      ringStd: 10,
+      roundness: 1,
+      edgeDistance: 5,
+      ringInBody: 1,
+      sectorContrasts: [],
+      mirrorDifference: 80,
+    };
     const lone = candidateScore({ ...base, features });
     expect(lone).toBeCloseTo(80 / 20);
     expect(candidateScore({ ...base, features: { ...features, mirrorDifference: 2 } })).toBeCloseTo(lone * 0.1);

@@ -57,7 +57,11 @@ export interface BlobFeatures {
 /** Summed-area table of an image: mean of any axis-aligned box in O(1). */
 export class IntegralImage {
   private readonly table: Float64Array;
-  constructor(image: Float32Array, readonly width: number, readonly height: number) {
+  constructor(
+    image: Float32Array,
+    readonly width: number,
+    readonly height: number,
+  ) {
     const w1 = width + 1;
     this.table = new Float64Array(w1 * (height + 1));
     for (let y = 0; y < height; y++) {
@@ -86,10 +90,11 @@ export class IntegralImage {
 export function bodyMidline(body: Uint8Array, width: number): number {
   let sum = 0;
   let n = 0;
-  for (let i = 0; i < body.length; i++) if (body[i]) {
-    sum += i % width;
-    n++;
-  }
+  for (let i = 0; i < body.length; i++)
+    if (body[i]) {
+      sum += i % width;
+      n++;
+    }
   return n ? sum / n : width / 2;
 }
 
@@ -195,15 +200,34 @@ function roundness(octave: Octave, plane: number, level: ScaleLevel, fx: number,
 
 /** Mean and standard deviation of the disc d ≤ rIn and of the ring rOut0 ≤ d ≤ rOut1 around (cx, cy). */
 /** `ringMask`: when given, only its pixels count in the ring (point to box: the body, so outside air never forms the ring). */
-export function discRingStats(img: Float32Array, width: number, height: number, cx: number, cy: number, rIn: number, rOut0: number, rOut1: number, body?: Uint8Array, ringMask?: Uint8Array) {
+export function discRingStats(
+  img: Float32Array,
+  width: number,
+  height: number,
+  cx: number,
+  cy: number,
+  rIn: number,
+  rOut0: number,
+  rOut1: number,
+  body?: Uint8Array,
+  ringMask?: Uint8Array,
+) {
   const x0 = Math.max(0, Math.floor(cx - rOut1));
   const x1 = Math.min(width - 1, Math.ceil(cx + rOut1));
   const y0 = Math.max(0, Math.floor(cy - rOut1));
   const y1 = Math.min(height - 1, Math.ceil(cy + rOut1));
-  let n1 = 0, s1 = 0, q1 = 0, n2 = 0, s2 = 0, q2 = 0, inBody = 0;
+  let n1 = 0,
+    s1 = 0,
+    q1 = 0,
+    n2 = 0,
+    s2 = 0,
+    q2 = 0,
+    inBody = 0;
   const sectorSum = new Float64Array(8);
   const sectorCount = new Float64Array(8);
-  const rIn2 = rIn * rIn, r02 = rOut0 * rOut0, r12 = rOut1 * rOut1;
+  const rIn2 = rIn * rIn,
+    r02 = rOut0 * rOut0,
+    r12 = rOut1 * rOut1;
   // Large neighbourhoods are sampled on a coarser grid (about 48 samples across): means barely move.
   const step = 1 + Math.floor(rOut1 / 24);
   for (let y = y0; y <= y1; y += step) {
@@ -256,7 +280,12 @@ export interface ScoreConstants {
   asymmetryFull: number;
 }
 
-export const DEFAULT_SCORE_CONSTANTS: ScoreConstants = { minLesionSigma: MIN_LESION_SIGMA, enhancedHu: ENHANCED_HU, fatHu: FAT_HU, asymmetryFull: ASYMMETRY_FULL };
+export const DEFAULT_SCORE_CONSTANTS: ScoreConstants = {
+  minLesionSigma: MIN_LESION_SIGMA,
+  enhancedHu: ENHANCED_HU,
+  fatHu: FAT_HU,
+  asymmetryFull: ASYMMETRY_FULL,
+};
 
 /**
  * The contrast score of a candidate: polarity × (disc − ring) over the spread, times penalties for
@@ -316,11 +345,16 @@ export function refineBox(
   }
   if (seed < 0) return c.squareBox;
   const comp = componentAt(mask, w, h, seed);
-  let area = 0, minX = Infinity, minY = Infinity, maxX = -1, maxY = -1;
+  let area = 0,
+    minX = Infinity,
+    minY = Infinity,
+    maxX = -1,
+    maxY = -1;
   for (let i = 0; i < comp.length; i++) {
     if (!comp[i]) continue;
     area++;
-    const x = i % w, y = (i / w) | 0;
+    const x = i % w,
+      y = (i / w) | 0;
     if (x < minX) minX = x;
     if (x > maxX) maxX = x;
     if (y < minY) minY = y;
@@ -335,7 +369,14 @@ export function refineBox(
  * Candidates of one slice (model input geometry): `octaves[o]` holds [windows·3, h, w] responses,
  * window 0 = soft tissue, 1 = lung. Returns the kept candidates, best first.
  */
-export function detectBlobs(hu: Float32Array, width: number, height: number, masks: BodyMasks, octaves: Octave[], params: BlobParameters = DEFAULT_BLOB_PARAMETERS): BlobCandidate[] {
+export function detectBlobs(
+  hu: Float32Array,
+  width: number,
+  height: number,
+  masks: BodyMasks,
+  octaves: Octave[],
+  params: BlobParameters = DEFAULT_BLOB_PARAMETERS,
+): BlobCandidate[] {
   const { candidates, windowed } = blobCandidates(hu, width, height, masks, octaves, params);
   const kept = nonMaximumSuppression(
     candidates.map((c) => ({ box: c.squareBox, score: c.score })),
@@ -352,7 +393,14 @@ export function detectBlobs(hu: Float32Array, width: number, height: number, mas
 }
 
 /** Every scored peak of every channel and scale, before suppression. */
-export function blobCandidates(hu: Float32Array, width: number, height: number, masks: BodyMasks, octaves: Octave[], params: BlobParameters = DEFAULT_BLOB_PARAMETERS): { candidates: BlobCandidate[]; windowed: [Float32Array, Float32Array] } {
+export function blobCandidates(
+  hu: Float32Array,
+  width: number,
+  height: number,
+  masks: BodyMasks,
+  octaves: Octave[],
+  params: BlobParameters = DEFAULT_BLOB_PARAMETERS,
+): { candidates: BlobCandidate[]; windowed: [Float32Array, Float32Array] } {
   const levels = scaleLevels(octaves.length);
   const soft = clipWindow(hu, SOFT_TISSUE_WINDOW);
   const lungImg = clipWindow(hu, LUNG_WINDOW);

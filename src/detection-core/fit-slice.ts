@@ -24,7 +24,8 @@ export function fitSlice(image: HuImage, fit: SliceFit, padHu = -1024): Float32A
   const { size, scale } = fit;
   const out = new Float32Array(size * size).fill(padHu);
   if (scale === 1) {
-    for (let y = 0; y < Math.min(size, image.height); y++) out.set(image.data.subarray(y * image.width, y * image.width + Math.min(size, image.width)), y * size);
+    for (let y = 0; y < Math.min(size, image.height); y++)
+      out.set(image.data.subarray(y * image.width, y * image.width + Math.min(size, image.width)), y * size);
     return out;
   }
   const { width: w, height: h, data } = image;

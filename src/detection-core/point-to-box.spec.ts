@@ -39,7 +39,8 @@ describe('point to box', () => {
     // An ellipse of semi-axes 20 and 9 px turned 30°.
     const n = 256;
     const hu = phantom([]);
-    const c = Math.cos(Math.PI / 6), s = Math.sin(Math.PI / 6);
+    const c = Math.cos(Math.PI / 6),
+      s = Math.sin(Math.PI / 6);
     for (let y = 0; y < n; y++) {
       for (let x = 0; x < n; x++) {
         const u = (x - 120) * c + (y - 120) * s;

@@ -42,7 +42,15 @@ export const POINT_BOX_MARGIN_PX = 3;
 /** Douglas–Peucker tolerance of the outline (px): removes the pixel staircase, keeps the shape. */
 export const CONTOUR_TOLERANCE_PX = 0.75;
 
-export function pointToBox(hu: Float32Array, width: number, height: number, masks: BodyMasks, px: number, py: number, smoothedFit?: Float32Array): PointToBoxResult {
+export function pointToBox(
+  hu: Float32Array,
+  width: number,
+  height: number,
+  masks: BodyMasks,
+  px: number,
+  py: number,
+  smoothedFit?: Float32Array,
+): PointToBoxResult {
   const xi = Math.min(width - 1, Math.max(0, Math.round(px)));
   const yi = Math.min(height - 1, Math.max(0, Math.round(py)));
   if (!masks.body[yi * width + xi]) throw new PointOutsideBodyError('the point is outside the body');
@@ -101,10 +109,14 @@ export function pointToBox(hu: Float32Array, width: number, height: number, mask
   if (seed < 0) return disc();
   const region = componentAt(mask, w, h, seed);
   const pts: number[] = [];
-  let minX = Infinity, minY = Infinity, maxX = -1, maxY = -1;
+  let minX = Infinity,
+    minY = Infinity,
+    maxX = -1,
+    maxY = -1;
   for (let k = 0; k < region.length; k++) {
     if (!region[k]) continue;
-    const x = k % w, y = (k / w) | 0;
+    const x = k % w,
+      y = (k / w) | 0;
     pts.push(x, y);
     if (x < minX) minX = x;
     if (x > maxX) maxX = x;
@@ -157,10 +169,12 @@ export function regionAxes(pts: number[]): { long: number; short: number; angle:
   // Extreme points of the hull are on the boundary: test pairs among boundary-ish pixels only.
   const hull = convexHull(pts);
   let long = 0;
-  let ax = 1, ay = 0;
+  let ax = 1,
+    ay = 0;
   for (let i = 0; i < hull.length; i++) {
     for (let j = i + 1; j < hull.length; j++) {
-      const dx = hull[j][0] - hull[i][0], dy = hull[j][1] - hull[i][1];
+      const dx = hull[j][0] - hull[i][0],
+        dy = hull[j][1] - hull[i][1];
       const d = Math.hypot(dx, dy);
       if (d > long) {
         long = d;
@@ -169,7 +183,8 @@ export function regionAxes(pts: number[]): { long: number; short: number; angle:
       }
     }
   }
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const [x, y] of hull) {
     const t = -ay * x + ax * y;
     if (t < lo) lo = t;

@@ -12,7 +12,10 @@ export class DetectionJobsRepository {
 
   /** A new job; the oldest finished ones beyond `keep` are deleted. */
   async create(id: string, series: string, total: number, options: DetectionJobOptions, status: 'queued' | 'running', keep: number): Promise<DetectionJobRow> {
-    const [row] = await this.dataSource.query(`INSERT INTO detection_job (id, status, series, total, options) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`, [id, status, series, total, JSON.stringify(options)]);
+    const [row] = await this.dataSource.query(
+      `INSERT INTO detection_job (id, status, series, total, options) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+      [id, status, series, total, JSON.stringify(options)],
+    );
     await this.dataSource.query(
       `DELETE FROM detection_job WHERE id IN (
          SELECT id FROM detection_job WHERE status IN ('completed', 'failed') ORDER BY started_at DESC OFFSET $1)`,
@@ -48,7 +51,10 @@ export class DetectionJobsRepository {
 
   async setStatus(id: string, status: DetectionJobStatus, message: string | null = null): Promise<void> {
     const finished = status === 'completed' || status === 'failed';
-    await this.dataSource.query(`UPDATE detection_job SET status = $2, message = $3, updated_at = now(), finished_at = ${finished ? 'now()' : 'NULL'} WHERE id = $1`, [id, status, message]);
+    await this.dataSource.query(
+      `UPDATE detection_job SET status = $2, message = $3, updated_at = now(), finished_at = ${finished ? 'now()' : 'NULL'} WHERE id = $1`,
+      [id, status, message],
+    );
   }
 
   /**
@@ -71,6 +77,9 @@ export class DetectionJobsRepository {
 
   /** Unfinished jobs nobody has advanced for `staleMs` (their process stopped). */
   async stale(staleMs: number): Promise<DetectionJobRow[]> {
-    return this.dataSource.query(`SELECT ${COLUMNS} FROM detection_job WHERE status IN ('queued', 'running') AND updated_at < now() - make_interval(secs => $1::double precision / 1000) ORDER BY started_at`, [staleMs]);
+    return this.dataSource.query(
+      `SELECT ${COLUMNS} FROM detection_job WHERE status IN ('queued', 'running') AND updated_at < now() - make_interval(secs => $1::double precision / 1000) ORDER BY started_at`,
+      [staleMs],
+    );
   }
 }

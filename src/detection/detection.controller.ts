@@ -30,7 +30,10 @@ export class DetectionController {
   @HttpCode(200)
   @SLICE_FILES
   @ApiConsumes('multipart/form-data', 'application/json')
-  @ApiOperation({ summary: "The lesion's box from a point clicked inside it (x, y in slice pixels) on an uploaded slice or (JSON) a dicomweb reference, with its outline (contour polygon) and RECIST long and short axes (end points; mm with a spacing), then its similar lesions and tags (include, default similar,tags)" })
+  @ApiOperation({
+    summary:
+      "The lesion's box from a point clicked inside it (x, y in slice pixels) on an uploaded slice or (JSON) a dicomweb reference, with its outline (contour polygon) and RECIST long and short axes (end points; mm with a spacing), then its similar lesions and tags (include, default similar,tags)",
+  })
   fromPoint(@Body() body: FromPointDto, @KeyScope() scope: DatasetScope, @UploadedFiles() files: UploadedSlice = {}) {
     return this.detection.fromPoint(body, files, scope);
   }

@@ -16,9 +16,7 @@ export const INCLUDE_VALUES = ['similar', 'tags'] as const;
 export type IncludeValue = (typeof INCLUDE_VALUES)[number];
 
 const toIncludeList = ({ value }: { value: unknown }) =>
-  (Array.isArray(value) ? value : String(value ?? '').split(','))
-    .map((v) => String(v).trim())
-    .filter(Boolean);
+  (Array.isArray(value) ? value : String(value ?? '').split(',')).map((v) => String(v).trim()).filter(Boolean);
 
 /** Multipart fields shared by detection and point-to-box (the slice comes as the file `file`). */
 export class SliceUploadDto extends SliceEncodingDto {
@@ -40,7 +38,10 @@ export class SliceUploadDto extends SliceEncodingDto {
   @BoundedInt(1, 50)
   k = 5;
 
-  @ApiPropertyOptional({ type: () => DicomWebReferenceDto, description: 'JSON only: the slice on a configured PACS (fetched by WADO-RS) in place of an uploaded file; spacing comes from its header' })
+  @ApiPropertyOptional({
+    type: () => DicomWebReferenceDto,
+    description: 'JSON only: the slice on a configured PACS (fetched by WADO-RS) in place of an uploaded file; spacing comes from its header',
+  })
   @OptionalNotNull()
   @IsObject({ message: 'dicomweb must be an object {source, studyInstanceUid, seriesInstanceUid, sopInstanceUid, frame}' })
   @ValidateNested()
@@ -75,7 +76,10 @@ export class FromPointDto extends SliceUploadDto {
 }
 
 export class StartDetectionJobDto {
-  @ApiProperty({ description: `A DeepLesion series folder ({slice}.png, 16-bit) on the server, under DETECTION_SERIES_ROOT (absolute, or relative to it)`, example: 'Images_png/000001_01_01' })
+  @ApiProperty({
+    description: `A DeepLesion series folder ({slice}.png, 16-bit) on the server, under DETECTION_SERIES_ROOT (absolute, or relative to it)`,
+    example: 'Images_png/000001_01_01',
+  })
   @IsString()
   @Length(1, 4096)
   series: string;

@@ -127,7 +127,13 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     );
     const t0 = performance.now();
     const include = new Set(dto.include ?? []);
-    const findings = await this.findings(decoded.image, detections.map((d) => d.box), spacingMm, include, { k: dto.k, dataset: dto.dataset, scope });
+    const findings = await this.findings(
+      decoded.image,
+      detections.map((d) => d.box),
+      spacingMm,
+      include,
+      { k: dto.k, dataset: dto.dataset, scope },
+    );
     const enriched: (Detection & BoxFindings)[] = detections.map((d, i) => ({ ...d, ...findings[i] }));
     return {
       detector: { name: this.detector.loaded.manifest.name, modelId: this.detector.loaded.modelId },
@@ -156,7 +162,12 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
       if (error instanceof PointOutsideBodyError) throw new UnprocessableEntityException(error.message);
       throw error;
     }
-    const box = { x1: clampRound(fit.box.x1, image.width), y1: clampRound(fit.box.y1, image.height), x2: clampRound(fit.box.x2, image.width), y2: clampRound(fit.box.y2, image.height) };
+    const box = {
+      x1: clampRound(fit.box.x1, image.width),
+      y1: clampRound(fit.box.y1, image.height),
+      x2: clampRound(fit.box.x2, image.width),
+      y2: clampRound(fit.box.y2, image.height),
+    };
     const include = new Set(dto.include ?? ['similar', 'tags']);
     const [findings] = await this.findings(image, [box], spacingMm, include, { k: dto.k, dataset: dto.dataset, scope });
     return {
@@ -190,7 +201,14 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     if (dto.spacingMm !== undefined) options.spacingMm = dto.spacingMm;
     if (dto.sliceIntervalMm !== undefined) options.sliceIntervalMm = dto.sliceIntervalMm;
     if (dto.scoreThreshold !== undefined) options.scoreThreshold = dto.scoreThreshold;
-    const row = await this.jobs.create(randomUUID(), shown, slices.length, options, this.queue.distributed ? 'queued' : 'running', this.config.detector.maxJobs);
+    const row = await this.jobs.create(
+      randomUUID(),
+      shown,
+      slices.length,
+      options,
+      this.queue.distributed ? 'queued' : 'running',
+      this.config.detector.maxJobs,
+    );
     try {
       await this.queue.enqueue('detection', { jobId: row.id, series: shown, ...options });
     } catch (error) {
@@ -215,7 +233,9 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     for (const job of await this.jobs.stale(this.config.jobs.lockMs)) {
       this.logger.warn(`Resuming detection job ${job.id} at slice ${job.done} of ${job.total}`);
       await this.jobs.setStatus(job.id, 'queued');
-      await this.queue.enqueue('detection', { jobId: job.id, series: job.series, ...job.options }).catch((error: Error) => this.logger.warn(`Detection job ${job.id} not resumed: ${error.message}`));
+      await this.queue
+        .enqueue('detection', { jobId: job.id, series: job.series, ...job.options })
+        .catch((error: Error) => this.logger.warn(`Detection job ${job.id} not resumed: ${error.message}`));
     }
   }
 
@@ -244,13 +264,16 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     if (!job || job.status === 'completed' || job.status === 'failed') return;
     try {
       // A worker may take a job while its detector is still loading.
-      for (let waited = 0; this.detector.status().state === 'loading' && waited < DETECTOR_LOAD_WAIT_MS; waited += 200) await new Promise((resolve) => setTimeout(resolve, 200));
-      if (this.detector.status().state !== 'ready') return await this.jobs.setStatus(job.id, 'failed', 'the detector is not available in the worker that took the job');
+      for (let waited = 0; this.detector.status().state === 'loading' && waited < DETECTOR_LOAD_WAIT_MS; waited += 200)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      if (this.detector.status().state !== 'ready')
+        return await this.jobs.setStatus(job.id, 'failed', 'the detector is not available in the worker that took the job');
       let folder;
       try {
         folder = await this.seriesSlices(payload.series);
       } catch (error) {
-        if (error instanceof BadRequestException || error instanceof ServiceUnavailableException) return await this.jobs.setStatus(job.id, 'failed', error.message);
+        if (error instanceof BadRequestException || error instanceof ServiceUnavailableException)
+          return await this.jobs.setStatus(job.id, 'failed', error.message);
         throw error;
       }
       const { root, real, slices } = folder;
@@ -266,9 +289,13 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
           const neighbours: { offsetMm: number; image: HuImage }[] = [];
           for (const offset of offsets) {
             const j = i + Math.round(offset / interval);
-            if (j >= 0 && j < slices.length && j !== i) neighbours.push({ offsetMm: (j - i) * interval, image: await this.readSlice(path.join(real, slices[j]), root) });
+            if (j >= 0 && j < slices.length && j !== i)
+              neighbours.push({ offsetMm: (j - i) * interval, image: await this.readSlice(path.join(real, slices[j]), root) });
           }
-          const { detections } = await this.detector.detect({ image, neighbours, spacingMm: payload.spacingMm ?? null }, { scoreThreshold: payload.scoreThreshold });
+          const { detections } = await this.detector.detect(
+            { image, neighbours, spacingMm: payload.spacingMm ?? null },
+            { scoreThreshold: payload.scoreThreshold },
+          );
           recorded = await this.jobs.recordSlice(job.id, i, { result: { slice: slices[i], detections } });
         } catch (error) {
           if (!(error instanceof InputError)) throw error;
@@ -294,7 +321,12 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
       bytes = await this.files.readSliceFile(file, root, this.config.maxUploadBytes);
     } catch (error) {
       if (!(error instanceof PathRefusedError)) throw error;
-      const why = error.reason === 'not-found' ? 'not found under DETECTION_SERIES_ROOT' : error.reason === 'too-large' ? `${error.message} (MAX_UPLOAD_BYTES)` : error.message;
+      const why =
+        error.reason === 'not-found'
+          ? 'not found under DETECTION_SERIES_ROOT'
+          : error.reason === 'too-large'
+            ? `${error.message} (MAX_UPLOAD_BYTES)`
+            : error.message;
       throw new InputError(`${path.basename(file)}: ${why}`);
     }
     return decodeSlice(bytes).image;
@@ -304,7 +336,13 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
    * Per box: similar archived lesions and predicted tags, from one embedding of the box. The encoder's
    * inputs are prepared on a decode worker (a fine spacing on a large slice makes each a large blur).
    */
-  private async findings(image: HuImage, boxes: Box[], spacingMm: number | null, include: Set<string>, similar: { k: number; dataset?: string[]; scope: DatasetScope }): Promise<BoxFindings[]> {
+  private async findings(
+    image: HuImage,
+    boxes: Box[],
+    spacingMm: number | null,
+    include: Set<string>,
+    similar: { k: number; dataset?: string[]; scope: DatasetScope },
+  ): Promise<BoxFindings[]> {
     const needVectors = include.has('similar') || (include.has('tags') && this.tagPredictor);
     if (!needVectors || !boxes.length) return boxes.map(() => (include.has('tags') ? { tags: [] } : {}));
     if (!include.has('similar') && this.encoder.status().state !== 'ready') throw new ServiceUnavailableException('The encoder is not ready');
@@ -340,7 +378,8 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
 
   private requireDetector(): void {
     const status = this.detector.status();
-    if (status.state !== 'ready') throw new ServiceUnavailableException(status.state === 'loading' ? 'The detector is still loading' : 'The detector failed to load (see the service log)');
+    if (status.state !== 'ready')
+      throw new ServiceUnavailableException(status.state === 'loading' ? 'The detector is still loading' : 'The detector failed to load (see the service log)');
   }
 
   /** Decodes the slice and its neighbours on the decode workers (image problems are 415/422 naming the file). */
@@ -348,14 +387,16 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     dto: SliceUploadDto,
     upload: UploadedSlice,
   ): Promise<{ decoded: DecodedUpload; neighbours: { offsetMm: number; image: HuImage }[]; spacingMm: number | null; reference: ReferencedSlice | null }> {
-    if (dto.dicomweb && (upload.file?.length || upload.neighbours?.length)) throw new BadRequestException('Give the slice either as the file "file" or as dicomweb (a reference), not both');
+    if (dto.dicomweb && (upload.file?.length || upload.neighbours?.length))
+      throw new BadRequestException('Give the slice either as the file "file" or as dicomweb (a reference), not both');
     // A referenced slice is fetched (WADO-RS) and then read exactly as an upload: same pool, same checks.
     const reference = dto.dicomweb ? await this.referenced.fetch(dto.dicomweb) : null;
     const file = reference ? { buffer: reference.bytes } : upload.file?.[0];
     if (!file) throw new BadRequestException('Upload the slice as the multipart file field "file", or send JSON with dicomweb (a slice on a configured PACS)');
     const files = upload.neighbours ?? [];
     const offsets = dto.neighbourOffsetsMm ? dto.neighbourOffsetsMm.split(',').map(Number) : [];
-    if (files.length !== offsets.length) throw new BadRequestException(`${files.length} neighbouring slice file(s) but ${offsets.length} offset(s) in neighbourOffsetsMm`);
+    if (files.length !== offsets.length)
+      throw new BadRequestException(`${files.length} neighbouring slice file(s) but ${offsets.length} offset(s) in neighbourOffsetsMm`);
     const [decoded, ...others] = await this.uploads.decodeSlices(
       [{ bytes: file.buffer, what: 'the slice' }, ...files.map((f, i) => ({ bytes: f.buffer, what: `the neighbouring slice at ${offsets[i]} mm` }))],
       dto,
@@ -364,7 +405,9 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     const neighbours = others.map((n, i) => ({ offsetMm: offsets[i], image: n.image }));
     for (const n of neighbours) {
       if (n.image.width !== decoded.image.width || n.image.height !== decoded.image.height) {
-        throw new UnprocessableEntityException(`the neighbouring slice at ${n.offsetMm} mm is ${n.image.width}x${n.image.height}, the slice ${decoded.image.width}x${decoded.image.height}`);
+        throw new UnprocessableEntityException(
+          `the neighbouring slice at ${n.offsetMm} mm is ${n.image.width}x${n.image.height}, the slice ${decoded.image.width}x${decoded.image.height}`,
+        );
       }
     }
     return { decoded, neighbours, spacingMm: dto.spacingMm ?? decoded.pixelSpacingMm ?? null, reference };
@@ -384,7 +427,12 @@ function roundPoint(p: { x: number; y: number }): { x: number; y: number } {
 }
 
 function measuredAxis(axis: Axis, spacingMm: number | null): MeasuredAxis {
-  return { from: roundPoint(axis.from), to: roundPoint(axis.to), lengthPx: round1(axis.lengthPx), lengthMm: spacingMm ? round1(axis.lengthPx * spacingMm) : null };
+  return {
+    from: roundPoint(axis.from),
+    to: roundPoint(axis.to),
+    lengthPx: round1(axis.lengthPx),
+    lengthMm: spacingMm ? round1(axis.lengthPx * spacingMm) : null,
+  };
 }
 
 function clampRound(v: number, max: number): number {

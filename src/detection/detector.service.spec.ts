@@ -8,7 +8,9 @@ import { RawTensor } from '../detection-core/output-adapters';
 /** A 512² slice: air around a body disc (40 HU). */
 function slice(width = 512, height = 512, body = true) {
   const data = new Float32Array(width * height).fill(-1000);
-  if (body) for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (Math.hypot(x - width / 2, y - height / 2) < Math.min(width, height) * 0.4) data[y * width + x] = 40;
+  if (body)
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) if (Math.hypot(x - width / 2, y - height / 2) < Math.min(width, height) * 0.4) data[y * width + x] = 40;
   return { width, height, data };
 }
 
@@ -55,7 +57,10 @@ describe('DetectorService with a mocked model', () => {
   });
 
   it('reads the YOLO layout and names the class', async () => {
-    const m = manifest({ format: 'yolo', classes: 2, classNames: ['lesion', 'node'], scoreThreshold: 0.25, nmsIou: 0.5, maxDetections: 10 }, { predictions: 'output0' });
+    const m = manifest(
+      { format: 'yolo', classes: 2, classNames: ['lesion', 'node'], scoreThreshold: 0.25, nmsIou: 0.5, maxDetections: 10 },
+      { predictions: 'output0' },
+    );
     const rows = [
       [64, 200],
       [64, 200],
@@ -83,9 +88,14 @@ describe('DetectorService with a mocked model', () => {
       }
       throw new Error('no error');
     };
-    expect(error(() => service.prepare({ image: slice(32, 32), spacingMm: null }))).toMatchObject({ status: 422, message: expect.stringMatching(/32x32.*64 to 1024/) });
+    expect(error(() => service.prepare({ image: slice(32, 32), spacingMm: null }))).toMatchObject({
+      status: 422,
+      message: expect.stringMatching(/32x32.*64 to 1024/),
+    });
     expect(error(() => service.prepare({ image: slice(512, 128), spacingMm: null })).message).toMatch(/longer than wide/);
-    expect(error(() => service.prepare({ image: slice(), neighbours: [{ offsetMm: 2, image: slice(256, 256) }], spacingMm: null })).message).toMatch(/neighbouring slice/);
+    expect(error(() => service.prepare({ image: slice(), neighbours: [{ offsetMm: 2, image: slice(256, 256) }], spacingMm: null })).message).toMatch(
+      /neighbouring slice/,
+    );
     expect(error(() => service.prepare({ image: slice(512, 512, false), spacingMm: null })).message).toMatch(/no body found/);
   });
 });

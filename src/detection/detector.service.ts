@@ -151,7 +151,10 @@ export class DetectorService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Boxes of one slice in its own pixel coordinates, best first. */
-  async detect(slice: SliceInput, options: { scoreThreshold?: number; maxDetections?: number } = {}): Promise<{ detections: Detection[]; timingsMs: { prepare: number; model: number; decode: number } }> {
+  async detect(
+    slice: SliceInput,
+    options: { scoreThreshold?: number; maxDetections?: number } = {},
+  ): Promise<{ detections: Detection[]; timingsMs: { prepare: number; model: number; decode: number } }> {
     const t0 = performance.now();
     const prepared = this.prepare(slice);
     const t1 = performance.now();

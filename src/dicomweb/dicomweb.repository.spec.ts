@@ -36,7 +36,11 @@ describe('DicomWebRepository (local HTTP server)', () => {
   const repo = new DicomWebRepository();
   const source = () => ({ name: 'local', baseUrl: base, authorization: 'Bearer t0k' });
   const options = { accept: 'application/dicom+json', timeoutMs: 500, maxBytes: 5000 };
-  const kind = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof DicomWebError ? e.kind : `other: ${String(e)}`));
+  const kind = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: unknown) => (e instanceof DicomWebError ? e.kind : `other: ${String(e)}`),
+    );
 
   it('sends Accept and the source’s Authorization header, and returns the body', async () => {
     const response = await repo.request(source(), '/studies', options);

@@ -21,7 +21,10 @@ class FakeRepository extends DicomWebRepository {
   }
 }
 
-const config = loadConfig({ DICOMWEB_SOURCES: JSON.stringify({ pacs: { url: 'http://pacs.example/dicom-web', authorization: 'Bearer secret-token' } }), DICOMWEB_TIMEOUT_MS: '2000' });
+const config = loadConfig({
+  DICOMWEB_SOURCES: JSON.stringify({ pacs: { url: 'http://pacs.example/dicom-web', authorization: 'Bearer secret-token' } }),
+  DICOMWEB_TIMEOUT_MS: '2000',
+});
 const REF = { studyInstanceUid: '1.2.3', seriesInstanceUid: '1.2.3.4', sopInstanceUid: '1.2.3.4.5' };
 const fail = (error: DicomWebError) => () => {
   throw error;
@@ -31,7 +34,13 @@ const json = (value: unknown): DicomWebResponse => ({ status: 200, contentType: 
 describe('DicomWebService', () => {
   it('builds QIDO-RS queries from patient, date range and modality, with the configured timeout', async () => {
     const repo = new FakeRepository(() => json([{ '0020000D': { vr: 'UI', Value: ['1.2.3'] } }]));
-    const found = await new DicomWebService(config, repo).searchStudies('pacs', { patientId: 'P 1', studyDateFrom: '20200101', studyDateTo: '20201231', modality: 'CT', limit: 5000 });
+    const found = await new DicomWebService(config, repo).searchStudies('pacs', {
+      patientId: 'P 1',
+      studyDateFrom: '20200101',
+      studyDateTo: '20201231',
+      modality: 'CT',
+      limit: 5000,
+    });
     expect(found).toHaveLength(1);
     expect(repo.asked[0].route).toBe('/studies?PatientID=P+1&StudyDate=20200101-20201231&ModalitiesInStudy=CT&limit=1000');
     expect(repo.asked[0].options).toMatchObject({ accept: 'application/dicom+json', timeoutMs: 2000 });
@@ -71,17 +80,32 @@ describe('DicomWebService', () => {
   });
 
   it('answers 502 for an unreadable multipart answer or one with two parts', async () => {
-    const two = buildMultipartRelated([{ contentType: 'application/dicom', body: Buffer.from('a') }, { contentType: 'application/dicom', body: Buffer.from('b') }], 'b-2');
-    for (const body of [{ status: 200, contentType: 'multipart/related; boundary=zz', body: Buffer.from('garbage') }, { status: 200, contentType: two.contentType, body: two.body }]) {
+    const two = buildMultipartRelated(
+      [
+        { contentType: 'application/dicom', body: Buffer.from('a') },
+        { contentType: 'application/dicom', body: Buffer.from('b') },
+      ],
+      'b-2',
+    );
+    for (const body of [
+      { status: 200, contentType: 'multipart/related; boundary=zz', body: Buffer.from('garbage') },
+      { status: 200, contentType: two.contentType, body: two.body },
+    ]) {
       await expect(new DicomWebService(config, new FakeRepository(() => body)).retrieveInstance('pacs', REF)).rejects.toBeInstanceOf(BadGatewayException);
     }
   });
 
   it('reads the STOW-RS answer: accepted and refused SOP Instance UIDs', async () => {
-    const answer = { '00081199': { vr: 'SQ', Value: [{ '00081155': { vr: 'UI', Value: ['1.2.9'] } }] }, '00081198': { vr: 'SQ', Value: [{ '00081155': { vr: 'UI', Value: ['1.2.8'] } }] } };
+    const answer = {
+      '00081199': { vr: 'SQ', Value: [{ '00081155': { vr: 'UI', Value: ['1.2.9'] } }] },
+      '00081198': { vr: 'SQ', Value: [{ '00081155': { vr: 'UI', Value: ['1.2.8'] } }] },
+    };
     const repo = new FakeRepository(() => json(answer));
     expect(await new DicomWebService(config, repo).store('pacs', [new Uint8Array([1, 2, 3])])).toEqual({ stored: ['1.2.9'], failed: ['1.2.8'] });
-    expect(repo.asked[0]).toMatchObject({ route: '/studies', options: { method: 'POST', contentType: expect.stringMatching(/^multipart\/related; type="application\/dicom"; boundary=lrs-[0-9a-f]{32}$/) } });
+    expect(repo.asked[0]).toMatchObject({
+      route: '/studies',
+      options: { method: 'POST', contentType: expect.stringMatching(/^multipart\/related; type="application\/dicom"; boundary=lrs-[0-9a-f]{32}$/) },
+    });
   });
 
   it('retrieves a study into a folder one instance at a time, skipping what would pass the cache bound', async () => {

@@ -76,7 +76,9 @@ export class DicomWebService {
     const source = this.config.dicomWeb.sources.get(name);
     if (!source) {
       const known = this.sourceNames();
-      throw new BadRequestException(`dicomweb.source "${String(name).slice(0, 64)}" is not a configured DICOMweb source (${known.length ? `configured: ${known.join(', ')}` : 'none is configured: set DICOMWEB_SOURCES'})`);
+      throw new BadRequestException(
+        `dicomweb.source "${String(name).slice(0, 64)}" is not a configured DICOMweb source (${known.length ? `configured: ${known.join(', ')}` : 'none is configured: set DICOMWEB_SOURCES'})`,
+      );
     }
     return source;
   }
@@ -86,7 +88,10 @@ export class DicomWebService {
   }
 
   searchSeries(sourceName: string, query: QidoQuery): Promise<DicomJson[]> {
-    return this.qido(sourceName, query.studyInstanceUid ? `/studies/${uid(query.studyInstanceUid, 'studyInstanceUid')}/series` : '/series', { ...query, studyInstanceUid: undefined });
+    return this.qido(sourceName, query.studyInstanceUid ? `/studies/${uid(query.studyInstanceUid, 'studyInstanceUid')}/series` : '/series', {
+      ...query,
+      studyInstanceUid: undefined,
+    });
   }
 
   searchInstances(sourceName: string, query: QidoQuery): Promise<DicomJson[]> {
@@ -118,8 +123,16 @@ export class DicomWebService {
   /** Stores instances (STOW-RS, POST /studies); the SOP Instance UIDs the source accepted and refused. */
   async store(sourceName: string, instances: Uint8Array[]): Promise<StoreResult> {
     const source = this.source(sourceName);
-    const { body, contentType } = buildMultipartRelated(instances.map((b) => ({ contentType: 'application/dicom', body: b })), `lrs-${randomBytes(16).toString('hex')}`);
-    const response = await this.call(source, '/studies', { method: 'POST', accept: 'application/dicom+json', body, contentType, maxBytes: 1024 ** 2 }, 'the stored instances');
+    const { body, contentType } = buildMultipartRelated(
+      instances.map((b) => ({ contentType: 'application/dicom', body: b })),
+      `lrs-${randomBytes(16).toString('hex')}`,
+    );
+    const response = await this.call(
+      source,
+      '/studies',
+      { method: 'POST', accept: 'application/dicom+json', body, contentType, maxBytes: 1024 ** 2 },
+      'the stored instances',
+    );
     let answer: DicomJson = {};
     try {
       answer = response.body.length ? (JSON.parse(response.body.toString('utf8')) as DicomJson) : {};
@@ -169,12 +182,18 @@ export class DicomWebService {
     const source = this.source(sourceName);
     const params = new URLSearchParams();
     if (query.patientId !== undefined) params.set('PatientID', query.patientId);
-    if (query.studyDateFrom !== undefined || query.studyDateTo !== undefined) params.set('StudyDate', `${query.studyDateFrom ?? ''}-${query.studyDateTo ?? ''}`);
+    if (query.studyDateFrom !== undefined || query.studyDateTo !== undefined)
+      params.set('StudyDate', `${query.studyDateFrom ?? ''}-${query.studyDateTo ?? ''}`);
     if (query.modality !== undefined) params.set('ModalitiesInStudy', query.modality);
     if (query.studyInstanceUid !== undefined) params.set('StudyInstanceUID', uid(query.studyInstanceUid, 'studyInstanceUid'));
     params.set('limit', String(Math.min(query.limit ?? 100, MAX_QIDO_RESULTS)));
     if (query.offset) params.set('offset', String(query.offset));
-    const response = await this.call(source, `${route}?${params}`, { accept: 'application/dicom+json', maxBytes: this.config.dicomWeb.maxResponseBytes }, 'the search');
+    const response = await this.call(
+      source,
+      `${route}?${params}`,
+      { accept: 'application/dicom+json', maxBytes: this.config.dicomWeb.maxResponseBytes },
+      'the search',
+    );
     if (response.status === 204 || response.body.length === 0) return [];
     let parsed: unknown;
     try {
@@ -186,7 +205,12 @@ export class DicomWebService {
     return parsed.slice(0, MAX_QIDO_RESULTS) as DicomJson[];
   }
 
-  private async call(source: DicomWebSource, route: string, options: { method?: 'GET' | 'POST'; accept: string; body?: Buffer; contentType?: string; maxBytes: number }, what: string) {
+  private async call(
+    source: DicomWebSource,
+    route: string,
+    options: { method?: 'GET' | 'POST'; accept: string; body?: Buffer; contentType?: string; maxBytes: number },
+    what: string,
+  ) {
     try {
       const response = await this.repository.request(source, route, { ...options, timeoutMs: this.config.dicomWeb.timeoutMs, signal: currentRequestSignal() });
       if (response.status >= 300) throw new DicomWebError('status', `answered ${response.status}`, response.status);

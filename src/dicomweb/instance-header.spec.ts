@@ -4,9 +4,24 @@ import { InstanceHeaderError, readInstanceHeader } from './instance-header';
 describe('readInstanceHeader', () => {
   it('reads UIDs, frames, pixel presence and the patient identity (for the keyed hash only)', () => {
     const header = readInstanceHeader(
-      writeDicom({ uids: { study: '1.2.3', series: '1.2.3.4', sop: '1.2.3.4.5' }, numberOfFrames: 3, elements: [{ tag: 0x00100020, vr: 'LO', value: 'PID-1' }, { tag: 0x00100021, vr: 'LO', value: 'ISSUER' }] }),
+      writeDicom({
+        uids: { study: '1.2.3', series: '1.2.3.4', sop: '1.2.3.4.5' },
+        numberOfFrames: 3,
+        elements: [
+          { tag: 0x00100020, vr: 'LO', value: 'PID-1' },
+          { tag: 0x00100021, vr: 'LO', value: 'ISSUER' },
+        ],
+      }),
     );
-    expect(header).toMatchObject({ sopInstanceUid: '1.2.3.4.5', studyInstanceUid: '1.2.3', numberOfFrames: 3, hasPixelData: true, modality: 'CT', patientId: 'PID-1', issuerOfPatientId: 'ISSUER' });
+    expect(header).toMatchObject({
+      sopInstanceUid: '1.2.3.4.5',
+      studyInstanceUid: '1.2.3',
+      numberOfFrames: 3,
+      hasPixelData: true,
+      modality: 'CT',
+      patientId: 'PID-1',
+      issuerOfPatientId: 'ISSUER',
+    });
   });
 
   it('sees an instance without pixel data, and defaults to one frame', () => {

@@ -27,7 +27,9 @@ export function readInstanceHeader(bytes: Uint8Array): InstanceHeader {
   try {
     dataSet = dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' });
   } catch (error) {
-    throw new InstanceHeaderError(`not a readable DICOM instance (${typeof error === 'string' ? error : (error as Error)?.message ?? 'parse error'})`.slice(0, 300));
+    throw new InstanceHeaderError(
+      `not a readable DICOM instance (${typeof error === 'string' ? error : ((error as Error)?.message ?? 'parse error')})`.slice(0, 300),
+    );
   }
   const text = (tag: string): string | null => {
     try {
@@ -39,7 +41,8 @@ export function readInstanceHeader(bytes: Uint8Array): InstanceHeader {
   };
   const framesText = text('x00280008');
   const frames = framesText === null ? 1 : Number(framesText);
-  if (!Number.isInteger(frames) || frames < 1 || frames > MAX_FRAMES) throw new InstanceHeaderError(`NumberOfFrames (0028,0008) "${framesText?.slice(0, 20)}" is not a frame count in 1..${MAX_FRAMES}`);
+  if (!Number.isInteger(frames) || frames < 1 || frames > MAX_FRAMES)
+    throw new InstanceHeaderError(`NumberOfFrames (0028,0008) "${framesText?.slice(0, 20)}" is not a frame count in 1..${MAX_FRAMES}`);
   return {
     sopClassUid: text('x00080016'),
     sopInstanceUid: text('x00080018'),

@@ -7,7 +7,9 @@ const text = (s: string) => Buffer.from(s, 'latin1');
 
 describe('parseMultipartRelated', () => {
   it('splits parts with their headers and exact bytes (CRLF inside a part kept)', () => {
-    const body = text('--b0und\r\nContent-Type: application/dicom\r\n\r\nAB\r\nCD\r\n--b0und\r\nContent-Type: application/dicom\r\nContent-Location: x\r\n\r\nEF\r\n--b0und--\r\n');
+    const body = text(
+      '--b0und\r\nContent-Type: application/dicom\r\n\r\nAB\r\nCD\r\n--b0und\r\nContent-Type: application/dicom\r\nContent-Location: x\r\n\r\nEF\r\n--b0und--\r\n',
+    );
     const parts = parseMultipartRelated(body, TYPE, LIMITS);
     expect(parts.map((p) => Buffer.from(p.body).toString('latin1'))).toEqual(['AB\r\nCD', 'EF']);
     expect(parts[1].headers).toEqual({ 'content-type': 'application/dicom', 'content-location': 'x' });
@@ -49,7 +51,10 @@ describe('parseMultipartRelated', () => {
   it('reads back what buildMultipartRelated wrote, for any part bytes (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { minLength: 1, maxLength: 5 }), (bodies) => {
-        const built = buildMultipartRelated(bodies.map((b) => ({ contentType: 'application/dicom', body: b })), 'lrs-0123456789abcdef');
+        const built = buildMultipartRelated(
+          bodies.map((b) => ({ contentType: 'application/dicom', body: b })),
+          'lrs-0123456789abcdef',
+        );
         const parts = parseMultipartRelated(built.body, built.contentType, LIMITS);
         expect(parts.map((p) => Array.from(p.body))).toEqual(bodies.map((b) => Array.from(b)));
       }),
@@ -73,7 +78,10 @@ describe('parseMultipartRelated', () => {
 
 describe('parseContentType', () => {
   it('lower-cases the type and parameter names and unquotes values', () => {
-    expect(parseContentType('Multipart/Related; Type="application/dicom"; BOUNDARY="x;y"')).toEqual({ type: 'multipart/related', params: { type: 'application/dicom', boundary: 'x;y' } });
+    expect(parseContentType('Multipart/Related; Type="application/dicom"; BOUNDARY="x;y"')).toEqual({
+      type: 'multipart/related',
+      params: { type: 'application/dicom', boundary: 'x;y' },
+    });
     expect(parseContentType('not a type')).toBeNull();
   });
 });

@@ -88,19 +88,25 @@ export function parseMultipartRelated(body: Uint8Array, contentType: string | nu
       headers = Object.create(null);
       bodyStart = cursor + 2;
     } else {
-      if (headerEnd < 0 || headerEnd + 4 > partEnd + 2 || headerEnd - cursor > MAX_PART_HEADER_BYTES) throw new MultipartError(`part ${parts.length + 1} has no header block`);
+      if (headerEnd < 0 || headerEnd + 4 > partEnd + 2 || headerEnd - cursor > MAX_PART_HEADER_BYTES)
+        throw new MultipartError(`part ${parts.length + 1} has no header block`);
       headers = parseHeaders(bytes.subarray(cursor, headerEnd).toString('latin1'), parts.length + 1);
       bodyStart = headerEnd + 4;
     }
     const length = Math.max(0, partEnd - bodyStart);
-    if (length > limits.maxPartBytes) throw new MultipartError(`part ${parts.length + 1} is ${length} bytes, over the ${limits.maxPartBytes}-byte bound`, 'too-large');
+    if (length > limits.maxPartBytes)
+      throw new MultipartError(`part ${parts.length + 1} is ${length} bytes, over the ${limits.maxPartBytes}-byte bound`, 'too-large');
     parts.push({ headers, body: new Uint8Array(bytes.buffer, bytes.byteOffset + bodyStart, length) });
     at = next;
   }
 }
 
 /** A multipart/related body of DICOM parts (STOW-RS): the bytes and the Content-Type to send with them. */
-export function buildMultipartRelated(parts: { contentType: string; body: Uint8Array }[], boundary: string, rootType = 'application/dicom'): { body: Buffer; contentType: string } {
+export function buildMultipartRelated(
+  parts: { contentType: string; body: Uint8Array }[],
+  boundary: string,
+  rootType = 'application/dicom',
+): { body: Buffer; contentType: string } {
   if (!BOUNDARY_CHARS.test(boundary) || boundary.includes(' ')) throw new MultipartError('invalid boundary');
   const delimiter = Buffer.from(`--${boundary}`, 'latin1');
   const chunks: Buffer[] = [];

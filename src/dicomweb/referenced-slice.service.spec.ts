@@ -7,7 +7,13 @@ import { DicomWebService } from './dicomweb.service';
 import { NoPriorLesionFinder, PriorLesion, PriorLesionFinder } from './prior-lesion-finder.port';
 import { ReferencedSliceService } from './referenced-slice.service';
 
-const REF = Object.assign(new DicomWebReferenceDto(), { source: 'pacs', studyInstanceUid: '1.2.3', seriesInstanceUid: '1.2.3.4', sopInstanceUid: '1.2.3.4.5', frame: 1 });
+const REF = Object.assign(new DicomWebReferenceDto(), {
+  source: 'pacs',
+  studyInstanceUid: '1.2.3',
+  seriesInstanceUid: '1.2.3.4',
+  sopInstanceUid: '1.2.3.4.5',
+  frame: 1,
+});
 const IDENTITY = [
   { tag: 0x00100020, vr: 'LO', value: 'PID-9' },
   { tag: 0x00100021, vr: 'LO', value: 'ISSUER-X' },
@@ -15,7 +21,9 @@ const IDENTITY = [
 
 function service(instance: Uint8Array, finder: PriorLesionFinder = new NoPriorLesionFinder()) {
   const asked: { maxBytes?: number }[] = [];
-  const dicomWeb = { retrieveInstance: async (_s: string, _r: unknown, maxBytes?: number) => (asked.push({ maxBytes }), Buffer.from(instance)) } as unknown as DicomWebService;
+  const dicomWeb = {
+    retrieveInstance: async (_s: string, _r: unknown, maxBytes?: number) => (asked.push({ maxBytes }), Buffer.from(instance)),
+  } as unknown as DicomWebService;
   const config = loadConfig({ MAX_UPLOAD_BYTES: '2000000' });
   return { svc: new ReferencedSliceService(dicomWeb, finder, config), asked };
 }
@@ -31,22 +39,34 @@ describe('ReferencedSliceService', () => {
   it('answers 422 for a non-image, a frame beyond the instance, another instance than asked, and unreadable bytes', async () => {
     const cases: [Uint8Array, DicomWebReferenceDto, RegExp][] = [
       [writeDicom({ omitPixelData: true, modality: 'SR', uids: { sop: '1.2.3.4.5' } }), REF, /is not an image \(no pixel data; modality SR\)/],
-      [writeDicom({ uids: { sop: '1.2.3.4.5' } }), Object.assign(new DicomWebReferenceDto(), { ...REF, frame: 2 }), /dicomweb.frame 2 is out of range: instance 1\.2\.3\.4\.5 has 1 frame/],
+      [
+        writeDicom({ uids: { sop: '1.2.3.4.5' } }),
+        Object.assign(new DicomWebReferenceDto(), { ...REF, frame: 2 }),
+        /dicomweb.frame 2 is out of range: instance 1\.2\.3\.4\.5 has 1 frame/,
+      ],
       [writeDicom({ uids: { sop: '9.9' } }), REF, /answered another instance than 1\.2\.3\.4\.5/],
       [new Uint8Array([0, 1, 2]), REF, /not a readable DICOM instance/],
     ];
     for (const [bytes, ref, message] of cases) {
-      const thrown = await service(bytes).svc.fetch(ref).catch((e: Error) => e);
+      const thrown = await service(bytes)
+        .svc.fetch(ref)
+        .catch((e: Error) => e);
       expect(thrown).toBeInstanceOf(UnprocessableEntityException);
       expect((thrown as Error).message).toMatch(message);
     }
   });
 
   const prior = (id: number): PriorLesion => ({
-    id, dataset: 'hospital', patient: { index: 1 }, study: { index: 1, date: '2015-01-01' }, diameters: { longAxisMm: 12, shortAxisMm: 8 }, coarseType: { code: 4, name: 'lung' }, trackId: null,
+    id,
+    dataset: 'hospital',
+    patient: { index: 1 },
+    study: { index: 1, date: '2015-01-01' },
+    diameters: { longAxisMm: 12, shortAxisMm: 8 },
+    coarseType: { code: 4, name: 'lung' },
+    trackId: null,
   });
 
-  it('hands the header identity and the caller\'s datasets to the prior finder only, and answers pseudonymous priors', async () => {
+  it("hands the header identity and the caller's datasets to the prior finder only, and answers pseudonymous priors", async () => {
     const seen: unknown[] = [];
     const finder: PriorLesionFinder = { findPriors: async (patient, datasets) => (seen.push({ patient, datasets }), [prior(7), prior(8)]) };
     const { svc } = service(writeDicom({ uids: { sop: '1.2.3.4.5' }, elements: IDENTITY }), finder);

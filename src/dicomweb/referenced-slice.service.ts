@@ -44,7 +44,9 @@ export class ReferencedSliceService {
       throw error;
     }
     if (!header.hasPixelData) {
-      throw new UnprocessableEntityException(`instance ${ref.sopInstanceUid} is not an image (no pixel data${header.modality && /^[A-Z0-9_ ]{1,16}$/.test(header.modality) ? `; modality ${header.modality}` : ''}): reference a CT or other image instance`);
+      throw new UnprocessableEntityException(
+        `instance ${ref.sopInstanceUid} is not an image (no pixel data${header.modality && /^[A-Z0-9_ ]{1,16}$/.test(header.modality) ? `; modality ${header.modality}` : ''}): reference a CT or other image instance`,
+      );
     }
     const frame = ref.frame ?? 1;
     if (frame > header.numberOfFrames) {
@@ -61,11 +63,23 @@ export class ReferencedSliceService {
    * datasets (a key limited to some datasets never sees another dataset's priors), pseudonymous only.
    */
   async findings(ref: DicomWebReferenceDto, header: InstanceHeader, scope: DatasetScope): Promise<ReferenceFindings> {
-    const found = header.patientId ? await this.priorFinder.findPriors({ issuerOfPatientId: header.issuerOfPatientId, patientId: header.patientId }, scope.datasets) : [];
+    const found = header.patientId
+      ? await this.priorFinder.findPriors({ issuerOfPatientId: header.issuerOfPatientId, patientId: header.patientId }, scope.datasets)
+      : [];
     const lesions = found ?? [];
     return {
-      reference: { source: ref.source, studyInstanceUid: ref.studyInstanceUid, seriesInstanceUid: ref.seriesInstanceUid, sopInstanceUid: ref.sopInstanceUid, frame: ref.frame ?? 1 },
-      instance: { sopClassUid: header.sopClassUid && /^[0-9.]{1,64}$/.test(header.sopClassUid) ? header.sopClassUid : null, modality: header.modality && /^[A-Z]{1,16}$/.test(header.modality) ? header.modality : null, numberOfFrames: header.numberOfFrames },
+      reference: {
+        source: ref.source,
+        studyInstanceUid: ref.studyInstanceUid,
+        seriesInstanceUid: ref.seriesInstanceUid,
+        sopInstanceUid: ref.sopInstanceUid,
+        frame: ref.frame ?? 1,
+      },
+      instance: {
+        sopClassUid: header.sopClassUid && /^[0-9.]{1,64}$/.test(header.sopClassUid) ? header.sopClassUid : null,
+        modality: header.modality && /^[A-Z]{1,16}$/.test(header.modality) ? header.modality : null,
+        numberOfFrames: header.numberOfFrames,
+      },
       priors: { state: found === null ? 'unavailable' : lesions.length ? 'found' : 'none', lesions },
     };
   }

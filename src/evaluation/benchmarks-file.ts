@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-
 /** One line naming the machine, for every benchmark section. */
 export function machineLine(): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -14,7 +13,9 @@ export function writeSection(name: string, markdown: string, file = benchmarksFi
   const start = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
   const block = `${start}\n${markdown.trim()}\n${end}`;
-  const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\nWritten by `npm run bench:*`; each section names its machine and date. Ratios compare runs made in the same process on the same data.\n';
+  const current = fs.existsSync(file)
+    ? fs.readFileSync(file, 'utf8')
+    : '# Benchmarks\n\nWritten by `npm run bench:*`; each section names its machine and date. Ratios compare runs made in the same process on the same data.\n';
   const pattern = new RegExp(`${escape(start)}[\\s\\S]*?${escape(end)}`);
   const next = pattern.test(current) ? current.replace(pattern, block) : `${current.trimEnd()}\n\n${block}\n`;
   fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -100,7 +100,7 @@ export class DetectionEvalService {
       }
       pointMs += performance.now() - t1;
     }
-    const { name, } = this.detector.loaded.manifest;
+    const { name } = this.detector.loaded.manifest;
     const lesionCount = ious.length;
     return {
       detector: { name, modelId: this.detector.loaded.modelId },

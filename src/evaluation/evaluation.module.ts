@@ -12,6 +12,11 @@ import { RetrievalEvalService } from './retrieval-eval.service';
 @Module({})
 export class EvaluationModule {
   static standalone(config: AppConfig, detector: Type | DynamicModule): DynamicModule {
-    return { module: EvaluationModule, imports: [ConfigModule.forRoot(config), MlModule, detector], providers: [RetrievalEvalService, DetectionEvalService], exports: [RetrievalEvalService, DetectionEvalService] };
+    return {
+      module: EvaluationModule,
+      imports: [ConfigModule.forRoot(config), MlModule, detector],
+      providers: [RetrievalEvalService, DetectionEvalService],
+      exports: [RetrievalEvalService, DetectionEvalService],
+    };
   }
 }

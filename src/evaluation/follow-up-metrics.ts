@@ -48,7 +48,14 @@ export function followUpMetrics(lesions: FollowUpLesion[], maxPlaceDistance = 0.
     hits.chance += good / others.length;
   }
   const rate = (n: number) => (queries ? n / queries : NaN);
-  return { queries, meanCandidates: queries ? candidates / queries : 0, top1: rate(hits.top1), appearanceOnly: rate(hits.appearanceOnly), placeOnly: rate(hits.placeOnly), chance: rate(hits.chance) };
+  return {
+    queries,
+    meanCandidates: queries ? candidates / queries : 0,
+    top1: rate(hits.top1),
+    appearanceOnly: rate(hits.appearanceOnly),
+    placeOnly: rate(hits.placeOnly),
+    chance: rate(hits.chance),
+  };
 }
 
 function asMeta(lesion: FollowUpLesion, id: number): LesionMeta & BoxPlace {

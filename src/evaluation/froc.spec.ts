@@ -3,7 +3,7 @@ import { froc, frocLesionHits } from './froc';
 const box = (x1: number, y1: number, x2: number, y2: number) => ({ x1, y1, x2, y2 });
 
 describe('FROC (DeepLesion convention)', () => {
-  // Two images, three lesions. Ranked detections (score): 
+  // Two images, three lesions. Ranked detections (score):
   //  0.9 img0 hits A (TP) | 0.8 img1 FP | 0.7 img1 hits C (TP) | 0.6 img0 FP | 0.5 img0 FP | 0.4 img0 hits B (TP)
   const A = box(10, 10, 30, 30);
   const B = box(100, 100, 140, 140);
@@ -69,7 +69,13 @@ describe('frocLesionHits', () => {
         { box: box(101, 101, 139, 139), score: 0.4 },
       ],
     },
-    { truths: [C], detections: [{ box: box(0, 300, 20, 320), score: 0.8 }, { box: box(201, 201, 219, 219), score: 0.7 }] },
+    {
+      truths: [C],
+      detections: [
+        { box: box(0, 300, 20, 320), score: 0.8 },
+        { box: box(201, 201, 219, 219), score: 0.7 },
+      ],
+    },
   ];
 
   it('marks each true box hit or not at each rate, agreeing with froc sensitivities', () => {

@@ -84,7 +84,12 @@ export function froc(images: readonly FrocImage[], criterion: HitCriterion, fpRa
  * image order, then box order): for sensitivities of subsets of the lesions (e.g. per coarse type)
  * at the operating points of the whole set.
  */
-export function frocLesionHits(images: readonly FrocImage[], criterion: HitCriterion, fpRates: readonly number[] = FROC_FP_RATES, iouThreshold = 0.5): boolean[][] {
+export function frocLesionHits(
+  images: readonly FrocImage[],
+  criterion: HitCriterion,
+  fpRates: readonly number[] = FROC_FP_RATES,
+  iouThreshold = 0.5,
+): boolean[][] {
   const all: { score: number; tp: boolean; image: number; index: number }[] = [];
   images.forEach((img, image) =>
     img.detections.forEach((d, index) => all.push({ score: d.score, image, index, tp: img.truths.some((t) => isHit(d.box, t, criterion, iouThreshold)) })),

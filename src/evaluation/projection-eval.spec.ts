@@ -5,19 +5,23 @@ const item = (group: number, label: number, ...v: number[]): RetrievalItem => ({
 
 describe('leaveOnePatientOut', () => {
   // Label 1 and 2 differ in the second coordinate only; the first is large noise that misleads cosine ranking.
-  const items = [
-    item(1, 1, 5, 1), item(1, 2, -5, -1),
-    item(2, 1, -5, 1.2), item(2, 2, 5, -1.1),
-    item(3, 1, 4, 0.9), item(3, 2, -4, -1),
-  ];
+  const items = [item(1, 1, 5, 1), item(1, 2, -5, -1), item(2, 1, -5, 1.2), item(2, 2, 5, -1.1), item(3, 1, 4, 0.9), item(3, 2, -4, -1)];
 
   it('fits without the query patient, and pairs each query before and after', () => {
     const seen: number[][] = [];
-    const e = leaveOnePatientOut(items, (training) => {
-      seen.push([...new Set(training.map((i) => i.group))].sort());
-      return (v) => Float32Array.from([v[1]]); // keep the informative coordinate
-    }, { rounds: 200, seed: 1 });
-    expect(seen).toEqual([[2, 3], [1, 3], [1, 2]]);
+    const e = leaveOnePatientOut(
+      items,
+      (training) => {
+        seen.push([...new Set(training.map((i) => i.group))].sort());
+        return (v) => Float32Array.from([v[1]]); // keep the informative coordinate
+      },
+      { rounds: 200, seed: 1 },
+    );
+    expect(seen).toEqual([
+      [2, 3],
+      [1, 3],
+      [1, 2],
+    ]);
     expect(e.folds).toBe(3);
     expect(e.before).toEqual(summariseQueries(retrievalPerQuery(items)));
     expect(e.after.meanAveragePrecision).toBe(1);

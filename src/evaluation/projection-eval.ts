@@ -37,7 +37,14 @@ export function leaveOnePatientOut<T extends RetrievalItem>(
     const mapped = items.map((i) => ({ ...i, vector: map(i.vector) }));
     for (const result of retrievalPerQuery(mapped)) if (result.group === group) afterByIndex.set(result.index, result);
   }
-  return { folds: groups.length, ...comparePairedQueries(before, before.map((b) => afterByIndex.get(b.index)!), bootstrap) };
+  return {
+    folds: groups.length,
+    ...comparePairedQueries(
+      before,
+      before.map((b) => afterByIndex.get(b.index)!),
+      bootstrap,
+    ),
+  };
 }
 
 /**
@@ -55,10 +62,42 @@ export function comparePairedQueries(
   const ap = (r: QueryResult) => r.averagePrecision;
   const p1 = (r: QueryResult) => r.precisionAt1;
   const diff = (pick: (r: QueryResult) => number) => {
-    const value = mean(pairs.map((p) => p.after), pick) - mean(pairs.map((p) => p.before), pick);
-    return { value, ...bootstrapOverGroups(pairs, (s) => mean(s.map((p) => p.after), pick) - mean(s.map((p) => p.before), pick), bootstrap) };
+    const value =
+      mean(
+        pairs.map((p) => p.after),
+        pick,
+      ) -
+      mean(
+        pairs.map((p) => p.before),
+        pick,
+      );
+    return {
+      value,
+      ...bootstrapOverGroups(
+        pairs,
+        (s) =>
+          mean(
+            s.map((p) => p.after),
+            pick,
+          ) -
+          mean(
+            s.map((p) => p.before),
+            pick,
+          ),
+        bootstrap,
+      ),
+    };
   };
-  const interval = (side: 'before' | 'after', pick: (r: QueryResult) => number) => bootstrapOverGroups(pairs, (s) => mean(s.map((p) => p[side]), pick), bootstrap);
+  const interval = (side: 'before' | 'after', pick: (r: QueryResult) => number) =>
+    bootstrapOverGroups(
+      pairs,
+      (s) =>
+        mean(
+          s.map((p) => p[side]),
+          pick,
+        ),
+      bootstrap,
+    );
   return {
     before: summariseQueries(pairs.map((p) => p.before)),
     after: summariseQueries(pairs.map((p) => p.after)),

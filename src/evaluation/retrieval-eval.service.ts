@@ -42,7 +42,8 @@ export class RetrievalEvalService {
     // Queries are scored once against the full gallery; the bootstrap resamples patients' queries.
     const perQuery = retrievalPerQuery(items);
     const metrics = summariseQueries(perQuery);
-    const interval = (pick: (m: RetrievalMetrics) => number) => bootstrapOverGroups(perQuery, (subset) => pick(summariseQueries(subset)), { rounds: bootstrapRounds, seed: 1 });
+    const interval = (pick: (m: RetrievalMetrics) => number) =>
+      bootstrapOverGroups(perQuery, (subset) => pick(summariseQueries(subset)), { rounds: bootstrapRounds, seed: 1 });
     const loaded = this.encoder.loaded;
     return {
       model: { name: loaded.manifest.name, modelId: loaded.modelId, dim: this.encoder.dim },
@@ -81,14 +82,21 @@ export class RetrievalEvalService {
   }
 
   /** The typed lesions of a set embedded with the current encoder (by record index; failures counted). */
-  async embedSet(source: RetrievalSource): Promise<{ records: LesionRecord[]; vectors: Map<number, Float32Array>; failed: number; seconds: number; jobs: number }> {
+  async embedSet(
+    source: RetrievalSource,
+  ): Promise<{ records: LesionRecord[]; vectors: Map<number, Float32Array>; failed: number; seconds: number; jobs: number }> {
     // Unlabelled lesions cannot be judged.
     const records = readRecords(source.format, source.csvPath, source.huWindow).filter((r) => r.coarseType > 0);
     const sliceOffsets = this.encoder.loaded.manifest.input.sliceOffsetsMm;
     const jobs: PatchJob[] = records.map((r, i) => ({
       key: i,
       imagePath: path.join(source.imagesDir, r.imageRelPath),
-      neighbourPaths: neighbourSlicePaths(r.seriesRelDir ? path.join(source.imagesDir, r.seriesRelDir) : null, r.keySliceIndex, r.spacing?.z ?? null, sliceOffsets),
+      neighbourPaths: neighbourSlicePaths(
+        r.seriesRelDir ? path.join(source.imagesDir, r.seriesRelDir) : null,
+        r.keySliceIndex,
+        r.spacing?.z ?? null,
+        sliceOffsets,
+      ),
       encoding: r.imageEncoding,
       huWindow: r.imageWindow,
       box: r.box,
@@ -107,4 +115,3 @@ export class RetrievalEvalService {
     return { records, vectors, failed, seconds: (performance.now() - started) / 1000, jobs: jobs.length };
   }
 }
-

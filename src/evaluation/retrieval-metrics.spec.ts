@@ -1,4 +1,14 @@
-import { averagePrecision, bootstrapOverGroups, chanceRetrieval, evaluateRetrieval, majorityLabel, percentile, RetrievalItem, retrievalPerQuery, summariseQueries } from './retrieval-metrics';
+import {
+  averagePrecision,
+  bootstrapOverGroups,
+  chanceRetrieval,
+  evaluateRetrieval,
+  majorityLabel,
+  percentile,
+  RetrievalItem,
+  retrievalPerQuery,
+  summariseQueries,
+} from './retrieval-metrics';
 
 const item = (x: number, y: number, label: number, group: number): RetrievalItem => ({ vector: Float32Array.from([x, y]), label, group });
 
@@ -61,7 +71,10 @@ describe('majorityLabel and averagePrecision', () => {
 });
 
 describe('bootstrapOverGroups', () => {
-  const items = [0, 1, 2, 3, 4].flatMap((g) => [{ group: g, value: g }, { group: g, value: g }]);
+  const items = [0, 1, 2, 3, 4].flatMap((g) => [
+    { group: g, value: g },
+    { group: g, value: g },
+  ]);
   const mean = (sample: { value: number }[]) => sample.reduce((s, x) => s + x.value, 0) / sample.length;
 
   it('is reproducible for a seed and brackets the statistic', () => {
@@ -81,10 +94,7 @@ describe('bootstrapOverGroups', () => {
 
   it('resamples per-query retrieval results by patient', () => {
     // Group 0's queries all succeed, group 1's all fail; groups 2 and 3 are answerable half-and-half.
-    const retrieval = [
-      item(1, 0, 1, 0), item(1, 0, 1, 1), item(0, 1, 2, 1),
-      item(0, 1, 1, 2), item(1, 0, 2, 2), item(1, 0.2, 3, 3),
-    ];
+    const retrieval = [item(1, 0, 1, 0), item(1, 0, 1, 1), item(0, 1, 2, 1), item(0, 1, 1, 2), item(1, 0, 2, 2), item(1, 0.2, 3, 3)];
     const perQuery = retrievalPerQuery(retrieval);
     expect(summariseQueries(perQuery)).toEqual(evaluateRetrieval(retrieval));
     expect(perQuery.map((r) => r.index)).toEqual([0, 1, 2, 3, 4]);

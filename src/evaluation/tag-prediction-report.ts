@@ -11,7 +11,17 @@ function rows(evaluation: TagPredictionEvaluation): string[][] {
   const f = (x: number) => (Number.isNaN(x) ? '' : x.toFixed(3));
   return [...evaluation.terms]
     .sort((a, b) => b.testPositive - a.testPositive || a.term.localeCompare(b.term))
-    .map((t) => [t.term, String(t.trainPositive), String(t.testPositive), String(t.testNegative), f(t.auc), f(t.precision), f(t.recall), f(t.f1), f(t.threshold)]);
+    .map((t) => [
+      t.term,
+      String(t.trainPositive),
+      String(t.testPositive),
+      String(t.testNegative),
+      f(t.auc),
+      f(t.precision),
+      f(t.recall),
+      f(t.f1),
+      f(t.threshold),
+    ]);
 }
 
 export function tagEvaluationCsv(evaluation: TagPredictionEvaluation): string {

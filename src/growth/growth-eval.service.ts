@@ -48,11 +48,17 @@ export class GrowthEvalService {
       const horizon = track.days[n - 1] !== null && track.days[n - 2] !== null ? track.days[n - 1]! - track.days[n - 2]! : null;
       if (horizon !== null) datedSteps++;
       const queryLesion = track.lesionIds[n - 2];
-      const hits = (await this.search.similar(similarQuery({ lesionId: queryLesion, k: Math.min(200, NEIGHBOURS * 4), excludeSamePatient: true }, ALL_DATASETS), ALL_DATASETS)).hits;
+      const hits = (
+        await this.search.similar(
+          similarQuery({ lesionId: queryLesion, k: Math.min(200, NEIGHBOURS * 4), excludeSamePatient: true }, ALL_DATASETS),
+          ALL_DATASETS,
+        )
+      ).hits;
       const core = await this.growth.predictFromNeighbours(history, track.coarseType, track.patientId, hits, series, horizon, NEIGHBOURS);
       const actualCategory = recistCategory(history[0], Math.min(...history), actualMm);
       truthCategories[actualCategory] = (truthCategories[actualCategory] ?? 0) + 1;
-      const add = (method: GrowthMethod, prediction: GrowthPrediction | null) => cases[method].push({ group: track.patientId, actualMm, actualCategory, prediction });
+      const add = (method: GrowthMethod, prediction: GrowthPrediction | null) =>
+        cases[method].push({ group: track.patientId, actualMm, actualCategory, prediction });
       add('neighbours', core.prediction);
       add('noChange', core.noChange);
       add('typeMedian', core.typeMedian);
@@ -88,7 +94,11 @@ export class GrowthEvalService {
 export function formatGrowthReport(report: GrowthEvalReport, setName: string): string {
   const f = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
   const ci = (v: number, i: Interval, digits = 2) => `${f(v, digits)} [${f(i.low, digits)}, ${f(i.high, digits)}]`;
-  const names: Record<GrowthMethod, string> = { neighbours: 'similar lesions’ tracks (ours)', noChange: 'baseline: no change', typeMedian: 'baseline: median growth of the coarse type' };
+  const names: Record<GrowthMethod, string> = {
+    neighbours: 'similar lesions’ tracks (ours)',
+    noChange: 'baseline: no change',
+    typeMedian: 'baseline: median growth of the coarse type',
+  };
   const rows = GROWTH_METHODS.map((m) => {
     const { metrics: x, intervals: i } = report.methods[m];
     return `| ${setName} | ${names[m]} | ${x.answered}/${x.cases} | ${ci(x.maeMm, i.maeMm)} | ${ci(x.coverage80, i.coverage80)} | ${ci(x.recistAccuracy, i.recistAccuracy)} | ${ci(x.recistMacroF1, i.recistMacroF1)} |`;

@@ -62,7 +62,12 @@ export function growthMetrics(cases: readonly HeldOutCase[]): GrowthMetrics {
 }
 
 /** 95 % patient-bootstrap intervals of every metric. */
-export function growthMetricIntervals(cases: HeldOutCase[], rounds = 1000, seed = 1): Record<'maeMm' | 'coverage80' | 'recistAccuracy' | 'recistMacroF1', Interval> {
-  const of = (key: 'maeMm' | 'coverage80' | 'recistAccuracy' | 'recistMacroF1') => bootstrapOverGroups(cases, (sample) => growthMetrics(sample)[key], { rounds, seed });
+export function growthMetricIntervals(
+  cases: HeldOutCase[],
+  rounds = 1000,
+  seed = 1,
+): Record<'maeMm' | 'coverage80' | 'recistAccuracy' | 'recistMacroF1', Interval> {
+  const of = (key: 'maeMm' | 'coverage80' | 'recistAccuracy' | 'recistMacroF1') =>
+    bootstrapOverGroups(cases, (sample) => growthMetrics(sample)[key], { rounds, seed });
   return { maeMm: of('maeMm'), coverage80: of('coverage80'), recistAccuracy: of('recistAccuracy'), recistMacroF1: of('recistMacroF1') };
 }

@@ -60,7 +60,15 @@ describe('helpers', () => {
     expect(weightedQuantile(v, 0.5)).toBeCloseTo(15);
     expect(weightedQuantile(v, 0.1)).toBe(10);
     // Midpoints of the weights sit at 0.45 and 0.95: the median lies a tenth of the way to 20.
-    expect(weightedQuantile([{ mm: 10, weight: 9 }, { mm: 20, weight: 1 }], 0.5)).toBeCloseTo(11);
+    expect(
+      weightedQuantile(
+        [
+          { mm: 10, weight: 9 },
+          { mm: 20, weight: 1 },
+        ],
+        0.5,
+      ),
+    ).toBeCloseTo(11);
   });
 
   it('neighbourWeight prefers similar appearance, same type and size', () => {

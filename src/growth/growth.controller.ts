@@ -14,7 +14,9 @@ export class GrowthController {
   constructor(private readonly growth: GrowthService) {}
 
   @Get('lesions/:id/track')
-  @ApiOperation({ summary: "The lesion's track across the patient's studies: diameters, change from baseline and nadir, RECIST 1.1, growth rate, doubling time" })
+  @ApiOperation({
+    summary: "The lesion's track across the patient's studies: diameters, change from baseline and nadir, RECIST 1.1, growth rate, doubling time",
+  })
   track(@Param('id', ParseIdPipe) id: number, @KeyScope() scope: DatasetScope) {
     return this.growth.trackOf(id, scope);
   }
@@ -53,19 +55,25 @@ export class GrowthController {
   @HttpCode(200)
   @AcceptsUploads({ name: 'file', maxCount: 1 })
   @ApiConsumes('application/json', 'multipart/form-data')
-  @ApiOperation({ summary: 'Predicted long axis after intervalDays (80 % interval, RECIST probabilities) from similar lesions’ tracks, with both baselines and the evidence' })
+  @ApiOperation({
+    summary: 'Predicted long axis after intervalDays (80 % interval, RECIST probabilities) from similar lesions’ tracks, with both baselines and the evidence',
+  })
   predict(@Body() body: PredictGrowthDto, @KeyScope() scope: DatasetScope, @UploadedFile() file?: { buffer: Buffer }) {
     if (file && !body.box) throw new BadRequestException('An uploaded slice needs its lesion box: box="x1,y1,x2,y2"');
     const prior = body.priorLongAxesMm?.split(',').map(Number);
     if (prior?.some((mm) => !(mm >= 0.5 && mm <= 500))) throw new BadRequestException('priorLongAxesMm must be long axes in mm, each 0.5..500');
-    if (!file && (prior || body.longAxisMm !== undefined)) throw new BadRequestException('longAxisMm and priorLongAxesMm go with an uploaded slice; an archived lesion has its own track');
-    return this.growth.predict({
-      lesionId: body.lesionId,
-      upload: file ? { bytes: file.buffer, box: body.box!, spacingMm: body.spacingMm, huWindow: body.huWindow, encoding: body.encoding } : undefined,
-      longAxisMm: body.longAxisMm,
-      priorLongAxesMm: prior,
-      intervalDays: body.intervalDays,
-      k: body.k,
-    }, scope);
+    if (!file && (prior || body.longAxisMm !== undefined))
+      throw new BadRequestException('longAxisMm and priorLongAxesMm go with an uploaded slice; an archived lesion has its own track');
+    return this.growth.predict(
+      {
+        lesionId: body.lesionId,
+        upload: file ? { bytes: file.buffer, box: body.box!, spacingMm: body.spacingMm, huWindow: body.huWindow, encoding: body.encoding } : undefined,
+        longAxisMm: body.longAxisMm,
+        priorLongAxesMm: prior,
+        intervalDays: body.intervalDays,
+        k: body.k,
+      },
+      scope,
+    );
   }
 }

@@ -39,7 +39,9 @@ export class PredictGrowthDto extends SliceEncodingDto {
 
   @ApiPropertyOptional({ description: 'With an upload: earlier long axes in mm, oldest first, "30,24" (they set the RECIST baseline and nadir)' })
   @OptionalNotNull()
-  @Matches(/^\s*\d{1,3}(\.\d+)?(\s*,\s*\d{1,3}(\.\d+)?){0,19}\s*$/, { message: 'priorLongAxesMm must be up to 20 numbers "a,b,c" (mm, oldest first, each 0.5..500)' })
+  @Matches(/^\s*\d{1,3}(\.\d+)?(\s*,\s*\d{1,3}(\.\d+)?){0,19}\s*$/, {
+    message: 'priorLongAxesMm must be up to 20 numbers "a,b,c" (mm, oldest first, each 0.5..500)',
+  })
   priorLongAxesMm?: string;
 
   @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100, description: 'Neighbour tracks to use' })
@@ -52,7 +54,11 @@ export const TRACK_ACTIONS = ['confirm', 'split', 'merge', 'unlink'] as const;
 
 /** POST /growth/track-edits: a curator's decision on the track of a lesion. */
 export class TrackEditDto {
-  @ApiProperty({ enum: TRACK_ACTIONS, description: 'confirm: keep the track of lesionId as it is; split: cut it before lesionId; merge: join it with the track of withLesionId; unlink: take lesionId out of any track' })
+  @ApiProperty({
+    enum: TRACK_ACTIONS,
+    description:
+      'confirm: keep the track of lesionId as it is; split: cut it before lesionId; merge: join it with the track of withLesionId; unlink: take lesionId out of any track',
+  })
   @IsIn(TRACK_ACTIONS)
   action: (typeof TRACK_ACTIONS)[number];
 

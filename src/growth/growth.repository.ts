@@ -55,7 +55,9 @@ export class GrowthRepository {
   }
 
   async lesion(lesionId: number): Promise<TrackLesion | null> {
-    const rows: TrackLesion[] = await this.dataSource.query(`SELECT ${LESION_COLUMNS} FROM lesion l JOIN study st ON st.id = l.study_id WHERE l.id = $1`, [lesionId]);
+    const rows: TrackLesion[] = await this.dataSource.query(`SELECT ${LESION_COLUMNS} FROM lesion l JOIN study st ON st.id = l.study_id WHERE l.id = $1`, [
+      lesionId,
+    ]);
     return rows[0] ?? null;
   }
 
@@ -95,10 +97,10 @@ export class GrowthRepository {
   async replaceTracks(manager: EntityManager, patientId: number, tracks: AssembledTrack[], lesionCount: number): Promise<void> {
     await manager.query(`DELETE FROM lesion_track WHERE patient_id = $1`, [patientId]);
     if (tracks.length) {
-      const ids: { id: number }[] = await manager.query(
-        `INSERT INTO lesion_track (patient_id) SELECT $1 FROM generate_series(1, $2) RETURNING id`,
-        [patientId, tracks.length],
-      );
+      const ids: { id: number }[] = await manager.query(`INSERT INTO lesion_track (patient_id) SELECT $1 FROM generate_series(1, $2) RETURNING id`, [
+        patientId,
+        tracks.length,
+      ]);
       const rows = tracks.flatMap((track, t) =>
         track.lesionIds.map((lesionId, position) => {
           const link = position > 0 ? track.links[position - 1] : null;
@@ -143,10 +145,11 @@ export class GrowthRepository {
   }
 
   async decisions(patientId: number, manager: EntityManager = this.dataSource.manager): Promise<StoredDecision[]> {
-    const rows: { id: number; action: TrackAction; kind: ConstraintKind; from: number; to: number | null; decided_by: string | null; decided_at: Date }[] = await manager.query(
-      `SELECT id, action, kind, from_lesion_id AS "from", to_lesion_id AS "to", decided_by, decided_at FROM track_decision WHERE patient_id = $1 ORDER BY id`,
-      [patientId],
-    );
+    const rows: { id: number; action: TrackAction; kind: ConstraintKind; from: number; to: number | null; decided_by: string | null; decided_at: Date }[] =
+      await manager.query(
+        `SELECT id, action, kind, from_lesion_id AS "from", to_lesion_id AS "to", decided_by, decided_at FROM track_decision WHERE patient_id = $1 ORDER BY id`,
+        [patientId],
+      );
     return rows.map((r) => ({ decisionId: r.id, action: r.action, kind: r.kind, from: r.from, to: r.to, decidedBy: r.decided_by, decidedAt: r.decided_at }));
   }
 
@@ -164,7 +167,10 @@ export class GrowthRepository {
   /** Deletes a decision; its patient, or null when there was none. */
   /** The dataset of the patient a decision is about; null when there is no such decision. */
   async decisionDataset(id: number): Promise<string | null> {
-    const rows: { dataset: string }[] = await this.dataSource.query(`SELECT p.dataset FROM track_decision d JOIN patient p ON p.id = d.patient_id WHERE d.id = $1`, [id]);
+    const rows: { dataset: string }[] = await this.dataSource.query(
+      `SELECT p.dataset FROM track_decision d JOIN patient p ON p.id = d.patient_id WHERE d.id = $1`,
+      [id],
+    );
     return rows[0]?.dataset ?? null;
   }
 

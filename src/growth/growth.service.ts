@@ -71,7 +71,12 @@ export interface PredictionQuery {
 }
 
 export interface PredictionAnswer {
-  query: { lesionId: number | null; coarseType: { code: number; name: string; inferred: boolean } | null; historyMm: number[]; longAxisSource: 'measured' | 'box-diagonal' | 'given' };
+  query: {
+    lesionId: number | null;
+    coarseType: { code: number; name: string; inferred: boolean } | null;
+    historyMm: number[];
+    longAxisSource: 'measured' | 'box-diagonal' | 'given';
+  };
   intervalDays: number | null;
   prediction: GrowthPrediction | null;
   baselines: { noChange: GrowthPrediction | null; typeMedian: (GrowthPrediction & { tracks: number }) | null };
@@ -176,7 +181,9 @@ export class GrowthService {
       },
       patient: {
         studies: studies.length,
-        newLesions: allTracks.filter((t) => studyIdOf(t[0].lesionId) !== firstStudy).map((t) => ({ lesionId: t[0].lesionId, studyIndex: studyIndexOf(t[0].lesionId) })),
+        newLesions: allTracks
+          .filter((t) => studyIdOf(t[0].lesionId) !== firstStudy)
+          .map((t) => ({ lesionId: t[0].lesionId, studyIndex: studyIndexOf(t[0].lesionId) })),
         vanishedLesions: allTracks
           .filter((t) => studyIdOf(t[t.length - 1].lesionId) !== lastStudy)
           .map((t) => ({ lastLesionId: t[t.length - 1].lesionId, lastStudyIndex: studyIndexOf(t[t.length - 1].lesionId) })),
@@ -200,7 +207,8 @@ export class GrowthService {
     if (action !== 'merge' && withLesionId !== undefined) throw new BadRequestException(`withLesionId is only for merge, not ${action}`);
     await this.ensureBuilt([lesion.patientId]);
     const other = withLesionId !== undefined ? await this.requireLesion(withLesionId, scope) : null;
-    if (other && other.patientId !== lesion.patientId) throw new BadRequestException(`Lesions ${lesionId} and ${withLesionId} belong to different patients: tracks follow one patient`);
+    if (other && other.patientId !== lesion.patientId)
+      throw new BadRequestException(`Lesions ${lesionId} and ${withLesionId} belong to different patients: tracks follow one patient`);
     await this.repository.withPatientLock(lesion.patientId, async (manager) => {
       const lesions = new Map((await this.repository.patientLesions(lesion.patientId, manager)).map((l) => [l.lesionId, l]));
       const trackOf = async (id: number) => {
@@ -211,7 +219,8 @@ export class GrowthService {
       const proposed: LinkConstraint[] = [];
       const link = (from: number, to: number, kind: 'must' | 'cannot') => proposed.push({ kind, from, to, decisionId: null });
       if (action === 'confirm') {
-        if (track.length < 2) throw new BadRequestException(`Lesion ${lesionId} has no track to confirm (it is alone): merge it with another lesion's track instead`);
+        if (track.length < 2)
+          throw new BadRequestException(`Lesion ${lesionId} has no track to confirm (it is alone): merge it with another lesion's track instead`);
         for (let i = 1; i < track.length; i++) link(track[i - 1], track[i], 'must');
       } else if (action === 'split') {
         const at = track.indexOf(lesionId);
@@ -233,7 +242,10 @@ export class GrowthService {
       }
       const existing = await this.repository.decisions(lesion.patientId, manager);
       const conflict = findConflict(existing, proposed);
-      if (conflict) throw new ConflictException(`Contradicts an earlier decision — ${conflict.reason}. Delete that decision first (DELETE /api/v1/growth/decisions/${conflict.existing.decisionId}) to change it.`);
+      if (conflict)
+        throw new ConflictException(
+          `Contradicts an earlier decision — ${conflict.reason}. Delete that decision first (DELETE /api/v1/growth/decisions/${conflict.existing.decisionId}) to change it.`,
+        );
       await this.repository.addDecisions(manager, lesion.patientId, action, proposed, decidedBy);
     });
     await this.buildPatient(lesion.patientId);
@@ -269,7 +281,15 @@ export class GrowthService {
       const lesions = track.map((p) => facts.get(p.lesionId)!).filter((l) => l && l.longAxisMm !== null && l.longAxisMm > 0);
       if (lesions.length < 2) continue;
       const time = trackTime(lesions.map((l) => ({ studyIndex: l.studyIndex, studyDate: l.studyDate, ageYears: l.ageYears })));
-      series.push({ trackId: track[0].trackId, patientId: lesions[0].patientId, dataset: lesions[0].dataset, coarseType: lesions[0].coarseType, lesionIds: lesions.map((l) => l.lesionId), longAxesMm: lesions.map((l) => l.longAxisMm!), days: time.days });
+      series.push({
+        trackId: track[0].trackId,
+        patientId: lesions[0].patientId,
+        dataset: lesions[0].dataset,
+        coarseType: lesions[0].coarseType,
+        lesionIds: lesions.map((l) => l.lesionId),
+        longAxesMm: lesions.map((l) => l.longAxisMm!),
+        days: time.days,
+      });
     }
     this.seriesCache = { version, series };
     return series;
@@ -291,7 +311,8 @@ export class GrowthService {
    */
   /** Neighbours, their tracks and the type-median baseline come only from the scope's datasets. */
   async predict(query: PredictionQuery, scope: DatasetScope): Promise<PredictionAnswer> {
-    if ((query.lesionId === undefined) === !query.upload) throw new BadRequestException('Give either lesionId or an uploaded slice (multipart field "file") with its box');
+    if ((query.lesionId === undefined) === !query.upload)
+      throw new BadRequestException('Give either lesionId or an uploaded slice (multipart field "file") with its box');
     const series = (await this.trackSeries()).filter((s) => scopeAllows(scope, s.dataset));
     let history: number[];
     let coarseType: number | null;
@@ -301,7 +322,8 @@ export class GrowthService {
     const searchQuery = similarQuery({ k: Math.min(200, query.k * 4), excludeSamePatient: true }, scope);
     if (query.lesionId !== undefined) {
       const lesion = await this.requireLesion(query.lesionId, scope);
-      if (!(lesion.longAxisMm !== null && lesion.longAxisMm > 0)) throw new UnprocessableEntityException(`Lesion ${query.lesionId} has no long axis in mm (its series has no pixel spacing)`);
+      if (!(lesion.longAxisMm !== null && lesion.longAxisMm > 0))
+        throw new UnprocessableEntityException(`Lesion ${query.lesionId} has no long axis in mm (its series has no pixel spacing)`);
       await this.ensureBuilt([lesion.patientId]);
       const track = (await this.repository.trackPointsOfLesion(query.lesionId)).map((p) => p.lesionId);
       const upTo = track.length ? track.slice(0, track.indexOf(query.lesionId) + 1) : [query.lesionId];
@@ -339,13 +361,18 @@ export class GrowthService {
         typeMedian,
       },
       evidence,
-      note: [
-        prediction ? null : 'No similar lesion of another patient has a track with two measured points: no prediction from neighbours (the baselines still apply).',
-        typeMedian ? null : `No other patient has a track of this type with two measured points: no type-median baseline.`,
-        unscaled ? `${unscaled} observed steps have no interval in days (undated studies): each is used as one follow-up interval, not rescaled to ${query.intervalDays ?? 'the'} days.` : null,
-      ]
-        .filter(Boolean)
-        .join(' ') || 'Steps rescaled to the interval assuming exponential growth.',
+      note:
+        [
+          prediction
+            ? null
+            : 'No similar lesion of another patient has a track with two measured points: no prediction from neighbours (the baselines still apply).',
+          typeMedian ? null : `No other patient has a track of this type with two measured points: no type-median baseline.`,
+          unscaled
+            ? `${unscaled} observed steps have no interval in days (undated studies): each is used as one follow-up interval, not rescaled to ${query.intervalDays ?? 'the'} days.`
+            : null,
+        ]
+          .filter(Boolean)
+          .join(' ') || 'Steps rescaled to the interval assuming exponential growth.',
     };
   }
 
@@ -362,7 +389,14 @@ export class GrowthService {
     series: TrackSeries[],
     intervalDays: number | null,
     k: number,
-  ): Promise<{ prediction: GrowthPrediction | null; noChange: GrowthPrediction | null; typeMedian: (GrowthPrediction & { tracks: number }) | null; evidence: PredictionAnswer['evidence']; coarseType: number | null; inferredType: boolean }> {
+  ): Promise<{
+    prediction: GrowthPrediction | null;
+    noChange: GrowthPrediction | null;
+    typeMedian: (GrowthPrediction & { tracks: number }) | null;
+    evidence: PredictionAnswer['evidence'];
+    coarseType: number | null;
+    inferredType: boolean;
+  }> {
     const byLesion = new Map<number, TrackSeries>();
     for (const s of series) for (const id of s.lesionIds) byLesion.set(id, s);
     const hitPatients = new Map((await this.repository.lesions(hits.map((h) => h.lesion.id))).map((l) => [l.lesionId, l.patientId]));
@@ -374,7 +408,15 @@ export class GrowthService {
       const weight = neighbourWeight(hit.similarity, hit.why.sameType, hit.why.sizeRatio);
       if (!(weight > 0)) continue;
       used.add(track.trackId);
-      evidence.push({ lesionId: hit.lesion.id, trackId: track.trackId, patientId: track.patientId, similarity: hit.similarity, weight, longAxesMm: track.longAxesMm, days: track.days });
+      evidence.push({
+        lesionId: hit.lesion.id,
+        trackId: track.trackId,
+        patientId: track.patientId,
+        similarity: hit.similarity,
+        weight,
+        longAxesMm: track.longAxesMm,
+        days: track.days,
+      });
       if (evidence.length >= k) break;
     }
     const totalWeight = evidence.reduce((s, e) => s + e.weight, 0);
@@ -393,7 +435,11 @@ export class GrowthService {
     }
     const sources: WeightedSteps[] = evidence.map((e) => ({ weight: e.weight, steps: stepsOf(e.longAxesMm, e.days) }));
     const typeTracks = series.filter((s) => s.coarseType === coarseType && s.patientId !== patientId);
-    const typeMedian = predictLongAxis(history, typeTracks.map((s) => ({ weight: 1, steps: stepsOf(s.longAxesMm, s.days) })), intervalDays);
+    const typeMedian = predictLongAxis(
+      history,
+      typeTracks.map((s) => ({ weight: 1, steps: stepsOf(s.longAxesMm, s.days) })),
+      intervalDays,
+    );
     return {
       prediction: predictLongAxis(history, sources, intervalDays),
       noChange: predictLongAxis(history, [{ weight: 1, steps: [{ logRatio: 0, days: null }] }], intervalDays),

@@ -47,7 +47,7 @@ describe('optimalAssignment', () => {
 
   it('matches brute force on random matrices', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let trial = 0; trial < 200; trial++) {
       const rows = 1 + Math.floor(rand() * 4);
       const cols = 1 + Math.floor(rand() * 4);

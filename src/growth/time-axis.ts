@@ -27,7 +27,12 @@ export function trackTime(points: readonly StudyTime[]): TrackTime {
   const dates = points.map((p) => (p.studyDate ? Date.parse(`${p.studyDate}T00:00:00Z`) : NaN));
   const ages = points.map((p) => (p.ageYears === null || points[0].ageYears === null ? null : p.ageYears - points[0].ageYears));
   if (points.length > 0 && dates.every(Number.isFinite)) {
-    return { basis: 'days', days: dates.map((d) => Math.round((d - dates[0]) / DAY_MS)), ageDifferenceYears: ages, note: 'Intervals in days from the study dates.' };
+    return {
+      basis: 'days',
+      days: dates.map((d) => Math.round((d - dates[0]) / DAY_MS)),
+      ageDifferenceYears: ages,
+      note: 'Intervals in days from the study dates.',
+    };
   }
   return {
     basis: 'study-order',

@@ -81,7 +81,13 @@ export function assembleTracks(
         return value === null || !Number.isFinite(value) ? Infinity : value - options.gapPenalty * (s - studyOf.get(end)! - 1);
       }),
     );
-    const assignment = ends.length && free.length ? optimalAssignment(scores.map((row) => row.map((v) => (Number.isFinite(v) ? -v : Infinity))), -options.minScore) : ends.map(() => -1);
+    const assignment =
+      ends.length && free.length
+        ? optimalAssignment(
+            scores.map((row) => row.map((v) => (Number.isFinite(v) ? -v : Infinity))),
+            -options.minScore,
+          )
+        : ends.map(() => -1);
     const taken = new Set<number>();
     assignment.forEach((j, i) => {
       if (j < 0 || scores[i][j] < options.minScore) return;

@@ -32,7 +32,12 @@ export function findConflict(existing: readonly LinkConstraint[], proposed: read
   for (const p of proposed) {
     for (const e of all) {
       const reason = contradiction(e, p);
-      if (reason) return { proposed: p, existing: e, reason: `${reason}: ${describe(p)} contradicts ${e.decisionId !== null ? `decision ${e.decisionId} ` : ''}(${describe(e)})` };
+      if (reason)
+        return {
+          proposed: p,
+          existing: e,
+          reason: `${reason}: ${describe(p)} contradicts ${e.decisionId !== null ? `decision ${e.decisionId} ` : ''}(${describe(e)})`,
+        };
     }
     all.push(p);
   }

@@ -2,7 +2,8 @@ import { summariseTrack } from './track-summary';
 import { trackTime } from './time-axis';
 
 describe('summariseTrack', () => {
-  const dated = (days: number[]) => trackTime(days.map((d, i) => ({ studyIndex: i + 1, studyDate: new Date(Date.UTC(2010, 0, 1) + d * 86_400_000).toISOString().slice(0, 10), ageYears: 60 })));
+  const dated = (days: number[]) =>
+    trackTime(days.map((d, i) => ({ studyIndex: i + 1, studyDate: new Date(Date.UTC(2010, 0, 1) + d * 86_400_000).toISOString().slice(0, 10), ageYears: 60 })));
 
   it('growth rate and doubling time from dated points, RECIST at the last point', () => {
     const s = summariseTrack(

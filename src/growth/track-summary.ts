@@ -32,9 +32,12 @@ export function summariseTrack(measurements: readonly Measurement[], time: Track
   }));
   const n = measurements.length;
   const days = time.days;
-  const rate = n >= 2 && days[0] !== null && days[n - 1] !== null ? growthRate(measurements[0].longAxisMm, measurements[n - 1].longAxisMm, days[n - 1]! - days[0]!) : null;
+  const rate =
+    n >= 2 && days[0] !== null && days[n - 1] !== null ? growthRate(measurements[0].longAxisMm, measurements[n - 1].longAxisMm, days[n - 1]! - days[0]!) : null;
   const vdt =
-    n >= 2 && days[n - 2] !== null && days[n - 1] !== null ? volumeDoublingTimeDays(measurements[n - 2], measurements[n - 1], days[n - 1]! - days[n - 2]!) : null;
+    n >= 2 && days[n - 2] !== null && days[n - 1] !== null
+      ? volumeDoublingTimeDays(measurements[n - 2], measurements[n - 1], days[n - 1]! - days[n - 2]!)
+      : null;
   return {
     points,
     recist: n >= 2 ? points[n - 1].recist : null,

@@ -56,7 +56,9 @@ export class HealthController {
       log: { position: log.position, head: log.head, lagEntries: log.lagEntries, lagMs: log.lagMs, maxLagMs: this.config.readyMaxLagMs },
     };
     const caughtUp = log.lagMs !== null && log.lagMs <= this.config.readyMaxLagMs;
-    return status.state === 'ready' && caughtUp ? check.up(details) : check.down({ ...details, state: status.state, message: status.message ?? (status.state === 'ready' ? 'behind the change log' : null) });
+    return status.state === 'ready' && caughtUp
+      ? check.up(details)
+      : check.down({ ...details, state: status.state, message: status.message ?? (status.state === 'ready' ? 'behind the change log' : null) });
   }
 
   private encoderCheck() {

@@ -53,8 +53,13 @@ const mutated = fc
 
 describe('decodeSlice and decodeDicom (property)', () => {
   it('random bytes: refused with a 415 or 422 ImageFormatError, never another error', () => {
-    const prefixed = fc.tuple(fc.constantFrom(new Uint8Array(0), PNG16.slice(0, 8), JPEG.slice(0, 3), DICOM.slice(0, 132)), fc.uint8Array({ maxLength: 600 })).map(([head, rest]) => Uint8Array.from([...head, ...rest]));
-    fc.assert(fc.property(prefixed, fc.constantFrom<SliceEncoding>('auto', 'png16', 'gray8', 'dicom'), (bytes, encoding) => decodeOrRefuse(bytes, encoding)), RUNS);
+    const prefixed = fc
+      .tuple(fc.constantFrom(new Uint8Array(0), PNG16.slice(0, 8), JPEG.slice(0, 3), DICOM.slice(0, 132)), fc.uint8Array({ maxLength: 600 }))
+      .map(([head, rest]) => Uint8Array.from([...head, ...rest]));
+    fc.assert(
+      fc.property(prefixed, fc.constantFrom<SliceEncoding>('auto', 'png16', 'gray8', 'dicom'), (bytes, encoding) => decodeOrRefuse(bytes, encoding)),
+      RUNS,
+    );
   });
 
   it('truncated files: refused with 415/422 at every length', () => {
@@ -65,7 +70,10 @@ describe('decodeSlice and decodeDicom (property)', () => {
   });
 
   it('files with flipped, overwritten or appended bytes: a consistent image or a 415/422', () => {
-    fc.assert(fc.property(mutated, (bytes) => decodeOrRefuse(bytes)), { ...RUNS, numRuns: 500 });
+    fc.assert(
+      fc.property(mutated, (bytes) => decodeOrRefuse(bytes)),
+      { ...RUNS, numRuns: 500 },
+    );
   });
 
   it('DICOM headers with arbitrary dimensions, bit depths, frames, rescale and spacing: a consistent slice or a 415/422', () => {

@@ -67,7 +67,10 @@ describe('decodeSlice', () => {
 
   it('auto-detects 8-bit PNG and JPEG and applies the declared window', () => {
     const window = { low: -1024, high: 3071 };
-    const fromPng = decodeSlice(png8(() => 255), { window });
+    const fromPng = decodeSlice(
+      png8(() => 255),
+      { window },
+    );
     expect(fromPng.source).toBe('gray8');
     expect(fromPng.image.data[0]).toBe(3071);
     const fromJpeg = decodeSlice(jpeg8(0), { window });
@@ -113,11 +116,35 @@ describe('decodeSlice', () => {
   it('honours an explicit encoding', () => {
     const dicom = writeDicom({ rows: SIDE, columns: SIDE });
     expect(decodeSlice(dicom, { encoding: 'dicom' }).source).toBe('dicom');
-    expect(decodeSlice(png16(() => 5), { encoding: 'png16' }).image.data[0]).toBe(5);
-    expect(decodeSlice(png8(() => 0), { encoding: 'gray8', window: { low: -100, high: 100 } }).image.data[0]).toBe(-100);
+    expect(
+      decodeSlice(
+        png16(() => 5),
+        { encoding: 'png16' },
+      ).image.data[0],
+    ).toBe(5);
+    expect(
+      decodeSlice(
+        png8(() => 0),
+        { encoding: 'gray8', window: { low: -100, high: 100 } },
+      ).image.data[0],
+    ).toBe(-100);
     // A declared encoding that does not match the bytes is refused, not guessed around.
     expect(formatError(() => decodeSlice(dicom, { encoding: 'png16' })).status).toBe(415);
-    expect(formatError(() => decodeSlice(png8(() => 0), { encoding: 'png16' })).status).toBe(422);
-    expect(formatError(() => decodeSlice(png16(() => 0), { encoding: 'dicom' })).status).toBe(422);
+    expect(
+      formatError(() =>
+        decodeSlice(
+          png8(() => 0),
+          { encoding: 'png16' },
+        ),
+      ).status,
+    ).toBe(422);
+    expect(
+      formatError(() =>
+        decodeSlice(
+          png16(() => 0),
+          { encoding: 'dicom' },
+        ),
+      ).status,
+    ).toBe(422);
   });
 });

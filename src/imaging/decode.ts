@@ -8,9 +8,7 @@ import { decodePng16ToHu } from './png16';
 export function decodeDeepLesionPng(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_IMAGE_PIXELS): HuImage {
   const header = readImageHeader(bytes, maxPixels);
   if (header.format !== 'png' || header.bitDepth !== 16 || header.channels !== 1) {
-    throw new ImageFormatError(
-      `expected a 16-bit greyscale PNG (DeepLesion), got ${header.format} ${header.bitDepth}-bit with ${header.channels} channel(s)`,
-    );
+    throw new ImageFormatError(`expected a 16-bit greyscale PNG (DeepLesion), got ${header.format} ${header.bitDepth}-bit with ${header.channels} channel(s)`);
   }
   const fast = decodePng16ToHu(bytes);
   if (fast) return fast;

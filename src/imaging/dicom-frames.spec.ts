@@ -35,7 +35,8 @@ describe('multi-frame DICOM', () => {
   });
 
   it('refuses a frame outside NumberOfFrames, pixel data short of the frames declared and a 30,000-frame header with 422', () => {
-    for (const frame of [3, -1, 1.5]) expect(formatError(() => decodeDicom(native, { frame })).message).toMatch(/frame .* is outside 0 to 2 \(NumberOfFrames \(0028,0008\) 3\)/);
+    for (const frame of [3, -1, 1.5])
+      expect(formatError(() => decodeDicom(native, { frame })).message).toMatch(/frame .* is outside 0 to 2 \(NumberOfFrames \(0028,0008\) 3\)/);
     const short = writeDicom({ rows: ROWS, columns: COLUMNS, numberOfFrames: 4, pixels: [0, 1, 2].flatMap(frameValues) });
     expect(formatError(() => decodeDicom(short, { frame: 0 })).message).toMatch(/truncated DICOM: pixel data has \d+ bytes, 4 frame\(s\) of 64x40x16-bit need/);
     const huge = writeDicom({ rows: ROWS, columns: COLUMNS, numberOfFrames: 30_000, pixels: frameValues(0) });
@@ -66,7 +67,10 @@ describe('multi-frame DICOM', () => {
       expect(Array.from(first.data)).toEqual(frameValues(0).map((v) => v - 1024));
       expect(Array.from(second.data)).toEqual(frameValues(1).map((v) => v * 0.5 - 1000));
       expect(second.rescale).toEqual({ slope: 0.5, intercept: -1000 });
-      expect([first.pixelSpacingMm, third.pixelSpacingMm]).toEqual([{ row: 0.5, column: 0.6 }, { row: 0.8, column: 0.9 }]);
+      expect([first.pixelSpacingMm, third.pixelSpacingMm]).toEqual([
+        { row: 0.5, column: 0.6 },
+        { row: 0.8, column: 0.9 },
+      ]);
       expect(first.sliceThicknessMm).toBe(1.25);
       expect(first.window).toEqual({ center: 40, width: 400 });
     }
@@ -95,13 +99,18 @@ describe('compressed frames', () => {
   it.each(cases)('%s: decodes each frame losslessly, with or without an offset table, one or several fragments a frame', (_, transferSyntax, encode) => {
     const frames = [0, 1, 2].map(encode);
     const split = frames.map((frame) => [frame.subarray(0, 100), frame.subarray(100)]);
-    for (const options of [{ frames, offsetTable: false }, { frames, offsetTable: true }, { frames: split, offsetTable: true }, { frames: split, offsetTable: false }]) {
+    for (const options of [
+      { frames, offsetTable: false },
+      { frames, offsetTable: true },
+      { frames: split, offsetTable: true },
+      { frames: split, offsetTable: false },
+    ]) {
       const file = writeDicom({ rows: ROWS, columns: COLUMNS, pixelRepresentation: 1, numberOfFrames: 3, transferSyntax, ...options });
       for (const f of [0, 2]) expect(Array.from(decodeDicom(file, { frame: f }).data)).toEqual(frameValues(f).map((v) => v - 1024));
     }
   });
 
-  it.each(cases)('%s: a truncated file or a frame whose size is not the header\'s is a 422', (_, transferSyntax, encode) => {
+  it.each(cases)("%s: a truncated file or a frame whose size is not the header's is a 422", (_, transferSyntax, encode) => {
     const frame = encode(0);
     const whole = writeDicom({ rows: ROWS, columns: COLUMNS, pixelRepresentation: 1, transferSyntax, frames: [frame] });
     for (const cut of [20, frame.length / 2, frame.length - 8]) {
@@ -142,7 +151,16 @@ describe('photometric interpretation and padding', () => {
       return bytes;
     };
     const write = (pixelBytes: Uint8Array, photometric: string, planar: number) =>
-      writeDicom({ rows: ROWS, columns: COLUMNS, bitsAllocated: 8, samplesPerPixel: 3, photometric, pixelBytes, rescale: null, elements: [{ tag: 0x00280006, vr: 'US', value: planar }] });
+      writeDicom({
+        rows: ROWS,
+        columns: COLUMNS,
+        bitsAllocated: 8,
+        samplesPerPixel: 3,
+        photometric,
+        pixelBytes,
+        rescale: null,
+        elements: [{ tag: 0x00280006, vr: 'US', value: planar }],
+      });
     expect(Array.from(decodeDicom(write(colour(false, false), 'RGB', 0)).data)).toEqual(grey);
     expect(Array.from(decodeDicom(write(colour(true, false), 'RGB', 1)).data)).toEqual(grey);
     expect(Array.from(decodeDicom(write(colour(false, true), 'YBR_FULL', 0)).data)).toEqual(grey);
@@ -154,7 +172,9 @@ describe('photometric interpretation and padding', () => {
     const padded = stored.map((v, i) => (i % 5 === 0 ? -2000 : v - 1000));
     const ct = decodeDicom(writeDicom({ rows: ROWS, columns: COLUMNS, pixels: padded, pixelRepresentation: 1, pixelPadding: -2000, rescale: null }));
     expect(Array.from(ct.data)).toEqual(padded.map((v) => (v === -2000 ? -1024 : v)));
-    const mr = decodeDicom(writeDicom({ rows: ROWS, columns: COLUMNS, pixels: padded, pixelRepresentation: 1, pixelPadding: -2000, rescale: null, modality: 'MR' }));
+    const mr = decodeDicom(
+      writeDicom({ rows: ROWS, columns: COLUMNS, pixels: padded, pixelRepresentation: 1, pixelPadding: -2000, rescale: null, modality: 'MR' }),
+    );
     const darkest = Math.min(...padded.filter((v) => v !== -2000));
     expect(Array.from(mr.data)).toEqual(padded.map((v) => (v === -2000 ? darkest : v)));
   });

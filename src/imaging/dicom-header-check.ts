@@ -31,7 +31,9 @@ export function checkDicomHeader(attributes: DicomAttributes, maxPixels: number 
     throw refuse(`Rows/Columns ${rows}x${columns} is outside ${MIN_SLICE_SIDE} to ${MAX_SLICE_SIDE}`);
   }
   if (rows * columns > maxPixels) {
-    throw refuse(`Rows/Columns ${rows}x${columns} (${((rows * columns) / 1e6).toFixed(1)} Mpx) is over the limit of ${(maxPixels / 1e6).toFixed(1)} Mpx per image`);
+    throw refuse(
+      `Rows/Columns ${rows}x${columns} (${((rows * columns) / 1e6).toFixed(1)} Mpx) is over the limit of ${(maxPixels / 1e6).toFixed(1)} Mpx per image`,
+    );
   }
 
   const bitsAllocated = attributes.bitsAllocated ?? 16;

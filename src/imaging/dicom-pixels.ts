@@ -85,7 +85,9 @@ export function greyFromColour(samples: ArrayLike<number>, pixels: number, ybr: 
   const at = (i: number, channel: number) => samples[planar ? channel * pixels + i : i * 3 + channel];
   for (let i = 0; i < pixels; i++) {
     const [a, b, c] = [at(i, 0), at(i, 1), at(i, 2)];
-    const colour = ybr ? Math.abs(b - 128) > GREY_TOLERANCE || Math.abs(c - 128) > GREY_TOLERANCE : Math.abs(a - b) > GREY_TOLERANCE || Math.abs(a - c) > GREY_TOLERANCE;
+    const colour = ybr
+      ? Math.abs(b - 128) > GREY_TOLERANCE || Math.abs(c - 128) > GREY_TOLERANCE
+      : Math.abs(a - b) > GREY_TOLERANCE || Math.abs(a - c) > GREY_TOLERANCE;
     if (colour) return null;
     grey[i] = a;
   }

@@ -147,7 +147,7 @@ export function writeDicom(options: DicomWriteOptions = {}): Uint8Array {
   }
   const body: Uint8Array[] = [];
   for (const element of dataSet) {
-    if ((element.tag >>> 0) < 0x7fe00010) body.push(encodeElement(element, explicit, little));
+    if (element.tag >>> 0 < 0x7fe00010) body.push(encodeElement(element, explicit, little));
   }
   if (!options.omitPixelData) {
     if (options.frames) {
@@ -159,7 +159,7 @@ export function writeDicom(options: DicomWriteOptions = {}): Uint8Array {
     }
   }
   for (const element of dataSet) {
-    if ((element.tag >>> 0) > 0x7fe00010) body.push(encodeElement(element, explicit, little));
+    if (element.tag >>> 0 > 0x7fe00010) body.push(encodeElement(element, explicit, little));
   }
   const dataSetBytes = concat(body);
   chunks.push(transferSyntax === TRANSFER_SYNTAX.deflated ? new Uint8Array(deflateRawSync(dataSetBytes)) : dataSetBytes);

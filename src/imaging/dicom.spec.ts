@@ -35,9 +35,7 @@ describe('decodeDicom', () => {
 
   it('round-trips signed 16-bit pixels with slope 0.5, intercept -1000 exactly', () => {
     const stored = storedValues((i) => ((i * 101) % 8000) - 4000);
-    const slice = decodeDicom(
-      writeDicom({ rows: ROWS, columns: COLUMNS, pixels: stored, pixelRepresentation: 1, rescale: { slope: 0.5, intercept: -1000 } }),
-    );
+    const slice = decodeDicom(writeDicom({ rows: ROWS, columns: COLUMNS, pixels: stored, pixelRepresentation: 1, rescale: { slope: 0.5, intercept: -1000 } }));
     expect(Array.from(slice.data)).toEqual(stored.map((v) => v * 0.5 - 1000));
     expect(Math.min(...slice.data)).toBe(-3000);
   });
@@ -97,9 +95,9 @@ describe('decodeDicom', () => {
 
   it('decodes 8-bit pixels, unsigned and signed', () => {
     const unsigned = storedValues((i) => i % 256);
-    expect(Array.from(decodeDicom(writeDicom({ rows: ROWS, columns: COLUMNS, bitsAllocated: 8, pixels: unsigned, rescale: { slope: 2, intercept: -100 } })).data)).toEqual(
-      unsigned.map((v) => v * 2 - 100),
-    );
+    expect(
+      Array.from(decodeDicom(writeDicom({ rows: ROWS, columns: COLUMNS, bitsAllocated: 8, pixels: unsigned, rescale: { slope: 2, intercept: -100 } })).data),
+    ).toEqual(unsigned.map((v) => v * 2 - 100));
     const signed = storedValues((i) => (i % 256) - 128);
     const slice = decodeDicom(writeDicom({ rows: ROWS, columns: COLUMNS, bitsAllocated: 8, pixelRepresentation: 1, pixels: signed, rescale: null }));
     expect(Array.from(slice.data)).toEqual(signed);
@@ -120,9 +118,7 @@ describe('decodeDicom', () => {
       bytes[2 * i + 1] = (v >> 8) & 0xff;
     });
     bytes[1] = (bytes[1] & 0x0f) | 0x80; // first pixel: overlay bit set, sign bits cleared
-    const slice = decodeDicom(
-      writeDicom({ rows: ROWS, columns: COLUMNS, pixelBytes: bytes, bitsStored: 12, pixelRepresentation: 1, rescale: null }),
-    );
+    const slice = decodeDicom(writeDicom({ rows: ROWS, columns: COLUMNS, pixelBytes: bytes, bitsStored: 12, pixelRepresentation: 1, rescale: null }));
     expect(Array.from(slice.data)).toEqual(stored);
   });
 
@@ -215,7 +211,11 @@ describe('decodeDicom', () => {
   });
 
   it('refuses colour, missing pixels and implausible sizes with 422', () => {
-    expectFormatError(() => decodeDicom(writeDicom({ samplesPerPixel: 3, photometric: 'RGB', pixelBytes: new Uint8Array(16 * 16 * 6) })), 422, /colour DICOM is not a CT slice/);
+    expectFormatError(
+      () => decodeDicom(writeDicom({ samplesPerPixel: 3, photometric: 'RGB', pixelBytes: new Uint8Array(16 * 16 * 6) })),
+      422,
+      /colour DICOM is not a CT slice/,
+    );
     expectFormatError(() => decodeDicom(writeDicom({ photometric: 'PALETTE COLOR' })), 422, /colour/);
     expectFormatError(() => decodeDicom(writeDicom({ omitPixelData: true })), 422, /no pixel data \(7FE0,0010\)/);
     expectFormatError(() => decodeDicom(writeDicom({ rows: 8, columns: 8 })), 422, /Rows\/Columns 8x8 is outside/);
@@ -250,7 +250,10 @@ describe('decodeDicom', () => {
     withMarker.set([0x44, 0x49, 0x43, 0x4d], 128);
     expect(() => decodeDicom(withMarker)).toThrow(ImageFormatError);
     for (const ts of [TRANSFER_SYNTAX.explicitLittle, TRANSFER_SYNTAX.implicitLittle]) {
-      const full = writeDicom({ transferSyntax: ts, elements: [{ tag: 0x00082112, vr: 'SQ', undefinedLength: true, value: [[{ tag: 0x00081155, vr: 'UI', value: '9.8.7' }]] }] });
+      const full = writeDicom({
+        transferSyntax: ts,
+        elements: [{ tag: 0x00082112, vr: 'SQ', undefinedLength: true, value: [[{ tag: 0x00081155, vr: 'UI', value: '9.8.7' }]] }],
+      });
       for (let cut = 1; cut < full.length - 16 * 16 * 2; cut += 3) {
         expect(() => decodeDicom(full.subarray(0, cut))).toThrow(ImageFormatError);
       }

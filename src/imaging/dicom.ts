@@ -70,8 +70,40 @@ export function transferSyntaxName(uid: string): string {
 
 // Every VR of PS3.5 6.2: an explicit-VR data set has one of these at byte 4 of its first element.
 const ALL_VRS = new Set([
-  'AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FD', 'FL', 'IS', 'LO', 'LT', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'PN', 'SH', 'SL',
-  'SQ', 'SS', 'ST', 'SV', 'TM', 'UC', 'UI', 'UL', 'UN', 'UR', 'US', 'UT', 'UV',
+  'AE',
+  'AS',
+  'AT',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'FD',
+  'FL',
+  'IS',
+  'LO',
+  'LT',
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'PN',
+  'SH',
+  'SL',
+  'SQ',
+  'SS',
+  'ST',
+  'SV',
+  'TM',
+  'UC',
+  'UI',
+  'UL',
+  'UN',
+  'UR',
+  'US',
+  'UT',
+  'UV',
 ]);
 const UNDEFINED_LENGTH = 0xffffffff;
 const COLOUR_PHOTOMETRICS = new Set(['RGB', 'YBR_FULL', 'YBR_FULL_422', 'YBR_ICT', 'YBR_RCT']);
@@ -136,11 +168,15 @@ function decodeDicomUnsafe(bytes: Uint8Array, options: DecodeDicomOptions): Dico
   const transferSyntax = text(dataSet, 'x00020010') ?? IMPLICIT_VR_LITTLE_ENDIAN;
   const codec = PIXEL_CODECS.get(transferSyntax);
   if (!codec) {
-    throw new ImageFormatError(`DICOM transfer syntax ${transferSyntax} (${transferSyntaxName(transferSyntax)}) is not supported: it carries no decodable CT image`, 415);
+    throw new ImageFormatError(
+      `DICOM transfer syntax ${transferSyntax} (${transferSyntaxName(transferSyntax)}) is not supported: it carries no decodable CT image`,
+      415,
+    );
   }
   const pixelData = dataSet.elements.x7fe00010;
   if (!pixelData) {
-    if (dataSet.elements.x7fe00008 || dataSet.elements.x7fe00009) throw new ImageFormatError('DICOM float pixel data is not supported; send integer pixel data', 415);
+    if (dataSet.elements.x7fe00008 || dataSet.elements.x7fe00009)
+      throw new ImageFormatError('DICOM float pixel data is not supported; send integer pixel data', 415);
     throw new ImageFormatError('DICOM has no pixel data (7FE0,0010): not an image', 422);
   }
 
@@ -214,14 +250,19 @@ function decodeDicomUnsafe(bytes: Uint8Array, options: DecodeDicomOptions): Dico
 
   const modality = text(dataSet, 'x00080060')?.toUpperCase() ?? null;
   const data = new Float32Array(rows * columns);
-  samplesToHu(samples, data, { bitsStored, shift: codec.encapsulated ? 0 : highBit + 1 - bitsStored, signed }, {
-    slope,
-    intercept,
-    padding: paddingRange(dataSet, signed),
-    // Outside a CT's reconstruction circle lies air; other modalities have no fixed value: their darkest pixel.
-    paddingHu: modality === 'CT' || modality === null ? CT_PADDING_HU : null,
-    invert: photometric === 'MONOCHROME1' && attributes.rescaleSlope === null && attributes.rescaleIntercept === null,
-  });
+  samplesToHu(
+    samples,
+    data,
+    { bitsStored, shift: codec.encapsulated ? 0 : highBit + 1 - bitsStored, signed },
+    {
+      slope,
+      intercept,
+      padding: paddingRange(dataSet, signed),
+      // Outside a CT's reconstruction circle lies air; other modalities have no fixed value: their darkest pixel.
+      paddingHu: modality === 'CT' || modality === null ? CT_PADDING_HU : null,
+      invert: photometric === 'MONOCHROME1' && attributes.rescaleSlope === null && attributes.rescaleIntercept === null,
+    },
+  );
 
   const thickness = numbers(measures ?? dataSet, 'x00180050')?.[0] ?? numbers(dataSet, 'x00180050')?.[0];
   const { windowCenter: center, windowWidth: width } = attributes;
@@ -251,7 +292,10 @@ function parse(bytes: Uint8Array, maxInflatedBytes: number): dicomParser.DataSet
     const partial = (error as { dataSet?: dicomParser.DataSet } | null)?.dataSet;
     const pixels = partial?.elements?.x7fe00010;
     if (partial && pixels && !pixels.encapsulatedPixelData && pixels.dataOffset + pixels.length > partial.byteArray.length) {
-      throw new ImageFormatError(`truncated DICOM: pixel data declares ${pixels.length} bytes but only ${Math.max(0, partial.byteArray.length - pixels.dataOffset)} are present`, 422);
+      throw new ImageFormatError(
+        `truncated DICOM: pixel data declares ${pixels.length} bytes but only ${Math.max(0, partial.byteArray.length - pixels.dataOffset)} are present`,
+        422,
+      );
     }
     throw error;
   }
@@ -300,7 +344,14 @@ function inflate(byteArray: Uint8Array, position: number, maxInflatedBytes: numb
  * One frame's bytes: its share of native pixel data, or its fragments of encapsulated pixel data joined.
  * Every length is checked against the bytes present before anything is copied.
  */
-function frameBytes(dataSet: dicomParser.DataSet, element: dicomParser.Element, codec: PixelCodec, layout: FrameLayout, frame: number, frames: number): Uint8Array {
+function frameBytes(
+  dataSet: dicomParser.DataSet,
+  element: dicomParser.Element,
+  codec: PixelCodec,
+  layout: FrameLayout,
+  frame: number,
+  frames: number,
+): Uint8Array {
   const bytes = dataSet.byteArray as Uint8Array;
   if (!codec.encapsulated) {
     if (element.encapsulatedPixelData) {
@@ -365,7 +416,8 @@ function framefragments(
     .map((f, i) => ({ i, start: bytes[f.position] === 0xff && (bytes[f.position + 1] === 0xd8 || bytes[f.position + 1] === 0x4f) }))
     .filter((f) => f.start)
     .map((f) => f.i);
-  if (starts.length !== frames) throw new ImageFormatError(`corrupt DICOM: found ${starts.length} frames in the pixel data, NumberOfFrames says ${frames}`, 422);
+  if (starts.length !== frames)
+    throw new ImageFormatError(`corrupt DICOM: found ${starts.length} frames in the pixel data, NumberOfFrames says ${frames}`, 422);
   return fragments.slice(starts[frame], frame + 1 < frames ? starts[frame + 1] : fragments.length);
 }
 

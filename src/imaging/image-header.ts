@@ -31,7 +31,9 @@ export function readImageHeader(bytes: Uint8Array, maxPixels: number = DEFAULT_M
 /** 422 when width × height is over the budget; called before any pixel is decoded. */
 export function checkPixelBudget(width: number, height: number, maxPixels: number): void {
   if (width * height > maxPixels) {
-    throw new ImageFormatError(`the image is ${width}x${height} (${(width * height / 1e6).toFixed(1)} Mpx), over the limit of ${(maxPixels / 1e6).toFixed(1)} Mpx per image`);
+    throw new ImageFormatError(
+      `the image is ${width}x${height} (${((width * height) / 1e6).toFixed(1)} Mpx), over the limit of ${(maxPixels / 1e6).toFixed(1)} Mpx per image`,
+    );
   }
 }
 

@@ -114,7 +114,31 @@ describe('image header validity and the pixel budget', () => {
 
   /** Just enough JPEG for its frame header: SOI, SOF0 saying width × height, 3 components. */
   function jpegHeader(width: number, height: number): Uint8Array {
-    return Uint8Array.from([0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 8, height >> 8, height & 0xff, width >> 8, width & 0xff, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xff, 0xd9]);
+    return Uint8Array.from([
+      0xff,
+      0xd8,
+      0xff,
+      0xc0,
+      0x00,
+      0x11,
+      8,
+      height >> 8,
+      height & 0xff,
+      width >> 8,
+      width & 0xff,
+      3,
+      1,
+      0x22,
+      0,
+      2,
+      0x11,
+      1,
+      3,
+      0x11,
+      1,
+      0xff,
+      0xd9,
+    ]);
   }
 
   it('16-bit PNG with colour type 3 is refused (a palette holds at most 8 bits)', () => {
@@ -123,8 +147,22 @@ describe('image header validity and the pixel budget', () => {
   });
 
   it('refuses every bit depth the PNG spec does not allow for the colour type', () => {
-    for (const [depth, colour] of [[4, 2], [16, 3], [1, 4], [2, 6], [3, 0]]) expect(() => readImageHeader(withIhdr(depth, colour))).toThrow(/is invalid with colour type/);
-    for (const [depth, colour] of [[16, 0], [8, 2], [8, 3], [16, 4], [8, 6]]) expect(readImageHeader(withIhdr(depth, colour)).bitDepth).toBe(depth);
+    for (const [depth, colour] of [
+      [4, 2],
+      [16, 3],
+      [1, 4],
+      [2, 6],
+      [3, 0],
+    ])
+      expect(() => readImageHeader(withIhdr(depth, colour))).toThrow(/is invalid with colour type/);
+    for (const [depth, colour] of [
+      [16, 0],
+      [8, 2],
+      [8, 3],
+      [16, 4],
+      [8, 6],
+    ])
+      expect(readImageHeader(withIhdr(depth, colour)).bitDepth).toBe(depth);
   });
 
   it('refuses an image over the pixel budget from its header, before decoding', () => {
@@ -132,6 +170,11 @@ describe('image header validity and the pixel budget', () => {
     expect(() => readImageHeader(jpegHeader(4096, 4096))).toThrow(/4096x4096 \(16\.8 Mpx\), over the limit of 16\.0 Mpx/);
     expect(() => decodeGray8(jpegHeader(4096, 4096), { low: -1024, high: 3071 })).toThrow(/over the limit/);
     expect(readImageHeader(jpegHeader(3500, 3500))).toMatchObject({ width: 3500, height: 3500 });
-    expect(() => readImageHeader(png16(40, 30, () => 0), 40 * 30 - 1)).toThrow(/over the limit/);
+    expect(() =>
+      readImageHeader(
+        png16(40, 30, () => 0),
+        40 * 30 - 1,
+      ),
+    ).toThrow(/over the limit/);
   });
 });

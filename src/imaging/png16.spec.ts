@@ -25,7 +25,19 @@ function pngWithFilters(width: number, height: number, values: Uint16Array, filt
       const a = i >= 2 ? cur[i - 2] : 0;
       const b = up[i];
       const c = i >= 2 ? up[i - 2] : 0;
-      const predictor = [0, a, b, (a + b) >> 1, (() => { const p = a + b - c; const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c); return pa <= pb && pa <= pc ? a : pb <= pc ? b : c; })()][f];
+      const predictor = [
+        0,
+        a,
+        b,
+        (a + b) >> 1,
+        (() => {
+          const p = a + b - c;
+          const pa = Math.abs(p - a),
+            pb = Math.abs(p - b),
+            pc = Math.abs(p - c);
+          return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+        })(),
+      ][f];
       rows.push((cur[i] - predictor) & 0xff);
     }
   }
@@ -40,7 +52,12 @@ function pngWithFilters(width: number, height: number, values: Uint16Array, filt
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 16;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.from(rows))), chunk('IEND', new Uint8Array())]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.from(rows))),
+    chunk('IEND', new Uint8Array()),
+  ]);
 }
 
 describe('decodePng16ToHu', () => {

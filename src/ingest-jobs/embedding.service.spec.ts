@@ -54,12 +54,22 @@ describe('EmbeddingService', () => {
       loaded: { modelId: 'm'.repeat(64), manifest: { input: { sliceOffsetsMm: [0] } } },
       dim: 3,
       status: () => ({ state: 'ready' }),
-      embedJobs: jest.fn().mockImplementation(async (jobs: PatchJob[], onBatch: (r: EmbedResult[]) => Promise<void>) =>
-        onBatch(jobs.map((j) => (failKeys.includes(j.key) ? { ok: false, key: j.key, message: 'image file is missing' } : { ok: true, key: j.key, vector: new Float32Array(3) }))),
-      ),
+      embedJobs: jest
+        .fn()
+        .mockImplementation(async (jobs: PatchJob[], onBatch: (r: EmbedResult[]) => Promise<void>) =>
+          onBatch(
+            jobs.map((j) =>
+              failKeys.includes(j.key) ? { ok: false, key: j.key, message: 'image file is missing' } : { ok: true, key: j.key, vector: new Float32Array(3) },
+            ),
+          ),
+        ),
     };
     const vectorIndex = { addLabels: jest.fn().mockResolvedValue(undefined), isReady: () => true, snapshotIfChanged: jest.fn().mockResolvedValue(undefined) };
-    const service = new EmbeddingService(repository as unknown as EmbeddingsRepository, encoder as unknown as EncoderService, vectorIndex as unknown as VectorIndexService);
+    const service = new EmbeddingService(
+      repository as unknown as EmbeddingsRepository,
+      encoder as unknown as EncoderService,
+      vectorIndex as unknown as VectorIndexService,
+    );
     return { service, repository, saved, vectorIndex };
   }
 

@@ -55,12 +55,20 @@ export class EmbeddingService {
     const { modelId, manifest } = loaded;
     await this.repository.upsertModel(modelId, manifest, this.encoder.dim);
     // force recomputes in place (upserts), so search keeps the old vectors until each new one lands.
-    const total = options.onlyIds ? options.onlyIds.length : options.force ? await this.repository.countLesions() : await this.repository.countMissing(modelId, manifestModalities(manifest));
+    const total = options.onlyIds
+      ? options.onlyIds.length
+      : options.force
+        ? await this.repository.countLesions()
+        : await this.repository.countMissing(modelId, manifestModalities(manifest));
     const progress: EmbedProgress = { total, done: 0, embedded: 0, failed: 0 };
     const failures: EmbedSummary['failures'] = [];
     let afterId = 0;
     for (;;) {
-      const page = await this.repository.lesionsToEmbed(modelId, afterId, PAGE, { onlyIds: options.onlyIds, includeExisting: options.force, modalities: manifestModalities(manifest) });
+      const page = await this.repository.lesionsToEmbed(modelId, afterId, PAGE, {
+        onlyIds: options.onlyIds,
+        includeExisting: options.force,
+        modalities: manifestModalities(manifest),
+      });
       if (!page.length) break;
       afterId = page[page.length - 1].id;
       await this.encoder.embedJobs(

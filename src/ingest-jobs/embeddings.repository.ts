@@ -35,7 +35,12 @@ export class EmbeddingsRepository {
    * Lesions without an embedding for the model (or all, with `includeExisting`), in id order after
    * `afterId`: keyset paging, so a re-run resumes where the last stored batch ended.
    */
-  async lesionsToEmbed(modelId: string, afterId: number, limit: number, options: { onlyIds?: number[]; includeExisting?: boolean; modalities?: string[] } = {}): Promise<LesionToEmbed[]> {
+  async lesionsToEmbed(
+    modelId: string,
+    afterId: number,
+    limit: number,
+    options: { onlyIds?: number[]; includeExisting?: boolean; modalities?: string[] } = {},
+  ): Promise<LesionToEmbed[]> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT l.id, l.image_path, l.image_encoding, l.image_hu_low, l.image_hu_high, l.box_x1, l.box_y1, l.box_x2, l.box_y2,
               l.key_slice_index, s.spacing_x_mm, s.spacing_y_mm, s.spacing_z_mm, s.slices_dir
@@ -95,7 +100,10 @@ export class EmbeddingsRepository {
   }
 
   async vectorFor(modelId: string, lesionId: number): Promise<Float32Array | null> {
-    const rows: { vector: Buffer }[] = await this.dataSource.query(`SELECT vector FROM lesion_embedding WHERE model_id = $1 AND lesion_id = $2`, [modelId, lesionId]);
+    const rows: { vector: Buffer }[] = await this.dataSource.query(`SELECT vector FROM lesion_embedding WHERE model_id = $1 AND lesion_id = $2`, [
+      modelId,
+      lesionId,
+    ]);
     return rows.length ? bytesToVector(rows[0].vector) : null;
   }
 }

@@ -137,7 +137,11 @@ export class IngestRepository {
     });
   }
 
-  async createJob(runner: QueryRunner, job: Pick<IngestJobEntity, 'format' | 'dataset' | 'csvPath' | 'imagesDir' | 'fingerprint' | 'totalRows'>, status: 'running' | 'queued' = 'running'): Promise<IngestJobEntity> {
+  async createJob(
+    runner: QueryRunner,
+    job: Pick<IngestJobEntity, 'format' | 'dataset' | 'csvPath' | 'imagesDir' | 'fingerprint' | 'totalRows'>,
+    status: 'running' | 'queued' = 'running',
+  ): Promise<IngestJobEntity> {
     const now = new Date();
     return runner.manager.save(
       runner.manager.create(IngestJobEntity, {
@@ -207,7 +211,14 @@ export class IngestRepository {
    * then move the job's cursor. A crash before COMMIT leaves neither the rows nor the cursor, nor the
    * key slices' running counts that number the batch's lesions after those of earlier batches.
    */
-  async commitBatch(runner: QueryRunner, dataset: string, jobId: string, lesions: CheckedLesion[], progress: BatchProgress, maxStoredErrors: number): Promise<number[]> {
+  async commitBatch(
+    runner: QueryRunner,
+    dataset: string,
+    jobId: string,
+    lesions: CheckedLesion[],
+    progress: BatchProgress,
+    maxStoredErrors: number,
+  ): Promise<number[]> {
     await runner.startTransaction();
     try {
       const before = await this.countKeySlices(runner, jobId, progress.keySliceCounts);
@@ -306,7 +317,11 @@ export class IngestRepository {
     const seriesId = new Map(seriesRows.map((r) => [`${r.study_id}/${r.series_index}`, r.id]));
 
     // The last row wins when a file names the same lesion twice.
-    const unique = [...new Map(lesions.map((l) => [`${l.record.patientIndex}/${l.record.studyIndex}/${l.record.seriesIndex}/${l.record.keySliceIndex}/${l.record.lesionInImage}`, l])).values()];
+    const unique = [
+      ...new Map(
+        lesions.map((l) => [`${l.record.patientIndex}/${l.record.studyIndex}/${l.record.seriesIndex}/${l.record.keySliceIndex}/${l.record.lesionInImage}`, l]),
+      ).values(),
+    ];
     const col = <T>(f: (l: CheckedLesion) => T) => unique.map(f);
     const mm = (l: CheckedLesion, px: number | null) => (px !== null && l.record.spacing ? px * l.record.spacing.x : null);
     const inserted: { id: number }[] = await runner.query(

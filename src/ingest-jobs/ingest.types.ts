@@ -57,7 +57,9 @@ export function toJobView(job: IngestJobEntity): IngestJobView {
     skippedRows: job.skippedRows,
     embeddedRows: job.embeddedRows,
     filesWalked: job.filesWalked ?? 0,
-    ...(job.format === 'dicomweb' ? { studies: { found: job.studiesFound ?? 0, retrieved: job.studiesRetrieved ?? 0, imported: job.studiesImported ?? 0 } } : {}),
+    ...(job.format === 'dicomweb'
+      ? { studies: { found: job.studiesFound ?? 0, retrieved: job.studiesRetrieved ?? 0, imported: job.studiesImported ?? 0 } }
+      : {}),
     rowsPerSecond: Math.round((job.cursor / seconds) * 10) / 10,
     percent: job.totalRows ? Math.round((job.cursor / job.totalRows) * 1000) / 10 : 100,
     errors: job.errors,

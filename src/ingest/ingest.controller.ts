@@ -19,16 +19,29 @@ export class IngestController {
 
   @Post()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Start (or resume) an import job from files on the server; poll its status (queued until a worker takes it when the service runs with REDIS_URL; 503 + Retry-After when the queue is full; a key limited to datasets imports only into them)' })
+  @ApiOperation({
+    summary:
+      'Start (or resume) an import job from files on the server; poll its status (queued until a worker takes it when the service runs with REDIS_URL; 503 + Retry-After when the queue is full; a key limited to datasets imports only into them)',
+  })
   async start(@Body() body: StartIngestDto, @KeyScope() scope: DatasetScope) {
     if (body.format === 'dicomweb') {
       const importer = this.moduleRef.get<DicomWebImporter>(DICOMWEB_IMPORTER, { strict: false });
-      const { job } = await importer.start({ source: body.source!, studyInstanceUid: body.studyInstanceUid, query: body.query, dataset: datasetForWrite(scope, body.dataset, 'archive') });
+      const { job } = await importer.start({
+        source: body.source!,
+        studyInstanceUid: body.studyInstanceUid,
+        query: body.query,
+        dataset: datasetForWrite(scope, body.dataset, 'archive'),
+      });
       return job;
     }
     if (body.format === 'dicom') {
       const importer = this.moduleRef.get<DicomImporter>(DICOM_IMPORTER, { strict: false });
-      const { job } = await importer.submit({ dir: body.dir!, annotations: body.annotations, dataset: datasetForWrite(scope, body.dataset, 'archive'), pathsFrom: 'api' });
+      const { job } = await importer.submit({
+        dir: body.dir!,
+        annotations: body.annotations,
+        dataset: datasetForWrite(scope, body.dataset, 'archive'),
+        pathsFrom: 'api',
+      });
       return job;
     }
     return this.ingest.submit({

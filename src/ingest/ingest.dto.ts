@@ -78,7 +78,10 @@ export class StartIngestDto {
   @Length(1, 4096)
   images?: string;
 
-  @ApiPropertyOptional({ description: 'dicom: the folder of DICOM files on the server (any nesting, DICOMDIR or plain files)', example: '/data/archive/export-2024' })
+  @ApiPropertyOptional({
+    description: 'dicom: the folder of DICOM files on the server (any nesting, DICOMDIR or plain files)',
+    example: '/data/archive/export-2024',
+  })
   @ValidateIf((o: StartIngestDto) => o.format === 'dicom')
   @IsString()
   @Length(1, 4096)
@@ -104,7 +107,10 @@ export class StartIngestDto {
   @Matches(DICOM_UID, { message: `studyInstanceUid must be a DICOM UID (digits and dots, at most ${MAX_UID_LENGTH} characters)` })
   studyInstanceUid?: string;
 
-  @ApiPropertyOptional({ type: () => DicomWebStudyQueryDto, description: `dicomweb: the studies a QIDO-RS search finds (at most ${MAX_QUERY_STUDIES}; more is refused)` })
+  @ApiPropertyOptional({
+    type: () => DicomWebStudyQueryDto,
+    description: `dicomweb: the studies a QIDO-RS search finds (at most ${MAX_QUERY_STUDIES}; more is refused)`,
+  })
   @ValidateIf((o: StartIngestDto) => o.format === 'dicomweb' && o.query !== undefined)
   @IsObject()
   @ValidateNested()

@@ -1,7 +1,17 @@
 import { ALL_DATASETS, DatasetScope, scopeAllows } from '../common/dataset-scope';
 import { createHash, Hash } from 'node:crypto';
 import * as path from 'node:path';
-import { BadRequestException, ConflictException, HttpException, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  HttpException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnApplicationBootstrap,
+  OnModuleInit,
+} from '@nestjs/common';
 import { QueryRunner } from 'typeorm';
 import { PathRefusedError } from '../common/path-guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -127,7 +137,13 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
   }
 
   /** From the job's cursor to its end: rows, embeddings a crash left behind, the finished status, tags. */
-  private async importToEnd(runner: QueryRunner, job: IngestJobEntity, source: PreparedSource, request: IngestRequest, onProgress?: ProgressListener): Promise<void> {
+  private async importToEnd(
+    runner: QueryRunner,
+    job: IngestJobEntity,
+    source: PreparedSource,
+    request: IngestRequest,
+    onProgress?: ProgressListener,
+  ): Promise<void> {
     await this.importRows(runner, job, source, request, onProgress);
     // Catch up embeddings a crash left behind (a batch committed just before a kill).
     if (this.config.encoder.embedOnIngest && this.embedding.isAvailable()) {
@@ -150,7 +166,8 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
     if (!this.queue.distributed) return (await this.start(request)).job;
     const { format } = request;
     // DICOM folders go through the archive importer (src/archive), in the process that accepted them.
-    if (format === 'dicom' || format === 'dicomweb') throw new BadRequestException(`format ${format} is imported by the DICOM archive importer, not as a CSV import`);
+    if (format === 'dicom' || format === 'dicomweb')
+      throw new BadRequestException(`format ${format} is imported by the DICOM archive importer, not as a CSV import`);
     await this.queue.assertRoom('ingest');
     const source = await this.prepare(request);
     let job: IngestJobEntity | 'locked';
@@ -162,7 +179,11 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
           return (await this.repository.findJob(runner, resumed.id))!;
         }
         const { format, dataset, csvPath, imagesDir } = request;
-        return this.repository.createJob(runner, { format, dataset, csvPath, imagesDir, fingerprint: source.fingerprint, totalRows: source.totalRows }, 'queued');
+        return this.repository.createJob(
+          runner,
+          { format, dataset, csvPath, imagesDir, fingerprint: source.fingerprint, totalRows: source.totalRows },
+          'queued',
+        );
       });
     } finally {
       await source.csv.close();
@@ -171,7 +192,14 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
     const { csvPath, imagesDir, dataset, huWindow } = request;
     await this.queue.enqueue('ingest', {
       jobId: job.id,
-      request: { format, csvPath, imagesDir, dataset, pathsFrom: request.pathsFrom ?? 'api', ...(huWindow ? { huWindow: { low: huWindow.low, high: huWindow.high } } : {}) },
+      request: {
+        format,
+        csvPath,
+        imagesDir,
+        dataset,
+        pathsFrom: request.pathsFrom ?? 'api',
+        ...(huWindow ? { huWindow: { low: huWindow.low, high: huWindow.high } } : {}),
+      },
     });
     return toJobView(job);
   }
@@ -194,27 +222,31 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
       return;
     }
     await this.repository
-      .withSourceLock(source.fingerprint, async (runner) => {
-        const job = await this.repository.findJob(runner, payload.jobId);
-        if (!job || job.status === 'completed' || job.status === 'failed') return;
-        if (job.fingerprint !== source.fingerprint || job.totalRows !== source.totalRows) {
-          await this.repository.finishJob(job.id, 'failed', SOURCE_CHANGED, runner);
-          return;
-        }
-        await this.repository.markRunning(runner, job.id);
-        if (job.cursor > 0) this.logger.log(`Resuming import ${job.id} at row ${job.cursor} of ${job.totalRows}`);
-        try {
-          await this.importToEnd(runner, job, source, payload.request);
-        } catch (error) {
-          this.logger.error(`Import ${job.id} failed: ${(error as Error).message}`);
-          if (!context.finalAttempt && isTransientError(error)) {
-            await this.repository.markQueued(runner, job.id, 'retrying after a transient error').catch(() => undefined);
-            throw error;
+      .withSourceLock(
+        source.fingerprint,
+        async (runner) => {
+          const job = await this.repository.findJob(runner, payload.jobId);
+          if (!job || job.status === 'completed' || job.status === 'failed') return;
+          if (job.fingerprint !== source.fingerprint || job.totalRows !== source.totalRows) {
+            await this.repository.finishJob(job.id, 'failed', SOURCE_CHANGED, runner);
+            return;
           }
-          const message = error instanceof IngestSourceError ? error.message : 'the import stopped on an internal error; run it again to resume';
-          await this.repository.finishJob(job.id, 'failed', message, runner).catch(() => undefined);
-        }
-      }, { wait: true })
+          await this.repository.markRunning(runner, job.id);
+          if (job.cursor > 0) this.logger.log(`Resuming import ${job.id} at row ${job.cursor} of ${job.totalRows}`);
+          try {
+            await this.importToEnd(runner, job, source, payload.request);
+          } catch (error) {
+            this.logger.error(`Import ${job.id} failed: ${(error as Error).message}`);
+            if (!context.finalAttempt && isTransientError(error)) {
+              await this.repository.markQueued(runner, job.id, 'retrying after a transient error').catch(() => undefined);
+              throw error;
+            }
+            const message = error instanceof IngestSourceError ? error.message : 'the import stopped on an internal error; run it again to resume';
+            await this.repository.finishJob(job.id, 'failed', message, runner).catch(() => undefined);
+          }
+        },
+        { wait: true },
+      )
       .finally(() => source.csv.close());
   }
 
@@ -263,13 +295,22 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
     const refused = (what: string) => (error: unknown) => {
       throw error instanceof PathRefusedError ? new BadRequestException(`${what}: ${this.describeRefusal(error, confined, 'INGEST_MAX_CSV_BYTES')}`) : error;
     };
-    const csvFile = await this.repository.guard(request.csvPath, 'file', { roots, maxBytes: maxCsvBytes }).catch(refused(`Cannot read the CSV file ${csvName}`));
-    const imagesDir = await this.repository.guard(request.imagesDir, 'directory', { roots }).catch(refused(`Cannot read the images folder ${path.basename(request.imagesDir)}`));
+    const csvFile = await this.repository
+      .guard(request.csvPath, 'file', { roots, maxBytes: maxCsvBytes })
+      .catch(refused(`Cannot read the CSV file ${csvName}`));
+    const imagesDir = await this.repository
+      .guard(request.imagesDir, 'directory', { roots })
+      .catch(refused(`Cannot read the images folder ${path.basename(request.imagesDir)}`));
     const window = request.huWindow ?? DEEPLESION_KEYSLICE_WINDOW;
     if (!(window.high > window.low)) throw new BadRequestException('huWindow must have high > low');
     // DICOM formats never reach here (the archive importer takes them).
     const parserFor = (header: CsvRecord): RowParserFor => rowParserFor(request.format as CsvFormat, header, window);
-    const fingerprintSuffix = JSON.stringify([request.format, request.dataset, path.resolve(request.imagesDir), request.format === 'deeplesion' ? null : window]);
+    const fingerprintSuffix = JSON.stringify([
+      request.format,
+      request.dataset,
+      path.resolve(request.imagesDir),
+      request.format === 'deeplesion' ? null : window,
+    ]);
 
     const csv = await this.repository.openCsv(csvFile, maxCsvBytes).catch(refused(`Cannot read the CSV file ${csvName}`));
     try {
@@ -305,7 +346,13 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
    * slice keeps its running counts in PostgreSQL). The bytes must hash to the same fingerprint as when the
    * job began.
    */
-  private async importRows(runner: QueryRunner, job: IngestJobEntity, source: PreparedSource, request: IngestRequest, onProgress?: ProgressListener): Promise<void> {
+  private async importRows(
+    runner: QueryRunner,
+    job: IngestJobEntity,
+    source: PreparedSource,
+    request: IngestRequest,
+    onProgress?: ProgressListener,
+  ): Promise<void> {
     const { batchSize, maxCsvLineLength } = this.config.ingest;
     const view = { ...job };
     const hash = createHash('sha256');
@@ -331,15 +378,25 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
         }
       }
     } catch (error) {
-      if (error instanceof PathRefusedError) throw new IngestSourceError(`the CSV file cannot be read any more: ${this.describeRefusal(error, source.roots !== null, 'INGEST_MAX_CSV_BYTES')}`);
+      if (error instanceof PathRefusedError)
+        throw new IngestSourceError(`the CSV file cannot be read any more: ${this.describeRefusal(error, source.roots !== null, 'INGEST_MAX_CSV_BYTES')}`);
       throw error;
     }
-    if (index + 1 !== source.totalRows || hash.update(source.fingerprintSuffix).digest('hex') !== source.fingerprint) throw new IngestSourceError(SOURCE_CHANGED);
+    if (index + 1 !== source.totalRows || hash.update(source.fingerprintSuffix).digest('hex') !== source.fingerprint)
+      throw new IngestSourceError(SOURCE_CHANGED);
     if (batch.length) await this.importBatch(runner, view, index + 1 - batch.length, batch, source, request, onProgress);
   }
 
   /** One batch: image checks, one transaction (rows and cursor), then its embeddings. */
-  private async importBatch(runner: QueryRunner, view: IngestJobEntity, start: number, batch: ParsedRow[], source: PreparedSource, request: IngestRequest, onProgress?: ProgressListener): Promise<void> {
+  private async importBatch(
+    runner: QueryRunner,
+    view: IngestJobEntity,
+    start: number,
+    batch: ParsedRow[],
+    source: PreparedSource,
+    request: IngestRequest,
+    onProgress?: ProgressListener,
+  ): Promise<void> {
     const { maxStoredErrors, batchDelayMs } = this.config.ingest;
     const errors: IngestRowError[] = [];
     const parsed: LesionRecord[] = [];
@@ -391,10 +448,14 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
     let header;
     let imagePath;
     try {
-      ({ header, path: imagePath } = await this.repository.readImageHeader(resolveInside(source.imagesDir, record.imageRelPath), { roots: source.roots, maxBytes: this.config.ingest.maxImageBytes }));
+      ({ header, path: imagePath } = await this.repository.readImageHeader(resolveInside(source.imagesDir, record.imageRelPath), {
+        roots: source.roots,
+        maxBytes: this.config.ingest.maxImageBytes,
+      }));
     } catch (error) {
       if (error instanceof PathRefusedError) {
-        if (error.reason === 'not-found') return source.roots ? `image not found under INGEST_ROOTS: ${record.imageRelPath}` : `image not found: ${record.imageRelPath}`;
+        if (error.reason === 'not-found')
+          return source.roots ? `image not found under INGEST_ROOTS: ${record.imageRelPath}` : `image not found: ${record.imageRelPath}`;
         return `image ${record.imageRelPath}: ${this.describeRefusal(error, source.roots !== null, 'INGEST_MAX_IMAGE_BYTES')}`;
       }
       if (error instanceof ImageFormatError) return `image ${record.imageRelPath}: ${error.message}`;

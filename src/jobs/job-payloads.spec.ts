@@ -2,12 +2,25 @@ import fc from 'fast-check';
 import { InvalidJobPayloadError, parseJobPayload } from './job-payloads';
 
 const JOB = '6f1c1f8e-0d7e-4a43-9a57-1f2b9f1e8c11';
-const ingest = (request: object, jobId: unknown = JOB) => ({ jobId, request: { format: 'samples', csvPath: '/data/a.csv', imagesDir: '/data/img', dataset: 'real-samples', pathsFrom: 'api', ...request } });
+const ingest = (request: object, jobId: unknown = JOB) => ({
+  jobId,
+  request: { format: 'samples', csvPath: '/data/a.csv', imagesDir: '/data/img', dataset: 'real-samples', pathsFrom: 'api', ...request },
+});
 
 describe('job payloads read back from the queue', () => {
   it('accepts a well-formed ingest payload and returns only its known fields', () => {
     const parsed = parseJobPayload('ingest', { ...ingest({ huWindow: { low: -1024, high: 3071 }, extra: 'x' }), more: 1 });
-    expect(parsed).toEqual({ jobId: JOB, request: { format: 'samples', csvPath: '/data/a.csv', imagesDir: '/data/img', dataset: 'real-samples', pathsFrom: 'api', huWindow: { low: -1024, high: 3071 } } });
+    expect(parsed).toEqual({
+      jobId: JOB,
+      request: {
+        format: 'samples',
+        csvPath: '/data/a.csv',
+        imagesDir: '/data/img',
+        dataset: 'real-samples',
+        pathsFrom: 'api',
+        huWindow: { low: -1024, high: 3071 },
+      },
+    });
   });
 
   it.each([
@@ -36,7 +49,12 @@ describe('job payloads read back from the queue', () => {
   });
 
   it('checks detection options against the same bounds as the HTTP request', () => {
-    expect(parseJobPayload('detection', { jobId: JOB, series: 'Images_png/000001_01_01', spacingMm: 0.7, scoreThreshold: 0.5 })).toEqual({ jobId: JOB, series: 'Images_png/000001_01_01', spacingMm: 0.7, scoreThreshold: 0.5 });
+    expect(parseJobPayload('detection', { jobId: JOB, series: 'Images_png/000001_01_01', spacingMm: 0.7, scoreThreshold: 0.5 })).toEqual({
+      jobId: JOB,
+      series: 'Images_png/000001_01_01',
+      spacingMm: 0.7,
+      scoreThreshold: 0.5,
+    });
     expect(() => parseJobPayload('detection', { jobId: JOB, series: 'x', spacingMm: 0 })).toThrow(/spacingMm/);
     expect(() => parseJobPayload('detection', { jobId: JOB, series: 'x', sliceIntervalMm: Number.NaN })).toThrow(/sliceIntervalMm/);
     expect(() => parseJobPayload('detection', { jobId: JOB, series: '' })).toThrow(/series/);
@@ -61,13 +79,17 @@ describe('job payloads read back from the queue', () => {
 
   it('never throws anything but InvalidJobPayloadError on arbitrary JSON', () => {
     fc.assert(
-      fc.property(fc.constantFrom('ingest' as const, 'detection' as const, 'tag-prediction' as const, 'dicom-import' as const), fc.jsonValue(), (name, data) => {
-        try {
-          parseJobPayload(name, data);
-        } catch (error) {
-          expect(error).toBeInstanceOf(InvalidJobPayloadError);
-        }
-      }),
+      fc.property(
+        fc.constantFrom('ingest' as const, 'detection' as const, 'tag-prediction' as const, 'dicom-import' as const),
+        fc.jsonValue(),
+        (name, data) => {
+          try {
+            parseJobPayload(name, data);
+          } catch (error) {
+            expect(error).toBeInstanceOf(InvalidJobPayloadError);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -82,7 +82,8 @@ export function parseJobPayload(name: string, data: unknown): JobPayloads[JobNam
   if (name === 'ingest') {
     const r = object(o.request, 'request');
     const format = r.format;
-    if (!(INGEST_FORMATS as readonly unknown[]).includes(format)) throw new InvalidJobPayloadError(`request.format must be one of ${INGEST_FORMATS.join(', ')}`);
+    if (!(INGEST_FORMATS as readonly unknown[]).includes(format))
+      throw new InvalidJobPayloadError(`request.format must be one of ${INGEST_FORMATS.join(', ')}`);
     const pathsFrom = r.pathsFrom;
     if (pathsFrom !== 'api' && pathsFrom !== 'operator') throw new InvalidJobPayloadError('request.pathsFrom must be api or operator');
     const dataset = text(r.dataset, 'request.dataset', 64);
@@ -143,7 +144,8 @@ function text(value: unknown, field: string, max: number): string {
 }
 
 function number(value: unknown, field: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) throw new InvalidJobPayloadError(`${field} must be a number in ${min}..${max}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max)
+    throw new InvalidJobPayloadError(`${field} must be a number in ${min}..${max}`);
   return value;
 }
 

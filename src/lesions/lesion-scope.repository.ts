@@ -15,7 +15,10 @@ export class LesionScopeRepository {
   /** The lesions' datasets (absent ids are left out). */
   async datasetsOf(ids: number[]): Promise<Map<number, string>> {
     if (!ids.length) return new Map();
-    const rows: { id: number; dataset: string }[] = await this.dataSource.query(`SELECT l.id, p.dataset FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE l.id = ANY($1::int[])`, [ids]);
+    const rows: { id: number; dataset: string }[] = await this.dataSource.query(
+      `SELECT l.id, p.dataset FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE l.id = ANY($1::int[])`,
+      [ids],
+    );
     return new Map(rows.map((r) => [r.id, r.dataset]));
   }
 

@@ -60,7 +60,10 @@ export function toLesionView(lesion: LesionEntity, apiPrefix = '/api/v1'): Lesio
     box: { x1: lesion.boxX1, y1: lesion.boxY1, x2: lesion.boxX2, y2: lesion.boxY2 },
     recist: lesion.recist,
     diameters: { longAxisPx: lesion.longAxisPx, shortAxisPx: lesion.shortAxisPx, longAxisMm: lesion.longAxisMm, shortAxisMm: lesion.shortAxisMm },
-    location: lesion.locationX !== null && lesion.locationY !== null && lesion.locationZ !== null ? { x: lesion.locationX, y: lesion.locationY, z: lesion.locationZ } : null,
+    location:
+      lesion.locationX !== null && lesion.locationY !== null && lesion.locationZ !== null
+        ? { x: lesion.locationX, y: lesion.locationY, z: lesion.locationZ }
+        : null,
     coarseType: { code: lesion.coarseType, name: COARSE_TYPES[lesion.coarseType] ?? 'unknown' },
     possiblyNoisy: lesion.possiblyNoisy,
     split: splitName(lesion.split),

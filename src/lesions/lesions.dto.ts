@@ -15,7 +15,10 @@ export const MAX_DIAMETER_MM = 1000;
 
 /** The structured criteria shared by the lesion list, similar-lesion search and cohorts. */
 export class LesionCriteriaDto {
-  @ApiPropertyOptional({ description: 'Coarse types (1 bone, 2 abdomen, 3 mediastinum, 4 liver, 5 lung, 6 kidney, 7 soft tissue, 8 pelvis, -1 unlabelled); comma list', example: '4,5' })
+  @ApiPropertyOptional({
+    description: 'Coarse types (1 bone, 2 abdomen, 3 mediastinum, 4 liver, 5 lung, 6 kidney, 7 soft tissue, 8 pelvis, -1 unlabelled); comma list',
+    example: '4,5',
+  })
   @OptionalNotNull()
   @Transform(({ value }) => toList({ value })?.map(Number))
   @ArrayMaxSize(20)
@@ -84,7 +87,10 @@ export class LesionFilterDto extends IntersectionType(PageDto, LesionCriteriaDto
   @BoundedInt(0)
   study?: number;
 
-  @ApiPropertyOptional({ description: 'Tag query: terms with AND, OR, NOT and parentheses, or free text ("hypodense liver lesion not cyst"); results are ordered by tag confidence', example: 'liver AND NOT cyst' })
+  @ApiPropertyOptional({
+    description: 'Tag query: terms with AND, OR, NOT and parentheses, or free text ("hypodense liver lesion not cyst"); results are ordered by tag confidence',
+    example: 'liver AND NOT cyst',
+  })
   @OptionalNotNull()
   @IsString()
   @MaxLength(1000)
@@ -94,7 +100,9 @@ export class LesionFilterDto extends IntersectionType(PageDto, LesionCriteriaDto
 export class PatchQueryDto {
   @ApiPropertyOptional({ description: 'soft, lung, bone, liver, brain, or "low,high" in HU', default: 'soft' })
   @OptionalNotNull()
-  @Matches(/^(soft|lung|bone|liver|brain|-?\d{1,5}(\.\d+)?,-?\d{1,5}(\.\d+)?)$/, { message: 'window must be soft, lung, bone, liver, brain or "low,high" in HU' })
+  @Matches(/^(soft|lung|bone|liver|brain|-?\d{1,5}(\.\d+)?,-?\d{1,5}(\.\d+)?)$/, {
+    message: 'window must be soft, lung, bone, liver, brain or "low,high" in HU',
+  })
   window = 'soft';
 
   @ApiPropertyOptional({ default: true, description: 'Draw the lesion box' })

@@ -78,7 +78,12 @@ export class LesionsRepository {
             sliceFirst: r.slice_first,
             sliceLast: r.slice_last,
             seriesInstanceUid: r.series_instance_uid,
-            study: { studyIndex: r.study_index, ageYears: r.age_years, studyInstanceUid: r.study_instance_uid, patient: { dataset: r.dataset, patientIndex: r.patient_index, sex: r.sex } },
+            study: {
+              studyIndex: r.study_index,
+              ageYears: r.age_years,
+              studyInstanceUid: r.study_instance_uid,
+              patient: { dataset: r.dataset, patientIndex: r.patient_index, sex: r.sex },
+            },
           },
         }) as LesionEntity,
     );
@@ -86,7 +91,11 @@ export class LesionsRepository {
 
   /** Lesions of the same patient in other studies. */
   findInOtherStudies(patientId: number, studyId: number): Promise<LesionEntity[]> {
-    return this.withJoins().where('lesion.patient_id = :patientId AND lesion.study_id <> :studyId', { patientId, studyId }).orderBy('study.study_index').addOrderBy('lesion.id').getMany();
+    return this.withJoins()
+      .where('lesion.patient_id = :patientId AND lesion.study_id <> :studyId', { patientId, studyId })
+      .orderBy('study.study_index')
+      .addOrderBy('lesion.id')
+      .getMany();
   }
 
   /**
@@ -98,7 +107,10 @@ export class LesionsRepository {
    */
   async delete(id: number): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
-      const [lesion]: { series_id: number; study_id: number; patient_id: number }[] = await manager.query(`SELECT series_id, study_id, patient_id FROM lesion WHERE id = $1`, [id]);
+      const [lesion]: { series_id: number; study_id: number; patient_id: number }[] = await manager.query(
+        `SELECT series_id, study_id, patient_id FROM lesion WHERE id = $1`,
+        [id],
+      );
       if (!lesion) return false;
       await manager.query(`SELECT id FROM patient WHERE id = $1 FOR UPDATE`, [lesion.patient_id]);
       await manager.query(`SELECT id FROM study WHERE id = $1 FOR UPDATE`, [lesion.study_id]);
@@ -134,9 +146,21 @@ export class LesionsRepository {
       // Joins are many-to-one, so count(*) is the member count; with no structured filter the tag
       // query alone says how many (an index-only count instead of three joins over every match).
       hasCriteria(filter)
-        ? query.clone().select('count(*)::int', 'n').orderBy().getRawOne<{ n: number }>().then((r) => r?.n ?? 0)
+        ? query
+            .clone()
+            .select('count(*)::int', 'n')
+            .orderBy()
+            .getRawOne<{ n: number }>()
+            .then((r) => r?.n ?? 0)
         : this.dataSource.query(`SELECT count(*)::int AS n FROM (${tagSql}) tq`).then((rows: { n: number }[]) => rows[0].n),
-      query.clone().addSelect('tq.score', 'tag_score').orderBy('tq.score', 'DESC').addOrderBy('lesion.id', 'ASC').offset(offset).limit(limit).getRawAndEntities(),
+      query
+        .clone()
+        .addSelect('tq.score', 'tag_score')
+        .orderBy('tq.score', 'DESC')
+        .addOrderBy('lesion.id', 'ASC')
+        .offset(offset)
+        .limit(limit)
+        .getRawAndEntities(),
     ]);
     return { total, items: entities, scores: raw.map((r: { tag_score: number }) => Number(r.tag_score)) };
   }

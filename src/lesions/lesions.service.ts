@@ -75,7 +75,8 @@ export class LesionsService {
     const missing = ids.filter((id) => !((this.viewCache.get(id)?.until ?? 0) > now));
     if (missing.length) {
       if (this.viewCache.size > VIEW_CACHE_MAX) this.viewCache.clear();
-      for (const lesion of await this.repository.findForViews(missing)) this.viewCache.set(lesion.id, { view: toLesionView(lesion), until: now + VIEW_CACHE_MS });
+      for (const lesion of await this.repository.findForViews(missing))
+        this.viewCache.set(lesion.id, { view: toLesionView(lesion), until: now + VIEW_CACHE_MS });
     }
     return ids.flatMap((id) => {
       const entry = this.viewCache.get(id);
@@ -140,13 +141,17 @@ export class LesionsService {
     if (!window) throw new BadRequestException('window must be a preset or "low,high" with high > low');
     const lesion = await this.findOrThrow(id, scope);
     const image = await this.loadKeySlice(lesion);
-    return renderPatchPng(image, { x1: lesion.boxX1, y1: lesion.boxY1, x2: lesion.boxX2, y2: lesion.boxY2 }, {
-      window,
-      drawBox: query.box,
-      size: query.size,
-      contextMm: query.contextMm,
-      spacingMm: lesion.series?.spacingXmm ?? null,
-    });
+    return renderPatchPng(
+      image,
+      { x1: lesion.boxX1, y1: lesion.boxY1, x2: lesion.boxX2, y2: lesion.boxY2 },
+      {
+        window,
+        drawBox: query.box,
+        size: query.size,
+        contextMm: query.contextMm,
+        spacingMm: lesion.series?.spacingXmm ?? null,
+      },
+    );
   }
 
   /** The lesion's key slice in HU, decoded according to how it was ingested. */

@@ -16,7 +16,12 @@ describe('detector manifest', () => {
   });
 
   it('lists every problem', () => {
-    const bad = { ...yolo, name: 'Bad Name', output: { format: 'yolo', scoreThreshold: -1, nmsIou: 2, maxDetections: 0 }, input: { ...yolo.input, windows: [[10, 0]] } };
+    const bad = {
+      ...yolo,
+      name: 'Bad Name',
+      output: { format: 'yolo', scoreThreshold: -1, nmsIou: 2, maxDetections: 0 },
+      input: { ...yolo.input, windows: [[10, 0]] },
+    };
     expect(() => validateDetectorManifest(bad)).toThrow(DetectorManifestError);
     try {
       validateDetectorManifest(bad);

@@ -64,32 +64,49 @@ export function validateDetectorManifest(raw: unknown): DetectorManifest {
   if (m.schema !== DETECTOR_MANIFEST_SCHEMA) problems.push(`schema must be "${DETECTOR_MANIFEST_SCHEMA}"`);
   if (typeof m.name !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(m.name)) problems.push('name must be 1-64 of a-z 0-9 . _ -');
   const model = m.model;
-  if (!model || typeof model.file !== 'string' || !model.file.endsWith('.onnx') || /[\\/]/.test(model.file)) problems.push('model.file must be a .onnx file name beside the manifest');
+  if (!model || typeof model.file !== 'string' || !model.file.endsWith('.onnx') || /[\\/]/.test(model.file))
+    problems.push('model.file must be a .onnx file name beside the manifest');
   if (typeof model?.input !== 'string') problems.push('model.input must name the input tensor');
   const input = m.input;
   if (!input || !Number.isInteger(input.size) || input.size < 16 || input.size > 4096) problems.push('input.size must be an integer in 16..4096');
-  if (!Array.isArray(input?.windows) || !input.windows.length || !input.windows.every((w) => Array.isArray(w) && w.length === 2 && isNum(w[0]) && isNum(w[1]) && w[1] > w[0])) {
+  if (
+    !Array.isArray(input?.windows) ||
+    !input.windows.length ||
+    !input.windows.every((w) => Array.isArray(w) && w.length === 2 && isNum(w[0]) && isNum(w[1]) && w[1] > w[0])
+  ) {
     problems.push('input.windows must be a non-empty list of [low, high] HU with high > low');
   }
-  if (!Array.isArray(input?.sliceOffsetsMm) || !input.sliceOffsetsMm.length || !input.sliceOffsetsMm.every(isNum)) problems.push('input.sliceOffsetsMm must be a non-empty list of numbers');
+  if (!Array.isArray(input?.sliceOffsetsMm) || !input.sliceOffsetsMm.length || !input.sliceOffsetsMm.every(isNum))
+    problems.push('input.sliceOffsetsMm must be a non-empty list of numbers');
   if (input && input.spacingMm !== null && !(isNum(input.spacingMm) && input.spacingMm > 0)) problems.push('input.spacingMm must be a positive number or null');
-  if (!input || !Number.isInteger(input.minSide) || !Number.isInteger(input.maxSide) || input.minSide < 16 || input.maxSide < input.minSide) problems.push('input.minSide and input.maxSide must be integers with 16 ≤ minSide ≤ maxSide');
+  if (!input || !Number.isInteger(input.minSide) || !Number.isInteger(input.maxSide) || input.minSide < 16 || input.maxSide < input.minSide)
+    problems.push('input.minSide and input.maxSide must be integers with 16 ≤ minSide ≤ maxSide');
   if (!input || !isNum(input.maxAspect) || input.maxAspect < 1) problems.push('input.maxAspect must be a number ≥ 1');
   const channels = (input?.windows?.length ?? 0) * (input?.sliceOffsetsMm?.length ?? 0);
   const norm = input?.normalisation;
-  if (norm && (!Array.isArray(norm.mean) || !Array.isArray(norm.std) || norm.mean.length !== channels || norm.std.length !== channels || !norm.std.every((s) => isNum(s) && s > 0))) {
+  if (
+    norm &&
+    (!Array.isArray(norm.mean) ||
+      !Array.isArray(norm.std) ||
+      norm.mean.length !== channels ||
+      norm.std.length !== channels ||
+      !norm.std.every((s) => isNum(s) && s > 0))
+  ) {
     problems.push(`input.normalisation needs mean and std (std > 0) for each of the ${channels} channels`);
   }
   const output = m.output;
   if (!output || !DETECTOR_OUTPUT_FORMATS.includes(output.format)) problems.push(`output.format must be one of ${DETECTOR_OUTPUT_FORMATS.join(', ')}`);
-  else if (output.format === 'boxes-scores' && (typeof model?.outputs?.boxes !== 'string' || typeof model?.outputs?.scores !== 'string')) problems.push('boxes-scores needs model.outputs.boxes and model.outputs.scores');
+  else if (output.format === 'boxes-scores' && (typeof model?.outputs?.boxes !== 'string' || typeof model?.outputs?.scores !== 'string'))
+    problems.push('boxes-scores needs model.outputs.boxes and model.outputs.scores');
   else if (output.format === 'yolo') {
     if (typeof model?.outputs?.predictions !== 'string') problems.push('yolo needs model.outputs.predictions');
     if (!Number.isInteger(output.classes) || (output.classes ?? 0) < 1) problems.push('yolo needs output.classes ≥ 1');
-  } else if (output.format === 'blob-scale-space' && (!Array.isArray(model?.outputs?.octaves) || !model.outputs.octaves.length)) problems.push('blob-scale-space needs model.outputs.octaves');
+  } else if (output.format === 'blob-scale-space' && (!Array.isArray(model?.outputs?.octaves) || !model.outputs.octaves.length))
+    problems.push('blob-scale-space needs model.outputs.octaves');
   if (output && !(isNum(output.scoreThreshold) && output.scoreThreshold >= 0)) problems.push('output.scoreThreshold must be a number ≥ 0');
   if (output && !(isNum(output.nmsIou) && output.nmsIou > 0 && output.nmsIou <= 1)) problems.push('output.nmsIou must be in (0, 1]');
-  if (output && !(Number.isInteger(output.maxDetections) && output.maxDetections >= 1 && output.maxDetections <= 1000)) problems.push('output.maxDetections must be an integer in 1..1000');
+  if (output && !(Number.isInteger(output.maxDetections) && output.maxDetections >= 1 && output.maxDetections <= 1000))
+    problems.push('output.maxDetections must be an integer in 1..1000');
   if (problems.length) throw new DetectorManifestError(`invalid detector manifest: ${problems.join('; ')}`);
   return m as DetectorManifest;
 }

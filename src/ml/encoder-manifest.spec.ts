@@ -4,8 +4,23 @@ const valid: EncoderManifest = {
   schema: 'lesion-encoder/v1',
   name: 'trained-triplet',
   model: { file: 'model.onnx', inputs: { patch: 'input' }, output: 'embedding', dim: 128 },
-  input: { size: 64, windows: [[-1350, 150], [-160, 240], [-500, 1300]], context: { mm: 96, fallbackSpacingMm: 0.8 }, sliceOffsetsMm: [-2, 0, 2] },
-  descriptor: { blocks: [{ kind: 'model', weight: 1 }, { kind: 'hu-histogram', weight: 1 }, { kind: 'body-position', weight: 0.5 }] },
+  input: {
+    size: 64,
+    windows: [
+      [-1350, 150],
+      [-160, 240],
+      [-500, 1300],
+    ],
+    context: { mm: 96, fallbackSpacingMm: 0.8 },
+    sliceOffsetsMm: [-2, 0, 2],
+  },
+  descriptor: {
+    blocks: [
+      { kind: 'model', weight: 1 },
+      { kind: 'hu-histogram', weight: 1 },
+      { kind: 'body-position', weight: 0.5 },
+    ],
+  },
 };
 
 describe('encoder manifest', () => {
@@ -18,7 +33,8 @@ describe('encoder manifest', () => {
   it('takes CT unless the manifest lists its modalities, and refuses a malformed list', () => {
     expect(manifestModalities(validateManifest(JSON.parse(JSON.stringify(valid))))).toEqual(['CT']);
     expect(manifestModalities(validateManifest({ ...valid, input: { ...valid.input, modalities: ['CT', 'MR'] } }))).toEqual(['CT', 'MR']);
-    for (const modalities of [[], ['ct'], 'CT', [1]]) expect(() => validateManifest({ ...valid, input: { ...valid.input, modalities } })).toThrow(/input.modalities/);
+    for (const modalities of [[], ['ct'], 'CT', [1]])
+      expect(() => validateManifest({ ...valid, input: { ...valid.input, modalities } })).toThrow(/input.modalities/);
   });
 
   it('lists every problem at once', () => {
@@ -45,9 +61,15 @@ describe('encoder manifest', () => {
     const projection = { method: 'lda', dims: 3, mean: new Array(joined).fill(0), weights: new Array(joined * 3).fill(0.5) };
     const manifest = validateManifest(JSON.parse(JSON.stringify({ ...valid, descriptor: { ...valid.descriptor, projection } })));
     expect(embeddingDim(manifest)).toBe(3);
-    expect(() => validateManifest({ ...valid, descriptor: { ...valid.descriptor, projection: { ...projection, mean: [0] } } })).toThrow(/mean must hold 361 numbers/);
-    expect(() => validateManifest({ ...valid, descriptor: { ...valid.descriptor, projection: { ...projection, weights: [1, 2] } } })).toThrow(/weights must hold 361 × 3 numbers/);
+    expect(() => validateManifest({ ...valid, descriptor: { ...valid.descriptor, projection: { ...projection, mean: [0] } } })).toThrow(
+      /mean must hold 361 numbers/,
+    );
+    expect(() => validateManifest({ ...valid, descriptor: { ...valid.descriptor, projection: { ...projection, weights: [1, 2] } } })).toThrow(
+      /weights must hold 361 × 3 numbers/,
+    );
     expect(() => validateManifest({ ...valid, descriptor: { ...valid.descriptor, projection: { ...projection, dims: 0 } } })).toThrow(/positive integer dims/);
-    expect(() => validateManifest({ ...valid, descriptor: { ...valid.descriptor, projection: { ...projection, mean: [...projection.mean.slice(1), 'x'] } } })).toThrow(/mean must hold/);
+    expect(() =>
+      validateManifest({ ...valid, descriptor: { ...valid.descriptor, projection: { ...projection, mean: [...projection.mean.slice(1), 'x'] } } }),
+    ).toThrow(/mean must hold/);
   });
 });

@@ -73,24 +73,42 @@ export function validateManifest(raw: unknown): EncoderManifest {
     problems.push('model.file must be a .onnx file name beside the manifest');
   }
   if (!model?.inputs || typeof model.inputs.patch !== 'string') problems.push('model.inputs.patch must name the patch input');
-  if (model?.inputs?.boxMask !== undefined && model.inputs.boxMask !== null && typeof model.inputs.boxMask !== 'string') problems.push('model.inputs.boxMask must be a string or null');
+  if (model?.inputs?.boxMask !== undefined && model.inputs.boxMask !== null && typeof model.inputs.boxMask !== 'string')
+    problems.push('model.inputs.boxMask must be a string or null');
   if (typeof model?.output !== 'string') problems.push('model.output must name the output tensor');
   if (!Number.isInteger(model?.dim) || (model?.dim ?? 0) <= 0) problems.push('model.dim must be a positive integer');
   const input = m.input;
   if (!input || !Number.isInteger(input.size) || input.size < 8 || input.size > 1024) problems.push('input.size must be an integer in 8..1024');
-  if (!Array.isArray(input?.windows) || input.windows.length === 0 || !input.windows.every((w) => Array.isArray(w) && w.length === 2 && isNum(w[0]) && isNum(w[1]) && w[1] > w[0])) {
+  if (
+    !Array.isArray(input?.windows) ||
+    input.windows.length === 0 ||
+    !input.windows.every((w) => Array.isArray(w) && w.length === 2 && isNum(w[0]) && isNum(w[1]) && w[1] > w[0])
+  ) {
     problems.push('input.windows must be a non-empty list of [low, high] HU with high > low');
   }
   const context = input?.context as { mm?: unknown; fallbackSpacingMm?: unknown; px?: unknown } | undefined;
-  const contextOk = context && ((isNum(context.mm) && context.mm > 0 && isNum(context.fallbackSpacingMm) && context.fallbackSpacingMm > 0) || (isNum(context.px) && context.px > 0));
+  const contextOk =
+    context &&
+    ((isNum(context.mm) && context.mm > 0 && isNum(context.fallbackSpacingMm) && context.fallbackSpacingMm > 0) || (isNum(context.px) && context.px > 0));
   if (!contextOk) problems.push('input.context must be {mm, fallbackSpacingMm} or {px}, positive');
-  if (!Array.isArray(input?.sliceOffsetsMm) || input.sliceOffsetsMm.length === 0 || !input.sliceOffsetsMm.every(isNum)) problems.push('input.sliceOffsetsMm must be a non-empty list of numbers');
-  if (input?.modalities !== undefined && (!Array.isArray(input.modalities) || !input.modalities.length || !input.modalities.every((v) => typeof v === 'string' && /^[A-Z]{2,8}$/.test(v)))) {
+  if (!Array.isArray(input?.sliceOffsetsMm) || input.sliceOffsetsMm.length === 0 || !input.sliceOffsetsMm.every(isNum))
+    problems.push('input.sliceOffsetsMm must be a non-empty list of numbers');
+  if (
+    input?.modalities !== undefined &&
+    (!Array.isArray(input.modalities) || !input.modalities.length || !input.modalities.every((v) => typeof v === 'string' && /^[A-Z]{2,8}$/.test(v)))
+  ) {
     problems.push('input.modalities must be a non-empty list of DICOM modality codes (e.g. ["CT"])');
   }
   const channels = (input?.windows?.length ?? 0) * (input?.sliceOffsetsMm?.length ?? 0);
   const norm = input?.normalisation;
-  if (norm && (!Array.isArray(norm.mean) || !Array.isArray(norm.std) || norm.mean.length !== channels || norm.std.length !== channels || !norm.std.every((s) => isNum(s) && s > 0))) {
+  if (
+    norm &&
+    (!Array.isArray(norm.mean) ||
+      !Array.isArray(norm.std) ||
+      norm.mean.length !== channels ||
+      norm.std.length !== channels ||
+      !norm.std.every((s) => isNum(s) && s > 0))
+  ) {
     problems.push(`input.normalisation needs mean and std (std > 0) for each of the ${channels} channels`);
   }
   const blocks = m.descriptor?.blocks;
@@ -111,8 +129,10 @@ export function validateManifest(raw: unknown): EncoderManifest {
   const projection = m.descriptor?.projection;
   if (projection !== undefined && projection !== null && !problems.length) {
     const joined = joinedDim(m as EncoderManifest);
-    if (typeof projection.method !== 'string' || !Number.isInteger(projection.dims) || projection.dims <= 0) problems.push('descriptor.projection needs a method and a positive integer dims');
-    else if (!Array.isArray(projection.mean) || projection.mean.length !== joined || !projection.mean.every(isNum)) problems.push(`descriptor.projection.mean must hold ${joined} numbers (the joined blocks)`);
+    if (typeof projection.method !== 'string' || !Number.isInteger(projection.dims) || projection.dims <= 0)
+      problems.push('descriptor.projection needs a method and a positive integer dims');
+    else if (!Array.isArray(projection.mean) || projection.mean.length !== joined || !projection.mean.every(isNum))
+      problems.push(`descriptor.projection.mean must hold ${joined} numbers (the joined blocks)`);
     else if (!Array.isArray(projection.weights) || projection.weights.length !== joined * projection.dims || !projection.weights.every(isNum)) {
       problems.push(`descriptor.projection.weights must hold ${joined} × ${projection.dims} numbers`);
     }

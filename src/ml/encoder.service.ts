@@ -61,7 +61,9 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
       await this.warmUp(this.encoder);
       this.modelFolders.set(this.encoder.modelId, model);
       this.state = 'ready';
-      this.logger.log(`Encoder ${this.encoder.manifest.name} ready (model ${this.encoder.modelId.slice(0, 12)}, ${this.dim} dims, ${executionProviders.join('+')})`);
+      this.logger.log(
+        `Encoder ${this.encoder.manifest.name} ready (model ${this.encoder.modelId.slice(0, 12)}, ${this.dim} dims, ${executionProviders.join('+')})`,
+      );
     } catch (error) {
       this.state = 'failed';
       this.failure = (error as Error).message;
@@ -221,4 +223,3 @@ export function combineEmbedding(manifest: EncoderManifest, modelOutput: Float32
   const projection = manifest.descriptor.projection;
   return projection ? applyProjection(projection, joined) : joined;
 }
-

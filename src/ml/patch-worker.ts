@@ -9,6 +9,8 @@ const manifest = (workerData as { manifest: EncoderManifest }).manifest;
 
 parentPort!.on('message', (message: { id: number; jobs: PatchJob[] }) => {
   const results: PrepareResult[] = message.jobs.map((job) => prepareFromFiles(job, manifest));
-  const transfer = results.flatMap((r) => (r.ok ? [r.prepared.patch.buffer, r.prepared.boxMask.buffer, r.prepared.histogram.buffer, r.prepared.position.buffer] : []));
+  const transfer = results.flatMap((r) =>
+    r.ok ? [r.prepared.patch.buffer, r.prepared.boxMask.buffer, r.prepared.histogram.buffer, r.prepared.position.buffer] : [],
+  );
   parentPort!.postMessage({ id: message.id, results }, transfer as ArrayBuffer[]);
 });

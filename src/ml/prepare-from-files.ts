@@ -12,7 +12,8 @@ export function prepareFromFiles(job: PatchJob, manifest: EncoderManifest): Prep
     const slices = job.neighbourPaths.map((p) => (p ? decodeNeighbour(p, job, key) : key));
     return { ok: true, prepared: preparePatch(manifest, { key: job.key, slices, box: job.box, spacingMm: job.spacingMm, spacingYmm: job.spacingYmm }) };
   } catch (error) {
-    const message = error instanceof ImageFormatError ? error.message : (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'image file is missing' : 'image cannot be read';
+    const message =
+      error instanceof ImageFormatError ? error.message : (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'image file is missing' : 'image cannot be read';
     return { ok: false, key: job.key, message };
   }
 }

@@ -22,7 +22,12 @@ export function cacheName(secret: string, purpose: 'study' | 'instance', ...part
  * `inUse` (the running import's) are never chosen. `fits` is false when even evicting every other study
  * leaves the cache over its bound.
  */
-export function studiesToEvict(studies: readonly CachedStudy[], maxBytes: number, incomingBytes: number, inUse: ReadonlySet<string>): { evict: string[]; fits: boolean } {
+export function studiesToEvict(
+  studies: readonly CachedStudy[],
+  maxBytes: number,
+  incomingBytes: number,
+  inUse: ReadonlySet<string>,
+): { evict: string[]; fits: boolean } {
   let total = incomingBytes + studies.reduce((sum, s) => sum + s.bytes, 0);
   const evict: string[] = [];
   const candidates = studies.filter((s) => !inUse.has(s.name)).sort((a, b) => a.lastUsedMs - b.lastUsedMs || a.name.localeCompare(b.name));

@@ -27,7 +27,11 @@ class FakePacs {
       searchStudies: async (_s: string, q: QidoQuery): Promise<DicomJson[]> =>
         [...this.studies.keys()].slice(0, q.limit).map((uid) => ({ '0020000D': { vr: 'UI', Value: [uid] } })),
       searchInstances: async (_s: string, q: QidoQuery): Promise<DicomJson[]> =>
-        (this.studies.get(q.studyInstanceUid!) ?? []).map((i) => ({ '0020000E': { vr: 'UI', Value: [`${q.studyInstanceUid}.1`] }, '00080018': { vr: 'UI', Value: [i.sop] }, '00080016': { vr: 'UI', Value: [i.sopClass] } })),
+        (this.studies.get(q.studyInstanceUid!) ?? []).map((i) => ({
+          '0020000E': { vr: 'UI', Value: [`${q.studyInstanceUid}.1`] },
+          '00080018': { vr: 'UI', Value: [i.sop] },
+          '00080016': { vr: 'UI', Value: [i.sopClass] },
+        })),
       retrieveInstance: async (_s: string, ref: InstanceRef) => {
         if (ref.sopInstanceUid === this.failOn) throw new BadGatewayException(`DICOMweb source "pacs" answered 500 for instance ${ref.sopInstanceUid}`);
         this.retrieved.push(ref.sopInstanceUid);
@@ -57,7 +61,8 @@ class FakeArchive {
   }
 }
 
-const instances = (study: string, n: number, bytes = 100, sopClass = CT) => Array.from({ length: n }, (_, i) => ({ sop: `${study}.1.${i + 1}`, sopClass, bytes }));
+const instances = (study: string, n: number, bytes = 100, sopClass = CT) =>
+  Array.from({ length: n }, (_, i) => ({ sop: `${study}.1.${i + 1}`, sopClass, bytes }));
 
 describe('PacsImportService', () => {
   let cacheDir: string;
@@ -106,7 +111,13 @@ describe('PacsImportService', () => {
   });
 
   it('evicts the oldest other studies when the cache would pass its bound, and fails when the request alone does not fit', async () => {
-    const pacs = new FakePacs(new Map([['1.2.1', instances('1.2.1', 2, 600_000)], ['1.2.2', instances('1.2.2', 2, 600_000)], ['1.2.9', instances('1.2.9', 4, 600_000)]]));
+    const pacs = new FakePacs(
+      new Map([
+        ['1.2.1', instances('1.2.1', 2, 600_000)],
+        ['1.2.2', instances('1.2.2', 2, 600_000)],
+        ['1.2.9', instances('1.2.9', 4, 600_000)],
+      ]),
+    );
     const env = { DICOMWEB_CACHE_KEEP: 'true', DICOMWEB_CACHE_MAX_BYTES: String(2 * 1024 ** 2) };
     await setup(pacs, env).service.run({ source: 'pacs', studyInstanceUid: '1.2.1', dataset: 'd' });
     const firstFolder = filesIn(cacheDir)[0];
@@ -116,21 +127,32 @@ describe('PacsImportService', () => {
     // 2.4 MB would pass 2 MiB: the older study went.
     expect(folders()).toHaveLength(1);
     expect(folders()).not.toContain(firstFolder);
-    const tooBig = await setup(pacs, env).service.run({ source: 'pacs', studyInstanceUid: '1.2.9', dataset: 'd' }).catch((e: Error) => e);
+    const tooBig = await setup(pacs, env)
+      .service.run({ source: 'pacs', studyInstanceUid: '1.2.9', dataset: 'd' })
+      .catch((e: Error) => e);
     expect((tooBig as Error).message).toMatch(/do not fit DICOMWEB_CACHE_MAX_BYTES/);
   });
 
   it('checks the request before any job: unknown source, unknown study, a study of reports only, a query finding none or too many', async () => {
     const many = new Map(Array.from({ length: 101 }, (_, i) => [`1.3.${i + 1}`, instances(`1.3.${i + 1}`, 1)] as const));
-    const pacs = new FakePacs(new Map([['1.2.3', instances('1.2.3', 1)], ['1.2.8', instances('1.2.8', 2, 10, SR)]]));
+    const pacs = new FakePacs(
+      new Map([
+        ['1.2.3', instances('1.2.3', 1)],
+        ['1.2.8', instances('1.2.8', 2, 10, SR)],
+      ]),
+    );
     const { service, archive } = setup(pacs);
     const refused = (request: Parameters<PacsImportService['start']>[0]) => service.start(request).catch((e: Error) => e);
     expect(await refused({ source: 'other', studyInstanceUid: '1.2.3', dataset: 'd' })).toBeInstanceOf(BadRequestException);
-    expect(await refused({ source: 'pacs', studyInstanceUid: '1.2.404', dataset: 'd' })).toEqual(new NotFoundException('study 1.2.404 not found on DICOMweb source "pacs"'));
+    expect(await refused({ source: 'pacs', studyInstanceUid: '1.2.404', dataset: 'd' })).toEqual(
+      new NotFoundException('study 1.2.404 not found on DICOMweb source "pacs"'),
+    );
     expect(await refused({ source: 'pacs', studyInstanceUid: '1.2.8', dataset: 'd' })).toBeInstanceOf(UnprocessableEntityException);
     expect(await refused({ source: 'pacs', query: {}, dataset: 'd' })).toBeInstanceOf(BadRequestException);
     const none = setup(new FakePacs(new Map())).service;
-    expect(await none.start({ source: 'pacs', query: { patientId: 'X' }, dataset: 'd' }).catch((e: Error) => e)).toEqual(new NotFoundException('query matches no study on DICOMweb source "pacs"'));
+    expect(await none.start({ source: 'pacs', query: { patientId: 'X' }, dataset: 'd' }).catch((e: Error) => e)).toEqual(
+      new NotFoundException('query matches no study on DICOMweb source "pacs"'),
+    );
     const crowded = setup(new FakePacs(many)).service;
     const tooMany = await crowded.start({ source: 'pacs', query: { patientId: 'X' }, dataset: 'd' }).catch((e: Error) => e);
     expect(tooMany).toBeInstanceOf(BadRequestException);
@@ -139,7 +161,12 @@ describe('PacsImportService', () => {
   });
 
   it('imports every study a query finds (up to 100) as one job', async () => {
-    const pacs = new FakePacs(new Map([['1.2.1', instances('1.2.1', 1)], ['1.2.2', instances('1.2.2', 2)]]));
+    const pacs = new FakePacs(
+      new Map([
+        ['1.2.1', instances('1.2.1', 1)],
+        ['1.2.2', instances('1.2.2', 2)],
+      ]),
+    );
     const { service, archive } = setup(pacs);
     await service.run({ source: 'pacs', query: { patientId: 'X' }, dataset: 'd' });
     expect(archive.fetchedImports).toHaveLength(1);

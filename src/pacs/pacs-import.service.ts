@@ -55,8 +55,14 @@ export class PacsImportService implements DicomWebImporter {
     const secret = await this.archive.deidSecret();
     const studies = await this.resolveStudies(request);
     const uids = [...new Set(studies.map((s) => s.uid))].sort();
-    const fingerprint = createHmac('sha256', secret).update(JSON.stringify(['dicomweb', request.source, request.dataset, uids])).digest('hex');
-    const listings: StudyListing[] = uids.map((uid) => ({ uid, folder: cacheName(secret, 'study', request.source, uid), instances: studies.find((s) => s.uid === uid)?.instances ?? null }));
+    const fingerprint = createHmac('sha256', secret)
+      .update(JSON.stringify(['dicomweb', request.source, request.dataset, uids]))
+      .digest('hex');
+    const listings: StudyListing[] = uids.map((uid) => ({
+      uid,
+      folder: cacheName(secret, 'study', request.source, uid),
+      instances: studies.find((s) => s.uid === uid)?.instances ?? null,
+    }));
     const root = this.config.dicomWeb.cacheDir;
     return this.archive.startFetched(
       {
@@ -87,7 +93,9 @@ export class PacsImportService implements DicomWebImporter {
       const instances = await this.listInstances(request.source, request.studyInstanceUid);
       if (instances.length === 0) throw new NotFoundException(`study ${request.studyInstanceUid} not found on DICOMweb source "${request.source}"`);
       if (!instances.some((i) => !i.sopClassUid || !NON_IMAGE_CLASS.test(i.sopClassUid))) {
-        throw new UnprocessableEntityException(`study ${request.studyInstanceUid} on DICOMweb source "${request.source}" has no images (only reports, presentation states or documents)`);
+        throw new UnprocessableEntityException(
+          `study ${request.studyInstanceUid} on DICOMweb source "${request.source}" has no images (only reports, presentation states or documents)`,
+        );
       }
       return [{ uid: request.studyInstanceUid, instances }];
     }
@@ -97,7 +105,10 @@ export class PacsImportService implements DicomWebImporter {
     }
     const found = await this.dicomWeb.searchStudies(request.source, { ...query, limit: MAX_QUERY_STUDIES + 1 });
     const uids = [...new Set(found.map((s) => firstString(s, '0020000D')).filter(isDicomUid))];
-    if (uids.length > MAX_QUERY_STUDIES) throw new BadRequestException(`query matches more than ${MAX_QUERY_STUDIES} studies on DICOMweb source "${request.source}": narrow it (query.studyDateFrom, query.studyDateTo, query.modality)`);
+    if (uids.length > MAX_QUERY_STUDIES)
+      throw new BadRequestException(
+        `query matches more than ${MAX_QUERY_STUDIES} studies on DICOMweb source "${request.source}": narrow it (query.studyDateFrom, query.studyDateTo, query.modality)`,
+      );
     if (uids.length === 0) throw new NotFoundException(`query matches no study on DICOMweb source "${request.source}"`);
     return uids.map((uid) => ({ uid, instances: null }));
   }
@@ -109,7 +120,11 @@ export class PacsImportService implements DicomWebImporter {
       throw error;
     });
     return listed
-      .map((item) => ({ seriesInstanceUid: firstString(item, '0020000E'), sopInstanceUid: firstString(item, '00080018'), sopClassUid: firstString(item, '00080016') || null }))
+      .map((item) => ({
+        seriesInstanceUid: firstString(item, '0020000E'),
+        sopInstanceUid: firstString(item, '00080018'),
+        sopClassUid: firstString(item, '00080016') || null,
+      }))
       .filter((i) => isDicomUid(i.seriesInstanceUid) && isDicomUid(i.sopInstanceUid));
   }
 
@@ -118,7 +133,13 @@ export class PacsImportService implements DicomWebImporter {
    * resumed job fetches only what is missing), evicting the oldest other studies when the cache would
    * pass its bound. The folders to import.
    */
-  private async retrieve(jobId: string, source: string, secret: string, studies: StudyListing[], retrievedSoFar: (n: number) => Promise<void>): Promise<string[]> {
+  private async retrieve(
+    jobId: string,
+    source: string,
+    secret: string,
+    studies: StudyListing[],
+    retrievedSoFar: (n: number) => Promise<void>,
+  ): Promise<string[]> {
     const root = this.config.dicomWeb.cacheDir;
     const inUse = new Set(studies.map((s) => s.folder));
     const cached = await this.cache.studies(root);

@@ -3,7 +3,6 @@ import { Fhir } from 'fhir';
 import { buildFhirReport } from './fhir-report';
 import { fullReport } from './report-fixture.testing';
 
-
 describe('buildFhirReport', () => {
   const fhir = new Fhir();
 
@@ -35,11 +34,19 @@ describe('buildFhirReport', () => {
 
   it('still validates with nothing optional (no UIDs, no sizes, no growth, no similar cases)', () => {
     const bare = buildFhirReport(
-      fullReport({ image: { studyInstanceUid: null, seriesInstanceUid: null, sopInstanceUid: null, sopClassUid: '1.2.840.10008.5.1.4.1.1.2', frame: null, modality: 'CT' }, coarseType: null, longAxisMm: null, shortAxisMm: null, tags: [], growth: null, similar: [] }),
+      fullReport({
+        image: { studyInstanceUid: null, seriesInstanceUid: null, sopInstanceUid: null, sopClassUid: '1.2.840.10008.5.1.4.1.1.2', frame: null, modality: 'CT' },
+        coarseType: null,
+        longAxisMm: null,
+        shortAxisMm: null,
+        tags: [],
+        growth: null,
+        similar: [],
+      }),
     );
     const result = fhir.validate(bare, {});
     expect(result.messages.filter((m) => m.severity === 'error')).toEqual([]);
-    expect((bare).entry.map((e) => e.resource.resourceType)).toEqual(['DiagnosticReport', 'Observation', 'ImagingStudy', 'Patient']);
+    expect(bare.entry.map((e) => e.resource.resourceType)).toEqual(['DiagnosticReport', 'Observation', 'ImagingStudy', 'Patient']);
   });
 
   it('catches a broken resource (the validator is not a rubber stamp)', () => {

@@ -26,7 +26,12 @@ export function buildFhirReport(report: LesionReport): FhirBundle {
   const issued = report.createdAt.toISOString();
   const site = report.coarseType !== null ? siteOf(report.coarseType) : null;
   const bodySite = site ? { bodySite: concept(site.site, site.radlex) } : {};
-  const observation = (what: string, code: ReturnType<typeof concept>, value: Record<string, unknown>, extra: Record<string, unknown> = {}): { fullUrl: string; resource: Resource } => ({
+  const observation = (
+    what: string,
+    code: ReturnType<typeof concept>,
+    value: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+  ): { fullUrl: string; resource: Resource } => ({
     fullUrl: id(what),
     resource: {
       resourceType: 'Observation',
@@ -43,19 +48,37 @@ export function buildFhirReport(report: LesionReport): FhirBundle {
     },
   });
   const observations = [
-    observation('finding', concept(CODES.finding), { valueCodeableConcept: concept(CODES.lesion) }, { note: [{ text: `${report.trackingIdentifier}; tracking UID ${report.trackingUid}` }] }),
+    observation(
+      'finding',
+      concept(CODES.finding),
+      { valueCodeableConcept: concept(CODES.lesion) },
+      { note: [{ text: `${report.trackingIdentifier}; tracking UID ${report.trackingUid}` }] },
+    ),
     ...(report.longAxisMm !== null ? [observation('long-axis', concept(CODES.longAxis), { valueQuantity: mm(report.longAxisMm) })] : []),
     ...(report.shortAxisMm !== null ? [observation('short-axis', concept(CODES.shortAxis), { valueQuantity: mm(report.shortAxisMm) })] : []),
-    ...report.tags.map((tag, i) => observation(`tag-${i}`, concept(CODES.qualitativeEvaluations), { valueString: tag.confidence === null ? tag.term : `${tag.term} (confidence ${round(tag.confidence, 2)})` })),
+    ...report.tags.map((tag, i) =>
+      observation(`tag-${i}`, concept(CODES.qualitativeEvaluations), {
+        valueString: tag.confidence === null ? tag.term : `${tag.term} (confidence ${round(tag.confidence, 2)})`,
+      }),
+    ),
     ...(report.growth?.percentFromBaseline != null
-      ? [observation('growth', concept(CODES.trackChange), { valueQuantity: { value: round(report.growth.percentFromBaseline, 1), unit: '%', system: FHIR_SYSTEM.UCUM, code: '%' } })]
+      ? [
+          observation('growth', concept(CODES.trackChange), {
+            valueQuantity: { value: round(report.growth.percentFromBaseline, 1), unit: '%', system: FHIR_SYSTEM.UCUM, code: '%' },
+          }),
+        ]
       : []),
     ...(report.growth?.recist ? [observation('recist', concept(CODES.recistResponse), { valueString: report.growth.recist })] : []),
     ...report.similar.map((hit) =>
-      observation(`similar-${hit.lesionId}`, concept(CODES.similarCase), { valueString: `lesion ${hit.lesionId} (${hit.coarseType})` }, {
-        component: [{ code: concept(CODES.similarity), valueQuantity: { value: round(hit.similarity, 4), unit: '1', system: FHIR_SYSTEM.UCUM, code: '1' } }],
-        ...(hit.studyInstanceUid ? { note: [{ text: `study urn:oid:${hit.studyInstanceUid}` }] } : {}),
-      }),
+      observation(
+        `similar-${hit.lesionId}`,
+        concept(CODES.similarCase),
+        { valueString: `lesion ${hit.lesionId} (${hit.coarseType})` },
+        {
+          component: [{ code: concept(CODES.similarity), valueQuantity: { value: round(hit.similarity, 4), unit: '1', system: FHIR_SYSTEM.UCUM, code: '1' } }],
+          ...(hit.studyInstanceUid ? { note: [{ text: `study urn:oid:${hit.studyInstanceUid}` }] } : {}),
+        },
+      ),
     ),
   ];
   const { studyInstanceUid, seriesInstanceUid, sopInstanceUid, sopClassUid, modality } = report.image;
@@ -98,13 +121,19 @@ export function buildFhirReport(report: LesionReport): FhirBundle {
     resourceType: 'Bundle',
     type: 'collection',
     timestamp: issued,
-    entry: [{ fullUrl: id('report'), resource: diagnosticReport }, ...observations, { fullUrl: studyRef.reference, resource: imagingStudy }, { fullUrl: patientRef.reference, resource: patient }],
+    entry: [
+      { fullUrl: id('report'), resource: diagnosticReport },
+      ...observations,
+      { fullUrl: studyRef.reference, resource: imagingStudy },
+      { fullUrl: patientRef.reference, resource: patient },
+    ],
   };
 }
 
 function conclusion(report: LesionReport): string {
   const site = report.coarseType !== null ? siteOf(report.coarseType)?.radlex.meaning : null;
-  const size = report.longAxisMm !== null ? `${round(report.longAxisMm, 1)} × ${report.shortAxisMm !== null ? round(report.shortAxisMm, 1) : '?'} mm` : 'unmeasured';
+  const size =
+    report.longAxisMm !== null ? `${round(report.longAxisMm, 1)} × ${report.shortAxisMm !== null ? round(report.shortAxisMm, 1) : '?'} mm` : 'unmeasured';
   const growth = report.growth?.recist ? `; RECIST ${report.growth.recist}` : '';
   return `Lesion${site ? ` (${site})` : ''}, ${size}${growth}; ${report.similar.length} similar archived case(s).`;
 }

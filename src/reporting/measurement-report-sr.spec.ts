@@ -20,7 +20,7 @@ describe('buildMeasurementReportSr', () => {
     expect(sr.sopInstanceUid).toMatch(/^2\.25\.\d+$/);
     expect(sr.sopInstanceUid.length).toBeLessThanOrEqual(64);
     expect(meaning(ds)).toBe('Imaging Measurement Report');
-    expect(((ds.ContentTemplateSequence as Node[])[0]).TemplateIdentifier).toBe('1500');
+    expect((ds.ContentTemplateSequence as Node[])[0].TemplateIdentifier).toBe('1500');
     expect(ds.PatientID).toBe('DeepLesion-patient-3');
   });
 
@@ -56,7 +56,9 @@ describe('buildMeasurementReportSr', () => {
   });
 
   it('leaves out coordinates and the image library when the image UIDs are unknown, and makes its own study UID', () => {
-    const report = fullReport({ image: { studyInstanceUid: null, seriesInstanceUid: null, sopInstanceUid: null, sopClassUid: '1.2.840.10008.5.1.4.1.1.2', frame: null, modality: 'CT' } });
+    const report = fullReport({
+      image: { studyInstanceUid: null, seriesInstanceUid: null, sopInstanceUid: null, sopClassUid: '1.2.840.10008.5.1.4.1.1.2', frame: null, modality: 'CT' },
+    });
     const sr = buildMeasurementReportSr(report);
     const ds = readDicomNaturalized(sr.bytes) as Node;
     const items = walk(ds);
@@ -68,7 +70,9 @@ describe('buildMeasurementReportSr', () => {
 
   it('keeps every numeric value within DS’s 16 characters', () => {
     const ds = readDicomNaturalized(buildMeasurementReportSr(fullReport({ longAxisMm: 123456.123456789, shortAxisMm: 1 / 3 })).bytes) as Node;
-    const values = walk(ds).filter((i) => i.ValueType === 'NUM').map((n) => String((n.MeasuredValueSequence as Node[])[0].NumericValue));
+    const values = walk(ds)
+      .filter((i) => i.ValueType === 'NUM')
+      .map((n) => String((n.MeasuredValueSequence as Node[])[0].NumericValue));
     for (const v of values) expect(v.length).toBeLessThanOrEqual(16);
     expect(values).toContain('0.333333');
   });

@@ -74,7 +74,10 @@ export function buildMeasurementReportSr(report: LesionReport): BuiltSr {
             {
               StudyInstanceUID: report.image.studyInstanceUid,
               ReferencedSeriesSequence: [
-                { SeriesInstanceUID: report.image.seriesInstanceUid, ReferencedSOPSequence: [{ ReferencedSOPClassUID: report.image.sopClassUid, ReferencedSOPInstanceUID: report.image.sopInstanceUid }] },
+                {
+                  SeriesInstanceUID: report.image.seriesInstanceUid,
+                  ReferencedSOPSequence: [{ ReferencedSOPClassUID: report.image.sopClassUid, ReferencedSOPInstanceUID: report.image.sopInstanceUid }],
+                },
               ],
             },
           ],
@@ -85,7 +88,13 @@ export function buildMeasurementReportSr(report: LesionReport): BuiltSr {
     ContinuityOfContent: 'SEPARATE',
     ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: '1500' }],
     // The local scheme of this service's own concepts (PS3.3 C.12.1.1.4).
-    CodingSchemeIdentificationSequence: [{ CodingSchemeDesignator: '99LRS', CodingSchemeName: 'Lesion retrieval service local concepts', CodingSchemeResponsibleOrganization: 'lesion-retrieval-service' }],
+    CodingSchemeIdentificationSequence: [
+      {
+        CodingSchemeDesignator: '99LRS',
+        CodingSchemeName: 'Lesion retrieval service local concepts',
+        CodingSchemeResponsibleOrganization: 'lesion-retrieval-service',
+      },
+    ],
     ContentSequence: [
       code('HAS CONCEPT MOD', CODES.language, CODES.english),
       code('HAS OBS CONTEXT', CODES.observerType, CODES.device),
@@ -94,7 +103,11 @@ export function buildMeasurementReportSr(report: LesionReport): BuiltSr {
       text('HAS OBS CONTEXT', CODES.deviceObserverManufacturer, report.observer.manufacturer),
       text('HAS OBS CONTEXT', CODES.deviceObserverModelName, report.observer.modelName),
       code('HAS CONCEPT MOD', CODES.procedureReported, CODES.ct),
-      container('CONTAINS', CODES.imageLibrary, imageRef ? [container('CONTAINS', CODES.imageLibraryGroup, [{ ...imageRef, RelationshipType: 'CONTAINS' }])] : []),
+      container(
+        'CONTAINS',
+        CODES.imageLibrary,
+        imageRef ? [container('CONTAINS', CODES.imageLibraryGroup, [{ ...imageRef, RelationshipType: 'CONTAINS' }])] : [],
+      ),
       container('CONTAINS', CODES.imagingMeasurements, [measurementGroup(report, imageRef)]),
     ],
   };
@@ -140,10 +153,16 @@ function measurementGroup(report: LesionReport, imageRef: Item | null): Item {
   const recist = report.recist && report.recist.length === 8 && report.recist.every(Number.isFinite) ? report.recist : null;
   axis(CODES.longAxis, report.longAxisMm, recist ? recist.slice(0, 4) : null);
   axis(CODES.shortAxis, report.shortAxisMm, recist ? recist.slice(4, 8) : null);
-  for (const tag of report.tags) children.push(text('CONTAINS', CODES.qualitativeEvaluations, tag.confidence === null ? tag.term : `${tag.term} (confidence ${round(tag.confidence, 2)})`));
+  for (const tag of report.tags)
+    children.push(text('CONTAINS', CODES.qualitativeEvaluations, tag.confidence === null ? tag.term : `${tag.term} (confidence ${round(tag.confidence, 2)})`));
   if (report.growth) {
     for (const prior of report.growth.priors) {
-      if (prior.longAxisMm !== null) children.push(num('CONTAINS', CODES.priorMeasurement, prior.longAxisMm, CODES.millimeter, [text('HAS PROPERTIES', CODES.trackingIdentifier, `lesion ${prior.lesionId} (study ${prior.studyIndex})`)]));
+      if (prior.longAxisMm !== null)
+        children.push(
+          num('CONTAINS', CODES.priorMeasurement, prior.longAxisMm, CODES.millimeter, [
+            text('HAS PROPERTIES', CODES.trackingIdentifier, `lesion ${prior.lesionId} (study ${prior.studyIndex})`),
+          ]),
+        );
     }
     if (report.growth.percentFromBaseline !== null) children.push(num('CONTAINS', CODES.trackChange, report.growth.percentFromBaseline, CODES.percent));
     if (report.growth.recist) children.push(text('CONTAINS', CODES.recistResponse, report.growth.recist));
@@ -170,14 +189,22 @@ function imageReference(report: LesionReport): Item | null {
   if (!studyInstanceUid || !seriesInstanceUid || !sopInstanceUid) return null;
   return {
     ValueType: 'IMAGE',
-    ReferencedSOPSequence: [{ ReferencedSOPClassUID: sopClassUid, ReferencedSOPInstanceUID: sopInstanceUid, ...(frame !== null ? { ReferencedFrameNumber: frame } : {}) }],
+    ReferencedSOPSequence: [
+      { ReferencedSOPClassUID: sopClassUid, ReferencedSOPInstanceUID: sopInstanceUid, ...(frame !== null ? { ReferencedFrameNumber: frame } : {}) },
+    ],
   };
 }
 
 const codeItem = (c: Code): Item => ({ CodeValue: c.value, CodingSchemeDesignator: c.scheme, CodeMeaning: c.meaning });
 
 function container(relationship: Relationship, concept: Code, children: Item[]): Item {
-  return { RelationshipType: relationship, ValueType: 'CONTAINER', ConceptNameCodeSequence: [codeItem(concept)], ContinuityOfContent: 'SEPARATE', ...(children.length ? { ContentSequence: children } : {}) };
+  return {
+    RelationshipType: relationship,
+    ValueType: 'CONTAINER',
+    ConceptNameCodeSequence: [codeItem(concept)],
+    ContinuityOfContent: 'SEPARATE',
+    ...(children.length ? { ContentSequence: children } : {}),
+  };
 }
 
 function code(relationship: Relationship, concept: Code, value: Code): Item {
@@ -185,7 +212,13 @@ function code(relationship: Relationship, concept: Code, value: Code): Item {
 }
 
 function text(relationship: Relationship, concept: Code, value: string, children: Item[] = []): Item {
-  return { RelationshipType: relationship, ValueType: 'TEXT', ConceptNameCodeSequence: [codeItem(concept)], TextValue: value.slice(0, 1024), ...(children.length ? { ContentSequence: children } : {}) };
+  return {
+    RelationshipType: relationship,
+    ValueType: 'TEXT',
+    ConceptNameCodeSequence: [codeItem(concept)],
+    TextValue: value.slice(0, 1024),
+    ...(children.length ? { ContentSequence: children } : {}),
+  };
 }
 
 function uidref(relationship: Relationship, concept: Code, uid: string): Item {
@@ -204,7 +237,14 @@ function num(relationship: Relationship, concept: Code, value: number, unit: Cod
 }
 
 function scoord(relationship: Relationship, concept: Code, points: number[], children: Item[]): Item {
-  return { RelationshipType: relationship, ValueType: 'SCOORD', ConceptNameCodeSequence: [codeItem(concept)], GraphicType: 'POLYLINE', GraphicData: points.map((p) => round(p, 3)), ...(children.length ? { ContentSequence: children } : {}) };
+  return {
+    RelationshipType: relationship,
+    ValueType: 'SCOORD',
+    ConceptNameCodeSequence: [codeItem(concept)],
+    GraphicType: 'POLYLINE',
+    GraphicData: points.map((p) => round(p, 3)),
+    ...(children.length ? { ContentSequence: children } : {}),
+  };
 }
 
 function decimalString(value: number): string {

@@ -19,7 +19,10 @@ export class ReportingController {
   constructor(private readonly reporting: ReportingService) {}
 
   @Get('lesions/:id/report.dcm')
-  @ApiOperation({ summary: 'The lesion as a DICOM SR (Comprehensive SR, TID 1500 Measurement Report; IHE AI Results): axes in mm, region and RECIST lines on the referenced image, coded finding and site, tags, growth, similar cases' })
+  @ApiOperation({
+    summary:
+      'The lesion as a DICOM SR (Comprehensive SR, TID 1500 Measurement Report; IHE AI Results): axes in mm, region and RECIST lines on the referenced image, coded finding and site, tags, growth, similar cases',
+  })
   @ApiProduces(DICOM)
   @Header('Content-Type', DICOM)
   async sr(@Param('id', ParseIdPipe) id: number, @KeyScope() scope: DatasetScope, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -29,7 +32,10 @@ export class ReportingController {
   }
 
   @Get('lesions/:id/report.fhir.json')
-  @ApiOperation({ summary: 'The lesion as FHIR R4: a Bundle with a DiagnosticReport, its Observations (axes in UCUM mm, finding and body site, tags, growth, similar cases), the ImagingStudy and the pseudonymous Patient' })
+  @ApiOperation({
+    summary:
+      'The lesion as FHIR R4: a Bundle with a DiagnosticReport, its Observations (axes in UCUM mm, finding and body site, tags, growth, similar cases), the ImagingStudy and the pseudonymous Patient',
+  })
   @ApiProduces(FHIR_JSON)
   async fhir(@Param('id', ParseIdPipe) id: number, @KeyScope() scope: DatasetScope, @Res({ passthrough: true }) reply: FastifyReply) {
     const bundle = await this.reporting.lesionFhir(id, scope);
@@ -54,7 +60,12 @@ export class ReportingController {
     summary:
       'Point-to-box on a slice given by dicomweb reference (JSON) or upload, answered as a report to file: format=dicom-sr (application/dicom, TID 1500 SR on the referenced image) or format=fhir (application/fhir+json Bundle)',
   })
-  async fromPoint(@Body() body: FromPointReportDto, @KeyScope() scope: DatasetScope, @UploadedFiles() files: UploadedSlice = {}, @Res({ passthrough: true }) reply: FastifyReply) {
+  async fromPoint(
+    @Body() body: FromPointReportDto,
+    @KeyScope() scope: DatasetScope,
+    @UploadedFiles() files: UploadedSlice = {},
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const rendered = await this.reporting.fromPointReport(body, files, scope);
     if (rendered.format === 'fhir') {
       reply.header('Content-Type', FHIR_JSON);

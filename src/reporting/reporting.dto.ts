@@ -9,7 +9,11 @@ export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /** Point-to-box on a referenced (or uploaded) slice, answered as a report a reporting system can file. */
 export class FromPointReportDto extends FromPointDto {
-  @ApiPropertyOptional({ enum: REPORT_FORMATS, default: 'dicom-sr', description: 'dicom-sr: application/dicom (TID 1500 Comprehensive SR); fhir: application/fhir+json (Bundle)' })
+  @ApiPropertyOptional({
+    enum: REPORT_FORMATS,
+    default: 'dicom-sr',
+    description: 'dicom-sr: application/dicom (TID 1500 Comprehensive SR); fhir: application/fhir+json (Bundle)',
+  })
   @OptionalNotNull()
   @IsIn(REPORT_FORMATS, { message: 'format must be dicom-sr or fhir' })
   format: ReportFormat = 'dicom-sr';

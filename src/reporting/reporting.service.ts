@@ -42,16 +42,26 @@ export class ReportingService {
   }
 
   /** Builds the lesion's SR and stores it on a configured source (STOW-RS). */
-  async stowLesionSr(lesionId: number, source: string, scope: DatasetScope): Promise<{ source: string; sopInstanceUid: string; studyInstanceUid: string; stored: boolean }> {
+  async stowLesionSr(
+    lesionId: number,
+    source: string,
+    scope: DatasetScope,
+  ): Promise<{ source: string; sopInstanceUid: string; studyInstanceUid: string; stored: boolean }> {
     this.dicomWeb.source(source);
     const sr = await this.lesionSr(lesionId, scope);
     const result: StoreResult = await this.dicomWeb.store(source, [sr.bytes]);
-    return { source, sopInstanceUid: sr.sopInstanceUid, studyInstanceUid: sr.studyInstanceUid, stored: result.stored.includes(sr.sopInstanceUid) && !result.failed.includes(sr.sopInstanceUid) };
+    return {
+      source,
+      sopInstanceUid: sr.sopInstanceUid,
+      studyInstanceUid: sr.studyInstanceUid,
+      stored: result.stored.includes(sr.sopInstanceUid) && !result.failed.includes(sr.sopInstanceUid),
+    };
   }
 
   /** Point-to-box on the slice (by reference or upload), then the measurement as a report. */
   async fromPointReport(dto: FromPointReportDto, upload: UploadedSlice, scope: DatasetScope): Promise<RenderedReport> {
-    if (!dto.dicomweb && !upload.file?.length) throw new BadRequestException('Give the slice as dicomweb (a slice on a configured PACS) or upload it as the file "file"');
+    if (!dto.dicomweb && !upload.file?.length)
+      throw new BadRequestException('Give the slice as dicomweb (a slice on a configured PACS) or upload it as the file "file"');
     const answer = await this.detection.fromPoint(dto, upload, scope);
     const report = this.pointReport(answer);
     return dto.format === 'fhir' ? { format: 'fhir', bundle: buildFhirReport(report) } : { format: 'dicom-sr', sr: buildMeasurementReportSr(report) };
@@ -68,7 +78,14 @@ export class ReportingService {
       trackingIdentifier: `lesion ${lesionId}`,
       trackingUid: stableUid(`lesion:${lesionId}`),
       patient: { id: `${lesion.dataset}-patient-${lesion.patient.index}`, sex: lesion.patient.sex },
-      image: { studyInstanceUid: lesion.study.studyInstanceUid, seriesInstanceUid: lesion.series.seriesInstanceUid, sopInstanceUid: lesion.sopInstanceUid, sopClassUid: CT_IMAGE_STORAGE, frame: null, modality: 'CT' },
+      image: {
+        studyInstanceUid: lesion.study.studyInstanceUid,
+        seriesInstanceUid: lesion.series.seriesInstanceUid,
+        sopInstanceUid: lesion.sopInstanceUid,
+        sopClassUid: CT_IMAGE_STORAGE,
+        frame: null,
+        modality: 'CT',
+      },
       coarseType: lesion.coarseType.code,
       box: lesion.box,
       recist: lesion.recist,
@@ -76,7 +93,11 @@ export class ReportingService {
       shortAxisMm: lesion.diameters.shortAxisMm,
       tags: lesion.tags.map((t) => ({ term: t.term, confidence: t.source === 'predicted' ? t.confidence : null })),
       growth: priors.length
-        ? { recist: here?.recist ?? null, percentFromBaseline: here?.percentFromBaseline ?? null, priors: priors.map((p) => ({ lesionId: p.lesionId, studyIndex: p.studyIndex, longAxisMm: p.longAxisMm })) }
+        ? {
+            recist: here?.recist ?? null,
+            percentFromBaseline: here?.percentFromBaseline ?? null,
+            priors: priors.map((p) => ({ lesionId: p.lesionId, studyIndex: p.studyIndex, longAxisMm: p.longAxisMm })),
+          }
         : null,
       similar: similar.map(similarCase),
       observer: this.observer(),

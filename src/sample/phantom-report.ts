@@ -12,9 +12,17 @@ export function phantomReport(c: Pick<SampleCase, 'lesionKind' | 'lesionHu' | 'l
   const pick = <T>(options: T[]): T => options[index % options.length];
   switch (c.lesionKind) {
     case 'liver cyst':
-      return pick([`${size} hypodense liver cyst, no enhancement.`, `Simple cyst in the liver, ${size}, hypoattenuating.`, `Well-circumscribed hypodense hepatic cyst (${size}).`]);
+      return pick([
+        `${size} hypodense liver cyst, no enhancement.`,
+        `Simple cyst in the liver, ${size}, hypoattenuating.`,
+        `Well-circumscribed hypodense hepatic cyst (${size}).`,
+      ]);
     case 'liver metastasis':
-      return pick([`${size} rim enhancing liver lesion, likely metastasis.`, `Hypodense hepatic mass with enhancing rim, consistent with metastasis, ${size}.`, `Liver metastasis, ${size}, heterogeneous; not a cyst.`]);
+      return pick([
+        `${size} rim enhancing liver lesion, likely metastasis.`,
+        `Hypodense hepatic mass with enhancing rim, consistent with metastasis, ${size}.`,
+        `Liver metastasis, ${size}, heterogeneous; not a cyst.`,
+      ]);
     case 'lytic bone lesion':
       return pick([`Lytic bone lesion, ${size}.`, `${size} lytic lesion of the bone, possibly metastasis.`]);
     case 'sclerotic bone lesion':

@@ -20,7 +20,6 @@ import {
 const SEED = 20181022;
 const SIZE = 512;
 
-
 const numbers = (field: string) => field.split(', ').map(Number);
 
 /** Mean HU of the pixels of `hu` where `select(index)` holds. */
@@ -50,7 +49,8 @@ function meanInDisc(hu: Float32Array, x: number, y: number, radius: number): num
   return sum / count;
 }
 
-const sameArray = (a: Uint16Array, b: Uint16Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+const sameArray = (a: Uint16Array, b: Uint16Array) =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 function lesionCentre(c: SampleCase): { x: number; y: number } {
   const [x1, y1, x2, y2] = c.measurementCoordinates;
@@ -84,7 +84,6 @@ beforeAll(() => {
 });
 
 describe('planSampleDataset', () => {
-
   it('is deterministic for a seed and changes with the seed', () => {
     const small = planSampleDataset({ seed: SEED, patients: 6 });
     const again = planSampleDataset({ seed: SEED, patients: 6 });
@@ -247,7 +246,8 @@ describe('planSampleDataset', () => {
         'Normalized_lesion_location,Coarse_lesion_type,Possibly_noisy,Slice_range,Spacing_mm_px_,Image_size,DICOM_windows,Patient_gender,Patient_age,Train_Val_Test',
     );
     expect(lines).toHaveLength(cases.length + 1);
-    const row = /^\d{6}_\d{2}_\d{2}_\d{3,4}\.png,\d+,\d+,\d+,\d+,"[-\d., ]+","[-\d., ]+","[\d., ]+","[\d., ]+",(-1|[1-8]),[01],"\d+, \d+","[\d.]+, [\d.]+, [\d.]+","512, 512","-?\d+, -?\d+",[MF],\d+,[123]$/;
+    const row =
+      /^\d{6}_\d{2}_\d{2}_\d{3,4}\.png,\d+,\d+,\d+,\d+,"[-\d., ]+","[-\d., ]+","[\d., ]+","[\d., ]+",(-1|[1-8]),[01],"\d+, \d+","[\d.]+, [\d.]+, [\d.]+","512, 512","-?\d+, -?\d+",[MF],\d+,[123]$/;
     lines.slice(1).forEach((line, i) => {
       expect(line).toMatch(row);
       const f = parseCsv(line)[0].fields;
@@ -314,7 +314,11 @@ describe('renderSlice', () => {
     for (const c of cases) {
       const anatomy = renderSliceLayers(c.series, c.keySliceIndex, { noise: false, lesions: false }).tissue;
       const { x, y } = lesionCentre(c);
-      expect({ file: c.fileName, type: c.anatomicalType, home: HOME_TISSUES[c.anatomicalType].includes(anatomy[Math.round(y) * SIZE + Math.round(x)]) }).toEqual({
+      expect({
+        file: c.fileName,
+        type: c.anatomicalType,
+        home: HOME_TISSUES[c.anatomicalType].includes(anatomy[Math.round(y) * SIZE + Math.round(x)]),
+      }).toEqual({
         file: c.fileName,
         type: c.anatomicalType,
         home: true,
@@ -371,7 +375,11 @@ describe('renderSlice', () => {
       const tissueAt = (s: number) => renderSliceLayers(c.series, s, { noise: false }).tissue;
       const [m2, m1, k0, p1, p2] = [key - 2, key - 1, key, key + 1, key + 2].map(tissueAt);
       const areas = [m2, m1, k0, p1, p2].map((t) => lesionArea(t, c));
-      expect({ file: c.fileName, areas, ok: areas[1] <= areas[2] && areas[3] <= areas[2] && areas[0] <= areas[1] && areas[4] <= areas[3] && areas[0] > 0 && areas[4] > 0 }).toEqual({
+      expect({
+        file: c.fileName,
+        areas,
+        ok: areas[1] <= areas[2] && areas[3] <= areas[2] && areas[0] <= areas[1] && areas[4] <= areas[3] && areas[0] > 0 && areas[4] > 0,
+      }).toEqual({
         file: c.fileName,
         areas,
         ok: true,

@@ -54,7 +54,12 @@ describe('Prng', () => {
     expect(picked).toEqual(new Set(items));
     expect(() => rng.pick([])).toThrow(RangeError);
 
-    const heavy = Array.from({ length: 2000 }, () => rng.weighted([['x', 9], ['y', 1]] as const)).filter((v) => v === 'x').length;
+    const heavy = Array.from({ length: 2000 }, () =>
+      rng.weighted([
+        ['x', 9],
+        ['y', 1],
+      ] as const),
+    ).filter((v) => v === 'x').length;
     expect(heavy).toBeGreaterThan(1650);
     expect(heavy).toBeLessThan(1950);
 

@@ -3,15 +3,7 @@ import { encode } from 'fast-png';
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import {
-  DEFAULT_SAMPLE_PATIENTS,
-  DEFAULT_SAMPLE_SEED,
-  formatDlInfoCsv,
-  listSampleSeries,
-  planSampleDataset,
-  renderSlice,
-  seriesSliceIndexes,
-} from './phantom';
+import { DEFAULT_SAMPLE_PATIENTS, DEFAULT_SAMPLE_SEED, formatDlInfoCsv, listSampleSeries, planSampleDataset, renderSlice, seriesSliceIndexes } from './phantom';
 
 export interface SampleDatasetEnsureOptions {
   /** Default DEFAULT_SAMPLE_SEED (the configuration's default too). */
@@ -105,7 +97,10 @@ async function writeDataset(folder: string, options: SampleDatasetEnsureOptions)
     }
   }
   await writeFile(path.join(folder, DL_INFO_FILE), formatDlInfoCsv(cases));
-  await writeFile(path.join(folder, COMPLETE_MARKER), JSON.stringify({ generator: 'synthetic-deeplesion', seed, patients, lesions: cases.length, slices: total }) + '\n');
+  await writeFile(
+    path.join(folder, COMPLETE_MARKER),
+    JSON.stringify({ generator: 'synthetic-deeplesion', seed, patients, lesions: cases.length, slices: total }) + '\n',
+  );
   return { lesions: cases.length, slices: total };
 }
 

@@ -75,7 +75,9 @@ export class SampleService {
   /** The sample's study dates (not a DL_info.csv column) go to the studies, so growth has intervals in days. */
   private async recordStudyDates(plan: () => ReturnType<typeof planSampleDataset>): Promise<void> {
     if (!(await this.studyDates.hasUndatedStudies(SAMPLE_DATASET))) return;
-    const dates = new Map(plan().map((c) => [`${c.patientIndex}/${c.studyIndex}`, { patientIndex: c.patientIndex, studyIndex: c.studyIndex, date: c.studyDate }]));
+    const dates = new Map(
+      plan().map((c) => [`${c.patientIndex}/${c.studyIndex}`, { patientIndex: c.patientIndex, studyIndex: c.studyIndex, date: c.studyDate }]),
+    );
     const written = await this.studyDates.fillStudyDates(SAMPLE_DATASET, [...dates.values()]);
     if (written) this.logger.log(`Recorded the sample's study dates for ${written} studies`);
   }

@@ -23,7 +23,14 @@ export class FeedbackRepository {
     return new Set(rows.map((r) => r.id));
   }
 
-  async upsert(entry: { queryLesionId: number; hitLesionId: number; relevant: boolean; keyId: string; keyName: string; modelId: string | null }): Promise<StoredFeedback> {
+  async upsert(entry: {
+    queryLesionId: number;
+    hitLesionId: number;
+    relevant: boolean;
+    keyId: string;
+    keyName: string;
+    modelId: string | null;
+  }): Promise<StoredFeedback> {
     const [row] = await this.dataSource.query(
       `INSERT INTO search_feedback (query_lesion_id, hit_lesion_id, relevant, key_id, key_name, model_id)
        VALUES ($1, $2, $3, $4, $5, $6)
@@ -32,7 +39,14 @@ export class FeedbackRepository {
        RETURNING id, query_lesion_id, hit_lesion_id, relevant, key_name, created_at`,
       [entry.queryLesionId, entry.hitLesionId, entry.relevant, entry.keyId, entry.keyName, entry.modelId],
     );
-    return { id: row.id, queryLesionId: row.query_lesion_id, hitLesionId: row.hit_lesion_id, relevant: row.relevant, keyName: row.key_name, createdAt: row.created_at };
+    return {
+      id: row.id,
+      queryLesionId: row.query_lesion_id,
+      hitLesionId: row.hit_lesion_id,
+      relevant: row.relevant,
+      keyName: row.key_name,
+      createdAt: row.created_at,
+    };
   }
 
   /** Every mark, both lesions named by their natural key so a training set read from a CSV can match them. */

@@ -30,7 +30,8 @@ export class FeedbackService {
     for (const id of [queryLesionId, hitLesionId]) if (!existing.has(id)) throw new NotFoundException(`Lesion ${id} does not exist`);
     const check = this.tokens.check(feedback.token, queryLesionId, hitLesionId);
     if (check === 'expired') throw new BadRequestException('The search that returned this hit is too old: search again, then mark the hit');
-    if (check === 'invalid') throw new BadRequestException(`Lesion ${hitLesionId} was not returned by a similar search for lesion ${queryLesionId} (send the hit's feedbackToken)`);
+    if (check === 'invalid')
+      throw new BadRequestException(`Lesion ${hitLesionId} was not returned by a similar search for lesion ${queryLesionId} (send the hit's feedbackToken)`);
     return this.repository.upsert({ ...feedback, keyId: key.id, keyName: key.name, modelId: this.encoder.status().modelId ?? null });
   }
 }

@@ -20,7 +20,10 @@ export class SimilarSearchDto extends IntersectionType(LesionCriteriaDto, SliceE
   @IdInt()
   lesionId?: number;
 
-  @ApiPropertyOptional({ type: () => DicomWebReferenceDto, description: 'JSON only: the slice on a configured PACS (fetched by WADO-RS) in place of an uploaded file; spacing comes from its header' })
+  @ApiPropertyOptional({
+    type: () => DicomWebReferenceDto,
+    description: 'JSON only: the slice on a configured PACS (fetched by WADO-RS) in place of an uploaded file; spacing comes from its header',
+  })
   @OptionalNotNull()
   @IsObject({ message: 'dicomweb must be an object {source, studyInstanceUid, seriesInstanceUid, sopInstanceUid, frame}' })
   @ValidateNested()

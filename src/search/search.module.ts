@@ -12,14 +12,7 @@ import { FeedbackService } from './feedback.service';
 import { FeedbackTokens } from './feedback-tokens';
 
 @Module({
-  imports: [
-    LesionsModule,
-    MlModule,
-    VectorIndexModule,
-    TagsModule,
-    UploadsModule,
-    DicomWebModule,
-  ],
+  imports: [LesionsModule, MlModule, VectorIndexModule, TagsModule, UploadsModule, DicomWebModule],
   controllers: [SearchController],
   providers: [SearchService, FeedbackService, FeedbackRepository, FeedbackTokens],
   exports: [SearchService],

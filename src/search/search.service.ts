@@ -68,7 +68,10 @@ export class SearchService {
   async similar(dto: SimilarQuery, scope: DatasetScope, upload?: Buffer): Promise<SimilarResult> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
     const given = [dto.lesionId !== undefined, Boolean(upload), dto.dicomweb !== undefined].filter(Boolean).length;
-    if (given !== 1) throw new BadRequestException('Give either lesionId or an uploaded slice (multipart field "file") with its box, or dicomweb (a slice on a configured PACS) with its box: exactly one of them');
+    if (given !== 1)
+      throw new BadRequestException(
+        'Give either lesionId or an uploaded slice (multipart field "file") with its box, or dicomweb (a slice on a configured PACS) with its box: exactly one of them',
+      );
     // A referenced slice is fetched (WADO-RS) and then read exactly as an upload: same pool, same checks.
     const reference = dto.dicomweb ? await this.referenced.fetch(dto.dicomweb) : null;
     if (reference) upload = reference.bytes;
@@ -119,7 +122,14 @@ export class SearchService {
   ): Promise<SimilarResult> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
     const longAxisMm = spacingMm ? Math.hypot(box.x2 - box.x1, box.y2 - box.y1) * spacingMm : null;
-    return this.rank(vector, { coarseType: null, longAxisMm, location: null }, { ...criteria }, ranking, { lesionId: null, upload: { width: image.width, height: image.height, box } }, scope);
+    return this.rank(
+      vector,
+      { coarseType: null, longAxisMm, location: null },
+      { ...criteria },
+      ranking,
+      { lesionId: null, upload: { width: image.width, height: image.height, box } },
+      scope,
+    );
   }
 
   private async rank(
@@ -136,11 +146,23 @@ export class SearchService {
       .filter((c) => dto.minSimilarity === undefined || c.similarity >= dto.minSimilarity)
       .map((c) => {
         const why = explainMatch(facts, c.meta);
-        return { lesionId: c.meta.lesionId, similarity: c.similarity, why, score: rerankScore(c.similarity, why, { location: dto.locationWeight, size: dto.sizeWeight }) };
+        return {
+          lesionId: c.meta.lesionId,
+          similarity: c.similarity,
+          why,
+          score: rerankScore(c.similarity, why, { location: dto.locationWeight, size: dto.sizeWeight }),
+        };
       })
       .sort((a, b) => b.score - a.score)
       .slice(0, dto.k);
-    const views = new Map((await this.lesions.getLesionViews(scored.map((s) => s.lesionId), scope)).map((v) => [v.id, v]));
+    const views = new Map(
+      (
+        await this.lesions.getLesionViews(
+          scored.map((s) => s.lesionId),
+          scope,
+        )
+      ).map((v) => [v.id, v]),
+    );
     // status(), not loaded: a query still in flight while the service stops gets a 503, not a 500.
     const { name, modelId } = this.encoder.status();
     if (!modelId) throw new ServiceUnavailableException('The encoder is not loaded (the service may be stopping)');
@@ -150,7 +172,15 @@ export class SearchService {
       k: dto.k,
       hits: scored.flatMap((s) =>
         views.has(s.lesionId)
-          ? [{ lesion: views.get(s.lesionId)!, similarity: s.similarity, score: s.score, why: s.why, ...(query.lesionId !== null ? { feedbackToken: this.feedbackTokens.sign(query.lesionId, s.lesionId) } : {}) }]
+          ? [
+              {
+                lesion: views.get(s.lesionId)!,
+                similarity: s.similarity,
+                score: s.score,
+                why: s.why,
+                ...(query.lesionId !== null ? { feedbackToken: this.feedbackTokens.sign(query.lesionId, s.lesionId) } : {}),
+              },
+            ]
           : [],
       ),
     };
@@ -179,7 +209,14 @@ export class SearchService {
     });
     scored.sort((a, b) => b.score - a.score);
     const top = scored.slice(0, limit);
-    const views = new Map((await this.lesions.getLesionViews(top.map((s) => s.id), scope)).map((v) => [v.id, v]));
+    const views = new Map(
+      (
+        await this.lesions.getLesionViews(
+          top.map((s) => s.id),
+          scope,
+        )
+      ).map((v) => [v.id, v]),
+    );
     return top.flatMap((s) => (views.has(s.id) ? [{ lesion: views.get(s.id)!, score: s.score, appearance: s.appearance, why: s.why }] : []));
   }
 
@@ -188,11 +225,21 @@ export class SearchService {
    * first, up to `cap`: the "similar to X above s" part of a cohort. The graph search widens until
    * it reaches lesions below the threshold.
    */
-  async similarAbove(lesionId: number, minSimilarity: number, excludeSamePatient: boolean, scope: DatasetScope, cap = 100_000): Promise<{ lesionId: number; similarity: number }[]> {
+  async similarAbove(
+    lesionId: number,
+    minSimilarity: number,
+    excludeSamePatient: boolean,
+    scope: DatasetScope,
+    cap = 100_000,
+  ): Promise<{ lesionId: number; similarity: number }[]> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
     const meta = this.queryLesion(lesionId, scope);
     const datasets = effectiveDatasets(scope);
-    const filter: SearchFilter = { excludeLesionId: lesionId, ...(excludeSamePatient ? { excludePatientId: meta.patientId } : {}), ...(datasets ? { datasets } : {}) };
+    const filter: SearchFilter = {
+      excludeLesionId: lesionId,
+      ...(excludeSamePatient ? { excludePatientId: meta.patientId } : {}),
+      ...(datasets ? { datasets } : {}),
+    };
     for (let k = 256; ; k *= 4) {
       const hits = await this.index.search({ lesionId }, Math.min(k, cap), filter);
       const last = hits[hits.length - 1];
@@ -209,7 +256,10 @@ export class SearchService {
     throw new NotFoundException(`Lesion ${lesionId} is not in the similarity index (unknown, or not embedded yet: run npm run embed)`);
   }
 
-  private async embedUpload(bytes: Buffer, dto: SimilarQuery): Promise<{ vector: Float32Array; width: number; height: number; box: Box; longAxisMm: number | null }> {
+  private async embedUpload(
+    bytes: Buffer,
+    dto: SimilarQuery,
+  ): Promise<{ vector: Float32Array; width: number; height: number; box: Box; longAxisMm: number | null }> {
     if (!dto.box) throw new BadRequestException('An uploaded slice needs its lesion box: box="x1,y1,x2,y2"');
     const [x1, y1, x2, y2] = dto.box.split(',').map(Number);
     const box = { x1, y1, x2, y2 };
@@ -223,6 +273,16 @@ export class SearchService {
 }
 
 /** A lesion entity's box and image size, for follow-up location scoring. */
-function boxPlaceOf(lesion: { boxX1: number; boxY1: number; boxX2: number; boxY2: number; series?: { imageWidth: number | null; imageHeight: number | null } }): BoxPlace {
-  return { box: { x1: lesion.boxX1, y1: lesion.boxY1, x2: lesion.boxX2, y2: lesion.boxY2 }, imageWidth: lesion.series?.imageWidth ?? null, imageHeight: lesion.series?.imageHeight ?? null };
+function boxPlaceOf(lesion: {
+  boxX1: number;
+  boxY1: number;
+  boxX2: number;
+  boxY2: number;
+  series?: { imageWidth: number | null; imageHeight: number | null };
+}): BoxPlace {
+  return {
+    box: { x1: lesion.boxX1, y1: lesion.boxY1, x2: lesion.boxX2, y2: lesion.boxY2 },
+    imageWidth: lesion.series?.imageWidth ?? null,
+    imageHeight: lesion.series?.imageHeight ?? null,
+  };
 }

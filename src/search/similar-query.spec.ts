@@ -15,7 +15,11 @@ describe('similarQuery', () => {
       excludeSamePatient: true,
       excludeSameStudy: false,
     });
-    expect(similarQuery({ k: 3, excludeSamePatient: false }, ALL_DATASETS)).toMatchObject({ k: 3, excludeSamePatient: false, criteria: { datasets: undefined } });
+    expect(similarQuery({ k: 3, excludeSamePatient: false }, ALL_DATASETS)).toMatchObject({
+      k: 3,
+      excludeSamePatient: false,
+      criteria: { datasets: undefined },
+    });
   });
 });
 
@@ -23,7 +27,10 @@ describe('toSimilarQuery', () => {
   const dto = (fields: Partial<SimilarSearchDto>) => Object.assign(new SimilarSearchDto(), fields);
 
   it('maps the request to a domain query: criteria in storage terms, the read options apart', () => {
-    const query = toSimilarQuery(dto({ box: '1,2,3,4', spacingMm: 0.7, huWindow: '-1024,3071', encoding: 'gray8', split: ['test'], coarseType: [4], k: 5 }), ALL_DATASETS);
+    const query = toSimilarQuery(
+      dto({ box: '1,2,3,4', spacingMm: 0.7, huWindow: '-1024,3071', encoding: 'gray8', split: ['test'], coarseType: [4], k: 5 }),
+      ALL_DATASETS,
+    );
     expect(query).toMatchObject({ box: '1,2,3,4', spacingMm: 0.7, read: { huWindow: '-1024,3071', encoding: 'gray8' }, k: 5, excludeSamePatient: true });
     expect(query.criteria).toMatchObject({ splits: [3], coarseTypes: [4] });
   });

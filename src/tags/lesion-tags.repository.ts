@@ -78,7 +78,9 @@ export class LesionTagsRepository {
 
   /** The lesion's dataset; null when there is no such lesion. */
   async lesionDataset(id: number): Promise<string | null> {
-    const rows: { dataset: string }[] = await this.dataSource.query(`SELECT p.dataset FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE l.id = $1`, [id]);
+    const rows: { dataset: string }[] = await this.dataSource.query(`SELECT p.dataset FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE l.id = $1`, [
+      id,
+    ]);
     return rows[0]?.dataset ?? null;
   }
 
@@ -116,7 +118,12 @@ export class LesionTagsRepository {
    * Replaces every tag of one source on these lesions with new ones (a re-mined report, imported
    * labels, fresh predictions), in one transaction. Terms a curator rejected are skipped.
    */
-  async replaceSourceTags(source: TagSource, lesionIds: number[], tags: NewTag[], extra: { modelId?: string; createdBy?: string; bumpLabels?: boolean } = {}): Promise<number> {
+  async replaceSourceTags(
+    source: TagSource,
+    lesionIds: number[],
+    tags: NewTag[],
+    extra: { modelId?: string; createdBy?: string; bumpLabels?: boolean } = {},
+  ): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`DELETE FROM lesion_tag WHERE source = $1 AND lesion_id = ANY($2::int[]) AND NOT rejected`, [source, lesionIds]);
       const inserted = await insertTags(manager, source, tags, extra);
@@ -181,15 +188,23 @@ export class LesionTagsRepository {
 
   /** Every lesion with the labels a prediction may learn from (curated, reported, coarse type). */
   async labelledLesions(): Promise<LabelledLesion[]> {
-    const rows: { lesion_id: number; patient_id: number; split: number | null; coarse_type: number; term_ids: number[] | null; reported: boolean }[] = await this.dataSource.query(
-      `SELECT l.id AS lesion_id, l.patient_id, l.split, l.coarse_type,
+    const rows: { lesion_id: number; patient_id: number; split: number | null; coarse_type: number; term_ids: number[] | null; reported: boolean }[] =
+      await this.dataSource.query(
+        `SELECT l.id AS lesion_id, l.patient_id, l.split, l.coarse_type,
               array_agg(t.term_id) FILTER (WHERE t.term_id IS NOT NULL AND NOT t.rejected AND NOT t.uncertain) AS term_ids,
               coalesce(bool_or(t.source IN ('curator', 'report_label', 'report_mined')), false) AS reported
        FROM lesion l LEFT JOIN lesion_tag t ON t.lesion_id = l.id AND t.source = ANY($1::text[])
        GROUP BY l.id ORDER BY l.id`,
-      [LABEL_SOURCES],
-    );
-    return rows.map((r) => ({ lesionId: r.lesion_id, patientId: r.patient_id, split: r.split, coarseType: r.coarse_type, termIds: r.term_ids ?? [], reported: r.reported }));
+        [LABEL_SOURCES],
+      );
+    return rows.map((r) => ({
+      lesionId: r.lesion_id,
+      patientId: r.patient_id,
+      split: r.split,
+      coarseType: r.coarse_type,
+      termIds: r.term_ids ?? [],
+      reported: r.reported,
+    }));
   }
 
   /** Terms a curator rejected, per lesion: predictions leave them out. */
@@ -223,7 +238,10 @@ export class LesionTagsRepository {
     try {
       // Locked before the row is visible, so no other process ever sees it running and unowned.
       await owner.startTransaction();
-      const [row] = await owner.query(`INSERT INTO tag_prediction_run (model_id, labels_version, status) VALUES ($1, $2, 'running') RETURNING id`, [modelId, labelsVersion]);
+      const [row] = await owner.query(`INSERT INTO tag_prediction_run (model_id, labels_version, status) VALUES ($1, $2, 'running') RETURNING id`, [
+        modelId,
+        labelsVersion,
+      ]);
       await owner.query('SELECT pg_advisory_lock($1::int, $2::int)', [RUN_LOCK_CLASS, row.id]);
       await owner.commitTransaction();
       this.runOwners.set(row.id, owner);
@@ -235,11 +253,21 @@ export class LesionTagsRepository {
     }
   }
 
-  async finishPredictionRun(id: number, result: { status: 'done' | 'failed'; lesions?: number; tags?: number; calibration?: unknown; error?: string }): Promise<void> {
+  async finishPredictionRun(
+    id: number,
+    result: { status: 'done' | 'failed'; lesions?: number; tags?: number; calibration?: unknown; error?: string },
+  ): Promise<void> {
     try {
       await this.dataSource.query(
         `UPDATE tag_prediction_run SET status = $2, lesions = coalesce($3, lesions), tags = coalesce($4, tags), calibration = $5, error = $6, finished_at = now() WHERE id = $1`,
-        [id, result.status, result.lesions ?? null, result.tags ?? null, result.calibration === undefined ? null : JSON.stringify(result.calibration), result.error ?? null],
+        [
+          id,
+          result.status,
+          result.lesions ?? null,
+          result.tags ?? null,
+          result.calibration === undefined ? null : JSON.stringify(result.calibration),
+          result.error ?? null,
+        ],
       );
     } finally {
       const owner = this.runOwners.get(id);
@@ -251,10 +279,30 @@ export class LesionTagsRepository {
     }
   }
 
-  async latestPredictionRun(): Promise<{ id: number; modelId: string; labelsVersion: number; status: string; lesions: number; tags: number; startedAt: Date; finishedAt: Date | null; error: string | null } | null> {
+  async latestPredictionRun(): Promise<{
+    id: number;
+    modelId: string;
+    labelsVersion: number;
+    status: string;
+    lesions: number;
+    tags: number;
+    startedAt: Date;
+    finishedAt: Date | null;
+    error: string | null;
+  } | null> {
     const [row] = await this.dataSource.query(`SELECT * FROM tag_prediction_run ORDER BY id DESC LIMIT 1`);
     if (!row) return null;
-    return { id: row.id, modelId: row.model_id, labelsVersion: Number(row.labels_version), status: row.status, lesions: row.lesions, tags: row.tags, startedAt: row.started_at, finishedAt: row.finished_at, error: row.error };
+    return {
+      id: row.id,
+      modelId: row.model_id,
+      labelsVersion: Number(row.labels_version),
+      status: row.status,
+      lesions: row.lesions,
+      tags: row.tags,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      error: row.error,
+    };
   }
 
   /**
@@ -297,7 +345,15 @@ async function insertTags(manager: EntityManager, source: TagSource, tags: NewTa
          ON CONFLICT (lesion_id, term_id, source) DO UPDATE SET confidence = GREATEST(lesion_tag.confidence, EXCLUDED.confidence), uncertain = lesion_tag.uncertain AND EXCLUDED.uncertain
          RETURNING 1)
        SELECT count(*)::int AS n FROM added`,
-      [source, chunk.map((t) => t.lesionId), chunk.map((t) => t.termId), chunk.map((t) => t.confidence), chunk.map((t) => t.uncertain ?? false), extra.modelId ?? null, extra.createdBy ?? null],
+      [
+        source,
+        chunk.map((t) => t.lesionId),
+        chunk.map((t) => t.termId),
+        chunk.map((t) => t.confidence),
+        chunk.map((t) => t.uncertain ?? false),
+        extra.modelId ?? null,
+        extra.createdBy ?? null,
+      ],
     );
     inserted += rows[0].n as number;
   }

@@ -138,14 +138,23 @@ export class LesionTagsService {
     // A relevant label wins over an uncertain one for the same lesion and term.
     const written = lesionIds.size ? await this.repository.replaceSourceTags('report_label', [...lesionIds], preferCertain(tags), { bumpLabels: true }) : 0;
     const rows = new Set(labelled.map((l) => l.row));
-    return { rowsInFile: rows.size, lesionsMatched: lesionIds.size, rowsNotInArchive: rows.size - lesionIds.size, tagsWritten: written, unknownTerms: [...unknownTerms].sort() };
+    return {
+      rowsInFile: rows.size,
+      lesionsMatched: lesionIds.size,
+      rowsNotInArchive: rows.size - lesionIds.size,
+      tagsWritten: written,
+      unknownTerms: [...unknownTerms].sort(),
+    };
   }
 
   private requireTerm(vocabulary: VocabularySnapshot, text: string): string {
     const term = vocabulary.lookup(text);
     if (term) return term.name;
     const near = vocabulary.matcher.match(text).mentions.map((m) => m.term);
-    throw new BadRequestException({ message: `"${text}" is not a term of the vocabulary`, suggestions: [...new Set([...near, ...vocabulary.matcher.suggest(text, 5).map((s) => s.term)])].slice(0, 5) });
+    throw new BadRequestException({
+      message: `"${text}" is not a term of the vocabulary`,
+      suggestions: [...new Set([...near, ...vocabulary.matcher.suggest(text, 5).map((s) => s.term)])].slice(0, 5),
+    });
   }
 
   /** Another dataset's lesion is answered like a missing one. */

@@ -81,7 +81,10 @@ export class TagsAdminController {
   @AcceptsUploads({ name: 'file', maxCount: 1 })
   @ApiConsumes('multipart/form-data')
   @ApiBody(FILE_BODY)
-  @ApiOperation({ summary: 'Merge an ontology spreadsheet in LesaNet’s layout (.xlsx) into the vocabulary (mode=merge: the imported term wins every conflict, each one reported) or replace it (mode=replace)' })
+  @ApiOperation({
+    summary:
+      'Merge an ontology spreadsheet in LesaNet’s layout (.xlsx) into the vocabulary (mode=merge: the imported term wins every conflict, each one reported) or replace it (mode=replace)',
+  })
   importOntology(@Body() body: ImportOntologyDto, @UploadedFile() file?: { buffer: Buffer }) {
     if (!file) throw new BadRequestException('Send the spreadsheet as multipart field "file"');
     return this.admin.importOntology(file.buffer, body.origin ?? 'lesanet', body.mode ?? 'merge');

@@ -43,7 +43,11 @@ export class ImportOntologyDto {
   @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'origin must be a short lower-case name' })
   origin?: string;
 
-  @ApiPropertyOptional({ enum: IMPORT_MODES, default: 'merge', description: 'merge: keep stored terms, the imported term wins every name or synonym both claim; replace: keep only the imported terms' })
+  @ApiPropertyOptional({
+    enum: IMPORT_MODES,
+    default: 'merge',
+    description: 'merge: keep stored terms, the imported term wins every name or synonym both claim; replace: keep only the imported terms',
+  })
   @OptionalNotNull()
   @IsIn(IMPORT_MODES)
   mode?: ImportMode;

@@ -13,11 +13,7 @@ import { VocabularyService } from './vocabulary.service';
 
 /** Vocabulary, lesion tags, the tag query language, report mining and tag prediction. */
 @Module({
-  imports: [
-    MlModule,
-    VectorIndexModule,
-    ChangeLogModule,
-  ],
+  imports: [MlModule, VectorIndexModule, ChangeLogModule],
   controllers: [VocabularyController, LesionTagsController, TagsAdminController],
   providers: [VocabularyRepository, LesionTagsRepository, VocabularyService, LesionTagsService, TagQueryService, TagPredictionService, TagsAdminService],
   exports: [VocabularyService, LesionTagsService, TagQueryService, TagPredictionService],

@@ -20,11 +20,19 @@ export class VocabularyRepository {
     // so save(…, basedOnVersion) refuses a merge built on what it read.
     const version = await this.currentVersion();
     const [terms, parents, exclusive] = await Promise.all([
-      this.dataSource.query(`SELECT id, name, term_class, synonyms FROM vocabulary_term ORDER BY id`) as Promise<{ id: number; name: string; term_class: TermClass; synonyms: string[] }[]>,
-      this.dataSource.query(`SELECT c.name AS child, p.name AS parent FROM term_parent tp JOIN vocabulary_term c ON c.id = tp.term_id JOIN vocabulary_term p ON p.id = tp.parent_id`) as Promise<{ child: string; parent: string }[]>,
-      this.dataSource.query(`SELECT a.name AS a, b.name AS b FROM term_exclusive e JOIN vocabulary_term a ON a.id = e.term_id JOIN vocabulary_term b ON b.id = e.other_id`) as Promise<{ a: string; b: string }[]>,
+      this.dataSource.query(`SELECT id, name, term_class, synonyms FROM vocabulary_term ORDER BY id`) as Promise<
+        { id: number; name: string; term_class: TermClass; synonyms: string[] }[]
+      >,
+      this.dataSource.query(
+        `SELECT c.name AS child, p.name AS parent FROM term_parent tp JOIN vocabulary_term c ON c.id = tp.term_id JOIN vocabulary_term p ON p.id = tp.parent_id`,
+      ) as Promise<{ child: string; parent: string }[]>,
+      this.dataSource.query(
+        `SELECT a.name AS a, b.name AS b FROM term_exclusive e JOIN vocabulary_term a ON a.id = e.term_id JOIN vocabulary_term b ON b.id = e.other_id`,
+      ) as Promise<{ a: string; b: string }[]>,
     ]);
-    const byName = new Map<string, VocabularyTerm>(terms.map((t) => [t.name, { name: t.name, termClass: t.term_class, synonyms: t.synonyms, parents: [], children: [], exclusive: [] }]));
+    const byName = new Map<string, VocabularyTerm>(
+      terms.map((t) => [t.name, { name: t.name, termClass: t.term_class, synonyms: t.synonyms, parents: [], children: [], exclusive: [] }]),
+    );
     for (const { child, parent } of parents) {
       byName.get(child)!.parents.push(parent);
       byName.get(parent)!.children.push(child);
@@ -88,10 +96,11 @@ export class VocabularyRepository {
       const exclusive = [...exclusivePairs(all)].flatMap(([a, others]) => [...others].map((b) => [ids.get(a)!, ids.get(b)!]));
       await insertPairs(manager, 'term_exclusive (term_id, other_id)', exclusive);
       const closure = closurePairs(all);
-      await manager.query(
-        `INSERT INTO term_closure (ancestor_id, descendant_id, depth) SELECT * FROM unnest($1::int[], $2::int[], $3::int[])`,
-        [closure.map((c) => ids.get(c.ancestor)!), closure.map((c) => ids.get(c.descendant)!), closure.map((c) => c.depth)],
-      );
+      await manager.query(`INSERT INTO term_closure (ancestor_id, descendant_id, depth) SELECT * FROM unnest($1::int[], $2::int[], $3::int[])`, [
+        closure.map((c) => ids.get(c.ancestor)!),
+        closure.map((c) => ids.get(c.descendant)!),
+        closure.map((c) => c.depth),
+      ]);
       // The closure moved: every lesion's expanded terms follow it.
       await manager.query(`SELECT lesion_term_rebuild()`);
       // Fresh statistics, so the planner reads the rebuilt table's terms by index at once.
@@ -111,7 +120,8 @@ export class VocabularyRepository {
       `SELECT a.name AS a, b.name AS b FROM term_exclusive e JOIN vocabulary_term a ON a.id = e.term_id JOIN vocabulary_term b ON b.id = e.other_id`,
     );
     const kept = new Map<string, VocabularyTerm>();
-    for (const name of ids.keys()) if (!savedNames.has(name)) kept.set(name, { name, termClass: 'type', synonyms: [], parents: [], children: [], exclusive: [] });
+    for (const name of ids.keys())
+      if (!savedNames.has(name)) kept.set(name, { name, termClass: 'type', synonyms: [], parents: [], children: [], exclusive: [] });
     for (const { child, parent } of parents) if (kept.has(child)) kept.get(child)!.parents.push(parent);
     for (const { a, b } of exclusive) if (kept.has(a)) kept.get(a)!.exclusive.push(b);
     return [...saved, ...kept.values()];
@@ -125,7 +135,10 @@ async function idsByName(manager: EntityManager): Promise<Map<string, number>> {
 
 async function insertPairs(manager: EntityManager, target: string, pairs: number[][]): Promise<void> {
   if (!pairs.length) return;
-  await manager.query(`INSERT INTO ${target} SELECT * FROM unnest($1::int[], $2::int[]) ON CONFLICT DO NOTHING`, [pairs.map((p) => p[0]), pairs.map((p) => p[1])]);
+  await manager.query(`INSERT INTO ${target} SELECT * FROM unnest($1::int[], $2::int[]) ON CONFLICT DO NOTHING`, [
+    pairs.map((p) => p[0]),
+    pairs.map((p) => p[1]),
+  ]);
 }
 
 /** A text[] literal for unnest of arrays of arrays (node-postgres cannot send ragged text[][]). */

@@ -191,7 +191,11 @@ export class VocabularyService implements OnApplicationBootstrap {
    * term_exclusive, term_parents, term_children; values separated by " | "). A file that is not a
    * spreadsheet, or whose rows all fail, is a 400 and changes nothing.
    */
-  async importOntologyFile(file: Buffer, origin: string, mode: ImportMode = 'merge'): Promise<ImportSummary & { rowErrors: { row: number; message: string }[] }> {
+  async importOntologyFile(
+    file: Buffer,
+    origin: string,
+    mode: ImportMode = 'merge',
+  ): Promise<ImportSummary & { rowErrors: { row: number; message: string }[] }> {
     let rows: string[][];
     try {
       rows = readXlsxRows(file);

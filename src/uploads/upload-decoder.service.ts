@@ -86,7 +86,8 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
     const manifest = this.encoder.loaded.manifest;
     const file = ownCopy({ bytes, what: null });
     const result = await this.run({ kind: 'embedding-input', file, options: this.readOptions(form), box, spacingMm, manifest });
-    if (result.ok && result.kind === 'embedding-input') return { width: result.width, height: result.height, spacingMm: result.spacingMm, prepared: result.prepared };
+    if (result.ok && result.kind === 'embedding-input')
+      return { width: result.width, height: result.height, spacingMm: result.spacingMm, prepared: result.prepared };
     throw this.failure(result);
   }
 
@@ -108,7 +109,12 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
 
   private async run(job: UploadJob): Promise<UploadJobResult> {
     // Upload bytes move to the worker; a decoded image is copied (the caller still uses it).
-    const transfer = job.kind === 'decode' ? job.files.map((f) => f.bytes.buffer as ArrayBuffer) : job.kind === 'embedding-input' ? [job.file.bytes.buffer as ArrayBuffer] : [];
+    const transfer =
+      job.kind === 'decode'
+        ? job.files.map((f) => f.bytes.buffer as ArrayBuffer)
+        : job.kind === 'embedding-input'
+          ? [job.file.bytes.buffer as ArrayBuffer]
+          : [];
     const pool = estimatedPixels(job) > LARGE_IMAGE_PIXELS ? this.pools!.large : this.pools!.small;
     try {
       return await pool.run(job, transfer, this.config.requestTimeoutMs, currentRequestSignal());
@@ -118,7 +124,10 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
         throw new RetryLaterException('The service is busy decoding other uploads (the upload queue is full); try again shortly', error.retryAfterSeconds);
       }
       if (error instanceof UploadTimeoutError) {
-        throw new RetryLaterException(`The upload was not decoded within the request time limit (${this.config.requestTimeoutMs} ms) and was stopped; try again later`, error.retryAfterSeconds);
+        throw new RetryLaterException(
+          `The upload was not decoded within the request time limit (${this.config.requestTimeoutMs} ms) and was stopped; try again later`,
+          error.retryAfterSeconds,
+        );
       }
       throw error;
     }
@@ -159,7 +168,8 @@ function estimatedPixels(job: UploadJob): number {
 export function parseHuWindow(text: string | undefined): HuWindow | null {
   if (text === undefined) return null;
   const [low, high] = text.split(',').map(Number);
-  if (!(Math.abs(low) <= MAX_WINDOW_HU && Math.abs(high) <= MAX_WINDOW_HU)) throw new BadRequestException(`huWindow values must lie within ±${MAX_WINDOW_HU} HU`);
+  if (!(Math.abs(low) <= MAX_WINDOW_HU && Math.abs(high) <= MAX_WINDOW_HU))
+    throw new BadRequestException(`huWindow values must lie within ±${MAX_WINDOW_HU} HU`);
   if (!(high > low)) throw new BadRequestException('huWindow must have high > low');
   return { low, high };
 }

@@ -54,6 +54,10 @@ export function transferablesOf(result: UploadJobResult): ArrayBuffer[] {
   if (!result.ok) return [];
   const patchArrays = (p: PreparedPatch) => [p.patch, p.boxMask, p.histogram, p.position];
   const arrays =
-    result.kind === 'decode' ? result.slices.map((s) => s.image.data) : result.kind === 'patches' ? result.prepared.flatMap(patchArrays) : patchArrays(result.prepared);
+    result.kind === 'decode'
+      ? result.slices.map((s) => s.image.data)
+      : result.kind === 'patches'
+        ? result.prepared.flatMap(patchArrays)
+        : patchArrays(result.prepared);
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }

@@ -20,7 +20,7 @@ export class UploadPreviewController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary:
-      'An uploaded slice (file: DICOM of any transfer syntax, DeepLesion 16-bit PNG, or 8-bit PNG/JPEG with huWindow) as the server decodes it: a 16-bit PNG of HU + 32768, with the file\'s pixel spacing in X-Pixel-Spacing-Mm',
+      "An uploaded slice (file: DICOM of any transfer syntax, DeepLesion 16-bit PNG, or 8-bit PNG/JPEG with huWindow) as the server decodes it: a 16-bit PNG of HU + 32768, with the file's pixel spacing in X-Pixel-Spacing-Mm",
   })
   async preview(@Body() body: SliceEncodingDto, @Res({ passthrough: true }) reply: FastifyReply, @UploadedFile() file?: { buffer: Buffer }) {
     if (!file) throw new BadRequestException('file is required (multipart field "file")');

@@ -33,7 +33,13 @@ export class IndexStoreRepository {
     );
     if (!rows.length) return null;
     const position = rows[0].log_position as string | null;
-    return { fileName: rows[0].file_name, points: rows[0].points, checksum: rows[0].checksum, takenAt: rows[0].taken_at, logPosition: position === null ? null : Number(position) };
+    return {
+      fileName: rows[0].file_name,
+      points: rows[0].points,
+      checksum: rows[0].checksum,
+      takenAt: rows[0].taken_at,
+      logPosition: position === null ? null : Number(position),
+    };
   }
 
   /** Records a snapshot and forgets older ones; returns their file names for deletion. */
@@ -72,17 +78,19 @@ export class IndexStoreRepository {
   /** Metadata of the model's embeddings with these labels or of these lesions (rows that no longer exist are absent). */
   async metaForLabelsOrLesions(modelId: string, labels: number[], lesionIds: number[]): Promise<LesionMeta[]> {
     if (!labels.length && !lesionIds.length) return [];
-    const rows: Record<string, unknown>[] = await this.dataSource.query(`${META_SQL} WHERE e.model_id = $1 AND (e.label = ANY($2::bigint[]) OR e.lesion_id = ANY($3::int[]))`, [
-      modelId,
-      labels,
-      lesionIds,
-    ]);
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `${META_SQL} WHERE e.model_id = $1 AND (e.label = ANY($2::bigint[]) OR e.lesion_id = ANY($3::int[]))`,
+      [modelId, labels, lesionIds],
+    );
     return rows.map(toMeta);
   }
 
   async vectors(labels: number[]): Promise<Map<number, Float32Array>> {
     if (!labels.length) return new Map();
-    const rows: { label: number; vector: Buffer }[] = await this.dataSource.query(`SELECT label::int AS label, vector FROM lesion_embedding WHERE label = ANY($1::bigint[])`, [labels]);
+    const rows: { label: number; vector: Buffer }[] = await this.dataSource.query(
+      `SELECT label::int AS label, vector FROM lesion_embedding WHERE label = ANY($1::bigint[])`,
+      [labels],
+    );
     return new Map(rows.map((r) => [r.label, bytesToVector(r.vector)]));
   }
 

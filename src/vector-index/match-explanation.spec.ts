@@ -1,11 +1,27 @@
 import { LesionMeta } from './lesion-meta';
 import { explainMatch, rerankScore } from './match-explanation';
 
-const hit: LesionMeta = { label: 1, lesionId: 2, patientId: 3, studyId: 4, dataset: 'synthetic-sample', coarseType: 4, sex: 'F', ageYears: 60, longAxisMm: 20, split: 1, location: [0.5, 0.5, 0.5] };
+const hit: LesionMeta = {
+  label: 1,
+  lesionId: 2,
+  patientId: 3,
+  studyId: 4,
+  dataset: 'synthetic-sample',
+  coarseType: 4,
+  sex: 'F',
+  ageYears: 60,
+  longAxisMm: 20,
+  split: 1,
+  location: [0.5, 0.5, 0.5],
+};
 
 describe('match explanation and re-ranking', () => {
   it('compares type, size and location', () => {
-    expect(explainMatch({ coarseType: 4, longAxisMm: 10, location: [0.5, 0.5, 0.2] }, hit)).toEqual({ sameType: true, sizeRatio: 2, locationDistance: expect.closeTo(0.3, 6) });
+    expect(explainMatch({ coarseType: 4, longAxisMm: 10, location: [0.5, 0.5, 0.2] }, hit)).toEqual({
+      sameType: true,
+      sizeRatio: 2,
+      locationDistance: expect.closeTo(0.3, 6),
+    });
     expect(explainMatch({ coarseType: null, longAxisMm: null, location: null }, hit)).toEqual({ sameType: null, sizeRatio: null, locationDistance: null });
     expect(explainMatch({ coarseType: 5, longAxisMm: 40, location: null }, hit).sameType).toBe(false);
   });

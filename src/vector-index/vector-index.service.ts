@@ -19,7 +19,15 @@ export interface IndexStatus {
   snapshot: { points: number; takenAt: Date; logPosition: number | null } | null;
   message: string | null;
   /** Where this process stands in the change log; head and lag are filled in by statusWithDatabase. */
-  log: { position: number; appliedThrough: number; head: number | null; lagEntries: number | null; lagMs: number | null; lastPropagationMs: number | null; listening: boolean };
+  log: {
+    position: number;
+    appliedThrough: number;
+    head: number | null;
+    lagEntries: number | null;
+    lagMs: number | null;
+    lastPropagationMs: number | null;
+    listening: boolean;
+  };
   /** Whether this process writes the model's snapshots (one process per model holds that lock). */
   snapshotOwner: boolean;
 }
@@ -164,7 +172,10 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
     for (const m of metas) this.remember(m);
     for (let i = 0; i < toAdd.length; i += CATCH_UP_CHUNK) {
       const chunk = toAdd.slice(i, i + CATCH_UP_CHUNK);
-      await this.addPoints(chunk.map((m) => m.label), await this.store.vectors(chunk.map((m) => m.label)));
+      await this.addPoints(
+        chunk.map((m) => m.label),
+        await this.store.vectors(chunk.map((m) => m.label)),
+      );
     }
     this.snapshotInfo = snapshot && takenAt ? { points: snapshot.points, takenAt, logPosition: snapshot.logPosition } : null;
     this.addedSinceSnapshot = toAdd.length + removed;
@@ -194,7 +205,15 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
       databaseEmbeddings: null,
       snapshot: this.snapshotInfo,
       message: this.failure,
-      log: { position: feed.position, appliedThrough: feed.appliedThrough, head: null, lagEntries: null, lagMs: null, lastPropagationMs: feed.lastPropagationMs, listening: feed.listening },
+      log: {
+        position: feed.position,
+        appliedThrough: feed.appliedThrough,
+        head: null,
+        lagEntries: null,
+        lagMs: null,
+        lastPropagationMs: feed.lastPropagationMs,
+        listening: feed.listening,
+      },
       snapshotOwner: this.snapshotOwner,
     };
   }
@@ -203,7 +222,11 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
   async statusWithDatabase(): Promise<IndexStatus> {
     const status = this.status();
     const [embeddings, lag] = await Promise.all([this.modelId ? this.store.countEmbeddings(this.modelId) : null, this.changes.lag()]);
-    return { ...status, databaseEmbeddings: embeddings, log: { ...status.log, head: lag.head, lagEntries: Math.max(0, lag.head - status.log.position), lagMs: lag.lagMs } };
+    return {
+      ...status,
+      databaseEmbeddings: embeddings,
+      log: { ...status.log, head: lag.head, lagEntries: Math.max(0, lag.head - status.log.position), lagMs: lag.lagMs },
+    };
   }
 
   isReady(): boolean {
@@ -460,7 +483,10 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
       const vectors = await this.store.vectors(chunk.map((m) => m.label));
       const stored = chunk.filter((m) => vectors.has(m.label));
       for (const m of stored) this.remember(m);
-      await this.addPoints(stored.map((m) => m.label), vectors);
+      await this.addPoints(
+        stored.map((m) => m.label),
+        vectors,
+      );
     }
     this.modelId = modelId;
     await this.becomeReady();

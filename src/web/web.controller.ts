@@ -11,7 +11,8 @@ import { findWebRoot, resolveWebFile, WEB_CONTENT_TYPES } from './web-assets';
  * The content security policy of the UI: everything from this origin, images also from blob: URLs
  * (patches are fetched with the API key and shown as object URLs); nothing from elsewhere.
  */
-const CSP = "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /** The browser UI: the page shell at / and its files under /ui/ (no key: the API calls it makes need one). */
 @Public()

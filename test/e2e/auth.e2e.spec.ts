@@ -26,7 +26,11 @@ describe('access control (e2e)', () => {
     const none = await t.http().get('/api/v1/stats').expect(401);
     expect(none.body.message).toMatch(/API key/);
     expect(none.body.stack).toBeUndefined();
-    await t.http().get('/api/v1/stats').set(bearer('lrs_0123456789_' + 'x'.repeat(43))).expect(401);
+    await t
+      .http()
+      .get('/api/v1/stats')
+      .set(bearer('lrs_0123456789_' + 'x'.repeat(43)))
+      .expect(401);
     await t.http().get('/api/v1/stats').set('X-API-Key', 'nonsense').expect(401);
   });
 
@@ -101,16 +105,18 @@ describe('access control (e2e)', () => {
     await t.http().get('/api/v1/admin/keys').set(bearer(reader)).expect(403);
     const entry = await waitFor(async () => {
       const res = await t.http().get('/api/v1/admin/audit?limit=500').set(bearer(t.adminKey)).expect(200);
-      return (res.body.items as { route: string; status: number; queryHash: string | null; apiKeyId: string | null; requestCount: number; aggregated: boolean }[]).find(
-        (e) => e.route === '/api/v1/lesions/:id' && e.status === 401,
-      );
+      return (
+        res.body.items as { route: string; status: number; queryHash: string | null; apiKeyId: string | null; requestCount: number; aggregated: boolean }[]
+      ).find((e) => e.route === '/api/v1/lesions/:id' && e.status === 401);
     });
     expect(entry.apiKeyId).toBeNull();
     expect(entry).toMatchObject({ aggregated: true, requestCount: 1, queryHash: null });
     await t.http().get('/api/v1/stats').set(bearer(t.adminKey)).query({ limit: 1 }).expect(200);
     const keyed = await waitFor(async () => {
       const res = await t.http().get('/api/v1/admin/audit?limit=500').set(bearer(t.adminKey)).expect(200);
-      return (res.body.items as { route: string; status: number; queryHash: string | null; aggregated: boolean }[]).find((e) => e.route === '/api/v1/stats' && e.status === 200 && e.queryHash);
+      return (res.body.items as { route: string; status: number; queryHash: string | null; aggregated: boolean }[]).find(
+        (e) => e.route === '/api/v1/stats' && e.status === 200 && e.queryHash,
+      );
     });
     expect(keyed.queryHash).toMatch(/^[0-9a-f]{64}$/);
     expect(keyed.aggregated).toBe(false);
@@ -129,6 +135,8 @@ describe('access control (e2e)', () => {
       ['/api/v1/lesions', 200, probe.id],
     ]);
     const bad = await t.http().get('/api/v1/admin/audit').query({ apiKeyId: 'nope', limit: 0 }).set(bearer(t.adminKey)).expect(400);
-    expect(bad.body.message).toEqual(expect.arrayContaining([expect.stringMatching(/apiKeyId must be a UUID/), expect.stringMatching(/limit must not be less than 1/)]));
+    expect(bad.body.message).toEqual(
+      expect.arrayContaining([expect.stringMatching(/apiKeyId must be a UUID/), expect.stringMatching(/limit must not be less than 1/)]),
+    );
   });
 });

@@ -70,7 +70,12 @@ describe('cohorts: saved definitions, counts, versions, streamed export (e2e)', 
     expect(page.body.members.items.every((m: { coarseType: { code: number } }) => [4, 5].includes(m.coarseType.code))).toBe(true);
 
     // Version 2 narrows it; version 1 still re-runs as saved.
-    const put = await t.http().put(`/api/v1/cohorts/${id}`).set(bearer(curator)).send({ definition: { criteria: { coarseType: [5] } } }).expect(200);
+    const put = await t
+      .http()
+      .put(`/api/v1/cohorts/${id}`)
+      .set(bearer(curator))
+      .send({ definition: { criteria: { coarseType: [5] } } })
+      .expect(200);
     expect(put.body.cohort).toMatchObject({ id, version: 2, name: 'Liver and lung, no cysts', definition: { criteria: { coarseType: [5] } } });
     expect(put.body.counts.total).toBe(await count(`SELECT count(*)::int AS n FROM lesion WHERE coarse_type = 5`));
     const v2 = await t.http().get(`/api/v1/cohorts/${id}`).set(bearer(reader)).expect(200);

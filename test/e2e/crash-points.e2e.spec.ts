@@ -39,20 +39,43 @@ describe('crash points and concurrency (e2e)', () => {
     return writeDeepLesionFixture(path.join(dir, dataset), lesions);
   };
   const run = (args: string[], extra: Record<string, string> = {}) => {
-    const env = { ...process.env, DATABASE_URL: t.database.url, MODELS_DIR: TEST_MODELS_DIR, INDEX_DIR: t.config.index.dir, INGEST_BATCH_SIZE: '10', LOG_LEVEL: 'error', SAMPLE_AUTOLOAD: 'false', ...extra };
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = {
+      ...process.env,
+      DATABASE_URL: t.database.url,
+      MODELS_DIR: TEST_MODELS_DIR,
+      INDEX_DIR: t.config.index.dir,
+      INGEST_BATCH_SIZE: '10',
+      LOG_LEVEL: 'error',
+      SAMPLE_AUTOLOAD: 'false',
+      ...extra,
+    };
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
-    return new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, output })));
+    return new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal, output })),
+    );
   };
   const lesionsOf = async (dataset: string) =>
-    (await db.query(`SELECT count(*)::int AS n, count(e.lesion_id)::int AS embedded FROM lesion l JOIN patient p ON p.id = l.patient_id LEFT JOIN lesion_embedding e ON e.lesion_id = l.id WHERE p.dataset = $1`, [dataset]))[0] as { n: number; embedded: number };
+    (
+      await db.query(
+        `SELECT count(*)::int AS n, count(e.lesion_id)::int AS embedded FROM lesion l JOIN patient p ON p.id = l.patient_id LEFT JOIN lesion_embedding e ON e.lesion_id = l.id WHERE p.dataset = $1`,
+        [dataset],
+      )
+    )[0] as { n: number; embedded: number };
 
   /** Crashes the CLI import at `point`, then checks what start-up recovery and a re-run (through the API) make of it. */
   async function crashThenResume(point: CrashPoint, skip: number, dataset: string, firstPatient: number) {
     const { csv, images } = fixture(dataset, firstPatient);
-    const crashed = await run(['ingest', 'deeplesion', '--csv', csv, '--images', images, '--dataset', dataset], { LRS_TEST_CRASH_AT: point, LRS_TEST_CRASH_SKIP: String(skip) });
+    const crashed = await run(['ingest', 'deeplesion', '--csv', csv, '--images', images, '--dataset', dataset], {
+      LRS_TEST_CRASH_AT: point,
+      LRS_TEST_CRASH_SKIP: String(skip),
+    });
     expect({ signal: crashed.signal, output: crashed.output.slice(-500) }).toEqual({ signal: 'SIGKILL', output: expect.any(String) });
     const [job] = await db.query(`SELECT id, cursor, status FROM ingest_job WHERE dataset = $1`, [dataset]);
     expect(job.status).toBe('running'); // nobody could mark it
@@ -60,13 +83,19 @@ describe('crash points and concurrency (e2e)', () => {
 
     // What a restart does first: jobs whose process is gone are marked interrupted (and say so over HTTP).
     expect(await t.app.get(IngestRepository).markOrphansInterrupted()).toBe(1);
-    expect((await t.http().get(`/api/v1/admin/ingest/jobs/${job.id}`).set(bearer(t.adminKey)).expect(200)).body).toMatchObject({ id: job.id, status: 'interrupted', processedRows: job.cursor });
+    expect((await t.http().get(`/api/v1/admin/ingest/jobs/${job.id}`).set(bearer(t.adminKey)).expect(200)).body).toMatchObject({
+      id: job.id,
+      status: 'interrupted',
+      processedRows: job.cursor,
+    });
 
     // The same file again resumes the same job after its last committed batch, and ends exact.
     const resumed = await t.http().post('/api/v1/admin/ingest').set(bearer(t.adminKey)).send({ format: 'deeplesion', csv, images, dataset }).expect(202);
     expect(resumed.body.id).toBe(job.id);
     await waitFor(async () => (await t.http().get(`/api/v1/admin/ingest/jobs/${job.id}`).set(bearer(t.adminKey)).expect(200)).body.status !== 'running');
-    expect(await db.query(`SELECT id, cursor, status, imported_rows FROM ingest_job WHERE dataset = $1`, [dataset])).toEqual([{ id: job.id, cursor: ROWS, status: 'completed', imported_rows: ROWS }]);
+    expect(await db.query(`SELECT id, cursor, status, imported_rows FROM ingest_job WHERE dataset = $1`, [dataset])).toEqual([
+      { id: job.id, cursor: ROWS, status: 'completed', imported_rows: ROWS },
+    ]);
     expect(await lesionsOf(dataset)).toEqual({ n: ROWS, embedded: ROWS });
     return job.cursor as number;
   }
@@ -110,12 +139,17 @@ describe('crash points and concurrency (e2e)', () => {
     const dataset = 'shared-slices';
     const lesions: FixtureLesion[] = Array.from({ length: 30 }, (_, r) => ({ patient: 5000 + (r % 10), study: 1, series: 1, slice: 30 }));
     const { csv, images } = writeDeepLesionFixture(path.join(dir, dataset), lesions);
-    const crashed = await run(['ingest', 'deeplesion', '--csv', csv, '--images', images, '--dataset', dataset], { LRS_TEST_CRASH_AT: 'ingest-before-commit', LRS_TEST_CRASH_SKIP: '1' });
+    const crashed = await run(['ingest', 'deeplesion', '--csv', csv, '--images', images, '--dataset', dataset], {
+      LRS_TEST_CRASH_AT: 'ingest-before-commit',
+      LRS_TEST_CRASH_SKIP: '1',
+    });
     expect(crashed.signal).toBe('SIGKILL');
     const [job] = await db.query(`SELECT id, cursor FROM ingest_job WHERE dataset = $1`, [dataset]);
     expect(job.cursor).toBe(10);
     // The first batch's counts were committed with it, one per key slice; the second batch's were rolled back.
-    expect(await db.query(`SELECT count(*)::int AS n, sum(seen)::int AS seen FROM ingest_key_slice_count WHERE job_id = $1`, [job.id])).toEqual([{ n: 10, seen: 10 }]);
+    expect(await db.query(`SELECT count(*)::int AS n, sum(seen)::int AS seen FROM ingest_key_slice_count WHERE job_id = $1`, [job.id])).toEqual([
+      { n: 10, seen: 10 },
+    ]);
     expect(await t.app.get(IngestRepository).markOrphansInterrupted()).toBe(1);
 
     const resumed = await t.http().post('/api/v1/admin/ingest').set(bearer(t.adminKey)).send({ format: 'deeplesion', csv, images, dataset }).expect(202);
@@ -149,7 +183,13 @@ describe('crash points and concurrency (e2e)', () => {
     const created = await t.http().post('/api/v1/cohorts').set(bearer(curator)).send({ name: 'raced', definition: {} }).expect(201);
     const id = created.body.cohort.id;
     const updates = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => t.http().put(`/api/v1/cohorts/${id}`).set(bearer(curator)).send({ definition: { criteria: { ageMin: i } } })),
+      Array.from({ length: 6 }, (_, i) =>
+        t
+          .http()
+          .put(`/api/v1/cohorts/${id}`)
+          .set(bearer(curator))
+          .send({ definition: { criteria: { ageMin: i } } }),
+      ),
     );
     expect(updates.map((u) => u.status)).toEqual(Array(6).fill(200));
     const versions = updates.map((u) => u.body.cohort.version as number).sort((a, b) => a - b);
@@ -159,7 +199,12 @@ describe('crash points and concurrency (e2e)', () => {
       [id],
     );
     expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(rows.slice(1).map((r) => r.age_min).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(
+      rows
+        .slice(1)
+        .map((r) => r.age_min)
+        .sort(),
+    ).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   const ontology = path.join(SHARED_DIR, 'data/lesanet/lesion_ontology_181022.xlsx');

@@ -44,7 +44,9 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
     scopedReader = (await auth.createKey('sample-reader', 'reader', [SAMPLE_DATASET])).key;
     scopedCurator = (await auth.createKey('sample-curator', 'curator', [SAMPLE_DATASET])).key;
     scopedAdmin = (await auth.createKey('sample-admin', 'admin', [SAMPLE_DATASET])).key;
-    const rows: { id: number; dataset: string }[] = await t.db.query(`SELECT l.id, p.dataset FROM lesion l JOIN patient p ON p.id = l.patient_id ORDER BY l.id`);
+    const rows: { id: number; dataset: string }[] = await t.db.query(
+      `SELECT l.id, p.dataset FROM lesion l JOIN patient p ON p.id = l.patient_id ORDER BY l.id`,
+    );
     otherIds = new Set(rows.filter((r) => r.dataset === OTHER).map((r) => r.id));
     ownCount = rows.length - otherIds.size;
     expect(otherIds.size).toBeGreaterThan(10);
@@ -55,7 +57,14 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
         WHERE p.dataset = $1 AND (SELECT count(DISTINCT study_id) FROM lesion x WHERE x.patient_id = l.patient_id) > 1 ORDER BY l.id LIMIT 1`,
       [SAMPLE_DATASET],
     );
-    own = { id: o.id, image_path: o.image_path, box: [o.box_x1, o.box_y1, o.box_x2, o.box_y2].join(','), spacing: o.spacing_x_mm, cx: (o.box_x1 + o.box_x2) / 2, cy: (o.box_y1 + o.box_y2) / 2 };
+    own = {
+      id: o.id,
+      image_path: o.image_path,
+      box: [o.box_x1, o.box_y1, o.box_x2, o.box_y2].join(','),
+      spacing: o.spacing_x_mm,
+      cx: (o.box_x1 + o.box_x2) / 2,
+      cy: (o.box_y1 + o.box_y2) / 2,
+    };
     // Their copy of the same lesion (same patient index, study and slice in the other dataset).
     theirs = (
       await t.db.query(
@@ -84,7 +93,8 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
       else if (typeof value === 'number' && /^(id|lesionId|hitLesionId|queryLesionId|lesionIds|from|to)$/.test(key) && otherIds.has(value)) leaked.push(value);
     };
     if (/json/.test(String(res.headers['content-type']))) walk(JSON.parse(res.text), '');
-    if (/csv/.test(String(res.headers['content-type']))) for (const line of res.text.split('\n').slice(1)) if (otherIds.has(Number(line.split(',')[0]))) leaked.push(Number(line.split(',')[0]));
+    if (/csv/.test(String(res.headers['content-type'])))
+      for (const line of res.text.split('\n').slice(1)) if (otherIds.has(Number(line.split(',')[0]))) leaked.push(Number(line.split(',')[0]));
     expect(leaked).toEqual([]);
   }
   const get = async (url: string, key = scopedReader, status = 200) => {
@@ -136,31 +146,55 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
       covers('POST /api/v1/search/tags', 'bad-input');
       expect((await post('/api/v1/search/tags', { q: 'liver', limit: 200 })).body.total).toBeGreaterThan(0);
       await post('/api/v1/search/tags', { q: 'liver', dataset: [SAMPLE_DATASET] });
-      await http().post('/api/v1/search/tags').set(bearer(scopedReader)).send({ q: 'liver', dataset: [OTHER] }).expect(403);
+      await http()
+        .post('/api/v1/search/tags')
+        .set(bearer(scopedReader))
+        .send({ q: 'liver', dataset: [OTHER] })
+        .expect(403);
     },
     'POST /api/v1/search/similar': async () => {
       covers('POST /api/v1/search/similar', 'bad-input');
       const byId = (await post('/api/v1/search/similar', { lesionId: own.id, k: 200, excludeSamePatient: false })).body.hits;
       expect(byId.length).toBe(ownCount - 1);
       // Unscoped, the other site's copy (an identical embedding) is the first hit.
-      const unscoped = (await http().post('/api/v1/search/similar').set(bearer(t.reader)).send({ lesionId: own.id, k: 1, excludeSamePatient: false }).expect(200)).body.hits;
+      const unscoped = (
+        await http().post('/api/v1/search/similar').set(bearer(t.reader)).send({ lesionId: own.id, k: 1, excludeSamePatient: false }).expect(200)
+      ).body.hits;
       expect(unscoped[0].lesion.id).toBe(theirs);
       const byUpload = await upload('/api/v1/search/similar', { box: own.box, spacingMm: String(own.spacing), k: '50' }).expect(200);
       expectNoOther(byUpload);
       expect(byUpload.body.hits[0].lesion.id).toBe(own.id);
       await post('/api/v1/search/similar', { lesionId: own.id, dataset: [SAMPLE_DATASET] });
-      await http().post('/api/v1/search/similar').set(bearer(scopedReader)).send({ lesionId: own.id, dataset: [OTHER] }).expect(403);
+      await http()
+        .post('/api/v1/search/similar')
+        .set(bearer(scopedReader))
+        .send({ lesionId: own.id, dataset: [OTHER] })
+        .expect(403);
       await http().post('/api/v1/search/similar').set(bearer(scopedReader)).send({ lesionId: theirs }).expect(404);
       // The new filter narrows an unscoped key too.
-      const onlyOther = (await http().post('/api/v1/search/similar').set(bearer(t.reader)).send({ lesionId: own.id, k: 20, dataset: OTHER }).expect(200)).body.hits;
+      const onlyOther = (await http().post('/api/v1/search/similar').set(bearer(t.reader)).send({ lesionId: own.id, k: 20, dataset: OTHER }).expect(200)).body
+        .hits;
       expect(onlyOther.length).toBe(20);
       expect(onlyOther.every((h: { lesion: { dataset: string } }) => h.lesion.dataset === OTHER)).toBe(true);
-      await http().post('/api/v1/search/similar').set(bearer(t.reader)).send({ lesionId: own.id, dataset: Array.from({ length: 33 }, (_, i) => `d${i}`) }).expect(400);
+      await http()
+        .post('/api/v1/search/similar')
+        .set(bearer(t.reader))
+        .send({ lesionId: own.id, dataset: Array.from({ length: 33 }, (_, i) => `d${i}`) })
+        .expect(400);
     },
     'POST /api/v1/search/feedback': async () => {
       const hit = (await post('/api/v1/search/similar', { lesionId: own.id, k: 1 }, scopedCurator)).body.hits[0];
-      await post('/api/v1/search/feedback', { queryLesionId: own.id, hitLesionId: hit.lesion.id, relevant: true, token: hit.feedbackToken }, scopedCurator, 201);
-      const res = await http().post('/api/v1/search/feedback').set(bearer(scopedCurator)).send({ queryLesionId: own.id, hitLesionId: theirs, relevant: true, token: hit.feedbackToken }).expect(404);
+      await post(
+        '/api/v1/search/feedback',
+        { queryLesionId: own.id, hitLesionId: hit.lesion.id, relevant: true, token: hit.feedbackToken },
+        scopedCurator,
+        201,
+      );
+      const res = await http()
+        .post('/api/v1/search/feedback')
+        .set(bearer(scopedCurator))
+        .send({ queryLesionId: own.id, hitLesionId: theirs, relevant: true, token: hit.feedbackToken })
+        .expect(404);
       expect(res.body.message).toBe(`Lesion ${theirs} not found`);
     },
     'GET /api/v1/lesions/{id}/follow-ups': async () => {
@@ -226,9 +260,20 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
     },
     'POST /api/v1/cohorts/preview': async () => {
       expect((await post('/api/v1/cohorts/preview', { definition: {} })).body.counts.total).toBe(ownCount);
-      expect((await post('/api/v1/cohorts/preview', { definition: { similarTo: { lesionId: own.id, minSimilarity: -1, excludeSamePatient: false } } })).body.counts.total).toBe(ownCount - 1);
-      await http().post('/api/v1/cohorts/preview').set(bearer(scopedReader)).send({ definition: { criteria: { dataset: [OTHER] } } }).expect(403);
-      await http().post('/api/v1/cohorts/preview').set(bearer(scopedReader)).send({ definition: { similarTo: { lesionId: theirs, minSimilarity: 0.5 } } }).expect(404);
+      expect(
+        (await post('/api/v1/cohorts/preview', { definition: { similarTo: { lesionId: own.id, minSimilarity: -1, excludeSamePatient: false } } })).body.counts
+          .total,
+      ).toBe(ownCount - 1);
+      await http()
+        .post('/api/v1/cohorts/preview')
+        .set(bearer(scopedReader))
+        .send({ definition: { criteria: { dataset: [OTHER] } } })
+        .expect(403);
+      await http()
+        .post('/api/v1/cohorts/preview')
+        .set(bearer(scopedReader))
+        .send({ definition: { similarTo: { lesionId: theirs, minSimilarity: 0.5 } } })
+        .expect(404);
       const responding = { definition: { response: ['SD', 'PD', 'PR', 'CR'] } };
       const scopedMatched = (await post('/api/v1/cohorts/preview', responding)).body.response.matched;
       expect(scopedMatched).toBeGreaterThan(0);
@@ -241,7 +286,11 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
       const rerun = (await http().get(`/api/v1/cohorts/${created.cohort.id}`).set(bearer(t.reader)).expect(200)).body;
       expect(rerun.counts.total).toBe(ownCount);
       expect(rerun.reproduced.sameMembers).toBe(true);
-      await http().post('/api/v1/cohorts').set(bearer(scopedCurator)).send({ name: 'x', definition: { criteria: { dataset: [OTHER] } } }).expect(403);
+      await http()
+        .post('/api/v1/cohorts')
+        .set(bearer(scopedCurator))
+        .send({ name: 'x', definition: { criteria: { dataset: [OTHER] } } })
+        .expect(403);
     },
     'GET /api/v1/cohorts': async () => {
       const everything = (await http().post('/api/v1/cohorts').set(bearer(t.curator)).send({ name: 'both sites', definition: {} }).expect(201)).body.cohort.id;
@@ -251,7 +300,13 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
       expect((await http().get('/api/v1/cohorts').set(bearer(t.reader)).expect(200)).body.map((c: { id: number }) => c.id)).toContain(everything);
     },
     'GET /api/v1/cohorts/{id}': async () => {
-      const theirCohort = (await http().post('/api/v1/cohorts').set(bearer(t.curator)).send({ name: 'theirs', definition: { criteria: { dataset: OTHER } } }).expect(201)).body.cohort.id;
+      const theirCohort = (
+        await http()
+          .post('/api/v1/cohorts')
+          .set(bearer(t.curator))
+          .send({ name: 'theirs', definition: { criteria: { dataset: OTHER } } })
+          .expect(201)
+      ).body.cohort.id;
       await http().get(`/api/v1/cohorts/${theirCohort}`).set(bearer(scopedReader)).expect(404);
       const ours = (await post('/api/v1/cohorts', { name: 'ours', definition: { tags: 'liver' } }, scopedCurator, 201)).body.cohort.id;
       expect((await get(`/api/v1/cohorts/${ours}?limit=200`)).body.members.items.length).toBeGreaterThan(0);
@@ -260,7 +315,11 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
       const theirCohort = (await http().post('/api/v1/cohorts').set(bearer(t.curator)).send({ name: 'theirs 2', definition: {} }).expect(201)).body.cohort.id;
       await http().put(`/api/v1/cohorts/${theirCohort}`).set(bearer(scopedCurator)).send({ definition: {} }).expect(404);
       const ours = (await post('/api/v1/cohorts', { name: 'ours 2', definition: {} }, scopedCurator, 201)).body.cohort.id;
-      const updated = await http().put(`/api/v1/cohorts/${ours}`).set(bearer(scopedCurator)).send({ definition: { criteria: { coarseType: [4] } } }).expect(200);
+      const updated = await http()
+        .put(`/api/v1/cohorts/${ours}`)
+        .set(bearer(scopedCurator))
+        .send({ definition: { criteria: { coarseType: [4] } } })
+        .expect(200);
       expectNoOther(updated);
       expect(updated.body.cohort.definition.criteria.dataset).toEqual([SAMPLE_DATASET]);
     },
@@ -289,9 +348,15 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
       const res = await upload('/api/v1/detections/from-point', { x: String(own.cx), y: String(own.cy), k: '20', include: 'similar' }).expect(200);
       expectNoOther(res);
       expect(res.body.similar).toHaveLength(20);
-      const unscoped = await upload('/api/v1/detections/from-point', { x: String(own.cx), y: String(own.cy), k: '20', include: 'similar' }, t.reader).expect(200);
+      const unscoped = await upload('/api/v1/detections/from-point', { x: String(own.cx), y: String(own.cy), k: '20', include: 'similar' }, t.reader).expect(
+        200,
+      );
       expect(unscoped.body.similar.some((h: { lesion: { dataset: string } }) => h.lesion.dataset === OTHER)).toBe(true);
-      const onlyOther = await upload('/api/v1/detections/from-point', { x: String(own.cx), y: String(own.cy), k: '5', include: 'similar', dataset: OTHER }, t.reader).expect(200);
+      const onlyOther = await upload(
+        '/api/v1/detections/from-point',
+        { x: String(own.cx), y: String(own.cy), k: '5', include: 'similar', dataset: OTHER },
+        t.reader,
+      ).expect(200);
       expect(onlyOther.body.similar.every((h: { lesion: { dataset: string } }) => h.lesion.dataset === OTHER)).toBe(true);
       await upload('/api/v1/detections/from-point', { x: String(own.cx), y: String(own.cy), include: 'similar', dataset: OTHER }).expect(403);
     },
@@ -326,7 +391,11 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
     },
     // Admin routes: a scoped admin stays inside its datasets.
     'POST /api/v1/admin/ingest': async () => {
-      const refused = await http().post('/api/v1/admin/ingest').set(bearer(scopedAdmin)).send({ format: 'deeplesion', csv: 'DL_info.csv', images: 'Images_png', dataset: OTHER }).expect(403);
+      const refused = await http()
+        .post('/api/v1/admin/ingest')
+        .set(bearer(scopedAdmin))
+        .send({ format: 'deeplesion', csv: 'DL_info.csv', images: 'Images_png', dataset: OTHER })
+        .expect(403);
       expect(refused.body.message).toMatch(/limited to the datasets/);
     },
     'GET /api/v1/admin/ingest/jobs': async () => {
@@ -335,7 +404,10 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
     },
     'GET /api/v1/admin/ingest/jobs/{id}': async () => {
       const all = (await http().get('/api/v1/admin/ingest/jobs').set(bearer(t.adminKey)).expect(200)).body as { id: string; dataset: string }[];
-      await http().get(`/api/v1/admin/ingest/jobs/${all.find((j) => j.dataset === OTHER)!.id}`).set(bearer(scopedAdmin)).expect(404);
+      await http()
+        .get(`/api/v1/admin/ingest/jobs/${all.find((j) => j.dataset === OTHER)!.id}`)
+        .set(bearer(scopedAdmin))
+        .expect(404);
       await get(`/api/v1/admin/ingest/jobs/${all.find((j) => j.dataset === SAMPLE_DATASET)!.id}`, scopedAdmin);
     },
     'DELETE /api/v1/lesions/{id}': async () => {
@@ -345,8 +417,16 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
     'POST /api/v1/admin/keys': async () => {
       const made = (await post('/api/v1/admin/keys', { name: 'made by site admin', role: 'admin' }, scopedAdmin, 201)).body;
       expect(made.datasets).toEqual([SAMPLE_DATASET]);
-      await http().post('/api/v1/admin/keys').set(bearer(scopedAdmin)).send({ name: 'wider', role: 'admin', datasets: [OTHER] }).expect(403);
-      await http().post('/api/v1/admin/keys').set(bearer(t.adminKey)).send({ name: 'bad', role: 'reader', datasets: ['Bad Name'] }).expect(400);
+      await http()
+        .post('/api/v1/admin/keys')
+        .set(bearer(scopedAdmin))
+        .send({ name: 'wider', role: 'admin', datasets: [OTHER] })
+        .expect(403);
+      await http()
+        .post('/api/v1/admin/keys')
+        .set(bearer(t.adminKey))
+        .send({ name: 'bad', role: 'reader', datasets: ['Bad Name'] })
+        .expect(400);
       await http().post('/api/v1/admin/keys').set(bearer(t.adminKey)).send({ name: 'bad', role: 'reader', datasets: [] }).expect(400);
     },
     'GET /api/v1/admin/keys': async () => {
@@ -356,7 +436,9 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
       expect(keys.map((k) => k.name)).not.toContain('test-admin');
     },
     'DELETE /api/v1/admin/keys/{id}': async () => {
-      const unscoped = (await http().get('/api/v1/admin/keys').set(bearer(t.adminKey)).expect(200)).body.find((k: { name: string }) => k.name === 'test-reader');
+      const unscoped = (await http().get('/api/v1/admin/keys').set(bearer(t.adminKey)).expect(200)).body.find(
+        (k: { name: string }) => k.name === 'test-reader',
+      );
       await http().delete(`/api/v1/admin/keys/${unscoped.id}`).set(bearer(scopedAdmin)).expect(404);
     },
     'GET /api/v1/admin/audit': async () => {
@@ -367,10 +449,18 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
       expect(refused.body.message).toMatch(/encoder serves every dataset/);
     },
     'POST /api/v1/admin/models/{id}/activate': async () => {
-      await http().post(`/api/v1/admin/models/${'a'.repeat(64)}/activate`).set(bearer(scopedAdmin)).expect(403);
+      await http()
+        .post(`/api/v1/admin/models/${'a'.repeat(64)}/activate`)
+        .set(bearer(scopedAdmin))
+        .expect(403);
     },
     'POST /api/v1/admin/tags/import-labels': async () => {
-      await http().post('/api/v1/admin/tags/import-labels').set(bearer(scopedAdmin)).field('dataset', OTHER).attach('file', Buffer.from('[]'), 'labels.json').expect(403);
+      await http()
+        .post('/api/v1/admin/tags/import-labels')
+        .set(bearer(scopedAdmin))
+        .field('dataset', OTHER)
+        .attach('file', Buffer.from('[]'), 'labels.json')
+        .expect(403);
     },
     // Routes that answer with no lesion, patient or study of any dataset.
     'GET /api/v1/vocabulary/terms': 'the vocabulary: terms, synonyms and parents, no lesions or counts',
@@ -391,7 +481,9 @@ describe('dataset-scoped API keys: another dataset never appears in any answer (
   it('the route table names every operation of the OpenAPI document, and nothing else', async () => {
     const doc = (await http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
     const operations = Object.entries(doc.paths).flatMap(([route, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${route}`));
-    expect(operations.filter((op) => !(op in PROBES)).map((op) => `${op}: add a probe to dataset-scope.e2e.spec.ts (or an exemption with its reason)`)).toEqual([]);
+    expect(operations.filter((op) => !(op in PROBES)).map((op) => `${op}: add a probe to dataset-scope.e2e.spec.ts (or an exemption with its reason)`)).toEqual(
+      [],
+    );
     expect(Object.keys(PROBES).filter((op) => !operations.includes(op))).toEqual([]);
   });
 

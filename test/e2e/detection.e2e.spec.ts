@@ -39,7 +39,9 @@ describe('detection (e2e)', () => {
     reader = await t.keyFor('reader');
     lesions = await t.app
       .get(DataSource)
-      .query(`SELECT l.id, l.image_path, l.box_x1, l.box_y1, l.box_x2, l.box_y2, s.spacing_x_mm FROM lesion l JOIN series s ON s.id = l.series_id WHERE l.coarse_type <> 7 ORDER BY l.id LIMIT 6`);
+      .query(
+        `SELECT l.id, l.image_path, l.box_x1, l.box_y1, l.box_x2, l.box_y2, s.spacing_x_mm FROM lesion l JOIN series s ON s.id = l.series_id WHERE l.coarse_type <> 7 ORDER BY l.id LIMIT 6`,
+      );
     // (The phantom's soft-tissue lesions are faint, about 10 HU above muscle: left out of these spot checks; the
     // evaluation in docs/BENCHMARKS.md covers all of them.)
     lesion = lesions[0];
@@ -102,7 +104,11 @@ describe('detection (e2e)', () => {
     // Over a few lesions most boxes match (about three in four on the whole sample: docs/BENCHMARKS.md).
     const ious: number[] = [];
     for (const l of lesions) {
-      const r = await post('/from-point', fs.readFileSync(l.image_path), { x: String((l.box_x1 + l.box_x2) / 2), y: String((l.box_y1 + l.box_y2) / 2), include: '' }).expect(200);
+      const r = await post('/from-point', fs.readFileSync(l.image_path), {
+        x: String((l.box_x1 + l.box_x2) / 2),
+        y: String((l.box_y1 + l.box_y2) / 2),
+        include: '',
+      }).expect(200);
       ious.push(iou(r.body.box, { x1: l.box_x1, y1: l.box_y1, x2: l.box_x2, y2: l.box_y2 }));
     }
     expect(ious.filter((v) => v >= 0.5).length).toBeGreaterThanOrEqual(lesions.length / 2);
@@ -125,7 +131,9 @@ describe('detection (e2e)', () => {
     // The archive holds this lesion with its mined report tags: its own type is among the predictions.
     expect(res.body.tagPrediction).toBe('available');
     expect(res.body.tags.length).toBeGreaterThan(0);
-    const [{ name: ownType }] = await t.app.get(DataSource).query(`SELECT v.name FROM lesion_tag t JOIN vocabulary_term v ON v.id = t.term_id WHERE t.lesion_id = $1 AND t.source = 'coarse_type'`, [lesion.id]);
+    const [{ name: ownType }] = await t.app
+      .get(DataSource)
+      .query(`SELECT v.name FROM lesion_tag t JOIN vocabulary_term v ON v.id = t.term_id WHERE t.lesion_id = $1 AND t.source = 'coarse_type'`, [lesion.id]);
     expect(res.body.tags.map((t: { term: string }) => t.term)).toContain(ownType);
   });
 
@@ -138,7 +146,12 @@ describe('detection (e2e)', () => {
     const res = await post('', jpg, { huWindow: '-1024,3071', scoreThreshold: '0' }).expect(200);
     expect(res.body.image).toMatchObject({ width: 512, height: 512, source: 'gray8', spacingMm: null });
     expect(res.body.detections.length).toBeGreaterThan(0);
-    const point = await post('/from-point', jpg, { huWindow: '-1024,3071', x: String((truth.x1 + truth.x2) / 2), y: String((truth.y1 + truth.y2) / 2), include: '' }).expect(200);
+    const point = await post('/from-point', jpg, {
+      huWindow: '-1024,3071',
+      x: String((truth.x1 + truth.x2) / 2),
+      y: String((truth.y1 + truth.y2) / 2),
+      include: '',
+    }).expect(200);
     expect(point.body.longAxisMm).toBeNull();
     expect(point.body.longAxis.lengthMm).toBeNull();
     expect(point.body.longAxis.lengthPx).toBeGreaterThan(0);
@@ -150,9 +163,11 @@ describe('detection (e2e)', () => {
     covers('POST /api/v1/detections', 'bad-input');
     covers('POST /api/v1/detections/from-point', 'bad-input');
     const slice = fs.readFileSync(lesion.image_path);
-    const png16 = (w: number, h: number, hu: number) => Buffer.from(encodePng({ width: w, height: h, data: new Uint16Array(w * h).fill(32768 + hu), depth: 16, channels: 1 }));
+    const png16 = (w: number, h: number, hu: number) =>
+      Buffer.from(encodePng({ width: w, height: h, data: new Uint16Array(w * h).fill(32768 + hu), depth: 16, channels: 1 }));
     const colour = Buffer.from(
-      jpeg.encode({ width: 64, height: 64, data: Buffer.from(Array.from({ length: 64 * 64 * 4 }, (_, i) => (i % 4 === 0 ? 200 : i % 4 === 1 ? 30 : 90))) }, 90).data,
+      jpeg.encode({ width: 64, height: 64, data: Buffer.from(Array.from({ length: 64 * 64 * 4 }, (_, i) => (i % 4 === 0 ? 200 : i % 4 === 1 ? 30 : 90))) }, 90)
+        .data,
     );
     const expectError = async (req: ReturnType<typeof post>, status: number, message: RegExp) => {
       const res = await req;
@@ -164,7 +179,11 @@ describe('detection (e2e)', () => {
     await expectError(post('', png16(512, 512, -1000)), 422, /no body found/);
     await expectError(post('', colour), 422, /HU window/);
     await expectError(post('', colour, { huWindow: '-1024,3071' }), 422, /colour image/);
-    await expectError(post('', Buffer.from(writeDicom({ rows: 128, columns: 128, pixels: new Array(128 * 128).fill(1000), truncateBy: 5000 }))), 422, /truncated DICOM: pixel data declares \d+ bytes but only \d+ are present/);
+    await expectError(
+      post('', Buffer.from(writeDicom({ rows: 128, columns: 128, pixels: new Array(128 * 128).fill(1000), truncateBy: 5000 }))),
+      422,
+      /truncated DICOM: pixel data declares \d+ bytes but only \d+ are present/,
+    );
     await expectError(post('/from-point', slice, { x: '2', y: '2' }), 422, /the point is outside the body/);
     await expectError(post('/from-point', slice, { x: '600', y: '10' }), 400, /outside the 512x512 slice/);
     await expectError(post('', null), 400, /multipart file field "file"/);
@@ -181,8 +200,18 @@ describe('detection (e2e)', () => {
     const series = fs.readdirSync(path.join(TEST_SAMPLE_DIR, 'Images_png')).sort()[0];
     const slices = fs.readdirSync(path.join(TEST_SAMPLE_DIR, 'Images_png', series)).filter((f) => f.endsWith('.png'));
     const curator = await t.keyFor('curator');
-    await t.http().post('/api/v1/detections/jobs').set(bearer(reader)).send({ series: `Images_png/${series}` }).expect(403);
-    const started = await t.http().post('/api/v1/detections/jobs').set(bearer(curator)).send({ series: `Images_png/${series}`, scoreThreshold: 0 }).expect(202);
+    await t
+      .http()
+      .post('/api/v1/detections/jobs')
+      .set(bearer(reader))
+      .send({ series: `Images_png/${series}` })
+      .expect(403);
+    const started = await t
+      .http()
+      .post('/api/v1/detections/jobs')
+      .set(bearer(curator))
+      .send({ series: `Images_png/${series}`, scoreThreshold: 0 })
+      .expect(202);
     expect(started.body).toMatchObject({ id: expect.any(String), total: slices.length, series: `Images_png/${series}` });
     const done = await waitFor(async () => {
       const res = await t.http().get(`/api/v1/detections/jobs/${started.body.id}`).set(bearer(curator)).expect(200);
@@ -195,13 +224,18 @@ describe('detection (e2e)', () => {
     expect(done.results[0]).toMatchObject({ slice: expect.stringMatching(/\.png$/), detections: expect.any(Array) });
     const outside = await t.http().post('/api/v1/detections/jobs').set(bearer(curator)).send({ series: '../../etc' }).expect(400);
     expect(outside.body.message).toMatch(/must lie under the configured DETECTION_SERIES_ROOT/);
-    expect((await t.http().post('/api/v1/detections/jobs').set(bearer(curator)).send({ series: 'Images_png/nope' }).expect(400)).body.message).toMatch(/does not exist/);
+    expect((await t.http().post('/api/v1/detections/jobs').set(bearer(curator)).send({ series: 'Images_png/nope' }).expect(400)).body.message).toMatch(
+      /does not exist/,
+    );
     await t.http().get('/api/v1/detections/jobs/00000000-0000-4000-8000-000000000000').set(bearer(curator)).expect(404);
   });
   it('fails, slice by slice, a file in a series folder symlinked to a file outside DETECTION_SERIES_ROOT, and reads the rest', async () => {
     const series = fs.readdirSync(path.join(TEST_SAMPLE_DIR, 'Images_png')).sort()[0];
     const source = path.join(TEST_SAMPLE_DIR, 'Images_png', series);
-    const [first, second] = fs.readdirSync(source).filter((f) => f.endsWith('.png')).sort();
+    const [first, second] = fs
+      .readdirSync(source)
+      .filter((f) => f.endsWith('.png'))
+      .sort();
     // A folder of its own under the root (the sample's folders are shared with other test files).
     const folder = fs.mkdtempSync(path.join(TEST_SAMPLE_DIR, '.detection-symlink-'));
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'detection-outside-'));
@@ -210,7 +244,12 @@ describe('detection (e2e)', () => {
       fs.copyFileSync(path.join(source, second), path.join(outside, 'secret.png'));
       fs.symlinkSync(path.join(outside, 'secret.png'), path.join(folder, '002.png'));
       const curator = await t.keyFor('curator');
-      const started = await t.http().post('/api/v1/detections/jobs').set(bearer(curator)).send({ series: path.basename(folder), scoreThreshold: 0 }).expect(202);
+      const started = await t
+        .http()
+        .post('/api/v1/detections/jobs')
+        .set(bearer(curator))
+        .send({ series: path.basename(folder), scoreThreshold: 0 })
+        .expect(202);
       const done = await waitFor(async () => {
         const res = await t.http().get(`/api/v1/detections/jobs/${started.body.id}`).set(bearer(curator)).expect(200);
         return res.body.status !== 'running' ? res.body : null;

@@ -22,11 +22,38 @@ const UID = '1.2.826.0.1.3680043.77';
 
 /** Everything identifying the archive below holds; none may be found anywhere after the import. */
 const IDENTIFYING = [
-  'Quixote', 'Zebulon', 'QZ-100200', 'GENERAL-HOSP', '19550505', '1955-05-05', 'Windmill', 'ACC-A1', 'ACC-A2', 'Sancho', 'Rocinante',
-  'very anxious', '555-0199', 'Belvedere', 'Ophelia', 'OB-300400', 'Krumholz', 'Ignatius', 'IK-500600', 'Reader^Rita', 'Rita',
-  '20190110', '2019-01-10', '20190420', '2019-04-20', '20200202', '2020-02-02', '20180808', '2018-08-08', 'SN-99881', UID,
+  'Quixote',
+  'Zebulon',
+  'QZ-100200',
+  'GENERAL-HOSP',
+  '19550505',
+  '1955-05-05',
+  'Windmill',
+  'ACC-A1',
+  'ACC-A2',
+  'Sancho',
+  'Rocinante',
+  'very anxious',
+  '555-0199',
+  'Belvedere',
+  'Ophelia',
+  'OB-300400',
+  'Krumholz',
+  'Ignatius',
+  'IK-500600',
+  'Reader^Rita',
+  'Rita',
+  '20190110',
+  '2019-01-10',
+  '20190420',
+  '2019-04-20',
+  '20200202',
+  '2020-02-02',
+  '20180808',
+  '2018-08-08',
+  'SN-99881',
+  UID,
 ];
-
 
 interface SeriesSpec {
   patient: PatientStudy;
@@ -65,8 +92,21 @@ interface SeriesSpec {
     },
     privateText: 'Zebulon Quixote home phone 555-0199',
   });
-  const patientB: PatientStudy = { patientId: 'OB-300400', patientName: 'Belvedere^Ophelia', sex: 'F', studyUid: `${UID}.2.1`, studyDate: '20200202', extra: { PatientAge: '047Y', OperatorsName: 'Belvedere^Assistant' } };
-  const patientC: PatientStudy = { patientId: 'IK-500600', patientName: 'Krumholz^Ignatius', birthDate: '19700101', studyUid: `${UID}.3.1`, studyDate: '20180808' };
+  const patientB: PatientStudy = {
+    patientId: 'OB-300400',
+    patientName: 'Belvedere^Ophelia',
+    sex: 'F',
+    studyUid: `${UID}.2.1`,
+    studyDate: '20200202',
+    extra: { PatientAge: '047Y', OperatorsName: 'Belvedere^Assistant' },
+  };
+  const patientC: PatientStudy = {
+    patientId: 'IK-500600',
+    patientName: 'Krumholz^Ignatius',
+    birthDate: '19700101',
+    studyUid: `${UID}.3.1`,
+    studyDate: '20180808',
+  };
 
   const sop = (seriesUid: string, i: number) => `${seriesUid}.${i + 1}`;
   /** Writes a series; slice i sits at z = 100 + 2.5 i (Slice Thickness says 5: z must come from positions). */
@@ -75,7 +115,18 @@ interface SeriesSpec {
     fs.mkdirSync(folder, { recursive: true });
     for (let i = 0; i < s.slices; i++) {
       const name = s.nameOrder ? `IMG${String(s.nameOrder.indexOf(i)).padStart(4, '0')}` : `slice-${i}.dcm`;
-      const bytes = writeImage({ ...s.patient, seriesUid: s.seriesUid, sopUid: sop(s.seriesUid, i), modality: s.modality, instanceNumber: s.slices - i, z: 100 + 2.5 * i, pixelSpacing: SPACING, width: SIDE, height: SIDE, hu: pixels[i % pixels.length] });
+      const bytes = writeImage({
+        ...s.patient,
+        seriesUid: s.seriesUid,
+        sopUid: sop(s.seriesUid, i),
+        modality: s.modality,
+        instanceNumber: s.slices - i,
+        z: 100 + 2.5 * i,
+        pixelSpacing: SPACING,
+        width: SIDE,
+        height: SIDE,
+        hu: pixels[i % pixels.length],
+      });
       fs.writeFileSync(path.join(folder, name), bytes);
     }
   }
@@ -91,12 +142,25 @@ interface SeriesSpec {
     writeSeries(root, { patient: patientA(1), folder: 'Quixote_Zebulon_QZ-100200/2019-01-10 CT CHEST', seriesUid: A1, slices: 5, nameOrder: [3, 0, 4, 1, 2] });
     fs.writeFileSync(
       path.join(root, 'Quixote_Zebulon_QZ-100200/2019-01-10 CT CHEST/report Quixote.dcm'),
-      writeSr({ ...patientA(1), seriesUid: `${UID}.1.1.9`, sopUid: `${UID}.1.1.9.1`, freeText: 'Zebulon Quixote, compare Sancho Panza Memorial prior', measurements: [{ sopUid: sop(A1, 2), long: [40, 50, 60, 58], short: [52, 46, 48, 62], site: ['10200004', 'Liver'] }] }),
+      writeSr({
+        ...patientA(1),
+        seriesUid: `${UID}.1.1.9`,
+        sopUid: `${UID}.1.1.9.1`,
+        freeText: 'Zebulon Quixote, compare Sancho Panza Memorial prior',
+        measurements: [{ sopUid: sop(A1, 2), long: [40, 50, 60, 58], short: [52, 46, 48, 62], site: ['10200004', 'Liver'] }],
+      }),
     );
     writeSeries(root, { patient: patientA(2), folder: 'Quixote_Zebulon_QZ-100200/2019-04-20/ct', seriesUid: A2, slices: 5, nameOrder: [4, 2, 0, 3, 1] });
     fs.writeFileSync(
       path.join(root, 'Quixote_Zebulon_QZ-100200/2019-04-20/marks Rita.dcm'),
-      writeGsps({ ...patientA(2), seriesUid: `${UID}.1.2.8`, sopUid: `${UID}.1.2.8.1`, image: { seriesUid: A2, sopUid: sop(A2, 3) }, graphics: [{ type: 'POLYLINE', points: [30, 30, 50, 30, 50, 44, 30, 44, 30, 30] }], arrows: [[90, 70]] }),
+      writeGsps({
+        ...patientA(2),
+        seriesUid: `${UID}.1.2.8`,
+        sopUid: `${UID}.1.2.8.1`,
+        image: { seriesUid: A2, sopUid: sop(A2, 3) },
+        graphics: [{ type: 'POLYLINE', points: [30, 30, 50, 30, 50, 44, 30, 44, 30, 30] }],
+        arrows: [[90, 70]],
+      }),
     );
     writeSeries(root, { patient: patientB, folder: 'Belvedere_Ophelia/ct', seriesUid: B_CT, slices: 4 });
     writeSeries(root, { patient: patientB, folder: 'Belvedere_Ophelia/mr', seriesUid: B_MR, modality: 'MR', slices: 3 });
@@ -115,7 +179,10 @@ interface SeriesSpec {
     );
     // Bad files in a folder named after the patient, as hospital exports have them: the job's errors must not keep the name.
     fs.mkdirSync(path.join(root, 'Quixote_Zebulon_QZ-100200/incoming'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'Quixote_Zebulon_QZ-100200/incoming/broken.dcm'), writeImage({ ...patientC, seriesUid: C, sopUid: `${UID}.3.1.2.77`, width: SIDE, height: SIDE, hu: pixels[0] }).subarray(0, 300));
+    fs.writeFileSync(
+      path.join(root, 'Quixote_Zebulon_QZ-100200/incoming/broken.dcm'),
+      writeImage({ ...patientC, seriesUid: C, sopUid: `${UID}.3.1.2.77`, width: SIDE, height: SIDE, hu: pixels[0] }).subarray(0, 300),
+    );
     fs.writeFileSync(path.join(root, 'Quixote_Zebulon_QZ-100200/incoming/notes.txt'), 'not a DICOM file\n');
     const csv = path.join(root, '..', `${path.basename(root)}-annotations.csv`);
     fs.writeFileSync(csv, `sop_instance_uid,x1,y1,x2,y2,type\n${sop(B_CT, 1)},20,20,40,36,6\n${sop(B_MR, 0)},10,10,30,30,-1\n`);
@@ -187,7 +254,11 @@ interface SeriesSpec {
       ]),
     );
     expect(errors).toHaveLength(3);
-    expect(errors.map((e) => walked[e.fileOrdinal - 1]).sort()).toEqual(['Quixote_Zebulon_QZ-100200/incoming/broken.dcm', 'Quixote_Zebulon_QZ-100200/incoming/notes.txt', 'disk2/sr1.dcm']);
+    expect(errors.map((e) => walked[e.fileOrdinal - 1]).sort()).toEqual([
+      'Quixote_Zebulon_QZ-100200/incoming/broken.dcm',
+      'Quixote_Zebulon_QZ-100200/incoming/notes.txt',
+      'disk2/sr1.dcm',
+    ]);
     // No component of any path in the archive (folders named after patients included) is kept in the job.
     const components = [...new Set(walked.flatMap((p) => p.split('/')))].filter((c) => !/^[0-9a-f]+$/.test(c));
     expect(components).toEqual(expect.arrayContaining(['Quixote_Zebulon_QZ-100200', 'incoming', 'broken.dcm', 'disk2', 'sr1.dcm']));
@@ -220,7 +291,9 @@ interface SeriesSpec {
     }
     expect(aRows[0]).toMatchObject({ convolution_kernel: 'B30f', body_part: 'CHEST', modality: 'CT' });
     // Both of B's series say Series Number 1: their order follows the keyed UIDs, so compare by modality.
-    const b = rows.filter((r: { modality: string; coarse_type: number }) => r.coarse_type === 6 || r.modality === 'MR').sort((x: { modality: string }, y: { modality: string }) => x.modality.localeCompare(y.modality));
+    const b = rows
+      .filter((r: { modality: string; coarse_type: number }) => r.coarse_type === 6 || r.modality === 'MR')
+      .sort((x: { modality: string }, y: { modality: string }) => x.modality.localeCompare(y.modality));
     expect(b.map((r: Record<string, unknown>) => [r.modality, r.key_slice_index, r.coarse_type, r.embedded])).toEqual([
       ['CT', 1, 6, 1],
       ['MR', 0, -1, 0], // stored, not embedded: the encoder takes CT only
@@ -266,7 +339,17 @@ interface SeriesSpec {
   });
 
   const runCliHere = (args: string[], extra: Record<string, string>) => {
-    const env = { DATABASE_URL: t.database.url, MODELS_DIR: TEST_MODELS_DIR, INDEX_DIR: t.config.index.dir, DATA_DIR: dataDir, DEID_SECRET: SECRET, LOG_LEVEL: 'error', SAMPLE_AUTOLOAD: 'false', ARCHIVE_DECODE_WORKERS: '0', ...extra };
+    const env = {
+      DATABASE_URL: t.database.url,
+      MODELS_DIR: TEST_MODELS_DIR,
+      INDEX_DIR: t.config.index.dir,
+      DATA_DIR: dataDir,
+      DEID_SECRET: SECRET,
+      LOG_LEVEL: 'error',
+      SAMPLE_AUTOLOAD: 'false',
+      ARCHIVE_DECODE_WORKERS: '0',
+      ...extra,
+    };
     return runCli(args, env);
   };
 
@@ -291,12 +374,18 @@ interface SeriesSpec {
     const leaks: string[] = [];
     leaks.push(...found('pg_dump', execFileSync('pg_dump', ['--data-only', '--no-owner', t.database.url], { maxBuffer: 512 * 1024 ** 2 }).toString('latin1')));
     const ids = (await db.query(`SELECT l.id FROM lesion l JOIN patient p ON p.id = l.patient_id `)).map((r: { id: number }) => r.id);
-    for (const id of ids) leaks.push(...found(`GET /lesions/${id}`, JSON.stringify((await t.http().get(`/api/v1/lesions/${id}`).set(bearer(t.adminKey)).expect(200)).body)));
-    leaks.push(...found('GET /lesions', JSON.stringify((await t.http().get('/api/v1/lesions?dataset=hospital&limit=100').set(bearer(t.adminKey)).expect(200)).body)));
+    for (const id of ids)
+      leaks.push(...found(`GET /lesions/${id}`, JSON.stringify((await t.http().get(`/api/v1/lesions/${id}`).set(bearer(t.adminKey)).expect(200)).body)));
+    leaks.push(
+      ...found('GET /lesions', JSON.stringify((await t.http().get('/api/v1/lesions?dataset=hospital&limit=100').set(bearer(t.adminKey)).expect(200)).body)),
+    );
     leaks.push(...found('GET /admin/ingest/jobs', JSON.stringify((await t.http().get('/api/v1/admin/ingest/jobs').set(bearer(t.adminKey)).expect(200)).body)));
     leaks.push(...found('GET /stats', JSON.stringify((await t.http().get('/api/v1/stats').set(bearer(t.adminKey)).expect(200)).body)));
     leaks.push(...found('logs', captured.join('')));
-    const walk = (folder: string): string[] => (fs.existsSync(folder) ? fs.readdirSync(folder, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(folder, e.name)) : [path.join(folder, e.name)])) : []);
+    const walk = (folder: string): string[] =>
+      fs.existsSync(folder)
+        ? fs.readdirSync(folder, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(folder, e.name)) : [path.join(folder, e.name)]))
+        : [];
     const stored = [...walk(dataDir), ...walk(t.config.index.dir)];
     expect(stored.filter((f) => f.endsWith('.png')).length).toBeGreaterThan(6);
     for (const file of stored) leaks.push(...found(path.relative(dir, file), file + fs.readFileSync(file).toString('latin1')));

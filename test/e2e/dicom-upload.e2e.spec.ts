@@ -46,13 +46,18 @@ describe('DICOM uploads to similar search (e2e)', () => {
 
   /** A lesion of the sample, and its slice as signed 16-bit DICOM (stored value = HU) converted by dcmcjpls. */
   async function lesionAsJpegLs(): Promise<{ id: number; box: string; spacing: string; jpegLs: Buffer }> {
-    const [row] = await t.app.get(DataSource).query(
-      `SELECT l.id, l.image_path, l.box_x1, l.box_y1, l.box_x2, l.box_y2, s.spacing_x_mm FROM lesion l JOIN series s ON s.id = l.series_id ORDER BY l.id LIMIT 1`,
-    );
+    const [row] = await t.app
+      .get(DataSource)
+      .query(
+        `SELECT l.id, l.image_path, l.box_x1, l.box_y1, l.box_x2, l.box_y2, s.spacing_x_mm FROM lesion l JOIN series s ON s.id = l.series_id ORDER BY l.id LIMIT 1`,
+      );
     const { image } = decodeSlice(fs.readFileSync(row.image_path));
     const source = path.join(dir, 'lesion.dcm');
     const target = path.join(dir, 'lesion-jls.dcm');
-    fs.writeFileSync(source, writeDicom({ rows: image.height, columns: image.width, pixels: Array.from(image.data, Math.round), pixelRepresentation: 1, rescale: null }));
+    fs.writeFileSync(
+      source,
+      writeDicom({ rows: image.height, columns: image.width, pixels: Array.from(image.data, Math.round), pixelRepresentation: 1, rescale: null }),
+    );
     dcmtk('dcmcjpls', [source, target]);
     return { id: row.id, box: [row.box_x1, row.box_y1, row.box_x2, row.box_y2].join(','), spacing: String(row.spacing_x_mm), jpegLs: fs.readFileSync(target) };
   }
@@ -68,7 +73,14 @@ describe('DICOM uploads to similar search (e2e)', () => {
   (missing ? it.skip : it)('previews a JPEG-LS upload as the server decodes it: a 16-bit PNG of the same HU, with its spacing', async () => {
     covers('POST /api/v1/uploads/preview', 'success', 'bad-input');
     const lesion = await lesionAsJpegLs();
-    const res = await t.http().post('/api/v1/uploads/preview').set(bearer(key)).attach('file', lesion.jpegLs, 'slice.dcm').buffer(true).parse(binary).expect(200);
+    const res = await t
+      .http()
+      .post('/api/v1/uploads/preview')
+      .set(bearer(key))
+      .attach('file', lesion.jpegLs, 'slice.dcm')
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
     expect(res.headers['content-type']).toBe('image/png');
     const [row] = await t.app.get(DataSource).query('SELECT image_path FROM lesion WHERE id = $1', [lesion.id]);
     const expected = decodeSlice(fs.readFileSync(row.image_path)).image;
@@ -76,7 +88,14 @@ describe('DICOM uploads to similar search (e2e)', () => {
     expect([preview.width, preview.height]).toEqual([expected.width, expected.height]);
     expect(Array.from(preview.data)).toEqual(Array.from(expected.data, Math.round));
     const spaced = writeDicom({ rows: 32, columns: 32, pixelSpacing: [0.6, 0.8] });
-    const withSpacing = await t.http().post('/api/v1/uploads/preview').set(bearer(key)).attach('file', Buffer.from(spaced), 'slice.dcm').buffer(true).parse(binary).expect(200);
+    const withSpacing = await t
+      .http()
+      .post('/api/v1/uploads/preview')
+      .set(bearer(key))
+      .attach('file', Buffer.from(spaced), 'slice.dcm')
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
     expect(withSpacing.headers['x-pixel-spacing-mm']).toBe('0.8');
     const broken = await t.http().post('/api/v1/uploads/preview').set(bearer(key)).attach('file', lesion.jpegLs.subarray(0, 4000), 'slice.dcm').expect(422);
     expect(broken.body.message).toMatch(/truncated|corrupt/);

@@ -3,7 +3,18 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { curlReproducer, FuzzRequest, FuzzResult, FuzzRole, generateFuzzRequests, loadFuzzSeeds, OpenApiDocument, routesOf, sendFuzzRequest, unanswered } from '../../fuzz/fuzz-generator';
+import {
+  curlReproducer,
+  FuzzRequest,
+  FuzzResult,
+  FuzzRole,
+  generateFuzzRequests,
+  loadFuzzSeeds,
+  OpenApiDocument,
+  routesOf,
+  sendFuzzRequest,
+  unanswered,
+} from '../../fuzz/fuzz-generator';
 import { SampleService } from '../../src/sample/sample.service';
 import { bearer, createTestApp, SHARED_DIR, TestApp } from '../helpers/test-app';
 
@@ -30,11 +41,25 @@ describe('fuzz: generated hostile requests over every route (e2e)', () => {
     expect(job.status).toBe('completed');
     await (t.app as NestFastifyApplication).listen(0, '127.0.0.1');
     baseUrl = await t.app.getUrl();
-    keys = { admin: t.adminKey, curator: await t.keyFor('curator'), reader: await t.keyFor('reader'), none: null, 'bad-key': 'lr_fuzzfuzz.bad-secret-that-matches-no-key' };
+    keys = {
+      admin: t.adminKey,
+      curator: await t.keyFor('curator'),
+      reader: await t.keyFor('reader'),
+      none: null,
+      'bad-key': 'lr_fuzzfuzz.bad-secret-that-matches-no-key',
+    };
     doc = (await t.http().get('/docs-json').expect(200)).body as OpenApiDocument;
     const lesions = await t.http().get('/api/v1/lesions?limit=30').set(bearer(t.adminKey)).expect(200);
-    const cohort = await t.http().post('/api/v1/cohorts').set(bearer(t.adminKey)).send({ name: 'fuzz cohort', definition: { criteria: { coarseType: ['4'] } } }).expect(201);
-    const seeds = loadFuzzSeeds(SHARED_DIR, path.join(work, 'paths'), { lesionIds: lesions.body.items.map((l: { id: number }) => l.id), cohortIds: [cohort.body.id] });
+    const cohort = await t
+      .http()
+      .post('/api/v1/cohorts')
+      .set(bearer(t.adminKey))
+      .send({ name: 'fuzz cohort', definition: { criteria: { coarseType: ['4'] } } })
+      .expect(201);
+    const seeds = loadFuzzSeeds(SHARED_DIR, path.join(work, 'paths'), {
+      lesionIds: lesions.body.items.map((l: { id: number }) => l.id),
+      cohortIds: [cohort.body.id],
+    });
     requests = generateFuzzRequests(doc, seeds, { seed: SEED, count: REQUESTS });
   });
   afterAll(async () => {
@@ -61,7 +86,8 @@ describe('fuzz: generated hostile requests over every route (e2e)', () => {
       }),
     );
     agent.destroy();
-    const describe = (r: FuzzResult) => `#${r.request.seq} ${r.request.route} ${r.request.target} ${r.request.kind} (${r.request.role}) → ${r.status || r.error} ${r.bodyStart?.slice(0, 120) ?? ''}\n  ${curlReproducer(baseUrl, r.request, SEED)}`;
+    const describe = (r: FuzzResult) =>
+      `#${r.request.seq} ${r.request.route} ${r.request.target} ${r.request.kind} (${r.request.role}) → ${r.status || r.error} ${r.bodyStart?.slice(0, 120) ?? ''}\n  ${curlReproducer(baseUrl, r.request, SEED)}`;
     expect(results.filter((r) => r.status >= 500).map(describe)).toEqual([]);
     expect(results.filter(unanswered).map(describe)).toEqual([]);
     // Hostile input gets a 4xx: the generator's mutations are mostly refusals, so most answers are 4xx.

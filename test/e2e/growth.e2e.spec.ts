@@ -11,7 +11,16 @@ interface TrackBody {
   lesionId: number;
   trackId: number | null;
   time: { basis: string; note: string };
-  points: { lesionId: number; studyIndex: number; studyDate: string | null; days: number | null; longAxisMm: number; recist: string | null; percentFromBaseline: number | null; link: { decidedBy: string; confidence: number } | null }[];
+  points: {
+    lesionId: number;
+    studyIndex: number;
+    studyDate: string | null;
+    days: number | null;
+    longAxisMm: number;
+    recist: string | null;
+    percentFromBaseline: number | null;
+    link: { decidedBy: string; confidence: number } | null;
+  }[];
   recist: string | null;
   growthRate: { mmPer30Days: number; logPerYear: number } | null;
   volumeDoublingTime: { days: number; model: string } | null;
@@ -91,7 +100,9 @@ describe('lesion growth: tracks, curator edits, prediction (e2e, sample)', () =>
   });
 
   it('answers a lesion without follow-ups clearly, and 404 for an unknown lesion', async () => {
-    const [single] = await db.query(`SELECT l.id FROM lesion l WHERE (SELECT count(*) FROM study s WHERE s.patient_id = l.patient_id) = 1 ORDER BY l.id LIMIT 1`);
+    const [single] = await db.query(
+      `SELECT l.id FROM lesion l WHERE (SELECT count(*) FROM study s WHERE s.patient_id = l.patient_id) = 1 ORDER BY l.id LIMIT 1`,
+    );
     const body = await track(single.id);
     expect(body.points).toHaveLength(1);
     expect(body.recist).toBeNull();
@@ -159,7 +170,9 @@ describe('lesion growth: tracks, curator edits, prediction (e2e, sample)', () =>
   });
 
   it('predicts for an uploaded slice and box, reusing search by upload', async () => {
-    const [row] = await db.query(`SELECT l.image_path, l.box_x1, l.box_y1, l.box_x2, l.box_y2, s.spacing_x_mm FROM lesion l JOIN series s ON s.id = l.series_id ORDER BY l.id LIMIT 1`);
+    const [row] = await db.query(
+      `SELECT l.image_path, l.box_x1, l.box_y1, l.box_x2, l.box_y2, s.spacing_x_mm FROM lesion l JOIN series s ON s.id = l.series_id ORDER BY l.id LIMIT 1`,
+    );
     const res = await t
       .http()
       .post('/api/v1/growth/predict')

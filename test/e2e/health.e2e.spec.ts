@@ -29,7 +29,13 @@ describe('health probes (e2e)', () => {
       const loading = t.app.get(VectorIndexService).load();
       const res = await t.http().get('/health/ready').expect(503);
       expect(res.body.status).toBe('error');
-      expect(res.body.error.index).toMatchObject({ status: 'down', state: 'loading', points: 0, databaseEmbeddings: 0, log: { lagEntries: 0, maxLagMs: 5000 } });
+      expect(res.body.error.index).toMatchObject({
+        status: 'down',
+        state: 'loading',
+        points: 0,
+        databaseEmbeddings: 0,
+        log: { lagEntries: 0, maxLagMs: 5000 },
+      });
       expect(res.body.info.database).toEqual({ status: 'up' });
       await blocker.query('ROLLBACK');
       await loading;

@@ -27,14 +27,22 @@ describe('hostile input at the edge (e2e)', () => {
   const count = async (table: string) => Number((await db.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n);
   /** A JSON body sent byte for byte (escapes such as \u0000 and \ud800 stay as the client wrote them). */
   const rawJson = (method: 'post' | 'put', url: string, key: string, body: string | Buffer) =>
-    t.http()[method](url).set(bearer(key)).set('Content-Type', 'application/json').serialize(sendAsIs).send(Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'));
+    t
+      .http()
+      [method](url)
+      .set(bearer(key))
+      .set('Content-Type', 'application/json')
+      .serialize(sendAsIs)
+      .send(Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'));
   /** A multipart body with one text field holding exactly these bytes, and a (tiny) file. */
   const rawForm = (url: string, key: string, field: string, value: Buffer) => {
     const boundary = 'hostile-7d3';
     const body = Buffer.concat([
       Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"\r\n\r\n`),
       value,
-      Buffer.from(`\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.png"\r\nContent-Type: image/png\r\n\r\n\x89P\r\n--${boundary}--\r\n`),
+      Buffer.from(
+        `\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.png"\r\nContent-Type: image/png\r\n\r\n\x89P\r\n--${boundary}--\r\n`,
+      ),
     ]);
     return t.http().post(url).set(bearer(key)).set('Content-Type', `multipart/form-data; boundary=${boundary}`).serialize(sendAsIs).send(body);
   };
@@ -146,24 +154,40 @@ describe('hostile input at the edge (e2e)', () => {
       const audit = await t.http().get('/api/v1/admin/audit?offset=1e308').set(bearer(t.adminKey)).expect(400);
       expect(messages(audit.body)).toEqual(['offset must not be greater than 2147483647']);
       const cohortPage = await t.http().get('/api/v1/cohorts/1?offset=1e308&version=3000000000').set(bearer(reader)).expect(400);
-      expect(messages(cohortPage.body)).toEqual(expect.arrayContaining(['offset must not be greater than 2147483647', 'version must not be greater than 2147483647']));
+      expect(messages(cohortPage.body)).toEqual(
+        expect.arrayContaining(['offset must not be greater than 2147483647', 'version must not be greater than 2147483647']),
+      );
     });
 
     it('the same numbers in /cohorts/preview and /cohorts (nothing saved)', async () => {
       const before = await count('cohort');
       const preview = (definition: object) => t.http().post('/api/v1/cohorts/preview').set(bearer(reader)).send({ definition });
-      expect(messages((await preview({ criteria: { diameterMinMm: 1e308 } }).expect(400)).body)).toEqual(['definition.criteria.diameterMinMm must not be greater than 1000']);
-      expect(messages((await preview({ criteria: { ageMin: 1e-320 } }).expect(400)).body)).toEqual(['definition.criteria.ageMin must be 0 or at least 1e-30 in magnitude']);
+      expect(messages((await preview({ criteria: { diameterMinMm: 1e308 } }).expect(400)).body)).toEqual([
+        'definition.criteria.diameterMinMm must not be greater than 1000',
+      ]);
+      expect(messages((await preview({ criteria: { ageMin: 1e-320 } }).expect(400)).body)).toEqual([
+        'definition.criteria.ageMin must be 0 or at least 1e-30 in magnitude',
+      ]);
       expect(messages((await preview({ similarTo: { lesionId: 1e308, minSimilarity: 0.5 } }).expect(400)).body)).toEqual([
         'definition.similarTo.lesionId must not be greater than 2147483647',
       ]);
-      const saved = await t.http().post('/api/v1/cohorts').set(bearer(curator)).send({ name: 'x', definition: { criteria: { ageMax: 1e-320 } } }).expect(400);
+      const saved = await t
+        .http()
+        .post('/api/v1/cohorts')
+        .set(bearer(curator))
+        .send({ name: 'x', definition: { criteria: { ageMax: 1e-320 } } })
+        .expect(400);
       expect(messages(saved.body)).toEqual(['definition.criteria.ageMax must be 0 or at least 1e-30 in magnitude']);
       expect(await count('cohort')).toBe(before);
     });
 
     it('path ids beyond int4 (lesions, cohorts, tags, delete)', async () => {
-      for (const url of ['/api/v1/lesions/2147483648', '/api/v1/lesions/99999999999999999999/tags', '/api/v1/cohorts/3000000000', '/api/v1/lesions/0/follow-ups']) {
+      for (const url of [
+        '/api/v1/lesions/2147483648',
+        '/api/v1/lesions/99999999999999999999/tags',
+        '/api/v1/cohorts/3000000000',
+        '/api/v1/lesions/0/follow-ups',
+      ]) {
         const res = await t.http().get(url).set(bearer(reader)).expect(400);
         expect(res.body.message).toBe('id must be an integer from 1 to 2147483647');
       }
@@ -183,12 +207,29 @@ describe('hostile input at the edge (e2e)', () => {
 
     it('definition.tags: null on cohorts (nothing saved)', async () => {
       const before = await count('cohort');
-      const preview = await t.http().post('/api/v1/cohorts/preview').set(bearer(reader)).send({ definition: { tags: null } }).expect(400);
+      const preview = await t
+        .http()
+        .post('/api/v1/cohorts/preview')
+        .set(bearer(reader))
+        .send({ definition: { tags: null } })
+        .expect(400);
       expect(messages(preview.body)).toEqual(expect.arrayContaining(['definition.tags must not be null (leave it out instead)']));
-      const saved = await t.http().post('/api/v1/cohorts').set(bearer(curator)).send({ name: 'x', definition: { tags: null } }).expect(400);
+      const saved = await t
+        .http()
+        .post('/api/v1/cohorts')
+        .set(bearer(curator))
+        .send({ name: 'x', definition: { tags: null } })
+        .expect(400);
       expect(messages(saved.body)).toEqual(expect.arrayContaining(['definition.tags must not be null (leave it out instead)']));
-      const criteria = await t.http().post('/api/v1/cohorts/preview').set(bearer(reader)).send({ definition: { criteria: null, similarTo: null } }).expect(400);
-      expect(messages(criteria.body)).toEqual(expect.arrayContaining(['definition.criteria must not be null (leave it out instead)', 'definition.similarTo must not be null (leave it out instead)']));
+      const criteria = await t
+        .http()
+        .post('/api/v1/cohorts/preview')
+        .set(bearer(reader))
+        .send({ definition: { criteria: null, similarTo: null } })
+        .expect(400);
+      expect(messages(criteria.body)).toEqual(
+        expect.arrayContaining(['definition.criteria must not be null (leave it out instead)', 'definition.similarTo must not be null (leave it out instead)']),
+      );
       expect(await count('cohort')).toBe(before);
     });
 
@@ -205,13 +246,32 @@ describe('hostile input at the edge (e2e)', () => {
 
   describe('strings and arrays are bounded', () => {
     it('over-long lists and strings are 400', async () => {
-      const types = await t.http().get(`/api/v1/lesions?coarseType=${Array(21).fill(4).join(',')}`).set(bearer(reader)).expect(400);
+      const types = await t
+        .http()
+        .get(`/api/v1/lesions?coarseType=${Array(21).fill(4).join(',')}`)
+        .set(bearer(reader))
+        .expect(400);
       expect(messages(types.body)).toEqual(['coarseType must contain no more than 20 elements']);
-      const splits = await t.http().post('/api/v1/cohorts/preview').set(bearer(reader)).send({ definition: { criteria: { split: Array(11).fill('test') } } }).expect(400);
+      const splits = await t
+        .http()
+        .post('/api/v1/cohorts/preview')
+        .set(bearer(reader))
+        .send({ definition: { criteria: { split: Array(11).fill('test') } } })
+        .expect(400);
       expect(messages(splits.body)).toEqual(['definition.criteria.split must contain no more than 10 elements']);
-      const box = await t.http().post('/api/v1/search/similar').set(bearer(reader)).send({ lesionId, box: '1,'.repeat(100) + '1' }).expect(400);
+      const box = await t
+        .http()
+        .post('/api/v1/search/similar')
+        .set(bearer(reader))
+        .send({ lesionId, box: '1,'.repeat(100) + '1' })
+        .expect(400);
       expect(messages(box.body)).toEqual(expect.arrayContaining(['box must be shorter than or equal to 100 characters']));
-      const window = await t.http().post('/api/v1/search/similar').set(bearer(reader)).send({ lesionId, huWindow: '9'.repeat(400) + ',1' }).expect(400);
+      const window = await t
+        .http()
+        .post('/api/v1/search/similar')
+        .set(bearer(reader))
+        .send({ lesionId, huWindow: '9'.repeat(400) + ',1' })
+        .expect(400);
       expect(messages(window.body)).toEqual(expect.arrayContaining(['huWindow must be shorter than or equal to 100 characters']));
     });
   });
@@ -228,7 +288,11 @@ describe('hostile input at the edge (e2e)', () => {
       // All but the last: the parents stay.
       for (const id of ids.slice(0, -1)) await t.http().delete(`/api/v1/lesions/${id}`).set(bearer(t.adminKey)).expect(204);
       expect(await count(`series WHERE id = ${Number(patient.series_id)}`)).toBe(1);
-      await t.http().delete(`/api/v1/lesions/${ids[ids.length - 1]}`).set(bearer(t.adminKey)).expect(204);
+      await t
+        .http()
+        .delete(`/api/v1/lesions/${ids[ids.length - 1]}`)
+        .set(bearer(t.adminKey))
+        .expect(204);
       expect(await count(`series WHERE id = ${Number(patient.series_id)}`)).toBe(0);
       expect(await count(`study WHERE id = ${Number(patient.study_id)}`)).toBe(0);
       expect(await count(`patient WHERE id = ${Number(patient.patient_id)}`)).toBe(0);

@@ -55,7 +55,9 @@ describe('DeepLesion import (e2e)', () => {
   it('imports the same file twice and ends with the same rows', async () => {
     covers('POST /api/v1/admin/ingest', 'success');
     const lesions: FixtureLesion[] = [];
-    for (let p = 1; p <= 6; p++) for (let s = 1; s <= 2; s++) lesions.push({ patient: p, study: s, series: 1, slice: 10 + s }, { patient: p, study: s, series: 1, slice: 10 + s, box: [35, 35, 50, 50] });
+    for (let p = 1; p <= 6; p++)
+      for (let s = 1; s <= 2; s++)
+        lesions.push({ patient: p, study: s, series: 1, slice: 10 + s }, { patient: p, study: s, series: 1, slice: 10 + s, box: [35, 35, 50, 50] });
     const { csv, images } = writeDeepLesionFixture(path.join(dir, 'twice'), lesions);
     const first = await importViaApi({ format: 'deeplesion', csv, images, dataset: 'twice' });
     expect(first).toMatchObject({ status: 'completed', totalRows: 24, processedRows: 24, importedRows: 24, skippedRows: 0, percent: 100 });
@@ -86,7 +88,10 @@ describe('DeepLesion import (e2e)', () => {
     fs.writeFileSync(path.join(images, `${pad(204, 6)}_01_01`, '005.png'), 'this is not an image');
     fs.mkdirSync(path.join(images, `${pad(205, 6)}_01_01`), { recursive: true });
     const { encode } = await import('fast-png');
-    fs.writeFileSync(path.join(images, `${pad(205, 6)}_01_01`, '005.png'), encode({ width: 64, height: 64, data: new Uint8Array(64 * 64), depth: 8, channels: 1 }));
+    fs.writeFileSync(
+      path.join(images, `${pad(205, 6)}_01_01`, '005.png'),
+      encode({ width: 64, height: 64, data: new Uint8Array(64 * 64), depth: 8, channels: 1 }),
+    );
 
     const before = await count('lesion');
     const job = await importViaApi({ format: 'deeplesion', csv, images, dataset: 'bad' });
@@ -106,10 +111,20 @@ describe('DeepLesion import (e2e)', () => {
   it('refuses a request that cannot start with a clear 400 and writes nothing', async () => {
     covers('POST /api/v1/admin/ingest', 'bad-input');
     const jobs = await count('ingest_job');
-    const missing = await t.http().post('/api/v1/admin/ingest').set(bearer(t.adminKey)).send({ format: 'deeplesion', csv: path.join(dir, 'nope.csv'), images: dir }).expect(400);
+    const missing = await t
+      .http()
+      .post('/api/v1/admin/ingest')
+      .set(bearer(t.adminKey))
+      .send({ format: 'deeplesion', csv: path.join(dir, 'nope.csv'), images: dir })
+      .expect(400);
     expect(missing.body.message).toMatch(/Cannot read the CSV file nope.csv: it does not exist under INGEST_ROOTS/);
     fs.writeFileSync(path.join(dir, 'wrong.csv'), 'a,b\n1,2\n');
-    const header = await t.http().post('/api/v1/admin/ingest').set(bearer(t.adminKey)).send({ format: 'deeplesion', csv: path.join(dir, 'wrong.csv'), images: dir }).expect(400);
+    const header = await t
+      .http()
+      .post('/api/v1/admin/ingest')
+      .set(bearer(t.adminKey))
+      .send({ format: 'deeplesion', csv: path.join(dir, 'wrong.csv'), images: dir })
+      .expect(400);
     expect(header.body.message).toMatch(/missing column/);
     await t.http().post('/api/v1/admin/ingest').set(bearer(t.adminKey)).send({ format: 'dicomdir', csv: 'x', images: 'y' }).expect(400);
     expect(await count('ingest_job')).toBe(jobs);
@@ -148,7 +163,12 @@ describe('DeepLesion import (e2e)', () => {
     const { images: imagesInside } = writeDeepLesionFixture(path.join(dir, 'roots-ok'), []);
     await writesNothing(async () => {
       const csvMessages = [];
-      for (const target of [csv, path.join(outside, 'missing', 'DL_info.csv'), path.join(dir, 'DL_info.csv'), path.join(dir, '..', path.basename(outside), 'real', 'DL_info.csv')]) {
+      for (const target of [
+        csv,
+        path.join(outside, 'missing', 'DL_info.csv'),
+        path.join(dir, 'DL_info.csv'),
+        path.join(dir, '..', path.basename(outside), 'real', 'DL_info.csv'),
+      ]) {
         csvMessages.push((await startIngest({ format: 'deeplesion', csv: target, images: imagesInside }).expect(400)).body.message);
       }
       expect(csvMessages[0]).toBe('Cannot read the CSV file DL_info.csv: it does not exist under INGEST_ROOTS');
@@ -181,10 +201,17 @@ describe('DeepLesion import (e2e)', () => {
     expect(job).toMatchObject({ status: 'completed', totalRows: 4, importedRows: 2, skippedRows: 2 });
     expect(job.errors.map((e: { line: number }) => e.line)).toEqual([3, 5]);
     expect(job.errors[0].message).toBe(`image not found under INGEST_ROOTS: ${pad(802, 6)}_01_01/005.png`);
-    expect(job.errors[1].message).toMatch(new RegExp(`^image ${pad(804, 6)}_01_01/005.png: \\d+ bytes, over the limit of ${MAX_IMAGE_BYTES} \\(INGEST_MAX_IMAGE_BYTES\\)$`));
+    expect(job.errors[1].message).toMatch(
+      new RegExp(`^image ${pad(804, 6)}_01_01/005.png: \\d+ bytes, over the limit of ${MAX_IMAGE_BYTES} \\(INGEST_MAX_IMAGE_BYTES\\)$`),
+    );
     // A symlink that stays inside the roots is followed; the real path is what gets stored.
-    const stored = await db.query(`SELECT l.image_path FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'image-links' ORDER BY p.patient_index`);
-    expect(stored.map((r: { image_path: string }) => r.image_path)).toEqual([path.join(images, `${pad(801, 6)}_01_01`, '005.png'), path.join(dir, 'slice-in-roots.png')]);
+    const stored = await db.query(
+      `SELECT l.image_path FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'image-links' ORDER BY p.patient_index`,
+    );
+    expect(stored.map((r: { image_path: string }) => r.image_path)).toEqual([
+      path.join(images, `${pad(801, 6)}_01_01`, '005.png'),
+      path.join(dir, 'slice-in-roots.png'),
+    ]);
   });
 
   it('refuses a CSV over INGEST_MAX_CSV_BYTES with a 400 before reading it', async () => {
@@ -193,7 +220,9 @@ describe('DeepLesion import (e2e)', () => {
     expect(fs.statSync(csv).size).toBeGreaterThan(MAX_CSV_BYTES);
     await writesNothing(async () => {
       const res = await startIngest({ format: 'deeplesion', csv, images }).expect(400);
-      expect(res.body.message).toBe(`Cannot read the CSV file DL_info.csv: ${fs.statSync(csv).size} bytes, over the limit of ${MAX_CSV_BYTES} (INGEST_MAX_CSV_BYTES)`);
+      expect(res.body.message).toBe(
+        `Cannot read the CSV file DL_info.csv: ${fs.statSync(csv).size} bytes, over the limit of ${MAX_CSV_BYTES} (INGEST_MAX_CSV_BYTES)`,
+      );
     });
   });
 
@@ -202,7 +231,10 @@ describe('DeepLesion import (e2e)', () => {
     // Line 3 opens a quote that never closes on its line: the record runs on past the bound.
     const after: FixtureLesion = { patient: 953, study: 1, series: 1, slice: 5 };
     const { csv, images } = writeDeepLesionFixture(path.join(dir, 'long-line'), [...lesions, after]);
-    fs.writeFileSync(csv, [DL_HEADER, ...lesions.map((l) => dlInfoRow(l)), `"${'x'.repeat(MAX_CSV_LINE)}`, 'still, the same record"', dlInfoRow(after)].join('\n') + '\n');
+    fs.writeFileSync(
+      csv,
+      [DL_HEADER, ...lesions.map((l) => dlInfoRow(l)), `"${'x'.repeat(MAX_CSV_LINE)}`, 'still, the same record"', dlInfoRow(after)].join('\n') + '\n',
+    );
     const job = await importViaApi({ format: 'deeplesion', csv, images, dataset: 'long-line' });
     expect(job).toMatchObject({ status: 'completed', totalRows: 4, importedRows: 3, skippedRows: 1 });
     expect(job.errors).toEqual([{ line: 4, message: `the record is longer than ${MAX_CSV_LINE} characters` }]);
@@ -217,9 +249,20 @@ describe('DeepLesion import (e2e)', () => {
     const lesions: FixtureLesion[] = [];
     for (let p = 1; p <= 100; p++) for (let k = 0; k < 3; k++) lesions.push({ patient: 1000 + p, study: 1, series: 1, slice: 20 + k });
     const { csv, images } = writeDeepLesionFixture(path.join(dir, 'kill'), lesions);
-    const env = { ...process.env, DATABASE_URL: t.database.url, MODELS_DIR: TEST_MODELS_DIR, INDEX_DIR: t.config.index.dir, INGEST_BATCH_SIZE: '10', LOG_LEVEL: 'error' };
+    const env = {
+      ...process.env,
+      DATABASE_URL: t.database.url,
+      MODELS_DIR: TEST_MODELS_DIR,
+      INDEX_DIR: t.config.index.dir,
+      INGEST_BATCH_SIZE: '10',
+      LOG_LEVEL: 'error',
+    };
     const run = (args: string[], extra: Record<string, string> = {}) =>
-      spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+      spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', ...args], {
+        cwd: ROOT,
+        env: { ...env, ...extra },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     const cli = (extra: Record<string, string>) => run(['ingest', 'deeplesion', '--csv', csv, '--images', images, '--dataset', 'kill'], extra);
     const finish = async (child: ReturnType<typeof run>) => {
       let output = '';
@@ -241,7 +284,9 @@ describe('DeepLesion import (e2e)', () => {
     expect(partial.cursor).toBeGreaterThanOrEqual(cursor);
     expect(partial.cursor).toBeLessThan(300);
     expect(partial.status).toBe('running'); // nobody could mark it: the process was killed
-    expect(Number((await db.query(`SELECT count(*) AS n FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'kill'`))[0].n)).toBe(partial.cursor);
+    expect(Number((await db.query(`SELECT count(*) AS n FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'kill'`))[0].n)).toBe(
+      partial.cursor,
+    );
     // Embeddings written after the last index snapshot are caught up from the database: verify finds every lesion.
     const verified = await finish(run(['index', 'verify']));
     expect(verified.output).toMatch(/missing 0, extra 0, unfindable 0/);
@@ -271,13 +316,18 @@ describe('DeepLesion import (e2e)', () => {
     const lesions: FixtureLesion[] = [1, 2].map((i) => ({ patient: 300 + i, study: 1, series: 1, slice: 7 }));
     // grey 64 ↔ -1024 + 64 × 4095/255 ≈ 3.8 HU under the DeepLesion key-slice window
     for (const l of lesions) {
-      fs.writeFileSync(path.join(sub, `${pad(l.patient, 6)}_01_01_007.png`), encode({ width: 64, height: 64, data: new Uint8Array(64 * 64).fill(64), depth: 8, channels: 1 }));
+      fs.writeFileSync(
+        path.join(sub, `${pad(l.patient, 6)}_01_01_007.png`),
+        encode({ width: 64, height: 64, data: new Uint8Array(64 * 64).fill(64), depth: 8, channels: 1 }),
+      );
     }
     const csv = path.join(sub, 'DL_info.csv');
     fs.writeFileSync(csv, [DL_HEADER, ...lesions.map((l) => dlInfoRow(l))].join('\n'));
     const job = await importViaApi({ format: 'keyslice8', csv, images: sub, dataset: 'keyslice8', huWindow: { low: -1024, high: 3071 } });
     expect(job).toMatchObject({ status: 'completed', importedRows: 2, skippedRows: 0 });
-    const [row] = await db.query(`SELECT l.id, l.image_encoding, l.image_hu_low, l.image_hu_high FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'keyslice8' LIMIT 1`);
+    const [row] = await db.query(
+      `SELECT l.id, l.image_encoding, l.image_hu_low, l.image_hu_high FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'keyslice8' LIMIT 1`,
+    );
     expect(row).toMatchObject({ image_encoding: 'gray8', image_hu_low: -1024, image_hu_high: 3071 });
     // Soft-tissue window -160..240: 3.8 HU renders as grey ≈ 105.
     const png = await t.http().get(`/api/v1/lesions/${row.id}/patch.png?box=false&size=32`).set(bearer(t.adminKey)).buffer(true).expect(200);
@@ -289,7 +339,12 @@ describe('DeepLesion import (e2e)', () => {
   const haveSamples = fs.existsSync(path.join(samples, 'lesions.csv'));
   if (!haveSamples) console.log(`Skipping the real-sample import test: ${samples} is absent`);
   (haveSamples ? it : it.skip)('imports the 51 real DeepLesion lesions of the shared sample', async () => {
-    const job = await importViaApi({ format: 'samples', csv: path.join(samples, 'lesions.csv'), images: path.join(samples, 'images'), dataset: 'real-samples' });
+    const job = await importViaApi({
+      format: 'samples',
+      csv: path.join(samples, 'lesions.csv'),
+      images: path.join(samples, 'images'),
+      dataset: 'real-samples',
+    });
     expect(job).toMatchObject({ status: 'completed', totalRows: 51, importedRows: 51, skippedRows: 0 });
     const list = await t.http().get('/api/v1/lesions?dataset=real-samples&limit=100').set(bearer(t.adminKey)).expect(200);
     expect(list.body.total).toBe(51);
@@ -301,7 +356,13 @@ describe('DeepLesion import (e2e)', () => {
 
     // Retrieval through the API on real lesions: cross-patient precision@5 of the coarse type, and
     // follow-up top-1 (same patient, other study, same type, box centre within 15 % of the image).
-    type Item = { id: number; patient: { index: number }; study: { index: number }; coarseType: { code: number }; box: { x1: number; y1: number; x2: number; y2: number } };
+    type Item = {
+      id: number;
+      patient: { index: number };
+      study: { index: number };
+      coarseType: { code: number };
+      box: { x1: number; y1: number; x2: number; y2: number };
+    };
     const lesions: Item[] = list.body.items;
     let precisionSum = 0;
     let queries = 0;
@@ -329,7 +390,9 @@ describe('DeepLesion import (e2e)', () => {
         followUpQueries++;
       }
     }
-    console.log(`Real samples: cross-patient P@5 ${(precisionSum / queries).toFixed(3)} over ${queries} queries; follow-up top-1 ${followUpHits}/${followUpQueries}`);
+    console.log(
+      `Real samples: cross-patient P@5 ${(precisionSum / queries).toFixed(3)} over ${queries} queries; follow-up top-1 ${followUpHits}/${followUpQueries}`,
+    );
     expect(precisionSum / queries).toBeGreaterThan(0.4);
     expect(followUpHits / followUpQueries).toBeGreaterThan(0.6);
   });

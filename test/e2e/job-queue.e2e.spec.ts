@@ -6,7 +6,13 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
-import { killServiceProcess, redisAnswers, ServiceProcess as Service, startServiceProcess as startService, stopServiceProcess as stopService } from '../helpers/service-process';
+import {
+  killServiceProcess,
+  redisAnswers,
+  ServiceProcess as Service,
+  startServiceProcess as startService,
+  stopServiceProcess as stopService,
+} from '../helpers/service-process';
 import { SHARED_DIR, TEST_MODELS_DIR, waitFor } from '../helpers/test-app';
 import { realSlices, uncompressedDicom } from '../helpers/dicom-samples';
 
@@ -51,7 +57,10 @@ interface JobView {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'job-queue-'));
     // A short series for the detection job: three real slices, in a folder of the test's own.
     fs.mkdirSync(path.join(work, 'series/s1'), { recursive: true });
-    fs.readdirSync(path.join(SAMPLES, 'images')).sort().slice(0, 3).forEach((name, i) => fs.copyFileSync(path.join(SAMPLES, 'images', name), path.join(work, 'series/s1', `${String(i + 1).padStart(3, '0')}.jpg`)));
+    fs.readdirSync(path.join(SAMPLES, 'images'))
+      .sort()
+      .slice(0, 3)
+      .forEach((name, i) => fs.copyFileSync(path.join(SAMPLES, 'images', name), path.join(work, 'series/s1', `${String(i + 1).padStart(3, '0')}.jpg`)));
     // A DICOM folder for the archive import: one CT series of three real slices, a lesion annotated on the second.
     fs.mkdirSync(path.join(work, 'dicom/ct'), { recursive: true });
     realSlices(3).forEach((slice, i) => {
@@ -93,7 +102,11 @@ interface JobView {
     };
     api = await startService(env, 'api');
     worker = await startService(env, 'worker');
-    const created = await promisify(execFile)(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), 'keys', 'create', '--name', 'job-queue', '--role', 'admin'], { cwd: ROOT, env, timeout: 120_000 });
+    const created = await promisify(execFile)(
+      process.execPath,
+      [path.join(ROOT, 'dist/src/cli/main.js'), 'keys', 'create', '--name', 'job-queue', '--role', 'admin'],
+      { cwd: ROOT, env, timeout: 120_000 },
+    );
     key = created.stdout.trim().split('\n').pop()!.trim();
   });
 
@@ -121,16 +134,25 @@ interface JobView {
   };
 
   it('runs an import posted to the api on a worker; a worker killed -9 mid-import leaves it to the next, which finishes it with every lesion once', async () => {
-    const started = await call(api, 'POST', '/api/v1/admin/ingest', { format: 'samples', csv: path.join(SAMPLES, 'lesions.csv'), images: path.join(SAMPLES, 'images'), dataset: 'queued-samples' });
+    const started = await call(api, 'POST', '/api/v1/admin/ingest', {
+      format: 'samples',
+      csv: path.join(SAMPLES, 'lesions.csv'),
+      images: path.join(SAMPLES, 'images'),
+      dataset: 'queued-samples',
+    });
     expect(started.status).toBe(202);
     const job = (await started.json()) as JobView;
     expect(job).toMatchObject({ status: 'queued', totalRows: csvRows, processedRows: 0 });
 
     // The worker takes it; the api reads its progress from PostgreSQL.
-    const midway = await waitFor(async () => {
-      const view = await jobOf(job.id);
-      return view.status === 'running' && view.processedRows >= 8 && view.processedRows < csvRows && view;
-    }, 180_000, 50);
+    const midway = await waitFor(
+      async () => {
+        const view = await jobOf(job.id);
+        return view.status === 'running' && view.processedRows >= 8 && view.processedRows < csvRows && view;
+      },
+      180_000,
+      50,
+    );
     expect(midway.processedRows).toBeLessThan(csvRows);
     await killServiceProcess(worker);
 
@@ -141,10 +163,14 @@ interface JobView {
     expect(cutOff).toBeLessThan(csvRows);
 
     worker = await startService(env, 'worker');
-    const done = await waitFor(async () => {
-      const view = await jobOf(job.id);
-      return (view.status === 'completed' || view.status === 'failed') && view;
-    }, 300_000, 200);
+    const done = await waitFor(
+      async () => {
+        const view = await jobOf(job.id);
+        return (view.status === 'completed' || view.status === 'failed') && view;
+      },
+      300_000,
+      200,
+    );
     expect(done).toMatchObject({ status: 'completed', totalRows: csvRows, processedRows: csvRows, importedRows: csvRows, skippedRows: 0 });
 
     const [{ lesions, keys }] = await sql<{ lesions: number; keys: number }>(
@@ -153,7 +179,9 @@ interface JobView {
     );
     expect(lesions).toBe(csvRows);
     expect(keys).toBe(csvRows);
-    const [{ embedded }] = await sql<{ embedded: number }>(`SELECT count(*)::int AS embedded FROM lesion_embedding e JOIN lesion l ON l.id = e.lesion_id JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'queued-samples'`);
+    const [{ embedded }] = await sql<{ embedded: number }>(
+      `SELECT count(*)::int AS embedded FROM lesion_embedding e JOIN lesion l ON l.id = e.lesion_id JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'queued-samples'`,
+    );
     expect(embedded).toBe(csvRows);
 
     // The second worker resumed after the committed cursor, and said so in a JSON log line.
@@ -180,15 +208,19 @@ interface JobView {
     expect(apiMetrics).not.toMatch(/^job_duration_seconds_count\{name="ingest"/m);
   });
 
-  it("runs a detection job on the worker, and its status and results outlive the api process that accepted it", async () => {
+  it('runs a detection job on the worker, and its status and results outlive the api process that accepted it', async () => {
     const started = await call(api, 'POST', '/api/v1/detections/jobs', { series: 's1', scoreThreshold: 0 });
     expect(started.status).toBe(202);
     const job = (await started.json()) as { id: string; status: string; total: number };
     expect(job).toMatchObject({ status: 'queued', total: 3 });
-    const done = await waitFor(async () => {
-      const view = (await (await call(api, 'GET', `/api/v1/detections/jobs/${job.id}`)).json()) as { status: string; done: number; results?: unknown[] };
-      return (view.status === 'completed' || view.status === 'failed') && view;
-    }, 300_000, 200);
+    const done = await waitFor(
+      async () => {
+        const view = (await (await call(api, 'GET', `/api/v1/detections/jobs/${job.id}`)).json()) as { status: string; done: number; results?: unknown[] };
+        return (view.status === 'completed' || view.status === 'failed') && view;
+      },
+      300_000,
+      200,
+    );
     expect(done).toMatchObject({ status: 'completed', done: 3 });
 
     await stopService(api);
@@ -203,10 +235,14 @@ interface JobView {
     const started = await call(api, 'POST', '/api/v1/admin/tags/predict');
     expect(started.status).toBe(202);
     expect(((await started.json()) as { queued: boolean }).queued).toBe(true);
-    const done = await waitFor(async () => {
-      const view = (await (await call(api, 'GET', '/api/v1/admin/tags/predict')).json()) as { latest: Run | null; running: boolean };
-      return view.latest && !view.running && view.latest.status !== 'running' && view.latest;
-    }, 300_000, 200);
+    const done = await waitFor(
+      async () => {
+        const view = (await (await call(api, 'GET', '/api/v1/admin/tags/predict')).json()) as { latest: Run | null; running: boolean };
+        return view.latest && !view.running && view.latest.status !== 'running' && view.latest;
+      },
+      300_000,
+      200,
+    );
     expect(done.status).toBe('done');
     // The worker predicted, the api (which only enqueues) did not.
     const predicted = (service: Service) =>
@@ -227,12 +263,18 @@ interface JobView {
     expect(started.status).toBe(202);
     const job = (await started.json()) as JobView;
     expect(job.status).toBe('queued');
-    const done = await waitFor(async () => {
-      const view = await jobOf(job.id);
-      return (view.status === 'completed' || view.status === 'failed') && view;
-    }, 300_000, 200);
+    const done = await waitFor(
+      async () => {
+        const view = await jobOf(job.id);
+        return (view.status === 'completed' || view.status === 'failed') && view;
+      },
+      300_000,
+      200,
+    );
     expect(done).toMatchObject({ status: 'completed', importedRows: 1 });
-    const [{ lesions }] = await sql<{ lesions: number }>(`SELECT count(*)::int AS lesions FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'queued-dicom'`);
+    const [{ lesions }] = await sql<{ lesions: number }>(
+      `SELECT count(*)::int AS lesions FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'queued-dicom'`,
+    );
     expect(lesions).toBe(1);
     expect(await (await fetch(`${worker.url}/metrics`)).text()).toMatch(/^job_duration_seconds_count\{name="dicom-import",outcome="completed"\} [1-9]\d*$/m);
     expect(await (await fetch(`${api.url}/metrics`)).text()).not.toMatch(/^job_duration_seconds_count\{name="dicom-import"/m);

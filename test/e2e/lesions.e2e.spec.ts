@@ -134,7 +134,11 @@ describe('lesion read API on the synthetic sample (e2e)', () => {
     ];
     for (const [query, message] of cases) {
       const res = await t.http().get(`/api/v1/lesions?${query}`).set(bearer(key));
-      expect({ query, status: res.status, message: [res.body.message].flat().join('; ') }).toEqual({ query, status: 400, message: expect.stringMatching(message) });
+      expect({ query, status: res.status, message: [res.body.message].flat().join('; ') }).toEqual({
+        query,
+        status: 400,
+        message: expect.stringMatching(message),
+      });
     }
   });
 

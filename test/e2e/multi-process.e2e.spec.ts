@@ -62,7 +62,8 @@ interface Hit {
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  const cli = async (args: string[]) => (await promisify(execFile)(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), ...args], { cwd: ROOT, env, timeout: 300_000 })).stdout;
+  const cli = async (args: string[]) =>
+    (await promisify(execFile)(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), ...args], { cwd: ROOT, env, timeout: 300_000 })).stdout;
   const api = (service: Service, method: string, route: string, body?: object) =>
     fetch(`${service.url}${route}`, {
       method,
@@ -132,7 +133,8 @@ interface Hit {
     );
     const newType = target.coarse_type === 8 ? 7 : 8;
     const [probe] = await sql<{ id: number }>('SELECT min(id) AS id FROM lesion WHERE id <> $1', [target.id]);
-    const filtered = async () => (await similar(b, { lesionId: probe.id, k: 50, excludeSamePatient: false, coarseType: [newType] })).hits.map((h) => h.lesion.id);
+    const filtered = async () =>
+      (await similar(b, { lesionId: probe.id, k: 50, excludeSamePatient: false, coarseType: [newType] })).hits.map((h) => h.lesion.id);
     expect(await filtered()).not.toContain(target.id);
 
     row[typeColumn] = String(newType);
@@ -151,7 +153,9 @@ interface Hit {
   });
 
   it('lets exactly one process write snapshots for the model', async () => {
-    const owners = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`);
+    const owners = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
     expect(owners[0].n).toBe(1);
   });
 });

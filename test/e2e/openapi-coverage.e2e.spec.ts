@@ -23,10 +23,7 @@ describe('every OpenAPI route has a success test and a bad-input test (e2e)', ()
     const declared = declaredCoverage();
     const missing = operations.flatMap((op) => {
       const cases = declared.get(op) ?? new Set();
-      return [
-        ...(cases.has('success') ? [] : [`${op}: no success test`]),
-        ...(cases.has('bad-input') || NO_INPUT[op] ? [] : [`${op}: no bad-input test`]),
-      ];
+      return [...(cases.has('success') ? [] : [`${op}: no success test`]), ...(cases.has('bad-input') || NO_INPUT[op] ? [] : [`${op}: no bad-input test`])];
     });
     expect(missing).toEqual([]);
     // A declaration naming a route the document does not have is a typo or a removed route.

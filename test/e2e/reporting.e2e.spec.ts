@@ -101,7 +101,13 @@ describeWithOrthanc('reporting-system integration against a real Orthanc (e2e)',
   let truth: { x1: number; y1: number; x2: number; y2: number };
   const fhir = new Fhir();
   let NON_IMAGE: { series: string; sop: string };
-  const ref = (overrides: Record<string, unknown> = {}) => ({ source: 'orthanc', studyInstanceUid: STUDY, seriesInstanceUid: SERIES, sopInstanceUid: SOP, ...overrides });
+  const ref = (overrides: Record<string, unknown> = {}) => ({
+    source: 'orthanc',
+    studyInstanceUid: STUDY,
+    seriesInstanceUid: SERIES,
+    sopInstanceUid: SOP,
+    ...overrides,
+  });
 
   beforeAll(async () => {
     orthanc = await startOrthanc();
@@ -117,7 +123,9 @@ describeWithOrthanc('reporting-system integration against a real Orthanc (e2e)',
     t = await createSampleApp({ DICOMWEB_SOURCES: JSON.stringify(sources), DICOMWEB_TIMEOUT_MS: String(TIMEOUT_MS), MAX_UPLOAD_BYTES: String(MAX_UPLOAD) });
     // An instance over MAX_UPLOAD_BYTES (1024² 16-bit pixels).
     await orthanc.load(writeDicom({ rows: 1024, columns: 1024, uids: { study: STUDY, series: SERIES, sop: BIG_SOP } }));
-    const nonImage = buildMeasurementReportSr(fullReport({ image: { ...fullReport().image, studyInstanceUid: STUDY, seriesInstanceUid: SERIES, sopInstanceUid: SOP } }));
+    const nonImage = buildMeasurementReportSr(
+      fullReport({ image: { ...fullReport().image, studyInstanceUid: STUDY, seriesInstanceUid: SERIES, sopInstanceUid: SOP } }),
+    );
     NON_IMAGE = { series: nonImage.seriesInstanceUid, sop: nonImage.sopInstanceUid };
     await orthanc.load(nonImage.bytes);
     if (HAVE_SAMPLES) {
@@ -224,7 +232,9 @@ describeWithOrthanc('reporting-system integration against a real Orthanc (e2e)',
     covers('GET /api/v1/lesions/{id}/report.fhir.json', 'success');
     covers('POST /api/v1/lesions/{id}/report/stow', 'success');
     // A lesion with a prior in its track; the archive importer stores pseudonymous UIDs, given here by hand.
-    const candidates: { id: number }[] = await t.db.query(`SELECT l.id FROM lesion l JOIN series se ON se.id = l.series_id JOIN study st ON st.id = se.study_id WHERE st.study_index > 1 ORDER BY l.id LIMIT 30`);
+    const candidates: { id: number }[] = await t.db.query(
+      `SELECT l.id FROM lesion l JOIN series se ON se.id = l.series_id JOIN study st ON st.id = se.study_id WHERE st.study_index > 1 ORDER BY l.id LIMIT 30`,
+    );
     let lesionId = 0;
     for (const { id } of candidates) {
       const track = await t.http().get(`/api/v1/lesions/${id}/track`).set(bearer(t.reader)).expect(200);
@@ -234,15 +244,24 @@ describeWithOrthanc('reporting-system integration against a real Orthanc (e2e)',
       }
     }
     expect(lesionId).toBeGreaterThan(0);
-    await t.db.query(`UPDATE study SET study_instance_uid = '2.25.180001' WHERE id = (SELECT se.study_id FROM lesion l JOIN series se ON se.id = l.series_id WHERE l.id = $1)`, [lesionId]);
+    await t.db.query(
+      `UPDATE study SET study_instance_uid = '2.25.180001' WHERE id = (SELECT se.study_id FROM lesion l JOIN series se ON se.id = l.series_id WHERE l.id = $1)`,
+      [lesionId],
+    );
     await t.db.query(`UPDATE series SET series_instance_uid = '2.25.180002' WHERE id = (SELECT series_id FROM lesion WHERE id = $1)`, [lesionId]);
     await t.db.query(`UPDATE lesion SET sop_instance_uid = '2.25.180003' WHERE id = $1`, [lesionId]);
 
-    const res = await t.http().get(`/api/v1/lesions/${lesionId}/report.dcm`).set(bearer(t.reader)).buffer(true).parse((response, done) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (c: Buffer) => chunks.push(c));
-      response.on('end', () => done(null, Buffer.concat(chunks)));
-    }).expect(200);
+    const res = await t
+      .http()
+      .get(`/api/v1/lesions/${lesionId}/report.dcm`)
+      .set(bearer(t.reader))
+      .buffer(true)
+      .parse((response, done) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (c: Buffer) => chunks.push(c));
+        response.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
     expect(res.headers['content-type']).toBe('application/dicom');
     const bytes = new Uint8Array(res.body as Buffer);
     checkSrWithDicomTools(bytes);
@@ -254,7 +273,18 @@ describeWithOrthanc('reporting-system integration against a real Orthanc (e2e)',
     expect(items.some((i) => meaning(i) === 'Finding Site')).toBe(true);
     const region = items.find((i) => meaning(i) === 'Image Region')!;
     const lesion = (await t.http().get(`/api/v1/lesions/${lesionId}`).set(bearer(t.reader)).expect(200)).body;
-    const corners = [lesion.box.x1, lesion.box.y1, lesion.box.x2, lesion.box.y1, lesion.box.x2, lesion.box.y2, lesion.box.x1, lesion.box.y2, lesion.box.x1, lesion.box.y1];
+    const corners = [
+      lesion.box.x1,
+      lesion.box.y1,
+      lesion.box.x2,
+      lesion.box.y1,
+      lesion.box.x2,
+      lesion.box.y2,
+      lesion.box.x1,
+      lesion.box.y2,
+      lesion.box.x1,
+      lesion.box.y1,
+    ];
     // GraphicData is FL (32-bit float).
     (region.GraphicData as number[]).forEach((v, i) => expect(v).toBeCloseTo(corners[i], 3));
     const longAxis = items.find((i) => meaning(i) === 'Long Axis' && i.ValueType === 'NUM')!;
@@ -284,20 +314,34 @@ describeWithOrthanc('reporting-system integration against a real Orthanc (e2e)',
     await t.http().get('/api/v1/lesions/abc/report.fhir.json').set(bearer(t.reader)).expect(400);
     await t.http().get('/api/v1/lesions/99999999/report.fhir.json').set(bearer(t.reader)).expect(404);
     const [{ id }] = await t.db.query('SELECT id FROM lesion ORDER BY id LIMIT 1');
-    expect((await t.http().post(`/api/v1/lesions/${id}/report/stow`).set(bearer(t.curator)).send({ source: 'nowhere' }).expect(400)).body.message).toMatch(/"nowhere" is not a configured DICOMweb source/);
+    expect((await t.http().post(`/api/v1/lesions/${id}/report/stow`).set(bearer(t.curator)).send({ source: 'nowhere' }).expect(400)).body.message).toMatch(
+      /"nowhere" is not a configured DICOMweb source/,
+    );
     await t.http().post(`/api/v1/lesions/${id}/report/stow`).set(bearer(t.reader)).send({ source: 'orthanc' }).expect(403);
-    expect((await t.http().post('/api/v1/detections/from-point/report').set(bearer(t.reader)).send({ dicomweb: ref(), x: 1, y: 1, format: 'pdf' }).expect(400)).body.message).toEqual(expect.arrayContaining([expect.stringMatching(/format must be dicom-sr or fhir/)]));
-    expect((await t.http().post('/api/v1/detections/from-point/report').set(bearer(t.reader)).send({ x: 1, y: 1 }).expect(400)).body.message).toMatch(/dicomweb/);
+    expect(
+      (await t.http().post('/api/v1/detections/from-point/report').set(bearer(t.reader)).send({ dicomweb: ref(), x: 1, y: 1, format: 'pdf' }).expect(400)).body
+        .message,
+    ).toEqual(expect.arrayContaining([expect.stringMatching(/format must be dicom-sr or fhir/)]));
+    expect((await t.http().post('/api/v1/detections/from-point/report').set(bearer(t.reader)).send({ x: 1, y: 1 }).expect(400)).body.message).toMatch(
+      /dicomweb/,
+    );
   });
 
   it('answers a bad reference clearly and stores nothing: unreachable 502, slow 504, unknown instance 404, too large 413, frame out of range 422, a non-image 422, bad UIDs 400', async () => {
     covers('POST /api/v1/search/similar', 'bad-input');
     covers('POST /api/v1/detections/from-point', 'bad-input');
-    const counts = async () => (await t.db.query(`SELECT (SELECT count(*) FROM lesion) AS lesions, (SELECT count(*) FROM lesion_embedding) AS embeddings, (SELECT count(*) FROM study) AS studies`))[0];
+    const counts = async () =>
+      (
+        await t.db.query(
+          `SELECT (SELECT count(*) FROM lesion) AS lesions, (SELECT count(*) FROM lesion_embedding) AS embeddings, (SELECT count(*) FROM study) AS studies`,
+        )
+      )[0];
     const before = await counts();
     const orthancBefore = (await orthanc.get<string[]>('/instances')).length;
-    const similar = (dicomweb: Record<string, unknown>) => t.http().post('/api/v1/search/similar').set(bearer(t.reader)).send({ dicomweb, box: '100,100,140,140' });
-    const point = (dicomweb: Record<string, unknown>) => t.http().post('/api/v1/detections/from-point').set(bearer(t.reader)).send({ dicomweb, x: 120, y: 120 });
+    const similar = (dicomweb: Record<string, unknown>) =>
+      t.http().post('/api/v1/search/similar').set(bearer(t.reader)).send({ dicomweb, box: '100,100,140,140' });
+    const point = (dicomweb: Record<string, unknown>) =>
+      t.http().post('/api/v1/detections/from-point').set(bearer(t.reader)).send({ dicomweb, x: 120, y: 120 });
 
     expect((await similar(ref({ source: 'closed' })).expect(502)).body.message).toBe('DICOMweb source "closed" is unreachable');
     const started = Date.now();
@@ -308,24 +352,44 @@ describeWithOrthanc('reporting-system integration against a real Orthanc (e2e)',
     if (HAVE_SAMPLES) {
       expect((await point(ref({ frame: 2 })).expect(422)).body.message).toMatch(/dicomweb.frame 2 is out of range: instance .* has 1 frame/);
     }
-    expect((await point(ref({ sopInstanceUid: BIG_SOP })).expect(413)).body.message).toMatch(/^instance .*\.1\.2 on DICOMweb source "orthanc" is larger than the service takes \(MAX_UPLOAD_BYTES/);
-    // An SR is an instance without pixels.
-    expect((await point({ source: 'orthanc', studyInstanceUid: STUDY, seriesInstanceUid: NON_IMAGE.series, sopInstanceUid: NON_IMAGE.sop }).expect(422)).body.message).toBe(
-      `instance ${NON_IMAGE.sop} is not an image (no pixel data; modality SR): reference a CT or other image instance`,
+    expect((await point(ref({ sopInstanceUid: BIG_SOP })).expect(413)).body.message).toMatch(
+      /^instance .*\.1\.2 on DICOMweb source "orthanc" is larger than the service takes \(MAX_UPLOAD_BYTES/,
     );
-    expect((await similar(ref({ sopInstanceUid: '1.2.3.abc' })).expect(400)).body.message).toEqual(expect.arrayContaining([expect.stringMatching(/sopInstanceUid must be a DICOM UID/)]));
-    expect((await similar(ref({ studyInstanceUid: `1.${'2'.repeat(64)}` })).expect(400)).body.message).toEqual(expect.arrayContaining([expect.stringMatching(/studyInstanceUid must be a DICOM UID/)]));
+    // An SR is an instance without pixels.
+    expect(
+      (await point({ source: 'orthanc', studyInstanceUid: STUDY, seriesInstanceUid: NON_IMAGE.series, sopInstanceUid: NON_IMAGE.sop }).expect(422)).body
+        .message,
+    ).toBe(`instance ${NON_IMAGE.sop} is not an image (no pixel data; modality SR): reference a CT or other image instance`);
+    expect((await similar(ref({ sopInstanceUid: '1.2.3.abc' })).expect(400)).body.message).toEqual(
+      expect.arrayContaining([expect.stringMatching(/sopInstanceUid must be a DICOM UID/)]),
+    );
+    expect((await similar(ref({ studyInstanceUid: `1.${'2'.repeat(64)}` })).expect(400)).body.message).toEqual(
+      expect.arrayContaining([expect.stringMatching(/studyInstanceUid must be a DICOM UID/)]),
+    );
     expect((await point(ref({ frame: 0 })).expect(400)).body.message).toEqual(expect.arrayContaining([expect.stringMatching(/frame/)]));
     // Hostile shapes and values: 400 naming the field.
     for (const dicomweb of [null, 'pacs', [ref()], {}, 42]) {
       const res = await t.http().post('/api/v1/detections/from-point').set(bearer(t.reader)).send({ dicomweb, x: 1, y: 1 }).expect(400);
       expect(JSON.stringify(res.body.message)).toMatch(/dicomweb/);
     }
-    for (const bad of [{ source: 'or\u0000thanc' }, { source: 'x'.repeat(10_000) }, { frame: 1e12 }, { frame: -1 }, { frame: 1.5 }, { frame: 'NaN' }, { sopInstanceUid: null }, { studyInstanceUid: '' }]) {
+    for (const bad of [
+      { source: 'or\u0000thanc' },
+      { source: 'x'.repeat(10_000) },
+      { frame: 1e12 },
+      { frame: -1 },
+      { frame: 1.5 },
+      { frame: 'NaN' },
+      { sopInstanceUid: null },
+      { studyInstanceUid: '' },
+    ]) {
       await similar(ref(bad)).expect(400);
     }
-    expect((await similar(ref({ source: 'nowhere' })).expect(400)).body.message).toMatch(/not a configured DICOMweb source \(configured: orthanc, closed, slow\)/);
-    expect((await t.http().post('/api/v1/search/similar').set(bearer(t.reader)).send({ dicomweb: ref(), lesionId: 1, box: '1,1,5,5' }).expect(400)).body.message).toMatch(/exactly one of them/);
+    expect((await similar(ref({ source: 'nowhere' })).expect(400)).body.message).toMatch(
+      /not a configured DICOMweb source \(configured: orthanc, closed, slow\)/,
+    );
+    expect(
+      (await t.http().post('/api/v1/search/similar').set(bearer(t.reader)).send({ dicomweb: ref(), lesionId: 1, box: '1,1,5,5' }).expect(400)).body.message,
+    ).toMatch(/exactly one of them/);
     expect(await counts()).toEqual(before);
     expect((await orthanc.get<string[]>('/instances')).length).toBe(orthancBefore);
   });
@@ -335,7 +399,9 @@ describeWithOrthanc('reporting-system integration against a real Orthanc (e2e)',
     const studies = await client.searchStudies('orthanc', { patientId: SOURCE_PATIENT_ID, modality: 'CT' });
     expect(studies.map((s) => s['0020000D'].Value?.[0])).toEqual([STUDY]);
     expect(await client.searchStudies('orthanc', { patientId: 'nobody' })).toEqual([]);
-    expect((await client.searchStudies('orthanc', { studyDateFrom: '20260101', studyDateTo: '20260131' })).map((s) => s['0020000D'].Value?.[0])).toEqual([STUDY]);
+    expect((await client.searchStudies('orthanc', { studyDateFrom: '20260101', studyDateTo: '20260131' })).map((s) => s['0020000D'].Value?.[0])).toEqual([
+      STUDY,
+    ]);
     expect(await client.searchStudies('orthanc', { studyDateFrom: '20250101', studyDateTo: '20251231' })).toEqual([]);
     expect(await client.searchStudies('orthanc', { patientId: SOURCE_PATIENT_ID, modality: 'MR' })).toEqual([]);
     const series = await client.searchSeries('orthanc', { studyInstanceUid: STUDY });
@@ -346,7 +412,12 @@ describeWithOrthanc('reporting-system integration against a real Orthanc (e2e)',
       expect(all.files).toEqual(expect.arrayContaining([`${SOP}.dcm`, `${BIG_SOP}.dcm`]));
       expect(all.skipped).toBe(0);
       expect(all.files.reduce((sum, f) => sum + fs.statSync(path.join(folder, 'all', f)).size, 0)).toBe(all.bytes);
-      expect(fs.readFileSync(path.join(folder, 'all', `${SOP}.dcm`)).subarray(128, 132).toString()).toBe('DICM');
+      expect(
+        fs
+          .readFileSync(path.join(folder, 'all', `${SOP}.dcm`))
+          .subarray(128, 132)
+          .toString(),
+      ).toBe('DICM');
       // A bound below the smallest instance keeps the folder empty.
       const bounded = await client.retrieveStudyToFolder('orthanc', STUDY, path.join(folder, 'bounded'), 1000);
       expect(bounded).toEqual({ files: [], bytes: 0, skipped: all.files.length });
@@ -360,4 +431,3 @@ describeWithOrthanc('reporting-system integration against a real Orthanc (e2e)',
     }
   });
 });
-

@@ -6,7 +6,14 @@ import { covers } from '../helpers/route-coverage';
 import { bearer, createTestApp, TestApp, waitFor } from '../helpers/test-app';
 
 interface Hit {
-  lesion: { id: number; patient: { index: number; sex: string | null }; coarseType: { code: number }; split: string; dataset: string; study: { index: number; ageYears: number | null } };
+  lesion: {
+    id: number;
+    patient: { index: number; sex: string | null };
+    coarseType: { code: number };
+    split: string;
+    dataset: string;
+    study: { index: number; ageYears: number | null };
+  };
   similarity: number;
   score: number;
   why: { sameType: boolean | null; sizeRatio: number | null; locationDistance: number | null };
@@ -28,7 +35,11 @@ describe('similar-lesion search (e2e, real hnswlib)', () => {
 
   const similar = (body: object) => t.http().post('/api/v1/search/similar').set(bearer(key)).send(body);
   const lesionRow = async (where = 'true') =>
-    (await db.query(`SELECT l.id, l.patient_id, l.coarse_type, l.image_path, l.box_x1, l.box_y1, l.box_x2, l.box_y2, s.spacing_x_mm FROM lesion l JOIN series s ON s.id = l.series_id WHERE ${where} ORDER BY l.id LIMIT 1`))[0];
+    (
+      await db.query(
+        `SELECT l.id, l.patient_id, l.coarse_type, l.image_path, l.box_x1, l.box_y1, l.box_x2, l.box_y2, s.spacing_x_mm FROM lesion l JOIN series s ON s.id = l.series_id WHERE ${where} ORDER BY l.id LIMIT 1`,
+      )
+    )[0];
 
   it('reports the index ready with as many points as the database has embeddings', async () => {
     const ready = await t.http().get('/health/ready').expect(200);
@@ -120,7 +131,11 @@ describe('similar-lesion search (e2e, real hnswlib)', () => {
     expect(misnamed.status).toBe(400);
     expect(misnamed.body.message).toMatch(/field "image"/);
     // A client without a key is refused before its upload is read: 401, not the 413 that reading it would give.
-    const anonymous = await t.http().post('/api/v1/search/similar').attach('file', Buffer.alloc(50 * 1024 * 1024, 1), 'slice.png').field('box', '1,1,20,20');
+    const anonymous = await t
+      .http()
+      .post('/api/v1/search/similar')
+      .attach('file', Buffer.alloc(50 * 1024 * 1024, 1), 'slice.png')
+      .field('box', '1,1,20,20');
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.message).toMatch(/valid API key is required/);
     expect((await similar({}).expect(400)).body.message).toMatch(/either lesionId or an uploaded slice/);
@@ -158,7 +173,10 @@ describe('similar-lesion search (e2e, real hnswlib)', () => {
       const marked = await feedback({ queryLesionId: query.id, hitLesionId: hit.lesion.id, relevant: true, token: hit.feedbackToken }).expect(201);
       expect(marked.body).toMatchObject({ queryLesionId: query.id, hitLesionId: hit.lesion.id, relevant: true, keyName: expect.any(String) });
       await feedback({ queryLesionId: query.id, hitLesionId: hit.lesion.id, relevant: false, token: hit.feedbackToken }).expect(201);
-      const stored = await db.query(`SELECT relevant, key_id, key_name, created_at FROM search_feedback WHERE query_lesion_id = $1 AND hit_lesion_id = $2`, [query.id, hit.lesion.id]);
+      const stored = await db.query(`SELECT relevant, key_id, key_name, created_at FROM search_feedback WHERE query_lesion_id = $1 AND hit_lesion_id = $2`, [
+        query.id,
+        hit.lesion.id,
+      ]);
       expect(stored).toHaveLength(1);
       expect(stored[0].relevant).toBe(false);
       expect(stored[0].key_id.length).toBeGreaterThan(0);

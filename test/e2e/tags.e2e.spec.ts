@@ -34,15 +34,22 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
   });
   afterAll(async () => t?.close());
 
-  const list = (q: string, extra: Record<string, string | number> = {}) => t.http().get('/api/v1/lesions').query({ q, limit: 500, ...extra }).set(bearer(reader));
+  const list = (q: string, extra: Record<string, string | number> = {}) =>
+    t
+      .http()
+      .get('/api/v1/lesions')
+      .query({ q, limit: 500, ...extra })
+      .set(bearer(reader));
   const count = async (sql: string, params: unknown[] = []) => (await db.query(sql, params))[0].n as number;
   const termId = async (name: string) => (await db.query(`SELECT id FROM vocabulary_term WHERE name = $1`, [name]))[0].id as number;
   /** Lesions carrying a term or any of its descendants, straight from the tables. */
   const tagged = (term: string) =>
-    db.query(
-      `SELECT DISTINCT t.lesion_id FROM lesion_tag t JOIN term_closure c ON c.descendant_id = t.term_id JOIN vocabulary_term v ON v.id = c.ancestor_id WHERE v.name = $1 AND NOT t.rejected`,
-      [term],
-    ).then((rows: { lesion_id: number }[]) => new Set(rows.map((r) => r.lesion_id)));
+    db
+      .query(
+        `SELECT DISTINCT t.lesion_id FROM lesion_tag t JOIN term_closure c ON c.descendant_id = t.term_id JOIN vocabulary_term v ON v.id = c.ancestor_id WHERE v.name = $1 AND NOT t.rejected`,
+        [term],
+      )
+      .then((rows: { lesion_id: number }[]) => new Set(rows.map((r) => r.lesion_id)));
 
   it('ships a default vocabulary with hierarchy, synonyms and exclusive terms', async () => {
     covers('GET /api/v1/vocabulary/terms/{name}', 'success');
@@ -241,7 +248,13 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
     it('refuses an unknown import mode, and changes nothing', async () => {
       covers('POST /api/v1/admin/vocabulary/import', 'bad-input');
       const before = await count(`SELECT count(*)::int AS n FROM vocabulary_term`);
-      const res = await t.http().post('/api/v1/admin/vocabulary/import').set(bearer(t.adminKey)).field('mode', 'overwrite').attach('file', path.join(LESANET, 'lesion_ontology_181022.xlsx')).expect(400);
+      const res = await t
+        .http()
+        .post('/api/v1/admin/vocabulary/import')
+        .set(bearer(t.adminKey))
+        .field('mode', 'overwrite')
+        .attach('file', path.join(LESANET, 'lesion_ontology_181022.xlsx'))
+        .expect(400);
       expect(JSON.stringify(res.body.message)).toMatch(/mode/);
       expect(await count(`SELECT count(*)::int AS n FROM vocabulary_term`)).toBe(before);
     });
@@ -251,7 +264,13 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
       // A lesion tagged with a stored term the import will claim by name ("hypodense" is LesaNet's synonym of hypoattenuation).
       const [lesion] = await db.query(`SELECT id FROM lesion ORDER BY id LIMIT 1`);
       await t.http().post(`/api/v1/lesions/${lesion.id}/tags`).set(bearer(curator)).send({ term: 'hypodense' }).expect(201);
-      const res = await t.http().post('/api/v1/admin/vocabulary/import').set(bearer(t.adminKey)).field('mode', 'merge').attach('file', path.join(LESANET, 'lesion_ontology_181022.xlsx')).expect(201);
+      const res = await t
+        .http()
+        .post('/api/v1/admin/vocabulary/import')
+        .set(bearer(t.adminKey))
+        .field('mode', 'merge')
+        .attach('file', path.join(LESANET, 'lesion_ontology_181022.xlsx'))
+        .expect(201);
       expect(res.body.termsInFile).toBe(333);
       expect(res.body.mode).toBe('merge');
       // Every conflict is reported, and the imported term won it.
@@ -278,13 +297,18 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
       expect(term.body.name).toBe('liver');
       expect(await count(`SELECT count(*)::int AS n FROM term_closure WHERE ancestor_id = descendant_id AND depth > 0`)).toBe(0);
       // Importing the same file again changes nothing.
-      const again = await t.http().post('/api/v1/admin/vocabulary/import').set(bearer(t.adminKey)).attach('file', path.join(LESANET, 'lesion_ontology_181022.xlsx')).expect(201);
+      const again = await t
+        .http()
+        .post('/api/v1/admin/vocabulary/import')
+        .set(bearer(t.adminKey))
+        .attach('file', path.join(LESANET, 'lesion_ontology_181022.xlsx'))
+        .expect(201);
       expect(again.body.added).toBe(0);
       expect(again.body.totalTerms).toBe(res.body.totalTerms);
       expect(again.body.conflicts).toEqual([]);
     });
 
-    it('mines report sentences through the API after the merge as LesaNet\'s ontology alone mines them', async () => {
+    it("mines report sentences through the API after the merge as LesaNet's ontology alone mines them", async () => {
       const ontology = parseLesanetOntology(readXlsxRows(fs.readFileSync(path.join(LESANET, 'lesion_ontology_181022.xlsx'))));
       const sentences = JSON.parse(fs.readFileSync(path.join(LESANET, 'hand_labeled_test_set.json'), 'utf8')) as HandLabeledSentence[];
       expect(sentences.length).toBe(250);
@@ -297,8 +321,14 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
         const res = await t.http().post(`/api/v1/lesions/${lesion.id}/report`).set(bearer(curator)).send({ text: sentence.text }).expect(201);
         predicted.push(res.body.stored.map((s: { term: string }) => s.term));
       }
-      const throughApi = evaluateLabels(predicted, sentences.map((s) => s.expanded_terms), allTerms).micro.f1;
-      console.log(`report mining micro-F1 over LesaNet's ${allTerms.length} terms: ontology alone ${(100 * alone).toFixed(2)}, through the API after the merge ${(100 * throughApi).toFixed(2)}`);
+      const throughApi = evaluateLabels(
+        predicted,
+        sentences.map((s) => s.expanded_terms),
+        allTerms,
+      ).micro.f1;
+      console.log(
+        `report mining micro-F1 over LesaNet's ${allTerms.length} terms: ontology alone ${(100 * alone).toFixed(2)}, through the API after the merge ${(100 * throughApi).toFixed(2)}`,
+      );
       expect(Math.abs(throughApi - alone)).toBeLessThanOrEqual(0.005);
     });
 
@@ -309,12 +339,19 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
       const trainRows = new Map((file.train_lesion_idxs as number[]).map((row, i) => [row, i]));
       const covered = rows.filter((r) => trainRows.has(r.source_row));
       expect(covered.length).toBeGreaterThan(0);
-      const res = await t.http().post('/api/v1/admin/tags/import-labels').set(bearer(t.adminKey)).attach('file', path.join(LESANET, 'text_mined_labels_171_and_split.json')).expect(201);
+      const res = await t
+        .http()
+        .post('/api/v1/admin/tags/import-labels')
+        .set(bearer(t.adminKey))
+        .attach('file', path.join(LESANET, 'text_mined_labels_171_and_split.json'))
+        .expect(201);
       expect(res.body.lesionsMatched).toBeGreaterThanOrEqual(covered.length);
       expect(res.body.unknownTerms).toEqual([]);
       // Round trip: one lesion's stored report labels are exactly the file's relevant labels.
       const sample = covered.find((r) => (file.train_relevant_labels[trainRows.get(r.source_row)!] as number[]).length > 0)!;
-      const expected = new Set((file.train_relevant_labels[trainRows.get(sample.source_row)!] as number[]).map((i) => (file.term_list[i] as string).toLowerCase()));
+      const expected = new Set(
+        (file.train_relevant_labels[trainRows.get(sample.source_row)!] as number[]).map((i) => (file.term_list[i] as string).toLowerCase()),
+      );
       const stored: { name: string }[] = await db.query(
         `SELECT v.name FROM lesion_tag t JOIN vocabulary_term v ON v.id = t.term_id WHERE t.lesion_id = $1 AND t.source = 'report_label' AND NOT t.uncertain`,
         [sample.id],
@@ -332,7 +369,13 @@ describe('tags: vocabulary, query language, curation, report mining, prediction 
     // Last: it drops every term LesaNet does not define.
     it('replaces the vocabulary with mode=replace: only the imported terms remain, and it says which went', async () => {
       const defaultOnly: string[] = (await db.query(`SELECT name FROM vocabulary_term WHERE origin = 'default'`)).map((r: { name: string }) => r.name);
-      const res = await t.http().post('/api/v1/admin/vocabulary/import').set(bearer(t.adminKey)).field('mode', 'replace').attach('file', path.join(LESANET, 'lesion_ontology_181022.xlsx')).expect(201);
+      const res = await t
+        .http()
+        .post('/api/v1/admin/vocabulary/import')
+        .set(bearer(t.adminKey))
+        .field('mode', 'replace')
+        .attach('file', path.join(LESANET, 'lesion_ontology_181022.xlsx'))
+        .expect(201);
       expect(res.body.mode).toBe('replace');
       expect(res.body.totalTerms).toBe(333);
       expect(await count(`SELECT count(*)::int AS n FROM vocabulary_term`)).toBe(333);

@@ -148,7 +148,13 @@ describe('request time limit (e2e)', () => {
 
   it('answers 503 when the request runs out of time, and stops the decode it started', async () => {
     const decoder = t.app.get(UploadDecoder);
-    const res = await t.http().post('/api/v1/search/similar').set(bearer(t.adminKey)).attach('file', flatGreyJpeg(3500, 3500), 'big.jpg').field('huWindow', '-1024,3071').field('box', '10,10,30,30');
+    const res = await t
+      .http()
+      .post('/api/v1/search/similar')
+      .set(bearer(t.adminKey))
+      .attach('file', flatGreyJpeg(3500, 3500), 'big.jpg')
+      .field('huWindow', '-1024,3071')
+      .field('box', '10,10,30,30');
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
     expect(res.body.message).toMatch(/did not finish within the time limit \(1000 ms\)/);
@@ -167,12 +173,25 @@ describe('large-image lane rest (e2e)', () => {
   afterAll(async () => t?.close());
 
   it('rests after a huge image, so a client looping them leaves the cores to others; normal slices are not held up', async () => {
-    const big = () => t.http().post('/api/v1/search/similar').set(bearer(t.adminKey)).attach('file', flatGreyJpeg(3500, 3500), 'big.jpg').field('huWindow', '-1024,3071').field('box', '3600,3600,3700,3700');
+    const big = () =>
+      t
+        .http()
+        .post('/api/v1/search/similar')
+        .set(bearer(t.adminKey))
+        .attach('file', flatGreyJpeg(3500, 3500), 'big.jpg')
+        .field('huWindow', '-1024,3071')
+        .field('box', '3600,3600,3700,3700');
     expect((await big()).status).toBe(400); // decoded, then the box is refused
     const resting = await big();
     expect(resting.status).toBe(503);
     expect(resting.headers['retry-after']).toMatch(/^[1-9]\d*$/);
-    const small = await t.http().post('/api/v1/search/similar').set(bearer(t.adminKey)).attach('file', flatGreyJpeg(512, 512), 'small.jpg').field('huWindow', '-1024,3071').field('box', '600,600,700,700');
+    const small = await t
+      .http()
+      .post('/api/v1/search/similar')
+      .set(bearer(t.adminKey))
+      .attach('file', flatGreyJpeg(512, 512), 'small.jpg')
+      .field('huWindow', '-1024,3071')
+      .field('box', '600,600,700,700');
     expect(small.status).toBe(400);
     expect(small.body.message).toMatch(/box lies outside the 512x512 image/);
   });

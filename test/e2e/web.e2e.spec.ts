@@ -21,7 +21,15 @@ declare const sessionStorage: any; // eslint-disable-line @typescript-eslint/no-
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs/screenshots') : null;
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function loadPlaywright(): typeof import('playwright-core') | null {
   try {
@@ -227,7 +235,17 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     const { image } = decodeSlice(fs.readFileSync(lesion.image_path));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'web-dicom-'));
     const spacing = Number(lesion.spacing_x_mm);
-    fs.writeFileSync(path.join(dir, 'src.dcm'), writeDicom({ rows: image.height, columns: image.width, pixels: Array.from(image.data, Math.round), pixelRepresentation: 1, rescale: null, pixelSpacing: [spacing, spacing] }));
+    fs.writeFileSync(
+      path.join(dir, 'src.dcm'),
+      writeDicom({
+        rows: image.height,
+        columns: image.width,
+        pixels: Array.from(image.data, Math.round),
+        pixelRepresentation: 1,
+        rescale: null,
+        pixelSpacing: [spacing, spacing],
+      }),
+    );
     dcmtk('dcmcjpls', [path.join(dir, 'src.dcm'), path.join(dir, 'slice-jls.dcm')]);
     await open('#/upload');
     await page.setInputFiles('#slice-file', path.join(dir, 'slice-jls.dcm'));
@@ -290,7 +308,10 @@ describeBrowser('web UI in headless Chromium (e2e)', () => {
     expect(await page.textContent('#cohort-list')).toContain('Liver lesions (browser test)');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
     expect(download.suggestedFilename()).toMatch(/\.csv$/);
-    const csv = fs.readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/);
+    const csv = fs
+      .readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split(/\r?\n/);
     expect(csv[0]).toMatch(/id/i);
     expect(csv.length - 1).toBe(liverOnly);
     await shot('cohort');

@@ -9,7 +9,8 @@ export function flatGreyJpeg(width: number, height: number): Buffer {
   // One Huffman code of length 1 ("0") for the single symbol 0: DC category 0, or AC end of block.
   const huffman = (classAndId: number) => [classAndId, 1, ...new Array(15).fill(0), 0];
   const header = [
-    0xff, 0xd8,
+    0xff,
+    0xd8,
     ...segment(0xdb, [0, ...new Array(64).fill(1)]),
     ...segment(0xc0, [8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0]),
     ...segment(0xc4, huffman(0x00)),

@@ -26,7 +26,11 @@ export interface RealSlice {
 
 /** The first `count` real key slices, in name order. */
 export function realSlices(count: number): RealSlice[] {
-  const names = fs.readdirSync(REAL_SLICES_DIR).filter((n) => n.endsWith('.jpg')).sort().slice(0, count);
+  const names = fs
+    .readdirSync(REAL_SLICES_DIR)
+    .filter((n) => n.endsWith('.jpg'))
+    .sort()
+    .slice(0, count);
   return names.map((name) => {
     const file = path.join(REAL_SLICES_DIR, name);
     const img = jpeg.decode(fs.readFileSync(file), { useTArray: true, formatAsRGBA: false });
@@ -59,7 +63,13 @@ export function uncompressedDicom(slice: RealSlice, extra: Parameters<typeof wri
 
 /** The slice as 8-bit DICOM (the key slice's own grey levels, rescaled to HU): JPEG Baseline's input. */
 export function eightBitDicom(slice: RealSlice): Uint8Array {
-  return writeDicom({ rows: slice.height, columns: slice.width, pixels: Array.from(slice.grey), bitsAllocated: 8, rescale: { slope: HU_PER_GREY, intercept: DEEPLESION_KEYSLICE_WINDOW.low } });
+  return writeDicom({
+    rows: slice.height,
+    columns: slice.width,
+    pixels: Array.from(slice.grey),
+    bitsAllocated: 8,
+    rescale: { slope: HU_PER_GREY, intercept: DEEPLESION_KEYSLICE_WINDOW.low },
+  });
 }
 
 /** Runs a dcmtk tool on files; throws with its stderr when it fails. */

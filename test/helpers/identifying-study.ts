@@ -12,7 +12,11 @@ const ROOT = path.resolve(__dirname, '../..');
 
 /** Real DeepLesion key slices (8-bit, HU -1024..3071), averaged down to side² so the tests stay quick. */
 export function downsampledRealSlices(samplesDir: string, count: number, side: number): Float32Array[] {
-  const names = fs.readdirSync(path.join(samplesDir, 'images')).filter((n) => n.endsWith('.jpg')).sort().slice(0, count);
+  const names = fs
+    .readdirSync(path.join(samplesDir, 'images'))
+    .filter((n) => n.endsWith('.jpg'))
+    .sort()
+    .slice(0, count);
   return names.map((name) => {
     const hu = decodeGray8(fs.readFileSync(path.join(samplesDir, 'images', name)), { low: -1024, high: 3071 });
     const f = hu.width / side;
@@ -46,7 +50,11 @@ export interface CliRun {
 
 /** Runs the CLI from source in a child process with this environment (added to the test's own); resolves when it exits. */
 export function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));

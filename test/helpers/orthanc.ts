@@ -10,7 +10,8 @@ export const ORTHANC_DICOMWEB_PLUGIN = process.env.ORTHANC_DICOMWEB_PLUGIN ?? '/
 /** Why Orthanc tests cannot run here, or null when Orthanc and its DICOMweb plugin are installed. */
 export function orthancMissingReason(): string | null {
   if (!fs.existsSync(ORTHANC_BINARY)) return `Orthanc is not installed (${ORTHANC_BINARY}; Debian package "orthanc")`;
-  if (!fs.existsSync(ORTHANC_DICOMWEB_PLUGIN)) return `the Orthanc DICOMweb plugin is not installed (${ORTHANC_DICOMWEB_PLUGIN}; Debian package "orthanc-dicomweb")`;
+  if (!fs.existsSync(ORTHANC_DICOMWEB_PLUGIN))
+    return `the Orthanc DICOMweb plugin is not installed (${ORTHANC_DICOMWEB_PLUGIN}; Debian package "orthanc-dicomweb")`;
   return null;
 }
 

@@ -34,16 +34,24 @@ export async function freePort(): Promise<number> {
 /** Starts the built service (run `tsc -p tsconfig.build.json` first) and waits for /health/live. */
 export async function startServiceProcess(env: Record<string, string>, role: ServiceProcess['role']): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { cwd: ROOT, env: { ...env, ROLE: role, PORT: String(port), WORKER_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], {
+    cwd: ROOT,
+    env: { ...env, ROLE: role, PORT: String(port), WORKER_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
   child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`the ${role} process exited with ${child.exitCode}`);
-      return (await fetch(`${url}/health/live`).catch(() => null))?.ok;
-    }, 180_000, 200);
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`the ${role} process exited with ${child.exitCode}`);
+        return (await fetch(`${url}/health/live`).catch(() => null))?.ok;
+      },
+      180_000,
+      200,
+    );
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n${output.join('')}`);

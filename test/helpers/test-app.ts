@@ -37,7 +37,15 @@ export interface TestApp {
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const indexDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lesion-index-'));
-  const config = loadConfig({ DATABASE_URL: database.url, SAMPLE_DIR: TEST_SAMPLE_DIR, MODELS_DIR: TEST_MODELS_DIR, INDEX_DIR: indexDir, LOG_LEVEL: 'error', TAG_PREDICTION_DELAY_MS: '-1', ...env });
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    SAMPLE_DIR: TEST_SAMPLE_DIR,
+    MODELS_DIR: TEST_MODELS_DIR,
+    INDEX_DIR: indexDir,
+    LOG_LEVEL: 'error',
+    TAG_PREDICTION_DELAY_MS: '-1',
+    ...env,
+  });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, database.url)] }).compile();
   const app = moduleRef.createNestApplication(createHttpAdapter(), { ...APP_OPTIONS, logger: ['fatal', 'error'] });
   configureApp(app, config);

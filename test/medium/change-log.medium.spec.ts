@@ -35,19 +35,28 @@ describe('change log (medium)', () => {
   });
 
   const entriesAfter = async (position: number) =>
-    (await db.query(`SELECT kind, key::int AS key, model_id FROM change_log WHERE position > $1 ORDER BY position`, [position])) as { kind: string; key: number | null; model_id: string | null }[];
+    (await db.query(`SELECT kind, key::int AS key, model_id FROM change_log WHERE position > $1 ORDER BY position`, [position])) as {
+      kind: string;
+      key: number | null;
+      model_id: string | null;
+    }[];
   const head = async () => Number((await db.query(`SELECT coalesce(max(position), 0)::int AS p FROM change_log`))[0].p);
   const lesionIds = async () => ((await db.query(`SELECT id FROM lesion ORDER BY id`)) as { id: number }[]).map((r) => r.id);
 
   it('logs embeddings written, rewritten and deleted, in the same transaction', async () => {
     const start = await head();
     const [first, second] = await lesionIds();
-    const labels: { label: number }[] = await db.query(`INSERT INTO lesion_embedding (lesion_id, model_id, vector) VALUES ($1, $3, '\\x00'), ($2, $3, '\\x00') RETURNING label::int`, [first, second, MODEL]);
+    const labels: { label: number }[] = await db.query(
+      `INSERT INTO lesion_embedding (lesion_id, model_id, vector) VALUES ($1, $3, '\\x00'), ($2, $3, '\\x00') RETURNING label::int`,
+      [first, second, MODEL],
+    );
     await db.query(`UPDATE lesion_embedding SET vector = '\\x01' WHERE label = $1`, [labels[0].label]);
-    await db.transaction(async (m) => {
-      await m.query(`DELETE FROM lesion_embedding WHERE label = $1`, [labels[1].label]);
-      throw new Error('rolled back');
-    }).catch(() => undefined);
+    await db
+      .transaction(async (m) => {
+        await m.query(`DELETE FROM lesion_embedding WHERE label = $1`, [labels[1].label]);
+        throw new Error('rolled back');
+      })
+      .catch(() => undefined);
     expect(await entriesAfter(start)).toEqual([
       { kind: 'embedding', key: labels[0].label, model_id: MODEL },
       { kind: 'embedding', key: labels[1].label, model_id: MODEL },
@@ -66,7 +75,9 @@ describe('change log (medium)', () => {
     expect(await entriesAfter(start)).toEqual([{ kind: 'lesion', key: ids[2], model_id: null }]);
     start = await head();
     await db.query(`UPDATE study SET age_years = 51 WHERE patient_id = (SELECT patient_id FROM lesion WHERE id = $1)`, [ids[0]]);
-    const ofPatient = ((await db.query(`SELECT id FROM lesion WHERE patient_id = (SELECT patient_id FROM lesion WHERE id = $1) ORDER BY id`, [ids[0]])) as { id: number }[]).map((r) => r.id);
+    const ofPatient = (
+      (await db.query(`SELECT id FROM lesion WHERE patient_id = (SELECT patient_id FROM lesion WHERE id = $1) ORDER BY id`, [ids[0]])) as { id: number }[]
+    ).map((r) => r.id);
     expect((await entriesAfter(start)).map((e) => e.key)).toEqual(ofPatient);
     start = await head();
     const [{ label }] = await db.query(`SELECT label::int FROM lesion_embedding WHERE lesion_id = $1`, [ids[0]]);
@@ -113,22 +124,28 @@ describe('change log (medium)', () => {
   it('forgets a gap left by a rolled-back transaction once no transaction that could own it is open', async () => {
     let cursor: LogCursor = await log.startCursor();
     const [lesionId] = await lesionIds();
-    await db.transaction(async (m) => {
-      await m.query(`UPDATE lesion SET coarse_type = 6 WHERE id = $1`, [lesionId]);
-      throw new Error('rolled back');
-    }).catch(() => undefined);
+    await db
+      .transaction(async (m) => {
+        await m.query(`UPDATE lesion SET coarse_type = 6 WHERE id = $1`, [lesionId]);
+        throw new Error('rolled back');
+      })
+      .catch(() => undefined);
     await db.query(`UPDATE tag_state SET value = value + 1 WHERE key = 'labels_version'`);
     const first = advanceCursor(cursor, await log.read(cursor.position, cursor.gaps, 100));
     expect(first.entries.map((e) => e.kind)).toEqual(['labels']);
     expect(first.cursor.gaps).toHaveLength(1);
     cursor = first.cursor;
     // The gap is dropped once the oldest open transaction (cluster-wide: other tests' too) is younger than the read that saw it.
-    await waitFor(async () => {
-      const next = advanceCursor(cursor, await log.read(cursor.position, cursor.gaps, 100));
-      expect(next.entries).toEqual([]);
-      cursor = next.cursor;
-      return cursor.gaps.length === 0;
-    }, 60_000, 100);
+    await waitFor(
+      async () => {
+        const next = advanceCursor(cursor, await log.read(cursor.position, cursor.gaps, 100));
+        expect(next.entries).toEqual([]);
+        cursor = next.cursor;
+        return cursor.gaps.length === 0;
+      },
+      60_000,
+      100,
+    );
     expect(cursor.gaps).toEqual([]);
   });
 });

@@ -29,7 +29,13 @@ describe('detection jobs (medium)', () => {
     expect(await jobs.recordSlice(job.id, 1, { error: { slice: '002.png', message: 'corrupt PNG' } })).toBe(true);
     await jobs.setStatus(job.id, 'completed');
     expect(await jobs.recordSlice(job.id, 2, { result: { slice: '003.png', detections: [] } })).toBe(false);
-    expect(await jobs.get(job.id)).toMatchObject({ status: 'completed', done: 2, failed: 1, results: [{ slice: '001.png' }], errors: [{ slice: '002.png', message: 'corrupt PNG' }] });
+    expect(await jobs.get(job.id)).toMatchObject({
+      status: 'completed',
+      done: 2,
+      failed: 1,
+      results: [{ slice: '001.png' }],
+      errors: [{ slice: '002.png', message: 'corrupt PNG' }],
+    });
     // The table's own checks: done never passes total.
     await expect(db.query(`UPDATE detection_job SET done = 3 WHERE id = $1`, [job.id])).rejects.toThrow(/check constraint/);
   });

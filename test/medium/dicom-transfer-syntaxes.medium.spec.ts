@@ -66,7 +66,10 @@ describeWithTools('DICOM transfer syntaxes on real slices (dcmtk)', () => {
     for (const slice of slices) {
       const original = eightBitDicom(slice);
       const reference = decodeDicom(original);
-      for (const [flag, uid] of [['+eb', '1.2.840.10008.1.2.4.50'], ['+ee', '1.2.840.10008.1.2.4.51']] as const) {
+      for (const [flag, uid] of [
+        ['+eb', '1.2.840.10008.1.2.4.50'],
+        ['+ee', '1.2.840.10008.1.2.4.51'],
+      ] as const) {
         const compressed = convert(original, 'dcmcjpeg', [flag], `${slice.name}-${flag}`);
         const decoded = decodeDicom(compressed);
         expect(decoded.transferSyntax).toBe(uid);
@@ -85,7 +88,14 @@ describeWithTools('DICOM transfer syntaxes on real slices (dcmtk)', () => {
       // The second slice is signed (stored = HU − 1024 as 12-bit two's complement), the others unsigned.
       const signed = index === 1;
       const original = signed
-        ? writeDicom({ rows: slice.height, columns: slice.width, pixels: stored12(slice).map((v) => v - 1024), bitsStored: 12, pixelRepresentation: 1, rescale: null })
+        ? writeDicom({
+            rows: slice.height,
+            columns: slice.width,
+            pixels: stored12(slice).map((v) => v - 1024),
+            bitsStored: 12,
+            pixelRepresentation: 1,
+            rescale: null,
+          })
         : uncompressedDicom(slice);
       const reference = decodeDicom(original);
       const compressed = convert(original, 'dcmcjpeg', ['+ee'], `${slice.name}-extended-12`);
@@ -140,7 +150,11 @@ describeWithTools('DICOM transfer syntaxes on real slices (dcmtk)', () => {
       rescale: { slope: 1, intercept: -1024 },
     });
     const references = frames.map((slice) => decodeDicom(uncompressedDicom(slice)));
-    for (const [tool, args] of [['dcmcrle', []], ['dcmcjpeg', ['+e1']], ['dcmcjpls', []]] as const) {
+    for (const [tool, args] of [
+      ['dcmcrle', []],
+      ['dcmcjpeg', ['+e1']],
+      ['dcmcjpls', []],
+    ] as const) {
       const converted = convert(multi, tool, args, `multi-${tool}`);
       frames.forEach((_, frame) => {
         const decoded = decodeDicom(converted, { frame });
@@ -193,7 +207,8 @@ describeWithTools('DICOM transfer syntaxes on real slices (dcmtk)', () => {
       for (let trial = 0; trial < 25; trial++) {
         const mutated = new Uint8Array(file.subarray(0, trial % 5 === 0 ? Math.floor(random() * file.length) : file.length));
         // Flip a few bytes after the header (the pixel data is most of the file).
-        for (let k = 0; k < 1 + Math.floor(random() * 8); k++) mutated[Math.floor(file.length * (0.3 + 0.7 * random())) % mutated.length] ^= 1 + Math.floor(random() * 255);
+        for (let k = 0; k < 1 + Math.floor(random() * 8); k++)
+          mutated[Math.floor(file.length * (0.3 + 0.7 * random())) % mutated.length] ^= 1 + Math.floor(random() * 255);
         try {
           decodeDicom(mutated);
         } catch (error) {

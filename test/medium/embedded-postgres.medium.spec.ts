@@ -13,13 +13,23 @@ describe('embedded PostgreSQL (medium)', () => {
 
   it('initialises, stops cleanly and keeps its data for the next start', () => {
     const port = 54400 + (process.pid % 500);
-    const output = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/scenarios/embedded-postgres.scenario.ts', path.join(dir, 'pg'), String(port)], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const output = execFileSync(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', 'test/scenarios/embedded-postgres.scenario.ts', path.join(dir, 'pg'), String(port)],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     const observed = JSON.parse(output.trim().split('\n').pop()!);
-    expect(observed).toEqual({ sharedWhileRunning: true, serverMajor: expect.any(Number), pidFileAfterStop: false, answersAfterStop: false, kept: [{ v: 42 }] });
+    expect(observed).toEqual({
+      sharedWhileRunning: true,
+      serverMajor: expect.any(Number),
+      pidFileAfterStop: false,
+      answersAfterStop: false,
+      kept: [{ v: 42 }],
+    });
     expect(observed.serverMajor).toBeGreaterThanOrEqual(15);
   });
 });

@@ -27,7 +27,16 @@ const manifest: EncoderManifest = {
   schema: 'lesion-encoder/v1',
   name: 'tiny',
   model: { file: 'model.onnx', inputs: { patch: 'patch', boxMask: 'box_mask' }, output: 'embedding', dim: 4 },
-  input: { size: 8, windows: [[-1350, 150], [-160, 240], [-500, 1300]], context: { px: 32 }, sliceOffsetsMm: [0] },
+  input: {
+    size: 8,
+    windows: [
+      [-1350, 150],
+      [-160, 240],
+      [-500, 1300],
+    ],
+    context: { px: 32 },
+    sliceOffsetsMm: [0],
+  },
   descriptor: { blocks: [{ kind: 'model', weight: 1 }] },
 };
 
@@ -48,7 +57,9 @@ describe('encoder repository on a real ONNX model (medium)', () => {
       const mask = new Float32Array(batch * 64).fill(0.25);
       const out = await repository.run(encoder, batch, patch, mask);
       expect(out).toHaveLength(batch * 4);
-      expect(Array.from(out.slice((batch - 1) * 4)).map((v) => Number(v.toFixed(4)))).toEqual([batch - 1, batch - 1 + 0.1, batch - 1 + 0.2, 0.25].map((v) => Number(v.toFixed(4))));
+      expect(Array.from(out.slice((batch - 1) * 4)).map((v) => Number(v.toFixed(4)))).toEqual(
+        [batch - 1, batch - 1 + 0.1, batch - 1 + 0.2, 0.25].map((v) => Number(v.toFixed(4))),
+      );
     }
     await repository.release(encoder);
   });

@@ -36,7 +36,13 @@ describe('lesion numbering per key slice across committed batches (medium)', () 
     expect(parsed.rows.every((row) => row.ok)).toBe(true);
     return parsed.rows.map((row) => (row.ok ? row.record : (undefined as never)));
   };
-  const checked = (record: LesionRecord): CheckedLesion => ({ record, imagePath: `/nowhere/${record.imageRelPath}`, slicesDir: null, imageWidth: 64, imageHeight: 64 });
+  const checked = (record: LesionRecord): CheckedLesion => ({
+    record,
+    imagePath: `/nowhere/${record.imageRelPath}`,
+    slicesDir: null,
+    imageWidth: 64,
+    imageHeight: 64,
+  });
 
   it('numbers each key slice on from the counts of earlier batches, and drops the counts when the job finishes', async () => {
     const all = records();
@@ -45,18 +51,43 @@ describe('lesion numbering per key slice across committed batches (medium)', () 
     const runner = db.createQueryRunner();
     await runner.connect();
     try {
-      const job = await repository.createJob(runner, { format: 'deeplesion', dataset: 'numbered', csvPath: 'x.csv', imagesDir: '/x', fingerprint: 'f'.repeat(64), totalRows: 12 });
+      const job = await repository.createJob(runner, {
+        format: 'deeplesion',
+        dataset: 'numbered',
+        csvPath: 'x.csv',
+        imagesDir: '/x',
+        fingerprint: 'f'.repeat(64),
+        totalRows: 12,
+      });
       const commit = (start: number) => {
         const { numbered, counts } = numberWithinBatch(all.slice(start, start + 4));
-        return repository.commitBatch(runner, 'numbered', job.id, numbered.map(checked), { cursor: start + 4, imported: 4, skipped: 0, errors: [], keySliceCounts: counts }, 10);
+        return repository.commitBatch(
+          runner,
+          'numbered',
+          job.id,
+          numbered.map(checked),
+          { cursor: start + 4, imported: 4, skipped: 0, errors: [], keySliceCounts: counts },
+          10,
+        );
       };
       await commit(0);
       await commit(4);
       // A batch whose transaction fails adds nothing to the counts (here: a second job id that does not exist).
       const { numbered, counts } = numberWithinBatch(all.slice(8, 12));
       const missingJob = '00000000-0000-4000-8000-000000000000';
-      await expect(repository.commitBatch(runner, 'numbered', missingJob, numbered.map(checked), { cursor: 12, imported: 4, skipped: 0, errors: [], keySliceCounts: counts }, 10)).rejects.toThrow();
-      expect(await db.query(`SELECT count(*)::int AS n, sum(seen)::int AS seen FROM ingest_key_slice_count WHERE job_id = $1`, [job.id])).toEqual([{ n: 4, seen: 8 }]);
+      await expect(
+        repository.commitBatch(
+          runner,
+          'numbered',
+          missingJob,
+          numbered.map(checked),
+          { cursor: 12, imported: 4, skipped: 0, errors: [], keySliceCounts: counts },
+          10,
+        ),
+      ).rejects.toThrow();
+      expect(await db.query(`SELECT count(*)::int AS n, sum(seen)::int AS seen FROM ingest_key_slice_count WHERE job_id = $1`, [job.id])).toEqual([
+        { n: 4, seen: 8 },
+      ]);
       await commit(8);
 
       const rows: { source_row: number; lesion_in_image: number }[] = await db.query(

@@ -39,7 +39,11 @@ describe('lesion SQL on PostgreSQL (medium)', () => {
         const [{ id: patientId }] = await db.query(`INSERT INTO patient (dataset, patient_index, sex) VALUES ($1, $2, $3) RETURNING id`, [dataset, p, sex]);
         for (let s = 1; s <= 2; s++) {
           const age = 20 + p * 8 + s;
-          const [{ id: studyId }] = await db.query(`INSERT INTO study (patient_id, study_index, age_years) VALUES ($1, $2, $3) RETURNING id`, [patientId, s, age]);
+          const [{ id: studyId }] = await db.query(`INSERT INTO study (patient_id, study_index, age_years) VALUES ($1, $2, $3) RETURNING id`, [
+            patientId,
+            s,
+            age,
+          ]);
           const [{ id: seriesId }] = await db.query(`INSERT INTO series (study_id, series_index, spacing_x_mm) VALUES ($1, 1, 0.7) RETURNING id`, [studyId]);
           for (let k = 0; k < 2; k++) {
             const n = seeded.length;
@@ -96,13 +100,24 @@ describe('lesion SQL on PostgreSQL (medium)', () => {
 
   it('keeps lesion_term equal to the tags expanded through the closure, on insert, rejection and delete', async () => {
     // abdomen ⊃ liver ⊃ liver mass, and an unrelated term; the closure as the vocabulary writes it.
-    const term = async (name: string) => (await db.query(`INSERT INTO vocabulary_term (name, term_class, origin) VALUES ($1, 'bodypart', 'test') RETURNING id`, [name]))[0].id as number;
+    const term = async (name: string) =>
+      (await db.query(`INSERT INTO vocabulary_term (name, term_class, origin) VALUES ($1, 'bodypart', 'test') RETURNING id`, [name]))[0].id as number;
     const [abdomen, liver, mass, lung] = [await term('abdomen'), await term('liver'), await term('liver mass'), await term('lung')];
-    const closure = [[abdomen, abdomen, 0], [liver, liver, 0], [mass, mass, 0], [lung, lung, 0], [abdomen, liver, 1], [abdomen, mass, 2], [liver, mass, 1]];
+    const closure = [
+      [abdomen, abdomen, 0],
+      [liver, liver, 0],
+      [mass, mass, 0],
+      [lung, lung, 0],
+      [abdomen, liver, 1],
+      [abdomen, mass, 2],
+      [liver, mass, 1],
+    ];
     for (const [a, d, depth] of closure) await db.query(`INSERT INTO term_closure (ancestor_id, descendant_id, depth) VALUES ($1, $2, $3)`, [a, d, depth]);
     const [x, y] = seeded;
     const expanded = async () =>
-      (await db.query(`SELECT lesion_id, term_id, round(confidence::numeric, 2)::float AS c FROM lesion_term WHERE lesion_id = ANY($1) ORDER BY 1, 2`, [[x.id, y.id]])) as { lesion_id: number; term_id: number; c: number }[];
+      (await db.query(`SELECT lesion_id, term_id, round(confidence::numeric, 2)::float AS c FROM lesion_term WHERE lesion_id = ANY($1) ORDER BY 1, 2`, [
+        [x.id, y.id],
+      ])) as { lesion_id: number; term_id: number; c: number }[];
     const row = (lesionId: number, termId: number, c: number) => ({ lesion_id: lesionId, term_id: termId, c });
     const byTerm = (rows: ReturnType<typeof row>[]) => rows.sort((p, q) => p.lesion_id - q.lesion_id || p.term_id - q.term_id);
 
@@ -122,7 +137,8 @@ describe('lesion SQL on PostgreSQL (medium)', () => {
   it('pages a tag query by score within the structured filter', async () => {
     const [{ id: liver }] = await db.query(`SELECT id FROM vocabulary_term WHERE name = 'liver'`);
     const tagged = seeded.filter((l) => l.dataset === 'a').slice(0, 8);
-    for (const [i, l] of tagged.entries()) await db.query(`INSERT INTO lesion_tag (lesion_id, term_id, source, confidence) VALUES ($1, $2, 'report_label', $3)`, [l.id, liver, 0.1 + i / 10]);
+    for (const [i, l] of tagged.entries())
+      await db.query(`INSERT INTO lesion_tag (lesion_id, term_id, source, confidence) VALUES ($1, $2, 'report_label', $3)`, [l.id, liver, 0.1 + i / 10]);
     const tagSql = `SELECT lesion_id, confidence AS score FROM lesion_term WHERE term_id = ${Number(liver)}`;
     const page = await lesions.page({ sex: 'F' }, 0, 500, tagSql);
     const truth = tagged.filter((l) => l.sex === 'F').reverse(); // later ones carry the higher confidence
@@ -131,6 +147,11 @@ describe('lesion SQL on PostgreSQL (medium)', () => {
     expect(page.scores).toEqual([...page.scores!].sort((p, q) => q - p));
     const all = await lesions.page({}, 2, 3, tagSql);
     expect(all.total).toBe(tagged.length);
-    expect(all.items.map((l) => l.id)).toEqual([...tagged].reverse().slice(2, 5).map((l) => l.id));
+    expect(all.items.map((l) => l.id)).toEqual(
+      [...tagged]
+        .reverse()
+        .slice(2, 5)
+        .map((l) => l.id),
+    );
   });
 });

@@ -12,7 +12,14 @@ import { VocabularyService, VocabularySnapshot } from '../../src/tags/vocabulary
 import { createTestDatabase, TestDatabase } from '../helpers/database';
 import { asDependency } from '../helpers/typed-mocks';
 
-const term = (name: string, termClass: TermClass, parents: string[] = []): VocabularyTerm => ({ name, termClass, synonyms: [], parents, children: [], exclusive: [] });
+const term = (name: string, termClass: TermClass, parents: string[] = []): VocabularyTerm => ({
+  name,
+  termClass,
+  synonyms: [],
+  parents,
+  children: [],
+  exclusive: [],
+});
 
 // The test's own hierarchy (child → parents); the truth below expands tags through this map, not through SQL.
 const PARENTS: Record<string, string[]> = {
@@ -103,7 +110,12 @@ describe('tag and cohort SQL on PostgreSQL (medium)', () => {
     }
     const ids = (await vocabularies.load()).idByName;
     for (const t of tags) {
-      await db.query(`INSERT INTO lesion_tag (lesion_id, term_id, source, confidence, rejected) VALUES ($1, $2, 'curator', $3, $4)`, [t.lesionId, ids.get(t.term), t.confidence, t.rejected]);
+      await db.query(`INSERT INTO lesion_tag (lesion_id, term_id, source, confidence, rejected) VALUES ($1, $2, 'curator', $3, $4)`, [
+        t.lesionId,
+        ids.get(t.term),
+        t.confidence,
+        t.rejected,
+      ]);
     }
   });
   afterAll(async () => {
@@ -120,7 +132,8 @@ describe('tag and cohort SQL on PostgreSQL (medium)', () => {
     return byLesion;
   };
   const sorted = (m: Map<number, Map<string, number>>) => [...m].map(([id, terms]) => [id, [...terms].sort()] as const).sort((a, b) => a[0] - b[0]);
-  const rounded = (m: Map<number, Map<string, number>>) => new Map([...m].map(([id, terms]) => [id, new Map([...terms].map(([n, c]) => [n, Math.round(c * 100) / 100]))]));
+  const rounded = (m: Map<number, Map<string, number>>) =>
+    new Map([...m].map(([id, terms]) => [id, new Map([...terms].map(([n, c]) => [n, Math.round(c * 100) / 100]))]));
 
   const runQuery = async (text: string, parents: Record<string, string[]>) => {
     const stored = await vocabularies.load();
@@ -138,15 +151,21 @@ describe('tag and cohort SQL on PostgreSQL (medium)', () => {
     expect(sorted(await lesionTerm())).toEqual(sorted(rounded(expandedTruth(tags, PARENTS))));
   });
 
-  it.each(['lung', 'chest', 'abdomen AND NOT liver', 'chest OR cyst', 'NOT (hypodense OR kidney)', 'liver AND hypodense', '(lung OR kidney) AND NOT cyst', 'NOT abdomen'])(
-    'runs the compiled query %p and returns exactly the lesions an independent evaluation finds',
-    async (text) => {
-      const { gotIds, expected } = await runQuery(text, PARENTS);
-      expect(expected.length).toBeGreaterThan(0);
-      expect(expected.length).toBeLessThan(lesionIds.length);
-      expect(gotIds).toEqual(expected);
-    },
-  );
+  it.each([
+    'lung',
+    'chest',
+    'abdomen AND NOT liver',
+    'chest OR cyst',
+    'NOT (hypodense OR kidney)',
+    'liver AND hypodense',
+    '(lung OR kidney) AND NOT cyst',
+    'NOT abdomen',
+  ])('runs the compiled query %p and returns exactly the lesions an independent evaluation finds', async (text) => {
+    const { gotIds, expected } = await runQuery(text, PARENTS);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(lesionIds.length);
+    expect(gotIds).toEqual(expected);
+  });
 
   it('scores a term by its best implying tag, AND by the weakest of its terms', async () => {
     const single = await runQuery('abdomen', PARENTS);
@@ -173,10 +192,21 @@ describe('tag and cohort SQL on PostgreSQL (medium)', () => {
   it('numbers concurrent cohort versions 1..n without an error', async () => {
     const cohorts = new CohortsRepository(db);
     const id = await cohorts.createCohort('concurrent', null, null);
-    const save = (i: number) => cohorts.addVersion(id, { definition: { i }, memberCount: i, membersMd5: `md5-${i}`, vocabularyVersion: 1, labelsVersion: 1, modelId: null, createdBy: null });
+    const save = (i: number) =>
+      cohorts.addVersion(id, {
+        definition: { i },
+        memberCount: i,
+        membersMd5: `md5-${i}`,
+        vocabularyVersion: 1,
+        labelsVersion: 1,
+        modelId: null,
+        createdBy: null,
+      });
     const versions = await Promise.all(Array.from({ length: 8 }, (_, i) => save(i)));
     expect([...versions].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    const stored: { version: number; definition: { i: number } }[] = await db.query(`SELECT version, definition FROM cohort_version WHERE cohort_id = $1`, [id]);
+    const stored: { version: number; definition: { i: number } }[] = await db.query(`SELECT version, definition FROM cohort_version WHERE cohort_id = $1`, [
+      id,
+    ]);
     // Each call got back the version its own definition was stored under.
     expect(new Map(stored.map((r) => [r.version, r.definition.i]))).toEqual(new Map(versions.map((v, i) => [v, i])));
   });
@@ -186,7 +216,10 @@ describe('tag and cohort SQL on PostgreSQL (medium)', () => {
     const service = new VocabularyService(vocabularies, new LesionTagsRepository(db), asDependency<ChangeFeedService>(changes));
     const first = [term('organ', 'bodypart'), term('heart', 'bodypart', ['organ']), term('nodule', 'type')];
     const second = [term('region', 'bodypart'), term('spleen', 'bodypart', ['region']), term('lesion', 'type'), term('calcified', 'attribute')];
-    const results = await Promise.allSettled([service.importOntology(first, 'first.xlsx', 'replace'), service.importOntology(second, 'second.xlsx', 'replace')]);
+    const results = await Promise.allSettled([
+      service.importOntology(first, 'first.xlsx', 'replace'),
+      service.importOntology(second, 'second.xlsx', 'replace'),
+    ]);
     for (const r of results) if (r.status === 'rejected') expect((r.reason as { getStatus?: () => number }).getStatus?.()).toBeLessThan(500);
     const names = (await vocabularies.load()).terms.map((t) => t.name).sort();
     expect([first.map((t) => t.name).sort(), second.map((t) => t.name).sort()]).toContainEqual(names);

@@ -35,7 +35,8 @@ class ArchiveStore {
     public readonly vectorByLabel: Map<number, Float32Array>,
   ) {}
   allMeta = async () => this.rows.slice();
-  metaForLabelsOrLesions = async (_model: string, labels: number[], lesions: number[]) => this.rows.filter((m) => labels.includes(m.label) || lesions.includes(m.lesionId));
+  metaForLabelsOrLesions = async (_model: string, labels: number[], lesions: number[]) =>
+    this.rows.filter((m) => labels.includes(m.label) || lesions.includes(m.lesionId));
   latestSnapshot = async () => this.snapshot;
   recordSnapshot = async (_model: string, record: SnapshotRecord) => {
     const stale = this.snapshot && this.snapshot.fileName !== record.fileName ? [this.snapshot.fileName] : [];
@@ -161,7 +162,12 @@ describe('an archive full of identical embeddings (real hnswlib)', () => {
       const candidates = store.rows.filter((m) => m.lesionId !== query.lesionId && m.patientId !== query.patientId);
       expect(hits).toHaveLength(10);
       expect(hits.every((h) => h.meta.patientId !== query.patientId)).toBe(true);
-      found += recall(store.vectorByLabel.get(query.label)!, hits.map((h) => h.label), candidates, 10);
+      found += recall(
+        store.vectorByLabel.get(query.label)!,
+        hits.map((h) => h.label),
+        candidates,
+        10,
+      );
       asked += 10;
     }
     expect(found / asked).toBeGreaterThanOrEqual(0.95);
@@ -197,7 +203,12 @@ describe('an archive full of identical embeddings (real hnswlib)', () => {
     const group = members(0);
     expect(group.length).toBeGreaterThan(20);
     const hits = await index.search(bases[0], 20);
-    expect(hits.map((h) => h.meta.lesionId).sort()).toEqual(group.slice(0, 20).map((m) => m.lesionId).sort());
+    expect(hits.map((h) => h.meta.lesionId).sort()).toEqual(
+      group
+        .slice(0, 20)
+        .map((m) => m.lesionId)
+        .sort(),
+    );
     expect(new Set(hits.map((h) => h.similarity.toFixed(5)))).toEqual(new Set(['1.00000']));
 
     // A pool of 12 lesions: 7 of the group, 5 elsewhere; the query's own lesion excluded.
@@ -222,7 +233,10 @@ describe('an archive full of identical embeddings (real hnswlib)', () => {
     await verifyClean();
 
     // The smallest exact group: every lesion deleted takes its point away.
-    const smallest = [...Array(BASES).keys()].slice(10).map((b) => members(b)).sort((a, b) => a.length - b.length)[0];
+    const smallest = [...Array(BASES).keys()]
+      .slice(10)
+      .map((b) => members(b))
+      .sort((a, b) => a.length - b.length)[0];
     const pointsBefore = (await index.verify()).graph.points;
     await deleteLesions(store.rows.filter((m) => smallest.some((s) => s.lesionId === m.lesionId)));
     expect((await index.verify()).graph.points).toBe(pointsBefore - 1);

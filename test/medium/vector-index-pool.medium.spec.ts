@@ -16,17 +16,28 @@ const LESIONS = 8000;
 const DIM = 16;
 
 /** The index service on a real hnswlib worker, over lesions held in memory instead of PostgreSQL. */
-function indexOver(hnsw: HnswRepository, dir: string, metas: (LesionMeta & { createdAt: Date })[], vectors: Map<number, Float32Array>, inDatabase: Set<number>, feed: FakeChangeFeed) {
+function indexOver(
+  hnsw: HnswRepository,
+  dir: string,
+  metas: (LesionMeta & { createdAt: Date })[],
+  vectors: Map<number, Float32Array>,
+  inDatabase: Set<number>,
+  feed: FakeChangeFeed,
+) {
   const store = {
     allMeta: async () => metas.filter((m) => inDatabase.has(m.label)),
-    metaForLabelsOrLesions: async (_model: string, labels: number[], lesions: number[]) => metas.filter((m) => inDatabase.has(m.label) && (labels.includes(m.label) || lesions.includes(m.lesionId))),
+    metaForLabelsOrLesions: async (_model: string, labels: number[], lesions: number[]) =>
+      metas.filter((m) => inDatabase.has(m.label) && (labels.includes(m.label) || lesions.includes(m.lesionId))),
     latestSnapshot: async () => null,
     now: async () => new Date(),
     recordSnapshot: async () => [],
     vectors: async (labels: number[]) => new Map(labels.filter((l) => vectors.has(l)).map((l) => [l, vectors.get(l)!])),
   } as unknown as IndexStoreRepository;
   const encoder = { status: () => ({ state: 'ready' }), loaded: { modelId: 'test-model' }, dim: DIM } as unknown as EncoderService;
-  const config = { index: { dir, m: 16, efConstruction: 100, efSearch: 20, snapshotEvery: 1_000_000 }, changeLog: { retentionHours: 1 } } as unknown as AppConfig;
+  const config = {
+    index: { dir, m: 16, efConstruction: 100, efSearch: 20, snapshotEvery: 1_000_000 },
+    changeLog: { retentionHours: 1 },
+  } as unknown as AppConfig;
   return new VectorIndexService(hnsw, store, encoder, config, feed.asService(), emptyChangeLog());
 }
 
@@ -78,7 +89,11 @@ describe('similar-lesion search within a large lesion pool (real hnswlib)', () =
     let agree = 0;
     const queries = metas.filter((_, i) => i % 97 === 0 && i < LESIONS);
     for (const query of queries) {
-      const hits = await index.search({ lesionId: query.lesionId }, 10, { lesionIds: pool, excludeLesionId: query.lesionId, excludePatientId: query.patientId });
+      const hits = await index.search({ lesionId: query.lesionId }, 10, {
+        lesionIds: pool,
+        excludeLesionId: query.lesionId,
+        excludePatientId: query.patientId,
+      });
       expect(hits).toHaveLength(10);
       expect(hits.every((h) => pool.has(h.meta.lesionId) && h.meta.patientId !== query.patientId)).toBe(true);
       const truth = exact(query, pool, 10);
@@ -111,11 +126,19 @@ describe('similar-lesion search within a large lesion pool (real hnswlib)', () =
       ['site-a', 0.95], // two thirds of the archive: above the exact-scan limit, a bitmap in the graph walk
       ['site-b', 1], // one third: answered by an exact scan
     ] as const) {
-      const site = new Set(indexed().filter((m) => m.dataset === dataset).map((m) => m.lesionId));
+      const site = new Set(
+        indexed()
+          .filter((m) => m.dataset === dataset)
+          .map((m) => m.lesionId),
+      );
       let agree = 0;
       const queries = metas.filter((_, i) => i % 131 === 0 && i < LESIONS && inDatabase.has(metas[i].label));
       for (const query of queries) {
-        const hits = await index.search({ lesionId: query.lesionId }, 10, { datasets: [dataset], excludeLesionId: query.lesionId, excludePatientId: query.patientId });
+        const hits = await index.search({ lesionId: query.lesionId }, 10, {
+          datasets: [dataset],
+          excludeLesionId: query.lesionId,
+          excludePatientId: query.patientId,
+        });
         expect(hits).toHaveLength(10);
         expect(hits.every((h) => h.meta.dataset === dataset)).toBe(true);
         const truth = exact(query, site, 10);

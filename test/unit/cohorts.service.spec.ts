@@ -47,11 +47,19 @@ function setup() {
   });
   const lesions = mockMethods<LesionsService>()({ getLesionViews: async () => [] });
   const tagQueries = mockMethods<TagQueryService>()({
-    compile: async (text: string) => ({ sql: 'SELECT lesion_id, 1 AS score FROM lesion_term WHERE term_id = 9', interpretation: { text, understood: text, terms: [], unknownWords: [], corrections: [], warnings: [] } }),
+    compile: async (text: string) => ({
+      sql: 'SELECT lesion_id, 1 AS score FROM lesion_term WHERE term_id = 9',
+      interpretation: { text, understood: text, terms: [], unknownWords: [], corrections: [], warnings: [] },
+    }),
   });
   const tags = mockMethods<LesionTagsService>()({ labelsVersion: async () => 5, termsOf: async () => new Map() });
   const vocabulary = mockMethods<VocabularyService>()({ current: async () => new VocabularySnapshot([], new Map(), 3) });
-  const search = mockMethods<SearchService>()({ similarAbove: async () => [{ lesionId: 11, similarity: 0.9 }, { lesionId: 13, similarity: 0.8 }] });
+  const search = mockMethods<SearchService>()({
+    similarAbove: async () => [
+      { lesionId: 11, similarity: 0.9 },
+      { lesionId: 13, similarity: 0.8 },
+    ],
+  });
   const encoder = mockMethods<EncoderService>()({
     status: (): EncoderStatus => ({ state: 'ready', message: null, name: 'enc', modelId: 'model-1', dim: 4, providers: ['cpu'] }),
   });
@@ -86,17 +94,22 @@ describe('CohortsService (typed repository mocks)', () => {
     expect(repository.findVersion).toHaveBeenLastCalledWith(7, 1);
   });
 
-  it('narrows a scoped key\'s definition to its datasets before saving, and refuses a dataset outside them with a 403', async () => {
+  it("narrows a scoped key's definition to its datasets before saving, and refuses a dataset outside them with a 403", async () => {
     const { service, repository } = setup();
     await service.create({ name: 'Scoped', definition: {} }, 'bob', scopeOf(['site-a']));
     expect(repository.addVersion.mock.calls[0][1].definition).toEqual({ criteria: { dataset: ['site-a'] } });
-    await expect(service.create({ name: 'Outside', definition: { criteria: { dataset: ['site-b'] } } }, 'bob', scopeOf(['site-a']))).rejects.toThrow(ForbiddenException);
+    await expect(service.create({ name: 'Outside', definition: { criteria: { dataset: ['site-b'] } } }, 'bob', scopeOf(['site-a']))).rejects.toThrow(
+      ForbiddenException,
+    );
     expect(repository.createCohort).toHaveBeenCalledTimes(1);
   });
 
   it('intersects the similar-to lesions with the responding ones, and compiles the tag query into the member query', async () => {
     const { service, repository, search, growth } = setup();
-    const preview = await service.preview({ tags: 'liver', similarTo: { lesionId: 11, minSimilarity: 0.5, excludeSamePatient: true }, response: ['PD'] }, ALL_DATASETS);
+    const preview = await service.preview(
+      { tags: 'liver', similarTo: { lesionId: 11, minSimilarity: 0.5, excludeSamePatient: true }, response: ['PD'] },
+      ALL_DATASETS,
+    );
     expect(search.similarAbove).toHaveBeenCalledWith(11, 0.5, true, ALL_DATASETS);
     expect(growth.lesionsWithResponse).toHaveBeenCalledWith(['PD'], ALL_DATASETS);
     const query = repository.counts.mock.calls[0][0];
@@ -145,7 +158,16 @@ describe('CohortsService (typed repository mocks)', () => {
 
   it('lists only the cohorts whose datasets all lie inside the scope, without their dataset filter', async () => {
     const { service, repository } = setup();
-    const row = (id: number, datasetFilter: unknown) => ({ id, name: `c${id}`, description: null, version: 1, memberCount: 0, createdAt: new Date(0), createdBy: null, datasetFilter });
+    const row = (id: number, datasetFilter: unknown) => ({
+      id,
+      name: `c${id}`,
+      description: null,
+      version: 1,
+      memberCount: 0,
+      createdAt: new Date(0),
+      createdBy: null,
+      datasetFilter,
+    });
     repository.list.mockResolvedValue([row(1, ['site-a']), row(2, ['site-a', 'site-b']), row(3, null), row(4, 'site-a')]);
     const listed = await service.list(scopeOf(['site-a']));
     expect(listed.map((c) => c.id)).toEqual([1, 4]);
@@ -155,7 +177,13 @@ describe('CohortsService (typed repository mocks)', () => {
 
   it('reports a re-run as reproduced only when both the count and the checksum match the saved ones', async () => {
     const { service, repository } = setup();
-    expect((await service.get(7, {}, ALL_DATASETS)).reproduced).toMatchObject({ sameMembers: true, memberCount: 2, vocabularyChanged: false, labelsChanged: false, modelChanged: false });
+    expect((await service.get(7, {}, ALL_DATASETS)).reproduced).toMatchObject({
+      sameMembers: true,
+      memberCount: 2,
+      vocabularyChanged: false,
+      labelsChanged: false,
+      modelChanged: false,
+    });
     repository.fingerprint.mockResolvedValue({ count: 2, md5: 'other' });
     expect((await service.get(7, {}, ALL_DATASETS)).reproduced.sameMembers).toBe(false);
   });

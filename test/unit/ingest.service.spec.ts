@@ -65,7 +65,7 @@ describe('IngestService (typed repository mocks)', () => {
     expect((await service.getJob('b1', ALL_DATASETS)).dataset).toBe('site-b');
   });
 
-  it('lists only the jobs of the scope\'s datasets, asking the repository for the limit', async () => {
+  it("lists only the jobs of the scope's datasets, asking the repository for the limit", async () => {
     const { service, repository } = setup();
     expect((await service.listJobs(scopeOf(['site-a']), 20)).map((j) => j.id)).toEqual(['a1', 'a2']);
     expect(repository.listJobs).toHaveBeenCalledWith(20);

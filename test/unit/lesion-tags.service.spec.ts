@@ -33,11 +33,19 @@ function setup() {
     rejectTerms: async () => 1,
     saveReport: async () => undefined,
     replaceSourceTags: async (_source, _lesionIds, tags) => tags.length,
-    lesionIdsBySourceRow: async () => new Map([[10, 100], [11, 101]]),
+    lesionIdsBySourceRow: async () =>
+      new Map([
+        [10, 100],
+        [11, 101],
+      ]),
   });
   const vocabulary = mockMethods<VocabularyService>()({ current: async () => snapshot });
   const prediction = mockMethods<TagPredictionService>()({ schedule: () => undefined });
-  const service = new LesionTagsService(asDependency<LesionTagsRepository>(repository), asDependency<VocabularyService>(vocabulary), asDependency<TagPredictionService>(prediction));
+  const service = new LesionTagsService(
+    asDependency<LesionTagsRepository>(repository),
+    asDependency<VocabularyService>(vocabulary),
+    asDependency<TagPredictionService>(prediction),
+  );
   return { service, repository, prediction };
 }
 
@@ -79,7 +87,7 @@ describe('LesionTagsService (typed repository mocks)', () => {
     expect(termIds).not.toContain(idOf('liver'));
   });
 
-  it('stores a mined report\'s positive terms only, and reports the negated ones', async () => {
+  it("stores a mined report's positive terms only, and reports the negated ones", async () => {
     const { service, repository } = setup();
     const mined = await service.mineLesionReport(5, 'Hypodense liver lesion. No lung nodule.', ALL_DATASETS);
     expect(repository.saveReport).toHaveBeenCalledWith(5, 'Hypodense liver lesion. No lung nodule.');

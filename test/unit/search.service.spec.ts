@@ -40,10 +40,15 @@ function setup() {
     search: async () => [hit(2, 0.9), hit(3, 0.7), hit(4, 0.5)],
   });
   const lesions = mockMethods<LesionsService>()({ getLesionViews: async (ids: number[]) => ids.filter((id) => id !== 3).map(view) });
-  const encoder = mockMethods<EncoderService>()({ status: (): EncoderStatus => ({ state: 'ready', message: null, name: 'enc', modelId: 'model-1', dim: 4, providers: [] }) });
+  const encoder = mockMethods<EncoderService>()({
+    status: (): EncoderStatus => ({ state: 'ready', message: null, name: 'enc', modelId: 'model-1', dim: 4, providers: [] }),
+  });
   const tokens = mockMethods<FeedbackTokens>()({ sign: (q: number, h: number) => `token-${q}-${h}` });
   const tagQueries = mockMethods<TagQueryService>()({
-    matchingLesionIds: async (text: string) => ({ lesionIds: new Set([2, 4]), interpretation: { text, understood: text, terms: [], unknownWords: [], corrections: [], warnings: [] } }),
+    matchingLesionIds: async (text: string) => ({
+      lesionIds: new Set([2, 4]),
+      interpretation: { text, understood: text, terms: [], unknownWords: [], corrections: [], warnings: [] },
+    }),
   });
   const service = new SearchService(
     asDependency<LesionsService>(lesions),
@@ -70,9 +75,12 @@ describe('SearchService (typed mocks)', () => {
     expect(result.model).toEqual({ name: 'enc', modelId: 'model-1' });
   });
 
-  it('drops hits below minSimilarity and narrows to a tag query\'s lesions', async () => {
+  it("drops hits below minSimilarity and narrows to a tag query's lesions", async () => {
     const { service, index } = setup();
-    const result = await service.similar(dto({ lesionId: 1, minSimilarity: 0.6, tags: 'liver', excludeSamePatient: false, excludeSameStudy: true }), ALL_DATASETS);
+    const result = await service.similar(
+      dto({ lesionId: 1, minSimilarity: 0.6, tags: 'liver', excludeSamePatient: false, excludeSameStudy: true }),
+      ALL_DATASETS,
+    );
     expect(index.search.mock.calls[0][2]).toEqual({ excludeLesionId: 1, excludeStudyId: 201, lesionIds: new Set([2, 4]) });
     expect(result.hits.map((h) => h.lesion.id)).toEqual([2]);
     expect(result.tags?.text).toBe('liver');
@@ -84,7 +92,7 @@ describe('SearchService (typed mocks)', () => {
     expect(index.search.mock.calls[0][1]).toBe(20);
   });
 
-  it('limits the candidates to the scope\'s datasets and answers a query lesion outside it like an unknown one', async () => {
+  it("limits the candidates to the scope's datasets and answers a query lesion outside it like an unknown one", async () => {
     const { service, index } = setup();
     await service.similar(dto({ lesionId: 1 }, scopeOf(['site-a'])), scopeOf(['site-a']));
     expect(index.search.mock.calls[0][2]).toMatchObject({ datasets: ['site-a'] });

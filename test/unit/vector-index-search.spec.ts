@@ -33,7 +33,10 @@ const similarity = (a: Float32Array, b: Float32Array) => a[0] * b[0] + a[1] * b[
 /** The k most similar of some labels, as the worker would answer (exactly, for the test's purposes). */
 function nearest(query: HnswQuery, labels: Iterable<number>, k: number): HnswNeighbours {
   const q = 'vector' in query ? query.vector : vectors.get(query.label)!;
-  const ranked = [...labels].map((label) => ({ label, s: similarity(q, vectors.get(label)!) })).sort((a, b) => b.s - a.s).slice(0, k);
+  const ranked = [...labels]
+    .map((label) => ({ label, s: similarity(q, vectors.get(label)!) }))
+    .sort((a, b) => b.s - a.s)
+    .slice(0, k);
   return { labels: Int32Array.from(ranked.map((r) => r.label)), distances: Float32Array.from(ranked.map((r) => 1 - r.s)) };
 }
 
@@ -51,7 +54,11 @@ async function loadedIndex(options: { graphFindsAtMost?: number } = {}) {
     },
     exact: async (query: HnswQuery, labels: number[], k: number) => nearest(query, labels, k),
   });
-  const hnsw = mockMethods<HnswRepository>()({ onWorkerLost: () => undefined, create: async () => asDependency<HnswGraph>({ ...graph, dim: 2 }), close: async () => undefined });
+  const hnsw = mockMethods<HnswRepository>()({
+    onWorkerLost: () => undefined,
+    create: async () => asDependency<HnswGraph>({ ...graph, dim: 2 }),
+    close: async () => undefined,
+  });
   const store = mockMethods<IndexStoreRepository>()({
     allMeta: async () => metas,
     latestSnapshot: async () => null,
@@ -78,7 +85,13 @@ async function loadedIndex(options: { graphFindsAtMost?: number } = {}) {
 
 /** The true answer: the k most similar lesions passing a predicate. */
 const truth = (queryLabel: number, k: number, keep: (m: LesionMeta) => boolean) =>
-  Array.from(nearest({ label: queryLabel }, metas.filter(keep).map((m) => m.label), k).labels).map((l) => l + 999);
+  Array.from(
+    nearest(
+      { label: queryLabel },
+      metas.filter(keep).map((m) => m.label),
+      k,
+    ).labels,
+  ).map((l) => l + 999);
 
 describe('VectorIndexService.search strategies (typed mocks of the HNSW worker and the store)', () => {
   const query = metas[2000];
@@ -120,10 +133,14 @@ describe('VectorIndexService.search strategies (typed mocks of the HNSW worker a
     expect(ids(fallback)).toEqual(truth(query.label, 10, (m) => m.dataset === 'site-a'));
   });
 
-  it('answers a large lesion pool with exclusions through the pool\'s bitmap, fetching past the excluded lesions', async () => {
+  it("answers a large lesion pool with exclusions through the pool's bitmap, fetching past the excluded lesions", async () => {
     const { service, graph } = await loadedIndex();
     const pool = new Set(metas.filter((m) => m.label % 7 !== 0).map((m) => m.lesionId));
-    const hits = await service.search({ lesionId: query.lesionId }, 10, { lesionIds: pool, excludeLesionId: query.lesionId, excludePatientId: query.patientId });
+    const hits = await service.search({ lesionId: query.lesionId }, 10, {
+      lesionIds: pool,
+      excludeLesionId: query.lesionId,
+      excludePatientId: query.patientId,
+    });
     expect(graph.exact).not.toHaveBeenCalled();
     const [, fetch, , allowed] = graph.search.mock.calls[graph.search.mock.calls.length - 1];
     expect(fetch).toBe(15);

@@ -27,7 +27,11 @@ function setup(initial: StoredVocabulary) {
   const tags = mockMethods<LesionTagsRepository>()({ syncCoarseTypeTags: async () => 0 });
   let onChange: ChangeHandler | null = null;
   const changes = mockMethods<ChangeFeedService>()({ subscribe: (handler: ChangeHandler) => void (onChange = handler) });
-  const service = new VocabularyService(asDependency<VocabularyRepository>(repository), asDependency<LesionTagsRepository>(tags), asDependency<ChangeFeedService>(changes));
+  const service = new VocabularyService(
+    asDependency<VocabularyRepository>(repository),
+    asDependency<LesionTagsRepository>(tags),
+    asDependency<ChangeFeedService>(changes),
+  );
   return {
     service,
     repository,
@@ -53,7 +57,12 @@ describe('VocabularyService (typed repository mocks)', () => {
     const { service, tags } = setup(stored([term('liver'), term('osseous structure', [], ['bone'])], 4));
     await service.syncCoarseTypeTags();
     // 4 = liver (id 1), 1 = bone, now a synonym of "osseous structure" (id 2); other types have no term here.
-    expect(tags.syncCoarseTypeTags).toHaveBeenCalledWith(new Map([[1, 2], [4, 1]]));
+    expect(tags.syncCoarseTypeTags).toHaveBeenCalledWith(
+      new Map([
+        [1, 2],
+        [4, 1],
+      ]),
+    );
   });
 
   it('reloads the snapshot when another process announces a vocabulary change, and not for other changes', async () => {

@@ -21,7 +21,7 @@ export function setAuthErrorHandler(handler) {
 }
 
 function describe(status, body) {
-  const detail = body && typeof body === 'object' ? body.message ?? body.error : body;
+  const detail = body && typeof body === 'object' ? (body.message ?? body.error) : body;
   const text = Array.isArray(detail) ? detail.join('; ') : detail;
   if (status === 401) return 'The API key was not accepted (401). Check it, or ask an administrator for a new one.';
   if (status === 403) return `Your key is not allowed to do this (403)${text ? `: ${text}` : ''}.`;

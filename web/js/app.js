@@ -12,7 +12,6 @@ const banner = document.getElementById('banner');
 const nav = document.getElementById('nav');
 const session = document.getElementById('session');
 
-
 let pageCleanup = null;
 
 function showBanner(message, kind = 'error') {
@@ -90,7 +89,8 @@ async function route() {
   // A key limited to datasets sees only their lesions in every answer: say which.
   document.getElementById('session-who').textContent = me.name ? `${me.name} · ${me.role}${me.datasets ? ` · ${me.datasets.join(', ')}` : ''}` : '';
   const hash = location.hash || '#/search';
-  for (const a of nav.querySelectorAll('a')) a.classList.toggle('active', hash.startsWith(`#/${a.dataset.nav}`) || (a.dataset.nav === 'search' && hash.startsWith('#/lesion')));
+  for (const a of nav.querySelectorAll('a'))
+    a.classList.toggle('active', hash.startsWith(`#/${a.dataset.nav}`) || (a.dataset.nav === 'search' && hash.startsWith('#/lesion')));
   for (const [pattern, render] of routes) {
     const m = hash.match(pattern);
     if (m) {

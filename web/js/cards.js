@@ -14,7 +14,12 @@ export function lesionCard(l, { window = 'soft', extra = [], size = 160 } = {}) 
     'a.card.lesion-card',
     { href: `#/lesion/${l.id}`, dataset: { lesionId: String(l.id) }, title: `Open lesion ${l.id}` },
     h('div.thumb-frame', img),
-    h('div.card-body', h('div.card-title', h('span', `#${l.id}`), h('span.muted', ` patient ${l.patient?.index ?? '?'} · study ${l.study?.index ?? '?'}`)), h('div.facts', lesionFacts(l)), extra),
+    h(
+      'div.card-body',
+      h('div.card-title', h('span', `#${l.id}`), h('span.muted', ` patient ${l.patient?.index ?? '?'} · study ${l.study?.index ?? '?'}`)),
+      h('div.facts', lesionFacts(l)),
+      extra,
+    ),
   );
 }
 
@@ -40,6 +45,14 @@ export function whyLine(why = {}) {
 export function hitCard(hit, window) {
   return lesionCard(hit.lesion, {
     window,
-    extra: [h('div.sim', { title: `cosine similarity ${fmt.num(hit.similarity, 4)}, score ${fmt.num(hit.score, 4)}` }, h('meter', { min: 0, max: 1, value: Math.max(0, hit.similarity) }), h('span', fmt.num(hit.similarity, 3))), h('div.why.muted', whyLine(hit.why))],
+    extra: [
+      h(
+        'div.sim',
+        { title: `cosine similarity ${fmt.num(hit.similarity, 4)}, score ${fmt.num(hit.score, 4)}` },
+        h('meter', { min: 0, max: 1, value: Math.max(0, hit.similarity) }),
+        h('span', fmt.num(hit.similarity, 3)),
+      ),
+      h('div.why.muted', whyLine(hit.why)),
+    ],
   });
 }

@@ -8,7 +8,11 @@ import { SPLITS, h } from './dom.js';
  */
 export function filterPanel(initial = {}, onChange = () => {}, { idPrefix = 'f' } = {}) {
   const types = COARSE_TYPES.map((t) =>
-    h('label.check', h('input', { type: 'checkbox', value: String(t.code), checked: (initial.coarseType || []).includes(t.code), dataset: { filter: 'type' } }), t.name),
+    h(
+      'label.check',
+      h('input', { type: 'checkbox', value: String(t.code), checked: (initial.coarseType || []).includes(t.code), dataset: { filter: 'type' } }),
+      t.name,
+    ),
   );
   const sex = h(
     'select',
@@ -17,12 +21,15 @@ export function filterPanel(initial = {}, onChange = () => {}, { idPrefix = 'f' 
     h('option', { value: 'F', selected: initial.sex === 'F' }, 'female'),
     h('option', { value: 'M', selected: initial.sex === 'M' }, 'male'),
   );
-  const num = (id, value, placeholder, attrs = {}) => h('input', { id: `${idPrefix}-${id}`, type: 'number', min: 0, step: 'any', inputmode: 'decimal', value: value ?? '', placeholder, ...attrs });
+  const num = (id, value, placeholder, attrs = {}) =>
+    h('input', { id: `${idPrefix}-${id}`, type: 'number', min: 0, step: 'any', inputmode: 'decimal', value: value ?? '', placeholder, ...attrs });
   const ageMin = num('age-min', initial.ageMin, 'min', { max: 150 });
   const ageMax = num('age-max', initial.ageMax, 'max', { max: 150 });
   const diaMin = num('dia-min', initial.diameterMinMm, 'min');
   const diaMax = num('dia-max', initial.diameterMaxMm, 'max');
-  const splits = SPLITS.map((s) => h('label.check', h('input', { type: 'checkbox', value: s, checked: (initial.split || []).includes(s), dataset: { filter: 'split' } }), s));
+  const splits = SPLITS.map((s) =>
+    h('label.check', h('input', { type: 'checkbox', value: s, checked: (initial.split || []).includes(s), dataset: { filter: 'split' } }), s),
+  );
 
   const el = h(
     'fieldset.filters',
@@ -40,13 +47,19 @@ export function filterPanel(initial = {}, onChange = () => {}, { idPrefix = 'f' 
   const numberOf = (input) => (input.value === '' || !Number.isFinite(Number(input.value)) ? undefined : Number(input.value));
   function get() {
     return {
-      coarseType: types.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => Number(i.value)),
+      coarseType: types
+        .map((l) => l.querySelector('input'))
+        .filter((i) => i.checked)
+        .map((i) => Number(i.value)),
       sex: sex.value || undefined,
       ageMin: numberOf(ageMin),
       ageMax: numberOf(ageMax),
       diameterMinMm: numberOf(diaMin),
       diameterMaxMm: numberOf(diaMax),
-      split: splits.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => i.value),
+      split: splits
+        .map((l) => l.querySelector('input'))
+        .filter((i) => i.checked)
+        .map((i) => i.value),
     };
   }
   function reset() {

@@ -31,13 +31,23 @@ export function growthPlot(track, prediction) {
   const X = (x) => pad.l + (x / xMax) * (W - pad.l - pad.r);
   const Y = (y) => H - pad.b - (y / yMax) * (H - pad.t - pad.b);
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'growth-plot', role: 'img', 'aria-label': `Long axis over ${byDays ? 'days' : 'study order'}` });
-  svg.append(s('line', { x1: pad.l, y1: Y(0), x2: W - pad.r, y2: Y(0), class: 'axis' }), s('line', { x1: pad.l, y1: pad.t, x2: pad.l, y2: Y(0), class: 'axis' }));
-  for (const frac of [0, 0.5, 1]) svg.append(s('text', { x: pad.l - 6, y: Y(yMax * frac) + 4, 'text-anchor': 'end', class: 'tick' }, `${(yMax * frac).toFixed(0)}`));
+  svg.append(
+    s('line', { x1: pad.l, y1: Y(0), x2: W - pad.r, y2: Y(0), class: 'axis' }),
+    s('line', { x1: pad.l, y1: pad.t, x2: pad.l, y2: Y(0), class: 'axis' }),
+  );
+  for (const frac of [0, 0.5, 1])
+    svg.append(s('text', { x: pad.l - 6, y: Y(yMax * frac) + 4, 'text-anchor': 'end', class: 'tick' }, `${(yMax * frac).toFixed(0)}`));
   svg.append(s('text', { x: W / 2, y: H - 8, 'text-anchor': 'middle', class: 'tick' }, byDays ? 'days since the first study' : 'study order (no dates)'));
   svg.append(s('text', { x: 12, y: pad.t + 4, class: 'tick' }, 'mm'));
   if (points.length) {
-    svg.append(s('line', { x1: pad.l, y1: Y(pdLine), x2: W - pad.r, y2: Y(pdLine), class: 'threshold pd' }), s('text', { x: W - pad.r, y: Y(pdLine) - 4, 'text-anchor': 'end', class: 'tick pd' }, 'PD: +20 % and +5 mm over nadir'));
-    svg.append(s('line', { x1: pad.l, y1: Y(prLine), x2: W - pad.r, y2: Y(prLine), class: 'threshold pr' }), s('text', { x: W - pad.r, y: Y(prLine) + 12, 'text-anchor': 'end', class: 'tick pr' }, 'PR: −30 % from baseline'));
+    svg.append(
+      s('line', { x1: pad.l, y1: Y(pdLine), x2: W - pad.r, y2: Y(pdLine), class: 'threshold pd' }),
+      s('text', { x: W - pad.r, y: Y(pdLine) - 4, 'text-anchor': 'end', class: 'tick pd' }, 'PD: +20 % and +5 mm over nadir'),
+    );
+    svg.append(
+      s('line', { x1: pad.l, y1: Y(prLine), x2: W - pad.r, y2: Y(prLine), class: 'threshold pr' }),
+      s('text', { x: W - pad.r, y: Y(prLine) + 12, 'text-anchor': 'end', class: 'tick pr' }, 'PR: −30 % from baseline'),
+    );
   }
   if (band) {
     const x0 = X(lastX);
@@ -45,7 +55,11 @@ export function growthPlot(track, prediction) {
     svg.append(
       s('polygon', { points: `${x0},${y0} ${X(band.x)},${Y(band.interval80[1])} ${X(band.x)},${Y(band.interval80[0])}`, class: 'band' }),
       s('line', { x1: x0, y1: y0, x2: X(band.x), y2: Y(band.longAxisMm), class: 'predicted' }),
-      s('circle', { cx: X(band.x), cy: Y(band.longAxisMm), r: 4, class: 'predicted-point' }, s('title', {}, `predicted ${band.longAxisMm.toFixed(1)} mm (80 %: ${band.interval80[0].toFixed(1)}–${band.interval80[1].toFixed(1)})`)),
+      s(
+        'circle',
+        { cx: X(band.x), cy: Y(band.longAxisMm), r: 4, class: 'predicted-point' },
+        s('title', {}, `predicted ${band.longAxisMm.toFixed(1)} mm (80 %: ${band.interval80[0].toFixed(1)}–${band.interval80[1].toFixed(1)})`),
+      ),
     );
   }
   const line = (values, cls) => {
@@ -53,7 +67,18 @@ export function growthPlot(track, prediction) {
     if (pts.length > 1) svg.append(s('polyline', { points: pts.join(' '), class: cls }));
   };
   line(longs, 'long-axis');
-  line(points.map((p) => p.shortAxisMm), 'short-axis');
-  points.forEach((p, i) => svg.append(s('circle', { cx: X(xs[i]), cy: Y(p.longAxisMm), r: 4, class: 'measured', 'data-lesion': p.lesionId }, s('title', {}, `study ${p.studyIndex}: ${p.longAxisMm.toFixed(1)} mm${p.recist ? ` (${p.recist})` : ''}`))));
+  line(
+    points.map((p) => p.shortAxisMm),
+    'short-axis',
+  );
+  points.forEach((p, i) =>
+    svg.append(
+      s(
+        'circle',
+        { cx: X(xs[i]), cy: Y(p.longAxisMm), r: 4, class: 'measured', 'data-lesion': p.lesionId },
+        s('title', {}, `study ${p.studyIndex}: ${p.longAxisMm.toFixed(1)} mm${p.recist ? ` (${p.recist})` : ''}`),
+      ),
+    ),
+  );
   return svg;
 }

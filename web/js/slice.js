@@ -53,7 +53,10 @@ async function inflate(data) {
 async function decodePng16(bytes) {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 8;
-  let width = 0, height = 0, colorType = 0, interlace = 0;
+  let width = 0,
+    height = 0,
+    colorType = 0,
+    interlace = 0;
   const idat = [];
   while (pos + 8 <= bytes.length) {
     const len = v.getUint32(pos);
@@ -86,7 +89,9 @@ async function decodePng16(bytes) {
       else if (filter === 2) p += b;
       else if (filter === 3) p += (a + b) >> 1;
       else if (filter === 4) {
-        const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
+        const pa = Math.abs(b - c),
+          pb = Math.abs(a - c),
+          pc = Math.abs(a + b - 2 * c);
         p += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       }
       out[dst + x] = p & 0xff;

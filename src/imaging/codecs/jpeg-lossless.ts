@@ -11,7 +11,10 @@ const { Decoder } = require('jpeg-lossless-decoder-js') as {
 export function decodeJpegLossless(frame: Uint8Array, layout: FrameLayout): FrameSamples {
   const header = jpegHeader(frame, 'JPEG Lossless');
   if (header.sofMarker !== 0xc3) {
-    throw new CodecError(`JPEG Lossless frame has start-of-frame marker 0xFF${header.sofMarker?.toString(16).toUpperCase()}, not 0xFFC3 (lossless Huffman)`, 415);
+    throw new CodecError(
+      `JPEG Lossless frame has start-of-frame marker 0xFF${header.sofMarker?.toString(16).toUpperCase()}, not 0xFFC3 (lossless Huffman)`,
+      415,
+    );
   }
   if (header.precision < 2 || header.precision > 16) throw new CodecError(`JPEG Lossless frame declares ${header.precision}-bit samples`);
   checkSize('JPEG Lossless', header.width, header.height, header.components, layout);

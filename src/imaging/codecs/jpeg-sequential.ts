@@ -19,8 +19,8 @@ export interface SequentialJpeg {
 
 // Position k of the zig-zag sequence → index in the 8×8 block (row-major).
 const ZIGZAG = Uint8Array.from([
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57,
-  50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22,
+  15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ]);
 
 // IDCT basis: BASIS[x * 8 + u] = C(u)/2 · cos((2x+1)uπ/16), so a 1-D pass is out[x] = Σu BASIS[x,u]·in[u].
@@ -221,7 +221,8 @@ export function decodeSequentialJpeg(bytes: Uint8Array, expected: { width: numbe
         const width = (bytes[start + 3] << 8) | bytes[start + 4];
         const components = bytes[start + 5];
         if (precision !== 8 && precision !== 12) throw new CodecError(`JPEG sample precision ${precision} is not 8 or 12 bits`, 415);
-        if (components !== 1) throw new CodecError(`sequential JPEG with ${components} components and ${precision}-bit samples is not supported; send one component`, 415);
+        if (components !== 1)
+          throw new CodecError(`sequential JPEG with ${components} components and ${precision}-bit samples is not supported; send one component`, 415);
         if (end - start < 9) throw new CodecError('corrupt JPEG frame: the frame header is cut short');
         if (width !== expected.width || height !== expected.height) {
           throw new CodecError(`JPEG frame is ${width}x${height} but the DICOM header says Columns x Rows ${expected.width}x${expected.height}`);
@@ -248,7 +249,7 @@ export function decodeSequentialJpeg(bytes: Uint8Array, expected: { width: numbe
       case 0xda: {
         if (!frame) throw new CodecError('corrupt JPEG frame: the scan comes before the frame header');
         const count = bytes[start];
-        if (count !== 1 || bytes[start + 1] !== frame.componentId) throw new CodecError('corrupt JPEG frame: the scan does not name the frame\'s component');
+        if (count !== 1 || bytes[start + 1] !== frame.componentId) throw new CodecError("corrupt JPEG frame: the scan does not name the frame's component");
         const dc = dcTables[bytes[start + 2] >> 4];
         const ac = acTables[bytes[start + 2] & 15];
         const q = quant[frame.quantTable];
@@ -286,7 +287,7 @@ function decodeScan(bytes: Uint8Array, start: number, frame: Frame, q: Int32Arra
     if (category > 16) throw new CodecError('corrupt JPEG frame: a DC difference is out of range');
     if (category) predictor += extend(reader.receive(category), category);
     coefficients[0] = predictor * q[0];
-    for (let k = 1; k < 64; ) {
+    for (let k = 1; k < 64;) {
       const rs = decodeHuffman(reader, ac);
       const run = rs >> 4;
       const size = rs & 15;

@@ -5,7 +5,14 @@ import { lazyModule } from './wasm-module';
  * or HTJ2K, so those frames are encoded here and wrapped in DICOM by dicom-writer.testing.ts.
  */
 interface WasmEncoder {
-  getDecodedBuffer(info: { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned: boolean; isUsingColorTransform?: boolean }): Uint8Array;
+  getDecodedBuffer(info: {
+    width: number;
+    height: number;
+    bitsPerSample: number;
+    componentCount: number;
+    isSigned: boolean;
+    isUsingColorTransform?: boolean;
+  }): Uint8Array;
   getEncodedBuffer(): Uint8Array;
   encode(): void;
   setQuality?(lossless: boolean, quantizationStep: number): void;
@@ -30,7 +37,14 @@ function encode(module: Record<string, unknown>, className: string, frame: GreyF
   const Encoder = module[className] as new () => WasmEncoder;
   const encoder = new Encoder();
   try {
-    const info = { width: frame.width, height: frame.height, bitsPerSample: frame.bitsPerSample, componentCount: 1, isSigned: frame.signed, isUsingColorTransform: false };
+    const info = {
+      width: frame.width,
+      height: frame.height,
+      bitsPerSample: frame.bitsPerSample,
+      componentCount: 1,
+      isSigned: frame.signed,
+      isUsingColorTransform: false,
+    };
     const input = encoder.getDecodedBuffer(info);
     const bytesPerSample = frame.bitsPerSample > 8 ? 2 : 1;
     const view = new DataView(input.buffer, input.byteOffset, input.byteLength);

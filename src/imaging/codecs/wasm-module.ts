@@ -27,9 +27,11 @@ type Imports = Record<string, Record<string, unknown>>;
 interface Instance {
   exports: Record<string, unknown>;
 }
-const WebAssemblyApi = (globalThis as unknown as {
-  WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: Imports) => Instance };
-}).WebAssembly;
+const WebAssemblyApi = (
+  globalThis as unknown as {
+    WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: Imports) => Instance };
+  }
+).WebAssembly;
 
 /** A codec that cannot load (a missing or broken install): the server's fault, never the upload's. */
 export class CodecUnavailableError extends Error {}

@@ -32,7 +32,11 @@ export function buildBlobModel(channels: number, octaves = OCTAVES): BlobModel {
     const key = sigma.toFixed(6);
     if (!kernels.has(key)) {
       const taps = gaussianTaps(sigma);
-      kernels.set(key, [g.initializer(g.fresh('gauss_x'), [1, 1, 1, taps.length], taps), g.initializer(g.fresh('gauss_y'), [1, 1, taps.length, 1], taps), (taps.length - 1) / 2]);
+      kernels.set(key, [
+        g.initializer(g.fresh('gauss_x'), [1, 1, 1, taps.length], taps),
+        g.initializer(g.fresh('gauss_y'), [1, 1, taps.length, 1], taps),
+        (taps.length - 1) / 2,
+      ]);
     }
     const [kx, ky, r] = kernels.get(key)!;
     const padded = g.node('Pad', [x, int([0, 0, r, r, 0, 0, r, r])], [g.fresh('padded')], { mode: 'edge' });

@@ -21,7 +21,8 @@ export function buildDefaultEncoder(): DefaultEncoder {
   const manifest: EncoderManifest = {
     schema: MANIFEST_SCHEMA,
     name: DEFAULT_ENCODER_NAME,
-    description: 'Training-free lesion descriptor: two-layer Morlet scattering on lung, soft-tissue and bone windows (whole patch and box), HU histograms of box and context ring, box position in the body outline.',
+    description:
+      'Training-free lesion descriptor: two-layer Morlet scattering on lung, soft-tissue and bone windows (whole patch and box), HU histograms of box and context ring, box position in the body outline.',
     model: { file: 'model.onnx', inputs: { patch: model.inputName, boxMask: model.maskInputName }, output: model.outputName, dim: model.dim },
     input: {
       size: DEFAULT_SCATTERING_INPUT.size,

@@ -96,7 +96,14 @@ describe('default scattering encoder', () => {
   });
 
   it('lists scale pairs lexicographically', () => {
-    expect(scalePairs(4)).toEqual([[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]);
+    expect(scalePairs(4)).toEqual([
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [1, 2],
+      [1, 3],
+      [2, 3],
+    ]);
     expect(scatteringLayout({ J: 4, L: 8, channels: 3 }).dim).toBe(318);
   });
 });

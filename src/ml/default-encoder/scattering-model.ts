@@ -43,7 +43,11 @@ export function buildScatteringModel(options: ScatteringModelOptions = {}): Scat
   const kernel = 2 * radius + 1;
   const bank = g.initializer('morlet_bank', [2 * L, 1, kernel, kernel], correlationBank(L, radius));
   const taps = design.decimationTaps;
-  const lowpass = g.initializer('decimation_kernel', [1, 1, taps.length, taps.length], taps.flatMap((a) => taps.map((b) => a * b)));
+  const lowpass = g.initializer(
+    'decimation_kernel',
+    [1, 1, taps.length, taps.length],
+    taps.flatMap((a) => taps.map((b) => a * b)),
+  );
   // orientation_difference[t1·L + t2][d] = 1/L where t2 = (t1 + d) mod L: averages U2(t, t + d) over t.
   const difference = new Float32Array(L * L * L);
   for (let t = 0; t < L; t++) for (let d = 0; d < L; d++) difference[(t * L + ((t + d) % L)) * L + d] = 1 / L;

@@ -84,7 +84,7 @@ function thresholdBits({ width, height, data }: HuImage, threshold: number): Bit
 function crossMorphology(image: BitImage, op: 'erode' | 'dilate'): BitImage {
   const { width, height, wordsPerRow, bits } = image;
   const out = new Uint32Array(bits.length);
-  const lastWordMask = width % 32 === 0 ? 0xffffffff : (1 << width % 32) - 1;
+  const lastWordMask = width % 32 === 0 ? 0xffffffff : (1 << (width % 32)) - 1;
   for (let y = 0; y < height; y++) {
     const row = y * wordsPerRow;
     for (let j = 0; j < wordsPerRow; j++) {
@@ -123,7 +123,7 @@ function largestComponentBox({ width, height, wordsPerRow, bits }: BitImage): Bo
     const first = runRow.length;
     const row = y * wordsPerRow;
     const isSet = (x: number) => (bits[row + (x >>> 5)] >>> (x & 31)) & 1;
-    for (let x = 0; x < width; ) {
+    for (let x = 0; x < width;) {
       // Empty words are skipped whole, full words taken whole.
       if ((x & 31) === 0 && bits[row + (x >>> 5)] === 0) {
         x += 32;

@@ -87,7 +87,12 @@ describe('body position', () => {
 
   it('matches a plain pixel-by-pixel opening and labelling on random blobs of odd widths', () => {
     const rng = new Prng(42);
-    for (const [width, height] of [[45, 37], [64, 20], [100, 61], [33, 33]]) {
+    for (const [width, height] of [
+      [45, 37],
+      [64, 20],
+      [100, 61],
+      [33, 33],
+    ]) {
       for (let trial = 0; trial < 5; trial++) {
         // Random discs on air: several components, some touching the border.
         const discs = Array.from({ length: 6 }, () => [rng.uniform(0, width), rng.uniform(0, height), rng.uniform(2, 12)]);
@@ -110,7 +115,14 @@ describe('scatteringInputs', () => {
     // A horizontal ramp: HU = 10·x − 1000, box centred at (100, 80).
     const img = image(200, 200, (x) => 10 * x - 1000);
     const box = { x1: 90, y1: 70, x2: 110, y2: 90 };
-    const { patch, boxMask } = scatteringInputs(img, box, { contextPx: 40, size: 20, windows: [[-1000, 1000], [0, 10]] });
+    const { patch, boxMask } = scatteringInputs(img, box, {
+      contextPx: 40,
+      size: 20,
+      windows: [
+        [-1000, 1000],
+        [0, 10],
+      ],
+    });
     expect(patch.length).toBe(2 * 400);
     // Patch column k samples x = 100 + (k + 0.5)·2 − 20 − 0.5; a blur leaves a ramp unchanged.
     for (const k of [0, 7, 19]) {
@@ -186,7 +198,12 @@ function naiveBodyBox({ width, height, data }: HuImage): [number, number, number
       box[1] = Math.min(box[1], y);
       box[2] = Math.max(box[2], x + 1);
       box[3] = Math.max(box[3], y + 1);
-      for (const [nx, ny] of [[x - 1, y], [x + 1, y], [x, y - 1], [x, y + 1]]) {
+      for (const [nx, ny] of [
+        [x - 1, y],
+        [x + 1, y],
+        [x, y - 1],
+        [x, y + 1],
+      ]) {
         const j = ny * width + nx;
         if (at(mask, nx, ny) && !label[j]) {
           label[j] = next;

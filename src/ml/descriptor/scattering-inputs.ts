@@ -171,4 +171,3 @@ function reflectIndex(i: number, n: number): number {
   if (m < 0) m += period;
   return m < n ? m : period - 1 - m;
 }
-

@@ -42,7 +42,9 @@ export class ModelLifecycle<M extends { name: string; model: { file: string } }>
       this.model = await this.store.load(dir, opening.providers, opening.intraOpThreads);
       await opening.warmUp(this.model);
       this.currentState = 'ready';
-      this.logger.log(`${capitalise(this.label)} ${this.model.manifest.name} ready (model ${this.model.modelId.slice(0, 12)}, ${opening.describe(this.model)})`);
+      this.logger.log(
+        `${capitalise(this.label)} ${this.model.manifest.name} ready (model ${this.model.modelId.slice(0, 12)}, ${opening.describe(this.model)})`,
+      );
     } catch (error) {
       this.currentState = 'failed';
       this.failure = (error as Error).message;

@@ -70,7 +70,7 @@ describe('OnnxGraphBuilder', () => {
     const x = Float32Array.from({ length: 16 }, (_, i) => i - 8);
     const y = (await session.run({ x: new ort.Tensor('float32', x, [1, 1, 4, 4]) })).y.data as Float32Array;
     // Reflect-padded rows/cols: index -1 → 1, 4 → 2. Pool cell (0,0) covers padded (−1..0) × (−1..0).
-    const at = (r: number, c: number) => x[(r < 0 ? -r : r > 3 ? 6 - r : r) * 4 + (c < 0 ? -c : c > 3 ? 6 - c : c)] ;
+    const at = (r: number, c: number) => x[(r < 0 ? -r : r > 3 ? 6 - r : r) * 4 + (c < 0 ? -c : c > 3 ? 6 - c : c)];
     for (let i = 0; i < 3; i++) {
       for (let j = 0; j < 3; j++) {
         const r = 2 * i - 1;

@@ -8,7 +8,7 @@ describe('feedback pairs', () => {
     expect(key(4, 1)).not.toBe(key(4, 2));
   });
 
-  it('keeps one pair per two lesions, whichever was the query, by the curators\' majority; ties are left out', () => {
+  it("keeps one pair per two lesions, whichever was the query, by the curators' majority; ties are left out", () => {
     const pairs = consolidateFeedback([
       { queryKey: key(1), hitKey: key(2), relevant: true },
       { queryKey: key(2), hitKey: key(1), relevant: true },

@@ -68,7 +68,12 @@ describe('fitLda', () => {
     expect(() => fitLda(few.vectors, few.labels)).toThrow(ProjectionTrainingError);
     expect(() => fitLda(few.vectors, few.labels)).toThrow('Too few labelled lesions to fit a projection: 6, at least 10 are needed');
     const one = data(30, 4);
-    expect(() => fitLda(one.vectors, one.labels.map(() => 2))).toThrow('Every labelled lesion has the same label (2): a projection needs at least two classes');
+    expect(() =>
+      fitLda(
+        one.vectors,
+        one.labels.map(() => 2),
+      ),
+    ).toThrow('Every labelled lesion has the same label (2): a projection needs at least two classes');
   });
 
   describe('with feedback pairs (must-link / cannot-link)', () => {
@@ -106,7 +111,7 @@ describe('fitLda', () => {
       expect(nearestMeanAccuracy(blind, train, data(60, 2))).toBeLessThan(0.8);
     });
 
-    it('adds cannot-link directions to the labels\' classes − 1, and the fit changes with the pairs', () => {
+    it("adds cannot-link directions to the labels' classes − 1, and the fit changes with the pairs", () => {
       const train = data(150, 3);
       const labelsOnly = fitLda(train.vectors, train.labels, { shrinkage: 0.2 });
       const pairs = pairsFrom(train.labels, 40, 9);

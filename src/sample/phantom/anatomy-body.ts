@@ -194,7 +194,11 @@ export function addPelvicBones(anatomy: AnatomyContext): void {
 
     // Hip: acetabulum, a rim of joint space, then the femoral head inside it; ischium below and behind.
     const hipX = (zn: number) => side * 0.62 * cavity(zn).a;
-    add({ ...bone(3), angle: 0, keys: ellipsoidKeys(zmm(0.79), zmm(0.045), (z, s) => ({ x: hipX(z / L), y: inCavity(z / L, 0, 0.02, 0, 0).y, rx: 33 * s, ry: 33 * s })) });
+    add({
+      ...bone(3),
+      angle: 0,
+      keys: ellipsoidKeys(zmm(0.79), zmm(0.045), (z, s) => ({ x: hipX(z / L), y: inCavity(z / L, 0, 0.02, 0, 0).y, rx: 33 * s, ry: 33 * s })),
+    });
     add({
       tissue: Tissue.MUSCLE,
       hu: rng.uniform(35, 45),
@@ -202,7 +206,11 @@ export function addPelvicBones(anatomy: AnatomyContext): void {
       paintsOver: mask(Tissue.BONE_CORTEX, Tissue.BONE_MARROW),
       keys: ellipsoidKeys(zmm(0.79), zmm(0.032), (z, s) => ({ x: hipX(z / L) + side * 4, y: inCavity(z / L, 0, 0.02, 0, 0).y, rx: 26 * s, ry: 26 * s })),
     });
-    add({ ...bone(2.5), angle: 0, keys: ellipsoidKeys(zmm(0.79), zmm(0.03), (z, s) => ({ x: hipX(z / L) + side * 4, y: inCavity(z / L, 0, 0.02, 0, 0).y, rx: 23 * s, ry: 23 * s })) });
+    add({
+      ...bone(2.5),
+      angle: 0,
+      keys: ellipsoidKeys(zmm(0.79), zmm(0.03), (z, s) => ({ x: hipX(z / L) + side * 4, y: inCavity(z / L, 0, 0.02, 0, 0).y, rx: 23 * s, ry: 23 * s })),
+    });
     add({ ...bone(2.5), angle: side * 0.3, keys: along(0.8, 0.88, (zn) => ({ ...inCavity(zn, side * 0.38, 0.55, 0, 0), rx: 15, ry: 20 })) });
   }
 }

@@ -74,7 +74,26 @@ export function anatomyContext(rng: Prng, body: BodyModel, age: number, structur
   });
   const aortaY = (zn: number) => vertebralY(zn) - lerp(4, vertebralSize(zn).ry + 12, clamp((zn - 0.3) / 0.2, 0, 1));
   const aortaX = (zn: number) => lerp(vertebralSize(zn).rx + 8, 8, clamp((zn - 0.3) / 0.2, 0, 1));
-  return { rng, body, L, zmm, add, along, cavity, inCavity, organEllipsoid, jitter, tissueHu, canalY, vertebralSize, vertebralY, sacrumTop, bone, aortaX, aortaY };
+  return {
+    rng,
+    body,
+    L,
+    zmm,
+    add,
+    along,
+    cavity,
+    inCavity,
+    organEllipsoid,
+    jitter,
+    tissueHu,
+    canalY,
+    vertebralSize,
+    vertebralY,
+    sacrumTop,
+    bone,
+    aortaX,
+    aortaY,
+  };
 }
 
 export type AnatomyContext = ReturnType<typeof anatomyContext>;

@@ -52,7 +52,8 @@ export function addLungs(anatomy: AnatomyContext): void {
       };
       const a = keyAt(z0, u0, v0);
       const b = keyAt(z1, u1, v1);
-      if (a && b && z1 > z0) add({ tissue: Tissue.LUNG_VESSEL, hu: rng.uniform(30, 50), contrastHu: 60, angle: 0, paintsOver: mask(Tissue.LUNG), keys: [a, b] });
+      if (a && b && z1 > z0)
+        add({ tissue: Tissue.LUNG_VESSEL, hu: rng.uniform(30, 50), contrastHu: 60, angle: 0, paintsOver: mask(Tissue.LUNG), keys: [a, b] });
     }
   }
 }
@@ -83,7 +84,13 @@ export function addMediastinum(anatomy: AnatomyContext): BloodPools {
     core: { insetMm: 8, tissue: Tissue.HEART, ...blood },
   });
   // Ascending aorta.
-  add({ tissue: Tissue.VESSEL, ...blood, angle: 0, paintsOver: ORGAN_SPACE, keys: along(0.265, 0.34, (zn) => ({ ...inCavity(zn, 0.05, -0.38, 0, 0), rx: 15, ry: 15 }), 3) });
+  add({
+    tissue: Tissue.VESSEL,
+    ...blood,
+    angle: 0,
+    paintsOver: ORGAN_SPACE,
+    keys: along(0.265, 0.34, (zn) => ({ ...inCavity(zn, 0.05, -0.38, 0, 0), rx: 15, ry: 15 }), 3),
+  });
   {
     // Aortic arch: joins the ascending and descending aorta.
     const asc = inCavity(0.258, 0.05, -0.38, 0, 0);
@@ -94,12 +101,30 @@ export function addMediastinum(anatomy: AnatomyContext): BloodPools {
     add({ tissue: Tissue.VESSEL, ...blood, angle, paintsOver: ORGAN_SPACE, keys: [0.25, 0.266].map((zn) => ({ z: zmm(zn), ...mid, rx: half, ry: 13 })) });
   }
   // Pulmonary trunk, then the right and left pulmonary arteries running out to the hila.
-  add({ tissue: Tissue.VESSEL, ...blood, angle: 0, paintsOver: ORGAN_SPACE, keys: along(0.288, 0.318, (zn) => ({ ...inCavity(zn, 0.16, -0.32, 0, 0), rx: 14, ry: 14 }), 3) });
+  add({
+    tissue: Tissue.VESSEL,
+    ...blood,
+    angle: 0,
+    paintsOver: ORGAN_SPACE,
+    keys: along(0.288, 0.318, (zn) => ({ ...inCavity(zn, 0.16, -0.32, 0, 0), rx: 14, ry: 14 }), 3),
+  });
   for (const side of [-1, 1]) {
-    add({ tissue: Tissue.VESSEL, ...blood, angle: side * 0.3, paintsOver: ORGAN_SPACE, keys: along(0.3, 0.316, (zn) => ({ ...inCavity(zn, side * 0.22, -0.12, 0.17, 0), ry: 9 }), 3) });
+    add({
+      tissue: Tissue.VESSEL,
+      ...blood,
+      angle: side * 0.3,
+      paintsOver: ORGAN_SPACE,
+      keys: along(0.3, 0.316, (zn) => ({ ...inCavity(zn, side * 0.22, -0.12, 0.17, 0), ry: 9 }), 3),
+    });
   }
   // Superior vena cava.
-  add({ tissue: Tissue.VESSEL, ...venous, angle: 0, paintsOver: ORGAN_SPACE, keys: along(0.2, 0.31, (zn) => ({ ...inCavity(zn, -0.14, -0.33, 0, 0), rx: 10, ry: 10 }), 3) });
+  add({
+    tissue: Tissue.VESSEL,
+    ...venous,
+    angle: 0,
+    paintsOver: ORGAN_SPACE,
+    keys: along(0.2, 0.31, (zn) => ({ ...inCavity(zn, -0.14, -0.33, 0, 0), rx: 10, ry: 10 }), 3),
+  });
   // Trachea (wall around air), then the main bronchi.
   add({
     tissue: Tissue.AIRWAY,
@@ -120,7 +145,13 @@ export function addMediastinum(anatomy: AnatomyContext): BloodPools {
     });
   }
   // Oesophagus, collapsed, in front of the spine.
-  add({ tissue: Tissue.BOWEL, hu: 40, angle: 0, paintsOver: ORGAN_SPACE, keys: along(0.08, 0.4, (zn, t) => ({ x: lerp(-4, 12, t), y: vertebralY(zn) - vertebralSize(zn).ry - 7, rx: 8, ry: 6 })) });
+  add({
+    tissue: Tissue.BOWEL,
+    hu: 40,
+    angle: 0,
+    paintsOver: ORGAN_SPACE,
+    keys: along(0.08, 0.4, (zn, t) => ({ x: lerp(-4, 12, t), y: vertebralY(zn) - vertebralSize(zn).ry - 7, rx: 8, ry: 6 })),
+  });
   return { blood, venous };
 }
 
@@ -141,7 +172,14 @@ export function addUpperAbdomen(anatomy: AnatomyContext, { venous }: BloodPools)
   ).map(([zn, fx, fy, frx, fry]) => ({ z: zmm(zn), ...inCavity(zn, fx, fy, frx * liverScale, fry * liverScale) }));
   add({ tissue: Tissue.LIVER, hu: tissueHu.liver, contrastHu: 4, angle: 0.25, paintsOver: ORGAN_SPACE, keys: liverKeys });
   // Left lobe, reaching across the midline in front of the stomach.
-  add({ tissue: Tissue.LIVER, hu: tissueHu.liver, contrastHu: 4, angle: -0.15, paintsOver: ORGAN_SPACE, keys: organEllipsoid(0.435, 0.035, 0.12, -0.55, 0.38, 0.3) });
+  add({
+    tissue: Tissue.LIVER,
+    hu: tissueHu.liver,
+    contrastHu: 4,
+    angle: -0.15,
+    paintsOver: ORGAN_SPACE,
+    keys: organEllipsoid(0.435, 0.035, 0.12, -0.55, 0.38, 0.3),
+  });
   // Hepatic veins and portal branches.
   for (let k = 0; k < 6; k++) {
     const u0 = rng.uniform(-0.6, 0.6);
@@ -158,8 +196,21 @@ export function addUpperAbdomen(anatomy: AnatomyContext, { venous }: BloodPools)
     const b = at(z1, 0.15);
     if (a && b) add({ tissue: Tissue.VESSEL, ...venous, angle: 0, paintsOver: mask(Tissue.LIVER), keys: [a, b] });
   }
-  add({ tissue: Tissue.GALLBLADDER, hu: rng.uniform(4, 14), angle: 0.4, paintsOver: mask(Tissue.LIVER, Tissue.VISCERAL_FAT), keys: ellipsoidKeys(zmm(0.49), zmm(0.025), (z, s) => ({ ...inCavity(z / L, -0.26, -0.42, 0, 0), rx: 14 * s, ry: 22 * s })) });
-  add({ tissue: Tissue.SPLEEN, hu: tissueHu.spleen, contrastHu: 10, angle: -0.6, paintsOver: ORGAN_SPACE, keys: organEllipsoid(0.45, 0.05, 0.6, 0.32, jitter(0.22), jitter(0.42)) });
+  add({
+    tissue: Tissue.GALLBLADDER,
+    hu: rng.uniform(4, 14),
+    angle: 0.4,
+    paintsOver: mask(Tissue.LIVER, Tissue.VISCERAL_FAT),
+    keys: ellipsoidKeys(zmm(0.49), zmm(0.025), (z, s) => ({ ...inCavity(z / L, -0.26, -0.42, 0, 0), rx: 14 * s, ry: 22 * s })),
+  });
+  add({
+    tissue: Tissue.SPLEEN,
+    hu: tissueHu.spleen,
+    contrastHu: 10,
+    angle: -0.6,
+    paintsOver: ORGAN_SPACE,
+    keys: organEllipsoid(0.45, 0.05, 0.6, 0.32, jitter(0.22), jitter(0.42)),
+  });
   add({
     tissue: Tissue.STOMACH,
     hu: 40,
@@ -169,8 +220,22 @@ export function addUpperAbdomen(anatomy: AnatomyContext, { venous }: BloodPools)
     core: { insetMm: 4, tissue: Tissue.STOMACH, hu: rng.uniform(8, 22) },
   });
   // Gas cap in the front of the stomach, present in most studies.
-  add({ tissue: Tissue.STOMACH, hu: -1000, angle: 0.3, paintsOver: mask(Tissue.STOMACH), presenceChance: 0.8, keys: organEllipsoid(0.43, 0.035, 0.3, -0.58, 0.24, 0.16) });
-  add({ tissue: Tissue.PANCREAS, hu: rng.uniform(38, 48), contrastHu: 15, angle: -0.25, paintsOver: ORGAN_SPACE, keys: organEllipsoid(0.47, 0.02, 0.08, 0.02, 0.38, 0.1) });
+  add({
+    tissue: Tissue.STOMACH,
+    hu: -1000,
+    angle: 0.3,
+    paintsOver: mask(Tissue.STOMACH),
+    presenceChance: 0.8,
+    keys: organEllipsoid(0.43, 0.035, 0.3, -0.58, 0.24, 0.16),
+  });
+  add({
+    tissue: Tissue.PANCREAS,
+    hu: rng.uniform(38, 48),
+    contrastHu: 15,
+    angle: -0.25,
+    paintsOver: ORGAN_SPACE,
+    keys: organEllipsoid(0.47, 0.02, 0.08, 0.02, 0.38, 0.1),
+  });
 }
 
 /** Kidneys, abdominal aorta, inferior vena cava and iliac vessels. */
@@ -184,18 +249,49 @@ export function addRetroperitoneum(anatomy: AnatomyContext, { blood, venous }: B
       return { x: side * (v.rx + 42 - dxMm), y: vertebralY(min(zn, sacrumTop)) + 2 - dxMm * 0.5, rx: 27 * s * scale, ry: 20 * s * scale };
     };
     // Kidney about 11 cm long; the renal sinus (fat) sits towards its medial hilum.
-    add({ tissue: Tissue.KIDNEY, hu: tissueHu.kidney, contrastHu: 20, angle: side * -0.7, paintsOver: ORGAN_SPACE, keys: ellipsoidKeys(zmm(zc), 55, (z, s) => kidneyAt(z, s)) });
-    add({ tissue: Tissue.RENAL_SINUS, hu: rng.uniform(-50, -25), angle: side * -0.7, paintsOver: mask(Tissue.KIDNEY), keys: ellipsoidKeys(zmm(zc), 30, (z, s) => kidneyAt(z, s, 10, 0.42)) });
+    add({
+      tissue: Tissue.KIDNEY,
+      hu: tissueHu.kidney,
+      contrastHu: 20,
+      angle: side * -0.7,
+      paintsOver: ORGAN_SPACE,
+      keys: ellipsoidKeys(zmm(zc), 55, (z, s) => kidneyAt(z, s)),
+    });
+    add({
+      tissue: Tissue.RENAL_SINUS,
+      hu: rng.uniform(-50, -25),
+      angle: side * -0.7,
+      paintsOver: mask(Tissue.KIDNEY),
+      keys: ellipsoidKeys(zmm(zc), 30, (z, s) => kidneyAt(z, s, 10, 0.42)),
+    });
   }
   // Descending and abdominal aorta, after the solid organs so that none of them covers it.
-  add({ tissue: Tissue.VESSEL, ...blood, angle: 0, paintsOver: ORGAN_SPACE, keys: along(0.255, 0.6, (zn) => ({ x: aortaX(zn), y: aortaY(zn), rx: lerp(12.5, 10, (zn - 0.25) / 0.35), ry: lerp(12.5, 10, (zn - 0.25) / 0.35) }), 10) });
+  add({
+    tissue: Tissue.VESSEL,
+    ...blood,
+    angle: 0,
+    paintsOver: ORGAN_SPACE,
+    keys: along(0.255, 0.6, (zn) => ({ x: aortaX(zn), y: aortaY(zn), rx: lerp(12.5, 10, (zn - 0.25) / 0.35), ry: lerp(12.5, 10, (zn - 0.25) / 0.35) }), 10),
+  });
   // Inferior vena cava, right of the spine.
-  add({ tissue: Tissue.VESSEL, ...venous, angle: 0, paintsOver: ORGAN_SPACE, keys: along(0.38, 0.61, (zn) => ({ x: -(vertebralSize(zn).rx + 6), y: vertebralY(zn) - vertebralSize(zn).ry - 8, rx: 11, ry: 10 }), 6) });
+  add({
+    tissue: Tissue.VESSEL,
+    ...venous,
+    angle: 0,
+    paintsOver: ORGAN_SPACE,
+    keys: along(0.38, 0.61, (zn) => ({ x: -(vertebralSize(zn).rx + 6), y: vertebralY(zn) - vertebralSize(zn).ry - 8, rx: 11, ry: 10 }), 6),
+  });
   // Common and external iliac arteries and veins, from the bifurcation to the pelvic side walls.
   for (const side of [-1, 1]) {
     const iliac = (zn: number, t: number) => ({ x: side * lerp(8, 0.36 * cavity(zn).a, t), y: lerp(aortaY(0.6), inCavity(zn, 0, 0.05, 0, 0).y, t) });
     add({ tissue: Tissue.VESSEL, ...blood, angle: 0, paintsOver: ORGAN_SPACE, keys: along(0.6, 0.8, (zn, t) => ({ ...iliac(zn, t), rx: 6.5, ry: 6.5 }), 6) });
-    add({ tissue: Tissue.VESSEL, ...venous, angle: 0, paintsOver: ORGAN_SPACE, keys: along(0.61, 0.8, (zn, t) => ({ x: iliac(zn, t).x - side * 4, y: iliac(zn, t).y + 13, rx: 8, ry: 7.5 }), 6) });
+    add({
+      tissue: Tissue.VESSEL,
+      ...venous,
+      angle: 0,
+      paintsOver: ORGAN_SPACE,
+      keys: along(0.61, 0.8, (zn, t) => ({ x: iliac(zn, t).x - side * 4, y: iliac(zn, t).y + 13, rx: 8, ry: 7.5 }), 6),
+    });
   }
 }
 
@@ -225,10 +321,28 @@ export function addBowelAndPelvis(anatomy: AnatomyContext, gender: 'M' | 'F'): v
     });
   }
   // Bladder (urine), then the uterus or the prostate.
-  add({ tissue: Tissue.BLADDER, hu: rng.uniform(0, 10), angle: 0, paintsOver: ORGAN_SPACE, keys: organEllipsoid(0.78, 0.05, 0, -0.45, jitter(0.3), jitter(0.36)) });
+  add({
+    tissue: Tissue.BLADDER,
+    hu: rng.uniform(0, 10),
+    angle: 0,
+    paintsOver: ORGAN_SPACE,
+    keys: organEllipsoid(0.78, 0.05, 0, -0.45, jitter(0.3), jitter(0.36)),
+  });
   if (gender === 'F') {
-    add({ tissue: Tissue.PELVIC_ORGAN, hu: rng.uniform(40, 55), angle: 0, paintsOver: ORGAN_SPACE, keys: ellipsoidKeys(zmm(0.755), zmm(0.035), (z, s) => ({ ...inCavity(z / L, 0, -0.02, 0, 0), rx: 32 * s, ry: 22 * s })) });
+    add({
+      tissue: Tissue.PELVIC_ORGAN,
+      hu: rng.uniform(40, 55),
+      angle: 0,
+      paintsOver: ORGAN_SPACE,
+      keys: ellipsoidKeys(zmm(0.755), zmm(0.035), (z, s) => ({ ...inCavity(z / L, 0, -0.02, 0, 0), rx: 32 * s, ry: 22 * s })),
+    });
   } else {
-    add({ tissue: Tissue.PELVIC_ORGAN, hu: rng.uniform(35, 45), angle: 0, paintsOver: ORGAN_SPACE, keys: ellipsoidKeys(zmm(0.835), zmm(0.02), (z, s) => ({ ...inCavity(z / L, 0, 0.05, 0, 0), rx: 22 * s, ry: 18 * s })) });
+    add({
+      tissue: Tissue.PELVIC_ORGAN,
+      hu: rng.uniform(35, 45),
+      angle: 0,
+      paintsOver: ORGAN_SPACE,
+      keys: ellipsoidKeys(zmm(0.835), zmm(0.02), (z, s) => ({ ...inCavity(z / L, 0, 0.05, 0, 0), rx: 22 * s, ry: 18 * s })),
+    });
   }
 }

@@ -11,7 +11,16 @@
  * slice, so the same patient looks the same in every study whatever the pixel spacing.
  */
 
-export { COARSE_LESION_TYPE_NAMES, LABELLED_COARSE_TYPES, SAMPLE_IMAGE_SIZE, DEFAULT_SAMPLE_PATIENTS, DEFAULT_SAMPLE_SEED, DL_INFO_HEADER, Tissue, drawLesionGrowth } from './model';
+export {
+  COARSE_LESION_TYPE_NAMES,
+  LABELLED_COARSE_TYPES,
+  SAMPLE_IMAGE_SIZE,
+  DEFAULT_SAMPLE_PATIENTS,
+  DEFAULT_SAMPLE_SEED,
+  DL_INFO_HEADER,
+  Tissue,
+  drawLesionGrowth,
+} from './model';
 export type { LabelledCoarseType, CoarseLesionType, SampleDatasetOptions, SeriesLesion, SampleSeries, SampleCase, LesionGrowth } from './model';
 export type { PatientAnatomy } from './geometry';
 export { sliceZmm, renderSliceLayers, renderSliceHu, renderSlice, huToStored, seriesSliceIndexes, listSampleSeries } from './rendering';

@@ -3,7 +3,23 @@ import { hashSeed, Prng } from '../prng';
 import { buildPatientAnatomy } from './anatomy';
 import { pad, round6 } from './csv';
 import { clamp, mask, PatientAnatomy, sectionAt } from './geometry';
-import { COARSE_LESION_TYPE_NAMES, CoarseLesionType, DEFAULT_SAMPLE_PATIENTS, drawLesionGrowth, GROWTH_NOISE, GROWTH_SCALE_LIMITS, LABELLED_COARSE_TYPES, LabelledCoarseType, LesionGrowth, SAMPLE_IMAGE_SIZE, SampleCase, SampleDatasetOptions, SampleSeries, SeriesLesion, Tissue } from './model';
+import {
+  COARSE_LESION_TYPE_NAMES,
+  CoarseLesionType,
+  DEFAULT_SAMPLE_PATIENTS,
+  drawLesionGrowth,
+  GROWTH_NOISE,
+  GROWTH_SCALE_LIMITS,
+  LABELLED_COARSE_TYPES,
+  LabelledCoarseType,
+  LesionGrowth,
+  SAMPLE_IMAGE_SIZE,
+  SampleCase,
+  SampleDatasetOptions,
+  SampleSeries,
+  SeriesLesion,
+  Tissue,
+} from './model';
 import { Canvas, newCanvas, paintAnatomy, sliceZmm } from './rendering';
 
 /** Jest runs tests in a vm context where each global lookup is slow; local copies keep the pixel loops fast there. */
@@ -46,7 +62,8 @@ const LESION_TYPES: Record<LabelledCoarseType, LesionTypeSpec> = {
     diameterMm: [10, 50],
     axisRatio: [0.55, 0.9],
     window: 'soft',
-    draw: (rng, d) => (d > 25 ? { kind: 'abdominal mass', hu: rng.uniform(35, 60), rimHu: rng.uniform(55, 75) } : { kind: 'abdominal lymph node', hu: rng.uniform(30, 55) }),
+    draw: (rng, d) =>
+      d > 25 ? { kind: 'abdominal mass', hu: rng.uniform(35, 60), rimHu: rng.uniform(55, 75) } : { kind: 'abdominal lymph node', hu: rng.uniform(30, 55) },
   },
   3: {
     zBand: [0.2, 0.36],
@@ -280,7 +297,12 @@ function assignLesionTypes(rng: Prng, patients: PatientPlan[]): void {
 
 /** A frame to test where a lesion would land: the patient's first study, without noise. */
 function placementCanvas(patient: PatientPlan, study: StudyPlan, z: number): Canvas {
-  const canvas = newCanvas({ width: SAMPLE_IMAGE_SIZE, height: SAMPLE_IMAGE_SIZE, spacing: { x: study.spacingXY, y: study.spacingXY, z: 1 }, bodyCenterPx: study.bodyCenterPx });
+  const canvas = newCanvas({
+    width: SAMPLE_IMAGE_SIZE,
+    height: SAMPLE_IMAGE_SIZE,
+    spacing: { x: study.spacingXY, y: study.spacingXY, z: 1 },
+    bodyCenterPx: study.bodyCenterPx,
+  });
   paintAnatomy(canvas, patient.anatomy, { contrast: study.contrast, studySeed: 0 }, z);
   return canvas;
 }
@@ -405,7 +427,12 @@ function growthOf(patient: PatientPlan, lesion: LesionIdentity): LesionGrowth {
  * days since the first study, slightly turned. Growth is halved until the lesion still fits its organ
  * as well as it did at baseline.
  */
-function followUpGeometry(patient: PatientPlan, lesion: LesionIdentity, study: StudyPlan, keyZ: number): { scale: number; dx: number; dy: number; angle: number; huShift: number } {
+function followUpGeometry(
+  patient: PatientPlan,
+  lesion: LesionIdentity,
+  study: StudyPlan,
+  keyZ: number,
+): { scale: number; dx: number; dy: number; angle: number; huShift: number } {
   const rng = patient.rng;
   const spec = LESION_TYPES[lesion.type];
   // Drawn and unused: it was the size change before the growth model; keeping the draw keeps every other
@@ -421,7 +448,8 @@ function followUpGeometry(patient: PatientPlan, lesion: LesionIdentity, study: S
   const canvas = placementCanvas(patient, study, keyZ);
   const { x, y } = lesion.center;
   const required = min(spec.minInside, insideShare(canvas, lesion.type, x, y, lesion.a, lesion.b, lesion.angle));
-  const fits = (scale: number, dx: number, dy: number) => insideShare(canvas, lesion.type, x + dx, y + dy, lesion.a * scale, lesion.b * scale, angle) >= required;
+  const fits = (scale: number, dx: number, dy: number) =>
+    insideShare(canvas, lesion.type, x + dx, y + dy, lesion.a * scale, lesion.b * scale, angle) >= required;
   let scale = drawnScale;
   while (scale > 1.02 && !fits(scale, 0, 0)) scale = 1 + (scale - 1) / 2;
   if (!fits(scale, 0, 0)) scale = min(scale, 0.9);
@@ -494,7 +522,14 @@ function buildCases(patient: PatientPlan, datasetSeed: number): SampleCase[] {
   return cases.sort((x, y) => x.studyIndex - y.studyIndex || x.keySliceIndex - y.keySliceIndex);
 }
 
-function describeCase(patient: PatientPlan, study: StudyPlan, series: SampleSeries, sl: SeriesLesion, lesion: LesionIdentity, bodyLengthMm: number): SampleCase {
+function describeCase(
+  patient: PatientPlan,
+  study: StudyPlan,
+  series: SampleSeries,
+  sl: SeriesLesion,
+  lesion: LesionIdentity,
+  bodyLengthMm: number,
+): SampleCase {
   const s = series.spacing.x;
   const cx = series.bodyCenterPx.x + sl.center.x / s;
   const cy = series.bodyCenterPx.y + sl.center.y / s;
@@ -502,7 +537,9 @@ function describeCase(patient: PatientPlan, study: StudyPlan, series: SampleSeri
   const b = sl.semiAxes.b / s;
   const cosA = cos(sl.angle);
   const sinA = sin(sl.angle);
-  const recist = [cx - a * cosA, cy - a * sinA, cx + a * cosA, cy + a * sinA, cx + b * sinA, cy - b * cosA, cx - b * sinA, cy + b * cosA].map(round6) as SampleCase['measurementCoordinates'];
+  const recist = [cx - a * cosA, cy - a * sinA, cx + a * cosA, cy + a * sinA, cx + b * sinA, cy - b * cosA, cx - b * sinA, cy + b * cosA].map(
+    round6,
+  ) as SampleCase['measurementCoordinates'];
   const longAxis = round6(hypot(recist[2] - recist[0], recist[3] - recist[1]));
   const shortAxis = round6(hypot(recist[6] - recist[4], recist[7] - recist[5]));
   const xs = [recist[0], recist[2], recist[4], recist[6]];

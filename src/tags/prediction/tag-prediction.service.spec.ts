@@ -31,7 +31,14 @@ describe('TagPredictionService.schedule', () => {
   it('does nothing when prediction is switched off', () => {
     jest.useFakeTimers();
     const config = { tags: { predictionDelayMs: -1, predictionK: 10 } } as unknown as AppConfig;
-    const service = new TagPredictionService(config, {} as LesionTagsRepository, {} as VocabularyService, { isReady: () => true } as unknown as VectorIndexService, {} as EncoderService, inProcess);
+    const service = new TagPredictionService(
+      config,
+      {} as LesionTagsRepository,
+      {} as VocabularyService,
+      { isReady: () => true } as unknown as VectorIndexService,
+      {} as EncoderService,
+      inProcess,
+    );
     const recompute = jest.spyOn(service, 'recomputeIfStale').mockResolvedValue(null);
     service.schedule();
     jest.advanceTimersByTime(60_000);
@@ -43,7 +50,14 @@ describe('TagPredictionService.schedule', () => {
     const config = { tags: { predictionDelayMs: 1000, predictionK: 10 } } as unknown as AppConfig;
     const enqueue = jest.fn().mockResolvedValue(undefined);
     const shared = { distributed: true, enqueue } as unknown as JobQueue;
-    const service = new TagPredictionService(config, {} as LesionTagsRepository, {} as VocabularyService, { isReady: () => false } as unknown as VectorIndexService, {} as EncoderService, shared);
+    const service = new TagPredictionService(
+      config,
+      {} as LesionTagsRepository,
+      {} as VocabularyService,
+      { isReady: () => false } as unknown as VectorIndexService,
+      {} as EncoderService,
+      shared,
+    );
     const recompute = jest.spyOn(service, 'recomputeIfStale').mockResolvedValue(null);
     service.schedule();
     jest.advanceTimersByTime(1000);

@@ -95,7 +95,10 @@ class LabelContext {
   predictableTerms(among: LabelledLesion[]): number[] {
     const counts = new Map<number, number>();
     for (const l of among) for (const t of this.terms.get(l.lesionId) ?? []) if (this.labelledFor(l.lesionId, t)) counts.set(t, (counts.get(t) ?? 0) + 1);
-    return [...counts].filter(([, n]) => n >= MIN_POSITIVES).map(([t]) => t).sort((a, b) => a - b);
+    return [...counts]
+      .filter(([, n]) => n >= MIN_POSITIVES)
+      .map(([t]) => t)
+      .sort((a, b) => a - b);
   }
 }
 
@@ -198,7 +201,10 @@ export class TagPredictionService implements OnModuleInit, OnApplicationBootstra
     if (!this.index.isReady() || modelId !== this.encoder.status().modelId) return [];
     const model = await this.modelForQueries();
     if (!model.terms.length) return [];
-    const neighbours = (await this.index.search(vector, this.config.tags.predictionK * POOL_FACTOR, { lesionIds: model.pool })).map((h) => ({ lesionId: h.meta.lesionId, similarity: h.similarity }));
+    const neighbours = (await this.index.search(vector, this.config.tags.predictionK * POOL_FACTOR, { lesionIds: model.pool })).map((h) => ({
+      lesionId: h.meta.lesionId,
+      similarity: h.similarity,
+    }));
     const scores = neighbourVotes(neighbours, model.terms, model.context.has, model.context.labelledFor, this.config.tags.predictionK);
     const passing = new Map([...scores].filter(([t, score]) => score >= model.thresholds.get(t)!));
     const vocabulary = model.context.vocabulary;
@@ -225,7 +231,13 @@ export class TagPredictionService implements OnModuleInit, OnApplicationBootstra
   private async buildLabelModel(labelsVersion: number, vocabulary: VocabularySnapshot): Promise<LabelModel> {
     const context = new LabelContext(await this.tags.labelledLesions(), vocabulary);
     const calibration = await this.calibrate(context);
-    return { key: this.labelModelKey(labelsVersion, vocabulary), context, pool: new Set(context.labelled.map((l) => l.lesionId)), terms: calibration.terms, thresholds: calibration.thresholds };
+    return {
+      key: this.labelModelKey(labelsVersion, vocabulary),
+      context,
+      pool: new Set(context.labelled.map((l) => l.lesionId)),
+      terms: calibration.terms,
+      thresholds: calibration.thresholds,
+    };
   }
 
   /** Recomputes when the model or the labels changed since the last finished run. */
@@ -277,7 +289,12 @@ export class TagPredictionService implements OnModuleInit, OnApplicationBootstra
       }
       const written = await this.tags.replaceAllPredictions(predicted, modelId);
       const summary = { modelId, labelsVersion, lesions, tags: written, terms: model.terms.length };
-      await this.tags.finishPredictionRun(runId, { status: 'done', lesions, tags: written, calibration: Object.fromEntries([...model.thresholds].map(([t, th]) => [t, th])) });
+      await this.tags.finishPredictionRun(runId, {
+        status: 'done',
+        lesions,
+        tags: written,
+        calibration: Object.fromEntries([...model.thresholds].map(([t, th]) => [t, th])),
+      });
       this.logger.log(`Predicted ${written} tags for ${lesions} lesions (${model.terms.length} terms)`);
       return summary;
     } catch (error) {
@@ -310,10 +327,26 @@ export class TagPredictionService implements OnModuleInit, OnApplicationBootstra
       const m = metricsAt(scores, labels, threshold);
       const name = vocabulary.nameById.get(termId)!;
       const trainPositive = sets.pool.filter((l) => context.labelledFor(l.lesionId, termId) && context.has(l.lesionId, termId)).length;
-      return { term: name, trainPositive, testPositive: labels.filter(Boolean).length, testNegative: labels.filter((l) => !l).length, auc: rocAuc(scores, labels), precision: m.precision, recall: m.recall, f1: m.f1, threshold };
+      return {
+        term: name,
+        trainPositive,
+        testPositive: labels.filter(Boolean).length,
+        testNegative: labels.filter((l) => !l).length,
+        auc: rocAuc(scores, labels),
+        precision: m.precision,
+        recall: m.recall,
+        f1: m.f1,
+        threshold,
+      };
     });
     const aucs = terms.map((t) => t.auc).filter((a) => !Number.isNaN(a));
-    return { protocol: sets.protocol, k: this.config.tags.predictionK, terms, meanAuc: aucs.length ? aucs.reduce((a, b) => a + b, 0) / aucs.length : NaN, testLesions: held.length };
+    return {
+      protocol: sets.protocol,
+      k: this.config.tags.predictionK,
+      terms,
+      meanAuc: aucs.length ? aucs.reduce((a, b) => a + b, 0) / aucs.length : NaN,
+      testLesions: held.length,
+    };
   }
 
   private sets(context: LabelContext) {
@@ -358,7 +391,11 @@ export class TagPredictionService implements OnModuleInit, OnApplicationBootstra
   /** Nearest labelled lesions of other patients, or null when the lesion has no embedding. */
   private async neighbours(lesion: LabelledLesion, pool: Set<number>) {
     if (!this.index.metaOf(lesion.lesionId)) return null;
-    const hits = await this.index.search({ lesionId: lesion.lesionId }, this.config.tags.predictionK * POOL_FACTOR, { lesionIds: pool, excludeLesionId: lesion.lesionId, excludePatientId: lesion.patientId });
+    const hits = await this.index.search({ lesionId: lesion.lesionId }, this.config.tags.predictionK * POOL_FACTOR, {
+      lesionIds: pool,
+      excludeLesionId: lesion.lesionId,
+      excludePatientId: lesion.patientId,
+    });
     return hits.map((h) => ({ lesionId: h.meta.lesionId, similarity: h.similarity }));
   }
 }

@@ -46,7 +46,16 @@ describe('tag prediction maths', () => {
     // Term 20: lesion 3 says nothing about it, 2 informative neighbours, none positive.
     expect(votes.get(20)).toBe(0);
     // Fewer informative neighbours than the minimum: no score at all.
-    expect(neighbourVotes([{ lesionId: 1, similarity: 1 }], [10], () => true, () => true, 3, 2).has(10)).toBe(false);
+    expect(
+      neighbourVotes(
+        [{ lesionId: 1, similarity: 1 }],
+        [10],
+        () => true,
+        () => true,
+        3,
+        2,
+      ).has(10),
+    ).toBe(false);
   });
 
   it('keeps only the best of mutually exclusive passing terms', () => {
@@ -54,7 +63,14 @@ describe('tag prediction maths', () => {
       ['cyst', ['solid']],
       ['solid', ['cyst']],
     ]);
-    const kept = resolveExclusive(new Map([['cyst', 0.7], ['solid', 0.8], ['liver', 0.9]]), (t) => exclusive.get(t) ?? []);
+    const kept = resolveExclusive(
+      new Map([
+        ['cyst', 0.7],
+        ['solid', 0.8],
+        ['liver', 0.9],
+      ]),
+      (t) => exclusive.get(t) ?? [],
+    );
     expect([...kept.keys()].sort()).toEqual(['liver', 'solid']);
   });
 });

@@ -49,7 +49,7 @@ export function rocAuc(scores: readonly number[], labels: readonly boolean[]): n
   const order = scores.map((s, i) => i).sort((a, b) => scores[a] - scores[b]);
   let rankSumPositive = 0;
   let positives = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]] === scores[order[i]]) j++;
     const averageRank = (i + j) / 2 + 1;

@@ -18,12 +18,16 @@ describe('compileTagQuery', () => {
 
   it('anti-joins NOT branches, against every lesion when nothing positive is given', () => {
     const sql = compile({ kind: 'and', children: [term('liver'), { kind: 'not', child: term('cyst') }] });
-    expect(sql).toMatch(/LEFT JOIN \(SELECT lesion_id, confidence AS score FROM lesion_term WHERE term_id = 9\) n0 ON n0\.lesion_id = b\.lesion_id WHERE n0\.lesion_id IS NULL$/);
+    expect(sql).toMatch(
+      /LEFT JOIN \(SELECT lesion_id, confidence AS score FROM lesion_term WHERE term_id = 9\) n0 ON n0\.lesion_id = b\.lesion_id WHERE n0\.lesion_id IS NULL$/,
+    );
     expect(compile({ kind: 'not', child: term('cyst') })).toContain('FROM (SELECT id AS lesion_id, 1::real AS score FROM lesion) b');
   });
 
   it('unions OR branches keeping the strongest confidence', () => {
-    expect(compile({ kind: 'or', children: [term('liver'), term('lung')] })).toMatch(/^SELECT lesion_id, max\(score\) AS score FROM \(.* UNION ALL .*\) u GROUP BY lesion_id$/);
+    expect(compile({ kind: 'or', children: [term('liver'), term('lung')] })).toMatch(
+      /^SELECT lesion_id, max\(score\) AS score FROM \(.* UNION ALL .*\) u GROUP BY lesion_id$/,
+    );
   });
 
   it('matches nothing for a term without an id, and never writes a non-integer into SQL', () => {

@@ -40,7 +40,10 @@ function termSql(id: number | undefined): string {
 
 function intersect(parts: string[]): string {
   if (parts.length === 1) return parts[0];
-  const joins = parts.slice(1).map((sql, i) => `JOIN (${sql}) a${i + 1} ON a${i + 1}.lesion_id = a0.lesion_id`).join(' ');
+  const joins = parts
+    .slice(1)
+    .map((sql, i) => `JOIN (${sql}) a${i + 1} ON a${i + 1}.lesion_id = a0.lesion_id`)
+    .join(' ');
   const least = `LEAST(${parts.map((_, i) => `a${i}.score`).join(', ')})`;
   return `SELECT a0.lesion_id, ${least} AS score FROM (${parts[0]}) a0 ${joins}`;
 }

@@ -17,7 +17,39 @@ const resolve: PhraseResolver = (phrase) => {
 
 /** Query text from the language's own pieces, so that operators, parentheses and quotes meet in every order. */
 const queryText = fc
-  .array(fc.constantFrom('liver', 'lung', 'cyst', '"lymph node"', 'mass', 'AND', 'and', 'OR', 'or', 'NOT', 'not', 'no', 'without', '(', ')', '"', '&&', '||', '&', '|', '!', '-', ',', ';', ' ', 'é', '\u0000', '\t'), { maxLength: 40 })
+  .array(
+    fc.constantFrom(
+      'liver',
+      'lung',
+      'cyst',
+      '"lymph node"',
+      'mass',
+      'AND',
+      'and',
+      'OR',
+      'or',
+      'NOT',
+      'not',
+      'no',
+      'without',
+      '(',
+      ')',
+      '"',
+      '&&',
+      '||',
+      '&',
+      '|',
+      '!',
+      '-',
+      ',',
+      ';',
+      ' ',
+      'é',
+      '\u0000',
+      '\t',
+    ),
+    { maxLength: 40 },
+  )
   .map((parts) => parts.join(' '));
 
 function checkTree(node: TagQueryNode, depth = 0): void {
@@ -46,7 +78,8 @@ function parseOrRefuse(text: string): void {
     if (parsed.root) checkTree(parsed.root);
     expect(Array.isArray(parsed.unknownWords)).toBe(true);
   } catch (error) {
-    if (!(error instanceof TagQuerySyntaxError)) throw new Error(`not a TagQuerySyntaxError: ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
+    if (!(error instanceof TagQuerySyntaxError))
+      throw new Error(`not a TagQuerySyntaxError: ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
   }
 }
 

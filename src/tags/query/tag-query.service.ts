@@ -82,7 +82,8 @@ function exclusivityWarnings(root: TagQueryNode, vocabulary: VocabularySnapshot)
       const positive = node.children.filter((c): c is Extract<TagQueryNode, { kind: 'term' }> => c.kind === 'term').map((c) => c.term);
       for (let i = 0; i < positive.length; i++) {
         for (let j = i + 1; j < positive.length; j++) {
-          if (vocabulary.exclusive.get(positive[i])?.has(positive[j])) warnings.push(`"${positive[i]}" and "${positive[j]}" are mutually exclusive: few lesions, if any, carry both`);
+          if (vocabulary.exclusive.get(positive[i])?.has(positive[j]))
+            warnings.push(`"${positive[i]}" and "${positive[j]}" are mutually exclusive: few lesions, if any, carry both`);
         }
       }
     }

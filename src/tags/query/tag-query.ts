@@ -11,10 +11,7 @@
  */
 
 export type TagQueryNode =
-  | { kind: 'term'; term: string }
-  | { kind: 'and'; children: TagQueryNode[] }
-  | { kind: 'or'; children: TagQueryNode[] }
-  | { kind: 'not'; child: TagQueryNode };
+  { kind: 'term'; term: string } | { kind: 'and'; children: TagQueryNode[] } | { kind: 'or'; children: TagQueryNode[] } | { kind: 'not'; child: TagQueryNode };
 
 export interface PhraseMatch {
   /** Terms found in the phrase (preferred names), in order of appearance. */
@@ -177,7 +174,8 @@ export function parseTagQuery(input: string, resolve: PhraseResolver): ParsedTag
 
   if (!tokens.length) return { root: null, unknownWords, corrections };
   const root = parseOr(0);
-  if (position < tokens.length) throw new TagQuerySyntaxError(peek()!.type === 'close' ? 'A closing parenthesis has no opening one' : 'Unexpected text after the query');
+  if (position < tokens.length)
+    throw new TagQuerySyntaxError(peek()!.type === 'close' ? 'A closing parenthesis has no opening one' : 'Unexpected text after the query');
   return { root: root ? simplify(root) : null, unknownWords: dedupe(unknownWords), corrections };
 }
 

@@ -30,7 +30,7 @@ describe('formatReportMiningBenchmark', () => {
 
 const haveLesanet = fs.existsSync(path.join(LESANET_DIR, 'hand_labeled_test_set.json'));
 if (!haveLesanet) console.log(`Skipping the report-mining evaluation on LesaNet's hand-labelled sentences: ${LESANET_DIR} is absent`);
-(haveLesanet ? describe : describe.skip)('report mining on LesaNet\'s 250 hand-labelled sentences', () => {
+(haveLesanet ? describe : describe.skip)("report mining on LesaNet's 250 hand-labelled sentences", () => {
   const read = (name: string) => fs.readFileSync(path.join(LESANET_DIR, name));
   const vocabulary = haveLesanet ? parseLesanetOntology(readXlsxRows(read('lesion_ontology_181022.xlsx'))).terms : [];
   const sentences: HandLabeledSentence[] = haveLesanet ? JSON.parse(read('hand_labeled_test_set.json').toString('utf8')) : [];
@@ -44,8 +44,13 @@ if (!haveLesanet) console.log(`Skipping the report-mining evaluation on LesaNet'
     expect(evaluation.macro.f1).toBeGreaterThanOrEqual(0.88);
   });
 
-  it('reaches micro-F1 ≥ 0.93 on all the ontology\'s terms', () => {
-    const { evaluation } = benchmarkReportMining(sentences, vocabulary, vocabulary.map((t) => t.name), 'all');
+  it("reaches micro-F1 ≥ 0.93 on all the ontology's terms", () => {
+    const { evaluation } = benchmarkReportMining(
+      sentences,
+      vocabulary,
+      vocabulary.map((t) => t.name),
+      'all',
+    );
     expect(evaluation.micro.f1).toBeGreaterThanOrEqual(0.93);
   });
 

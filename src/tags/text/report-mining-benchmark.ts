@@ -72,12 +72,19 @@ export function formatReportMiningBenchmark(result: ReportMiningBenchmark, minSu
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...e.perTerm
       .filter((s) => s.support >= minSupport)
-      .map((s) => `| ${s.term} | ${s.support} | ${s.truePositives} | ${s.falsePositives} | ${s.falseNegatives} | ${pct(s.precision)} | ${pct(s.recall)} | ${pct(s.f1)} |`),
+      .map(
+        (s) =>
+          `| ${s.term} | ${s.support} | ${s.truePositives} | ${s.falsePositives} | ${s.falseNegatives} | ${pct(s.precision)} | ${pct(s.recall)} | ${pct(s.f1)} |`,
+      ),
   ];
   const tally = (pick: (o: SentenceOutcome) => string[]) => {
     const counts = new Map<string, number>();
     for (const o of outcomes) for (const t of pick(o)) counts.set(t, (counts.get(t) ?? 0) + 1);
-    return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 8).map(([t, n]) => `${t} (${n})`).join(', ');
+    return [...counts.entries()]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, 8)
+      .map(([t, n]) => `${t} (${n})`)
+      .join(', ');
   };
   lines.push('', `Most missed: ${tally((o) => o.missing) || 'none'}. Most often extra: ${tally((o) => o.extra) || 'none'}.`);
   return lines.join('\n');

@@ -31,7 +31,11 @@ export interface LabelEvaluation {
  * Compares predicted with reference label sets, sentence by sentence, counting only the terms in `termList`
  * (all terms seen when it is omitted). Names are compared lower-cased.
  */
-export function evaluateLabels(predicted: readonly (readonly string[])[], reference: readonly (readonly string[])[], termList?: readonly string[]): LabelEvaluation {
+export function evaluateLabels(
+  predicted: readonly (readonly string[])[],
+  reference: readonly (readonly string[])[],
+  termList?: readonly string[],
+): LabelEvaluation {
   if (predicted.length !== reference.length) throw new Error(`${predicted.length} predictions for ${reference.length} reference sentences`);
   const restrict = termList ? new Set(termList.map((t) => t.toLowerCase())) : undefined;
   const counts = new Map<string, { tp: number; fp: number; fn: number }>();

@@ -6,7 +6,12 @@ import { linkTerms } from '../vocabulary/vocabulary-links';
 
 const matcher = new TermMatcher(DEFAULT_VOCABULARY);
 const statuses = (text: string) => Object.fromEntries(mineReport(text, matcher).terms.map((t) => [t.term, t.status]));
-const written = (text: string) => Object.fromEntries(mineReport(text, matcher).terms.filter((t) => t.source === 'mention').map((t) => [t.term, t.status]));
+const written = (text: string) =>
+  Object.fromEntries(
+    mineReport(text, matcher)
+      .terms.filter((t) => t.source === 'mention')
+      .map((t) => [t.term, t.status]),
+  );
 
 describe('mineReport: negation and uncertainty', () => {
   it('negates after "no"', () => {
@@ -26,7 +31,12 @@ describe('mineReport: negation and uncertainty', () => {
   it('ends scopes at sentence punctuation and after a few words', () => {
     expect(written('no cyst; solid mass')).toEqual({ cyst: 'negated', solid: 'positive', mass: 'positive' });
     // Six words reach: "large" (4th) and "calcified" (6th) are negated, "necrotic" and "mass" are too far.
-    expect(written('no evidence of the previously described large partially calcified necrotic mass')).toEqual({ large: 'negated', calcified: 'negated', necrotic: 'positive', mass: 'positive' });
+    expect(written('no evidence of the previously described large partially calcified necrotic mass')).toEqual({
+      large: 'negated',
+      calcified: 'negated',
+      necrotic: 'positive',
+      mass: 'positive',
+    });
   });
 
   it('reads triggers written after the finding', () => {
@@ -50,7 +60,11 @@ describe('mineReport: ancestors, compounds, exclusivity, confidence', () => {
     expect(s).toMatchObject({ 'right upper lobe': 'positive', 'right lung': 'positive', lung: 'positive', chest: 'positive', 'pleural effusion': 'negated' });
     // The negated effusion implies nothing about its ancestors; the pleura written inside it is negated with it.
     expect(s.pleura).toBe('negated');
-    expect(statuses('possible mediastinal lymph node')).toMatchObject({ 'mediastinal lymph node': 'uncertain', 'lymph node': 'uncertain', mediastinum: 'uncertain' });
+    expect(statuses('possible mediastinal lymph node')).toMatchObject({
+      'mediastinal lymph node': 'uncertain',
+      'lymph node': 'uncertain',
+      mediastinum: 'uncertain',
+    });
   });
 
   it('keeps the strongest status of a term found twice', () => {
@@ -94,7 +108,13 @@ describe('mineReport: ancestors, compounds, exclusivity, confidence', () => {
 });
 
 describe('mineReport on a small vocabulary', () => {
-  const term = (name: string, termClass: VocabularyTerm['termClass'], synonyms: string[] = [], parents: string[] = [], exclusive: string[] = []): VocabularyTerm => ({
+  const term = (
+    name: string,
+    termClass: VocabularyTerm['termClass'],
+    synonyms: string[] = [],
+    parents: string[] = [],
+    exclusive: string[] = [],
+  ): VocabularyTerm => ({
     name,
     termClass,
     synonyms,
@@ -123,7 +143,7 @@ describe('mineReport on a small vocabulary', () => {
     expect(found('lesion in the neck of the pancreas')).toEqual(['abdomen', 'pancreas', 'pancreatic neck']);
   });
 
-  it('reads a station written with a finding as the station\'s lymph node', () => {
+  it("reads a station written with a finding as the station's lymph node", () => {
     expect(found('mesenteric adenopathy')).toEqual(['abdomen', 'lymph node', 'lymphadenopathy', 'mesentery', 'mesentery lymph node']);
   });
 });

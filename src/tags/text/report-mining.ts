@@ -60,7 +60,8 @@ interface TriggerPattern {
   direction: TriggerDirection;
 }
 
-const pattern = (kind: TriggerKind, direction: TriggerDirection, phrases: string[]): TriggerPattern[] => phrases.map((p) => ({ words: p.split(' '), kind, direction }));
+const pattern = (kind: TriggerKind, direction: TriggerDirection, phrases: string[]): TriggerPattern[] =>
+  phrases.map((p) => ({ words: p.split(' '), kind, direction }));
 
 /**
  * NegEx-style triggers. Pseudo-triggers contain a trigger word but negate nothing ("no change"); they are
@@ -68,20 +69,91 @@ const pattern = (kind: TriggerKind, direction: TriggerDirection, phrases: string
  */
 const TRIGGERS: TriggerPattern[] = [
   ...pattern('pseudo', 'forward', [
-    'no change', 'no significant change', 'no interval change', 'no increase', 'no significant increase', 'not only', 'not change', 'not changed',
-    'without change', 'without significant change', 'without interval change', 'no longer', 'not significantly changed', 'no definite change',
+    'no change',
+    'no significant change',
+    'no interval change',
+    'no increase',
+    'no significant increase',
+    'not only',
+    'not change',
+    'not changed',
+    'without change',
+    'without significant change',
+    'without interval change',
+    'no longer',
+    'not significantly changed',
+    'no definite change',
   ]),
   ...pattern('negation', 'forward', [
-    'no', 'without', 'not', 'negative for', 'free of', 'absence of', 'no evidence of', 'no definite', 'no suspicious', 'neither', 'nor', 'resolution of',
+    'no',
+    'without',
+    'not',
+    'negative for',
+    'free of',
+    'absence of',
+    'no evidence of',
+    'no definite',
+    'no suspicious',
+    'neither',
+    'nor',
+    'resolution of',
   ]),
-  ...pattern('negation', 'backward', ['is absent', 'are absent', 'has resolved', 'have resolved', 'no longer seen', 'no longer visualized', 'not seen', 'not visualized', 'is gone']),
+  ...pattern('negation', 'backward', [
+    'is absent',
+    'are absent',
+    'has resolved',
+    'have resolved',
+    'no longer seen',
+    'no longer visualized',
+    'not seen',
+    'not visualized',
+    'is gone',
+  ]),
   ...pattern('negation', 'both', ['absent', 'resolved', 'ruled out']),
   ...pattern('uncertainty', 'forward', [
-    'possibly', 'possible', 'probable', 'probably', 'likely', 'may represent', 'may be', 'might be', 'could be', 'could represent', 'suspicious for',
-    'suspected', 'suspect', 'questionable', 'question of', 'concerning for', 'suggestive of', 'suggesting', 'differential includes', 'consider',
-    'cannot exclude', 'cannot rule out', 'rule out', 'r o', 'presumed', 'presumably', 'equivocal', 'indeterminate', 'favor', 'favored',
+    'possibly',
+    'possible',
+    'probable',
+    'probably',
+    'likely',
+    'may represent',
+    'may be',
+    'might be',
+    'could be',
+    'could represent',
+    'suspicious for',
+    'suspected',
+    'suspect',
+    'questionable',
+    'question of',
+    'concerning for',
+    'suggestive of',
+    'suggesting',
+    'differential includes',
+    'consider',
+    'cannot exclude',
+    'cannot rule out',
+    'rule out',
+    'r o',
+    'presumed',
+    'presumably',
+    'equivocal',
+    'indeterminate',
+    'favor',
+    'favored',
   ]),
-  ...pattern('uncertainty', 'backward', ['cannot be excluded', 'can not be excluded', 'not excluded', 'is not excluded', 'cannot be ruled out', 'is suspected', 'are suspected', 'is possible', 'less likely', 'not ruled out']),
+  ...pattern('uncertainty', 'backward', [
+    'cannot be excluded',
+    'can not be excluded',
+    'not excluded',
+    'is not excluded',
+    'cannot be ruled out',
+    'is suspected',
+    'are suspected',
+    'is possible',
+    'less likely',
+    'not ruled out',
+  ]),
   ...pattern('uncertainty', 'both', ['versus', 'vs']),
 ].sort((a, b) => b.words.length - a.words.length);
 
@@ -199,7 +271,7 @@ function confidenceOf(status: MinedStatus, fuzzy: boolean): number {
 /** Triggers among the words that are not part of a term ("not" in "not calcified" is the term noncalcified). */
 function findTriggers(tokens: MatchedToken[]): FoundTrigger[] {
   const found: FoundTrigger[] = [];
-  for (let i = 0; i < tokens.length; ) {
+  for (let i = 0; i < tokens.length;) {
     const token = tokens[i];
     if (token.kind === 'punct' && token.text === '?') {
       // "? cyst" asks about what follows; "cyst?" about what precedes.
@@ -209,7 +281,9 @@ function findTriggers(tokens: MatchedToken[]): FoundTrigger[] {
       i++;
       continue;
     }
-    const match = TRIGGERS.find((p) => p.words.every((w, k) => tokens[i + k]?.kind === 'word' && tokens[i + k].role !== 'mention' && tokens[i + k].lower === w));
+    const match = TRIGGERS.find((p) =>
+      p.words.every((w, k) => tokens[i + k]?.kind === 'word' && tokens[i + k].role !== 'mention' && tokens[i + k].lower === w),
+    );
     if (!match) {
       i++;
       continue;
@@ -222,10 +296,14 @@ function findTriggers(tokens: MatchedToken[]): FoundTrigger[] {
 
 /** Clause number of every token: clauses end at ; . : ! ? (except a "? cyst" question mark) and at but/however/…. */
 function clauses(tokens: MatchedToken[], triggers: FoundTrigger[]): number[] {
-  const forwardQuestion = new Set(triggers.filter((t) => t.kind === 'uncertainty' && t.direction === 'forward' && tokens[t.tokenStart].text === '?').map((t) => t.tokenStart));
+  const forwardQuestion = new Set(
+    triggers.filter((t) => t.kind === 'uncertainty' && t.direction === 'forward' && tokens[t.tokenStart].text === '?').map((t) => t.tokenStart),
+  );
   let clause = 0;
   return tokens.map((token, i) => {
-    const breaks = (token.kind === 'punct' && SCOPE_BREAKING_PUNCTUATION.has(token.text) && !forwardQuestion.has(i)) || (token.kind === 'word' && token.role !== 'mention' && SCOPE_BREAKING_WORDS.has(token.lower));
+    const breaks =
+      (token.kind === 'punct' && SCOPE_BREAKING_PUNCTUATION.has(token.text) && !forwardQuestion.has(i)) ||
+      (token.kind === 'word' && token.role !== 'mention' && SCOPE_BREAKING_WORDS.has(token.lower));
     if (breaks) return clause++;
     return clause;
   });
@@ -257,7 +335,10 @@ function statusOf(
         !triggerBetween(trigger.tokenEnd, mention.tokenStart) &&
         !(trigger.kind === 'uncertainty' && isModifiedNoun(mention, trigger, mentions, vocabulary));
     } else if (after && trigger.direction !== 'forward') {
-      reaches = clauseOf[Math.max(trigger.tokenStart - 1, 0)] === clause && wordsBetween(mention.tokenEnd, trigger.tokenStart) < scopeWords && !triggerBetween(mention.tokenEnd, trigger.tokenStart);
+      reaches =
+        clauseOf[Math.max(trigger.tokenStart - 1, 0)] === clause &&
+        wordsBetween(mention.tokenEnd, trigger.tokenStart) < scopeWords &&
+        !triggerBetween(mention.tokenEnd, trigger.tokenStart);
     }
     if (!reaches) continue;
     if (trigger.kind === 'negation') negated = true;
@@ -276,13 +357,19 @@ function isModifiedNoun(mention: TermMention, trigger: FoundTrigger, mentions: T
   return between.length > 0 && between[0].tokenStart === trigger.tokenEnd && between.every((m) => vocabulary.get(m.term)?.termClass === 'attribute');
 }
 
-function resolveExclusive(written: Candidate[], classes: readonly TermClass[], tokens: MatchedToken[], vocabulary: ReadonlyMap<string, VocabularyTerm>): ExclusiveConflict[] {
+function resolveExclusive(
+  written: Candidate[],
+  classes: readonly TermClass[],
+  tokens: MatchedToken[],
+  vocabulary: ReadonlyMap<string, VocabularyTerm>,
+): ExclusiveConflict[] {
   const headNoun =
     written.find((c) => c.status === 'positive' && vocabulary.get(c.term)?.termClass === 'type')?.tokenStart ??
     tokens.findIndex((t) => t.lower === 'lesion' || t.lower === 'lesions');
   const head = headNoun >= 0 ? headNoun : tokens.length;
   const positive = written.filter((c) => c.status === 'positive' && classes.includes(vocabulary.get(c.term)?.termClass ?? 'attribute'));
-  const distance = (term: string) => Math.min(...positive.filter((c) => c.term === term).map((c) => Math.min(Math.abs(c.tokenStart - head), Math.abs(c.tokenEnd - 1 - head))));
+  const distance = (term: string) =>
+    Math.min(...positive.filter((c) => c.term === term).map((c) => Math.min(Math.abs(c.tokenStart - head), Math.abs(c.tokenEnd - 1 - head))));
   const lastPosition = (term: string) => Math.max(...positive.filter((c) => c.term === term).map((c) => c.tokenStart));
   const conflicts: ExclusiveConflict[] = [];
   const names = [...new Set(positive.map((c) => c.term))];
@@ -332,7 +419,8 @@ function compoundTerms(vocabulary: ReadonlyMap<string, VocabularyTerm>): { term:
 
 function inferCompounds(written: Candidate[], vocabulary: ReadonlyMap<string, VocabularyTerm>): Candidate[] {
   const best = new Map<string, Candidate>();
-  for (const c of written) if (c.status !== 'negated' && (!best.has(c.term) || STATUS_ORDER[c.status] > STATUS_ORDER[best.get(c.term)!.status])) best.set(c.term, c);
+  for (const c of written)
+    if (c.status !== 'negated' && (!best.has(c.term) || STATUS_ORDER[c.status] > STATUS_ORDER[best.get(c.term)!.status])) best.set(c.term, c);
   const inferred: Candidate[] = [];
   for (const { term, components } of compoundTerms(vocabulary)) {
     const parts = components.map((name) => best.get(name));
@@ -361,7 +449,8 @@ function merge(candidates: Candidate[], vocabulary: ReadonlyMap<string, Vocabula
     const better =
       !current ||
       STATUS_ORDER[candidate.status] > STATUS_ORDER[current.status] ||
-      (candidate.status === current.status && (sourceOrder[candidate.source] > sourceOrder[current.source] || (candidate.source === current.source && candidate.confidence > current.confidence)));
+      (candidate.status === current.status &&
+        (sourceOrder[candidate.source] > sourceOrder[current.source] || (candidate.source === current.source && candidate.confidence > current.confidence)));
     if (better) byTerm.set(candidate.term, candidate);
   }
   return [...byTerm.values()].map((c) => ({

@@ -149,7 +149,14 @@ describe('TermMatcher.suggest', () => {
 });
 
 describe('TermMatcher on a vocabulary with shared words', () => {
-  const term = (name: string, synonyms: string[] = [], parents: string[] = []): VocabularyTerm => ({ name, termClass: 'bodypart', synonyms, parents, children: [], exclusive: [] });
+  const term = (name: string, synonyms: string[] = [], parents: string[] = []): VocabularyTerm => ({
+    name,
+    termClass: 'bodypart',
+    synonyms,
+    parents,
+    children: [],
+    exclusive: [],
+  });
   const small = new TermMatcher([
     term('lymph node', ['node']),
     term('mediastinum', ['mediastinal']),
@@ -163,7 +170,7 @@ describe('TermMatcher on a vocabulary with shared words', () => {
     expect(small.match('mediastinal nodes').mentions.map((m) => m.term)).toEqual(['mediastinum lymph node']);
   });
 
-  it('lets a name win over another term\'s identical synonym', () => {
+  it("lets a name win over another term's identical synonym", () => {
     expect(small.match('iliac lymph node').mentions.map((m) => m.term)).toEqual(['iliac lymph node']);
   });
 

@@ -61,16 +61,65 @@ export const CONNECTIVE_WORDS: ReadonlySet<string> = new Set(['and', 'or', 'not'
  * ("extension" is not "expansion", "infarction" not "infection"); never corrected.
  */
 export const PROTECTED_WORDS: ReadonlySet<string> = new Set([
-  'extension', 'extensions', 'extending', 'extend', 'extends', 'infarction', 'infarctions', 'infarct', 'infarcts', 'inflammation', 'inflammatory',
-  'injection', 'insertion', 'intention', 'retention', 'attention', 'resection', 'section', 'sections', 'detection', 'lesional', 'regional',
-  'medial', 'medially', 'lateral', 'laterally', 'central', 'centrally', 'interval', 'internal', 'external', 'partial', 'partially',
+  'extension',
+  'extensions',
+  'extending',
+  'extend',
+  'extends',
+  'infarction',
+  'infarctions',
+  'infarct',
+  'infarcts',
+  'inflammation',
+  'inflammatory',
+  'injection',
+  'insertion',
+  'intention',
+  'retention',
+  'attention',
+  'resection',
+  'section',
+  'sections',
+  'detection',
+  'lesional',
+  'regional',
+  'medial',
+  'medially',
+  'lateral',
+  'laterally',
+  'central',
+  'centrally',
+  'interval',
+  'internal',
+  'external',
+  'partial',
+  'partially',
 ]);
 
 /** Side words may be separated from the rest of their term by position words: "left upper pole renal" → left kidney. */
 const SIDE_WORDS: ReadonlySet<string> = new Set(['left', 'right']);
 const POSITION_WORDS: ReadonlySet<string> = new Set([
-  'upper', 'lower', 'mid', 'middle', 'pole', 'anterior', 'posterior', 'lateral', 'medial', 'superior', 'inferior', 'central', 'peripheral',
-  'anterolateral', 'posterolateral', 'anteromedial', 'posteromedial', 'dorsal', 'ventral', 'proximal', 'distal',
+  'upper',
+  'lower',
+  'mid',
+  'middle',
+  'pole',
+  'anterior',
+  'posterior',
+  'lateral',
+  'medial',
+  'superior',
+  'inferior',
+  'central',
+  'peripheral',
+  'anterolateral',
+  'posterolateral',
+  'anteromedial',
+  'posteromedial',
+  'dorsal',
+  'ventral',
+  'proximal',
+  'distal',
 ]);
 const MAX_POSITION_WORDS = 3;
 /** Articles may stand inside a phrase: "tail of the pancreas" is "tail of pancreas". */
@@ -89,7 +138,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
     'with also seen noted identified present demonstrated visualized measuring measures measure size sized cm mm ' +
     'lesion lesions finding findings area areas region focus foci abnormality which who whose likely possibly possible probable ' +
     'probably may might could can cannot represent represents representing suspicious concerning compatible consistent ' +
-    'excluded questionable suggest suggests suggestive favor favored' 
+    'excluded questionable suggest suggests suggestive favor favored'
   )
     .split(/\s+/)
     .filter(Boolean),
@@ -153,7 +202,9 @@ export class TermMatcher {
     for (const term of vocabulary) {
       forms.push({ term: term.name, form: term.name, rank: 0 });
       for (const synonym of term.synonyms) forms.push({ term: term.name, form: synonym, rank: 1 });
-      this.suggestionForms.push(...[term.name, ...term.synonyms].map((form) => ({ term, form: form.toLowerCase(), words: form.toLowerCase().split(/[\s-]+/) })));
+      this.suggestionForms.push(
+        ...[term.name, ...term.synonyms].map((form) => ({ term, form: form.toLowerCase(), words: form.toLowerCase().split(/[\s-]+/) })),
+      );
     }
     for (const term of vocabulary) {
       for (const variant of [...componentVariants(term, this.terms), ...ofVariants(term, this.terms)]) forms.push({ term: term.name, form: variant, rank: 2 });
@@ -239,10 +290,17 @@ export class TermMatcher {
     const overlaps = (a: Candidate, b: Candidate) => a.tokenStart < b.tokenEnd && b.tokenStart < a.tokenEnd;
     // Part of a hyphenated word is not a mention of its own: "tracheal" in "pre-tracheal".
     const splitsWord = (c: Candidate) => isHyphenJoined(tokens[c.tokenStart]) || (tokens[c.tokenEnd] !== undefined && isHyphenJoined(tokens[c.tokenEnd]));
-    const others = inside.filter((c) => !splitsWord(c) && chosen.some((m) => overlaps(m, c)) && !chosen.some((m) => m.phrase.term === c.phrase.term && overlaps(m, c)));
+    const others = inside.filter(
+      (c) => !splitsWord(c) && chosen.some((m) => overlaps(m, c)) && !chosen.some((m) => m.phrase.term === c.phrase.term && overlaps(m, c)),
+    );
     // One per term and place: the longest ("lymph nodes", not also "nodes").
     const overlapping = others
-      .filter((c, i) => !others.some((o, j) => j !== i && o.phrase.term === c.phrase.term && contains(o, c) && (o.tokenEnd - o.tokenStart > c.tokenEnd - c.tokenStart || j < i)))
+      .filter(
+        (c, i) =>
+          !others.some(
+            (o, j) => j !== i && o.phrase.term === c.phrase.term && contains(o, c) && (o.tokenEnd - o.tokenStart > c.tokenEnd - c.tokenStart || j < i),
+          ),
+      )
       .sort((a, b) => a.tokenStart - b.tokenStart || b.tokenEnd - a.tokenEnd)
       .map((c) => this.mention(c, tokens, text));
 
@@ -334,11 +392,7 @@ export class TermMatcher {
       const best = Math.min(...found.map((f) => f.distance));
       found = found
         .filter((f) => f.distance === best)
-        .sort(
-          (a, b) =>
-            (this.wordFrequency.get(b.word) ?? 0) - (this.wordFrequency.get(a.word) ?? 0) ||
-            a.word.localeCompare(b.word),
-        )
+        .sort((a, b) => (this.wordFrequency.get(b.word) ?? 0) - (this.wordFrequency.get(a.word) ?? 0) || a.word.localeCompare(b.word))
         .slice(0, MAX_FUZZY_READINGS);
     }
     const readings = found.map((f) => ({ word: f.word, fuzzy: true, span: 1 }));
@@ -348,7 +402,13 @@ export class TermMatcher {
   }
 
   /** Matches the words after the first; returns where the phrase ends in the tokens, or null. */
-  private matchRest(phrase: Phrase, tokens: TextToken[], readings: Reading[][], from: number, fuzzy: boolean): { tokenEnd: number; fuzzy: boolean; skipped: number } | null {
+  private matchRest(
+    phrase: Phrase,
+    tokens: TextToken[],
+    readings: Reading[][],
+    from: number,
+    fuzzy: boolean,
+  ): { tokenEnd: number; fuzzy: boolean; skipped: number } | null {
     let at = from;
     let anyFuzzy = fuzzy;
     let skipped = 0;

@@ -39,7 +39,15 @@ describe('DEFAULT_VOCABULARY', () => {
 });
 
 describe('vocabularyProblems', () => {
-  const term = (name: string, parents: string[] = [], extra: Partial<VocabularyTerm> = {}): VocabularyTerm => ({ name, termClass: 'bodypart', synonyms: [], parents, children: [], exclusive: [], ...extra });
+  const term = (name: string, parents: string[] = [], extra: Partial<VocabularyTerm> = {}): VocabularyTerm => ({
+    name,
+    termClass: 'bodypart',
+    synonyms: [],
+    parents,
+    children: [],
+    exclusive: [],
+    ...extra,
+  });
 
   it('finds cycles, one-way links, unknown references, shared synonyms and exclusive ancestors', () => {
     const problems = vocabularyProblems([

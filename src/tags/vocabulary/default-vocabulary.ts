@@ -52,10 +52,18 @@ const BODY_PARTS: Entry[] = [
   ['prevascular lymph node', ['prevascular node', 'aortopulmonary window lymph node', 'ap window node'], ['mediastinal lymph node']],
   ['hilar lymph node', ['hilar node', 'hilar adenopathy', 'hilum lymph node'], ['mediastinal lymph node', 'hilum']],
   ['retroperitoneal lymph node', ['retroperitoneal node', 'retroperitoneal adenopathy'], ['lymph node', 'retroperitoneum']],
-  ['para-aortic lymph node', ['paraaortic lymph node', 'periaortic lymph node', 'para-aortic node', 'paraaortic node', 'aortocaval lymph node', 'retrocaval lymph node'], ['retroperitoneal lymph node']],
+  [
+    'para-aortic lymph node',
+    ['paraaortic lymph node', 'periaortic lymph node', 'para-aortic node', 'paraaortic node', 'aortocaval lymph node', 'retrocaval lymph node'],
+    ['retroperitoneal lymph node'],
+  ],
   ['retrocrural lymph node', ['retrocrural node'], ['lymph node', 'abdomen']],
   ['mesenteric lymph node', ['mesenteric node', 'mesenteric adenopathy'], ['lymph node', 'mesentery']],
-  ['porta hepatis lymph node', ['portal lymph node', 'periportal lymph node', 'portacaval lymph node', 'portocaval lymph node', 'periportal node'], ['lymph node', 'abdomen']],
+  [
+    'porta hepatis lymph node',
+    ['portal lymph node', 'periportal lymph node', 'portacaval lymph node', 'portocaval lymph node', 'periportal node'],
+    ['lymph node', 'abdomen'],
+  ],
   ['iliac lymph node', ['iliac node', 'pelvic lymph node', 'pelvic node', 'pelvic sidewall lymph node'], ['lymph node', 'pelvis']],
   ['inguinal lymph node', ['inguinal node', 'groin lymph node', 'femoral lymph node'], ['lymph node', 'pelvis']],
 
@@ -183,4 +191,6 @@ export const DEFAULT_VOCABULARY: readonly VocabularyTerm[] = build([
 ]);
 
 /** DeepLesion's coarse lesion type (DL_info.csv Coarse_lesion_type 1..8) as the term it implies: its label in the one table. */
-export const COARSE_TYPE_TERMS: Readonly<Record<number, string>> = Object.fromEntries(COARSE_TYPE_TABLE.filter((t) => t.code > 0).map((t) => [t.code, t.label]));
+export const COARSE_TYPE_TERMS: Readonly<Record<number, string>> = Object.fromEntries(
+  COARSE_TYPE_TABLE.filter((t) => t.code > 0).map((t) => [t.code, t.label]),
+);

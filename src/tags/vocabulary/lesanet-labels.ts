@@ -22,7 +22,8 @@ const SPLITS = ['train', 'val', 'test'] as const;
 
 /** Checks the layout; throws LesaNetLabelsFormatError naming the first problem. */
 export function checkLesaNetLabels(value: unknown): LesaNetLabels {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new LesaNetLabelsFormatError('expected a JSON object with term_list and per-split lists');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new LesaNetLabelsFormatError('expected a JSON object with term_list and per-split lists');
   const file = value as Record<string, unknown>;
   if (!Array.isArray(file.term_list) || !file.term_list.every((t) => typeof t === 'string' && t.trim() !== '')) {
     throw new LesaNetLabelsFormatError('term_list must be a list of term names');
@@ -32,11 +33,13 @@ export function checkLesaNetLabels(value: unknown): LesaNetLabels {
     const rows = file[`${split}_lesion_idxs`];
     if (rows === undefined) continue;
     splits++;
-    if (!Array.isArray(rows) || !rows.every((r) => Number.isInteger(r) && r >= 0)) throw new LesaNetLabelsFormatError(`${split}_lesion_idxs must be a list of row numbers`);
+    if (!Array.isArray(rows) || !rows.every((r) => Number.isInteger(r) && r >= 0))
+      throw new LesaNetLabelsFormatError(`${split}_lesion_idxs must be a list of row numbers`);
     for (const kind of ['relevant', 'uncertain'] as const) {
       const lists = file[`${split}_${kind}_labels`];
       if (lists === undefined) continue;
-      if (!Array.isArray(lists) || lists.length !== rows.length) throw new LesaNetLabelsFormatError(`${split}_${kind}_labels must have one list per lesion (${rows.length})`);
+      if (!Array.isArray(lists) || lists.length !== rows.length)
+        throw new LesaNetLabelsFormatError(`${split}_${kind}_labels must have one list per lesion (${rows.length})`);
       lists.forEach((labels, i) => {
         if (!Array.isArray(labels) || !labels.every((l) => Number.isInteger(l) && l >= 0 && l < (file.term_list as string[]).length)) {
           throw new LesaNetLabelsFormatError(`${split}_${kind}_labels[${i}] must list indexes into term_list (0..${(file.term_list as string[]).length - 1})`);
@@ -67,7 +70,10 @@ export function lesaNetLabelTags(file: LesaNetLabels): LesaNetLabel[] {
 }
 
 /** The inverse, for the lesions given (row → terms): the file a round trip must reproduce. */
-export function toLesaNetLabels(termList: string[], bySplit: Record<'train' | 'val' | 'test', { row: number; relevant: string[]; uncertain: string[] }[]>): LesaNetLabels {
+export function toLesaNetLabels(
+  termList: string[],
+  bySplit: Record<'train' | 'val' | 'test', { row: number; relevant: string[]; uncertain: string[] }[]>,
+): LesaNetLabels {
   const index = new Map(termList.map((t, i) => [t.trim().toLowerCase(), i]));
   const file: LesaNetLabels = { term_list: termList };
   for (const split of SPLITS) {

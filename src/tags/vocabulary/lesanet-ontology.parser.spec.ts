@@ -86,7 +86,9 @@ if (!haveLesanet) console.log(`Skipping the LesaNet ontology tests: ${LESANET_DI
   });
 
   it('contains every term of the 171 text-mined labels (case-insensitively)', () => {
-    const { term_list: termList } = JSON.parse(fs.readFileSync(path.join(LESANET_DIR, 'text_mined_labels_171_and_split.json'), 'utf8')) as { term_list: string[] };
+    const { term_list: termList } = JSON.parse(fs.readFileSync(path.join(LESANET_DIR, 'text_mined_labels_171_and_split.json'), 'utf8')) as {
+      term_list: string[];
+    };
     expect(termList.length).toBe(171);
     const names = new Set(parsed!.terms.map((t) => t.name));
     expect(termList.filter((term) => !names.has(term.toLowerCase()))).toEqual([]);

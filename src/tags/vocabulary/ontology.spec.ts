@@ -2,7 +2,15 @@ import { ancestorsByTerm, closurePairs, descendantsByTerm, exclusivePairs, merge
 import { linkTerms, vocabularyProblems } from './vocabulary-links';
 import { VocabularyTerm } from './vocabulary';
 
-const term = (name: string, extra: Partial<VocabularyTerm> = {}): VocabularyTerm => ({ name, termClass: 'bodypart', synonyms: [], parents: [], children: [], exclusive: [], ...extra });
+const term = (name: string, extra: Partial<VocabularyTerm> = {}): VocabularyTerm => ({
+  name,
+  termClass: 'bodypart',
+  synonyms: [],
+  parents: [],
+  children: [],
+  exclusive: [],
+  ...extra,
+});
 
 const VOCAB = [
   term('abdomen'),
@@ -41,7 +49,10 @@ describe('ontology', () => {
   });
 
   it('merges by name: keeps stored terms, the imported definition replaces a stored one of the same name', () => {
-    const merged = mergeVocabularies(VOCAB, [term('liver', { termClass: 'bodypart', synonyms: ['hepatic', 'liver lesion', 'liver'], parents: ['upper abdomen'] }), term('upper abdomen', { parents: ['abdomen'] })]);
+    const merged = mergeVocabularies(VOCAB, [
+      term('liver', { termClass: 'bodypart', synonyms: ['hepatic', 'liver lesion', 'liver'], parents: ['upper abdomen'] }),
+      term('upper abdomen', { parents: ['abdomen'] }),
+    ]);
     const liver = merged.terms.find((t) => t.name === 'liver')!;
     expect(liver.synonyms).toEqual(['hepatic', 'liver lesion']);
     expect(liver.parents).toEqual(['upper abdomen']);
@@ -53,8 +64,15 @@ describe('ontology', () => {
   });
 
   it('on merge the imported term wins every form it claims, and each conflict is reported', () => {
-    const stored = [...VOCAB, term('hypodense', { termClass: 'attribute', synonyms: ['low attenuation', 'hypoattenuating', 'dark'] }), term('cystic', { termClass: 'attribute', synonyms: ['fluid'], parents: ['hypodense'] })];
-    const merged = mergeVocabularies(stored, [term('hypoattenuation', { termClass: 'attribute', synonyms: ['hypodense', 'low attenuation'] }), term('fluid', { termClass: 'type' })]);
+    const stored = [
+      ...VOCAB,
+      term('hypodense', { termClass: 'attribute', synonyms: ['low attenuation', 'hypoattenuating', 'dark'] }),
+      term('cystic', { termClass: 'attribute', synonyms: ['fluid'], parents: ['hypodense'] }),
+    ];
+    const merged = mergeVocabularies(stored, [
+      term('hypoattenuation', { termClass: 'attribute', synonyms: ['hypodense', 'low attenuation'] }),
+      term('fluid', { termClass: 'type' }),
+    ]);
     const byName = new Map(merged.terms.map((t) => [t.name, t]));
     // The stored term whose name was claimed is folded: its name is now the imported term's synonym.
     expect(byName.has('hypodense')).toBe(false);

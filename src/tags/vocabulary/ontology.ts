@@ -126,7 +126,11 @@ export function mergeVocabularies(stored: readonly VocabularyTerm[], incoming: r
   }
   // References to a folded term now point at the term it became; references to removed terms go.
   const gone = new Set(removed);
-  const rename = (self: string, names: string[]) => union(names.filter((n) => !gone.has(n)).map((n) => into.get(n) ?? n), []).filter((n) => n !== self);
+  const rename = (self: string, names: string[]) =>
+    union(
+      names.filter((n) => !gone.has(n)).map((n) => into.get(n) ?? n),
+      [],
+    ).filter((n) => n !== self);
   for (const t of byName.values()) {
     t.parents = rename(t.name, t.parents);
     t.children = rename(t.name, t.children);

@@ -113,9 +113,15 @@ export function vocabularyProblems(terms: readonly VocabularyTerm[]): string[] {
     ] as const) {
       for (const name of list) if (!byName.has(name)) problems.push(`"${term.name}" lists ${field} "${name}", which is not a term`);
     }
-    for (const parent of term.parents) if (byName.has(parent) && !byName.get(parent)!.children.includes(term.name)) problems.push(`"${parent}" is a parent of "${term.name}" but does not list it as a child`);
-    for (const child of term.children) if (byName.has(child) && !byName.get(child)!.parents.includes(term.name)) problems.push(`"${child}" is a child of "${term.name}" but does not list it as a parent`);
-    for (const other of term.exclusive) if (byName.has(other) && !byName.get(other)!.exclusive.includes(term.name)) problems.push(`"${term.name}" excludes "${other}" but not the other way round`);
+    for (const parent of term.parents)
+      if (byName.has(parent) && !byName.get(parent)!.children.includes(term.name))
+        problems.push(`"${parent}" is a parent of "${term.name}" but does not list it as a child`);
+    for (const child of term.children)
+      if (byName.has(child) && !byName.get(child)!.parents.includes(term.name))
+        problems.push(`"${child}" is a child of "${term.name}" but does not list it as a parent`);
+    for (const other of term.exclusive)
+      if (byName.has(other) && !byName.get(other)!.exclusive.includes(term.name))
+        problems.push(`"${term.name}" excludes "${other}" but not the other way round`);
   }
   // Cycles: depth-first search with colours.
   const state = new Map<string, 'open' | 'done'>();

@@ -36,14 +36,25 @@ function readOrRefuse(file: Buffer): string[][] | null {
 }
 
 // Text cells without characters XML 1.0 cannot hold (the reader is not an XML validator).
-const cellText = fc.string({ unit: fc.oneof(fc.constantFrom('<', '>', '&', '"', "'", ' ', 'é', '\u{1F600}'), fc.string({ minLength: 1, maxLength: 1 }).filter((c) => /[\u0020-\uD7FF\uE000-\uFFFD]/u.test(c))), maxLength: 10 }).filter((t) => t.trim() === t || t === '');
+const cellText = fc
+  .string({
+    unit: fc.oneof(
+      fc.constantFrom('<', '>', '&', '"', "'", ' ', 'é', '\u{1F600}'),
+      fc.string({ minLength: 1, maxLength: 1 }).filter((c) => /[\u0020-\uD7FF\uE000-\uFFFD]/u.test(c)),
+    ),
+    maxLength: 10,
+  })
+  .filter((t) => t.trim() === t || t === '');
 
 describe('readXlsxRows (property)', () => {
   it('reads back the inline-string cells it was given, at their rows and columns', () => {
     fc.assert(
       fc.property(fc.array(fc.array(cellText, { maxLength: 5 }), { minLength: 1, maxLength: 6 }), fc.boolean(), (rows, stored) => {
         const xml = rows
-          .map((cells, r) => `<row r="${r + 1}">${cells.map((text, c) => `<c r="${columnLetters(c)}${r + 1}" t="inlineStr"><is><t>${escapeXml(text)}</t></is></c>`).join('')}</row>`)
+          .map(
+            (cells, r) =>
+              `<row r="${r + 1}">${cells.map((text, c) => `<c r="${columnLetters(c)}${r + 1}" t="inlineStr"><is><t>${escapeXml(text)}</t></is></c>`).join('')}</row>`,
+          )
           .join('');
         const expected = rows.map((cells) => {
           const row = [...cells];
@@ -83,14 +94,23 @@ describe('readXlsxRows (property)', () => {
         return copy;
       }),
     );
-    fc.assert(fc.property(mutated, (file) => void readOrRefuse(file)), { ...RUNS, numRuns: 400 });
+    fc.assert(
+      fc.property(mutated, (file) => void readOrRefuse(file)),
+      { ...RUNS, numRuns: 400 },
+    );
   });
 
   it('decodeXml never throws: numeric references outside Unicode stay as written', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.integer({ min: 0, max: 0x7fffffff }).map((n) => `a&#${n};b&#x${n.toString(16)};c`)), (text) => {
-        expect(typeof decodeXml(text)).toBe('string');
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.integer({ min: 0, max: 0x7fffffff }).map((n) => `a&#${n};b&#x${n.toString(16)};c`),
+        ),
+        (text) => {
+          expect(typeof decodeXml(text)).toBe('string');
+        },
+      ),
       RUNS,
     );
   });

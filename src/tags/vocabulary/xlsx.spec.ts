@@ -5,7 +5,6 @@ import { buildZip } from './xlsx.testing';
 
 const LESANET_DIR = path.resolve(__dirname, '../../../../shared/data/lesanet');
 
-
 const NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
 
 function workbook(stored: boolean): Buffer {

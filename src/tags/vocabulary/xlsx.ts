@@ -178,7 +178,8 @@ function parseSheet(xml: string, sharedStrings: string[]): XlsxRow[] {
   for (const rowMatch of xml.matchAll(/<row\b([^>]*?)(?:\/>|>([\s\S]*?)<\/row>)/g)) {
     const rowNumber = Number(attribute(rowMatch[1], 'r') ?? nextRow);
     // Bounded by the format's own limits, so a hostile r="1e9" cannot make a billion empty rows.
-    if (!Number.isInteger(rowNumber) || rowNumber < 1 || rowNumber > MAX_ROWS) throw new XlsxFormatError(`bad row number "${attribute(rowMatch[1], 'r')}" (1 to ${MAX_ROWS})`);
+    if (!Number.isInteger(rowNumber) || rowNumber < 1 || rowNumber > MAX_ROWS)
+      throw new XlsxFormatError(`bad row number "${attribute(rowMatch[1], 'r')}" (1 to ${MAX_ROWS})`);
     nextRow = rowNumber + 1;
     const cells: string[] = [];
     let nextColumn = 0;
@@ -207,7 +208,8 @@ function cellValue(type: string | undefined, inner: string, sharedStrings: strin
   const raw = decodeXml(value[1]);
   if (type === 's') {
     const index = Number(raw);
-    if (!Number.isInteger(index) || index < 0 || index >= sharedStrings.length) throw new XlsxFormatError(`cell ${ref} refers to shared string ${raw}, which does not exist`);
+    if (!Number.isInteger(index) || index < 0 || index >= sharedStrings.length)
+      throw new XlsxFormatError(`cell ${ref} refers to shared string ${raw}, which does not exist`);
     return sharedStrings[index];
   }
   if (type === 'b') return raw === '1' ? 'TRUE' : 'FALSE';

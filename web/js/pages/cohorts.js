@@ -10,17 +10,45 @@ const MEMBERS_PAGE = 24;
 
 export async function renderCohorts(main, openId) {
   const filters = filterPanel({}, () => refresh(), { idPrefix: 'cohort' });
-  const noisy = h('select', { id: 'cohort-noisy', onchange: () => refresh() }, h('option', { value: '' }, 'include'), h('option', { value: 'false' }, 'exclude'), h('option', { value: 'true' }, 'only noisy'));
+  const noisy = h(
+    'select',
+    { id: 'cohort-noisy', onchange: () => refresh() },
+    h('option', { value: '' }, 'include'),
+    h('option', { value: 'false' }, 'exclude'),
+    h('option', { value: 'true' }, 'only noisy'),
+  );
   const dataset = h('input', { id: 'cohort-dataset', placeholder: 'any', oninput: () => refresh() });
   const tags = h('input', { id: 'cohort-tags', placeholder: 'e.g. liver AND NOT cyst', oninput: () => refresh() });
   const similarId = h('input', { id: 'cohort-similar-id', type: 'number', min: 1, placeholder: 'lesion id', oninput: () => refresh() });
-  const minSim = h('input', { id: 'cohort-min-sim', type: 'range', min: 0, max: 1, step: 0.01, value: 0.8, oninput: () => ((simValue.textContent = Number(minSim.value).toFixed(2)), refresh()) });
+  const minSim = h('input', {
+    id: 'cohort-min-sim',
+    type: 'range',
+    min: 0,
+    max: 1,
+    step: 0.01,
+    value: 0.8,
+    oninput: () => ((simValue.textContent = Number(minSim.value).toFixed(2)), refresh()),
+  });
   const simValue = h('output', { id: 'cohort-min-sim-value' }, '0.80');
-  const response = h('select', { id: 'cohort-response', onchange: () => refresh() }, [['', 'any'], ['PD', 'progressive (PD)'], ['SD', 'stable (SD)'], ['PR', 'partial response (PR)'], ['CR', 'complete response (CR)']].map(([v, label]) => h('option', { value: v }, label)));
+  const response = h(
+    'select',
+    { id: 'cohort-response', onchange: () => refresh() },
+    [
+      ['', 'any'],
+      ['PD', 'progressive (PD)'],
+      ['SD', 'stable (SD)'],
+      ['PR', 'partial response (PR)'],
+      ['CR', 'complete response (CR)'],
+    ].map(([v, label]) => h('option', { value: v }, label)),
+  );
   const counts = h('div.counts', { id: 'cohort-counts', 'aria-live': 'polite' });
   const name = h('input', { id: 'cohort-name', placeholder: 'e.g. Liver lesions > 20 mm, test split', required: true, maxlength: 200 });
   const description = h('textarea', { id: 'cohort-description', rows: 2, placeholder: 'optional' });
-  const saveBtn = h('button.btn.primary', { type: 'submit', id: 'cohort-save', disabled: !canCurate(), title: canCurate() ? '' : 'Saving needs a curator key' }, 'Save cohort');
+  const saveBtn = h(
+    'button.btn.primary',
+    { type: 'submit', id: 'cohort-save', disabled: !canCurate(), title: canCurate() ? '' : 'Saving needs a curator key' },
+    'Save cohort',
+  );
   const saved = h('div', { id: 'cohort-list' });
   const opened = h('section', { id: 'cohort-open' });
 
@@ -33,8 +61,17 @@ export async function renderCohorts(main, openId) {
         h('h1', 'Cohort builder'),
         filters.el,
         h('fieldset.filters', h('legend', 'More'), field('Possibly noisy annotations', noisy), field('Dataset', dataset), field('Tag query', tags)),
-        h('fieldset.filters', h('legend', 'Similar to a lesion'), field('Lesion id', similarId), h('label.field', h('span.label', 'Minimum similarity ', simValue), minSim)),
-        h('fieldset.filters', h('legend', 'Response (RECIST 1.1)'), field('Track response at its latest study', response, 'the latest lesion of each track in that category')),
+        h(
+          'fieldset.filters',
+          h('legend', 'Similar to a lesion'),
+          field('Lesion id', similarId),
+          h('label.field', h('span.label', 'Minimum similarity ', simValue), minSim),
+        ),
+        h(
+          'fieldset.filters',
+          h('legend', 'Response (RECIST 1.1)'),
+          field('Track response at its latest study', response, 'the latest lesion of each track in that category'),
+        ),
       ),
       h(
         'section.content',
@@ -78,7 +115,15 @@ export async function renderCohorts(main, openId) {
       showCounts(counts, res.counts);
       // What the tag query was understood as, when the server says.
       const understood = res.tags?.understood ?? res.query?.understood;
-      if (understood !== undefined) counts.prepend(h('p.small', h('span.muted', 'Tag query understood as '), h('code', understood || '(nothing)'), res.tags?.unknownWords?.length ? h('span.muted', ` · unknown words: ${res.tags.unknownWords.join(', ')}`) : null));
+      if (understood !== undefined)
+        counts.prepend(
+          h(
+            'p.small',
+            h('span.muted', 'Tag query understood as '),
+            h('code', understood || '(nothing)'),
+            res.tags?.unknownWords?.length ? h('span.muted', ` · unknown words: ${res.tags.unknownWords.join(', ')}`) : null,
+          ),
+        );
       counts.dataset.state = 'ready';
     } catch (err) {
       if (mine !== seq) return;
@@ -151,12 +196,20 @@ export async function renderCohorts(main, openId) {
           h('pre.definition', JSON.stringify(c.definition, null, 2)),
           res.counts ? showCounts(h('div.counts'), res.counts) : null,
           h('h3', `Members (${fmt.int(m.total)})`),
-          h('div.grid.small-grid', { id: 'cohort-members' }, m.items.map((l) => lesionCard(l, { extra: tagChips(l.tags, 3) }))),
+          h(
+            'div.grid.small-grid',
+            { id: 'cohort-members' },
+            m.items.map((l) => lesionCard(l, { extra: tagChips(l.tags, 3) })),
+          ),
           h(
             'nav.pager',
             h('button.btn.small', { type: 'button', disabled: m.offset <= 0, onclick: () => open(id, Math.max(0, m.offset - MEMBERS_PAGE)) }, '‹ Previous'),
             h('span.muted', `${m.total ? m.offset + 1 : 0}–${Math.min(m.offset + m.items.length, m.total)} of ${fmt.int(m.total)}`),
-            h('button.btn.small', { type: 'button', disabled: m.offset + m.items.length >= m.total, onclick: () => open(id, m.offset + MEMBERS_PAGE) }, 'Next ›'),
+            h(
+              'button.btn.small',
+              { type: 'button', disabled: m.offset + m.items.length >= m.total, onclick: () => open(id, m.offset + MEMBERS_PAGE) },
+              'Next ›',
+            ),
           ),
         ),
       );
@@ -193,7 +246,14 @@ function showCounts(el, c) {
       'div.bars',
       h('h3', title),
       rows.length
-        ? rows.map((r) => h('div.bar-row', h('span.bar-label', label(r)), h('span.bar', h('span.fill', { style: `width:${(100 * r.count) / max}%` })), h('span.bar-count', fmt.int(r.count))))
+        ? rows.map((r) =>
+            h(
+              'div.bar-row',
+              h('span.bar-label', label(r)),
+              h('span.bar', h('span.fill', { style: `width:${(100 * r.count) / max}%` })),
+              h('span.bar-count', fmt.int(r.count)),
+            ),
+          )
         : h('p.muted.small', '–'),
     );
   };

@@ -20,7 +20,13 @@ export async function renderLesion(main, id) {
   const img = h('img.slice', { id: 'lesion-image', alt: `Lesion ${id} with its box` });
   const imageControls = h(
     'div.toolbar',
-    h('div.segmented', { role: 'group', 'aria-label': 'Window' }, WINDOWS.map(([w, label]) => h('button.btn.small', { type: 'button', dataset: { window: w }, 'aria-pressed': String(w === view.window), onclick: () => set({ window: w }) }, label))),
+    h(
+      'div.segmented',
+      { role: 'group', 'aria-label': 'Window' },
+      WINDOWS.map(([w, label]) =>
+        h('button.btn.small', { type: 'button', dataset: { window: w }, 'aria-pressed': String(w === view.window), onclick: () => set({ window: w }) }, label),
+      ),
+    ),
     h(
       'label.inline',
       'Field of view ',
@@ -59,7 +65,13 @@ export async function renderLesion(main, id) {
     main,
     h(
       'div.lesion-page',
-      h('div.crumbs', h('button.btn.ghost.small', { type: 'button', onclick: () => history.back() }, '‹ Back'), h('h1', `Lesion #${lesion.id}`), h('span.badge', lesion.coarseType.name), lesion.possiblyNoisy ? h('span.badge.warn', 'possibly noisy') : null),
+      h(
+        'div.crumbs',
+        h('button.btn.ghost.small', { type: 'button', onclick: () => history.back() }, '‹ Back'),
+        h('h1', `Lesion #${lesion.id}`),
+        h('span.badge', lesion.coarseType.name),
+        lesion.possiblyNoisy ? h('span.badge.warn', 'possibly noisy') : null,
+      ),
       h(
         'div.lesion-top',
         h('section.viewer', h('div.slice-frame', img), imageControls),
@@ -98,7 +110,9 @@ export async function renderLesion(main, id) {
             ),
           ),
         ),
-        curator ? h('td', h('button.btn.ghost.small.danger', { type: 'button', title: `Remove ${tag.term}`, onclick: () => removeTag(tag.term) }, 'Remove')) : null,
+        curator
+          ? h('td', h('button.btn.ghost.small.danger', { type: 'button', title: `Remove ${tag.term}`, onclick: () => removeTag(tag.term) }, 'Remove'))
+          : null,
       ),
     );
     const table = rows.length
@@ -108,7 +122,12 @@ export async function renderLesion(main, id) {
     let add = null;
     if (curator) {
       const input = h('input', { id: 'add-tag', placeholder: 'add a term…' });
-      add = h('form.inline-form', { onsubmit: (e) => (e.preventDefault(), addTag(input.value.trim())) }, input, h('button.btn.small', { type: 'submit' }, 'Add tag'));
+      add = h(
+        'form.inline-form',
+        { onsubmit: (e) => (e.preventDefault(), addTag(input.value.trim())) },
+        input,
+        h('button.btn.small', { type: 'submit' }, 'Add tag'),
+      );
       queueMicrotask(() => attachSuggest(input, { whole: true }));
     }
     return [table, rejected, add];
@@ -158,8 +177,16 @@ export async function renderLesion(main, id) {
       }
     };
     const buttons = [
-      h('button.btn.small.feedback-yes', { type: 'button', title: 'This hit is a relevant answer', 'aria-pressed': 'false', onclick: (e) => mark(true, e.currentTarget) }, '✓ Relevant'),
-      h('button.btn.small.feedback-no', { type: 'button', title: 'This hit is not a relevant answer', 'aria-pressed': 'false', onclick: (e) => mark(false, e.currentTarget) }, '✗ Not relevant'),
+      h(
+        'button.btn.small.feedback-yes',
+        { type: 'button', title: 'This hit is a relevant answer', 'aria-pressed': 'false', onclick: (e) => mark(true, e.currentTarget) },
+        '✓ Relevant',
+      ),
+      h(
+        'button.btn.small.feedback-no',
+        { type: 'button', title: 'This hit is not a relevant answer', 'aria-pressed': 'false', onclick: (e) => mark(false, e.currentTarget) },
+        '✗ Not relevant',
+      ),
     ];
     return h('div.feedback', { role: 'group', 'aria-label': `Relevance of lesion ${hit.lesion.id}` }, ...buttons, status);
   }
@@ -170,7 +197,17 @@ export async function renderLesion(main, id) {
       clear(
         followBox,
         list.length
-          ? h('div.grid.small-grid', list.map((f) => lesionCard(f.lesion, { extra: [h('div.small', `study ${f.lesion.study.index} · age ${f.lesion.study.ageYears ?? '?'} · match ${fmt.num(f.score, 2)}`), h('div.why.muted', whyLine(f.why))] })))
+          ? h(
+              'div.grid.small-grid',
+              list.map((f) =>
+                lesionCard(f.lesion, {
+                  extra: [
+                    h('div.small', `study ${f.lesion.study.index} · age ${f.lesion.study.ageYears ?? '?'} · match ${fmt.num(f.score, 2)}`),
+                    h('div.why.muted', whyLine(f.why)),
+                  ],
+                }),
+              ),
+            )
           : h('p.muted', 'No other studies of this patient show a matching lesion.'),
       );
     } catch (err) {
@@ -185,10 +222,28 @@ export async function renderLesion(main, id) {
       clear(
         growthBox,
         growthPlot(track, prediction),
-        h('p.small', track.recist ? `RECIST 1.1: ${track.recist}` : track.note ?? '', track.volumeDoublingTime ? ` · volume doubling time ${fmt.num(track.volumeDoublingTime.days, 0)} days (${track.volumeDoublingTime.model})` : ''),
+        h(
+          'p.small',
+          track.recist ? `RECIST 1.1: ${track.recist}` : (track.note ?? ''),
+          track.volumeDoublingTime ? ` · volume doubling time ${fmt.num(track.volumeDoublingTime.days, 0)} days (${track.volumeDoublingTime.model})` : '',
+        ),
         h('p.small.muted', track.time.note),
-        prediction?.prediction ? h('p.small', `In 90 days: ${fmt.mm(prediction.prediction.longAxisMm)} (80 %: ${fmt.mm(prediction.prediction.interval80[0])}–${fmt.mm(prediction.prediction.interval80[1])}), from ${prediction.evidence.length} similar lesions' tracks`) : null,
-        h('div.grid.small-grid.track-points', track.points.map((p) => h('div.track-point', authImage(`${p.patchUrl}?size=128`, `Lesion ${p.lesionId}, study ${p.studyIndex}`), h('div.small', `study ${p.studyIndex}${p.days !== null ? ` · day ${p.days}` : ''} · ${fmt.mm(p.longAxisMm)}${p.recist ? ` · ${p.recist}` : ''}`)))),
+        prediction?.prediction
+          ? h(
+              'p.small',
+              `In 90 days: ${fmt.mm(prediction.prediction.longAxisMm)} (80 %: ${fmt.mm(prediction.prediction.interval80[0])}–${fmt.mm(prediction.prediction.interval80[1])}), from ${prediction.evidence.length} similar lesions' tracks`,
+            )
+          : null,
+        h(
+          'div.grid.small-grid.track-points',
+          track.points.map((p) =>
+            h(
+              'div.track-point',
+              authImage(`${p.patchUrl}?size=128`, `Lesion ${p.lesionId}, study ${p.studyIndex}`),
+              h('div.small', `study ${p.studyIndex}${p.days !== null ? ` · day ${p.days}` : ''} · ${fmt.mm(p.longAxisMm)}${p.recist ? ` · ${p.recist}` : ''}`),
+            ),
+          ),
+        ),
       );
     } catch (err) {
       clear(growthBox, errorBox(err));
@@ -206,7 +261,10 @@ function metadata(l) {
   const rows = [
     ['Patient', `#${l.patient.index} (${l.dataset}) · ${l.patient.sex ?? '?'}`],
     ['Study', `#${l.study.index} · age ${l.study.ageYears ?? '?'}`],
-    ['Series', `#${l.series.index}${l.series.spacingMm ? ` · ${fmt.num(l.series.spacingMm.x, 2)} × ${fmt.num(l.series.spacingMm.y, 2)}${l.series.spacingMm.z ? ` × ${fmt.num(l.series.spacingMm.z, 1)}` : ''} mm` : ''}`],
+    [
+      'Series',
+      `#${l.series.index}${l.series.spacingMm ? ` · ${fmt.num(l.series.spacingMm.x, 2)} × ${fmt.num(l.series.spacingMm.y, 2)}${l.series.spacingMm.z ? ` × ${fmt.num(l.series.spacingMm.z, 1)}` : ''} mm` : ''}`,
+    ],
     ['Key slice', `${l.keySliceIndex}${l.series.sliceRange ? ` (of ${l.series.sliceRange.first}–${l.series.sliceRange.last})` : ''}`],
     ['Type', `${l.coarseType.name} (${l.coarseType.code})`],
     ['Long / short axis', `${fmt.mm(l.diameters.longAxisMm)} / ${fmt.mm(l.diameters.shortAxisMm)}`],
@@ -216,5 +274,8 @@ function metadata(l) {
     ['DICOM window', l.dicomWindow ? `${l.dicomWindow.low} … ${l.dicomWindow.high} HU` : '–'],
     ['Source', l.sourceFileName],
   ];
-  return h('dl.meta', rows.flatMap(([k, v]) => [h('dt', k), h('dd', v)]));
+  return h(
+    'dl.meta',
+    rows.flatMap(([k, v]) => [h('dt', k), h('dd', v)]),
+  );
 }

@@ -14,14 +14,33 @@ export function renderSearch(main, params) {
     offset: Math.max(0, Number(params.get('offset')) || 0),
   };
   let suggest = null;
-  const input = h('input.big', { id: 'q', type: 'search', value: state.q, placeholder: 'e.g. liver lesion not cyst, "lymph node" OR nodule, hypodense', 'aria-label': 'Tag query or free text' });
-  const form = h('form.searchbar', { role: 'search', onsubmit: (e) => (e.preventDefault(), suggest?.cancel(), go({ offset: 0 })) }, input, h('button.btn.primary', { type: 'submit', id: 'search-submit' }, 'Search'));
-  const filters = filterPanel(filtersFromParams(params), debounce(() => go({ offset: 0 }), 350), { idPrefix: 'search' });
+  const input = h('input.big', {
+    id: 'q',
+    type: 'search',
+    value: state.q,
+    placeholder: 'e.g. liver lesion not cyst, "lymph node" OR nodule, hypodense',
+    'aria-label': 'Tag query or free text',
+  });
+  const form = h(
+    'form.searchbar',
+    { role: 'search', onsubmit: (e) => (e.preventDefault(), suggest?.cancel(), go({ offset: 0 })) },
+    input,
+    h('button.btn.primary', { type: 'submit', id: 'search-submit' }, 'Search'),
+  );
+  const filters = filterPanel(
+    filtersFromParams(params),
+    debounce(() => go({ offset: 0 }), 350),
+    { idPrefix: 'search' },
+  );
   const windowToggle = h(
     'div.segmented',
     { role: 'group', 'aria-label': 'Thumbnail window' },
     ['soft', 'lung'].map((w) =>
-      h('button.btn.small', { type: 'button', 'aria-pressed': String(state.window === w), dataset: { window: w }, onclick: () => go({ window: w }) }, w === 'soft' ? 'Soft tissue' : 'Lung'),
+      h(
+        'button.btn.small',
+        { type: 'button', 'aria-pressed': String(state.window === w), dataset: { window: w }, onclick: () => go({ window: w }) },
+        w === 'soft' ? 'Soft tissue' : 'Lung',
+      ),
     ),
   );
   const understood = h('div.understood', { id: 'understood' });
@@ -41,7 +60,9 @@ export function renderSearch(main, params) {
 
   function go(change) {
     const next = { ...state, q: input.value.trim(), ...change };
-    const p = new URLSearchParams(qs({ q: next.q, ...compact(filters.get()), window: next.window === 'soft' ? undefined : next.window, offset: next.offset || undefined }).slice(1));
+    const p = new URLSearchParams(
+      qs({ q: next.q, ...compact(filters.get()), window: next.window === 'soft' ? undefined : next.window, offset: next.offset || undefined }).slice(1),
+    );
     const hash = `#/search${p.toString() ? `?${p}` : ''}`;
     // Keep the state in the address (bookmarkable, Back works) without rebuilding the page (focus stays).
     if (location.hash !== hash) history.pushState(null, '', hash);
@@ -65,7 +86,11 @@ export function renderSearch(main, params) {
         clear(
           results,
           h('p.muted.small', { id: 'result-count' }, `${fmt.int(page.total)} lesion${page.total === 1 ? '' : 's'}${state.q ? ', best tag match first' : ''}`),
-          h('div.grid', { id: 'grid' }, page.items.map((l) => lesionCard(l, { window: state.window, extra: tagChips(l.tags) }))),
+          h(
+            'div.grid',
+            { id: 'grid' },
+            page.items.map((l) => lesionCard(l, { window: state.window, extra: tagChips(l.tags) })),
+          ),
         );
       }
       showPager(page);
@@ -80,9 +105,26 @@ export function renderSearch(main, params) {
       understood,
       h('span.muted', 'Understood as '),
       h('code', { id: 'understood-as' }, q.understood || '(nothing)'),
-      q.corrections?.length ? h('span.corrections', ' · corrected ', q.corrections.map((c) => h('span.chip.warn', `${c.text} → ${c.term}`))) : null,
-      q.unknownWords?.length ? h('span.unknown', ' · unknown words ', q.unknownWords.map((w) => h('span.chip.bad', w))) : null,
-      q.warnings?.length ? h('div.warnings', q.warnings.map((w) => h('div.small.warn-text', w))) : null,
+      q.corrections?.length
+        ? h(
+            'span.corrections',
+            ' · corrected ',
+            q.corrections.map((c) => h('span.chip.warn', `${c.text} → ${c.term}`)),
+          )
+        : null,
+      q.unknownWords?.length
+        ? h(
+            'span.unknown',
+            ' · unknown words ',
+            q.unknownWords.map((w) => h('span.chip.bad', w)),
+          )
+        : null,
+      q.warnings?.length
+        ? h(
+            'div.warnings',
+            q.warnings.map((w) => h('div.small.warn-text', w)),
+          )
+        : null,
     );
   }
 
@@ -91,7 +133,11 @@ export function renderSearch(main, params) {
     const to = Math.min(page.offset + page.items.length, page.total);
     clear(
       pager,
-      h('button.btn.small', { type: 'button', id: 'prev-page', disabled: page.offset <= 0, onclick: () => go({ offset: Math.max(0, page.offset - PAGE) }) }, '‹ Previous'),
+      h(
+        'button.btn.small',
+        { type: 'button', id: 'prev-page', disabled: page.offset <= 0, onclick: () => go({ offset: Math.max(0, page.offset - PAGE) }) },
+        '‹ Previous',
+      ),
       h('span.muted', `${from}–${to} of ${fmt.int(page.total)}`),
       h('button.btn.small', { type: 'button', id: 'next-page', disabled: to >= page.total, onclick: () => go({ offset: page.offset + PAGE }) }, 'Next ›'),
     );

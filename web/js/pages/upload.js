@@ -9,7 +9,12 @@ const DEFAULT_HU_8BIT = '-1024,3071'; // DeepLesion key slices: grey levels 0..2
 export function renderUpload(main) {
   const state = { file: null, slice: null, box: null, point: null, outline: null, detections: [], selected: -1, drag: null };
 
-  const fileInput = h('input', { type: 'file', id: 'slice-file', accept: '.png,.jpg,.jpeg,.dcm,image/png,image/jpeg,application/dicom', onchange: () => fileInput.files[0] && load(fileInput.files[0]) });
+  const fileInput = h('input', {
+    type: 'file',
+    id: 'slice-file',
+    accept: '.png,.jpg,.jpeg,.dcm,image/png,image/jpeg,application/dicom',
+    onchange: () => fileInput.files[0] && load(fileInput.files[0]),
+  });
   const drop = h(
     'label.dropzone',
     { for: 'slice-file', id: 'dropzone' },
@@ -25,16 +30,46 @@ export function renderUpload(main) {
     if (e.dataTransfer.files[0]) load(e.dataTransfer.files[0]);
   });
 
-  const huWindow = h('input', { id: 'hu-window', value: DEFAULT_HU_8BIT, pattern: '^\\s*-?\\d+(\\.\\d+)?\\s*,\\s*-?\\d+(\\.\\d+)?\\s*$', onchange: () => state.file && state.slice && /png8|jpeg/.test(state.slice.kind) && load(state.file) });
+  const huWindow = h('input', {
+    id: 'hu-window',
+    value: DEFAULT_HU_8BIT,
+    pattern: '^\\s*-?\\d+(\\.\\d+)?\\s*,\\s*-?\\d+(\\.\\d+)?\\s*$',
+    onchange: () => state.file && state.slice && /png8|jpeg/.test(state.slice.kind) && load(state.file),
+  });
   const huField = field('HU range of the grey levels (8-bit images)', huWindow, 'low,high — DeepLesion key slices: -1024,3071');
   const spacing = h('input', { id: 'spacing-mm', type: 'number', step: 'any', min: 0.05, max: 10, placeholder: 'e.g. 0.8' });
-  const display = h('select', { id: 'display-window', onchange: () => draw() }, Object.keys(DISPLAY_WINDOWS).map((w) => h('option', { value: w }, w)));
+  const display = h(
+    'select',
+    { id: 'display-window', onchange: () => draw() },
+    Object.keys(DISPLAY_WINDOWS).map((w) => h('option', { value: w }, w)),
+  );
   const fileInfo = h('p.small.muted', { id: 'file-info' });
 
-  const canvas = h('canvas.slice-canvas', { id: 'slice-canvas', width: 512, height: 512, tabindex: 0, 'aria-label': 'The uploaded slice: drag to draw a box, click to select a lesion' });
+  const canvas = h('canvas.slice-canvas', {
+    id: 'slice-canvas',
+    width: 512,
+    height: 512,
+    tabindex: 0,
+    'aria-label': 'The uploaded slice: drag to draw a box, click to select a lesion',
+  });
   const base = document.createElement('canvas');
   const detectBtn = h('button.btn', { type: 'button', id: 'detect', disabled: true, onclick: () => detect() }, 'Detect lesions');
-  const clearBtn = h('button.btn.ghost', { type: 'button', disabled: true, onclick: () => ((state.box = state.point = state.outline = null), (state.detections = []), (state.selected = -1), draw(), clear(results), clear(detectList)) }, 'Clear');
+  const clearBtn = h(
+    'button.btn.ghost',
+    {
+      type: 'button',
+      disabled: true,
+      onclick: () => (
+        (state.box = state.point = state.outline = null),
+        (state.detections = []),
+        (state.selected = -1),
+        draw(),
+        clear(results),
+        clear(detectList)
+      ),
+    },
+    'Clear',
+  );
   const status = h('p.status', { id: 'upload-status', 'aria-live': 'polite' }, 'Choose a slice to begin.');
   const results = h('div', { id: 'upload-results' });
   const detectList = h('div', { id: 'detections' });
@@ -43,7 +78,17 @@ export function renderUpload(main) {
     main,
     h(
       'div.layout-upload',
-      h('aside.sidebar', h('h1', 'Upload a slice'), drop, fileInfo, huField, field('Pixel spacing (mm)', spacing, 'optional; read from DICOM files'), field('Display window', display), h('div.buttons', detectBtn, clearBtn), detectList),
+      h(
+        'aside.sidebar',
+        h('h1', 'Upload a slice'),
+        drop,
+        fileInfo,
+        huField,
+        field('Pixel spacing (mm)', spacing, 'optional; read from DICOM files'),
+        field('Display window', display),
+        h('div.buttons', detectBtn, clearBtn),
+        detectList,
+      ),
       h('section.content', h('div.canvas-frame', canvas), status, results),
     ),
   );
@@ -213,11 +258,30 @@ export function renderUpload(main) {
   function showResults(hits, note, tags) {
     clear(
       results,
-      tags?.length ? h('section.panel', h('h2', 'Predicted tags'), h('div', { id: 'predicted-tags' }, tagChips(tags.map((t) => ({ ...t, source: 'predicted' })), 12))) : null,
+      tags?.length
+        ? h(
+            'section.panel',
+            h('h2', 'Predicted tags'),
+            h(
+              'div',
+              { id: 'predicted-tags' },
+              tagChips(
+                tags.map((t) => ({ ...t, source: 'predicted' })),
+                12,
+              ),
+            ),
+          )
+        : null,
       h(
         'section.panel',
         h('h2', 'Similar lesions', note ? h('span.muted.small', ` ${note}`) : null),
-        hits.length ? h('div.grid.small-grid', { id: 'upload-similar' }, hits.map((hit) => hitCard(hit, display.value === 'lung' ? 'lung' : 'soft'))) : h('p.muted', 'No similar lesions found.'),
+        hits.length
+          ? h(
+              'div.grid.small-grid',
+              { id: 'upload-similar' },
+              hits.map((hit) => hitCard(hit, display.value === 'lung' ? 'lung' : 'soft')),
+            )
+          : h('p.muted', 'No similar lesions found.'),
       ),
     );
   }
