@@ -87,6 +87,8 @@ interface JobView {
       ENCODER_PREPARE_WORKERS: '0',
       LOG_LEVEL: 'log',
       LOG_FORMAT: 'json',
+      // The metrics checks read counters right after a job: no render cache between two scrapes.
+      METRICS_CACHE_MS: '0',
       REDIS_URL,
       // Keys of their own in the shared Redis: no other test (or an earlier run) sees these jobs.
       QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}`,
