@@ -102,7 +102,10 @@ describe('model swaps without downtime (e2e)', () => {
     const second: string = registered.body.id;
     expect(second).not.toBe(old.id);
     const active = await waitFor(async () => (await models()).find((m) => m.id === second && m.status === 'active'), 240_000, 200);
-    // A few more searches after the switch, then stop.
+    // The row turns active first; this process then builds the new index beside the live one and swaps (the old
+    // model answers meanwhile). Wait for the first answer from the new model, then a few more, then stop.
+    const activeAt = answers.length;
+    await waitFor(async () => answers.slice(activeAt).some((a) => a.model === second), 120_000);
     const switchedAt = answers.length;
     await waitFor(async () => answers.length >= switchedAt + 5, 60_000);
     searching = false;
