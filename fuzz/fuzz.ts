@@ -14,7 +14,7 @@
  *   FUZZ_SEED=7 FUZZ_ONLY=123,456 npm run fuzz     (replays those requests of that seed, one at a time)
  *   FUZZ_BENCHMARKS=1 FUZZ_NOTE="..." npm run fuzz (also writes the report's summary to docs/BENCHMARKS.md)
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, fork, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -25,6 +25,7 @@ import { generateApiKey } from '../src/auth/api-key.codec';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
 import { ADMIN_URL, admin, databaseUrl } from '../bench/bench-database';
 import { excessStallMs, StallSummary } from '../src/common/event-loop-stalls';
+import { HealthSample } from './health-prober';
 import {
   curlReproducer,
   FuzzRequest,
@@ -302,35 +303,29 @@ async function main(): Promise<void> {
       `warm-up: ${warmup.length} requests (one plausible per route, one upload per file kind), then ${warmupLoad.length} generated at ${concurrency} concurrent; RSS ${rssBefore.toFixed(0)} MB`,
     );
 
-    // /health/live, probed one at a time: 5 s with nothing else sent (this machine's baseline), then throughout the run.
-    const probeOnce = () =>
-      new Promise<{ ms: number; ok: boolean }>((resolve) => {
-        const started = performance.now();
-        const req = http.get(`${baseUrl}/health/live`, { agent: false, timeout: 2000 }, (res) => {
-          res.resume();
-          res.on('end', () => resolve({ ms: performance.now() - started, ok: res.statusCode === 200 }));
-        });
-        req.on('timeout', () => req.destroy(new Error('timeout')));
-        req.on('error', () => resolve({ ms: performance.now() - started, ok: false }));
-      });
+    // /health/live, probed one at a time from a process of its own (so the client's load does not delay its clock):
+    // 5 s with nothing else sent (this machine's baseline), then throughout the run.
     const idleHealth: number[] = [];
-    for (const until = Date.now() + 5000; Date.now() < until; await new Promise((r) => setTimeout(r, HEALTH_EVERY_MS))) idleHealth.push((await probeOnce()).ms);
-    const health: { at: number; ms: number; ok: boolean }[] = [];
+    const health: HealthSample[] = [];
     let lastHealthOk = Date.now();
-    let running = true;
-    const probe = (async () => {
-      while (running) {
-        if (restarting) {
-          await (restarting as Promise<void> | null)?.catch(() => undefined);
-          lastHealthOk = Date.now();
-          continue;
-        }
-        const { ms, ok } = await probeOnce();
-        health.push({ at: Date.now(), ms, ok });
-        if (ok) lastHealthOk = Date.now();
-        await new Promise((r) => setTimeout(r, HEALTH_EVERY_MS));
+    let phase: 'idle' | 'run' = 'idle';
+    const prober = fork(path.join(__dirname, 'health-prober.ts'), [baseUrl, String(HEALTH_EVERY_MS)], {
+      execArgv: ['-r', 'ts-node/register/transpile-only'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    prober.on('message', (sample: HealthSample) => {
+      // Probes during a restart measure the restart, not the service: left out (a hang is what caused it).
+      if (restarting) {
+        lastHealthOk = Date.now();
+        return;
       }
-    })();
+      if (phase === 'idle') idleHealth.push(sample.ms);
+      else health.push(sample);
+      if (sample.ok) lastHealthOk = Date.now();
+    });
+    await new Promise((r) => setTimeout(r, 5000));
+    phase = 'run';
+    lastHealthOk = Date.now();
     // Watchdog: a hung or runaway child is killed (and the kill recorded) so the run can go on.
     const watchdog = setInterval(() => {
       if (restarting || !service.child?.pid) return;
@@ -370,8 +365,7 @@ async function main(): Promise<void> {
       );
     }
     const runSeconds = (Date.now() - runStarted) / 1000;
-    running = false;
-    await probe;
+    prober.kill();
     clearInterval(watchdog);
     agent.destroy();
     const rssAfter = rssAfterRound[0];

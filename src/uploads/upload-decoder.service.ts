@@ -4,8 +4,8 @@ import { currentRequestSignal } from '../common/request-timeout.interceptor';
 import { RetryLaterException } from '../common/retry-later.exception';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SliceEncoding } from '../imaging/decode-slice';
-import { Box, HuImage, HuWindow } from '../imaging/hu-image';
-import { readImageHeader } from '../imaging/image-header';
+import { Box, HuImage, HuWindow, ImageFormatError } from '../imaging/hu-image';
+import { checkPixelBudget, readImageHeader } from '../imaging/image-header';
 import { huToPng16 } from '../imaging/png16-writer';
 import { EncoderService } from '../ml/encoder.service';
 import { PreparedPatch } from '../ml/patch-job';
@@ -66,6 +66,8 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
   async decodeSlices(files: SliceBytes[], form: UploadReadForm, maxPixels?: number): Promise<DecodedUpload[]> {
     const options = this.readOptions(form);
     if (maxPixels !== undefined) options.maxPixels = Math.min(options.maxPixels ?? maxPixels, maxPixels);
+    // A PNG or JPEG over the budget is refused from its header now, not after a wait in the large-image queue.
+    for (const file of files) refuseOverBudget(file, options.maxPixels ?? this.config.uploads.maxImagePixels);
     const result = await this.run({ kind: 'decode', files: files.map(ownCopy), options });
     if (result.ok && result.kind === 'decode') return result.slices;
     throw this.failure(result);
@@ -162,6 +164,22 @@ function estimatedPixels(job: UploadJob): number {
   if (job.kind === 'decode') return job.files.reduce((sum, f) => sum + ofBytes(f.bytes), 0);
   if (job.kind === 'embedding-input') return ofBytes(job.file.bytes);
   return job.image.width * job.image.height;
+}
+
+/** Throws the decoder's own 422 when a PNG/JPEG header states more pixels than `maxPixels`; other bytes are left to the worker. */
+function refuseOverBudget(file: SliceBytes, maxPixels: number): void {
+  let header: { width: number; height: number };
+  try {
+    header = readImageHeader(file.bytes, Number.MAX_SAFE_INTEGER);
+  } catch {
+    return;
+  }
+  try {
+    checkPixelBudget(header.width, header.height, maxPixels);
+  } catch (error) {
+    if (error instanceof ImageFormatError && file.what) throw new ImageFormatError(`${file.what}: ${error.message}`, error.status);
+    throw error;
+  }
 }
 
 /** "low,high" → a HU window, both finite within ±MAX_WINDOW_HU and high > low; absent → null. */
