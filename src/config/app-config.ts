@@ -73,6 +73,7 @@ export interface AppConfig {
     maxImagePixels: number;
     /** The large-image lane rests this many times a job's run time after it, leaving the cores to other requests. */
     largeRestRatio: number;
+    workerNiceness: number;
   };
   encoder: {
     /** Folder of model folders, each with manifest.json and its ONNX file. */
@@ -291,6 +292,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       queueLimit: int('UPLOAD_QUEUE_LIMIT', 32, 0, 10_000),
       maxImagePixels: int('MAX_IMAGE_PIXELS', DEFAULT_MAX_IMAGE_PIXELS, MIN_SLICE_SIDE * MIN_SLICE_SIDE, 100_000_000),
       largeRestRatio: int('UPLOAD_LARGE_REST_RATIO', 2, 0, 10),
+      // Decode threads yield the cores to the event loop when both want them (nice, per thread on Linux).
+      workerNiceness: int('UPLOAD_WORKER_NICE', 10, 0, 19),
     },
     encoder: {
       modelsDir: path.resolve(cwd, str('MODELS_DIR', path.join(dataDir, 'models'))),
