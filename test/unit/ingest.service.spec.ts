@@ -111,7 +111,8 @@ const IMAGES = '/srv/imports/site-a/images';
 const request: IngestRequest = { format: 'samples', csvPath: CSV, imagesDir: IMAGES, dataset: 'site-a' };
 const GREY_8: ImageHeader = { format: 'png', width: 64, height: 64, bitDepth: 8, channels: 1 };
 const RUNNER = {} as QueryRunner;
-const INTERNAL_ERROR = 'the import stopped on an internal error; run it again to resume';
+const INTERNAL_ERROR =
+  'the import stopped on an internal error (see the service log); run it again: a new job re-reads the source, and rows already imported are updated in place, not duplicated';
 const SOURCE_CHANGED = 'the CSV file changed during the import; run it again';
 
 interface CommittedBatch {
