@@ -7,6 +7,7 @@ import { combineBlocks } from './descriptor/combine';
 import { embeddingDim, EncoderManifest } from './encoder-manifest';
 import { applyProjection } from './projection/apply-projection';
 import { EncoderRepository, LoadedEncoder, serialiseManifest } from './encoder.repository';
+import { ParkedModels } from './parked-models';
 import { PatchJob, PreparedPatch, PrepareResult } from './patch-job';
 import { PatchPreparer } from './patch-preparer';
 import { preparePatch } from './prepare-patch';
@@ -44,7 +45,7 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
    * Encoders switched away from (models swapped at run time), kept loaded so that switching back is instant:
    * at most PARKED_MODELS, least recently parked first (the first to go).
    */
-  private readonly parked = new Map<string, OpenModel>();
+  private readonly parked = new ParkedModels<OpenModel>();
   /** Runs in flight per encoder: a released encoder is closed only once its last run has ended. */
   private readonly runs = new Map<LoadedEncoder, number>();
   /** Released encoders that were still running, closed when their last run ends. */
@@ -79,8 +80,7 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
     await this.preparer?.close();
     if (this.encoder) await this.repository.release(this.encoder);
     this.encoder = null;
-    for (const model of [...this.parked.values(), ...this.closing.values()]) await this.closeModel(model);
-    this.parked.clear();
+    for (const model of [...this.parked.drain(), ...this.closing.values()]) await this.closeModel(model);
     this.closing.clear();
   }
 
@@ -108,41 +108,34 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
   use(model: OpenModel): void {
     const previous =
       this.encoder && this.preparer && this.encoder.modelId !== model.encoder.modelId ? { encoder: this.encoder, preparer: this.preparer } : null;
-    this.parked.delete(model.encoder.modelId);
+    this.parked.take(model.encoder.modelId);
     this.encoder = model.encoder;
     this.preparer = model.preparer;
     this.state = 'ready';
     this.failure = null;
     if (!previous) return;
-    // Deleted first, so the Map's order is the order of parking.
-    this.parked.delete(previous.encoder.modelId);
-    this.parked.set(previous.encoder.modelId, previous);
-    for (const [modelId, parked] of this.parked) {
-      if (this.parked.size <= this.config.encoder.parkedModels) break;
-      this.parked.delete(modelId);
-      this.logger.log(`Released parked encoder ${parked.encoder.manifest.name} (${modelId.slice(0, 12)})`);
-      void this.closeWhenIdle(parked);
+    for (const [modelId, evicted] of this.parked.park(previous.encoder.modelId, previous, this.config.encoder.parkedModels)) {
+      this.logger.log(`Released parked encoder ${evicted.encoder.manifest.name} (${modelId.slice(0, 12)})`);
+      void this.closeWhenIdle(evicted);
     }
   }
 
   /** The models parked by switches, least recently parked first. */
   parkedModelIds(): string[] {
-    return [...this.parked.keys()];
+    return this.parked.modelIds();
   }
 
   /** Releases a parked model (no longer registered, say); false when it was not parked. */
   async releaseParked(modelId: string): Promise<boolean> {
-    const model = this.parked.get(modelId);
-    if (!model) return false;
-    this.parked.delete(modelId);
-    await this.closeWhenIdle(model);
-    return true;
+    const model = this.parked.take(modelId);
+    if (model) await this.closeWhenIdle(model);
+    return model !== undefined;
   }
 
   /** Releases a model prepared for a switch that did not happen (parked or freshly opened). */
   async discard(model: OpenModel): Promise<void> {
     if (model.encoder === this.encoder) return;
-    if (this.parked.get(model.encoder.modelId)?.encoder === model.encoder) this.parked.delete(model.encoder.modelId);
+    if (this.parked.get(model.encoder.modelId)?.encoder === model.encoder) this.parked.take(model.encoder.modelId);
     await this.closeWhenIdle(model);
   }
 

@@ -5,6 +5,7 @@ import { ChangeLogRepository } from '../change-log/change-log.repository';
 import { ChangeEntry } from '../change-log/cursor';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { EncoderService } from '../ml/encoder.service';
+import { ParkedModels } from '../ml/parked-models';
 import { ScoredLabel } from './exact-search';
 import { GraphStats, HnswNeighbours } from './hnsw-protocol';
 import { HnswGraph, HnswQuery, HnswRepository } from './hnsw.repository';
@@ -69,7 +70,7 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
    * Graphs of models switched away from, kept so that switching back needs only a catch-up: at most
    * PARKED_MODELS, least recently parked first (the first to be dropped).
    */
-  private readonly parked = new Map<string, HnswGraph>();
+  private readonly parked = new ParkedModels<HnswGraph>();
   /** The model whose graph is being built beside the live one: its log entries are kept for after the switch. */
   private switchingTo: string | null = null;
   /** Labels of that model the log named during the build (new or rewritten vectors): re-read at the switch. */
@@ -110,7 +111,8 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
       if (this.state !== 'ready') return;
       this.logger.error('The HNSW worker stopped; reloading the index');
       this.index = null;
-      this.parked.clear();
+      // Parked graphs died with the worker.
+      this.parked.drain();
       this.load().catch((error: Error) => {
         this.state = 'failed';
         this.failure = error.message;
@@ -549,8 +551,7 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
     let graph: HnswGraph | null = null;
     let switched = false;
     try {
-      const parked = this.parked.get(modelId) ?? null;
-      this.parked.delete(modelId);
+      const parked = this.parked.take(modelId) ?? null;
       if (parked && parked.dim !== dim) await this.dropGraph(parked, modelId);
       const capacity = Math.ceil((await this.store.countEmbeddings(modelId)) * 1.25) + 1024;
       graph = parked && parked.dim === dim ? parked : await this.hnsw.create(dim, capacity, this.config.index);
@@ -591,28 +592,19 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
 
   /** Parks the graph of a model switched away from, dropping the least recently parked beyond PARKED_MODELS. */
   private async park(modelId: string, graph: HnswGraph): Promise<void> {
-    // Deleted first, so the Map's order is the order of parking.
-    this.parked.delete(modelId);
-    this.parked.set(modelId, graph);
-    const evicted = [...this.parked].slice(0, Math.max(0, this.parked.size - this.config.encoder.parkedModels));
-    for (const [oldModel, oldGraph] of evicted) {
-      this.parked.delete(oldModel);
-      await this.dropGraph(oldGraph, oldModel);
-    }
+    for (const [oldModel, oldGraph] of this.parked.park(modelId, graph, this.config.encoder.parkedModels)) await this.dropGraph(oldGraph, oldModel);
   }
 
   /** The models whose graphs are parked, least recently parked first. */
   parkedModelIds(): string[] {
-    return [...this.parked.keys()];
+    return this.parked.modelIds();
   }
 
   /** Drops a parked graph (its model is no longer registered, say); false when none was parked. */
   async releaseParked(modelId: string): Promise<boolean> {
-    const graph = this.parked.get(modelId);
-    if (!graph) return false;
-    this.parked.delete(modelId);
-    await this.dropGraph(graph, modelId);
-    return true;
+    const graph = this.parked.take(modelId);
+    if (graph) await this.dropGraph(graph, modelId);
+    return graph !== undefined;
   }
 
   private async dropGraph(graph: HnswGraph, modelId: string): Promise<void> {

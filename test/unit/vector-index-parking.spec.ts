@@ -1,31 +1,13 @@
-import { AppConfig } from '../../src/config/app-config';
-import { EncoderService } from '../../src/ml/encoder.service';
 import { HnswGraph, HnswRepository } from '../../src/vector-index/hnsw.repository';
 import { IndexStoreRepository } from '../../src/vector-index/index-store.repository';
-import { LesionMeta } from '../../src/vector-index/lesion-meta';
-import { VectorIndexService } from '../../src/vector-index/vector-index.service';
-import { emptyChangeLog, FakeChangeFeed } from '../helpers/fake-change-feed';
 import { asDependency, mockMethods } from '../helpers/typed-mocks';
+import { indexServiceOverMocks, lesionMeta } from '../helpers/vector-index-fixtures';
 
 const DIM = 2;
 // Each model embeds the same three lesions, under its own labels.
 const LESIONS = [11, 12, 13];
 const modelNumber = (modelId: string) => modelId.charCodeAt(modelId.length - 1);
-const metasOf = (modelId: string): (LesionMeta & { createdAt: Date })[] =>
-  LESIONS.map((lesionId, i) => ({
-    label: modelNumber(modelId) * 10 + i,
-    lesionId,
-    patientId: 1,
-    studyId: 1,
-    dataset: 'site-a',
-    coarseType: 1,
-    sex: null,
-    ageYears: null,
-    longAxisMm: null,
-    split: null,
-    location: null,
-    createdAt: new Date(0),
-  }));
+const metasOf = (modelId: string) => LESIONS.map((lesionId, i) => lesionMeta({ label: modelNumber(modelId) * 10 + i, lesionId }));
 
 /**
  * Issue 19 leftovers: a switch parks the previous model's graph so that switching back needs only a
@@ -65,19 +47,8 @@ describe('VectorIndexService parking (unit)', () => {
       countEmbeddings: async () => LESIONS.length,
       vectors: async (labels: number[]) => new Map(labels.map((l) => [l, Float32Array.of(1, l)])),
     });
-    const encoder = { status: () => ({ state: 'ready' }), loaded: { modelId: 'model-a' }, dim: DIM };
     const config = { index: { dir: '/nonexistent', m: 16, efConstruction: 100, efSearch: 20, snapshotEvery: 1_000_000 }, encoder: { parkedModels } };
-    const feed = new FakeChangeFeed('model-a');
-    // Not the snapshot owner: no snapshot file is written.
-    feed.tryOwn = async () => false;
-    const service = new VectorIndexService(
-      asDependency<HnswRepository>(hnsw),
-      asDependency<IndexStoreRepository>(store),
-      asDependency<EncoderService>(encoder as unknown as EncoderService),
-      config as unknown as AppConfig,
-      feed.asService(),
-      emptyChangeLog(),
-    );
+    const service = indexServiceOverMocks({ hnsw, store, modelId: 'model-a', config });
     await service.load();
     const switchTo = async (modelId: string) => {
       building = modelId;
