@@ -88,6 +88,11 @@ export interface AppConfig {
     embedOnIngest: boolean;
     /** Worker threads that decode and prepare patches while the model runs; 0 prepares in the main thread. */
     prepareWorkers: number;
+    /**
+     * Models switched away from that stay loaded (encoder session and HNSW graph), most recent first, so that
+     * switching back to them is instant; older ones are released. At least 1: the previous model is always kept.
+     */
+    parkedModels: number;
   };
   detector: {
     /** Detector model folder under encoder.modelsDir; the default one is written by the project's own code. */
@@ -304,6 +309,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       embedOnIngest: bool('EMBED_ON_INGEST', true),
       // One per core measured best on 2 cores (bench:encoder): preparation costs about twice the model.
       prepareWorkers: int('ENCODER_PREPARE_WORKERS', os.cpus().length, 0, 64),
+      // Each parked model holds an onnxruntime session and a whole graph in memory.
+      parkedModels: int('PARKED_MODELS', 1, 1, 16),
     },
     detector: {
       model: str('DETECTOR_MODEL', 'default-blob'),
