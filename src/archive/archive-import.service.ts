@@ -1,14 +1,16 @@
 import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { BadRequestException, ConflictException, HttpException, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { QueryRunner } from 'typeorm';
+import { deferred } from '../common/deferred';
 import { PathRefusedError } from '../common/path-guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { parseCsv } from '../deeplesion/csv';
 import { EmbeddingService } from '../ingest-jobs/embedding.service';
 import { IngestFormat, IngestJobEntity, IngestRowError } from '../ingest-jobs/ingest-job.entity';
 import { IngestRepository } from '../ingest-jobs/ingest.repository';
+import { prepareQueuedImport } from '../ingest-jobs/queued-import';
 import { IngestJobView, INTERNAL_IMPORT_ERROR, toJobView } from '../ingest-jobs/ingest.types';
 import { LesionsService } from '../lesions/lesions.service';
 import { EncoderService } from '../ml/encoder.service';
@@ -149,14 +151,8 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
    * import is: a second delivery waits for the source lock, then finds the job finished or takes it over.
    */
   private async runQueued(payload: DicomImportJobPayload, context: JobContext): Promise<void> {
-    let source: PreparedArchive;
-    try {
-      source = await this.prepare(payload.request);
-    } catch (error) {
-      if (isTransientError(error)) throw error;
-      await this.jobs.finishJob(payload.jobId, 'failed', error instanceof HttpException ? error.message : 'the import could not start');
-      return;
-    }
+    const source = await prepareQueuedImport(this.jobs, payload.jobId, () => this.prepare(payload.request));
+    if (!source) return;
     await this.jobs.withSourceLock(
       source.fingerprint,
       async (runner) => {
@@ -231,12 +227,7 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
     onProgress?: ArchiveProgressListener,
     onCompleted?: () => Promise<void>,
   ): Promise<{ job: IngestJobView; done: Promise<IngestJobView> }> {
-    let created!: (job: IngestJobView) => void;
-    let failed!: (error: unknown) => void;
-    const jobCreated = new Promise<IngestJobView>((resolve, reject) => {
-      created = resolve;
-      failed = reject;
-    });
+    const created = deferred<IngestJobView>();
     const done = this.jobs
       .withSourceLock(fingerprint, async (runner) => {
         let job = await this.jobs.findResumable(runner, fingerprint);
@@ -250,7 +241,7 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
             job.studiesFound = describe.studiesFound;
           }
         }
-        created(toJobView(job));
+        created.resolve(toJobView(job));
         const loaded = job;
         await this.importToEnd(runner, job, () => load(loaded, runner), request, describe, onProgress, onCompleted);
         return (await this.jobs.getJob(job.id))!;
@@ -259,8 +250,8 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
         if (result === 'locked') throw new ConflictException(`An import of this ${describe.format === 'dicom' ? 'folder' : 'request'} is already running`);
         return toJobView(result);
       });
-    done.catch(failed);
-    return { job: await jobCreated, done };
+    done.catch(created.reject);
+    return { job: await created.promise, done };
   }
 
   /**

@@ -41,7 +41,8 @@ export interface ImageSpec extends PatientStudy {
   hu: ArrayLike<number>;
 }
 
-function common(p: PatientStudy): Record<string, unknown> {
+/** The patient, study and series attributes every written instance starts with. */
+function seriesInstance(p: PatientStudy & { seriesUid: string }, modality: string, seriesNumber: number, instanceNumber = 1): Record<string, unknown> {
   return {
     PatientID: p.patientId,
     ...(p.issuer ? { IssuerOfPatientID: p.issuer } : {}),
@@ -52,6 +53,10 @@ function common(p: PatientStudy): Record<string, unknown> {
     StudyDate: p.studyDate,
     StudyTime: '101500',
     ...p.extra,
+    SeriesInstanceUID: p.seriesUid,
+    Modality: modality,
+    SeriesNumber: seriesNumber,
+    InstanceNumber: instanceNumber,
   };
 }
 
@@ -78,11 +83,7 @@ export function writeImage(spec: ImageSpec): Uint8Array {
   const modality = spec.modality ?? 'CT';
   return write(
     {
-      ...common(spec),
-      SeriesInstanceUID: spec.seriesUid,
-      Modality: modality,
-      SeriesNumber: spec.seriesNumber ?? 1,
-      InstanceNumber: spec.instanceNumber ?? 1,
+      ...seriesInstance(spec, modality, spec.seriesNumber ?? 1, spec.instanceNumber ?? 1),
       BodyPartExamined: 'CHEST',
       ConvolutionKernel: 'B30f',
       ImagePositionPatient: [-100, -100, spec.z ?? 0],
@@ -189,11 +190,7 @@ export function writeSr(
   });
   return write(
     {
-      ...common(p),
-      SeriesInstanceUID: p.seriesUid,
-      Modality: 'SR',
-      SeriesNumber: 900,
-      InstanceNumber: 1,
+      ...seriesInstance(p, 'SR', 900),
       ValueType: 'CONTAINER',
       ContinuityOfContent: 'SEPARATE',
       ConceptNameCodeSequence: code('126000', 'DCM', 'Imaging Measurement Report'),
@@ -238,11 +235,7 @@ export function writeGsps(
 ): Uint8Array {
   return write(
     {
-      ...common(p),
-      SeriesInstanceUID: p.seriesUid,
-      Modality: 'PR',
-      SeriesNumber: 901,
-      InstanceNumber: 1,
+      ...seriesInstance(p, 'PR', 901),
       ContentLabel: 'MARKS',
       ContentCreatorName: 'Reader^Rita',
       ReferencedSeriesSequence: [

@@ -6,6 +6,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
 import { crashPoint } from '../common/crash-point';
 import { IngestRowError } from '../ingest-jobs/ingest-job.entity';
+import { advanceJob } from '../ingest-jobs/ingest.repository';
 import { SeriesPlan } from './archive-plan';
 
 export interface WalkedFile {
@@ -225,14 +226,7 @@ export class ArchiveRepository {
         );
         lesionIds.push(row.id);
       }
-      await runner.query(
-        `UPDATE ingest_job SET cursor = $2, imported_rows = imported_rows + $3, skipped_rows = skipped_rows + $4,
-            errors = CASE WHEN jsonb_array_length(errors) >= $6 THEN errors
-                          ELSE errors || (SELECT coalesce(jsonb_agg(e), '[]') FROM (SELECT e FROM jsonb_array_elements($5::jsonb) e LIMIT greatest($6 - jsonb_array_length(errors), 0)) x) END,
-            updated_at = now()
-          WHERE id = $1`,
-        [c.jobId, c.cursor, lesionIds.length, c.errors.length, JSON.stringify(c.errors), c.maxStoredErrors],
-      );
+      await advanceJob(runner, c.jobId, { cursor: c.cursor, imported: lesionIds.length, skipped: c.errors.length, errors: c.errors }, c.maxStoredErrors);
       crashPoint('ingest-before-commit');
       await runner.commitTransaction();
       return { lesionIds, patientIndex };

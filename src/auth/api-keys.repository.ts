@@ -33,6 +33,11 @@ export class ApiKeysRepository {
   }
 }
 
+/** unnest's parameters: one array per column, in the statement's order. */
+function columns<T, K extends keyof T>(rows: readonly T[], keys: readonly K[]): T[K][][] {
+  return keys.map((key) => rows.map((row) => row[key]));
+}
+
 @Injectable()
 export class AuditRepository {
   constructor(@InjectRepository(AuditLogEntity) private readonly audit: Repository<AuditLogEntity>) {}
@@ -43,15 +48,7 @@ export class AuditRepository {
     await this.audit.query(
       `INSERT INTO audit_log (api_key_id, method, route, status, query_hash, duration_ms, at)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::int[], $7::timestamptz[])`,
-      [
-        rows.map((r) => r.apiKeyId),
-        rows.map((r) => r.method),
-        rows.map((r) => r.route),
-        rows.map((r) => r.status),
-        rows.map((r) => r.queryHash),
-        rows.map((r) => r.durationMs),
-        rows.map((r) => r.at),
-      ],
+      columns(rows, ['apiKeyId', 'method', 'route', 'status', 'queryHash', 'durationMs', 'at']),
     );
   }
 
@@ -67,14 +64,7 @@ export class AuditRepository {
          FROM unnest($1::text[], $2::text[], $3::smallint[], $4::int[], $5::timestamptz[], $6::int[]) AS u(method, route, status, duration_ms, at, n)
        ON CONFLICT (method, route, status, at) WHERE aggregated
        DO UPDATE SET request_count = audit_log.request_count + EXCLUDED.request_count, duration_ms = GREATEST(audit_log.duration_ms, EXCLUDED.duration_ms)`,
-      [
-        rows.map((r) => r.method),
-        rows.map((r) => r.route),
-        rows.map((r) => r.status),
-        rows.map((r) => r.durationMs),
-        rows.map((r) => r.minute),
-        rows.map((r) => r.count),
-      ],
+      columns(rows, ['method', 'route', 'status', 'durationMs', 'minute', 'count']),
     );
   }
 

@@ -29,7 +29,7 @@ import { EncoderManifest, validateManifest } from '../ml/encoder-manifest';
 import { DetectorModule } from '../detection/detector.module';
 import { EvaluationModule } from '../evaluation/evaluation.module';
 import { VectorIndexService } from '../vector-index/vector-index.service';
-import { RetrievalEvalService } from '../evaluation/retrieval-eval.service';
+import { RetrievalEvalService, RetrievalSource } from '../evaluation/retrieval-eval.service';
 import { formatRetrievalReport } from '../evaluation/retrieval-report';
 import { DetectionEvalService } from '../evaluation/detection-eval.service';
 import { formatDetectionReport } from '../evaluation/detection-report';
@@ -125,12 +125,7 @@ async function ingest(app: INestApplicationContext, args: string[]): Promise<num
   });
   if (!values.csv || !values.images) throw new UsageError('ingest needs --csv and --images');
   const huWindow = values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined;
-  const bar = new SingleBar({
-    format: 'ingest {bar} {percentage}% | {value}/{total} rows | {rate} rows/s | skipped {skipped}',
-    noTTYOutput: true,
-    notTTYSchedule: 2000,
-    hideCursor: true,
-  });
+  const bar = progressBar('ingest {bar} {percentage}% | {value}/{total} rows | {rate} rows/s | skipped {skipped}');
   let started = false;
   const onProgress = (job: IngestJobView) => {
     if (!started) {
@@ -160,12 +155,7 @@ async function ingest(app: INestApplicationContext, args: string[]): Promise<num
 async function ingestDicom(app: INestApplicationContext, flags: string[]): Promise<number> {
   const { values } = parseArgs({ args: flags, options: { dir: { type: 'string' }, annotations: { type: 'string' }, dataset: { type: 'string' } } });
   if (!values.dir) throw new UsageError('ingest dicom needs --dir');
-  const bar = new SingleBar({
-    format: 'ingest {bar} {percentage}% | {value}/{total} series | {files} files | {lesions} lesions | skipped {skipped}',
-    noTTYOutput: true,
-    notTTYSchedule: 2000,
-    hideCursor: true,
-  });
+  const bar = progressBar('ingest {bar} {percentage}% | {value}/{total} series | {files} files | {lesions} lesions | skipped {skipped}');
   let started = false;
   const onProgress = (job: IngestJobView) => {
     const payload = { files: job.filesWalked, lesions: job.importedRows, skipped: job.skippedRows };
@@ -189,9 +179,7 @@ async function ingestDicom(app: INestApplicationContext, flags: string[]): Promi
   console.log(
     `Import ${job.status}: ${job.filesWalked} files, ${job.totalRows} series, ${job.importedRows} lesions imported, ${job.skippedRows} problems (job ${job.id})`,
   );
-  if (job.message) console.log(`  ${job.message}`);
-  for (const error of job.errors.slice(0, 50))
-    console.log(`  ${error.fileOrdinal ? `file #${error.fileOrdinal} ` : ''}${error.file ?? ''}${error.line ? ` line ${error.line}` : ''}: ${error.message}`);
+  printArchiveProblems(job);
   if (job.errors.length > 50) console.log(`  … ${job.skippedRows - 50} more (GET /api/v1/admin/ingest/jobs/${job.id})`);
   return job.status === 'completed' ? 0 : 1;
 }
@@ -232,9 +220,7 @@ async function ingestDicomWeb(app: INestApplicationContext, flags: string[]): Pr
   console.log(
     `Import ${job.status}: ${studies.retrieved}/${studies.found} studies retrieved, ${studies.imported} imported, ${job.filesWalked} files, ${job.totalRows} series, ${job.importedRows} lesions imported, ${job.skippedRows} problems (job ${job.id})`,
   );
-  if (job.message) console.log(`  ${job.message}`);
-  for (const error of job.errors.slice(0, 50))
-    console.log(`  ${error.fileOrdinal ? `file #${error.fileOrdinal} ` : ''}${error.file ?? ''}${error.line ? ` line ${error.line}` : ''}: ${error.message}`);
+  printArchiveProblems(job);
   return job.status === 'completed' ? 0 : 1;
 }
 
@@ -270,12 +256,7 @@ async function embed(app: INestApplicationContext, args: string[]): Promise<numb
   const { values } = parseArgs({ args, options: { force: { type: 'boolean' } } });
   const service = app.get(EmbeddingService);
   if (!service.isAvailable()) throw new Error(`the encoder is not ready: ${app.get(EncoderService).status().message ?? 'unknown reason'}`);
-  const bar = new SingleBar({
-    format: 'embed {bar} {percentage}% | {value}/{total} lesions | failed {failed}',
-    noTTYOutput: true,
-    notTTYSchedule: 2000,
-    hideCursor: true,
-  });
+  const bar = progressBar('embed {bar} {percentage}% | {value}/{total} lesions | failed {failed}');
   let started = false;
   const summary = await service.embedMissing({
     force: values.force,
@@ -309,7 +290,7 @@ async function modelsCommand(app: INestApplicationContext, args: string[]): Prom
   if (action === 'register' && flags[0] && !flags[0].startsWith('-')) {
     const { values } = parseArgs({ args: flags.slice(1), options: { 'no-activate': { type: 'boolean' } } });
     const registered = await models.register(flags[0], !values['no-activate']);
-    const bar = new SingleBar({ format: 'embed {bar} {percentage}% | {value}/{total} lesions', noTTYOutput: true, notTTYSchedule: 2000, hideCursor: true });
+    const bar = progressBar('embed {bar} {percentage}% | {value}/{total} lesions');
     bar.start(Math.max(registered.progress.total, 1), registered.progress.embedded);
     // The job runs in this process (the CLI's queue is in-process): wait for it (and the switch) to end,
     // showing the progress its registry row holds.
@@ -341,7 +322,7 @@ async function indexCommand(app: INestApplicationContext, args: string[]): Promi
   }
   if (args[0] !== 'verify') throw new UsageError('index needs rebuild or verify');
   if (!index.isReady()) throw new Error(`the index is not loaded: ${index.status().message ?? 'the encoder is not ready'}`);
-  const bar = new SingleBar({ format: 'verify {bar} {percentage}% | {value}/{total} lesions', noTTYOutput: true, notTTYSchedule: 2000, hideCursor: true });
+  const bar = progressBar('verify {bar} {percentage}% | {value}/{total} lesions');
   let started = false;
   const report = await index.verify((done, total) => {
     if (!started) bar.start(total, 0);
@@ -369,41 +350,16 @@ async function evaluate(config: AppConfig, args: string[]): Promise<number> {
   if (kind === 'growth') return evaluateGrowth(config, flags);
   if (kind === 'compare') return compareModelsEval(config, flags);
   if (kind !== 'retrieval') throw new UsageError('eval needs a kind: retrieval, compare, report-mining, detection or growth');
-  const { values } = parseArgs({
-    args: flags,
-    options: {
-      format: { type: 'string' },
-      csv: { type: 'string' },
-      images: { type: 'string' },
-      'hu-window': { type: 'string' },
-      write: { type: 'string' },
-      rounds: { type: 'string' },
-    },
-  });
-  if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(values.format ?? '')) {
-    throw new UsageError('eval retrieval needs --format deeplesion|keyslice8|samples, --csv and --images');
-  }
-  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config, DetectorModule), { logger: ['fatal', 'error', 'warn'] });
-  try {
-    const report = await app.get(RetrievalEvalService).evaluate(
-      {
-        format: values.format as CsvFormat,
-        csvPath: path.resolve(values.csv),
-        imagesDir: path.resolve(values.images),
-        huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,
-      },
-      values.rounds ? Number(values.rounds) : 1000,
-    );
-    const table = formatRetrievalReport(report, path.basename(path.dirname(path.resolve(values.csv))));
+  const { values } = parseArgs({ args: flags, options: { ...LABELLED_SET_FLAGS, write: { type: 'string' }, rounds: { type: 'string' } } });
+  const source = labelledSet(values, 'eval retrieval needs --format deeplesion|keyslice8|samples, --csv and --images');
+  return withEvaluationApp(config, async (app) => {
+    const report = await app.get(RetrievalEvalService).evaluate(source, values.rounds ? Number(values.rounds) : 1000);
+    const table = formatRetrievalReport(report, path.basename(path.dirname(source.csvPath)));
     console.log(table);
-    if (values.write) {
-      writeSection(`retrieval-${values.write}`, `## Retrieval: ${values.write} (\`npm run eval -- retrieval\`)\n\n${machineLine()}.\n\n${table}`);
-      console.log('written to docs/BENCHMARKS.md');
-    }
+    if (values.write)
+      writeBenchmark(`retrieval-${values.write}`, `## Retrieval: ${values.write} (\`npm run eval -- retrieval\`)\n\n${machineLine()}.\n\n${table}`);
     return 0;
-  } finally {
-    await app.close();
-  }
+  });
 }
 
 /** Needs no database or model: the ontology, the sentences and the term list are files. */
@@ -434,7 +390,7 @@ function reportMiningEval(args: string[]): number {
   const pct = (x: number) => (100 * x).toFixed(1);
   const otherLine = `With ${other} terms (${otherResult.macro.terms} occurring): micro P/R/F1 ${pct(otherResult.micro.precision)} / ${pct(otherResult.micro.recall)} / ${pct(otherResult.micro.f1)}, macro ${pct(otherResult.macro.precision)} / ${pct(otherResult.macro.recall)} / ${pct(otherResult.macro.f1)}.`;
   console.log(`${table}\n\n${otherLine}`);
-  writeSection(
+  writeBenchmark(
     'report-mining',
     [
       `## Report mining (\`npm run eval -- report-mining --terms ${termsChoice}\`)`,
@@ -448,7 +404,6 @@ function reportMiningEval(args: string[]): number {
       REPORT_MINING_NOTE,
     ].join('\n'),
   );
-  console.log('written to docs/BENCHMARKS.md');
   return 0;
 }
 
@@ -462,51 +417,32 @@ function projectRoot(): string {
 }
 
 async function evaluateDetection(config: AppConfig, flags: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: flags,
-    options: { format: { type: 'string' }, csv: { type: 'string' }, images: { type: 'string' }, 'hu-window': { type: 'string' }, write: { type: 'string' } },
-  });
+  const { values } = parseArgs({ args: flags, options: { ...LABELLED_SET_FLAGS, write: { type: 'string' } } });
   const format = values.format ?? (values.csv && path.basename(values.csv) === 'lesions.csv' ? 'samples' : 'deeplesion');
-  if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(format)) {
-    throw new UsageError('eval detection needs --csv and --images (and --format deeplesion|keyslice8|samples unless the CSV is a samples lesions.csv)');
-  }
-  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config, DetectorModule), { logger: ['fatal', 'error', 'warn'] });
-  try {
-    const report = await app.get(DetectionEvalService).evaluate({
-      format: format as CsvFormat,
-      csvPath: path.resolve(values.csv),
-      imagesDir: path.resolve(values.images),
-      huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,
-    });
-    const table = formatDetectionReport(report, values.write ?? path.basename(path.dirname(path.resolve(values.csv))));
+  const source = labelledSet(
+    { ...values, format },
+    'eval detection needs --csv and --images (and --format deeplesion|keyslice8|samples unless the CSV is a samples lesions.csv)',
+  );
+  return withEvaluationApp(config, async (app) => {
+    const report = await app.get(DetectionEvalService).evaluate(source);
+    const table = formatDetectionReport(report, values.write ?? path.basename(path.dirname(source.csvPath)));
     console.log(table);
     if (values.write) {
-      const command = `npm run eval -- detection ${flags.map((f) => (f.startsWith('/') ? path.relative(process.cwd(), f) : f)).join(' ')}`;
-      writeSection(
+      const command = evalCommandLine('detection', flags);
+      writeBenchmark(
         `detection-${values.write}`,
         `## Detection: ${values.write} (\`npm run eval -- detection\`)\n\n${machineLine()}. Command: \`${command}\`.\n\n${table}`,
       );
-      console.log('written to docs/BENCHMARKS.md');
     }
     return 0;
-  } finally {
-    await app.close();
-  }
+  });
 }
 
 /** Retrieval of two encoders on the same lesions and queries, with paired bootstrap intervals of B − A. */
 async function compareModelsEval(config: AppConfig, flags: string[]): Promise<number> {
   const { values } = parseArgs({
     args: flags,
-    options: {
-      model: { type: 'string', multiple: true },
-      format: { type: 'string' },
-      csv: { type: 'string' },
-      images: { type: 'string' },
-      'hu-window': { type: 'string' },
-      write: { type: 'string' },
-      rounds: { type: 'string' },
-    },
+    options: { model: { type: 'string', multiple: true }, ...LABELLED_SET_FLAGS, write: { type: 'string' }, rounds: { type: 'string' } },
   });
   const models = values.model ?? [];
   if (models.length !== 2 || models[0] === models[1]) {
@@ -514,31 +450,18 @@ async function compareModelsEval(config: AppConfig, flags: string[]): Promise<nu
   }
   const badName = models.find((m) => !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(m));
   if (badName !== undefined) throw new UsageError(`--model ${badName}: a model folder name is 1-64 of a-z 0-9 . _ -`);
-  if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(values.format ?? '')) {
-    throw new UsageError('eval compare needs --format deeplesion|keyslice8|samples, --csv and --images');
-  }
+  const source = labelledSet(values, 'eval compare needs --format deeplesion|keyslice8|samples, --csv and --images');
   const rounds = values.rounds ? Number(values.rounds) : 1000;
   if (!(Number.isInteger(rounds) && rounds >= 10 && rounds <= 100_000)) throw new UsageError('--rounds must be an integer from 10 to 100000');
-  const source = {
-    format: values.format as CsvFormat,
-    csvPath: path.resolve(values.csv),
-    imagesDir: path.resolve(values.images),
-    huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,
-  };
   const described: string[] = [];
   const embedded: Awaited<ReturnType<RetrievalEvalService['embedSet']>>[] = [];
   // One model loaded at a time: each embeds the same records of the same CSV, so record i is one lesion.
   for (const model of models) {
-    const app = await NestFactory.createApplicationContext(EvaluationModule.standalone({ ...config, encoder: { ...config.encoder, model } }, DetectorModule), {
-      logger: ['fatal', 'error', 'warn'],
-    });
-    try {
+    await withEvaluationApp({ ...config, encoder: { ...config.encoder, model } }, async (app) => {
       const loaded = app.get(EncoderService).loaded;
       described.push(`${model} (model ${loaded.modelId.slice(0, 12)}, ${app.get(EncoderService).dim} dims)`);
       embedded.push(await app.get(RetrievalEvalService).embedSet(source));
-    } finally {
-      await app.close();
-    }
+    });
   }
   const lesions = embedded[0].records.map((r, i) => ({
     label: r.coarseType,
@@ -552,10 +475,9 @@ async function compareModelsEval(config: AppConfig, flags: string[]): Promise<nu
   });
   console.log(table);
   if (values.write) {
-    const command = `npm run eval -- compare ${flags.map((f) => (f.startsWith('/') ? path.relative(process.cwd(), f) : f)).join(' ')}`;
+    const command = evalCommandLine('compare', flags);
     const title = `## Model comparison: ${values.write} (\`npm run eval -- compare\`)`;
-    writeSection(`compare-${values.write}`, `${title}\n\n${machineLine()}. Command: \`${command}\`.\n\n${table}`);
-    console.log('written to docs/BENCHMARKS.md');
+    writeBenchmark(`compare-${values.write}`, `${title}\n\n${machineLine()}. Command: \`${command}\`.\n\n${table}`);
   }
   return 0;
 }
@@ -589,13 +511,20 @@ async function sampleGenerate(config: AppConfig): Promise<number> {
 }
 
 async function migrate(config: AppConfig): Promise<number> {
+  return withDataSource(config, async (dataSource) => {
+    const applied = await dataSource.runMigrations({ transaction: 'all' });
+    console.log(applied.length ? `Applied: ${applied.map((m) => m.name).join(', ')}` : 'No pending migrations');
+    return 0;
+  });
+}
+
+/** A bare data source on the configured (or embedded) database, for work without the app. */
+async function withDataSource<T>(config: AppConfig, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
   const database = await resolveDatabase(config);
   const dataSource = new DataSource(dataSourceOptions(database.url, false));
   try {
     await dataSource.initialize();
-    const applied = await dataSource.runMigrations({ transaction: 'all' });
-    console.log(applied.length ? `Applied: ${applied.map((m) => m.name).join(', ')}` : 'No pending migrations');
-    return 0;
+    return await work(dataSource);
   } finally {
     await dataSource.destroy().catch(() => undefined);
     await database.stop();
@@ -619,10 +548,7 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
   const { values } = parseArgs({
     args: flags,
     options: {
-      format: { type: 'string' },
-      csv: { type: 'string' },
-      images: { type: 'string' },
-      'hu-window': { type: 'string' },
+      ...LABELLED_SET_FLAGS,
       labels: { type: 'string' },
       shrinkage: { type: 'string' },
       write: { type: 'string' },
@@ -633,9 +559,7 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
       'pair-weight': { type: 'string' },
     },
   });
-  if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(values.format ?? '')) {
-    throw new UsageError('train projection needs --format deeplesion|keyslice8|samples, --csv and --images');
-  }
+  const source = labelledSet(values, 'train projection needs --format deeplesion|keyslice8|samples, --csv and --images');
   const labels = (values.labels ?? 'coarse').split(',').map((l) => l.trim());
   const unknown = labels.filter((l) => !['coarse', 'tags', 'feedback'].includes(l));
   if (unknown.length) throw new UsageError(`--labels takes coarse, tags or feedback, not ${unknown.join(', ')}`);
@@ -653,19 +577,13 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
     if (fs.existsSync(path.join(config.encoder.modelsDir, outModel)))
       throw new UsageError(`${path.join(config.encoder.modelsDir, outModel)} exists already: choose another --out-model`);
   }
-  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config, DetectorModule), { logger: ['fatal', 'error', 'warn'] });
-  try {
+  return withEvaluationApp(config, async (app) => {
     const loaded = app.get(EncoderService).loaded;
     if (loaded.manifest.descriptor.projection) {
       console.error(`Cannot train a projection: the current encoder ${loaded.manifest.name} already applies one; train on the encoder it was fitted on`);
       return 1;
     }
-    const set = await app.get(RetrievalEvalService).embedSet({
-      format: values.format as CsvFormat,
-      csvPath: path.resolve(values.csv),
-      imagesDir: path.resolve(values.images),
-      huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,
-    });
+    const set = await app.get(RetrievalEvalService).embedSet(source);
     const items = set.records.flatMap((r, i) =>
       set.vectors.has(i) ? [{ vector: set.vectors.get(i)!, label: r.coarseType, group: r.patientIndex, key: lesionKey(r) }] : [],
     );
@@ -720,7 +638,7 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
       }
       throw error;
     }
-    const setName = path.basename(path.dirname(path.resolve(values.csv)));
+    const setName = path.basename(path.dirname(source.csvPath));
     const table = formatProjectionEvaluation(evaluation, {
       set: setName,
       lesions: items.length,
@@ -767,27 +685,60 @@ async function train(config: AppConfig, args: string[]): Promise<number> {
         `encoder ${outModel} (${fitted.dims} dims) written to ${path.join(config.encoder.modelsDir, outModel)}; use it with ENCODER_MODEL=${outModel}, then npm run embed -- --force and npm run index -- rebuild`,
       );
     }
-    if (values.write) {
-      writeSection(`projection-${values.write}`, `## Fitted projection: ${values.write} (\`npm run train -- projection\`)\n\n${machineLine()}.\n\n${table}`);
-      console.log('written to docs/BENCHMARKS.md');
-    }
+    if (values.write)
+      writeBenchmark(`projection-${values.write}`, `## Fitted projection: ${values.write} (\`npm run train -- projection\`)\n\n${machineLine()}.\n\n${table}`);
     return 0;
+  });
+}
+
+/** Curators' marks from the service's database (the training set itself is read from its CSV). */
+function readFeedbackMarks(config: AppConfig, dataset: string | undefined): Promise<FeedbackMark[]> {
+  return withDataSource(config, (dataSource) => new FeedbackRepository(dataSource).trainingMarks(dataset));
+}
+
+/** The flags naming a labelled set of lesions: eval retrieval, compare and detection, and train projection read one. */
+const LABELLED_SET_FLAGS = { format: { type: 'string' }, csv: { type: 'string' }, images: { type: 'string' }, 'hu-window': { type: 'string' } } as const;
+
+function labelledSet(values: { format?: string; csv?: string; images?: string; 'hu-window'?: string }, usage: string): RetrievalSource {
+  if (!values.csv || !values.images || !['deeplesion', 'keyslice8', 'samples'].includes(values.format ?? '')) throw new UsageError(usage);
+  return {
+    format: values.format as CsvFormat,
+    csvPath: path.resolve(values.csv),
+    imagesDir: path.resolve(values.images),
+    huWindow: values['hu-window'] ? parseWindowFlag(values['hu-window']) : undefined,
+  };
+}
+
+/** The encoder and detector without a database (what eval and train use), closed when `work` ends. */
+async function withEvaluationApp<T>(config: AppConfig, work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
+  const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config, DetectorModule), { logger: ['fatal', 'error', 'warn'] });
+  try {
+    return await work(app);
   } finally {
     await app.close();
   }
 }
 
-/** Curators' marks from the service's database (the training set itself is read from its CSV). */
-async function readFeedbackMarks(config: AppConfig, dataset: string | undefined): Promise<FeedbackMark[]> {
-  const database = await resolveDatabase(config);
-  const dataSource = new DataSource(dataSourceOptions(database.url, false));
-  try {
-    await dataSource.initialize();
-    return await new FeedbackRepository(dataSource).trainingMarks(dataset);
-  } finally {
-    await dataSource.destroy().catch(() => undefined);
-    await database.stop();
-  }
+/** The eval command as it was run, with absolute paths made relative to the working folder (for docs/BENCHMARKS.md). */
+function evalCommandLine(kind: string, flags: string[]): string {
+  return `npm run eval -- ${kind} ${flags.map((f) => (f.startsWith('/') ? path.relative(process.cwd(), f) : f)).join(' ')}`;
+}
+
+function writeBenchmark(key: string, text: string): void {
+  writeSection(key, text);
+  console.log('written to docs/BENCHMARKS.md');
+}
+
+/** A progress bar that also reports every 2 s when stdout is not a terminal (logs, CI). */
+function progressBar(format: string): SingleBar {
+  return new SingleBar({ format, noTTYOutput: true, notTTYSchedule: 2000, hideCursor: true });
+}
+
+/** A DICOM import's message and its first 50 problems, each with the file's ordinal and path when known. */
+function printArchiveProblems(job: IngestJobView): void {
+  if (job.message) console.log(`  ${job.message}`);
+  for (const error of job.errors.slice(0, 50))
+    console.log(`  ${error.fileOrdinal ? `file #${error.fileOrdinal} ` : ''}${error.file ?? ''}${error.line ? ` line ${error.line}` : ''}: ${error.message}`);
 }
 
 function parseWindowFlag(text: string): { low: number; high: number } {

@@ -30,12 +30,15 @@ const row: ExportRow = {
 
 describe('cohort export rows', () => {
   it('quotes CSV fields only when they need it', () => {
-    expect(csvField('plain')).toBe('plain');
-    expect(csvField('a,b')).toBe('"a,b"');
-    expect(csvField('say "hi"')).toBe('"say ""hi"""');
-    expect(csvField('two\nlines')).toBe('"two\nlines"');
-    expect(csvField(null)).toBe('');
-    expect(csvField(1.23456)).toBe('1.235');
+    const cases: [unknown, string][] = [
+      ['plain', 'plain'],
+      ['a,b', '"a,b"'],
+      ['say "hi"', '"say ""hi"""'],
+      ['two\nlines', '"two\nlines"'],
+      [null, ''],
+      [1.23456, '1.235'],
+    ];
+    expect(cases.map(([value]) => csvField(value))).toEqual(cases.map(([, written]) => written));
   });
 
   it('writes one line per lesion under the header, the split by name', () => {

@@ -63,24 +63,12 @@ export class JsonLogger implements LoggerService {
     this.levels = new Set(levels);
   }
 
-  log(message: unknown, ...params: unknown[]): void {
-    this.emit('log', message, params);
-  }
-  error(message: unknown, ...params: unknown[]): void {
-    this.emit('error', message, params);
-  }
-  warn(message: unknown, ...params: unknown[]): void {
-    this.emit('warn', message, params);
-  }
-  debug(message: unknown, ...params: unknown[]): void {
-    this.emit('debug', message, params);
-  }
-  verbose(message: unknown, ...params: unknown[]): void {
-    this.emit('verbose', message, params);
-  }
-  fatal(message: unknown, ...params: unknown[]): void {
-    this.emit('fatal', message, params);
-  }
+  log = (message: unknown, ...params: unknown[]): void => this.emit('log', message, params);
+  error = (message: unknown, ...params: unknown[]): void => this.emit('error', message, params);
+  warn = (message: unknown, ...params: unknown[]): void => this.emit('warn', message, params);
+  debug = (message: unknown, ...params: unknown[]): void => this.emit('debug', message, params);
+  verbose = (message: unknown, ...params: unknown[]): void => this.emit('verbose', message, params);
+  fatal = (message: unknown, ...params: unknown[]): void => this.emit('fatal', message, params);
 
   private emit(level: LogLevel, message: unknown, params: unknown[]): void {
     if (!this.levels.has(level)) return;

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength } from 'class-validator';
 import { SOURCE_NAME } from '../config/dicomweb-sources';
@@ -6,7 +7,13 @@ import { DICOM_UID, MAX_UID_LENGTH } from './dicom-uid';
 
 /** Frames a reference may name (the service decodes single-frame slices; the bound keeps the number sane). */
 export const MAX_FRAME = 10_000;
-const UID_MESSAGE = (field: string) => `${field} must be a DICOM UID (digits and dots, at most ${MAX_UID_LENGTH} characters)`;
+
+/** A DICOM UID field: a string of digits and dots, at most MAX_UID_LENGTH characters; one message names the field for both limits. */
+function DicomUid(field: string): PropertyDecorator {
+  const message = `${field} must be a DICOM UID (digits and dots, at most ${MAX_UID_LENGTH} characters)`;
+  // Applied as a stack of @IsString @MaxLength @Matches is (bottom first), so a 400 lists its messages in the same order.
+  return applyDecorators(Matches(DICOM_UID, { message }), MaxLength(MAX_UID_LENGTH, { message }), IsString());
+}
 
 /** A slice on a configured PACS, in place of an uploaded file: WADO-RS fetches it. */
 export class DicomWebReferenceDto {
@@ -17,21 +24,15 @@ export class DicomWebReferenceDto {
   source: string;
 
   @ApiProperty({ example: '1.2.826.0.1.3680043.8.498.1' })
-  @IsString()
-  @MaxLength(MAX_UID_LENGTH, { message: UID_MESSAGE('studyInstanceUid') })
-  @Matches(DICOM_UID, { message: UID_MESSAGE('studyInstanceUid') })
+  @DicomUid('studyInstanceUid')
   studyInstanceUid: string;
 
   @ApiProperty({ example: '1.2.826.0.1.3680043.8.498.2' })
-  @IsString()
-  @MaxLength(MAX_UID_LENGTH, { message: UID_MESSAGE('seriesInstanceUid') })
-  @Matches(DICOM_UID, { message: UID_MESSAGE('seriesInstanceUid') })
+  @DicomUid('seriesInstanceUid')
   seriesInstanceUid: string;
 
   @ApiProperty({ example: '1.2.826.0.1.3680043.8.498.3' })
-  @IsString()
-  @MaxLength(MAX_UID_LENGTH, { message: UID_MESSAGE('sopInstanceUid') })
-  @Matches(DICOM_UID, { message: UID_MESSAGE('sopInstanceUid') })
+  @DicomUid('sopInstanceUid')
   sopInstanceUid: string;
 
   @ApiPropertyOptional({ default: 1, minimum: 1, maximum: MAX_FRAME, description: 'Frame number (1-based); single-frame instances have frame 1 only' })

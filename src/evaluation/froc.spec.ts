@@ -2,31 +2,31 @@ import { froc, frocLesionHits } from './froc';
 
 const box = (x1: number, y1: number, x2: number, y2: number) => ({ x1, y1, x2, y2 });
 
-describe('FROC (DeepLesion convention)', () => {
-  // Two images, three lesions. Ranked detections (score):
-  //  0.9 img0 hits A (TP) | 0.8 img1 FP | 0.7 img1 hits C (TP) | 0.6 img0 FP | 0.5 img0 FP | 0.4 img0 hits B (TP)
-  const A = box(10, 10, 30, 30);
-  const B = box(100, 100, 140, 140);
-  const C = box(200, 200, 220, 220);
-  const images = [
-    {
-      truths: [A, B],
-      detections: [
-        { box: box(11, 11, 29, 31), score: 0.9 },
-        { box: box(300, 300, 320, 320), score: 0.6 },
-        { box: box(400, 0, 420, 20), score: 0.5 },
-        { box: box(110, 110, 125, 125), score: 0.4 }, // centre inside B, IoU 225/1600 = 0.14
-      ],
-    },
-    {
-      truths: [C],
-      detections: [
-        { box: box(0, 400, 20, 420), score: 0.8 },
-        { box: box(201, 199, 221, 219), score: 0.7 },
-      ],
-    },
-  ];
+// Two images, three lesions. Ranked detections (score):
+//  0.9 img0 hits A (TP) | 0.8 img1 FP | 0.7 img1 hits C (TP) | 0.6 img0 FP | 0.5 img0 FP | 0.4 img0 hits B (TP)
+const A = box(10, 10, 30, 30);
+const B = box(100, 100, 140, 140);
+const C = box(200, 200, 220, 220);
+const images = [
+  {
+    truths: [A, B],
+    detections: [
+      { box: box(11, 11, 29, 31), score: 0.9 },
+      { box: box(300, 300, 320, 320), score: 0.6 },
+      { box: box(400, 0, 420, 20), score: 0.5 },
+      { box: box(110, 110, 125, 125), score: 0.4 }, // centre inside B, IoU 225/1600 = 0.14
+    ],
+  },
+  {
+    truths: [C],
+    detections: [
+      { box: box(0, 400, 20, 420), score: 0.8 },
+      { box: box(201, 199, 221, 219), score: 0.7 },
+    ],
+  },
+];
 
+describe('FROC (DeepLesion convention)', () => {
   it('counts hits by centre inside the box: FP per image after each rank', () => {
     // cumulative FPs/image: 0, 0.5, 0.5, 1, 1.5, 1.5
     const r = froc(images, 'centre', [0, 0.5, 1, 1.5]);
@@ -55,39 +55,24 @@ describe('FROC (DeepLesion convention)', () => {
 });
 
 describe('frocLesionHits', () => {
-  const A = box(10, 10, 30, 30);
-  const B = box(100, 100, 140, 140);
-  const C = box(200, 200, 220, 220);
-  // Ranked: 0.9 hits A | 0.8 FP (img1) | 0.7 hits C | 0.6 FP | 0.5 FP | 0.4 hits B.
-  const images = [
-    {
-      truths: [A, B],
-      detections: [
-        { box: box(11, 11, 29, 31), score: 0.9 },
-        { box: box(300, 300, 320, 320), score: 0.6 },
-        { box: box(400, 400, 420, 420), score: 0.5 },
-        { box: box(101, 101, 139, 139), score: 0.4 },
-      ],
-    },
-    {
-      truths: [C],
-      detections: [
-        { box: box(0, 300, 20, 320), score: 0.8 },
-        { box: box(201, 201, 219, 219), score: 0.7 },
-      ],
-    },
-  ];
-
   it('marks each true box hit or not at each rate, agreeing with froc sensitivities', () => {
     const rates = [0.5, 1, 2];
-    const hits = frocLesionHits(images, 'iou', rates);
-    // 0.5 FP/image = 1 FP: A and C (B comes after the 2nd and 3rd FP); 1 FP/image = 2 FPs: still A, C; 2 = 4 FPs: all.
-    expect(hits).toEqual([
+    // Centre inside (the fixture of the FROC tests above): 0.5 FP/image = 1 FP: A and C (B comes after the
+    // 2nd and 3rd FP); 1 FP/image = 2 FPs: still A, C; 2 = 4 FPs: all. By IoU, B is never hit.
+    const hits = { centre: frocLesionHits(images, 'centre', rates), iou: frocLesionHits(images, 'iou', rates) };
+    expect(hits.centre).toEqual([
       [true, false, true],
       [true, false, true],
       [true, true, true],
     ]);
-    const sens = froc(images, 'iou', rates).sensitivities;
-    hits.forEach((h, i) => expect(h.filter(Boolean).length / h.length).toBeCloseTo(sens[i], 9));
+    expect(hits.iou).toEqual([
+      [true, false, true],
+      [true, false, true],
+      [true, false, true],
+    ]);
+    for (const criterion of ['centre', 'iou'] as const) {
+      const sens = froc(images, criterion, rates).sensitivities;
+      hits[criterion].forEach((h, i) => expect(h.filter(Boolean).length / h.length).toBeCloseTo(sens[i], 9));
+    }
   });
 });

@@ -28,12 +28,11 @@ export function isHit(detection: Box, truth: Box, criterion: HitCriterion, iouTh
 }
 
 /**
- * Free-response ROC in DeepLesion's convention: one score threshold pooled over all images. Detections
- * are ranked by score (stable); a detection that hits any true box is never a false positive. The
- * sensitivity at t FPs per image is the fraction of true boxes hit by a detection ranked before the
- * one at which the false positives first exceed t × images (all detections when they never do).
+ * The pooled ranking both FROC views read: every detection ranked by score (stable), each true box's
+ * best rank among the detections hitting it (Infinity: none does), and the cumulative false positives
+ * per image after each rank. A detection that hits any true box is never a false positive.
  */
-export function froc(images: readonly FrocImage[], criterion: HitCriterion, fpRates: readonly number[] = FROC_FP_RATES, iouThreshold = 0.5): FrocResult {
+function rankDetections(images: readonly FrocImage[], criterion: HitCriterion, iouThreshold: number) {
   const all: { score: number; image: number; index: number; tp: boolean }[] = [];
   images.forEach((img, image) =>
     img.detections.forEach((d, index) => all.push({ score: d.score, image, index, tp: img.truths.some((t) => isHit(d.box, t, criterion, iouThreshold)) })),
@@ -41,7 +40,6 @@ export function froc(images: readonly FrocImage[], criterion: HitCriterion, fpRa
   const order = all.map((_, i) => i).sort((a, b) => all[b].score - all[a].score || a - b);
   const rankOf = new Map<string, number>();
   order.forEach((k, rank) => rankOf.set(`${all[k].image}:${all[k].index}`, rank));
-  // Best rank among the detections hitting each true box.
   const firstHit: number[] = [];
   images.forEach((img, image) =>
     img.truths.forEach((t) => {
@@ -52,20 +50,31 @@ export function froc(images: readonly FrocImage[], criterion: HitCriterion, fpRa
       firstHit.push(best);
     }),
   );
-  // cumulative false positives per image after each rank
   const fpPerImage: number[] = [];
   let fps = 0;
   for (const k of order) {
     if (!all[k].tp) fps++;
     fpPerImage.push(fps / Math.max(1, images.length));
   }
-  const lesions = firstHit.length;
-  // number of leading ranks whose cumulative FP rate is ≤ t (searchsorted right)
-  const cuts = fpRates.map((t) => {
+  // At each rate t, the number of leading ranks whose cumulative FP rate is ≤ t (searchsorted right).
+  const cutAt = (t: number) => {
     let cut = 0;
     while (cut < fpPerImage.length && fpPerImage[cut] <= t) cut++;
     return cut;
-  });
+  };
+  return { all, order, firstHit, cutAt };
+}
+
+/**
+ * Free-response ROC in DeepLesion's convention: one score threshold pooled over all images. Detections
+ * are ranked by score (stable); a detection that hits any true box is never a false positive. The
+ * sensitivity at t FPs per image is the fraction of true boxes hit by a detection ranked before the
+ * one at which the false positives first exceed t × images (all detections when they never do).
+ */
+export function froc(images: readonly FrocImage[], criterion: HitCriterion, fpRates: readonly number[] = FROC_FP_RATES, iouThreshold = 0.5): FrocResult {
+  const { all, order, firstHit, cutAt } = rankDetections(images, criterion, iouThreshold);
+  const lesions = firstHit.length;
+  const cuts = fpRates.map(cutAt);
   const sensitivities = cuts.map((cut) => (lesions ? firstHit.filter((r) => r < cut).length / lesions : 0));
   const thresholds = cuts.map((cut) => (cut > 0 ? all[order[cut - 1]].score : null));
   return {
@@ -90,32 +99,9 @@ export function frocLesionHits(
   fpRates: readonly number[] = FROC_FP_RATES,
   iouThreshold = 0.5,
 ): boolean[][] {
-  const all: { score: number; tp: boolean; image: number; index: number }[] = [];
-  images.forEach((img, image) =>
-    img.detections.forEach((d, index) => all.push({ score: d.score, image, index, tp: img.truths.some((t) => isHit(d.box, t, criterion, iouThreshold)) })),
-  );
-  const order = all.map((_, i) => i).sort((a, b) => all[b].score - all[a].score || a - b);
-  const rankOf = new Map<string, number>();
-  order.forEach((k, rank) => rankOf.set(`${all[k].image}:${all[k].index}`, rank));
-  const firstHit: number[] = [];
-  images.forEach((img, image) =>
-    img.truths.forEach((t) => {
-      let best = Infinity;
-      img.detections.forEach((d, index) => {
-        if (isHit(d.box, t, criterion, iouThreshold)) best = Math.min(best, rankOf.get(`${image}:${index}`)!);
-      });
-      firstHit.push(best);
-    }),
-  );
-  const fpPerImage: number[] = [];
-  let fps = 0;
-  for (const k of order) {
-    if (!all[k].tp) fps++;
-    fpPerImage.push(fps / Math.max(1, images.length));
-  }
+  const { firstHit, cutAt } = rankDetections(images, criterion, iouThreshold);
   return fpRates.map((t) => {
-    let cut = 0;
-    while (cut < fpPerImage.length && fpPerImage[cut] <= t) cut++;
+    const cut = cutAt(t);
     return firstHit.map((r) => r < cut);
   });
 }

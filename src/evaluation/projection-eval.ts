@@ -58,46 +58,14 @@ export function comparePairedQueries(
 ): PairedComparison {
   if (before.length !== after.length) throw new Error(`${before.length} queries before, ${after.length} after: the comparison needs the same queries`);
   const pairs = before.map((b, i) => ({ group: b.group, before: b, after: after[i] }));
-  const mean = (list: QueryResult[], pick: (r: QueryResult) => number) => list.reduce((s, r) => s + pick(r), 0) / list.length;
+  type Pair = (typeof pairs)[number];
+  const mean = (list: readonly Pair[], side: 'before' | 'after', pick: (r: QueryResult) => number) => list.reduce((s, p) => s + pick(p[side]), 0) / list.length;
   const ap = (r: QueryResult) => r.averagePrecision;
   const p1 = (r: QueryResult) => r.precisionAt1;
-  const diff = (pick: (r: QueryResult) => number) => {
-    const value =
-      mean(
-        pairs.map((p) => p.after),
-        pick,
-      ) -
-      mean(
-        pairs.map((p) => p.before),
-        pick,
-      );
-    return {
-      value,
-      ...bootstrapOverGroups(
-        pairs,
-        (s) =>
-          mean(
-            s.map((p) => p.after),
-            pick,
-          ) -
-          mean(
-            s.map((p) => p.before),
-            pick,
-          ),
-        bootstrap,
-      ),
-    };
-  };
-  const interval = (side: 'before' | 'after', pick: (r: QueryResult) => number) =>
-    bootstrapOverGroups(
-      pairs,
-      (s) =>
-        mean(
-          s.map((p) => p[side]),
-          pick,
-        ),
-      bootstrap,
-    );
+  // after − before of one metric, over all pairs and over each bootstrap sample of them.
+  const gain = (list: readonly Pair[], pick: (r: QueryResult) => number) => mean(list, 'after', pick) - mean(list, 'before', pick);
+  const diff = (pick: (r: QueryResult) => number) => ({ value: gain(pairs, pick), ...bootstrapOverGroups(pairs, (s) => gain(s, pick), bootstrap) });
+  const interval = (side: 'before' | 'after', pick: (r: QueryResult) => number) => bootstrapOverGroups(pairs, (s) => mean(s, side, pick), bootstrap);
   return {
     before: summariseQueries(pairs.map((p) => p.before)),
     after: summariseQueries(pairs.map((p) => p.after)),

@@ -11,6 +11,26 @@ import { LesionRecord } from '../deeplesion/lesion-record';
 import { offsetByEarlierBatches } from '../deeplesion/lesion-numbering';
 import { crashPoint } from '../common/crash-point';
 
+/**
+ * Moves a job's cursor past a batch and adds its counts and errors (up to `maxStoredErrors` in all), in the
+ * batch's transaction: the CSV import and the DICOM import commit their batches with it.
+ */
+export async function advanceJob(
+  runner: QueryRunner,
+  jobId: string,
+  batch: { cursor: number; imported: number; skipped: number; errors: IngestRowError[] },
+  maxStoredErrors: number,
+): Promise<void> {
+  await runner.query(
+    `UPDATE ingest_job SET cursor = $2, imported_rows = imported_rows + $3, skipped_rows = skipped_rows + $4,
+        errors = CASE WHEN jsonb_array_length(errors) >= $6 THEN errors
+                      ELSE errors || (SELECT coalesce(jsonb_agg(e), '[]') FROM (SELECT e FROM jsonb_array_elements($5::jsonb) e LIMIT greatest($6 - jsonb_array_length(errors), 0)) x) END,
+        updated_at = now()
+      WHERE id = $1`,
+    [jobId, batch.cursor, batch.imported, batch.skipped, JSON.stringify(batch.errors), maxStoredErrors],
+  );
+}
+
 /** A record whose image was found and checked, with absolute paths resolved. */
 export interface CheckedLesion {
   record: LesionRecord;
@@ -224,14 +244,7 @@ export class IngestRepository {
       const before = await this.countKeySlices(runner, jobId, progress.keySliceCounts);
       const numbered = before.size ? lesions.map((l) => ({ ...l, record: offsetByEarlierBatches(l.record, before) })) : lesions;
       const ids = numbered.length ? await this.upsertLesions(runner, dataset, numbered) : [];
-      await runner.query(
-        `UPDATE ingest_job SET cursor = $2, imported_rows = imported_rows + $3, skipped_rows = skipped_rows + $4,
-            errors = CASE WHEN jsonb_array_length(errors) >= $6 THEN errors
-                          ELSE errors || (SELECT coalesce(jsonb_agg(e), '[]') FROM (SELECT e FROM jsonb_array_elements($5::jsonb) e LIMIT greatest($6 - jsonb_array_length(errors), 0)) x) END,
-            updated_at = now()
-          WHERE id = $1`,
-        [jobId, progress.cursor, progress.imported, progress.skipped, JSON.stringify(progress.errors), maxStoredErrors],
-      );
+      await advanceJob(runner, jobId, progress, maxStoredErrors);
       crashPoint('ingest-before-commit');
       await runner.commitTransaction();
       return ids;

@@ -1,18 +1,9 @@
 import { ALL_DATASETS, DatasetScope, scopeAllows } from '../common/dataset-scope';
 import { createHash, Hash } from 'node:crypto';
 import * as path from 'node:path';
-import {
-  BadRequestException,
-  ConflictException,
-  HttpException,
-  Inject,
-  Injectable,
-  Logger,
-  NotFoundException,
-  OnApplicationBootstrap,
-  OnModuleInit,
-} from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { QueryRunner } from 'typeorm';
+import { deferred } from '../common/deferred';
 import { PathRefusedError } from '../common/path-guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { boxInside, DEEPLESION_KEYSLICE_WINDOW, ImageFormatError } from '../imaging/hu-image';
@@ -20,6 +11,7 @@ import { CsvRecord, readCsvRecords } from '../deeplesion/csv';
 import { CsvFormat, rowParserFor } from '../deeplesion/read-records';
 import { IngestJobEntity, IngestRowError } from '../ingest-jobs/ingest-job.entity';
 import { CheckedLesion, CsvSource, IngestRepository, resolveInside } from '../ingest-jobs/ingest.repository';
+import { prepareQueuedImport } from '../ingest-jobs/queued-import';
 import { CsvImporter, IngestJobView, IngestRequest, INTERNAL_IMPORT_ERROR, toJobView } from '../ingest-jobs/ingest.types';
 import { LesionRecord, ParsedRow, RowParser, RowParserFor } from '../deeplesion/lesion-record';
 import { EmbeddingService } from '../ingest-jobs/embedding.service';
@@ -45,6 +37,15 @@ interface PreparedSource {
   fingerprint: string;
   /** What follows the CSV's bytes in the fingerprint's hash. */
   fingerprintSuffix: string;
+}
+
+/** One run of a job over its prepared source, in the source lock's runner: what every step of the import reads. */
+interface ImportRun {
+  runner: QueryRunner;
+  job: IngestJobEntity;
+  source: PreparedSource;
+  request: IngestRequest;
+  onProgress?: ProgressListener;
 }
 
 /** A problem with the source found once the import runs; its message is the job's. */
@@ -92,12 +93,7 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
 
   private async launch(request: IngestRequest, source: PreparedSource, onProgress?: ProgressListener): Promise<StartedIngest> {
     const { fingerprint, totalRows } = source;
-    let jobCreated!: (job: IngestJobView) => void;
-    let jobFailed!: (error: unknown) => void;
-    const created = new Promise<IngestJobView>((resolve, reject) => {
-      jobCreated = resolve;
-      jobFailed = reject;
-    });
+    const created = deferred<IngestJobView>();
     const done = this.repository
       .withSourceLock(fingerprint, async (runner) => {
         const resumed = await this.repository.findResumable(runner, fingerprint);
@@ -116,9 +112,9 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
             totalRows,
           });
         }
-        jobCreated(toJobView(job));
+        created.resolve(toJobView(job));
         try {
-          await this.importToEnd(runner, job, source, request, onProgress);
+          await this.importToEnd({ runner, job, source, request, onProgress });
         } catch (error) {
           this.logger.error(`Import ${job.id} failed: ${(error as Error).message}`);
           const message = error instanceof IngestSourceError ? error.message : INTERNAL_IMPORT_ERROR;
@@ -131,20 +127,15 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
         return toJobView(result);
       })
       .finally(() => source.csv.close());
-    done.catch(jobFailed);
-    const job = await created;
+    done.catch(created.reject);
+    const job = await created.promise;
     return { job, done };
   }
 
   /** From the job's cursor to its end: rows, embeddings a crash left behind, the finished status, tags. */
-  private async importToEnd(
-    runner: QueryRunner,
-    job: IngestJobEntity,
-    source: PreparedSource,
-    request: IngestRequest,
-    onProgress?: ProgressListener,
-  ): Promise<void> {
-    await this.importRows(runner, job, source, request, onProgress);
+  private async importToEnd(run: ImportRun): Promise<void> {
+    const { runner, job } = run;
+    await this.importRows(run);
     // Catch up embeddings a crash left behind (a batch committed just before a kill).
     if (this.config.encoder.embedOnIngest && this.embedding.isAvailable()) {
       const summary = await this.embedding.embedMissing();
@@ -212,15 +203,8 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
    * first runner died. It never finishes early while the first might still die: the job stays covered.
    */
   private async runQueued(payload: IngestJobPayload, context: JobContext): Promise<void> {
-    let source: PreparedSource;
-    try {
-      source = await this.prepare(payload.request);
-    } catch (error) {
-      if (isTransientError(error)) throw error;
-      const message = error instanceof HttpException ? error.message : 'the import could not start';
-      await this.repository.finishJob(payload.jobId, 'failed', message);
-      return;
-    }
+    const source = await prepareQueuedImport(this.repository, payload.jobId, () => this.prepare(payload.request));
+    if (!source) return;
     await this.repository
       .withSourceLock(
         source.fingerprint,
@@ -234,7 +218,7 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
           await this.repository.markRunning(runner, job.id);
           if (job.cursor > 0) this.logger.log(`Resuming import ${job.id} at row ${job.cursor} of ${job.totalRows}`);
           try {
-            await this.importToEnd(runner, job, source, payload.request);
+            await this.importToEnd({ runner, job, source, request: payload.request });
           } catch (error) {
             this.logger.error(`Import ${job.id} failed: ${(error as Error).message}`);
             if (!context.finalAttempt && isTransientError(error)) {
@@ -346,13 +330,8 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
    * slice keeps its running counts in PostgreSQL). The bytes must hash to the same fingerprint as when the
    * job began.
    */
-  private async importRows(
-    runner: QueryRunner,
-    job: IngestJobEntity,
-    source: PreparedSource,
-    request: IngestRequest,
-    onProgress?: ProgressListener,
-  ): Promise<void> {
+  private async importRows(run: ImportRun): Promise<void> {
+    const { job, source } = run;
     const { batchSize, maxCsvLineLength } = this.config.ingest;
     const view = { ...job };
     const hash = createHash('sha256');
@@ -373,7 +352,7 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
         if (index < job.cursor) continue;
         batch.push(parse(record, index));
         if (batch.length === batchSize) {
-          await this.importBatch(runner, view, index + 1 - batch.length, batch, source, request, onProgress);
+          await this.importBatch(run, view, index + 1 - batch.length, batch);
           batch = [];
         }
       }
@@ -384,19 +363,11 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
     }
     if (index + 1 !== source.totalRows || hash.update(source.fingerprintSuffix).digest('hex') !== source.fingerprint)
       throw new IngestSourceError(SOURCE_CHANGED);
-    if (batch.length) await this.importBatch(runner, view, index + 1 - batch.length, batch, source, request, onProgress);
+    if (batch.length) await this.importBatch(run, view, index + 1 - batch.length, batch);
   }
 
   /** One batch: image checks, one transaction (rows and cursor), then its embeddings. */
-  private async importBatch(
-    runner: QueryRunner,
-    view: IngestJobEntity,
-    start: number,
-    batch: ParsedRow[],
-    source: PreparedSource,
-    request: IngestRequest,
-    onProgress?: ProgressListener,
-  ): Promise<void> {
+  private async importBatch({ runner, source, request, onProgress }: ImportRun, view: IngestJobEntity, start: number, batch: ParsedRow[]): Promise<void> {
     const { maxStoredErrors, batchDelayMs } = this.config.ingest;
     const errors: IngestRowError[] = [];
     const parsed: LesionRecord[] = [];

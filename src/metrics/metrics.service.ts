@@ -44,38 +44,22 @@ export class MetricsService {
     this.cacheMs = config.metricsCacheMs;
     collectDefaultMetrics({ register: this.registry });
     if (queue) this.registerQueueMetrics(queue);
-    new Gauge({
-      name: 'vector_index_points',
-      help: 'Lesions in this process’s HNSW index',
-      registers: [this.registry],
-      collect() {
-        this.set(index.status().points);
-      },
-    });
-    new Gauge({
-      name: 'vector_index_ready',
-      help: '1 when the index is loaded',
-      registers: [this.registry],
-      collect() {
-        this.set(index.isReady() ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'change_log_position',
-      help: 'The highest change-log position applied here',
-      registers: [this.registry],
-      collect() {
-        this.set(feed.status().position);
-      },
-    });
-    new Gauge({
-      name: 'change_log_lag_seconds',
-      help: 'Age of the oldest change-log entry not yet applied here (0 when caught up)',
-      registers: [this.registry],
-      async collect() {
-        this.set((await feed.lag()).lagMs / 1000);
-      },
-    });
+    const gauges: [name: string, help: string, read: () => number | Promise<number>][] = [
+      ['vector_index_points', 'Lesions in this process’s HNSW index', () => index.status().points],
+      ['vector_index_ready', '1 when the index is loaded', () => (index.isReady() ? 1 : 0)],
+      ['change_log_position', 'The highest change-log position applied here', () => feed.status().position],
+      ['change_log_lag_seconds', 'Age of the oldest change-log entry not yet applied here (0 when caught up)', async () => (await feed.lag()).lagMs / 1000],
+    ];
+    for (const [name, help, read] of gauges) {
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          this.set(await read());
+        },
+      });
+    }
     // Subscribed after the index (constructed first, as a dependency): an entry counts once the index applied it.
     feed.subscribe((entries) => {
       const now = Date.now();

@@ -3,6 +3,8 @@
  * slice is turned into the input tensor, which tensors come out and how to read them. A trained
  * DeepLesion detector replaces the default one by shipping its own folder and manifest.
  */
+import { checkNormalisation, checkSliceOffsets, checkWindows, headProblems, isFiniteNumber as isNum, manifestObject } from './manifest-checks';
+
 export const DETECTOR_MANIFEST_SCHEMA = 'lesion-detector/v1';
 
 /**
@@ -57,43 +59,19 @@ export interface DetectorManifest {
 export class DetectorManifestError extends Error {}
 
 export function validateDetectorManifest(raw: unknown): DetectorManifest {
-  const problems: string[] = [];
-  const m = raw as Partial<DetectorManifest> | null;
-  const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-  if (!m || typeof m !== 'object') throw new DetectorManifestError('manifest is not a JSON object');
-  if (m.schema !== DETECTOR_MANIFEST_SCHEMA) problems.push(`schema must be "${DETECTOR_MANIFEST_SCHEMA}"`);
-  if (typeof m.name !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(m.name)) problems.push('name must be 1-64 of a-z 0-9 . _ -');
+  const m = manifestObject<DetectorManifest>(raw, (message) => new DetectorManifestError(message));
+  const problems = headProblems(m, DETECTOR_MANIFEST_SCHEMA);
   const model = m.model;
-  if (!model || typeof model.file !== 'string' || !model.file.endsWith('.onnx') || /[\\/]/.test(model.file))
-    problems.push('model.file must be a .onnx file name beside the manifest');
   if (typeof model?.input !== 'string') problems.push('model.input must name the input tensor');
   const input = m.input;
   if (!input || !Number.isInteger(input.size) || input.size < 16 || input.size > 4096) problems.push('input.size must be an integer in 16..4096');
-  if (
-    !Array.isArray(input?.windows) ||
-    !input.windows.length ||
-    !input.windows.every((w) => Array.isArray(w) && w.length === 2 && isNum(w[0]) && isNum(w[1]) && w[1] > w[0])
-  ) {
-    problems.push('input.windows must be a non-empty list of [low, high] HU with high > low');
-  }
-  if (!Array.isArray(input?.sliceOffsetsMm) || !input.sliceOffsetsMm.length || !input.sliceOffsetsMm.every(isNum))
-    problems.push('input.sliceOffsetsMm must be a non-empty list of numbers');
+  checkWindows(problems, input?.windows);
+  checkSliceOffsets(problems, input?.sliceOffsetsMm);
   if (input && input.spacingMm !== null && !(isNum(input.spacingMm) && input.spacingMm > 0)) problems.push('input.spacingMm must be a positive number or null');
   if (!input || !Number.isInteger(input.minSide) || !Number.isInteger(input.maxSide) || input.minSide < 16 || input.maxSide < input.minSide)
     problems.push('input.minSide and input.maxSide must be integers with 16 ≤ minSide ≤ maxSide');
   if (!input || !isNum(input.maxAspect) || input.maxAspect < 1) problems.push('input.maxAspect must be a number ≥ 1');
-  const channels = (input?.windows?.length ?? 0) * (input?.sliceOffsetsMm?.length ?? 0);
-  const norm = input?.normalisation;
-  if (
-    norm &&
-    (!Array.isArray(norm.mean) ||
-      !Array.isArray(norm.std) ||
-      norm.mean.length !== channels ||
-      norm.std.length !== channels ||
-      !norm.std.every((s) => isNum(s) && s > 0))
-  ) {
-    problems.push(`input.normalisation needs mean and std (std > 0) for each of the ${channels} channels`);
-  }
+  checkNormalisation(problems, input);
   const output = m.output;
   if (!output || !DETECTOR_OUTPUT_FORMATS.includes(output.format)) problems.push(`output.format must be one of ${DETECTOR_OUTPUT_FORMATS.join(', ')}`);
   else if (output.format === 'boxes-scores' && (typeof model?.outputs?.boxes !== 'string' || typeof model?.outputs?.scores !== 'string'))

@@ -4,6 +4,8 @@
  * combined with the hand-crafted descriptor blocks into the stored embedding. A trained network can
  * replace the default scattering model by shipping its own manifest; the other blocks stay available.
  */
+import { checkNormalisation, checkSliceOffsets, checkWindows, headProblems, isFiniteNumber as isNum, manifestObject } from './manifest-checks';
+
 export const MANIFEST_SCHEMA = 'lesion-encoder/v1';
 
 export type DescriptorBlockKind = 'model' | 'hu-histogram' | 'body-position';
@@ -62,16 +64,9 @@ export class ManifestError extends Error {}
 
 /** Checks a parsed manifest and returns it typed, or throws ManifestError listing every problem. */
 export function validateManifest(raw: unknown): EncoderManifest {
-  const problems: string[] = [];
-  const m = raw as Partial<EncoderManifest> | null;
-  const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-  if (!m || typeof m !== 'object') throw new ManifestError('manifest is not a JSON object');
-  if (m.schema !== MANIFEST_SCHEMA) problems.push(`schema must be "${MANIFEST_SCHEMA}"`);
-  if (typeof m.name !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(m.name)) problems.push('name must be 1-64 of a-z 0-9 . _ -');
+  const m = manifestObject<EncoderManifest>(raw, (message) => new ManifestError(message));
+  const problems = headProblems(m, MANIFEST_SCHEMA);
   const model = m.model;
-  if (!model || typeof model.file !== 'string' || !model.file.endsWith('.onnx') || model.file.includes('/') || model.file.includes('\\')) {
-    problems.push('model.file must be a .onnx file name beside the manifest');
-  }
   if (!model?.inputs || typeof model.inputs.patch !== 'string') problems.push('model.inputs.patch must name the patch input');
   if (model?.inputs?.boxMask !== undefined && model.inputs.boxMask !== null && typeof model.inputs.boxMask !== 'string')
     problems.push('model.inputs.boxMask must be a string or null');
@@ -79,38 +74,20 @@ export function validateManifest(raw: unknown): EncoderManifest {
   if (!Number.isInteger(model?.dim) || (model?.dim ?? 0) <= 0) problems.push('model.dim must be a positive integer');
   const input = m.input;
   if (!input || !Number.isInteger(input.size) || input.size < 8 || input.size > 1024) problems.push('input.size must be an integer in 8..1024');
-  if (
-    !Array.isArray(input?.windows) ||
-    input.windows.length === 0 ||
-    !input.windows.every((w) => Array.isArray(w) && w.length === 2 && isNum(w[0]) && isNum(w[1]) && w[1] > w[0])
-  ) {
-    problems.push('input.windows must be a non-empty list of [low, high] HU with high > low');
-  }
+  checkWindows(problems, input?.windows);
   const context = input?.context as { mm?: unknown; fallbackSpacingMm?: unknown; px?: unknown } | undefined;
   const contextOk =
     context &&
     ((isNum(context.mm) && context.mm > 0 && isNum(context.fallbackSpacingMm) && context.fallbackSpacingMm > 0) || (isNum(context.px) && context.px > 0));
   if (!contextOk) problems.push('input.context must be {mm, fallbackSpacingMm} or {px}, positive');
-  if (!Array.isArray(input?.sliceOffsetsMm) || input.sliceOffsetsMm.length === 0 || !input.sliceOffsetsMm.every(isNum))
-    problems.push('input.sliceOffsetsMm must be a non-empty list of numbers');
+  checkSliceOffsets(problems, input?.sliceOffsetsMm);
   if (
     input?.modalities !== undefined &&
     (!Array.isArray(input.modalities) || !input.modalities.length || !input.modalities.every((v) => typeof v === 'string' && /^[A-Z]{2,8}$/.test(v)))
   ) {
     problems.push('input.modalities must be a non-empty list of DICOM modality codes (e.g. ["CT"])');
   }
-  const channels = (input?.windows?.length ?? 0) * (input?.sliceOffsetsMm?.length ?? 0);
-  const norm = input?.normalisation;
-  if (
-    norm &&
-    (!Array.isArray(norm.mean) ||
-      !Array.isArray(norm.std) ||
-      norm.mean.length !== channels ||
-      norm.std.length !== channels ||
-      !norm.std.every((s) => isNum(s) && s > 0))
-  ) {
-    problems.push(`input.normalisation needs mean and std (std > 0) for each of the ${channels} channels`);
-  }
+  checkNormalisation(problems, input);
   const blocks = m.descriptor?.blocks;
   if (!Array.isArray(blocks) || blocks.length === 0) problems.push('descriptor.blocks must list at least one block');
   else {

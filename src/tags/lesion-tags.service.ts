@@ -64,20 +64,24 @@ export class LesionTagsService {
     return result;
   }
 
-  async addCuratorTag(lesionId: number, termText: string, by: string, scope: DatasetScope): Promise<LesionTagsView> {
-    await this.requireLesion(lesionId, scope);
-    const vocabulary = await this.vocabulary.current();
-    const term = this.requireTerm(vocabulary, termText);
-    await this.repository.addCuratorTag(lesionId, vocabulary.idOf(term), by);
-    this.prediction.schedule();
-    return this.tagsOf(lesionId, scope);
+  addCuratorTag(lesionId: number, termText: string, by: string, scope: DatasetScope): Promise<LesionTagsView> {
+    return this.curate(lesionId, termText, scope, (vocabulary, term) => this.repository.addCuratorTag(lesionId, vocabulary.idOf(term), by));
   }
 
-  async removeTag(lesionId: number, termText: string, by: string, scope: DatasetScope): Promise<LesionTagsView> {
+  removeTag(lesionId: number, termText: string, by: string, scope: DatasetScope): Promise<LesionTagsView> {
+    return this.curate(lesionId, termText, scope, (vocabulary, term) => this.repository.rejectTerms(lesionId, vocabulary.expandIds(term), by));
+  }
+
+  /** A curator's change of one term on a lesion in the key's scope; predictions follow, and the lesion's tags are returned. */
+  private async curate(
+    lesionId: number,
+    termText: string,
+    scope: DatasetScope,
+    change: (vocabulary: VocabularySnapshot, term: string) => Promise<unknown>,
+  ): Promise<LesionTagsView> {
     await this.requireLesion(lesionId, scope);
     const vocabulary = await this.vocabulary.current();
-    const term = this.requireTerm(vocabulary, termText);
-    await this.repository.rejectTerms(lesionId, vocabulary.expandIds(term), by);
+    await change(vocabulary, this.requireTerm(vocabulary, termText));
     this.prediction.schedule();
     return this.tagsOf(lesionId, scope);
   }

@@ -1,16 +1,9 @@
 import { DescriptorProjection } from '../encoder-manifest';
-import { LinearProjection } from './lda';
+import { LinearProjection, project } from './lda';
 
-/** weightsᵀ (joined − mean), accumulated in float64: what an encoder with a fitted projection stores. */
+/** weightsᵀ (joined − mean), accumulated in float64: what an encoder with a fitted projection stores (the arithmetic of `project`). */
 export function applyProjection(projection: DescriptorProjection, joined: Float32Array): Float32Array {
-  const { dims, mean, weights } = projection;
-  const acc = new Float64Array(dims);
-  for (let j = 0; j < joined.length; j++) {
-    const x = joined[j] - mean[j];
-    if (x === 0) continue;
-    for (let k = 0; k < dims; k++) acc[k] += x * weights[j * dims + k];
-  }
-  return Float32Array.from(acc);
+  return project(projection, joined);
 }
 
 /** A fitted map in the manifest's form. */

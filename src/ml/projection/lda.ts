@@ -129,8 +129,11 @@ export function fitLda(vectors: readonly Float32Array[], labels: readonly number
   return { inputDim: d, dims, mean, weights };
 }
 
-/** Wᵀ (x − mean): the same arithmetic as applyProjection, which an encoder's manifest uses. */
-export function project(projection: LinearProjection, vector: Float32Array): Float32Array {
+/** Wᵀ (x − mean), accumulated in float64: of a fitted map, or of one in a manifest's form (applyProjection). */
+export function project(
+  projection: Pick<LinearProjection, 'dims'> & { mean: ArrayLike<number>; weights: ArrayLike<number> },
+  vector: Float32Array,
+): Float32Array {
   const { dims, mean, weights } = projection;
   const acc = new Float64Array(dims);
   for (let j = 0; j < vector.length; j++) {

@@ -8,15 +8,20 @@ import { VocabularyService } from '../vocabulary.service';
 
 const inProcess = { distributed: false } as JobQueue;
 
+/** The service with only what schedule() reads: the delay, whether the index is ready, and the queue. */
+function scheduler(predictionDelayMs: number, isReady: () => boolean, queue: JobQueue = inProcess): TagPredictionService {
+  const config = { tags: { predictionDelayMs, predictionK: 10 } } as unknown as AppConfig;
+  const index = { isReady } as unknown as VectorIndexService;
+  return new TagPredictionService(config, {} as LesionTagsRepository, {} as VocabularyService, index, {} as EncoderService, queue);
+}
+
 describe('TagPredictionService.schedule', () => {
   afterEach(() => jest.useRealTimers());
 
   it('waits for the index to finish loading instead of skipping the run', () => {
     jest.useFakeTimers();
     let ready = false;
-    const index = { isReady: () => ready } as unknown as VectorIndexService;
-    const config = { tags: { predictionDelayMs: 1000, predictionK: 10 } } as unknown as AppConfig;
-    const service = new TagPredictionService(config, {} as LesionTagsRepository, {} as VocabularyService, index, {} as EncoderService, inProcess);
+    const service = scheduler(1000, () => ready);
     const recompute = jest.spyOn(service, 'recomputeIfStale').mockResolvedValue(null);
 
     service.schedule();
@@ -30,15 +35,7 @@ describe('TagPredictionService.schedule', () => {
 
   it('does nothing when prediction is switched off', () => {
     jest.useFakeTimers();
-    const config = { tags: { predictionDelayMs: -1, predictionK: 10 } } as unknown as AppConfig;
-    const service = new TagPredictionService(
-      config,
-      {} as LesionTagsRepository,
-      {} as VocabularyService,
-      { isReady: () => true } as unknown as VectorIndexService,
-      {} as EncoderService,
-      inProcess,
-    );
+    const service = scheduler(-1, () => true);
     const recompute = jest.spyOn(service, 'recomputeIfStale').mockResolvedValue(null);
     service.schedule();
     jest.advanceTimersByTime(60_000);
@@ -47,17 +44,8 @@ describe('TagPredictionService.schedule', () => {
 
   it("puts the run on a shared queue instead of running it here, even before this process's index is loaded", () => {
     jest.useFakeTimers();
-    const config = { tags: { predictionDelayMs: 1000, predictionK: 10 } } as unknown as AppConfig;
     const enqueue = jest.fn().mockResolvedValue(undefined);
-    const shared = { distributed: true, enqueue } as unknown as JobQueue;
-    const service = new TagPredictionService(
-      config,
-      {} as LesionTagsRepository,
-      {} as VocabularyService,
-      { isReady: () => false } as unknown as VectorIndexService,
-      {} as EncoderService,
-      shared,
-    );
+    const service = scheduler(1000, () => false, { distributed: true, enqueue } as unknown as JobQueue);
     const recompute = jest.spyOn(service, 'recomputeIfStale').mockResolvedValue(null);
     service.schedule();
     jest.advanceTimersByTime(1000);

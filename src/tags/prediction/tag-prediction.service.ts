@@ -91,6 +91,18 @@ class LabelContext {
     return lesion.reported || (this.coarseTermIds.has(term) && lesion.coarseType >= 1);
   };
 
+  /** The term's votes for the scored lesions labelled for it, and whether each has it: what AUC and thresholds read. */
+  scoresFor(scored: readonly { lesion: LabelledLesion; votes: Map<number, number> }[], term: number): { scores: number[]; labels: boolean[] } {
+    const scores: number[] = [];
+    const labels: boolean[] = [];
+    for (const { lesion, votes } of scored) {
+      if (!this.labelledFor(lesion.lesionId, term)) continue;
+      scores.push(votes.get(term) ?? 0);
+      labels.push(this.has(lesion.lesionId, term));
+    }
+    return { scores, labels };
+  }
+
   /** Terms with enough labelled positives among these lesions. */
   predictableTerms(among: LabelledLesion[]): number[] {
     const counts = new Map<number, number>();
@@ -316,13 +328,7 @@ export class TagPredictionService implements OnModuleInit, OnApplicationBootstra
     const calibration = await this.calibrate(context);
     const held = await this.scoreSet(context, sets.test, sets.pool, calibration.terms);
     const terms: TermEvaluation[] = calibration.terms.map((termId) => {
-      const scores: number[] = [];
-      const labels: boolean[] = [];
-      for (const { lesion, votes } of held) {
-        if (!context.labelledFor(lesion.lesionId, termId)) continue;
-        scores.push(votes.get(termId) ?? 0);
-        labels.push(context.has(lesion.lesionId, termId));
-      }
+      const { scores, labels } = context.scoresFor(held, termId);
       const threshold = calibration.thresholds.get(termId)!;
       const m = metricsAt(scores, labels, threshold);
       const name = vocabulary.nameById.get(termId)!;
@@ -365,13 +371,7 @@ export class TagPredictionService implements OnModuleInit, OnApplicationBootstra
     const scored = await this.scoreSet(context, sets.calibration, sets.pool, terms);
     const thresholds = new Map<number, number>();
     for (const term of terms) {
-      const scores: number[] = [];
-      const labels: boolean[] = [];
-      for (const { lesion, votes } of scored) {
-        if (!context.labelledFor(lesion.lesionId, term)) continue;
-        scores.push(votes.get(term) ?? 0);
-        labels.push(context.has(lesion.lesionId, term));
-      }
+      const { scores, labels } = context.scoresFor(scored, term);
       thresholds.set(term, calibrateThreshold(scores, labels).threshold);
     }
     return { terms, thresholds };

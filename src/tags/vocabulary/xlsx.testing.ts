@@ -10,18 +10,18 @@ export function buildZip(entries: { name: string; text: string; stored?: boolean
     const raw = Buffer.from(text, 'utf8');
     const data = stored ? raw : deflateRawSync(raw);
     const nameBytes = Buffer.from(name, 'utf8');
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(stored ? 0 : 8, 8);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(raw.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(stored ? 0 : 8, 10);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(raw.length, 24);
-    central.writeUInt16LE(nameBytes.length, 28);
+    // The central header repeats the local one's fields from "version needed" on, 2 bytes further in.
+    const header = (size: number, signature: number, at: number) => {
+      const buffer = Buffer.alloc(size);
+      buffer.writeUInt32LE(signature, 0);
+      buffer.writeUInt16LE(stored ? 0 : 8, at + 4);
+      buffer.writeUInt32LE(data.length, at + 14);
+      buffer.writeUInt32LE(raw.length, at + 18);
+      buffer.writeUInt16LE(nameBytes.length, at + 22);
+      return buffer;
+    };
+    const local = header(30, 0x04034b50, 4);
+    const central = header(46, 0x02014b50, 6);
     central.writeUInt32LE(offset, 42);
     locals.push(local, nameBytes, data);
     centrals.push(central, nameBytes);
