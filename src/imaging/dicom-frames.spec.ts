@@ -1,3 +1,4 @@
+import { thrown } from '../common/thrown.testing';
 import { encodeHtj2k, encodeJpeg2000, encodeJpegLs } from './codecs/wasm-encoders.testing';
 import { decodeDicom } from './dicom';
 import { DicomElement, TRANSFER_SYNTAX, writeDicom } from './dicom-writer.testing';
@@ -8,15 +9,7 @@ const ROWS = 40;
 const COLUMNS = 64;
 const PIXELS = ROWS * COLUMNS;
 
-function formatError(run: () => unknown): ImageFormatError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ImageFormatError);
-    return error as ImageFormatError;
-  }
-  throw new Error('expected an ImageFormatError');
-}
+const formatError = (run: () => unknown) => thrown(ImageFormatError, run);
 
 /** Frame f's stored values: signed, different in every frame and pixel. */
 const frameValues = (f: number) => Array.from({ length: PIXELS }, (_, i) => ((i * 53 + f * 977) % 3000) - 1200);
@@ -67,9 +60,9 @@ describe('multi-frame DICOM', () => {
       expect(Array.from(first.data)).toEqual(frameValues(0).map((v) => v - 1024));
       expect(Array.from(second.data)).toEqual(frameValues(1).map((v) => v * 0.5 - 1000));
       expect(second.rescale).toEqual({ slope: 0.5, intercept: -1000 });
-      expect([first.pixelSpacingMm, third.pixelSpacingMm]).toEqual([
-        { row: 0.5, column: 0.6 },
-        { row: 0.8, column: 0.9 },
+      expect([first.spacing, third.spacing]).toEqual([
+        { x: 0.6, y: 0.5 },
+        { x: 0.9, y: 0.8 },
       ]);
       expect(first.sliceThicknessMm).toBe(1.25);
       expect(first.window).toEqual({ center: 40, width: 400 });
