@@ -305,7 +305,7 @@ async function detectionCandidates(slices: Slice[]): Promise<SliceCandidates[]> 
         width: result[name].dims[3],
         height: result[name].dims[2],
       }));
-      const { candidates, windowed } = blobCandidates(fitted, size, size, masks, octaves);
+      const { candidates, windowed } = blobCandidates({ hu: fitted, width: size, height: size, masks }, octaves);
       out.push({ candidates, windowed, smoothed: [null, null], scale: fit.scale, size, refined: new Map() });
     }
   } finally {

@@ -187,7 +187,7 @@ export class DetectorService implements OnModuleInit, OnModuleDestroy {
           }
           return { data: t.data, width: t.dims[3], height: t.dims[2] };
         });
-        boxes = detectBlobs(prepared.fitted, size, size, prepared.masks!, octaves, {
+        boxes = detectBlobs({ hu: prepared.fitted, width: size, height: size, masks: prepared.masks! }, octaves, {
           peaksPerScale: 40,
           candidateNmsIou: output.nmsIou,
           maxDetections: output.maxDetections,

@@ -84,8 +84,8 @@ describe('multi-frame DICOM', () => {
 describe('compressed frames', () => {
   const signed = { width: COLUMNS, height: ROWS, bitsPerSample: 16, signed: true };
   const cases = [
-    ['JPEG-LS', TRANSFER_SYNTAX.jpegLs, (f: number) => encodeJpegLs({ ...signed, values: frameValues(f) })],
-    ['JPEG 2000', TRANSFER_SYNTAX.jpeg2000, (f: number) => encodeJpeg2000({ ...signed, values: frameValues(f) })],
+    ['JPEG-LS', TRANSFER_SYNTAX.jpegLsLossless, (f: number) => encodeJpegLs({ ...signed, values: frameValues(f) })],
+    ['JPEG 2000', TRANSFER_SYNTAX.jpeg2000Lossless, (f: number) => encodeJpeg2000({ ...signed, values: frameValues(f) })],
     ['HTJ2K', '1.2.840.10008.1.2.4.201', (f: number) => encodeHtj2k({ ...signed, values: frameValues(f) })],
   ] as const;
 
@@ -118,7 +118,7 @@ describe('compressed frames', () => {
     const frame = encodeJpegLs({ ...signed, values: frameValues(0) });
     const sof = frame.findIndex((b, i) => b === 0xff && frame[i + 1] === 0xf7);
     frame.set([0xff, 0xff, 0xff, 0xff], sof + 5); // height and width
-    const file = writeDicom({ rows: ROWS, columns: COLUMNS, transferSyntax: TRANSFER_SYNTAX.jpegLs, frames: [frame] });
+    const file = writeDicom({ rows: ROWS, columns: COLUMNS, transferSyntax: TRANSFER_SYNTAX.jpegLsLossless, frames: [frame] });
     expect(formatError(() => decodeDicom(file)).message).toMatch(/JPEG-LS frame is 65535x65535 but the DICOM header says/);
   });
 });

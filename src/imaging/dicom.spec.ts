@@ -162,12 +162,18 @@ describe('decodeDicom', () => {
   });
 
   it('refuses a compressed frame that is not what its transfer syntax says with 422', () => {
-    for (const ts of [TRANSFER_SYNTAX.jpegBaseline, TRANSFER_SYNTAX.jpegLossless, TRANSFER_SYNTAX.jpegLs, TRANSFER_SYNTAX.jpeg2000, TRANSFER_SYNTAX.rle]) {
+    for (const ts of [
+      TRANSFER_SYNTAX.jpegBaseline,
+      TRANSFER_SYNTAX.jpegLosslessSv1,
+      TRANSFER_SYNTAX.jpegLsLossless,
+      TRANSFER_SYNTAX.jpeg2000Lossless,
+      TRANSFER_SYNTAX.rle,
+    ]) {
       // 512 zero bytes in one fragment: no JPEG marker, no J2K codestream, no RLE header with 2 segments.
       expectFormatError(() => decodeDicom(writeDicom({ transferSyntax: ts, encapsulate: true })), 422, /corrupt/);
     }
     // Native pixel data under a compressed syntax.
-    expectFormatError(() => decodeDicom(writeDicom({ transferSyntax: TRANSFER_SYNTAX.jpegLs })), 422, /needs encapsulated pixel data/);
+    expectFormatError(() => decodeDicom(writeDicom({ transferSyntax: TRANSFER_SYNTAX.jpegLsLossless })), 422, /needs encapsulated pixel data/);
   });
 
   it('decodes explicit big endian and deflated data sets to the same HU as little endian', () => {
