@@ -40,7 +40,7 @@ import { argmaxFirst, twoPatientFolds } from '../src/evaluation/patient-folds';
 import { QueryResult, retrievalPerQuery, RetrievalItem, summariseQueries } from '../src/evaluation/retrieval-metrics';
 import { decodeSlice } from '../src/imaging/decode-slice';
 import { Box, HuImage } from '../src/imaging/hu-image';
-import { LesionRecord } from '../src/deeplesion/lesion-record';
+import { LesionRecord, recordSpacing } from '../src/deeplesion/lesion-record';
 import { buildDefaultDetector } from '../src/ml/default-detector';
 import { buildScatteringModel, DEFAULT_BLOCK_WEIGHTS } from '../src/ml/default-encoder';
 import {
@@ -79,7 +79,11 @@ function loadSlices(format: CsvFormat, csvPath: string, imagesDir: string): Slic
   return [...byImage].map(([rel, lesions]) => ({
     rel,
     lesions,
-    image: decodeSlice(fs.readFileSync(path.join(imagesDir, rel)), { encoding: lesions[0].imageEncoding, window: lesions[0].imageWindow ?? undefined }).image,
+    image: decodeSlice(fs.readFileSync(path.join(imagesDir, rel)), {
+      encoding: lesions[0].imageEncoding,
+      window: lesions[0].imageWindow ?? undefined,
+      spacing: recordSpacing(lesions[0]),
+    }).image,
   }));
 }
 
@@ -283,7 +287,7 @@ async function detectionCandidates(slices: Slice[]): Promise<SliceCandidates[]> 
   try {
     for (const slice of slices) {
       const size = manifest.input.size;
-      const fit = planFit(slice.image, size, slice.lesions[0].spacing?.x ?? null, manifest.input.spacingMm);
+      const fit = planFit(slice.image, size, manifest.input.spacingMm);
       const fitted = fitSlice(slice.image, fit);
       const masks = bodyMasks(fitted, size, size);
       // As DetectorService.prepare: each window scaled to [0, 1], the outside of the body at the window's floor.
@@ -301,7 +305,7 @@ async function detectionCandidates(slices: Slice[]): Promise<SliceCandidates[]> 
         width: result[name].dims[3],
         height: result[name].dims[2],
       }));
-      const { candidates, windowed } = blobCandidates(fitted, size, size, masks, octaves);
+      const { candidates, windowed } = blobCandidates({ hu: fitted, width: size, height: size, masks }, octaves);
       out.push({ candidates, windowed, smoothed: [null, null], scale: fit.scale, size, refined: new Map() });
     }
   } finally {

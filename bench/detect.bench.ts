@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     const rate = (n: number, ms: number) => (n / (ms / 1000)).toFixed(2);
 
     // 1. Bare onnxruntime call on the same prepared input, repeated.
-    const prepared = detector.prepare({ image: decodeSlice(files[0]).image, spacingMm: null });
+    const prepared = detector.prepare({ image: decodeSlice(files[0]).image });
     for (let i = 0; i < 3; i++) await detector.runModel(prepared);
     let t0 = performance.now();
     for (let i = 0; i < SLICES; i++) await detector.runModel(prepared);

@@ -36,8 +36,7 @@ function jobs(): PatchJob[] {
       encoding: 'gray8',
       huWindow: DEEPLESION_KEYSLICE_WINDOW,
       box,
-      spacingMm: 0.8,
-      spacingYmm: 0.8,
+      spacing: { x: 0.8, y: 0.8 },
     });
   for (const line of fs.readFileSync(path.join(samples, 'lesions.csv'), 'utf8').trim().split('\n').slice(1)) {
     const cells = line.split(',');

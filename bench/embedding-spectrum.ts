@@ -50,8 +50,7 @@ function jobsFor(rng: Rng): { jobs: PatchJob[]; lesions: number } {
       encoding: 'gray8',
       huWindow: DEEPLESION_KEYSLICE_WINDOW,
       box,
-      spacingMm: 0.8,
-      spacingYmm: 0.8,
+      spacing: { x: 0.8, y: 0.8 },
     });
   const lines = fs.readFileSync(path.join(samples, 'lesions.csv'), 'utf8').trim().split('\n').slice(1);
   for (const line of lines) {

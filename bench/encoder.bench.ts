@@ -15,6 +15,7 @@ import { loadConfig } from '../src/config/app-config';
 import { decodeDeepLesionPng } from '../src/imaging/decode';
 import { parseCsv } from '../src/deeplesion/csv';
 import { parseDeepLesionCsv } from '../src/deeplesion/deeplesion-csv.parser';
+import { recordSpacing } from '../src/deeplesion/lesion-record';
 import { DetectorModule } from '../src/detection/detector.module';
 import { EvaluationModule } from '../src/evaluation/evaluation.module';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
       encoding: 'png16',
       huWindow: null,
       box: r.box,
-      spacingMm: r.spacing?.x ?? null,
+      spacing: recordSpacing(r),
     };
   });
   const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-models-'));
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
   const latencies: number[] = [];
   for (let i = 0; i < 30; i++) {
     t0 = performance.now();
-    await encoder.embedImage(decodeDeepLesionPng(bytes), jobs[0].box, jobs[0].spacingMm);
+    await encoder.embedImage({ ...decodeDeepLesionPng(bytes), spacing: jobs[0].spacing }, jobs[0].box);
     latencies.push(performance.now() - t0);
   }
   latencies.sort((a, b) => a - b);

@@ -62,7 +62,7 @@ describe('readArchiveObject', () => {
       kind: 'image',
       rows: 32,
       columns: 32,
-      pixelSpacing: [0.8, 0.8],
+      spacing: { x: 0.8, y: 0.8 },
       instanceNumber: 1,
       frames: [{ frame: 1, position: [-100, -100, 12.5], orientation: [1, 0, 0, 0, 1, 0] }],
     });
@@ -73,6 +73,8 @@ describe('readArchiveObject', () => {
     expect(object.deid.ageYears).toBeCloseTo(67.5, 1);
     expect(object.deid.values.StudyDate).toMatch(/^(200[9]|201[0-8])-\d{2}-\d{2}$/);
     expectNothingIdentifying(object);
+    // PixelSpacing lists the row spacing (y) first.
+    expect((readArchiveObject(image(2, 15, { pixelSpacing: [0.6, 0.9] }), SECRET, LIMITS) as ImageObject).spacing).toEqual({ x: 0.9, y: 0.6 });
   });
 
   it('reads TID 1500 measurements: RECIST end points and box, regions as boxes, finding site as coarse type', () => {

@@ -120,7 +120,7 @@ export function planArchive(images: WalkedImage[], annotations: { annotation: Ar
       kernel: values.ConvolutionKernel?.slice(0, 64) ?? null,
       width: first.columns,
       height: first.rows,
-      spacing: { x: first.pixelSpacing?.[1] ?? null, y: first.pixelSpacing?.[0] ?? null, z: order.spacingZmm },
+      spacing: { x: first.spacing?.x ?? null, y: first.spacing?.y ?? null, z: order.spacingZmm },
       slices: order.ordered.map((s) => {
         const f = byKey.get(s.key)!;
         return { relPath: f.member.relPath, frame: f.frame, rows: first.rows, columns: first.columns };

@@ -34,7 +34,8 @@ export interface ImageSpec extends PatientStudy {
   instanceNumber?: number;
   /** z of Image Position (Patient), mm (axial slices). */
   z?: number;
-  pixelSpacing?: number;
+  /** Square pixels of this side, or PixelSpacing as the header lists it (row, then column); default 0.8 mm. */
+  pixelSpacing?: number | [row: number, column: number];
   width: number;
   height: number;
   /** HU values, row-major. */
@@ -88,7 +89,7 @@ export function writeImage(spec: ImageSpec): Uint8Array {
       ConvolutionKernel: 'B30f',
       ImagePositionPatient: [-100, -100, spec.z ?? 0],
       ImageOrientationPatient: [1, 0, 0, 0, 1, 0],
-      PixelSpacing: [spec.pixelSpacing ?? 0.8, spec.pixelSpacing ?? 0.8],
+      PixelSpacing: Array.isArray(spec.pixelSpacing) ? spec.pixelSpacing : [spec.pixelSpacing ?? 0.8, spec.pixelSpacing ?? 0.8],
       SliceThickness: 5,
       Rows: spec.height,
       Columns: spec.width,

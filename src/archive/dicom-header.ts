@@ -20,8 +20,8 @@ export interface ImageObject {
   deid: DeidentifiedAttributes;
   rows: number;
   columns: number;
-  /** Row spacing (y) then column spacing (x), mm. */
-  pixelSpacing: [number, number] | null;
+  /** PixelSpacing by axis (the header lists the row spacing, y, first), mm, as the file states it. */
+  spacing: { x: number; y: number } | null;
   instanceNumber: number | null;
   frames: FramePlacement[];
 }
@@ -123,7 +123,7 @@ export function readArchiveObject(bytes: Uint8Array, secret: string, limits: Hea
     deid,
     rows,
     columns,
-    pixelSpacing: spacing && spacing.every((v) => v > 0 && v < 100) ? [spacing[0], spacing[1]] : null,
+    spacing: spacing && spacing.every((v) => v > 0 && v < 100) ? { x: spacing[1], y: spacing[0] } : null,
     instanceNumber: Number.isFinite(instanceNumber) ? instanceNumber : null,
     frames,
   };

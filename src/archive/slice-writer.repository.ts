@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { ChunkedWorkerPool } from '../common/chunked-worker-pool';
 import { SliceWriteJob, SliceWriteResult, writeSlice } from './slice-writer';
 
 /**
@@ -8,51 +8,17 @@ import { SliceWriteJob, SliceWriteResult, writeSlice } from './slice-writer';
  * limit and 503s that bound interactive uploads. Started on first use, closed with the module.
  */
 export class SliceWriterPool {
-  private workers: Worker[] = [];
-  private readonly pending = new Map<number, { resolve: (r: SliceWriteResult[]) => void; reject: (e: Error) => void }>();
-  private nextId = 0;
+  private readonly pool: ChunkedWorkerPool<SliceWriteJob, SliceWriteResult>;
 
-  constructor(private readonly size: number) {}
-
-  async write(jobs: SliceWriteJob[]): Promise<SliceWriteResult[]> {
-    if (this.size === 0 || jobs.length === 0) return jobs.map(writeSlice);
-    if (!this.workers.length) this.start();
-    const chunk = Math.ceil(jobs.length / this.workers.length);
-    const parts = await Promise.all(
-      this.workers.map((worker, i) => {
-        const part = jobs.slice(i * chunk, (i + 1) * chunk);
-        if (!part.length) return Promise.resolve([] as SliceWriteResult[]);
-        const id = this.nextId++;
-        return new Promise<SliceWriteResult[]>((resolve, reject) => {
-          this.pending.set(id, { resolve, reject });
-          worker.postMessage({ id, jobs: part });
-        });
-      }),
-    );
-    return parts.flat();
+  constructor(size: number) {
+    this.pool = new ChunkedWorkerPool({ size, script: path.join(__dirname, 'slice-writer.worker'), runInline: writeSlice, name: 'slice writer' });
   }
 
-  async close(): Promise<void> {
-    const workers = this.workers;
-    this.workers = [];
-    await Promise.all(workers.map((w) => w.terminate()));
+  write(jobs: SliceWriteJob[]): Promise<SliceWriteResult[]> {
+    return this.pool.run(jobs);
   }
 
-  private start(): void {
-    const compiled = __filename.endsWith('.js');
-    const script = path.join(__dirname, compiled ? 'slice-writer.worker.js' : 'slice-writer.worker.ts');
-    for (let i = 0; i < this.size; i++) {
-      // From TypeScript sources (tests, ts-node) the worker needs ts-node to load.
-      const worker = new Worker(script, { execArgv: compiled ? [] : ['-r', 'ts-node/register/transpile-only'] });
-      worker.on('message', (message: { id: number; results: SliceWriteResult[] }) => {
-        this.pending.get(message.id)?.resolve(message.results);
-        this.pending.delete(message.id);
-      });
-      worker.on('error', (error) => {
-        for (const { reject } of this.pending.values()) reject(new Error(`slice writer failed: ${error.message}`));
-        this.pending.clear();
-      });
-      this.workers.push(worker);
-    }
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }

@@ -1,4 +1,4 @@
-import { Box, HuWindow } from '../imaging/hu-image';
+import { Box, HuWindow, PixelSpacing, pixelSpacing } from '../imaging/hu-image';
 import { CsvRecord } from './csv';
 
 /** One lesion as read from a source file, validated and ready to upsert. */
@@ -37,6 +37,11 @@ export interface LesionRecord {
   seriesRelDir: string | null;
   imageEncoding: 'png16' | 'gray8';
   imageWindow: HuWindow | null;
+}
+
+/** The spacing a record's slices carry when decoded (its CSV's Spacing_mm_px_, held to the plausible range). */
+export function recordSpacing(record: Pick<LesionRecord, 'spacing'>): PixelSpacing | null {
+  return record.spacing && pixelSpacing(record.spacing.x, record.spacing.y, record.spacing.z);
 }
 
 export type ParsedRow = { ok: true; record: LesionRecord } | { ok: false; line: number; message: string };

@@ -365,19 +365,21 @@ export function refineBox(
   return { x1: x0 + minX - 0.5 - m, y1: y0 + minY - 0.5 - m, x2: x0 + maxX + 0.5 + m, y2: y0 + maxY + 0.5 + m };
 }
 
+/** A slice in the model input's geometry (HU, row-major) with its body masks: where candidates are looked for. */
+export interface MaskedSlice {
+  hu: Float32Array;
+  width: number;
+  height: number;
+  masks: BodyMasks;
+}
+
 /**
  * Candidates of one slice (model input geometry): `octaves[o]` holds [windows·3, h, w] responses,
  * window 0 = soft tissue, 1 = lung. Returns the kept candidates, best first.
  */
-export function detectBlobs(
-  hu: Float32Array,
-  width: number,
-  height: number,
-  masks: BodyMasks,
-  octaves: Octave[],
-  params: BlobParameters = DEFAULT_BLOB_PARAMETERS,
-): BlobCandidate[] {
-  const { candidates, windowed } = blobCandidates(hu, width, height, masks, octaves, params);
+export function detectBlobs(slice: MaskedSlice, octaves: Octave[], params: BlobParameters = DEFAULT_BLOB_PARAMETERS): BlobCandidate[] {
+  const { width, height } = slice;
+  const { candidates, windowed } = blobCandidates(slice, octaves, params);
   const kept = nonMaximumSuppression(
     candidates.map((c) => ({ box: c.squareBox, score: c.score })),
     params.candidateNmsIou,
@@ -394,10 +396,7 @@ export function detectBlobs(
 
 /** Every scored peak of every channel and scale, before suppression. */
 export function blobCandidates(
-  hu: Float32Array,
-  width: number,
-  height: number,
-  masks: BodyMasks,
+  { hu, width, height, masks }: MaskedSlice,
   octaves: Octave[],
   params: BlobParameters = DEFAULT_BLOB_PARAMETERS,
 ): { candidates: BlobCandidate[]; windowed: [Float32Array, Float32Array] } {

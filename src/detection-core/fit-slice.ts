@@ -9,10 +9,13 @@ export interface SliceFit {
   height: number;
 }
 
-/** The scale that brings the slice to the model: by spacing when both are known, else the longer side to `size`; never past `size`. */
-export function planFit(image: { width: number; height: number }, size: number, sourceSpacingMm: number | null, targetSpacingMm: number | null): SliceFit {
+/**
+ * The scale that brings the slice to the model: by the slice's column spacing when it and the target are
+ * known (one scale for both axes), else the longer side to `size`; never past `size`.
+ */
+export function planFit(image: Pick<HuImage, 'width' | 'height' | 'spacing'>, size: number, targetSpacingMm: number | null): SliceFit {
   const byside = size / Math.max(image.width, image.height);
-  const scale = sourceSpacingMm && targetSpacingMm ? Math.min(sourceSpacingMm / targetSpacingMm, byside) : byside;
+  const scale = image.spacing && targetSpacingMm ? Math.min(image.spacing.x / targetSpacingMm, byside) : byside;
   return { size, scale, width: Math.min(size, Math.round(image.width * scale)), height: Math.min(size, Math.round(image.height * scale)) };
 }
 

@@ -17,16 +17,9 @@ describe('detector output adapters', () => {
   });
 
   it('decodes the YOLO layout [1, 4 + classes, anchors] (cx, cy, w, h) with the best class', () => {
-    // 3 anchors, 2 classes: rows cx, cy, w, h, class0, class1
-    const rows = [
-      [50, 200, 10],
-      [60, 100, 10],
-      [20, 40, 4],
-      [10, 30, 4],
-      [0.1, 0.7, 0.01],
-      [0.8, 0.2, 0.02],
-    ];
-    const t = { data: Float32Array.from(rows.flat()), dims: [1, 6, 3] };
+    // 3 anchors, 2 classes: one row per value, one column per anchor.
+    const rows = { cx: [50, 200, 10], cy: [60, 100, 10], w: [20, 40, 4], h: [10, 30, 4], class0: [0.1, 0.7, 0.01], class1: [0.8, 0.2, 0.02] };
+    const t = { data: Float32Array.from(Object.values(rows).flat()), dims: [1, 6, 3] };
     const out = decodeYolo(t, 2, 0.05);
     expect(out).toHaveLength(2);
     expect(out[0]).toEqual({ box: { x1: 40, y1: 55, x2: 60, y2: 65 }, score: expect.closeTo(0.8, 5), classIndex: 1 });

@@ -1,31 +1,14 @@
+import { points } from './points.testing';
 import { distanceToSegment, simplifyClosedPolygon } from './polygon-simplify';
 
 describe('simplifyClosedPolygon', () => {
   it('drops collinear and near-collinear vertices within the tolerance', () => {
-    const square = [
-      { x: 0, y: 0 },
-      { x: 5, y: 0.2 },
-      { x: 10, y: 0 },
-      { x: 10, y: 10 },
-      { x: 5, y: 10 },
-      { x: 0, y: 10 },
-    ];
-    expect(simplifyClosedPolygon(square, 0.5)).toEqual([
-      { x: 0, y: 0 },
-      { x: 10, y: 0 },
-      { x: 10, y: 10 },
-      { x: 0, y: 10 },
-    ]);
+    const square = points([0, 0], [5, 0.2], [10, 0], [10, 10], [5, 10], [0, 10]);
+    expect(simplifyClosedPolygon(square, 0.5)).toEqual(points([0, 0], [10, 0], [10, 10], [0, 10]));
   });
 
   it('keeps a vertex farther than the tolerance', () => {
-    const notched = [
-      { x: 0, y: 0 },
-      { x: 5, y: 2 },
-      { x: 10, y: 0 },
-      { x: 10, y: 10 },
-      { x: 0, y: 10 },
-    ];
+    const notched = points([0, 0], [5, 2], [10, 0], [10, 10], [0, 10]);
     expect(simplifyClosedPolygon(notched, 1)).toHaveLength(5);
   });
 

@@ -1,3 +1,4 @@
+import { points } from './points.testing';
 import { recistAxes, segmentsCross } from './recist-axes';
 
 function ellipse(cx: number, cy: number, a: number, b: number, angle: number, n = 180) {
@@ -24,16 +25,7 @@ describe('recistAxes', () => {
 
   it('keeps the short axis inside a concave outline (a U shape is not measured across its opening)', () => {
     // Two 60 × 4 arms joined on the left by a 4 × 30 bar; across the opening a perpendicular chord would be about 33 px.
-    const u = [
-      { x: 0, y: 0 },
-      { x: 60, y: 0 },
-      { x: 60, y: 4 },
-      { x: 4, y: 4 },
-      { x: 4, y: 26 },
-      { x: 60, y: 26 },
-      { x: 60, y: 30 },
-      { x: 0, y: 30 },
-    ];
+    const u = points([0, 0], [60, 0], [60, 4], [4, 4], [4, 26], [60, 26], [60, 30], [0, 30]);
     const { long, short } = recistAxes(u);
     expect(long.lengthPx).toBeCloseTo(Math.hypot(60, 30), 6);
     expect(short.lengthPx).toBeGreaterThan(8);
@@ -41,12 +33,7 @@ describe('recistAxes', () => {
   });
 
   it('gives a square its diagonal as the long axis and the other diagonal as the short one', () => {
-    const { long, short } = recistAxes([
-      { x: 0, y: 0 },
-      { x: 10, y: 0 },
-      { x: 10, y: 10 },
-      { x: 0, y: 10 },
-    ]);
+    const { long, short } = recistAxes(points([0, 0], [10, 0], [10, 10], [0, 10]));
     expect(long.lengthPx).toBeCloseTo(Math.SQRT2 * 10, 6);
     expect(short.lengthPx).toBeGreaterThan(Math.SQRT2 * 10 - 0.3);
     expect(short.lengthPx).toBeLessThanOrEqual(Math.SQRT2 * 10 + 1e-9);

@@ -17,7 +17,7 @@ import { InputError } from '../common/input-error';
 import { isInside, PathRefusedError } from '../common/path-guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { decodeSlice } from '../imaging/decode-slice';
-import { Box, HuImage } from '../imaging/hu-image';
+import { Box, HuImage, PixelSpacing, pixelSpacing, pixelsToMm } from '../imaging/hu-image';
 import { ReferencedSlice, ReferencedSliceService, ReferenceFindings } from '../dicomweb/referenced-slice.service';
 import { EncoderService } from '../ml/encoder.service';
 import { SearchService, SimilarHit } from '../search/search.service';
@@ -120,24 +120,24 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
 
   async detect(dto: DetectDto, upload: UploadedSlice, scope: DatasetScope): Promise<DetectionResponse> {
     this.requireDetector();
-    const { decoded, neighbours, spacingMm, reference } = await this.decodeUpload(dto, upload);
+    const { decoded, neighbours, reference } = await this.decodeUpload(dto, upload);
+    const { image } = decoded;
     const { detections, timingsMs } = await this.detector.detect(
-      { image: decoded.image, neighbours, spacingMm },
+      { image, neighbours },
       { scoreThreshold: dto.scoreThreshold, maxDetections: dto.maxDetections },
     );
     const t0 = performance.now();
     const include = new Set(dto.include ?? []);
     const findings = await this.findings(
-      decoded.image,
+      image,
       detections.map((d) => d.box),
-      spacingMm,
       include,
       { k: dto.k, dataset: dto.dataset, scope },
     );
     const enriched: (Detection & BoxFindings)[] = detections.map((d, i) => ({ ...d, ...findings[i] }));
     return {
       detector: { name: this.detector.loaded.manifest.name, modelId: this.detector.loaded.modelId },
-      image: { width: decoded.image.width, height: decoded.image.height, spacingMm, source: decoded.source },
+      image: describeImage(image, decoded.source),
       detections: enriched,
       ...(include.has('tags') ? { tagPrediction: this.tagState() } : {}),
       timingsMs: { ...roundAll(timingsMs), findings: Math.round(performance.now() - t0) },
@@ -146,7 +146,7 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
   }
 
   async fromPoint(dto: FromPointDto, upload: UploadedSlice, scope: DatasetScope): Promise<FromPointResponse> {
-    const { decoded, spacingMm, reference } = await this.decodeUpload(dto, upload);
+    const { decoded, reference } = await this.decodeUpload(dto, upload);
     const { image } = decoded;
     if (!(dto.x >= 0 && dto.y >= 0 && dto.x < image.width && dto.y < image.height)) {
       throw new BadRequestException(`the point (${dto.x}, ${dto.y}) lies outside the ${image.width}x${image.height} slice`);
@@ -169,19 +169,19 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
       y2: clampRound(fit.box.y2, image.height),
     };
     const include = new Set(dto.include ?? ['similar', 'tags']);
-    const [findings] = await this.findings(image, [box], spacingMm, include, { k: dto.k, dataset: dto.dataset, scope });
+    const [findings] = await this.findings(image, [box], include, { k: dto.k, dataset: dto.dataset, scope });
     return {
       point: { x: dto.x, y: dto.y },
       box,
       method: fit.method,
       longAxisPx: round1(fit.longAxisPx),
       shortAxisPx: round1(fit.shortAxisPx),
-      longAxisMm: spacingMm ? round1(fit.longAxisPx * spacingMm) : null,
-      shortAxisMm: spacingMm ? round1(fit.shortAxisPx * spacingMm) : null,
+      longAxisMm: roundMm(fit.longAxisPx, image.spacing),
+      shortAxisMm: roundMm(fit.shortAxisPx, image.spacing),
       contour: fit.contour.map(roundPoint),
-      longAxis: measuredAxis(fit.recist.long, spacingMm),
-      shortAxis: measuredAxis(fit.recist.short, spacingMm),
-      image: { width: image.width, height: image.height, spacingMm, source: decoded.source },
+      longAxis: measuredAxis(fit.recist.long, image.spacing),
+      shortAxis: measuredAxis(fit.recist.short, image.spacing),
+      image: describeImage(image, decoded.source),
       ...findings,
       ...(include.has('tags') ? { tagPrediction: this.tagState() } : {}),
       ...(await this.referenceFindings(dto, reference, scope)),
@@ -281,21 +281,20 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
       await this.jobs.setStatus(job.id, 'running');
       const offsets = this.detector.loaded.manifest.input.sliceOffsetsMm.filter((o) => o !== 0);
       const interval = payload.sliceIntervalMm ?? 1;
+      // The job's spacingMm is the series' (PNG slices carry none); as an upload's field, it wins over a DICOM slice's own.
+      const spacing = pixelSpacing(payload.spacingMm);
       for (let i = job.done; i < slices.length; i++) {
         await new Promise((resolve) => setImmediate(resolve));
         let recorded: boolean;
         try {
-          const image = await this.readSlice(path.join(real, slices[i]), root);
+          const image = await this.readSlice(path.join(real, slices[i]), root, spacing);
           const neighbours: { offsetMm: number; image: HuImage }[] = [];
           for (const offset of offsets) {
             const j = i + Math.round(offset / interval);
             if (j >= 0 && j < slices.length && j !== i)
-              neighbours.push({ offsetMm: (j - i) * interval, image: await this.readSlice(path.join(real, slices[j]), root) });
+              neighbours.push({ offsetMm: (j - i) * interval, image: await this.readSlice(path.join(real, slices[j]), root, spacing) });
           }
-          const { detections } = await this.detector.detect(
-            { image, neighbours, spacingMm: payload.spacingMm ?? null },
-            { scoreThreshold: payload.scoreThreshold },
-          );
+          const { detections } = await this.detector.detect({ image, neighbours }, { scoreThreshold: payload.scoreThreshold });
           recorded = await this.jobs.recordSlice(job.id, i, { result: { slice: slices[i], detections } });
         } catch (error) {
           if (!(error instanceof InputError)) throw error;
@@ -314,8 +313,8 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     }
   }
 
-  /** A slice of a job's folder: a file symlinked out of the root, a device or one over the upload bound fails that slice. */
-  private async readSlice(file: string, root: string): Promise<HuImage> {
+  /** A slice of a job's folder at the series' spacing: a file symlinked out of the root, a device or one over the upload bound fails that slice. */
+  private async readSlice(file: string, root: string, spacing: PixelSpacing | null): Promise<HuImage> {
     let bytes: Buffer;
     try {
       bytes = await this.files.readSliceFile(file, root, this.config.maxUploadBytes);
@@ -329,7 +328,7 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
             : error.message;
       throw new InputError(`${path.basename(file)}: ${why}`);
     }
-    return decodeSlice(bytes).image;
+    return decodeSlice(bytes, { spacing }).image;
   }
 
   /**
@@ -339,14 +338,13 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
   private async findings(
     image: HuImage,
     boxes: Box[],
-    spacingMm: number | null,
     include: Set<string>,
     similar: { k: number; dataset?: string[]; scope: DatasetScope },
   ): Promise<BoxFindings[]> {
     const needVectors = include.has('similar') || (include.has('tags') && this.tagPredictor);
     if (!needVectors || !boxes.length) return boxes.map(() => (include.has('tags') ? { tags: [] } : {}));
     if (!include.has('similar') && this.encoder.status().state !== 'ready') throw new ServiceUnavailableException('The encoder is not ready');
-    const prepared = await this.uploads.patchesFor(image, boxes, spacingMm);
+    const prepared = await this.uploads.patchesFor(image, boxes);
     const out: BoxFindings[] = [];
     for (let i = 0; i < boxes.length; i++) {
       const vector = await this.encoder.embedPrepared(prepared[i]);
@@ -354,7 +352,7 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
       if (include.has('similar')) {
         const ranking = { k: similar.k, locationWeight: 0, sizeWeight: 0 };
         const criteria = { datasets: effectiveDatasets(similar.scope, similar.dataset) };
-        found.similar = (await this.search.similarForEmbedding(vector, image, boxes[i], spacingMm, ranking, criteria, similar.scope)).hits;
+        found.similar = (await this.search.similarForEmbedding(vector, image, boxes[i], ranking, criteria, similar.scope)).hits;
       }
       if (include.has('tags')) found.tags = this.tagPredictor ? await this.tagPredictor.predictForEmbedding(vector, this.encoder.loaded.modelId) : [];
       out.push(found);
@@ -382,11 +380,14 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
       throw new ServiceUnavailableException(status.state === 'loading' ? 'The detector is still loading' : 'The detector failed to load (see the service log)');
   }
 
-  /** Decodes the slice and its neighbours on the decode workers (image problems are 415/422 naming the file). */
+  /**
+   * Decodes the slice and its neighbours on the decode workers (image problems are 415/422 naming the file),
+   * at the form's spacingMm when given, else the file's (a DICOM header's).
+   */
   private async decodeUpload(
     dto: SliceUploadDto,
     upload: UploadedSlice,
-  ): Promise<{ decoded: DecodedUpload; neighbours: { offsetMm: number; image: HuImage }[]; spacingMm: number | null; reference: ReferencedSlice | null }> {
+  ): Promise<{ decoded: DecodedUpload; neighbours: { offsetMm: number; image: HuImage }[]; reference: ReferencedSlice | null }> {
     if (dto.dicomweb && (upload.file?.length || upload.neighbours?.length))
       throw new BadRequestException('Give the slice either as the file "file" or as dicomweb (a reference), not both');
     // A referenced slice is fetched (WADO-RS) and then read exactly as an upload: same pool, same checks.
@@ -410,7 +411,7 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
         );
       }
     }
-    return { decoded, neighbours, spacingMm: dto.spacingMm ?? decoded.pixelSpacingMm ?? null, reference };
+    return { decoded, neighbours, reference };
   }
 
   private async referenceFindings(dto: SliceUploadDto, reference: ReferencedSlice | null, scope: DatasetScope): Promise<{ dicomweb?: ReferenceFindings }> {
@@ -426,13 +427,18 @@ function roundPoint(p: { x: number; y: number }): { x: number; y: number } {
   return { x: round1(p.x), y: round1(p.y) };
 }
 
-function measuredAxis(axis: Axis, spacingMm: number | null): MeasuredAxis {
-  return {
-    from: roundPoint(axis.from),
-    to: roundPoint(axis.to),
-    lengthPx: round1(axis.lengthPx),
-    lengthMm: spacingMm ? round1(axis.lengthPx * spacingMm) : null,
-  };
+function roundMm(lengthPx: number, spacing: PixelSpacing | null): number | null {
+  const mm = pixelsToMm(lengthPx, spacing);
+  return mm === null ? null : round1(mm);
+}
+
+function measuredAxis(axis: Axis, spacing: PixelSpacing | null): MeasuredAxis {
+  return { from: roundPoint(axis.from), to: roundPoint(axis.to), lengthPx: round1(axis.lengthPx), lengthMm: roundMm(axis.lengthPx, spacing) };
+}
+
+/** The image as responses describe it: spacingMm is the column spacing (x). */
+function describeImage(image: HuImage, source: DecodedUpload['source']): DetectionResponse['image'] {
+  return { width: image.width, height: image.height, spacingMm: image.spacing?.x ?? null, source };
 }
 
 function clampRound(v: number, max: number): number {

@@ -11,7 +11,7 @@ function slice(width = 512, height = 512, body = true) {
   if (body)
     for (let y = 0; y < height; y++)
       for (let x = 0; x < width; x++) if (Math.hypot(x - width / 2, y - height / 2) < Math.min(width, height) * 0.4) data[y * width + x] = 40;
-  return { width, height, data };
+  return { width, height, data, spacing: null };
 }
 
 function manifest(output: DetectorManifest['output'], outputs: DetectorManifest['model']['outputs']): DetectorManifest {
@@ -43,7 +43,7 @@ describe('DetectorService with a mocked model', () => {
     const boxes = { data: Float32Array.from([100, 100, 120, 130, 101, 101, 121, 131, 10, 10, 30, 30, 50, 50, 60, 60]), dims: [4, 4] };
     const scores = { data: Float32Array.from([0.9, 0.8, 0.5, 0.1]), dims: [4] };
     const { service, repository } = await serviceWith(m, { boxes, scores });
-    const { detections } = await service.detect({ image: slice(), spacingMm: null });
+    const { detections } = await service.detect({ image: slice() });
     // 512 → 256: the model's pixels are twice the slice's.
     expect(detections.map((d) => [d.box, d.score])).toEqual([
       [{ x1: 200, y1: 200, x2: 240, y2: 260 }, 0.9],
@@ -53,7 +53,7 @@ describe('DetectorService with a mocked model', () => {
     expect(dims).toEqual([1, 1, 256, 256]);
     expect(input[0]).toBe(0); // outside the body: the window's low end
     expect(input[128 * 256 + 128]).toBeCloseTo((40 + 160) / 400, 5);
-    expect((await service.detect({ image: slice(), spacingMm: null }, { scoreThreshold: 0 })).detections).toHaveLength(3);
+    expect((await service.detect({ image: slice() }, { scoreThreshold: 0 })).detections).toHaveLength(3);
   });
 
   it('reads the YOLO layout and names the class', async () => {
@@ -70,7 +70,7 @@ describe('DetectorService with a mocked model', () => {
       [0.7, 0.05],
     ];
     const { service } = await serviceWith(m, { output0: { data: Float32Array.from(rows.flat()), dims: [1, 6, 2] } });
-    const { detections } = await service.detect({ image: slice(), spacingMm: null });
+    const { detections } = await service.detect({ image: slice() });
     expect(detections).toEqual([
       { box: { x1: 390, y1: 390, x2: 410, y2: 410 }, score: 0.9, detail: { classIndex: 0, className: 'lesion' } },
       { box: { x1: 108, y1: 118, x2: 148, y2: 138 }, score: 0.7, detail: { classIndex: 1, className: 'node' } },
@@ -88,14 +88,12 @@ describe('DetectorService with a mocked model', () => {
       }
       throw new Error('no error');
     };
-    expect(error(() => service.prepare({ image: slice(32, 32), spacingMm: null }))).toMatchObject({
+    expect(error(() => service.prepare({ image: slice(32, 32) }))).toMatchObject({
       status: 422,
       message: expect.stringMatching(/32x32.*64 to 1024/),
     });
-    expect(error(() => service.prepare({ image: slice(512, 128), spacingMm: null })).message).toMatch(/longer than wide/);
-    expect(error(() => service.prepare({ image: slice(), neighbours: [{ offsetMm: 2, image: slice(256, 256) }], spacingMm: null })).message).toMatch(
-      /neighbouring slice/,
-    );
-    expect(error(() => service.prepare({ image: slice(512, 512, false), spacingMm: null })).message).toMatch(/no body found/);
+    expect(error(() => service.prepare({ image: slice(512, 128) })).message).toMatch(/longer than wide/);
+    expect(error(() => service.prepare({ image: slice(), neighbours: [{ offsetMm: 2, image: slice(256, 256) }] })).message).toMatch(/neighbouring slice/);
+    expect(error(() => service.prepare({ image: slice(512, 512, false) })).message).toMatch(/no body found/);
   });
 });

@@ -23,10 +23,10 @@ export interface DetectorStatus {
 }
 
 export interface SliceInput {
+  /** The key slice; its spacing (when known) scales it to the manifest's. */
   image: HuImage;
   /** Neighbouring slices with their offset from the key slice in mm (same size as the key slice). */
   neighbours?: { offsetMm: number; image: HuImage }[];
-  spacingMm: number | null;
 }
 
 export interface Detection {
@@ -117,7 +117,7 @@ export class DetectorService implements OnModuleInit, OnModuleDestroy {
       }
     }
     const { size, windows, sliceOffsetsMm, normalisation } = manifest.input;
-    const fit = planFit(image, size, slice.spacingMm, manifest.input.spacingMm);
+    const fit = planFit(image, size, manifest.input.spacingMm);
     const fitted = fitSlice(image, fit);
     const needMasks = manifest.input.maskOutsideBody || manifest.output.format === 'blob-scale-space';
     const masks = needMasks ? bodyMasks(fitted, size, size) : null;
@@ -187,7 +187,7 @@ export class DetectorService implements OnModuleInit, OnModuleDestroy {
           }
           return { data: t.data, width: t.dims[3], height: t.dims[2] };
         });
-        boxes = detectBlobs(prepared.fitted, size, size, prepared.masks!, octaves, {
+        boxes = detectBlobs({ hu: prepared.fitted, width: size, height: size, masks: prepared.masks! }, octaves, {
           peaksPerScale: 40,
           candidateNmsIou: output.nmsIou,
           maxDetections: output.maxDetections,

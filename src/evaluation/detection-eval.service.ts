@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeSlice } from '../imaging/decode-slice';
 import { Box, HuWindow } from '../imaging/hu-image';
-import { LesionRecord } from '../deeplesion/lesion-record';
+import { LesionRecord, recordSpacing } from '../deeplesion/lesion-record';
 import { CsvFormat, readRecords } from '../deeplesion/read-records';
 import { bodyMasks } from '../detection-core/body-mask';
 import { intersectionOverUnion } from '../detection-core/box-math';
@@ -63,15 +63,18 @@ export class DetectionEvalService {
       let image;
       try {
         const first = lesions[0];
-        image = decodeSlice(fs.readFileSync(path.join(source.imagesDir, rel)), { encoding: first.imageEncoding, window: first.imageWindow ?? undefined }).image;
+        image = decodeSlice(fs.readFileSync(path.join(source.imagesDir, rel)), {
+          encoding: first.imageEncoding,
+          window: first.imageWindow ?? undefined,
+          spacing: recordSpacing(first),
+        }).image;
       } catch {
         failed += lesions.length;
         continue;
       }
-      const spacing = lesions[0].spacing?.x ?? null;
-      if (!spacing) spacingAssumed = true;
+      if (!image.spacing) spacingAssumed = true;
       const t0 = performance.now();
-      const { detections } = await this.detector.detect({ image, spacingMm: spacing }, { scoreThreshold: 0 });
+      const { detections } = await this.detector.detect({ image }, { scoreThreshold: 0 });
       detectMs += performance.now() - t0;
       frocImages.push({ detections, truths: lesions.map((l) => l.box) });
       const t1 = performance.now();
@@ -90,7 +93,7 @@ export class DetectionEvalService {
           continue;
         }
         ious.push(intersectionOverUnion(box, l.box));
-        const mm = spacing ?? FALLBACK_SPACING_MM;
+        const mm = image.spacing?.x ?? FALLBACK_SPACING_MM;
         if (l.longAxisPx) diameterErrors.push(Math.abs(longPx - l.longAxisPx) * mm);
         else {
           recist = false;

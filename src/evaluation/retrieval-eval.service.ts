@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { HuWindow } from '../imaging/hu-image';
-import { LesionRecord } from '../deeplesion/lesion-record';
+import { LesionRecord, recordSpacing } from '../deeplesion/lesion-record';
 import { CsvFormat, readRecords } from '../deeplesion/read-records';
 import { EncoderService } from '../ml/encoder.service';
 import { neighbourSlicePaths, PatchJob } from '../ml/patch-job';
@@ -100,8 +100,7 @@ export class RetrievalEvalService {
       encoding: r.imageEncoding,
       huWindow: r.imageWindow,
       box: r.box,
-      spacingMm: r.spacing?.x ?? null,
-      spacingYmm: r.spacing?.y ?? null,
+      spacing: recordSpacing(r),
     }));
     const vectors = new Map<number, Float32Array>();
     let failed = 0;

@@ -9,5 +9,5 @@ export const SLICE_DETECTOR = Symbol('SLICE_DETECTOR');
 
 export interface SliceDetector {
   readonly loaded: { modelId: string; manifest: { name: string } };
-  detect(slice: { image: HuImage; spacingMm: number | null }, options: { scoreThreshold?: number }): Promise<{ detections: { box: Box; score: number }[] }>;
+  detect(slice: { image: HuImage }, options: { scoreThreshold?: number }): Promise<{ detections: { box: Box; score: number }[] }>;
 }

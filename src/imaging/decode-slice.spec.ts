@@ -1,5 +1,6 @@
 import { encode } from 'fast-png';
 import * as jpeg from 'jpeg-js';
+import { thrown } from '../common/thrown.testing';
 import { decodeSlice, detectEncoding } from './decode-slice';
 import { TRANSFER_SYNTAX, writeDicom } from './dicom-writer.testing';
 import { ImageFormatError } from './hu-image';
@@ -23,21 +24,13 @@ function jpeg8(grey: number): Uint8Array {
   return new Uint8Array(jpeg.encode({ width: SIDE, height: SIDE, data: rgba }, 95).data);
 }
 
-function formatError(run: () => unknown): ImageFormatError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ImageFormatError);
-    return error as ImageFormatError;
-  }
-  throw new Error('expected an ImageFormatError');
-}
+const formatError = (run: () => unknown) => thrown(ImageFormatError, run);
 
 describe('decodeSlice', () => {
   it('auto-detects a DeepLesion 16-bit PNG', () => {
     const decoded = decodeSlice(png16((i) => (i % 2 ? -1000 : 60)));
     expect(decoded.source).toBe('png16');
-    expect(decoded.pixelSpacingMm).toBeNull();
+    expect(decoded.image.spacing).toBeNull();
     expect(decoded.uids).toBeNull();
     expect(decoded.image.width).toBe(SIDE);
     expect(decoded.image.data[0]).toBe(60);
@@ -57,10 +50,10 @@ describe('decodeSlice', () => {
       expect(detectEncoding(bytes)).toBe('dicom');
       const decoded = decodeSlice(bytes);
       expect(decoded.source).toBe('dicom');
-      expect(decoded.pixelSpacingMm).toBe(0.8); // column spacing = x
+      expect(decoded.image.spacing).toEqual({ x: 0.8, y: 0.6 }); // PixelSpacing is row\column: y first
       expect(decoded.uids).toEqual(uids);
       expect(decoded.dicom?.modality).toBe('CT');
-      expect(Object.keys(decoded.image).sort()).toEqual(['data', 'height', 'width']);
+      expect(Object.keys(decoded.image).sort()).toEqual(['data', 'height', 'spacing', 'width']);
       expect(Array.from(decoded.image.data)).toEqual(stored.map((v) => v - 1024));
     }
   });
@@ -75,8 +68,23 @@ describe('decodeSlice', () => {
     expect(fromPng.image.data[0]).toBe(3071);
     const fromJpeg = decodeSlice(jpeg8(0), { window });
     expect(fromJpeg.source).toBe('gray8');
-    expect(fromJpeg.pixelSpacingMm).toBeNull();
+    expect(fromJpeg.image.spacing).toBeNull();
     expect(Math.abs(fromJpeg.image.data[0] - -1024)).toBeLessThan(40);
+  });
+
+  it("gives the image the caller's spacing over the file's (a form field wins over a DICOM header), and none to a PNG otherwise", () => {
+    const stated = { x: 1.1, y: 1.1 };
+    const dicom = writeDicom({ rows: SIDE, columns: SIDE, pixelSpacing: [0.6, 0.8] });
+    expect(decodeSlice(dicom, { spacing: stated }).image.spacing).toEqual(stated);
+    expect(decodeSlice(dicom, { spacing: null }).image.spacing).toEqual({ x: 0.8, y: 0.6 });
+    expect(decodeSlice(writeDicom({ rows: SIDE, columns: SIDE })).image.spacing).toBeNull();
+    expect(
+      decodeSlice(
+        png16(() => 0),
+        { spacing: stated },
+      ).image.spacing,
+    ).toEqual(stated);
+    expect(decodeSlice(jpeg8(0), { window: { low: -1024, high: 3071 }, spacing: stated }).image.spacing).toEqual(stated);
   });
 
   it('refuses an 8-bit image without a window with 422', () => {

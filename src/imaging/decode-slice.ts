@@ -1,15 +1,14 @@
 import { decodeDeepLesionPng, decodeGray8 } from './decode';
 import { decodeDicom, DicomSlice, looksLikeDicom } from './dicom';
-import { DEFAULT_MAX_IMAGE_PIXELS, HuImage, HuWindow, ImageFormatError } from './hu-image';
+import { DEFAULT_MAX_IMAGE_PIXELS, HuImage, HuWindow, ImageFormatError, PixelSpacing } from './hu-image';
 import { readImageHeader } from './image-header';
 
 export type SliceEncoding = 'auto' | 'png16' | 'gray8' | 'dicom';
 
 export interface DecodedSlice {
+  /** The pixels with their spacing: the caller's (options.spacing), else the file's (DICOM), else null (PNG/JPEG). */
   image: HuImage;
   source: 'png16' | 'gray8' | 'dicom';
-  /** In-plane spacing along x (DICOM column spacing) in mm; null when the format does not carry it (PNG/JPEG). */
-  pixelSpacingMm: number | null;
   uids: { study: string | null; series: string | null; sop: string | null } | null;
   /** The full DICOM header summary (modality, rescale, window, ...) when the source is DICOM. */
   dicom?: DicomSlice;
@@ -23,6 +22,11 @@ export interface DecodeSliceOptions {
   maxPixels?: number;
   /** DICOM only: the 0-based frame of a multi-frame file (default 0). */
   frame?: number;
+  /**
+   * The spacing the caller knows (an upload's spacingMm field, a series row of the archive): it wins over a
+   * DICOM header's. Give it through pixelSpacing(), which holds it to the plausible range.
+   */
+  spacing?: PixelSpacing | null;
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -37,25 +41,25 @@ export function decodeSlice(bytes: Uint8Array, options: DecodeSliceOptions = {})
   const encoding = options.encoding ?? 'auto';
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS;
   const source = encoding === 'auto' ? detectEncoding(bytes, maxPixels) : encoding;
+  const spacing = options.spacing ?? null;
   switch (source) {
     case 'dicom': {
       // Checks the header's sizes, spacing, rescale and window before decoding any pixel.
       const dicom = decodeDicom(bytes, { maxPixels, frame: options.frame });
       return {
-        image: { width: dicom.width, height: dicom.height, data: dicom.data },
+        image: { width: dicom.width, height: dicom.height, data: dicom.data, spacing: spacing ?? dicom.spacing },
         source,
-        pixelSpacingMm: dicom.pixelSpacingMm?.column ?? null,
         uids: dicom.uids,
         dicom,
       };
     }
     case 'png16':
-      return { image: decodeDeepLesionPng(bytes, maxPixels), source, pixelSpacingMm: null, uids: null };
+      return { image: { ...decodeDeepLesionPng(bytes, maxPixels), spacing }, source, uids: null };
     case 'gray8':
       if (!options.window) {
         throw new ImageFormatError('an 8-bit image needs a declared HU window (e.g. -1024..3071 for DeepLesion key slices)', 422);
       }
-      return { image: decodeGray8(bytes, options.window, maxPixels), source, pixelSpacingMm: null, uids: null };
+      return { image: { ...decodeGray8(bytes, options.window, maxPixels), spacing }, source, uids: null };
     default:
       throw new ImageFormatError(`unknown slice encoding ${String(source)}`, 415);
   }

@@ -4,7 +4,7 @@ import { DEEPLESION_HU_OFFSET, DEFAULT_MAX_IMAGE_PIXELS, HuImage, HuWindow, Imag
 import { readImageHeader } from './image-header';
 import { decodePng16ToHu } from './png16';
 
-/** DeepLesion 16-bit PNG → HU (value − 32768). Anything other than 16-bit greyscale is refused. */
+/** DeepLesion 16-bit PNG → HU (value − 32768), spacing unknown (the CSV has it). Anything other than 16-bit greyscale is refused. */
 export function decodeDeepLesionPng(bytes: Uint8Array, maxPixels: number = DEFAULT_MAX_IMAGE_PIXELS): HuImage {
   const header = readImageHeader(bytes, maxPixels);
   if (header.format !== 'png' || header.bitDepth !== 16 || header.channels !== 1) {
@@ -16,13 +16,13 @@ export function decodeDeepLesionPng(bytes: Uint8Array, maxPixels: number = DEFAU
   const raw = png.data as Uint16Array;
   const data = new Float32Array(png.width * png.height);
   for (let i = 0; i < data.length; i++) data[i] = raw[i] - DEEPLESION_HU_OFFSET;
-  return { width: png.width, height: png.height, data };
+  return { width: png.width, height: png.height, data, spacing: null };
 }
 
 /**
  * An 8-bit greyscale image (PNG or JPEG) made by mapping [window.low, window.high] HU onto 0..255.
  * Colour images are accepted only when their channels are equal (a grey picture saved as RGB);
- * the first channel is used.
+ * the first channel is used. A PNG or JPEG says nothing of spacing (null).
  */
 export function decodeGray8(bytes: Uint8Array, window: HuWindow, maxPixels: number = DEFAULT_MAX_IMAGE_PIXELS): HuImage {
   if (!(window.high > window.low)) throw new ImageFormatError('the HU window must have high > low');
@@ -52,7 +52,7 @@ export function decodeGray8(bytes: Uint8Array, window: HuWindow, maxPixels: numb
   const scale = (window.high - window.low) / 255;
   const data = new Float32Array(width * height);
   for (let i = 0; i < data.length; i++) data[i] = window.low + pixels[i * channels] * scale;
-  return { width, height, data };
+  return { width, height, data, spacing: null };
 }
 
 function looksGrey(pixels: Uint8Array | Uint8ClampedArray, channels: number): boolean {

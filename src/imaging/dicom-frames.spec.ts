@@ -1,3 +1,4 @@
+import { thrown } from '../common/thrown.testing';
 import { encodeHtj2k, encodeJpeg2000, encodeJpegLs } from './codecs/wasm-encoders.testing';
 import { decodeDicom } from './dicom';
 import { DicomElement, TRANSFER_SYNTAX, writeDicom } from './dicom-writer.testing';
@@ -8,15 +9,7 @@ const ROWS = 40;
 const COLUMNS = 64;
 const PIXELS = ROWS * COLUMNS;
 
-function formatError(run: () => unknown): ImageFormatError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ImageFormatError);
-    return error as ImageFormatError;
-  }
-  throw new Error('expected an ImageFormatError');
-}
+const formatError = (run: () => unknown) => thrown(ImageFormatError, run);
 
 /** Frame f's stored values: signed, different in every frame and pixel. */
 const frameValues = (f: number) => Array.from({ length: PIXELS }, (_, i) => ((i * 53 + f * 977) % 3000) - 1200);
@@ -67,9 +60,9 @@ describe('multi-frame DICOM', () => {
       expect(Array.from(first.data)).toEqual(frameValues(0).map((v) => v - 1024));
       expect(Array.from(second.data)).toEqual(frameValues(1).map((v) => v * 0.5 - 1000));
       expect(second.rescale).toEqual({ slope: 0.5, intercept: -1000 });
-      expect([first.pixelSpacingMm, third.pixelSpacingMm]).toEqual([
-        { row: 0.5, column: 0.6 },
-        { row: 0.8, column: 0.9 },
+      expect([first.spacing, third.spacing]).toEqual([
+        { x: 0.6, y: 0.5 },
+        { x: 0.9, y: 0.8 },
       ]);
       expect(first.sliceThicknessMm).toBe(1.25);
       expect(first.window).toEqual({ center: 40, width: 400 });
@@ -91,8 +84,8 @@ describe('multi-frame DICOM', () => {
 describe('compressed frames', () => {
   const signed = { width: COLUMNS, height: ROWS, bitsPerSample: 16, signed: true };
   const cases = [
-    ['JPEG-LS', TRANSFER_SYNTAX.jpegLs, (f: number) => encodeJpegLs({ ...signed, values: frameValues(f) })],
-    ['JPEG 2000', TRANSFER_SYNTAX.jpeg2000, (f: number) => encodeJpeg2000({ ...signed, values: frameValues(f) })],
+    ['JPEG-LS', TRANSFER_SYNTAX.jpegLsLossless, (f: number) => encodeJpegLs({ ...signed, values: frameValues(f) })],
+    ['JPEG 2000', TRANSFER_SYNTAX.jpeg2000Lossless, (f: number) => encodeJpeg2000({ ...signed, values: frameValues(f) })],
     ['HTJ2K', '1.2.840.10008.1.2.4.201', (f: number) => encodeHtj2k({ ...signed, values: frameValues(f) })],
   ] as const;
 
@@ -125,7 +118,7 @@ describe('compressed frames', () => {
     const frame = encodeJpegLs({ ...signed, values: frameValues(0) });
     const sof = frame.findIndex((b, i) => b === 0xff && frame[i + 1] === 0xf7);
     frame.set([0xff, 0xff, 0xff, 0xff], sof + 5); // height and width
-    const file = writeDicom({ rows: ROWS, columns: COLUMNS, transferSyntax: TRANSFER_SYNTAX.jpegLs, frames: [frame] });
+    const file = writeDicom({ rows: ROWS, columns: COLUMNS, transferSyntax: TRANSFER_SYNTAX.jpegLsLossless, frames: [frame] });
     expect(formatError(() => decodeDicom(file)).message).toMatch(/JPEG-LS frame is 65535x65535 but the DICOM header says/);
   });
 });

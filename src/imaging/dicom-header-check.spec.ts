@@ -1,3 +1,4 @@
+import { thrown } from '../common/thrown.testing';
 import { decodeSlice } from './decode-slice';
 import { writeDicom } from './dicom-writer.testing';
 import { ImageFormatError } from './hu-image';
@@ -7,13 +8,7 @@ const pixels = Array.from({ length: SIDE * SIDE }, (_, i) => 1000 + (i % 50));
 
 /** The 422 a DICOM with these header values gets from decodeSlice. */
 function refusal(options: Parameters<typeof writeDicom>[0], maxPixels?: number): ImageFormatError {
-  try {
-    decodeSlice(writeDicom({ rows: SIDE, columns: SIDE, pixels, ...options }), { maxPixels });
-  } catch (error) {
-    expect(error).toBeInstanceOf(ImageFormatError);
-    return error as ImageFormatError;
-  }
-  throw new Error('expected the DICOM to be refused');
+  return thrown(ImageFormatError, () => decodeSlice(writeDicom({ rows: SIDE, columns: SIDE, pixels, ...options }), { maxPixels }));
 }
 
 /** A DS value written as text, exactly as given (NaN, 1e-300, ...). */
@@ -34,8 +29,8 @@ describe('DICOM header range checks', () => {
   });
 
   it('accepts plausible spacings at both ends of the range', () => {
-    expect(decodeSlice(writeDicom({ rows: SIDE, columns: SIDE, pixels, pixelSpacing: [0.05, 10] })).pixelSpacingMm).toBe(10);
-    expect(decodeSlice(writeDicom({ rows: SIDE, columns: SIDE, pixels, pixelSpacing: [0.7, 0.7] })).pixelSpacingMm).toBe(0.7);
+    expect(decodeSlice(writeDicom({ rows: SIDE, columns: SIDE, pixels, pixelSpacing: [0.05, 10] })).image.spacing).toEqual({ x: 10, y: 0.05 });
+    expect(decodeSlice(writeDicom({ rows: SIDE, columns: SIDE, pixels, pixelSpacing: [0.7, 0.7] })).image.spacing).toEqual({ x: 0.7, y: 0.7 });
   });
 
   it('refuses an unbounded rescale slope or intercept, naming the attribute', () => {

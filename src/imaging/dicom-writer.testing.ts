@@ -1,4 +1,5 @@
 import { deflateRawSync } from 'node:zlib';
+import { TRANSFER_SYNTAXES } from './codecs/registry';
 
 /**
  * A small DICOM writer for tests: little-endian (explicit or implicit VR), explicit big-endian or deflated
@@ -7,18 +8,8 @@ import { deflateRawSync } from 'node:zlib';
  * so tests can exercise the decoder's refusals.
  */
 
-export const TRANSFER_SYNTAX = {
-  implicitLittle: '1.2.840.10008.1.2',
-  explicitLittle: '1.2.840.10008.1.2.1',
-  deflated: '1.2.840.10008.1.2.1.99',
-  explicitBig: '1.2.840.10008.1.2.2',
-  jpegBaseline: '1.2.840.10008.1.2.4.50',
-  jpegLossless: '1.2.840.10008.1.2.4.70',
-  mpeg2: '1.2.840.10008.1.2.4.100',
-  jpegLs: '1.2.840.10008.1.2.4.80',
-  jpeg2000: '1.2.840.10008.1.2.4.90',
-  rle: '1.2.840.10008.1.2.5',
-} as const;
+/** The syntaxes the decoder reads, and MPEG-2 for a syntax it refuses. */
+export const TRANSFER_SYNTAX = { ...TRANSFER_SYNTAXES, mpeg2: '1.2.840.10008.1.2.4.100' } as const;
 
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 const IMPLEMENTATION_CLASS_UID = '1.2.826.0.1.3680043.9.7433.1.1';
@@ -261,32 +252,27 @@ function tagOnly(tag: number, length: number): Uint8Array {
   return new Uint8Array([(tag >>> 16) & 0xff, (tag >>> 24) & 0xff, tag & 0xff, (tag >>> 8) & 0xff, ...u32(length)]);
 }
 
+/** Numeric VRs: bytes per value and the DataView setter that writes one; every other VR is text. */
+const NUMERIC_VRS: Record<string, [number, 'setUint16' | 'setInt16' | 'setUint32' | 'setInt32' | 'setFloat32' | 'setFloat64']> = {
+  US: [2, 'setUint16'],
+  SS: [2, 'setInt16'],
+  UL: [4, 'setUint32'],
+  SL: [4, 'setInt32'],
+  FL: [4, 'setFloat32'],
+  FD: [8, 'setFloat64'],
+};
+
 function encodeValue(element: DicomElement, little = true): Uint8Array {
   const { vr, value } = element;
   if (value instanceof Uint8Array) return padEven(value, 0);
   const list: readonly (number | string)[] = typeof value === 'string' ? [value] : typeof value === 'number' ? [value] : (value as readonly number[]);
-  const view = (size: number, write: (dv: DataView, offset: number, v: number) => void): Uint8Array => {
-    const out = new Uint8Array(list.length * size);
-    const dv = new DataView(out.buffer);
-    list.forEach((v, i) => write(dv, i * size, Number(v)));
-    return out;
-  };
-  switch (vr) {
-    case 'US':
-      return view(2, (dv, o, v) => dv.setUint16(o, v, little));
-    case 'SS':
-      return view(2, (dv, o, v) => dv.setInt16(o, v, little));
-    case 'UL':
-      return view(4, (dv, o, v) => dv.setUint32(o, v, little));
-    case 'SL':
-      return view(4, (dv, o, v) => dv.setInt32(o, v, little));
-    case 'FL':
-      return view(4, (dv, o, v) => dv.setFloat32(o, v, little));
-    case 'FD':
-      return view(8, (dv, o, v) => dv.setFloat64(o, v, little));
-    default:
-      return padEven(ascii(list.map(String).join('\\')), STRING_PAD_NUL.has(vr) ? 0 : 0x20);
-  }
+  const numeric = NUMERIC_VRS[vr];
+  if (!numeric) return padEven(ascii(list.map(String).join('\\')), STRING_PAD_NUL.has(vr) ? 0 : 0x20);
+  const [size, setter] = numeric;
+  const out = new Uint8Array(list.length * size);
+  const dv = new DataView(out.buffer);
+  list.forEach((v, i) => dv[setter](i * size, Number(v), little));
+  return out;
 }
 
 function padEven(bytes: Uint8Array, pad: number): Uint8Array {

@@ -6,17 +6,17 @@ import { CodecUnavailableError } from './codecs/wasm-module';
 import { DicomAttributes } from './dicom-attributes';
 import { checkDicomHeader } from './dicom-header-check';
 import { CT_PADDING_HU, greyFromColour, samplesToHu } from './dicom-pixels';
-import { DEFAULT_MAX_IMAGE_PIXELS, HuImage, ImageFormatError } from './hu-image';
+import { DEFAULT_MAX_IMAGE_PIXELS, HuImage, ImageFormatError, pixelSpacing } from './hu-image';
 
 export type { DicomAttributes } from './dicom-attributes';
 
 /**
  * A CT slice decoded from DICOM: HU pixels plus the geometry, rescale and identity read from the header.
+ * Its `spacing` is (0028,0030) PixelSpacing (row\column: y then x), without z: one file does not say how
+ * far apart its series' slices lie (SliceThickness is the slab's width, not that distance).
  * `modality` is recorded, not enforced: a non-CT image still decodes and the caller decides.
  */
 export interface DicomSlice extends HuImage {
-  /** (0028,0030) PixelSpacing: row = spacing between rows (y), column = spacing between columns (x), in mm. */
-  pixelSpacingMm: { row: number; column: number } | null;
   sliceThicknessMm: number | null;
   /** The rescale actually applied (1 and 0 when the file has none). */
   rescale: { slope: number; intercept: number };
@@ -270,7 +270,7 @@ function decodeDicomUnsafe(bytes: Uint8Array, options: DecodeDicomOptions): Dico
     width: columns,
     height: rows,
     data,
-    pixelSpacingMm: spacing && spacing.length >= 2 && positive(spacing[0]) && positive(spacing[1]) ? { row: spacing[0], column: spacing[1] } : null,
+    spacing: spacing && spacing.length >= 2 && positive(spacing[0]) && positive(spacing[1]) ? pixelSpacing(spacing[1], spacing[0]) : null,
     sliceThicknessMm: thickness !== undefined && positive(thickness) ? thickness : null,
     rescale: { slope, intercept },
     uids: { study: text(dataSet, 'x0020000d'), series: text(dataSet, 'x0020000e'), sop: text(dataSet, 'x00080018') },

@@ -1,10 +1,21 @@
 import { InputError } from '../common/input-error';
 
-/** A CT slice in Hounsfield units, row-major, with its in-plane pixel spacing when known. */
+/**
+ * Pixel spacing in mm, named by axis as MONAI's pixdim is: x between columns, y between rows (DICOM
+ * PixelSpacing lists the row spacing, y, first), z between the slices of the series where that is known.
+ */
+export interface PixelSpacing {
+  x: number;
+  y: number;
+  z?: number;
+}
+
+/** A CT slice in Hounsfield units, row-major, with its pixel spacing (null: the source does not say). */
 export interface HuImage {
   width: number;
   height: number;
   data: Float32Array;
+  spacing: PixelSpacing | null;
 }
 
 export interface Box {
@@ -51,6 +62,27 @@ export const MAX_PIXEL_SPACING_MM = 10;
 export function plausibleSpacingMm(spacingMm: number | null | undefined): number | null {
   if (spacingMm === null || spacingMm === undefined || !Number.isFinite(spacingMm) || spacingMm <= 0) return null;
   return Math.min(MAX_PIXEL_SPACING_MM, Math.max(MIN_PIXEL_SPACING_MM, spacingMm));
+}
+
+/**
+ * Spacing as it enters an image (a file's header, a series row, a form field): x and y clamped into the
+ * plausible range, so no later step can be asked for a huge context square. y unknown is taken as x
+ * (square pixels); x unknown makes the whole spacing unknown (null). z is kept when positive.
+ */
+export function pixelSpacing(x: number | null | undefined, y: number | null | undefined = x, z?: number | null): PixelSpacing | null {
+  const column = plausibleSpacingMm(x);
+  if (column === null) return null;
+  const spacing: PixelSpacing = { x: column, y: plausibleSpacingMm(y) ?? column };
+  if (z !== null && z !== undefined && Number.isFinite(z) && z > 0) spacing.z = z;
+  return spacing;
+}
+
+/**
+ * A length in pixels as mm, through the column spacing: in-plane lengths here (measured axes, box
+ * diagonals, the archive's long axes) take pixels as square. Null when the spacing is unknown.
+ */
+export function pixelsToMm(lengthPx: number, spacing: PixelSpacing | null): number | null {
+  return spacing ? lengthPx * spacing.x : null;
 }
 
 /** DeepLesion stores HU + 32768 in unsigned 16-bit PNGs. */

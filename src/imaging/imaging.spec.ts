@@ -1,7 +1,7 @@
 import { encode } from 'fast-png';
 import * as jpeg from 'jpeg-js';
 import { decodeDeepLesionPng, decodeGray8 } from './decode';
-import { boxInside, ImageFormatError } from './hu-image';
+import { boxInside, ImageFormatError, MAX_PIXEL_SPACING_MM, MIN_PIXEL_SPACING_MM, pixelSpacing, pixelsToMm } from './hu-image';
 import { readImageHeader } from './image-header';
 import { boxInPatch, cropSquare, greyToRgbWithBox, patchGeometry } from './patch';
 import { applyWindow, WINDOW_PRESETS } from './window';
@@ -35,6 +35,7 @@ describe('decoding', () => {
     const image = decodeDeepLesionPng(png16(20, 20, (x) => (x < 10 ? -1000 : 60)));
     expect(image.data[0]).toBe(-1000);
     expect(image.data[15]).toBe(60);
+    expect(image.spacing).toBeNull(); // the CSV has it, not the PNG
   });
 
   it('refuses 8-bit PNGs as DeepLesion slices', () => {
@@ -60,26 +61,45 @@ describe('decoding', () => {
   });
 });
 
+describe('pixel spacing', () => {
+  it('holds x and y to the plausible range where it enters, takes y as x when only x is known, and keeps a positive z', () => {
+    expect(pixelSpacing(0.7, 0.9, 5)).toEqual({ x: 0.7, y: 0.9, z: 5 });
+    expect(pixelSpacing(0.7)).toEqual({ x: 0.7, y: 0.7 });
+    expect(pixelSpacing(0.7, null, 0)).toEqual({ x: 0.7, y: 0.7 });
+    expect(pixelSpacing(1000, 0.001)).toEqual({ x: MAX_PIXEL_SPACING_MM, y: MIN_PIXEL_SPACING_MM });
+    for (const unknown of [null, undefined, 0, -1, NaN, Infinity]) expect(pixelSpacing(unknown, 0.7)).toBeNull();
+  });
+
+  it('turns pixel lengths into mm through the column spacing, null without one', () => {
+    expect(pixelsToMm(10, { x: 0.5, y: 2 })).toBe(5);
+    expect(pixelsToMm(10, null)).toBeNull();
+  });
+});
+
 describe('patches', () => {
   const box = { x1: 40, y1: 40, x2: 60, y2: 50 };
+  const at = (spacingMm: number | null) => ({ spacing: pixelSpacing(spacingMm) });
 
-  it('sizes the context square from the spacing, never tighter than the box', () => {
-    expect(patchGeometry(box, 0.8, 120).side).toBeCloseTo(150);
-    expect(patchGeometry(box, null).side).toBe(50);
-    expect(patchGeometry({ x1: 0, y1: 0, x2: 400, y2: 100 }, 0.8).side).toBe(600);
+  it("sizes the context square from the image's spacing, never tighter than the box", () => {
+    expect(patchGeometry(at(0.8), box, 120).side).toBeCloseTo(150);
+    expect(patchGeometry(at(null), box).side).toBe(50);
+    expect(patchGeometry(at(0.8), { x1: 0, y1: 0, x2: 400, y2: 100 }).side).toBe(600);
   });
 
   it('replicates the border outside the image', () => {
-    const image = { width: 4, height: 4, data: Float32Array.from({ length: 16 }, (_, i) => (i % 4) * 10) };
+    const image = { width: 4, height: 4, data: Float32Array.from({ length: 16 }, (_, i) => (i % 4) * 10), spacing: null };
     const patch = cropSquare(image, { cx: 0, cy: 2, side: 8 }, 8);
     expect(patch.data[0]).toBe(0); // left of the image: column 0 repeated
     expect(patch.data[7]).toBeCloseTo(30); // right half: up to the last column
+    expect(patch.spacing).toBeNull();
   });
 
-  it('is an identity crop at scale 1', () => {
-    const image = { width: 10, height: 10, data: Float32Array.from({ length: 100 }, (_, i) => i) };
+  it('is an identity crop at scale 1, and scales the spacing with the crop', () => {
+    const image = { width: 10, height: 10, data: Float32Array.from({ length: 100 }, (_, i) => i), spacing: { x: 0.5, y: 0.75, z: 5 } };
     const patch = cropSquare(image, { cx: 5, cy: 5, side: 4 }, 4);
     expect(Array.from(patch.data.slice(0, 4))).toEqual([33, 34, 35, 36]);
+    expect(patch.spacing).toEqual(image.spacing);
+    expect(cropSquare(image, { cx: 5, cy: 5, side: 8 }, 4).spacing).toEqual({ x: 1, y: 1.5, z: 5 });
   });
 
   it('maps the box into patch coordinates and draws it', () => {

@@ -1,4 +1,4 @@
-import { Box, HuImage, plausibleSpacingMm } from './hu-image';
+import { Box, HuImage } from './hu-image';
 
 export interface PatchGeometry {
   /** Centre of the square in source pixels. */
@@ -9,20 +9,20 @@ export interface PatchGeometry {
 }
 
 /**
- * The context square around a lesion: `contextMm` wide when the pixel spacing is known (LesaNet
- * used 120 mm), never tighter than 1.5× the box so large lesions keep a margin; without spacing,
- * 2.5× the box's longer side.
+ * The context square around a lesion on `image`: `contextMm` wide through its column spacing when that
+ * is known (LesaNet used 120 mm), never tighter than 1.5× the box so large lesions keep a margin;
+ * without spacing, 2.5× the box's longer side.
  */
-export function patchGeometry(box: Box, spacingMm: number | null, contextMm = 120): PatchGeometry {
+export function patchGeometry(image: Pick<HuImage, 'spacing'>, box: Box, contextMm = 120): PatchGeometry {
   const boxSide = Math.max(box.x2 - box.x1, box.y2 - box.y1);
-  const spacing = plausibleSpacingMm(spacingMm);
-  const byContext = spacing ? contextMm / spacing : 2.5 * boxSide;
+  const byContext = image.spacing ? contextMm / image.spacing.x : 2.5 * boxSide;
   return { cx: (box.x1 + box.x2) / 2, cy: (box.y1 + box.y2) / 2, side: Math.max(byContext, 1.5 * boxSide, 8) };
 }
 
 /**
- * Resamples the square `geometry` of `image` to `outSize`×`outSize` (bilinear). Outside the image
- * the nearest edge pixel is repeated (border replication), so patches at the edge have no black bars.
+ * Resamples the square `geometry` of `image` to `outSize`×`outSize` (bilinear), its spacing scaled to
+ * match. Outside the image the nearest edge pixel is repeated (border replication), so patches at the
+ * edge have no black bars.
  */
 export function cropSquare(image: HuImage, geometry: PatchGeometry, outSize: number): HuImage {
   const out = new Float32Array(outSize * outSize);
@@ -46,7 +46,8 @@ export function cropSquare(image: HuImage, geometry: PatchGeometry, outSize: num
       out[oy * outSize + ox] = top * (1 - fy) + bottom * fy;
     }
   }
-  return { width: outSize, height: outSize, data: out };
+  const spacing = image.spacing && { ...image.spacing, x: image.spacing.x * scale, y: image.spacing.y * scale };
+  return { width: outSize, height: outSize, data: out, spacing };
 }
 
 /** Where a source-pixel box lands in a patch cut with `geometry` and resampled to `outSize`. */

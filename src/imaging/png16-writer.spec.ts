@@ -9,7 +9,7 @@ describe('huToPng16', () => {
     const data = Float32Array.from({ length: width * height }, (_, i) => ((i * 97) % 5000) - 1500 + 0.4);
     data[0] = -40000; // below HU + 32768 = 0
     data[1] = 40000; // above 65535 − 32768
-    const png = await huToPng16({ width, height, data });
+    const png = await huToPng16({ width, height, data, spacing: null });
     const read = decode(png);
     expect([read.width, read.height, read.depth, read.channels]).toEqual([width, height, 16, 1]);
     const hu = decodeDeepLesionPng(png);

@@ -54,7 +54,7 @@ export function decodePng16ToHu(bytes: Uint8Array): HuImage | null {
     for (let x = 0, i = y * width; x < width; x++, i++) out[i] = ((current[2 * x] << 8) | current[2 * x + 1]) - DEEPLESION_HU_OFFSET;
     previous.set(current);
   }
-  return { width, height, data: out };
+  return { width, height, data: out, spacing: null };
 }
 
 /** PNG scanline filters for 2 bytes per pixel (PNG spec §9). */

@@ -7,14 +7,13 @@ export interface PatchRenderOptions {
   window: HuWindow;
   drawBox: boolean;
   size: number;
+  /** Side of the square in mm, when the image's spacing is known. */
   contextMm: number;
-  /** In-plane pixel spacing (mm); null when the source does not say. */
-  spacingMm: number | null;
 }
 
 /** The lesion's context square, windowed, optionally with its box, as an RGB PNG. */
 export function renderPatchPng(image: HuImage, box: Box, options: PatchRenderOptions): Uint8Array {
-  const geometry = patchGeometry(box, options.spacingMm, options.contextMm);
+  const geometry = patchGeometry(image, box, options.contextMm);
   const patch = cropSquare(image, geometry, options.size);
   const grey = applyWindow(patch.data, options.window);
   const rgb = greyToRgbWithBox(grey, options.size, options.drawBox ? boxInPatch(box, geometry, options.size) : null);

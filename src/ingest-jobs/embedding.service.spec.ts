@@ -23,7 +23,12 @@ describe('toPatchJob', () => {
   it('finds neighbours at key ± round(offset / slice spacing) in the series folder', () => {
     const job = toPatchJob(lesion(7), [-2, 0, 2, 5]);
     expect(job.neighbourPaths).toEqual(['/images/000001_01_01/039.png', null, '/images/000001_01_01/041.png', '/images/000001_01_01/043.png']);
-    expect(job).toMatchObject({ key: 7, encoding: 'png16', huWindow: null, spacingMm: 0.7 });
+    expect(job).toMatchObject({ key: 7, encoding: 'png16', huWindow: null, spacing: { x: 0.7, y: 0.7, z: 2 } });
+  });
+
+  it("gives the slices the series' spacing on each axis, none when the series has none", () => {
+    expect(toPatchJob(lesion(1, { spacingYmm: 0.9 }), [0]).spacing).toEqual({ x: 0.7, y: 0.9, z: 2 });
+    expect(toPatchJob(lesion(1, { spacingXmm: null, spacingYmm: null, spacingZmm: null }), [0]).spacing).toBeNull();
   });
 
   it('falls back to the key slice without a series folder or slice spacing', () => {

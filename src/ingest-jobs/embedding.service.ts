@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { pixelSpacing } from '../imaging/hu-image';
 import { EncoderService } from '../ml/encoder.service';
 import { manifestModalities } from '../ml/encoder-manifest';
 import { neighbourSlicePaths, PatchJob } from '../ml/patch-job';
@@ -104,7 +105,6 @@ export function toPatchJob(lesion: LesionToEmbed, sliceOffsetsMm: number[]): Pat
     encoding: lesion.imageEncoding,
     huWindow: lesion.imageHuLow !== null && lesion.imageHuHigh !== null ? { low: lesion.imageHuLow, high: lesion.imageHuHigh } : null,
     box: lesion.box,
-    spacingMm: lesion.spacingXmm,
-    spacingYmm: lesion.spacingYmm,
+    spacing: pixelSpacing(lesion.spacingXmm, lesion.spacingYmm, lesion.spacingZmm),
   };
 }

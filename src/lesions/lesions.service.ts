@@ -1,8 +1,8 @@
 import { BadRequestException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { ChangeFeedService } from '../change-log/change-feed.service';
 import { DatasetScope, effectiveDatasets, requireInScope, scopeAllows } from '../common/dataset-scope';
-import { decodeDeepLesionPng, decodeGray8 } from '../imaging/decode';
-import { HuImage } from '../imaging/hu-image';
+import { decodeSlice } from '../imaging/decode-slice';
+import { HuImage, pixelSpacing } from '../imaging/hu-image';
 import { parseWindow, renderPatchPng } from '../imaging/render-patch';
 import { COARSE_TYPES } from '../deeplesion/coarse-types';
 import { LesionEntity } from './lesion.entities';
@@ -144,17 +144,11 @@ export class LesionsService {
     return renderPatchPng(
       image,
       { x1: lesion.boxX1, y1: lesion.boxY1, x2: lesion.boxX2, y2: lesion.boxY2 },
-      {
-        window,
-        drawBox: query.box,
-        size: query.size,
-        contextMm: query.contextMm,
-        spacingMm: lesion.series?.spacingXmm ?? null,
-      },
+      { window, drawBox: query.box, size: query.size, contextMm: query.contextMm },
     );
   }
 
-  /** The lesion's key slice in HU, decoded according to how it was ingested. */
+  /** The lesion's key slice in HU, decoded according to how it was ingested, with its series' spacing. */
   async loadKeySlice(lesion: LesionEntity): Promise<HuImage> {
     let bytes: Buffer;
     try {
@@ -163,9 +157,12 @@ export class LesionsService {
       this.logger.warn(`Key slice of lesion ${lesion.id} is unreadable: ${(error as Error).message}`);
       throw new NotFoundException(`The image of lesion ${lesion.id} is no longer available`);
     }
-    return lesion.imageEncoding === 'png16'
-      ? decodeDeepLesionPng(bytes)
-      : decodeGray8(bytes, { low: lesion.imageHuLow ?? -1024, high: lesion.imageHuHigh ?? 3071 });
+    const series = lesion.series;
+    return decodeSlice(bytes, {
+      encoding: lesion.imageEncoding,
+      window: { low: lesion.imageHuLow ?? -1024, high: lesion.imageHuHigh ?? 3071 },
+      spacing: pixelSpacing(series?.spacingXmm, series?.spacingYmm, series?.spacingZmm),
+    }).image;
   }
 
   /** Another dataset's lesion is a 404 like a missing one, so a scoped key cannot learn that it exists. */

@@ -240,10 +240,10 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** One query patch (an uploaded slice and box), prepared in-line. */
-  async embedImage(image: HuImage, box: Box, spacingMm: number | null, spacingYmm: number | null = spacingMm): Promise<Float32Array> {
+  async embedImage(image: HuImage, box: Box): Promise<Float32Array> {
     const encoder = this.loaded;
     const slices = encoder.manifest.input.sliceOffsetsMm.map(() => image);
-    const prepared = preparePatch(encoder.manifest, { key: 0, slices, box, spacingMm, spacingYmm });
+    const prepared = preparePatch(encoder.manifest, { key: 0, slices, box });
     const [vector] = await this.running(encoder, () => this.encodePrepared(encoder, [prepared]));
     return vector;
   }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Box, HuWindow } from '../imaging/hu-image';
+import { Box, HuWindow, PixelSpacing } from '../imaging/hu-image';
 
 /** What a worker needs to prepare one lesion's model input from files: no database, no session. */
 export interface PatchJob {
@@ -11,9 +11,8 @@ export interface PatchJob {
   encoding: 'png16' | 'gray8';
   huWindow: HuWindow | null;
   box: Box;
-  /** Pixel spacing along x (columns) and y (rows) in mm, null when unknown. */
-  spacingMm: number | null;
-  spacingYmm?: number | null;
+  /** The series' spacing (from its CSV row or DICOM header, through pixelSpacing), given to the decoded slices: their PNGs carry none. */
+  spacing: PixelSpacing | null;
 }
 
 /** One lesion's model input and hand-crafted blocks. */

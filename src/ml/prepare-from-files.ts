@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { decodeDeepLesionPng, decodeGray8 } from '../imaging/decode';
+import { decodeSlice } from '../imaging/decode-slice';
 import { DEEPLESION_KEYSLICE_WINDOW, HuImage, ImageFormatError } from '../imaging/hu-image';
 import { EncoderManifest } from './encoder-manifest';
 import { PatchJob, PrepareResult } from './patch-job';
@@ -10,7 +10,7 @@ export function prepareFromFiles(job: PatchJob, manifest: EncoderManifest): Prep
   try {
     const key = decodeFile(job.imagePath, job);
     const slices = job.neighbourPaths.map((p) => (p ? decodeNeighbour(p, job, key) : key));
-    return { ok: true, prepared: preparePatch(manifest, { key: job.key, slices, box: job.box, spacingMm: job.spacingMm, spacingYmm: job.spacingYmm }) };
+    return { ok: true, prepared: preparePatch(manifest, { key: job.key, slices, box: job.box }) };
   } catch (error) {
     const message =
       error instanceof ImageFormatError ? error.message : (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'image file is missing' : 'image cannot be read';
@@ -19,8 +19,7 @@ export function prepareFromFiles(job: PatchJob, manifest: EncoderManifest): Prep
 }
 
 function decodeFile(file: string, job: PatchJob): HuImage {
-  const bytes = fs.readFileSync(file);
-  return job.encoding === 'png16' ? decodeDeepLesionPng(bytes) : decodeGray8(bytes, job.huWindow ?? DEEPLESION_KEYSLICE_WINDOW);
+  return decodeSlice(fs.readFileSync(file), { encoding: job.encoding, window: job.huWindow ?? DEEPLESION_KEYSLICE_WINDOW, spacing: job.spacing }).image;
 }
 
 /** A neighbour that cannot be read, or differs in size, is replaced by the key slice rather than failing the lesion. */

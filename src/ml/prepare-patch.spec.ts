@@ -1,4 +1,4 @@
-import { HuImage } from '../imaging/hu-image';
+import { HuImage, PixelSpacing, pixelSpacing } from '../imaging/hu-image';
 import { EncoderManifest } from './encoder-manifest';
 import { scatteringInputs } from './descriptor/scattering-inputs';
 import { contextPixels, preparePatch } from './prepare-patch';
@@ -13,22 +13,23 @@ const manifest: EncoderManifest = {
 };
 const toHu = (v: number) => v * 20000 - 10000;
 
-function ramp(axis: 'x' | 'y', size = 512): HuImage {
+function ramp(axis: 'x' | 'y', spacing: PixelSpacing | null = null, size = 512): HuImage {
   const data = new Float32Array(size * size);
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) data[y * size + x] = axis === 'x' ? x : y;
-  return { width: size, height: size, data };
+  return { width: size, height: size, data, spacing };
 }
 
 describe('patch geometry', () => {
   const box = { x1: 246, y1: 246, x2: 266, y2: 266 }; // centre (256, 256)
 
-  it('sizes the context from the spacing of each axis (anisotropic pixels)', () => {
-    expect(contextPixels(manifest, 0.5, 1.0)).toEqual({ x: 192, y: 96 });
+  it("sizes the context from the key slice's spacing on each axis (anisotropic pixels)", () => {
+    expect(contextPixels(manifest, { x: 0.5, y: 1.0 })).toEqual({ x: 192, y: 96 });
     expect(contextPixels(manifest, null)).toEqual({ x: 120, y: 120 });
-    expect(contextPixels({ ...manifest, input: { ...manifest.input, context: { px: 100 } } }, 0.5)).toEqual({ x: 100, y: 100 });
+    expect(contextPixels({ ...manifest, input: { ...manifest.input, context: { px: 100 } } }, { x: 0.5, y: 0.5 })).toEqual({ x: 100, y: 100 });
 
-    const across = preparePatch(manifest, { key: 1, slices: [ramp('x')], box, spacingMm: 0.5, spacingYmm: 1.0 });
-    const down = preparePatch(manifest, { key: 1, slices: [ramp('y')], box, spacingMm: 0.5, spacingYmm: 1.0 });
+    const anisotropic = { x: 0.5, y: 1.0 };
+    const across = preparePatch(manifest, { key: 1, slices: [ramp('x', anisotropic)], box });
+    const down = preparePatch(manifest, { key: 1, slices: [ramp('y', anisotropic)], box });
     // Patch column k samples x = 256 + (k + 0.5)·192/64 − 96 − 0.5; row k samples y = 256 + (k + 0.5)·96/64 − 48 − 0.5.
     expect(toHu(across.patch[0])).toBeCloseTo(256 + 1.5 - 96 - 0.5, 1);
     expect(toHu(across.patch[63])).toBeCloseTo(256 + 63.5 * 3 - 96 - 0.5, 1);
@@ -44,7 +45,7 @@ describe('patch geometry', () => {
 
   it('repeats the edge pixels where the context leaves the image', () => {
     const edgeBox = { x1: 0, y1: 250, x2: 10, y2: 262 };
-    const prepared = preparePatch(manifest, { key: 1, slices: [ramp('x')], box: edgeBox, spacingMm: null });
+    const prepared = preparePatch(manifest, { key: 1, slices: [ramp('x')], box: edgeBox });
     const row = Array.from(prepared.patch.slice(32 * 64, 33 * 64), toHu);
     // Left of the image every sample reads column 0 (blurred with reflected borders): one constant value.
     const outside = row.slice(0, 25);
@@ -53,7 +54,7 @@ describe('patch geometry', () => {
   });
 
   it('keeps the histogram and position blocks beside the patch', () => {
-    const prepared = preparePatch(manifest, { key: 9, slices: [ramp('x')], box, spacingMm: 0.8 });
+    const prepared = preparePatch(manifest, { key: 9, slices: [ramp('x', pixelSpacing(0.8))], box });
     expect(prepared.key).toBe(9);
     expect(prepared.histogram).toHaveLength(64);
     expect(prepared.position).toHaveLength(169);
@@ -63,20 +64,21 @@ describe('patch geometry', () => {
 describe('absurd spacings (defence in depth behind the header checks)', () => {
   const box = { x1: 246, y1: 246, x2: 266, y2: 266 };
 
-  it('clamps the spacing to 0.05–10 mm, so no spacing asks for a huge context or kernel', () => {
-    expect(contextPixels(manifest, 1e-300)).toEqual(contextPixels(manifest, 0.05));
-    expect(contextPixels(manifest, 1e-4)).toEqual({ x: 96 / 0.05, y: 96 / 0.05 });
-    expect(contextPixels(manifest, 1e300)).toEqual(contextPixels(manifest, 10));
-    expect(contextPixels(manifest, Number.NaN)).toEqual(contextPixels(manifest, null));
-    const tiny = preparePatch(manifest, { key: 1, slices: [ramp('x')], box, spacingMm: 1e-300 });
-    const floor = preparePatch(manifest, { key: 1, slices: [ramp('x')], box, spacingMm: 0.05 });
+  it('are clamped to 0.05–10 mm where they enter an image, so no spacing asks for a huge context or kernel', () => {
+    const context = (mm: number) => contextPixels(manifest, pixelSpacing(mm));
+    expect(context(1e-300)).toEqual(context(0.05));
+    expect(context(1e-4)).toEqual({ x: 96 / 0.05, y: 96 / 0.05 });
+    expect(context(1e300)).toEqual(context(10));
+    expect(context(Number.NaN)).toEqual(contextPixels(manifest, null));
+    const tiny = preparePatch(manifest, { key: 1, slices: [ramp('x', pixelSpacing(1e-300))], box });
+    const floor = preparePatch(manifest, { key: 1, slices: [ramp('x', pixelSpacing(0.05))], box });
     expect(Array.from(tiny.patch)).toEqual(Array.from(floor.patch));
   });
 });
 
 describe('scatteringInputs refuses a context no spacing allows', () => {
   it('throws a RangeError instead of allocating a kernel of any size', () => {
-    const image = ramp('x', 64);
+    const image = ramp('x', null, 64);
     const box = { x1: 20, y1: 20, x2: 30, y2: 30 };
     expect(() => scatteringInputs(image, box, { contextPx: 1.2e302, size: 64, windows: [[-1000, 1000]] })).toThrow(RangeError);
     expect(() => scatteringInputs(image, box, { contextPx: Number.NaN, size: 64, windows: [[-1000, 1000]] })).toThrow(RangeError);

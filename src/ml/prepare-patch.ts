@@ -1,4 +1,4 @@
-import { Box, HuImage, plausibleSpacingMm } from '../imaging/hu-image';
+import { Box, HuImage, PixelSpacing } from '../imaging/hu-image';
 import { bodyPositionBlock } from './descriptor/body-position';
 import { huHistogramBlock } from './descriptor/hu-histogram';
 import { scatteringInputs } from './descriptor/scattering-inputs';
@@ -7,24 +7,21 @@ import { PreparedPatch } from './patch-job';
 
 export interface PatchSource {
   key: number;
-  /** One slice per `sliceOffsetsMm` entry (the key slice where a neighbour is missing). */
+  /** One slice per `sliceOffsetsMm` entry (the key slice where a neighbour is missing); the key slice's spacing sizes the context. */
   slices: HuImage[];
   box: Box;
-  /** Column (x) and row (y) pixel spacing in mm; null when unknown. */
-  spacingMm: number | null;
-  spacingYmm?: number | null;
 }
 
 /**
  * The context square in source pixels, per axis: a fixed size in mm through the column and row
- * spacing (a rectangle of pixels when they differ), or a fixed number of pixels. Spacings are clamped
- * to the plausible range (callers validate them; this keeps any spacing from asking for a huge square).
+ * spacing (a rectangle of pixels when they differ; the manifest's fallback spacing when unknown), or a
+ * fixed number of pixels. The spacing was held to the plausible range where it entered (pixelSpacing).
  */
-export function contextPixels(manifest: EncoderManifest, spacingMm: number | null, spacingYmm: number | null = spacingMm): { x: number; y: number } {
+export function contextPixels(manifest: EncoderManifest, spacing: PixelSpacing | null): { x: number; y: number } {
   const context = manifest.input.context;
   if ('px' in context) return { x: context.px, y: context.px };
-  const pixels = (spacing: number | null) => context.mm / (plausibleSpacingMm(spacing) ?? context.fallbackSpacingMm);
-  return { x: pixels(spacingMm), y: pixels(spacingYmm ?? spacingMm) };
+  if (!spacing) return { x: context.mm / context.fallbackSpacingMm, y: context.mm / context.fallbackSpacingMm };
+  return { x: context.mm / spacing.x, y: context.mm / spacing.y };
 }
 
 /** The model input for one lesion (windows × slices channels) plus its hand-crafted blocks. Pure. */
@@ -32,9 +29,9 @@ export function preparePatch(manifest: EncoderManifest, source: PatchSource): Pr
   const { size, windows, sliceOffsetsMm, normalisation } = manifest.input;
   if (source.slices.length !== sliceOffsetsMm.length) throw new Error(`expected ${sliceOffsetsMm.length} slices, got ${source.slices.length}`);
   const plane = size * size;
-  const context = contextPixels(manifest, source.spacingMm, source.spacingYmm ?? source.spacingMm);
-  const patch = new Float32Array(windows.length * sliceOffsetsMm.length * plane);
   const keyIndex = Math.max(0, sliceOffsetsMm.indexOf(0));
+  const context = contextPixels(manifest, source.slices[keyIndex].spacing);
+  const patch = new Float32Array(windows.length * sliceOffsetsMm.length * plane);
   let boxMask: Float32Array = new Float32Array(plane);
   source.slices.forEach((slice, s) => {
     const inputs = scatteringInputs(slice, source.box, { contextPx: context.x, contextPxY: context.y, size, windows });

@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { DatasetScope, effectiveDatasets, scopeAllows } from '../common/dataset-scope';
-import { Box } from '../imaging/hu-image';
+import { Box, HuImage, pixelsToMm } from '../imaging/hu-image';
 import { LesionCriteria } from '../lesions/lesion-criteria';
 import { LesionView } from '../lesions/lesion.view';
 import { LesionsService } from '../lesions/lesions.service';
@@ -113,15 +113,14 @@ export class SearchService {
    */
   async similarForEmbedding(
     vector: Float32Array,
-    image: { width: number; height: number },
+    image: Pick<HuImage, 'width' | 'height' | 'spacing'>,
     box: Box,
-    spacingMm: number | null,
     ranking: SimilarRanking,
     criteria: LesionCriteria,
     scope: DatasetScope,
   ): Promise<SimilarResult> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
-    const longAxisMm = spacingMm ? Math.hypot(box.x2 - box.x1, box.y2 - box.y1) * spacingMm : null;
+    const longAxisMm = pixelsToMm(Math.hypot(box.x2 - box.x1, box.y2 - box.y1), image.spacing);
     return this.rank(
       vector,
       { coarseType: null, longAxisMm, location: null },
@@ -265,10 +264,9 @@ export class SearchService {
     const box = { x1, y1, x2, y2 };
     if (!(x2 > x1 && y2 > y1)) throw new BadRequestException('box must have x2 > x1 and y2 > y1 (a zero-size box selects nothing)');
     // Decoding and patch preparation run on the decode workers: a large image does not hold up other requests.
-    const input = await this.uploads.embeddingInput(bytes, dto.read, box, dto.spacingMm ?? null);
+    const input = await this.uploads.embeddingInput(bytes, { ...dto.read, spacingMm: dto.spacingMm }, box);
     const vector = await this.encoder.embedPrepared(input.prepared);
-    const spacing = input.spacingMm;
-    return { vector, width: input.width, height: input.height, box, longAxisMm: spacing ? Math.hypot(x2 - x1, y2 - y1) * spacing : null };
+    return { vector, width: input.width, height: input.height, box, longAxisMm: pixelsToMm(Math.hypot(x2 - x1, y2 - y1), input.spacing) };
   }
 }
 

@@ -10,16 +10,15 @@ export function runUploadJob(job: UploadJob): UploadJobResult {
     if (job.kind === 'decode') return { ok: true, kind: 'decode', slices: job.files.map((file) => decodeOne(file, job.options)) };
     if (job.kind === 'patches') {
       const slices = job.manifest.input.sliceOffsetsMm.map(() => job.image);
-      const prepared = job.boxes.map((box, key) => preparePatch(job.manifest, { key, slices, box, spacingMm: job.spacingMm, spacingYmm: job.spacingMm }));
+      const prepared = job.boxes.map((box, key) => preparePatch(job.manifest, { key, slices, box }));
       return { ok: true, kind: 'patches', prepared };
     }
     const decoded = decodeOne(job.file, job.options);
     const { image } = decoded;
     if (!boxInside(job.box, image.width, image.height)) throw new InputError(`box lies outside the ${image.width}x${image.height} image`, 400);
-    const spacingMm = job.spacingMm ?? decoded.pixelSpacingMm;
     const slices = job.manifest.input.sliceOffsetsMm.map(() => image);
-    const prepared = preparePatch(job.manifest, { key: 0, slices, box: job.box, spacingMm, spacingYmm: spacingMm });
-    return { ok: true, kind: 'embedding-input', width: image.width, height: image.height, source: decoded.source, spacingMm, prepared };
+    const prepared = preparePatch(job.manifest, { key: 0, slices, box: job.box });
+    return { ok: true, kind: 'embedding-input', width: image.width, height: image.height, source: decoded.source, spacing: image.spacing, prepared };
   } catch (error) {
     if (error instanceof InputError && error.status !== 413) return { ok: false, status: error.status, message: error.message };
     return { ok: false, status: 500, message: (error as Error)?.stack ?? String(error) };
@@ -28,8 +27,9 @@ export function runUploadJob(job: UploadJob): UploadJobResult {
 
 function decodeOne(file: SliceBytes, options: SliceReadOptions): DecodedUpload {
   try {
-    const decoded = decodeSlice(file.bytes, { encoding: options.encoding, window: options.window ?? undefined, maxPixels: options.maxPixels });
-    return { image: decoded.image, source: decoded.source, pixelSpacingMm: decoded.pixelSpacingMm };
+    const { encoding, window, maxPixels, spacing } = options;
+    const decoded = decodeSlice(file.bytes, { encoding, window: window ?? undefined, maxPixels, spacing });
+    return { image: decoded.image, source: decoded.source };
   } catch (error) {
     if (error instanceof InputError && file.what) throw new InputError(`${file.what}: ${error.message}`, error.status);
     throw error;

@@ -4,7 +4,7 @@ import { currentRequestSignal } from '../common/request-timeout.interceptor';
 import { RetryLaterException } from '../common/retry-later.exception';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SliceEncoding } from '../imaging/decode-slice';
-import { Box, HuImage, HuWindow, ImageFormatError } from '../imaging/hu-image';
+import { Box, HuImage, HuWindow, ImageFormatError, PixelSpacing, pixelSpacing } from '../imaging/hu-image';
 import { checkPixelBudget, readImageHeader } from '../imaging/image-header';
 import { huToPng16 } from '../imaging/png16-writer';
 import { EncoderService } from '../ml/encoder.service';
@@ -17,12 +17,14 @@ export interface UploadReadForm {
   encoding?: SliceEncoding;
   /** "low,high" for an 8-bit image. */
   huWindow?: string;
+  /** In-plane pixel spacing in mm (square pixels). Given, it wins over the file's own (a DICOM header's), as it always has. */
+  spacingMm?: number;
 }
 
 export interface EmbeddingInput {
   width: number;
   height: number;
-  spacingMm: number | null;
+  spacing: PixelSpacing | null;
   prepared: PreparedPatch;
 }
 
@@ -78,38 +80,44 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
 
   /**
    * The slice as the server decodes it, as a DeepLesion 16-bit PNG (HU + 32768), for the browser to show
-   * (it cannot decode compressed DICOM itself), with the spacing read from the file.
+   * (it cannot decode compressed DICOM itself), with the column spacing read from the file (a form's
+   * spacingMm is not the file's and is left out).
    */
   async preview(bytes: Uint8Array, form: UploadReadForm): Promise<{ png: Buffer; spacingMm: number | null }> {
-    const [slice] = await this.decodeSlices([{ bytes, what: null }], form);
-    return { png: await huToPng16(slice.image), spacingMm: slice.pixelSpacingMm };
+    const [slice] = await this.decodeSlices([{ bytes, what: null }], { encoding: form.encoding, huWindow: form.huWindow });
+    return { png: await huToPng16(slice.image), spacingMm: slice.image.spacing?.x ?? null };
   }
 
-  /** Decodes one slice and prepares the encoder's input for `box` on it (the form's spacing, else the file's). */
-  async embeddingInput(bytes: Uint8Array, form: UploadReadForm, box: Box, spacingMm: number | null): Promise<EmbeddingInput> {
+  /** Decodes one slice and prepares the encoder's input for `box` on it (at the form's spacing, else the file's). */
+  async embeddingInput(bytes: Uint8Array, form: UploadReadForm, box: Box): Promise<EmbeddingInput> {
     if (this.encoder.status().state !== 'ready') throw new ConflictException('The encoder is not ready');
     const manifest = this.encoder.loaded.manifest;
     const file = ownCopy({ bytes, what: null });
-    const result = await this.run({ kind: 'embedding-input', file, options: this.readOptions(form), box, spacingMm, manifest });
+    const result = await this.run({ kind: 'embedding-input', file, options: this.readOptions(form), box, manifest });
     if (result.ok && result.kind === 'embedding-input')
-      return { width: result.width, height: result.height, spacingMm: result.spacingMm, prepared: result.prepared };
+      return { width: result.width, height: result.height, spacing: result.spacing, prepared: result.prepared };
     throw this.failure(result);
   }
 
   /**
-   * The encoder's inputs for boxes on a decoded slice, prepared on a decode worker (the image is copied
-   * there): at a fine spacing on a large slice each costs a blur over thousands of pixels.
+   * The encoder's inputs for boxes on a decoded slice (at its spacing), prepared on a decode worker (the
+   * image is copied there): at a fine spacing on a large slice each costs a blur over thousands of pixels.
    */
-  async patchesFor(image: HuImage, boxes: Box[], spacingMm: number | null): Promise<PreparedPatch[]> {
+  async patchesFor(image: HuImage, boxes: Box[]): Promise<PreparedPatch[]> {
     if (!boxes.length) return [];
     if (this.encoder.status().state !== 'ready') throw new ConflictException('The encoder is not ready');
-    const result = await this.run({ kind: 'patches', image, boxes, spacingMm, manifest: this.encoder.loaded.manifest });
+    const result = await this.run({ kind: 'patches', image, boxes, manifest: this.encoder.loaded.manifest });
     if (result.ok && result.kind === 'patches') return result.prepared;
     throw this.failure(result);
   }
 
   private readOptions(form: UploadReadForm): SliceReadOptions {
-    return { encoding: form.encoding ?? 'auto', window: parseHuWindow(form.huWindow), maxPixels: this.config.uploads.maxImagePixels };
+    return {
+      encoding: form.encoding ?? 'auto',
+      window: parseHuWindow(form.huWindow),
+      maxPixels: this.config.uploads.maxImagePixels,
+      spacing: pixelSpacing(form.spacingMm),
+    };
   }
 
   private async run(job: UploadJob): Promise<UploadJobResult> {

@@ -1,5 +1,5 @@
 import { SliceEncoding } from '../imaging/decode-slice';
-import { Box, HuImage, HuWindow } from '../imaging/hu-image';
+import { Box, HuImage, HuWindow, PixelSpacing } from '../imaging/hu-image';
 import { EncoderManifest } from '../ml/encoder-manifest';
 import { PreparedPatch } from '../ml/patch-job';
 
@@ -15,6 +15,8 @@ export interface SliceReadOptions {
   /** The HU range of an 8-bit image's grey levels. */
   window: HuWindow | null;
   maxPixels: number;
+  /** The caller's spacing (the form's spacingMm): the decoded image carries it, over the file's own. */
+  spacing: PixelSpacing | null;
 }
 
 /**
@@ -23,14 +25,14 @@ export interface SliceReadOptions {
  */
 export type UploadJob =
   | { kind: 'decode'; files: SliceBytes[]; options: SliceReadOptions }
-  | { kind: 'embedding-input'; file: SliceBytes; options: SliceReadOptions; box: Box; spacingMm: number | null; manifest: EncoderManifest }
+  | { kind: 'embedding-input'; file: SliceBytes; options: SliceReadOptions; box: Box; manifest: EncoderManifest }
   /** The encoder's inputs for boxes on a slice already decoded (detection's findings). */
-  | { kind: 'patches'; image: HuImage; boxes: Box[]; spacingMm: number | null; manifest: EncoderManifest };
+  | { kind: 'patches'; image: HuImage; boxes: Box[]; manifest: EncoderManifest };
 
 export interface DecodedUpload {
+  /** With its spacing: the form's, else the file's, else null. */
   image: HuImage;
   source: 'png16' | 'gray8' | 'dicom';
-  pixelSpacingMm: number | null;
 }
 
 export type UploadJobResult =
@@ -42,7 +44,7 @@ export type UploadJobResult =
       height: number;
       source: DecodedUpload['source'];
       /** The spacing the patch was prepared with: the form's, else the file's, else null. */
-      spacingMm: number | null;
+      spacing: PixelSpacing | null;
       prepared: PreparedPatch;
     }
   | { ok: true; kind: 'patches'; prepared: PreparedPatch[] }

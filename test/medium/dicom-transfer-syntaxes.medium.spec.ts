@@ -58,7 +58,7 @@ describeWithTools('DICOM transfer syntaxes on real slices (dcmtk)', () => {
       else expect([mean, max]).toEqual([expect.any(Number), expect.any(Number)]);
       // Near-lossless JPEG-LS bounds every stored value's error by NEAR (2), i.e. 2 HU at slope 1.
       if (!conversion.lossless) expect(max).toBeLessThanOrEqual(2);
-      expect(converted.pixelSpacingMm).toEqual(reference.pixelSpacingMm);
+      expect(converted.spacing).toEqual(reference.spacing);
     }
   });
 

@@ -1,3 +1,4 @@
+import { thrown } from '../../common/thrown.testing';
 import { CodecError } from './frame';
 import { decodeSequentialJpeg } from './jpeg-sequential';
 
@@ -18,15 +19,7 @@ function jpeg12({ width = 8, height = 8, sof = 0xc1, precision = 12, components 
   return Uint8Array.from([0xff, 0xd8, ...dqt, ...dhtDc, ...dhtAc, ...sofSegment, ...dri, ...sos, ...scan, 0xff, 0xd9]);
 }
 
-function refusal(bytes: Uint8Array, expected = { width: 8, height: 8 }): CodecError {
-  try {
-    decodeSequentialJpeg(bytes, expected);
-  } catch (error) {
-    expect(error).toBeInstanceOf(CodecError);
-    return error as CodecError;
-  }
-  throw new Error('decoded, but a refusal was expected');
-}
+const refusal = (bytes: Uint8Array, expected = { width: 8, height: 8 }) => thrown(CodecError, () => decodeSequentialJpeg(bytes, expected));
 
 describe('decodeSequentialJpeg (12-bit JPEG Extended)', () => {
   it('a block with no coefficients decodes to the level shift (2048) everywhere', () => {

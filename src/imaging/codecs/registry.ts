@@ -45,8 +45,6 @@ const native = (name: string, littleEndian: boolean): PixelCodec => ({
   decode: (frame, layout) => readNativeFrame(frame, layout, littleEndian),
 });
 
-const compressed = (name: string, decode: PixelCodec['decode'], outputsRgb = false): PixelCodec => ({ name, encapsulated: true, decode, outputsRgb });
-
 const rle = (frame: Uint8Array, layout: FrameLayout): FrameSamples => {
   let bytes: Uint8Array;
   try {
@@ -59,6 +57,21 @@ const rle = (frame: Uint8Array, layout: FrameLayout): FrameSamples => {
 };
 
 const T = TRANSFER_SYNTAXES;
+
+/** The compressed syntaxes by decoder: whether its colour frames come out as RGB, and each syntax it reads (UID: name). */
+const COMPRESSED: { decode: PixelCodec['decode']; outputsRgb: boolean; syntaxes: Record<string, string> }[] = [
+  { decode: decodeJpegBaseline, outputsRgb: true, syntaxes: { [T.jpegBaseline]: 'JPEG Baseline', [T.jpegExtended]: 'JPEG Extended' } },
+  { decode: decodeJpegLossless, outputsRgb: false, syntaxes: { [T.jpegLossless]: 'JPEG Lossless', [T.jpegLosslessSv1]: 'JPEG Lossless SV1' } },
+  { decode: decodeJpegLs, outputsRgb: false, syntaxes: { [T.jpegLsLossless]: 'JPEG-LS Lossless', [T.jpegLsNearLossless]: 'JPEG-LS Near-Lossless' } },
+  { decode: decodeJpeg2000, outputsRgb: true, syntaxes: { [T.jpeg2000Lossless]: 'JPEG 2000 Lossless', [T.jpeg2000]: 'JPEG 2000' } },
+  {
+    decode: decodeHtj2k,
+    outputsRgb: true,
+    syntaxes: { [T.htj2kLossless]: 'HTJ2K Lossless', [T.htj2kLosslessRpcl]: 'HTJ2K Lossless RPCL', [T.htj2k]: 'HTJ2K' },
+  },
+  { decode: rle, outputsRgb: false, syntaxes: { [T.rle]: 'RLE Lossless' } },
+];
+
 /** Transfer syntax UID → codec, for every syntax a CT archive holds. */
 export const PIXEL_CODECS: ReadonlyMap<string, PixelCodec> = new Map([
   [T.implicitLittle, native('Implicit VR Little Endian', true)],
@@ -66,16 +79,7 @@ export const PIXEL_CODECS: ReadonlyMap<string, PixelCodec> = new Map([
   // Inflated by the parser (bounded), then native little endian.
   [T.deflated, native('Deflated Explicit VR Little Endian', true)],
   [T.explicitBig, native('Explicit VR Big Endian', false)],
-  [T.jpegBaseline, compressed('JPEG Baseline', decodeJpegBaseline, true)],
-  [T.jpegExtended, compressed('JPEG Extended', decodeJpegBaseline, true)],
-  [T.jpegLossless, compressed('JPEG Lossless', decodeJpegLossless)],
-  [T.jpegLosslessSv1, compressed('JPEG Lossless SV1', decodeJpegLossless)],
-  [T.jpegLsLossless, compressed('JPEG-LS Lossless', decodeJpegLs)],
-  [T.jpegLsNearLossless, compressed('JPEG-LS Near-Lossless', decodeJpegLs)],
-  [T.jpeg2000Lossless, compressed('JPEG 2000 Lossless', decodeJpeg2000, true)],
-  [T.jpeg2000, compressed('JPEG 2000', decodeJpeg2000, true)],
-  [T.htj2kLossless, compressed('HTJ2K Lossless', decodeHtj2k, true)],
-  [T.htj2kLosslessRpcl, compressed('HTJ2K Lossless RPCL', decodeHtj2k, true)],
-  [T.htj2k, compressed('HTJ2K', decodeHtj2k, true)],
-  [T.rle, compressed('RLE Lossless', rle)],
+  ...COMPRESSED.flatMap(({ decode, outputsRgb, syntaxes }) =>
+    Object.entries(syntaxes).map(([uid, name]): [string, PixelCodec] => [uid, { name, encapsulated: true, decode, outputsRgb }]),
+  ),
 ]);

@@ -10,7 +10,7 @@ const norm = (v: ArrayLike<number>) => Math.sqrt(Array.from(v).reduce((s, x) => 
 function image(width: number, height: number, hu: (x: number, y: number) => number): HuImage {
   const data = new Float32Array(width * height);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = hu(x, y);
-  return { width, height, data };
+  return { width, height, data, spacing: null };
 }
 
 describe('huHistogramBlock', () => {
