@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { jsonLogLines, killServiceProcess, redisAnswers, ServiceProcess as Service, stopServiceProcess as stopService } from '../helpers/service-process';
-import { createServiceSandbox, ServiceSandbox } from '../helpers/service-sandbox';
+import { createServiceSandbox, jobQueueEnv, ServiceSandbox } from '../helpers/service-sandbox';
 import { SHARED_DIR, waitFor } from '../helpers/test-app';
 import { realSlices, uncompressedDicom } from '../helpers/dicom-samples';
 
@@ -39,17 +38,7 @@ interface JobView {
 
   beforeAll(async () => {
     sandbox = await createServiceSandbox('job-queue', (folder) => ({
-      // The tests read the processes' log lines.
-      LOG_LEVEL: 'log',
-      LOG_FORMAT: 'json',
-      // The metrics checks read counters right after a job: no render cache between two scrapes.
-      METRICS_CACHE_MS: '0',
-      REDIS_URL,
-      // Keys of their own in the shared Redis: no other test (or an earlier run) sees these jobs.
-      QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}`,
-      // A dead worker's job is handed on after 2 s instead of 30.
-      JOB_LOCK_MS: '2000',
-      JOB_BACKOFF_MS: '200',
+      ...jobQueueEnv(REDIS_URL),
       INGEST_ROOTS: `${SAMPLES},${folder}`,
       DEID_SECRET: 'job-queue-e2e-secret-0123456789',
       DETECTION_SERIES_ROOT: path.join(folder, 'series'),

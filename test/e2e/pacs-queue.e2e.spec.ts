@@ -1,19 +1,13 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import Redis from 'ioredis';
-import { Client } from 'pg';
-import { PatientStudy, writeImage, writeSr } from '../../src/archive/archive-writer.testing';
-import { createTestDatabase, TestDatabase } from '../helpers/database';
+import { PatientStudy, writeSr } from '../../src/archive/archive-writer.testing';
 import { downsampledRealSlices, leaksIn } from '../helpers/identifying-study';
-import { describeWithOrthanc, OrthancServer, startOrthanc } from '../helpers/orthanc';
-import { redisAnswers, ServiceProcess, startServiceProcess, stopServiceProcess } from '../helpers/service-process';
-import { SHARED_DIR, TEST_MODELS_DIR, waitFor } from '../helpers/test-app';
+import { cachedInodes, describeWithOrthanc, loadCtSeries, OrthancServer, startOrthanc } from '../helpers/orthanc';
+import { jsonLogLines, redisAnswers, ServiceProcess } from '../helpers/service-process';
+import { createServiceSandbox, jobQueueEnv, ServiceSandbox } from '../helpers/service-sandbox';
+import { SHARED_DIR, waitFor } from '../helpers/test-app';
 
-const ROOT = path.resolve(__dirname, '../..');
 const SAMPLES = path.join(SHARED_DIR, 'data/deeplesion-samples');
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const hasSamples = fs.existsSync(path.join(SAMPLES, 'lesions.csv'));
@@ -45,16 +39,11 @@ interface JobView {
 (hasSamples && hasRedis ? describeWithOrthanc : describe.skip)('PACS imports on BullMQ: an api process and worker processes, a real Orthanc (e2e)', () => {
   jest.setTimeout(600_000);
   let orthanc: OrthancServer;
-  let database: TestDatabase;
-  let work: string;
+  let sandbox: ServiceSandbox;
   let cacheDir: string;
-  let env: Record<string, string>;
   let api: ServiceProcess;
-  let worker: ServiceProcess | undefined;
-  let key: string;
 
   const series = (study: number) => `${UID}.${study}.2`;
-  const sop = (study: number, i: number) => `${series(study)}.${i + 1}`;
   const patient = (study: number): PatientStudy => ({
     patientId: 'PQ-1001',
     patientName: 'Queue^Quentin',
@@ -65,128 +54,62 @@ interface JobView {
   });
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
     const pixels = downsampledRealSlices(SAMPLES, 3, SIDE);
     orthanc = await startOrthanc();
     // Two studies of one patient: three CT slices each and an SR measuring the second slice.
     for (const study of [1, 2]) {
-      for (let i = 0; i < 3; i++) {
-        await orthanc.load(
-          writeImage({
-            ...patient(study),
-            seriesUid: series(study),
-            sopUid: sop(study, i),
-            instanceNumber: i + 1,
-            z: 100 + 2.5 * i,
-            pixelSpacing: 3.2,
-            width: SIDE,
-            height: SIDE,
-            hu: pixels[i],
-          }),
-        );
-      }
+      await loadCtSeries(orthanc, patient(study), series(study), 3, pixels, SIDE);
       await orthanc.load(
         writeSr({
           ...patient(study),
           seriesUid: `${UID}.${study}.9`,
           sopUid: `${UID}.${study}.9.1`,
-          measurements: [{ sopUid: sop(study, 1), long: [40, 50, 60, 58], short: [52, 46, 48, 62] }],
+          measurements: [{ sopUid: `${series(study)}.2`, long: [40, 50, 60, 58], short: [52, 46, 48, 62] }],
         }),
       );
     }
-    database = await createTestDatabase();
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'pacs-queue-'));
-    cacheDir = path.join(work, 'cache');
-    env = {
-      PATH: process.env.PATH ?? '',
-      DATABASE_URL: database.url,
-      DATA_DIR: path.join(work, 'data'),
-      MODELS_DIR: TEST_MODELS_DIR,
-      INDEX_DIR: path.join(work, 'index'),
-      SAMPLE_AUTOLOAD: 'false',
-      BOOTSTRAP_ADMIN_KEY: 'never',
-      TAG_PREDICTION_DELAY_MS: '-1',
-      ENCODER_PREPARE_WORKERS: '0',
+    sandbox = await createServiceSandbox('pacs-queue', (folder) => ({
+      ...jobQueueEnv(REDIS_URL),
       ARCHIVE_DECODE_WORKERS: '1',
-      LOG_LEVEL: 'log',
-      LOG_FORMAT: 'json',
-      METRICS_CACHE_MS: '0',
-      REDIS_URL,
-      // Keys of their own in the shared Redis: no other test (or an earlier run) sees these jobs.
-      QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}`,
-      // A dead worker's job is handed on after 2 s instead of 30.
-      JOB_LOCK_MS: '2000',
-      JOB_BACKOFF_MS: '200',
       DEID_SECRET: 'pacs-queue-e2e-secret-0123456789',
       DICOMWEB_SOURCES: JSON.stringify({ orthanc: orthanc.dicomWebUrl }),
-      DICOMWEB_CACHE_DIR: cacheDir,
+      DICOMWEB_CACHE_DIR: path.join(folder, 'cache'),
       // Kept after the import, so the test can show the second worker fetched nothing again.
       DICOMWEB_CACHE_KEEP: 'true',
-    };
-    api = await startServiceProcess(env, 'api');
-    const created = await promisify(execFile)(
-      process.execPath,
-      [path.join(ROOT, 'dist/src/cli/main.js'), 'keys', 'create', '--name', 'pacs-queue', '--role', 'admin'],
-      { cwd: ROOT, env, timeout: 120_000 },
-    );
-    key = created.stdout.trim().split('\n').pop()!.trim();
+    }));
+    cacheDir = sandbox.env.DICOMWEB_CACHE_DIR;
+    api = await sandbox.start('api');
+    await sandbox.createAdminKey('pacs-queue');
   });
 
   afterAll(async () => {
-    await Promise.all([api, worker].filter((s): s is ServiceProcess => !!s).map(stopServiceProcess));
-    await database?.drop();
+    await sandbox?.close();
     await orthanc?.stop();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  const jobOf = async (id: string): Promise<JobView> =>
-    (await (await fetch(`${api.url}/api/v1/admin/ingest/jobs/${id}`, { headers: { Authorization: `Bearer ${key}` } })).json()) as JobView;
-  const sql = async <T>(text: string, params: unknown[] = []): Promise<T[]> => {
-    const client = new Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      return (await client.query(text, params)).rows as T[];
-    } finally {
-      await client.end();
-    }
-  };
-  const inodes = () => {
-    const out = new Map<string, number>();
-    for (const study of fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : [])
-      for (const f of fs.readdirSync(path.join(cacheDir, study))) out.set(`${study}/${f}`, fs.statSync(path.join(cacheDir, study, f)).ino);
-    return out;
-  };
-  const logLines = (service: ServiceProcess) =>
-    service.output
-      .join('')
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { context?: string; message: string });
+  const jobOf = async (id: string): Promise<JobView> => (await (await sandbox.call(api, 'GET', `/api/v1/admin/ingest/jobs/${id}`)).json()) as JobView;
+  const post = (body: object) => sandbox.call(api, 'POST', '/api/v1/admin/ingest', { format: 'dicomweb', dataset: 'queued-pacs', ...body });
 
   it('runs a PACS import posted to the api on a worker; a worker killed inside it leaves it to the next, which fetches nothing again and imports each lesion once', async () => {
     // This worker kills itself (SIGKILL) just before committing the first series, every study retrieved.
-    const crashing = await startServiceProcess({ ...env, LRS_TEST_CRASH_AT: 'ingest-before-commit' }, 'worker');
+    const crashing = await sandbox.start('worker', { LRS_TEST_CRASH_AT: 'ingest-before-commit' });
     const crashed = new Promise<NodeJS.Signals | null>((resolve) => crashing.child.once('exit', (_code, signal) => resolve(signal)));
-    const started = await fetch(`${api.url}/api/v1/admin/ingest`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ format: 'dicomweb', source: 'orthanc', query: { patientId: 'PQ-1001' }, dataset: 'queued-pacs' }),
-    });
+    const started = await post({ source: 'orthanc', query: { patientId: 'PQ-1001' } });
     expect(started.status).toBe(202);
     const job = (await started.json()) as JobView;
     expect(job).toMatchObject({ status: 'queued', format: 'dicomweb', studies: { found: 2, retrieved: 0, imported: 0 } });
 
     expect(await crashed).toBe('SIGKILL');
-    const [row] = await sql<{ status: string; cursor: number; studies_retrieved: number }>(
+    const [row] = await sandbox.sql<{ status: string; cursor: number; studies_retrieved: number }>(
       `SELECT status, cursor, studies_retrieved FROM ingest_job WHERE id = $1`,
       [job.id],
     );
     expect(row).toEqual({ status: 'running', cursor: 0, studies_retrieved: 2 });
-    const cached = inodes();
+    const cached = cachedInodes(cacheDir);
     // Two studies of three images and an SR.
     expect(cached.size).toBe(8);
 
-    worker = await startServiceProcess(env, 'worker');
+    const worker = await sandbox.start('worker');
     const done = await waitFor(
       async () => {
         const view = await jobOf(job.id);
@@ -204,8 +127,8 @@ interface JobView {
       message: null,
     });
     // One job, two lesions (one per study, on the measured slice), none twice.
-    expect(await sql(`SELECT id FROM ingest_job WHERE dataset = 'queued-pacs'`)).toEqual([{ id: job.id }]);
-    const lesions = await sql<{ study_index: number; key_slice_index: number }>(
+    expect(await sandbox.sql(`SELECT id FROM ingest_job WHERE dataset = 'queued-pacs'`)).toEqual([{ id: job.id }]);
+    const lesions = await sandbox.sql<{ study_index: number; key_slice_index: number }>(
       `SELECT st.study_index, l.key_slice_index FROM lesion l JOIN study st ON st.id = l.study_id JOIN patient p ON p.id = l.patient_id
         WHERE p.dataset = 'queued-pacs' ORDER BY st.study_index`,
     );
@@ -214,29 +137,23 @@ interface JobView {
       { study_index: 2, key_slice_index: 1 },
     ]);
     // The same files (same inodes): the second worker fetched nothing the first had cached, and said so.
-    expect(inodes()).toEqual(cached);
-    expect(logLines(worker).find((l) => l.context === 'PacsImport')?.message).toBe(
+    expect(cachedInodes(cacheDir)).toEqual(cached);
+    expect(jsonLogLines(worker).find((l) => l.context === 'PacsImport')?.message).toBe(
       `DICOMweb import ${job.id}: 2 studies retrieved (0 instances fetched, the rest already cached)`,
     );
     // The api only checked and queued: it retrieved and imported nothing.
-    expect(logLines(api).filter((l) => l.context === 'PacsImport' || l.context === 'ArchiveImport')).toEqual([]);
+    expect(jsonLogLines(api).filter((l) => l.context === 'PacsImport' || l.context === 'ArchiveImport')).toEqual([]);
     expect(await (await fetch(`${worker.url}/metrics`)).text()).toMatch(/^job_duration_seconds_count\{name="pacs-import",outcome="completed"\} 1$/m);
   });
 
   it('answers a bad request on the api before any job is queued, as without a queue: 400 unknown source, 404 unknown study', async () => {
-    const post = (body: object) =>
-      fetch(`${api.url}/api/v1/admin/ingest`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ format: 'dicomweb', dataset: 'queued-pacs', ...body }),
-      });
     const unknownSource = await post({ source: 'nowhere', studyInstanceUid: `${UID}.1` });
     expect(unknownSource.status).toBe(400);
     expect(((await unknownSource.json()) as { message: string }).message).toMatch(/"nowhere" is not a configured DICOMweb source/);
     const unknownStudy = await post({ source: 'orthanc', studyInstanceUid: `${UID}.404` });
     expect(unknownStudy.status).toBe(404);
     expect(((await unknownStudy.json()) as { message: string }).message).toMatch(/not found on DICOMweb source "orthanc"/);
-    expect(await sql(`SELECT count(*)::int AS n FROM ingest_job`)).toEqual([{ n: 1 }]);
+    expect(await sandbox.sql(`SELECT count(*)::int AS n FROM ingest_job`)).toEqual([{ n: 1 }]);
   });
 
   it("leaves no UID or Patient ID of the PACS in Redis (the queued studies travel sealed) or in the job's row", async () => {
@@ -245,7 +162,7 @@ interface JobView {
     try {
       let cursor = '0';
       do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.QUEUE_PREFIX}:*`, 'COUNT', '200');
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${sandbox.env.QUEUE_PREFIX}:*`, 'COUNT', '200');
         cursor = next;
         for (const name of keys) {
           const type = await redis.type(name);
@@ -270,7 +187,7 @@ interface JobView {
     const payloads = stored.filter((entry) => entry.includes(':jobs-pacs-import:') && entry.includes('"data"'));
     expect(payloads).toHaveLength(1);
     expect(payloads[0]).toMatch(/\\"studies\\":\\"[A-Za-z0-9_-]{40,}\\"/);
-    const jobRow = await sql<{ row: string }>(`SELECT row_to_json(j)::text AS row FROM ingest_job j WHERE dataset = 'queued-pacs'`);
+    const jobRow = await sandbox.sql<{ row: string }>(`SELECT row_to_json(j)::text AS row FROM ingest_job j WHERE dataset = 'queued-pacs'`);
     expect(jobRow).toHaveLength(1);
     expect([...leaksIn('redis', stored.join('\n'), IDENTIFYING), ...leaksIn('ingest_job', jobRow[0].row, IDENTIFYING)]).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,6 +32,23 @@ export interface ServiceSandbox {
   sql<T>(text: string, params?: unknown[]): Promise<T[]>;
   /** Stops every process started, drops the database and removes the folder. */
   close(): Promise<void>;
+}
+
+/**
+ * The env of processes sharing jobs through `redisUrl`, as the queue specs run them: JSON logs at 'log' (the
+ * tests read them), metrics rendered on every scrape (counters read right after a job), keys of their own in
+ * the shared Redis (no other test, or an earlier run, sees these jobs), a dead worker's job handed on after 2 s.
+ */
+export function jobQueueEnv(redisUrl: string): Record<string, string> {
+  return {
+    LOG_LEVEL: 'log',
+    LOG_FORMAT: 'json',
+    METRICS_CACHE_MS: '0',
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}`,
+    JOB_LOCK_MS: '2000',
+    JOB_BACKOFF_MS: '200',
+  };
 }
 
 /**
