@@ -108,14 +108,7 @@ interface JobView {
     expect(cutOff).toBeLessThan(csvRows);
 
     worker = await sandbox.start('worker');
-    const done = await waitFor(
-      async () => {
-        const view = await jobOf(job.id);
-        return (view.status === 'completed' || view.status === 'failed') && view;
-      },
-      300_000,
-      200,
-    );
+    const done = await sandbox.importEnded<JobView>(api, job.id);
     expect(done).toMatchObject({ status: 'completed', totalRows: csvRows, processedRows: csvRows, importedRows: csvRows, skippedRows: 0 });
 
     const [{ lesions, keys }] = await sandbox.sql<{ lesions: number; keys: number }>(
@@ -206,14 +199,7 @@ interface JobView {
     expect(started.status).toBe(202);
     const job = (await started.json()) as JobView;
     expect(job.status).toBe('queued');
-    const done = await waitFor(
-      async () => {
-        const view = await jobOf(job.id);
-        return (view.status === 'completed' || view.status === 'failed') && view;
-      },
-      300_000,
-      200,
-    );
+    const done = await sandbox.importEnded<JobView>(api, job.id);
     expect(done).toMatchObject({ status: 'completed', importedRows: 1 });
     const [{ lesions }] = await sandbox.sql<{ lesions: number }>(
       `SELECT count(*)::int AS lesions FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'queued-dicom'`,

@@ -6,7 +6,7 @@ import { downsampledRealSlices, leaksIn } from '../helpers/identifying-study';
 import { cachedInodes, describeWithOrthanc, loadCtSeries, OrthancServer, startOrthanc } from '../helpers/orthanc';
 import { jsonLogLines, redisAnswers, ServiceProcess } from '../helpers/service-process';
 import { createServiceSandbox, jobQueueEnv, ServiceSandbox } from '../helpers/service-sandbox';
-import { SHARED_DIR, waitFor } from '../helpers/test-app';
+import { SHARED_DIR } from '../helpers/test-app';
 
 const SAMPLES = path.join(SHARED_DIR, 'data/deeplesion-samples');
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -87,7 +87,6 @@ interface JobView {
     await orthanc?.stop();
   });
 
-  const jobOf = async (id: string): Promise<JobView> => (await (await sandbox.call(api, 'GET', `/api/v1/admin/ingest/jobs/${id}`)).json()) as JobView;
   const post = (body: object) => sandbox.call(api, 'POST', '/api/v1/admin/ingest', { format: 'dicomweb', dataset: 'queued-pacs', ...body });
 
   it('runs a PACS import posted to the api on a worker; a worker killed inside it leaves it to the next, which fetches nothing again and imports each lesion once', async () => {
@@ -110,14 +109,7 @@ interface JobView {
     expect(cached.size).toBe(8);
 
     const worker = await sandbox.start('worker');
-    const done = await waitFor(
-      async () => {
-        const view = await jobOf(job.id);
-        return (view.status === 'completed' || view.status === 'failed') && view;
-      },
-      300_000,
-      200,
-    );
+    const done = await sandbox.importEnded<JobView>(api, job.id);
     expect(done).toMatchObject({
       status: 'completed',
       studies: { found: 2, retrieved: 2, imported: 2 },
