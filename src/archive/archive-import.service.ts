@@ -71,6 +71,16 @@ export interface FetchedImport {
   completed(): Promise<void>;
 }
 
+/** A fetched import's identity and label: what its job row says before it runs. */
+export type FetchedJob = Pick<FetchedImport, 'format' | 'dataset' | 'fingerprint' | 'label' | 'studiesFound'>;
+
+/** What a job's row names: its format and label, and for a fetched import the studies its request found. */
+interface JobDescription {
+  format: IngestFormat;
+  label: string;
+  studiesFound?: number;
+}
+
 /** The annotations CSV is read whole: at most this (or INGEST_MAX_CSV_BYTES when smaller), ~1 M rows. */
 const MAX_ANNOTATIONS_CSV_BYTES = 64 * 1024 ** 2;
 
@@ -127,22 +137,50 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
     if (!this.queue.distributed) return this.start(request);
     await this.queue.assertRoom('dicom-import');
     const source = await this.prepare(request);
-    const job = await this.jobs.withSourceLock(source.fingerprint, async (runner) => {
-      const resumed = await this.jobs.findResumable(runner, source.fingerprint);
-      if (resumed) {
-        await this.jobs.markQueued(runner, resumed.id);
-        return (await this.jobs.findJob(runner, resumed.id))!;
-      }
-      return this.jobs.createJob(
-        runner,
-        { format: 'dicom', dataset: request.dataset, csvPath: 'DICOM folder', imagesDir: '', fingerprint: source.fingerprint, totalRows: 0 },
-        'queued',
-      );
-    });
-    if (job === 'locked') throw new ConflictException('An import of this folder is already running');
+    const job = await this.queueJob(request.dataset, source.fingerprint, { format: 'dicom', label: 'DICOM folder' });
     const { dir, annotations, dataset, pathsFrom } = request;
     await this.queue.enqueue('dicom-import', { jobId: job.id, request: { dir, dataset, pathsFrom, ...(annotations ? { annotations } : {}) } });
     return { job: toJobView(job) };
+  }
+
+  /**
+   * A fetched import (a PACS import) asked for over HTTP with a shared queue: its row created as 'queued'
+   * (or an unfinished one of the same request reused), for the caller to enqueue with what the worker needs
+   * to fetch; a worker then runs it (`runQueuedFetched`). 409 while an import of the same request runs.
+   */
+  async queueFetched(fetched: FetchedJob): Promise<IngestJobView> {
+    return toJobView(await this.queueJob(fetched.dataset, fetched.fingerprint, fetched));
+  }
+
+  /** The job row of a queued import, 'queued': a new one, or the unfinished one of the same source taken back. */
+  private async queueJob(dataset: string, fingerprint: string, describe: JobDescription): Promise<IngestJobEntity> {
+    const job = await this.jobs.withSourceLock(fingerprint, async (runner) => {
+      const resumed = await this.jobs.findResumable(runner, fingerprint);
+      if (!resumed) return this.createJob(runner, dataset, fingerprint, describe, 'queued');
+      await this.jobs.markQueued(runner, resumed.id);
+      return (await this.jobs.findJob(runner, resumed.id))!;
+    });
+    if (job === 'locked') throw alreadyRunning(describe);
+    return job;
+  }
+
+  private async createJob(
+    runner: QueryRunner,
+    dataset: string,
+    fingerprint: string,
+    describe: JobDescription,
+    status: 'running' | 'queued',
+  ): Promise<IngestJobEntity> {
+    const job = await this.jobs.createJob(
+      runner,
+      { format: describe.format, dataset, csvPath: describe.label, imagesDir: '', fingerprint, totalRows: 0 },
+      status,
+    );
+    if (describe.studiesFound !== undefined) {
+      await this.repository.setStudies(runner, job.id, { found: describe.studiesFound });
+      job.studiesFound = describe.studiesFound;
+    }
+    return job;
   }
 
   /**
@@ -153,18 +191,53 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
   private async runQueued(payload: DicomImportJobPayload, context: JobContext): Promise<void> {
     const source = await prepareQueuedImport(this.jobs, payload.jobId, () => this.prepare(payload.request));
     if (!source) return;
+    const changed = 'the DICOM folder changed since the import was queued; run it again';
+    await this.runQueuedJob(payload.jobId, source.fingerprint, changed, async () => source, payload.request, {}, undefined, context);
+  }
+
+  /**
+   * A queued fetched import (a PACS import), on a worker: as a queued DICOM import, after its source lock;
+   * the fetch skips what an earlier try already fetched, and the import resumes after the last committed series.
+   * `secret`: the caller's `deidSecret()` (it has read the payload with it).
+   */
+  async runQueuedFetched(jobId: string, fetched: FetchedImport, secret: string, context: JobContext): Promise<void> {
+    const request: DicomImportRequest = { dir: fetched.root, dataset: fetched.dataset, pathsFrom: 'operator' };
+    const changed = 'the queued request does not match its job; run it again';
+    const load = this.fetchedLoader(fetched, secret);
+    await this.runQueuedJob(jobId, fetched.fingerprint, changed, load, request, { studiesFound: fetched.studiesFound }, () => fetched.completed(), context);
+  }
+
+  /** Fails a queued import that cannot start on this process (its message is the job's). */
+  async failQueued(jobId: string, message: string): Promise<void> {
+    await this.jobs.finishJob(jobId, 'failed', message);
+  }
+
+  /**
+   * One delivery of a queued import. Safe to run twice: a second delivery waits for the source lock, then
+   * finds the job finished or takes it over from its cursor.
+   */
+  private async runQueuedJob(
+    jobId: string,
+    fingerprint: string,
+    changed: string,
+    load: (job: IngestJobEntity, runner: QueryRunner) => Promise<PreparedArchive>,
+    request: DicomImportRequest,
+    describe: { studiesFound?: number },
+    onCompleted: (() => Promise<void>) | undefined,
+    context: JobContext,
+  ): Promise<void> {
     await this.jobs.withSourceLock(
-      source.fingerprint,
+      fingerprint,
       async (runner) => {
-        const job = await this.jobs.findJob(runner, payload.jobId);
+        const job = await this.jobs.findJob(runner, jobId);
         if (!job || job.status === 'completed' || job.status === 'failed') return;
-        if (job.fingerprint !== source.fingerprint) {
-          await this.jobs.finishJob(job.id, 'failed', 'the DICOM folder changed since the import was queued; run it again', runner);
+        if (job.fingerprint !== fingerprint) {
+          await this.jobs.finishJob(job.id, 'failed', changed, runner);
           return;
         }
         await this.jobs.markRunning(runner, job.id);
         if (job.cursor > 0) this.logger.log(`Resuming DICOM import ${job.id} after series ${job.cursor}`);
-        await this.importToEnd(runner, job, source, payload.request, {}, undefined, undefined, context);
+        await this.importToEnd(runner, job, () => load(job, runner), request, describe, undefined, onCompleted, context);
       },
       { wait: true },
     );
@@ -186,7 +259,24 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
   async startFetched(fetched: FetchedImport, onProgress?: ArchiveProgressListener): Promise<{ job: IngestJobView; done: Promise<IngestJobView> }> {
     const secret = await this.deidSecret();
     const request: DicomImportRequest = { dir: fetched.root, dataset: fetched.dataset, pathsFrom: 'operator' };
-    const load = async (job: IngestJobEntity, runner: QueryRunner): Promise<PreparedArchive> => {
+    return this.runJob(
+      fetched.dataset,
+      fetched.fingerprint,
+      { format: fetched.format, label: fetched.label, studiesFound: fetched.studiesFound },
+      this.fetchedLoader(fetched, secret, onProgress),
+      request,
+      onProgress,
+      () => fetched.completed(),
+    );
+  }
+
+  /** A fetched import's first step: fetch (or find fetched) its folders, then walk them. */
+  private fetchedLoader(
+    fetched: FetchedImport,
+    secret: string,
+    onProgress?: ArchiveProgressListener,
+  ): (job: IngestJobEntity, runner: QueryRunner) => Promise<PreparedArchive> {
+    return async (job, runner) => {
       const folders = await fetched.fetch(job.id, async (retrieved) => {
         await this.repository.setStudies(runner, job.id, { retrieved });
         onProgress?.(toJobView({ ...job, studiesRetrieved: retrieved, updatedAt: new Date() }));
@@ -206,22 +296,12 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
       }
       return { root: fetched.root, files, walkProblems, csvBytes: null, secret, fingerprint: fetched.fingerprint };
     };
-    const onDone = async () => fetched.completed();
-    return this.runJob(
-      fetched.dataset,
-      fetched.fingerprint,
-      { format: fetched.format, label: fetched.label, studiesFound: fetched.studiesFound },
-      load,
-      request,
-      onProgress,
-      onDone,
-    );
   }
 
   private async runJob(
     dataset: string,
     fingerprint: string,
-    describe: { format: IngestFormat; label: string; studiesFound?: number },
+    describe: JobDescription,
     load: (job: IngestJobEntity, runner: QueryRunner) => Promise<PreparedArchive>,
     request: DicomImportRequest,
     onProgress?: ArchiveProgressListener,
@@ -235,11 +315,7 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
           await this.jobs.markRunning(runner, job.id);
           this.logger.log(`Resuming DICOM import ${job.id} after series ${job.cursor}`);
         } else {
-          job = await this.jobs.createJob(runner, { format: describe.format, dataset, csvPath: describe.label, imagesDir: '', fingerprint, totalRows: 0 });
-          if (describe.studiesFound !== undefined) {
-            await this.repository.setStudies(runner, job.id, { found: describe.studiesFound });
-            job.studiesFound = describe.studiesFound;
-          }
+          job = await this.createJob(runner, dataset, fingerprint, describe, 'running');
         }
         created.resolve(toJobView(job));
         const loaded = job;
@@ -247,7 +323,7 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
         return (await this.jobs.getJob(job.id))!;
       })
       .then((result) => {
-        if (result === 'locked') throw new ConflictException(`An import of this ${describe.format === 'dicom' ? 'folder' : 'request'} is already running`);
+        if (result === 'locked') throw alreadyRunning(describe);
         return toJobView(result);
       });
     done.catch(created.reject);
@@ -495,6 +571,10 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
     }
     return Math.max(0, ...offsets.map(Math.abs));
   }
+}
+
+function alreadyRunning(describe: JobDescription): ConflictException {
+  return new ConflictException(`An import of this ${describe.format === 'dicom' ? 'folder' : 'request'} is already running`);
 }
 
 /** Error texts from decoders may name the file; answers never carry server paths. */

@@ -96,7 +96,8 @@ export interface DicomWebImportRequest {
 }
 
 export interface DicomWebImporter {
-  start(request: DicomWebImportRequest): Promise<{ job: IngestJobView }>;
+  /** Starts here without a shared queue; with one, queues the job for a worker (status 'queued'). */
+  submit(request: DicomWebImportRequest): Promise<{ job: IngestJobView }>;
 }
 
 /**

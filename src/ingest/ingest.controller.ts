@@ -26,7 +26,7 @@ export class IngestController {
   async start(@Body() body: StartIngestDto, @KeyScope() scope: DatasetScope) {
     if (body.format === 'dicomweb') {
       const importer = this.moduleRef.get<DicomWebImporter>(DICOMWEB_IMPORTER, { strict: false });
-      const { job } = await importer.start({
+      const { job } = await importer.submit({
         source: body.source!,
         studyInstanceUid: body.studyInstanceUid,
         query: body.query,

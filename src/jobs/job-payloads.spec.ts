@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { InvalidJobPayloadError, parseJobPayload } from './job-payloads';
+import { InvalidJobPayloadError, JOB_NAMES, MAX_SEALED_STUDIES, parseJobPayload } from './job-payloads';
 
 const JOB = '6f1c1f8e-0d7e-4a43-9a57-1f2b9f1e8c11';
 const ingest = (request: object, jobId: unknown = JOB) => ({
@@ -71,6 +71,20 @@ describe('job payloads read back from the queue', () => {
     expect(() => parseJobPayload('dicom-import', { jobId: 'x', request })).toThrow(/jobId/);
   });
 
+  it('reads a PACS import payload field by field: a configured-source name, a dataset, the studies sealed (base64url, bounded)', () => {
+    const payload = { jobId: JOB, source: 'pacs.main-1', dataset: 'hospital', studies: 'q83vEjRWeJq8_-0' };
+    expect(parseJobPayload('pacs-import', { ...payload, query: { patientId: 'PM-1' } })).toEqual(payload);
+    expect(() => parseJobPayload('pacs-import', { ...payload, jobId: 'x' })).toThrow(/jobId must be a UUID/);
+    expect(() => parseJobPayload('pacs-import', { ...payload, source: '../pacs' })).toThrow(/source must be 1-64 letters/);
+    expect(() => parseJobPayload('pacs-import', { ...payload, source: 'p'.repeat(65) })).toThrow(/source must be a string of 1-64/);
+    expect(() => parseJobPayload('pacs-import', { ...payload, dataset: 'Hospital' })).toThrow(/dataset must be 1-64 lowercase/);
+    // Clear UIDs are not base64url (dots): a payload with them is refused, never passed on.
+    expect(() => parseJobPayload('pacs-import', { ...payload, studies: '1.2.840.1' })).toThrow(/studies must be base64url/);
+    expect(() => parseJobPayload('pacs-import', { ...payload, studies: ['x'] })).toThrow(/studies must be a string/);
+    expect(() => parseJobPayload('pacs-import', { ...payload, studies: 'A'.repeat(MAX_SEALED_STUDIES + 1) })).toThrow(/studies must be a string of 1-12000/);
+    expect(parseJobPayload('pacs-import', { ...payload, studies: 'A'.repeat(MAX_SEALED_STUDIES) }).studies).toHaveLength(MAX_SEALED_STUDIES);
+  });
+
   it('reads a tag-prediction payload as its force flag alone', () => {
     expect(parseJobPayload('tag-prediction', { force: true, extra: 1 })).toEqual({ force: true });
     expect(() => parseJobPayload('tag-prediction', { force: 'yes' })).toThrow(/force must be true or false/);
@@ -79,17 +93,13 @@ describe('job payloads read back from the queue', () => {
 
   it('never throws anything but InvalidJobPayloadError on arbitrary JSON', () => {
     fc.assert(
-      fc.property(
-        fc.constantFrom('ingest' as const, 'detection' as const, 'tag-prediction' as const, 'dicom-import' as const),
-        fc.jsonValue(),
-        (name, data) => {
-          try {
-            parseJobPayload(name, data);
-          } catch (error) {
-            expect(error).toBeInstanceOf(InvalidJobPayloadError);
-          }
-        },
-      ),
+      fc.property(fc.constantFrom(...JOB_NAMES), fc.jsonValue(), (name, data) => {
+        try {
+          parseJobPayload(name, data);
+        } catch (error) {
+          expect(error).toBeInstanceOf(InvalidJobPayloadError);
+        }
+      }),
       { numRuns: 500 },
     );
   });

@@ -3,7 +3,9 @@
  * as untrusted JSON: `parseJobPayload` checks every field and bound before a handler sees it (the handler
  * then checks paths again, under its own roots, as it would for an HTTP request).
  */
-export const JOB_NAMES = ['ingest', 'detection', 'tag-prediction', 'dicom-import', 'model-embedding'] as const;
+import { SOURCE_NAME } from '../config/dicomweb-sources';
+
+export const JOB_NAMES = ['ingest', 'detection', 'tag-prediction', 'dicom-import', 'pacs-import', 'model-embedding'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const INGEST_FORMATS = ['deeplesion', 'keyslice8', 'samples'] as const;
@@ -48,6 +50,20 @@ export interface DicomImportJobPayload {
   };
 }
 
+/**
+ * A PACS import (src/pacs): its status, cursor and counts are its ingest_job row. The studies to retrieve
+ * travel sealed (AES-256-GCM under a key derived from DEID_SECRET, bound to the job id): Redis keeps
+ * finished jobs' payloads, and a study UID or a query's Patient ID must not sit there in clear.
+ */
+export interface PacsImportJobPayload {
+  jobId: string;
+  /** A DICOMWEB_SOURCES name. */
+  source: string;
+  dataset: string;
+  /** The sorted study UIDs, sealed (src/pacs/sealed-studies.ts), base64url. */
+  studies: string;
+}
+
 /** Embeds the archive with a registered encoder (the encoder_model row holds its status and progress). */
 export interface ModelEmbeddingJobPayload {
   modelId: string;
@@ -64,6 +80,7 @@ export interface JobPayloads {
   detection: DetectionJobPayload;
   'tag-prediction': TagPredictionJobPayload;
   'dicom-import': DicomImportJobPayload;
+  'pacs-import': PacsImportJobPayload;
   'model-embedding': ModelEmbeddingJobPayload;
 }
 
@@ -73,6 +90,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MODEL_ID = /^[0-9a-f]{64}$/;
 const DATASET = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const MAX_PATH = 4096;
+/** 100 sealed UIDs of 64 characters are about 9 000 base64url characters (src/pacs/sealed-studies.ts). */
+export const MAX_SEALED_STUDIES = 12_000;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export function isJobName(name: unknown): name is JobName {
   return typeof name === 'string' && (JOB_NAMES as readonly string[]).includes(name);
@@ -90,8 +110,7 @@ export function parseJobPayload(name: string, data: unknown): JobPayloads[JobNam
       throw new InvalidJobPayloadError(`request.format must be one of ${INGEST_FORMATS.join(', ')}`);
     const pathsFrom = r.pathsFrom;
     if (pathsFrom !== 'api' && pathsFrom !== 'operator') throw new InvalidJobPayloadError('request.pathsFrom must be api or operator');
-    const dataset = text(r.dataset, 'request.dataset', 64);
-    if (!DATASET.test(dataset)) throw new InvalidJobPayloadError('request.dataset must be 1-64 lowercase letters, digits, _ or -');
+    const dataset = datasetName(r.dataset, 'request.dataset');
     const request: IngestJobPayload['request'] = {
       format: format as IngestJobPayload['request']['format'],
       csvPath: text(r.csvPath, 'request.csvPath', MAX_PATH),
@@ -112,11 +131,17 @@ export function parseJobPayload(name: string, data: unknown): JobPayloads[JobNam
     const r = object(o.request, 'request');
     const pathsFrom = r.pathsFrom;
     if (pathsFrom !== 'api' && pathsFrom !== 'operator') throw new InvalidJobPayloadError('request.pathsFrom must be api or operator');
-    const dataset = text(r.dataset, 'request.dataset', 64);
-    if (!DATASET.test(dataset)) throw new InvalidJobPayloadError('request.dataset must be 1-64 lowercase letters, digits, _ or -');
+    const dataset = datasetName(r.dataset, 'request.dataset');
     const request: DicomImportJobPayload['request'] = { dir: text(r.dir, 'request.dir', MAX_PATH), dataset, pathsFrom };
     if (r.annotations !== undefined) request.annotations = text(r.annotations, 'request.annotations', MAX_PATH);
     return { jobId: uuid(o.jobId), request };
+  }
+  if (name === 'pacs-import') {
+    const source = text(o.source, 'source', 64);
+    if (!SOURCE_NAME.test(source)) throw new InvalidJobPayloadError('source must be 1-64 letters, digits, "_", "." or "-"');
+    const studies = text(o.studies, 'studies', MAX_SEALED_STUDIES);
+    if (!BASE64URL.test(studies)) throw new InvalidJobPayloadError('studies must be base64url');
+    return { jobId: uuid(o.jobId), source, dataset: datasetName(o.dataset, 'dataset'), studies };
   }
   if (name === 'tag-prediction') {
     if (typeof o.force !== 'boolean') throw new InvalidJobPayloadError('force must be true or false');
@@ -145,6 +170,12 @@ function text(value: unknown, field: string, max: number): string {
     throw new InvalidJobPayloadError(`${field} must be a string of 1-${max} characters without NUL`);
   }
   return value;
+}
+
+function datasetName(value: unknown, field: string): string {
+  const name = text(value, field, 64);
+  if (!DATASET.test(name)) throw new InvalidJobPayloadError(`${field} must be 1-64 lowercase letters, digits, _ or -`);
+  return name;
 }
 
 function number(value: unknown, field: string, min: number, max: number): number {

@@ -2,10 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BadRequestException, BadGatewayException, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
-import { ArchiveImportService, FetchedImport } from '../archive/archive-import.service';
+import { ArchiveImportService, FetchedImport, FetchedJob } from '../archive/archive-import.service';
 import { loadConfig } from '../config/app-config';
 import { DicomJson, DicomWebService, InstanceRef, QidoQuery } from '../dicomweb/dicomweb.service';
 import { IngestJobView } from '../ingest-jobs/ingest.types';
+import { JobName, JobPayloads, parseJobPayload } from '../jobs/job-payloads';
+import { JobHandler, JobQueue } from '../jobs/job-queue.port';
 import { PacsCacheRepository } from './pacs-cache.repository';
 import { PacsImportService } from './pacs-import.service';
 
@@ -46,9 +48,27 @@ class FakePacs {
 /** The archive importer's part: runs the fetch step as its job would, and records what it was asked. */
 class FakeArchive {
   readonly fetchedImports: FetchedImport[] = [];
+  readonly queued: FetchedJob[] = [];
+  readonly ranQueued: { jobId: string; fingerprint: string }[] = [];
+  readonly failed: { jobId: string; message: string }[] = [];
   folders: string[] = [];
+  /** The last in-process import's end. */
+  done: Promise<IngestJobView> | null = null;
+  constructor(private readonly secret = SECRET) {}
   async deidSecret(): Promise<string> {
-    return SECRET;
+    return this.secret;
+  }
+  async queueFetched(fetched: FetchedJob): Promise<IngestJobView> {
+    this.queued.push(fetched);
+    return { id: QUEUED_JOB, status: 'queued' } as IngestJobView;
+  }
+  async runQueuedFetched(jobId: string, fetched: FetchedImport): Promise<void> {
+    this.ranQueued.push({ jobId, fingerprint: fetched.fingerprint });
+    this.folders = await fetched.fetch(jobId, async () => undefined);
+    await fetched.completed();
+  }
+  async failQueued(jobId: string, message: string): Promise<void> {
+    this.failed.push({ jobId, message });
   }
   async startFetched(fetched: FetchedImport): Promise<{ job: IngestJobView; done: Promise<IngestJobView> }> {
     this.fetchedImports.push(fetched);
@@ -57,8 +77,29 @@ class FakeArchive {
       await fetched.completed();
       return { id: 'job-1', status: 'completed' } as IngestJobView;
     })();
+    this.done = done;
     return { job: { id: 'job-1', status: 'running' } as IngestJobView, done };
   }
+}
+
+const QUEUED_JOB = '0b0f5d2a-5c1e-4d7a-9a57-3e2b9f1e8c11';
+
+/** The job queue's port: in-process (handlers registered, never used here) or shared (what is enqueued is recorded). */
+class FakeQueue implements JobQueue {
+  readonly handlers = new Map<JobName, JobHandler<JobName>>();
+  readonly enqueued: { name: JobName; payload: unknown }[] = [];
+  constructor(readonly distributed: boolean) {}
+  handle<N extends JobName>(name: N, handler: JobHandler<N>): void {
+    this.handlers.set(name, handler as unknown as JobHandler<JobName>);
+  }
+  async assertRoom(): Promise<void> {}
+  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void> {
+    this.enqueued.push({ name, payload });
+  }
+  async counts() {
+    return { waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 };
+  }
+  onFinished(): void {}
 }
 
 const instances = (study: string, n: number, bytes = 100, sopClass = CT) =>
@@ -71,11 +112,13 @@ describe('PacsImportService', () => {
   });
   afterEach(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
 
-  function setup(pacs: FakePacs, env: Record<string, string> = {}) {
+  function setup(pacs: FakePacs, env: Record<string, string> = {}, options: { distributed?: boolean; secret?: string } = {}) {
     const config = loadConfig({ DICOMWEB_CACHE_DIR: cacheDir, ...env });
-    const archive = new FakeArchive();
-    const service = new PacsImportService(pacs.service(), archive as unknown as ArchiveImportService, new PacsCacheRepository(), config);
-    return { service, archive };
+    const archive = new FakeArchive(options.secret);
+    const queue = new FakeQueue(options.distributed ?? false);
+    const service = new PacsImportService(pacs.service(), archive as unknown as ArchiveImportService, new PacsCacheRepository(), config, queue);
+    service.onModuleInit();
+    return { service, archive, queue };
   }
   const filesIn = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).map(String).sort() : []);
 
@@ -173,5 +216,100 @@ describe('PacsImportService', () => {
     expect(archive.fetchedImports[0]).toMatchObject({ studiesFound: 2, label: 'DICOMweb pacs: 2 studies' });
     expect(archive.folders).toHaveLength(2);
     expect(pacs.retrieved).toHaveLength(3);
+  });
+
+  describe('on a shared job queue (REDIS_URL)', () => {
+    const twoStudies = () =>
+      new FakePacs(
+        new Map([
+          ['1.2.840.77.1', instances('1.2.840.77.1', 1)],
+          ['1.2.840.77.2', instances('1.2.840.77.2', 2)],
+        ]),
+      );
+    /** What the api enqueued, as a worker reads it back from Redis (JSON, checked field by field). */
+    const readBack = (queue: FakeQueue) => {
+      expect(queue.enqueued.map((e) => e.name)).toEqual(['pacs-import']);
+      return parseJobPayload('pacs-import', JSON.parse(JSON.stringify(queue.enqueued[0].payload)));
+    };
+    const worker = (pacs: FakePacs, secret?: string) => {
+      const side = setup(pacs, {}, { distributed: true, secret });
+      return { ...side, run: (payload: unknown) => side.queue.handlers.get('pacs-import')!(payload as never, { attempt: 1, finalAttempt: false }) };
+    };
+
+    it('checks and queues the request on the api without fetching; the payload names no study or patient; a worker retrieves and imports the same job', async () => {
+      const pacs = twoStudies();
+      const api = setup(pacs, {}, { distributed: true });
+      const { job } = await api.service.submit({ source: 'pacs', query: { patientId: 'PM-424242' }, dataset: 'hospital' });
+      expect(job).toMatchObject({ id: QUEUED_JOB, status: 'queued' });
+      expect(api.archive.queued).toEqual([
+        expect.objectContaining({ format: 'dicomweb', dataset: 'hospital', studiesFound: 2, label: 'DICOMweb pacs: 2 studies' }),
+      ]);
+      expect(api.archive.fetchedImports).toEqual([]);
+      expect(pacs.retrieved).toEqual([]);
+      const payload = readBack(api.queue);
+      expect(payload).toMatchObject({ jobId: QUEUED_JOB, source: 'pacs', dataset: 'hospital' });
+      expect(JSON.stringify(payload)).not.toMatch(/1\.2\.840|PM-424242/);
+
+      const onWorker = worker(pacs);
+      await onWorker.run(payload);
+      expect(onWorker.archive.failed).toEqual([]);
+      // The same job identity as the api computed (and as an in-process run of the same request would).
+      expect(onWorker.archive.ranQueued).toEqual([{ jobId: QUEUED_JOB, fingerprint: api.archive.queued[0].fingerprint }]);
+      expect(pacs.retrieved.sort()).toEqual(['1.2.840.77.1.1.1', '1.2.840.77.2.1.1', '1.2.840.77.2.1.2']);
+      expect(onWorker.archive.folders).toHaveLength(2);
+      const inProcess = setup(pacs);
+      await inProcess.service.run({ source: 'pacs', query: { patientId: 'PM-424242' }, dataset: 'hospital' });
+      expect(inProcess.archive.fetchedImports[0].fingerprint).toBe(api.archive.queued[0].fingerprint);
+    });
+
+    it('a second delivery fetches nothing the first one cached', async () => {
+      const pacs = twoStudies();
+      const api = setup(pacs, { DICOMWEB_CACHE_KEEP: 'true' }, { distributed: true });
+      await api.service.submit({ source: 'pacs', studyInstanceUid: '1.2.840.77.2', dataset: 'hospital' });
+      const payload = readBack(api.queue);
+      pacs.failOn = '1.2.840.77.2.1.2';
+      await expect(worker(pacs).run(payload)).rejects.toThrow('the study could not be retrieved: DICOMweb source "pacs" answered 500 for instance (uid)');
+      expect(pacs.retrieved).toEqual(['1.2.840.77.2.1.1']);
+      pacs.failOn = null;
+      await worker(pacs).run(payload);
+      expect(pacs.retrieved).toEqual(['1.2.840.77.2.1.1', '1.2.840.77.2.1.2']);
+    });
+
+    it('answers a bad request on the api before any job or payload exists', async () => {
+      const api = setup(twoStudies(), {}, { distributed: true });
+      expect(await api.service.submit({ source: 'pacs', studyInstanceUid: '1.2.404', dataset: 'd' }).catch((e: Error) => e)).toEqual(
+        new NotFoundException('study 1.2.404 not found on DICOMweb source "pacs"'),
+      );
+      expect(await api.service.submit({ source: 'other', studyInstanceUid: '1.2.840.77.1', dataset: 'd' }).catch((e: Error) => e)).toBeInstanceOf(
+        BadRequestException,
+      );
+      expect(api.archive.queued).toEqual([]);
+      expect(api.queue.enqueued).toEqual([]);
+    });
+
+    it('fails the job, naming why, on a worker that cannot open the studies (another DEID_SECRET) or does not know the source', async () => {
+      const pacs = twoStudies();
+      const api = setup(pacs, {}, { distributed: true });
+      await api.service.submit({ source: 'pacs', studyInstanceUid: '1.2.840.77.1', dataset: 'd' });
+      const payload = readBack(api.queue);
+      const otherSecret = worker(pacs, 'another-secret-0123456789');
+      await otherSecret.run(payload);
+      expect(otherSecret.archive.failed).toEqual([{ jobId: QUEUED_JOB, message: expect.stringMatching(/cannot be opened: is DEID_SECRET the same/) }]);
+      const unknownSource = worker(pacs);
+      await unknownSource.run({ ...payload, source: 'elsewhere' });
+      expect(unknownSource.archive.failed).toEqual([{ jobId: QUEUED_JOB, message: expect.stringMatching(/"elsewhere" is not a configured DICOMweb source/) }]);
+      expect([...otherSecret.archive.ranQueued, ...unknownSource.archive.ranQueued]).toEqual([]);
+      expect(pacs.retrieved).toEqual([]);
+    });
+
+    it('without a shared queue, submit runs the import in this process as before', async () => {
+      const pacs = twoStudies();
+      const { service, archive, queue } = setup(pacs);
+      expect((await service.submit({ source: 'pacs', studyInstanceUid: '1.2.840.77.1', dataset: 'd' })).job.status).toBe('running');
+      expect(queue.enqueued).toEqual([]);
+      expect(archive.fetchedImports).toHaveLength(1);
+      await archive.done;
+      expect(pacs.retrieved).toEqual(['1.2.840.77.1.1.1']);
+    });
   });
 });

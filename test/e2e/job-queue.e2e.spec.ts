@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { jsonLogLines, killServiceProcess, redisAnswers, ServiceProcess as Service, stopServiceProcess as stopService } from '../helpers/service-process';
-import { createServiceSandbox, ServiceSandbox } from '../helpers/service-sandbox';
+import { createServiceSandbox, jobQueueEnv, ServiceSandbox } from '../helpers/service-sandbox';
 import { SHARED_DIR, waitFor } from '../helpers/test-app';
 import { realSlices, uncompressedDicom } from '../helpers/dicom-samples';
 
@@ -39,17 +38,7 @@ interface JobView {
 
   beforeAll(async () => {
     sandbox = await createServiceSandbox('job-queue', (folder) => ({
-      // The tests read the processes' log lines.
-      LOG_LEVEL: 'log',
-      LOG_FORMAT: 'json',
-      // The metrics checks read counters right after a job: no render cache between two scrapes.
-      METRICS_CACHE_MS: '0',
-      REDIS_URL,
-      // Keys of their own in the shared Redis: no other test (or an earlier run) sees these jobs.
-      QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}`,
-      // A dead worker's job is handed on after 2 s instead of 30.
-      JOB_LOCK_MS: '2000',
-      JOB_BACKOFF_MS: '200',
+      ...jobQueueEnv(REDIS_URL),
       INGEST_ROOTS: `${SAMPLES},${folder}`,
       DEID_SECRET: 'job-queue-e2e-secret-0123456789',
       DETECTION_SERIES_ROOT: path.join(folder, 'series'),
@@ -119,14 +108,7 @@ interface JobView {
     expect(cutOff).toBeLessThan(csvRows);
 
     worker = await sandbox.start('worker');
-    const done = await waitFor(
-      async () => {
-        const view = await jobOf(job.id);
-        return (view.status === 'completed' || view.status === 'failed') && view;
-      },
-      300_000,
-      200,
-    );
+    const done = await sandbox.importEnded<JobView>(api, job.id);
     expect(done).toMatchObject({ status: 'completed', totalRows: csvRows, processedRows: csvRows, importedRows: csvRows, skippedRows: 0 });
 
     const [{ lesions, keys }] = await sandbox.sql<{ lesions: number; keys: number }>(
@@ -217,14 +199,7 @@ interface JobView {
     expect(started.status).toBe(202);
     const job = (await started.json()) as JobView;
     expect(job.status).toBe('queued');
-    const done = await waitFor(
-      async () => {
-        const view = await jobOf(job.id);
-        return (view.status === 'completed' || view.status === 'failed') && view;
-      },
-      300_000,
-      200,
-    );
+    const done = await sandbox.importEnded<JobView>(api, job.id);
     expect(done).toMatchObject({ status: 'completed', importedRows: 1 });
     const [{ lesions }] = await sandbox.sql<{ lesions: number }>(
       `SELECT count(*)::int AS lesions FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'queued-dicom'`,

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import { PatientStudy, writeGsps, writeImage, writeSr } from '../../src/archive/archive-writer.testing';
-import { describeWithOrthanc, freePort, OrthancServer, startOrthanc } from '../helpers/orthanc';
+import { PatientStudy, writeGsps, writeSr } from '../../src/archive/archive-writer.testing';
+import { cachedInodes, describeWithOrthanc, freePort, loadCtSeries, OrthancServer, startOrthanc } from '../helpers/orthanc';
 import { captureOutput, downsampledRealSlices, leaksIn, runCli } from '../helpers/identifying-study';
 import { covers } from '../helpers/route-coverage';
 import { AuthService } from '../../src/auth/auth.service';
@@ -66,23 +66,7 @@ const SOURCE_UIDS = [UID];
   const sop = (study: number, i: number) => `${series(study)}.${i + 1}`;
 
   /** A study of `slices` CT instances (z = 100 + 2.5 i) in Orthanc. */
-  async function loadStudy(p: PatientStudy, study: number, slices: number): Promise<void> {
-    for (let i = 0; i < slices; i++) {
-      await orthanc.load(
-        writeImage({
-          ...p,
-          seriesUid: series(study),
-          sopUid: sop(study, i),
-          instanceNumber: i + 1,
-          z: 100 + 2.5 * i,
-          pixelSpacing: 3.2,
-          width: SIDE,
-          height: SIDE,
-          hu: pixels[i % pixels.length],
-        }),
-      );
-    }
-  }
+  const loadStudy = (p: PatientStudy, study: number, slices: number) => loadCtSeries(orthanc, p, series(study), slices, pixels, SIDE);
 
   beforeAll(async () => {
     pixels = downsampledRealSlices(SAMPLES, 4, SIDE);
@@ -275,12 +259,7 @@ const SOURCE_UIDS = [UID];
     };
     return runCli(args, env);
   };
-  const inodes = () => {
-    const out = new Map<string, number>();
-    for (const study of fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : [])
-      for (const f of fs.readdirSync(path.join(cacheDir, study))) out.set(`${study}/${f}`, fs.statSync(path.join(cacheDir, study, f)).ino);
-    return out;
-  };
+  const inodes = () => cachedInodes(cacheDir);
 
   it('the CLI imports what a patient query finds; killed inside the import, its re-run resumes the same job without fetching cached instances again; a key limited to another dataset sees no priors', async () => {
     // Patient ST-777: study 9 (images) and study 8 (an SR measuring an image of study 9).

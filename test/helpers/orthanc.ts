@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PatientStudy, writeImage } from '../../src/archive/archive-writer.testing';
 
 export const ORTHANC_BINARY = process.env.ORTHANC_BINARY ?? '/usr/sbin/Orthanc';
 export const ORTHANC_DICOMWEB_PLUGIN = process.env.ORTHANC_DICOMWEB_PLUGIN ?? '/usr/share/orthanc/plugins/libOrthancDicomWeb.so';
@@ -140,4 +141,38 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Stores a CT series of `slices` instances in Orthanc: SOP UIDs `${seriesUid}.1…`, z = 100 + 2.5 i, 3.2 mm pixels, `hu` in turn. */
+export async function loadCtSeries(
+  orthanc: OrthancServer,
+  study: PatientStudy,
+  seriesUid: string,
+  slices: number,
+  hu: Float32Array[],
+  side: number,
+): Promise<void> {
+  for (let i = 0; i < slices; i++) {
+    await orthanc.load(
+      writeImage({
+        ...study,
+        seriesUid,
+        sopUid: `${seriesUid}.${i + 1}`,
+        instanceNumber: i + 1,
+        z: 100 + 2.5 * i,
+        pixelSpacing: 3.2,
+        width: side,
+        height: side,
+        hu: hu[i % hu.length],
+      }),
+    );
+  }
+}
+
+/** The DICOMweb cache's files (study folder/instance file) with their inodes: the same inode means the file was not fetched again. */
+export function cachedInodes(cacheDir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const study of fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : [])
+    for (const f of fs.readdirSync(path.join(cacheDir, study))) out.set(`${study}/${f}`, fs.statSync(path.join(cacheDir, study, f)).ino);
+  return out;
 }

@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,7 +7,7 @@ import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { createTestDatabase } from './database';
 import { ServiceProcess, startServiceProcess, stopServiceProcess } from './service-process';
-import { TEST_MODELS_DIR } from './test-app';
+import { TEST_MODELS_DIR, waitFor } from './test-app';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -29,8 +30,27 @@ export interface ServiceSandbox {
   /** A request to a process, with the admin key. */
   call(service: ServiceProcess, method: string, route: string, body?: object): Promise<Response>;
   sql<T>(text: string, params?: unknown[]): Promise<T[]>;
+  /** An import job's view once it has ended (completed or failed), read from `service` every 200 ms for up to 5 min. */
+  importEnded<T extends { status: string }>(service: ServiceProcess, jobId: string): Promise<T>;
   /** Stops every process started, drops the database and removes the folder. */
   close(): Promise<void>;
+}
+
+/**
+ * The env of processes sharing jobs through `redisUrl`, as the queue specs run them: JSON logs at 'log' (the
+ * tests read them), metrics rendered on every scrape (counters read right after a job), keys of their own in
+ * the shared Redis (no other test, or an earlier run, sees these jobs), a dead worker's job handed on after 2 s.
+ */
+export function jobQueueEnv(redisUrl: string): Record<string, string> {
+  return {
+    LOG_LEVEL: 'log',
+    LOG_FORMAT: 'json',
+    METRICS_CACHE_MS: '0',
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}`,
+    JOB_LOCK_MS: '2000',
+    JOB_BACKOFF_MS: '200',
+  };
 }
 
 /**
@@ -60,6 +80,12 @@ export async function createServiceSandbox(name: string, env: (work: string) => 
   let key: string | null = null;
   const cli = async (args: string[]) =>
     (await promisify(execFile)(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), ...args], { cwd: ROOT, env: sandboxEnv, timeout: 300_000 })).stdout;
+  const call: ServiceSandbox['call'] = (service, method, route, body) =>
+    fetch(`${service.url}${route}`, {
+      method,
+      headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
   return {
     work,
     databaseUrl: database.url,
@@ -74,13 +100,7 @@ export async function createServiceSandbox(name: string, env: (work: string) => 
       key = (await cli(['keys', 'create', '--name', keyName, '--role', 'admin'])).trim().split('\n').pop()!.trim();
       return key;
     },
-    call(service, method, route, body) {
-      return fetch(`${service.url}${route}`, {
-        method,
-        headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-    },
+    call,
     async sql<T>(text: string, params: unknown[] = []) {
       const client = new Client({ connectionString: database.url });
       await client.connect();
@@ -89,6 +109,16 @@ export async function createServiceSandbox(name: string, env: (work: string) => 
       } finally {
         await client.end();
       }
+    },
+    async importEnded<T extends { status: string }>(service: ServiceProcess, jobId: string) {
+      return waitFor(
+        async () => {
+          const view = (await (await call(service, 'GET', `/api/v1/admin/ingest/jobs/${jobId}`)).json()) as T;
+          return (view.status === 'completed' || view.status === 'failed') && view;
+        },
+        300_000,
+        200,
+      );
     },
     async close() {
       await Promise.all(started.map(stopServiceProcess));
