@@ -5,6 +5,7 @@ import { DatasetScope } from '../common/dataset-scope';
 import { AcceptsUploads } from '../common/multipart-uploads';
 import { DetectDto, FromPointDto, StartDetectionJobDto } from './detection.dto';
 import { DetectionService, UploadedSlice } from './detection.service';
+import { DetectionJobsService } from './detection-jobs.service';
 
 const SLICE_FILES = AcceptsUploads({ name: 'file', maxCount: 1 }, { name: 'neighbours', maxCount: 8 });
 
@@ -12,7 +13,10 @@ const SLICE_FILES = AcceptsUploads({ name: 'file', maxCount: 1 }, { name: 'neigh
 @ApiBearerAuth()
 @Controller('detections')
 export class DetectionController {
-  constructor(private readonly detection: DetectionService) {}
+  constructor(
+    private readonly detection: DetectionService,
+    private readonly jobs: DetectionJobsService,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -43,13 +47,13 @@ export class DetectionController {
   @RequireRole('curator')
   @ApiOperation({ summary: 'Detect on every slice of a DeepLesion series folder on the server (under DETECTION_SERIES_ROOT); poll the job' })
   startJob(@Body() body: StartDetectionJobDto) {
-    return this.detection.startJob(body);
+    return this.jobs.startJob(body);
   }
 
   @Get('jobs/:id')
   @RequireRole('curator')
   @ApiOperation({ summary: 'Status of a detection job: progress (done/total slices), and the boxes per slice when finished' })
   getJob(@Param('id', ParseUUIDPipe) id: string) {
-    return this.detection.getJob(id);
+    return this.jobs.getJob(id);
   }
 }

@@ -7,6 +7,7 @@ import { TagsModule } from '../tags/tags.module';
 import { UploadsModule } from '../uploads/uploads.module';
 import { DetectionController } from './detection.controller';
 import { DetectionService } from './detection.service';
+import { DetectionJobsService } from './detection-jobs.service';
 import { DetectorModule } from './detector.module';
 import { SeriesFilesRepository } from './series-files.repository';
 import { DetectionJobsRepository } from './detection-jobs.repository';
@@ -24,7 +25,13 @@ import { TAG_PREDICTOR } from './tag-predictor.port';
   ],
   controllers: [DetectionController],
   // Predicted tags for each box come from the tags feature, through the port detection defines.
-  providers: [DetectionService, SeriesFilesRepository, DetectionJobsRepository, { provide: TAG_PREDICTOR, useExisting: TagPredictionService }],
+  providers: [
+    DetectionService,
+    DetectionJobsService,
+    SeriesFilesRepository,
+    DetectionJobsRepository,
+    { provide: TAG_PREDICTOR, useExisting: TagPredictionService },
+  ],
   exports: [DetectionService],
 })
 export class DetectionModule {}

@@ -3,14 +3,10 @@ import * as path from 'node:path';
 import { AppConfig } from '../../src/config/app-config';
 import { DetectionJobRow } from '../../src/detection/detection-jobs';
 import { DetectionJobsRepository } from '../../src/detection/detection-jobs.repository';
-import { DetectionService } from '../../src/detection/detection.service';
+import { DetectionJobsService } from '../../src/detection/detection-jobs.service';
 import { DetectorService, DetectorStatus } from '../../src/detection/detector.service';
 import { SeriesFilesRepository } from '../../src/detection/series-files.repository';
-import { ReferencedSliceService } from '../../src/dicomweb/referenced-slice.service';
 import { JobQueue } from '../../src/jobs/job-queue.port';
-import { EncoderService } from '../../src/ml/encoder.service';
-import { SearchService } from '../../src/search/search.service';
-import { UploadDecoder } from '../../src/uploads/upload-decoder.service';
 import { asDependency, mockMethods } from '../helpers/typed-mocks';
 
 const ROOT = '/srv/series';
@@ -49,21 +45,17 @@ function setup(options: { distributed?: boolean; role?: 'all' | 'api' | 'worker'
   const detectorState: { state: DetectorStatus['state'] } = { state: 'ready' };
   const detector = mockMethods<DetectorService>()({ status: () => ({ state: detectorState.state }) as DetectorStatus });
   const config = { role: options.role ?? 'all', detector: { seriesRoot: ROOT, maxJobs: 50 }, jobs: { lockMs: 30_000 } } as unknown as AppConfig;
-  const service = new DetectionService(
+  const service = new DetectionJobsService(
     asDependency<DetectorService>(detector),
-    asDependency<SearchService>({}),
-    asDependency<EncoderService>({}),
     asDependency<SeriesFilesRepository>(files),
     config,
-    asDependency<UploadDecoder>({}),
-    asDependency<ReferencedSliceService>({}),
     asDependency<DetectionJobsRepository>(jobs),
     asDependency<JobQueue>({ ...queue, distributed: options.distributed ?? false }),
   );
   return { service, jobs, queue, detectorState };
 }
 
-describe('DetectionService jobs (typed mocks)', () => {
+describe('DetectionJobsService (typed mocks)', () => {
   it('records a job with the slice count and options, then queues it with the same id', async () => {
     const { service, jobs, queue } = setup();
     const view = await service.startJob({ series: 'ct/s1', spacingMm: 0.7 });
