@@ -31,6 +31,12 @@ export interface CohortVersionRow {
   createdAt: Date;
 }
 
+/** What a new version of a cohort records (its number, the cohort's name and the time are the repository's). */
+export type NewCohortVersion = Pick<
+  CohortVersionRow,
+  'definition' | 'memberCount' | 'membersMd5' | 'vocabularyVersion' | 'labelsVersion' | 'modelId' | 'createdBy'
+>;
+
 export interface CountRow {
   dim: 'type' | 'sex' | 'age' | 'split' | 'size' | 'total';
   key: string | null;
@@ -162,18 +168,7 @@ export class CohortsRepository {
   }
 
   /** Appends the next version (numbered under a row lock, so concurrent saves cannot collide). */
-  async addVersion(
-    cohortId: number,
-    v: {
-      definition: unknown;
-      memberCount: number;
-      membersMd5: string;
-      vocabularyVersion: number;
-      labelsVersion: number;
-      modelId: string | null;
-      createdBy: string | null;
-    },
-  ): Promise<number> {
+  async addVersion(cohortId: number, v: NewCohortVersion): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT id FROM cohort WHERE id = $1 FOR UPDATE`, [cohortId]);
       const [row] = await manager.query(

@@ -1,15 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import {
-  BadRequestException,
-  Inject,
-  Injectable,
-  Logger,
-  NotFoundException,
-  OnApplicationBootstrap,
-  OnModuleInit,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { InputError } from '../common/input-error';
 import { isInside, PathRefusedError } from '../common/path-guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -18,7 +9,6 @@ import { HuImage } from '../imaging/hu-image';
 import { DetectionJobPayload } from '../jobs/job-payloads';
 import { JOB_QUEUE, JobContext, JobQueue } from '../jobs/job-queue.port';
 import { isTransientError } from '../jobs/transient-error';
-import { StartDetectionJobDto } from './detection.dto';
 import { DetectionJobOptions, DetectionJobView, toDetectionJobView } from './detection-jobs';
 import { DetectionJobsRepository } from './detection-jobs.repository';
 import { DetectorService, requireReadyDetector } from './detector.service';
@@ -36,11 +26,11 @@ export class DetectionJobsService implements OnModuleInit, OnApplicationBootstra
   private readonly logger = new Logger('Detection');
 
   constructor(
+    private readonly jobs: DetectionJobsRepository,
+    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     private readonly detector: DetectorService,
     private readonly files: SeriesFilesRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly jobs: DetectionJobsRepository,
-    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
   ) {}
 
   onModuleInit(): void {
@@ -51,15 +41,11 @@ export class DetectionJobsService implements OnModuleInit, OnApplicationBootstra
    * Checks the series folder, records the job in PostgreSQL and puts it on the job queue: run here
    * (no REDIS_URL) or by any worker; its status is readable from every process and survives a restart.
    */
-  async startJob(dto: StartDetectionJobDto): Promise<DetectionJobView> {
+  async startJob(series: string, options: DetectionJobOptions): Promise<DetectionJobView> {
     requireReadyDetector(this.detector);
-    const { shown, slices } = await this.seriesSlices(dto.series);
+    const { shown, slices } = await this.seriesSlices(series);
     if (!slices.length) throw new BadRequestException(`the series folder ${shown} holds no slice files ({slice}.png)`);
     await this.queue.assertRoom('detection');
-    const options: DetectionJobOptions = {};
-    if (dto.spacingMm !== undefined) options.spacingMm = dto.spacingMm;
-    if (dto.sliceIntervalMm !== undefined) options.sliceIntervalMm = dto.sliceIntervalMm;
-    if (dto.scoreThreshold !== undefined) options.scoreThreshold = dto.scoreThreshold;
     const row = await this.jobs.create(
       randomUUID(),
       shown,
@@ -131,8 +117,7 @@ export class DetectionJobsService implements OnModuleInit, OnApplicationBootstra
       try {
         folder = await this.seriesSlices(payload.series);
       } catch (error) {
-        if (error instanceof BadRequestException || error instanceof ServiceUnavailableException)
-          return await this.jobs.setStatus(job.id, 'failed', error.message);
+        if (error instanceof BadRequestException) return await this.jobs.setStatus(job.id, 'failed', error.message);
         throw error;
       }
       const { root, real, slices } = folder;

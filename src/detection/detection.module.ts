@@ -1,7 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { DicomWebModule } from '../dicomweb/dicomweb.module';
 import { MlModule } from '../ml/ml.module';
-import { SearchModule } from '../search/search.module';
+import { POINT_TO_BOX } from '../reporting/point-to-box.port';
 import { TagPredictionService } from '../tags/prediction/tag-prediction.service';
 import { TagsModule } from '../tags/tags.module';
 import { UploadsModule } from '../uploads/uploads.module';
@@ -13,11 +13,15 @@ import { SeriesFilesRepository } from './series-files.repository';
 import { DetectionJobsRepository } from './detection-jobs.repository';
 import { TAG_PREDICTOR } from './tag-predictor.port';
 
+/**
+ * Global, and exporting only the POINT_TO_BOX port: reporting injects it without importing this module
+ * (nothing below the app module may import src/detection). Similar lesions come from SIMILAR_LESIONS.
+ */
+@Global()
 @Module({
   imports: [
     DetectorModule,
     MlModule,
-    SearchModule,
     TagsModule,
     UploadsModule,
     DicomWebModule,
@@ -31,7 +35,8 @@ import { TAG_PREDICTOR } from './tag-predictor.port';
     SeriesFilesRepository,
     DetectionJobsRepository,
     { provide: TAG_PREDICTOR, useExisting: TagPredictionService },
+    { provide: POINT_TO_BOX, useExisting: DetectionService },
   ],
-  exports: [DetectionService],
+  exports: [POINT_TO_BOX],
 })
 export class DetectionModule {}

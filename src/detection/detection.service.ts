@@ -2,20 +2,23 @@ import { DatasetScope, effectiveDatasets } from '../common/dataset-scope';
 import { BadRequestException, Inject, Injectable, Optional, ServiceUnavailableException, UnprocessableEntityException } from '@nestjs/common';
 import { Box, HuImage } from '../imaging/hu-image';
 import { ReferencedSlice, ReferencedSliceService, ReferenceFindings } from '../dicomweb/referenced-slice.service';
+import { SIMILAR_LESIONS, SimilarHit, SimilarLesions } from '../lesions/similar-lesions.port';
 import { EncoderService } from '../ml/encoder.service';
-import { SearchService, SimilarHit } from '../search/search.service';
+import { PointMeasurement, PointToBox } from '../reporting/point-to-box.port';
+import { PointRequest, SliceRequest, UploadedSlice } from '../uploads/slice-request';
 import { DecodedUpload } from '../uploads/upload-job';
 import { UploadDecoder } from '../uploads/upload-decoder.service';
 import { bodyMasks } from '../detection-core/body-mask';
-import { DetectDto, FromPointDto, SliceUploadDto } from './detection.dto';
 import { Detection, DetectorService, MIN_BODY_FRACTION, requireReadyDetector } from './detector.service';
 import { PointOutsideBodyError, pointToBox } from '../detection-core/point-to-box';
 import { Axis } from '../detection-core/recist-axes';
 import { PredictedTag, TAG_PREDICTOR, TagPredictor } from './tag-predictor.port';
 
-export interface UploadedSlice {
-  file?: { buffer: Buffer }[];
-  neighbours?: { buffer: Buffer }[];
+export interface DetectRequest extends SliceRequest {
+  /** Keep boxes scoring at least this (default: the manifest's threshold). */
+  scoreThreshold?: number;
+  /** At most this many boxes (capped by the manifest). */
+  maxDetections?: number;
 }
 
 export interface BoxFindings {
@@ -36,25 +39,19 @@ export interface DetectionResponse {
   dicomweb?: ReferenceFindings;
 }
 
-export interface FromPointResponse {
+export interface FromPointResponse extends PointMeasurement {
   point: { x: number; y: number };
-  box: Box;
   method: 'region' | 'disc';
   longAxisPx: number;
   shortAxisPx: number;
-  longAxisMm: number | null;
-  shortAxisMm: number | null;
   /** The lesion's outline in slice pixels (clockwise on screen); `box` is its bounds plus DeepLesion's margin. */
   contour: { x: number; y: number }[];
   /** RECIST diameters measured on `contour`: end points in slice pixels, lengths in px and (with a spacing) mm. */
   longAxis: MeasuredAxis;
   shortAxis: MeasuredAxis;
   image: { width: number; height: number; spacingMm: number | null; source: DecodedUpload['source'] };
-  similar?: SimilarHit[];
   tags?: PredictedTag[];
   tagPrediction?: TagPredictionState;
-  /** For a slice given by DICOMweb reference: the reference and the same patient's archived lesions. */
-  dicomweb?: ReferenceFindings;
 }
 
 export interface MeasuredAxis {
@@ -69,35 +66,35 @@ const DEFAULT_MAX_SLICE_SIDE = 2048;
 
 /**
  * Detection for HTTP callers: decodes uploads, runs the detector or the point-to-box fit, and adds
- * per box the similar archived lesions (SearchService) and predicted tags (the optional TAG_PREDICTOR).
+ * per box the similar archived lesions (SIMILAR_LESIONS) and predicted tags (the optional TAG_PREDICTOR).
  * Batch jobs over a server-side series folder are DetectionJobsService's.
  */
 @Injectable()
-export class DetectionService {
+export class DetectionService implements PointToBox {
   constructor(
     private readonly detector: DetectorService,
-    private readonly search: SearchService,
+    @Inject(SIMILAR_LESIONS) private readonly similarLesions: SimilarLesions,
     private readonly encoder: EncoderService,
     private readonly uploads: UploadDecoder,
     private readonly referenced: ReferencedSliceService,
     @Optional() @Inject(TAG_PREDICTOR) private readonly tagPredictor?: TagPredictor,
   ) {}
 
-  async detect(dto: DetectDto, upload: UploadedSlice, scope: DatasetScope): Promise<DetectionResponse> {
+  async detect(request: DetectRequest, upload: UploadedSlice, scope: DatasetScope): Promise<DetectionResponse> {
     requireReadyDetector(this.detector);
-    const { decoded, neighbours, spacingMm, reference } = await this.decodeUpload(dto, upload);
+    const { decoded, neighbours, spacingMm, reference } = await this.decodeUpload(request, upload);
     const { detections, timingsMs } = await this.detector.detect(
       { image: decoded.image, neighbours, spacingMm },
-      { scoreThreshold: dto.scoreThreshold, maxDetections: dto.maxDetections },
+      { scoreThreshold: request.scoreThreshold, maxDetections: request.maxDetections },
     );
     const t0 = performance.now();
-    const include = new Set(dto.include ?? []);
+    const include = new Set(request.include);
     const findings = await this.findings(
       decoded.image,
       detections.map((d) => d.box),
       spacingMm,
       include,
-      { k: dto.k, dataset: dto.dataset, scope },
+      { k: request.k, dataset: request.dataset, scope },
     );
     const enriched: (Detection & BoxFindings)[] = detections.map((d, i) => ({ ...d, ...findings[i] }));
     return {
@@ -106,15 +103,16 @@ export class DetectionService {
       detections: enriched,
       ...(include.has('tags') ? { tagPrediction: this.tagState() } : {}),
       timingsMs: { ...roundAll(timingsMs), findings: Math.round(performance.now() - t0) },
-      ...(await this.referenceFindings(dto, reference, scope)),
+      ...(await this.referenceFindings(request, reference, scope)),
     };
   }
 
-  async fromPoint(dto: FromPointDto, upload: UploadedSlice, scope: DatasetScope): Promise<FromPointResponse> {
-    const { decoded, spacingMm, reference } = await this.decodeUpload(dto, upload);
+  async fromPoint(request: PointRequest, upload: UploadedSlice, scope: DatasetScope): Promise<FromPointResponse> {
+    const { x, y } = request;
+    const { decoded, spacingMm, reference } = await this.decodeUpload(request, upload);
     const { image } = decoded;
-    if (!(dto.x >= 0 && dto.y >= 0 && dto.x < image.width && dto.y < image.height)) {
-      throw new BadRequestException(`the point (${dto.x}, ${dto.y}) lies outside the ${image.width}x${image.height} slice`);
+    if (!(x >= 0 && y >= 0 && x < image.width && y < image.height)) {
+      throw new BadRequestException(`the point (${x}, ${y}) lies outside the ${image.width}x${image.height} slice`);
     }
     const masks = bodyMasks(image.data, image.width, image.height);
     if (masks.bodyArea < MIN_BODY_FRACTION * image.width * image.height) {
@@ -122,7 +120,7 @@ export class DetectionService {
     }
     let fit;
     try {
-      fit = pointToBox(image.data, image.width, image.height, masks, dto.x, dto.y);
+      fit = pointToBox(image.data, image.width, image.height, masks, x, y);
     } catch (error) {
       if (error instanceof PointOutsideBodyError) throw new UnprocessableEntityException(error.message);
       throw error;
@@ -133,10 +131,10 @@ export class DetectionService {
       x2: clampRound(fit.box.x2, image.width),
       y2: clampRound(fit.box.y2, image.height),
     };
-    const include = new Set(dto.include ?? ['similar', 'tags']);
-    const [findings] = await this.findings(image, [box], spacingMm, include, { k: dto.k, dataset: dto.dataset, scope });
+    const include = new Set(request.include);
+    const [findings] = await this.findings(image, [box], spacingMm, include, { k: request.k, dataset: request.dataset, scope });
     return {
-      point: { x: dto.x, y: dto.y },
+      point: { x, y },
       box,
       method: fit.method,
       longAxisPx: round1(fit.longAxisPx),
@@ -149,7 +147,7 @@ export class DetectionService {
       image: { width: image.width, height: image.height, spacingMm, source: decoded.source },
       ...findings,
       ...(include.has('tags') ? { tagPrediction: this.tagState() } : {}),
-      ...(await this.referenceFindings(dto, reference, scope)),
+      ...(await this.referenceFindings(request, reference, scope)),
     };
   }
 
@@ -175,7 +173,7 @@ export class DetectionService {
       if (include.has('similar')) {
         const ranking = { k: similar.k, locationWeight: 0, sizeWeight: 0 };
         const criteria = { datasets: effectiveDatasets(similar.scope, similar.dataset) };
-        found.similar = (await this.search.similarForEmbedding(vector, image, boxes[i], spacingMm, ranking, criteria, similar.scope)).hits;
+        found.similar = (await this.similarLesions.similarForEmbedding({ vector, image, box: boxes[i], spacingMm }, ranking, criteria, similar.scope)).hits;
       }
       if (include.has('tags')) found.tags = this.tagPredictor ? await this.tagPredictor.predictForEmbedding(vector, this.encoder.loaded.modelId) : [];
       out.push(found);
@@ -199,22 +197,22 @@ export class DetectionService {
 
   /** Decodes the slice and its neighbours on the decode workers (image problems are 415/422 naming the file). */
   private async decodeUpload(
-    dto: SliceUploadDto,
+    request: SliceRequest,
     upload: UploadedSlice,
   ): Promise<{ decoded: DecodedUpload; neighbours: { offsetMm: number; image: HuImage }[]; spacingMm: number | null; reference: ReferencedSlice | null }> {
-    if (dto.dicomweb && (upload.file?.length || upload.neighbours?.length))
+    if (request.dicomweb && (upload.file?.length || upload.neighbours?.length))
       throw new BadRequestException('Give the slice either as the file "file" or as dicomweb (a reference), not both');
     // A referenced slice is fetched (WADO-RS) and then read exactly as an upload: same pool, same checks.
-    const reference = dto.dicomweb ? await this.referenced.fetch(dto.dicomweb) : null;
+    const reference = request.dicomweb ? await this.referenced.fetch(request.dicomweb) : null;
     const file = reference ? { buffer: reference.bytes } : upload.file?.[0];
     if (!file) throw new BadRequestException('Upload the slice as the multipart file field "file", or send JSON with dicomweb (a slice on a configured PACS)');
     const files = upload.neighbours ?? [];
-    const offsets = dto.neighbourOffsetsMm ? dto.neighbourOffsetsMm.split(',').map(Number) : [];
+    const offsets = request.neighbourOffsetsMm;
     if (files.length !== offsets.length)
       throw new BadRequestException(`${files.length} neighbouring slice file(s) but ${offsets.length} offset(s) in neighbourOffsetsMm`);
     const [decoded, ...others] = await this.uploads.decodeSlices(
       [{ bytes: file.buffer, what: 'the slice' }, ...files.map((f, i) => ({ bytes: f.buffer, what: `the neighbouring slice at ${offsets[i]} mm` }))],
-      dto,
+      request.read,
       this.slicePixelBudget(),
     );
     const neighbours = others.map((n, i) => ({ offsetMm: offsets[i], image: n.image }));
@@ -225,11 +223,11 @@ export class DetectionService {
         );
       }
     }
-    return { decoded, neighbours, spacingMm: dto.spacingMm ?? decoded.pixelSpacingMm ?? null, reference };
+    return { decoded, neighbours, spacingMm: request.spacingMm ?? decoded.pixelSpacingMm ?? null, reference };
   }
 
-  private async referenceFindings(dto: SliceUploadDto, reference: ReferencedSlice | null, scope: DatasetScope): Promise<{ dicomweb?: ReferenceFindings }> {
-    return reference && dto.dicomweb ? { dicomweb: await this.referenced.findings(dto.dicomweb, reference.header, scope) } : {};
+  private async referenceFindings(request: SliceRequest, reference: ReferencedSlice | null, scope: DatasetScope): Promise<{ dicomweb?: ReferenceFindings }> {
+    return reference && request.dicomweb ? { dicomweb: await this.referenced.findings(request.dicomweb, reference.header, scope) } : {};
   }
 }
 
