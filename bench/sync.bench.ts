@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     const lines = [
       '## Change-log propagation and cost (`npm run bench:sync`)',
       '',
-      `${machineLine()}; PostgreSQL at ${new URL(ADMIN_URL).host}. ${LESIONS} synthetic DL_info.csv rows per import (64×64 16-bit key slices; 32,735 would take about ${Math.round((importSeconds * 32735) / LESIONS / 60)} min per import with embedding on this shared 2-core machine, so ${LESIONS}).`,
+      `${machineLine()}; PostgreSQL at ${new URL(ADMIN_URL).host}. ${LESIONS} synthetic DL_info.csv rows per import (64×64 16-bit key slices${LESIONS < 32735 ? `; 32,735, DeepLesion's size, would take about ${Math.round((importSeconds * 32735) / LESIONS / 60)} min per import with embedding here, so ${LESIONS}` : ''}).`,
       '',
       `**Propagation.** Process A: \`node dist/src/cli/main.js ingest deeplesion\`, embedding while it imports (default encoder, CPU): ${importSeconds.toFixed(1)} s for ${LESIONS} lesions (the import job's own time). Process B: the whole app on the same database, following the change log (LISTEN/NOTIFY, poll ${config.changeLog.pollMs} ms). From each embedding's write in A (its log entry's clock_timestamp) to the moment B's index has applied it (searchable in B), over ${lags.length} embeddings: p50 **${percentile(lags, 50)} ms**, p99 **${percentile(lags, 99)} ms**, max ${lags[lags.length - 1]} ms. B ended with ${points} points.`,
       '',

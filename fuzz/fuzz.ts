@@ -187,6 +187,26 @@ async function createKey(url: string, role: string): Promise<string> {
   }
 }
 
+interface V8Memory {
+  heapUsedMb: number;
+  externalMb: number;
+}
+
+/**
+ * The service's V8 heap in use and its external (Buffer/ArrayBuffer) memory, from prom-client's default metrics: RSS that grows while
+ * these stay flat is the allocator's high-water mark, not objects the service keeps.
+ */
+async function v8Memory(baseUrl: string): Promise<V8Memory | null> {
+  try {
+    const text = await (await fetch(`${baseUrl}/metrics`)).text();
+    const read = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1]) / 2 ** 20;
+    const memory = { heapUsedMb: read('nodejs_heap_size_used_bytes'), externalMb: read('nodejs_external_memory_bytes') };
+    return Number.isFinite(memory.heapUsedMb) && Number.isFinite(memory.externalMb) ? memory : null;
+  } catch {
+    return null;
+  }
+}
+
 async function getJson<T>(baseUrl: string, urlPath: string, key: string | null, init: { method?: string; body?: unknown } = {}): Promise<T> {
   const response = await fetch(baseUrl + urlPath, {
     method: init.method ?? 'GET',
@@ -298,6 +318,7 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: concurrency }, warmupWorker));
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const rssBefore = rssMb(service.child!.pid!)!;
+    const heapAt = [await v8Memory(baseUrl)];
     let rssPeak = rssBefore;
     console.log(
       `warm-up: ${warmup.length} requests (one plausible per route, one upload per file kind), then ${warmupLoad.length} generated at ${concurrency} concurrent; RSS ${rssBefore.toFixed(0)} MB`,
@@ -360,6 +381,7 @@ async function main(): Promise<void> {
       // The probe goes on meanwhile: a pause with only probes in it lowers the health percentiles a little.
       await new Promise((r) => setTimeout(r, SETTLE_MS));
       rssAfterRound.push(rssMb(service.child!.pid!) ?? NaN);
+      heapAt.push(await v8Memory(baseUrl));
       console.log(
         `\rround ${round + 1}: ${results.length} requests in ${((Date.now() - runStarted) / 1000).toFixed(0)} s; RSS ${rssAfterRound[round].toFixed(0)} MB`,
       );
@@ -382,6 +404,7 @@ async function main(): Promise<void> {
       rssBefore,
       rssAfter,
       rssAfterRound,
+      heapAt,
       stalls,
       rssPeak,
       warmupLabel: `${warmup.length} requests (one plausible per route, one upload of every file kind on every upload route) then ${warmupLoad.length} generated (another seed) at ${concurrency} concurrent`,
@@ -468,6 +491,8 @@ interface ReportInput {
   /** After the first round: the check. */
   rssAfter: number;
   rssAfterRound: number[];
+  /** The service's V8 heap and external memory before the run and after each round (from its /metrics). */
+  heapAt: (V8Memory | null)[];
   /** Event-loop stalls during the run by the routes served during them (EVENT_LOOP_STALL_LOG), or null. */
   stalls: StallSummary | null;
   /** What was sent before "RSS before" was read. */
@@ -546,7 +571,7 @@ function buildReport(input: ReportInput): { text: string; failed: boolean } {
     checks.push({
       name: `RSS growth over the same requests again within ${RSS_SECOND_ROUND_LIMIT * 100} % of before (a leak grows again)`,
       ok: Math.abs(leak) <= RSS_SECOND_ROUND_LIMIT,
-      value: `after each round: ${input.rssAfterRound.map((mb) => mb.toFixed(0)).join(' → ')} MB (${(leak * 100).toFixed(1)} % of before)`,
+      value: `after each round: ${input.rssAfterRound.map((mb) => mb.toFixed(0)).join(' → ')} MB (${(leak * 100).toFixed(1)} % of before); V8 heap used / external before and after each round: ${input.heapAt.map((m) => (m ? `${m.heapUsedMb.toFixed(0)} / ${m.externalMb.toFixed(0)}` : '?')).join(' → ')} MB`,
     });
   }
   const failed = checks.some((c) => !c.ok);

@@ -14,5 +14,6 @@ import { JobQueue1765500000000 } from './1765500000000-job-queue';
 import { DicomWebImport1765600000000 } from './1765600000000-dicomweb-import';
 import { ModelRegistry1765700000000 } from './1765700000000-model-registry';
 import { IngestKeySliceCounts1765710000000 } from './1765710000000-ingest-key-slice-counts';
+import { ModelActivationIntent1765719000000 } from './1765719000000-model-activation-intent';
 
-export const MIGRATIONS = [InitialSchema1764200000000, LesionEmbeddings1764300000000, VectorIndexSnapshots1764400000000, Tags1764500000000, Cohorts1764700000000, ChangeLog1764800000000, AuditAggregation1764813000000, GrowthTracks1764850000000, SearchFeedback1764900000000, DicomArchive1765200000000, ApiKeyDatasets1765300000000, JobQueue1765500000000, DicomWebImport1765600000000, ModelRegistry1765700000000, IngestKeySliceCounts1765710000000];
+export const MIGRATIONS = [InitialSchema1764200000000, LesionEmbeddings1764300000000, VectorIndexSnapshots1764400000000, Tags1764500000000, Cohorts1764700000000, ChangeLog1764800000000, AuditAggregation1764813000000, GrowthTracks1764850000000, SearchFeedback1764900000000, DicomArchive1765200000000, ApiKeyDatasets1765300000000, JobQueue1765500000000, DicomWebImport1765600000000, ModelRegistry1765700000000, IngestKeySliceCounts1765710000000, ModelActivationIntent1765719000000];

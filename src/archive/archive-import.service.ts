@@ -9,7 +9,7 @@ import { parseCsv } from '../deeplesion/csv';
 import { EmbeddingService } from '../ingest-jobs/embedding.service';
 import { IngestFormat, IngestJobEntity, IngestRowError } from '../ingest-jobs/ingest-job.entity';
 import { IngestRepository } from '../ingest-jobs/ingest.repository';
-import { IngestJobView, toJobView } from '../ingest-jobs/ingest.types';
+import { IngestJobView, INTERNAL_IMPORT_ERROR, toJobView } from '../ingest-jobs/ingest.types';
 import { LesionsService } from '../lesions/lesions.service';
 import { EncoderService } from '../ml/encoder.service';
 import { manifestModalities } from '../ml/encoder-manifest';
@@ -297,7 +297,7 @@ export class ArchiveImportService implements OnModuleInit, OnModuleDestroy {
         await this.jobs.markQueued(runner, job.id, 'retrying after a transient error').catch(() => undefined);
         throw error;
       }
-      const message = error instanceof ArchiveSourceError ? error.message : 'the import stopped on an internal error; run it again to resume';
+      const message = error instanceof ArchiveSourceError ? error.message : INTERNAL_IMPORT_ERROR;
       await this.jobs.finishJob(job.id, 'failed', message, runner).catch(() => undefined);
     }
   }

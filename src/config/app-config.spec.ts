@@ -38,6 +38,13 @@ describe('loadConfig', () => {
     expect(config.bootstrapAdminKey).toBe('never');
   });
 
+  it('keeps one parked model by default, and always at least one', () => {
+    expect(loadConfig({}).encoder.parkedModels).toBe(1);
+    expect(loadConfig({ PARKED_MODELS: '3' }).encoder.parkedModels).toBe(3);
+    expect(() => loadConfig({ PARKED_MODELS: '0' })).toThrow(/PARKED_MODELS must be an integer in 1..16/);
+    expect(() => loadConfig({ PARKED_MODELS: 'all' })).toThrow(/PARKED_MODELS/);
+  });
+
   it('reports every invalid value at once', () => {
     let error: unknown;
     try {

@@ -73,6 +73,7 @@ export interface AppConfig {
     maxImagePixels: number;
     /** The large-image lane rests this many times a job's run time after it, leaving the cores to other requests. */
     largeRestRatio: number;
+    workerNiceness: number;
   };
   encoder: {
     /** Folder of model folders, each with manifest.json and its ONNX file. */
@@ -87,6 +88,11 @@ export interface AppConfig {
     embedOnIngest: boolean;
     /** Worker threads that decode and prepare patches while the model runs; 0 prepares in the main thread. */
     prepareWorkers: number;
+    /**
+     * Models switched away from that stay loaded (encoder session and HNSW graph), most recent first, so that
+     * switching back to them is instant; older ones are released. At least 1: the previous model is always kept.
+     */
+    parkedModels: number;
   };
   detector: {
     /** Detector model folder under encoder.modelsDir; the default one is written by the project's own code. */
@@ -291,6 +297,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       queueLimit: int('UPLOAD_QUEUE_LIMIT', 32, 0, 10_000),
       maxImagePixels: int('MAX_IMAGE_PIXELS', DEFAULT_MAX_IMAGE_PIXELS, MIN_SLICE_SIDE * MIN_SLICE_SIDE, 100_000_000),
       largeRestRatio: int('UPLOAD_LARGE_REST_RATIO', 2, 0, 10),
+      // Decode threads yield the cores to the event loop when both want them (nice, per thread on Linux).
+      workerNiceness: int('UPLOAD_WORKER_NICE', 10, 0, 19),
     },
     encoder: {
       modelsDir: path.resolve(cwd, str('MODELS_DIR', path.join(dataDir, 'models'))),
@@ -301,6 +309,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): AppConfig {
       embedOnIngest: bool('EMBED_ON_INGEST', true),
       // One per core measured best on 2 cores (bench:encoder): preparation costs about twice the model.
       prepareWorkers: int('ENCODER_PREPARE_WORKERS', os.cpus().length, 0, 64),
+      // Each parked model holds an onnxruntime session and a whole graph in memory.
+      parkedModels: int('PARKED_MODELS', 1, 1, 16),
     },
     detector: {
       model: str('DETECTOR_MODEL', 'default-blob'),

@@ -109,3 +109,10 @@ export interface CsvImporter {
   /** Imports unless this exact source was imported before (then `alreadyDone`, and the earlier job). */
   runUnlessDone(request: IngestRequest): Promise<{ job: IngestJobView; alreadyDone: boolean }>;
 }
+
+/**
+ * A job's message when it stopped on an error that is not the source's (a database outage, a bug): the details are in the
+ * service log only; the rows are keyed on their natural ids, so running the import again repeats no row.
+ */
+export const INTERNAL_IMPORT_ERROR =
+  'the import stopped on an internal error (see the service log); run it again: a new job re-reads the source, and rows already imported are updated in place, not duplicated';

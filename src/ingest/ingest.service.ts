@@ -20,7 +20,7 @@ import { CsvRecord, readCsvRecords } from '../deeplesion/csv';
 import { CsvFormat, rowParserFor } from '../deeplesion/read-records';
 import { IngestJobEntity, IngestRowError } from '../ingest-jobs/ingest-job.entity';
 import { CheckedLesion, CsvSource, IngestRepository, resolveInside } from '../ingest-jobs/ingest.repository';
-import { CsvImporter, IngestJobView, IngestRequest, toJobView } from '../ingest-jobs/ingest.types';
+import { CsvImporter, IngestJobView, IngestRequest, INTERNAL_IMPORT_ERROR, toJobView } from '../ingest-jobs/ingest.types';
 import { LesionRecord, ParsedRow, RowParser, RowParserFor } from '../deeplesion/lesion-record';
 import { EmbeddingService } from '../ingest-jobs/embedding.service';
 import { TagPredictionService } from '../tags/prediction/tag-prediction.service';
@@ -121,7 +121,7 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
           await this.importToEnd(runner, job, source, request, onProgress);
         } catch (error) {
           this.logger.error(`Import ${job.id} failed: ${(error as Error).message}`);
-          const message = error instanceof IngestSourceError ? error.message : 'the import stopped on an internal error; run it again to resume';
+          const message = error instanceof IngestSourceError ? error.message : INTERNAL_IMPORT_ERROR;
           await this.repository.finishJob(job.id, 'failed', message, runner).catch(() => undefined);
         }
         return (await this.repository.getJob(job.id))!;
@@ -241,7 +241,7 @@ export class IngestService implements OnModuleInit, OnApplicationBootstrap, CsvI
               await this.repository.markQueued(runner, job.id, 'retrying after a transient error').catch(() => undefined);
               throw error;
             }
-            const message = error instanceof IngestSourceError ? error.message : 'the import stopped on an internal error; run it again to resume';
+            const message = error instanceof IngestSourceError ? error.message : INTERNAL_IMPORT_ERROR;
             await this.repository.finishJob(job.id, 'failed', message, runner).catch(() => undefined);
           }
         },

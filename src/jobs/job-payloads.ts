@@ -51,7 +51,11 @@ export interface DicomImportJobPayload {
 /** Embeds the archive with a registered encoder (the encoder_model row holds its status and progress). */
 export interface ModelEmbeddingJobPayload {
   modelId: string;
-  /** Switch to the model once it is ready (the default). */
+  /**
+   * Switch to the model once it is ready (the default). Informational: the registration records it on the
+   * encoder_model row (activate_when_ready), which the job reads when the model is ready, so the latest
+   * registration's intent counts and survives a restart.
+   */
   activate: boolean;
 }
 

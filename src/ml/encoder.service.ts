@@ -7,6 +7,7 @@ import { combineBlocks } from './descriptor/combine';
 import { embeddingDim, EncoderManifest } from './encoder-manifest';
 import { applyProjection } from './projection/apply-projection';
 import { EncoderRepository, LoadedEncoder, serialiseManifest } from './encoder.repository';
+import { ParkedModels } from './parked-models';
 import { PatchJob, PreparedPatch, PrepareResult } from './patch-job';
 import { PatchPreparer } from './patch-preparer';
 import { preparePatch } from './prepare-patch';
@@ -40,10 +41,15 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
   private preparer: PatchPreparer | null = null;
   private state: EncoderStatus['state'] = 'loading';
   private failure: string | null = null;
-  /** Encoders switched away from (models swapped at run time), kept loaded so that switching back is instant. */
-  private readonly parked = new Map<string, OpenModel>();
-  /** The folder each loaded model came from. */
-  private readonly modelFolders = new Map<string, string>();
+  /**
+   * Encoders switched away from (models swapped at run time), kept loaded so that switching back is instant:
+   * at most PARKED_MODELS, least recently parked first (the first to go).
+   */
+  private readonly parked = new ParkedModels<OpenModel>();
+  /** Runs in flight per encoder: a released encoder is closed only once its last run has ended. */
+  private readonly runs = new Map<LoadedEncoder, number>();
+  /** Released encoders that were still running, closed when their last run ends. */
+  private readonly closing = new Map<LoadedEncoder, OpenModel>();
 
   constructor(
     private readonly repository: EncoderRepository,
@@ -59,7 +65,6 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
       this.preparer = new PatchPreparer(this.encoder.manifest, prepareWorkers);
       // Warm-up: the first run allocates and optimises; do it before the first request pays for it.
       await this.warmUp(this.encoder);
-      this.modelFolders.set(this.encoder.modelId, model);
       this.state = 'ready';
       this.logger.log(
         `Encoder ${this.encoder.manifest.name} ready (model ${this.encoder.modelId.slice(0, 12)}, ${this.dim} dims, ${executionProviders.join('+')})`,
@@ -75,32 +80,89 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
     await this.preparer?.close();
     if (this.encoder) await this.repository.release(this.encoder);
     this.encoder = null;
-    for (const model of this.parked.values()) await this.closeModel(model);
-    this.parked.clear();
+    for (const model of [...this.parked.drain(), ...this.closing.values()]) await this.closeModel(model);
+    this.closing.clear();
   }
 
   /**
    * Opens and warms up a model to switch to (or finds it parked by an earlier switch); `use` then makes it
    * the active encoder. Nothing changes for searches until then.
    */
-  async prepareSwitch(folder: string): Promise<OpenModel> {
-    for (const model of this.parked.values()) if (this.modelFolders.get(model.encoder.modelId) === folder) return model;
+  async prepareSwitch(modelId: string, folder: string): Promise<OpenModel> {
+    const parked = this.parked.get(modelId);
+    if (parked) return parked;
     const model = await this.openModel(folder);
-    await this.warmUp(model.encoder);
-    this.modelFolders.set(model.encoder.modelId, folder);
+    try {
+      await this.warmUp(model.encoder);
+    } catch (error) {
+      await this.closeModel(model);
+      throw error;
+    }
     return model;
   }
 
-  /** Makes a prepared model the active encoder at once; the previous one is parked for switching back. */
+  /**
+   * Makes a prepared model the active encoder at once; the previous one is parked for switching back, and
+   * parked ones beyond PARKED_MODELS (the least recently parked) are released.
+   */
   use(model: OpenModel): void {
-    if (this.encoder && this.preparer && this.encoder.modelId !== model.encoder.modelId) {
-      this.parked.set(this.encoder.modelId, { encoder: this.encoder, preparer: this.preparer });
-    }
-    this.parked.delete(model.encoder.modelId);
+    const previous =
+      this.encoder && this.preparer && this.encoder.modelId !== model.encoder.modelId ? { encoder: this.encoder, preparer: this.preparer } : null;
+    this.parked.take(model.encoder.modelId);
     this.encoder = model.encoder;
     this.preparer = model.preparer;
     this.state = 'ready';
     this.failure = null;
+    if (!previous) return;
+    for (const [modelId, evicted] of this.parked.park(previous.encoder.modelId, previous, this.config.encoder.parkedModels)) {
+      this.logger.log(`Released parked encoder ${evicted.encoder.manifest.name} (${modelId.slice(0, 12)})`);
+      void this.closeWhenIdle(evicted);
+    }
+  }
+
+  /** The models parked by switches, least recently parked first. */
+  parkedModelIds(): string[] {
+    return this.parked.modelIds();
+  }
+
+  /** Releases a parked model (no longer registered, say); false when it was not parked. */
+  async releaseParked(modelId: string): Promise<boolean> {
+    const model = this.parked.take(modelId);
+    if (model) await this.closeWhenIdle(model);
+    return model !== undefined;
+  }
+
+  /** Releases a model prepared for a switch that did not happen (parked or freshly opened). */
+  async discard(model: OpenModel): Promise<void> {
+    if (model.encoder === this.encoder) return;
+    if (this.parked.get(model.encoder.modelId)?.encoder === model.encoder) this.parked.take(model.encoder.modelId);
+    await this.closeWhenIdle(model);
+  }
+
+  /** Closes a released model now, or when the last run using it ends (closing a session under a run is unsafe). */
+  private async closeWhenIdle(model: OpenModel): Promise<void> {
+    if (this.runs.has(model.encoder)) {
+      this.closing.set(model.encoder, model);
+      return;
+    }
+    await this.closeModel(model).catch((error: Error) => this.logger.error(`Releasing encoder ${model.encoder.modelId.slice(0, 12)} failed: ${error.message}`));
+  }
+
+  /** Runs `work` with the encoder counted as in use, so that releasing it waits for the work. */
+  private async running<T>(encoder: LoadedEncoder, work: () => Promise<T>): Promise<T> {
+    this.runs.set(encoder, (this.runs.get(encoder) ?? 0) + 1);
+    try {
+      return await work();
+    } finally {
+      const left = this.runs.get(encoder)! - 1;
+      if (left > 0) this.runs.set(encoder, left);
+      else {
+        this.runs.delete(encoder);
+        const released = this.closing.get(encoder);
+        this.closing.delete(encoder);
+        if (released) await this.closeWhenIdle(released);
+      }
+    }
   }
 
   private async warmUp(encoder: LoadedEncoder): Promise<void> {
@@ -154,7 +216,11 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** embedJobs with an opened model. */
-  async embedJobsWith(model: OpenModel, jobs: PatchJob[], onBatch: (results: EmbedResult[]) => Promise<void>): Promise<void> {
+  embedJobsWith(model: OpenModel, jobs: PatchJob[], onBatch: (results: EmbedResult[]) => Promise<void>): Promise<void> {
+    return this.running(model.encoder, () => this.embedBatches(model, jobs, onBatch));
+  }
+
+  private async embedBatches(model: OpenModel, jobs: PatchJob[], onBatch: (results: EmbedResult[]) => Promise<void>): Promise<void> {
     const { encoder, preparer } = model;
     const batchSize = this.config.encoder.batchSize;
     const batches: PatchJob[][] = [];
@@ -177,13 +243,15 @@ export class EncoderService implements OnModuleInit, OnModuleDestroy {
   async embedImage(image: HuImage, box: Box, spacingMm: number | null, spacingYmm: number | null = spacingMm): Promise<Float32Array> {
     const encoder = this.loaded;
     const slices = encoder.manifest.input.sliceOffsetsMm.map(() => image);
-    const [vector] = await this.encodePrepared(encoder, [preparePatch(encoder.manifest, { key: 0, slices, box, spacingMm, spacingYmm })]);
+    const prepared = preparePatch(encoder.manifest, { key: 0, slices, box, spacingMm, spacingYmm });
+    const [vector] = await this.running(encoder, () => this.encodePrepared(encoder, [prepared]));
     return vector;
   }
 
   /** One query patch prepared elsewhere (an upload's, on a decode worker). */
   async embedPrepared(prepared: PreparedPatch): Promise<Float32Array> {
-    const [vector] = await this.encodePrepared(this.loaded, [prepared]);
+    const encoder = this.loaded;
+    const [vector] = await this.running(encoder, () => this.encodePrepared(encoder, [prepared]));
     return vector;
   }
 

@@ -18,9 +18,11 @@ export interface RegisteredModel {
   progress: { embedded: number; total: number };
   createdAt: Date;
   activatedAt: Date | null;
+  /** Becomes active once its embedding is done (the latest registration's `activate`). */
+  activateWhenReady: boolean;
 }
 
-const COLUMNS = `id, name, folder, dim, status, embedded, total, created_at, activated_at`;
+const COLUMNS = `id, name, folder, dim, status, embedded, total, created_at, activated_at, activate_when_ready`;
 
 /** The encoder_model registry and the model folders on disk. */
 @Injectable()
@@ -46,13 +48,15 @@ export class ModelRegistryRepository {
 
   /**
    * Registers a model to embed: a new row, or an existing one set to embedding again (which embeds the lesions
-   * imported since it was last ready). The active model stays active.
+   * imported since it was last ready). The active model stays active. `activate` is kept on the row, so an
+   * embedding resumed after a restart still ends in the switch asked for.
    */
-  async register(model: { id: string; folder: string; dim: number; manifest: EncoderManifest }): Promise<RegisteredModel> {
+  async register(model: { id: string; folder: string; dim: number; manifest: EncoderManifest; activate: boolean }): Promise<RegisteredModel> {
     await this.dataSource.query(
-      `INSERT INTO encoder_model (id, name, dim, manifest, folder, status) VALUES ($1, $2, $3, $4, $5, 'embedding')
-       ON CONFLICT (id) DO UPDATE SET folder = EXCLUDED.folder, status = CASE WHEN encoder_model.status = 'active' THEN 'active' ELSE 'embedding' END`,
-      [model.id, model.manifest.name, model.dim, JSON.stringify(model.manifest), model.folder],
+      `INSERT INTO encoder_model (id, name, dim, manifest, folder, status, activate_when_ready) VALUES ($1, $2, $3, $4, $5, 'embedding', $6)
+       ON CONFLICT (id) DO UPDATE SET folder = EXCLUDED.folder, activate_when_ready = EXCLUDED.activate_when_ready,
+         status = CASE WHEN encoder_model.status = 'active' THEN 'active' ELSE 'embedding' END`,
+      [model.id, model.manifest.name, model.dim, JSON.stringify(model.manifest), model.folder, model.activate],
     );
     return (await this.get(model.id))!;
   }
@@ -70,13 +74,17 @@ export class ModelRegistryRepository {
     await this.dataSource.query(`UPDATE encoder_model SET embedded = $2, total = $3 WHERE id = $1`, [id, embedded, total]);
   }
 
-  /** embedding → ready; false when the model was not embedding (registered again elsewhere, or removed). */
-  async markReady(id: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `WITH done AS (UPDATE encoder_model SET status = 'ready' WHERE id = $1 AND status = 'embedding' RETURNING id) SELECT id FROM done`,
+  /**
+   * embedding → ready, with whether the model is then to become active (read in the same statement, so the
+   * latest registration's intent counts); null when the model was not embedding (registered again elsewhere, or removed).
+   */
+  async markReady(id: string): Promise<{ activateWhenReady: boolean } | null> {
+    const rows: { activate_when_ready: boolean }[] = await this.dataSource.query(
+      `WITH done AS (UPDATE encoder_model SET status = 'ready' WHERE id = $1 AND status = 'embedding' RETURNING activate_when_ready)
+       SELECT activate_when_ready FROM done`,
       [id],
     );
-    return rows.length > 0;
+    return rows.length ? { activateWhenReady: rows[0].activate_when_ready } : null;
   }
 
   async active(): Promise<RegisteredModel | null> {
@@ -111,12 +119,12 @@ export class ModelRegistryRepository {
     return n;
   }
 
-  /** Models left embedding by a process that stopped: their jobs are enqueued again. */
-  async embeddingIds(): Promise<string[]> {
-    const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM encoder_model WHERE status = 'embedding' AND folder IS NOT NULL ORDER BY created_at`,
+  /** Models left embedding by a process that stopped, with their activation intent: their jobs are enqueued again. */
+  async unfinishedEmbeddings(): Promise<{ id: string; activateWhenReady: boolean }[]> {
+    const rows: { id: string; activate_when_ready: boolean }[] = await this.dataSource.query(
+      `SELECT id, activate_when_ready FROM encoder_model WHERE status = 'embedding' AND folder IS NOT NULL ORDER BY created_at`,
     );
-    return rows.map((r) => r.id);
+    return rows.map((r) => ({ id: r.id, activateWhenReady: r.activate_when_ready }));
   }
 }
 
@@ -130,5 +138,6 @@ function toModel(r: Record<string, unknown>): RegisteredModel {
     progress: { embedded: r.embedded as number, total: r.total as number },
     createdAt: r.created_at as Date,
     activatedAt: r.activated_at as Date | null,
+    activateWhenReady: r.activate_when_ready as boolean,
   };
 }

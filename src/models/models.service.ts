@@ -20,12 +20,14 @@ import { embeddingDim, manifestModalities } from '../ml/encoder-manifest';
 import { EncoderService, OpenModel } from '../ml/encoder.service';
 import { VectorIndexService } from '../vector-index/vector-index.service';
 import { isPlainFolderName } from './model-folder';
-import { ModelRegistryRepository, RegisteredModel } from './model-registry.repository';
+import { ModelRegistryRepository, ModelStatus, RegisteredModel } from './model-registry.repository';
 
 // Lesions read per database round trip; the encoder batches within a page.
 const PAGE = 1024;
 // Passes looking for lesions imported while the model embedded, before it is declared ready anyway.
 const MAX_PASSES = 5;
+// A parked model in another state (retired, or its row gone) can no longer be switched back to.
+const SWITCHABLE: ReadonlySet<ModelStatus> = new Set<ModelStatus>(['embedding', 'ready', 'active']);
 
 /**
  * The encoder model registry: the configured model is the active one until another is registered;
@@ -53,7 +55,8 @@ export class ModelsService implements OnModuleInit, OnApplicationBootstrap {
   ) {}
 
   onModuleInit(): void {
-    this.queue.handle('model-embedding', (payload) => this.embedArchive(payload.modelId, payload.activate));
+    // Whether to activate is read from the model's row when it is ready (the latest registration's intent), not the payload.
+    this.queue.handle('model-embedding', (payload) => this.embedArchive(payload.modelId));
     // Not awaited: building an index must not hold up the change feed (the old model answers meanwhile).
     this.changes.subscribe((entries) => {
       if (entries.some((e) => e.kind === 'model')) void this.followActive();
@@ -76,7 +79,9 @@ export class ModelsService implements OnModuleInit, OnApplicationBootstrap {
     }
     // Under BullMQ the queue keeps the jobs; in-process they died with the process that ran them.
     if (this.queue.distributed || this.config.role !== 'all') return;
-    for (const id of await this.registry.embeddingIds()) await this.queue.enqueue('model-embedding', { modelId: id, activate: false });
+    for (const model of await this.registry.unfinishedEmbeddings()) {
+      await this.queue.enqueue('model-embedding', { modelId: model.id, activate: model.activateWhenReady });
+    }
   }
 
   list(): Promise<RegisteredModel[]> {
@@ -108,7 +113,7 @@ export class ModelsService implements OnModuleInit, OnApplicationBootstrap {
     const { modelId, manifest } = model.encoder;
     await this.encoder.closeModel(model);
     await this.queue.assertRoom('model-embedding');
-    const registered = await this.registry.register({ id: modelId, folder, dim: embeddingDim(manifest), manifest });
+    const registered = await this.registry.register({ id: modelId, folder, dim: embeddingDim(manifest), manifest, activate });
     if (registered.status === 'embedding') await this.queue.enqueue('model-embedding', { modelId, activate });
     this.logger.log(`Model ${manifest.name} (${modelId.slice(0, 12)}) from ${folder}: ${registered.status}`);
     return registered;
@@ -137,9 +142,12 @@ export class ModelsService implements OnModuleInit, OnApplicationBootstrap {
     return this.get(id);
   }
 
-  /** Switches this process to the registry's active model (if it is not already), one switch at a time. */
+  /**
+   * Switches this process to the registry's active model (if it is not already), one switch at a time; then
+   * releases parked models that can no longer be switched back to.
+   */
   followActive(): Promise<void> {
-    const run = this.switchChain.then(() => this.switchToActive());
+    const run = this.switchChain.then(() => this.switchToActive().finally(() => this.releaseUnswitchable()));
     this.switchChain = run.catch((error: Error) => this.logger.error(`Switching to the active model failed: ${error.message}`));
     return this.switchChain;
   }
@@ -148,24 +156,40 @@ export class ModelsService implements OnModuleInit, OnApplicationBootstrap {
     if (this.encoder.status().state !== 'ready') return;
     const active = await this.registry.active();
     if (!active || !active.folder || active.id === this.encoder.loaded.modelId) return;
-    const model = await this.encoder.prepareSwitch(active.folder);
-    if (model.encoder.modelId !== active.id) {
-      await this.encoder.closeModel(model);
-      throw new Error(`model folder ${active.folder} no longer holds model ${active.id.slice(0, 12)}`);
+    const model = await this.encoder.prepareSwitch(active.id, active.folder);
+    try {
+      if (model.encoder.modelId !== active.id) throw new Error(`model folder ${active.folder} no longer holds model ${active.id.slice(0, 12)}`);
+      await this.vectorIndex.switchModel(active.id, embeddingDim(model.encoder.manifest), () => this.encoder.use(model));
+    } catch (error) {
+      // A failed switch keeps nothing of the model loaded (the index drops its graph itself).
+      await this.encoder.discard(model);
+      throw error;
     }
-    await this.vectorIndex.switchModel(active.id, embeddingDim(model.encoder.manifest), () => this.encoder.use(model));
     this.logger.log(`Now searching with model ${model.encoder.manifest.name} (${active.id.slice(0, 12)})`);
     // Lesions this process imported between the switch in the database and its own switch were embedded with the old model.
     const caughtUp = await this.embedding.embedMissing();
     if (caughtUp.embedded) this.logger.log(`Embedded ${caughtUp.embedded} lesion(s) imported during the switch`);
   }
 
+  /** Parked encoders and graphs of models no longer registered, or in no state to be switched back to, are released at once. */
+  private async releaseUnswitchable(): Promise<void> {
+    const parked = new Set([...this.encoder.parkedModelIds(), ...this.vectorIndex.parkedModelIds()]);
+    if (!parked.size) return;
+    const switchable = new Set((await this.registry.list()).filter((m) => SWITCHABLE.has(m.status)).map((m) => m.id));
+    for (const id of parked) {
+      if (switchable.has(id)) continue;
+      await this.encoder.releaseParked(id);
+      await this.vectorIndex.releaseParked(id);
+      this.logger.log(`Released parked model ${id.slice(0, 12)}: it is no longer registered or ready`);
+    }
+  }
+
   /**
    * The job: embeds every lesion the model lacks, page by page (each page stored in one statement, so a
    * stopped job resumes after the last stored page), then again for lesions imported meanwhile, until a
-   * pass finds none; marks the model ready, and activates it when asked.
+   * pass finds none; marks the model ready, and activates it when its row says so (the latest registration's intent).
    */
-  async embedArchive(modelId: string, activate: boolean): Promise<void> {
+  async embedArchive(modelId: string): Promise<void> {
     const row = await this.registry.get(modelId);
     if (!row || row.status !== 'embedding' || !row.folder) return;
     const model = await this.encoder.openModel(row.folder);
@@ -181,9 +205,11 @@ export class ModelsService implements OnModuleInit, OnApplicationBootstrap {
       await this.encoder.closeModel(model);
     }
     if (failed) this.logger.warn(`Model ${row.name}: ${failed} lesion(s) could not be embedded`);
-    if (!(await this.registry.markReady(modelId))) return;
+    const ready = await this.registry.markReady(modelId);
+    if (!ready) return;
     this.logger.log(`Model ${row.name} (${modelId.slice(0, 12)}) is ready`);
-    if (activate) await this.activate(modelId).catch((error: Error) => this.logger.warn(`Model ${row.name} stays ready, not active: ${error.message}`));
+    if (ready.activateWhenReady)
+      await this.activate(modelId).catch((error: Error) => this.logger.warn(`Model ${row.name} stays ready, not active: ${error.message}`));
   }
 
   /** One pass over the lesions still missing an embedding for the model; progress is stored per page. */

@@ -47,8 +47,11 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    const { decodeConcurrency, queueLimit, largeRestRatio } = this.config.uploads;
-    this.pools = { small: new UploadPool(decodeConcurrency, queueLimit), large: new UploadPool(1, queueLimit, true, largeRestRatio) };
+    const { decodeConcurrency, queueLimit, largeRestRatio, workerNiceness } = this.config.uploads;
+    this.pools = {
+      small: new UploadPool(decodeConcurrency, queueLimit, { niceness: workerNiceness }),
+      large: new UploadPool(1, queueLimit, { freshWorkerPerJob: true, restRatio: largeRestRatio, niceness: workerNiceness }),
+    };
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -30,6 +30,21 @@ export interface UploadPoolStats {
   queueLimit: number;
 }
 
+export interface UploadPoolOptions {
+  /** Replace a worker after every job: its heap grew to the size of the image it decoded (the large lane). */
+  freshWorkerPerJob?: boolean;
+  /**
+   * After a job that ran t ms, the worker rests t × restRatio ms before the next: on a machine of few
+   * cores a lane of huge images then takes at most 1 / (1 + restRatio) of a core from everything else.
+   */
+  restRatio?: number;
+  /**
+   * The workers' nice value (0–19; Linux keeps it per thread): when the cores are busy the kernel runs the
+   * event loop (health, by-id searches) before a decode, instead of sharing time evenly with it.
+   */
+  niceness?: number;
+}
+
 interface Pending {
   id: number;
   job: UploadJob;
@@ -61,17 +76,18 @@ export class UploadPool {
   /** Moving average of a job's run time, for Retry-After. */
   private averageMs = 1000;
 
+  private readonly freshWorkerPerJob: boolean;
+  private readonly restRatio: number;
+  private readonly niceness: number;
+
   constructor(
     workers: number,
     private readonly queueLimit: number,
-    /** Replace a worker after every job: its heap grew to the size of the image it decoded (the large lane). */
-    private readonly freshWorkerPerJob = false,
-    /**
-     * After a job that ran t ms, the worker rests t × restRatio ms before the next: on a machine of few
-     * cores a lane of huge images then takes at most 1 / (1 + restRatio) of a core from everything else.
-     */
-    private readonly restRatio = 0,
+    options: UploadPoolOptions = {},
   ) {
+    this.freshWorkerPerJob = options.freshWorkerPerJob ?? false;
+    this.restRatio = options.restRatio ?? 0;
+    this.niceness = options.niceness ?? 0;
     for (let i = 0; i < workers; i++) this.slots.push({ worker: this.spawn(), current: null, resting: null });
   }
 
@@ -125,7 +141,7 @@ export class UploadPool {
     const compiled = __filename.endsWith('.js');
     const script = path.join(__dirname, compiled ? 'upload-worker.js' : 'upload-worker.ts');
     // From TypeScript sources (tests, ts-node) the worker needs ts-node to load.
-    const worker = new Worker(script, { execArgv: compiled ? [] : ['-r', 'ts-node/register/transpile-only'] });
+    const worker = new Worker(script, { execArgv: compiled ? [] : ['-r', 'ts-node/register/transpile-only'], workerData: { niceness: this.niceness } });
     worker.on('message', (message: { id: number; result: UploadJobResult }) => {
       const slot = this.slots.find((s) => s.worker === worker);
       const pending = slot?.current;

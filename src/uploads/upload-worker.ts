@@ -1,8 +1,19 @@
 // Worker thread: decodes uploaded slices (and prepares the encoder's input) off the event loop, so a
 // large upload never holds up other requests. Replies with transferable arrays.
-import { parentPort } from 'node:worker_threads';
+import * as os from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { runUploadJob } from './run-upload-job';
 import { transferablesOf, UploadJob } from './upload-job';
+
+// Lower this thread's priority only (the event loop keeps its own): see UploadPoolOptions.niceness.
+const { niceness } = (workerData ?? {}) as { niceness?: number };
+if (niceness) {
+  try {
+    os.setPriority(niceness);
+  } catch {
+    // A platform without per-thread priorities: the decode still runs, at the loop's priority.
+  }
+}
 
 parentPort!.on('message', (message: { id: number; job: UploadJob }) => {
   const result = runUploadJob(message.job);

@@ -5,6 +5,7 @@ import { ChangeLogRepository } from '../change-log/change-log.repository';
 import { ChangeEntry } from '../change-log/cursor';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { EncoderService } from '../ml/encoder.service';
+import { ParkedModels } from '../ml/parked-models';
 import { ScoredLabel } from './exact-search';
 import { GraphStats, HnswNeighbours } from './hnsw-protocol';
 import { HnswGraph, HnswQuery, HnswRepository } from './hnsw.repository';
@@ -65,8 +66,11 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
   /** Indexed lesions per patient and per study: exclusion filters need only their counts. */
   private perPatient = new Map<number, number>();
   private perStudy = new Map<number, number>();
-  /** Graphs of models switched away from, kept so that switching back needs only a catch-up. */
-  private readonly parked = new Map<string, HnswGraph>();
+  /**
+   * Graphs of models switched away from, kept so that switching back needs only a catch-up: at most
+   * PARKED_MODELS, least recently parked first (the first to be dropped).
+   */
+  private readonly parked = new ParkedModels<HnswGraph>();
   /** The model whose graph is being built beside the live one: its log entries are kept for after the switch. */
   private switchingTo: string | null = null;
   /** Labels of that model the log named during the build (new or rewritten vectors): re-read at the switch. */
@@ -107,7 +111,8 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
       if (this.state !== 'ready') return;
       this.logger.error('The HNSW worker stopped; reloading the index');
       this.index = null;
-      this.parked.clear();
+      // Parked graphs died with the worker.
+      this.parked.drain();
       this.load().catch((error: Error) => {
         this.state = 'failed';
         this.failure = error.message;
@@ -533,7 +538,8 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
    * Makes `modelId` the indexed model without a moment of downtime: its graph is built (or a parked one
    * caught up) beside the live one while the live one answers and the log keeps being applied to it; then,
    * in order with the log, a short catch-up and the switch of graph, metadata and `onSwap` (the encoder's
-   * switch) in one synchronous step. The old graph is parked for switching back.
+   * switch) in one synchronous step. The old graph is parked for switching back (the least recently parked
+   * beyond PARKED_MODELS are dropped); a graph whose build or catch-up failed is dropped at once.
    */
   async switchModel(modelId: string, dim: number, onSwap: () => void): Promise<void> {
     if (modelId === this.modelId && this.state === 'ready') {
@@ -542,14 +548,17 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
     }
     this.switchingTo = modelId;
     this.switchPending = new Set();
+    let graph: HnswGraph | null = null;
+    let switched = false;
     try {
-      const parked = this.parked.get(modelId);
-      this.parked.delete(modelId);
+      const parked = this.parked.take(modelId) ?? null;
+      if (parked && parked.dim !== dim) await this.dropGraph(parked, modelId);
       const capacity = Math.ceil((await this.store.countEmbeddings(modelId)) * 1.25) + 1024;
-      const graph = parked && parked.dim === dim ? parked : await this.hnsw.create(dim, capacity, this.config.index);
-      await this.catchUpGraph(graph, modelId, new Set());
+      graph = parked && parked.dim === dim ? parked : await this.hnsw.create(dim, capacity, this.config.index);
+      const built = graph;
+      await this.catchUpGraph(built, modelId, new Set());
       await this.enqueue(async () => {
-        const { metas, added } = await this.catchUpGraph(graph, modelId, this.switchPending);
+        const { metas, added } = await this.catchUpGraph(built, modelId, this.switchPending);
         const previous = this.index;
         const previousModel = this.modelId;
         // From here to onSwap nothing awaits: no search sees half of the switch.
@@ -559,22 +568,48 @@ export class VectorIndexService implements OnApplicationBootstrap, BeforeApplica
         this.perStudy = new Map();
         this.maxLabel = 0;
         for (const m of metas) this.remember(m);
-        this.index = graph;
+        this.index = built;
         this.modelId = modelId;
         this.state = 'ready';
         this.failure = null;
         this.snapshotInfo = null;
         this.addedSinceSnapshot = metas.length;
         onSwap();
-        if (previous && previousModel && previousModel !== modelId) this.parked.set(previousModel, previous);
+        switched = true;
+        if (previous && previousModel && previousModel !== modelId) await this.park(previousModel, previous);
         this.snapshotOwner = await this.changes.tryOwn(`vector-index-snapshot:${modelId}`).catch(() => false);
         this.logger.log(`Index switched to model ${modelId.slice(0, 12)}: ${this.meta.size} lesions (${added} caught up at the switch)`);
       });
+    } catch (error) {
+      if (graph && !switched) await this.dropGraph(graph, modelId);
+      throw error;
     } finally {
       this.switchingTo = null;
       this.switchPending = new Set();
     }
     await this.snapshotIfChanged().catch((e: Error) => this.logger.warn(`Snapshot after the switch failed: ${e.message}`));
+  }
+
+  /** Parks the graph of a model switched away from, dropping the least recently parked beyond PARKED_MODELS. */
+  private async park(modelId: string, graph: HnswGraph): Promise<void> {
+    for (const [oldModel, oldGraph] of this.parked.park(modelId, graph, this.config.encoder.parkedModels)) await this.dropGraph(oldGraph, oldModel);
+  }
+
+  /** The models whose graphs are parked, least recently parked first. */
+  parkedModelIds(): string[] {
+    return this.parked.modelIds();
+  }
+
+  /** Drops a parked graph (its model is no longer registered, say); false when none was parked. */
+  async releaseParked(modelId: string): Promise<boolean> {
+    const graph = this.parked.take(modelId);
+    if (graph) await this.dropGraph(graph, modelId);
+    return graph !== undefined;
+  }
+
+  private async dropGraph(graph: HnswGraph, modelId: string): Promise<void> {
+    await graph.drop().catch((error: Error) => this.logger.warn(`Dropping the graph of model ${modelId.slice(0, 12)} failed: ${error.message}`));
+    this.logger.log(`Dropped the graph of model ${modelId.slice(0, 12)}`);
   }
 
   /** Makes a graph beside the live one hold the model's embeddings: vanished points dropped, new and `rewritten` ones added. */

@@ -1,22 +1,11 @@
-import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { Client } from 'pg';
-import { createTestDatabase, TestDatabase } from '../helpers/database';
-import {
-  killServiceProcess,
-  redisAnswers,
-  ServiceProcess as Service,
-  startServiceProcess as startService,
-  stopServiceProcess as stopService,
-} from '../helpers/service-process';
-import { SHARED_DIR, TEST_MODELS_DIR, waitFor } from '../helpers/test-app';
+import { jsonLogLines, killServiceProcess, redisAnswers, ServiceProcess as Service, stopServiceProcess as stopService } from '../helpers/service-process';
+import { createServiceSandbox, ServiceSandbox } from '../helpers/service-sandbox';
+import { SHARED_DIR, waitFor } from '../helpers/test-app';
 import { realSlices, uncompressedDicom } from '../helpers/dicom-samples';
 
-const ROOT = path.resolve(__dirname, '../..');
 const SAMPLES = path.join(SHARED_DIR, 'data/deeplesion-samples');
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const hasSamples = fs.existsSync(path.join(SAMPLES, 'lesions.csv'));
@@ -44,17 +33,31 @@ interface JobView {
 (hasSamples && hasRedis ? describe : describe.skip)('jobs on BullMQ: an api process and worker processes (e2e, real processes, real Redis)', () => {
   jest.setTimeout(600_000);
   const csvRows = hasSamples ? fs.readFileSync(path.join(SAMPLES, 'lesions.csv'), 'utf8').trim().split('\n').length - 1 : 0;
-  let database: TestDatabase;
-  let work: string;
-  let env: Record<string, string>;
+  let sandbox: ServiceSandbox;
   let api: Service;
   let worker: Service;
-  let key: string;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
-    database = await createTestDatabase();
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'job-queue-'));
+    sandbox = await createServiceSandbox('job-queue', (folder) => ({
+      // The tests read the processes' log lines.
+      LOG_LEVEL: 'log',
+      LOG_FORMAT: 'json',
+      // The metrics checks read counters right after a job: no render cache between two scrapes.
+      METRICS_CACHE_MS: '0',
+      REDIS_URL,
+      // Keys of their own in the shared Redis: no other test (or an earlier run) sees these jobs.
+      QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}`,
+      // A dead worker's job is handed on after 2 s instead of 30.
+      JOB_LOCK_MS: '2000',
+      JOB_BACKOFF_MS: '200',
+      INGEST_ROOTS: `${SAMPLES},${folder}`,
+      DEID_SECRET: 'job-queue-e2e-secret-0123456789',
+      DETECTION_SERIES_ROOT: path.join(folder, 'series'),
+      // Small, slowed batches: the import is still running when the worker is killed.
+      INGEST_BATCH_SIZE: '4',
+      INGEST_BATCH_DELAY_MS: '400',
+    }));
+    const { work } = sandbox;
     // A short series for the detection job: three real slices, in a folder of the test's own.
     fs.mkdirSync(path.join(work, 'series/s1'), { recursive: true });
     fs.readdirSync(path.join(SAMPLES, 'images'))
@@ -75,68 +78,19 @@ interface JobView {
       fs.writeFileSync(path.join(work, 'dicom/ct', `slice-${i}.dcm`), bytes);
     });
     fs.writeFileSync(path.join(work, 'dicom-annotations.csv'), `sop_instance_uid,x1,y1,x2,y2,type\n${DICOM_UID}.1.2.2,200,200,260,250,4\n`);
-    env = {
-      PATH: process.env.PATH ?? '',
-      DATABASE_URL: database.url,
-      DATA_DIR: path.join(work, 'data'),
-      MODELS_DIR: TEST_MODELS_DIR,
-      INDEX_DIR: path.join(work, 'index'),
-      SAMPLE_AUTOLOAD: 'false',
-      BOOTSTRAP_ADMIN_KEY: 'never',
-      TAG_PREDICTION_DELAY_MS: '-1',
-      ENCODER_PREPARE_WORKERS: '0',
-      LOG_LEVEL: 'log',
-      LOG_FORMAT: 'json',
-      // The metrics checks read counters right after a job: no render cache between two scrapes.
-      METRICS_CACHE_MS: '0',
-      REDIS_URL,
-      // Keys of their own in the shared Redis: no other test (or an earlier run) sees these jobs.
-      QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}`,
-      // A dead worker's job is handed on after 2 s instead of 30.
-      JOB_LOCK_MS: '2000',
-      JOB_BACKOFF_MS: '200',
-      INGEST_ROOTS: `${SAMPLES},${work}`,
-      DEID_SECRET: 'job-queue-e2e-secret-0123456789',
-      DETECTION_SERIES_ROOT: path.join(work, 'series'),
-      // Small, slowed batches: the import is still running when the worker is killed.
-      INGEST_BATCH_SIZE: '4',
-      INGEST_BATCH_DELAY_MS: '400',
-    };
-    api = await startService(env, 'api');
-    worker = await startService(env, 'worker');
-    const created = await promisify(execFile)(
-      process.execPath,
-      [path.join(ROOT, 'dist/src/cli/main.js'), 'keys', 'create', '--name', 'job-queue', '--role', 'admin'],
-      { cwd: ROOT, env, timeout: 120_000 },
-    );
-    key = created.stdout.trim().split('\n').pop()!.trim();
+    api = await sandbox.start('api');
+    worker = await sandbox.start('worker');
+    await sandbox.createAdminKey('job-queue');
   });
 
   afterAll(async () => {
-    await Promise.all([api, worker].filter(Boolean).map(stopService));
-    await database?.drop();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    await sandbox?.close();
   });
 
-  const call = (service: Service, method: string, route: string, body?: object) =>
-    fetch(`${service.url}${route}`, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-  const jobOf = async (id: string): Promise<JobView> => (await (await call(api, 'GET', `/api/v1/admin/ingest/jobs/${id}`)).json()) as JobView;
-  const sql = async <T>(text: string, params: unknown[] = []): Promise<T[]> => {
-    const client = new Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      return (await client.query(text, params)).rows as T[];
-    } finally {
-      await client.end();
-    }
-  };
+  const jobOf = async (id: string): Promise<JobView> => (await (await sandbox.call(api, 'GET', `/api/v1/admin/ingest/jobs/${id}`)).json()) as JobView;
 
   it('runs an import posted to the api on a worker; a worker killed -9 mid-import leaves it to the next, which finishes it with every lesion once', async () => {
-    const started = await call(api, 'POST', '/api/v1/admin/ingest', {
+    const started = await sandbox.call(api, 'POST', '/api/v1/admin/ingest', {
       format: 'samples',
       csv: path.join(SAMPLES, 'lesions.csv'),
       images: path.join(SAMPLES, 'images'),
@@ -164,7 +118,7 @@ interface JobView {
     expect((await jobOf(job.id)).processedRows).toBe(cutOff);
     expect(cutOff).toBeLessThan(csvRows);
 
-    worker = await startService(env, 'worker');
+    worker = await sandbox.start('worker');
     const done = await waitFor(
       async () => {
         const view = await jobOf(job.id);
@@ -175,30 +129,25 @@ interface JobView {
     );
     expect(done).toMatchObject({ status: 'completed', totalRows: csvRows, processedRows: csvRows, importedRows: csvRows, skippedRows: 0 });
 
-    const [{ lesions, keys }] = await sql<{ lesions: number; keys: number }>(
+    const [{ lesions, keys }] = await sandbox.sql<{ lesions: number; keys: number }>(
       `SELECT count(*)::int AS lesions, count(DISTINCT (l.series_id, l.key_slice_index, l.lesion_in_image))::int AS keys
          FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'queued-samples'`,
     );
     expect(lesions).toBe(csvRows);
     expect(keys).toBe(csvRows);
-    const [{ embedded }] = await sql<{ embedded: number }>(
+    const [{ embedded }] = await sandbox.sql<{ embedded: number }>(
       `SELECT count(*)::int AS embedded FROM lesion_embedding e JOIN lesion l ON l.id = e.lesion_id JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'queued-samples'`,
     );
     expect(embedded).toBe(csvRows);
 
     // The second worker resumed after the committed cursor, and said so in a JSON log line.
-    const resumed = worker.output
-      .join('')
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { level: string; context?: string; message: string })
-      .find((line) => line.context === 'Ingest' && line.message.startsWith(`Resuming import ${job.id} at row `));
+    const resumed = jsonLogLines(worker).find((line) => line.context === 'Ingest' && line.message.startsWith(`Resuming import ${job.id} at row `));
     expect(resumed).toBeDefined();
     expect(Number(/at row (\d+)/.exec(resumed!.message)![1])).toBeGreaterThanOrEqual(cutOff);
   });
 
   it('keeps a worker to /health and /metrics, with the queue counts and job durations there', async () => {
-    expect((await call(worker, 'GET', '/api/v1/stats')).status).toBe(404);
+    expect((await sandbox.call(worker, 'GET', '/api/v1/stats')).status).toBe(404);
     expect((await fetch(`${worker.url}/health/live`)).status).toBe(200);
     const metrics = await (await fetch(`${worker.url}/metrics`)).text();
     expect(metrics).toMatch(/^job_queue_jobs\{name="ingest",state="completed"\} 1$/m);
@@ -211,13 +160,17 @@ interface JobView {
   });
 
   it('runs a detection job on the worker, and its status and results outlive the api process that accepted it', async () => {
-    const started = await call(api, 'POST', '/api/v1/detections/jobs', { series: 's1', scoreThreshold: 0 });
+    const started = await sandbox.call(api, 'POST', '/api/v1/detections/jobs', { series: 's1', scoreThreshold: 0 });
     expect(started.status).toBe(202);
     const job = (await started.json()) as { id: string; status: string; total: number };
     expect(job).toMatchObject({ status: 'queued', total: 3 });
     const done = await waitFor(
       async () => {
-        const view = (await (await call(api, 'GET', `/api/v1/detections/jobs/${job.id}`)).json()) as { status: string; done: number; results?: unknown[] };
+        const view = (await (await sandbox.call(api, 'GET', `/api/v1/detections/jobs/${job.id}`)).json()) as {
+          status: string;
+          done: number;
+          results?: unknown[];
+        };
         return (view.status === 'completed' || view.status === 'failed') && view;
       },
       300_000,
@@ -226,20 +179,20 @@ interface JobView {
     expect(done).toMatchObject({ status: 'completed', done: 3 });
 
     await stopService(api);
-    api = await startService(env, 'api');
-    const after = await call(api, 'GET', `/api/v1/detections/jobs/${job.id}`);
+    api = await sandbox.start('api');
+    const after = await sandbox.call(api, 'GET', `/api/v1/detections/jobs/${job.id}`);
     expect(after.status).toBe(200);
     expect(await after.json()).toEqual(done);
   });
 
   it('runs a tag-prediction run posted to the api on the worker; the api reads the run from PostgreSQL', async () => {
     type Run = { status: string; lesions: number; tags: number };
-    const started = await call(api, 'POST', '/api/v1/admin/tags/predict');
+    const started = await sandbox.call(api, 'POST', '/api/v1/admin/tags/predict');
     expect(started.status).toBe(202);
     expect(((await started.json()) as { queued: boolean }).queued).toBe(true);
     const done = await waitFor(
       async () => {
-        const view = (await (await call(api, 'GET', '/api/v1/admin/tags/predict')).json()) as { latest: Run | null; running: boolean };
+        const view = (await (await sandbox.call(api, 'GET', '/api/v1/admin/tags/predict')).json()) as { latest: Run | null; running: boolean };
         return view.latest && !view.running && view.latest.status !== 'running' && view.latest;
       },
       300_000,
@@ -247,21 +200,20 @@ interface JobView {
     );
     expect(done.status).toBe('done');
     // The worker predicted, the api (which only enqueues) did not.
-    const predicted = (service: Service) =>
-      service.output
-        .join('')
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as { context?: string; message: string })
-        .filter((line) => line.context === 'TagPrediction' && line.message.startsWith('Predicted '));
+    const predicted = (service: Service) => jsonLogLines(service).filter((line) => line.context === 'TagPrediction' && line.message.startsWith('Predicted '));
     expect(predicted(worker)).toHaveLength(1);
     expect(predicted(api)).toHaveLength(0);
     expect(await (await fetch(`${worker.url}/metrics`)).text()).toMatch(/^job_duration_seconds_count\{name="tag-prediction",outcome="completed"\} 1$/m);
   });
 
   it('runs a DICOM folder import posted to the api on the worker; the api reads the job from PostgreSQL', async () => {
-    const body = { format: 'dicom', dir: path.join(work, 'dicom'), annotations: path.join(work, 'dicom-annotations.csv'), dataset: 'queued-dicom' };
-    const started = await call(api, 'POST', '/api/v1/admin/ingest', body);
+    const body = {
+      format: 'dicom',
+      dir: path.join(sandbox.work, 'dicom'),
+      annotations: path.join(sandbox.work, 'dicom-annotations.csv'),
+      dataset: 'queued-dicom',
+    };
+    const started = await sandbox.call(api, 'POST', '/api/v1/admin/ingest', body);
     expect(started.status).toBe(202);
     const job = (await started.json()) as JobView;
     expect(job.status).toBe('queued');
@@ -274,7 +226,7 @@ interface JobView {
       200,
     );
     expect(done).toMatchObject({ status: 'completed', importedRows: 1 });
-    const [{ lesions }] = await sql<{ lesions: number }>(
+    const [{ lesions }] = await sandbox.sql<{ lesions: number }>(
       `SELECT count(*)::int AS lesions FROM lesion l JOIN patient p ON p.id = l.patient_id WHERE p.dataset = 'queued-dicom'`,
     );
     expect(lesions).toBe(1);
@@ -285,9 +237,9 @@ interface JobView {
   it('answers 503 with Retry-After for a job beyond JOB_QUEUE_MAX_WAITING, and names the cause', async () => {
     await stopService(api);
     // A queue of its own that no worker serves, with room for one waiting job: the first waits, the second is refused.
-    api = await startService({ ...env, JOB_QUEUE_MAX_WAITING: '1', QUEUE_PREFIX: `${env.QUEUE_PREFIX}-full` }, 'api');
-    expect((await call(api, 'POST', '/api/v1/detections/jobs', { series: 's1' })).status).toBe(202);
-    const refused = await call(api, 'POST', '/api/v1/detections/jobs', { series: 's1' });
+    api = await sandbox.start('api', { JOB_QUEUE_MAX_WAITING: '1', QUEUE_PREFIX: `${sandbox.env.QUEUE_PREFIX}-full` });
+    expect((await sandbox.call(api, 'POST', '/api/v1/detections/jobs', { series: 's1' })).status).toBe(202);
+    const refused = await sandbox.call(api, 'POST', '/api/v1/detections/jobs', { series: 's1' });
     expect(refused.status).toBe(503);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await refused.json()) as { message: string }).message).toMatch(/Too many detection jobs are waiting/);

@@ -1,8 +1,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { JOB_QUEUE, JobQueue } from '../../src/jobs/job-queue.port';
 import { buildDefaultEncoder } from '../../src/ml/default-encoder/default-model';
+import { embeddingDim } from '../../src/ml/encoder-manifest';
 import { EncoderRepository } from '../../src/ml/encoder.repository';
+import { EncoderService } from '../../src/ml/encoder.service';
+import { ModelRegistryRepository } from '../../src/models/model-registry.repository';
+import { ModelsService } from '../../src/models/models.service';
+import { VectorIndexService } from '../../src/vector-index/vector-index.service';
 import { covers } from '../helpers/route-coverage';
 import { bearer, createSampleApp, SampleApp, waitFor } from '../helpers/test-app';
 
@@ -12,6 +18,7 @@ interface ModelView {
   folder: string | null;
   status: string;
   progress: { embedded: number; total: number };
+  activateWhenReady: boolean;
 }
 
 /**
@@ -28,9 +35,15 @@ describe('model swaps without downtime (e2e)', () => {
     t = await createSampleApp({ MODELS_DIR: modelsDir });
     // The default encoder again, under another name and with another histogram weight: another model id, other vectors.
     const { manifest, bytes } = buildDefaultEncoder();
-    const blocks = manifest.descriptor.blocks.map((b) => (b.kind === 'hu-histogram' ? { ...b, weight: b.weight + 0.25 } : b));
-    const second = { ...manifest, name: 'second-encoder', descriptor: { ...manifest.descriptor, blocks } };
-    await new EncoderRepository().writeModel(path.join(modelsDir, 'second'), second, bytes);
+    for (const [folder, extraWeight] of [
+      ['second', 0.25],
+      ['third', 0.5],
+      ['fourth', 0.75],
+    ] as const) {
+      const blocks = manifest.descriptor.blocks.map((b) => (b.kind === 'hu-histogram' ? { ...b, weight: b.weight + extraWeight } : b));
+      const model = { ...manifest, name: `${folder}-encoder`, descriptor: { ...manifest.descriptor, blocks } };
+      await new EncoderRepository().writeModel(path.join(modelsDir, folder), model, bytes);
+    }
     fs.mkdirSync(path.join(modelsDir, 'broken'));
     fs.writeFileSync(path.join(modelsDir, 'broken', 'manifest.json'), '{"schema": "nope"}');
   }, 300_000);
@@ -137,5 +150,39 @@ describe('model swaps without downtime (e2e)', () => {
     const again = await activate(second).expect(200);
     expect(again.body.status).toBe('active');
     expect((await similar(lesionIds[0]).expect(200)).body.model.modelId).toBe(second);
+  }, 300_000);
+
+  it('resumes after a restart an embedding it interrupted, with the activation asked for at registration', async () => {
+    const [configured, second] = await models();
+    expect([configured.status, second.status]).toEqual(['ready', 'active']);
+    // What POST /admin/models leaves when the process stops before its in-process job ends: the row, and no job.
+    const encoder = t.app.get(EncoderService);
+    const recordRegistration = async (folder: string, activate: boolean): Promise<string> => {
+      const model = await encoder.openModel(folder);
+      const { modelId, manifest } = model.encoder;
+      await encoder.closeModel(model);
+      await t.app.get(ModelRegistryRepository).register({ id: modelId, folder, dim: embeddingDim(manifest), manifest, activate });
+      return modelId;
+    };
+    const third = await recordRegistration('third', true);
+    const fourth = await recordRegistration('fourth', false);
+    const queue = t.app.get<JobQueue>(JOB_QUEUE);
+    const before = await queue.counts('model-embedding');
+
+    // The start-up path of the next process: unfinished embeddings are enqueued again.
+    await t.app.get(ModelsService).onApplicationBootstrap();
+    await waitFor(async () => (await queue.counts('model-embedding')).completed >= before.completed + 2, 240_000, 200);
+
+    const byId = new Map((await models()).map((m) => [m.id, m]));
+    expect(byId.get(third)).toMatchObject({ status: 'active', activateWhenReady: true });
+    expect(byId.get(fourth)).toMatchObject({ status: 'ready', activateWhenReady: false });
+    expect(byId.get(second.id)?.status).toBe('ready');
+    expect(byId.get(fourth)?.progress.embedded).toBe(byId.get(third)?.progress.embedded);
+    const [{ id: lesionId }] = await t.db.query('SELECT min(id)::int AS id FROM lesion');
+    expect((await similar(lesionId).expect(200)).body.model.modelId).toBe(third);
+
+    // Four switches in this process and one model parked (PARKED_MODELS=1): the previous one; the configured model was released.
+    expect(t.app.get(EncoderService).parkedModelIds()).toEqual([second.id]);
+    expect(t.app.get(VectorIndexService).parkedModelIds()).toEqual([second.id]);
   }, 300_000);
 });

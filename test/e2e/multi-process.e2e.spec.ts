@@ -1,14 +1,9 @@
-import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { Client } from 'pg';
-import { createTestDatabase, TestDatabase } from '../helpers/database';
-import { ServiceProcess as Service, startServiceProcess, stopServiceProcess as stopService } from '../helpers/service-process';
-import { SHARED_DIR, TEST_MODELS_DIR, waitFor } from '../helpers/test-app';
+import { ServiceProcess as Service } from '../helpers/service-process';
+import { createServiceSandbox, ServiceSandbox } from '../helpers/service-sandbox';
+import { SHARED_DIR, waitFor } from '../helpers/test-app';
 
-const ROOT = path.resolve(__dirname, '../..');
 const SAMPLES = path.join(SHARED_DIR, 'data/deeplesion-samples');
 const hasSamples = fs.existsSync(path.join(SAMPLES, 'lesions.csv'));
 if (!hasSamples) console.log(`[multi-process e2e] skipped: ${SAMPLES} is absent (real DeepLesion samples, see ../shared/README)`);
@@ -25,63 +20,26 @@ interface Hit {
  */
 (hasSamples ? describe : describe.skip)('several service processes on one database (e2e, real processes)', () => {
   jest.setTimeout(600_000);
-  let database: TestDatabase;
-  let work: string;
-  let env: Record<string, string>;
+  let sandbox: ServiceSandbox;
   let a: Service;
   let b: Service;
-  let key: string;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
-    database = await createTestDatabase();
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'multi-process-'));
-    env = {
-      PATH: process.env.PATH ?? '',
-      DATABASE_URL: database.url,
-      DATA_DIR: path.join(work, 'data'),
-      MODELS_DIR: TEST_MODELS_DIR,
-      // One folder for both: only the snapshot owner writes there.
-      INDEX_DIR: path.join(work, 'index'),
-      SAMPLE_AUTOLOAD: 'false',
-      BOOTSTRAP_ADMIN_KEY: 'never',
-      TAG_PREDICTION_DELAY_MS: '-1',
-      LOG_LEVEL: 'warn',
-      ENCODER_PREPARE_WORKERS: '0',
-    };
+    // Both processes share the sandbox's one index folder: only the snapshot owner writes there.
+    sandbox = await createServiceSandbox('multi-process');
     // One after the other: the first runs the migrations.
-    a = await startServiceProcess(env, 'all');
-    b = await startServiceProcess(env, 'all');
-    const created = await cli(['keys', 'create', '--name', 'multi-process', '--role', 'admin']);
-    key = created.trim().split('\n').pop()!.trim();
+    a = await sandbox.start('all');
+    b = await sandbox.start('all');
+    await sandbox.createAdminKey('multi-process');
   });
 
   afterAll(async () => {
-    await Promise.all([a, b].filter(Boolean).map(stopService));
-    await database?.drop();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    await sandbox?.close();
   });
 
-  const cli = async (args: string[]) =>
-    (await promisify(execFile)(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), ...args], { cwd: ROOT, env, timeout: 300_000 })).stdout;
-  const api = (service: Service, method: string, route: string, body?: object) =>
-    fetch(`${service.url}${route}`, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
   const similar = async (service: Service, body: object): Promise<{ status: number; hits: Hit[] }> => {
-    const res = await api(service, 'POST', '/api/v1/search/similar', body);
+    const res = await sandbox.call(service, 'POST', '/api/v1/search/similar', body);
     return { status: res.status, hits: res.ok ? ((await res.json()) as { hits: Hit[] }).hits : [] };
-  };
-  const sql = async <T>(text: string, params: unknown[] = []): Promise<T[]> => {
-    const client = new Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      return (await client.query(text, params)).rows as T[];
-    } finally {
-      await client.end();
-    }
   };
   /** Polls until the condition holds; fails when it did not within the propagation deadline. */
   const within = <T>(check: () => Promise<T | null | undefined | false>) => waitFor(check, PROPAGATION_MS, 50);
@@ -89,8 +47,8 @@ interface Hit {
   it('serves lesions imported by the CLI beside it, in both processes, within 2 s', async () => {
     const before = await similar(b, { lesionId: 1, k: 5 });
     expect(before.status).toBe(404);
-    await cli(['ingest', 'samples', '--csv', path.join(SAMPLES, 'lesions.csv'), '--images', path.join(SAMPLES, 'images'), '--dataset', 'real-samples']);
-    const [{ id: newest }] = await sql<{ id: number }>('SELECT max(id) AS id FROM lesion');
+    await sandbox.cli(['ingest', 'samples', '--csv', path.join(SAMPLES, 'lesions.csv'), '--images', path.join(SAMPLES, 'images'), '--dataset', 'real-samples']);
+    const [{ id: newest }] = await sandbox.sql<{ id: number }>('SELECT max(id) AS id FROM lesion');
     const found = await within(async () => {
       const result = await similar(b, { lesionId: newest, k: 5 });
       return result.status === 200 && result.hits.length === 5 && result;
@@ -101,7 +59,7 @@ interface Hit {
     const ready = await fetch(`${b.url}/health/ready`);
     expect(ready.status).toBe(200);
     const index = ((await ready.json()) as { info: { index: { points: number; databaseEmbeddings: number; log: { lagEntries: number } } } }).info.index;
-    const [{ n }] = await sql<{ n: number }>('SELECT count(*)::int AS n FROM lesion_embedding');
+    const [{ n }] = await sandbox.sql<{ n: number }>('SELECT count(*)::int AS n FROM lesion_embedding');
     expect(n).toBeGreaterThan(40);
     expect(index.points).toBe(n);
     expect(index.databaseEmbeddings).toBe(n);
@@ -109,11 +67,11 @@ interface Hit {
   });
 
   it('stops returning a lesion in B within 2 s of its deletion through A', async () => {
-    const [probe] = await sql<{ id: number }>('SELECT min(id) AS id FROM lesion');
+    const [probe] = await sandbox.sql<{ id: number }>('SELECT min(id) AS id FROM lesion');
     const hitsOf = async (service: Service) => (await similar(service, { lesionId: probe.id, k: 10, excludeSamePatient: false })).hits.map((h) => h.lesion.id);
     const victim = (await hitsOf(b))[0];
     expect(victim).toBeDefined();
-    expect((await api(a, 'DELETE', `/api/v1/lesions/${victim}`)).status).toBe(204);
+    expect((await sandbox.call(a, 'DELETE', `/api/v1/lesions/${victim}`)).status).toBe(204);
     await within(async () => !(await hitsOf(b)).includes(victim));
     expect(await hitsOf(b)).not.toContain(victim);
     expect(await hitsOf(a)).not.toContain(victim);
@@ -126,23 +84,23 @@ interface Hit {
     // The last row: a lesion that is still there (the deletion above took one of the first patients' neighbours, or not; it is re-imported anyway).
     const row = lines[lines.length - 1].split(',');
     const [patient, study, slice] = [row[header.indexOf('patient_index')], row[header.indexOf('study_index')], row[header.indexOf('key_slice_index')]];
-    const [target] = await sql<{ id: number; coarse_type: number }>(
+    const [target] = await sandbox.sql<{ id: number; coarse_type: number }>(
       `SELECT l.id, l.coarse_type FROM lesion l JOIN study st ON st.id = l.study_id JOIN patient p ON p.id = l.patient_id
         WHERE p.patient_index = $1 AND st.study_index = $2 AND l.key_slice_index = $3`,
       [Number(patient), Number(study), Number(slice)],
     );
     const newType = target.coarse_type === 8 ? 7 : 8;
-    const [probe] = await sql<{ id: number }>('SELECT min(id) AS id FROM lesion WHERE id <> $1', [target.id]);
+    const [probe] = await sandbox.sql<{ id: number }>('SELECT min(id) AS id FROM lesion WHERE id <> $1', [target.id]);
     const filtered = async () =>
       (await similar(b, { lesionId: probe.id, k: 50, excludeSamePatient: false, coarseType: [newType] })).hits.map((h) => h.lesion.id);
     expect(await filtered()).not.toContain(target.id);
 
     row[typeColumn] = String(newType);
     lines[lines.length - 1] = row.join(',');
-    const csv = path.join(work, 'lesions-retyped.csv');
+    const csv = path.join(sandbox.work, 'lesions-retyped.csv');
     fs.writeFileSync(csv, `${lines.join('\n')}\n`);
-    await cli(['ingest', 'samples', '--csv', csv, '--images', path.join(SAMPLES, 'images'), '--dataset', 'real-samples']);
-    expect((await sql<{ coarse_type: number }>('SELECT coarse_type FROM lesion WHERE id = $1', [target.id]))[0].coarse_type).toBe(newType);
+    await sandbox.cli(['ingest', 'samples', '--csv', csv, '--images', path.join(SAMPLES, 'images'), '--dataset', 'real-samples']);
+    expect((await sandbox.sql<{ coarse_type: number }>('SELECT coarse_type FROM lesion WHERE id = $1', [target.id]))[0].coarse_type).toBe(newType);
     await within(async () => (await filtered()).includes(target.id));
     expect(await filtered()).toContain(target.id);
 
@@ -153,7 +111,7 @@ interface Hit {
   });
 
   it('lets exactly one process write snapshots for the model', async () => {
-    const owners = await sql<{ n: number }>(
+    const owners = await sandbox.sql<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     );
     expect(owners[0].n).toBe(1);

@@ -67,6 +67,15 @@ export async function stopServiceProcess(service: ServiceProcess): Promise<void>
   if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGKILL');
 }
 
+/** The lines a process logged with LOG_FORMAT=json, parsed (other output left out). */
+export function jsonLogLines(service: ServiceProcess): { level: string; context?: string; message: string }[] {
+  return service.output
+    .join('')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { level: string; context?: string; message: string });
+}
+
 export async function killServiceProcess(service: ServiceProcess): Promise<void> {
   if (service.child.exitCode !== null || service.child.signalCode !== null) return;
   const exited = new Promise((resolve) => service.child.once('exit', resolve));

@@ -1,12 +1,13 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options';
+import { EncoderManifest } from '../../src/ml/encoder-manifest';
 import { ModelRegistryRepository } from '../../src/models/model-registry.repository';
 import { createTestDatabase, TestDatabase } from '../helpers/database';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
 
-/** Migration 1765700000000: the registry's switch is one statement, one change-log entry, one active model. */
+/** Migrations 1765700000000 and 1765719000000: the registry's switch is one statement, one change-log entry, one active model. */
 describe('encoder model registry (medium)', () => {
   let database: TestDatabase;
   let db: DataSource;
@@ -58,6 +59,22 @@ describe('encoder model registry (medium)', () => {
   it('never holds two active models', async () => {
     await expect(db.query(`UPDATE encoder_model SET status = 'active' WHERE id = $1`, [B])).rejects.toThrow(/encoder_model_one_active/);
     expect(await statuses()).toEqual({ [A]: 'active', [B]: 'ready' });
+  });
+
+  it("keeps the latest registration's activation intent on the row, for a resumed embedding and for the switch when ready", async () => {
+    const C = 'c'.repeat(64);
+    const manifest = { name: 'c' } as EncoderManifest;
+    await registry.register({ id: C, folder: 'folder-c', dim: 2, manifest, activate: true });
+    expect(await registry.unfinishedEmbeddings()).toEqual([{ id: C, activateWhenReady: true }]);
+    // Registered again, without activation: the newer intent counts.
+    await registry.register({ id: C, folder: 'folder-c', dim: 2, manifest, activate: false });
+    expect((await registry.get(C))?.activateWhenReady).toBe(false);
+    expect(await registry.markReady(C)).toEqual({ activateWhenReady: false });
+    expect(await registry.markReady(C)).toBeNull();
+    await registry.register({ id: C, folder: 'folder-c', dim: 2, manifest, activate: true });
+    expect(await registry.markReady(C)).toEqual({ activateWhenReady: true });
+    expect(await registry.unfinishedEmbeddings()).toEqual([]);
+    expect((await registry.get(C))?.status).toBe('ready');
   });
 
   it('logs no entry for progress updates', async () => {

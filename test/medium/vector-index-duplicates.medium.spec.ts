@@ -11,6 +11,7 @@ import { IndexStoreRepository, SnapshotRecord } from '../../src/vector-index/ind
 import { LesionMeta, SearchFilter } from '../../src/vector-index/lesion-meta';
 import { IndexHit, VectorIndexService } from '../../src/vector-index/vector-index.service';
 import { emptyChangeLog, FakeChangeFeed } from '../helpers/fake-change-feed';
+import { syntheticLesions } from '../helpers/vector-index-fixtures';
 
 // An archive where many lesions share one image (issue 13, item 5): 1,900 lesions over 100 distinct
 // embeddings, 50 near-duplicates (the same image re-encoded: ‖noise‖ = 1e-4) and 50 near but distinct
@@ -90,20 +91,7 @@ describe('an archive full of identical embeddings (real hnswlib)', () => {
     const j = rng.int(0, i);
     [kinds[i], kinds[j]] = [kinds[j], kinds[i]];
   }
-  const rows: Row[] = kinds.map((_, i) => ({
-    label: i + 1,
-    lesionId: 10_000 + i,
-    patientId: Math.floor(i / 4),
-    studyId: Math.floor(i / 2),
-    dataset: i % 3 ? 'site-a' : 'site-b',
-    coarseType: 1 + (i % 8),
-    sex: null,
-    ageYears: null,
-    longAxisMm: null,
-    split: null,
-    location: null,
-    createdAt: new Date(0),
-  }));
+  const rows: Row[] = syntheticLesions(kinds.length, { firstLesionId: 10_000, siteBEvery: 3 });
   const vectorByLabel = new Map(rows.map((m, i) => [m.label, Float32Array.from(kinds[i].vector)]));
   /** Lesion ids by group (near-duplicates with their base; near-distinct ones alone). */
   const groupOf = new Map(rows.map((m, i) => [m.lesionId, kinds[i].base]));

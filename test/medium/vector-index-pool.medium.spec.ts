@@ -10,6 +10,7 @@ import { IndexStoreRepository } from '../../src/vector-index/index-store.reposit
 import { LesionMeta } from '../../src/vector-index/lesion-meta';
 import { VectorIndexService } from '../../src/vector-index/vector-index.service';
 import { emptyChangeLog, FakeChangeFeed } from '../helpers/fake-change-feed';
+import { syntheticLesions } from '../helpers/vector-index-fixtures';
 
 // Above the exact-scan limit (5,000), so a pool of most lesions goes through the graph with a bitmap.
 const LESIONS = 8000;
@@ -44,20 +45,7 @@ function indexOver(
 describe('similar-lesion search within a large lesion pool (real hnswlib)', () => {
   const rng = new Prng(5);
   // One more lesion than the index starts with: added later, as an import would.
-  const metas = Array.from({ length: LESIONS + 1 }, (_, i) => ({
-    label: i + 1,
-    lesionId: 1000 + i,
-    patientId: Math.floor(i / 4),
-    studyId: Math.floor(i / 2),
-    dataset: i % 3 ? 'site-a' : 'site-b',
-    coarseType: 1 + (i % 8),
-    sex: null,
-    ageYears: null,
-    longAxisMm: null,
-    split: null,
-    location: null,
-    createdAt: new Date(0),
-  }));
+  const metas = syntheticLesions(LESIONS + 1, { firstLesionId: 1000, siteBEvery: 3 });
   const vectors = new Map(metas.map((m) => [m.label, Float32Array.from({ length: DIM }, () => rng.normal(0, 1))]));
   const hnsw = new HnswRepository();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vector-index-pool-'));

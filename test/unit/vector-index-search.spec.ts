@@ -1,31 +1,15 @@
-import { AppConfig } from '../../src/config/app-config';
-import { EncoderService } from '../../src/ml/encoder.service';
 import { HnswNeighbours } from '../../src/vector-index/hnsw-protocol';
 import { HnswGraph, HnswQuery, HnswRepository } from '../../src/vector-index/hnsw.repository';
 import { IndexStoreRepository } from '../../src/vector-index/index-store.repository';
 import { LesionMeta } from '../../src/vector-index/lesion-meta';
-import { VectorIndexService } from '../../src/vector-index/vector-index.service';
-import { emptyChangeLog, FakeChangeFeed } from '../helpers/fake-change-feed';
 import { asDependency, mockMethods } from '../helpers/typed-mocks';
+import { indexServiceOverMocks, syntheticLesions } from '../helpers/vector-index-fixtures';
 
 // Above the exact-scan limit (5,000 matching lesions), so every strategy of search() can be reached.
 const LESIONS = 6000;
 const EF_SEARCH = 20;
 
-const metas: (LesionMeta & { createdAt: Date })[] = Array.from({ length: LESIONS }, (_, i) => ({
-  label: i + 1,
-  lesionId: 1000 + i,
-  patientId: Math.floor(i / 4),
-  studyId: Math.floor(i / 2),
-  dataset: i % 10 ? 'site-a' : 'site-b',
-  coarseType: 1 + (i % 8),
-  sex: null,
-  ageYears: null,
-  longAxisMm: null,
-  split: null,
-  location: null,
-  createdAt: new Date(0),
-}));
+const metas = syntheticLesions(LESIONS, { firstLesionId: 1000, siteBEvery: 10 });
 // On a circle, so the similarity order is easy to compute: label l sits at angle l / LESIONS.
 const vectors = new Map(metas.map((m) => [m.label, Float32Array.of(Math.cos(m.label / 1000), Math.sin(m.label / 1000))]));
 const similarity = (a: Float32Array, b: Float32Array) => a[0] * b[0] + a[1] * b[1];
@@ -64,19 +48,8 @@ async function loadedIndex(options: { graphFindsAtMost?: number } = {}) {
     latestSnapshot: async () => null,
     vectors: async (labels: number[]) => new Map(labels.map((l) => [l, vectors.get(l)!])),
   });
-  const encoder = { status: () => ({ state: 'ready' }), loaded: { modelId: 'test-model' }, dim: 2 };
   const config = { index: { dir: '/nonexistent', m: 16, efConstruction: 100, efSearch: EF_SEARCH, snapshotEvery: 1_000_000 } };
-  const feed = new FakeChangeFeed('test-model');
-  // Not the snapshot owner: loading writes no snapshot file.
-  feed.tryOwn = async () => false;
-  const service = new VectorIndexService(
-    asDependency<HnswRepository>(hnsw),
-    asDependency<IndexStoreRepository>(store),
-    asDependency<EncoderService>(encoder as unknown as EncoderService),
-    config as unknown as AppConfig,
-    feed.asService(),
-    emptyChangeLog(),
-  );
+  const service = indexServiceOverMocks({ hnsw, store, modelId: 'test-model', config });
   await service.load();
   graph.search.mockClear();
   graph.exact.mockClear();
