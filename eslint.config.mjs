@@ -5,20 +5,18 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 /**
- * The layers of src/, lowest first. A folder may import its own layer and the layers below it, never one above:
+ * The layers of src/, lowest first. A folder may import its own layer (top: its own folder) and the layers below, never one above:
  * - base: shared plumbing and pure domain (no Nest feature depends the other way);
  * - core: the lesion store, the models, the vector index, tags, the import jobs every importer shares, and the
  *   detector's pure functions (boxes, NMS, body mask, point to box);
- * - feature: everything built on those (reachingUp: the features still using search or detection, a known debt);
- * - top: the three request-facing features nothing else may import (ingest, search, detection);
+ * - feature: everything built on those; what one needs from a top folder comes through a port it or a lower layer owns;
+ * - top: the three request-facing features nothing else may import, not even each other (ingest, search, detection);
  * - entry: what composes the app (app module, main, the CLI, the web module).
  */
 const LAYERS = {
   base: ['common', 'config', 'auth', 'change-log', 'jobs', 'imaging', 'deeplesion'],
   core: ['lesions', 'tags', 'ml', 'vector-index', 'ingest-jobs', 'detection-core'],
-  feature: ['archive', 'pacs', 'sample', 'evaluation', 'dicomweb', 'deid', 'uploads', 'health', 'metrics', 'models'],
-  // Features that still use search (growth, cohorts, reporting) or detection (reporting) until they get a port.
-  reachingUp: ['growth', 'cohorts', 'reporting'],
+  feature: ['archive', 'pacs', 'sample', 'evaluation', 'dicomweb', 'deid', 'uploads', 'health', 'metrics', 'models', 'growth', 'cohorts', 'reporting'],
   top: ['ingest', 'search', 'detection'],
   entry: ['cli', 'web'],
 };
@@ -28,10 +26,9 @@ const folderElements = Object.entries(LAYERS).flatMap(([type, folders]) => folde
 const allow = (from, to) => ({ from: { element: { type: from } }, allow: { to: { element: { types: { anyOf: to } } } } });
 
 const LAYER_POLICIES = [
-  allow('entry', ['entry', 'database', 'top', 'reachingUp', 'feature', 'core', 'base']),
-  allow('top', ['top', 'reachingUp', 'feature', 'core', 'base']),
-  allow('reachingUp', ['top', 'reachingUp', 'feature', 'core', 'base']),
-  allow('feature', ['reachingUp', 'feature', 'core', 'base']),
+  allow('entry', ['entry', 'database', 'top', 'feature', 'core', 'base']),
+  allow('top', ['feature', 'core', 'base']),
+  allow('feature', ['feature', 'core', 'base']),
   allow('core', ['core', 'base']),
   allow('base', ['base']),
   // The entity registry and the data source name every entity: a composition, used by the entry points.
@@ -39,7 +36,7 @@ const LAYER_POLICIES = [
 ];
 
 /** Specs and *.testing.ts helpers may also use fixtures from any feature (e.g. the sample's seeded PRNG), never from top or entry. */
-const TEST_POLICIES = [...LAYER_POLICIES, allow('core', ['reachingUp', 'feature']), allow('base', ['core', 'reachingUp', 'feature'])];
+const TEST_POLICIES = [...LAYER_POLICIES, allow('core', ['feature']), allow('base', ['core', 'feature'])];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'web/**', 'shared/**', '**/*.js', '**/*.cjs'] },

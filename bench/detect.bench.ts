@@ -4,7 +4,7 @@ import { ALL_DATASETS } from '../src/common/dataset-scope';
  * sample's 512×512 16-bit key slices):
  *   - the bare onnxruntime call of the detector model on a prepared input,
  *   - detection alone (decode → body outline → model → candidates → boxes),
- *   - detection with per-box similar lesions (top 5 through SearchService) and tags (the tag port),
+ *   - detection with per-box similar lesions (top 5 through the SIMILAR_LESIONS port) and tags (the tag port),
  *   - point-to-box latency (without and with similar lesions).
  *
  *   npm run bench:detect     (PostgreSQL at 127.0.0.1:5432 or BENCH_PG_ADMIN_URL; BENCH_SLICES=40)
@@ -15,13 +15,14 @@ import * as path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app-config';
-import { DetectDto, FromPointDto } from '../src/detection/detection.dto';
+import { DetectDto, toDetectRequest } from '../src/detection/detection.dto';
 import { DetectionService } from '../src/detection/detection.service';
 import { DetectorService } from '../src/detection/detector.service';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
 import { readRecords } from '../src/deeplesion/read-records';
 import { decodeSlice } from '../src/imaging/decode-slice';
 import { SampleService } from '../src/sample/sample.service';
+import { FromPointDto, toPointRequest } from '../src/uploads/slice-request.dto';
 import { admin, databaseUrl } from './bench-database';
 
 const SLICES = Number(process.env.BENCH_SLICES ?? 40);
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
 
     // 2. Detection alone, from the uploaded bytes.
     const upload = (i: number) => ({ file: [{ buffer: files[i] }] });
-    const dto = (fields: Partial<DetectDto>) => Object.assign(new DetectDto(), fields);
+    const dto = (fields: Partial<DetectDto>) => toDetectRequest(Object.assign(new DetectDto(), fields));
     await detection.detect(dto({}), upload(0), ALL_DATASETS);
     let boxes = 0;
     const stages = { prepare: 0, model: 0, decode: 0 };
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     // 4. Point to box from each lesion's centre.
     const point = (i: number, include: ('similar' | 'tags')[]) => {
       const b = picked[i].box;
-      return Object.assign(new FromPointDto(), { x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2, include, k: 5 });
+      return toPointRequest(Object.assign(new FromPointDto(), { x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2, include, k: 5 }));
     };
     const latencies: Record<string, number[]> = { bare: [], full: [] };
     for (const [kind, include] of [

@@ -1,11 +1,11 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DatasetScope, datasetList, effectiveDatasets, filterWithinScope } from '../common/dataset-scope';
 import { COARSE_TYPES } from '../deeplesion/coarse-types';
 import { criteriaFromDto } from '../lesions/lesion-criteria';
 import { LesionsService } from '../lesions/lesions.service';
+import { SIMILAR_LESIONS, SimilarLesions } from '../lesions/similar-lesions.port';
 import { EncoderService } from '../ml/encoder.service';
 import { GrowthService } from '../growth/growth.service';
-import { SearchService } from '../search/search.service';
 import { LesionTagsService } from '../tags/lesion-tags.service';
 import { TagQueryInterpretation, TagQueryService } from '../tags/query/tag-query.service';
 import { VocabularyService } from '../tags/vocabulary.service';
@@ -40,7 +40,7 @@ export class CohortsService {
     private readonly tagQueries: TagQueryService,
     private readonly tags: LesionTagsService,
     private readonly vocabulary: VocabularyService,
-    private readonly search: SearchService,
+    @Inject(SIMILAR_LESIONS) private readonly similarLesions: SimilarLesions,
     private readonly encoder: EncoderService,
     private readonly growth: GrowthService,
   ) {}
@@ -65,7 +65,7 @@ export class CohortsService {
     }
     if (definition.similarTo) {
       const { lesionId, minSimilarity, excludeSamePatient } = definition.similarTo;
-      const similar = await this.search.similarAbove(lesionId, minSimilarity, excludeSamePatient ?? true, scope);
+      const similar = await this.similarLesions.similarAbove(lesionId, minSimilarity, excludeSamePatient ?? true, scope);
       query.lesionIds = similar.map((s) => s.lesionId);
       resolved.similarTo = { lesionId, minSimilarity, matched: similar.length };
     }

@@ -1,44 +1,24 @@
-import { randomUUID } from 'node:crypto';
 import { DatasetScope, effectiveDatasets } from '../common/dataset-scope';
-import * as path from 'node:path';
-import {
-  BadRequestException,
-  Inject,
-  Injectable,
-  Logger,
-  NotFoundException,
-  OnApplicationBootstrap,
-  OnModuleInit,
-  Optional,
-  ServiceUnavailableException,
-  UnprocessableEntityException,
-} from '@nestjs/common';
-import { InputError } from '../common/input-error';
-import { isInside, PathRefusedError } from '../common/path-guard';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { decodeSlice } from '../imaging/decode-slice';
-import { Box, HuImage, PixelSpacing, pixelSpacing, pixelsToMm } from '../imaging/hu-image';
+import { BadRequestException, Inject, Injectable, Optional, ServiceUnavailableException, UnprocessableEntityException } from '@nestjs/common';
+import { Box, HuImage, PixelSpacing, pixelsToMm } from '../imaging/hu-image';
 import { ReferencedSlice, ReferencedSliceService, ReferenceFindings } from '../dicomweb/referenced-slice.service';
+import { SIMILAR_LESIONS, SimilarHit, SimilarLesions } from '../lesions/similar-lesions.port';
 import { EncoderService } from '../ml/encoder.service';
-import { SearchService, SimilarHit } from '../search/search.service';
+import { PointMeasurement, PointToBox } from '../reporting/point-to-box.port';
+import { PointRequest, SliceRequest, UploadedSlice } from '../uploads/slice-request';
 import { DecodedUpload } from '../uploads/upload-job';
 import { UploadDecoder } from '../uploads/upload-decoder.service';
 import { bodyMasks } from '../detection-core/body-mask';
-import { DetectDto, FromPointDto, SliceUploadDto, StartDetectionJobDto } from './detection.dto';
-import { DetectionJobOptions, DetectionJobView, toDetectionJobView } from './detection-jobs';
-import { DetectionJobsRepository } from './detection-jobs.repository';
-import { DetectionJobPayload } from '../jobs/job-payloads';
-import { JOB_QUEUE, JobContext, JobQueue } from '../jobs/job-queue.port';
-import { isTransientError } from '../jobs/transient-error';
-import { Detection, DetectorService, MIN_BODY_FRACTION } from './detector.service';
+import { Detection, DetectorService, MIN_BODY_FRACTION, requireReadyDetector } from './detector.service';
 import { PointOutsideBodyError, pointToBox } from '../detection-core/point-to-box';
 import { Axis } from '../detection-core/recist-axes';
-import { SeriesFilesRepository } from './series-files.repository';
 import { PredictedTag, TAG_PREDICTOR, TagPredictor } from './tag-predictor.port';
 
-export interface UploadedSlice {
-  file?: { buffer: Buffer }[];
-  neighbours?: { buffer: Buffer }[];
+export interface DetectRequest extends SliceRequest {
+  /** Keep boxes scoring at least this (default: the manifest's threshold). */
+  scoreThreshold?: number;
+  /** At most this many boxes (capped by the manifest). */
+  maxDetections?: number;
 }
 
 export interface BoxFindings {
@@ -59,25 +39,19 @@ export interface DetectionResponse {
   dicomweb?: ReferenceFindings;
 }
 
-export interface FromPointResponse {
+export interface FromPointResponse extends PointMeasurement {
   point: { x: number; y: number };
-  box: Box;
   method: 'region' | 'disc';
   longAxisPx: number;
   shortAxisPx: number;
-  longAxisMm: number | null;
-  shortAxisMm: number | null;
   /** The lesion's outline in slice pixels (clockwise on screen); `box` is its bounds plus DeepLesion's margin. */
   contour: { x: number; y: number }[];
   /** RECIST diameters measured on `contour`: end points in slice pixels, lengths in px and (with a spacing) mm. */
   longAxis: MeasuredAxis;
   shortAxis: MeasuredAxis;
   image: { width: number; height: number; spacingMm: number | null; source: DecodedUpload['source'] };
-  similar?: SimilarHit[];
   tags?: PredictedTag[];
   tagPrediction?: TagPredictionState;
-  /** For a slice given by DICOMweb reference: the reference and the same patient's archived lesions. */
-  dicomweb?: ReferenceFindings;
 }
 
 export interface MeasuredAxis {
@@ -87,52 +61,40 @@ export interface MeasuredAxis {
   lengthMm: number | null;
 }
 
-/**
- * Detection for HTTP callers: decodes uploads, runs the detector or the point-to-box fit, and adds
- * per box the similar archived lesions (SearchService) and predicted tags (the optional TAG_PREDICTOR).
- * Batch jobs over a server-side series folder run in the background with progress.
- */
 /** Point-to-box's limit when no detector is loaded: the default detector's (CT slices are 512² to 1024²). */
 const DEFAULT_MAX_SLICE_SIDE = 2048;
-/** How long a job waits for the worker's detector to finish loading. */
-const DETECTOR_LOAD_WAIT_MS = 120_000;
 
+/**
+ * Detection for HTTP callers: decodes uploads, runs the detector or the point-to-box fit, and adds
+ * per box the similar archived lesions (SIMILAR_LESIONS) and predicted tags (the optional TAG_PREDICTOR).
+ * Batch jobs over a server-side series folder are DetectionJobsService's.
+ */
 @Injectable()
-export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
-  private readonly logger = new Logger('Detection');
-
+export class DetectionService implements PointToBox {
   constructor(
     private readonly detector: DetectorService,
-    private readonly search: SearchService,
+    @Inject(SIMILAR_LESIONS) private readonly similarLesions: SimilarLesions,
     private readonly encoder: EncoderService,
-    private readonly files: SeriesFilesRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly uploads: UploadDecoder,
     private readonly referenced: ReferencedSliceService,
-    private readonly jobs: DetectionJobsRepository,
-    @Inject(JOB_QUEUE) private readonly queue: JobQueue,
     @Optional() @Inject(TAG_PREDICTOR) private readonly tagPredictor?: TagPredictor,
   ) {}
 
-  onModuleInit(): void {
-    this.queue.handle('detection', (payload, context) => this.runJob(payload, context));
-  }
-
-  async detect(dto: DetectDto, upload: UploadedSlice, scope: DatasetScope): Promise<DetectionResponse> {
-    this.requireDetector();
-    const { decoded, neighbours, reference } = await this.decodeUpload(dto, upload);
+  async detect(request: DetectRequest, upload: UploadedSlice, scope: DatasetScope): Promise<DetectionResponse> {
+    requireReadyDetector(this.detector);
+    const { decoded, neighbours, reference } = await this.decodeUpload(request, upload);
     const { image } = decoded;
     const { detections, timingsMs } = await this.detector.detect(
       { image, neighbours },
-      { scoreThreshold: dto.scoreThreshold, maxDetections: dto.maxDetections },
+      { scoreThreshold: request.scoreThreshold, maxDetections: request.maxDetections },
     );
     const t0 = performance.now();
-    const include = new Set(dto.include ?? []);
+    const include = new Set(request.include);
     const findings = await this.findings(
       image,
       detections.map((d) => d.box),
       include,
-      { k: dto.k, dataset: dto.dataset, scope },
+      { k: request.k, dataset: request.dataset, scope },
     );
     const enriched: (Detection & BoxFindings)[] = detections.map((d, i) => ({ ...d, ...findings[i] }));
     return {
@@ -141,15 +103,16 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
       detections: enriched,
       ...(include.has('tags') ? { tagPrediction: this.tagState() } : {}),
       timingsMs: { ...roundAll(timingsMs), findings: Math.round(performance.now() - t0) },
-      ...(await this.referenceFindings(dto, reference, scope)),
+      ...(await this.referenceFindings(request, reference, scope)),
     };
   }
 
-  async fromPoint(dto: FromPointDto, upload: UploadedSlice, scope: DatasetScope): Promise<FromPointResponse> {
-    const { decoded, reference } = await this.decodeUpload(dto, upload);
+  async fromPoint(request: PointRequest, upload: UploadedSlice, scope: DatasetScope): Promise<FromPointResponse> {
+    const { x, y } = request;
+    const { decoded, reference } = await this.decodeUpload(request, upload);
     const { image } = decoded;
-    if (!(dto.x >= 0 && dto.y >= 0 && dto.x < image.width && dto.y < image.height)) {
-      throw new BadRequestException(`the point (${dto.x}, ${dto.y}) lies outside the ${image.width}x${image.height} slice`);
+    if (!(x >= 0 && y >= 0 && x < image.width && y < image.height)) {
+      throw new BadRequestException(`the point (${x}, ${y}) lies outside the ${image.width}x${image.height} slice`);
     }
     const masks = bodyMasks(image.data, image.width, image.height);
     if (masks.bodyArea < MIN_BODY_FRACTION * image.width * image.height) {
@@ -157,7 +120,7 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     }
     let fit;
     try {
-      fit = pointToBox(image.data, image.width, image.height, masks, dto.x, dto.y);
+      fit = pointToBox(image.data, image.width, image.height, masks, x, y);
     } catch (error) {
       if (error instanceof PointOutsideBodyError) throw new UnprocessableEntityException(error.message);
       throw error;
@@ -168,10 +131,10 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
       x2: clampRound(fit.box.x2, image.width),
       y2: clampRound(fit.box.y2, image.height),
     };
-    const include = new Set(dto.include ?? ['similar', 'tags']);
-    const [findings] = await this.findings(image, [box], include, { k: dto.k, dataset: dto.dataset, scope });
+    const include = new Set(request.include);
+    const [findings] = await this.findings(image, [box], include, { k: request.k, dataset: request.dataset, scope });
     return {
-      point: { x: dto.x, y: dto.y },
+      point: { x, y },
       box,
       method: fit.method,
       longAxisPx: round1(fit.longAxisPx),
@@ -184,151 +147,8 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
       image: describeImage(image, decoded.source),
       ...findings,
       ...(include.has('tags') ? { tagPrediction: this.tagState() } : {}),
-      ...(await this.referenceFindings(dto, reference, scope)),
+      ...(await this.referenceFindings(request, reference, scope)),
     };
-  }
-
-  /**
-   * Checks the series folder, records the job in PostgreSQL and puts it on the job queue: run here
-   * (no REDIS_URL) or by any worker; its status is readable from every process and survives a restart.
-   */
-  async startJob(dto: StartDetectionJobDto): Promise<DetectionJobView> {
-    this.requireDetector();
-    const { shown, slices } = await this.seriesSlices(dto.series);
-    if (!slices.length) throw new BadRequestException(`the series folder ${shown} holds no slice files ({slice}.png)`);
-    await this.queue.assertRoom('detection');
-    const options: DetectionJobOptions = {};
-    if (dto.spacingMm !== undefined) options.spacingMm = dto.spacingMm;
-    if (dto.sliceIntervalMm !== undefined) options.sliceIntervalMm = dto.sliceIntervalMm;
-    if (dto.scoreThreshold !== undefined) options.scoreThreshold = dto.scoreThreshold;
-    const row = await this.jobs.create(
-      randomUUID(),
-      shown,
-      slices.length,
-      options,
-      this.queue.distributed ? 'queued' : 'running',
-      this.config.detector.maxJobs,
-    );
-    try {
-      await this.queue.enqueue('detection', { jobId: row.id, series: shown, ...options });
-    } catch (error) {
-      await this.jobs.setStatus(row.id, 'failed', 'the job could not be queued').catch(() => undefined);
-      throw error;
-    }
-    return toDetectionJobView(row);
-  }
-
-  async getJob(id: string): Promise<DetectionJobView> {
-    const job = await this.jobs.get(id);
-    if (!job) throw new NotFoundException(`No detection job ${id}`);
-    return toDetectionJobView(job);
-  }
-
-  /**
-   * In-process jobs (no REDIS_URL) cut off by a stop are resumed by the next start. Under BullMQ the
-   * queue hands a dead worker's job to another worker instead.
-   */
-  async onApplicationBootstrap(): Promise<void> {
-    if (this.queue.distributed || this.config.role === 'api') return;
-    for (const job of await this.jobs.stale(this.config.jobs.lockMs)) {
-      this.logger.warn(`Resuming detection job ${job.id} at slice ${job.done} of ${job.total}`);
-      await this.jobs.setStatus(job.id, 'queued');
-      await this.queue
-        .enqueue('detection', { jobId: job.id, series: job.series, ...job.options })
-        .catch((error: Error) => this.logger.warn(`Detection job ${job.id} not resumed: ${error.message}`));
-    }
-  }
-
-  /** The series folder under DETECTION_SERIES_ROOT (symlinks resolved) and its slice files; 400 naming the cause otherwise. */
-  private async seriesSlices(series: string): Promise<{ root: string; real: string; shown: string; slices: string[] }> {
-    const root = (await this.files.realFolder(this.config.detector.seriesRoot)) ?? path.resolve(this.config.detector.seriesRoot);
-    const requested = path.resolve(root, series);
-    if (!isInside(root, requested)) throw new BadRequestException('the series folder must lie under the configured DETECTION_SERIES_ROOT');
-    const real = await this.files.realFolder(requested);
-    const shown = path.relative(root, requested) || '.';
-    if (!real) throw new BadRequestException(`the series folder ${shown} does not exist under DETECTION_SERIES_ROOT`);
-    if (!isInside(root, real)) throw new BadRequestException('the series folder must lie under the configured DETECTION_SERIES_ROOT');
-    return { root, real, shown, slices: await this.files.listSlices(real) };
-  }
-
-  /**
-   * Runs a queued job from its first unrecorded slice, holding the job's lock (a second delivery waits
-   * for it). Each slice is also recorded only if the job is still where this runner left it.
-   */
-  private runJob(payload: DetectionJobPayload, context: JobContext): Promise<void> {
-    return this.jobs.withJobLock(payload.jobId, () => this.runLocked(payload, context));
-  }
-
-  private async runLocked(payload: DetectionJobPayload, context: JobContext): Promise<void> {
-    const job = await this.jobs.get(payload.jobId);
-    if (!job || job.status === 'completed' || job.status === 'failed') return;
-    try {
-      // A worker may take a job while its detector is still loading.
-      for (let waited = 0; this.detector.status().state === 'loading' && waited < DETECTOR_LOAD_WAIT_MS; waited += 200)
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      if (this.detector.status().state !== 'ready')
-        return await this.jobs.setStatus(job.id, 'failed', 'the detector is not available in the worker that took the job');
-      let folder;
-      try {
-        folder = await this.seriesSlices(payload.series);
-      } catch (error) {
-        if (error instanceof BadRequestException || error instanceof ServiceUnavailableException)
-          return await this.jobs.setStatus(job.id, 'failed', error.message);
-        throw error;
-      }
-      const { root, real, slices } = folder;
-      if (slices.length !== job.total) return await this.jobs.setStatus(job.id, 'failed', 'the series folder changed since the job was started');
-      await this.jobs.setStatus(job.id, 'running');
-      const offsets = this.detector.loaded.manifest.input.sliceOffsetsMm.filter((o) => o !== 0);
-      const interval = payload.sliceIntervalMm ?? 1;
-      // The job's spacingMm is the series' (PNG slices carry none); as an upload's field, it wins over a DICOM slice's own.
-      const spacing = pixelSpacing(payload.spacingMm);
-      for (let i = job.done; i < slices.length; i++) {
-        await new Promise((resolve) => setImmediate(resolve));
-        let recorded: boolean;
-        try {
-          const image = await this.readSlice(path.join(real, slices[i]), root, spacing);
-          const neighbours: { offsetMm: number; image: HuImage }[] = [];
-          for (const offset of offsets) {
-            const j = i + Math.round(offset / interval);
-            if (j >= 0 && j < slices.length && j !== i)
-              neighbours.push({ offsetMm: (j - i) * interval, image: await this.readSlice(path.join(real, slices[j]), root, spacing) });
-          }
-          const { detections } = await this.detector.detect({ image, neighbours }, { scoreThreshold: payload.scoreThreshold });
-          recorded = await this.jobs.recordSlice(job.id, i, { result: { slice: slices[i], detections } });
-        } catch (error) {
-          if (!(error instanceof InputError)) throw error;
-          recorded = await this.jobs.recordSlice(job.id, i, { error: { slice: slices[i], message: error.message } });
-        }
-        if (!recorded) return; // another worker has this job now
-      }
-      await this.jobs.setStatus(job.id, 'completed');
-    } catch (error) {
-      this.logger.error(`Detection job ${job.id} failed: ${(error as Error).message}`);
-      if (!context.finalAttempt && isTransientError(error)) {
-        await this.jobs.setStatus(job.id, 'queued', 'retrying after a transient error').catch(() => undefined);
-        throw error;
-      }
-      await this.jobs.setStatus(job.id, 'failed', 'the job stopped on an internal error').catch(() => undefined);
-    }
-  }
-
-  /** A slice of a job's folder at the series' spacing: a file symlinked out of the root, a device or one over the upload bound fails that slice. */
-  private async readSlice(file: string, root: string, spacing: PixelSpacing | null): Promise<HuImage> {
-    let bytes: Buffer;
-    try {
-      bytes = await this.files.readSliceFile(file, root, this.config.maxUploadBytes);
-    } catch (error) {
-      if (!(error instanceof PathRefusedError)) throw error;
-      const why =
-        error.reason === 'not-found'
-          ? 'not found under DETECTION_SERIES_ROOT'
-          : error.reason === 'too-large'
-            ? `${error.message} (MAX_UPLOAD_BYTES)`
-            : error.message;
-      throw new InputError(`${path.basename(file)}: ${why}`);
-    }
-    return decodeSlice(bytes, { spacing }).image;
   }
 
   /**
@@ -352,7 +172,7 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
       if (include.has('similar')) {
         const ranking = { k: similar.k, locationWeight: 0, sizeWeight: 0 };
         const criteria = { datasets: effectiveDatasets(similar.scope, similar.dataset) };
-        found.similar = (await this.search.similarForEmbedding(vector, image, boxes[i], ranking, criteria, similar.scope)).hits;
+        found.similar = (await this.similarLesions.similarForEmbedding({ vector, image, box: boxes[i] }, ranking, criteria, similar.scope)).hits;
       }
       if (include.has('tags')) found.tags = this.tagPredictor ? await this.tagPredictor.predictForEmbedding(vector, this.encoder.loaded.modelId) : [];
       out.push(found);
@@ -374,33 +194,27 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     return maxSide * maxSide;
   }
 
-  private requireDetector(): void {
-    const status = this.detector.status();
-    if (status.state !== 'ready')
-      throw new ServiceUnavailableException(status.state === 'loading' ? 'The detector is still loading' : 'The detector failed to load (see the service log)');
-  }
-
   /**
    * Decodes the slice and its neighbours on the decode workers (image problems are 415/422 naming the file),
-   * at the form's spacingMm when given, else the file's (a DICOM header's).
+   * at the request's spacingMm when given, else the file's (a DICOM header's).
    */
   private async decodeUpload(
-    dto: SliceUploadDto,
+    request: SliceRequest,
     upload: UploadedSlice,
   ): Promise<{ decoded: DecodedUpload; neighbours: { offsetMm: number; image: HuImage }[]; reference: ReferencedSlice | null }> {
-    if (dto.dicomweb && (upload.file?.length || upload.neighbours?.length))
+    if (request.dicomweb && (upload.file?.length || upload.neighbours?.length))
       throw new BadRequestException('Give the slice either as the file "file" or as dicomweb (a reference), not both');
     // A referenced slice is fetched (WADO-RS) and then read exactly as an upload: same pool, same checks.
-    const reference = dto.dicomweb ? await this.referenced.fetch(dto.dicomweb) : null;
+    const reference = request.dicomweb ? await this.referenced.fetch(request.dicomweb) : null;
     const file = reference ? { buffer: reference.bytes } : upload.file?.[0];
     if (!file) throw new BadRequestException('Upload the slice as the multipart file field "file", or send JSON with dicomweb (a slice on a configured PACS)');
     const files = upload.neighbours ?? [];
-    const offsets = dto.neighbourOffsetsMm ? dto.neighbourOffsetsMm.split(',').map(Number) : [];
+    const offsets = request.neighbourOffsetsMm;
     if (files.length !== offsets.length)
       throw new BadRequestException(`${files.length} neighbouring slice file(s) but ${offsets.length} offset(s) in neighbourOffsetsMm`);
     const [decoded, ...others] = await this.uploads.decodeSlices(
       [{ bytes: file.buffer, what: 'the slice' }, ...files.map((f, i) => ({ bytes: f.buffer, what: `the neighbouring slice at ${offsets[i]} mm` }))],
-      dto,
+      request.read,
       this.slicePixelBudget(),
     );
     const neighbours = others.map((n, i) => ({ offsetMm: offsets[i], image: n.image }));
@@ -414,8 +228,8 @@ export class DetectionService implements OnModuleInit, OnApplicationBootstrap {
     return { decoded, neighbours, reference };
   }
 
-  private async referenceFindings(dto: SliceUploadDto, reference: ReferencedSlice | null, scope: DatasetScope): Promise<{ dicomweb?: ReferenceFindings }> {
-    return reference && dto.dicomweb ? { dicomweb: await this.referenced.findings(dto.dicomweb, reference.header, scope) } : {};
+  private async referenceFindings(request: SliceRequest, reference: ReferencedSlice | null, scope: DatasetScope): Promise<{ dicomweb?: ReferenceFindings }> {
+    return reference && request.dicomweb ? { dicomweb: await this.referenced.findings(request.dicomweb, reference.header, scope) } : {};
   }
 }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Box, HuImage } from '../imaging/hu-image';
 import { DEFAULT_DETECTOR_NAME, buildDefaultDetector } from '../ml/default-detector/default-detector';
@@ -236,4 +236,11 @@ function round(v: number, digits: number): number {
 
 function roundBox(b: Box): Box {
   return { x1: round(b.x1, 1), y1: round(b.y1, 1), x2: round(b.x2, 1), y2: round(b.y2, 1) };
+}
+
+/** 503 while the detector loads or after it failed to load (detection, and starting a detection job). */
+export function requireReadyDetector(detector: Pick<DetectorService, 'status'>): void {
+  const { state } = detector.status();
+  if (state !== 'ready')
+    throw new ServiceUnavailableException(state === 'loading' ? 'The detector is still loading' : 'The detector failed to load (see the service log)');
 }

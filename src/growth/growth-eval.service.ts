@@ -1,7 +1,6 @@
 import { ALL_DATASETS } from '../common/dataset-scope';
-import { Injectable } from '@nestjs/common';
-import { similarQuery } from '../search/similar-query';
-import { SearchService } from '../search/search.service';
+import { Inject, Injectable } from '@nestjs/common';
+import { SIMILAR_LESIONS, SimilarLesions, similarQuery } from '../lesions/similar-lesions.port';
 import { GrowthPrediction } from './growth-prediction';
 import { growthMetricIntervals, growthMetrics, GrowthMetrics, HeldOutCase, Interval } from './growth-metrics';
 import { GrowthService } from './growth.service';
@@ -33,7 +32,7 @@ const NEIGHBOURS = 20;
 export class GrowthEvalService {
   constructor(
     private readonly growth: GrowthService,
-    private readonly search: SearchService,
+    @Inject(SIMILAR_LESIONS) private readonly similarLesions: SimilarLesions,
   ) {}
 
   async evaluate(bootstrapRounds = 1000): Promise<GrowthEvalReport> {
@@ -49,7 +48,7 @@ export class GrowthEvalService {
       if (horizon !== null) datedSteps++;
       const queryLesion = track.lesionIds[n - 2];
       const hits = (
-        await this.search.similar(
+        await this.similarLesions.similar(
           similarQuery({ lesionId: queryLesion, k: Math.min(200, NEIGHBOURS * 4), excludeSamePatient: true }, ALL_DATASETS),
           ALL_DATASETS,
         )

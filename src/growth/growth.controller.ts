@@ -1,9 +1,9 @@
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, UploadedFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedKey, CurrentKey, RequireRole, KeyScope } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
-import { AcceptsUploads } from '../common/multipart-uploads';
+import { UploadRoute } from '../common/upload-route';
 import { PredictGrowthDto, RebuildTracksDto, TrackEditDto } from './growth.dto';
 import { GrowthService } from './growth.service';
 
@@ -51,13 +51,11 @@ export class GrowthController {
     return this.growth.rebuild(body.lesionId, scope);
   }
 
-  @Post('growth/predict')
-  @HttpCode(200)
-  @AcceptsUploads({ name: 'file', maxCount: 1 })
-  @ApiConsumes('application/json', 'multipart/form-data')
-  @ApiOperation({
-    summary: 'Predicted long axis after intervalDays (80 % interval, RECIST probabilities) from similar lesions’ tracks, with both baselines and the evidence',
-  })
+  @UploadRoute(
+    'growth/predict',
+    'Predicted long axis after intervalDays (80 % interval, RECIST probabilities) from similar lesions’ tracks, with both baselines and the evidence',
+    [{ name: 'file', maxCount: 1 }],
+  )
   predict(@Body() body: PredictGrowthDto, @KeyScope() scope: DatasetScope, @UploadedFile() file?: { buffer: Buffer }) {
     if (file && !body.box) throw new BadRequestException('An uploaded slice needs its lesion box: box="x1,y1,x2,y2"');
     const prior = body.priorLongAxesMm?.split(',').map(Number);

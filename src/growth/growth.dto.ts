@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, Matches, Max, Min } from 'class-validator';
-import { BoundedInt, IdInt, OptionalNotNull } from '../common/bounded-input';
-import { SliceEncodingDto } from '../common/slice-encoding.dto';
+import { IsIn, IsInt, Matches, Max, Min } from 'class-validator';
+import { BoundedInt, BoundedNumber, IdInt, OptionalNotNull } from '../common/bounded-input';
+import { SliceBox, SliceEncodingDto } from '../common/slice-encoding.dto';
 
 /** Longest horizon a prediction is made for: tracks in archives rarely span more than a few years. */
 export const MAX_INTERVAL_DAYS = 1825;
@@ -17,9 +17,7 @@ export class PredictGrowthDto extends SliceEncodingDto {
   @IdInt()
   lesionId?: number;
 
-  @ApiPropertyOptional({ description: 'With an uploaded slice: the lesion box "x1,y1,x2,y2" in pixels', example: '226,90,242,113' })
-  @OptionalNotNull()
-  @Matches(/^\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?){3}\s*$/, { message: 'box must be "x1,y1,x2,y2" in pixels' })
+  @SliceBox('With an uploaded slice: the lesion box "x1,y1,x2,y2" in pixels')
   box?: string;
 
   @ApiProperty({ description: `Days from the lesion's (latest) measurement to predict for, 1..${MAX_INTERVAL_DAYS}`, example: 90 })
@@ -31,10 +29,7 @@ export class PredictGrowthDto extends SliceEncodingDto {
 
   @ApiPropertyOptional({ description: 'With an upload: its current long axis in mm (otherwise estimated from the box and the pixel spacing)' })
   @OptionalNotNull()
-  @Type(() => Number)
-  @IsNumber()
-  @Min(0.5)
-  @Max(500)
+  @BoundedNumber(0.5, 500)
   longAxisMm?: number;
 
   @ApiPropertyOptional({ description: 'With an upload: earlier long axes in mm, oldest first, "30,24" (they set the RECIST baseline and nadir)' })

@@ -1,12 +1,10 @@
 import { Module } from '@nestjs/common';
-import { SearchModule } from '../search/search.module';
 import { GrowthEvalService } from './growth-eval.service';
 import { GrowthController } from './growth.controller';
 import { GrowthRepository } from './growth.repository';
 import { GrowthService } from './growth.service';
 
 @Module({
-  imports: [SearchModule],
   controllers: [GrowthController],
   providers: [GrowthRepository, GrowthService, GrowthEvalService],
   exports: [GrowthService, GrowthRepository],

@@ -1,9 +1,8 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { ALL_DATASETS, DatasetScope, effectiveDatasets, requireInScope, scopeAllows } from '../common/dataset-scope';
 import { COARSE_TYPES } from '../deeplesion/coarse-types';
-import { similarQuery } from '../search/similar-query';
 import { SliceEncoding } from '../imaging/decode-slice';
-import { SearchService, SimilarHit } from '../search/search.service';
+import { SIMILAR_LESIONS, SimilarHit, SimilarLesions, similarQuery } from '../lesions/similar-lesions.port';
 import { GrowthPrediction, neighbourWeight, predictLongAxis, stepsOf, WeightedSteps } from './growth-prediction';
 import { GrowthRepository, StoredPoint, TrackAction, TrackLesion } from './growth.repository';
 import { responseSeries } from './recist';
@@ -92,7 +91,7 @@ export class GrowthService {
 
   constructor(
     private readonly repository: GrowthRepository,
-    private readonly search: SearchService,
+    @Inject(SIMILAR_LESIONS) private readonly similarLesions: SimilarLesions,
   ) {}
 
   // ---------------------------------------------------------------------------------------------
@@ -331,10 +330,10 @@ export class GrowthService {
       history = upTo.map((id) => facts.get(id)!.longAxisMm).filter((v): v is number => v !== null && v > 0);
       coarseType = lesion.coarseType;
       patientId = lesion.patientId;
-      hits = (await this.search.similar({ ...searchQuery, lesionId: query.lesionId }, scope)).hits;
+      hits = (await this.similarLesions.similar({ ...searchQuery, lesionId: query.lesionId }, scope)).hits;
     } else {
       const { bytes, huWindow, encoding, ...slice } = query.upload!;
-      const result = await this.search.similar({ ...searchQuery, ...slice, read: { huWindow, encoding } }, scope, bytes);
+      const result = await this.similarLesions.similar({ ...searchQuery, ...slice, read: { huWindow, encoding } }, scope, bytes);
       const current = query.longAxisMm ?? (query.upload!.box && estimateFromResult(result.query.upload?.box, slice.spacingMm));
       if (!current) throw new BadRequestException('Give longAxisMm, or spacingMm so the long axis can be estimated from the box');
       longAxisSource = query.longAxisMm !== undefined ? 'given' : 'box-diagonal';
@@ -461,14 +460,14 @@ export class GrowthService {
     return lesion;
   }
 
-  /** Follow-up scores between the patient's lesions, from the search feature's follow-up matching. */
+  /** Follow-up scores between the patient's lesions, from the follow-up matching (SIMILAR_LESIONS). */
   private async followUpScores(lesions: TrackLesion[]): Promise<Map<number, Map<number, number>>> {
     const scores = new Map<number, Map<number, number>>();
     if (orderedStudies(lesions).length < 2) return scores;
     for (const lesion of lesions) {
       try {
         // Internal: tracks follow one patient, who lies in one dataset.
-        const found = await this.search.followUps(lesion.lesionId, ALL_DATASETS, FOLLOW_UP_LIMIT);
+        const found = await this.similarLesions.followUps(lesion.lesionId, ALL_DATASETS, FOLLOW_UP_LIMIT);
         scores.set(lesion.lesionId, new Map(found.map((f) => [f.lesion.id, f.score])));
       } catch (error) {
         // A lesion not embedded yet has no scores: it starts a track of its own until the next build.

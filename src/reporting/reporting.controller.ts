@@ -1,11 +1,12 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Res, StreamableFile, UploadedFiles } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireRole, KeyScope } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
-import { AcceptsUploads } from '../common/multipart-uploads';
 import { ParseIdPipe } from '../common/parse-id.pipe';
-import { UploadedSlice } from '../detection/detection.service';
+import { UploadRoute } from '../common/upload-route';
+import { UploadedSlice } from '../uploads/slice-request';
+import { toPointRequest } from '../uploads/slice-request.dto';
 import { FromPointReportDto, StowReportDto } from './reporting.dto';
 import { ReportingService } from './reporting.service';
 
@@ -51,22 +52,19 @@ export class ReportingController {
     return this.reporting.stowLesionSr(id, body.source, scope);
   }
 
-  @Post('detections/from-point/report')
-  @HttpCode(200)
-  @AcceptsUploads({ name: 'file', maxCount: 1 })
-  @ApiConsumes('application/json', 'multipart/form-data')
+  @UploadRoute(
+    'detections/from-point/report',
+    'Point-to-box on a slice given by dicomweb reference (JSON) or upload, answered as a report to file: format=dicom-sr (application/dicom, TID 1500 SR on the referenced image) or format=fhir (application/fhir+json Bundle)',
+    [{ name: 'file', maxCount: 1 }],
+  )
   @ApiProduces(DICOM, FHIR_JSON)
-  @ApiOperation({
-    summary:
-      'Point-to-box on a slice given by dicomweb reference (JSON) or upload, answered as a report to file: format=dicom-sr (application/dicom, TID 1500 SR on the referenced image) or format=fhir (application/fhir+json Bundle)',
-  })
   async fromPoint(
     @Body() body: FromPointReportDto,
     @KeyScope() scope: DatasetScope,
     @UploadedFiles() files: UploadedSlice = {},
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const rendered = await this.reporting.fromPointReport(body, files, scope);
+    const rendered = await this.reporting.fromPointReport(toPointRequest(body), body.format, files, scope);
     if (rendered.format === 'fhir') {
       reply.header('Content-Type', FHIR_JSON);
       return rendered.bundle;

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Matches, MaxLength } from 'class-validator';
 import { OptionalNotNull } from '../common/bounded-input';
-import { FromPointDto } from '../detection/detection.dto';
 import { SOURCE_NAME } from '../config/dicomweb-sources';
+import { FromPointDto } from '../uploads/slice-request.dto';
 
 export const REPORT_FORMATS = ['dicom-sr', 'fhir'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

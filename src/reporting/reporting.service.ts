@@ -1,17 +1,17 @@
 import { DatasetScope } from '../common/dataset-scope';
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DicomWebService, StoreResult } from '../dicomweb/dicomweb.service';
-import { FromPointResponse, DetectionService, UploadedSlice } from '../detection/detection.service';
 import { GrowthService } from '../growth/growth.service';
 import { LesionsService } from '../lesions/lesions.service';
 import { EncoderService } from '../ml/encoder.service';
-import { similarQuery } from '../search/similar-query';
-import { SearchService, SimilarHit } from '../search/search.service';
+import { SIMILAR_LESIONS, SimilarHit, SimilarLesions, similarQuery } from '../lesions/similar-lesions.port';
+import { PointRequest, UploadedSlice } from '../uploads/slice-request';
 import { stableUid } from './dicom-uids';
 import { buildFhirReport, FhirBundle } from './fhir-report';
 import { CT_IMAGE_STORAGE, LesionReport } from './lesion-report';
 import { buildMeasurementReportSr, BuiltSr } from './measurement-report-sr';
-import { FromPointReportDto } from './reporting.dto';
+import { POINT_TO_BOX, PointMeasurement, PointToBox } from './point-to-box.port';
+import { ReportFormat } from './reporting.dto';
 
 const SIMILAR_IN_REPORT = 5;
 const SOFTWARE = 'lesion-retrieval-service';
@@ -25,11 +25,11 @@ export type RenderedReport = { format: 'dicom-sr'; sr: BuiltSr } | { format: 'fh
 @Injectable()
 export class ReportingService {
   constructor(
+    @Inject(SIMILAR_LESIONS) private readonly similarLesions: SimilarLesions,
+    @Inject(POINT_TO_BOX) private readonly pointToBox: PointToBox,
     private readonly lesions: LesionsService,
-    private readonly search: SearchService,
     private readonly growth: GrowthService,
     private readonly encoder: EncoderService,
-    private readonly detection: DetectionService,
     private readonly dicomWeb: DicomWebService,
   ) {}
 
@@ -59,12 +59,12 @@ export class ReportingService {
   }
 
   /** Point-to-box on the slice (by reference or upload), then the measurement as a report. */
-  async fromPointReport(dto: FromPointReportDto, upload: UploadedSlice, scope: DatasetScope): Promise<RenderedReport> {
-    if (!dto.dicomweb && !upload.file?.length)
+  async fromPointReport(request: PointRequest, format: ReportFormat, upload: UploadedSlice, scope: DatasetScope): Promise<RenderedReport> {
+    if (!request.dicomweb && !upload.file?.length)
       throw new BadRequestException('Give the slice as dicomweb (a slice on a configured PACS) or upload it as the file "file"');
-    const answer = await this.detection.fromPoint(dto, upload, scope);
+    const answer = await this.pointToBox.fromPoint(request, upload, scope);
     const report = this.pointReport(answer);
-    return dto.format === 'fhir' ? { format: 'fhir', bundle: buildFhirReport(report) } : { format: 'dicom-sr', sr: buildMeasurementReportSr(report) };
+    return format === 'fhir' ? { format: 'fhir', bundle: buildFhirReport(report) } : { format: 'dicom-sr', sr: buildMeasurementReportSr(report) };
   }
 
   /** Everything in the report (similar cases, priors) comes from the scope's datasets; another dataset's lesion is a 404. */
@@ -105,7 +105,7 @@ export class ReportingService {
     };
   }
 
-  private pointReport(answer: FromPointResponse): LesionReport {
+  private pointReport(answer: PointMeasurement): LesionReport {
     const ref = answer.dicomweb;
     const priors = ref?.priors.lesions ?? [];
     const baseline = priors.find((p) => p.diameters.longAxisMm !== null)?.diameters.longAxisMm ?? null;
@@ -143,7 +143,7 @@ export class ReportingService {
 
   private async similarTo(lesionId: number, scope: DatasetScope): Promise<SimilarHit[]> {
     try {
-      return (await this.search.similar(similarQuery({ lesionId, k: SIMILAR_IN_REPORT }, scope), scope)).hits;
+      return (await this.similarLesions.similar(similarQuery({ lesionId, k: SIMILAR_IN_REPORT }, scope), scope)).hits;
     } catch (error) {
       // A lesion not embedded yet still gets its report, without similar cases.
       if (error instanceof NotFoundException) return [];

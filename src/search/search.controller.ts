@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UploadedFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AcceptsUploads } from '../common/multipart-uploads';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { UploadRoute } from '../common/upload-route';
 import { LesionsService } from '../lesions/lesions.service';
 import { RelevanceFeedbackDto, SimilarSearchDto, TagSearchDto, toSimilarQuery } from './search.dto';
 import { FeedbackService } from './feedback.service';
@@ -26,13 +26,11 @@ export class SearchController {
     return this.lesions.listLesions(body, scope);
   }
 
-  @Post('search/similar')
-  @HttpCode(200)
-  @AcceptsUploads({ name: 'file', maxCount: 1 })
-  @ApiConsumes('application/json', 'multipart/form-data')
-  @ApiOperation({
-    summary: 'Similar lesions: by lesionId (JSON), or by an uploaded slice (multipart: file, box, spacingMm, huWindow for 8-bit images), with filters',
-  })
+  @UploadRoute(
+    'search/similar',
+    'Similar lesions: by lesionId (JSON), or by an uploaded slice (multipart: file, box, spacingMm, huWindow for 8-bit images), with filters',
+    [{ name: 'file', maxCount: 1 }],
+  )
   similar(@Body() body: SimilarSearchDto, @KeyScope() scope: DatasetScope, @UploadedFile() file?: { buffer: Buffer }) {
     return this.search.similar(toSimilarQuery(body, scope), scope, file?.buffer);
   }

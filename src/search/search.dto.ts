@@ -1,39 +1,30 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { SliceEncodingDto } from '../common/slice-encoding.dto';
-import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsString, Matches, MaxLength, IsObject, ValidateIf, ValidateNested } from 'class-validator';
-import { DicomWebReferenceDto } from '../dicomweb/dicomweb.dto';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsDefined, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { BoundedInt, BoundedNumber, IdInt, OptionalNotNull } from '../common/bounded-input';
 import { toBoolean } from '../common/query-transforms';
 import { DatasetScope } from '../common/dataset-scope';
 import { criteriaFromDto } from '../lesions/lesion-criteria';
+import { SliceBox } from '../common/slice-encoding.dto';
 import { LesionCriteriaDto, LesionFilterDto } from '../lesions/lesions.dto';
-import { SimilarQuery } from './similar-query';
+import { SliceSourceDto } from '../uploads/slice-request.dto';
+import type { SimilarSearchQuery } from './search.service';
+
+/** A re-ranking penalty weight: 0 (off) to 10. */
+const RerankWeight = (description: string) => applyDecorators(ApiPropertyOptional({ default: 0, description }), OptionalNotNull(), BoundedNumber(0, 10));
 
 /**
  * One body for both kinds of query: JSON with `lesionId`, or multipart/form-data with a `file`
  * (the slice) and `box` (fields arrive as strings there, hence the transforms).
  */
-export class SimilarSearchDto extends IntersectionType(LesionCriteriaDto, SliceEncodingDto) {
+export class SimilarSearchDto extends IntersectionType(LesionCriteriaDto, SliceSourceDto) {
   @ApiPropertyOptional({ description: 'Query by an archived lesion' })
   @OptionalNotNull()
   @IdInt()
   lesionId?: number;
 
-  @ApiPropertyOptional({
-    type: () => DicomWebReferenceDto,
-    description: 'JSON only: the slice on a configured PACS (fetched by WADO-RS) in place of an uploaded file; spacing comes from its header',
-  })
-  @OptionalNotNull()
-  @IsObject({ message: 'dicomweb must be an object {source, studyInstanceUid, seriesInstanceUid, sopInstanceUid, frame}' })
-  @ValidateNested()
-  @Type(() => DicomWebReferenceDto)
-  dicomweb?: DicomWebReferenceDto;
-
-  @ApiPropertyOptional({ description: 'With an uploaded or referenced slice: the lesion box "x1,y1,x2,y2" in pixels', example: '226,90,242,113' })
-  @OptionalNotNull()
-  @MaxLength(100)
-  @Matches(/^\s*-?\d{1,6}(\.\d{1,6})?(\s*,\s*-?\d{1,6}(\.\d{1,6})?){3}\s*$/, { message: 'box must be "x1,y1,x2,y2" in pixels' })
+  @SliceBox('With an uploaded or referenced slice: the lesion box "x1,y1,x2,y2" in pixels')
   box?: string;
 
   @ApiPropertyOptional({ default: 10, minimum: 1, maximum: 200 })
@@ -64,19 +55,15 @@ export class SimilarSearchDto extends IntersectionType(LesionCriteriaDto, SliceE
   @MaxLength(1000)
   tags?: string;
 
-  @ApiPropertyOptional({ default: 0, description: 'Re-ranking: penalty per unit of normalised body-location distance (0 = off)' })
-  @OptionalNotNull()
-  @BoundedNumber(0, 10)
+  @RerankWeight('Re-ranking: penalty per unit of normalised body-location distance (0 = off)')
   locationWeight = 0;
 
-  @ApiPropertyOptional({ default: 0, description: 'Re-ranking: penalty per unit of |ln(size ratio)| of the long axes (0 = off)' })
-  @OptionalNotNull()
-  @BoundedNumber(0, 10)
+  @RerankWeight('Re-ranking: penalty per unit of |ln(size ratio)| of the long axes (0 = off)')
   sizeWeight = 0;
 }
 
 /** The request as a domain query: criteria in storage terms within the key's datasets (400 for inverted ranges, 403 outside them). */
-export function toSimilarQuery(dto: SimilarSearchDto, scope: DatasetScope): SimilarQuery {
+export function toSimilarQuery(dto: SimilarSearchDto, scope: DatasetScope): SimilarSearchQuery {
   return {
     lesionId: dto.lesionId,
     dicomweb: dto.dicomweb,

@@ -1,9 +1,9 @@
 import { BadRequestException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { DatasetScope, effectiveDatasets, scopeAllows } from '../common/dataset-scope';
-import { Box, HuImage, pixelsToMm } from '../imaging/hu-image';
+import { Box, pixelsToMm } from '../imaging/hu-image';
 import { LesionCriteria } from '../lesions/lesion-criteria';
-import { LesionView } from '../lesions/lesion.view';
 import { LesionsService } from '../lesions/lesions.service';
+import { EmbeddedBox, FollowUp, SimilarLesions, SimilarQuery, SimilarRanking, SimilarResult } from '../lesions/similar-lesions.port';
 import { EncoderService } from '../ml/encoder.service';
 import { cosine } from '../vector-index/exact-search';
 import { LesionMeta, SearchFilter } from '../vector-index/lesion-meta';
@@ -11,48 +11,31 @@ import { VectorIndexService } from '../vector-index/vector-index.service';
 import { TagPredictionService } from '../tags/prediction/tag-prediction.service';
 import { TagQueryInterpretation, TagQueryService } from '../tags/query/tag-query.service';
 import { UploadDecoder } from '../uploads/upload-decoder.service';
+import type { DicomWebReferenceDto } from '../dicomweb/dicomweb.dto';
 import { ReferencedSliceService, ReferenceFindings } from '../dicomweb/referenced-slice.service';
 import { BoxPlace, followUpScore } from '../vector-index/follow-up-score';
-import { explainMatch, MatchExplanation, QueryFacts, rerankScore } from '../vector-index/match-explanation';
-import { SimilarQuery, SimilarRanking } from './similar-query';
+import { explainMatch, QueryFacts, rerankScore } from '../vector-index/match-explanation';
 import { FeedbackTokens } from './feedback-tokens';
 
-export interface SimilarHit {
-  lesion: LesionView;
-  /** Cosine similarity of the embeddings. */
-  similarity: number;
-  /** The ranking score (the similarity unless re-ranking weights are set). */
-  score: number;
-  why: MatchExplanation;
-  /** For a search by lesion: what POST /search/feedback needs to accept a curator's mark on this hit. */
-  feedbackToken?: string;
+/** A similar query as POST /search/similar takes it: also by a slice on a configured PACS (DICOMweb reference). */
+export interface SimilarSearchQuery extends SimilarQuery {
+  dicomweb?: DicomWebReferenceDto;
 }
 
-export interface SimilarResult {
-  query: { lesionId: number | null; upload: { width: number; height: number; box: Box } | null };
-  model: { name: string; modelId: string };
-  k: number;
+export interface SimilarSearchResult extends SimilarResult {
   /** With a tag filter: what the tag query was understood as. */
   tags?: TagQueryInterpretation;
   /** For an uploaded slice: tags predicted from its labelled neighbours. */
   predictedTags?: { term: string; confidence: number }[];
-  hits: SimilarHit[];
   /** For a query by DICOMweb reference: the reference and the same patient's archived lesions. */
   dicomweb?: ReferenceFindings;
-}
-
-export interface FollowUp {
-  lesion: LesionView;
-  score: number;
-  appearance: number;
-  why: MatchExplanation;
 }
 
 // Re-ranking looks further down the list than k, so a lesion moved up from below k can surface.
 const RERANK_POOL = 4;
 
 @Injectable()
-export class SearchService {
+export class SearchService implements SimilarLesions {
   constructor(
     private readonly lesions: LesionsService,
     private readonly encoder: EncoderService,
@@ -65,7 +48,7 @@ export class SearchService {
   ) {}
 
   /** Similar lesions of the scope's datasets (or of the `dataset` filter inside them); the query lesion must be in scope too. */
-  async similar(dto: SimilarQuery, scope: DatasetScope, upload?: Buffer): Promise<SimilarResult> {
+  async similar(dto: SimilarSearchQuery, scope: DatasetScope, upload?: Buffer): Promise<SimilarSearchResult> {
     if (!this.index.isReady()) throw new ServiceUnavailableException('The similarity index is not ready yet');
     const given = [dto.lesionId !== undefined, Boolean(upload), dto.dicomweb !== undefined].filter(Boolean).length;
     if (given !== 1)
@@ -112,9 +95,7 @@ export class SearchService {
    * use it): the same ranking as an uploaded slice.
    */
   async similarForEmbedding(
-    vector: Float32Array,
-    image: Pick<HuImage, 'width' | 'height' | 'spacing'>,
-    box: Box,
+    { vector, image, box }: EmbeddedBox,
     ranking: SimilarRanking,
     criteria: LesionCriteria,
     scope: DatasetScope,

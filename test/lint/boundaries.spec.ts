@@ -28,36 +28,38 @@ function lintAs(filePath: string, code: string): LintMessage[] {
 
 const boundaryErrors = (messages: LintMessage[]) => messages.filter((m) => m.ruleId === 'boundaries/dependencies').map((m) => m.message);
 
+/** The layering errors of a file at `filePath` that imports `name` from `from` and uses it. */
+const importErrors = (filePath: string, name: string, from: string) =>
+  boundaryErrors(lintAs(filePath, `import { ${name} } from '${from}';\n\nexport const used = ${name};\n`));
+
 describe('the layering rule (eslint-plugin-boundaries)', () => {
   it('refuses an import of src/ingest from a lower folder (lesions)', () => {
-    const errors = boundaryErrors(
-      lintAs('src/lesions/wrong-way.ts', "import { IngestService } from '../ingest/ingest.service';\n\nexport const wrong = IngestService;\n"),
-    );
+    const errors = importErrors('src/lesions/wrong-way.ts', 'IngestService', '../ingest/ingest.service');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain('"core" to elements of type "top"');
   });
 
   it('refuses an import of src/search from a feature and of a feature from the pure base (deeplesion)', () => {
-    const fromFeature = boundaryErrors(
-      lintAs('src/deid/wrong-way.ts', "import { SearchService } from '../search/search.service';\n\nexport const wrong = SearchService;\n"),
-    );
-    expect(fromFeature).toHaveLength(1);
-    const fromBase = boundaryErrors(
-      lintAs('src/deeplesion/wrong-way.ts', "import { LesionsService } from '../lesions/lesions.service';\n\nexport const wrong = LesionsService;\n"),
-    );
+    expect(importErrors('src/deid/wrong-way.ts', 'SearchService', '../search/search.service')).toHaveLength(1);
+    const fromBase = importErrors('src/deeplesion/wrong-way.ts', 'LesionsService', '../lesions/lesions.service');
     expect(fromBase).toHaveLength(1);
     expect(fromBase[0]).toContain('"base" to elements of type "core"');
   });
 
-  it('allows the same imports downwards: ingest may use lesions, lesions may use deeplesion', () => {
-    expect(
-      boundaryErrors(
-        lintAs('src/ingest/right-way.ts', "import { LesionsService } from '../lesions/lesions.service';\n\nexport const right = LesionsService;\n"),
-      ),
-    ).toEqual([]);
-    expect(
-      boundaryErrors(lintAs('src/lesions/right-way.ts', "import { COARSE_TYPES } from '../deeplesion/coarse-types';\n\nexport const right = COARSE_TYPES;\n")),
-    ).toEqual([]);
+  it('refuses src/search and src/detection to the features that once reached up (growth, reporting) and to each other', () => {
+    const fromGrowth = importErrors('src/growth/wrong-way.ts', 'SearchService', '../search/search.service');
+    expect(fromGrowth).toHaveLength(1);
+    expect(fromGrowth[0]).toContain('"feature" to elements of type "top"');
+    expect(importErrors('src/reporting/wrong-way.ts', 'DetectionService', '../detection/detection.service')).toHaveLength(1);
+    const fromDetection = importErrors('src/detection/wrong-way.ts', 'SearchService', '../search/search.service');
+    expect(fromDetection).toHaveLength(1);
+    expect(fromDetection[0]).toContain('"top" to elements of type "top"');
+  });
+
+  it('allows the same imports downwards: ingest may use lesions, lesions may use deeplesion, growth the similar-lesions port', () => {
+    expect(importErrors('src/ingest/right-way.ts', 'LesionsService', '../lesions/lesions.service')).toEqual([]);
+    expect(importErrors('src/lesions/right-way.ts', 'COARSE_TYPES', '../deeplesion/coarse-types')).toEqual([]);
+    expect(importErrors('src/growth/right-way.ts', 'SIMILAR_LESIONS', '../lesions/similar-lesions.port')).toEqual([]);
   });
 
   it('finds an import cycle between two files', () => {

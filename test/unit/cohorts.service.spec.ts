@@ -4,8 +4,8 @@ import { CohortsRepository, CohortVersionRow } from '../../src/cohorts/cohorts.r
 import { CohortsService } from '../../src/cohorts/cohorts.service';
 import { GrowthService } from '../../src/growth/growth.service';
 import { LesionsService } from '../../src/lesions/lesions.service';
+import { SimilarLesions } from '../../src/lesions/similar-lesions.port';
 import { EncoderService, EncoderStatus } from '../../src/ml/encoder.service';
-import { SearchService } from '../../src/search/search.service';
 import { LesionTagsService } from '../../src/tags/lesion-tags.service';
 import { TagQueryService } from '../../src/tags/query/tag-query.service';
 import { VocabularyService, VocabularySnapshot } from '../../src/tags/vocabulary.service';
@@ -54,7 +54,7 @@ function setup() {
   });
   const tags = mockMethods<LesionTagsService>()({ labelsVersion: async () => 5, termsOf: async () => new Map() });
   const vocabulary = mockMethods<VocabularyService>()({ current: async () => new VocabularySnapshot([], new Map(), 3) });
-  const search = mockMethods<SearchService>()({
+  const similarLesions = mockMethods<SimilarLesions>()({
     similarAbove: async () => [
       { lesionId: 11, similarity: 0.9 },
       { lesionId: 13, similarity: 0.8 },
@@ -70,11 +70,11 @@ function setup() {
     asDependency<TagQueryService>(tagQueries),
     asDependency<LesionTagsService>(tags),
     asDependency<VocabularyService>(vocabulary),
-    asDependency<SearchService>(search),
+    asDependency<SimilarLesions>(similarLesions),
     asDependency<EncoderService>(encoder),
     asDependency<GrowthService>(growth),
   );
-  return { service, repository, tagQueries, search, growth };
+  return { service, repository, tagQueries, similarLesions, growth };
 }
 
 describe('CohortsService (typed repository mocks)', () => {
@@ -105,12 +105,12 @@ describe('CohortsService (typed repository mocks)', () => {
   });
 
   it('intersects the similar-to lesions with the responding ones, and compiles the tag query into the member query', async () => {
-    const { service, repository, search, growth } = setup();
+    const { service, repository, similarLesions, growth } = setup();
     const preview = await service.preview(
       { tags: 'liver', similarTo: { lesionId: 11, minSimilarity: 0.5, excludeSamePatient: true }, response: ['PD'] },
       ALL_DATASETS,
     );
-    expect(search.similarAbove).toHaveBeenCalledWith(11, 0.5, true, ALL_DATASETS);
+    expect(similarLesions.similarAbove).toHaveBeenCalledWith(11, 0.5, true, ALL_DATASETS);
     expect(growth.lesionsWithResponse).toHaveBeenCalledWith(['PD'], ALL_DATASETS);
     const query = repository.counts.mock.calls[0][0];
     expect(query.lesionIds).toEqual([13]);

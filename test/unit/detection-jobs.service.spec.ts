@@ -3,14 +3,10 @@ import * as path from 'node:path';
 import { AppConfig } from '../../src/config/app-config';
 import { DetectionJobRow } from '../../src/detection/detection-jobs';
 import { DetectionJobsRepository } from '../../src/detection/detection-jobs.repository';
-import { DetectionService } from '../../src/detection/detection.service';
+import { DetectionJobsService } from '../../src/detection/detection-jobs.service';
 import { DetectorService, DetectorStatus } from '../../src/detection/detector.service';
 import { SeriesFilesRepository } from '../../src/detection/series-files.repository';
-import { ReferencedSliceService } from '../../src/dicomweb/referenced-slice.service';
 import { JobQueue } from '../../src/jobs/job-queue.port';
-import { EncoderService } from '../../src/ml/encoder.service';
-import { SearchService } from '../../src/search/search.service';
-import { UploadDecoder } from '../../src/uploads/upload-decoder.service';
 import { asDependency, mockMethods } from '../helpers/typed-mocks';
 
 const ROOT = '/srv/series';
@@ -49,24 +45,20 @@ function setup(options: { distributed?: boolean; role?: 'all' | 'api' | 'worker'
   const detectorState: { state: DetectorStatus['state'] } = { state: 'ready' };
   const detector = mockMethods<DetectorService>()({ status: () => ({ state: detectorState.state }) as DetectorStatus });
   const config = { role: options.role ?? 'all', detector: { seriesRoot: ROOT, maxJobs: 50 }, jobs: { lockMs: 30_000 } } as unknown as AppConfig;
-  const service = new DetectionService(
-    asDependency<DetectorService>(detector),
-    asDependency<SearchService>({}),
-    asDependency<EncoderService>({}),
-    asDependency<SeriesFilesRepository>(files),
-    config,
-    asDependency<UploadDecoder>({}),
-    asDependency<ReferencedSliceService>({}),
+  const service = new DetectionJobsService(
     asDependency<DetectionJobsRepository>(jobs),
     asDependency<JobQueue>({ ...queue, distributed: options.distributed ?? false }),
+    asDependency<DetectorService>(detector),
+    asDependency<SeriesFilesRepository>(files),
+    config,
   );
   return { service, jobs, queue, detectorState };
 }
 
-describe('DetectionService jobs (typed mocks)', () => {
+describe('DetectionJobsService (typed mocks)', () => {
   it('records a job with the slice count and options, then queues it with the same id', async () => {
     const { service, jobs, queue } = setup();
-    const view = await service.startJob({ series: 'ct/s1', spacingMm: 0.7 });
+    const view = await service.startJob('ct/s1', { spacingMm: 0.7 });
     const [id, series, total, jobOptions, status, keep] = jobs.create.mock.calls[0];
     expect([series, total, jobOptions, status, keep]).toEqual(['ct/s1', 3, { spacingMm: 0.7 }, 'running', 50]);
     expect(queue.enqueue).toHaveBeenCalledWith('detection', { jobId: id, series: 'ct/s1', spacingMm: 0.7 });
@@ -75,14 +67,14 @@ describe('DetectionService jobs (typed mocks)', () => {
 
   it('records a job for BullMQ as queued', async () => {
     const { service, jobs } = setup({ distributed: true });
-    await service.startJob({ series: 'ct/s1' });
+    await service.startJob('ct/s1', {});
     expect(jobs.create.mock.calls[0][4]).toBe('queued');
   });
 
   it('marks the job failed when it cannot be queued, and passes the error on', async () => {
     const { service, jobs, queue } = setup();
     queue.enqueue.mockRejectedValueOnce(new Error('redis down'));
-    await expect(service.startJob({ series: 'ct/s1' })).rejects.toThrow('redis down');
+    await expect(service.startJob('ct/s1', {})).rejects.toThrow('redis down');
     expect(jobs.setStatus).toHaveBeenCalledWith(jobs.create.mock.calls[0][0], 'failed', 'the job could not be queued');
   });
 
@@ -93,7 +85,7 @@ describe('DetectionService jobs (typed mocks)', () => {
     ['escape', 'the series folder must lie under the configured DETECTION_SERIES_ROOT'],
   ])('refuses the series %p with a 400 naming why, and records nothing', async (series, message) => {
     const { service, jobs, queue } = setup({ folders: { [`${ROOT}/escape`]: '/etc' } });
-    await expect(service.startJob({ series })).rejects.toThrow(new BadRequestException(message));
+    await expect(service.startJob(series, {})).rejects.toThrow(new BadRequestException(message));
     expect(jobs.create).not.toHaveBeenCalled();
     expect(queue.enqueue).not.toHaveBeenCalled();
   });
@@ -101,9 +93,9 @@ describe('DetectionService jobs (typed mocks)', () => {
   it('answers 503 while the detector loads or after it failed, before touching the folder', async () => {
     const { service, jobs, detectorState } = setup();
     detectorState.state = 'loading';
-    await expect(service.startJob({ series: 'ct/s1' })).rejects.toThrow(new ServiceUnavailableException('The detector is still loading'));
+    await expect(service.startJob('ct/s1', {})).rejects.toThrow(new ServiceUnavailableException('The detector is still loading'));
     detectorState.state = 'failed';
-    await expect(service.startJob({ series: 'ct/s1' })).rejects.toThrow(new ServiceUnavailableException('The detector failed to load (see the service log)'));
+    await expect(service.startJob('ct/s1', {})).rejects.toThrow(new ServiceUnavailableException('The detector failed to load (see the service log)'));
     expect(jobs.create).not.toHaveBeenCalled();
   });
 
