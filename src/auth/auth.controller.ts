@@ -1,15 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import { DatasetScope } from '../common/dataset-scope';
-import { RequireRole, KeyScope } from './auth.decorators';
+import { KeyScope, KeyedController } from './auth.decorators';
 import { AuditQueryDto, CreateApiKeyDto } from './auth.dto';
 import { AuthService } from './auth.service';
 
 /** Key management. An admin key limited to datasets manages only keys limited to (some of) its datasets. */
-@ApiTags('admin')
-@ApiBearerAuth()
-@RequireRole('admin')
-@Controller('admin')
+@KeyedController('admin', 'admin', 'admin')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 

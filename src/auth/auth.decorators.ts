@@ -1,4 +1,5 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, Controller, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ALL_DATASETS, DatasetScope, scopeOf } from '../common/dataset-scope';
 import { Role } from './auth.entities';
 
@@ -9,6 +10,13 @@ export const REQUIRED_ROLE = 'auth:role';
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 /** Minimum role; routes without it need any valid key (reader). */
 export const RequireRole = (role: Role) => SetMetadata(REQUIRED_ROLE, role);
+
+/**
+ * A controller whose routes take an API key: its OpenAPI tag, the bearer scheme, its path, and the least role its
+ * routes need (none: any valid key).
+ */
+export const KeyedController = (tag: string, path?: string, role?: Role) =>
+  applyDecorators(ApiTags(tag), ApiBearerAuth(), ...(role ? [RequireRole(role)] : []), path === undefined ? Controller() : Controller(path));
 
 export interface AuthenticatedKey {
   id: string;

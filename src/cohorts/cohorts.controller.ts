@@ -1,16 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Body, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces } from '@nestjs/swagger';
 import { PassThrough } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import { AuthenticatedKey, CurrentKey, RequireRole, KeyScope } from '../auth/auth.decorators';
+import { AuthenticatedKey, CurrentKey, KeyScope, KeyedController, RequireRole } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
 import { CohortExportDto, CohortPageDto, CreateCohortDto, PreviewCohortDto, UpdateCohortDto } from './cohorts.dto';
 import { CohortsService } from './cohorts.service';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 
-@ApiTags('cohorts')
-@ApiBearerAuth()
-@Controller('cohorts')
+@KeyedController('cohorts', 'cohorts')
 export class CohortsController {
   constructor(private readonly cohorts: CohortsService) {}
 

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, UploadedFiles } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireRole, KeyScope } from '../auth/auth.decorators';
+import { Body, Get, HttpCode, Param, ParseUUIDPipe, Post, UploadedFiles } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { KeyScope, KeyedController, RequireRole } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
 import { UPLOAD_OR_JSON, UploadRoute } from '../common/upload-route';
 import { FromPointDto, toPointRequest } from '../uploads/slice-request.dto';
@@ -26,9 +26,7 @@ const SliceRoute = (path: string, summary: string) =>
     UPLOAD_OR_JSON,
   );
 
-@ApiTags('detection')
-@ApiBearerAuth()
-@Controller('detections')
+@KeyedController('detection', 'detections')
 export class DetectionController {
   constructor(
     private readonly detection: DetectionService,

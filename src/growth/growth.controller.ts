@@ -1,15 +1,13 @@
 import { ParseIdPipe } from '../common/parse-id.pipe';
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, UploadedFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthenticatedKey, CurrentKey, RequireRole, KeyScope } from '../auth/auth.decorators';
+import { BadRequestException, Body, Delete, Get, HttpCode, Param, Post, UploadedFile } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { AuthenticatedKey, CurrentKey, KeyScope, KeyedController, RequireRole } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
 import { UploadRoute } from '../common/upload-route';
 import { PredictGrowthDto, RebuildTracksDto, TrackEditDto } from './growth.dto';
 import { GrowthService } from './growth.service';
 
-@ApiTags('growth')
-@ApiBearerAuth()
-@Controller()
+@KeyedController('growth')
 export class GrowthController {
   constructor(private readonly growth: GrowthService) {}
 

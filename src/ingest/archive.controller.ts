@@ -1,14 +1,11 @@
-import { Controller, Delete, HttpCode, Param } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireRole, KeyScope } from '../auth/auth.decorators';
+import { Delete, HttpCode, Param } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { KeyScope, KeyedController } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
 import { ArchiveService } from './archive.service';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 
-@ApiTags('admin')
-@ApiBearerAuth()
-@RequireRole('admin')
-@Controller('lesions')
+@KeyedController('admin', 'lesions', 'admin')
 export class ArchiveController {
   constructor(private readonly archive: ArchiveService) {}
 

@@ -1,16 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireRole, KeyScope } from '../auth/auth.decorators';
+import { ApiOperation } from '@nestjs/swagger';
+import { KeyScope, KeyedController } from '../auth/auth.decorators';
 import { DatasetScope, datasetForWrite } from '../common/dataset-scope';
 import { StartIngestDto } from './ingest.dto';
 import { IngestService } from './ingest.service';
 import { DICOM_IMPORTER, DICOMWEB_IMPORTER, DicomImporter, DicomWebImporter } from '../ingest-jobs/ingest.types';
 
-@ApiTags('admin')
-@ApiBearerAuth()
-@RequireRole('admin')
-@Controller('admin/ingest')
+@KeyedController('admin', 'admin/ingest', 'admin')
 export class IngestController {
   constructor(
     private readonly ingest: IngestService,

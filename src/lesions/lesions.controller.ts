@@ -1,14 +1,12 @@
-import { Controller, Get, Header, Param, Query, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Get, Header, Param, Query, StreamableFile } from '@nestjs/common';
+import { ApiOperation, ApiProduces } from '@nestjs/swagger';
 import { LesionFilterDto, PatchQueryDto } from './lesions.dto';
 import { LesionsService } from './lesions.service';
 import { ParseIdPipe } from '../common/parse-id.pipe';
-import { KeyScope } from '../auth/auth.decorators';
+import { KeyScope, KeyedController } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
 
-@ApiTags('lesions')
-@ApiBearerAuth()
-@Controller()
+@KeyedController('lesions')
 export class LesionsController {
   constructor(private readonly lesions: LesionsService) {}
 

@@ -1,15 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { KeyScope, RequireRole } from '../auth/auth.decorators';
+import { Body, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { KeyScope, KeyedController } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
 import { ModelIdPipe } from './model-id.pipe';
 import { RegisterModelDto } from './models.dto';
 import { ModelsService } from './models.service';
 
-@ApiTags('admin')
-@ApiBearerAuth()
-@RequireRole('admin')
-@Controller('admin/models')
+@KeyedController('admin', 'admin/models', 'admin')
 export class ModelsController {
   constructor(private readonly models: ModelsService) {}
 

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Header, HttpCode, Param, Post, Res, StreamableFile, UploadedFiles } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Body, Get, Header, HttpCode, Param, Post, Res, StreamableFile, UploadedFiles } from '@nestjs/common';
+import { ApiOperation, ApiProduces } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { RequireRole, KeyScope } from '../auth/auth.decorators';
+import { KeyScope, KeyedController, RequireRole } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import { UploadRoute } from '../common/upload-route';
@@ -13,9 +13,7 @@ import { ReportingService } from './reporting.service';
 const DICOM = 'application/dicom';
 const FHIR_JSON = 'application/fhir+json';
 
-@ApiTags('reporting')
-@ApiBearerAuth()
-@Controller()
+@KeyedController('reporting')
 export class ReportingController {
   constructor(private readonly reporting: ReportingService) {}
 

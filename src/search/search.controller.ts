@@ -1,17 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UploadedFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Get, HttpCode, Param, Post, UploadedFile } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import { UploadRoute } from '../common/upload-route';
 import { LesionsService } from '../lesions/lesions.service';
 import { RelevanceFeedbackDto, SimilarSearchDto, TagSearchDto, toSimilarQuery } from './search.dto';
 import { FeedbackService } from './feedback.service';
-import { AuthenticatedKey, CurrentKey, RequireRole, KeyScope } from '../auth/auth.decorators';
+import { AuthenticatedKey, CurrentKey, KeyScope, KeyedController, RequireRole } from '../auth/auth.decorators';
 import { DatasetScope } from '../common/dataset-scope';
 import { SearchService } from './search.service';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 
-@ApiTags('search')
-@ApiBearerAuth()
-@Controller()
+@KeyedController('search')
 export class SearchController {
   constructor(
     private readonly search: SearchService,

@@ -1,6 +1,6 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UploadedFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuthenticatedKey, CurrentKey, RequireRole, KeyScope } from '../auth/auth.decorators';
+import { BadRequestException, Body, Delete, Get, HttpCode, Param, Post, Query, UploadedFile } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation } from '@nestjs/swagger';
+import { AuthenticatedKey, CurrentKey, KeyScope, KeyedController, RequireRole } from '../auth/auth.decorators';
 import { DatasetScope, datasetForWrite } from '../common/dataset-scope';
 import { AcceptsUploads } from '../common/multipart-uploads';
 import { AddTagDto, ImportLabelsDto, ImportOntologyDto, LesionReportDto, SuggestQueryDto, TermListQueryDto } from './tags.dto';
@@ -11,9 +11,7 @@ import { ParseIdPipe } from '../common/parse-id.pipe';
 
 const FILE_BODY = { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } };
 
-@ApiTags('vocabulary')
-@ApiBearerAuth()
-@Controller('vocabulary')
+@KeyedController('vocabulary', 'vocabulary')
 export class VocabularyController {
   constructor(private readonly vocabulary: VocabularyService) {}
 
@@ -36,9 +34,7 @@ export class VocabularyController {
   }
 }
 
-@ApiTags('tags')
-@ApiBearerAuth()
-@Controller('lesions/:id')
+@KeyedController('tags', 'lesions/:id')
 export class LesionTagsController {
   constructor(private readonly tags: LesionTagsService) {}
 
@@ -70,10 +66,7 @@ export class LesionTagsController {
   }
 }
 
-@ApiTags('admin')
-@ApiBearerAuth()
-@RequireRole('admin')
-@Controller('admin')
+@KeyedController('admin', 'admin', 'admin')
 export class TagsAdminController {
   constructor(private readonly admin: TagsAdminService) {}
 

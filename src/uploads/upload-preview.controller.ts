@@ -1,13 +1,12 @@
-import { BadRequestException, Body, Controller, Header, HttpCode, Post, Res, StreamableFile, UploadedFile } from '@nestjs/common';
+import { BadRequestException, Body, Header, HttpCode, Post, Res, StreamableFile, UploadedFile } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
-import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiOperation, ApiProduces } from '@nestjs/swagger';
 import { AcceptsUploads } from '../common/multipart-uploads';
 import { SliceEncodingDto } from '../common/slice-encoding.dto';
 import { UploadDecoder } from './upload-decoder.service';
+import { KeyedController } from '../auth/auth.decorators';
 
-@ApiTags('uploads')
-@ApiBearerAuth()
-@Controller('uploads')
+@KeyedController('uploads', 'uploads')
 export class UploadPreviewController {
   constructor(private readonly decoder: UploadDecoder) {}
 

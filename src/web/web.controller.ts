@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Controller, Get, NotFoundException, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeController, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuthenticatedKey, CurrentKey, Public } from '../auth/auth.decorators';
+import { AuthenticatedKey, CurrentKey, KeyedController, Public } from '../auth/auth.decorators';
 import { coarseTypesModule } from '../deeplesion/coarse-types';
 import { findWebRoot, resolveWebFile, WEB_CONTENT_TYPES } from './web-assets';
 
@@ -72,9 +72,7 @@ export class WebController {
 }
 
 /** Who the UI is signed in as: checks a key and tells the UI which buttons to show (curator tools). */
-@ApiTags('auth')
-@ApiBearerAuth()
-@Controller('me')
+@KeyedController('auth', 'me')
 export class WhoAmIController {
   @Get()
   @ApiOperation({ summary: 'The name, role and datasets (null: every dataset) of the API key sent (any valid key)' })
