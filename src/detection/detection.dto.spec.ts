@@ -5,14 +5,13 @@ const detectDto = (fields: Partial<DetectDto>) => Object.assign(new DetectDto(),
 const pointDto = (fields: Partial<FromPointDto>) => Object.assign(new FromPointDto(), fields);
 
 describe('the detection requests as domain requests', () => {
-  it('reads the neighbour offsets as numbers and the read options apart; detection adds no findings unless asked', () => {
+  it('reads the neighbour offsets as numbers and the read options (with the caller’s spacing) apart; detection adds no findings unless asked', () => {
     const request = toDetectRequest(
       detectDto({ neighbourOffsetsMm: '-2, 2.5', huWindow: '-1024,3071', encoding: 'gray8', spacingMm: 0.8, scoreThreshold: 0.3 }),
     );
     expect(request).toMatchObject({
       neighbourOffsetsMm: [-2, 2.5],
-      read: { huWindow: '-1024,3071', encoding: 'gray8' },
-      spacingMm: 0.8,
+      read: { huWindow: '-1024,3071', encoding: 'gray8', spacingMm: 0.8 },
       scoreThreshold: 0.3,
       include: [],
       k: 5,
