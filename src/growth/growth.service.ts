@@ -133,9 +133,10 @@ export class GrowthService {
   async trackOf(lesionId: number, scope: DatasetScope): Promise<TrackView> {
     const lesion = await this.requireLesion(lesionId, scope);
     await this.ensureBuilt([lesion.patientId]);
-    const points = await this.repository.trackPointsOfLesion(lesionId);
     const patientLesions = await this.repository.patientLesions(lesion.patientId);
     const facts = new Map(patientLesions.map((l) => [l.lesionId, l]));
+    // Track points are read apart from the lesions: a lesion deleted meanwhile (by another request) is left out.
+    const points = (await this.repository.trackPointsOfLesion(lesionId)).filter((p) => facts.has(p.lesionId));
     const trackLesions = points.length ? points.map((p) => facts.get(p.lesionId)!) : [lesion];
     const time = trackTime(trackLesions.map((l) => ({ studyIndex: l.studyIndex, studyDate: l.studyDate, ageYears: l.ageYears })));
     const measured = trackLesions.map((l, i) => ({ l, i })).filter(({ l }) => l.longAxisMm !== null && l.longAxisMm > 0);
@@ -147,7 +148,7 @@ export class GrowthService {
     const studies = orderedStudies(patientLesions);
     const firstStudy = studies[0];
     const lastStudy = studies[studies.length - 1];
-    const allTracks = groupTracks(await this.repository.trackPoints([lesion.patientId]));
+    const allTracks = groupTracks((await this.repository.trackPoints([lesion.patientId])).filter((p) => facts.has(p.lesionId)));
     const studyIndexOf = (id: number) => facts.get(id)!.studyIndex;
     const studyIdOf = (id: number) => facts.get(id)!.studyId;
     const first = trackLesions[0];
