@@ -14,3 +14,18 @@ export function crashPoint(point: CrashPoint): void {
   passes.set(point, seen);
   if (seen > Number(process.env.LRS_TEST_CRASH_SKIP ?? 0)) process.kill(process.pid, 'SIGKILL');
 }
+
+/**
+ * Test-only stall: when LRS_TEST_STALL_AT names a point, the thread spins there for LRS_TEST_STALL_MS
+ * (default 5000), so a time-limit test does not depend on how fast this machine decodes. A spin, not
+ * a sleep, so that terminating the worker thread stops it as it would stop a real decode.
+ */
+export type StallPoint = 'upload-decode';
+
+export function stallPoint(point: StallPoint): void {
+  if (process.env.LRS_TEST_STALL_AT !== point) return;
+  const until = Date.now() + Number(process.env.LRS_TEST_STALL_MS ?? 5000);
+  while (Date.now() < until) {
+    // spinning on purpose
+  }
+}

@@ -2,6 +2,7 @@
 // large upload never holds up other requests. Replies with transferable arrays.
 import * as os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { stallPoint } from '../common/crash-point';
 import { runUploadJob } from './run-upload-job';
 import { transferablesOf, UploadJob } from './upload-job';
 
@@ -16,6 +17,7 @@ if (niceness) {
 }
 
 parentPort!.on('message', (message: { id: number; job: UploadJob }) => {
+  stallPoint('upload-decode');
   const result = runUploadJob(message.job);
   parentPort!.postMessage({ id: message.id, result }, transferablesOf(result));
 });

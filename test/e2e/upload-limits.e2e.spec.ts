@@ -142,9 +142,17 @@ describe('request time limit (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
+    // The decode stalls 5 s in its worker (which copies this environment when it starts), so the 1 s limit
+    // runs out however fast this machine decodes a 3500² JPEG.
+    process.env.LRS_TEST_STALL_AT = 'upload-decode';
+    process.env.LRS_TEST_STALL_MS = '5000';
     t = await createTestApp({ SAMPLE_AUTOLOAD: 'false', UPLOAD_DECODE_CONCURRENCY: '1', REQUEST_TIMEOUT_MS: '1000' });
   });
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    delete process.env.LRS_TEST_STALL_AT;
+    delete process.env.LRS_TEST_STALL_MS;
+    await t?.close();
+  });
 
   it('answers 503 when the request runs out of time, and stops the decode it started', async () => {
     const decoder = t.app.get(UploadDecoder);
