@@ -1,4 +1,4 @@
-import { crashPoint } from './crash-point';
+import { crashPoint, stallPoint } from './crash-point';
 
 describe('crashPoint', () => {
   const env = { ...process.env };
@@ -18,5 +18,16 @@ describe('crashPoint', () => {
     expect(kill).not.toHaveBeenCalled();
     crashPoint('embedding-before-store');
     expect(kill).toHaveBeenCalledWith(process.pid, 'SIGKILL');
+  });
+
+  it('stalls only at the named point, for LRS_TEST_STALL_MS', () => {
+    let started = Date.now();
+    stallPoint('large-upload-decode');
+    expect(Date.now() - started).toBeLessThan(50);
+    process.env.LRS_TEST_STALL_AT = 'large-upload-decode';
+    process.env.LRS_TEST_STALL_MS = '120';
+    started = Date.now();
+    stallPoint('large-upload-decode');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(120);
   });
 });

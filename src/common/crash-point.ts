@@ -20,7 +20,7 @@ export function crashPoint(point: CrashPoint): void {
  * (default 5000), so a time-limit test does not depend on how fast this machine decodes. A spin, not
  * a sleep, so that terminating the worker thread stops it as it would stop a real decode.
  */
-export type StallPoint = 'upload-decode';
+export type StallPoint = 'large-upload-decode';
 
 export function stallPoint(point: StallPoint): void {
   if (process.env.LRS_TEST_STALL_AT !== point) return;

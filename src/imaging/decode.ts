@@ -1,5 +1,6 @@
 import { decode as decodePng } from 'fast-png';
-import * as jpeg from 'jpeg-js';
+import { CodecError } from './codecs/frame';
+import { decodeJpeg8 } from './codecs/jpeg-baseline';
 import { DEEPLESION_HU_OFFSET, DEFAULT_MAX_IMAGE_PIXELS, HuImage, HuWindow, ImageFormatError } from './hu-image';
 import { readImageHeader } from './image-header';
 import { decodePng16ToHu } from './png16';
@@ -38,13 +39,9 @@ export function decodeGray8(bytes: Uint8Array, window: HuWindow, maxPixels: numb
     ({ width, height, channels } = png);
     pixels = png.data as Uint8Array;
   } else {
-    // The header check above already holds the size to the budget; jpeg-js's own limits back it up (a
-    // second, larger frame header) with room for a colour image at the budget (~20 bytes a pixel).
-    const limits = { maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: Math.max(256, Math.ceil((maxPixels * 24) / 2 ** 20)) };
-    const img = safely(() => jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, ...limits }), 'JPEG');
-    ({ width, height } = img);
-    pixels = img.data;
-    channels = pixels.length / (width * height);
+    const img = asFormatError(() => decodeJpeg8(bytes));
+    ({ width, height, channels } = img);
+    pixels = img.samples;
   }
   if (channels >= 3 && !looksGrey(pixels, channels)) {
     throw new ImageFormatError('colour image: a CT slice must be greyscale');
@@ -63,6 +60,15 @@ function looksGrey(pixels: Uint8Array | Uint8ClampedArray, channels: number): bo
     if (Math.abs(pixels[i] - pixels[i + 1]) > 12 || Math.abs(pixels[i] - pixels[i + 2]) > 12) return false;
   }
   return true;
+}
+
+function asFormatError<T>(decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof CodecError) throw new ImageFormatError(error.message, error.status);
+    throw error;
+  }
 }
 
 function safely<T>(decode: () => T, what: string): T {

@@ -51,8 +51,10 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     const { decodeConcurrency, queueLimit, largeRestRatio, workerNiceness } = this.config.uploads;
     this.pools = {
-      small: new UploadPool(decodeConcurrency, queueLimit, { niceness: workerNiceness }),
-      large: new UploadPool(1, queueLimit, { freshWorkerPerJob: true, restRatio: largeRestRatio, niceness: workerNiceness }),
+      small: new UploadPool(decodeConcurrency, queueLimit, { niceness: workerNiceness, lane: 'small' }),
+      // One long-lived worker: a fresh thread per job left each job's allocator arena behind (RSS +1 GB over
+      // 30 sequential 3500² previews, against +180 MB reusing it; docs/BENCHMARKS.md, fuzz suite).
+      large: new UploadPool(1, queueLimit, { restRatio: largeRestRatio, niceness: workerNiceness, lane: 'large' }),
     };
   }
 

@@ -31,8 +31,6 @@ export interface UploadPoolStats {
 }
 
 export interface UploadPoolOptions {
-  /** Replace a worker after every job: its heap grew to the size of the image it decoded (the large lane). */
-  freshWorkerPerJob?: boolean;
   /**
    * After a job that ran t ms, the worker rests t × restRatio ms before the next: on a machine of few
    * cores a lane of huge images then takes at most 1 / (1 + restRatio) of a core from everything else.
@@ -43,6 +41,8 @@ export interface UploadPoolOptions {
    * event loop (health, by-id searches) before a decode, instead of sharing time evenly with it.
    */
   niceness?: number;
+  /** The lane's name, for the workers' test-only stall point (see stallPoint). */
+  lane?: 'small' | 'large';
 }
 
 interface Pending {
@@ -76,18 +76,18 @@ export class UploadPool {
   /** Moving average of a job's run time, for Retry-After. */
   private averageMs = 1000;
 
-  private readonly freshWorkerPerJob: boolean;
   private readonly restRatio: number;
   private readonly niceness: number;
+  private readonly lane: 'small' | 'large';
 
   constructor(
     workers: number,
     private readonly queueLimit: number,
     options: UploadPoolOptions = {},
   ) {
-    this.freshWorkerPerJob = options.freshWorkerPerJob ?? false;
     this.restRatio = options.restRatio ?? 0;
     this.niceness = options.niceness ?? 0;
+    this.lane = options.lane ?? 'small';
     for (let i = 0; i < workers; i++) this.slots.push({ worker: this.spawn(), current: null, resting: null });
   }
 
@@ -141,7 +141,10 @@ export class UploadPool {
     const compiled = __filename.endsWith('.js');
     const script = path.join(__dirname, compiled ? 'upload-worker.js' : 'upload-worker.ts');
     // From TypeScript sources (tests, ts-node) the worker needs ts-node to load.
-    const worker = new Worker(script, { execArgv: compiled ? [] : ['-r', 'ts-node/register/transpile-only'], workerData: { niceness: this.niceness } });
+    const worker = new Worker(script, {
+      execArgv: compiled ? [] : ['-r', 'ts-node/register/transpile-only'],
+      workerData: { niceness: this.niceness, lane: this.lane },
+    });
     worker.on('message', (message: { id: number; result: UploadJobResult }) => {
       const slot = this.slots.find((s) => s.worker === worker);
       const pending = slot?.current;
@@ -152,7 +155,6 @@ export class UploadPool {
       clearTimeout(pending.timer);
       pending.detach();
       pending.resolve(message.result);
-      if (this.freshWorkerPerJob && !this.closed) this.replaceWorker(slot);
       if (this.restRatio > 0 && !this.closed) {
         slot.resting = setTimeout(() => {
           slot.resting = null;

@@ -7,7 +7,7 @@ import { runUploadJob } from './run-upload-job';
 import { transferablesOf, UploadJob } from './upload-job';
 
 // Lower this thread's priority only (the event loop keeps its own): see UploadPoolOptions.niceness.
-const { niceness } = (workerData ?? {}) as { niceness?: number };
+const { niceness, lane } = (workerData ?? {}) as { niceness?: number; lane?: 'small' | 'large' };
 if (niceness) {
   try {
     os.setPriority(niceness);
@@ -17,7 +17,7 @@ if (niceness) {
 }
 
 parentPort!.on('message', (message: { id: number; job: UploadJob }) => {
-  stallPoint('upload-decode');
+  if (lane === 'large') stallPoint('large-upload-decode');
   const result = runUploadJob(message.job);
   parentPort!.postMessage({ id: message.id, result }, transferablesOf(result));
 });

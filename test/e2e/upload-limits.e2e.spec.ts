@@ -45,7 +45,11 @@ describe('upload limits (e2e)', () => {
 
   beforeAll(async () => {
     // One decode worker and no waiting room: a second upload while one decodes is turned away. The large lane
-    // does not rest between jobs here (its rest is tested below).
+    // does not rest between jobs here (its rest is tested below). A large image's decode stalls 1.5 s in its
+    // worker (libjpeg-turbo decodes this 3500² JPEG in about 0.1 s), so the requests sent "while it decodes"
+    // are sent while it decodes on any machine.
+    process.env.LRS_TEST_STALL_AT = 'large-upload-decode';
+    process.env.LRS_TEST_STALL_MS = '1500';
     t = await createTestApp({ SAMPLE_AUTOLOAD: 'false', UPLOAD_DECODE_CONCURRENCY: '1', UPLOAD_QUEUE_LIMIT: '0', UPLOAD_LARGE_REST_RATIO: '0' });
     expect((await t.app.get(SampleService).ensureIngested()).status).toBe('completed');
     key = await t.keyFor('reader');
@@ -53,7 +57,11 @@ describe('upload limits (e2e)', () => {
     const [row] = await t.app.get(DataSource).query('SELECT id, image_path, box_x1, box_y1, box_x2, box_y2 FROM lesion ORDER BY id LIMIT 1');
     lesion = { id: row.id, image_path: row.image_path, box: [row.box_x1, row.box_y1, row.box_x2, row.box_y2].join(',') };
   });
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    delete process.env.LRS_TEST_STALL_AT;
+    delete process.env.LRS_TEST_STALL_MS;
+    await t?.close();
+  });
 
   const uploadSimilar = (file: Buffer, fields: Record<string, string>) => {
     const req = t.http().post('/api/v1/search/similar').set(bearer(key)).attach('file', file, 'slice.bin');
@@ -142,9 +150,9 @@ describe('request time limit (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    // The decode stalls 5 s in its worker (which copies this environment when it starts), so the 1 s limit
-    // runs out however fast this machine decodes a 3500² JPEG.
-    process.env.LRS_TEST_STALL_AT = 'upload-decode';
+    // A large image's decode stalls 5 s in its worker (which copies this environment when it starts), so the
+    // 1 s limit runs out however fast this machine decodes a 3500² JPEG.
+    process.env.LRS_TEST_STALL_AT = 'large-upload-decode';
     process.env.LRS_TEST_STALL_MS = '5000';
     t = await createTestApp({ SAMPLE_AUTOLOAD: 'false', UPLOAD_DECODE_CONCURRENCY: '1', REQUEST_TIMEOUT_MS: '1000' });
   });
