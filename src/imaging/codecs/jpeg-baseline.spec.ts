@@ -22,7 +22,9 @@ describe('decodeJpeg8 (uploaded 8-bit JPEGs through libjpeg-turbo)', () => {
 
   it('refuses a cut-off JPEG with a 422 and keeps decoding the next one', () => {
     const whole = flatGreyJpeg(64, 64);
-    expect(() => decodeJpeg8(whole.subarray(0, whole.length / 2))).toThrow(expect.objectContaining({ status: 422, message: expect.stringMatching(/^corrupt JPEG/) }));
+    expect(() => decodeJpeg8(whole.subarray(0, whole.length / 2))).toThrow(
+      expect.objectContaining({ status: 422, message: expect.stringMatching(/^corrupt JPEG/) }),
+    );
     expect(decodeJpeg8(whole).width).toBe(64);
   });
 
