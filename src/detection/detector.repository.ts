@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import * as ort from 'onnxruntime-node';
 import { DetectorManifest, DetectorManifestError, expectedOutputs, validateDetectorManifest } from '../ml/detector-manifest';
 import { LoadedModel, ManifestContract, OnnxModelStore } from '../ml/onnx/onnx-model-store';
 import { RawTensor } from '../detection-core/output-adapters';
@@ -24,9 +23,6 @@ export class DetectorRepository extends OnnxModelStore<DetectorManifest> {
   /** One run on input [1, C, size, size]; returns the manifest's outputs. */
   async run(detector: LoadedDetector, input: Float32Array, dims: number[]): Promise<Record<string, RawTensor>> {
     const names = expectedOutputs(detector.manifest);
-    const result = await detector.session.run({ [detector.manifest.model.input]: new ort.Tensor('float32', input, dims) }, names);
-    const out: Record<string, RawTensor> = {};
-    for (const n of names) out[n] = { data: result[n].data as Float32Array, dims: result[n].dims };
-    return out;
+    return detector.session.run({ [detector.manifest.model.input]: { data: input, dims } }, names);
   }
 }

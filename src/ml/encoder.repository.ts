@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import * as ort from 'onnxruntime-node';
+import { OnnxTensor } from './onnx/session-protocol';
 import { EncoderManifest, inputChannels, ManifestError, validateManifest } from './encoder-manifest';
 import { LoadedModel, ManifestContract, modelIdentity as onnxModelIdentity, OnnxModelStore } from './onnx/onnx-model-store';
 
@@ -28,15 +28,15 @@ export class EncoderRepository extends OnnxModelStore<EncoderManifest> {
   async run(encoder: LoadedEncoder, batch: number, patch: Float32Array, boxMask: Float32Array | null): Promise<Float32Array> {
     const { manifest, session } = encoder;
     const size = manifest.input.size;
-    const feeds: Record<string, ort.Tensor> = {
-      [manifest.model.inputs.patch]: new ort.Tensor('float32', patch, [batch, inputChannels(manifest), size, size]),
+    const feeds: Record<string, OnnxTensor> = {
+      [manifest.model.inputs.patch]: { data: patch, dims: [batch, inputChannels(manifest), size, size] },
     };
     if (manifest.model.inputs.boxMask) {
-      feeds[manifest.model.inputs.boxMask] = new ort.Tensor('float32', boxMask ?? new Float32Array(batch * size * size).fill(1), [batch, 1, size, size]);
+      feeds[manifest.model.inputs.boxMask] = { data: boxMask ?? new Float32Array(batch * size * size).fill(1), dims: [batch, 1, size, size] };
     }
     const result = await session.run(feeds, [manifest.model.output]);
     const output = result[manifest.model.output];
-    const data = output.data as Float32Array;
+    const data = output.data;
     if (data.length !== batch * manifest.model.dim) {
       throw new ManifestError(`model output has ${data.length / batch} values per patch, the manifest says ${manifest.model.dim}`);
     }

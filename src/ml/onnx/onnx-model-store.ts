@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { ExecutionProvider } from '../../config/app-config';
+import { OnnxThreadSession } from './onnx-thread-session';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -21,7 +21,8 @@ export interface LoadedModel<M> {
   manifest: M;
   /** sha256 of the ONNX file and of the manifest sections that change the output. */
   modelId: string;
-  session: ort.InferenceSession;
+  /** On a thread of its own: a run never holds up the event loop. */
+  session: OnnxThreadSession;
   providers: ExecutionProvider[];
 }
 
@@ -63,12 +64,7 @@ export class OnnxModelStore<M extends { model: { file: string } }> {
       throw new contract.error(`cannot read ${MANIFEST_FILE} in ${modelDir}: ${(error as Error).message}`);
     }
     const bytes = await fs.readFile(path.join(modelDir, manifest.model.file));
-    const session = await ort.InferenceSession.create(bytes, {
-      executionProviders: providers,
-      graphOptimizationLevel: 'all',
-      // onnxruntime refuses an undefined thread count: leave the key out to let it choose.
-      ...(intraOpThreads ? { intraOpNumThreads: intraOpThreads } : {}),
-    });
+    const session = await OnnxThreadSession.open(bytes, { executionProviders: providers, intraOpThreads });
     const inputs = contract.inputNames(manifest);
     const outputs = contract.outputNames(manifest);
     if (inputs.some((name) => !session.inputNames.includes(name)) || outputs.some((name) => !session.outputNames.includes(name))) {
