@@ -4,6 +4,8 @@ import { InputError } from '../common/input-error';
 import { DetectorRepository, LoadedDetector } from './detector.repository';
 import { DetectorService } from './detector.service';
 import { RawTensor } from '../detection-core/output-adapters';
+import { prepareDetectorInput, readDetections } from '../detection-core/detector-io';
+import { UploadDecoder } from '../uploads/upload-decoder.service';
 
 /** A 512² slice: air around a body disc (40 HU). */
 function slice(width = 512, height = 512, body = true) {
@@ -31,7 +33,12 @@ async function serviceWith(m: DetectorManifest, outputs: Record<string, RawTenso
     run: jest.fn().mockResolvedValue(outputs),
     release: jest.fn(),
   } as unknown as DetectorRepository;
-  const service = new DetectorService(repository, loadConfig({ DETECTOR_MODEL: 'fake', MODELS_DIR: '/nonexistent', LOG_LEVEL: 'error' }));
+  // The decode workers' part, on this thread (the worker runs the same two functions).
+  const workers = {
+    detectorInput: async (input, manifest) => prepareDetectorInput(manifest, input),
+    detections: async (manifest, prepared, raw, options) => readDetections(manifest, prepared, raw, options),
+  } as Pick<UploadDecoder, 'detectorInput' | 'detections'> as UploadDecoder;
+  const service = new DetectorService(repository, loadConfig({ DETECTOR_MODEL: 'fake', MODELS_DIR: '/nonexistent', LOG_LEVEL: 'error' }), workers);
   await service.onModuleInit();
   expect(service.status().state).toBe('ready');
   return { service, repository };

@@ -1,18 +1,15 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { Box, HuImage } from '../imaging/hu-image';
+import { Detection, DetectionOptions, PreparedInput, prepareDetectorInput, SliceInput } from '../detection-core/detector-io';
 import { DEFAULT_DETECTOR_NAME, buildDefaultDetector } from '../ml/default-detector/default-detector';
-import { SCALES_PER_OCTAVE } from '../ml/default-detector/scale-space';
 import { DetectorManifest } from '../ml/detector-manifest';
 import { ModelLifecycle, ModelState } from '../ml/onnx/model-lifecycle';
-import { detectBlobs } from '../detection-core/blob-candidates';
-import { BodyMasks, bodyMasks } from '../detection-core/body-mask';
-import { clipBox } from '../detection-core/box-math';
-import { InputError } from '../common/input-error';
+import { UploadDecoder } from '../uploads/upload-decoder.service';
 import { DetectorRepository, LoadedDetector } from './detector.repository';
-import { fitSlice, planFit, SliceFit } from '../detection-core/fit-slice';
-import { nonMaximumSuppression, ScoredBox } from '../detection-core/nms';
-import { decodeBoxesScores, decodeYolo, RawTensor } from '../detection-core/output-adapters';
+import { RawTensor } from '../detection-core/output-adapters';
+
+export { checkDimensions, MIN_BODY_FRACTION } from '../detection-core/detector-io';
+export type { Detection, PreparedInput, SliceInput } from '../detection-core/detector-io';
 
 export interface DetectorStatus {
   state: ModelState;
@@ -21,33 +18,6 @@ export interface DetectorStatus {
   modelId: string | null;
   outputFormat: string | null;
 }
-
-export interface SliceInput {
-  /** The key slice; its spacing (when known) scales it to the manifest's. */
-  image: HuImage;
-  /** Neighbouring slices with their offset from the key slice in mm (same size as the key slice). */
-  neighbours?: { offsetMm: number; image: HuImage }[];
-}
-
-export interface Detection {
-  /** In the uploaded slice's pixel coordinates. */
-  box: Box;
-  score: number;
-  /** Default detector: the blob's channel and scale; YOLO: the class. */
-  detail?: { channel?: string; sigmaPx?: number; classIndex?: number; className?: string };
-}
-
-export interface PreparedInput {
-  input: Float32Array;
-  dims: number[];
-  fit: SliceFit;
-  fitted: Float32Array;
-  masks: BodyMasks | null;
-}
-
-/** Below this share of the slice inside the body outline there is nothing to examine. */
-export const MIN_BODY_FRACTION = 0.01;
-const CHANNEL_NAMES = ['soft-tissue bright', 'soft-tissue dark', 'lung bright', 'lung dark'];
 
 /**
  * The lesion detector: loads (for the default model, first writes) the ONNX model named by
@@ -62,6 +32,7 @@ export class DetectorService implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly repository: DetectorRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly workers: UploadDecoder,
   ) {
     this.model = new ModelLifecycle(repository, 'detector', this.logger);
   }
@@ -106,43 +77,9 @@ export class DetectorService implements OnModuleInit, OnModuleDestroy {
     return windows.length * sliceOffsetsMm.length;
   }
 
-  /** Checks the slice against the manifest and builds the model input. */
+  /** Checks the slice against the manifest and builds the model input (here, on the calling thread: the benchmark's baseline). */
   prepare(slice: SliceInput): PreparedInput {
-    const manifest = this.loaded.manifest;
-    const { image } = slice;
-    checkDimensions(image, manifest);
-    for (const n of slice.neighbours ?? []) {
-      if (n.image.width !== image.width || n.image.height !== image.height) {
-        throw new InputError(`neighbouring slice at ${n.offsetMm} mm is ${n.image.width}x${n.image.height}, the key slice ${image.width}x${image.height}`, 422);
-      }
-    }
-    const { size, windows, sliceOffsetsMm, normalisation } = manifest.input;
-    const fit = planFit(image, size, manifest.input.spacingMm);
-    const fitted = fitSlice(image, fit);
-    const needMasks = manifest.input.maskOutsideBody || manifest.output.format === 'blob-scale-space';
-    const masks = needMasks ? bodyMasks(fitted, size, size) : null;
-    if (masks && masks.bodyArea < MIN_BODY_FRACTION * fit.width * fit.height) {
-      throw new InputError('no body found in the slice (it looks empty: all air, or not a CT slice in HU)', 422);
-    }
-    const plane = size * size;
-    const input = new Float32Array(windows.length * sliceOffsetsMm.length * plane);
-    let channel = 0;
-    for (const offset of sliceOffsetsMm) {
-      const source = offset === 0 ? fitted : nearestNeighbour(slice, offset, fit, fitted);
-      for (const [low, high] of windows) {
-        const base = channel * plane;
-        const scale = 1 / (high - low);
-        const mean = normalisation?.mean[channel] ?? 0;
-        const std = normalisation?.std[channel] ?? 1;
-        for (let i = 0; i < plane; i++) {
-          let v = manifest.input.maskOutsideBody && masks && !masks.body[i] ? low : source[i];
-          v = v < low ? 0 : v > high ? 1 : (v - low) * scale;
-          input[base + i] = (v - mean) / std;
-        }
-        channel++;
-      }
-    }
-    return { input, dims: [1, channel, size, size], fit, fitted, masks };
+    return prepareDetectorInput(this.loaded.manifest, slice);
   }
 
   /** The model run alone, on a prepared input (what the benchmark compares against). */
@@ -150,92 +87,23 @@ export class DetectorService implements OnModuleInit, OnModuleDestroy {
     return this.repository.run(this.loaded, prepared.input, prepared.dims);
   }
 
-  /** Boxes of one slice in its own pixel coordinates, best first. */
+  /**
+   * Boxes of one slice in its own pixel coordinates, best first. Preparation and reading the outputs run on
+   * a decode worker and the model on its inference thread: the event loop only passes arrays along.
+   */
   async detect(
     slice: SliceInput,
-    options: { scoreThreshold?: number; maxDetections?: number } = {},
+    options: DetectionOptions = {},
   ): Promise<{ detections: Detection[]; timingsMs: { prepare: number; model: number; decode: number } }> {
+    const manifest = this.loaded.manifest;
     const t0 = performance.now();
-    const prepared = this.prepare(slice);
+    const prepared = await this.workers.detectorInput(slice, manifest);
     const t1 = performance.now();
     const outputs = await this.runModel(prepared);
     const t2 = performance.now();
-    const detections = this.decode(prepared, outputs, options);
+    const detections = await this.workers.detections(manifest, prepared, outputs, options);
     return { detections, timingsMs: { prepare: t1 - t0, model: t2 - t1, decode: performance.now() - t2 } };
   }
-
-  private decode(prepared: PreparedInput, outputs: Record<string, RawTensor>, options: { scoreThreshold?: number; maxDetections?: number }): Detection[] {
-    const manifest = this.loaded.manifest;
-    const { output, model } = manifest;
-    let boxes: (ScoredBox & { detail?: Detection['detail'] })[];
-    switch (output.format) {
-      case 'boxes-scores':
-        boxes = decodeBoxesScores(outputs[model.outputs.boxes!], outputs[model.outputs.scores!]);
-        break;
-      case 'yolo':
-        boxes = decodeYolo(outputs[model.outputs.predictions!], output.classes!, options.scoreThreshold ?? output.scoreThreshold).map((b) => ({
-          ...b,
-          detail: { classIndex: b.classIndex, className: output.classNames?.[b.classIndex] },
-        }));
-        break;
-      default: {
-        const size = manifest.input.size;
-        const octaves = model.outputs.octaves!.map((name) => {
-          const t = outputs[name];
-          if (t.dims.length !== 4 || t.dims[1] !== manifest.input.windows.length * SCALES_PER_OCTAVE) {
-            throw new Error(`octave output ${name} has dims [${t.dims.join(', ')}]`);
-          }
-          return { data: t.data, width: t.dims[3], height: t.dims[2] };
-        });
-        boxes = detectBlobs({ hu: prepared.fitted, width: size, height: size, masks: prepared.masks! }, octaves, {
-          peaksPerScale: 40,
-          candidateNmsIou: output.nmsIou,
-          maxDetections: output.maxDetections,
-          minLungArea: 2000,
-        }).map((c) => ({ box: c.box, score: c.score, detail: { channel: CHANNEL_NAMES[c.channel], sigmaPx: round(c.sigma / prepared.fit.scale, 2) } }));
-      }
-    }
-    const threshold = options.scoreThreshold ?? output.scoreThreshold;
-    const max = Math.min(options.maxDetections ?? output.maxDetections, output.maxDetections);
-    const above = boxes.filter((b) => b.score >= threshold);
-    const kept = nonMaximumSuppression(above, output.nmsIou, max).map((i) => above[i]);
-    const { scale } = prepared.fit;
-    const w = prepared.fit.width / scale;
-    const h = prepared.fit.height / scale;
-    return kept.map((b) => ({
-      box: roundBox(clipBox({ x1: b.box.x1 / scale, y1: b.box.y1 / scale, x2: b.box.x2 / scale, y2: b.box.y2 / scale }, Math.round(w), Math.round(h))),
-      score: round(b.score, 4),
-      ...(b.detail ? { detail: b.detail } : {}),
-    }));
-  }
-}
-
-export function checkDimensions(image: { width: number; height: number }, manifest: DetectorManifest): void {
-  const { minSide, maxSide, maxAspect } = manifest.input;
-  const { width, height } = image;
-  if (Math.min(width, height) < minSide || Math.max(width, height) > maxSide) {
-    throw new InputError(`the slice is ${width}x${height}; the detector ${manifest.name} takes sides of ${minSide} to ${maxSide} pixels`, 422);
-  }
-  if (Math.max(width, height) / Math.min(width, height) > maxAspect) {
-    throw new InputError(`the slice is ${width}x${height}; the detector ${manifest.name} takes slices no more than ${maxAspect}× longer than wide`, 422);
-  }
-}
-
-/** The neighbour nearest to `offsetMm` (the key slice stands in when none is within half the offset). */
-function nearestNeighbour(slice: SliceInput, offsetMm: number, fit: SliceFit, keyFitted: Float32Array): Float32Array {
-  let best: { offsetMm: number; image: HuImage } | null = null;
-  for (const n of slice.neighbours ?? []) if (!best || Math.abs(n.offsetMm - offsetMm) < Math.abs(best.offsetMm - offsetMm)) best = n;
-  if (!best || Math.abs(best.offsetMm - offsetMm) > Math.abs(offsetMm) / 2) return keyFitted;
-  return fitSlice(best.image, fit);
-}
-
-function round(v: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
-}
-
-function roundBox(b: Box): Box {
-  return { x1: round(b.x1, 1), y1: round(b.y1, 1), x2: round(b.x2, 1), y2: round(b.y2, 1) };
 }
 
 /** 503 while the detector loads or after it failed to load (detection, and starting a detection job). */

@@ -1,3 +1,4 @@
+import { prepareDetectorInput, readDetections } from '../detection-core/detector-io';
 import { decodeSlice } from '../imaging/decode-slice';
 import { boxInside } from '../imaging/hu-image';
 import { InputError } from '../common/input-error';
@@ -8,6 +9,8 @@ import { DecodedUpload, SliceBytes, SliceReadOptions, UploadJob, UploadJobResult
 export function runUploadJob(job: UploadJob): UploadJobResult {
   try {
     if (job.kind === 'decode') return { ok: true, kind: 'decode', slices: job.files.map((file) => decodeOne(file, job.options)) };
+    if (job.kind === 'detector-input') return { ok: true, kind: 'detector-input', prepared: prepareDetectorInput(job.manifest, job.slice) };
+    if (job.kind === 'detections') return { ok: true, kind: 'detections', detections: readDetections(job.manifest, job.prepared, job.outputs, job.options) };
     if (job.kind === 'patches') {
       const slices = job.manifest.input.sliceOffsetsMm.map(() => job.image);
       const prepared = job.boxes.map((box, key) => preparePatch(job.manifest, { key, slices, box }));

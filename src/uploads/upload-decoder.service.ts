@@ -3,7 +3,10 @@ import { InputError } from '../common/input-error';
 import { currentRequestSignal } from '../common/request-timeout.interceptor';
 import { RetryLaterException } from '../common/retry-later.exception';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Detection, DetectionOptions, PreparedInput, SliceInput } from '../detection-core/detector-io';
+import { RawTensor } from '../detection-core/output-adapters';
 import { SliceEncoding } from '../imaging/decode-slice';
+import { DetectorManifest } from '../ml/detector-manifest';
 import { Box, HuImage, HuWindow, ImageFormatError, PixelSpacing, pixelSpacing } from '../imaging/hu-image';
 import { checkPixelBudget, readImageHeader } from '../imaging/image-header';
 import { huToPng16 } from '../imaging/png16-writer';
@@ -113,6 +116,26 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
     throw this.failure(result);
   }
 
+  /** The detector's model input for a slice (and its neighbours), prepared on a decode worker (the images are copied there). */
+  async detectorInput(slice: SliceInput, manifest: DetectorManifest): Promise<PreparedInput> {
+    const result = await this.run({ kind: 'detector-input', slice, manifest });
+    if (result.ok && result.kind === 'detector-input') return result.prepared;
+    throw this.failure(result);
+  }
+
+  /** The detector's boxes from its model outputs, read on a decode worker; `prepared` and `outputs` move there (unusable after). */
+  async detections(
+    manifest: DetectorManifest,
+    prepared: Pick<PreparedInput, 'fit' | 'fitted' | 'masks'>,
+    outputs: Record<string, RawTensor>,
+    options: DetectionOptions,
+  ): Promise<Detection[]> {
+    const { fit, fitted, masks } = prepared;
+    const result = await this.run({ kind: 'detections', manifest, prepared: { fit, fitted, masks }, outputs, options });
+    if (result.ok && result.kind === 'detections') return result.detections;
+    throw this.failure(result);
+  }
+
   private readOptions(form: UploadReadForm): SliceReadOptions {
     return {
       encoding: form.encoding ?? 'auto',
@@ -124,12 +147,7 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
 
   private async run(job: UploadJob): Promise<UploadJobResult> {
     // Upload bytes move to the worker; a decoded image is copied (the caller still uses it).
-    const transfer =
-      job.kind === 'decode'
-        ? job.files.map((f) => f.bytes.buffer as ArrayBuffer)
-        : job.kind === 'embedding-input'
-          ? [job.file.bytes.buffer as ArrayBuffer]
-          : [];
+    const transfer = movedToWorker(job);
     const pool = estimatedPixels(job) > LARGE_IMAGE_PIXELS ? this.pools!.large : this.pools!.small;
     try {
       return await pool.run(job, transfer, this.config.requestTimeoutMs, currentRequestSignal());
@@ -165,6 +183,26 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
 export const LARGE_IMAGE_PIXELS = 2048 * 2048;
 
 /** What a job will decode, from headers only: PNG/JPEG say their size; other bytes (DICOM) count two per pixel. */
+/**
+ * The buffers a job hands to its worker instead of copying: upload bytes and the detector's outputs and
+ * prepared arrays (used once). Decoded images are copied: their callers still use them.
+ */
+function movedToWorker(job: UploadJob): ArrayBuffer[] {
+  const views: ArrayBufferView[] =
+    job.kind === 'decode'
+      ? job.files.map((f) => f.bytes)
+      : job.kind === 'embedding-input'
+        ? [job.file.bytes]
+        : job.kind === 'detections'
+          ? [
+              ...Object.values(job.outputs).map((t) => t.data),
+              job.prepared.fitted,
+              ...Object.values(job.prepared.masks ?? {}).filter((v) => ArrayBuffer.isView(v)),
+            ]
+          : [];
+  return [...new Set(views.map((v) => v.buffer as ArrayBuffer))];
+}
+
 function estimatedPixels(job: UploadJob): number {
   const ofBytes = (bytes: Uint8Array) => {
     try {
@@ -176,6 +214,8 @@ function estimatedPixels(job: UploadJob): number {
   };
   if (job.kind === 'decode') return job.files.reduce((sum, f) => sum + ofBytes(f.bytes), 0);
   if (job.kind === 'embedding-input') return ofBytes(job.file.bytes);
+  if (job.kind === 'detector-input') return job.slice.image.width * job.slice.image.height * (1 + (job.slice.neighbours?.length ?? 0));
+  if (job.kind === 'detections') return job.prepared.fit.width * job.prepared.fit.height;
   return job.image.width * job.image.height;
 }
 

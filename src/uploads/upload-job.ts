@@ -1,5 +1,8 @@
+import { Detection, DetectionOptions, PreparedInput, SliceInput } from '../detection-core/detector-io';
+import { RawTensor } from '../detection-core/output-adapters';
 import { SliceEncoding } from '../imaging/decode-slice';
 import { Box, HuImage, HuWindow, PixelSpacing } from '../imaging/hu-image';
+import { DetectorManifest } from '../ml/detector-manifest';
 import { EncoderManifest } from '../ml/encoder-manifest';
 import { PreparedPatch } from '../ml/patch-job';
 
@@ -27,7 +30,17 @@ export type UploadJob =
   | { kind: 'decode'; files: SliceBytes[]; options: SliceReadOptions }
   | { kind: 'embedding-input'; file: SliceBytes; options: SliceReadOptions; box: Box; manifest: EncoderManifest }
   /** The encoder's inputs for boxes on a slice already decoded (detection's findings). */
-  | { kind: 'patches'; image: HuImage; boxes: Box[]; manifest: EncoderManifest };
+  | { kind: 'patches'; image: HuImage; boxes: Box[]; manifest: EncoderManifest }
+  /** The detector's model input for a slice (and its neighbours). */
+  | { kind: 'detector-input'; slice: SliceInput; manifest: DetectorManifest }
+  /** The detector's boxes from its model outputs. */
+  | {
+      kind: 'detections';
+      manifest: DetectorManifest;
+      prepared: Pick<PreparedInput, 'fit' | 'fitted' | 'masks'>;
+      outputs: Record<string, RawTensor>;
+      options: DetectionOptions;
+    };
 
 export interface DecodedUpload {
   /** With its spacing: the form's, else the file's, else null. */
@@ -48,6 +61,8 @@ export type UploadJobResult =
       prepared: PreparedPatch;
     }
   | { ok: true; kind: 'patches'; prepared: PreparedPatch[] }
+  | { ok: true; kind: 'detector-input'; prepared: PreparedInput }
+  | { ok: true; kind: 'detections'; detections: Detection[] }
   /** A client error (400/415/422) with its message, or an internal failure (500, logged, message hidden). */
   | { ok: false; status: 400 | 415 | 422 | 500; message: string };
 
@@ -55,11 +70,19 @@ export type UploadJobResult =
 export function transferablesOf(result: UploadJobResult): ArrayBuffer[] {
   if (!result.ok) return [];
   const patchArrays = (p: PreparedPatch) => [p.patch, p.boxMask, p.histogram, p.position];
-  const arrays =
+  const arrays: ArrayBufferView[] =
     result.kind === 'decode'
       ? result.slices.map((s) => s.image.data)
       : result.kind === 'patches'
         ? result.prepared.flatMap(patchArrays)
-        : patchArrays(result.prepared);
+        : result.kind === 'embedding-input'
+          ? patchArrays(result.prepared)
+          : result.kind === 'detector-input'
+            ? [result.prepared.input, result.prepared.fitted, ...maskArrays(result.prepared.masks)]
+            : [];
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+}
+
+function maskArrays(masks: PreparedInput['masks']): ArrayBufferView[] {
+  return masks ? Object.values(masks).filter((value): value is ArrayBufferView => ArrayBuffer.isView(value)) : [];
 }
