@@ -9,7 +9,7 @@ import { HuImage, PixelSpacing, pixelSpacing } from '../imaging/hu-image';
 import { DetectionJobPayload } from '../jobs/job-payloads';
 import { JOB_QUEUE, JobContext, JobQueue } from '../jobs/job-queue.port';
 import { isTransientError } from '../jobs/transient-error';
-import { DetectionJobOptions, DetectionJobView, toDetectionJobView } from './detection-jobs';
+import { DetectionJobOptions, DetectionJobView, toDetectionJobView, whenWorkersFree } from './detection-jobs';
 import { DetectionJobsRepository } from './detection-jobs.repository';
 import { DetectorService, requireReadyDetector } from './detector.service';
 import { SeriesFilesRepository } from './series-files.repository';
@@ -138,7 +138,7 @@ export class DetectionJobsService implements OnModuleInit, OnApplicationBootstra
             if (j >= 0 && j < slices.length && j !== i)
               neighbours.push({ offsetMm: (j - i) * interval, image: await this.readSlice(path.join(real, slices[j]), root, spacing) });
           }
-          const { detections } = await this.detector.detect({ image, neighbours }, { scoreThreshold: payload.scoreThreshold });
+          const { detections } = await whenWorkersFree(() => this.detector.detect({ image, neighbours }, { scoreThreshold: payload.scoreThreshold }));
           recorded = await this.jobs.recordSlice(job.id, i, { result: { slice: slices[i], detections } });
         } catch (error) {
           if (!(error instanceof InputError)) throw error;

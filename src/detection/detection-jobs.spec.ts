@@ -1,4 +1,5 @@
-import { DetectionJobRow, toDetectionJobView } from './detection-jobs';
+import { RetryLaterException } from '../common/retry-later.exception';
+import { BUSY_RETRIES, DetectionJobRow, toDetectionJobView, whenWorkersFree } from './detection-jobs';
 
 const row = (over: Partial<DetectionJobRow>): DetectionJobRow => ({
   id: '6f1c1f8e-0d7e-4a43-9a57-1f2b9f1e8c11',
@@ -29,5 +30,34 @@ describe('detection job view', () => {
     expect(toDetectionJobView(row({ status: 'completed', done: 4, updatedAt: finishedAt, finishedAt })).results).toHaveLength(1);
     expect(toDetectionJobView(row({ status: 'failed', message: 'the job stopped on an internal error', finishedAt })).results).toHaveLength(1);
     expect(toDetectionJobView(row({ status: 'queued', done: 0, updatedAt: new Date('2026-12-02T10:00:00Z') })).slicesPerSecond).toBe(0);
+  });
+});
+
+describe('whenWorkersFree (a job slice waiting for busy decode workers)', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('tries again after the Retry-After the workers gave, until the work is taken', async () => {
+    const work = jest
+      .fn()
+      .mockRejectedValueOnce(new RetryLaterException('busy', 2))
+      .mockRejectedValueOnce(new RetryLaterException('busy', 1))
+      .mockResolvedValue('boxes');
+    const result = whenWorkersFree(work);
+    await jest.advanceTimersByTimeAsync(1999);
+    expect(work).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(1001);
+    await expect(result).resolves.toBe('boxes');
+    expect(work).toHaveBeenCalledTimes(3);
+  });
+
+  it('passes any other error on at once, and gives up after BUSY_RETRIES refusals', async () => {
+    await expect(whenWorkersFree(() => Promise.reject(new Error('broken')))).rejects.toThrow('broken');
+    const busy = jest.fn().mockRejectedValue(new RetryLaterException('busy', 1));
+    const result = whenWorkersFree(busy);
+    const settled = expect(result).rejects.toBeInstanceOf(RetryLaterException);
+    await jest.advanceTimersByTimeAsync(BUSY_RETRIES * 1000);
+    await settled;
+    expect(busy).toHaveBeenCalledTimes(BUSY_RETRIES);
   });
 });

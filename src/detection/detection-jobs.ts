@@ -1,3 +1,4 @@
+import { RetryLaterException } from '../common/retry-later.exception';
 import { Detection } from './detector.service';
 
 export type DetectionJobStatus = 'queued' | 'running' | 'completed' | 'failed';
@@ -64,4 +65,22 @@ export function toDetectionJobView(row: DetectionJobRow): DetectionJobView {
   };
   if (row.status === 'completed' || row.status === 'failed') view.results = row.results;
   return view;
+}
+
+/** How many times a slice waits for busy decode workers before its job gives up. */
+export const BUSY_RETRIES = 10;
+
+/**
+ * A job's slice waits its turn: the decode workers it shares with uploads turn work away when their queue
+ * is full (a 503 for a request), and a background job tries again after the Retry-After they give.
+ */
+export async function whenWorkersFree<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof RetryLaterException) || attempt >= BUSY_RETRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(30, error.retryAfterSeconds) * 1000));
+    }
+  }
 }

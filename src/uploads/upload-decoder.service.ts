@@ -169,8 +169,9 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
   private failure(result: UploadJobResult): Error {
     if (result.ok) return new Error(`unexpected upload job result ${result.kind}`);
     if (result.status === 500) {
-      this.logger.error(`Upload decoding failed: ${result.message}`);
-      return new Error('upload decoding failed');
+      // Not only uploads: the detector's preparation and output reading run on these workers too.
+      this.logger.error(`Decode worker job failed: ${result.message}`);
+      return new Error('a decode worker job failed');
     }
     return new InputError(result.message, result.status);
   }
@@ -182,7 +183,6 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
  */
 export const LARGE_IMAGE_PIXELS = 2048 * 2048;
 
-/** What a job will decode, from headers only: PNG/JPEG say their size; other bytes (DICOM) count two per pixel. */
 /**
  * The buffers a job hands to its worker instead of copying: upload bytes and the detector's outputs and
  * prepared arrays (used once). Decoded images are copied: their callers still use them.
@@ -203,6 +203,7 @@ function movedToWorker(job: UploadJob): ArrayBuffer[] {
   return [...new Set(views.map((v) => v.buffer as ArrayBuffer))];
 }
 
+/** What a job will decode, from headers only: PNG/JPEG say their size; other bytes (DICOM) count two per pixel. */
 function estimatedPixels(job: UploadJob): number {
   const ofBytes = (bytes: Uint8Array) => {
     try {
