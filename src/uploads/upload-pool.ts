@@ -144,6 +144,9 @@ export class UploadPool {
     const worker = new Worker(script, {
       execArgv: compiled ? [] : ['-r', 'ts-node/register/transpile-only'],
       workerData: { niceness: this.niceness, lane: this.lane },
+      // This module's process.env, copied: the default, except under jest, whose sandboxed process.env
+      // (where tests name a stall point) the default would not pass on.
+      env: { ...process.env },
     });
     worker.on('message', (message: { id: number; result: UploadJobResult }) => {
       const slot = this.slots.find((s) => s.worker === worker);
