@@ -32,13 +32,7 @@ describe('decodeJpeg8 (uploaded 8-bit JPEGs through libjpeg-turbo)', () => {
     const twelveBit = Buffer.from(flatGreyJpeg(32, 32));
     const sof = twelveBit.indexOf(Buffer.from([0xff, 0xc0]));
     twelveBit[sof + 4] = 12;
-    let error: unknown;
-    try {
-      decodeJpeg8(twelveBit);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(CodecError);
-    expect(error).toMatchObject({ status: 415 });
+    expect(() => decodeJpeg8(twelveBit)).toThrow(CodecError);
+    expect(() => decodeJpeg8(twelveBit)).toThrow(expect.objectContaining({ status: 415 }));
   });
 });
