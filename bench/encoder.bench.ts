@@ -25,6 +25,7 @@ import { EncoderService } from '../src/ml/encoder.service';
 import { PatchJob } from '../src/ml/patch-job';
 import { PatchPreparer } from '../src/ml/patch-preparer';
 import { SampleDatasetRepository } from '../src/sample/sample-dataset.repository';
+import { settle } from './settle';
 
 const PATCHES = Number(process.env.BENCH_PATCHES ?? 512);
 const WORKERS = Number(process.env.ENCODER_PREPARE_WORKERS ?? os.cpus().length);
@@ -56,6 +57,10 @@ async function main(): Promise<void> {
   });
   const app = await NestFactory.createApplicationContext(EvaluationModule.standalone(config, DetectorModule), { logger: ['error'] });
   const encoder = app.get(EncoderService);
+  // The preparation pools and inference threads start with the app: timed before they are up, the first stage
+  // measured their start-up too (5 s of CPU under ts-node).
+  const settled = await settle();
+  console.log(`app threads started: quiet after ${(settled.waitedMs / 1000).toFixed(1)} s${settled.quiet ? '' : ' (not quiet: timing anyway)'}`);
   const repository = app.get(EncoderRepository);
   const loaded = encoder.loaded;
   const rows: string[] = [];

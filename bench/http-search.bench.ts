@@ -10,13 +10,11 @@
  *
  *   npm run bench:http      (needs `npm run build`; PostgreSQL at 127.0.0.1:5432 or BENCH_PG_ADMIN_URL)
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
 import { DataSource } from 'typeorm';
-import { generateApiKey } from '../src/auth/api-key.codec';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
 import { buildDefaultEncoder } from '../src/ml/default-encoder/default-model';
@@ -26,6 +24,18 @@ import { Prng } from '../src/sample/prng';
 import { ADMIN_URL, admin, databaseUrl } from './bench-database';
 import { encoderSpectrum } from './embedding-spectrum';
 import { generateEncoderShapedVectors } from './search-vectors';
+import {
+  coldPass,
+  cpuPerRequest,
+  cpuSnapshot,
+  createKey,
+  floorLoad,
+  median,
+  RunningService,
+  similarLoad,
+  startService,
+  waitForTagPrediction,
+} from './http-load';
 
 const LESIONS = Number(process.env.BENCH_LESIONS ?? 32735);
 const PATIENTS = 4427;
@@ -82,61 +92,6 @@ async function populate(url: string, modelId: string, dim: number, manifest: obj
   await dataSource.destroy();
 }
 
-/** CPU seconds so far: the server's threads (by thread id), all PostgreSQL processes, and this process (autocannon). Linux only. */
-interface CpuSnapshot {
-  threads: Map<string, number>;
-  /** By process id: backends come and go, and only what they used meanwhile counts. */
-  postgres: Map<string, number>;
-  bench: number;
-}
-
-function cpuSnapshot(serverPid: number): CpuSnapshot | null {
-  if (!fs.existsSync(`/proc/${serverPid}/task`)) return null;
-  const ticks = (statFile: string) => {
-    try {
-      // utime and stime: fields 14 and 15, counted after the ")" that ends the command name.
-      const fields = fs.readFileSync(statFile, 'utf8').split(') ')[1].split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      return 0;
-    }
-  };
-  const threads = new Map(fs.readdirSync(`/proc/${serverPid}/task`).map((tid) => [tid, ticks(`/proc/${serverPid}/task/${tid}/stat`)]));
-  const postgres = new Map<string, number>();
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim().startsWith('postgres')) postgres.set(pid, ticks(`/proc/${pid}/stat`));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const usage = process.cpuUsage();
-  return { threads, postgres, bench: (usage.user + usage.system) / 1e6 };
-}
-
-/** Where a row's CPU went, in ms per request: the server's main thread, its busiest other thread (the index worker), the rest of it, autocannon, PostgreSQL. */
-function cpuPerRequest(before: CpuSnapshot | null, after: CpuSnapshot | null, serverPid: number, requests: number): number[] | null {
-  if (!before || !after || !requests) return null;
-  const deltas = [...after.threads].map(([tid, t]) => ({ tid, seconds: t - (before.threads.get(tid) ?? 0) }));
-  const main = deltas.find((d) => d.tid === String(serverPid))?.seconds ?? 0;
-  const others = deltas.filter((d) => d.tid !== String(serverPid)).sort((a, b) => b.seconds - a.seconds);
-  const worker = others[0]?.seconds ?? 0;
-  const rest = others.slice(1).reduce((sum, d) => sum + d.seconds, 0);
-  const ms = (seconds: number) => (seconds * 1000) / requests;
-  // A backend that exited during the row is missed (its CPU is gone with it); one that started is counted whole.
-  const postgres = [...after.postgres].reduce((sum, [pid, t]) => sum + t - (before.postgres.get(pid) ?? 0), 0);
-  return [main, worker, rest, after.bench - before.bench, postgres].map(ms);
-}
-
-/** A fresh key of this role for this run. */
-async function createKey(url: string, role: 'reader' | 'admin'): Promise<string> {
-  const dataSource = await new DataSource(dataSourceOptions(url, false)).initialize();
-  const { key, prefix, secretHash } = generateApiKey();
-  await dataSource.query(`INSERT INTO api_key (name, prefix, secret_hash, role) VALUES ($1, $2, $3, $4)`, [`bench-${role}`, prefix, secretHash, role]);
-  await dataSource.destroy();
-  return key;
-}
-
 async function main(): Promise<void> {
   if (!fs.existsSync(path.resolve(__dirname, '../dist/src/main.js')) && !fs.existsSync(path.resolve(__dirname, '../src/main.js'))) {
     throw new Error('build first: npm run build');
@@ -150,7 +105,7 @@ async function main(): Promise<void> {
   const keep = Boolean(process.env.BENCH_KEEP_DB || reuse);
   const work = keep ? path.join(os.tmpdir(), `bench-http-${db}`) : fs.mkdtempSync(path.join(os.tmpdir(), 'bench-http-'));
   fs.mkdirSync(work, { recursive: true });
-  let server: ReturnType<typeof spawn> | null = null;
+  let service: RunningService | null = null;
   try {
     const { manifest, bytes } = buildDefaultEncoder();
     const modelId = modelIdentity(bytes, manifest);
@@ -162,66 +117,21 @@ async function main(): Promise<void> {
     const key = await createKey(url, 'reader');
     const adminKey = await createKey(url, 'admin');
     const root = path.resolve(__dirname, '..').replace(`${path.sep}dist`, '');
-    const started = Date.now();
     // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
     const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    server = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/src/main.js')], {
-      env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), SAMPLE_AUTOLOAD: 'false', BOOTSTRAP_ADMIN_KEY: 'never', DATA_DIR: work, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      server!.stdout!.on('data', (d: Buffer) => d.toString().includes('is up at') && resolve());
-      server!.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    });
-    const startSeconds = (Date.now() - started) / 1000;
-    // The service predicts tags for the whole archive after start-up (a search per lesion): wait
-    // for that, as the steady state has it done.
-    const predictionStarted = Date.now();
-    for (;;) {
-      const status = (await (
-        await fetch(`http://127.0.0.1:${PORT}/api/v1/admin/tags/predict`, { headers: { authorization: `Bearer ${adminKey}` } })
-      ).json()) as { stale: boolean; running: boolean };
-      if (!status.stale && !status.running) break;
-      if (Date.now() - predictionStarted > 20 * 60_000) throw new Error('tag prediction did not finish in 20 minutes (is TAG_PREDICTION_DELAY_MS -1?)');
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    const predictionSeconds = (Date.now() - predictionStarted) / 1000;
+    service = await startService(root, url, PORT, work, nodeArgs);
+    const server = service.process;
+    const startSeconds = service.startSeconds;
+    const predictionSeconds = await waitForTagPrediction(PORT, adminKey);
     console.log(`tag prediction finished after ${predictionSeconds.toFixed(0)} s`);
     const rng = new Prng(11);
-    const similar = (connections: number) =>
-      autocannon({
-        url: `http://127.0.0.1:${PORT}/api/v1/search/similar`,
-        connections,
-        duration: SECONDS,
-        requests: [
-          {
-            method: 'POST',
-            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-            setupRequest: (request: autocannon.Request) => ({ ...request, body: JSON.stringify({ lesionId: 1 + rng.int(0, LESIONS - 1), k: 10 }) }),
-          },
-        ],
-      });
-    // The floor on this machine: the cheapest authenticated route through the same stack (guard, audit, JSON).
-    const floor = (connections: number) =>
-      autocannon({ url: `http://127.0.0.1:${PORT}/api/v1/me`, connections, duration: SECONDS, headers: { authorization: `Bearer ${key}` } });
+    const similar = (connections: number) => similarLoad(PORT, key, LESIONS, connections, SECONDS, rng);
+    const floor = (connections: number) => floorLoad(PORT, key, connections, SECONDS);
     type Row = { name: string; connections: number; result: autocannon.Result; cpu: number[] | null };
     const cpuCells = (cpu: number[] | null) => (cpu ? cpu.map((x) => x.toFixed(2)).join(' | ') : '– | – | – | – | –');
     const rows: Row[] = [];
-    // The cold pass: every lesion asked for once, in order (nothing cached yet), which warms the service.
-    let nextId = 1;
     const coldBefore = cpuSnapshot(server.pid!);
-    const cold = await autocannon({
-      url: `http://127.0.0.1:${PORT}/api/v1/search/similar`,
-      connections: CONNECTIONS,
-      amount: LESIONS,
-      requests: [
-        {
-          method: 'POST',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          setupRequest: (request: autocannon.Request) => ({ ...request, body: JSON.stringify({ lesionId: nextId++, k: 10 }) }),
-        },
-      ],
-    });
+    const cold = await coldPass(PORT, key, LESIONS, CONNECTIONS);
     rows.push({
       name: 'similar by id, first request for each lesion (cold)',
       connections: CONNECTIONS,
@@ -230,9 +140,9 @@ async function main(): Promise<void> {
     });
     console.log(`cold pass: ${Math.round(cold.requests.average)} req/s, p50 ${cold.latency.p50} ms`);
     const measure = async (name: string, connections: number, run: (c: number) => Promise<autocannon.Result>) => {
-      const before = cpuSnapshot(server!.pid!);
+      const before = cpuSnapshot(server.pid!);
       const result = await run(connections);
-      const cpu = cpuPerRequest(before, cpuSnapshot(server!.pid!), server!.pid!, result.requests.total);
+      const cpu = cpuPerRequest(before, cpuSnapshot(server.pid!), server.pid!, result.requests.total);
       rows.push({ name, connections, result, cpu });
       console.log(
         `${name}, ${connections} clients: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms; CPU ms/request ${cpuCells(cpu)}`,
@@ -249,7 +159,6 @@ async function main(): Promise<void> {
     const ofFloor = rows
       .filter((r) => r.name === 'similar by id' && r.connections === CONNECTIONS)
       .map((r, i) => r.result.requests.average / rows.filter((f) => f.name.startsWith('GET'))[i].result.requests.average);
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const similarRates = rows.filter((r) => r.name === 'similar by id' && r.connections === CONNECTIONS).map((r) => r.result.requests.average);
     const similarP50 = rows.filter((r) => r.name === 'similar by id' && r.connections === CONNECTIONS).map((r) => r.result.latency.p50);
     // What the CPU allows: all cores busy at the measured CPU per request (server, autocannon and PostgreSQL together).
@@ -279,7 +188,7 @@ async function main(): Promise<void> {
     console.log(table);
     writeSection('http-search', table);
   } finally {
-    server?.kill('SIGTERM');
+    service?.process.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     if (process.env.BENCH_KEEP_DB || reuse) console.log(`kept database ${db}`);
     else await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
