@@ -1,4 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import * as path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from './start-worker';
 
 export interface ChunkedWorkerPoolOptions<J, R> {
   /** Worker threads (0: every job runs in-line on the caller's thread). */
@@ -46,13 +48,8 @@ export class ChunkedWorkerPool<J, R> {
   /** Starts the workers now (a no-op once started), e.g. while a model loads. */
   start(): void {
     if (this.workers.length || this.options.size === 0 || this.closed) return;
-    const compiled = __filename.endsWith('.js');
     for (let i = 0; i < this.options.size; i++) {
-      // From TypeScript sources (tests, ts-node) the worker needs ts-node to load.
-      const worker = new Worker(`${this.options.script}${compiled ? '.js' : '.ts'}`, {
-        workerData: this.options.workerData,
-        execArgv: compiled ? [] : ['-r', 'ts-node/register/transpile-only'],
-      });
+      const worker = startWorker(path.dirname(this.options.script), path.basename(this.options.script), this.options.workerData);
       worker.on('message', (message: { id: number; results: R[] }) => {
         this.pending.get(message.id)?.resolve(message.results);
         this.pending.delete(message.id);

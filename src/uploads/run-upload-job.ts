@@ -3,7 +3,7 @@ import { decodeSlice } from '../imaging/decode-slice';
 import { boxInside } from '../imaging/hu-image';
 import { InputError } from '../common/input-error';
 import { preparePatch } from '../ml/prepare-patch';
-import { DecodedUpload, SliceBytes, SliceReadOptions, UploadJob, UploadJobResult } from './upload-job';
+import { DecodedUpload, namingTheFile, SliceBytes, SliceReadOptions, UploadJob, UploadJobResult } from './upload-job';
 
 /** Does one upload job (on a decode worker); every failure becomes a result, never an exception. */
 export function runUploadJob(job: UploadJob): UploadJobResult {
@@ -29,12 +29,9 @@ export function runUploadJob(job: UploadJob): UploadJobResult {
 }
 
 function decodeOne(file: SliceBytes, options: SliceReadOptions): DecodedUpload {
-  try {
+  return namingTheFile(file, () => {
     const { encoding, window, maxPixels, spacing } = options;
     const decoded = decodeSlice(file.bytes, { encoding, window: window ?? undefined, maxPixels, spacing });
     return { image: decoded.image, source: decoded.source };
-  } catch (error) {
-    if (error instanceof InputError && file.what) throw new InputError(`${file.what}: ${error.message}`, error.status);
-    throw error;
-  }
+  });
 }

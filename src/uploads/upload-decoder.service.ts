@@ -7,13 +7,13 @@ import { Detection, DetectionOptions, PreparedInput, SliceInput } from '../detec
 import { RawTensor } from '../detection-core/output-adapters';
 import { SliceEncoding } from '../imaging/decode-slice';
 import { DetectorManifest } from '../ml/detector-manifest';
-import { Box, HuImage, HuWindow, ImageFormatError, PixelSpacing, pixelSpacing } from '../imaging/hu-image';
+import { Box, HuImage, HuWindow, PixelSpacing, pixelSpacing } from '../imaging/hu-image';
 import { checkPixelBudget, readImageHeader } from '../imaging/image-header';
 import { huToPng16 } from '../imaging/png16-writer';
 import { EncoderService } from '../ml/encoder.service';
 import { PreparedPatch } from '../ml/patch-job';
 import { UploadPool, UploadPoolClosedError, UploadPoolStats, UploadQueueFullError, UploadTimeoutError } from './upload-pool';
-import { DecodedUpload, SliceBytes, SliceReadOptions, UploadJob, UploadJobResult } from './upload-job';
+import { DecodedUpload, namingTheFile, SliceBytes, SliceReadOptions, UploadJob, UploadJobResult } from './upload-job';
 
 /** How an upload is to be read, as the multipart form gives it. */
 export interface UploadReadForm {
@@ -77,8 +77,14 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
     const options = this.readOptions(form);
     if (maxPixels !== undefined) options.maxPixels = Math.min(options.maxPixels ?? maxPixels, maxPixels);
     // A PNG or JPEG over the budget is refused from its header now, not after a wait in the large-image queue.
-    for (const file of files) refuseOverBudget(file, options.maxPixels ?? this.config.uploads.maxImagePixels);
-    const result = await this.run({ kind: 'decode', files: files.map(ownCopy), options });
+    const budget = options.maxPixels ?? this.config.uploads.maxImagePixels;
+    const sizes = files.map((file) => statedSize(file.bytes));
+    files.forEach((file, i) => {
+      const size = sizes[i];
+      if (size) namingTheFile(file, () => checkPixelBudget(size.width, size.height, budget));
+    });
+    const pixels = files.reduce((sum, file, i) => sum + estimatedPixels(file.bytes, sizes[i]), 0);
+    const result = await this.run({ kind: 'decode', files: files.map(ownCopy), options }, pixels);
     if (result.ok && result.kind === 'decode') return result.slices;
     throw this.failure(result);
   }
@@ -145,10 +151,11 @@ export class UploadDecoder implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  private async run(job: UploadJob): Promise<UploadJobResult> {
+  /** `pixels`: what the job will decode, which picks its lane (the job's own estimate when not given). */
+  private async run(job: UploadJob, pixels = jobPixels(job)): Promise<UploadJobResult> {
     // Upload bytes move to the worker; a decoded image is copied (the caller still uses it).
     const transfer = movedToWorker(job);
-    const pool = estimatedPixels(job) > LARGE_IMAGE_PIXELS ? this.pools!.large : this.pools!.small;
+    const pool = pixels > LARGE_IMAGE_PIXELS ? this.pools!.large : this.pools!.small;
     try {
       return await pool.run(job, transfer, this.config.requestTimeoutMs, currentRequestSignal());
     } catch (error) {
@@ -203,37 +210,27 @@ function movedToWorker(job: UploadJob): ArrayBuffer[] {
   return [...new Set(views.map((v) => v.buffer as ArrayBuffer))];
 }
 
-/** What a job will decode, from headers only: PNG/JPEG say their size; other bytes (DICOM) count two per pixel. */
-function estimatedPixels(job: UploadJob): number {
-  const ofBytes = (bytes: Uint8Array) => {
-    try {
-      const header = readImageHeader(bytes, Number.MAX_SAFE_INTEGER);
-      return header.width * header.height;
-    } catch {
-      return bytes.length / 2;
-    }
-  };
-  if (job.kind === 'decode') return job.files.reduce((sum, f) => sum + ofBytes(f.bytes), 0);
-  if (job.kind === 'embedding-input') return ofBytes(job.file.bytes);
+/** The size a PNG or JPEG header states; null for other bytes (DICOM) and headers that cannot be read. */
+function statedSize(bytes: Uint8Array): { width: number; height: number } | null {
+  try {
+    return readImageHeader(bytes, Number.MAX_SAFE_INTEGER);
+  } catch {
+    return null;
+  }
+}
+
+/** What a file will decode to: its header's size, else (DICOM) two bytes per pixel. */
+function estimatedPixels(bytes: Uint8Array, size = statedSize(bytes)): number {
+  return size ? size.width * size.height : bytes.length / 2;
+}
+
+/** What a job will decode or handle, from headers and sizes only. */
+function jobPixels(job: UploadJob): number {
+  if (job.kind === 'decode') return job.files.reduce((sum, f) => sum + estimatedPixels(f.bytes), 0);
+  if (job.kind === 'embedding-input') return estimatedPixels(job.file.bytes);
   if (job.kind === 'detector-input') return job.slice.image.width * job.slice.image.height * (1 + (job.slice.neighbours?.length ?? 0));
   if (job.kind === 'detections') return job.prepared.fit.width * job.prepared.fit.height;
   return job.image.width * job.image.height;
-}
-
-/** Throws the decoder's own 422 when a PNG/JPEG header states more pixels than `maxPixels`; other bytes are left to the worker. */
-function refuseOverBudget(file: SliceBytes, maxPixels: number): void {
-  let header: { width: number; height: number };
-  try {
-    header = readImageHeader(file.bytes, Number.MAX_SAFE_INTEGER);
-  } catch {
-    return;
-  }
-  try {
-    checkPixelBudget(header.width, header.height, maxPixels);
-  } catch (error) {
-    if (error instanceof ImageFormatError && file.what) throw new ImageFormatError(`${file.what}: ${error.message}`, error.status);
-    throw error;
-  }
 }
 
 /** "low,high" → a HU window, both finite within ±MAX_WINDOW_HU and high > low; absent → null. */

@@ -1,5 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { toErrorBody } from '../common/http-exception.filter';
+import { InputError } from '../common/input-error';
 import { ImageFormatError } from '../imaging/hu-image';
 import { AppConfig } from '../config/app-config';
 import { EncoderService } from '../ml/encoder.service';
@@ -38,7 +39,9 @@ describe('UploadDecoder.decodeSlices', () => {
 
   it('refuses a PNG/JPEG over the caller’s pixel budget from its header, before any decode queue', async () => {
     const over = decoder.decodeSlices([{ bytes: flatGreyJpeg(3500, 3500), what: 'the slice' }], {}, 2048 * 2048);
-    await expect(over).rejects.toThrow(ImageFormatError);
+    // The same error type and status as a refusal from a decode worker: the exception filter maps it to 422.
+    await expect(over).rejects.toThrow(InputError);
+    await expect(over).rejects.toMatchObject({ status: 422 });
     await expect(over).rejects.toThrow(/^the slice: the image is 3500x3500 \(12\.3 Mpx\), over the limit of 4\.2 Mpx per image$/);
     const neighbour = decoder.decodeSlices(
       [

@@ -1,3 +1,4 @@
+import { InputError } from '../common/input-error';
 import { Detection, DetectionOptions, PreparedInput, SliceInput } from '../detection-core/detector-io';
 import { RawTensor } from '../detection-core/output-adapters';
 import { SliceEncoding } from '../imaging/decode-slice';
@@ -11,6 +12,16 @@ export interface SliceBytes {
   bytes: Uint8Array;
   /** How error messages name the file ("the slice", "the neighbouring slice at 2 mm"); null: no prefix. */
   what: string | null;
+}
+
+/** Runs `read` on one file; an input error it throws is named after the file ("the neighbouring slice at 2 mm: …"). */
+export function namingTheFile<T>(file: SliceBytes, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof InputError && file.what) throw new InputError(`${file.what}: ${error.message}`, error.status);
+    throw error;
+  }
 }
 
 export interface SliceReadOptions {

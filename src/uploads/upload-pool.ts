@@ -1,5 +1,5 @@
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../common/start-worker';
 import { UploadJob, UploadJobResult } from './upload-job';
 
 /** The pool turned a job away: every worker busy and the queue full. */
@@ -138,16 +138,7 @@ export class UploadPool {
   }
 
   private spawn(): Worker {
-    const compiled = __filename.endsWith('.js');
-    const script = path.join(__dirname, compiled ? 'upload-worker.js' : 'upload-worker.ts');
-    // From TypeScript sources (tests, ts-node) the worker needs ts-node to load.
-    const worker = new Worker(script, {
-      execArgv: compiled ? [] : ['-r', 'ts-node/register/transpile-only'],
-      workerData: { niceness: this.niceness, lane: this.lane },
-      // This module's process.env, copied: the default, except under jest, whose sandboxed process.env
-      // (where tests name a stall point) the default would not pass on.
-      env: { ...process.env },
-    });
+    const worker = startWorker(__dirname, 'upload-worker', { niceness: this.niceness, lane: this.lane });
     worker.on('message', (message: { id: number; result: UploadJobResult }) => {
       const slot = this.slots.find((s) => s.worker === worker);
       const pending = slot?.current;

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { Injectable } from '@nestjs/common';
 import { crashPoint } from '../common/crash-point';
+import { startWorker } from '../common/start-worker';
 import { aliasFileOf } from './alias-groups';
 import { GraphStats, HnswNeighbours, HnswRequest, HnswResponse } from './hnsw-protocol';
 
@@ -158,10 +159,7 @@ export class HnswRepository {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const compiled = __filename.endsWith('.js');
-    const script = path.join(__dirname, compiled ? 'hnsw-worker.js' : 'hnsw-worker.ts');
-    // From TypeScript sources (tests, ts-node) the worker needs ts-node to load.
-    const worker = new Worker(script, { execArgv: compiled ? [] : ['-r', 'ts-node/register/transpile-only'] });
+    const worker = startWorker(__dirname, 'hnsw-worker');
     worker.on('message', (response: HnswResponse) => {
       const waiting = this.pending.get(response.id);
       this.pending.delete(response.id);

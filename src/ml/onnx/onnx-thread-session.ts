@@ -1,5 +1,5 @@
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../common/start-worker';
 import { FromSessionThread, OnnxTensor, SessionOptionsMessage, ToSessionThread } from './session-protocol';
 
 interface PendingRun {
@@ -40,10 +40,7 @@ export class OnnxThreadSession {
 
   /** Starts a thread and opens the model there; rejects with onnxruntime's message when it cannot. */
   static async open(onnx: Uint8Array, options: SessionOptionsMessage): Promise<OnnxThreadSession> {
-    const compiled = __filename.endsWith('.js');
-    const script = path.join(__dirname, compiled ? 'session-thread.js' : 'session-thread.ts');
-    // From TypeScript sources (tests, ts-node) the thread needs ts-node to load.
-    const worker = new Worker(script, { execArgv: compiled ? [] : ['-r', 'ts-node/register/transpile-only'] });
+    const worker = startWorker(__dirname, 'session-thread');
     worker.postMessage({ kind: 'open', onnx, options } satisfies ToSessionThread);
     const opened = await firstMessage(worker).catch(async (error: Error) => {
       await worker.terminate();
