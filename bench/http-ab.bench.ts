@@ -16,21 +16,9 @@ import * as path from 'node:path';
 import { machineLine, writeSection } from '../src/evaluation/benchmarks-file';
 import { Prng } from '../src/sample/prng';
 import { databaseUrl } from './bench-database';
-import {
-  coldPass,
-  cpuPerRequest,
-  cpuSnapshot,
-  createKey,
-  floorLoad,
-  median,
-  RunningService,
-  similarLoad,
-  startService,
-  waitForTagPrediction,
-} from './http-load';
+import * as load from './http-load';
 
-const LESIONS = Number(process.env.BENCH_LESIONS ?? 32735);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const { LESIONS, CONNECTIONS } = load;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 
@@ -69,21 +57,21 @@ const pct = (ratio: number) => `${ratio >= 1 ? '+' : '−'}${Math.abs((ratio - 1
 
 async function main(): Promise<void> {
   const sides = [side('before', process.env.BENCH_AB_BEFORE), side('after', process.env.BENCH_AB_AFTER)];
-  const running: { side: Side; service: RunningService; key: string }[] = [];
+  const running: { side: Side; service: load.RunningService; key: string }[] = [];
   try {
     let port = 3917;
     for (const s of sides) {
       const url = databaseUrl(s.db);
-      const key = await createKey(url, 'reader');
-      const adminKey = await createKey(url, 'admin');
+      const key = await load.createKey(url, 'reader');
+      const adminKey = await load.createKey(url, 'admin');
       // The index snapshot bench:http kept beside the database, so neither side rebuilds its graph.
-      const service = await startService(s.root, url, port++, path.join(os.tmpdir(), `bench-http-${s.db}`));
-      await waitForTagPrediction(service.port, adminKey);
+      const service = await load.startService(s.root, url, port++, path.join(os.tmpdir(), `bench-http-${s.db}`));
+      await load.waitForTagPrediction(service.port, adminKey);
       running.push({ side: s, service, key });
       console.log(`${s.label} (${s.commit}) is up on ${s.db} after ${service.startSeconds.toFixed(1)} s`);
     }
     for (const r of running) {
-      const cold = await coldPass(r.service.port, r.key, LESIONS, CONNECTIONS);
+      const cold = await load.coldPass(r.service.port, r.key, LESIONS, CONNECTIONS);
       console.log(`${r.side.label}: cold pass ${Math.round(cold.requests.average)} req/s`);
     }
     const measured: Measured[] = [];
@@ -94,12 +82,12 @@ async function main(): Promise<void> {
         const pid = r.service.process.pid!;
         // The same ids for both sides in a round.
         const rng = new Prng(1000 + round);
-        let before = cpuSnapshot(pid);
-        const similar = await similarLoad(r.service.port, r.key, LESIONS, CONNECTIONS, SECONDS, rng);
-        const similarCpu = cpuPerRequest(before, cpuSnapshot(pid), pid, similar.requests.total) ?? [];
-        before = cpuSnapshot(pid);
-        const floor = await floorLoad(r.service.port, r.key, CONNECTIONS, SECONDS);
-        const floorCpu = cpuPerRequest(before, cpuSnapshot(pid), pid, floor.requests.total) ?? [];
+        let before = load.cpuSnapshot(pid);
+        const similar = await load.similarLoad(r.service.port, r.key, LESIONS, CONNECTIONS, SECONDS, rng);
+        const similarCpu = load.cpuPerRequest(before, load.cpuSnapshot(pid), pid, similar.requests.total) ?? [];
+        before = load.cpuSnapshot(pid);
+        const floor = await load.floorLoad(r.service.port, r.key, CONNECTIONS, SECONDS);
+        const floorCpu = load.cpuPerRequest(before, load.cpuSnapshot(pid), pid, floor.requests.total) ?? [];
         const errors = similar.errors + similar.non2xx + floor.errors + floor.non2xx;
         if (errors) throw new Error(`${r.side.label}: ${errors} failed requests in round ${round + 1}`);
         const row: Measured = { side: r.side.label, round, similarRate: similar.requests.average, similarCpu, floorRate: floor.requests.average, floorCpu };
@@ -124,7 +112,7 @@ async function main(): Promise<void> {
       // Paired by round: the two sides of one round ran a minute apart.
       const paired = after.map((a, i) => a / before[i]);
       const spread = (xs: number[]) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
-      return `| ${name} | ${median(before).toFixed(digits)} (${spread(before)}) | ${median(after).toFixed(digits)} (${spread(after)}) | ${pct(median(after) / median(before))} | ${pct(median(paired))} (${pct(Math.min(...paired))} to ${pct(Math.max(...paired))}) | ${pct(Math.max(...before) / Math.min(...before))} |`;
+      return `| ${name} | ${load.median(before).toFixed(digits)} (${spread(before)}) | ${load.median(after).toFixed(digits)} (${spread(after)}) | ${pct(load.median(after) / load.median(before))} | ${pct(load.median(paired))} (${pct(Math.min(...paired))} to ${pct(Math.max(...paired))}) | ${pct(Math.max(...before) / Math.min(...before))} |`;
     });
     const table = [
       '## HTTP A/B: two builds side by side (`npm run bench:http-ab`)',

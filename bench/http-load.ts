@@ -10,6 +10,10 @@ import { Client } from 'pg';
 import { generateApiKey } from '../src/auth/api-key.codec';
 import { Prng } from '../src/sample/prng';
 
+/** Lesions in a `bench:http` database (BENCH_LESIONS), and the concurrent clients of a row (BENCH_CONNECTIONS). */
+export const LESIONS = Number(process.env.BENCH_LESIONS ?? 32735);
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+
 /** CPU seconds so far: the server's threads (by thread id), all PostgreSQL processes, and this process (autocannon). Linux only. */
 export interface CpuSnapshot {
   threads: Map<string, number>;

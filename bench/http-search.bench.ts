@@ -25,11 +25,13 @@ import { ADMIN_URL, admin, databaseUrl } from './bench-database';
 import { encoderSpectrum } from './embedding-spectrum';
 import { generateEncoderShapedVectors } from './search-vectors';
 import {
+  CONNECTIONS,
   coldPass,
   cpuPerRequest,
   cpuSnapshot,
   createKey,
   floorLoad,
+  LESIONS,
   median,
   RunningService,
   similarLoad,
@@ -37,10 +39,8 @@ import {
   waitForTagPrediction,
 } from './http-load';
 
-const LESIONS = Number(process.env.BENCH_LESIONS ?? 32735);
 const PATIENTS = 4427;
 const STUDIES = 10594;
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const PORT = 3917;
