@@ -21,6 +21,13 @@ import * as load from './http-load';
 const { LESIONS, CONNECTIONS } = load;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1 && SECONDS >= 1)) throw new Error('BENCH_ROUNDS must be a whole number ≥ 1 and BENCH_SECONDS ≥ 1');
+
+/** The CPU of a row, per request; the comparison is of CPU, so a row without it (no /proc, no requests) stops the run. */
+function rowCpu(cpu: number[] | null, what: string): number[] {
+  if (!cpu) throw new Error(`${what}: no CPU reading (this benchmark reads /proc: Linux only) or no requests answered`);
+  return cpu;
+}
 
 interface Side {
   label: 'before' | 'after';
@@ -84,10 +91,10 @@ async function main(): Promise<void> {
         const rng = new Prng(1000 + round);
         let before = load.cpuSnapshot(pid);
         const similar = await load.similarLoad(r.service.port, r.key, LESIONS, CONNECTIONS, SECONDS, rng);
-        const similarCpu = load.cpuPerRequest(before, load.cpuSnapshot(pid), pid, similar.requests.total) ?? [];
+        const similarCpu = rowCpu(load.cpuPerRequest(before, load.cpuSnapshot(pid), pid, similar.requests.total), `${r.side.label} similar`);
         before = load.cpuSnapshot(pid);
         const floor = await load.floorLoad(r.service.port, r.key, CONNECTIONS, SECONDS);
-        const floorCpu = load.cpuPerRequest(before, load.cpuSnapshot(pid), pid, floor.requests.total) ?? [];
+        const floorCpu = rowCpu(load.cpuPerRequest(before, load.cpuSnapshot(pid), pid, floor.requests.total), `${r.side.label} /me`);
         const errors = similar.errors + similar.non2xx + floor.errors + floor.non2xx;
         if (errors) throw new Error(`${r.side.label}: ${errors} failed requests in round ${round + 1}`);
         const row: Measured = { side: r.side.label, round, similarRate: similar.requests.average, similarCpu, floorRate: floor.requests.average, floorCpu };
